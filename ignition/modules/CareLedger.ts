@@ -1,0 +1,60 @@
+/**
+ * The suite's deployment, resumable: one AccessManager governing every contract, the contracts,
+ * the role labels, the function → role wiring from `sdk/governance.ts`, and the role grants with
+ * the execution delays given as parameters (0 on a local chain).
+ *
+ * Parameters (module `CareLedger`): `registrar`, `pauser` (default: the deployer),
+ * `registrarExecutionDelay`, `adminExecutionDelay` (seconds, default 0).
+ */
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { Interface } from "ethers";
+import { FUNCTION_ROLES, Role, ROLE_LABELS, type ManagedContractName, type RoleName } from "../../sdk/governance";
+import { ParticipantRegistry__factory } from "../../typechain-types";
+
+/** The interface of each managed contract, from our own typechain factories. */
+const INTERFACES: Record<ManagedContractName, () => Interface> = {
+  ParticipantRegistry: () => ParticipantRegistry__factory.createInterface(),
+};
+
+/** The selectors of `contract` restricted to each role, from the one table in `sdk/governance.ts`. */
+export function selectorsByRole(contract: ManagedContractName): Map<RoleName, string[]> {
+  const iface = INTERFACES[contract]();
+  const out = new Map<RoleName, string[]>();
+  for (const [fn, role] of Object.entries(FUNCTION_ROLES[contract]) as [string, RoleName][]) {
+    const fragment = iface.getFunction(fn);
+    if (!fragment) throw new Error(`FUNCTION_ROLES names ${contract}.${fn}, which its ABI does not have`);
+    out.set(role, [...(out.get(role) ?? []), fragment.selector]);
+  }
+  return out;
+}
+
+export default buildModule("CareLedger", (m) => {
+  const deployer = m.getAccount(0);
+  const registrar = m.getParameter("registrar", deployer);
+  const pauser = m.getParameter("pauser", deployer);
+  const registrarExecutionDelay = m.getParameter("registrarExecutionDelay", 0);
+  const adminExecutionDelay = m.getParameter("adminExecutionDelay", 0);
+
+  const manager = m.contract("AccessManager", [deployer]);
+  const participantRegistry = m.contract("ParticipantRegistry", [manager]);
+  const targets: Record<ManagedContractName, typeof participantRegistry> = { ParticipantRegistry: participantRegistry };
+
+  const wiring = [];
+  for (const [name, label] of Object.entries(ROLE_LABELS) as [RoleName, string][]) {
+    if (name === "ADMIN") continue; // the built-in admin role cannot be relabelled
+    wiring.push(m.call(manager, "labelRole", [Role[name], label], { id: `label_${name}` }));
+  }
+  for (const contract of Object.keys(targets) as ManagedContractName[]) {
+    for (const [role, selectors] of selectorsByRole(contract)) {
+      wiring.push(
+        m.call(manager, "setTargetFunctionRole", [targets[contract], selectors, Role[role]], { id: `roles_${contract}_${role}` }),
+      );
+    }
+  }
+  wiring.push(m.call(manager, "grantRole", [Role.REGISTRAR, registrar, registrarExecutionDelay], { id: "grant_REGISTRAR" }));
+  wiring.push(m.call(manager, "grantRole", [Role.PAUSER, pauser, 0], { id: "grant_PAUSER" }));
+  // Last: the admin's own execution delay. From here on, role changes by the admin are scheduled.
+  m.call(manager, "grantRole", [Role.ADMIN, deployer, adminExecutionDelay], { id: "delay_ADMIN", after: wiring });
+
+  return { manager, participantRegistry };
+});

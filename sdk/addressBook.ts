@@ -1,0 +1,83 @@
+/**
+ * Address books: `deployments/<chainId>.json`, written by `scripts/deploy.ts` and read by the SDK.
+ * The SDK never hard-codes an address.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { isAddress } from "ethers";
+import { CareLedgerError, ValidationError } from "./errors";
+
+/** The suite's contract addresses. */
+export interface SuiteAddresses {
+  readonly AccessManager: string;
+  readonly ParticipantRegistry: string;
+}
+
+/** The names of the suite's contracts, in deployment order. */
+export const SUITE_CONTRACTS = ["AccessManager", "ParticipantRegistry"] as const satisfies readonly (keyof SuiteAddresses)[];
+
+/** One deployment of the suite on one chain. */
+export interface AddressBook {
+  /** The chain id the suite is deployed on. */
+  readonly chainId: number;
+  /** The suite's version (package.json `version`) at deployment. */
+  readonly version: string;
+  /** The block the deployment started in: the first block to read the suite's events from. */
+  readonly deploymentBlock: number;
+  /** When the address book was written (ISO 8601). */
+  readonly deployedAt: string;
+  /** The contract addresses. */
+  readonly contracts: SuiteAddresses;
+}
+
+/** The folder the deploy script writes to and the SDK reads from by default. */
+export const DEFAULT_ADDRESS_BOOK_DIR = path.resolve(__dirname, "..", "deployments");
+
+/** The path of the address book for `chainId` in `dir`. */
+export function addressBookPath(chainId: bigint | number, dir: string = DEFAULT_ADDRESS_BOOK_DIR): string {
+  return path.join(dir, `${chainId}.json`);
+}
+
+/**
+ * Checks an address book's shape.
+ * @throws {ValidationError} naming the field that is wrong
+ */
+export function parseAddressBook(value: unknown): AddressBook {
+  if (value === null || typeof value !== "object") throw new ValidationError("addressBook", "is not an object");
+  const book = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(book.chainId)) throw new ValidationError("addressBook.chainId", "is not a chain id");
+  if (typeof book.version !== "string") throw new ValidationError("addressBook.version", "is not a string");
+  if (!Number.isSafeInteger(book.deploymentBlock)) throw new ValidationError("addressBook.deploymentBlock", "is not a block number");
+  const contracts = book.contracts as Record<string, unknown> | undefined;
+  if (!contracts || typeof contracts !== "object") throw new ValidationError("addressBook.contracts", "is missing");
+  for (const name of SUITE_CONTRACTS) {
+    const a = contracts[name];
+    if (typeof a !== "string" || !isAddress(a)) throw new ValidationError(`addressBook.contracts.${name}`, `${JSON.stringify(a)} is not an address`);
+  }
+  return value as AddressBook;
+}
+
+/**
+ * Reads the address book for `chainId`, or returns `undefined` when there is none.
+ * @throws {CareLedgerError} `ADDRESS_BOOK_UNREADABLE` when the file exists but is not valid JSON
+ * @throws {ValidationError} when its content is malformed
+ */
+export function readAddressBook(chainId: bigint | number, dir?: string): AddressBook | undefined {
+  const file = addressBookPath(chainId, dir);
+  if (!fs.existsSync(file)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new CareLedgerError("ADDRESS_BOOK_UNREADABLE", `${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return parseAddressBook(json);
+}
+
+/** Writes the address book for its chain into `dir` (created if needed) and returns the path. */
+export function writeAddressBook(book: AddressBook, dir: string = DEFAULT_ADDRESS_BOOK_DIR): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = addressBookPath(book.chainId, dir);
+  fs.writeFileSync(file, JSON.stringify(book, null, 2) + "\n");
+  return file;
+}

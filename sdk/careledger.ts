@@ -1,0 +1,84 @@
+/**
+ * The SDK's one entry: `CareLedger.connect(runner, options?)`.
+ */
+import type { Provider, Signer } from "ethers";
+import { AccessManager__factory, ParticipantRegistry__factory } from "../typechain-types";
+import { readAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./addressBook";
+import { CareLedgerError, UnsupportedChainError } from "./errors";
+import { GovernanceClient } from "./governanceClient";
+import { ParticipantsClient } from "./participants";
+import { requireAddress } from "./validate";
+
+/** Options of {@link CareLedger.connect}. */
+export interface ConnectOptions {
+  /** Explicit addresses; they override the address book's, contract by contract. */
+  readonly addresses?: Partial<SuiteAddresses>;
+  /** An address book to use instead of reading `deployments/<chainId>.json`. */
+  readonly addressBook?: AddressBook;
+  /** The folder holding `<chainId>.json` address books (default: the package's `deployments/`). */
+  readonly addressBookDir?: string;
+  /** The first block to read events from (default: the address book's deployment block, else 0). */
+  readonly fromBlock?: number;
+}
+
+/** A connection to one deployment of the CareLedger suite. */
+export class CareLedger {
+  /** The connected chain's id. */
+  readonly chainId: bigint;
+  /** The addresses in use. */
+  readonly addresses: SuiteAddresses;
+  /** The first block of the deployment, where event queries start. */
+  readonly fromBlock: number;
+  /** The Signer (writes and reads) or Provider (reads only) everything is connected with. */
+  readonly runner: Signer | Provider;
+  /** Organizations and members. */
+  readonly participants: ParticipantsClient;
+  /** The suite's AccessManager: roles, scheduling of delayed calls. */
+  readonly governance: GovernanceClient;
+
+  private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number) {
+    this.runner = runner;
+    this.chainId = chainId;
+    this.addresses = addresses;
+    this.fromBlock = fromBlock;
+    this.participants = new ParticipantsClient(ParticipantRegistry__factory.connect(addresses.ParticipantRegistry, runner), fromBlock);
+    this.governance = new GovernanceClient(AccessManager__factory.connect(addresses.AccessManager, runner));
+  }
+
+  /**
+   * Connects to the suite on the runner's chain, with addresses from the address book for that
+   * chain id, or from `options`.
+   * @param runner any ethers v6 Signer (to write) or Provider (to read)
+   * @throws {UnsupportedChainError} when there are no addresses for the chain, or no code at them
+   * @throws {ValidationError} when an explicit address is not an address
+   * @throws {CareLedgerError} `NO_PROVIDER` when a Signer has no Provider
+   */
+  static async connect(runner: Signer | Provider, options: ConnectOptions = {}): Promise<CareLedger> {
+    const provider = "provider" in runner && runner.provider ? runner.provider : (runner as Provider);
+    if (typeof (provider as Provider).getNetwork !== "function") {
+      throw new CareLedgerError("NO_PROVIDER", "the Signer is not connected to a Provider: use signer.connect(provider)");
+    }
+    const { chainId } = await provider.getNetwork();
+    const book = options.addressBook ?? readAddressBook(chainId, options.addressBookDir);
+    if (book && BigInt(book.chainId) !== chainId) {
+      throw new UnsupportedChainError(chainId, `the address book given is for chain ${book.chainId}`);
+    }
+    const merged: Record<string, string> = {};
+    for (const name of SUITE_CONTRACTS) {
+      const explicit = options.addresses?.[name];
+      const value = explicit ?? book?.contracts[name];
+      if (value === undefined) {
+        throw new UnsupportedChainError(
+          chainId,
+          `no address for ${name}: deploy with \`npm run deploy -- --network <name>\`, or pass options.addresses`,
+        );
+      }
+      merged[name] = requireAddress(`addresses.${name}`, value);
+    }
+    const addresses = merged as unknown as SuiteAddresses;
+    if ((await provider.getCode(addresses.ParticipantRegistry)) === "0x") {
+      throw new UnsupportedChainError(chainId, `there is no contract at ${addresses.ParticipantRegistry} (ParticipantRegistry): is the node the one you deployed to?`);
+    }
+    return new CareLedger(runner, chainId, addresses, options.fromBlock ?? book?.deploymentBlock ?? 0);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Errors as data. Every custom error of every CareLedger contract (and of the AccessManager that
+ * governs them) decodes into one {@link ContractRevertError} carrying a stable `code`, the error's
+ * name and arguments, and a sentence a person can act on. Bad input is refused before anything is
+ * sent, with a {@link ValidationError} that names the field.
+ */
+import { ErrorFragment, Interface, type Result } from "ethers";
+import { AccessManager__factory, ParticipantRegistry__factory } from "../typechain-types";
+
+/** The base class of every error the SDK throws. */
+export class CareLedgerError extends Error {
+  /** A stable, machine-readable code, e.g. `NOT_ORGANIZATION_ADMIN` or `INVALID_INPUT`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Input refused before any transaction was sent. `field` names the offending parameter. */
+export class ValidationError extends CareLedgerError {
+  /** The parameter that is wrong, as the caller named it (e.g. `admin`, `orgId`, `metadata`). */
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super("INVALID_INPUT", `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** The connected chain has no CareLedger address book and no addresses were given. */
+export class UnsupportedChainError extends CareLedgerError {
+  readonly chainId: bigint;
+
+  constructor(chainId: bigint, detail: string) {
+    super("UNSUPPORTED_CHAIN", `CareLedger has no addresses for chain ${chainId}: ${detail}`);
+    this.chainId = chainId;
+  }
+}
+
+/** A contract call or transaction reverted with a custom error, a `require` string or a panic. */
+export class ContractRevertError extends CareLedgerError {
+  /** The custom error's name (`NotOrganizationAdmin`), or `Error` / `Panic` / `UnknownRevert`. */
+  readonly errorName: string;
+  /** The decoded arguments, by name (positional names `arg0`… where the ABI has none). */
+  readonly args: Readonly<Record<string, unknown>>;
+  /** The raw revert data. */
+  readonly data: string;
+
+  constructor(errorName: string, args: Record<string, unknown>, data: string, message: string, cause?: unknown) {
+    super(errorCode(errorName), message, { cause });
+    this.errorName = errorName;
+    this.args = Object.freeze({ ...args });
+    this.data = data;
+  }
+}
+
+/** Turns an error name into its stable code: `NotOrganizationAdmin` → `NOT_ORGANIZATION_ADMIN`. */
+export function errorCode(errorName: string): string {
+  return errorName
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toUpperCase();
+}
+
+type Args = Record<string, unknown>;
+const s = (v: unknown): string => String(v);
+
+/**
+ * One sentence per custom error, by name. A test checks that every error in every suite ABI has
+ * one, so a new error cannot ship without an explanation.
+ */
+export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
+  // ParticipantRegistry
+  UnknownOrganization: (a) => `organization ${s(a.orgId)} is not registered: check the id (participants.organizationCount() gives the highest)`,
+  InvalidOrganizationKind: (a) => `organization kind ${s(a.kind)} is not one of provider, lab, pharmacy, insurer, researcher, regulator`,
+  EmptyMetadata: () => "the profile commitment is zero: publish the organization's profile and pass its commitment (profileCommitment(profile))",
+  InvalidAccount: (a) => `${s(a.account)} cannot be a member: use a real account address`,
+  AlreadyMember: (a) => `${s(a.account)} already belongs to organization ${s(a.orgId)}: an account belongs to one organization at most; remove it there first`,
+  AlreadyAdmin: (a) => `${s(a.account)} is already an admin of organization ${s(a.orgId)}`,
+  NotMember: (a) => `${s(a.account)} is not a member of organization ${s(a.orgId)}`,
+  NotOrganizationAdmin: (a) => `${s(a.caller)} is not an admin of organization ${s(a.orgId)}: ask one of its admins to do this, or the registrar to appoint you`,
+  OrganizationIsSuspended: (a) => `organization ${s(a.orgId)} is suspended: the registrar must reinstate it first`,
+  OrganizationNotSuspended: (a) => `organization ${s(a.orgId)} is not suspended, so there is nothing to reinstate`,
+  LastAdmin: (a) => `${s(a.account)} is the last admin of organization ${s(a.orgId)}: make another member an admin first`,
+  // AccessManaged / Pausable (every suite contract)
+  AccessManagedUnauthorized: (a) => `${s(a.caller)} has no role that allows this call: ask the suite's admin to grant the role (see FUNCTION_ROLES)`,
+  AccessManagedRequiredDelay: (a) => `${s(a.caller)} must schedule this call ${s(a.delay)} s ahead through the AccessManager (governance.schedule) and execute it after the delay`,
+  AccessManagedInvalidAuthority: (a) => `${s(a.authority)} is not a valid AccessManager`,
+  EnforcedPause: () => "the contract is paused: the pauser must unpause it before this can be done",
+  ExpectedPause: () => "the contract is not paused",
+  // AccessManager
+  AccessManagerAlreadyScheduled: (a) => `operation ${s(a.operationId)} is already scheduled: wait for it and execute it, or cancel it`,
+  AccessManagerNotScheduled: (a) => `operation ${s(a.operationId)} was not scheduled: your role carries an execution delay, so schedule it first (governance.schedule) and execute it after the delay`,
+  AccessManagerNotReady: (a) => `operation ${s(a.operationId)} is scheduled but its delay has not passed yet: try again after the scheduled time`,
+  AccessManagerExpired: (a) => `operation ${s(a.operationId)} expired before it was executed: schedule it again`,
+  AccessManagerLockedRole: (a) => `role ${s(a.roleId)} cannot be changed (it is a built-in role)`,
+  AccessManagerLockedFunction: (a) => `function ${s(a.selector)} of the AccessManager cannot be reassigned`,
+  AccessManagerBadConfirmation: () => "renouncing a role needs the caller's own address as confirmation",
+  AccessManagerUnauthorizedAccount: (a) => `${s(a.msgsender)} lacks role ${s(a.roleId)} needed for this AccessManager operation`,
+  AccessManagerUnauthorizedCall: (a) => `${s(a.caller)} may not call ${s(a.selector)} on ${s(a.target)}: ask the admin for the role mapped to it`,
+  AccessManagerUnauthorizedConsume: (a) => `only ${s(a.target)} itself may consume its scheduled operations`,
+  AccessManagerUnauthorizedCancel: (a) => `${s(a.msgsender)} may not cancel ${s(a.caller)}'s scheduled call ${s(a.selector)} on ${s(a.target)}`,
+  AccessManagerInvalidInitialAdmin: (a) => `${s(a.initialAdmin)} cannot be the initial admin`,
+  SafeCastOverflowedUintDowncast: (a) => `the value ${s(a.value)} does not fit in ${s(a.bits)} bits`,
+  AddressEmptyCode: (a) => `${s(a.target)} has no code: is the address right for this chain?`,
+  FailedCall: () => "the forwarded call failed without a reason",
+};
+
+const PANIC_REASONS: Readonly<Record<number, string>> = {
+  0x01: "an assertion failed",
+  0x11: "an arithmetic operation overflowed or underflowed",
+  0x12: "division by zero",
+  0x21: "a value is out of range for its enum (for example an unknown organization kind)",
+  0x32: "an array index is out of bounds",
+};
+
+/** The ABIs whose errors the SDK decodes: every suite contract and the AccessManager. */
+function suiteErrorInterface(): Interface {
+  const seen = new Map<string, ErrorFragment>();
+  for (const abi of [ParticipantRegistry__factory.abi, AccessManager__factory.abi]) {
+    for (const item of abi) {
+      if (item.type !== "error") continue;
+      const fragment = ErrorFragment.from(item);
+      seen.set(fragment.format("sighash"), fragment);
+    }
+  }
+  return new Interface([...seen.values()]);
+}
+
+let errorInterface: Interface | undefined;
+
+/** The interface holding every custom error of the suite (built once). */
+export function suiteErrors(): Interface {
+  return (errorInterface ??= suiteErrorInterface());
+}
+
+/** Finds revert data (`0x…`) anywhere in an ethers / Hardhat / JSON-RPC error chain. */
+export function findRevertData(err: unknown, depth = 0): string | undefined {
+  if (depth > 6 || err === null || typeof err !== "object") return undefined;
+  const e = err as Record<string, unknown>;
+  const data = e.data;
+  if (typeof data === "string" && /^0x([0-9a-fA-F]{2})*$/.test(data) && data.length >= 10) return data;
+  if (data && typeof data === "object") {
+    const nested = (data as Record<string, unknown>).data;
+    if (typeof nested === "string" && /^0x([0-9a-fA-F]{2})*$/.test(nested) && nested.length >= 10) return nested;
+  }
+  for (const key of ["error", "info", "cause", "receipt"]) {
+    const found = findRevertData(e[key], depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function namedArgs(fragment: ErrorFragment, result: Result): Args {
+  const out: Args = {};
+  fragment.inputs.forEach((input, i) => {
+    out[input.name || `arg${i}`] = result[i];
+  });
+  return out;
+}
+
+/**
+ * Decodes revert data into a {@link ContractRevertError}. Unknown selectors give `UnknownRevert`.
+ * @param data the revert data, `0x` + 4-byte selector + ABI-encoded arguments
+ */
+export function decodeRevertData(data: string, cause?: unknown): ContractRevertError {
+  const iface = suiteErrors();
+  const selector = data.slice(0, 10).toLowerCase();
+  if (selector === "0x08c379a0") {
+    const [reason] = iface.getAbiCoder().decode(["string"], "0x" + data.slice(10));
+    return new ContractRevertError("Error", { reason }, data, `reverted: ${String(reason)}`, cause);
+  }
+  if (selector === "0x4e487b71") {
+    const [code] = iface.getAbiCoder().decode(["uint256"], "0x" + data.slice(10));
+    const reason = PANIC_REASONS[Number(code)] ?? `panic code ${String(code)}`;
+    return new ContractRevertError("Panic", { code }, data, `the contract panicked: ${reason}`, cause);
+  }
+  const fragment = iface.getError(selector);
+  if (!fragment) {
+    return new ContractRevertError("UnknownRevert", { selector }, data, `reverted with an error this SDK does not know (${selector})`, cause);
+  }
+  const args = namedArgs(fragment, iface.decodeErrorResult(fragment, data));
+  const explain = REVERT_MESSAGES[fragment.name];
+  const sentence = explain ? explain(args) : `reverted with ${fragment.name}`;
+  return new ContractRevertError(fragment.name, args, data, `${fragment.name}: ${sentence}`, cause);
+}
+
+/**
+ * Converts whatever a contract call threw into a {@link ContractRevertError} when it carries
+ * revert data, and returns the error unchanged otherwise (network errors, user rejections…).
+ */
+export function toCareLedgerError(err: unknown): unknown {
+  if (err instanceof CareLedgerError) return err;
+  const data = findRevertData(err);
+  return data ? decodeRevertData(data, err) : err;
+}
+
+/**
+ * Runs `fn` and rethrows any revert as a typed {@link ContractRevertError}.
+ * @throws {ContractRevertError} when the call reverted
+ */
+export async function withDecodedErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toCareLedgerError(err);
+  }
+}

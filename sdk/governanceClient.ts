@@ -1,0 +1,76 @@
+/**
+ * The `governance` client: the suite's AccessManager, for operators. Roles with an execution delay
+ * (on real networks) schedule their calls here and execute them once the delay has passed.
+ */
+import type { Overrides } from "ethers";
+import type { AccessManager } from "../typechain-types";
+import { withDecodedErrors } from "./errors";
+import { Role, type RoleName } from "./governance";
+import { eventIn, send, type TxHandle } from "./tx";
+import { requireAddress } from "./validate";
+
+/** A call to a managed contract, as `contract.fn.populateTransaction(...)` returns it. */
+export interface ManagedCall {
+  readonly to: string;
+  readonly data: string;
+}
+
+/** The typed client of the suite's AccessManager. */
+export class GovernanceClient {
+  /** The typechain contract, for the AccessManager functions this client does not wrap. */
+  readonly contract: AccessManager;
+
+  constructor(contract: AccessManager) {
+    this.contract = contract;
+  }
+
+  /** The AccessManager's address. */
+  get address(): string {
+    return this.contract.target as string;
+  }
+
+  /**
+   * Whether `account` holds `role`, and with which execution delay (seconds).
+   * @throws {ValidationError} when `account` is not an address
+   */
+  async hasRole(role: RoleName, account: string): Promise<{ isMember: boolean; executionDelay: number }> {
+    const a = requireAddress("account", account);
+    const [isMember, executionDelay] = await withDecodedErrors(() => this.contract.hasRole(Role[role], a));
+    return { isMember, executionDelay: Number(executionDelay) };
+  }
+
+  /**
+   * Whether `caller` may make `call` now (`immediate`), or only after scheduling it `delay` seconds ahead.
+   * @throws {ValidationError} when `caller` is not an address
+   */
+  async canCall(caller: string, call: ManagedCall): Promise<{ immediate: boolean; delay: number }> {
+    const c = requireAddress("caller", caller);
+    const [immediate, delay] = await withDecodedErrors(() => this.contract.canCall(c, call.to, call.data.slice(0, 10)));
+    return { immediate, delay: Number(delay) };
+  }
+
+  /**
+   * Schedules a delayed call; `when` 0 means as soon as the caller's delay allows.
+   * @returns a handle whose `wait()` gives the operation id and the time it becomes executable
+   * @throws {ContractRevertError} e.g. `AccessManagerUnauthorizedCall`, `AccessManagerAlreadyScheduled`
+   */
+  async schedule(call: ManagedCall, when = 0, overrides: Overrides = {}): Promise<TxHandle<{ operationId: string; readyAt: number }>> {
+    const to = requireAddress("call.to", call.to);
+    return send(
+      () => this.contract.schedule(to, call.data, when, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "OperationScheduled");
+        return { operationId: e.args.operationId as string, readyAt: Number(e.args.schedule) };
+      },
+    );
+  }
+
+  /**
+   * Executes a call scheduled earlier (or an immediate one) through the AccessManager.
+   * @throws {ContractRevertError} e.g. `AccessManagerNotReady`, or the target's own error
+   */
+  async execute(call: ManagedCall, overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
+    const to = requireAddress("call.to", call.to);
+    return send(() => this.contract.execute(to, call.data, overrides), () => ({}));
+  }
+}

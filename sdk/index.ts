@@ -1,0 +1,48 @@
+/**
+ * CareLedger SDK: typed clients for the CareLedger contracts.
+ *
+ * ```ts
+ * const careledger = await CareLedger.connect(signer);
+ * const { orgId } = await (await careledger.participants.registerOrganization({ kind: "provider", metadata: profile, admin })).wait();
+ * ```
+ * @packageDocumentation
+ */
+export { CareLedger, type ConnectOptions } from "./careledger";
+export {
+  addressBookPath,
+  DEFAULT_ADDRESS_BOOK_DIR,
+  parseAddressBook,
+  readAddressBook,
+  SUITE_CONTRACTS,
+  writeAddressBook,
+  type AddressBook,
+  type SuiteAddresses,
+} from "./addressBook";
+export {
+  CareLedgerError,
+  ContractRevertError,
+  decodeRevertData,
+  errorCode,
+  findRevertData,
+  REVERT_MESSAGES,
+  suiteErrors,
+  toCareLedgerError,
+  UnsupportedChainError,
+  ValidationError,
+  withDecodedErrors,
+} from "./errors";
+export { canonicalJson, profileCommitment } from "./encoding";
+export { FUNCTION_ROLES, Role, ROLE_LABELS, roleId, roleName, type ManagedContractName, type RoleName } from "./governance";
+export { GovernanceClient, type ManagedCall } from "./governanceClient";
+export {
+  ParticipantsClient,
+  type ActiveMembership,
+  type MemberParams,
+  type Membership,
+  type Metadata,
+  type Organization,
+  type OrgParams,
+  type RegisterOrganizationParams,
+} from "./participants";
+export { TxHandle, eventIn, eventsIn, send, type Confirmed } from "./tx";
+export { ORG_KIND_NAMES, OrgKind, orgKindName, type OrgKindName } from "./vocab";
