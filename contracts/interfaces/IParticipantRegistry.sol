@@ -34,7 +34,9 @@ interface IParticipantRegistry {
 
     /// @notice One account's membership.
     /// @dev One slot: orgId (8 bytes), kind (1, a copy of the organization's, which never changes),
-    /// isAdmin (1) and since (5). An account with `orgId == 0` belongs to no organization.
+    /// isAdmin (1) and since (5): 15 bytes, one slot. An account with `orgId == 0` belongs to no
+    /// organization. (solhint's packing heuristic misjudges enums; the layout is one slot.)
+    // solhint-disable-next-line gas-struct-packing
     struct Membership {
         uint64 orgId;
         OrgKind kind;

@@ -6,6 +6,7 @@ pragma solidity 0.8.30;
 contract GasFloor {
     mapping(bytes32 key => uint256 value) private _values;
 
+    // solhint-disable-next-line gas-indexed-events
     event Stored(bytes32 indexed key, uint256 value);
 
     function store(bytes32 key, uint256 value) external {

@@ -6,6 +6,7 @@ pragma solidity 0.8.30;
 contract Intermediary {
     /// @notice Calls `target` with `data` and bubbles up its revert data unchanged.
     function forward(address target, bytes calldata data) external returns (bytes memory) {
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory ret) = target.call(data);
         if (!ok) {
             assembly ("memory-safe") {

@@ -11,6 +11,7 @@ contract ViewProbe {
     /// @notice Staticcalls `target` with `data` and returns the gas the call consumed.
     function measure(address target, bytes calldata data) external view returns (uint256 gasUsed) {
         uint256 before = gasleft();
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory ret) = target.staticcall(data);
         gasUsed = before - gasleft();
         if (!ok) revert ProbeCallFailed(ret);

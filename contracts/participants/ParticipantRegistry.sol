@@ -146,8 +146,8 @@ contract ParticipantRegistry is IParticipantRegistry, ManagedPausable {
 
     function _addMember(Organization storage org, uint64 orgId, address account, bool isAdmin) private {
         _memberships[account] = Membership({orgId: orgId, kind: org.kind, isAdmin: isAdmin, since: uint40(block.timestamp)});
-        org.memberCount += 1;
-        if (isAdmin) org.adminCount += 1;
+        ++org.memberCount;
+        if (isAdmin) ++org.adminCount;
         emit MemberAdded(orgId, account, isAdmin, msg.sender);
     }
 
@@ -157,9 +157,9 @@ contract ParticipantRegistry is IParticipantRegistry, ManagedPausable {
         Organization storage org = _organizations[orgId];
         if (m.isAdmin) {
             if (org.adminCount == 1) revert LastAdmin(orgId, account);
-            org.adminCount -= 1;
+            --org.adminCount;
         }
-        org.memberCount -= 1;
+        --org.memberCount;
         delete _memberships[account];
         emit MemberRemoved(orgId, account, msg.sender);
     }
@@ -168,10 +168,10 @@ contract ParticipantRegistry is IParticipantRegistry, ManagedPausable {
         private
     {
         if (isAdmin) {
-            org.adminCount += 1;
+            ++org.adminCount;
         } else {
             if (org.adminCount == 1) revert LastAdmin(orgId, account);
-            org.adminCount -= 1;
+            --org.adminCount;
         }
         m.isAdmin = isAdmin;
         emit MemberAdminChanged(orgId, account, isAdmin, msg.sender);

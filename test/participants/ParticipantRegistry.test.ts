@@ -472,7 +472,7 @@ describe("ParticipantRegistry", function () {
         for (const who of [registrar, outsider]) {
           await expect(registry.connect(who)[fn]()).to.be.revertedWithCustomError(registry, "AccessManagedUnauthorized").withArgs(who.address);
         }
-        await expect(intermediary.forward(registry.target, registry.interface.encodeFunctionData(fn)))
+        await expect(intermediary.forward(registry.target, registry.interface.encodeFunctionData(fn as "pause")))
           .to.be.revertedWithCustomError(registry, "AccessManagedUnauthorized")
           .withArgs(intermediary.target);
       }

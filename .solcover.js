@@ -1,0 +1,7 @@
+// Coverage of the suite's contracts (mocks are test doubles, not product). The end-to-end suite
+// runs against its own separate `hardhat node`, which solidity-coverage cannot instrument, so it is
+// left to `npm test`; everything else runs under coverage.
+module.exports = {
+  skipFiles: ["mocks/"],
+  mocha: { grep: "\\[e2e\\]", invert: true, timeout: 300000 },
+};

@@ -1,0 +1,80 @@
+/**
+ * The gas benchmark: `npm run bench`.
+ *
+ * Deploys the suite on the in-process network, runs each part's operations, reads gas from the
+ * receipts, and writes `reports/gas.json` as one flat object `{ "<operation>": gasUsed }`. The
+ * floor (one new storage slot plus one event, measured by GasFloor in the same run) is reported as
+ * `floor.slotAndEvent`, and every figure is printed as a ratio to it, beside its budget.
+ * It reports; it does not fail on a budget (budgets are goals, read from the report).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import hre from "hardhat";
+import type { ContractTransactionResponse } from "ethers";
+import { deploySuite } from "./deploy";
+import type { BenchContext, Measurement, PartBench } from "./bench/context";
+import { benchParticipants } from "./bench/participants";
+import { GasFloor__factory, ViewProbe__factory } from "../typechain-types";
+
+/** Every part's benchmark, in the order they are reported. */
+const PARTS: readonly PartBench[] = [benchParticipants];
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
+  const receipt = await (await tx).wait();
+  if (!receipt) throw new Error("transaction dropped");
+  return receipt.gasUsed;
+}
+
+/** Runs every part's benchmark and returns the flat report (floor first). */
+export async function runBench(): Promise<{ report: Record<string, number>; rows: Measurement[] }> {
+  const [deployer] = await hre.ethers.getSigners();
+  const signers = await hre.ethers.getSigners();
+  const { book } = await deploySuite(hre, { addressBookDir: null, registrar: signers[1].address, pauser: signers[2].address, log: () => undefined });
+  const floor = await new GasFloor__factory(deployer).deploy();
+  const probe = await new ViewProbe__factory(deployer).deploy();
+  // The first write to the floor's mapping pays for a new slot, exactly like the anchors it stands for.
+  const floorGas = await gasOf(floor.store("0x" + "01".repeat(32), 1));
+  const ctx: BenchContext = {
+    hre,
+    book,
+    probe,
+    gasOf,
+    coldView: (target, data) => probe.measure(target, data),
+  };
+  const rows: Measurement[] = [{ key: "floor.slotAndEvent", gas: floorGas }];
+  for (const part of PARTS) rows.push(...(await part(ctx)));
+  const report = Object.fromEntries(rows.map((r) => [r.key, Number(r.gas)]));
+  return { report, rows };
+}
+
+function printTable(rows: readonly Measurement[]): void {
+  const floor = Number(rows[0].gas);
+  const lines = rows.map((r) => {
+    const gas = Number(r.gas);
+    const budget = r.budget === undefined ? "" : r.budget.toLocaleString("en-US");
+    const verdict = r.budget === undefined ? "" : gas <= r.budget ? "within" : "OVER";
+    return [r.key, gas.toLocaleString("en-US"), (gas / floor).toFixed(2) + "×", budget, verdict];
+  });
+  const header = ["operation", "gas", "vs floor", "budget", ""];
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log(fmt(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const l of lines) console.log(fmt(l));
+}
+
+async function main(): Promise<void> {
+  const { report, rows } = await runBench();
+  const out = path.join(hre.config.paths.root, "reports", "gas.json");
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+  printTable(rows);
+  console.log(`\nWrote ${path.relative(process.cwd(), out)}`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * What every task shares: connecting the SDK with the chosen signer, and printing results.
+ * The SDK is imported lazily, because typechain-types exists only after the first compile.
+ */
+import * as fs from "node:fs";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { CareLedger } from "../sdk";
+
+/**
+ * Connects the SDK on the task's network with the signer `from` (an index into the network's
+ * accounts or an address among them; default: the first account). Address books are read from
+ * CARELEDGER_DEPLOYMENTS_DIR when it is set, else from `deployments/`.
+ */
+export async function connectSdk(hre: HardhatRuntimeEnvironment, from?: string): Promise<CareLedger> {
+  const { CareLedger, ValidationError } = await import("../sdk");
+  const signers = await hre.ethers.getSigners();
+  let signer = signers[0];
+  if (from !== undefined && from !== "") {
+    const found = /^\d+$/.test(from) ? signers[Number(from)] : signers.find((s) => s.address.toLowerCase() === from.toLowerCase());
+    if (!found) throw new ValidationError("from", `${from} is not one of this network's ${signers.length} accounts`);
+    signer = found;
+  }
+  if (!signer) throw new ValidationError("from", "this network has no accounts: set DEPLOYER_PRIVATE_KEY in .env");
+  return CareLedger.connect(signer, { addressBookDir: process.env.CARELEDGER_DEPLOYMENTS_DIR || undefined });
+}
+
+/** Prints a result as one line of JSON (bigints as decimal strings). */
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+}
+
+/** Reads a metadata argument: a 32-byte hex commitment, or the path of a JSON profile to commit. */
+export function readMetadata(arg: string): string | Record<string, unknown> {
+  if (/^0x[0-9a-fA-F]{64}$/.test(arg)) return arg;
+  if (!fs.existsSync(arg)) throw new Error(`--metadata: ${arg} is neither a 32-byte hex commitment nor a JSON profile file`);
+  return JSON.parse(fs.readFileSync(arg, "utf8")) as Record<string, unknown>;
+}
