@@ -8,8 +8,8 @@
  * local chain (31337) an address book left behind by a restarted node is replaced; on any other
  * chain a book without code is an error (wrong endpoint?) and nothing is overwritten.
  *
- * Environment (see .env.example): REGISTRAR_ADDRESS, PAUSER_ADDRESS, REGISTRAR_EXECUTION_DELAY,
- * ADMIN_EXECUTION_DELAY; CARELEDGER_DEPLOYMENTS_DIR and CARELEDGER_DEPLOYMENT_ID to keep a test's
+ * Environment (see .env.example): REGISTRAR_ADDRESS, PAUSER_ADDRESS, CONFIGURATOR_ADDRESS,
+ * REGISTRAR_EXECUTION_DELAY, CONFIGURATOR_EXECUTION_DELAY, ADMIN_EXECUTION_DELAY; CARELEDGER_DEPLOYMENTS_DIR and CARELEDGER_DEPLOYMENT_ID to keep a test's
  * deployment apart from yours.
  */
 import * as fs from "node:fs";
@@ -31,7 +31,9 @@ export interface DeployOptions {
   /** Role holders and delays (default: from the environment, else the deployer and 0). */
   readonly registrar?: string;
   readonly pauser?: string;
+  readonly configurator?: string;
   readonly registrarExecutionDelay?: number;
+  readonly configuratorExecutionDelay?: number;
   readonly adminExecutionDelay?: number;
   /** Where progress goes (default: console.log). */
   readonly log?: (line: string) => void;
@@ -95,7 +97,9 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   if (!deployer) throw new Error("no deployer account: set DEPLOYER_PRIVATE_KEY in .env (see .env.example)");
   const registrar = requireAddress("REGISTRAR_ADDRESS", options.registrar ?? process.env.REGISTRAR_ADDRESS ?? deployer.address);
   const pauser = requireAddress("PAUSER_ADDRESS", options.pauser ?? process.env.PAUSER_ADDRESS ?? deployer.address);
+  const configurator = requireAddress("CONFIGURATOR_ADDRESS", options.configurator ?? process.env.CONFIGURATOR_ADDRESS ?? deployer.address);
   const registrarExecutionDelay = options.registrarExecutionDelay ?? delayFromEnv("REGISTRAR_EXECUTION_DELAY") ?? 0;
+  const configuratorExecutionDelay = options.configuratorExecutionDelay ?? delayFromEnv("CONFIGURATOR_EXECUTION_DELAY") ?? 0;
   const adminExecutionDelay = options.adminExecutionDelay ?? delayFromEnv("ADMIN_EXECUTION_DELAY") ?? 0;
   if (chainId !== LOCAL_CHAIN_ID && registrarExecutionDelay === 0 && adminExecutionDelay === 0) {
     log("Warning: no execution delays are set: on a shared network, set REGISTRAR_EXECUTION_DELAY and ADMIN_EXECUTION_DELAY (see README).");
@@ -106,7 +110,9 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   const result = await hre.ignition.deploy(CareLedgerModule, {
     deploymentId,
     displayUi: false,
-    parameters: { CareLedger: { registrar, pauser, registrarExecutionDelay, adminExecutionDelay } },
+    parameters: {
+      CareLedger: { registrar, pauser, configurator, registrarExecutionDelay, configuratorExecutionDelay, adminExecutionDelay },
+    },
   });
   const contracts = {
     AccessManager: await result.manager.getAddress(),

@@ -3,8 +3,8 @@
  * the role labels, the function → role wiring from `sdk/governance.ts`, and the role grants with
  * the execution delays given as parameters (0 on a local chain).
  *
- * Parameters (module `CareLedger`): `registrar`, `pauser` (default: the deployer),
- * `registrarExecutionDelay`, `adminExecutionDelay` (seconds, default 0).
+ * Parameters (module `CareLedger`): `registrar`, `pauser`, `configurator` (default: the deployer),
+ * `registrarExecutionDelay`, `configuratorExecutionDelay`, `adminExecutionDelay` (seconds, default 0).
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { Interface } from "ethers";
@@ -32,7 +32,9 @@ export default buildModule("CareLedger", (m) => {
   const deployer = m.getAccount(0);
   const registrar = m.getParameter("registrar", deployer);
   const pauser = m.getParameter("pauser", deployer);
+  const configurator = m.getParameter("configurator", deployer);
   const registrarExecutionDelay = m.getParameter("registrarExecutionDelay", 0);
+  const configuratorExecutionDelay = m.getParameter("configuratorExecutionDelay", 0);
   const adminExecutionDelay = m.getParameter("adminExecutionDelay", 0);
 
   const manager = m.contract("AccessManager", [deployer]);
@@ -53,6 +55,7 @@ export default buildModule("CareLedger", (m) => {
   }
   wiring.push(m.call(manager, "grantRole", [Role.REGISTRAR, registrar, registrarExecutionDelay], { id: "grant_REGISTRAR" }));
   wiring.push(m.call(manager, "grantRole", [Role.PAUSER, pauser, 0], { id: "grant_PAUSER" }));
+  wiring.push(m.call(manager, "grantRole", [Role.CONFIGURATOR, configurator, configuratorExecutionDelay], { id: "grant_CONFIGURATOR" }));
   // Last: the admin's own execution delay. From here on, role changes by the admin are scheduled.
   m.call(manager, "grantRole", [Role.ADMIN, deployer, adminExecutionDelay], { id: "delay_ADMIN", after: wiring });
 
