@@ -107,6 +107,7 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   SafeCastOverflowedUintDowncast: (a) => `the value ${s(a.value)} does not fit in ${s(a.bits)} bits`,
   AddressEmptyCode: (a) => `${s(a.target)} has no code: is the address right for this chain?`,
   FailedCall: () => "the forwarded call failed without a reason",
+  InsufficientBalance: (a) => `the balance ${s(a.balance)} is below the ${s(a.needed)} this call sends`,
 };
 
 const PANIC_REASONS: Readonly<Record<number, string>> = {

@@ -1,0 +1,103 @@
+/**
+ * A `hardhat node` of the test's own, on a free loopback port, and the commands an operator runs
+ * against it. The node is started in its own process group and always stopped, even when a test fails.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as net from "node:net";
+import * as path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Hardhat's well-known development mnemonic: its accounts are funded on every `hardhat node`. */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** The test's environment without the network Hardhat chose for it (the children choose their own). */
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.HARDHAT_NETWORK;
+  return env;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A running `hardhat node`. */
+export interface LocalNode {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `npx hardhat node` on `port` and resolves once it accepts JSON-RPC. */
+export function startNode(port: number, timeoutMs = 90_000): Promise<LocalNode> {
+  const child: ChildProcess = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: childEnv(),
+  });
+  let exited = false;
+  const stopped = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
+  const stop = async () => {
+    if (!exited && child.pid) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+      const killer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }, 5_000);
+      await stopped;
+      clearTimeout(killer);
+    }
+  };
+  // A node must never outlive the test run.
+  process.once("exit", () => {
+    if (!exited && child.pid) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => {
+      void stop().then(() => reject(new Error(`hardhat node did not start within ${timeoutMs} ms:\n${output}`)));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Started HTTP and WebSocket JSON-RPC server")) {
+        clearTimeout(timer);
+        resolve({ url: `http://127.0.0.1:${port}`, port, stop });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hardhat node exited early (code ${code}):\n${output}`));
+    });
+  });
+}
+
+/** Runs `npx hardhat <args>` in the repository, the way an operator would, and returns its output. */
+export function hardhat(args: string[], env: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync("npx", ["hardhat", ...args], { cwd: ROOT, env: childEnv(env), encoding: "utf8", timeout: 180_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}

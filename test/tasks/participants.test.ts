@@ -1,0 +1,76 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import hre from "hardhat";
+import { profileCommitment, writeAddressBook } from "../../sdk";
+import { deployFixture } from "../support/fixtures";
+
+/** Runs a task and returns the JSON lines it printed. */
+async function run(task: string, args: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (line: string) => lines.push(line);
+  try {
+    await hre.run(task, args);
+  } finally {
+    console.log = original;
+  }
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe("participants:* tasks", function () {
+  let dir: string;
+  const previous = process.env.CARELEDGER_DEPLOYMENTS_DIR;
+  beforeEach(async function () {
+    const { book } = await loadFixture(deployFixture);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-tasks-"));
+    writeAddressBook(book, dir);
+    process.env.CARELEDGER_DEPLOYMENTS_DIR = dir;
+  });
+  afterEach(function () {
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (previous === undefined) delete process.env.CARELEDGER_DEPLOYMENTS_DIR;
+    else process.env.CARELEDGER_DEPLOYMENTS_DIR = previous;
+  });
+
+  it("registers from a profile file, adds a member, suspends, and shows the result", async function () {
+    const [, registrar, pauser, hospitalAdmin, , , doctor] = await hre.ethers.getSigners();
+    const profile = { name: "General Hospital", licence: "H-77" };
+    const file = path.join(dir, "profile.json");
+    fs.writeFileSync(file, JSON.stringify(profile));
+
+    const [registered] = await run("participants:register", { kind: "provider", metadata: file, admin: hospitalAdmin.address, from: registrar.address });
+    expect([registered.orgId, registered.kind, registered.admin, registered.metadata]).to.deep.equal(["1", 1, hospitalAdmin.address, profileCommitment(profile)]);
+
+    const [added] = await run("participants:add-member", { org: "1", account: doctor.address, admin: false, from: "3" });
+    expect([added.orgId, added.account, added.isAdmin]).to.deep.equal(["1", doctor.address, false]);
+
+    const [suspended] = await run("participants:suspend", { org: "1", from: pauser.address });
+    expect(suspended.suspended).to.equal(true);
+
+    const [org, account] = await run("participants:show", { org: "1", account: doctor.address });
+    expect([org.kind, org.suspended, org.memberCount]).to.deep.equal(["provider", true, 2]);
+    expect((org.members as { account: string }[]).map((m) => m.account).sort()).to.deep.equal([hospitalAdmin.address, doctor.address].sort());
+    expect([account.orgId, account.kind, account.active]).to.deep.equal(["1", "provider", false]);
+  });
+
+  it("accepts a commitment as metadata and refuses what is neither a commitment nor a file", async function () {
+    const [, registrar, , hospitalAdmin] = await hre.ethers.getSigners();
+    const [r] = await run("participants:register", { kind: "lab", metadata: "0x" + "ee".repeat(32), admin: hospitalAdmin.address, from: "1" });
+    expect(r.kind).to.equal(2);
+    await expect(run("participants:register", { kind: "lab", metadata: "nowhere.json", admin: registrar.address, from: "1" })).to.be.rejectedWith(
+      "--metadata: nowhere.json is neither a 32-byte hex commitment nor a JSON profile file",
+    );
+  });
+
+  it("names what is wrong: an unknown signer, a missing selector, a refused call", async function () {
+    const [, , , hospitalAdmin] = await hre.ethers.getSigners();
+    await expect(run("participants:suspend", { org: "1", from: "0x000000000000000000000000000000000000dead" })).to.be.rejectedWith(/^from: 0x0+dead is not one of this network's \d+ accounts$/);
+    await expect(run("participants:show", {})).to.be.rejectedWith("org: give --org <id> or --account <address>");
+    await expect(run("participants:register", { kind: "provider", metadata: "0x" + "ee".repeat(32), admin: hospitalAdmin.address, from: "8" })).to.be.rejectedWith(
+      /^AccessManagedUnauthorized: 0x[0-9a-fA-F]{40} has no role that allows this call/,
+    );
+  });
+});
