@@ -46,7 +46,7 @@ describe("CareLedger.connect", function () {
 
   it("lets explicit addresses override the book", async function () {
     const { book, deployer } = await loadFixture(deployFixture);
-    const cl = await CareLedger.connect(deployer, { addresses: { ...book.contracts } });
+    const cl = await CareLedger.connect(deployer, { addresses: { ...book.contracts }, addressBookDir: dir });
     expect(cl.addresses).to.deep.equal(book.contracts);
     expect(cl.fromBlock).to.equal(0);
   });
