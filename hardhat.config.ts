@@ -36,6 +36,9 @@ const config: HardhatUserConfig = {
   gasReporter: { enabled: process.env.REPORT_GAS === "true", offline: true, currency: "USD" },
   mocha: { timeout: 120_000, reporter: "./test/support/summary-reporter.js" },
   ignition: { requiredConfirmations: 1 },
+  // `npx hardhat ignition verify careledger-<chainId> --network <name>` verifies every contract of a deployment.
+  etherscan: { apiKey: process.env.ETHERSCAN_API_KEY ?? "" },
+  sourcify: { enabled: false },
 };
 
 export default config;

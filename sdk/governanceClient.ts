@@ -7,6 +7,7 @@ import type { AccessManager } from "../typechain-types";
 import { withDecodedErrors } from "./errors";
 import { Role, type RoleName } from "./governance";
 import { eventIn, send, type TxHandle } from "./tx";
+import { ValidationError } from "./errors";
 import { requireAddress } from "./validate";
 
 /** A call to a managed contract, as `contract.fn.populateTransaction(...)` returns it. */
@@ -47,6 +48,33 @@ export class GovernanceClient {
     const c = requireAddress("caller", caller);
     const [immediate, delay] = await withDecodedErrors(() => this.contract.canCall(c, call.to, call.data.slice(0, 10)));
     return { immediate, delay: Number(delay) };
+  }
+
+  /**
+   * Grants `role` to `account`; every call it makes under that role will need scheduling
+   * `executionDelay` seconds ahead. Caller: the admin (scheduled, if the admin has a delay).
+   * @throws {ValidationError} for a bad account or delay
+   * @throws {ContractRevertError} e.g. `AccessManagerUnauthorizedAccount`
+   */
+  async grantRole(
+    params: { role: RoleName; account: string; executionDelay?: number },
+    overrides: Overrides = {},
+  ): Promise<TxHandle<{ role: RoleName; account: string; executionDelay: number }>> {
+    const account = requireAddress("account", params.account);
+    const executionDelay = params.executionDelay ?? 0;
+    if (!Number.isInteger(executionDelay) || executionDelay < 0 || executionDelay > 0xffffffff) {
+      throw new ValidationError("executionDelay", `${executionDelay} is not a number of seconds (0 to 4294967295)`);
+    }
+    return send(() => this.contract.grantRole(Role[params.role], account, executionDelay, overrides), () => ({ role: params.role, account, executionDelay }));
+  }
+
+  /**
+   * The connected signer gives up `role` (for the admin: after handing it to a multisig or timelock).
+   * @throws {ContractRevertError} e.g. `AccessManagerBadConfirmation`
+   */
+  async renounceRole(params: { role: RoleName; self: string }, overrides: Overrides = {}): Promise<TxHandle<{ role: RoleName }>> {
+    const self = requireAddress("self", params.self);
+    return send(() => this.contract.renounceRole(Role[params.role], self, overrides), () => ({ role: params.role }));
   }
 
   /**

@@ -6,27 +6,7 @@ import * as path from "node:path";
 import hre from "hardhat";
 import { profileCommitment, writeAddressBook } from "../../sdk";
 import { deployFixture } from "../support/fixtures";
-
-/** Runs a task and returns the JSON lines it printed. */
-async function run(task: string, args: Record<string, unknown>): Promise<Record<string, unknown>[]> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (line: string) => lines.push(line);
-  try {
-    await hre.run(task, args);
-  } finally {
-    console.log = original;
-  }
-  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-/** The message a promise rejects with. */
-async function failure(p: Promise<unknown>): Promise<string> {
-  return p.then(
-    () => "(no failure)",
-    (e: Error) => e.message,
-  );
-}
+import { failure, run } from "../support/tasks";
 
 describe("participants:* tasks", function () {
   let dir: string;
