@@ -94,6 +94,20 @@ export class GovernanceClient {
   }
 
   /**
+   * Cancels a call `caller` scheduled. Allowed to the caller itself, the admin, and the guardian
+   * of the call's role (the pauser guards the registrar and configurator roles).
+   * @throws {ContractRevertError} e.g. `AccessManagerUnauthorizedCancel`, `AccessManagerNotScheduled`
+   */
+  async cancel(caller: string, call: ManagedCall, overrides: Overrides = {}): Promise<TxHandle<{ operationId: string }>> {
+    const c = requireAddress("caller", caller);
+    const to = requireAddress("call.to", call.to);
+    return send(
+      () => this.contract.cancel(c, to, call.data, overrides),
+      (receipt) => ({ operationId: eventIn(this.contract, receipt, "OperationCanceled").args.operationId as string }),
+    );
+  }
+
+  /**
    * Executes a call scheduled earlier (or an immediate one) through the AccessManager.
    * @throws {ContractRevertError} e.g. `AccessManagerNotReady`, or the target's own error
    */

@@ -53,6 +53,9 @@ export default buildModule("CareLedger", (m) => {
       );
     }
   }
+  // The pauser guards the delayed roles: it can cancel their scheduled calls during the delay.
+  wiring.push(m.call(manager, "setRoleGuardian", [Role.REGISTRAR, Role.PAUSER], { id: "guardian_REGISTRAR" }));
+  wiring.push(m.call(manager, "setRoleGuardian", [Role.CONFIGURATOR, Role.PAUSER], { id: "guardian_CONFIGURATOR" }));
   wiring.push(m.call(manager, "grantRole", [Role.REGISTRAR, registrar, registrarExecutionDelay], { id: "grant_REGISTRAR" }));
   wiring.push(m.call(manager, "grantRole", [Role.PAUSER, pauser, 0], { id: "grant_PAUSER" }));
   wiring.push(m.call(manager, "grantRole", [Role.CONFIGURATOR, configurator, configuratorExecutionDelay], { id: "grant_CONFIGURATOR" }));

@@ -112,6 +112,21 @@ describe("Governance (AccessManager)", function () {
       expect((await registry.organization(1)).kind).to.equal(BigInt(OrgKind.Lab));
     });
 
+    it("let the pauser, as guardian, cancel a scheduled call during the delay, and nobody else", async function () {
+      const { connect, registrar, pauser, outsider, labAdmin, registry } = await loadFixture(delayedFixture);
+      const call = { to: await registry.getAddress(), data: registry.interface.encodeFunctionData("registerOrganization", [OrgKind.Lab, PROFILE, labAdmin.address]) };
+      const { operationId, readyAt } = await (await (await connect(registrar)).governance.schedule(call)).wait();
+
+      const refused = await (await connect(outsider)).governance.cancel(registrar.address, call).catch((e: unknown) => e);
+      expect((refused as ContractRevertError).errorName).to.equal("AccessManagerUnauthorizedCancel");
+
+      const cancelled = await (await (await connect(pauser)).governance.cancel(registrar.address, call)).wait();
+      expect(cancelled.operationId).to.equal(operationId);
+      await time.increaseTo(readyAt);
+      const late = await (await connect(registrar)).governance.execute(call).catch((e: unknown) => e);
+      expect((late as ContractRevertError).errorName).to.equal("AccessManagerNotScheduled");
+    });
+
     it("never delay the pauser, so an incident is contained in the same block", async function () {
       const { registry, pauser } = await loadFixture(delayedFixture);
       await expect(registry.connect(pauser).pause()).to.emit(registry, "Paused");
