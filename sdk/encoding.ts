@@ -74,7 +74,16 @@ export function recordCommitment(resource: unknown, salt: string): string {
     throw new ValidationError("resource", "a record is a JSON object (a FHIR resource)");
   }
   const s = getBytes(requireRecordSalt(salt));
-  return keccak256(concat([RECORD_DOMAIN_BYTES, s, toUtf8Bytes(canonicalJson(resource, "resource"))]));
+  const canonical = canonicalJson(resource, "resource");
+  // canonicalize 2.1 writes `undefined` for functions and undefined members instead of refusing them.
+  if (canonical.includes("undefined")) {
+    try {
+      JSON.parse(canonical);
+    } catch {
+      throw new ValidationError("resource", "holds a value that is not JSON (undefined or a function)");
+    }
+  }
+  return keccak256(concat([RECORD_DOMAIN_BYTES, s, toUtf8Bytes(canonical)]));
 }
 
 /** The fields of a record batch leaf. */
