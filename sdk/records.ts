@@ -133,7 +133,7 @@ export interface RetractParams {
   readonly commitment?: string;
   readonly resource?: object;
   readonly salt?: string;
-  readonly reason: RetractionReason | keyof typeof RetractionReason;
+  readonly reason: RetractionReason | keyof typeof RetractionReason | Uncapitalize<keyof typeof RetractionReason>;
   /** When the version was anchored in a batch and never registered: its proof, registered first. */
   readonly proof?: RecordProof;
 }

@@ -62,6 +62,8 @@ interface IRecordRegistry is IRecordEvidence {
     event RecordRetracted(bytes32 indexed commitment, uint64 indexed orgId, RetractionReason reason);
 
     /// @notice Emitted when organization `orgId` anchors a batch of `leafCount` records as `root`.
+    /// @dev Nobody filters by leaf count, so it is data, not a topic.
+    // solhint-disable-next-line gas-indexed-events
     event BatchAnchored(bytes32 indexed root, uint64 indexed orgId, uint32 leafCount);
 
     /// @notice Emitted when the genesis version `recordId` of batch `root` is registered as a single

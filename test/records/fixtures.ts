@@ -51,3 +51,15 @@ export function batchOf(commitments: readonly string[], chainId: bigint, registr
     RECORD_LEAF_ENCODING,
   );
 }
+
+/** Awaits `promise`, requires it to reject with an instance of `type` whose message matches `message`. */
+export async function expectRejected(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: RegExp): Promise<void> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (err) {
+    caught = err;
+  }
+  if (!(caught instanceof type)) throw new Error(`expected a rejection with ${type.name}, got ${caught === undefined ? "a fulfilment" : String(caught)}`);
+  if (!message.test(caught.message)) throw new Error(`expected the message to match ${message}, got "${caught.message}"`);
+}
