@@ -214,6 +214,14 @@ describe("RecordRegistry", function () {
       expect((await records.batch(ZERO32)).orgId).to.equal(0n);
     });
 
+    it("costs the same whatever the leaf count (only the count's calldata bytes differ)", async function () {
+      const { records, doctor } = await loadFixture(recordsFixture);
+      const gas = async (root: string, count: number) => (await (await records.connect(doctor).anchorBatch(root, count)).wait())!.gasUsed;
+      const small = await gas("0x" + "71".repeat(32), 0x01010101);
+      const huge = await gas("0x" + "72".repeat(32), 0xffffffff);
+      expect(small).to.equal(huge);
+    });
+
     it("refuses a zero root, an empty batch and a root anchored before", async function () {
       const { records, doctor, labAdmin } = await loadFixture(recordsFixture);
       await expect(records.connect(doctor).anchorBatch(ZERO32, 1)).to.be.revertedWithCustomError(records, "ZeroCommitment");
@@ -350,6 +358,15 @@ describe("RecordRegistry", function () {
   });
 
   describe("pause and unpause", function () {
+    it("are wired to the PAUSER role in the AccessManager, from FUNCTION_ROLES", async function () {
+      const { records, manager } = await loadFixture(recordsFixture);
+      const { FUNCTION_ROLES, Role } = await import("../../sdk");
+      for (const [fn, role] of Object.entries(FUNCTION_ROLES.RecordRegistry)) {
+        expect(await manager.getTargetFunctionRole(records.target, records.interface.getFunction(fn)!.selector)).to.equal(Role[role]);
+      }
+      expect(Object.keys(FUNCTION_ROLES.RecordRegistry).sort()).to.deep.equal(["pause", "unpause"]);
+    });
+
     it("belong to the pauser", async function () {
       const { records, pauser, doctor } = await loadFixture(recordsFixture);
       await expect(records.connect(pauser).pause()).to.emit(records, "Paused").withArgs(pauser.address);
