@@ -6,7 +6,8 @@
  * Every task takes --from <index | address> to choose the signer.
  *
  * records:anchor writes two files beside the input (or in --out):
- *   <name>.proofs.json  each record's Merkle proof: hashes only, safe to hand to whoever verifies;
+ *   <name>.proofs.json  each record's Merkle proof: hashes only, no content (hand each record's proof to
+ *                       the holders of that record, not the whole file: see docs/records.md, "squatting");
  *   <name>.salts.json   each record's salt: THE SECRET that keeps the records private (mode 0600).
  */
 import * as fs from "node:fs";
