@@ -94,6 +94,11 @@ export interface VerificationResult {
   readonly root?: string;
   /** The retraction, when the version is retracted. */
   readonly retraction?: { readonly reason: RetractionReason; readonly at: number };
+  /**
+   * Set when the proof given shows the same commitment in a batch that another organization anchored
+   * no later than the single anchor found: the single anchor may be squatting on a leaked commitment.
+   */
+  readonly earlierBatch?: { readonly root: string; readonly orgId: bigint; readonly anchoredAt: number };
 }
 
 /** Progress of a batch: committing the resources, then building the tree. */
@@ -422,6 +427,7 @@ export class RecordsClient {
       const recordId = v.version === 1 ? commitment : (p?.recordId ?? (await this.#recordIdOf(commitment)));
       const currentVersion = await this.currentVersion(recordId);
       const status: RecordStatus = v.retracted ? "retracted" : v.version < currentVersion ? "superseded" : "anchored";
+      const earlierBatch = p !== undefined && p.commitment === commitment ? await this.#earlierBatch(p, v) : undefined;
       return {
         status,
         via: "single",
@@ -432,6 +438,7 @@ export class RecordsClient {
         orgId: v.orgId,
         anchoredAt: v.anchoredAt,
         ...(v.retracted ? { retraction: { reason: v.reason, at: v.retractedAt } } : {}),
+        ...(earlierBatch ? { earlierBatch } : {}),
       };
     }
     if (p === undefined || p.commitment !== commitment) return { status: "not-anchored", commitment };
@@ -515,6 +522,14 @@ export class RecordsClient {
   async unpause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
     requireSigner(this.contract.runner);
     return send(() => this.contract.unpause(overrides), () => ({}));
+  }
+
+  /** The batch of `proof` when another organization anchored it no later than the single anchor `v`. */
+  async #earlierBatch(proof: RecordProof, v: AnchoredVersion): Promise<{ root: string; orgId: bigint; anchoredAt: number } | undefined> {
+    const b = await this.batch(proof.root);
+    if (b.orgId === 0n || b.orgId === v.orgId || b.anchoredAt > v.anchoredAt) return undefined;
+    if (!(await this.verifyInclusion(proof))) return undefined;
+    return { root: proof.root, orgId: b.orgId, anchoredAt: b.anchoredAt };
   }
 
   /** Registers a batch record unless its commitment is already anchored singly. */

@@ -187,6 +187,26 @@ describe("records SDK", function () {
       expect(registered).to.equal(HOSPITAL);
     });
 
+    it("flags a single anchor by another organization of a commitment an earlier batch holds (squatting)", async function () {
+      const { result, resources, lab, hospital, verifier } = await loadFixture(batchSdkFixture);
+      const p = result.batch.proof(0);
+      await (await lab.records.anchor({ commitment: p.commitment })).wait();
+      const v = await verifier.records.verify(resources[0], saltOf(1), p);
+      expect(v).to.deep.include({ status: "anchored", via: "single", orgId: LAB });
+      const b = await verifier.records.batch(result.root);
+      expect(v.earlierBatch).to.deep.equal({ root: result.root, orgId: HOSPITAL, anchoredAt: b.anchoredAt });
+      // The hospital's own registration is not flagged.
+      const p2 = result.batch.proof(1);
+      await (await hospital.records.registerBatchRecord(p2)).wait();
+      expect((await verifier.records.verify(resources[1], saltOf(2), p2)).earlierBatch).to.equal(undefined);
+      // Nor is a proof that does not hold, or a batch anchored after the single anchor.
+      expect((await verifier.records.verify(resources[0], saltOf(1), { ...p, proof: [] })).earlierBatch).to.equal(undefined);
+      await (await lab.records.anchor({ commitment: recordCommitment(resources[4], saltOf(5)) })).wait();
+      const lateBatch = hospital.records.buildBatch([{ resource: resources[4], salt: saltOf(5) }]);
+      await (await hospital.records.anchorBatch(lateBatch)).wait();
+      expect((await verifier.records.verify(resources[4], saltOf(5), lateBatch.proof(0))).earlierBatch).to.equal(undefined);
+    });
+
     it("anchors a batch built beforehand, and a second anchor of it is refused with a typed error", async function () {
       const { hospital } = await loadFixture(sdkFixture);
       const batch = hospital.records.buildBatch([{ resource: observation("z", 1) }]);
