@@ -1,6 +1,6 @@
 /**
  * A stateful property test: random sequences of anchors, amendments (current, stale and future
- * versions), retractions, suspensions and reinstatements, by members of every kind and by
+ * versions), retractions, suspensions and reinstatements, pauses and unpauses, by members of every kind and by
  * outsiders, run against the RecordRegistry and against a small model of version chains and
  * retractions. After every step the commitment it touched, and after every sequence every
  * commitment's state and every record's current version, must equal the model's. Fixed seed (printed on failure by fast-check); modest run count.
@@ -38,6 +38,8 @@ interface Model {
   readonly heads: Map<string, number>;
   /** Suspended organizations. */
   readonly suspended: Set<bigint>;
+  /** Whether the registry is paused (anchoring and amending stop; retraction goes on). */
+  paused: boolean;
 }
 
 interface Real {
@@ -87,7 +89,10 @@ class AnchorCommand implements fc.AsyncCommand<Model, Real> {
     const c = commitment(this.seed);
     const got = await outcome(r.records, r.records.connect(actor.signer).anchor(c));
     const existing = m.versions.get(c);
-    const want = membershipError(m, actor) ?? (existing ? (["CommitmentAlreadyAnchored", [c, existing.orgId]] as [string, unknown[]]) : undefined);
+    const want =
+      (m.paused ? (["EnforcedPause", []] as [string, unknown[]]) : undefined) ??
+      membershipError(m, actor) ??
+      (existing ? (["CommitmentAlreadyAnchored", [c, existing.orgId]] as [string, unknown[]]) : undefined);
     expectOutcome(got, want);
     if (!want) {
       m.versions.set(c, { orgId: actor.orgId, version: 1, retracted: false });
@@ -111,7 +116,8 @@ class AmendCommand implements fc.AsyncCommand<Model, Real> {
     const c = commitment(this.seed);
     const got = await outcome(r.records, r.records.connect(actor.signer).amend(recordId, supersedes, c));
     const existing = m.versions.get(c);
-    let want = membershipError(m, actor);
+    let want: [string, unknown[]] | undefined = m.paused ? ["EnforcedPause", []] : undefined;
+    want ??= membershipError(m, actor);
     if (!want && current === undefined) want = ["UnknownRecord", [recordId]];
     if (!want && supersedes !== current) want = ["StaleVersion", [recordId, supersedes, current]];
     if (!want && existing) want = ["CommitmentAlreadyAnchored", [c, existing.orgId]];
@@ -168,6 +174,17 @@ async function checkOne(m: Model, r: Real, c: string, recordId?: string): Promis
   if (recordId !== undefined && m.heads.has(recordId)) expect(Number(await r.records.currentVersion(recordId))).to.equal(m.heads.get(recordId));
 }
 
+class PauseCommand implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const records = r.records.connect(r.f.pauser);
+    await (await (m.paused ? records.unpause() : records.pause())).wait();
+    m.paused = !m.paused;
+    expect(await r.records.paused()).to.equal(m.paused);
+  }
+  toString = () => "toggle pause";
+}
+
 /** Every commitment's state and every record's current version equal the model's. */
 async function checkState(m: Model, r: Real): Promise<void> {
   for (const [c, v] of m.versions) {
@@ -187,6 +204,7 @@ describe("records: stateful property (model of version chains and retractions)",
       fc.tuple(actorIndex, fc.nat(100), fc.integer({ min: -1, max: 1 }), seed).map(([a, p, d, s]) => new AmendCommand(a, p, d, s)),
       fc.tuple(actorIndex, seed, fc.integer({ min: 1, max: 4 })).map(([a, s, reason]) => new RetractCommand(a, s, reason)),
       fc.constantFrom(HOSPITAL, LAB).map((org) => new SuspensionCommand(org)),
+      fc.constant(null).map(() => new PauseCommand()),
     ];
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 25 }), async (cmds) => {
@@ -199,7 +217,7 @@ describe("records: stateful property (model of version chains and retractions)",
           { signer: f.insurerAdmin, orgId: 3n, anchoring: false },
           { signer: f.outsider, orgId: 0n, anchoring: false },
         ];
-        const model: Model = { versions: new Map(), heads: new Map(), suspended: new Set() };
+        const model: Model = { versions: new Map(), heads: new Map(), suspended: new Set(), paused: false };
         const real: Real = { f, records: f.records, actors };
         await fc.asyncModelRun(() => ({ model, real }), cmds);
         await checkState(model, real);
