@@ -1,6 +1,7 @@
 /**
  * A stateful property test: random sequences of anchors, amendments (current, stale and future
- * versions), retractions, suspensions and reinstatements, pauses and unpauses, by members of every kind and by
+ * versions), retractions, batch anchors and registrations of batch records, suspensions and
+ * reinstatements, pauses and unpauses, by members of every kind and by
  * outsiders, run against the RecordRegistry and against a small model of version chains and
  * retractions. After every step the commitment it touched, and after every sequence every
  * commitment's state and every record's current version, must equal the model's. Fixed seed (printed on failure by fast-check); modest run count.
@@ -9,8 +10,9 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import fc from "fast-check";
 import hre from "hardhat";
+import { FastMerkleTree } from "../../sdk";
 import type { RecordRegistry } from "../../typechain-types";
-import { HOSPITAL, LAB, PHARMACY, recordsFixture } from "../records/fixtures";
+import { batchOf, HOSPITAL, LAB, PHARMACY, recordsFixture } from "../records/fixtures";
 
 const SEED = 4_2026_11;
 const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 20);
@@ -40,6 +42,8 @@ interface Model {
   readonly suspended: Set<bigint>;
   /** Whether the registry is paused (anchoring and amending stop; retraction goes on). */
   paused: boolean;
+  /** Anchored batches: root → organization and the commitments of its (first-version) leaves. */
+  readonly batches: Map<string, { readonly orgId: bigint; readonly tree: FastMerkleTree; readonly commitments: readonly string[] }>;
 }
 
 interface Real {
@@ -174,6 +178,45 @@ async function checkOne(m: Model, r: Real, c: string, recordId?: string): Promis
   if (recordId !== undefined && m.heads.has(recordId)) expect(Number(await r.records.currentVersion(recordId))).to.equal(m.heads.get(recordId));
 }
 
+class AnchorBatchCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly actor: number, readonly seeds: readonly number[]) {}
+  check = () => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const actor = r.actors[this.actor];
+    const commitments = this.seeds.map(commitment);
+    const tree = batchOf(commitments, r.f.chainId, r.f.book.contracts.RecordRegistry);
+    const got = await outcome(r.records, r.records.connect(actor.signer).anchorBatch(tree.root, commitments.length));
+    const existing = m.batches.get(tree.root);
+    let want: [string, unknown[]] | undefined = m.paused ? ["EnforcedPause", []] : undefined;
+    want ??= membershipError(m, actor);
+    if (!want && existing) want = ["BatchAlreadyAnchored", [tree.root, existing.orgId]];
+    expectOutcome(got, want);
+    if (!want) m.batches.set(tree.root, { orgId: actor.orgId, tree, commitments });
+  }
+  toString = () => `anchorBatch(actor ${this.actor}, [${this.seeds.map((s) => `c${s}`).join(", ")}])`;
+}
+
+class RegisterBatchRecordCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number, readonly leaf: number) {}
+  check = (m: Readonly<Model>) => m.batches.size > 0;
+  async run(m: Model, r: Real): Promise<void> {
+    const [root, b] = [...m.batches.entries()][this.pick % m.batches.size];
+    const i = this.leaf % b.commitments.length;
+    const c = b.commitments[i];
+    const got = await outcome(r.records, r.records.connect(r.f.outsider).registerBatchRecord(root, c, b.tree.getProof(i)));
+    const existing = m.versions.get(c);
+    let want: [string, unknown[]] | undefined = m.paused ? ["EnforcedPause", []] : undefined;
+    if (!want && existing) want = ["CommitmentAlreadyAnchored", [c, existing.orgId]];
+    expectOutcome(got, want);
+    if (!want) {
+      m.versions.set(c, { orgId: b.orgId, version: 1, retracted: false });
+      m.heads.set(c, 1);
+    }
+    await checkOne(m, r, c, c);
+  }
+  toString = () => `registerBatchRecord(batch ${this.pick}, leaf ${this.leaf})`;
+}
+
 class PauseCommand implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, r: Real): Promise<void> {
@@ -205,6 +248,8 @@ describe("records: stateful property (model of version chains and retractions)",
       fc.tuple(actorIndex, seed, fc.integer({ min: 1, max: 4 })).map(([a, s, reason]) => new RetractCommand(a, s, reason)),
       fc.constantFrom(HOSPITAL, LAB).map((org) => new SuspensionCommand(org)),
       fc.constant(null).map(() => new PauseCommand()),
+      fc.tuple(actorIndex, fc.array(seed, { minLength: 1, maxLength: 3 })).map(([a, seeds]) => new AnchorBatchCommand(a, seeds)),
+      fc.tuple(fc.nat(10), fc.nat(10)).map(([p, l]) => new RegisterBatchRecordCommand(p, l)),
     ];
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 25 }), async (cmds) => {
@@ -217,7 +262,7 @@ describe("records: stateful property (model of version chains and retractions)",
           { signer: f.insurerAdmin, orgId: 3n, anchoring: false },
           { signer: f.outsider, orgId: 0n, anchoring: false },
         ];
-        const model: Model = { versions: new Map(), heads: new Map(), suspended: new Set(), paused: false };
+        const model: Model = { versions: new Map(), heads: new Map(), suspended: new Set(), paused: false, batches: new Map() };
         const real: Real = { f, records: f.records, actors };
         await fc.asyncModelRun(() => ({ model, real }), cmds);
         await checkState(model, real);
