@@ -16,8 +16,9 @@ import { task, types } from "hardhat/config";
 import type { RecordBatchProgress, RecordProof } from "../sdk";
 import { connectSdk, printJson } from "./support";
 
-/** The format tags of the files the tasks write. */
+/** The format tag of the proofs file records:anchor writes. */
 export const PROOFS_FORMAT = "careledger-record-proofs-v1";
+/** The format tag of the salts file records:anchor writes. */
 export const SALTS_FORMAT = "careledger-record-salts-v1";
 
 const SALTS_WARNING =
