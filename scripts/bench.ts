@@ -14,10 +14,12 @@ import type { ContractTransactionResponse } from "ethers";
 import { deploySuite } from "./deploy";
 import type { BenchContext, Measurement, PartBench } from "./bench/context";
 import { benchParticipants } from "./bench/participants";
+import { benchRecords } from "./bench/records";
+import { runMerkleBench } from "./bench/merkle";
 import { GasFloor__factory, ViewProbe__factory } from "../typechain-types";
 
 /** Every part's benchmark, in the order they are reported. */
-const PARTS: readonly PartBench[] = [benchParticipants];
+const PARTS: readonly PartBench[] = [benchParticipants, benchRecords];
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
@@ -70,6 +72,9 @@ async function main(): Promise<void> {
   fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
   printTable(rows);
   console.log(`\nWrote ${path.relative(process.cwd(), out)}`);
+  // Second phase: the Merkle engine against OpenZeppelin's StandardMerkleTree (reports/merkle.json).
+  console.log("\nMerkle engine:");
+  await runMerkleBench(hre.config.paths.root);
 }
 
 if (require.main === module) {

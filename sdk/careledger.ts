@@ -3,10 +3,12 @@
  */
 import type { Provider, Signer } from "ethers";
 import { AccessManager__factory, ParticipantRegistry__factory } from "../typechain-types";
+import { RecordRegistry__factory } from "../typechain-types";
 import { readAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./addressBook";
 import { CareLedgerError, UnsupportedChainError } from "./errors";
 import { GovernanceClient } from "./governanceClient";
 import { ParticipantsClient } from "./participants";
+import { RecordsClient } from "./records";
 import { requireAddress } from "./validate";
 
 /** Options of {@link CareLedger.connect}. */
@@ -35,6 +37,8 @@ export class CareLedger {
   readonly participants: ParticipantsClient;
   /** The suite's AccessManager: roles, scheduling of delayed calls. */
   readonly governance: GovernanceClient;
+  /** Record anchoring: commitments, versions, retractions, Merkle batches, verification. */
+  readonly records: RecordsClient;
 
   private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number) {
     this.runner = runner;
@@ -43,6 +47,7 @@ export class CareLedger {
     this.fromBlock = fromBlock;
     this.participants = new ParticipantsClient(ParticipantRegistry__factory.connect(addresses.ParticipantRegistry, runner), fromBlock);
     this.governance = new GovernanceClient(AccessManager__factory.connect(addresses.AccessManager, runner));
+    this.records = new RecordsClient(RecordRegistry__factory.connect(addresses.RecordRegistry, runner), chainId, fromBlock);
   }
 
   /**

@@ -3,6 +3,7 @@
  */
 import canonicalize from "canonicalize";
 import { keccak256, toUtf8Bytes } from "ethers";
+import { AbiCoder, concat, getBytes, hexlify, isHexString, randomBytes } from "ethers";
 import { ValidationError } from "./errors";
 
 /**
@@ -31,4 +32,83 @@ export function profileCommitment(profile: Record<string, unknown>): string {
     throw new ValidationError("metadata", "a profile must be a JSON object");
   }
   return keccak256(toUtf8Bytes(canonicalJson(profile, "metadata")));
+}
+
+// ─── Records ────────────────────────────────────────────────────────────────────────────────────
+// A record version is identified on chain by its commitment, never by its content:
+//   commitment = keccak256(utf8("CareLedger.record.v1") ‖ salt ‖ utf8(RFC 8785 canonical JSON))
+// with one 256-bit random salt per record, shared by all of the record's versions. The record's id is
+// the commitment of its first version (its genesis), so it is salted and stable across versions.
+// Batch leaves are OpenZeppelin StandardMerkleTree leaves over RECORD_LEAF_ENCODING.
+
+/** The domain tag hashed in front of every record commitment (it keeps them apart from any other hash). */
+export const RECORD_COMMITMENT_DOMAIN = "CareLedger.record.v1";
+
+/** The ABI types of a record batch leaf: (chainId, registry, recordId, version, commitment). */
+export const RECORD_LEAF_ENCODING: readonly string[] = Object.freeze(["uint256", "address", "bytes32", "uint32", "bytes32"]);
+
+const RECORD_DOMAIN_BYTES = toUtf8Bytes(RECORD_COMMITMENT_DOMAIN);
+
+/** Returns a fresh 256-bit random salt (`0x` + 64 hex digits) from the platform's CSPRNG. */
+export function newRecordSalt(): string {
+  return hexlify(randomBytes(32));
+}
+
+/**
+ * Checks a record salt: 32 bytes of hex. Returns it lower-cased.
+ * @throws {ValidationError} naming `field`
+ */
+export function requireRecordSalt(value: unknown, field = "salt"): string {
+  if (typeof value !== "string" || !isHexString(value, 32)) throw new ValidationError(field, "a record salt is 32 bytes of hex (0x + 64 hex digits)");
+  return value.toLowerCase();
+}
+
+/**
+ * The commitment of one version of a record: keccak256 of the domain tag, the record's salt and the
+ * RFC 8785 canonical JSON of the resource. Without the salt it can be neither recomputed nor
+ * brute-forced; changing one byte of the resource changes it.
+ * @throws {ValidationError} when the resource is not a JSON object or the salt is not 32 bytes
+ */
+export function recordCommitment(resource: unknown, salt: string): string {
+  if (resource === null || typeof resource !== "object" || Array.isArray(resource)) {
+    throw new ValidationError("resource", "a record is a JSON object (a FHIR resource)");
+  }
+  const s = getBytes(requireRecordSalt(salt));
+  const canonical = canonicalJson(resource, "resource");
+  // canonicalize 2.1 writes `undefined` for functions and undefined members instead of refusing them.
+  if (canonical.includes("undefined")) {
+    try {
+      JSON.parse(canonical);
+    } catch {
+      throw new ValidationError("resource", "holds a value that is not JSON (undefined or a function)");
+    }
+  }
+  return keccak256(concat([RECORD_DOMAIN_BYTES, s, toUtf8Bytes(canonical)]));
+}
+
+/** The fields of a record batch leaf. */
+export interface RecordLeafFields {
+  /** The chain the registry is on. */
+  readonly chainId: bigint | number;
+  /** The RecordRegistry's address. */
+  readonly registry: string;
+  /** The record's id (the commitment of its first version). */
+  readonly recordId: string;
+  /** The version the leaf anchors (1 for a record's first version). */
+  readonly version: number;
+  /** The version's commitment. */
+  readonly commitment: string;
+}
+
+/** The leaf's values in {@link RECORD_LEAF_ENCODING} order (what StandardMerkleTree.of takes). */
+export function recordLeafValues(f: RecordLeafFields): [bigint, string, string, number, string] {
+  return [BigInt(f.chainId), f.registry, f.recordId, f.version, f.commitment];
+}
+
+/**
+ * The leaf hash: `keccak256(keccak256(abi.encode(chainId, registry, recordId, version, commitment)))`,
+ * exactly as StandardMerkleTree and `RecordRegistry.leafHash` compute it.
+ */
+export function recordLeafHash(f: RecordLeafFields): string {
+  return keccak256(keccak256(AbiCoder.defaultAbiCoder().encode(RECORD_LEAF_ENCODING as string[], recordLeafValues(f))));
 }

@@ -6,6 +6,7 @@
  */
 import { ErrorFragment, Interface, type Result } from "ethers";
 import { AccessManager__factory, ParticipantRegistry__factory } from "../typechain-types";
+import { RecordRegistry__factory } from "../typechain-types";
 
 /** The base class of every error the SDK throws. */
 export class CareLedgerError extends Error {
@@ -85,6 +86,21 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   OrganizationIsSuspended: (a) => `organization ${s(a.orgId)} is suspended: the registrar must reinstate it first`,
   OrganizationNotSuspended: (a) => `organization ${s(a.orgId)} is not suspended, so there is nothing to reinstate`,
   LastAdmin: (a) => `${s(a.account)} is the last admin of organization ${s(a.orgId)}: make another member an admin first`,
+  // RecordRegistry
+  ZeroCommitment: () => "a commitment, record id or batch root of zero was given: compute it with records.commit(resource) or records.buildBatch(items)",
+  CommitmentAlreadyAnchored: (a) => `commitment ${s(a.commitment)} is already anchored (by organization ${s(a.orgId)}): a version is anchored once; verify it instead`,
+  CommitmentNotAnchored: (a) => `commitment ${s(a.commitment)} was never anchored singly: if it is in a batch, pass its proof so it is registered first`,
+  UnknownRecord: (a) => `${s(a.recordId)} is not the id of an anchored record (a record's id is the commitment of its first version; register a batch record with its proof first)`,
+  StaleVersion: (a) => `record ${s(a.recordId)} is at version ${s(a.current)}, not ${s(a.superseded)}: someone amended it meanwhile; read its history and supersede version ${s(a.current)}`,
+  NotAnchoringMember: (a) => `${s(a.account)} is not a member of a provider, lab or pharmacy (organization ${s(a.orgId)}, kind ${s(a.kind)}): only they anchor records`,
+  AnchoringOrganizationSuspended: (a) => `organization ${s(a.orgId)} of ${s(a.account)} is suspended: the registrar must reinstate it first`,
+  NotAnchoringOrganization: (a) => `${s(a.account)} (organization ${s(a.orgId)}) did not anchor ${s(a.commitment)}: only organization ${s(a.anchoringOrgId)} may retract it`,
+  AlreadyRetracted: (a) => `the version ${s(a.commitment)} is already retracted`,
+  InvalidRetractionReason: (a) => `retraction reason ${s(a.reason)} is not one of enteredInError, wrongPatient, duplicate, other`,
+  EmptyBatch: () => "a batch needs at least one record",
+  BatchAlreadyAnchored: (a) => `batch root ${s(a.root)} is already anchored (by organization ${s(a.orgId)})`,
+  UnknownBatch: (a) => `${s(a.root)} is not an anchored batch root: check the proofs file belongs to this chain and registry`,
+  InvalidInclusionProof: (a) => `the proof does not show ${s(a.commitment)} as a first version in batch ${s(a.root)}: use the proof written for this record`,
   // AccessManaged / Pausable (every suite contract)
   AccessManagedUnauthorized: (a) => `${s(a.caller)} has no role that allows this call: ask the suite's admin to grant the role (see FUNCTION_ROLES)`,
   AccessManagedRequiredDelay: (a) => `${s(a.caller)} must schedule this call ${s(a.delay)} s ahead through the AccessManager (governance.schedule) and execute it after the delay`,
@@ -121,7 +137,7 @@ const PANIC_REASONS: Readonly<Record<number, string>> = {
 /** The ABIs whose errors the SDK decodes: every suite contract and the AccessManager. */
 function suiteErrorInterface(): Interface {
   const seen = new Map<string, ErrorFragment>();
-  for (const abi of [ParticipantRegistry__factory.abi, AccessManager__factory.abi]) {
+  for (const abi of [ParticipantRegistry__factory.abi, AccessManager__factory.abi, RecordRegistry__factory.abi]) {
     for (const item of abi) {
       if (item.type !== "error") continue;
       const fragment = ErrorFragment.from(item);

@@ -32,6 +32,43 @@ export {
   withDecodedErrors,
 } from "./errors";
 export { canonicalJson, profileCommitment } from "./encoding";
+export {
+  newRecordSalt,
+  RECORD_COMMITMENT_DOMAIN,
+  RECORD_LEAF_ENCODING,
+  recordCommitment,
+  recordLeafHash,
+  recordLeafValues,
+  requireRecordSalt,
+  type RecordLeafFields,
+} from "./encoding";
+export {
+  FastMerkleTree,
+  jsKeccakEngine,
+  keccakEngine,
+  leafEncoder,
+  type BuildOptions,
+  type BuildProgress,
+  type Keccak256,
+  type LeafEncoder,
+  type StandardMerkleTreeDump,
+} from "./merkle";
+export {
+  RecordBatch,
+  RecordsClient,
+  RetractionReason,
+  type AmendParams,
+  type AnchoredVersion,
+  type AnchorParams,
+  type RecordBatchItem,
+  type RecordBatchProgress,
+  type RecordCommitment,
+  type RecordProof,
+  type RecordStatus,
+  type RecordVersionInfo,
+  type RetractParams,
+  type VerificationResult,
+} from "./records";
 export { FUNCTION_ROLES, Role, ROLE_LABELS, roleId, roleName, type ManagedContractName, type RoleName } from "./governance";
 export { GovernanceClient, type ManagedCall } from "./governanceClient";
 export {

@@ -2,3 +2,4 @@
 // each action, because typechain-types only exists after the first compile.
 import "./governance";
 import "./participants";
+import "./records";

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IParticipantRegistry} from "./IParticipantRegistry.sol";
+import {IRecordEvidence} from "./IRecordEvidence.sol";
+
+/// @title IRecordRegistry
+/// @notice Anchors salted commitments of health records (FHIR resources), one at a time or a whole
+/// batch as one Merkle root, with version chains (amendments supersede earlier versions) and
+/// retractions (entered-in-error). Nothing is ever deleted. No record content is ever on chain.
+/// @dev Identifiers (computed by the SDK, `sdk/encoding.ts`):
+/// - `commitment = keccak256("CareLedger.record.v1" ‖ salt ‖ RFC 8785 canonical JSON of the resource)`,
+///   with one 256-bit random salt per record, shared by all its versions.
+/// - `recordId` = the commitment of the record's first version (its genesis). It is salted, so it
+///   cannot be brute-forced or linked to a patient, and it is stable across versions.
+/// - A batch leaf is OpenZeppelin's StandardMerkleTree leaf over
+///   `(uint256 chainId, address registry, bytes32 recordId, uint32 version, bytes32 commitment)`:
+///   `keccak256(bytes.concat(keccak256(abi.encode(...))))`. The contract always computes the leaf
+///   itself from those fields (with its own chain id and address), so an internal node can never be
+///   presented as a leaf, and a leaf made for another chain or deployment never verifies.
+/// Anchoring kinds: providers, labs and pharmacies author clinical records (encounters and notes,
+/// results, dispensations). Insurers, researchers and regulators consume records; they do not author them.
+interface IRecordRegistry is IRecordEvidence {
+    /// @notice Why a version was retracted (a closed vocabulary; `None` is never a valid reason).
+    enum RetractionReason {
+        None,
+        EnteredInError,
+        WrongPatient,
+        Duplicate,
+        Other
+    }
+
+    /// @notice One anchored version of a record, keyed by its commitment.
+    /// @dev One slot: orgId (8 bytes), anchoredAt (5), version (4), headVersion (4), retracted (1),
+    /// reason (1), retractedAt (5) = 28 bytes. `headVersion` is kept in the genesis entry only (the
+    /// entry whose commitment is the recordId): the record's current version, so that anchoring
+    /// version 1 writes one new slot and an amendment one new slot plus one update.
+    // solhint-disable-next-line gas-struct-packing
+    struct RecordVersion {
+        uint64 orgId;
+        uint40 anchoredAt;
+        uint32 version;
+        uint32 headVersion;
+        bool retracted;
+        RetractionReason reason;
+        uint40 retractedAt;
+    }
+
+    /// @notice One batch anchor: a Merkle root, who anchored it, when, and how many leaves it has.
+    /// @dev One slot: orgId (8), anchoredAt (5), leafCount (4). The cost does not depend on the leaf count.
+    struct Batch {
+        uint64 orgId;
+        uint40 anchoredAt;
+        uint32 leafCount;
+    }
+
+    /// @notice Emitted when `commitment` is anchored as `version` of `recordId` by organization `orgId`
+    /// (version 1: `recordId == commitment`).
+    event RecordAnchored(bytes32 indexed recordId, bytes32 indexed commitment, uint64 indexed orgId, uint32 version);
+
+    /// @notice Emitted when organization `orgId` retracts the version anchored as `commitment`.
+    event RecordRetracted(bytes32 indexed commitment, uint64 indexed orgId, RetractionReason reason);
+
+    /// @notice Emitted when organization `orgId` anchors a batch of `leafCount` records as `root`.
+    /// @dev Nobody filters by leaf count, so it is data, not a topic.
+    // solhint-disable-next-line gas-indexed-events
+    event BatchAnchored(bytes32 indexed root, uint64 indexed orgId, uint32 leafCount);
+
+    /// @notice Emitted when the genesis version `recordId` of batch `root` is registered as a single
+    /// anchor (attributed to the batch's organization and time), so that it can be amended, retracted
+    /// and cited.
+    event BatchRecordRegistered(bytes32 indexed root, bytes32 indexed recordId, uint64 indexed orgId);
+
+    /// @notice A commitment, record id or root of zero was given.
+    error ZeroCommitment();
+
+    /// @notice `commitment` is already anchored (by organization `orgId`): a commitment is anchored once.
+    error CommitmentAlreadyAnchored(bytes32 commitment, uint64 orgId);
+
+    /// @notice `commitment` was never anchored as a single anchor (or registered from a batch).
+    error CommitmentNotAnchored(bytes32 commitment);
+
+    /// @notice `recordId` is not the genesis commitment of an anchored record.
+    error UnknownRecord(bytes32 recordId);
+
+    /// @notice The amendment supersedes version `superseded` of `recordId`, but its current version is `current`.
+    error StaleVersion(bytes32 recordId, uint32 superseded, uint32 current);
+
+    /// @notice `account` is not a member of a provider, lab or pharmacy (`orgId`/`kind` are its membership, zero if none).
+    error NotAnchoringMember(address account, uint64 orgId, IParticipantRegistry.OrgKind kind);
+
+    /// @notice `account` belongs to organization `orgId`, which is suspended.
+    error AnchoringOrganizationSuspended(uint64 orgId, address account);
+
+    /// @notice `account` (of organization `orgId`) did not anchor `commitment`: only organization
+    /// `anchoringOrgId`, which did, may retract it.
+    error NotAnchoringOrganization(address account, uint64 orgId, bytes32 commitment, uint64 anchoringOrgId);
+
+    /// @notice The version anchored as `commitment` is already retracted.
+    error AlreadyRetracted(bytes32 commitment);
+
+    /// @notice `None` is not a retraction reason.
+    error InvalidRetractionReason(RetractionReason reason);
+
+    /// @notice A batch needs at least one leaf.
+    error EmptyBatch();
+
+    /// @notice `root` is already anchored (by organization `orgId`).
+    error BatchAlreadyAnchored(bytes32 root, uint64 orgId);
+
+    /// @notice `root` is not an anchored batch.
+    error UnknownBatch(bytes32 root);
+
+    /// @notice The proof does not show `commitment` as a genesis leaf of batch `root`.
+    error InvalidInclusionProof(bytes32 root, bytes32 commitment);
+
+    /// @notice Anchors `commitment` as version 1 of a new record, whose id is `commitment` itself.
+    /// @dev Caller: an active member of a provider, lab or pharmacy. Refused while paused.
+    /// Reverts with {ZeroCommitment}, {CommitmentAlreadyAnchored}, {NotAnchoringMember},
+    /// {AnchoringOrganizationSuspended}.
+    /// @return recordId The new record's id (`commitment`).
+    function anchor(bytes32 commitment) external returns (bytes32 recordId);
+
+    /// @notice Anchors `commitment` as the next version of `recordId`, superseding version
+    /// `supersededVersion`, which must be the current one (optimistic concurrency).
+    /// @dev Caller: an active member of any provider, lab or pharmacy, not only the organization that
+    /// anchored earlier versions (a lab corrects a result a hospital anchored; every version records
+    /// its own organization). Refused while paused. Reverts with {UnknownRecord}, {StaleVersion}
+    /// (carrying the current version), {ZeroCommitment}, {CommitmentAlreadyAnchored}, and the membership errors.
+    /// @return version The new version number.
+    function amend(bytes32 recordId, uint32 supersededVersion, bytes32 commitment) external returns (uint32 version);
+
+    /// @notice Marks the version anchored as `commitment` as retracted, with a reason. Nothing is deleted.
+    /// @dev Caller: an active member of the organization that anchored that version. Works while
+    /// paused: it only withdraws a statement, and flagging an erroneous record is a safety action.
+    /// Reverts with {CommitmentNotAnchored}, {NotAnchoringOrganization}, {AlreadyRetracted},
+    /// {InvalidRetractionReason}, and the membership errors.
+    function retract(bytes32 commitment, RetractionReason reason) external;
+
+    /// @notice Anchors a batch: a Merkle root over `leafCount` leaves (see the leaf encoding above).
+    /// @dev Caller: an active member of a provider, lab or pharmacy. Refused while paused. The cost
+    /// does not depend on `leafCount`. Reverts with {ZeroCommitment} (zero root), {EmptyBatch},
+    /// {BatchAlreadyAnchored}, and the membership errors.
+    function anchorBatch(bytes32 root, uint32 leafCount) external;
+
+    /// @notice Registers the genesis leaf `commitment` of batch `root` as a single anchor attributed
+    /// to the batch's organization and time, so that it can be amended, retracted or cited by claims.
+    /// @dev Anyone may call it: it records a fact the proof already establishes. Refused while paused.
+    /// Reverts with {UnknownBatch}, {InvalidInclusionProof}, {CommitmentAlreadyAnchored}.
+    function registerBatchRecord(bytes32 root, bytes32 commitment, bytes32[] calldata proof) external;
+
+    /// @notice Whether the leaf `(chainid, this, recordId, version, commitment)` is included in the
+    /// anchored batch `root` according to `proof` (OpenZeppelin `MerkleProof`, sorted pairs).
+    /// False when `root` is not an anchored batch.
+    function verifyInclusion(bytes32 root, bytes32 recordId, uint32 version, bytes32 commitment, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
+
+    /// @notice The leaf this registry expects for `(recordId, version, commitment)` on this chain.
+    function leafHash(bytes32 recordId, uint32 version, bytes32 commitment) external view returns (bytes32);
+
+    /// @notice The anchored version `commitment` (all zero when it was never anchored singly).
+    function recordVersion(bytes32 commitment) external view returns (RecordVersion memory);
+
+    /// @notice The current version of `recordId`. Reverts with {UnknownRecord}.
+    function currentVersion(bytes32 recordId) external view returns (uint32);
+
+    /// @notice The batch anchored as `root` (all zero when there is none).
+    function batch(bytes32 root) external view returns (Batch memory);
+
+    /// @notice The participant registry that says who may anchor.
+    function participants() external view returns (IParticipantRegistry);
+}

@@ -1,0 +1,547 @@
+/**
+ * The `records` client: salted commitments of FHIR resources, anchored one at a time or as one
+ * Merkle batch, amended, retracted and verified by anyone who holds a record, its salt and (for a
+ * batch) its proof. No record content ever leaves the caller: only commitments are sent.
+ *
+ * ```ts
+ * const { batch } = await (await careledger.records.anchorBatch(bundle.entry.map((e) => ({ resource: e.resource })))).wait();
+ * const proof = batch.proof(3);               // give it, with batch.salts[3], to whoever holds the record
+ * await careledger.records.verify(resource, salt, proof);   // { status: "anchored", orgId, anchoredAt, version }
+ * ```
+ */
+import type { ContractRunner, Overrides } from "ethers";
+import type { RecordRegistry } from "../typechain-types";
+import { CareLedgerError, ValidationError, withDecodedErrors } from "./errors";
+import {
+  newRecordSalt,
+  recordCommitment,
+  recordLeafValues,
+  requireRecordSalt,
+  RECORD_LEAF_ENCODING,
+  type RecordLeafFields,
+} from "./encoding";
+import { FastMerkleTree, type BuildProgress } from "./merkle";
+import { eventIn, send, type TxHandle } from "./tx";
+import { requireBytes32, requireEnum } from "./validate";
+
+/** Why a version was retracted, as `IRecordRegistry.RetractionReason`. Never reorder. */
+export enum RetractionReason {
+  None = 0,
+  EnteredInError = 1,
+  WrongPatient = 2,
+  Duplicate = 3,
+  Other = 4,
+}
+
+/** What verification concludes about a record. */
+export type RecordStatus = "anchored" | "superseded" | "retracted" | "not-anchored" | "unverifiable-salt-missing";
+
+/** A record's identifiers, as {@link RecordsClient.commit} computes them. */
+export interface RecordCommitment {
+  /** The record's id: the commitment of its first version. */
+  readonly recordId: string;
+  /** This version's commitment. */
+  readonly commitment: string;
+  /** The record's salt: the secret that keeps the record private. Keep it off chain, with the record. */
+  readonly salt: string;
+}
+
+/** One record's proof of inclusion in a batch (what the proofs file holds for each record). */
+export interface RecordProof {
+  /** The batch's Merkle root. */
+  readonly root: string;
+  readonly recordId: string;
+  readonly version: number;
+  readonly commitment: string;
+  /** The sibling hashes, leaf to root (OpenZeppelin MerkleProof order). */
+  readonly proof: readonly string[];
+}
+
+/** One anchored version, as the registry holds it. */
+export interface RecordVersionInfo {
+  readonly recordId: string;
+  readonly commitment: string;
+  readonly version: number;
+  /** The organization that anchored this version. */
+  readonly orgId: bigint;
+  /** When it was anchored (seconds since the epoch; for a batch, the batch's time). */
+  readonly anchoredAt: number;
+  readonly retracted: boolean;
+  readonly reason: RetractionReason;
+  /** When it was retracted (0 when it was not). */
+  readonly retractedAt: number;
+}
+
+/** One anchored version as the registry holds it, keyed by commitment (its record id is in its events). */
+export type AnchoredVersion = Omit<RecordVersionInfo, "recordId">;
+
+/** The answer of {@link RecordsClient.verify}. */
+export interface VerificationResult {
+  readonly status: RecordStatus;
+  /** How the anchor was found: a single anchor (or a registered batch record), or a batch proof. */
+  readonly via?: "single" | "batch";
+  readonly recordId?: string;
+  readonly commitment?: string;
+  /** The version the resource is. */
+  readonly version?: number;
+  /** The record's current version (when known). */
+  readonly currentVersion?: number;
+  /** The organization that anchored this version. */
+  readonly orgId?: bigint;
+  /** When this version was anchored (seconds since the epoch). */
+  readonly anchoredAt?: number;
+  /** The batch root, when found through a batch proof. */
+  readonly root?: string;
+  /** The retraction, when the version is retracted. */
+  readonly retraction?: { readonly reason: RetractionReason; readonly at: number };
+  /**
+   * Set when the proof given shows the same commitment in a batch that another organization anchored
+   * no later than the single anchor found: the single anchor may be squatting on a leaked commitment.
+   */
+  readonly earlierBatch?: { readonly root: string; readonly orgId: bigint; readonly anchoredAt: number };
+}
+
+/** Progress of a batch: committing the resources, then building the tree. */
+export interface RecordBatchProgress {
+  readonly phase: "commit" | BuildProgress["phase"];
+  readonly done: number;
+  readonly total: number;
+}
+
+/** One item of a batch: a resource and, optionally, its salt (a fresh one is drawn otherwise). */
+export interface RecordBatchItem {
+  readonly resource: object;
+  readonly salt?: string;
+}
+
+/** Parameters of {@link RecordsClient.anchor}: a resource (committed here) or a commitment. */
+export type AnchorParams = { readonly resource: object; readonly salt?: string } | { readonly commitment: string };
+
+/** Parameters of {@link RecordsClient.amend}. */
+export interface AmendParams {
+  /** The record's id (the commitment of its first version). */
+  readonly recordId: string;
+  /** The version this one supersedes: the current one, or the call reverts with `StaleVersion`. */
+  readonly supersedes: number;
+  /** The new version's resource and the record's salt... */
+  readonly resource?: object;
+  readonly salt?: string;
+  /** ...or its commitment. */
+  readonly commitment?: string;
+  /** When the record was anchored in a batch and never registered: its proof, registered first. */
+  readonly genesisProof?: RecordProof;
+}
+
+/** Parameters of {@link RecordsClient.retract}. */
+export interface RetractParams {
+  /** The version's commitment, or its resource and salt. */
+  readonly commitment?: string;
+  readonly resource?: object;
+  readonly salt?: string;
+  readonly reason: RetractionReason | keyof typeof RetractionReason | Uncapitalize<keyof typeof RetractionReason>;
+  /** When the version was anchored in a batch and never registered: its proof, registered first. */
+  readonly proof?: RecordProof;
+}
+
+/**
+ * A batch built off chain: the resources' commitments and salts and the Merkle tree over their
+ * leaves. Proofs are read one at a time ({@link RecordBatch.proof}) or streamed ({@link RecordBatch.proofs}).
+ */
+export class RecordBatch {
+  /** The tree (StandardMerkleTree-compatible). */
+  readonly tree: FastMerkleTree;
+  /** Each item's commitment (= its recordId: batch items are first versions). */
+  readonly commitments: readonly string[];
+  /** Each item's salt: the secrets that keep the records private. */
+  readonly salts: readonly string[];
+
+  constructor(tree: FastMerkleTree, commitments: readonly string[], salts: readonly string[]) {
+    this.tree = tree;
+    this.commitments = commitments;
+    this.salts = salts;
+  }
+
+  /** The batch's Merkle root. */
+  get root(): string {
+    return this.tree.root;
+  }
+
+  /** The number of records. */
+  get length(): number {
+    return this.tree.length;
+  }
+
+  /** The proof of item `index`. @throws {ValidationError} for an index out of range */
+  proof(index: number): RecordProof {
+    const proof = this.tree.getProof(index);
+    const commitment = this.commitments[index];
+    return { root: this.root, recordId: commitment, version: 1, commitment, proof };
+  }
+
+  /** Streams every item's proof with its salt, one at a time. */
+  *proofs(): Generator<RecordProof & { readonly index: number; readonly salt: string }> {
+    for (let index = 0; index < this.length; index++) yield { index, salt: this.salts[index], ...this.proof(index) };
+  }
+}
+
+function requireSigner(runner: ContractRunner | null | undefined): void {
+  if (!runner || typeof (runner as { sendTransaction?: unknown }).sendTransaction !== "function") {
+    throw new CareLedgerError("READ_ONLY", "this client was connected with a Provider: connect with a Signer to send transactions");
+  }
+}
+
+function requireVersion(field: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > 0xffffffff) {
+    throw new ValidationError(field, `${JSON.stringify(value)} is not a version (1 to 2^32-1)`);
+  }
+  return value;
+}
+
+function requireProof(field: string, p: unknown): RecordProof {
+  if (p === null || typeof p !== "object") throw new ValidationError(field, "is not a record proof");
+  const r = p as Record<string, unknown>;
+  const proof = r.proof;
+  if (!Array.isArray(proof)) throw new ValidationError(`${field}.proof`, "is not an array of 32-byte hashes");
+  return {
+    root: requireBytes32(`${field}.root`, r.root),
+    recordId: requireBytes32(`${field}.recordId`, r.recordId),
+    version: requireVersion(`${field}.version`, r.version),
+    commitment: requireBytes32(`${field}.commitment`, r.commitment),
+    proof: proof.map((h, i) => requireBytes32(`${field}.proof[${i}]`, h, { allowZero: true })),
+  };
+}
+
+/** The typed client of the RecordRegistry contract. */
+export class RecordsClient {
+  /** The typechain contract, for calls this client does not wrap. */
+  readonly contract: RecordRegistry;
+  /** The chain the registry is on (bound into every batch leaf). */
+  readonly chainId: bigint;
+  readonly #fromBlock: number;
+
+  /**
+   * @param contract the registry, connected to a Signer (for writes) or a Provider (reads only)
+   * @param chainId the chain it is deployed on
+   * @param fromBlock the first block to read events from (the deployment block)
+   */
+  constructor(contract: RecordRegistry, chainId: bigint, fromBlock = 0) {
+    this.contract = contract;
+    this.chainId = chainId;
+    this.#fromBlock = fromBlock;
+  }
+
+  /** The registry's address. */
+  get address(): string {
+    return this.contract.target as string;
+  }
+
+  /**
+   * Commits a resource: its commitment under `salt` (a fresh 256-bit salt when none is given). For a
+   * first version the record id is the commitment; for a later version pass the record's `recordId`.
+   * @throws {ValidationError} when the resource is not a JSON object or the salt is malformed
+   */
+  commit(resource: object, options: { salt?: string; recordId?: string } = {}): RecordCommitment {
+    const salt = options.salt === undefined ? newRecordSalt() : requireRecordSalt(options.salt);
+    const commitment = recordCommitment(resource, salt);
+    const recordId = options.recordId === undefined ? commitment : requireBytes32("recordId", options.recordId);
+    return { recordId, commitment, salt };
+  }
+
+  /** The leaf fields of `(recordId, version, commitment)` for this registry and chain. */
+  leaf(recordId: string, version: number, commitment: string): RecordLeafFields {
+    return { chainId: this.chainId, registry: this.address, recordId, version, commitment };
+  }
+
+  /**
+   * Anchors a first version. Caller: an active member of a provider, lab or pharmacy.
+   * @returns a handle whose `wait()` gives the recordId, commitment, version 1, organization and
+   * (when the resource was given) the salt
+   * @throws {ValidationError} for a malformed resource, salt or commitment
+   * @throws {ContractRevertError} e.g. `CommitmentAlreadyAnchored`, `NotAnchoringMember`, `EnforcedPause`
+   */
+  async anchor(
+    params: AnchorParams,
+    overrides: Overrides = {},
+  ): Promise<TxHandle<{ recordId: string; commitment: string; version: number; orgId: bigint; salt?: string }>> {
+    let salt: string | undefined;
+    let commitment: string;
+    if ("resource" in params) {
+      ({ commitment, salt } = this.commit(params.resource, { salt: params.salt }));
+    } else {
+      commitment = requireBytes32("commitment", params.commitment);
+    }
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.anchor(commitment, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "RecordAnchored");
+        return { recordId: e.args.recordId as string, commitment, version: 1, orgId: e.args.orgId as bigint, ...(salt ? { salt } : {}) };
+      },
+    );
+  }
+
+  /**
+   * Anchors the next version of a record, superseding its current version. Caller: an active
+   * member of any provider, lab or pharmacy. When `genesisProof` is given and the record was only
+   * batch-anchored, its first version is registered from the proof first (one more transaction).
+   * @throws {ValidationError} for malformed input
+   * @throws {ContractRevertError} e.g. `StaleVersion` (with the current version), `UnknownRecord`, `CommitmentAlreadyAnchored`
+   */
+  async amend(
+    params: AmendParams,
+    overrides: Overrides = {},
+  ): Promise<TxHandle<{ recordId: string; commitment: string; version: number; supersedes: number; orgId: bigint }>> {
+    const recordId = requireBytes32("recordId", params.recordId);
+    const supersedes = requireVersion("supersedes", params.supersedes);
+    let commitment: string;
+    if (params.resource !== undefined) {
+      if (params.salt === undefined) throw new ValidationError("salt", "amending with a resource needs the record's salt");
+      commitment = this.commit(params.resource, { salt: params.salt, recordId }).commitment;
+    } else {
+      commitment = requireBytes32("commitment", params.commitment);
+    }
+    requireSigner(this.contract.runner);
+    if (params.genesisProof !== undefined) await this.#ensureRegistered(requireProof("genesisProof", params.genesisProof));
+    return send(
+      () => this.contract.amend(recordId, supersedes, commitment, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "RecordAnchored");
+        return { recordId, commitment, version: Number(e.args.version), supersedes, orgId: e.args.orgId as bigint };
+      },
+    );
+  }
+
+  /**
+   * Retracts a version (entered in error, wrong patient…). Caller: an active member of the
+   * organization that anchored it. Works while the registry is paused.
+   * @throws {ValidationError} for malformed input or an unknown reason
+   * @throws {ContractRevertError} e.g. `NotAnchoringOrganization`, `AlreadyRetracted`, `CommitmentNotAnchored`
+   */
+  async retract(params: RetractParams, overrides: Overrides = {}): Promise<TxHandle<{ commitment: string; orgId: bigint; reason: RetractionReason }>> {
+    const reason = requireEnum("reason", params.reason, RetractionReason, { exclude: [RetractionReason.None] }) as RetractionReason;
+    let commitment: string;
+    if (params.resource !== undefined) {
+      if (params.salt === undefined) throw new ValidationError("salt", "retracting by resource needs the record's salt");
+      commitment = this.commit(params.resource, { salt: params.salt }).commitment;
+    } else {
+      commitment = requireBytes32("commitment", params.commitment);
+    }
+    requireSigner(this.contract.runner);
+    if (params.proof !== undefined) await this.#ensureRegistered(requireProof("proof", params.proof));
+    return send(
+      () => this.contract.retract(commitment, reason, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "RecordRetracted");
+        return { commitment, orgId: e.args.orgId as bigint, reason };
+      },
+    );
+  }
+
+  /**
+   * Registers a batch-anchored first version as a single anchor (attributed to the batch's
+   * organization and time), so that it can be amended, retracted and cited by claims. Anyone may.
+   * @throws {ContractRevertError} e.g. `InvalidInclusionProof`, `UnknownBatch`, `CommitmentAlreadyAnchored`
+   */
+  async registerBatchRecord(proof: RecordProof, overrides: Overrides = {}): Promise<TxHandle<{ root: string; recordId: string; orgId: bigint }>> {
+    const p = requireProof("proof", proof);
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.registerBatchRecord(p.root, p.commitment, [...p.proof], overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "BatchRecordRegistered");
+        return { root: p.root, recordId: p.commitment, orgId: e.args.orgId as bigint };
+      },
+    );
+  }
+
+  /**
+   * Builds a batch off chain: commits every resource (drawing a fresh salt for each unless given)
+   * and builds the Merkle tree of their leaves for this registry and chain.
+   * @throws {ValidationError} for an empty batch or a malformed item (naming its index)
+   */
+  buildBatch(items: readonly RecordBatchItem[], options: { onProgress?: (p: RecordBatchProgress) => void } = {}): RecordBatch {
+    if (!Array.isArray(items) || items.length === 0) throw new ValidationError("items", "a batch has at least one record");
+    if (items.length > 0xffffffff) throw new ValidationError("items", "a batch has at most 2^32-1 records");
+    const onProgress = options.onProgress;
+    const commitments: string[] = new Array<string>(items.length);
+    const salts: string[] = new Array<string>(items.length);
+    const registry = this.address;
+    const values: unknown[][] = new Array<unknown[]>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item === null || typeof item !== "object") throw new ValidationError(`items[${i}]`, "is not { resource, salt? }");
+      const salt = item.salt === undefined ? newRecordSalt() : requireRecordSalt(item.salt, `items[${i}].salt`);
+      let commitment: string;
+      try {
+        commitment = recordCommitment(item.resource, salt);
+      } catch (err) {
+        throw err instanceof ValidationError ? new ValidationError(`items[${i}].${err.field}`, err.message.slice(err.field.length + 2)) : err;
+      }
+      commitments[i] = commitment;
+      salts[i] = salt;
+      values[i] = recordLeafValues({ chainId: this.chainId, registry, recordId: commitment, version: 1, commitment });
+      if (onProgress && i % 1024 === 0) onProgress({ phase: "commit", done: i, total: items.length });
+    }
+    onProgress?.({ phase: "commit", done: items.length, total: items.length });
+    const tree = FastMerkleTree.of(values, RECORD_LEAF_ENCODING, { onProgress });
+    return new RecordBatch(tree, commitments, salts);
+  }
+
+  /**
+   * Anchors a batch of first versions as one Merkle root. Caller: an active member of a provider,
+   * lab or pharmacy. The gas does not depend on the number of records.
+   * @param items the resources (with their salts, or fresh ones are drawn), or a batch already built
+   * @returns a handle whose `wait()` gives the root, the leaf count, the organization and the batch
+   * (salts and proofs)
+   * @throws {ValidationError} for an empty batch or a malformed item
+   * @throws {ContractRevertError} e.g. `BatchAlreadyAnchored`, `NotAnchoringMember`, `EnforcedPause`
+   */
+  async anchorBatch(
+    items: readonly RecordBatchItem[] | RecordBatch,
+    options: { onProgress?: (p: RecordBatchProgress) => void } = {},
+    overrides: Overrides = {},
+  ): Promise<TxHandle<{ root: string; leafCount: number; orgId: bigint; batch: RecordBatch }>> {
+    requireSigner(this.contract.runner);
+    const batch = items instanceof RecordBatch ? items : this.buildBatch(items, options);
+    return send(
+      () => this.contract.anchorBatch(batch.root, batch.length, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "BatchAnchored");
+        return { root: batch.root, leafCount: Number(e.args.leafCount), orgId: e.args.orgId as bigint, batch };
+      },
+    );
+  }
+
+  /**
+   * Verifies a resource: is this exact content anchored, by whom, when, which version, and is it
+   * the current one? Without the salt nothing can be recomputed: the answer is
+   * `unverifiable-salt-missing`, never "tampered". A batch-anchored record needs its proof.
+   * @throws {ValidationError} for a malformed resource, salt or proof
+   */
+  async verify(resource: object, salt: string | null | undefined, proof?: RecordProof): Promise<VerificationResult> {
+    if (salt === undefined || salt === null || salt === "") return { status: "unverifiable-salt-missing" };
+    const commitment = recordCommitment(resource, requireRecordSalt(salt));
+    const p = proof === undefined ? undefined : requireProof("proof", proof);
+    const v = await this.recordVersion(commitment);
+    if (v !== undefined) {
+      const recordId = v.version === 1 ? commitment : (p?.recordId ?? (await this.#recordIdOf(commitment)));
+      const currentVersion = await this.currentVersion(recordId);
+      const status: RecordStatus = v.retracted ? "retracted" : v.version < currentVersion ? "superseded" : "anchored";
+      const earlierBatch = p !== undefined && p.commitment === commitment ? await this.#earlierBatch(p, v) : undefined;
+      return {
+        status,
+        via: "single",
+        recordId,
+        commitment,
+        version: v.version,
+        currentVersion,
+        orgId: v.orgId,
+        anchoredAt: v.anchoredAt,
+        ...(v.retracted ? { retraction: { reason: v.reason, at: v.retractedAt } } : {}),
+        ...(earlierBatch ? { earlierBatch } : {}),
+      };
+    }
+    if (p === undefined || p.commitment !== commitment) return { status: "not-anchored", commitment };
+    if (!(await this.verifyInclusion(p))) return { status: "not-anchored", commitment };
+    const b = await this.batch(p.root);
+    return { status: "anchored", via: "batch", recordId: p.recordId, commitment, version: p.version, currentVersion: p.version, orgId: b.orgId, anchoredAt: b.anchoredAt, root: p.root };
+  }
+
+  /** Whether the registry's `verifyInclusion` accepts the proof (the root must be an anchored batch). */
+  async verifyInclusion(proof: RecordProof): Promise<boolean> {
+    const p = requireProof("proof", proof);
+    return withDecodedErrors(() => this.contract.verifyInclusion(p.root, p.recordId, p.version, p.commitment, [...p.proof]));
+  }
+
+  /** Whether the proof leads from its leaf (for this registry and chain) to its root, computed off chain. */
+  verifyProofOffline(proof: RecordProof): boolean {
+    const p = requireProof("proof", proof);
+    return FastMerkleTree.verify(p.root, RECORD_LEAF_ENCODING, recordLeafValues(this.leaf(p.recordId, p.version, p.commitment)), p.proof);
+  }
+
+  /**
+   * A record's versions, oldest first, from the registry's events and state. Empty when the record
+   * is unknown, or was only batch-anchored and never registered (then verify it with its proof).
+   */
+  async history(recordId: string): Promise<RecordVersionInfo[]> {
+    const id = requireBytes32("recordId", recordId);
+    const genesis = await this.recordVersion(id);
+    if (genesis === undefined || genesis.version !== 1) return [];
+    const events = await this.contract.queryFilter(this.contract.filters.RecordAnchored(id), this.#fromBlock);
+    const commitments = [id, ...events.map((e) => e.args.commitment).filter((c) => c !== id)];
+    const versions = await Promise.all([...new Set(commitments)].map((c) => this.recordVersion(c)));
+    return versions
+      .filter((v): v is AnchoredVersion => v !== undefined)
+      .map((v) => ({ recordId: id, ...v }))
+      .sort((a, b) => a.version - b.version);
+  }
+
+  /** The anchored version `commitment`, or `undefined` when it was never anchored singly. */
+  async recordVersion(commitment: string): Promise<AnchoredVersion | undefined> {
+    const c = requireBytes32("commitment", commitment);
+    const v = await withDecodedErrors(() => this.contract.recordVersion(c));
+    if (v.orgId === 0n) return undefined;
+    return {
+      commitment: c,
+      version: Number(v.version),
+      orgId: v.orgId,
+      anchoredAt: Number(v.anchoredAt),
+      retracted: v.retracted,
+      reason: Number(v.reason) as RetractionReason,
+      retractedAt: Number(v.retractedAt),
+    };
+  }
+
+  /** The current version of a record. @throws {ContractRevertError} `UnknownRecord` */
+  async currentVersion(recordId: string): Promise<number> {
+    const id = requireBytes32("recordId", recordId);
+    return Number(await withDecodedErrors(() => this.contract.currentVersion(id)));
+  }
+
+  /** The batch anchored as `root` (`orgId` 0n when there is none). */
+  async batch(root: string): Promise<{ orgId: bigint; anchoredAt: number; leafCount: number }> {
+    const r = requireBytes32("root", root);
+    const b = await withDecodedErrors(() => this.contract.batch(r));
+    return { orgId: b.orgId, anchoredAt: Number(b.anchoredAt), leafCount: Number(b.leafCount) };
+  }
+
+  /** What the claims contract sees: the anchoring organization (0n if none) and whether retracted. */
+  async commitmentStatus(commitment: string): Promise<{ orgId: bigint; retracted: boolean }> {
+    const c = requireBytes32("commitment", commitment);
+    const [orgId, retracted] = await withDecodedErrors(() => this.contract.commitmentStatus(c));
+    return { orgId, retracted };
+  }
+
+  /** Pauses the registry (pauser role). @throws {ContractRevertError} e.g. `AccessManagedUnauthorized` */
+  async pause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.pause(overrides), () => ({}));
+  }
+
+  /** Unpauses the registry (pauser role). @throws {ContractRevertError} e.g. `ExpectedPause` */
+  async unpause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.unpause(overrides), () => ({}));
+  }
+
+  /** The batch of `proof` when another organization anchored it no later than the single anchor `v`. */
+  async #earlierBatch(proof: RecordProof, v: AnchoredVersion): Promise<{ root: string; orgId: bigint; anchoredAt: number } | undefined> {
+    const b = await this.batch(proof.root);
+    if (b.orgId === 0n || b.orgId === v.orgId || b.anchoredAt > v.anchoredAt) return undefined;
+    if (!(await this.verifyInclusion(proof))) return undefined;
+    return { root: proof.root, orgId: b.orgId, anchoredAt: b.anchoredAt };
+  }
+
+  /** Registers a batch record unless its commitment is already anchored singly. */
+  async #ensureRegistered(proof: RecordProof): Promise<void> {
+    if ((await this.recordVersion(proof.commitment)) !== undefined) return;
+    await (await this.registerBatchRecord(proof)).wait();
+  }
+
+  /** The record a later version belongs to, from its `RecordAnchored` event. */
+  async #recordIdOf(commitment: string): Promise<string> {
+    const [e] = await this.contract.queryFilter(this.contract.filters.RecordAnchored(undefined, commitment), this.#fromBlock);
+    if (!e) throw new CareLedgerError("EVENT_MISSING", `no RecordAnchored event for ${commitment} since block ${this.#fromBlock}: pass the proof (with its recordId)`);
+    return e.args.recordId;
+  }
+}

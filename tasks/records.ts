@@ -1,0 +1,176 @@
+/**
+ * Record anchoring tasks:
+ *   records:anchor   --file <FHIR Bundle | resource | NDJSON> [--out <dir>]   one batch for the whole file
+ *   records:verify   --file <resource.json> --salt <0x… | salts file> [--proof <proofs file | proof.json>]
+ *   records:history  --record <recordId>
+ * Every task takes --from <index | address> to choose the signer.
+ *
+ * records:anchor writes two files beside the input (or in --out):
+ *   <name>.proofs.json  each record's Merkle proof: hashes only, no content (hand each record's proof to
+ *                       the holders of that record, not the whole file: see docs/records.md, "squatting");
+ *   <name>.salts.json   each record's salt: THE SECRET that keeps the records private (mode 0600).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { task, types } from "hardhat/config";
+import type { RecordBatchProgress, RecordProof } from "../sdk";
+import { connectSdk, printJson } from "./support";
+
+/** The format tag of the proofs file records:anchor writes. */
+export const PROOFS_FORMAT = "careledger-record-proofs-v1";
+/** The format tag of the salts file records:anchor writes. */
+export const SALTS_FORMAT = "careledger-record-salts-v1";
+
+const SALTS_WARNING =
+  "These salts are the secret that keeps the records private: with a record's salt anyone holding the record can " +
+  "link it to its anchor, and without it nobody can verify it (deleting a salt crypto-shreds its record). " +
+  "Keep this file with the records, encrypted, never on a chain or in a public place.";
+
+/**
+ * Reads FHIR resources from a file: a Bundle (its entries' resources), a single resource, or NDJSON
+ * (one resource per line).
+ * @throws {Error} naming the file and line when something is not a JSON object
+ */
+export function readResources(file: string): Record<string, unknown>[] {
+  const text = fs.readFileSync(file, "utf8");
+  let whole: unknown;
+  try {
+    whole = JSON.parse(text);
+  } catch {
+    whole = undefined;
+  }
+  if (whole !== undefined) {
+    if (whole === null || typeof whole !== "object" || Array.isArray(whole)) throw new Error(`--file: ${file} is not a FHIR resource or Bundle`);
+    const r = whole as { resourceType?: unknown; entry?: { resource?: unknown }[] };
+    if (r.resourceType === "Bundle") {
+      const out = (r.entry ?? []).map((e, i) => {
+        if (e.resource === null || typeof e.resource !== "object") throw new Error(`--file: ${file} entry ${i} has no resource`);
+        return e.resource as Record<string, unknown>;
+      });
+      if (out.length === 0) throw new Error(`--file: the Bundle in ${file} has no entries`);
+      return out;
+    }
+    return [whole as Record<string, unknown>];
+  }
+  const out: Record<string, unknown>[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new Error(`--file: ${file} is neither JSON nor NDJSON (line ${i + 1} does not parse)`);
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`--file: ${file} line ${i + 1} is not a resource`);
+    out.push(value as Record<string, unknown>);
+  });
+  if (out.length === 0) throw new Error(`--file: ${file} holds no resources`);
+  return out;
+}
+
+/** A one-line progress bar on stderr. */
+function progressBar(): (p: RecordBatchProgress) => void {
+  let last = "";
+  return (p) => {
+    const width = 30;
+    const filled = p.total === 0 ? width : Math.round((p.done / p.total) * width);
+    const line = `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${p.phase.padEnd(6)} ${p.done}/${p.total}`;
+    if (line === last) return;
+    last = line;
+    process.stderr.write(`\r${line}${p.phase === "nodes" && p.done === p.total ? "\n" : ""}`);
+  };
+}
+
+/** Writes a JSON object whose `items` array is streamed one item per line (no proof held twice). */
+function writeStreamed(file: string, head: Record<string, unknown>, items: Iterable<unknown>, mode?: number): void {
+  const fd = fs.openSync(file, "w", mode);
+  try {
+    const headJson = JSON.stringify(head);
+    fs.writeSync(fd, headJson.slice(0, -1) + (Object.keys(head).length ? "," : "") + '"items":[\n');
+    let first = true;
+    for (const item of items) {
+      fs.writeSync(fd, (first ? "" : ",\n") + JSON.stringify(item));
+      first = false;
+    }
+    fs.writeSync(fd, "\n]}\n");
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+task("records:anchor", "Anchors every resource of a FHIR Bundle or NDJSON file as one Merkle batch (provider, lab or pharmacy member)")
+  .addParam("file", "a FHIR Bundle, a single resource, or NDJSON (one resource per line)")
+  .addOptionalParam("out", "where to write the proofs and salts files (default: beside the input)", undefined, types.string)
+  .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
+  .setAction(async (args: { file: string; out?: string; from?: string }, hre) => {
+    const resources = readResources(args.file);
+    const cl = await connectSdk(hre, args.from);
+    const batch = cl.records.buildBatch(resources.map((resource) => ({ resource })), { onProgress: progressBar() });
+    const { root, leafCount, orgId, receipt } = await (await cl.records.anchorBatch(batch)).wait();
+    const dir = args.out ?? path.dirname(args.file);
+    fs.mkdirSync(dir, { recursive: true });
+    const base = path.basename(args.file).replace(/\.(nd)?json$/i, "");
+    const proofsFile = path.join(dir, `${base}.proofs.json`);
+    const saltsFile = path.join(dir, `${base}.salts.json`);
+    const head = { chainId: cl.chainId.toString(), registry: cl.records.address, root, leafCount, tx: receipt.hash };
+    writeStreamed(
+      proofsFile,
+      { format: PROOFS_FORMAT, ...head, leafEncoding: ["uint256", "address", "bytes32", "uint32", "bytes32"] },
+      (function* () {
+        for (const p of batch.proofs()) yield { index: p.index, recordId: p.recordId, version: p.version, commitment: p.commitment, proof: p.proof };
+      })(),
+    );
+    writeStreamed(
+      saltsFile,
+      { format: SALTS_FORMAT, warning: SALTS_WARNING, ...head },
+      (function* () {
+        for (let i = 0; i < batch.length; i++) {
+          yield { index: i, resourceType: resources[i].resourceType ?? null, id: resources[i].id ?? null, commitment: batch.commitments[i], salt: batch.salts[i] };
+        }
+      })(),
+      0o600,
+    );
+    console.error(`\nWARNING: ${saltsFile}: ${SALTS_WARNING}\n`);
+    printJson({ root, leafCount, orgId, tx: receipt.hash, gasUsed: receipt.gasUsed, proofsFile, saltsFile });
+  });
+
+/** Finds the salt of `resource` in a salts file (by resourceType and id), or takes a hex salt as is. */
+function readSalt(arg: string, resource: Record<string, unknown>): string | undefined {
+  if (/^0x[0-9a-fA-F]{64}$/.test(arg)) return arg;
+  if (!fs.existsSync(arg)) throw new Error(`--salt: ${arg} is neither a 32-byte hex salt nor a salts file`);
+  const file = JSON.parse(fs.readFileSync(arg, "utf8")) as { format?: string; items?: { resourceType: unknown; id: unknown; salt: string }[] };
+  if (file.format !== SALTS_FORMAT) throw new Error(`--salt: ${arg} is not a ${SALTS_FORMAT} file`);
+  return file.items?.find((i) => i.resourceType === (resource.resourceType ?? null) && i.id === (resource.id ?? null))?.salt;
+}
+
+/** Reads a proof: a single proof object, or the item of a proofs file whose commitment matches. */
+function readProof(arg: string, commitment: string | undefined): RecordProof | undefined {
+  const json = JSON.parse(fs.readFileSync(arg, "utf8")) as Record<string, unknown>;
+  if (json.format !== PROOFS_FORMAT) return json as unknown as RecordProof;
+  const items = json.items as { recordId: string; version: number; commitment: string; proof: string[] }[];
+  const item = items.find((i) => i.commitment === commitment);
+  return item ? { root: json.root as string, ...item } : undefined;
+}
+
+task("records:verify", "Verifies a resource: anchored, superseded, retracted, not anchored, or unverifiable without its salt")
+  .addParam("file", "the resource (a FHIR resource JSON file)")
+  .addOptionalParam("salt", "the record's salt (0x + 64 hex) or the salts file written by records:anchor", undefined, types.string)
+  .addOptionalParam("proof", "the proofs file written by records:anchor, or one proof JSON (for batch-anchored records)", undefined, types.string)
+  .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
+  .setAction(async (args: { file: string; salt?: string; proof?: string; from?: string }, hre) => {
+    const resource = JSON.parse(fs.readFileSync(args.file, "utf8")) as Record<string, unknown>;
+    const salt = args.salt === undefined ? undefined : readSalt(args.salt, resource);
+    const cl = await connectSdk(hre, args.from);
+    const commitment = salt === undefined ? undefined : cl.records.commit(resource, { salt }).commitment;
+    const proof = args.proof === undefined ? undefined : readProof(args.proof, commitment);
+    printJson(await cl.records.verify(resource, salt, proof));
+  });
+
+task("records:history", "Shows a record's versions: who anchored each, when, and which are retracted")
+  .addParam("record", "the record id (the commitment of its first version)")
+  .setAction(async (args: { record: string }, hre) => {
+    const cl = await connectSdk(hre);
+    const history = await cl.records.history(args.record);
+    const { RetractionReason } = await import("../sdk");
+    printJson({ recordId: args.record, versions: history.map((v) => ({ ...v, reason: RetractionReason[v.reason] })) });
+  });

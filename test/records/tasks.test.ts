@@ -1,0 +1,115 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import hre from "hardhat";
+import { writeAddressBook } from "../../sdk";
+import { readResources } from "../../tasks/records";
+import { recordsFixture } from "./fixtures";
+
+const BUNDLE = path.resolve(hre.config.paths.root, "..", "shared", "fixtures", "fhir", "claims", "Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
+
+/** Runs a task and returns what it printed with console.log (parsed JSON lines) and console.error. */
+async function run(name: string, args: Record<string, unknown>): Promise<{ out: unknown[]; err: string }> {
+  const out: unknown[] = [];
+  let err = "";
+  const log = console.log;
+  const error = console.error;
+  const write = process.stderr.write.bind(process.stderr);
+  console.log = (line: string) => out.push(JSON.parse(line));
+  console.error = (line: string) => (err += line);
+  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+  try {
+    await hre.run(name, args);
+  } finally {
+    console.log = log;
+    console.error = error;
+    process.stderr.write = write;
+  }
+  return { out, err };
+}
+
+async function tasksFixture() {
+  const f = await recordsFixture();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-records-"));
+  writeAddressBook(f.book, dir);
+  return { ...f, dir };
+}
+
+describe("records tasks", function () {
+  let saved: string | undefined;
+  before(() => (saved = process.env.CARELEDGER_DEPLOYMENTS_DIR));
+  after(() => (saved === undefined ? delete process.env.CARELEDGER_DEPLOYMENTS_DIR : (process.env.CARELEDGER_DEPLOYMENTS_DIR = saved)));
+
+  it("anchors a whole Bundle as one batch, writes the proofs and salts files, warns about the salts, and verifies", async function () {
+    const { dir, doctor, labAdmin } = await loadFixture(tasksFixture);
+    process.env.CARELEDGER_DEPLOYMENTS_DIR = dir;
+    const { out, err } = await run("records:anchor", { file: BUNDLE, out: dir, from: doctor.address });
+    const summary = out[0] as { root: string; leafCount: number; proofsFile: string; saltsFile: string };
+    expect(summary.leafCount).to.equal(122);
+    expect(err).to.match(/#{30}\] nodes/);
+    expect(err).to.match(/WARNING: .*salts are the secret that keeps the records private/);
+    const proofs = JSON.parse(fs.readFileSync(summary.proofsFile, "utf8"));
+    const salts = JSON.parse(fs.readFileSync(summary.saltsFile, "utf8"));
+    expect(proofs).to.deep.include({ format: "careledger-record-proofs-v1", root: summary.root, leafCount: 122 });
+    expect(proofs.items).to.have.length(122);
+    expect(salts.items).to.have.length(122);
+    expect(fs.statSync(summary.saltsFile).mode & 0o777).to.equal(0o600);
+    expect(JSON.stringify(proofs)).to.not.include("Raymon");
+
+    const resources = readResources(BUNDLE);
+    const resourceFile = path.join(dir, "resource.json");
+    fs.writeFileSync(resourceFile, JSON.stringify(resources[5]));
+    const verified = await run("records:verify", { file: resourceFile, salt: summary.saltsFile, proof: summary.proofsFile, from: labAdmin.address });
+    expect(verified.out[0]).to.deep.include({ status: "anchored", via: "batch", orgId: "1", root: summary.root });
+    const single = path.join(dir, "proof.json");
+    const item = proofs.items[5];
+    fs.writeFileSync(single, JSON.stringify({ root: proofs.root, ...item }));
+    expect((await run("records:verify", { file: resourceFile, salt: salts.items[5].salt, proof: single })).out[0]).to.deep.include({ status: "anchored" });
+    expect((await run("records:verify", { file: resourceFile })).out[0]).to.deep.equal({ status: "unverifiable-salt-missing" });
+    fs.writeFileSync(resourceFile, JSON.stringify({ ...resources[5], id: "changed" }));
+    expect((await run("records:verify", { file: resourceFile, salt: salts.items[5].salt, proof: summary.proofsFile })).out[0]).to.deep.include({ status: "not-anchored" });
+  });
+
+  it("anchors NDJSON and a single resource, and shows a record's history", async function () {
+    const { dir, doctor, labAdmin, connect } = await loadFixture(tasksFixture);
+    process.env.CARELEDGER_DEPLOYMENTS_DIR = dir;
+    const ndjson = path.join(dir, "obs.ndjson");
+    fs.writeFileSync(ndjson, '{"resourceType":"Observation","id":"1"}\n\n{"resourceType":"Observation","id":"2"}\n');
+    expect((await run("records:anchor", { file: ndjson, from: doctor.address })).out[0]).to.deep.include({ leafCount: 2 });
+    expect(fs.existsSync(path.join(dir, "obs.proofs.json"))).to.equal(true);
+    const one = path.join(dir, "one.json");
+    fs.writeFileSync(one, '{"resourceType":"Patient","id":"p"}');
+    expect((await run("records:anchor", { file: one, from: doctor.address })).out[0]).to.deep.include({ leafCount: 1 });
+
+    const hospital = await connect(doctor);
+    const lab = await connect(labAdmin);
+    const { recordId, salt } = await (await hospital.records.anchor({ resource: { resourceType: "Observation", id: "h", value: 1 } })).wait();
+    await (await lab.records.amend({ recordId, supersedes: 1, resource: { resourceType: "Observation", id: "h", value: 2 }, salt: salt! })).wait();
+    await (await lab.records.retract({ resource: { resourceType: "Observation", id: "h", value: 2 }, salt: salt!, reason: "enteredInError" })).wait();
+    const { out } = await run("records:history", { record: recordId });
+    const h = out[0] as { versions: { version: number; orgId: string; retracted: boolean; reason: string }[] };
+    expect(h.versions.map((v) => [v.version, v.orgId, v.retracted, v.reason])).to.deep.equal([
+      [1, "1", false, "None"],
+      [2, "2", true, "EnteredInError"],
+    ]);
+  });
+
+  it("refuses files that hold no resources, naming the file", function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-bad-"));
+    const cases: [string, RegExp][] = [
+      ["[1,2]", /not a FHIR resource or Bundle/],
+      ['{"resourceType":"Bundle","entry":[]}', /has no entries/],
+      ['{"resourceType":"Bundle","entry":[{}]}', /entry 0 has no resource/],
+      ["not json\n", /line 1 does not parse/],
+      ["1\n2\n", /line 1 is not a resource/],
+      ["\n\n", /holds no resources/],
+    ];
+    for (const [text, error] of cases) {
+      const file = path.join(dir, "bad.json");
+      fs.writeFileSync(file, text);
+      expect(() => readResources(file)).to.throw(error);
+    }
+  });
+});

@@ -1,0 +1,237 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import hre from "hardhat";
+import { CareLedger, ContractRevertError, newRecordSalt, recordCommitment, RecordBatch, REVERT_MESSAGES, RetractionReason, ValidationError } from "../../sdk";
+import { RecordRegistry__factory } from "../../typechain-types";
+import { expectRejected, HOSPITAL, LAB, observation, recordsFixture, saltOf } from "../records/fixtures";
+
+/** The fixture plus SDK connections for the doctor (hospital), the lab admin, and a read-only third party. */
+async function sdkFixture() {
+  const f = await recordsFixture();
+  const hospital = await f.connect(f.doctor);
+  const lab = await f.connect(f.labAdmin);
+  const verifier = await CareLedger.connect(hre.ethers.provider, { addressBook: f.book });
+  return { ...f, hospital, lab, verifier };
+}
+
+describe("records SDK", function () {
+  describe("commit", function () {
+    it("salts every record: same resource, different salts, unrelated commitments; same salt, same commitment", async function () {
+      const { hospital } = await loadFixture(sdkFixture);
+      const r = observation("a", 1);
+      const a = hospital.records.commit(r);
+      const b = hospital.records.commit(r);
+      expect(a.salt).to.match(/^0x[0-9a-f]{64}$/);
+      expect(a.commitment).to.not.equal(b.commitment);
+      expect(a.recordId).to.equal(a.commitment);
+      expect(hospital.records.commit(r, { salt: a.salt }).commitment).to.equal(a.commitment);
+      expect(hospital.records.commit({ ...r, id: "b" }, { salt: a.salt, recordId: a.recordId })).to.deep.include({ recordId: a.recordId });
+    });
+
+    it("is the keccak of the domain tag, the salt and the RFC 8785 canonical JSON (key order does not matter)", function () {
+      const salt = saltOf(1);
+      const canonical = '{"a":1,"b":[true,null,"x"]}';
+      const expected = hre.ethers.keccak256(hre.ethers.concat([hre.ethers.toUtf8Bytes("CareLedger.record.v1"), salt, hre.ethers.toUtf8Bytes(canonical)]));
+      expect(recordCommitment({ b: [true, null, "x"], a: 1 }, salt)).to.equal(expected);
+    });
+
+    it("refuses a resource that is not a JSON object and a malformed salt, naming the field", function () {
+      expect(() => recordCommitment([1, 2] as never, saltOf(1))).to.throw(ValidationError, /^resource/);
+      expect(() => recordCommitment(null as never, saltOf(1))).to.throw(ValidationError, /^resource/);
+      expect(() => recordCommitment({ x: () => 1 }, saltOf(1))).to.throw(ValidationError, /^resource/);
+      expect(() => recordCommitment({ x: NaN }, saltOf(1))).to.throw(ValidationError, /^resource/);
+      expect(recordCommitment({ note: "undefined" }, saltOf(1))).to.match(/^0x[0-9a-f]{64}$/);
+      expect(() => recordCommitment({ a: 1 }, "0x1234")).to.throw(ValidationError, /^salt/);
+      expect(newRecordSalt()).to.not.equal(newRecordSalt());
+    });
+  });
+
+  describe("anchor, amend, retract and verify", function () {
+    it("anchors a resource and a third party verifies it: organization, time, version", async function () {
+      const { hospital, verifier } = await loadFixture(sdkFixture);
+      const r = observation("a", 1);
+      const res = await (await hospital.records.anchor({ resource: r })).wait();
+      expect(res).to.deep.include({ version: 1, orgId: HOSPITAL, recordId: res.commitment });
+      const block = await hre.ethers.provider.getBlock(res.receipt.blockNumber);
+      const v = await verifier.records.verify(r, res.salt!);
+      expect(v).to.deep.equal({ status: "anchored", via: "single", recordId: res.recordId, commitment: res.commitment, version: 1, currentVersion: 1, orgId: HOSPITAL, anchoredAt: block!.timestamp });
+      const byCommitment = await (await hospital.records.anchor({ commitment: recordCommitment(observation("b", 1), saltOf(2)) })).wait();
+      expect(byCommitment.salt).to.equal(undefined);
+    });
+
+    it("reports superseded, then retracted, then the current version, with the history in order", async function () {
+      const { hospital, lab, verifier } = await loadFixture(sdkFixture);
+      const v1 = observation("a", 1);
+      const v2 = observation("a", 2);
+      const v3 = observation("a", 3);
+      const { recordId, salt } = await (await hospital.records.anchor({ resource: v1 })).wait();
+      const a2 = await (await lab.records.amend({ recordId, supersedes: 1, resource: v2, salt: salt! })).wait();
+      expect(a2).to.deep.include({ recordId, version: 2, supersedes: 1, orgId: LAB });
+      expect((await verifier.records.verify(v1, salt)).status).to.equal("superseded");
+      expect(await verifier.records.verify(v2, salt)).to.deep.include({ status: "anchored", version: 2, currentVersion: 2, orgId: LAB, recordId });
+      await (await lab.records.retract({ resource: v2, salt: salt!, reason: "enteredInError" })).wait();
+      const retracted = await verifier.records.verify(v2, salt);
+      expect(retracted).to.deep.include({ status: "retracted", version: 2 });
+      expect(retracted.retraction?.reason).to.equal(RetractionReason.EnteredInError);
+      await (await hospital.records.amend({ recordId, supersedes: 2, commitment: recordCommitment(v3, salt!) })).wait();
+      const history = await verifier.records.history(recordId);
+      expect(history.map((h) => [h.version, h.orgId, h.retracted])).to.deep.equal([
+        [1, HOSPITAL, false],
+        [2, LAB, true],
+        [3, HOSPITAL, false],
+      ]);
+      expect(history.every((h) => h.recordId === recordId)).to.equal(true);
+      expect(await verifier.records.history(a2.commitment)).to.deep.equal([]);
+      expect(await verifier.records.currentVersion(recordId)).to.equal(3);
+      expect(await verifier.records.commitmentStatus(a2.commitment)).to.deep.equal({ orgId: LAB, retracted: true });
+    });
+
+    it("says not-anchored for one changed byte, and unverifiable (never tampered) without the salt", async function () {
+      const { hospital, verifier } = await loadFixture(sdkFixture);
+      const r = observation("a", 1);
+      const { salt } = await (await hospital.records.anchor({ resource: r })).wait();
+      const changed = JSON.parse(JSON.stringify(r).replace('"final"', '"finak"'));
+      expect((await verifier.records.verify(changed, salt)).status).to.equal("not-anchored");
+      for (const gone of [undefined, null, ""]) expect(await verifier.records.verify(r, gone)).to.deep.equal({ status: "unverifiable-salt-missing" });
+      expect((await verifier.records.verify(r, newRecordSalt())).status).to.equal("not-anchored");
+    });
+
+    it("turns a stale supersession into a typed error carrying the current version", async function () {
+      const { hospital, lab } = await loadFixture(sdkFixture);
+      const { recordId, salt } = await (await hospital.records.anchor({ resource: observation("a", 1) })).wait();
+      await (await lab.records.amend({ recordId, supersedes: 1, resource: observation("a", 2), salt: salt! })).wait();
+      const err = await hospital.records.amend({ recordId, supersedes: 1, resource: observation("a", 3), salt: salt! }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(ContractRevertError);
+      expect((err as ContractRevertError).errorName).to.equal("StaleVersion");
+      expect((err as ContractRevertError).args.current).to.equal(2n);
+      expect((err as ContractRevertError).message).to.match(/is at version 2, not 1/);
+    });
+
+    it("refuses malformed input before sending anything, naming the field", async function () {
+      const { hospital, verifier } = await loadFixture(sdkFixture);
+      const r = observation("a", 1);
+      const id = recordCommitment(r, saltOf(1));
+      await expectRejected(hospital.records.anchor({ commitment: "0x12" }), ValidationError, /^commitment/);
+      await expectRejected(hospital.records.amend({ recordId: id, supersedes: 0, commitment: id }), ValidationError, /^supersedes/);
+      await expectRejected(hospital.records.amend({ recordId: id, supersedes: 1, resource: r }), ValidationError, /^salt/);
+      await expectRejected(hospital.records.retract({ commitment: id, reason: "none" as never }), ValidationError, /^reason/);
+      await expectRejected(hospital.records.retract({ resource: r, reason: "duplicate" }), ValidationError, /^salt/);
+      await expectRejected(verifier.records.anchor({ commitment: id }), Error, /connect with a Signer/);
+      await expectRejected(verifier.records.verify(r, saltOf(1), { root: "0x12" } as never), ValidationError, /^proof/);
+      expect(() => hospital.records.buildBatch([])).to.throw(ValidationError, /^items/);
+      expect(() => hospital.records.buildBatch([{ resource: [] as never }])).to.throw(ValidationError, /^items\[0\]\.resource/);
+      expect(() => hospital.records.buildBatch([{ resource: r, salt: "0x1" }])).to.throw(ValidationError, /^items\[0\]\.salt/);
+    });
+  });
+
+  describe("batches", function () {
+    /** A batch of five resources anchored by the hospital, with fixed salts. */
+    async function batchSdkFixture() {
+      const f = await sdkFixture();
+      const resources = [1, 2, 3, 4, 5].map((n) => observation(`obs-${n}`, n));
+      const progress: string[] = [];
+      const handle = await f.hospital.records.anchorBatch(
+        resources.map((resource, i) => ({ resource, salt: saltOf(i + 1) })),
+        { onProgress: (p) => p.done === p.total && progress.push(p.phase) },
+      );
+      const result = await handle.wait();
+      return { ...f, resources, result, progress };
+    }
+
+    it("anchors a batch and returns its root, count, organization, salts and per-item proofs", async function () {
+      const { result, progress, resources, verifier } = await loadFixture(batchSdkFixture);
+      expect(result).to.deep.include({ leafCount: 5, orgId: HOSPITAL, root: result.batch.root });
+      expect(progress).to.deep.equal(["commit", "leaves", "sort", "nodes"]);
+      expect(result.batch).to.be.instanceOf(RecordBatch);
+      expect(result.batch.salts).to.deep.equal([1, 2, 3, 4, 5].map(saltOf));
+      let n = 0;
+      for (const p of result.batch.proofs()) {
+        expect(p.salt).to.equal(saltOf(p.index + 1));
+        expect(await verifier.records.verifyInclusion(p)).to.equal(true);
+        expect(verifier.records.verifyProofOffline(p)).to.equal(true);
+        const v = await verifier.records.verify(resources[p.index], p.salt, p);
+        expect(v).to.deep.include({ status: "anchored", via: "batch", version: 1, orgId: HOSPITAL, root: result.root });
+        n++;
+      }
+      expect(n).to.equal(5);
+    });
+
+    it("needs the proof to verify a batch record, and refuses a proof of another record", async function () {
+      const { result, resources, verifier } = await loadFixture(batchSdkFixture);
+      expect((await verifier.records.verify(resources[0], saltOf(1))).status).to.equal("not-anchored");
+      expect((await verifier.records.verify(resources[0], saltOf(1), result.batch.proof(1))).status).to.equal("not-anchored");
+      const forged = { ...result.batch.proof(1), commitment: result.batch.commitments[0], recordId: result.batch.commitments[0] };
+      expect((await verifier.records.verify(resources[0], saltOf(1), forged)).status).to.equal("not-anchored");
+      expect(verifier.records.verifyProofOffline(forged)).to.equal(false);
+    });
+
+    it("lets a lab amend a batch record (registered from its proof) and the hospital retract it", async function () {
+      const { result, resources, lab, hospital, verifier } = await loadFixture(batchSdkFixture);
+      const proof = result.batch.proof(2);
+      const amended = observation("obs-3", 33);
+      const a = await (await lab.records.amend({ recordId: proof.recordId, supersedes: 1, resource: amended, salt: saltOf(3), genesisProof: proof })).wait();
+      expect(a).to.deep.include({ version: 2, orgId: LAB });
+      expect((await verifier.records.verify(resources[2], saltOf(3), proof)).status).to.equal("superseded");
+      expect(await verifier.records.verify(amended, saltOf(3))).to.deep.include({ status: "anchored", version: 2, recordId: proof.recordId });
+      // Retracting another batch record registers it first, then retracts it.
+      const p4 = result.batch.proof(3);
+      await (await hospital.records.retract({ commitment: p4.commitment, reason: RetractionReason.WrongPatient, proof: p4 })).wait();
+      expect((await verifier.records.verify(resources[3], saltOf(4), p4)).status).to.equal("retracted");
+      // Registering again is a no-op for the SDK.
+      await (await lab.records.amend({ recordId: p4.recordId, supersedes: 1, commitment: recordCommitment(observation("x", 1), saltOf(4)), genesisProof: p4 })).wait();
+      expect(await verifier.records.history(p4.recordId)).to.have.length(2);
+      const registered = await (await verifier.records.batch(result.root)).orgId;
+      expect(registered).to.equal(HOSPITAL);
+    });
+
+    it("flags a single anchor by another organization of a commitment an earlier batch holds (squatting)", async function () {
+      const { result, resources, lab, hospital, verifier } = await loadFixture(batchSdkFixture);
+      const p = result.batch.proof(0);
+      await (await lab.records.anchor({ commitment: p.commitment })).wait();
+      const v = await verifier.records.verify(resources[0], saltOf(1), p);
+      expect(v).to.deep.include({ status: "anchored", via: "single", orgId: LAB });
+      const b = await verifier.records.batch(result.root);
+      expect(v.earlierBatch).to.deep.equal({ root: result.root, orgId: HOSPITAL, anchoredAt: b.anchoredAt });
+      // The hospital's own registration is not flagged.
+      const p2 = result.batch.proof(1);
+      await (await hospital.records.registerBatchRecord(p2)).wait();
+      expect((await verifier.records.verify(resources[1], saltOf(2), p2)).earlierBatch).to.equal(undefined);
+      // Nor is a proof that does not hold, or a batch anchored after the single anchor.
+      expect((await verifier.records.verify(resources[0], saltOf(1), { ...p, proof: [] })).earlierBatch).to.equal(undefined);
+      await (await lab.records.anchor({ commitment: recordCommitment(resources[4], saltOf(5)) })).wait();
+      const lateBatch = hospital.records.buildBatch([{ resource: resources[4], salt: saltOf(5) }]);
+      await (await hospital.records.anchorBatch(lateBatch)).wait();
+      expect((await verifier.records.verify(resources[4], saltOf(5), lateBatch.proof(0))).earlierBatch).to.equal(undefined);
+    });
+
+    it("anchors a batch built beforehand, and a second anchor of it is refused with a typed error", async function () {
+      const { hospital } = await loadFixture(sdkFixture);
+      const batch = hospital.records.buildBatch([{ resource: observation("z", 1) }]);
+      expect((await (await hospital.records.anchorBatch(batch)).wait()).root).to.equal(batch.root);
+      await expectRejected(hospital.records.anchorBatch(batch), ContractRevertError, /BatchAlreadyAnchored/);
+      await expectRejected(hospital.records.registerBatchRecord({ ...batch.proof(0), root: "0x" + "99".repeat(32) }), ContractRevertError, /UnknownBatch/);
+    });
+  });
+
+  describe("pause", function () {
+    it("lets the pauser pause and unpause through the SDK", async function () {
+      const { f, pauserSdk } = await loadFixture(async function pauseFixture() {
+        const f = await sdkFixture();
+        return { f, pauserSdk: await f.connect(f.pauser) };
+      });
+      await (await pauserSdk.records.pause()).wait();
+      await expectRejected(f.hospital.records.anchor({ resource: observation("p", 1) }), ContractRevertError, /EnforcedPause/);
+      await (await pauserSdk.records.unpause()).wait();
+      await expectRejected(f.hospital.records.pause(), ContractRevertError, /AccessManagedUnauthorized/);
+    });
+  });
+
+  it("has a sentence for every RecordRegistry error", function () {
+    const errors = RecordRegistry__factory.abi.filter((i) => i.type === "error").map((i) => (i as { name: string }).name);
+    expect(errors.length).to.be.greaterThan(10);
+    for (const name of errors) expect(REVERT_MESSAGES[name], name).to.be.a("function");
+  });
+});
