@@ -6,7 +6,12 @@ import * as path from "node:path";
 import hre from "hardhat";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySuite } from "../../scripts/deploy";
-import { readAddressBook, writeAddressBook } from "../../sdk";
+import { readAddressBook, SUITE_CONTRACTS, writeAddressBook, type SuiteAddresses } from "../../sdk";
+
+/** An address book whose every contract is `address`. */
+function everyContractAt(address: string): SuiteAddresses {
+  return Object.fromEntries(SUITE_CONTRACTS.map((name) => [name, address])) as unknown as SuiteAddresses;
+}
 
 const quiet = { log: () => undefined };
 
@@ -47,7 +52,7 @@ describe("scripts/deploy.ts", function () {
     await loadFixture(freshChain);
     const [, , , , , , , , stranger] = await hre.ethers.getSigners();
     writeAddressBook(
-      { chainId: 31337, version: "0.0.1", deploymentBlock: 1, deployedAt: "then", contracts: { AccessManager: stranger.address, ParticipantRegistry: stranger.address } },
+      { chainId: 31337, version: "0.0.1", deploymentBlock: 1, deployedAt: "then", contracts: everyContractAt(stranger.address) },
       dir,
     );
     const lines: string[] = [];
@@ -64,7 +69,7 @@ describe("scripts/deploy.ts", function () {
       ethers: { ...hre.ethers, provider: { getNetwork: async () => ({ chainId: 11155111n }), getCode: async () => "0x" } },
     } as unknown as HardhatRuntimeEnvironment;
     const [a] = await hre.ethers.getSigners();
-    writeAddressBook({ chainId: 11155111, version: "0.1.0", deploymentBlock: 9, deployedAt: "then", contracts: { AccessManager: a.address, ParticipantRegistry: a.address } }, dir);
+    writeAddressBook({ chainId: 11155111, version: "0.1.0", deploymentBlock: 9, deployedAt: "then", contracts: everyContractAt(a.address) }, dir);
     let message = "";
     await deploySuite(fake, { addressBookDir: dir, ...quiet }).catch((e: Error) => (message = e.message));
     expect(message).to.match(/^deployments\/11155111\.json lists contracts that have no code on this endpoint: is it the right network\? Refusing to overwrite/);
