@@ -9,11 +9,12 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { Interface } from "ethers";
 import { FUNCTION_ROLES, Role, ROLE_LABELS, type ManagedContractName, type RoleName } from "../../sdk/governance";
-import { ParticipantRegistry__factory } from "../../typechain-types";
+import { ClaimsEngine__factory, ParticipantRegistry__factory } from "../../typechain-types";
 
 /** The interface of each managed contract, from our own typechain factories. */
 const INTERFACES: Record<ManagedContractName, () => Interface> = {
   ParticipantRegistry: () => ParticipantRegistry__factory.createInterface(),
+  ClaimsEngine: () => ClaimsEngine__factory.createInterface(),
 };
 
 /** The selectors of `contract` restricted to each role, from the one table in `sdk/governance.ts`. */
@@ -39,7 +40,14 @@ export default buildModule("CareLedger", (m) => {
 
   const manager = m.contract("AccessManager", [deployer]);
   const participantRegistry = m.contract("ParticipantRegistry", [manager]);
-  const targets: Record<ManagedContractName, typeof participantRegistry> = { ParticipantRegistry: participantRegistry };
+  // MERGE: replace with the RecordRegistry future (the claims engine only calls IRecordEvidence.commitmentStatus).
+  const recordEvidence = m.contract("MockRecordEvidence");
+  const claimsAdmin = m.library("ClaimsAdmin");
+  const claimsEngine = m.contract("ClaimsEngine", [manager, participantRegistry, recordEvidence], { libraries: { ClaimsAdmin: claimsAdmin } });
+  const targets: Record<ManagedContractName, typeof participantRegistry | typeof claimsEngine> = {
+    ParticipantRegistry: participantRegistry,
+    ClaimsEngine: claimsEngine,
+  };
 
   const wiring = [];
   for (const [name, label] of Object.entries(ROLE_LABELS) as [RoleName, string][]) {
@@ -59,5 +67,5 @@ export default buildModule("CareLedger", (m) => {
   // Last: the admin's own execution delay. From here on, role changes by the admin are scheduled.
   m.call(manager, "grantRole", [Role.ADMIN, deployer, adminExecutionDelay], { id: "delay_ADMIN", after: wiring });
 
-  return { manager, participantRegistry };
+  return { manager, participantRegistry, claimsEngine };
 });

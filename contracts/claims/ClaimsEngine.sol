@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IRecordEvidence} from "../interfaces/IRecordEvidence.sol";
+import {ManagedPausable} from "../governance/ManagedPausable.sol";
+import {Adjudication} from "../libraries/Adjudication.sol";
+import {ClaimsAdmin} from "./ClaimsAdmin.sol";
+
+/// @title ClaimsEngine
+/// @notice Insurance plans as rules, their escrow, members, prior authorizations, and claims
+/// adjudicated line by line and settled in the same transaction when the rules allow it.
+/// @dev Money is conserved per plan: `funds.balance` = deposits - payments - withdrawals, and the
+/// contract's token balance is the sum of its plans' balances. A payment the escrow cannot cover
+/// (or that would overtake an older queued one) is queued in full, FIFO, and paid by {fund} (up to
+/// `DRAIN_ON_FUND` entries) or {payQueued} (up to `MAX_BATCH`). Settlement is `nonReentrant`
+/// (transient storage), uses SafeERC20, and writes all state before any token transfer.
+/// Line details are not stored: they are emitted and committed in one hash per claim.
+contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /// @dev Working state of one adjudication, in memory (keeps the stack shallow).
+    struct Ctx {
+        uint64 planId;
+        uint40 serviceDate;
+        uint16 denyReason;
+        Mode mode;
+        bool authValid;
+        bool review;
+        bool anyReason;
+        bytes32 authCode;
+        uint256 authRemaining;
+        uint256 planTotal;
+        uint256 memberTotal;
+        uint256 deductibleTotal;
+        uint256 allowedTotal;
+        uint256 year;
+        Adjudication.Terms terms;
+        Adjudication.Totals acc;
+    }
+
+    /// @dev Rules: the plan's rules decide. Decide: an adjuster's amounts. Appeal: an adjuster's
+    /// amounts, which may only grow; cost sharing applies to the increment.
+    enum Mode {
+        Rules,
+        Decide,
+        Appeal
+    }
+
+    /// @notice The version of this contract's interface and storage semantics.
+    string public constant VERSION = "1.0.0";
+    /// @notice The most lines one claim may have.
+    uint256 public constant MAX_LINES = 20;
+    /// @notice The most items one batch (benefit rules, queued payments) may have.
+    uint256 public constant MAX_BATCH = 50;
+    /// @notice How many queued payments a deposit pays at most.
+    uint256 public constant DRAIN_ON_FUND = 8;
+
+    IParticipantRegistry private immutable _registry;
+    IRecordEvidence private immutable _evidence;
+
+    ClaimsAdmin.PlanBook private _book;
+    mapping(uint64 planId => Funds) private _funds;
+    mapping(uint64 planId => mapping(uint32 position => QueuedPayment)) private _queue;
+    mapping(uint64 planId => mapping(address member => mapping(uint256 year => Accumulators))) private _accumulators;
+    mapping(bytes32 claimId => Claim) private _claims;
+    mapping(uint64 planId => mapping(uint64 providerOrg => uint256)) private _owedBack;
+
+    /// @param authority the suite's AccessManager
+    /// @param registry the participant registry (who is staff of which organization)
+    /// @param evidence the record registry's evidence view (no phantom billing)
+    constructor(address authority, IParticipantRegistry registry, IRecordEvidence evidence) ManagedPausable(authority) {
+        _registry = registry;
+        _evidence = evidence;
+    }
+
+    // ---------------------------------------------------------------- governance and plans
+
+    /// @inheritdoc IClaimsEngine
+    function setTokenAllowed(address token, bool allowed) external restricted {
+        if (token == address(0)) revert ZeroAddress();
+        _book.allowedTokens[token] = allowed;
+        emit TokenAllowed(token, allowed);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function createPlan(PlanTerms calldata terms) external returns (uint64) {
+        return ClaimsAdmin.createPlan(_book, _registry, terms);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function setBenefits(uint64 planId, bytes32[] calldata codes, Benefit[] calldata benefits) external {
+        ClaimsAdmin.setBenefits(_book, _registry, planId, codes, benefits);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function setPayee(address payee) external {
+        ClaimsAdmin.setPayee(_book, _registry, payee);
+    }
+
+    // ---------------------------------------------------------------- money in and out
+
+    /// @inheritdoc IClaimsEngine
+    function fund(uint64 planId, uint256 amount) external nonReentrant whenNotPaused {
+        if (amount == 0) revert ZeroAmount();
+        IERC20 token = IERC20(_requirePlan(planId).token);
+        // The deposit is measured by the balance change: a token that takes a fee is refused.
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != amount) revert FeeOnTransferRefused(address(token), amount, received);
+        Funds storage f = _funds[planId];
+        f.balance += amount.toUint96();
+        emit PlanFunded(planId, msg.sender, amount);
+        if (f.queueHead != f.queueTail) _drain(planId, token, DRAIN_ON_FUND);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function withdraw(uint64 planId, uint256 amount, address to) external nonReentrant whenNotPaused {
+        PlanTerms storage p = _requirePlan(planId);
+        _requireStaff(p.insurerOrgId, true);
+        if (amount == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        Funds storage f = _funds[planId];
+        uint256 available = f.balance - f.reserved;
+        if (amount > available) revert InsufficientUnreservedFunds(planId, amount, available);
+        f.balance -= uint96(amount);
+        emit FundsWithdrawn(planId, to, amount);
+        IERC20(p.token).safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function payQueued(uint64 planId, uint256 max) external nonReentrant whenNotPaused returns (uint256 paid) {
+        if (max == 0 || max > MAX_BATCH) revert InvalidBatch(max, MAX_BATCH);
+        return _drain(planId, IERC20(_requirePlan(planId).token), max);
+    }
+
+    // ---------------------------------------------------------------- members and authorizations
+
+    /// @inheritdoc IClaimsEngine
+    function enroll(uint64 planId, address member, uint40 start, uint40 end) external {
+        ClaimsAdmin.enroll(_book, _registry, planId, member, start, end);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function authorize(uint64 planId, address member, bytes32 code, uint96 maxAmount, uint40 validFrom, uint40 validUntil)
+        external
+        returns (uint64)
+    {
+        return ClaimsAdmin.authorize(_book, _registry, planId, member, code, maxAmount, validFrom, validUntil);
+    }
+
+    // ---------------------------------------------------------------- claims
+
+    /// @inheritdoc IClaimsEngine
+    function submit(Submission calldata s) external nonReentrant whenNotPaused returns (bytes32, ClaimStatus, uint96) {
+        return _submit(s, bytes32(0), 0);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function submitCorrection(Submission calldata s, bytes32 replaces, ClaimRecord calldata original)
+        external
+        nonReentrant
+        whenNotPaused
+        returns (bytes32, ClaimStatus, uint96)
+    {
+        Claim storage o = _requireClaim(replaces);
+        ClaimStatus st = o.status;
+        if (st == ClaimStatus.Pended || st == ClaimStatus.Appealed || st == ClaimStatus.Replaced) {
+            revert InvalidClaimStatus(replaces, st);
+        }
+        _verifyRecord(replaces, o.recordHash, original);
+        if (o.planId != s.planId || o.member != s.member || o.providerOrg != s.providerOrg) revert CorrectionMismatch(replaces);
+        uint96 credit = o.planPaid;
+        // Reverse what the original applied to the member's accumulators for its plan year.
+        if (original.deductible != 0 || original.memberShare != 0 || credit != 0) {
+            uint40 start = _book.plans[s.planId].start;
+            uint40 date = o.serviceDate < start ? start : o.serviceDate;
+            uint256 year = Adjudication.planYear(start, date);
+            Accumulators storage a = _accumulators[s.planId][s.member][year];
+            a.deductibleMet -= uint80(original.deductible);
+            a.outOfPocketMet -= uint80(original.memberShare);
+            a.benefitPaid -= uint80(credit);
+        }
+        o.status = ClaimStatus.Replaced;
+        return _submit(s, replaces, credit);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function decide(bytes32 claimId, ClaimRecord calldata record, LineDecision[] calldata decisions) external nonReentrant whenNotPaused {
+        Claim storage c = _requireClaim(claimId);
+        if (c.status != ClaimStatus.Pended) revert InvalidClaimStatus(claimId, c.status);
+        _adjusterStep(claimId, c, record, decisions, Mode.Decide);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function appeal(bytes32 claimId) external {
+        Claim storage c = _requireClaim(claimId);
+        ClaimStatus st = c.status;
+        if (st != ClaimStatus.Partial && st != ClaimStatus.Denied) revert InvalidClaimStatus(claimId, st);
+        if (msg.sender != c.member) {
+            (bool active, uint64 orgId, ) = _registry.isActiveMember(msg.sender);
+            if (!active || orgId != c.providerOrg) revert NotAppellant(msg.sender, claimId);
+        }
+        uint256 deadline = uint256(c.decidedAt) + _book.plans[c.planId].appealWindow;
+        if (block.timestamp > deadline) revert AppealWindowClosed(claimId, deadline);
+        c.status = ClaimStatus.Appealed;
+        emit ClaimAppealed(claimId, msg.sender);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function resolveAppeal(bytes32 claimId, ClaimRecord calldata record, LineDecision[] calldata decisions)
+        external
+        nonReentrant
+        whenNotPaused
+    {
+        Claim storage c = _requireClaim(claimId);
+        if (c.status != ClaimStatus.Appealed) revert InvalidClaimStatus(claimId, c.status);
+        if (record.adjuster == msg.sender) revert SameAdjuster(msg.sender);
+        _adjusterStep(claimId, c, record, decisions, Mode.Appeal);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The participant registry this engine asks about organizations and members.
+    function registry() external view returns (IParticipantRegistry) {
+        return _registry;
+    }
+
+    /// @notice The record registry this engine asks about evidence commitments.
+    function recordEvidence() external view returns (IRecordEvidence) {
+        return _evidence;
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function isTokenAllowed(address token) external view returns (bool) {
+        return _book.allowedTokens[token];
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function plan(uint64 planId) external view returns (PlanTerms memory) {
+        return _requirePlan(planId);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function planCount() external view returns (uint64) {
+        return _book.planCount;
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function benefit(uint64 planId, bytes32 code) external view returns (Benefit memory) {
+        ClaimsAdmin.BenefitSlot memory b = _book.benefits[planId][code];
+        return Benefit(b.fee, b.copay, b.coinsuranceBps, b.priorAuth, b.review, _book.caps[planId][code]);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function funds(uint64 planId) external view returns (Funds memory) {
+        return _funds[planId];
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function enrollment(uint64 planId, address member) external view returns (Enrollment memory) {
+        return _book.enrollments[planId][member];
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function accumulators(uint64 planId, address member, uint256 year) external view returns (Accumulators memory) {
+        return _accumulators[planId][member][year];
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function authorization(uint64 authId) external view returns (Authorization memory a) {
+        a = _book.authorizations[authId];
+        if (a.member == address(0)) revert UnknownAuthorization(authId);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function claim(bytes32 claimId) external view returns (Claim memory) {
+        return _requireClaim(claimId);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function payeeOf(uint64 orgId) external view returns (address) {
+        return _book.payees[orgId];
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function owedBack(uint64 planId, uint64 providerOrg) external view returns (uint256) {
+        return _owedBack[planId][providerOrg];
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _submit(Submission calldata s, bytes32 replaces, uint96 credit) private returns (bytes32 claimId, ClaimStatus status, uint96 planTotal) {
+        PlanTerms memory p = _requirePlan(s.planId);
+        claimId = _checkSubmission(s, p.insurerOrgId);
+        emit ClaimSubmitted(claimId, s.planId, s.member, s, replaces, credit, msg.sender);
+        Ctx memory c = _context(p, s.planId, s.member, s.serviceDate, Mode.Rules);
+        if (c.denyReason == 0) _loadAuthorization(c, s.authId, s.member);
+        (LineOutcome[] memory out, uint96[] memory allowed) = _adjudicateLines(c, s.lines, new LineDecision[](0), new uint96[](0));
+        planTotal = c.planTotal.toUint96();
+        if (c.review || planTotal > p.autoApprovalLimit) {
+            _pend(claimId, s, credit, planTotal, out, allowed);
+            return (claimId, ClaimStatus.Pended, planTotal);
+        }
+        status = _approve(claimId, s, credit, c, out, allowed);
+        _settle(s.planId, claimId, s.providerOrg, p.token, planTotal, credit, 0);
+    }
+
+    /// @dev Records a claim the rules decided (accumulators, authorization, claim, event).
+    function _approve(bytes32 claimId, Submission calldata s, uint96 credit, Ctx memory c, LineOutcome[] memory out, uint96[] memory allowed)
+        private
+        returns (ClaimStatus status)
+    {
+        status = _status(c);
+        _commit(c, s.member, s.authId);
+        uint96 memberTotal = c.memberTotal.toUint96();
+        bytes32 h = _hashRecord(address(0), s.authId, credit, c.deductibleTotal.toUint96(), memberTotal, s.lines, allowed);
+        uint96 planTotal = uint96(c.planTotal);
+        _storeClaim(claimId, s, status, planTotal, h);
+        emit ClaimAdjudicated(claimId, status, address(0), planTotal, memberTotal, out);
+    }
+
+    function _pend(bytes32 claimId, Submission calldata s, uint96 credit, uint96 exposure, LineOutcome[] memory preview, uint96[] memory allowed) private {
+        _storeClaim(claimId, s, ClaimStatus.Pended, exposure, _hashRecord(address(0), s.authId, credit, 0, 0, s.lines, allowed));
+        _funds[s.planId].reserved += exposure;
+        emit ClaimPended(claimId, exposure, preview);
+    }
+
+    function _storeClaim(bytes32 claimId, Submission calldata s, ClaimStatus status, uint96 planPaid, bytes32 recordHash) private {
+        _claims[claimId] = Claim({
+            status: status,
+            planId: s.planId,
+            providerOrg: s.providerOrg,
+            serviceDate: s.serviceDate,
+            decidedAt: status == ClaimStatus.Pended ? 0 : uint40(block.timestamp),
+            member: s.member,
+            planPaid: planPaid,
+            recordHash: recordHash
+        });
+    }
+
+    /// @dev Who may submit, the evidence, the lines, the date, the payee, and duplicates.
+    function _checkSubmission(Submission calldata s, uint64 insurerOrg) private view returns (bytes32 claimId) {
+        _requireSubmitter(s.providerOrg, insurerOrg, s.planId);
+        (uint64 anchoredBy, bool retracted) = _evidence.commitmentStatus(s.evidence);
+        if (anchoredBy != s.providerOrg || anchoredBy == 0) revert EvidenceNotAnchored(s.evidence, anchoredBy);
+        if (retracted) revert EvidenceRetracted(s.evidence);
+        uint256 n = s.lines.length;
+        if (n == 0 || n > MAX_LINES) revert InvalidBatch(n, MAX_LINES);
+        if (s.serviceDate > block.timestamp) revert ServiceDateInFuture(s.serviceDate);
+        if (_book.payees[s.providerOrg] == address(0)) revert PayeeNotSet(s.providerOrg);
+        claimId = _claimId(s.planId, s.member, s.providerOrg, s.serviceDate, s.lines);
+        if (_claims[claimId].status != ClaimStatus.None) revert DuplicateClaim(claimId);
+    }
+
+    /// @dev decide (Mode.Decide) and resolveAppeal (Mode.Appeal): checks, re-adjudicates with the
+    /// adjuster's amounts, writes the claim, pays the difference.
+    function _adjusterStep(bytes32 claimId, Claim storage cl, ClaimRecord calldata r, LineDecision[] calldata decisions, Mode mode)
+        private
+    {
+        uint64 planId = cl.planId;
+        PlanTerms memory p = _book.plans[planId];
+        _requireStaff(p.insurerOrgId, false);
+        _verifyRecord(claimId, cl.recordHash, r);
+        if (decisions.length != r.lines.length) revert InvalidBatch(decisions.length, r.lines.length);
+        Ctx memory c = _context(p, planId, cl.member, cl.serviceDate, mode);
+        _loadAuthorization(c, r.authId, cl.member);
+        (LineOutcome[] memory out, uint96[] memory allowed) = _adjudicateLines(c, r.lines, decisions, r.allowed);
+        _commit(c, cl.member, r.authId);
+        _recordDecision(claimId, cl, r, c, out, allowed, p.token);
+    }
+
+    /// @dev Writes an adjuster's decision on the claim and pays: on a pended claim, its total
+    /// (releasing the pended exposure); on appeal, the increment, exactly once.
+    function _recordDecision(
+        bytes32 claimId,
+        Claim storage cl,
+        ClaimRecord calldata r,
+        Ctx memory c,
+        LineOutcome[] memory out,
+        uint96[] memory allowed,
+        address token
+    ) private {
+        uint96 previous = cl.planPaid;
+        bool decideMode = c.mode == Mode.Decide;
+        ClaimStatus status;
+        if (decideMode) status = _status(c);
+        else status = c.allowedTotal == 0 ? ClaimStatus.Upheld : ClaimStatus.Overturned;
+        uint96 planTotal = decideMode ? c.planTotal.toUint96() : (previous + c.planTotal).toUint96();
+        uint96 memberTotal = (r.memberShare + c.memberTotal).toUint96();
+        cl.status = status;
+        cl.decidedAt = uint40(block.timestamp);
+        cl.planPaid = planTotal;
+        cl.recordHash = _hashRecord(
+            msg.sender, r.authId, r.credit, (r.deductible + c.deductibleTotal).toUint96(), memberTotal, r.lines, allowed
+        );
+        emit ClaimAdjudicated(claimId, status, msg.sender, planTotal, memberTotal, out);
+        if (decideMode) _settle(c.planId, claimId, cl.providerOrg, token, planTotal, r.credit, previous);
+        else _settle(c.planId, claimId, cl.providerOrg, token, uint96(c.planTotal), 0, 0);
+    }
+
+    /// @dev Eligibility and the member's accumulators for the service date's plan year.
+    function _context(PlanTerms memory p, uint64 planId, address member, uint40 serviceDate, Mode mode) private view returns (Ctx memory c) {
+        c.planId = planId;
+        c.serviceDate = serviceDate;
+        c.mode = mode;
+        c.terms = Adjudication.Terms(p.deductible, p.outOfPocketMax, p.annualCap);
+        if (mode == Mode.Rules) {
+            Enrollment memory e = _book.enrollments[planId][member];
+            if (serviceDate < p.start || !Adjudication.isCovered(e.start, e.end, serviceDate)) {
+                c.denyReason = Adjudication.CARC_NOT_COVERED_ON_DATE;
+            } else if (!Adjudication.isTimely(serviceDate, p.filingWindow, block.timestamp)) {
+                c.denyReason = Adjudication.CARC_TIMELY_FILING;
+            }
+            if (c.denyReason != 0) return c;
+        } else if (serviceDate < p.start) {
+            // An adjuster may pay a claim the rules denied for coverage; its year is the plan's first.
+            serviceDate = p.start;
+        }
+        c.year = Adjudication.planYear(p.start, serviceDate);
+        Accumulators memory a = _accumulators[planId][member][c.year];
+        c.acc = Adjudication.Totals(a.deductibleMet, a.outOfPocketMet, a.benefitPaid);
+    }
+
+    /// @dev Loads the claim's prior authorization when it is for this plan and member and the
+    /// service date lies in its window; otherwise lines that need one are denied (CARC 197).
+    function _loadAuthorization(Ctx memory c, uint64 authId, address member) private view {
+        if (authId == 0) return;
+        Authorization storage a = _book.authorizations[authId];
+        if (a.member != member || a.planId != c.planId) return;
+        if (c.serviceDate < a.validFrom || c.serviceDate > a.validUntil) return;
+        c.authValid = true;
+        c.authCode = a.code;
+        c.authRemaining = a.remaining;
+    }
+
+    function _adjudicateLines(Ctx memory c, Line[] calldata lines, LineDecision[] memory decisions, uint96[] memory prior)
+        private
+        view
+        returns (LineOutcome[] memory out, uint96[] memory allowed)
+    {
+        uint256 n = lines.length;
+        out = new LineOutcome[](n);
+        allowed = new uint96[](n);
+        for (uint256 i; i < n; ++i) {
+            if (c.denyReason != 0) {
+                out[i].reason = c.denyReason;
+                c.anyReason = true;
+                continue;
+            }
+            Adjudication.Share memory sh = _adjudicateLine(c, lines[i], i, decisions, prior);
+            out[i] = LineOutcome({
+                allowed: uint96(sh.allowed),
+                deductible: uint96(sh.deductible),
+                copay: uint96(sh.copay),
+                coinsurance: uint96(sh.coinsurance),
+                plan: uint96(sh.plan),
+                reason: sh.reason
+            });
+            allowed[i] = c.mode == Mode.Appeal ? prior[i] + uint96(sh.allowed) : uint96(sh.allowed);
+            if (sh.reason != 0) c.anyReason = true;
+            c.planTotal += sh.plan;
+            c.memberTotal += sh.deductible + sh.copay + sh.coinsurance;
+            c.deductibleTotal += sh.deductible;
+            c.allowedTotal += sh.allowed;
+        }
+    }
+
+    function _adjudicateLine(Ctx memory c, Line calldata l, uint256 i, LineDecision[] memory decisions, uint96[] memory prior)
+        private
+        view
+        returns (Adjudication.Share memory sh)
+    {
+        ClaimsAdmin.BenefitSlot memory b = _book.benefits[c.planId][l.code];
+        (uint256 a, uint16 reason, uint256 copay) = _lineAllowed(c, l, b, i, decisions, prior);
+        sh = Adjudication.shareCost(a, copay, b.coinsuranceBps, c.terms, c.acc);
+        if (sh.reason == 0) sh.reason = reason;
+    }
+
+    /// @dev A line's allowed amount before cost sharing, its reduction reason, and its copay.
+    function _lineAllowed(Ctx memory c, Line calldata l, ClaimsAdmin.BenefitSlot memory b, uint256 i, LineDecision[] memory decisions, uint96[] memory prior)
+        private
+        view
+        returns (uint256 a, uint16 reason, uint256 copay)
+    {
+        uint256 cap = b.hasCap ? _book.caps[c.planId][l.code] : 0;
+        (a, reason) = Adjudication.ceiling(l.charged, l.units, b.fee, cap);
+        bool authApplies = b.priorAuth && c.authValid && c.authCode == l.code;
+        copay = b.copay;
+        if (c.mode == Mode.Rules) {
+            if (b.review) c.review = true;
+            if (b.priorAuth && a != 0) (a, reason) = _applyAuthorization(c, a, reason, authApplies);
+        } else {
+            // The adjuster's ceiling: the fee schedule (or the charge, for a code without a fee).
+            if (b.fee == 0) a = cap != 0 && cap < l.charged ? cap : l.charged;
+            uint256 floor = c.mode == Mode.Appeal ? prior[i] : 0;
+            (a, reason) = _applyDecision(decisions[i], a, floor, i);
+            if (floor != 0) copay = 0; // the copay was charged when the line was first allowed
+            if (authApplies) c.authRemaining -= a < c.authRemaining ? a : c.authRemaining;
+        }
+    }
+
+    function _applyAuthorization(Ctx memory c, uint256 a, uint16 reason, bool authApplies) private pure returns (uint256, uint16) {
+        (uint256 granted, uint256 consumed, uint16 r) = Adjudication.authorize(a, authApplies, authApplies ? c.authRemaining : 0);
+        c.authRemaining -= consumed;
+        return (granted, r != 0 ? r : reason);
+    }
+
+    /// @dev Checks an adjuster's amount against the ceiling (and, on appeal, the earlier amount)
+    /// and returns the increment to cost-share with its reason.
+    function _applyDecision(LineDecision memory d, uint256 ceilingAmount, uint256 floor, uint256 i) private pure returns (uint256, uint16) {
+        if (d.allowed > ceilingAmount || d.allowed < floor || (d.allowed < ceilingAmount && d.reason == 0)) revert InvalidDecision(i);
+        return (d.allowed - floor, d.allowed < ceilingAmount ? d.reason : 0);
+    }
+
+    /// @dev Writes the member's accumulators and the authorization's remaining amount.
+    function _commit(Ctx memory c, address member, uint64 authId) private {
+        if (c.denyReason != 0) return;
+        if (c.memberTotal != 0 || c.planTotal != 0) {
+            _accumulators[c.planId][member][c.year] = Accumulators({
+                deductibleMet: c.acc.deductibleMet.toUint80(),
+                outOfPocketMet: c.acc.outOfPocketMet.toUint80(),
+                benefitPaid: c.acc.benefitPaid.toUint80()
+            });
+        }
+        if (c.authValid) {
+            Authorization storage a = _book.authorizations[authId];
+            if (a.remaining != c.authRemaining) a.remaining = uint96(c.authRemaining);
+        }
+    }
+
+    function _status(Ctx memory c) private pure returns (ClaimStatus) {
+        if (!c.anyReason) return ClaimStatus.Approved;
+        return c.allowedTotal == 0 ? ClaimStatus.Denied : ClaimStatus.Partial;
+    }
+
+    /// @dev Pays `total - credit` for a claim (or records an overpayment when negative), after
+    /// releasing `release` of pended exposure. Pays now when no older payment waits and the
+    /// escrow covers it in full; otherwise queues it in full.
+    function _settle(uint64 planId, bytes32 claimId, uint64 providerOrg, address token, uint96 total, uint96 credit, uint256 release) private {
+        Funds memory f = _funds[planId];
+        f.reserved -= uint96(release);
+        if (total < credit) {
+            uint96 over = credit - total;
+            _owedBack[planId][providerOrg] += over;
+            emit OverpaymentRecorded(claimId, planId, providerOrg, over);
+        }
+        uint96 amount = total > credit ? total - credit : 0;
+        if (amount == 0) {
+            if (release != 0) _funds[planId] = f;
+            return;
+        }
+        if (f.queueHead == f.queueTail && f.balance >= amount) {
+            f.balance -= amount;
+            _funds[planId] = f;
+            address payee = _book.payees[providerOrg];
+            emit ClaimPaid(claimId, planId, payee, amount);
+            IERC20(token).safeTransfer(payee, amount);
+        } else {
+            uint32 position = f.queueTail++;
+            f.reserved += amount;
+            _funds[planId] = f;
+            _queue[planId][position] = QueuedPayment(claimId, providerOrg, amount);
+            emit PaymentQueued(claimId, planId, position, amount);
+        }
+    }
+
+    /// @dev Pays queued payments oldest first while the escrow covers the next one in full.
+    function _drain(uint64 planId, IERC20 token, uint256 max) private returns (uint256 paid) {
+        Funds storage f = _funds[planId];
+        while (paid < max && f.queueHead != f.queueTail) {
+            uint32 head = f.queueHead;
+            QueuedPayment memory q = _queue[planId][head];
+            if (f.balance < q.amount) break;
+            f.balance -= q.amount;
+            f.reserved -= q.amount;
+            f.queueHead = head + 1;
+            delete _queue[planId][head];
+            ++paid;
+            address payee = _book.payees[q.providerOrg];
+            emit ClaimPaid(q.claimId, planId, payee, q.amount);
+            token.safeTransfer(payee, q.amount);
+        }
+    }
+
+    function _requireSubmitter(uint64 providerOrg, uint64 insurerOrg, uint64 planId) private view {
+        (bool active, uint64 orgId, IParticipantRegistry.OrgKind kind) = _registry.isActiveMember(msg.sender);
+        bool ok = active && ((orgId == providerOrg && kind == IParticipantRegistry.OrgKind.Provider) || orgId == insurerOrg);
+        if (!ok) revert NotAuthorizedSubmitter(msg.sender, providerOrg, planId);
+    }
+
+    function _requireStaff(uint64 insurerOrg, bool admin) private view {
+        (bool active, uint64 orgId, ) = _registry.isActiveMember(msg.sender);
+        if (!active || orgId != insurerOrg || (admin && !_registry.membershipOf(msg.sender).isAdmin)) {
+            revert NotInsurerStaff(msg.sender, insurerOrg);
+        }
+    }
+
+    function _requirePlan(uint64 planId) private view returns (PlanTerms storage p) {
+        p = _book.plans[planId];
+        if (p.token == address(0)) revert UnknownPlan(planId);
+    }
+
+    function _requireClaim(bytes32 claimId) private view returns (Claim storage c) {
+        c = _claims[claimId];
+        if (c.status == ClaimStatus.None) revert UnknownClaim(claimId);
+    }
+
+    function _verifyRecord(bytes32 claimId, bytes32 expected, ClaimRecord calldata r) private pure {
+        bytes32 h = keccak256(abi.encode(r.adjuster, r.authId, r.credit, r.deductible, r.memberShare, r.lines, r.allowed));
+        if (h != expected || r.allowed.length != r.lines.length) revert RecordMismatch(claimId);
+    }
+
+    function _hashRecord(
+        address adjuster,
+        uint64 authId,
+        uint96 credit,
+        uint96 deductible,
+        uint96 memberShare,
+        Line[] calldata lines,
+        uint96[] memory allowed
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(adjuster, authId, credit, deductible, memberShare, lines, allowed));
+    }
+
+    function _claimId(uint64 planId, address member, uint64 providerOrg, uint40 serviceDate, Line[] calldata lines)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(planId, member, providerOrg, serviceDate, keccak256(abi.encode(lines))));
+    }
+}
