@@ -300,7 +300,8 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     function _submit(Submission calldata s, bytes32 replaces, uint96 credit) private returns (bytes32 claimId, ClaimStatus status, uint96 planTotal) {
         PlanTerms memory p = _requirePlan(s.planId);
         claimId = _checkSubmission(s, p.insurerOrgId);
-        emit ClaimSubmitted(claimId, s.planId, s.member, s, replaces, credit, msg.sender);
+        emit ClaimSubmitted(claimId, s.planId, s.member, msg.sender, s);
+        if (replaces != bytes32(0)) emit ClaimCorrected(claimId, replaces, credit);
         Ctx memory c = _context(p, s.planId, s.member, s.serviceDate, Mode.Rules);
         if (c.denyReason == 0) _loadAuthorization(c, s.authId, s.member);
         (LineOutcome[] memory out, uint96[] memory allowed) = _adjudicateLines(c, s.lines, new LineDecision[](0), new uint96[](0));

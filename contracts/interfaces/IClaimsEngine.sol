@@ -180,17 +180,10 @@ interface IClaimsEngine {
     event MemberEnrolled(uint64 indexed planId, address indexed member, uint40 start, uint40 end);
     /// @notice Emitted when a prior authorization is issued.
     event AuthorizationIssued(uint64 indexed authId, uint64 indexed planId, address indexed member, bytes32 code, uint96 maxAmount, uint40 validFrom, uint40 validUntil);
-    /// @notice Emitted when a claim is received; `replaces` is the corrected claim (0 for none) and
-    /// `credit` what the plan had committed under it.
-    event ClaimSubmitted(
-        bytes32 indexed claimId,
-        uint64 indexed planId,
-        address indexed member,
-        Submission submission,
-        bytes32 replaces,
-        uint96 credit,
-        address submitter
-    );
+    /// @notice Emitted when a claim is received, with the submission as sent.
+    event ClaimSubmitted(bytes32 indexed claimId, uint64 indexed planId, address indexed member, address submitter, Submission submission);
+    /// @notice Emitted when a corrected claim replaces `replaces`, on which the plan had committed `credit`.
+    event ClaimCorrected(bytes32 indexed claimId, bytes32 indexed replaces, uint96 credit);
     /// @notice Emitted when a claim is adjudicated (by the rules, an adjuster, or on appeal).
     /// `outcomes` are increments over the claim's earlier outcomes (on appeal, what the overturn
     /// adds); sum them for the claim's figures. `planTotal` is the plan's share for the claim in
