@@ -58,17 +58,14 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     /// @notice The most lines one claim may have.
     uint256 public constant MAX_LINES = 20;
     /// @notice The most items one batch (benefit rules, queued payments) may have.
-    uint256 public constant MAX_BATCH = 50;
+    uint256 public constant MAX_BATCH = ClaimsAdmin.MAX_BATCH;
     /// @notice How many queued payments a deposit pays at most.
-    uint256 public constant DRAIN_ON_FUND = 8;
+    uint256 public constant DRAIN_ON_FUND = ClaimsAdmin.DRAIN_ON_FUND;
 
     IParticipantRegistry private immutable _registry;
     IRecordEvidence private immutable _evidence;
 
     ClaimsAdmin.PlanBook private _book;
-    mapping(uint64 planId => Funds) private _funds;
-    mapping(uint64 planId => mapping(uint32 position => QueuedPayment)) private _queue;
-    mapping(uint64 planId => mapping(address member => mapping(uint256 year => Accumulators))) private _accumulators;
     mapping(bytes32 claimId => Claim) private _claims;
     mapping(uint64 planId => mapping(uint64 providerOrg => uint256)) private _owedBack;
 
@@ -108,37 +105,17 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function fund(uint64 planId, uint256 amount) external nonReentrant whenNotPaused {
-        if (amount == 0) revert ZeroAmount();
-        IERC20 token = IERC20(_requirePlan(planId).token);
-        // The deposit is measured by the balance change: a token that takes a fee is refused.
-        uint256 before = token.balanceOf(address(this));
-        token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = token.balanceOf(address(this)) - before;
-        if (received != amount) revert FeeOnTransferRefused(address(token), amount, received);
-        Funds storage f = _funds[planId];
-        f.balance += amount.toUint96();
-        emit PlanFunded(planId, msg.sender, amount);
-        if (f.queueHead != f.queueTail) _drain(planId, token, DRAIN_ON_FUND);
+        ClaimsAdmin.fund(_book, planId, amount);
     }
 
     /// @inheritdoc IClaimsEngine
     function withdraw(uint64 planId, uint256 amount, address to) external nonReentrant whenNotPaused {
-        PlanTerms storage p = _requirePlan(planId);
-        _requireStaff(p.insurerOrgId, true);
-        if (amount == 0) revert ZeroAmount();
-        if (to == address(0)) revert ZeroAddress();
-        Funds storage f = _funds[planId];
-        uint256 available = f.balance - f.reserved;
-        if (amount > available) revert InsufficientUnreservedFunds(planId, amount, available);
-        f.balance -= uint96(amount);
-        emit FundsWithdrawn(planId, to, amount);
-        IERC20(p.token).safeTransfer(to, amount);
+        ClaimsAdmin.withdraw(_book, _registry, planId, amount, to);
     }
 
     /// @inheritdoc IClaimsEngine
-    function payQueued(uint64 planId, uint256 max) external nonReentrant whenNotPaused returns (uint256 paid) {
-        if (max == 0 || max > MAX_BATCH) revert InvalidBatch(max, MAX_BATCH);
-        return _drain(planId, IERC20(_requirePlan(planId).token), max);
+    function payQueued(uint64 planId, uint256 max) external nonReentrant whenNotPaused returns (uint256) {
+        return ClaimsAdmin.payQueued(_book, planId, max);
     }
 
     // ---------------------------------------------------------------- members and authorizations
@@ -176,18 +153,9 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
             revert InvalidClaimStatus(replaces, st);
         }
         _verifyRecord(replaces, o.recordHash, original);
-        if (o.planId != s.planId || o.member != s.member || o.providerOrg != s.providerOrg) revert CorrectionMismatch(replaces);
+        if (o.planId != s.planId || original.member != s.member || original.providerOrg != s.providerOrg) revert CorrectionMismatch(replaces);
         uint96 credit = o.planPaid;
-        // Reverse what the original applied to the member's accumulators for its plan year.
-        if (original.deductible != 0 || original.memberShare != 0 || credit != 0) {
-            uint40 start = _book.plans[s.planId].start;
-            uint40 date = o.serviceDate < start ? start : o.serviceDate;
-            uint256 year = Adjudication.planYear(start, date);
-            Accumulators storage a = _accumulators[s.planId][s.member][year];
-            a.deductibleMet -= uint80(original.deductible);
-            a.outOfPocketMet -= uint80(original.memberShare);
-            a.benefitPaid -= uint80(credit);
-        }
+        ClaimsAdmin.reverseAccumulators(_book, s.planId, original, credit);
         o.status = ClaimStatus.Replaced;
         return _submit(s, replaces, credit);
     }
@@ -200,13 +168,14 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IClaimsEngine
-    function appeal(bytes32 claimId) external {
+    function appeal(bytes32 claimId, ClaimRecord calldata record) external {
         Claim storage c = _requireClaim(claimId);
         ClaimStatus st = c.status;
         if (st != ClaimStatus.Partial && st != ClaimStatus.Denied) revert InvalidClaimStatus(claimId, st);
-        if (msg.sender != c.member) {
+        _verifyRecord(claimId, c.recordHash, record);
+        if (msg.sender != record.member) {
             (bool active, uint64 orgId, ) = _registry.isActiveMember(msg.sender);
-            if (!active || orgId != c.providerOrg) revert NotAppellant(msg.sender, claimId);
+            if (!active || orgId != record.providerOrg) revert NotAppellant(msg.sender, claimId);
         }
         uint256 deadline = uint256(c.decidedAt) + _book.plans[c.planId].appealWindow;
         if (block.timestamp > deadline) revert AppealWindowClosed(claimId, deadline);
@@ -261,7 +230,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function funds(uint64 planId) external view returns (Funds memory) {
-        return _funds[planId];
+        return _book.funds[planId];
     }
 
     /// @inheritdoc IClaimsEngine
@@ -271,7 +240,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function accumulators(uint64 planId, address member, uint256 year) external view returns (Accumulators memory) {
-        return _accumulators[planId][member][year];
+        return _book.accumulators[planId][member][year];
     }
 
     /// @inheritdoc IClaimsEngine
@@ -307,44 +276,35 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         (LineOutcome[] memory out, uint96[] memory allowed) = _adjudicateLines(c, s.lines, new LineDecision[](0), new uint96[](0));
         planTotal = c.planTotal.toUint96();
         if (c.review || planTotal > p.autoApprovalLimit) {
-            _pend(claimId, s, credit, planTotal, out, allowed);
+            _pend(claimId, s, _newRecord(s, credit, allowed), planTotal, out);
             return (claimId, ClaimStatus.Pended, planTotal);
         }
-        status = _approve(claimId, s, credit, c, out, allowed);
+        status = _approve(claimId, s, _newRecord(s, credit, allowed), c, out);
         _settle(s.planId, claimId, s.providerOrg, p.token, planTotal, credit, 0);
     }
 
     /// @dev Records a claim the rules decided (accumulators, authorization, claim, event).
-    function _approve(bytes32 claimId, Submission calldata s, uint96 credit, Ctx memory c, LineOutcome[] memory out, uint96[] memory allowed)
+    function _approve(bytes32 claimId, Submission calldata s, ClaimRecord memory rec, Ctx memory c, LineOutcome[] memory out)
         private
         returns (ClaimStatus status)
     {
         status = _status(c);
         _commit(c, s.member, s.authId);
-        uint96 memberTotal = c.memberTotal.toUint96();
-        bytes32 h = _hashRecord(address(0), s.authId, credit, c.deductibleTotal.toUint96(), memberTotal, s.lines, allowed);
+        rec.deductible = c.deductibleTotal.toUint96();
+        rec.memberShare = c.memberTotal.toUint96();
         uint96 planTotal = uint96(c.planTotal);
-        _storeClaim(claimId, s, status, planTotal, h);
-        emit ClaimAdjudicated(claimId, status, address(0), planTotal, memberTotal, out);
+        _claims[claimId] = Claim(status, s.planId, uint40(block.timestamp), planTotal, keccak256(abi.encode(rec)));
+        emit ClaimAdjudicated(claimId, status, address(0), planTotal, rec.memberShare, out);
     }
 
-    function _pend(bytes32 claimId, Submission calldata s, uint96 credit, uint96 exposure, LineOutcome[] memory preview, uint96[] memory allowed) private {
-        _storeClaim(claimId, s, ClaimStatus.Pended, exposure, _hashRecord(address(0), s.authId, credit, 0, 0, s.lines, allowed));
-        _funds[s.planId].reserved += exposure;
+    function _pend(bytes32 claimId, Submission calldata s, ClaimRecord memory rec, uint96 exposure, LineOutcome[] memory preview) private {
+        _claims[claimId] = Claim(ClaimStatus.Pended, s.planId, 0, exposure, keccak256(abi.encode(rec)));
+        _book.funds[s.planId].reserved += exposure;
         emit ClaimPended(claimId, exposure, preview);
     }
 
-    function _storeClaim(bytes32 claimId, Submission calldata s, ClaimStatus status, uint96 planPaid, bytes32 recordHash) private {
-        _claims[claimId] = Claim({
-            status: status,
-            planId: s.planId,
-            providerOrg: s.providerOrg,
-            serviceDate: s.serviceDate,
-            decidedAt: status == ClaimStatus.Pended ? 0 : uint40(block.timestamp),
-            member: s.member,
-            planPaid: planPaid,
-            recordHash: recordHash
-        });
+    function _newRecord(Submission calldata s, uint96 credit, uint96[] memory allowed) private pure returns (ClaimRecord memory) {
+        return ClaimRecord(s.member, s.providerOrg, s.serviceDate, address(0), s.authId, credit, 0, 0, s.lines, allowed);
     }
 
     /// @dev Who may submit, the evidence, the lines, the date, the payee, and duplicates.
@@ -368,13 +328,13 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     {
         uint64 planId = cl.planId;
         PlanTerms memory p = _book.plans[planId];
-        _requireStaff(p.insurerOrgId, false);
+        _requireStaff(p.insurerOrgId);
         _verifyRecord(claimId, cl.recordHash, r);
         if (decisions.length != r.lines.length) revert InvalidBatch(decisions.length, r.lines.length);
-        Ctx memory c = _context(p, planId, cl.member, cl.serviceDate, mode);
-        _loadAuthorization(c, r.authId, cl.member);
+        Ctx memory c = _context(p, planId, r.member, r.serviceDate, mode);
+        _loadAuthorization(c, r.authId, r.member);
         (LineOutcome[] memory out, uint96[] memory allowed) = _adjudicateLines(c, r.lines, decisions, r.allowed);
-        _commit(c, cl.member, r.authId);
+        _commit(c, r.member, r.authId);
         _recordDecision(claimId, cl, r, c, out, allowed, p.token);
     }
 
@@ -395,16 +355,17 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         if (decideMode) status = _status(c);
         else status = c.allowedTotal == 0 ? ClaimStatus.Upheld : ClaimStatus.Overturned;
         uint96 planTotal = decideMode ? c.planTotal.toUint96() : (previous + c.planTotal).toUint96();
-        uint96 memberTotal = (r.memberShare + c.memberTotal).toUint96();
+        ClaimRecord memory rec = _copyRecord(r, allowed);
+        rec.adjuster = msg.sender;
+        rec.deductible = (r.deductible + c.deductibleTotal).toUint96();
+        rec.memberShare = (r.memberShare + c.memberTotal).toUint96();
         cl.status = status;
         cl.decidedAt = uint40(block.timestamp);
         cl.planPaid = planTotal;
-        cl.recordHash = _hashRecord(
-            msg.sender, r.authId, r.credit, (r.deductible + c.deductibleTotal).toUint96(), memberTotal, r.lines, allowed
-        );
-        emit ClaimAdjudicated(claimId, status, msg.sender, planTotal, memberTotal, out);
-        if (decideMode) _settle(c.planId, claimId, cl.providerOrg, token, planTotal, r.credit, previous);
-        else _settle(c.planId, claimId, cl.providerOrg, token, uint96(c.planTotal), 0, 0);
+        cl.recordHash = keccak256(abi.encode(rec));
+        emit ClaimAdjudicated(claimId, status, msg.sender, planTotal, rec.memberShare, out);
+        if (decideMode) _settle(c.planId, claimId, r.providerOrg, token, planTotal, r.credit, previous);
+        else _settle(c.planId, claimId, r.providerOrg, token, uint96(c.planTotal), 0, 0);
     }
 
     /// @dev Eligibility and the member's accumulators for the service date's plan year.
@@ -426,7 +387,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
             serviceDate = p.start;
         }
         c.year = Adjudication.planYear(p.start, serviceDate);
-        Accumulators memory a = _accumulators[planId][member][c.year];
+        Accumulators memory a = _book.accumulators[planId][member][c.year];
         c.acc = Adjudication.Totals(a.deductibleMet, a.outOfPocketMet, a.benefitPaid);
     }
 
@@ -525,7 +486,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     function _commit(Ctx memory c, address member, uint64 authId) private {
         if (c.denyReason != 0) return;
         if (c.memberTotal != 0 || c.planTotal != 0) {
-            _accumulators[c.planId][member][c.year] = Accumulators({
+            _book.accumulators[c.planId][member][c.year] = Accumulators({
                 deductibleMet: c.acc.deductibleMet.toUint80(),
                 outOfPocketMet: c.acc.outOfPocketMet.toUint80(),
                 benefitPaid: c.acc.benefitPaid.toUint80()
@@ -546,7 +507,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     /// releasing `release` of pended exposure. Pays now when no older payment waits and the
     /// escrow covers it in full; otherwise queues it in full.
     function _settle(uint64 planId, bytes32 claimId, uint64 providerOrg, address token, uint96 total, uint96 credit, uint256 release) private {
-        Funds memory f = _funds[planId];
+        Funds memory f = _book.funds[planId];
         f.reserved -= uint96(release);
         if (total < credit) {
             uint96 over = credit - total;
@@ -555,39 +516,21 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         }
         uint96 amount = total > credit ? total - credit : 0;
         if (amount == 0) {
-            if (release != 0) _funds[planId] = f;
+            if (release != 0) _book.funds[planId] = f;
             return;
         }
         if (f.queueHead == f.queueTail && f.balance >= amount) {
             f.balance -= amount;
-            _funds[planId] = f;
+            _book.funds[planId] = f;
             address payee = _book.payees[providerOrg];
             emit ClaimPaid(claimId, planId, payee, amount);
             IERC20(token).safeTransfer(payee, amount);
         } else {
             uint32 position = f.queueTail++;
             f.reserved += amount;
-            _funds[planId] = f;
-            _queue[planId][position] = QueuedPayment(claimId, providerOrg, amount);
+            _book.funds[planId] = f;
+            _book.queue[planId][position] = QueuedPayment(claimId, providerOrg, amount);
             emit PaymentQueued(claimId, planId, position, amount);
-        }
-    }
-
-    /// @dev Pays queued payments oldest first while the escrow covers the next one in full.
-    function _drain(uint64 planId, IERC20 token, uint256 max) private returns (uint256 paid) {
-        Funds storage f = _funds[planId];
-        while (paid < max && f.queueHead != f.queueTail) {
-            uint32 head = f.queueHead;
-            QueuedPayment memory q = _queue[planId][head];
-            if (f.balance < q.amount) break;
-            f.balance -= q.amount;
-            f.reserved -= q.amount;
-            f.queueHead = head + 1;
-            delete _queue[planId][head];
-            ++paid;
-            address payee = _book.payees[q.providerOrg];
-            emit ClaimPaid(q.claimId, planId, payee, q.amount);
-            token.safeTransfer(payee, q.amount);
         }
     }
 
@@ -597,11 +540,9 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         if (!ok) revert NotAuthorizedSubmitter(msg.sender, providerOrg, planId);
     }
 
-    function _requireStaff(uint64 insurerOrg, bool admin) private view {
+    function _requireStaff(uint64 insurerOrg) private view {
         (bool active, uint64 orgId, ) = _registry.isActiveMember(msg.sender);
-        if (!active || orgId != insurerOrg || (admin && !_registry.membershipOf(msg.sender).isAdmin)) {
-            revert NotInsurerStaff(msg.sender, insurerOrg);
-        }
+        if (!active || orgId != insurerOrg) revert NotInsurerStaff(msg.sender, insurerOrg);
     }
 
     function _requirePlan(uint64 planId) private view returns (PlanTerms storage p) {
@@ -615,20 +556,14 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     }
 
     function _verifyRecord(bytes32 claimId, bytes32 expected, ClaimRecord calldata r) private pure {
-        bytes32 h = keccak256(abi.encode(r.adjuster, r.authId, r.credit, r.deductible, r.memberShare, r.lines, r.allowed));
-        if (h != expected || r.allowed.length != r.lines.length) revert RecordMismatch(claimId);
+        if (keccak256(abi.encode(_copyRecord(r, r.allowed))) != expected || r.allowed.length != r.lines.length) {
+            revert RecordMismatch(claimId);
+        }
     }
 
-    function _hashRecord(
-        address adjuster,
-        uint64 authId,
-        uint96 credit,
-        uint96 deductible,
-        uint96 memberShare,
-        Line[] calldata lines,
-        uint96[] memory allowed
-    ) private pure returns (bytes32) {
-        return keccak256(abi.encode(adjuster, authId, credit, deductible, memberShare, lines, allowed));
+    /// @dev A memory copy of `r` with `allowed` (one ABI encoder for every record hash).
+    function _copyRecord(ClaimRecord calldata r, uint96[] memory allowed) private pure returns (ClaimRecord memory) {
+        return ClaimRecord(r.member, r.providerOrg, r.serviceDate, r.adjuster, r.authId, r.credit, r.deductible, r.memberShare, r.lines, allowed);
     }
 
     function _claimId(uint64 planId, address member, uint64 providerOrg, uint40 serviceDate, Line[] calldata lines)

@@ -72,12 +72,16 @@ interface IClaimsEngine {
         Line[] lines;
     }
 
-    /// @notice The adjudicated facts of a claim that later steps need, committed as `recordHash`.
+    /// @notice The facts of a claim that later steps need, committed on chain as `recordHash`
+    /// (keccak256 of its ABI encoding) and rebuilt by clients from the claim's events.
     /// @dev `adjuster` is the account that made the last decision (zero when the rules did);
     /// `credit` is what the plan already committed under the claim this one replaces (0 for none);
     /// `deductible` and `memberShare` are the claim's totals applied to the member's accumulators;
-    /// `allowed[i]` is line i's allowed amount.
+    /// `allowed[i]` is line i's allowed amount (for a pended claim, what the rules would allow).
     struct ClaimRecord {
+        address member;
+        uint64 providerOrg;
+        uint40 serviceDate;
         address adjuster;
         uint64 authId;
         uint96 credit;
@@ -108,17 +112,13 @@ interface IClaimsEngine {
         uint16 reason;
     }
 
-    /// @notice A claim's state.
-    /// @dev Three slots: (status, planId, providerOrg, serviceDate, decidedAt); (member, planPaid);
-    /// recordHash. `planPaid` is what the plan has committed to pay (paid or queued); while the
-    /// claim is pended it is the exposure the rules computed, reserved in the plan's escrow.
+    /// @notice A claim's state on chain: two slots, (status, planId, decidedAt, planPaid) and
+    /// the hash of its {ClaimRecord}. `planPaid` is what the plan has committed for the claim (paid
+    /// or queued); while the claim is pended, the exposure the rules computed, reserved in escrow.
     struct Claim {
         ClaimStatus status;
         uint64 planId;
-        uint64 providerOrg;
-        uint40 serviceDate;
         uint40 decidedAt;
-        address member;
         uint96 planPaid;
         bytes32 recordHash;
     }
@@ -303,7 +303,7 @@ interface IClaimsEngine {
 
     /// @notice The member or a member of the provider organization appeals a partial or denied
     /// claim within the appeal window. Works while paused.
-    function appeal(bytes32 claimId) external;
+    function appeal(bytes32 claimId, ClaimRecord calldata record) external;
 
     /// @notice An adjuster other than the one who decided resolves an appeal. Allowed amounts may
     /// only grow; the difference is cost-shared and paid exactly once. Refused while paused.
