@@ -32,6 +32,33 @@ export {
   withDecodedErrors,
 } from "./errors";
 export { canonicalJson, profileCommitment } from "./encoding";
+export {
+  CARC,
+  ClaimsClient,
+  ClaimStatus,
+  claimIdOf,
+  CODE_SYSTEMS,
+  dayTimestamp,
+  lineCeiling,
+  parseProcedureCode,
+  procedureCode,
+  recordFromHistory,
+  recordHashOf,
+  sumOutcomes,
+  toRecordStruct,
+  toUnits,
+  validateSubmission,
+  type AdjudicationResult,
+  type BenefitRule,
+  type ClaimHistory,
+  type ClaimLine,
+  type ClaimRecord,
+  type ClaimState,
+  type ClaimSubmission,
+  type LineDecisionInput,
+  type LineOutcome,
+  type PlanTerms,
+} from "./claims";
 export { FUNCTION_ROLES, Role, ROLE_LABELS, roleId, roleName, type ManagedContractName, type RoleName } from "./governance";
 export { GovernanceClient, type ManagedCall } from "./governanceClient";
 export {
