@@ -602,7 +602,7 @@ export class ClaimsClient {
   /** A plan's escrow: balance, reserved (queued + pended), withdrawable, queue positions. */
   async funds(planId: bigint | number | string): Promise<{ balance: bigint; reserved: bigint; withdrawable: bigint; queueHead: number; queueTail: number }> {
     const f = await withDecodedErrors(() => this.contract.funds(requireId("planId", planId)));
-    return { balance: f.balance, reserved: f.reserved, withdrawable: f.balance - f.reserved, queueHead: Number(f.queueHead), queueTail: Number(f.queueTail) };
+    return { balance: f.balance, reserved: f.reserved, withdrawable: f.balance > f.reserved ? f.balance - f.reserved : 0n, queueHead: Number(f.queueHead), queueTail: Number(f.queueTail) };
   }
 
   /** A member's coverage period (zeros when never enrolled). */

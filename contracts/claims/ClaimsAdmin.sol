@@ -176,7 +176,7 @@ library ClaimsAdmin {
         if (amount == 0) revert IClaimsEngine.ZeroAmount();
         if (to == address(0)) revert IClaimsEngine.ZeroAddress();
         IClaimsEngine.Funds storage f = book.funds[planId];
-        uint256 available = f.balance - f.reserved;
+        uint256 available = f.balance > f.reserved ? f.balance - f.reserved : 0;
         if (amount > available) revert IClaimsEngine.InsufficientUnreservedFunds(planId, amount, available);
         f.balance -= uint96(amount);
         emit IClaimsEngine.FundsWithdrawn(planId, to, amount);
