@@ -132,6 +132,12 @@ describe("Adjudication (library)", function () {
       expect(after.benefitPaid).to.equal(600n);
     });
 
+    it("leaves a line alone when the annual cap does not bind", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      const [s, after] = await lib.shareCost(100, 0, 0, terms(0n, 0n, 600n), zero);
+      expect([s.allowed, s.plan, s.reason, after.benefitPaid]).to.deep.equal([100n, 100n, 0n, 100n]);
+    });
+
     it("pays nothing once the annual cap is reached", async function () {
       const { lib } = await loadFixture(harnessFixture);
       const [s] = await lib.shareCost(1000, 0, 0, terms(0n, 0n, 600n), { deductibleMet: 0n, outOfPocketMet: 0n, benefitPaid: 700n });

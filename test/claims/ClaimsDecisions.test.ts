@@ -72,15 +72,27 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect(Number((await f.claims.claim(id)).status)).to.equal(ClaimStatus.Approved);
     });
 
-    it("consumes a prior authorization when the adjuster allows the line", async function () {
+    it("consumes a prior authorization when the adjuster allows the line, down to zero", async function () {
       const f = await loadFixture(claimsFixture);
       const s0 = await f.submission();
       await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
       await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n }]);
-      const id = await submit(f, await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD)] }));
+      const id = await submit(f, await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD), f.line(CODE.MRI, 900n * USD)] }));
       const r = await f.sdk.claims.record(id);
-      await f.claims.connect(f.adjuster).decide(id, rec(r), [{ allowed: 700n * USD, reason: 45 }]);
+      await f.claims.connect(f.adjuster).decide(id, rec(r), [
+        { allowed: 300n * USD, reason: 45 },
+        { allowed: 700n * USD, reason: 45 },
+      ]);
       expect((await f.claims.authorization(1)).remaining).to.equal(0n);
+    });
+
+    it("caps an adjuster's price for a code without a fee at the per-claim cap", async function () {
+      const f = await loadFixture(claimsFixture);
+      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.VACCINE], [{ fee: 0n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: true, perClaimCap: 50n * USD }]);
+      const id = await submit(f, await f.submission({ lines: [f.line(CODE.VACCINE, 90n * USD)] }));
+      const r = rec(await f.sdk.claims.record(id));
+      await expect(f.claims.connect(f.adjuster).decide(id, r, [{ allowed: 51n * USD, reason: 0 }])).to.be.revertedWithCustomError(f.claims, "InvalidDecision");
+      await f.claims.connect(f.adjuster).decide(id, r, [{ allowed: 50n * USD, reason: 0 }]);
     });
 
     it("refuses an amount above the ceiling, a reduction without a reason, and a wrong number of decisions", async function () {
@@ -171,6 +183,10 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       await f.claims.connect(f.member2).appeal(id, r);
       await f.claims.connect(f.adjuster).resolveAppeal(id, r, [{ allowed: 300n * USD, reason: 0 }]);
       expect((await f.claims.accumulators(f.planId, f.member2.address, 0)).deductibleMet).to.equal(300n * USD);
+      // Correcting it reverses what the overturn applied to the plan's first year.
+      const s2 = { ...(await f.sdk.claims.history(id)).submission, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 200n * USD)] };
+      await f.claims.connect(f.doctor).submitCorrection(sub(s2), id, rec(await f.sdk.claims.record(id)));
+      expect((await f.claims.accumulators(f.planId, f.member2.address, 0)).deductibleMet).to.equal(0n);
     });
 
     it("refuses a decrease on appeal", async function () {
@@ -284,6 +300,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       await expect(f.claims.connect(f.doctor).submitCorrection(sub({ ...s2, member: f.member2.address }), ok, rOk)).to.be.revertedWithCustomError(f.claims, "CorrectionMismatch").withArgs(ok);
       await expect(f.claims.connect(f.doctor).submitCorrection(sub({ ...s2, planId: 2n }), ok, rOk)).to.be.revertedWithCustomError(f.claims, "CorrectionMismatch");
       await expect(f.claims.connect(f.doctor).submitCorrection(sub({ ...s2, providerOrg: 3n }), ok, { ...rOk, providerOrg: 3n })).to.be.revertedWithCustomError(f.claims, "RecordMismatch");
+      await expect(f.claims.connect(f.doctor).submitCorrection(sub({ ...s2, providerOrg: 3n }), ok, rOk)).to.be.revertedWithCustomError(f.claims, "CorrectionMismatch").withArgs(ok);
       await expect(f.claims.connect(f.doctor).submitCorrection(sub(s2), hre.ethers.ZeroHash, rOk)).to.be.revertedWithCustomError(f.claims, "UnknownClaim");
     });
 
@@ -375,6 +392,35 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
   });
 
   describe("reentrancy", function () {
+    it("refuses a token's callback into every settling function", async function () {
+      const f = await loadFixture(claimsFixture);
+      const evil = await new ReentrantToken__factory(f.deployer).deploy();
+      await f.claims.setTokenAllowed(await evil.getAddress(), true);
+      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, token: await evil.getAddress(), deductible: 0n });
+      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n }]);
+      await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
+      await evil.mint(f.insurerAdmin.address, 1_000n * USD);
+      await evil.connect(f.insurerAdmin).approve(await f.claims.getAddress(), 1_000n * USD);
+      await f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD);
+      const s = await f.submission({ planId: 2n });
+      const r = rec(f.ruleRecord(s, [0n]));
+      const i = f.claims.interface;
+      const calls = [
+        i.encodeFunctionData("fund", [2, 1]),
+        i.encodeFunctionData("withdraw", [2, 1, f.outsider.address]),
+        i.encodeFunctionData("submit", [sub(s)]),
+        i.encodeFunctionData("submitCorrection", [sub(s), hre.ethers.ZeroHash, r]),
+        i.encodeFunctionData("decide", [hre.ethers.ZeroHash, r, []]),
+        i.encodeFunctionData("resolveAppeal", [hre.ethers.ZeroHash, r, []]),
+      ];
+      for (let k = 0; k < calls.length; k++) {
+        await evil.arm(await f.claims.getAddress(), calls[k]);
+        await submit(f, await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, BigInt(k + 1) * USD)] }));
+        expect([await evil.attempted(), await evil.succeeded()]).to.deep.equal([true, false]);
+        expect((await evil.revertData()).slice(0, 10)).to.equal(i.getError("ReentrancyGuardReentrantCall")!.selector);
+      }
+    });
+
     it("refuses a token's callback into settlement during a payment, and pays the claim once", async function () {
       const f = await loadFixture(claimsFixture);
       const evil = await new ReentrantToken__factory(f.deployer).deploy();

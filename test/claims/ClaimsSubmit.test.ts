@@ -161,7 +161,9 @@ describe("ClaimsEngine: submission and adjudication", function () {
       await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 1_000n * USD, s0.serviceDate + DAY, s0.serviceDate + 10 * DAY);
       await f.claims.connect(f.adjuster).authorize(f.planId, f.member2.address, CODE.MRI, 1_000n * USD, 0, s0.serviceDate);
       await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.XRAY, 1_000n * USD, 0, s0.serviceDate);
-      for (const authId of [1n, 2n, 3n, 4n]) {
+      await f.claims.connect(f.insurerAdmin).createPlan(f.terms);
+      await f.claims.connect(f.insurerAdmin).authorize(2, f.patient.address, CODE.MRI, 1_000n * USD, 0, s0.serviceDate);
+      for (const authId of [1n, 2n, 3n, 4n, 5n]) {
         const { ev } = await submit(f, await f.submission({ authId, lines: [f.line(CODE.MRI, 800n * USD + authId)] }));
         expect(Number(ev!.args.outcomes[0].reason)).to.equal(197);
       }
@@ -242,6 +244,12 @@ describe("ClaimsEngine: submission and adjudication", function () {
       await expect(claims.connect(f.doctor).submit(sub(await f.submission({ evidence: byLab })))).to.be.revertedWithCustomError(claims, "EvidenceNotAnchored").withArgs(byLab, LAB);
       const retracted = await f.anchored(HOSPITAL, true);
       await expect(claims.connect(f.doctor).submit(sub(await f.submission({ evidence: retracted })))).to.be.revertedWithCustomError(claims, "EvidenceRetracted").withArgs(retracted);
+    });
+
+    it("refuses evidence for a provider organization 0 (never anchored)", async function () {
+      const f = await loadFixture(claimsFixture);
+      const s = await f.submission({ providerOrg: 0n, evidence: hre.ethers.id("x") });
+      await expect(f.claims.connect(f.adjuster).submit(sub(s))).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(hre.ethers.id("x"), 0);
     });
 
     it("refuses a claim with no lines or more than 20, a future service date, and an unknown plan", async function () {
