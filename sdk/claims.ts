@@ -4,7 +4,7 @@
  * corrected claims. Also the claim encodings (codes, ids, record hashes, amounts, dates), written
  * once and shared by the contract tests, tasks, scripts and demo.
  */
-import { AbiCoder, decodeBytes32String, encodeBytes32String, keccak256, ZeroAddress, type ContractRunner, type Overrides, type TransactionReceipt } from "ethers";
+import { AbiCoder, decodeBytes32String, encodeBytes32String, keccak256, toUtf8Bytes, ZeroAddress, type ContractRunner, type Overrides, type TransactionReceipt } from "ethers";
 import type { ClaimsEngine } from "../typechain-types";
 import { IERC20__factory } from "../typechain-types";
 import { CareLedgerError, ContractRevertError, ValidationError, withDecodedErrors } from "./errors";
@@ -166,18 +166,26 @@ const RECORD_TUPLE = `tuple(address member,uint64 providerOrg,uint40 serviceDate
 
 /**
  * The on-chain form of a procedure code: `"<alias>:<code>"` as a bytes32 string (no descriptions).
+ * A code too long for that (over 31 bytes with its alias) is stored as 0xff followed by the last
+ * 31 bytes of keccak256("<alias>:<code>"): still opaque and deterministic, but not reversible.
  * @param system a FHIR code system URI from {@link CODE_SYSTEMS}, or an alias such as `"sct"`
  * @throws {ValidationError} for an unknown system, or a code that is not a short token
  */
 export function procedureCode(system: string, code: string, field = "code"): string {
   const alias = CODE_SYSTEMS[system] ?? (Object.values(CODE_SYSTEMS).includes(system) ? system : undefined);
   if (!alias) throw new ValidationError(`${field}.system`, `${JSON.stringify(system)} is not a code system CareLedger maps (${Object.keys(CODE_SYSTEMS).join(", ")})`);
-  if (typeof code !== "string" || !/^[A-Za-z0-9.\-]{1,24}$/.test(code)) throw new ValidationError(`${field}.code`, `${JSON.stringify(code)} is not a code (letters, digits, '.', '-')`);
-  return encodeBytes32String(`${alias}:${code}`);
+  if (typeof code !== "string" || !/^[A-Za-z0-9.\-]{1,64}$/.test(code)) throw new ValidationError(`${field}.code`, `${JSON.stringify(code)} is not a code (1 to 64 letters, digits, '.', '-')`);
+  const text = `${alias}:${code}`;
+  if (toUtf8Bytes(text).length <= 31) return encodeBytes32String(text);
+  return "0xff" + keccak256(toUtf8Bytes(text)).slice(4);
 }
 
-/** Reads an on-chain procedure code back into its system alias and code (`{ alias: "sct", code: "185345009" }`). */
-export function parseProcedureCode(value: string): { alias: string; system?: string; code: string } {
+/**
+ * Reads an on-chain procedure code back into its system alias and code (`{ alias: "sct", code: "185345009" }`);
+ * a hashed long code comes back as `{ alias: "", code: <hex>, hashed: true }`.
+ */
+export function parseProcedureCode(value: string): { alias: string; system?: string; code: string; hashed?: boolean } {
+  if (value.toLowerCase().startsWith("0xff")) return { alias: "", code: value.toLowerCase(), hashed: true };
   const text = decodeBytes32String(value);
   const i = text.indexOf(":");
   const alias = i < 0 ? "" : text.slice(0, i);

@@ -59,6 +59,20 @@ export {
   type LineOutcome,
   type PlanTerms,
 } from "./claims";
+export {
+  claimResponseFrom,
+  claimsIn,
+  explanationOfBenefitFrom,
+  fromFhirClaim,
+  readClaimsFile,
+  toClaimResponse,
+  toExplanationOfBenefit,
+  type FhirClaimResolver,
+  type FhirOutputOptions,
+  type FhirReference,
+  type FhirResource,
+  type FromFhirClaimOptions,
+} from "./fhir/claim";
 export { FUNCTION_ROLES, Role, ROLE_LABELS, roleId, roleName, type ManagedContractName, type RoleName } from "./governance";
 export { GovernanceClient, type ManagedCall } from "./governanceClient";
 export {

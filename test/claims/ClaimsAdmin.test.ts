@@ -10,7 +10,7 @@ describe("ClaimsEngine: governance, plans, funding, members", function () {
     it("restricts exactly the functions FUNCTION_ROLES lists to their roles", async function () {
       const { manager, claims } = await loadFixture(claimsFixture);
       for (const [fn, role] of Object.entries(FUNCTION_ROLES.ClaimsEngine)) {
-        const selector = claims.interface.getFunction(fn)!.selector;
+        const selector = claims.interface.getFunction(fn as "pause")!.selector;
         expect(await manager.getTargetFunctionRole(await claims.getAddress(), selector)).to.equal({ CONFIGURATOR: 3n, PAUSER: 2n }[role]);
       }
     });
