@@ -48,10 +48,11 @@ export class ClaimsModel {
     return a;
   }
 
-  /** Adjudicates and commits a covered, timely claim by the rules. */
-  adjudicate(member: string, serviceDate: number, lines: readonly ModelLine[]): { outcomes: ModelOutcome[]; planTotal: bigint; memberTotal: bigint } {
+  /** Adjudicates a covered, timely claim by the rules, committing the accumulators unless `commit` is false (a preview). */
+  adjudicate(member: string, serviceDate: number, lines: readonly ModelLine[], commit = true): { outcomes: ModelOutcome[]; planTotal: bigint; memberTotal: bigint } {
     const p = this.plan;
-    const a = this.acc(member, Math.floor((serviceDate - p.start) / YEAR));
+    const stored = this.acc(member, Math.floor((serviceDate - p.start) / YEAR));
+    const a = commit ? stored : { ...stored };
     const outcomes = lines.map((l) => {
       const b = p.benefits.get(l.code);
       if (!b || b.fee === 0n) return { allowed: 0n, deductible: 0n, copay: 0n, coinsurance: 0n, plan: 0n, reason: 96 };
