@@ -811,3 +811,69 @@ export function toSubmissionStruct(s: ClaimSubmission) {
 export function toRecordStruct(r: ClaimRecord) {
   return { ...r, lines: r.lines.map((l) => ({ ...l })), allowed: [...r.allowed] };
 }
+
+// ------------------------------------------------------------------------------------------ plan files
+
+/** A plan as a JSON file describes it: decimal amounts in the settlement currency, dates, days. */
+export interface PlanFile {
+  readonly token?: string;
+  readonly decimals?: number;
+  readonly deductible: string | number;
+  readonly outOfPocketMax: string | number;
+  readonly annualCap?: string | number;
+  readonly autoApprovalLimit: string | number;
+  readonly start: string;
+  readonly filingWindowDays: number;
+  readonly appealWindowDays: number;
+  readonly benefits: readonly {
+    readonly system: string;
+    readonly code: string;
+    readonly fee: string | number;
+    readonly copay?: string | number;
+    readonly coinsurancePercent?: number;
+    readonly priorAuth?: boolean;
+    readonly review?: boolean;
+    readonly perClaimCap?: string | number;
+  }[];
+}
+
+/**
+ * Reads a plan file into the terms and benefit rules the client takes.
+ * @param token the settlement token (overrides the file's)
+ * @throws {ValidationError} naming the field that is wrong (e.g. `benefits[3].fee`)
+ */
+export function planFromJson(value: unknown, token?: string): { terms: PlanTerms; benefits: BenefitRule[] } {
+  if (value === null || typeof value !== "object") throw new ValidationError("plan", "is not a JSON object");
+  const p = value as PlanFile;
+  const decimals = p.decimals ?? 6;
+  const amt = (field: string, v: string | number | undefined) => (v === undefined ? 0n : toUnits(v, decimals, field));
+  const days = (field: string, v: unknown) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new ValidationError(field, `${JSON.stringify(v)} is not a positive number of days`);
+    return v * SECONDS_PER_DAY;
+  };
+  if (!Array.isArray(p.benefits) || p.benefits.length === 0) throw new ValidationError("benefits", "a plan lists at least one benefit rule");
+  const terms: PlanTerms = {
+    token: requireAddress("token", token ?? p.token),
+    deductible: amt("deductible", p.deductible),
+    outOfPocketMax: amt("outOfPocketMax", p.outOfPocketMax),
+    annualCap: amt("annualCap", p.annualCap),
+    autoApprovalLimit: amt("autoApprovalLimit", p.autoApprovalLimit),
+    start: dayTimestamp(p.start, "start"),
+    filingWindow: days("filingWindowDays", p.filingWindowDays),
+    appealWindow: days("appealWindowDays", p.appealWindowDays),
+  };
+  const benefits = p.benefits.map((b, i) => {
+    const pct = b.coinsurancePercent ?? 0;
+    if (typeof pct !== "number" || pct < 0 || pct > 100) throw new ValidationError(`benefits[${i}].coinsurancePercent`, `${JSON.stringify(pct)} is not 0 to 100`);
+    return {
+      code: procedureCode(b.system, b.code, `benefits[${i}]`),
+      fee: amt(`benefits[${i}].fee`, b.fee),
+      copay: amt(`benefits[${i}].copay`, b.copay),
+      coinsuranceBps: Math.round(pct * 100),
+      priorAuth: b.priorAuth ?? false,
+      review: b.review ?? false,
+      perClaimCap: amt(`benefits[${i}].perClaimCap`, b.perClaimCap),
+    };
+  });
+  return { terms, benefits };
+}

@@ -41,6 +41,7 @@ export {
   dayTimestamp,
   lineCeiling,
   parseProcedureCode,
+  planFromJson,
   procedureCode,
   recordFromHistory,
   recordHashOf,
@@ -57,6 +58,7 @@ export {
   type ClaimSubmission,
   type LineDecisionInput,
   type LineOutcome,
+  type PlanFile,
   type PlanTerms,
 } from "./claims";
 export {
