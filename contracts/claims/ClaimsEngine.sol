@@ -25,7 +25,8 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
-    /// @dev Working state of one adjudication, in memory (keeps the stack shallow).
+    /// @dev Working state of one adjudication, in memory only (keeps the stack shallow).
+    // solhint-disable-next-line gas-struct-packing
     struct Ctx {
         uint64 planId;
         uint40 serviceDate;
@@ -62,19 +63,19 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     /// @notice How many queued payments a deposit pays at most.
     uint256 public constant DRAIN_ON_FUND = ClaimsAdmin.DRAIN_ON_FUND;
 
-    IParticipantRegistry private immutable _registry;
-    IRecordEvidence private immutable _evidence;
+    IParticipantRegistry private immutable REGISTRY;
+    IRecordEvidence private immutable RECORD_EVIDENCE;
 
     ClaimsAdmin.PlanBook private _book;
     mapping(bytes32 claimId => Claim) private _claims;
     mapping(uint64 planId => mapping(uint64 providerOrg => uint256)) private _owedBack;
 
     /// @param authority the suite's AccessManager
-    /// @param registry the participant registry (who is staff of which organization)
+    /// @param participants the participant registry (who is staff of which organization)
     /// @param evidence the record registry's evidence view (no phantom billing)
-    constructor(address authority, IParticipantRegistry registry, IRecordEvidence evidence) ManagedPausable(authority) {
-        _registry = registry;
-        _evidence = evidence;
+    constructor(address authority, IParticipantRegistry participants, IRecordEvidence evidence) ManagedPausable(authority) {
+        REGISTRY = participants;
+        RECORD_EVIDENCE = evidence;
     }
 
     // ---------------------------------------------------------------- governance and plans
@@ -88,17 +89,17 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function createPlan(PlanTerms calldata terms) external returns (uint64) {
-        return ClaimsAdmin.createPlan(_book, _registry, terms);
+        return ClaimsAdmin.createPlan(_book, REGISTRY, terms);
     }
 
     /// @inheritdoc IClaimsEngine
     function setBenefits(uint64 planId, bytes32[] calldata codes, Benefit[] calldata benefits) external {
-        ClaimsAdmin.setBenefits(_book, _registry, planId, codes, benefits);
+        ClaimsAdmin.setBenefits(_book, REGISTRY, planId, codes, benefits);
     }
 
     /// @inheritdoc IClaimsEngine
     function setPayee(address payee) external {
-        ClaimsAdmin.setPayee(_book, _registry, payee);
+        ClaimsAdmin.setPayee(_book, REGISTRY, payee);
     }
 
     // ---------------------------------------------------------------- money in and out
@@ -110,7 +111,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function withdraw(uint64 planId, uint256 amount, address to) external nonReentrant whenNotPaused {
-        ClaimsAdmin.withdraw(_book, _registry, planId, amount, to);
+        ClaimsAdmin.withdraw(_book, REGISTRY, planId, amount, to);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -122,7 +123,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function enroll(uint64 planId, address member, uint40 start, uint40 end) external {
-        ClaimsAdmin.enroll(_book, _registry, planId, member, start, end);
+        ClaimsAdmin.enroll(_book, REGISTRY, planId, member, start, end);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -130,7 +131,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         external
         returns (uint64)
     {
-        return ClaimsAdmin.authorize(_book, _registry, planId, member, code, maxAmount, validFrom, validUntil);
+        return ClaimsAdmin.authorize(_book, REGISTRY, planId, member, code, maxAmount, validFrom, validUntil);
     }
 
     // ---------------------------------------------------------------- claims
@@ -174,7 +175,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         if (st != ClaimStatus.Partial && st != ClaimStatus.Denied) revert InvalidClaimStatus(claimId, st);
         _verifyRecord(claimId, c.recordHash, record);
         if (msg.sender != record.member) {
-            (bool active, uint64 orgId, ) = _registry.isActiveMember(msg.sender);
+            (bool active, uint64 orgId, ) = REGISTRY.isActiveMember(msg.sender);
             if (!active || orgId != record.providerOrg) revert NotAppellant(msg.sender, claimId);
         }
         uint256 deadline = uint256(c.decidedAt) + _book.plans[c.planId].appealWindow;
@@ -199,12 +200,12 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @notice The participant registry this engine asks about organizations and members.
     function registry() external view returns (IParticipantRegistry) {
-        return _registry;
+        return REGISTRY;
     }
 
     /// @notice The record registry this engine asks about evidence commitments.
     function recordEvidence() external view returns (IRecordEvidence) {
-        return _evidence;
+        return RECORD_EVIDENCE;
     }
 
     /// @inheritdoc IClaimsEngine
@@ -310,7 +311,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     /// @dev Who may submit, the evidence, the lines, the date, the payee, and duplicates.
     function _checkSubmission(Submission calldata s, uint64 insurerOrg) private view returns (bytes32 claimId) {
         _requireSubmitter(s.providerOrg, insurerOrg, s.planId);
-        (uint64 anchoredBy, bool retracted) = _evidence.commitmentStatus(s.evidence);
+        (uint64 anchoredBy, bool retracted) = RECORD_EVIDENCE.commitmentStatus(s.evidence);
         if (anchoredBy != s.providerOrg || anchoredBy == 0) revert EvidenceNotAnchored(s.evidence, anchoredBy);
         if (retracted) revert EvidenceRetracted(s.evidence);
         uint256 n = s.lines.length;
@@ -435,33 +436,33 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         }
     }
 
-    function _adjudicateLine(Ctx memory c, Line calldata l, uint256 i, LineDecision[] memory decisions, uint96[] memory prior)
+    function _adjudicateLine(Ctx memory c, Line calldata line, uint256 i, LineDecision[] memory decisions, uint96[] memory prior)
         private
         view
         returns (Adjudication.Share memory sh)
     {
-        ClaimsAdmin.BenefitSlot memory b = _book.benefits[c.planId][l.code];
-        (uint256 a, uint16 reason, uint256 copay) = _lineAllowed(c, l, b, i, decisions, prior);
+        ClaimsAdmin.BenefitSlot memory b = _book.benefits[c.planId][line.code];
+        (uint256 a, uint16 reason, uint256 copay) = _lineAllowed(c, line, b, i, decisions, prior);
         sh = Adjudication.shareCost(a, copay, b.coinsuranceBps, c.terms, c.acc);
         if (sh.reason == 0) sh.reason = reason;
     }
 
     /// @dev A line's allowed amount before cost sharing, its reduction reason, and its copay.
-    function _lineAllowed(Ctx memory c, Line calldata l, ClaimsAdmin.BenefitSlot memory b, uint256 i, LineDecision[] memory decisions, uint96[] memory prior)
+    function _lineAllowed(Ctx memory c, Line calldata line, ClaimsAdmin.BenefitSlot memory b, uint256 i, LineDecision[] memory decisions, uint96[] memory prior)
         private
         view
         returns (uint256 a, uint16 reason, uint256 copay)
     {
-        uint256 cap = b.hasCap ? _book.caps[c.planId][l.code] : 0;
-        (a, reason) = Adjudication.ceiling(l.charged, l.units, b.fee, cap);
-        bool authApplies = b.priorAuth && c.authValid && c.authCode == l.code;
+        uint256 cap = b.hasCap ? _book.caps[c.planId][line.code] : 0;
+        (a, reason) = Adjudication.ceiling(line.charged, line.units, b.fee, cap);
+        bool authApplies = b.priorAuth && c.authValid && c.authCode == line.code;
         copay = b.copay;
         if (c.mode == Mode.Rules) {
             if (b.review) c.review = true;
             if (b.priorAuth && a != 0) (a, reason) = _applyAuthorization(c, a, reason, authApplies);
         } else {
             // The adjuster's ceiling: the fee schedule (or the charge, for a code without a fee).
-            if (b.fee == 0) a = cap != 0 && cap < l.charged ? cap : l.charged;
+            if (b.fee == 0) a = cap != 0 && cap < line.charged ? cap : line.charged;
             uint256 floor = c.mode == Mode.Appeal ? prior[i] : 0;
             (a, reason) = _applyDecision(decisions[i], a, floor, i);
             if (floor != 0) copay = 0; // the copay was charged when the line was first allowed
@@ -519,6 +520,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
             if (release != 0) _book.funds[planId] = f;
             return;
         }
+        // solhint-disable-next-line gas-strict-inequalities
         if (f.queueHead == f.queueTail && f.balance >= amount) {
             f.balance -= amount;
             _book.funds[planId] = f;
@@ -526,7 +528,8 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
             emit ClaimPaid(claimId, planId, payee, amount);
             IERC20(token).safeTransfer(payee, amount);
         } else {
-            uint32 position = f.queueTail++;
+            uint32 position = f.queueTail;
+            ++f.queueTail;
             f.reserved += amount;
             _book.funds[planId] = f;
             _book.queue[planId][position] = QueuedPayment(claimId, providerOrg, amount);
@@ -535,13 +538,13 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     }
 
     function _requireSubmitter(uint64 providerOrg, uint64 insurerOrg, uint64 planId) private view {
-        (bool active, uint64 orgId, IParticipantRegistry.OrgKind kind) = _registry.isActiveMember(msg.sender);
+        (bool active, uint64 orgId, IParticipantRegistry.OrgKind kind) = REGISTRY.isActiveMember(msg.sender);
         bool ok = active && ((orgId == providerOrg && kind == IParticipantRegistry.OrgKind.Provider) || orgId == insurerOrg);
         if (!ok) revert NotAuthorizedSubmitter(msg.sender, providerOrg, planId);
     }
 
     function _requireStaff(uint64 insurerOrg) private view {
-        (bool active, uint64 orgId, ) = _registry.isActiveMember(msg.sender);
+        (bool active, uint64 orgId, ) = REGISTRY.isActiveMember(msg.sender);
         if (!active || orgId != insurerOrg) revert NotInsurerStaff(msg.sender, insurerOrg);
     }
 

@@ -165,6 +165,7 @@ interface IClaimsEngine {
     }
 
     /// @notice Emitted when governance adds a token to, or removes it from, the settlement allowlist.
+    // solhint-disable-next-line gas-indexed-events
     event TokenAllowed(address indexed token, bool allowed);
     /// @notice Emitted when an insurer creates a plan.
     event PlanCreated(uint64 indexed planId, uint64 indexed insurerOrgId, address indexed token, PlanTerms terms);
@@ -173,16 +174,20 @@ interface IClaimsEngine {
     /// @notice Emitted when a provider organization names the account its payments go to.
     event PayeeSet(uint64 indexed providerOrg, address indexed payee);
     /// @notice Emitted when `amount` is deposited into a plan's escrow.
+    // solhint-disable-next-line gas-indexed-events
     event PlanFunded(uint64 indexed planId, address indexed from, uint256 amount);
     /// @notice Emitted when the insurer withdraws unreserved funds.
+    // solhint-disable-next-line gas-indexed-events
     event FundsWithdrawn(uint64 indexed planId, address indexed to, uint256 amount);
     /// @notice Emitted when a member is enrolled (or the coverage period changed).
+    // solhint-disable-next-line gas-indexed-events
     event MemberEnrolled(uint64 indexed planId, address indexed member, uint40 start, uint40 end);
     /// @notice Emitted when a prior authorization is issued.
     event AuthorizationIssued(uint64 indexed authId, uint64 indexed planId, address indexed member, bytes32 code, uint96 maxAmount, uint40 validFrom, uint40 validUntil);
     /// @notice Emitted when a claim is received, with the submission as sent.
     event ClaimSubmitted(bytes32 indexed claimId, uint64 indexed planId, address indexed member, address submitter, Submission submission);
     /// @notice Emitted when a corrected claim replaces `replaces`, on which the plan had committed `credit`.
+    // solhint-disable-next-line gas-indexed-events
     event ClaimCorrected(bytes32 indexed claimId, bytes32 indexed replaces, uint96 credit);
     /// @notice Emitted when a claim is adjudicated (by the rules, an adjuster, or on appeal).
     /// `outcomes` are increments over the claim's earlier outcomes (on appeal, what the overturn
@@ -194,6 +199,7 @@ interface IClaimsEngine {
     /// @notice Emitted when the plan pays `amount` for a claim to the provider's payee.
     event ClaimPaid(bytes32 indexed claimId, uint64 indexed planId, address indexed payee, uint96 amount);
     /// @notice Emitted when a payment waits in the plan's queue for funds (it will be paid in full).
+    // solhint-disable-next-line gas-indexed-events
     event PaymentQueued(bytes32 indexed claimId, uint64 indexed planId, uint32 position, uint96 amount);
     /// @notice Emitted when a member or provider appeals a decision.
     event ClaimAppealed(bytes32 indexed claimId, address indexed appellant);

@@ -63,11 +63,13 @@ library Adjudication {
 
     /// @notice Whether `date` lies in the coverage period `[from, until]` (an unset period, until = 0, covers nothing).
     function isCovered(uint256 from, uint256 until, uint256 date) internal pure returns (bool) {
+        // solhint-disable-next-line gas-strict-inequalities
         return until != 0 && from <= date && date <= until;
     }
 
     /// @notice Whether a claim for `serviceDate` filed at `nowTs` is within the filing window.
     function isTimely(uint256 serviceDate, uint256 window, uint256 nowTs) internal pure returns (bool) {
+        // solhint-disable-next-line gas-strict-inequalities
         return nowTs <= serviceDate + window;
     }
 

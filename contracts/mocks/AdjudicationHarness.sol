@@ -25,12 +25,12 @@ contract AdjudicationHarness {
         return Adjudication.authorize(allowed, valid, remaining);
     }
 
-    function shareCost(uint256 allowed, uint256 copay, uint256 coinsuranceBps, Adjudication.Terms memory t, Adjudication.Totals memory acc)
+    function shareCost(uint256 allowed, uint256 copay, uint256 coinsuranceBps, Adjudication.Terms calldata t, Adjudication.Totals calldata acc)
         external
         pure
         returns (Adjudication.Share memory s, Adjudication.Totals memory updated)
     {
-        s = Adjudication.shareCost(allowed, copay, coinsuranceBps, t, acc);
         updated = acc;
+        s = Adjudication.shareCost(allowed, copay, coinsuranceBps, t, updated);
     }
 }
