@@ -330,13 +330,14 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         uint64 planId = cl.planId;
         PlanTerms memory p = _book.plans[planId];
         _requireStaff(p.insurerOrgId);
-        _verifyRecord(claimId, cl.recordHash, r);
+        ClaimRecord memory rec = _verifyRecord(claimId, cl.recordHash, r);
         if (decisions.length != r.lines.length) revert InvalidBatch(decisions.length, r.lines.length);
         Ctx memory c = _context(p, planId, r.member, r.serviceDate, mode);
         _loadAuthorization(c, r.authId, r.member);
-        (LineOutcome[] memory out, uint96[] memory allowed) = _adjudicateLines(c, r.lines, decisions, r.allowed);
+        (LineOutcome[] memory out, uint96[] memory allowed) = _adjudicateLines(c, r.lines, decisions, rec.allowed);
         _commit(c, r.member, r.authId);
-        _recordDecision(claimId, cl, r, c, out, allowed, p.token);
+        rec.allowed = allowed;
+        _recordDecision(claimId, cl, rec, c, out, p.token);
     }
 
     /// @dev Writes an adjuster's decision on the claim and pays: on a pended claim, its total
@@ -344,10 +345,9 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     function _recordDecision(
         bytes32 claimId,
         Claim storage cl,
-        ClaimRecord calldata r,
+        ClaimRecord memory rec,
         Ctx memory c,
         LineOutcome[] memory out,
-        uint96[] memory allowed,
         address token
     ) private {
         uint96 previous = cl.planPaid;
@@ -356,17 +356,16 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         if (decideMode) status = _status(c);
         else status = c.allowedTotal == 0 ? ClaimStatus.Upheld : ClaimStatus.Overturned;
         uint96 planTotal = decideMode ? c.planTotal.toUint96() : (previous + c.planTotal).toUint96();
-        ClaimRecord memory rec = _copyRecord(r, allowed);
         rec.adjuster = msg.sender;
-        rec.deductible = (r.deductible + c.deductibleTotal).toUint96();
-        rec.memberShare = (r.memberShare + c.memberTotal).toUint96();
+        rec.deductible = (rec.deductible + c.deductibleTotal).toUint96();
+        rec.memberShare = (rec.memberShare + c.memberTotal).toUint96();
         cl.status = status;
         cl.decidedAt = uint40(block.timestamp);
         cl.planPaid = planTotal;
         cl.recordHash = keccak256(abi.encode(rec));
         emit ClaimAdjudicated(claimId, status, msg.sender, planTotal, rec.memberShare, out);
-        if (decideMode) _settle(c.planId, claimId, r.providerOrg, token, planTotal, r.credit, previous);
-        else _settle(c.planId, claimId, r.providerOrg, token, uint96(c.planTotal), 0, 0);
+        if (decideMode) _settle(c.planId, claimId, rec.providerOrg, token, planTotal, rec.credit, previous);
+        else _settle(c.planId, claimId, rec.providerOrg, token, uint96(c.planTotal), 0, 0);
     }
 
     /// @dev Eligibility and the member's accumulators for the service date's plan year.
@@ -558,10 +557,11 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         if (c.status == ClaimStatus.None) revert UnknownClaim(claimId);
     }
 
-    function _verifyRecord(bytes32 claimId, bytes32 expected, ClaimRecord calldata r) private pure {
+    function _verifyRecord(bytes32 claimId, bytes32 expected, ClaimRecord calldata r) private pure returns (ClaimRecord memory rec) {
         // Records are only ever hashed with one allowed amount per line, so a matching hash also
         // proves the two arrays have the same length.
-        if (keccak256(abi.encode(_copyRecord(r, r.allowed))) != expected) revert RecordMismatch(claimId);
+        rec = _copyRecord(r, r.allowed);
+        if (keccak256(abi.encode(rec)) != expected) revert RecordMismatch(claimId);
     }
 
     /// @dev A memory copy of `r` with `allowed` (one ABI encoder for every record hash).
