@@ -378,6 +378,21 @@ export class ClaimsClient {
   }
 
   /**
+   * Creates a plan and sets all its benefit rules (in batches of 50), waiting for each
+   * transaction: one call for a plan file (see {@link planFromJson}).
+   * @returns the new plan's id and the receipts' transaction hashes
+   */
+  async createPlanWithBenefits(params: { terms: PlanTerms; benefits: readonly BenefitRule[] }): Promise<{ planId: bigint; txs: string[] }> {
+    const created = await (await this.createPlan(params.terms)).wait();
+    const txs = [created.receipt.hash];
+    for (let i = 0; i < params.benefits.length; i += 50) {
+      const r = await (await this.setBenefits({ planId: created.planId, benefits: params.benefits.slice(i, i + 50) })).wait();
+      txs.push(r.receipt.hash);
+    }
+    return { planId: created.planId, txs };
+  }
+
+  /**
    * Sets benefit rules (up to 50 per call). Caller: insurer staff of the plan.
    * @throws {ValidationError} for a bad rule
    * @throws {ContractRevertError} e.g. `InvalidBenefit`, `NotInsurerStaff`

@@ -27,9 +27,8 @@ task("claims:plan", "Creates a plan with its benefit rules from a JSON file (an 
     const { planFromJson } = await import("../sdk");
     const cl = await connectSdk(hre, args.from);
     const { terms, benefits } = planFromJson(JSON.parse(fs.readFileSync(args.file, "utf8")), args.token);
-    const { planId, insurerOrgId, receipt } = await (await cl.claims.createPlan(terms)).wait();
-    for (let i = 0; i < benefits.length; i += 50) await (await cl.claims.setBenefits({ planId, benefits: benefits.slice(i, i + 50) })).wait();
-    printJson({ planId, insurerOrgId, benefits: benefits.length, tx: receipt.hash });
+    const { planId, txs } = await cl.claims.createPlanWithBenefits({ terms, benefits });
+    printJson({ planId, benefits: benefits.length, txs });
   });
 
 task("claims:fund", "Deposits into a plan's escrow (anyone; approves the token first when needed)")
