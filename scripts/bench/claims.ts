@@ -14,8 +14,10 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf }) => {
   const [providerAdmin, insurerAdmin, adjuster, , patient, payee] = signers.slice(12);
   const registry = ParticipantRegistry__factory.connect(book.contracts.ParticipantRegistry, registrar);
   const claims = ClaimsEngine__factory.connect(book.contracts.ClaimsEngine, deployer);
-  // MERGE: anchor through the RecordRegistry once it replaces the mock in the Ignition module.
+  // MERGE: once the Ignition module wires the RecordRegistry instead of MockRecordEvidence, anchor
+  // `commitment` through it here (as a member of `org`): this is the bench's only use of the mock.
   const evidence = MockRecordEvidence__factory.connect(await claims.recordEvidence(), deployer);
+  const anchor = async (commitment: string, org: bigint) => (await evidence.setStatus(commitment, org, false)).wait();
 
   const providerOrg = (await registry.organizationCount()) + 1n;
   await (await registry.registerOrganization(OrgKind.Provider, "0x" + "31".repeat(32), providerAdmin.address)).wait();
@@ -55,7 +57,7 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf }) => {
   let n = 0;
   const sub = async (lineCodes: string[], authId = 0) => {
     const ev = keccak256(AbiCoder.defaultAbiCoder().encode(["string", "uint256"], ["bench", ++n]));
-    await (await evidence.setStatus(ev, providerOrg, false)).wait();
+    await anchor(ev, providerOrg);
     return {
       planId,
       member: patient.address,

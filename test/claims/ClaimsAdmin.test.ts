@@ -7,17 +7,19 @@ import { claimsFixture, CODE, DAY, HOSPITAL, INSURER, USD } from "./support";
 
 describe("ClaimsEngine: governance, plans, funding, members", function () {
   describe("governance wiring", function () {
-    it("restricts exactly the functions FUNCTION_ROLES lists to their roles", async function () {
-      const { manager, claims } = await loadFixture(claimsFixture);
+    it("restricts exactly the functions FUNCTION_ROLES lists to their roles in the suite's deployment", async function () {
+      const { manager, suiteClaims } = await loadFixture(claimsFixture);
       for (const [fn, role] of Object.entries(FUNCTION_ROLES.ClaimsEngine)) {
-        const selector = claims.interface.getFunction(fn as "pause")!.selector;
-        expect(await manager.getTargetFunctionRole(await claims.getAddress(), selector)).to.equal({ CONFIGURATOR: 3n, PAUSER: 2n }[role]);
+        const selector = suiteClaims.interface.getFunction(fn as "pause")!.selector;
+        expect(await manager.getTargetFunctionRole(await suiteClaims.getAddress(), selector)).to.equal({ CONFIGURATOR: 3n, PAUSER: 2n }[role]);
       }
     });
 
-    it("wires the participant registry and the record evidence it was deployed with", async function () {
-      const { claims, registry, evidence } = await loadFixture(claimsFixture);
-      expect(await claims.registry()).to.equal(await registry.getAddress());
+    it("wires the suite's engine to the participant registry and to a record-evidence contract", async function () {
+      const { suiteClaims, claims, registry, evidence, book } = await loadFixture(claimsFixture);
+      expect(await suiteClaims.registry()).to.equal(await registry.getAddress());
+      expect(await suiteClaims.recordEvidence()).to.not.equal(hre.ethers.ZeroAddress);
+      expect(book.contracts.ClaimsEngine).to.equal(await suiteClaims.getAddress());
       expect(await claims.recordEvidence()).to.equal(await evidence.getAddress());
       expect(await claims.VERSION()).to.equal("1.0.0");
       expect([await claims.MAX_LINES(), await claims.MAX_BATCH(), await claims.DRAIN_ON_FUND()]).to.deep.equal([20n, 50n, 8n]);

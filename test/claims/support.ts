@@ -7,8 +7,9 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import { AbiCoder, keccak256, ZeroAddress } from "ethers";
-import { claimIdOf, OrgKind, procedureCode, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
-import { MockRecordEvidence__factory, MockStablecoin__factory } from "../../typechain-types";
+import { CareLedger, claimIdOf, OrgKind, procedureCode, Role, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
+import { ClaimsAdmin__factory, ClaimsEngine__factory, MockRecordEvidence__factory, MockStablecoin__factory } from "../../typechain-types";
+import { selectorsByRole } from "../../ignition/modules/CareLedger";
 import { deployFixture, PROFILE } from "../support/fixtures";
 
 export const USD = 1_000_000n;
@@ -30,9 +31,24 @@ export const CODE = {
 
 let evidenceCounter = 0;
 
+/**
+ * The claims tests run against their own ClaimsEngine, wired to the suite's AccessManager and
+ * participant registry exactly as the Ignition module wires the suite's, but reading evidence from
+ * a MockRecordEvidence the tests set directly: they do not depend on the record registry. The
+ * suite's own engine (`suiteClaims`) is checked for its wiring.
+ */
 export async function claimsFixture() {
   const f = await deployFixture();
-  const { registry, registrar, hospitalAdmin, insurerAdmin, labAdmin, doctor, signers, claims, deployer } = f;
+  const { registry, registrar, hospitalAdmin, insurerAdmin, labAdmin, doctor, signers, deployer, manager } = f;
+  const suiteClaims = f.claims;
+  const evidence = await new MockRecordEvidence__factory(deployer).deploy();
+  const library = await new ClaimsAdmin__factory(deployer).deploy();
+  const claims = await new ClaimsEngine__factory({ "contracts/claims/ClaimsAdmin.sol:ClaimsAdmin": await library.getAddress() }, deployer).deploy(
+    await manager.getAddress(),
+    await registry.getAddress(),
+    await evidence.getAddress(),
+  );
+  for (const [role, selectors] of selectorsByRole("ClaimsEngine")) await manager.setTargetFunctionRole(await claims.getAddress(), selectors, Role[role]);
   const [adjuster, adjuster2, payee, member2] = signers.slice(10);
   await registry.connect(registrar).registerOrganization(OrgKind.Provider, PROFILE, hospitalAdmin.address);
   await registry.connect(registrar).registerOrganization(OrgKind.Insurer, PROFILE, insurerAdmin.address);
@@ -40,8 +56,6 @@ export async function claimsFixture() {
   await registry.connect(hospitalAdmin).addMember(HOSPITAL, doctor.address, false);
   await registry.connect(insurerAdmin).addMember(INSURER, adjuster.address, false);
   await registry.connect(insurerAdmin).addMember(INSURER, adjuster2.address, false);
-  // MERGE: anchor through the RecordRegistry once it replaces the mock in the Ignition module.
-  const evidence = MockRecordEvidence__factory.connect(await claims.recordEvidence(), deployer);
   const token = await new MockStablecoin__factory(deployer).deploy();
   await claims.setTokenAllowed(await token.getAddress(), true);
   const now = await time.latest();
@@ -115,10 +129,11 @@ export async function claimsFixture() {
     return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, adjuster: ZeroAddress, authId: s.authId, credit, deductible, memberShare, lines: s.lines, allowed };
   }
 
-  const sdk = await f.connect(deployer);
-  const sdkAs = async (signer: (typeof signers)[number]) => (await f.connect(signer)).claims;
+  const connect = (signer: (typeof signers)[number]) => CareLedger.connect(signer, { addressBook: f.book, addresses: { ClaimsEngine: claims.target as string } });
+  const sdk = await connect(deployer);
+  const sdkAs = async (signer: (typeof signers)[number]) => (await connect(signer)).claims;
 
-  return { ...f, evidence, token, planId, terms, start, adjuster, adjuster2, payee, member2, anchored, submission, line, ruleRecord, claimIdOf, sdk, sdkAs };
+  return { ...f, claims, suiteClaims, connect, evidence, token, planId, terms, start, adjuster, adjuster2, payee, member2, anchored, submission, line, ruleRecord, claimIdOf, sdk, sdkAs };
 }
 
 export type ClaimsFixture = Awaited<ReturnType<typeof claimsFixture>>;

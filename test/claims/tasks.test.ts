@@ -45,7 +45,7 @@ describe("claims tasks", function () {
   it("creates the demo plan, funds it, enrolls the patient, submits a Synthea bundle idempotently, decides, appeals and prints an EOB", async function () {
     this.timeout(300_000);
     const f = await loadFixture(claimsFixture);
-    writeAddressBook(f.book, dir);
+    writeAddressBook({ ...f.book, contracts: { ...f.book.contracts, ClaimsEngine: await f.claims.getAddress() } }, dir);
     const signers = await hre.ethers.getSigners();
     const idx = (a: { address: string }) => String(signers.findIndex((s) => s.address === a.address));
 
