@@ -148,7 +148,8 @@ export interface AdjudicationResult {
   /** The plan's share for the claim in total after this step (the exposure when pended). */
   readonly planTotal: bigint;
   readonly memberTotal: bigint;
-  /** Line outcomes of this step (for a pended claim, what the rules would decide). */
+  /** Line outcomes of this step (for a pended claim, what the rules would decide; empty for a
+   * pended claim approved as previewed: its outcomes are the preview, see {@link ClaimsClient.history}). */
   readonly outcomes: readonly LineOutcome[];
   /** Paid to the provider's payee in this transaction (for this claim). */
   readonly paid: bigint;
@@ -553,14 +554,17 @@ export class ClaimsClient {
   }
 
   /**
-   * An adjuster decides a pended claim line by line (default: approve every line at its ceiling).
+   * An adjuster decides a pended claim line by line. By default it approves the claim as the
+   * rules previewed it (cheapest: no re-adjudication; the result's `outcomes` is then empty);
+   * `{ approve: true }` allows a line's ceiling, `{ allowed, reason }` an amount, `{ deny: carc }` nothing.
    * @throws {ContractRevertError} e.g. `InvalidDecision`, `NotInsurerStaff`, `InvalidClaimStatus`
    */
   async decide(params: { claimId: string; decisions?: readonly LineDecisionInput[] }, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
     const claimId = requireBytes32("claimId", params.claimId);
     requireSigner(this.contract.runner);
     const record = await this.record(claimId);
-    const decisions = await this.#decisions(claimId, record, params.decisions);
+    // By default the adjuster approves the claim as the rules previewed it (no re-adjudication).
+    const decisions = params.decisions ? await this.#decisions(claimId, record, params.decisions) : record.allowed.map((allowed) => ({ allowed, reason: 0 }));
     return send(() => this.contract.decide(claimId, toRecordStruct(record), decisions, overrides), (receipt) => this.#result(receipt, claimId));
   }
 
@@ -695,8 +699,11 @@ export class ClaimsClient {
       evidence: s.evidence,
       lines: s.lines.map((l) => ({ code: l.code, units: Number(l.units), charged: l.charged })),
     };
+    const preview = pended[0] ? pended[0].args.preview.map(outcomeOf) : undefined;
+    // An adjudication without outcomes approved a pended claim as the rules previewed it.
+    const stepOutcomes = (e: (typeof adjudicated)[number]) => (e.args.outcomes.length === 0 && preview ? preview : e.args.outcomes.map(outcomeOf));
     let outcomes: LineOutcome[] = [];
-    for (const e of adjudicated) outcomes = sumOutcomes(outcomes, e.args.outcomes.map(outcomeOf));
+    for (const e of adjudicated) outcomes = sumOutcomes(outcomes, stepOutcomes(e));
     const last = adjudicated[adjudicated.length - 1];
     return {
       claimId: id,
@@ -705,8 +712,8 @@ export class ClaimsClient {
       submittedAt: submitted.blockNumber,
       replaces: corrected[0]?.args.replaces,
       credit: corrected[0]?.args.credit ?? 0n,
-      preview: pended[0] ? pended[0].args.preview.map(outcomeOf) : undefined,
-      adjudications: adjudicated.map((e) => ({ status: Number(e.args.status) as ClaimStatus, adjuster: e.args.adjuster, planTotal: e.args.planTotal, memberTotal: e.args.memberTotal, outcomes: e.args.outcomes.map(outcomeOf), blockNumber: e.blockNumber })),
+      preview,
+      adjudications: adjudicated.map((e) => ({ status: Number(e.args.status) as ClaimStatus, adjuster: e.args.adjuster, planTotal: e.args.planTotal, memberTotal: e.args.memberTotal, outcomes: stepOutcomes(e), blockNumber: e.blockNumber })),
       outcomes,
       adjuster: last?.args.adjuster ?? ZeroAddress,
       planTotal: last?.args.planTotal ?? 0n,
@@ -795,6 +802,8 @@ export interface ClaimHistory {
 export function recordFromHistory(h: ClaimHistory): ClaimRecord {
   const s = h.submission;
   const decided = h.adjudications.length > 0;
+  // A pended claim's record holds the rules' preview, whose cost sharing was applied when it pended.
+  const outcomes = decided ? h.outcomes : h.preview ?? [];
   return {
     member: s.member,
     providerOrg: s.providerOrg,
@@ -802,10 +811,10 @@ export function recordFromHistory(h: ClaimHistory): ClaimRecord {
     adjuster: h.adjuster,
     authId: s.authId,
     credit: h.credit,
-    deductible: h.outcomes.reduce((sum, o) => sum + o.deductible, 0n),
-    memberShare: decided ? h.memberTotal : 0n,
+    deductible: outcomes.reduce((sum, o) => sum + o.deductible, 0n),
+    memberShare: decided ? h.memberTotal : outcomes.reduce((sum, o) => sum + o.deductible + o.copay + o.coinsurance, 0n),
     lines: s.lines,
-    allowed: decided ? h.outcomes.map((o) => o.allowed) : (h.preview ?? []).map((o) => o.allowed),
+    allowed: outcomes.map((o) => o.allowed),
   };
 }
 

@@ -165,7 +165,8 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     function decide(bytes32 claimId, ClaimRecord calldata record, LineDecision[] calldata decisions) external nonReentrant whenNotPaused {
         Claim storage c = _requireClaim(claimId);
         if (c.status != ClaimStatus.Pended) revert InvalidClaimStatus(claimId, c.status);
-        _adjusterStep(claimId, c, record, decisions, Mode.Decide);
+        if (_asPreviewed(record.allowed, decisions)) _approvePended(claimId, c, record);
+        else _adjusterStep(claimId, c, record, decisions, Mode.Decide);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -277,7 +278,8 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         (LineOutcome[] memory out, uint96[] memory allowed) = _adjudicateLines(c, s.lines, new LineDecision[](0), new uint96[](0));
         planTotal = c.planTotal.toUint96();
         if (c.review || planTotal > p.autoApprovalLimit) {
-            _pend(claimId, s, _newRecord(s, credit, allowed), planTotal, out);
+            _commit(c, s.member, s.authId);
+            _pend(claimId, s, _newRecord(s, credit, allowed), c, out);
             return (claimId, ClaimStatus.Pended, planTotal);
         }
         status = _approve(claimId, s, _newRecord(s, credit, allowed), c, out);
@@ -294,14 +296,44 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         rec.deductible = c.deductibleTotal.toUint96();
         rec.memberShare = c.memberTotal.toUint96();
         uint96 planTotal = uint96(c.planTotal);
-        _claims[claimId] = Claim(status, s.planId, uint40(block.timestamp), planTotal, keccak256(abi.encode(rec)));
+        _claims[claimId] = Claim(status, s.planId, uint40(block.timestamp), planTotal, status, keccak256(abi.encode(rec)));
         emit ClaimAdjudicated(claimId, status, address(0), planTotal, rec.memberShare, out);
     }
 
-    function _pend(bytes32 claimId, Submission calldata s, ClaimRecord memory rec, uint96 exposure, LineOutcome[] memory preview) private {
-        _claims[claimId] = Claim(ClaimStatus.Pended, s.planId, 0, exposure, keccak256(abi.encode(rec)));
+    /// @dev Pends a claim: its cost sharing and authorization are applied now (as the rules
+    /// decided them), its exposure is reserved, and an adjuster decides it later.
+    function _pend(bytes32 claimId, Submission calldata s, ClaimRecord memory rec, Ctx memory c, LineOutcome[] memory preview) private {
+        rec.deductible = c.deductibleTotal.toUint96();
+        rec.memberShare = c.memberTotal.toUint96();
+        uint96 exposure = uint96(c.planTotal);
+        _claims[claimId] = Claim(ClaimStatus.Pended, s.planId, 0, exposure, _status(c), keccak256(abi.encode(rec)));
         _book.funds[s.planId].reserved += exposure;
         emit ClaimPended(claimId, exposure, preview);
+    }
+
+    /// @dev Whether every decision allows exactly what the rules' preview allowed.
+    function _asPreviewed(uint96[] calldata previewed, LineDecision[] calldata decisions) private pure returns (bool) {
+        uint256 n = decisions.length;
+        if (n != previewed.length) return false;
+        for (uint256 i; i < n; ++i) {
+            if (decisions[i].allowed != previewed[i]) return false;
+        }
+        return true;
+    }
+
+    /// @dev An adjuster approves a pended claim as the rules previewed it: nothing to re-adjudicate.
+    function _approvePended(bytes32 claimId, Claim storage cl, ClaimRecord calldata r) private {
+        PlanTerms storage p = _book.plans[cl.planId];
+        _requireStaff(p.insurerOrgId);
+        ClaimRecord memory rec = _verifyRecord(claimId, cl.recordHash, r);
+        rec.adjuster = msg.sender;
+        ClaimStatus status = cl.rulesStatus;
+        uint96 planTotal = cl.planPaid;
+        cl.status = status;
+        cl.decidedAt = uint40(block.timestamp);
+        cl.recordHash = keccak256(abi.encode(rec));
+        emit ClaimAdjudicated(claimId, status, msg.sender, planTotal, rec.memberShare, new LineOutcome[](0));
+        _settle(cl.planId, claimId, rec.providerOrg, p.token, planTotal, rec.credit, planTotal);
     }
 
     function _newRecord(Submission calldata s, uint96 credit, uint96[] memory allowed) private pure returns (ClaimRecord memory) {
@@ -333,7 +365,14 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         ClaimRecord memory rec = _verifyRecord(claimId, cl.recordHash, r);
         if (decisions.length != r.lines.length) revert InvalidBatch(decisions.length, r.lines.length);
         Ctx memory c = _context(p, planId, r.member, r.serviceDate, mode);
-        _loadAuthorization(c, r.authId, r.member);
+        if (mode == Mode.Decide) {
+            // Reverse what pending applied, then adjudicate the adjuster's amounts instead.
+            c.acc.deductibleMet -= rec.deductible;
+            c.acc.outOfPocketMet -= rec.memberShare;
+            c.acc.benefitPaid -= cl.planPaid;
+            rec.deductible = 0;
+            rec.memberShare = 0;
+        }
         (LineOutcome[] memory out, uint96[] memory allowed) = _adjudicateLines(c, r.lines, decisions, rec.allowed);
         _commit(c, r.member, r.authId);
         rec.allowed = allowed;
@@ -454,18 +493,16 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     {
         uint256 cap = b.hasCap ? _book.caps[c.planId][line.code] : 0;
         (a, reason) = Adjudication.ceiling(line.charged, line.units, b.fee, cap);
-        bool authApplies = b.priorAuth && c.authValid && c.authCode == line.code;
         copay = b.copay;
         if (c.mode == Mode.Rules) {
             if (b.review) c.review = true;
-            if (b.priorAuth && a != 0) (a, reason) = _applyAuthorization(c, a, reason, authApplies);
+            if (b.priorAuth && a != 0) (a, reason) = _applyAuthorization(c, a, reason, c.authValid && c.authCode == line.code);
         } else {
             // The adjuster's ceiling: the fee schedule (or the charge, for a code without a fee).
             if (b.fee == 0) a = cap != 0 && cap < line.charged ? cap : line.charged;
             uint256 floor = c.mode == Mode.Appeal ? prior[i] : 0;
             (a, reason) = _applyDecision(decisions[i], a, floor, i);
             if (floor != 0) copay = 0; // the copay was charged when the line was first allowed
-            if (authApplies) c.authRemaining -= a < c.authRemaining ? a : c.authRemaining;
         }
     }
 
@@ -485,7 +522,8 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     /// @dev Writes the member's accumulators and the authorization's remaining amount.
     function _commit(Ctx memory c, address member, uint64 authId) private {
         if (c.denyReason != 0) return;
-        if (c.memberTotal != 0 || c.planTotal != 0) {
+        // A decision on a pended claim always writes: it reversed what pending had applied.
+        if (c.memberTotal != 0 || c.planTotal != 0 || c.mode == Mode.Decide) {
             _book.accumulators[c.planId][member][c.year] = Accumulators({
                 deductibleMet: c.acc.deductibleMet.toUint80(),
                 outOfPocketMet: c.acc.outOfPocketMet.toUint80(),

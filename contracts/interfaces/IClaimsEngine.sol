@@ -112,14 +112,17 @@ interface IClaimsEngine {
         uint16 reason;
     }
 
-    /// @notice A claim's state on chain: two slots, (status, planId, decidedAt, planPaid) and
-    /// the hash of its {ClaimRecord}. `planPaid` is what the plan has committed for the claim (paid
-    /// or queued); while the claim is pended, the exposure the rules computed, reserved in escrow.
+    /// @notice A claim's state on chain: two slots, (status, planId, decidedAt, planPaid,
+    /// rulesStatus) and the hash of its {ClaimRecord}. `planPaid` is what the plan has committed for
+    /// the claim (paid or queued); while the claim is pended, the exposure the rules computed,
+    /// reserved in escrow. `rulesStatus` is what the rules decided (the status an adjuster's
+    /// approval "as previewed" gives a pended claim).
     struct Claim {
         ClaimStatus status;
         uint64 planId;
         uint40 decidedAt;
         uint96 planPaid;
+        ClaimStatus rulesStatus;
         bytes32 recordHash;
     }
 
@@ -305,6 +308,10 @@ interface IClaimsEngine {
         returns (bytes32 claimId, ClaimStatus status, uint96 planTotal);
 
     /// @notice An adjuster (insurer staff) decides a pended claim line by line and the plan pays.
+    /// A pended claim's cost sharing and authorization were applied when the rules pended it:
+    /// decisions equal to the record's `allowed` (the rules' preview) approve it as previewed,
+    /// without re-adjudication (the event then carries no outcomes: they are the preview's);
+    /// any other amounts reverse the preview and adjudicate the adjuster's amounts.
     function decide(bytes32 claimId, ClaimRecord calldata record, LineDecision[] calldata decisions) external;
 
     /// @notice The member or a member of the provider organization appeals a partial or denied

@@ -1,5 +1,5 @@
 import { AbiCoder, encodeBytes32String, keccak256 } from "ethers";
-import { OrgKind } from "../../sdk";
+import { ClaimsClient, OrgKind, toRecordStruct } from "../../sdk";
 import { ClaimsEngine__factory, MockRecordEvidence__factory, MockStablecoin__factory, ParticipantRegistry__factory } from "../../typechain-types";
 import type { IClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
 import type { PartBench } from "./context";
@@ -77,25 +77,16 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf }) => {
   const rc = await (await cp.submit(pended)).wait();
   const submitted = claims.interface.parseLog(rc!.logs.find((l) => l.topics[0] === claims.interface.getEvent("ClaimPended").topicHash)!)!;
   const pendedId = submitted.args.claimId as string;
-  const record = {
-    member: patient.address,
-    providerOrg,
-    serviceDate: pended.serviceDate,
-    adjuster: hre.ethers.ZeroAddress,
-    authId: 0,
-    credit: 0,
-    deductible: 0,
-    memberShare: 0,
-    lines: pended.lines,
-    allowed: [pended.lines[0].charged],
-  };
-  const decide = await gasOf(claims.connect(adjuster).decide(pendedId, record, [{ allowed: pended.lines[0].charged, reason: 0 }]));
+  const client = new ClaimsClient(claims);
+  const record = await client.record(pendedId);
+  // Approved as the rules previewed it (the common case): no re-adjudication.
+  const decide = await gasOf(claims.connect(adjuster).decide(pendedId, toRecordStruct(record), [{ allowed: record.allowed[0], reason: 0 }]));
 
   const denied = await sub([codes[11]]); // needs a prior authorization it does not have: denied, CARC 197
   const rd = await (await cp.submit(denied)).wait();
   const deniedLog = claims.interface.parseLog(rd!.logs.find((l) => l.topics[0] === claims.interface.getEvent("ClaimAdjudicated").topicHash)!)!;
-  const deniedRecord = { ...record, serviceDate: denied.serviceDate, lines: denied.lines, allowed: [0] };
-  const appeal = await gasOf(cp.appeal(deniedLog.args.claimId as string, deniedRecord));
+  const deniedRecord = await client.record(deniedLog.args.claimId as string);
+  const appeal = await gasOf(cp.appeal(deniedLog.args.claimId as string, toRecordStruct(deniedRecord)));
 
   return [
     { key: "claims.submit", gas: submit, budget: 180_000 },

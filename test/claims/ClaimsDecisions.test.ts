@@ -33,19 +33,42 @@ async function decidedFixture() {
 
 describe("ClaimsEngine: decisions, appeals, corrections, settlement", function () {
   describe("decide", function () {
-    it("lets an adjuster approve a pended claim at its ceiling and pays the provider at once", async function () {
+    it("applies a pended claim's cost sharing when it pends, reserving the plan's share", async function () {
+      const f = await loadFixture(pendedFixture);
+      // 600: deductible 500, 20% of 100 = 20 -> member 520, plan 80
+      const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
+      expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([500n * USD, 520n * USD, 80n * USD]);
+      const funds = await f.claims.funds(f.planId);
+      expect([funds.balance, funds.reserved]).to.deep.equal([100_000n * USD, 80n * USD]);
+      const c = await f.claims.claim(f.id);
+      expect([Number(c.status), Number(c.rulesStatus), c.planPaid]).to.deep.equal([ClaimStatus.Pended, ClaimStatus.Approved, 80n * USD]);
+    });
+
+    it("lets an adjuster approve a pended claim as previewed and pays the provider at once, without re-adjudicating", async function () {
       const f = await loadFixture(pendedFixture);
       const r = await f.sdk.claims.record(f.id);
       const before = await f.token.balanceOf(f.payee.address);
       const tx = f.claims.connect(f.adjuster).decide(f.id, rec(r), [{ allowed: 600n * USD, reason: 0 }]);
-      // 600: deductible 500, 20% of 100 = 20 -> member 520, plan 80
-      await expect(tx).to.emit(f.claims, "ClaimAdjudicated").withArgs(f.id, ClaimStatus.Approved, f.adjuster.address, 80n * USD, 520n * USD, [[600n * USD, 500n * USD, 0n, 20n * USD, 80n * USD, 0n]]);
+      await expect(tx).to.emit(f.claims, "ClaimAdjudicated").withArgs(f.id, ClaimStatus.Approved, f.adjuster.address, 80n * USD, 520n * USD, []);
       await expect(tx).to.emit(f.claims, "ClaimPaid").withArgs(f.id, f.planId, f.payee.address, 80n * USD);
       expect((await f.token.balanceOf(f.payee.address)) - before).to.equal(80n * USD);
       const funds = await f.claims.funds(f.planId);
       expect([funds.balance, funds.reserved]).to.deep.equal([(100_000n - 80n) * USD, 0n]);
       const c = await f.claims.claim(f.id);
       expect([Number(c.status), c.planPaid]).to.deep.equal([ClaimStatus.Approved, 80n * USD]);
+      const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
+      expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([500n * USD, 520n * USD, 80n * USD]);
+      const h = await f.sdk.claims.history(f.id);
+      expect(h.outcomes).to.deep.equal([{ allowed: 600n * USD, deductible: 500n * USD, copay: 0n, coinsurance: 20n * USD, plan: 80n * USD, reason: 0 }]);
+    });
+
+    it("reverses the preview's cost sharing when the adjuster decides other amounts", async function () {
+      const f = await loadFixture(pendedFixture);
+      const r = await f.sdk.claims.record(f.id);
+      await f.claims.connect(f.adjuster).decide(f.id, rec(r), [{ allowed: 0n, reason: 50 }]);
+      const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
+      expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([0n, 0n, 0n]);
+      expect((await f.claims.funds(f.planId)).reserved).to.equal(0n);
     });
 
     it("records a partial approval and a denial with the adjuster's reason codes", async function () {
@@ -72,7 +95,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect(Number((await f.claims.claim(id)).status)).to.equal(ClaimStatus.Approved);
     });
 
-    it("consumes a prior authorization when the adjuster allows the line, down to zero", async function () {
+    it("consumes a prior authorization when the rules pend the claim; the adjuster's amounts consume no more", async function () {
       const f = await loadFixture(claimsFixture);
       const s0 = await f.submission();
       await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
@@ -130,10 +153,16 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       await expect(f.claims.connect(f.adjuster).decide(f.id, r, d)).to.be.revertedWithCustomError(f.claims, "InvalidClaimStatus").withArgs(f.id, ClaimStatus.Approved);
     });
 
-    it("decides through the SDK, approving every line by default", async function () {
+    it("decides through the SDK: as previewed by default, or at each line's ceiling", async function () {
       const f = await loadFixture(pendedFixture);
       const result = await (await (await f.sdkAs(f.adjuster)).decide({ claimId: f.id })).wait();
       expect([result.status, result.paid, result.planTotal]).to.deep.equal([ClaimStatus.Approved, 80n * USD, 80n * USD]);
+      const g = await loadFixture(decidedFixture);
+      const s2 = await g.submission({ lines: [g.line(CODE.REVIEW, 700n * USD)] });
+      await g.claims.connect(g.doctor).submit(sub(s2));
+      const res = await (await (await g.sdkAs(g.adjuster)).decide({ claimId: claimIdOf(s2), decisions: [{ approve: true }] })).wait();
+      expect(res.status).to.equal(ClaimStatus.Approved);
+      expect((await g.sdk.claims.history(claimIdOf(s2))).outcomes.map((o) => o.allowed)).to.deep.equal([700n * USD]);
     });
   });
 

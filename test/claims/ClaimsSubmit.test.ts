@@ -196,13 +196,13 @@ describe("ClaimsEngine: submission and adjudication", function () {
       expect(review.ev!.name).to.equal("ClaimPended");
       const big = await submit(f, await f.submission({ lines: [f.line(CODE.VISIT, 15_000n * USD, 3)] }));
       expect(big.ev!.name).to.equal("ClaimPended");
-      // 15,000 - 500 deductible = 14,500; 20% = 2,900, but only 500 is left of the OOP max -> plan 14,000
-      expect(big.ev!.args.exposure).to.equal(14_000n * USD);
+      // The review claim (600) applied deductible 500 and coinsurance 20 when it pended; then
+      // 15,000: no deductible left, 20% = 2,900 but only 480 is left of the OOP max -> plan 14,520
+      expect(big.ev!.args.exposure).to.equal(14_520n * USD);
       expect(Number((await f.claims.claim(big.id)).status)).to.equal(ClaimStatus.Pended);
       const funds = await f.claims.funds(f.planId);
-      expect(funds.reserved).to.equal(review.ev!.args.exposure + 14_000n * USD);
-      // Pended claims touch no accumulators.
-      expect((await f.claims.accumulators(f.planId, f.patient.address, 0)).deductibleMet).to.equal(0n);
+      expect(funds.reserved).to.equal(review.ev!.args.exposure + 14_520n * USD);
+      expect((await f.claims.accumulators(f.planId, f.patient.address, 0)).outOfPocketMet).to.equal(1_000n * USD);
     });
   });
 
