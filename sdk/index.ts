@@ -47,6 +47,7 @@ export {
   recordHashOf,
   sumOutcomes,
   toRecordStruct,
+  toSubmissionStruct,
   toUnits,
   validateSubmission,
   type AdjudicationResult,

@@ -278,6 +278,29 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
     });
   });
 
+  describe("intermediate contracts", function () {
+    it("refuses every staff-only and member-only path called through an intermediate contract", async function () {
+      const f = await loadFixture(decidedFixture);
+      const r = rec(await f.sdk.claims.record(f.id));
+      const i = f.claims.interface;
+      const target = await f.claims.getAddress();
+      const via = await f.intermediary.getAddress();
+      const rule = { fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n };
+      const staffOnly = [
+        i.encodeFunctionData("setBenefits", [f.planId, [CODE.UNKNOWN], [rule]]),
+        i.encodeFunctionData("enroll", [f.planId, f.outsider.address, 1, 2]),
+        i.encodeFunctionData("authorize", [f.planId, f.outsider.address, CODE.MRI, 1, 1, 2]),
+      ];
+      for (const data of staffOnly) await expect(f.intermediary.forward(target, data)).to.be.revertedWithCustomError(f.claims, "NotInsurerStaff").withArgs(via, INSURER);
+      await expect(f.intermediary.forward(target, i.encodeFunctionData("setPayee", [via]))).to.be.revertedWithCustomError(f.claims, "NotProviderAdmin").withArgs(via);
+      await expect(f.intermediary.forward(target, i.encodeFunctionData("appeal", [f.id, r]))).to.be.revertedWithCustomError(f.claims, "NotAppellant").withArgs(via, f.id);
+      await f.claims.connect(f.doctor).appeal(f.id, r);
+      await expect(f.intermediary.forward(target, i.encodeFunctionData("resolveAppeal", [f.id, r, [{ allowed: 600n * USD, reason: 0 }, { allowed: 400n * USD, reason: 0 }]])))
+        .to.be.revertedWithCustomError(f.claims, "NotInsurerStaff")
+        .withArgs(via, INSURER);
+    });
+  });
+
   describe("submitCorrection", function () {
     it("pays only the net difference of a corrected claim and reverses the original's accumulators", async function () {
       const f = await loadFixture(claimsFixture);
