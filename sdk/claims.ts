@@ -8,6 +8,7 @@ import { AbiCoder, decodeBytes32String, encodeBytes32String, keccak256, toUtf8By
 import type { ClaimsEngine } from "../typechain-types";
 import { IERC20__factory } from "../typechain-types";
 import { CareLedgerError, ContractRevertError, ValidationError, withDecodedErrors } from "./errors";
+import type { FhirOutputOptions, FhirResource } from "./fhir/claim";
 import { eventsIn, send, type TxHandle } from "./tx";
 import { requireAddress, requireBoolean, requireBytes32, requireId } from "./validate";
 
@@ -736,6 +737,18 @@ export class ClaimsClient {
       throw new CareLedgerError("RECORD_MISMATCH", `the events of claim ${claimId} do not reproduce its record hash: is fromBlock (${this.#fromBlock}) before the claim?`);
     }
     return record;
+  }
+
+  /** The claim's outcome as a FHIR R4 ClaimResponse (see `sdk/fhir/claim.ts`). @throws {ContractRevertError} `UnknownClaim` */
+  async toClaimResponse(claimId: string, options: FhirOutputOptions = {}): Promise<FhirResource> {
+    const fhir = await import("./fhir/claim");
+    return fhir.toClaimResponse(this, claimId, options);
+  }
+
+  /** The claim's outcome as a FHIR R4 ExplanationOfBenefit (see `sdk/fhir/claim.ts`). @throws {ContractRevertError} `UnknownClaim` */
+  async toExplanationOfBenefit(claimId: string, options: FhirOutputOptions = {}): Promise<FhirResource> {
+    const fhir = await import("./fhir/claim");
+    return fhir.toExplanationOfBenefit(this, claimId, options);
   }
 
   async #decisions(claimId: string, record: ClaimRecord, inputs: readonly LineDecisionInput[] | undefined, floor?: readonly bigint[]): Promise<{ allowed: bigint; reason: number }[]> {

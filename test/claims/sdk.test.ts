@@ -86,6 +86,9 @@ describe("claims SDK", function () {
     expect(await c.payeeOf(1)).to.equal(f.payee.address);
     expect(await c.owedBack(1, 1)).to.equal(0n);
     expect((await c.benefit(1, CODE.MRI)).priorAuth).to.equal(true);
+    const [id] = (await c.contract.queryFilter(c.contract.filters.ClaimSubmitted())).map((e) => e.args.claimId);
+    expect((await c.toClaimResponse(id)).resourceType).to.equal("ClaimResponse");
+    expect((await c.toExplanationOfBenefit(id)).resourceType).to.equal("ExplanationOfBenefit");
   });
 
   it("funds through the client, approving the token when the allowance is short", async function () {
