@@ -16,10 +16,11 @@ import type { BenchContext, Measurement, PartBench } from "./bench/context";
 import { benchParticipants } from "./bench/participants";
 import { benchRecords } from "./bench/records";
 import { runMerkleBench } from "./bench/merkle";
+import { benchClaims } from "./bench/claims";
 import { GasFloor__factory, ViewProbe__factory } from "../typechain-types";
 
 /** Every part's benchmark, in the order they are reported. */
-const PARTS: readonly PartBench[] = [benchParticipants, benchRecords];
+const PARTS: readonly PartBench[] = [benchParticipants, benchRecords, benchClaims];
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();

@@ -12,10 +12,11 @@ export interface SuiteAddresses {
   readonly AccessManager: string;
   readonly ParticipantRegistry: string;
   readonly RecordRegistry: string;
+  readonly ClaimsEngine: string;
 }
 
 /** The names of the suite's contracts, in deployment order. */
-export const SUITE_CONTRACTS = ["AccessManager", "ParticipantRegistry", "RecordRegistry"] as const satisfies readonly (keyof SuiteAddresses)[];
+export const SUITE_CONTRACTS = ["AccessManager", "ParticipantRegistry", "RecordRegistry", "ClaimsEngine"] as const satisfies readonly (keyof SuiteAddresses)[];
 
 /** One deployment of the suite on one chain. */
 export interface AddressBook {

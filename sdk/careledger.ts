@@ -2,10 +2,10 @@
  * The SDK's one entry: `CareLedger.connect(runner, options?)`.
  */
 import type { Provider, Signer } from "ethers";
-import { AccessManager__factory, ParticipantRegistry__factory } from "../typechain-types";
-import { RecordRegistry__factory } from "../typechain-types";
+import { AccessManager__factory, ClaimsEngine__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../typechain-types";
 import { readAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./addressBook";
 import { CareLedgerError, UnsupportedChainError } from "./errors";
+import { ClaimsClient } from "./claims";
 import { GovernanceClient } from "./governanceClient";
 import { ParticipantsClient } from "./participants";
 import { RecordsClient } from "./records";
@@ -39,6 +39,8 @@ export class CareLedger {
   readonly governance: GovernanceClient;
   /** Record anchoring: commitments, versions, retractions, Merkle batches, verification. */
   readonly records: RecordsClient;
+  /** Plans, funding, members, prior authorizations, claims, decisions and appeals. */
+  readonly claims: ClaimsClient;
 
   private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number) {
     this.runner = runner;
@@ -48,6 +50,7 @@ export class CareLedger {
     this.participants = new ParticipantsClient(ParticipantRegistry__factory.connect(addresses.ParticipantRegistry, runner), fromBlock);
     this.governance = new GovernanceClient(AccessManager__factory.connect(addresses.AccessManager, runner));
     this.records = new RecordsClient(RecordRegistry__factory.connect(addresses.RecordRegistry, runner), chainId, fromBlock);
+    this.claims = new ClaimsClient(ClaimsEngine__factory.connect(addresses.ClaimsEngine, runner), fromBlock);
   }
 
   /**

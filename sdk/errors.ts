@@ -5,8 +5,13 @@
  * sent, with a {@link ValidationError} that names the field.
  */
 import { ErrorFragment, Interface, type Result } from "ethers";
-import { AccessManager__factory, ParticipantRegistry__factory } from "../typechain-types";
-import { RecordRegistry__factory } from "../typechain-types";
+import {
+  AccessManager__factory,
+  ClaimsAdmin__factory,
+  ClaimsEngine__factory,
+  ParticipantRegistry__factory,
+  RecordRegistry__factory,
+} from "../typechain-types";
 
 /** The base class of every error the SDK throws. */
 export class CareLedgerError extends Error {
@@ -101,6 +106,37 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   BatchAlreadyAnchored: (a) => `batch root ${s(a.root)} is already anchored (by organization ${s(a.orgId)})`,
   UnknownBatch: (a) => `${s(a.root)} is not an anchored batch root: check the proofs file belongs to this chain and registry`,
   InvalidInclusionProof: (a) => `the proof does not show ${s(a.commitment)} as a first version in batch ${s(a.root)}: use the proof written for this record`,
+  // ClaimsEngine
+  TokenNotAllowed: (a) => `${s(a.token)} is not on the settlement allowlist: the configurator must allow it (claims.setTokenAllowed)`,
+  NotInsurerStaff: (a) => `${s(a.account)} is not an active member (or, for withdrawals, an admin) of insurer organization ${s(a.orgId)}, which owns this plan`,
+  NotInsurerAdmin: (a) => `${s(a.account)} is not an admin of an active insurer organization: only insurer admins create plans`,
+  NotProviderAdmin: (a) => `${s(a.account)} is not an admin of an active provider organization: only provider admins name their payee`,
+  NotAuthorizedSubmitter: (a) => `${s(a.account)} may not submit for provider ${s(a.providerOrg)} in plan ${s(a.planId)}: submit as an active member of that provider, or of the plan's insurer`,
+  UnknownPlan: (a) => `plan ${s(a.planId)} does not exist: check the id (claims.planCount() gives the highest)`,
+  InvalidPlanTerms: (a) => `the plan term ${s(a.field)} is not usable: plans need a start date, a filing window and an appeal window`,
+  InvalidBenefit: (a) => `the benefit rule for code ${s(a.code)} has an unusable ${s(a.field)} (codes must be non-zero, coinsurance at most 10,000 bps)`,
+  InvalidBatch: (a) => `the batch has ${s(a.length)} items where the bound is ${s(a.max)} (and paired arrays must have equal lengths): split it or fix the lengths`,
+  ZeroAmount: () => "the amount is zero: give a positive amount",
+  ZeroAddress: () => "the zero address is not allowed here",
+  FeeOnTransferRefused: (a) => `${s(a.token)} delivered ${s(a.received)} for a deposit of ${s(a.expected)}: fee-on-transfer tokens cannot settle plans`,
+  InsufficientUnreservedFunds: (a) => `plan ${s(a.planId)} has ${s(a.available)} unreserved, less than the ${s(a.requested)} requested: queued and pended claims keep the rest`,
+  InvalidWindow: (a) => `the period ends (${s(a.end)}) before it starts (${s(a.start)})`,
+  UnknownAuthorization: (a) => `prior authorization ${s(a.authId)} does not exist`,
+  PayeeNotSet: (a) => `provider organization ${s(a.providerOrg)} has not named a payee: one of its admins must call claims.setPayee first`,
+  EvidenceNotAnchored: (a) => `the evidence commitment ${s(a.evidence)} is not anchored by the provider (anchored by organization ${s(a.anchoredBy)}, 0 = never): anchor the record first`,
+  EvidenceRetracted: (a) => `the evidence commitment ${s(a.evidence)} was retracted as entered-in-error: submit with the corrected record's commitment`,
+  ServiceDateInFuture: (a) => `the service date ${s(a.serviceDate)} is in the future: a claim is filed after the service`,
+  DuplicateClaim: (a) => `this claim was already submitted as ${s(a.claimId)}: check its status (claims.status) instead of resubmitting`,
+  UnknownClaim: (a) => `claim ${s(a.claimId)} does not exist`,
+  InvalidClaimStatus: (a) => `claim ${s(a.claimId)} is in status ${s(a.status)}, which does not allow this step`,
+  RecordMismatch: (a) => `the record given for claim ${s(a.claimId)} does not match the one on chain: rebuild it with claims.record(claimId)`,
+  InvalidDecision: (a) => `the decision on line ${s(a.index)} is not usable: the allowed amount must be at most the line's ceiling (and, on appeal, at least the earlier amount), with a reason code when it is reduced`,
+  NotAppellant: (a) => `${s(a.account)} may not appeal claim ${s(a.claimId)}: only its member or a member of its provider organization may`,
+  AppealWindowClosed: (a) => `the appeal window of claim ${s(a.claimId)} closed at ${s(a.deadline)}`,
+  SameAdjuster: (a) => `${s(a.adjuster)} decided this claim and may not resolve its appeal: another adjuster must`,
+  CorrectionMismatch: (a) => `a corrected claim must be for the same plan, member and provider as claim ${s(a.replaces)}`,
+  SafeERC20FailedOperation: (a) => `the token ${s(a.token)} refused the transfer (it returned false)`,
+  ReentrancyGuardReentrantCall: () => "a call tried to re-enter a settlement in progress and was refused",
   // AccessManaged / Pausable (every suite contract)
   AccessManagedUnauthorized: (a) => `${s(a.caller)} has no role that allows this call: ask the suite's admin to grant the role (see FUNCTION_ROLES)`,
   AccessManagedRequiredDelay: (a) => `${s(a.caller)} must schedule this call ${s(a.delay)} s ahead through the AccessManager (governance.schedule) and execute it after the delay`,
@@ -137,7 +173,8 @@ const PANIC_REASONS: Readonly<Record<number, string>> = {
 /** The ABIs whose errors the SDK decodes: every suite contract and the AccessManager. */
 function suiteErrorInterface(): Interface {
   const seen = new Map<string, ErrorFragment>();
-  for (const abi of [ParticipantRegistry__factory.abi, AccessManager__factory.abi, RecordRegistry__factory.abi]) {
+  const suite = [ParticipantRegistry__factory, AccessManager__factory, RecordRegistry__factory, ClaimsEngine__factory, ClaimsAdmin__factory];
+  for (const { abi } of suite) {
     for (const item of abi) {
       if (item.type !== "error") continue;
       const fragment = ErrorFragment.from(item);

@@ -3,3 +3,4 @@
 import "./governance";
 import "./participants";
 import "./records";
+import "./claims";

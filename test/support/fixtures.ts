@@ -5,7 +5,7 @@
 import hre from "hardhat";
 import { deploySuite, type DeployOptions } from "../../scripts/deploy";
 import { CareLedger } from "../../sdk";
-import { AccessManager__factory, Intermediary__factory, ParticipantRegistry__factory } from "../../typechain-types";
+import { AccessManager__factory, ClaimsEngine__factory, Intermediary__factory, ParticipantRegistry__factory } from "../../typechain-types";
 
 export async function deployFixtureWith(options: DeployOptions = {}) {
   const signers = await hre.ethers.getSigners();
@@ -20,8 +20,9 @@ export async function deployFixtureWith(options: DeployOptions = {}) {
   const manager = AccessManager__factory.connect(book.contracts.AccessManager, deployer);
   const registry = ParticipantRegistry__factory.connect(book.contracts.ParticipantRegistry, deployer);
   const intermediary = await new Intermediary__factory(outsider).deploy();
+  const claims = ClaimsEngine__factory.connect(book.contracts.ClaimsEngine, deployer);
   const connect = (signer: (typeof signers)[number]) => CareLedger.connect(signer, { addressBook: book });
-  return { book, manager, registry, intermediary, connect, signers, deployer, registrar, pauser, hospitalAdmin, labAdmin, insurerAdmin, doctor, nurse, outsider, patient };
+  return { book, manager, registry, claims, intermediary, connect, signers, deployer, registrar, pauser, hospitalAdmin, labAdmin, insurerAdmin, doctor, nurse, outsider, patient };
 }
 
 /** The suite, deployed with the default (zero) execution delays. */

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+
+/// @notice A token that, on each transfer out of `target`, calls `target` back with `data` once,
+/// and records whether the call succeeded and the revert data it got.
+contract ReentrantToken is ERC20 {
+    address public callee;
+    bytes public data;
+    bool public attempted;
+    bool public succeeded;
+    bytes public revertData;
+
+    constructor() ERC20("Reentrant", "REE") {}
+
+    function decimals() public pure override returns (uint8) {
+        return 6;
+    }
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    /// @notice Arms the callback: transfers out of `target_` will call it with `data_`.
+    function arm(address target_, bytes calldata data_) external {
+        callee = target_;
+        data = data_;
+        attempted = false;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (from == callee && callee != address(0) && !attempted) {
+            attempted = true;
+            // solhint-disable-next-line avoid-low-level-calls
+            (bool ok, bytes memory ret) = callee.call(data);
+            succeeded = ok;
+            revertData = ret;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import { AbiCoder, encodeBytes32String, keccak256 } from "ethers";
+import { ClaimsClient, OrgKind, toRecordStruct } from "../../sdk";
+import { ClaimsEngine__factory, MockStablecoin__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
+import type { IClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
+import type { PartBench } from "./context";
+
+const USD = 1_000_000n;
+const DAY = 86_400;
+
+/** Gas of the claims engine's hot paths: straight-through submission (1 and 10 lines), an adjuster's decision, an appeal, a deposit. */
+export const benchClaims: PartBench = async ({ hre, book, gasOf }) => {
+  const signers = await hre.ethers.getSigners();
+  const [deployer, registrar] = signers;
+  const [providerAdmin, insurerAdmin, adjuster, , patient, payee] = signers.slice(12);
+  const registry = ParticipantRegistry__factory.connect(book.contracts.ParticipantRegistry, registrar);
+  const claims = ClaimsEngine__factory.connect(book.contracts.ClaimsEngine, deployer);
+  // Evidence is anchored in the suite's record registry by the provider, as in production.
+  const records = RecordRegistry__factory.connect(book.contracts.RecordRegistry, providerAdmin);
+  const anchor = async (commitment: string) => (await records.anchor(commitment)).wait();
+
+  const providerOrg = (await registry.organizationCount()) + 1n;
+  await (await registry.registerOrganization(OrgKind.Provider, "0x" + "31".repeat(32), providerAdmin.address)).wait();
+  await (await registry.registerOrganization(OrgKind.Insurer, "0x" + "32".repeat(32), insurerAdmin.address)).wait();
+  const insurerOrg = providerOrg + 1n;
+  await (await registry.connect(insurerAdmin).addMember(insurerOrg, adjuster.address, false)).wait();
+
+  const token = await new MockStablecoin__factory(deployer).deploy();
+  await (await claims.setTokenAllowed(await token.getAddress(), true)).wait();
+  const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+  const start = now - 30 * DAY;
+  const terms: IClaimsEngine.PlanTermsStruct = {
+    token: await token.getAddress(),
+    insurerOrgId: 0,
+    deductible: 100n * USD,
+    outOfPocketMax: 1_000n * USD,
+    start,
+    annualCap: 0,
+    autoApprovalLimit: 5_000n * USD,
+    filingWindow: 365 * DAY,
+    appealWindow: 180 * DAY,
+  };
+  const ci = claims.connect(insurerAdmin);
+  await (await ci.createPlan(terms)).wait();
+  const planId = await claims.planCount();
+  const codes = Array.from({ length: 12 }, (_, i) => encodeBytes32String(`sct:1000${i}`));
+  const benefits = codes.map((_, i) => ({ fee: 200n * USD, copay: 10n * USD, coinsuranceBps: 2000, priorAuth: i === 11, review: i === 10, perClaimCap: 0 }));
+  await (await ci.setBenefits(planId, codes, benefits)).wait();
+  await (await claims.connect(providerAdmin).setPayee(payee.address)).wait();
+  await (await ci.enroll(planId, patient.address, start, now + 365 * DAY)).wait();
+  await (await token.mint(insurerAdmin.address, 1_000_000n * USD)).wait();
+  await (await token.connect(insurerAdmin).approve(await claims.getAddress(), 1_000_000n * USD)).wait();
+  await (await ci.fund(planId, 100_000n * USD)).wait();
+  const fund = await gasOf(ci.fund(planId, 100_000n * USD));
+
+  const cp = claims.connect(providerAdmin);
+  let n = 0;
+  const sub = async (lineCodes: string[], authId = 0) => {
+    const ev = keccak256(AbiCoder.defaultAbiCoder().encode(["string", "uint256"], ["bench", ++n]));
+    await anchor(ev);
+    return {
+      planId,
+      member: patient.address,
+      providerOrg,
+      serviceDate: now - 2 * DAY,
+      authId,
+      evidence: ev,
+      lines: lineCodes.map((code, i) => ({ code, units: 1, charged: 150n * USD + BigInt(n * 100 + i) })),
+    };
+  };
+  // Warm-up: the member's plan-year accumulators and the payee's balance exist, like in any later claim.
+  await (await cp.submit(await sub([codes[0]]))).wait();
+  const submit = await gasOf(cp.submit(await sub([codes[1]])));
+  const submit10 = await gasOf(cp.submit(await sub(codes.slice(0, 10))));
+
+  const pended = await sub([codes[10]]);
+  const rc = await (await cp.submit(pended)).wait();
+  const submitted = claims.interface.parseLog(rc!.logs.find((l) => l.topics[0] === claims.interface.getEvent("ClaimPended").topicHash)!)!;
+  const pendedId = submitted.args.claimId as string;
+  const client = new ClaimsClient(claims);
+  const record = await client.record(pendedId);
+  // Approved as the rules previewed it (the common case): no re-adjudication.
+  const decide = await gasOf(claims.connect(adjuster).decide(pendedId, toRecordStruct(record), [{ allowed: record.allowed[0], reason: 0 }]));
+
+  const denied = await sub([codes[11]]); // needs a prior authorization it does not have: denied, CARC 197
+  const rd = await (await cp.submit(denied)).wait();
+  const deniedLog = claims.interface.parseLog(rd!.logs.find((l) => l.topics[0] === claims.interface.getEvent("ClaimAdjudicated").topicHash)!)!;
+  const deniedRecord = await client.record(deniedLog.args.claimId as string);
+  const appeal = await gasOf(cp.appeal(deniedLog.args.claimId as string, toRecordStruct(deniedRecord)));
+
+  return [
+    { key: "claims.submit", gas: submit, budget: 180_000 },
+    { key: "claims.submit10", gas: submit10, budget: 300_000 },
+    { key: "claims.decide", gas: decide, budget: 90_000 },
+    { key: "claims.appeal", gas: appeal, budget: 60_000 },
+    { key: "claims.fund", gas: fund, budget: 70_000 },
+  ];
+};

@@ -1,0 +1,916 @@
+/**
+ * The `claims` client: plans as rules, their escrow, members, prior authorizations, claims
+ * adjudicated line by line and settled in the same transaction, adjuster decisions, appeals and
+ * corrected claims. Also the claim encodings (codes, ids, record hashes, amounts, dates), written
+ * once and shared by the contract tests, tasks, scripts and demo.
+ */
+import { AbiCoder, decodeBytes32String, encodeBytes32String, keccak256, toUtf8Bytes, ZeroAddress, type ContractRunner, type Overrides, type TransactionReceipt } from "ethers";
+import type { ClaimsEngine } from "../typechain-types";
+import { IERC20__factory } from "../typechain-types";
+import { CareLedgerError, ContractRevertError, ValidationError, withDecodedErrors } from "./errors";
+import type { FhirOutputOptions, FhirResource } from "./fhir/claim";
+import { eventsIn, send, type TxHandle } from "./tx";
+import { requireAddress, requireBoolean, requireBytes32, requireId } from "./validate";
+
+// ------------------------------------------------------------------------------------------ vocabulary
+
+/** A claim's status, as `IClaimsEngine.ClaimStatus`. Values only grow over a claim's life. */
+export enum ClaimStatus {
+  None = 0,
+  Pended = 1,
+  Approved = 2,
+  Partial = 3,
+  Denied = 4,
+  Appealed = 5,
+  Upheld = 6,
+  Overturned = 7,
+  Replaced = 8,
+}
+
+/** The CARC reason codes the rules use (X12 Claim Adjustment Reason Codes). */
+export const CARC = {
+  DEDUCTIBLE: 1,
+  COINSURANCE: 2,
+  COPAY: 3,
+  NOT_COVERED_ON_DATE: 27,
+  TIMELY_FILING: 29,
+  CHARGE_EXCEEDS_FEE_SCHEDULE: 45,
+  NON_COVERED: 96,
+  BENEFIT_MAXIMUM: 119,
+  AUTHORIZATION: 197,
+} as const;
+
+/** Code systems the SDK can put on chain, by FHIR system URI → short alias (the alias is stored). */
+export const CODE_SYSTEMS: Readonly<Record<string, string>> = {
+  "http://snomed.info/sct": "sct",
+  "http://hl7.org/fhir/sid/cvx": "cvx",
+  "http://www.nlm.nih.gov/research/umls/rxnorm": "rxnorm",
+  "http://www.ama-assn.org/go/cpt": "cpt",
+  "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets": "hcpcs",
+  "http://loinc.org": "loinc",
+  "http://hl7.org/fhir/sid/ndc": "ndc",
+};
+
+const SECONDS_PER_DAY = 86_400;
+
+// ------------------------------------------------------------------------------------------ types
+
+/** One claim line: an opaque procedure code (bytes32, see {@link procedureCode}), units, the charge in token units. */
+export interface ClaimLine {
+  readonly code: string;
+  readonly units: number;
+  readonly charged: bigint;
+}
+
+/** A claim submission, as `IClaimsEngine.Submission`. */
+export interface ClaimSubmission {
+  readonly planId: bigint;
+  readonly member: string;
+  readonly providerOrg: bigint;
+  /** Unix seconds (midnight UTC of the service day, see {@link dayTimestamp}). */
+  readonly serviceDate: number;
+  /** The prior authorization (0n for none). */
+  readonly authId: bigint;
+  /** The salted commitment of the record that evidences the service, anchored by the provider. */
+  readonly evidence: string;
+  readonly lines: readonly ClaimLine[];
+}
+
+/** The facts of a claim later steps need, as `IClaimsEngine.ClaimRecord` (its hash is on chain). */
+export interface ClaimRecord {
+  readonly member: string;
+  readonly providerOrg: bigint;
+  readonly serviceDate: number;
+  readonly adjuster: string;
+  readonly authId: bigint;
+  readonly credit: bigint;
+  readonly deductible: bigint;
+  readonly memberShare: bigint;
+  readonly lines: readonly ClaimLine[];
+  readonly allowed: readonly bigint[];
+}
+
+/** How one line was adjudicated. `deductible + copay + coinsurance + plan == allowed`. */
+export interface LineOutcome {
+  readonly allowed: bigint;
+  readonly deductible: bigint;
+  readonly copay: bigint;
+  readonly coinsurance: bigint;
+  readonly plan: bigint;
+  /** The CARC of a reduction other than cost sharing, 0 when none. */
+  readonly reason: number;
+}
+
+/** A plan's terms; amounts in token units, windows in seconds, `start` in unix seconds. */
+export interface PlanTerms {
+  readonly token: string;
+  readonly insurerOrgId?: bigint;
+  readonly deductible: bigint;
+  readonly outOfPocketMax: bigint;
+  readonly start: number;
+  /** 0n for no annual cap. */
+  readonly annualCap: bigint;
+  readonly autoApprovalLimit: bigint;
+  readonly filingWindow: number;
+  readonly appealWindow: number;
+}
+
+/** One code's benefit rule. */
+export interface BenefitRule {
+  readonly code: string;
+  /** Allowed amount per unit; 0n = not covered (CARC 96). */
+  readonly fee: bigint;
+  readonly copay?: bigint;
+  readonly coinsuranceBps?: number;
+  readonly priorAuth?: boolean;
+  readonly review?: boolean;
+  /** The most allowed for this code on one line; 0n = none. */
+  readonly perClaimCap?: bigint;
+}
+
+/** An adjuster's decision on one line: approve at the ceiling, allow an amount with a reason, or deny with a reason. */
+export type LineDecisionInput = { readonly approve: true } | { readonly allowed: bigint; readonly reason?: number } | { readonly deny: number };
+
+/** A claim's state on chain. */
+export interface ClaimState {
+  readonly claimId: string;
+  readonly status: ClaimStatus;
+  readonly planId: bigint;
+  readonly decidedAt: number;
+  /** What the plan has committed for the claim (paid or queued); the exposure while pended. */
+  readonly planPaid: bigint;
+  readonly recordHash: string;
+}
+
+/** What a submission, a decision or an appeal resolution did, decoded from the receipt. */
+export interface AdjudicationResult {
+  readonly claimId: string;
+  readonly status: ClaimStatus;
+  /** The plan's share for the claim in total after this step (the exposure when pended). */
+  readonly planTotal: bigint;
+  readonly memberTotal: bigint;
+  /** Line outcomes of this step (for a pended claim, what the rules would decide; empty for a
+   * pended claim approved as previewed: its outcomes are the preview, see {@link ClaimsClient.history}). */
+  readonly outcomes: readonly LineOutcome[];
+  /** Paid to the provider's payee in this transaction (for this claim). */
+  readonly paid: bigint;
+  /** Queued for lack of funds, to be paid in full when the plan is funded. */
+  readonly queued: bigint;
+  /** An overpayment recorded against the provider (corrected claims). */
+  readonly owedBack: bigint;
+}
+
+// ------------------------------------------------------------------------------------------ encodings
+
+const coder = AbiCoder.defaultAbiCoder();
+const LINE_TUPLE = "tuple(bytes32 code,uint32 units,uint96 charged)";
+const RECORD_TUPLE = `tuple(address member,uint64 providerOrg,uint40 serviceDate,address adjuster,uint64 authId,uint96 credit,uint96 deductible,uint96 memberShare,${LINE_TUPLE}[] lines,uint96[] allowed)`;
+
+/**
+ * The on-chain form of a procedure code: `"<alias>:<code>"` as a bytes32 string (no descriptions).
+ * A code too long for that (over 31 bytes with its alias) is stored as 0xff followed by the last
+ * 31 bytes of keccak256("<alias>:<code>"): still opaque and deterministic, but not reversible.
+ * @param system a FHIR code system URI from {@link CODE_SYSTEMS}, or an alias such as `"sct"`
+ * @throws {ValidationError} for an unknown system, or a code that is not a short token
+ */
+export function procedureCode(system: string, code: string, field = "code"): string {
+  const alias = CODE_SYSTEMS[system] ?? (Object.values(CODE_SYSTEMS).includes(system) ? system : undefined);
+  if (!alias) throw new ValidationError(`${field}.system`, `${JSON.stringify(system)} is not a code system CareLedger maps (${Object.keys(CODE_SYSTEMS).join(", ")})`);
+  if (typeof code !== "string" || !/^[A-Za-z0-9.\-]{1,64}$/.test(code)) throw new ValidationError(`${field}.code`, `${JSON.stringify(code)} is not a code (1 to 64 letters, digits, '.', '-')`);
+  const text = `${alias}:${code}`;
+  if (toUtf8Bytes(text).length <= 31) return encodeBytes32String(text);
+  return "0xff" + keccak256(toUtf8Bytes(text)).slice(4);
+}
+
+/**
+ * Reads an on-chain procedure code back into its system alias and code (`{ alias: "sct", code: "185345009" }`);
+ * a hashed long code comes back as `{ alias: "", code: <hex>, hashed: true }`.
+ */
+export function parseProcedureCode(value: string): { alias: string; system?: string; code: string; hashed?: boolean } {
+  if (value.toLowerCase().startsWith("0xff")) return { alias: "", code: value.toLowerCase(), hashed: true };
+  const text = decodeBytes32String(value);
+  const i = text.indexOf(":");
+  const alias = i < 0 ? "" : text.slice(0, i);
+  const system = Object.keys(CODE_SYSTEMS).find((k) => CODE_SYSTEMS[k] === alias);
+  return { alias, system, code: i < 0 ? text : text.slice(i + 1) };
+}
+
+/** The claim id of a submission: keccak256(abi.encode(planId, member, providerOrg, serviceDate, keccak256(abi.encode(lines)))). */
+export function claimIdOf(s: Pick<ClaimSubmission, "planId" | "member" | "providerOrg" | "serviceDate" | "lines">): string {
+  const linesHash = keccak256(coder.encode([`${LINE_TUPLE}[]`], [s.lines.map((l) => [l.code, l.units, l.charged])]));
+  return keccak256(coder.encode(["uint64", "address", "uint64", "uint40", "bytes32"], [s.planId, s.member, s.providerOrg, s.serviceDate, linesHash]));
+}
+
+/** The `recordHash` of a claim record, as the contract computes it. */
+export function recordHashOf(r: ClaimRecord): string {
+  return keccak256(
+    coder.encode(
+      [RECORD_TUPLE],
+      [[r.member, r.providerOrg, r.serviceDate, r.adjuster, r.authId, r.credit, r.deductible, r.memberShare, r.lines.map((l) => [l.code, l.units, l.charged]), r.allowed]],
+    ),
+  );
+}
+
+/**
+ * Converts a decimal amount (a JSON number or string, e.g. `410.20000000000005`) to token units:
+ * rounded half-to-even to cents first, then scaled to `decimals`.
+ * @throws {ValidationError} for a negative or non-numeric amount
+ */
+export function toUnits(value: number | string, decimals = 6, field = "amount"): bigint {
+  const text = typeof value === "number" ? plainNumber(value) : value.trim();
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(text);
+  if (!m || decimals < 2) throw new ValidationError(field, `${JSON.stringify(value)} is not a non-negative decimal amount`);
+  const frac = (m[2] ?? "").padEnd(3, "0");
+  let cents = BigInt(m[1]) * 100n + BigInt(frac.slice(0, 2));
+  const rest = frac.slice(2);
+  const half = "5" + "0".repeat(rest.length - 1);
+  if (rest > half || (rest === half && cents % 2n === 1n)) cents += 1n;
+  return cents * 10n ** BigInt(decimals - 2);
+}
+
+function plainNumber(v: number): string {
+  if (!Number.isFinite(v) || v < 0) return "x";
+  const s = String(v);
+  return /e/i.test(s) ? v.toFixed(20).replace(/0+$/, "").replace(/\.$/, "") : s;
+}
+
+/**
+ * Midnight UTC of a date (`"2024-03-05"`, or the date part of a FHIR dateTime) in unix seconds.
+ * @throws {ValidationError} naming `field` when it is not a date
+ */
+export function dayTimestamp(value: string | number | Date, field = "date"): number {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError(field, `${value} is not a unix time`);
+    return value - (value % SECONDS_PER_DAY);
+  }
+  const iso = value instanceof Date ? value.toISOString() : value;
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+  if (!m) throw new ValidationError(field, `${JSON.stringify(value)} is not a date (YYYY-MM-DD)`);
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (Number.isNaN(t) || t < 0) throw new ValidationError(field, `${JSON.stringify(value)} is not a date after 1970`);
+  return t / 1000;
+}
+
+/** Sums line outcomes, line by line. */
+export function sumOutcomes(a: readonly LineOutcome[], b: readonly LineOutcome[]): LineOutcome[] {
+  return b.map((o, i) => {
+    const p = a[i];
+    if (!p) return o;
+    return {
+      allowed: p.allowed + o.allowed,
+      deductible: p.deductible + o.deductible,
+      copay: p.copay + o.copay,
+      coinsurance: p.coinsurance + o.coinsurance,
+      plan: p.plan + o.plan,
+      reason: o.reason !== 0 ? o.reason : p.reason,
+    };
+  });
+}
+
+// ------------------------------------------------------------------------------------------ client
+
+function requireSigner(runner: ContractRunner | null | undefined): void {
+  if (!runner || typeof (runner as { sendTransaction?: unknown }).sendTransaction !== "function") {
+    throw new CareLedgerError("READ_ONLY", "this client was connected with a Provider: connect with a Signer to send transactions");
+  }
+}
+
+function requireAmount(field: string, value: unknown, { allowZero = true } = {}): bigint {
+  let v: bigint;
+  try {
+    if (typeof value === "number" && !Number.isSafeInteger(value)) throw new Error("unsafe");
+    v = BigInt(value as bigint);
+  } catch {
+    throw new ValidationError(field, `${JSON.stringify(String(value))} is not a whole number of token units`);
+  }
+  if (v < 0n || v >= 1n << 96n) throw new ValidationError(field, `${v} is not an amount (0 to 2^96-1 token units)`);
+  if (!allowZero && v === 0n) throw new ValidationError(field, "must be positive");
+  return v;
+}
+
+function requireTime(field: string, value: unknown): number {
+  if (typeof value === "string") return dayTimestamp(value, field);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value >= 2 ** 40) throw new ValidationError(field, `${JSON.stringify(value)} is not a unix time or a date`);
+  return value;
+}
+
+function requireSeconds(field: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0 || value >= 2 ** 32) throw new ValidationError(field, `${JSON.stringify(value)} is not a number of seconds (1 to 2^32-1)`);
+  return value;
+}
+
+/** Checks and normalizes a submission. @throws {ValidationError} naming the field */
+export function validateSubmission(s: ClaimSubmission): ClaimSubmission {
+  if (!Array.isArray(s.lines) || s.lines.length === 0 || s.lines.length > 20) throw new ValidationError("lines", "a claim has 1 to 20 lines");
+  return {
+    planId: requireId("planId", s.planId),
+    member: requireAddress("member", s.member),
+    providerOrg: requireId("providerOrg", s.providerOrg),
+    serviceDate: requireTime("serviceDate", s.serviceDate),
+    authId: s.authId === undefined || BigInt(s.authId) === 0n ? 0n : requireId("authId", s.authId),
+    evidence: requireBytes32("evidence", s.evidence),
+    lines: s.lines.map((l, i) => {
+      if (!Number.isSafeInteger(l.units) || l.units < 1 || l.units >= 2 ** 32) throw new ValidationError(`lines[${i}].units`, `${JSON.stringify(l.units)} is not a positive whole number`);
+      return { code: requireBytes32(`lines[${i}].code`, l.code), units: l.units, charged: requireAmount(`lines[${i}].charged`, l.charged) };
+    }),
+  };
+}
+
+function outcomeOf(o: { allowed: bigint; deductible: bigint; copay: bigint; coinsurance: bigint; plan: bigint; reason: bigint | number }): LineOutcome {
+  return { allowed: o.allowed, deductible: o.deductible, copay: o.copay, coinsurance: o.coinsurance, plan: o.plan, reason: Number(o.reason) };
+}
+
+/** The typed client of the ClaimsEngine contract. */
+export class ClaimsClient {
+  /** The typechain contract, for calls this client does not wrap. */
+  readonly contract: ClaimsEngine;
+  readonly #fromBlock: number;
+
+  /**
+   * @param contract the engine, connected to a Signer (for writes) or a Provider (reads only)
+   * @param fromBlock the first block to read events from (the deployment block)
+   */
+  constructor(contract: ClaimsEngine, fromBlock = 0) {
+    this.contract = contract;
+    this.#fromBlock = fromBlock;
+  }
+
+  /** The engine's address. */
+  get address(): string {
+    return this.contract.target as string;
+  }
+
+  // -------------------------------------------------------------------- governance and plans
+
+  /** Adds a settlement token to, or removes it from, the allowlist. Configurator role. @throws {ContractRevertError} e.g. `AccessManagedUnauthorized` */
+  async setTokenAllowed(params: { token: string; allowed: boolean }, overrides: Overrides = {}): Promise<TxHandle<{ token: string; allowed: boolean }>> {
+    const token = requireAddress("token", params.token);
+    const allowed = requireBoolean("allowed", params.allowed);
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.setTokenAllowed(token, allowed, overrides), () => ({ token, allowed }));
+  }
+
+  /**
+   * Creates a plan owned by the caller's insurer organization (caller: an insurer admin).
+   * @returns a handle whose `wait()` gives the new `planId`
+   * @throws {ValidationError} for a bad term, before anything is sent
+   * @throws {ContractRevertError} e.g. `TokenNotAllowed`, `NotInsurerAdmin`
+   */
+  async createPlan(terms: PlanTerms, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; insurerOrgId: bigint }>> {
+    const t = {
+      token: requireAddress("token", terms.token),
+      insurerOrgId: 0n,
+      deductible: requireAmount("deductible", terms.deductible),
+      outOfPocketMax: requireAmount("outOfPocketMax", terms.outOfPocketMax),
+      start: requireTime("start", terms.start),
+      annualCap: requireAmount("annualCap", terms.annualCap),
+      autoApprovalLimit: requireAmount("autoApprovalLimit", terms.autoApprovalLimit),
+      filingWindow: requireSeconds("filingWindow", terms.filingWindow),
+      appealWindow: requireSeconds("appealWindow", terms.appealWindow),
+    };
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.createPlan(t, overrides),
+      (receipt) => {
+        const [e] = eventsIn(this.contract, receipt, "PlanCreated");
+        if (!e) throw new CareLedgerError("EVENT_MISSING", `transaction ${receipt.hash} emitted no PlanCreated`);
+        return { planId: e.args.planId as bigint, insurerOrgId: e.args.insurerOrgId as bigint };
+      },
+    );
+  }
+
+  /**
+   * Creates a plan and sets all its benefit rules (in batches of 50), waiting for each
+   * transaction: one call for a plan file (see {@link planFromJson}).
+   * @returns the new plan's id and the receipts' transaction hashes
+   */
+  async createPlanWithBenefits(params: { terms: PlanTerms; benefits: readonly BenefitRule[] }): Promise<{ planId: bigint; txs: string[] }> {
+    const created = await (await this.createPlan(params.terms)).wait();
+    const txs = [created.receipt.hash];
+    for (let i = 0; i < params.benefits.length; i += 50) {
+      const r = await (await this.setBenefits({ planId: created.planId, benefits: params.benefits.slice(i, i + 50) })).wait();
+      txs.push(r.receipt.hash);
+    }
+    return { planId: created.planId, txs };
+  }
+
+  /**
+   * Sets benefit rules (up to 50 per call). Caller: insurer staff of the plan.
+   * @throws {ValidationError} for a bad rule
+   * @throws {ContractRevertError} e.g. `InvalidBenefit`, `NotInsurerStaff`
+   */
+  async setBenefits(params: { planId: bigint | number | string; benefits: readonly BenefitRule[] }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; count: number }>> {
+    const planId = requireId("planId", params.planId);
+    if (!Array.isArray(params.benefits) || params.benefits.length === 0 || params.benefits.length > 50) throw new ValidationError("benefits", "give 1 to 50 benefit rules per call");
+    const codes = params.benefits.map((b, i) => requireBytes32(`benefits[${i}].code`, b.code));
+    const rules = params.benefits.map((b, i) => {
+      const bps = b.coinsuranceBps ?? 0;
+      if (!Number.isInteger(bps) || bps < 0 || bps > 10_000) throw new ValidationError(`benefits[${i}].coinsuranceBps`, `${bps} is not 0 to 10,000 basis points`);
+      return {
+        fee: requireAmount(`benefits[${i}].fee`, b.fee),
+        copay: requireAmount(`benefits[${i}].copay`, b.copay ?? 0n),
+        coinsuranceBps: bps,
+        priorAuth: b.priorAuth ?? false,
+        review: b.review ?? false,
+        perClaimCap: requireAmount(`benefits[${i}].perClaimCap`, b.perClaimCap ?? 0n),
+      };
+    });
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.setBenefits(planId, codes, rules, overrides), () => ({ planId, count: codes.length }));
+  }
+
+  /** Names the account the caller's provider organization is paid at (caller: a provider admin). @throws {ContractRevertError} e.g. `NotProviderAdmin` */
+  async setPayee(params: { payee: string }, overrides: Overrides = {}): Promise<TxHandle<{ payee: string }>> {
+    const payee = requireAddress("payee", params.payee);
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.setPayee(payee, overrides), () => ({ payee }));
+  }
+
+  // -------------------------------------------------------------------- money
+
+  /**
+   * Deposits into a plan's escrow, approving the engine for the plan's token first when the
+   * allowance is short (that approval is its own transaction, awaited here). Anyone may fund.
+   * @throws {ContractRevertError} e.g. `FeeOnTransferRefused`, `EnforcedPause`, `UnknownPlan`
+   */
+  async fund(params: { planId: bigint | number | string; amount: bigint }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; amount: bigint; queuedPaid: number }>> {
+    const planId = requireId("planId", params.planId);
+    const amount = requireAmount("amount", params.amount, { allowZero: false });
+    requireSigner(this.contract.runner);
+    const plan = await this.plan(planId);
+    const signer = this.contract.runner as unknown as { getAddress(): Promise<string> };
+    const owner = await signer.getAddress();
+    const token = IERC20__factory.connect(plan.token, this.contract.runner);
+    if ((await token.allowance(owner, this.address)) < amount) {
+      await withDecodedErrors(async () => (await token.approve(this.address, amount)).wait());
+    }
+    return send(
+      () => this.contract.fund(planId, amount, overrides),
+      (receipt) => ({ planId, amount, queuedPaid: eventsIn(this.contract, receipt, "ClaimPaid").length }),
+    );
+  }
+
+  /** Withdraws unreserved funds (caller: an admin of the plan's insurer). @throws {ContractRevertError} e.g. `InsufficientUnreservedFunds` */
+  async withdraw(params: { planId: bigint | number | string; amount: bigint; to: string }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; amount: bigint; to: string }>> {
+    const planId = requireId("planId", params.planId);
+    const amount = requireAmount("amount", params.amount, { allowZero: false });
+    const to = requireAddress("to", params.to);
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.withdraw(planId, amount, to, overrides), () => ({ planId, amount, to }));
+  }
+
+  /** Pays up to `max` queued payments of a plan, oldest first (anyone). @throws {ContractRevertError} e.g. `InvalidBatch` */
+  async payQueued(params: { planId: bigint | number | string; max?: number }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; paid: number }>> {
+    const planId = requireId("planId", params.planId);
+    const max = params.max ?? 50;
+    if (!Number.isInteger(max) || max < 1 || max > 50) throw new ValidationError("max", `${max} is not 1 to 50`);
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.payQueued(planId, max, overrides), (receipt) => ({ planId, paid: eventsIn(this.contract, receipt, "ClaimPaid").length }));
+  }
+
+  // -------------------------------------------------------------------- members and authorizations
+
+  /** Enrolls a member from `start` to `end` (days inclusive; unix seconds or "YYYY-MM-DD"). Caller: insurer staff. */
+  async enroll(
+    params: { planId: bigint | number | string; member: string; start: number | string; end: number | string },
+    overrides: Overrides = {},
+  ): Promise<TxHandle<{ planId: bigint; member: string; start: number; end: number }>> {
+    const planId = requireId("planId", params.planId);
+    const member = requireAddress("member", params.member);
+    const start = requireTime("start", params.start);
+    const end = requireTime("end", params.end);
+    if (end < start) throw new ValidationError("end", "the coverage ends before it starts");
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.enroll(planId, member, start, end, overrides), () => ({ planId, member, start, end }));
+  }
+
+  /**
+   * Issues a prior authorization. Caller: insurer staff.
+   * @returns a handle whose `wait()` gives the `authId`
+   */
+  async authorize(
+    params: { planId: bigint | number | string; member: string; code: string; maxAmount: bigint; validFrom: number | string; validUntil: number | string },
+    overrides: Overrides = {},
+  ): Promise<TxHandle<{ authId: bigint }>> {
+    const planId = requireId("planId", params.planId);
+    const member = requireAddress("member", params.member);
+    const code = requireBytes32("code", params.code);
+    const maxAmount = requireAmount("maxAmount", params.maxAmount, { allowZero: false });
+    const validFrom = requireTime("validFrom", params.validFrom);
+    const validUntil = requireTime("validUntil", params.validUntil);
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.authorize(planId, member, code, maxAmount, validFrom, validUntil, overrides),
+      (receipt) => {
+        const [e] = eventsIn(this.contract, receipt, "AuthorizationIssued");
+        if (!e) throw new CareLedgerError("EVENT_MISSING", `transaction ${receipt.hash} emitted no AuthorizationIssued`);
+        return { authId: e.args.authId as bigint };
+      },
+    );
+  }
+
+  // -------------------------------------------------------------------- claims
+
+  /**
+   * Submits a claim. The rules adjudicate it; when they decide every line and the plan pays no
+   * more than the auto-approval limit, the provider is paid in the same transaction.
+   * @returns a handle whose `wait()` gives the {@link AdjudicationResult}
+   * @throws {ValidationError} for a bad submission, before anything is sent
+   * @throws {ContractRevertError} `DuplicateClaim` (its `args.claimId` is the original claim), `EvidenceNotAnchored`, `NotAuthorizedSubmitter`…
+   */
+  async submit(submission: ClaimSubmission, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
+    const s = validateSubmission(submission);
+    requireSigner(this.contract.runner);
+    const claimId = claimIdOf(s);
+    return send(() => this.contract.submit(toSubmissionStruct(s), overrides), (receipt) => this.#result(receipt, claimId));
+  }
+
+  /**
+   * Submits a claim unless the same claim is already on chain, in which case it sends nothing and
+   * returns the existing claim's id: the basis of idempotent batch submission.
+   */
+  async submitOnce(submission: ClaimSubmission, overrides: Overrides = {}): Promise<{ claimId: string; duplicate: true; state: ClaimState } | { claimId: string; duplicate: false; handle: TxHandle<AdjudicationResult> }> {
+    const s = validateSubmission(submission);
+    const claimId = claimIdOf(s);
+    const state = await this.claim(claimId).catch((err: unknown) => {
+      if (err instanceof ContractRevertError && err.errorName === "UnknownClaim") return undefined;
+      throw err;
+    });
+    if (state) return { claimId, duplicate: true, state };
+    return { claimId, duplicate: false, handle: await this.submit(s, overrides) };
+  }
+
+  /**
+   * Submits a corrected claim replacing `replaces` (its record is rebuilt from events). Only the
+   * net difference is paid; a negative difference is recorded as owed back.
+   * @throws {ContractRevertError} e.g. `CorrectionMismatch`, `InvalidClaimStatus`
+   */
+  async submitCorrection(params: { replaces: string; submission: ClaimSubmission }, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
+    const replaces = requireBytes32("replaces", params.replaces);
+    const s = validateSubmission(params.submission);
+    requireSigner(this.contract.runner);
+    const original = await this.record(replaces);
+    const claimId = claimIdOf(s);
+    return send(() => this.contract.submitCorrection(toSubmissionStruct(s), replaces, toRecordStruct(original), overrides), (receipt) => this.#result(receipt, claimId));
+  }
+
+  /**
+   * An adjuster decides a pended claim line by line. By default it approves the claim as the
+   * rules previewed it (cheapest: no re-adjudication; the result's `outcomes` is then empty);
+   * `{ approve: true }` allows a line's ceiling, `{ allowed, reason }` an amount, `{ deny: carc }` nothing.
+   * @throws {ContractRevertError} e.g. `InvalidDecision`, `NotInsurerStaff`, `InvalidClaimStatus`
+   */
+  async decide(params: { claimId: string; decisions?: readonly LineDecisionInput[] }, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
+    const claimId = requireBytes32("claimId", params.claimId);
+    requireSigner(this.contract.runner);
+    const record = await this.record(claimId);
+    // By default the adjuster approves the claim as the rules previewed it (no re-adjudication).
+    const decisions = params.decisions ? await this.#decisions(claimId, record, params.decisions) : record.allowed.map((allowed) => ({ allowed, reason: 0 }));
+    return send(() => this.contract.decide(claimId, toRecordStruct(record), decisions, overrides), (receipt) => this.#result(receipt, claimId));
+  }
+
+  /**
+   * The member, or a member of the provider organization, appeals a partial or denied claim.
+   * @throws {ContractRevertError} e.g. `AppealWindowClosed`, `NotAppellant`, `InvalidClaimStatus`
+   */
+  async appeal(params: { claimId: string }, overrides: Overrides = {}): Promise<TxHandle<{ claimId: string }>> {
+    const claimId = requireBytes32("claimId", params.claimId);
+    requireSigner(this.contract.runner);
+    const record = await this.record(claimId);
+    return send(() => this.contract.appeal(claimId, toRecordStruct(record), overrides), () => ({ claimId }));
+  }
+
+  /**
+   * An adjuster other than the one who decided resolves an appeal (default: overturn every line to
+   * its ceiling). The plan pays the difference, once.
+   * @throws {ContractRevertError} e.g. `SameAdjuster`, `InvalidDecision`
+   */
+  async resolveAppeal(params: { claimId: string; decisions?: readonly LineDecisionInput[] }, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
+    const claimId = requireBytes32("claimId", params.claimId);
+    requireSigner(this.contract.runner);
+    const record = await this.record(claimId);
+    const decisions = await this.#decisions(claimId, record, params.decisions, record.allowed);
+    return send(() => this.contract.resolveAppeal(claimId, toRecordStruct(record), decisions, overrides), (receipt) => this.#result(receipt, claimId));
+  }
+
+  // -------------------------------------------------------------------- views
+
+  /** Whether a token may settle plans. */
+  async isTokenAllowed(token: string): Promise<boolean> {
+    return withDecodedErrors(() => this.contract.isTokenAllowed(requireAddress("token", token)));
+  }
+
+  /** A plan's terms. @throws {ContractRevertError} `UnknownPlan` */
+  async plan(planId: bigint | number | string): Promise<Required<PlanTerms>> {
+    const p = await withDecodedErrors(() => this.contract.plan(requireId("planId", planId)));
+    return {
+      token: p.token,
+      insurerOrgId: p.insurerOrgId,
+      deductible: p.deductible,
+      outOfPocketMax: p.outOfPocketMax,
+      start: Number(p.start),
+      annualCap: p.annualCap,
+      autoApprovalLimit: p.autoApprovalLimit,
+      filingWindow: Number(p.filingWindow),
+      appealWindow: Number(p.appealWindow),
+    };
+  }
+
+  /** The number of plans. */
+  async planCount(): Promise<bigint> {
+    return withDecodedErrors(() => this.contract.planCount());
+  }
+
+  /** A code's benefit rule in a plan (fee 0n when not covered). */
+  async benefit(planId: bigint | number | string, code: string): Promise<Required<BenefitRule>> {
+    const b = await withDecodedErrors(() => this.contract.benefit(requireId("planId", planId), requireBytes32("code", code)));
+    return { code, fee: b.fee, copay: b.copay, coinsuranceBps: Number(b.coinsuranceBps), priorAuth: b.priorAuth, review: b.review, perClaimCap: b.perClaimCap };
+  }
+
+  /** A plan's escrow: balance, reserved (queued + pended), withdrawable, queue positions. */
+  async funds(planId: bigint | number | string): Promise<{ balance: bigint; reserved: bigint; withdrawable: bigint; queueHead: number; queueTail: number }> {
+    const f = await withDecodedErrors(() => this.contract.funds(requireId("planId", planId)));
+    return { balance: f.balance, reserved: f.reserved, withdrawable: f.balance > f.reserved ? f.balance - f.reserved : 0n, queueHead: Number(f.queueHead), queueTail: Number(f.queueTail) };
+  }
+
+  /** A member's coverage period (zeros when never enrolled). */
+  async enrollment(planId: bigint | number | string, member: string): Promise<{ start: number; end: number }> {
+    const e = await withDecodedErrors(() => this.contract.enrollment(requireId("planId", planId), requireAddress("member", member)));
+    return { start: Number(e.start), end: Number(e.end) };
+  }
+
+  /** A member's accumulators for the plan year holding `date` (unix seconds or "YYYY-MM-DD"). */
+  async accumulators(planId: bigint | number | string, member: string, date: number | string): Promise<{ year: number; deductibleMet: bigint; outOfPocketMet: bigint; benefitPaid: bigint }> {
+    const plan = await this.plan(planId);
+    const t = requireTime("date", date);
+    if (t < plan.start) throw new ValidationError("date", "is before the plan's start");
+    const year = Math.floor((t - plan.start) / (365 * SECONDS_PER_DAY));
+    const a = await withDecodedErrors(() => this.contract.accumulators(requireId("planId", planId), requireAddress("member", member), year));
+    return { year, deductibleMet: a.deductibleMet, outOfPocketMet: a.outOfPocketMet, benefitPaid: a.benefitPaid };
+  }
+
+  /** A prior authorization. @throws {ContractRevertError} `UnknownAuthorization` */
+  async authorization(authId: bigint | number | string): Promise<{ member: string; planId: bigint; code: string; remaining: bigint; maxAmount: bigint; validFrom: number; validUntil: number }> {
+    const a = await withDecodedErrors(() => this.contract.authorization(requireId("authId", authId)));
+    return { member: a.member, planId: a.planId, code: a.code, remaining: a.remaining, maxAmount: a.maxAmount, validFrom: Number(a.validFrom), validUntil: Number(a.validUntil) };
+  }
+
+  /** A claim's state. @throws {ContractRevertError} `UnknownClaim` */
+  async claim(claimId: string): Promise<ClaimState> {
+    const id = requireBytes32("claimId", claimId);
+    const c = await withDecodedErrors(() => this.contract.claim(id));
+    return { claimId: id, status: Number(c.status) as ClaimStatus, planId: c.planId, decidedAt: Number(c.decidedAt), planPaid: c.planPaid, recordHash: c.recordHash };
+  }
+
+  /** The account a provider organization is paid at (zero address when unset). */
+  async payeeOf(providerOrg: bigint | number | string): Promise<string> {
+    return withDecodedErrors(() => this.contract.payeeOf(requireId("providerOrg", providerOrg)));
+  }
+
+  /** What a provider owes a plan back from corrected claims. */
+  async owedBack(planId: bigint | number | string, providerOrg: bigint | number | string): Promise<bigint> {
+    return withDecodedErrors(() => this.contract.owedBack(requireId("planId", planId), requireId("providerOrg", providerOrg)));
+  }
+
+  /**
+   * A claim's full history from its events: the submission, every adjudication (outcomes summed
+   * per line), payments and queueing, appeals. The basis of {@link record} and of the FHIR outputs.
+   * @throws {CareLedgerError} `UNKNOWN_CLAIM` when no submission event exists
+   */
+  async history(claimId: string): Promise<ClaimHistory> {
+    const id = requireBytes32("claimId", claimId);
+    const c = this.contract;
+    const [submitted] = await c.queryFilter(c.filters.ClaimSubmitted(id), this.#fromBlock);
+    if (!submitted) throw new CareLedgerError("UNKNOWN_CLAIM", `claim ${id} has no ClaimSubmitted event since block ${this.#fromBlock}`);
+    const [corrected, pended, adjudicated, paid, queued, appealed] = await Promise.all([
+      c.queryFilter(c.filters.ClaimCorrected(id), this.#fromBlock),
+      c.queryFilter(c.filters.ClaimPended(id), this.#fromBlock),
+      c.queryFilter(c.filters.ClaimAdjudicated(id), this.#fromBlock),
+      c.queryFilter(c.filters.ClaimPaid(id), this.#fromBlock),
+      c.queryFilter(c.filters.PaymentQueued(id), this.#fromBlock),
+      c.queryFilter(c.filters.ClaimAppealed(id), this.#fromBlock),
+    ]);
+    const s = submitted.args.submission;
+    const submission: ClaimSubmission = {
+      planId: s.planId,
+      member: s.member,
+      providerOrg: s.providerOrg,
+      serviceDate: Number(s.serviceDate),
+      authId: s.authId,
+      evidence: s.evidence,
+      lines: s.lines.map((l) => ({ code: l.code, units: Number(l.units), charged: l.charged })),
+    };
+    const preview = pended[0] ? pended[0].args.preview.map(outcomeOf) : undefined;
+    // An adjudication without outcomes approved a pended claim as the rules previewed it.
+    const stepOutcomes = (e: (typeof adjudicated)[number]) => (e.args.outcomes.length === 0 && preview ? preview : e.args.outcomes.map(outcomeOf));
+    let outcomes: LineOutcome[] = [];
+    for (const e of adjudicated) outcomes = sumOutcomes(outcomes, stepOutcomes(e));
+    const last = adjudicated[adjudicated.length - 1];
+    return {
+      claimId: id,
+      submission,
+      submitter: submitted.args.submitter,
+      submittedAt: submitted.blockNumber,
+      replaces: corrected[0]?.args.replaces,
+      credit: corrected[0]?.args.credit ?? 0n,
+      preview,
+      adjudications: adjudicated.map((e) => ({ status: Number(e.args.status) as ClaimStatus, adjuster: e.args.adjuster, planTotal: e.args.planTotal, memberTotal: e.args.memberTotal, outcomes: stepOutcomes(e), blockNumber: e.blockNumber })),
+      outcomes,
+      adjuster: last?.args.adjuster ?? ZeroAddress,
+      planTotal: last?.args.planTotal ?? 0n,
+      memberTotal: last?.args.memberTotal ?? 0n,
+      payments: paid.map((e) => ({ payee: e.args.payee, amount: e.args.amount, blockNumber: e.blockNumber })),
+      queued: queued.map((e) => ({ position: Number(e.args.position), amount: e.args.amount, blockNumber: e.blockNumber })),
+      appeals: appealed.map((e) => ({ appellant: e.args.appellant, blockNumber: e.blockNumber })),
+    };
+  }
+
+  /**
+   * A claim's record (the facts whose hash is on chain), rebuilt from its events and checked
+   * against the on-chain `recordHash`.
+   * @throws {CareLedgerError} `RECORD_MISMATCH` when the events do not reproduce the hash
+   */
+  async record(claimId: string): Promise<ClaimRecord> {
+    const [h, state] = await Promise.all([this.history(claimId), this.claim(claimId)]);
+    const record = recordFromHistory(h);
+    if (recordHashOf(record) !== state.recordHash) {
+      throw new CareLedgerError("RECORD_MISMATCH", `the events of claim ${claimId} do not reproduce its record hash: is fromBlock (${this.#fromBlock}) before the claim?`);
+    }
+    return record;
+  }
+
+  /** The claim's outcome as a FHIR R4 ClaimResponse (see `sdk/fhir/claim.ts`). @throws {ContractRevertError} `UnknownClaim` */
+  async toClaimResponse(claimId: string, options: FhirOutputOptions = {}): Promise<FhirResource> {
+    const fhir = await import("./fhir/claim");
+    return fhir.toClaimResponse(this, claimId, options);
+  }
+
+  /** The claim's outcome as a FHIR R4 ExplanationOfBenefit (see `sdk/fhir/claim.ts`). @throws {ContractRevertError} `UnknownClaim` */
+  async toExplanationOfBenefit(claimId: string, options: FhirOutputOptions = {}): Promise<FhirResource> {
+    const fhir = await import("./fhir/claim");
+    return fhir.toExplanationOfBenefit(this, claimId, options);
+  }
+
+  async #decisions(claimId: string, record: ClaimRecord, inputs: readonly LineDecisionInput[] | undefined, floor?: readonly bigint[]): Promise<{ allowed: bigint; reason: number }[]> {
+    if (inputs && inputs.length !== record.lines.length) throw new ValidationError("decisions", `claim ${claimId} has ${record.lines.length} lines; give one decision per line`);
+    const state = await this.claim(claimId);
+    return Promise.all(
+      record.lines.map(async (line, i) => {
+        const d = inputs?.[i] ?? { approve: true as const };
+        if ("deny" in d) return { allowed: floor?.[i] ?? 0n, reason: d.deny };
+        if ("allowed" in d) return { allowed: requireAmount(`decisions[${i}].allowed`, d.allowed), reason: d.reason ?? 0 };
+        const b = await this.benefit(state.planId, line.code);
+        return { allowed: lineCeiling(line, b), reason: 0 };
+      }),
+    );
+  }
+
+  #result(receipt: TransactionReceipt, claimId: string): AdjudicationResult {
+    const c = this.contract;
+    const mine = (name: string) => eventsIn(c, receipt, name).filter((e) => e.args.claimId === claimId);
+    const adjudicated = mine("ClaimAdjudicated")[0];
+    const pended = mine("ClaimPended")[0];
+    const paid = mine("ClaimPaid").reduce((sum, e) => sum + (e.args.amount as bigint), 0n);
+    const queued = mine("PaymentQueued").reduce((sum, e) => sum + (e.args.amount as bigint), 0n);
+    const owedBack = mine("OverpaymentRecorded").reduce((sum, e) => sum + (e.args.amount as bigint), 0n);
+    if (adjudicated) {
+      return {
+        claimId,
+        status: Number(adjudicated.args.status) as ClaimStatus,
+        planTotal: adjudicated.args.planTotal as bigint,
+        memberTotal: adjudicated.args.memberTotal as bigint,
+        outcomes: (adjudicated.args.outcomes as LineOutcome[]).map(outcomeOf),
+        paid,
+        queued,
+        owedBack,
+      };
+    }
+    if (!pended) throw new CareLedgerError("EVENT_MISSING", `transaction ${receipt.hash} adjudicated nothing for claim ${claimId}`);
+    return { claimId, status: ClaimStatus.Pended, planTotal: pended.args.exposure as bigint, memberTotal: 0n, outcomes: (pended.args.preview as LineOutcome[]).map(outcomeOf), paid, queued, owedBack };
+  }
+}
+
+/** A claim's events, decoded. */
+export interface ClaimHistory {
+  readonly claimId: string;
+  readonly submission: ClaimSubmission;
+  readonly submitter: string;
+  readonly submittedAt: number;
+  readonly replaces?: string;
+  readonly credit: bigint;
+  /** What the rules would decide, for a claim that pended. */
+  readonly preview?: readonly LineOutcome[];
+  readonly adjudications: readonly { status: ClaimStatus; adjuster: string; planTotal: bigint; memberTotal: bigint; outcomes: readonly LineOutcome[]; blockNumber: number }[];
+  /** The claim's line outcomes, summed over its adjudications. */
+  readonly outcomes: readonly LineOutcome[];
+  readonly adjuster: string;
+  readonly planTotal: bigint;
+  readonly memberTotal: bigint;
+  readonly payments: readonly { payee: string; amount: bigint; blockNumber: number }[];
+  readonly queued: readonly { position: number; amount: bigint; blockNumber: number }[];
+  readonly appeals: readonly { appellant: string; blockNumber: number }[];
+}
+
+/** Rebuilds a claim's record from its history. */
+export function recordFromHistory(h: ClaimHistory): ClaimRecord {
+  const s = h.submission;
+  const decided = h.adjudications.length > 0;
+  // A pended claim's record holds the rules' preview, whose cost sharing was applied when it pended.
+  const outcomes = decided ? h.outcomes : h.preview ?? [];
+  return {
+    member: s.member,
+    providerOrg: s.providerOrg,
+    serviceDate: s.serviceDate,
+    adjuster: h.adjuster,
+    authId: s.authId,
+    credit: h.credit,
+    deductible: outcomes.reduce((sum, o) => sum + o.deductible, 0n),
+    memberShare: decided ? h.memberTotal : outcomes.reduce((sum, o) => sum + o.deductible + o.copay + o.coinsurance, 0n),
+    lines: s.lines,
+    allowed: outcomes.map((o) => o.allowed),
+  };
+}
+
+/** A line's ceiling for an adjuster: min(charged, fee x units, cap), or the charge (capped) for a code without a fee. */
+export function lineCeiling(line: ClaimLine, b: Pick<BenefitRule, "fee" | "perClaimCap">): bigint {
+  const cap = b.perClaimCap ?? 0n;
+  let a = b.fee === 0n ? line.charged : b.fee * BigInt(line.units) < line.charged ? b.fee * BigInt(line.units) : line.charged;
+  if (cap !== 0n && a > cap) a = cap;
+  return a;
+}
+
+/** The struct the contract takes for a submission. */
+export function toSubmissionStruct(s: ClaimSubmission) {
+  return { ...s, lines: s.lines.map((l) => ({ ...l })) };
+}
+
+/** The struct the contract takes for a record. */
+export function toRecordStruct(r: ClaimRecord) {
+  return { ...r, lines: r.lines.map((l) => ({ ...l })), allowed: [...r.allowed] };
+}
+
+// ------------------------------------------------------------------------------------------ plan files
+
+/** A plan as a JSON file describes it: decimal amounts in the settlement currency, dates, days. */
+export interface PlanFile {
+  readonly token?: string;
+  readonly decimals?: number;
+  readonly deductible: string | number;
+  readonly outOfPocketMax: string | number;
+  readonly annualCap?: string | number;
+  readonly autoApprovalLimit: string | number;
+  readonly start: string;
+  readonly filingWindowDays: number;
+  readonly appealWindowDays: number;
+  readonly benefits: readonly {
+    readonly system: string;
+    readonly code: string;
+    readonly fee: string | number;
+    readonly copay?: string | number;
+    readonly coinsurancePercent?: number;
+    readonly priorAuth?: boolean;
+    readonly review?: boolean;
+    readonly perClaimCap?: string | number;
+  }[];
+}
+
+/**
+ * Reads a plan file into the terms and benefit rules the client takes.
+ * @param token the settlement token (overrides the file's)
+ * @throws {ValidationError} naming the field that is wrong (e.g. `benefits[3].fee`)
+ */
+export function planFromJson(value: unknown, token?: string): { terms: PlanTerms; benefits: BenefitRule[] } {
+  if (value === null || typeof value !== "object") throw new ValidationError("plan", "is not a JSON object");
+  const p = value as PlanFile;
+  const decimals = p.decimals ?? 6;
+  const amt = (field: string, v: string | number | undefined) => (v === undefined ? 0n : toUnits(v, decimals, field));
+  const days = (field: string, v: unknown) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new ValidationError(field, `${JSON.stringify(v)} is not a positive number of days`);
+    return v * SECONDS_PER_DAY;
+  };
+  if (!Array.isArray(p.benefits) || p.benefits.length === 0) throw new ValidationError("benefits", "a plan lists at least one benefit rule");
+  const terms: PlanTerms = {
+    token: requireAddress("token", token ?? p.token),
+    deductible: amt("deductible", p.deductible),
+    outOfPocketMax: amt("outOfPocketMax", p.outOfPocketMax),
+    annualCap: amt("annualCap", p.annualCap),
+    autoApprovalLimit: amt("autoApprovalLimit", p.autoApprovalLimit),
+    start: dayTimestamp(p.start, "start"),
+    filingWindow: days("filingWindowDays", p.filingWindowDays),
+    appealWindow: days("appealWindowDays", p.appealWindowDays),
+  };
+  const benefits = p.benefits.map((b, i) => {
+    const pct = b.coinsurancePercent ?? 0;
+    if (typeof pct !== "number" || pct < 0 || pct > 100) throw new ValidationError(`benefits[${i}].coinsurancePercent`, `${JSON.stringify(pct)} is not 0 to 100`);
+    return {
+      code: procedureCode(b.system, b.code, `benefits[${i}]`),
+      fee: amt(`benefits[${i}].fee`, b.fee),
+      copay: amt(`benefits[${i}].copay`, b.copay),
+      coinsuranceBps: Math.round(pct * 100),
+      priorAuth: b.priorAuth ?? false,
+      review: b.review ?? false,
+      perClaimCap: amt(`benefits[${i}].perClaimCap`, b.perClaimCap),
+    };
+  });
+  return { terms, benefits };
+}

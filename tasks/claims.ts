@@ -1,0 +1,175 @@
+/**
+ * Insurer and provider tasks for the claims engine:
+ *   claims:plan      --file plan.json [--token <address>]                   (an insurer admin)
+ *   claims:fund      --plan 1 --amount 1000.00                             (anyone; approves the token first)
+ *   claims:enroll    --plan 1 --member <address> --start 2026-01-01 --end 2026-12-31   (insurer staff)
+ *   claims:authorize --plan 1 --member <address> --system <uri|alias> --code <code> --max 500.00 --valid-from <date> --valid-until <date>
+ *   claims:submit    --file <Claim | Bundle | NDJSON> --plan 1 --provider 1 --member <address> --evidence <map.json>
+ *                    many claims with a progress line on stderr, one JSON line per claim on stdout; idempotent:
+ *                    a claim already on chain is not sent again, its id is printed with "skipped": true
+ *   claims:decide    --claim <id> [--deny <carc> | --allow <amount> --reason <carc>] [--appeal]   (an adjuster)
+ *   claims:appeal    --claim <id>                                          (the member or the provider)
+ *   claims:status    --claim <id>
+ *   claims:eob       --claim <id> [--out eob.json] [--response]            (ExplanationOfBenefit, or ClaimResponse)
+ * Every task takes --from <index | address> to choose the signer. Amounts are decimal dollars.
+ */
+import * as fs from "node:fs";
+import { task, types } from "hardhat/config";
+import { connectSdk, printJson } from "./support";
+
+const FROM = ["from", "signer: an account index or address"] as const;
+
+task("claims:plan", "Creates a plan with its benefit rules from a JSON file (an insurer admin)")
+  .addParam("file", "the plan JSON (see test/fixtures/plans/demo-plan.json)")
+  .addOptionalParam("token", "the settlement token (overrides the file's)", undefined, types.string)
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { file: string; token?: string; from?: string }, hre) => {
+    const { planFromJson } = await import("../sdk");
+    const cl = await connectSdk(hre, args.from);
+    const { terms, benefits } = planFromJson(JSON.parse(fs.readFileSync(args.file, "utf8")), args.token);
+    const { planId, txs } = await cl.claims.createPlanWithBenefits({ terms, benefits });
+    printJson({ planId, benefits: benefits.length, txs });
+  });
+
+task("claims:fund", "Deposits into a plan's escrow (anyone; approves the token first when needed)")
+  .addParam("plan", "the plan id")
+  .addParam("amount", "decimal dollars, e.g. 1000.00")
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { plan: string; amount: string; from?: string }, hre) => {
+    const { toUnits } = await import("../sdk");
+    const cl = await connectSdk(hre, args.from);
+    const { planId, amount, queuedPaid, receipt } = await (await cl.claims.fund({ planId: args.plan, amount: toUnits(args.amount, 6, "amount") })).wait();
+    printJson({ planId, amount, queuedPaid, funds: await cl.claims.funds(planId), tx: receipt.hash });
+  });
+
+task("claims:enroll", "Enrolls a member in a plan for a coverage period (insurer staff)")
+  .addParam("plan", "the plan id")
+  .addParam("member", "the member's account")
+  .addParam("start", "first covered day, YYYY-MM-DD")
+  .addParam("end", "last covered day, YYYY-MM-DD")
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { plan: string; member: string; start: string; end: string; from?: string }, hre) => {
+    const cl = await connectSdk(hre, args.from);
+    const r = await (await cl.claims.enroll({ planId: args.plan, member: args.member, start: args.start, end: args.end })).wait();
+    printJson({ planId: r.planId, member: r.member, start: r.start, end: r.end, tx: r.receipt.hash });
+  });
+
+task("claims:authorize", "Issues a prior authorization (insurer staff)")
+  .addParam("plan", "the plan id")
+  .addParam("member", "the member's account")
+  .addParam("system", "the code system (FHIR URI or alias such as sct, cpt)")
+  .addParam("code", "the procedure code")
+  .addParam("max", "the most it authorizes, decimal dollars")
+  .addParam("validFrom", "first day, YYYY-MM-DD")
+  .addParam("validUntil", "last day, YYYY-MM-DD")
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { plan: string; member: string; system: string; code: string; max: string; validFrom: string; validUntil: string; from?: string }, hre) => {
+    const { procedureCode, toUnits } = await import("../sdk");
+    const cl = await connectSdk(hre, args.from);
+    const { authId, receipt } = await (
+      await cl.claims.authorize({
+        planId: args.plan,
+        member: args.member,
+        code: procedureCode(args.system, args.code),
+        maxAmount: toUnits(args.max, 6, "max"),
+        validFrom: args.validFrom,
+        validUntil: args.validUntil,
+      })
+    ).wait();
+    printJson({ authId, tx: receipt.hash });
+  });
+
+task("claims:submit", "Submits the FHIR Claims of a file (Claim, Bundle or NDJSON); idempotent")
+  .addParam("file", "a FHIR R4 Claim, a Bundle holding Claims, or NDJSON")
+  .addParam("plan", "the plan every claim is submitted to")
+  .addParam("provider", "the provider organization id")
+  .addParam("member", "the member's account (the Claims' patient)")
+  .addParam("evidence", "a JSON file mapping each Claim's id to its anchored evidence commitment")
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { file: string; plan: string; provider: string; member: string; evidence: string; from?: string }, hre) => {
+    const { fromFhirClaim, readClaimsFile, ValidationError } = await import("../sdk");
+    const cl = await connectSdk(hre, args.from);
+    const commitments = JSON.parse(fs.readFileSync(args.evidence, "utf8")) as Record<string, string>;
+    const claims = readClaimsFile(args.file);
+    const submissions = claims
+      .map(({ claim, reference }) =>
+        fromFhirClaim(claim, {
+          resolve: {
+            member: () => args.member,
+            provider: () => BigInt(args.provider),
+            plan: () => BigInt(args.plan),
+            evidence: (c) => {
+              const e = commitments[String(c.id)];
+              if (!e) throw new ValidationError("evidence", `has no commitment for Claim ${String(c.id)}: anchor it first`);
+              return e;
+            },
+            reference,
+          },
+        }),
+      )
+      .sort((a, b) => a.serviceDate - b.serviceDate);
+    let done = 0;
+    for (const s of submissions) {
+      const r = await cl.claims.submitOnce(s);
+      if (r.duplicate) {
+        printJson({ claimId: r.claimId, skipped: true, status: r.state.status });
+      } else {
+        const res = await r.handle.wait();
+        printJson({ claimId: res.claimId, status: res.status, planTotal: res.planTotal, memberTotal: res.memberTotal, paid: res.paid, queued: res.queued, gasUsed: res.receipt.gasUsed });
+      }
+      process.stderr.write(`\r[${"#".repeat(Math.round((++done / submissions.length) * 30)).padEnd(30)}] ${done}/${submissions.length}`);
+    }
+    process.stderr.write("\n");
+  });
+
+task("claims:decide", "Decides a pended claim, or resolves an appeal with --appeal (an adjuster)")
+  .addParam("claim", "the claim id")
+  .addOptionalParam("deny", "deny every line with this CARC", undefined, types.int)
+  .addOptionalParam("allow", "allow this amount on every line (decimal dollars)", undefined, types.string)
+  .addOptionalParam("reason", "the CARC for a reduced amount", undefined, types.int)
+  .addFlag("appeal", "resolve the claim's appeal instead")
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { claim: string; deny?: number; allow?: string; reason?: number; appeal: boolean; from?: string }, hre) => {
+    const { toUnits } = await import("../sdk");
+    const cl = await connectSdk(hre, args.from);
+    const record = await cl.claims.record(args.claim);
+    const decisions =
+      args.deny !== undefined
+        ? record.lines.map(() => ({ deny: args.deny as number }))
+        : args.allow !== undefined
+          ? record.lines.map(() => ({ allowed: toUnits(args.allow as string, 6, "allow"), reason: args.reason }))
+          : undefined;
+    const handle = args.appeal ? await cl.claims.resolveAppeal({ claimId: args.claim, decisions }) : await cl.claims.decide({ claimId: args.claim, decisions });
+    const r = await handle.wait();
+    printJson({ claimId: r.claimId, status: r.status, planTotal: r.planTotal, memberTotal: r.memberTotal, paid: r.paid, queued: r.queued, tx: r.receipt.hash });
+  });
+
+task("claims:appeal", "Appeals a partial or denied claim (its member, or a member of its provider)")
+  .addParam("claim", "the claim id")
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { claim: string; from?: string }, hre) => {
+    const cl = await connectSdk(hre, args.from);
+    const { claimId, receipt } = await (await cl.claims.appeal({ claimId: args.claim })).wait();
+    printJson({ claimId, status: "appealed", tx: receipt.hash });
+  });
+
+task("claims:status", "Shows a claim: status, amounts, line outcomes, payments")
+  .addParam("claim", "the claim id")
+  .setAction(async (args: { claim: string }, hre) => {
+    const cl = await connectSdk(hre);
+    const [state, h] = await Promise.all([cl.claims.claim(args.claim), cl.claims.history(args.claim)]);
+    printJson({ ...state, submission: h.submission, outcomes: h.outcomes, payments: h.payments, queued: h.queued, appeals: h.appeals, adjuster: h.adjuster });
+  });
+
+task("claims:eob", "Prints a claim's ExplanationOfBenefit (or ClaimResponse) as FHIR R4 JSON")
+  .addParam("claim", "the claim id")
+  .addOptionalParam("out", "write to this file instead of stdout", undefined, types.string)
+  .addFlag("response", "a ClaimResponse instead of an ExplanationOfBenefit")
+  .setAction(async (args: { claim: string; out?: string; response: boolean }, hre) => {
+    const { toClaimResponse, toExplanationOfBenefit } = await import("../sdk");
+    const cl = await connectSdk(hre);
+    const resource = args.response ? await toClaimResponse(cl.claims, args.claim) : await toExplanationOfBenefit(cl.claims, args.claim);
+    const text = JSON.stringify(resource, null, 2);
+    if (args.out) fs.writeFileSync(args.out, text + "\n");
+    else console.log(text);
+  });

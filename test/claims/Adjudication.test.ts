@@ -1,0 +1,170 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import hre from "hardhat";
+import { AdjudicationHarness__factory } from "../../typechain-types";
+
+const USD = 1_000_000n;
+const YEAR = 365n * 86_400n;
+
+async function harnessFixture() {
+  const [deployer] = await hre.ethers.getSigners();
+  return { lib: await new AdjudicationHarness__factory(deployer).deploy() };
+}
+
+type Totals = { deductibleMet: bigint; outOfPocketMet: bigint; benefitPaid: bigint };
+const terms = (deductible: bigint, outOfPocketMax: bigint, annualCap = 0n) => ({ deductible, outOfPocketMax, annualCap });
+const zero: Totals = { deductibleMet: 0n, outOfPocketMet: 0n, benefitPaid: 0n };
+
+describe("Adjudication (library)", function () {
+  describe("isCovered", function () {
+    it("covers the first and the last day, both inclusive, and nothing outside", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      expect(await lib.isCovered(100, 200, 100)).to.equal(true);
+      expect(await lib.isCovered(100, 200, 200)).to.equal(true);
+      expect(await lib.isCovered(100, 200, 99)).to.equal(false);
+      expect(await lib.isCovered(100, 200, 201)).to.equal(false);
+    });
+
+    it("covers nothing for a member never enrolled", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      expect(await lib.isCovered(0, 0, 0)).to.equal(false);
+    });
+  });
+
+  describe("isTimely", function () {
+    it("accepts a claim filed at the last second of the window and refuses the next", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      expect(await lib.isTimely(1000, 90, 1090)).to.equal(true);
+      expect(await lib.isTimely(1000, 90, 1091)).to.equal(false);
+    });
+  });
+
+  describe("planYear", function () {
+    it("counts 365-day years from the plan's start", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      expect(await lib.planYear(1000, 1000)).to.equal(0n);
+      expect(await lib.planYear(1000, 1000n + YEAR - 1n)).to.equal(0n);
+      expect(await lib.planYear(1000, 1000n + YEAR)).to.equal(1n);
+    });
+  });
+
+  describe("ceiling", function () {
+    it("allows the lesser of the charge and fee x units", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      expect(await lib.ceiling(500, 2, 100, 0)).to.deep.equal([200n, 0n]);
+      expect(await lib.ceiling(150, 2, 100, 0)).to.deep.equal([150n, 0n]);
+    });
+
+    it("denies a code without a fee (CARC 96)", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      expect(await lib.ceiling(500, 1, 0, 0)).to.deep.equal([0n, 96n]);
+    });
+
+    it("limits to the per-claim cap (CARC 119) only when it binds", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      expect(await lib.ceiling(500, 5, 100, 300)).to.deep.equal([300n, 119n]);
+      expect(await lib.ceiling(500, 2, 100, 300)).to.deep.equal([200n, 0n]);
+    });
+  });
+
+  describe("authorize", function () {
+    it("denies a line without a valid authorization (CARC 197)", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      expect(await lib.authorize(100, false, 1000)).to.deep.equal([0n, 0n, 197n]);
+    });
+
+    it("allows only what remains of an authorization (partial, CARC 197), and nothing when exhausted", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      expect(await lib.authorize(100, true, 60)).to.deep.equal([60n, 60n, 197n]);
+      expect(await lib.authorize(100, true, 0)).to.deep.equal([0n, 0n, 197n]);
+    });
+
+    it("allows the whole line when the authorization covers it", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      expect(await lib.authorize(100, true, 100)).to.deep.equal([100n, 100n, 0n]);
+    });
+  });
+
+  describe("shareCost", function () {
+    it("splits the cost-sharing year: 300/0, 400/800, 300/1,700, 0/400", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      const t = terms(500n * USD, 1_000n * USD);
+      let acc: Totals = zero;
+      const expected = [
+        [300n, 300n, 0n, 300n, 0n],
+        [1_200n, 200n, 200n, 400n, 800n],
+        [2_000n, 0n, 300n, 300n, 1_700n],
+        [400n, 0n, 0n, 0n, 400n],
+      ];
+      for (const [allowed, deductible, coinsurance, member, plan] of expected) {
+        const [s, after] = await lib.shareCost(allowed * USD, 0, 2000, t, acc);
+        expect([s.allowed, s.deductible, s.copay, s.coinsurance, s.plan, s.reason]).to.deep.equal([
+          allowed * USD,
+          deductible * USD,
+          0n,
+          coinsurance * USD,
+          plan * USD,
+          0n,
+        ]);
+        expect(s.deductible + s.copay + s.coinsurance).to.equal(member * USD);
+        acc = { deductibleMet: after.deductibleMet, outOfPocketMet: after.outOfPocketMet, benefitPaid: after.benefitPaid };
+      }
+      expect(acc).to.deep.equal({ deductibleMet: 500n * USD, outOfPocketMet: 1_000n * USD, benefitPaid: 2_900n * USD });
+    });
+
+    it("takes the copay after the deductible and coinsurance on the rest, rounding coinsurance down", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      const [s] = await lib.shareCost(1001, 100, 2000, terms(0n, 10_000n), zero);
+      // 1001 - copay 100 = 901; 20% = 180.2 -> 180
+      expect([s.deductible, s.copay, s.coinsurance, s.plan]).to.deep.equal([0n, 100n, 180n, 721n]);
+    });
+
+    it("stops the copay at the out-of-pocket maximum", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      const [s] = await lib.shareCost(1000, 100, 0, terms(0n, 50n), zero);
+      expect([s.copay, s.plan]).to.deep.equal([50n, 950n]);
+    });
+
+    it("limits the plan's share to the annual cap and does not allow the excess (CARC 119)", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      const [s, after] = await lib.shareCost(1000, 0, 0, terms(0n, 0n, 600n), { deductibleMet: 0n, outOfPocketMet: 0n, benefitPaid: 400n });
+      expect([s.allowed, s.plan, s.reason]).to.deep.equal([200n, 200n, 119n]);
+      expect(after.benefitPaid).to.equal(600n);
+    });
+
+    it("leaves a line alone when the annual cap does not bind", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      const [s, after] = await lib.shareCost(100, 0, 0, terms(0n, 0n, 600n), zero);
+      expect([s.allowed, s.plan, s.reason, after.benefitPaid]).to.deep.equal([100n, 100n, 0n, 100n]);
+    });
+
+    it("pays nothing once the annual cap is reached", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      const [s] = await lib.shareCost(1000, 0, 0, terms(0n, 0n, 600n), { deductibleMet: 0n, outOfPocketMet: 0n, benefitPaid: 700n });
+      expect([s.allowed, s.plan, s.reason]).to.deep.equal([0n, 0n, 119n]);
+    });
+
+    it("treats accumulators above the limits as met", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      const [s] = await lib.shareCost(1000, 0, 2000, terms(100n, 100n), { deductibleMet: 200n, outOfPocketMet: 200n, benefitPaid: 0n });
+      expect([s.deductible, s.coinsurance, s.plan]).to.deep.equal([0n, 0n, 1000n]);
+    });
+
+    it("keeps member share + plan share = allowed to the unit on random inputs", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      let seed = 7;
+      const rnd = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return BigInt(seed % n);
+      };
+      for (let i = 0; i < 25; i++) {
+        const t = terms(rnd(5000), rnd(8000), rnd(3) === 0n ? 0n : rnd(20000));
+        const acc = { deductibleMet: rnd(6000), outOfPocketMet: rnd(9000), benefitPaid: rnd(20000) };
+        const [s] = await lib.shareCost(rnd(100000), rnd(500), rnd(10001), t, acc);
+        expect(s.deductible + s.copay + s.coinsurance + s.plan).to.equal(s.allowed);
+        const oop = t.outOfPocketMax > acc.outOfPocketMet ? t.outOfPocketMax - acc.outOfPocketMet : 0n;
+        expect(s.deductible + s.copay + s.coinsurance <= oop).to.equal(true);
+      }
+    });
+  });
+});

@@ -1,0 +1,124 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import hre from "hardhat";
+import { ClaimsAdmin__factory, ClaimsEngine__factory } from "../../typechain-types";
+import {
+  claimIdOf,
+  ContractRevertError,
+  lineCeiling,
+  parseProcedureCode,
+  planFromJson,
+  procedureCode,
+  recordHashOf,
+  REVERT_MESSAGES,
+  ValidationError,
+} from "../../sdk";
+import { claimsFixture, CODE, USD } from "./support";
+
+describe("claims SDK", function () {
+  it("explains every custom error of the claims contracts in one sentence", function () {
+    for (const abi of [ClaimsEngine__factory.abi, ClaimsAdmin__factory.abi]) {
+      for (const item of abi) if (item.type === "error") expect(REVERT_MESSAGES, item.name).to.have.property(item.name);
+    }
+  });
+
+  it("computes claim ids and record hashes exactly as the contract does", async function () {
+    const f = await loadFixture(claimsFixture);
+    const s = await f.submission();
+    await f.claims.connect(f.doctor).submit({ ...s, lines: s.lines.map((l) => ({ ...l })) });
+    const id = claimIdOf(s);
+    const state = await f.claims.claim(id);
+    expect(recordHashOf(f.ruleRecord(s, [300n * USD], 300n * USD, 300n * USD))).to.equal(state.recordHash);
+  });
+
+  it("surfaces a duplicate's original claim id from the revert", async function () {
+    const f = await loadFixture(claimsFixture);
+    const s = await f.submission();
+    const client = await f.sdkAs(f.doctor);
+    const { claimId } = await (await client.submit(s)).wait();
+    try {
+      await client.submit({ ...s, evidence: await f.anchored() });
+      expect.fail("a duplicate must be refused");
+    } catch (err) {
+      expect(err).to.be.instanceOf(ContractRevertError);
+      expect((err as ContractRevertError).errorName).to.equal("DuplicateClaim");
+      expect((err as ContractRevertError).args.claimId).to.equal(claimId);
+      expect((err as ContractRevertError).message).to.match(/already submitted/);
+    }
+  });
+
+  it("refuses bad input before sending, naming the field", async function () {
+    const f = await loadFixture(claimsFixture);
+    const client = await f.sdkAs(f.doctor);
+    const s = await f.submission();
+    const field = async (p: Promise<unknown>) => {
+      try {
+        await p;
+      } catch (err) {
+        expect(err).to.be.instanceOf(ValidationError);
+        return (err as ValidationError).field;
+      }
+      return "none";
+    };
+    expect(await field(client.submit({ ...s, lines: [] }))).to.equal("lines");
+    expect(await field(client.submit({ ...s, member: "0x12" }))).to.equal("member");
+    expect(await field(client.submit({ ...s, lines: [{ ...s.lines[0], units: 0 }] }))).to.equal("lines[0].units");
+    expect(await field(client.submit({ ...s, lines: [{ ...s.lines[0], charged: -1n }] }))).to.equal("lines[0].charged");
+    expect(await field(client.createPlan({ ...f.terms, filingWindow: 0 }))).to.equal("filingWindow");
+    expect(await field(client.setBenefits({ planId: 1, benefits: [{ code: CODE.VISIT, fee: 1n, coinsuranceBps: 10_001 }] }))).to.equal("benefits[0].coinsuranceBps");
+    expect(await field(client.enroll({ planId: 1, member: f.patient.address, start: "2026-02-01", end: "2026-01-01" }))).to.equal("end");
+    expect(await field(client.payQueued({ planId: 1, max: 51 }))).to.equal("max");
+    expect(await field(client.decide({ claimId: "0x12" }))).to.equal("claimId");
+  });
+
+  it("reads plans, funds, accumulators, authorizations and payees through the client", async function () {
+    const f = await loadFixture(claimsFixture);
+    const c = f.sdk.claims;
+    expect((await c.plan(1)).deductible).to.equal(500n * USD);
+    expect(await c.planCount()).to.equal(1n);
+    expect(await c.isTokenAllowed(await f.token.getAddress())).to.equal(true);
+    expect((await c.funds(1)).withdrawable).to.equal(100_000n * USD);
+    expect((await c.enrollment(1, f.patient.address)).start).to.equal(f.start);
+    await (await (await f.sdkAs(f.doctor)).submit(await f.submission())).wait();
+    expect((await c.accumulators(1, f.patient.address, (await hre.ethers.provider.getBlock("latest"))!.timestamp)).deductibleMet).to.equal(300n * USD);
+    const { authId } = await (await (await f.sdkAs(f.adjuster)).authorize({ planId: 1, member: f.patient.address, code: CODE.MRI, maxAmount: 5n, validFrom: 1, validUntil: 2 })).wait();
+    expect((await c.authorization(authId)).remaining).to.equal(5n);
+    expect(await c.payeeOf(1)).to.equal(f.payee.address);
+    expect(await c.owedBack(1, 1)).to.equal(0n);
+    expect((await c.benefit(1, CODE.MRI)).priorAuth).to.equal(true);
+    const [id] = (await c.contract.queryFilter(c.contract.filters.ClaimSubmitted())).map((e) => e.args.claimId);
+    expect((await c.toClaimResponse(id)).resourceType).to.equal("ClaimResponse");
+    expect((await c.toExplanationOfBenefit(id)).resourceType).to.equal("ExplanationOfBenefit");
+  });
+
+  it("funds through the client, approving the token when the allowance is short", async function () {
+    const f = await loadFixture(claimsFixture);
+    await f.token.mint(f.outsider.address, 10n * USD);
+    const r = await (await (await f.sdkAs(f.outsider)).fund({ planId: 1, amount: 10n * USD })).wait();
+    expect(r.amount).to.equal(10n * USD);
+    expect((await f.claims.funds(1)).balance).to.equal(100_010n * USD);
+  });
+
+  it("creates a plan from a plan file in one call", async function () {
+    const f = await loadFixture(claimsFixture);
+    const file = { deductible: "100.00", outOfPocketMax: "1000", autoApprovalLimit: 500, start: "2026-01-01", filingWindowDays: 90, appealWindowDays: 30, benefits: [{ system: "sct", code: "1", fee: "10.50", coinsurancePercent: 20 }] };
+    const { terms, benefits } = planFromJson(file, await f.token.getAddress());
+    expect([terms.deductible, benefits[0].fee, benefits[0].coinsuranceBps]).to.deep.equal([100n * USD, 10_500_000n, 2000]);
+    const { planId } = await (await f.sdkAs(f.insurerAdmin)).createPlanWithBenefits({ terms, benefits });
+    expect((await f.claims.benefit(planId, procedureCode("sct", "1"))).fee).to.equal(10_500_000n);
+    expect(() => planFromJson({ ...file, benefits: [] }, f.outsider.address)).to.throw(ValidationError);
+    expect(() => planFromJson({ ...file, filingWindowDays: 0 }, f.outsider.address)).to.throw(ValidationError);
+    expect(() => planFromJson({ ...file, benefits: [{ ...file.benefits[0], coinsurancePercent: 101 }] }, f.outsider.address)).to.throw(ValidationError);
+  });
+
+  it("encodes codes reversibly, hashes long ones, and computes an adjuster's ceiling", function () {
+    expect(parseProcedureCode(procedureCode("http://www.ama-assn.org/go/cpt", "62264"))).to.deep.equal({ alias: "cpt", system: "http://www.ama-assn.org/go/cpt", code: "62264" });
+    const long = procedureCode("sct", "1597AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    expect(long.startsWith("0xff")).to.equal(true);
+    expect(parseProcedureCode(long).hashed).to.equal(true);
+    expect(() => procedureCode("urn:x", "1")).to.throw(ValidationError);
+    expect(() => procedureCode("sct", "a b")).to.throw(ValidationError);
+    expect(lineCeiling({ code: CODE.VISIT, units: 2, charged: 500n }, { fee: 100n })).to.equal(200n);
+    expect(lineCeiling({ code: CODE.VISIT, units: 1, charged: 500n }, { fee: 0n, perClaimCap: 50n })).to.equal(50n);
+  });
+});

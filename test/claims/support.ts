@@ -1,0 +1,151 @@
+/**
+ * The claims fixture: the suite deployed through Ignition, a hospital (org 1, provider), an insurer
+ * (org 2) with two adjusters, a lab (org 3), a 6-decimals stablecoin on the allowlist, one plan
+ * ($500 deductible, 20% coinsurance, $1,000 out-of-pocket maximum) funded with $100,000, and the
+ * patient enrolled for two plan years.
+ */
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import hre from "hardhat";
+import { AbiCoder, keccak256, ZeroAddress } from "ethers";
+import { CareLedger, claimIdOf, OrgKind, procedureCode, Role, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
+import { ClaimsAdmin__factory, ClaimsEngine__factory, MockRecordEvidence__factory, MockStablecoin__factory } from "../../typechain-types";
+import { selectorsByRole } from "../../ignition/modules/CareLedger";
+import { deployFixture, PROFILE } from "../support/fixtures";
+
+export const USD = 1_000_000n;
+export const DAY = 86_400;
+export const YEAR = 365 * DAY;
+export const HOSPITAL = 1n;
+export const INSURER = 2n;
+export const LAB = 3n;
+
+export const CODE = {
+  VISIT: procedureCode("sct", "185345009"),
+  XRAY: procedureCode("sct", "168731009"),
+  MRI: procedureCode("sct", "113091000"),
+  REVIEW: procedureCode("sct", "50849002"),
+  CAPPED: procedureCode("sct", "387713003"),
+  VACCINE: procedureCode("cvx", "140"),
+  UNKNOWN: procedureCode("sct", "999999"),
+};
+
+let evidenceCounter = 0;
+
+/**
+ * The claims tests run against their own ClaimsEngine, wired to the suite's AccessManager and
+ * participant registry exactly as the Ignition module wires the suite's, but reading evidence from
+ * a MockRecordEvidence the tests set directly: they do not depend on the record registry. The
+ * suite's own engine (`suiteClaims`) is checked for its wiring.
+ */
+export async function claimsFixture() {
+  const f = await deployFixture();
+  const { registry, registrar, hospitalAdmin, insurerAdmin, labAdmin, doctor, signers, deployer, manager } = f;
+  const suiteClaims = f.claims;
+  const evidence = await new MockRecordEvidence__factory(deployer).deploy();
+  const library = await new ClaimsAdmin__factory(deployer).deploy();
+  const claims = await new ClaimsEngine__factory({ "contracts/claims/ClaimsAdmin.sol:ClaimsAdmin": await library.getAddress() }, deployer).deploy(
+    await manager.getAddress(),
+    await registry.getAddress(),
+    await evidence.getAddress(),
+  );
+  for (const [role, selectors] of selectorsByRole("ClaimsEngine")) await manager.setTargetFunctionRole(await claims.getAddress(), selectors, Role[role]);
+  const [adjuster, adjuster2, payee, member2] = signers.slice(10);
+  await registry.connect(registrar).registerOrganization(OrgKind.Provider, PROFILE, hospitalAdmin.address);
+  await registry.connect(registrar).registerOrganization(OrgKind.Insurer, PROFILE, insurerAdmin.address);
+  await registry.connect(registrar).registerOrganization(OrgKind.Lab, PROFILE, labAdmin.address);
+  await registry.connect(hospitalAdmin).addMember(HOSPITAL, doctor.address, false);
+  await registry.connect(insurerAdmin).addMember(INSURER, adjuster.address, false);
+  await registry.connect(insurerAdmin).addMember(INSURER, adjuster2.address, false);
+  const token = await new MockStablecoin__factory(deployer).deploy();
+  await claims.setTokenAllowed(await token.getAddress(), true);
+  const now = await time.latest();
+  const start = now - (now % DAY) - 100 * DAY; // midnight, 100 days ago: plan year 0 runs 265 more days
+  const terms = {
+    token: await token.getAddress(),
+    insurerOrgId: 0n,
+    deductible: 500n * USD,
+    outOfPocketMax: 1_000n * USD,
+    start,
+    annualCap: 0n,
+    autoApprovalLimit: 10_000n * USD,
+    filingWindow: 90 * DAY,
+    appealWindow: 30 * DAY,
+  };
+  await claims.connect(insurerAdmin).createPlan(terms);
+  const planId = 1n;
+  const b = (fee: bigint, more: Partial<{ copay: bigint; coinsuranceBps: number; priorAuth: boolean; review: boolean; perClaimCap: bigint }> = {}) => ({
+    fee,
+    copay: 0n,
+    coinsuranceBps: 2000,
+    priorAuth: false,
+    review: false,
+    perClaimCap: 0n,
+    ...more,
+  });
+  await claims.connect(insurerAdmin).setBenefits(
+    planId,
+    [CODE.VISIT, CODE.XRAY, CODE.MRI, CODE.REVIEW, CODE.CAPPED, CODE.VACCINE],
+    [
+      b(5_000n * USD),
+      b(100n * USD, { copay: 25n * USD }),
+      b(2_000n * USD, { priorAuth: true }),
+      b(1_000n * USD, { review: true }),
+      b(1_000n * USD, { perClaimCap: 300n * USD }),
+      b(0n, { review: true }),
+    ],
+  );
+  await claims.connect(hospitalAdmin).setPayee(payee.address);
+  await claims.connect(insurerAdmin).enroll(planId, f.patient.address, start, start + 2 * YEAR - DAY);
+  await token.mint(insurerAdmin.address, 1_000_000n * USD);
+  await token.connect(insurerAdmin).approve(await claims.getAddress(), 1_000_000n * USD);
+  await claims.connect(insurerAdmin).fund(planId, 100_000n * USD);
+
+  /** A fresh evidence commitment anchored by `org` (default: the hospital). */
+  async function anchored(org = HOSPITAL, retracted = false): Promise<string> {
+    const c = keccak256(AbiCoder.defaultAbiCoder().encode(["string", "uint256"], ["evidence", ++evidenceCounter]));
+    await evidence.setStatus(c, org, retracted);
+    return c;
+  }
+
+  /** A submission for the patient at the hospital, anchored, with `lines` (default: one $300 visit) on `serviceDate` (default: today). */
+  async function submission(over: Partial<ClaimSubmission> & { lines?: ClaimLine[] } = {}): Promise<ClaimSubmission> {
+    const today = (await time.latest()) - ((await time.latest()) % DAY);
+    return {
+      planId,
+      member: f.patient.address,
+      providerOrg: HOSPITAL,
+      serviceDate: today,
+      authId: 0n,
+      evidence: over.evidence ?? (await anchored(over.providerOrg ?? HOSPITAL)),
+      lines: [{ code: CODE.VISIT, units: 1, charged: 300n * USD }],
+      ...over,
+    };
+  }
+
+  const line = (code: string, charged: bigint, units = 1): ClaimLine => ({ code, units, charged });
+
+  /** The record of a claim just submitted and adjudicated by the rules. */
+  function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n, credit = 0n): ClaimRecord {
+    return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, adjuster: ZeroAddress, authId: s.authId, credit, deductible, memberShare, lines: s.lines, allowed };
+  }
+
+  const connect = (signer: (typeof signers)[number]) => CareLedger.connect(signer, { addressBook: f.book, addresses: { ClaimsEngine: claims.target as string } });
+  const sdk = await connect(deployer);
+  const sdkAs = async (signer: (typeof signers)[number]) => (await connect(signer)).claims;
+
+  return { ...f, claims, suiteClaims, connect, evidence, token, planId, terms, start, adjuster, adjuster2, payee, member2, anchored, submission, line, ruleRecord, claimIdOf, sdk, sdkAs };
+}
+
+export type ClaimsFixture = Awaited<ReturnType<typeof claimsFixture>>;
+
+/** The struct form of a submission for typechain calls. */
+export function sub(s: ClaimSubmission) {
+  return { ...s, lines: s.lines.map((l) => ({ ...l })) };
+}
+
+/** The struct form of a record for typechain calls. */
+export function rec(r: ClaimRecord) {
+  return { ...r, lines: r.lines.map((l) => ({ ...l })), allowed: [...r.allowed] };
+}
+
+export { hre };
