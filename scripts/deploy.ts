@@ -117,6 +117,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   const contracts = {
     AccessManager: await result.manager.getAddress(),
     ParticipantRegistry: await result.participantRegistry.getAddress(),
+    ConsentRegistry: await result.consentRegistry.getAddress(),
   };
   const version: string = JSON.parse(fs.readFileSync(path.join(hre.config.paths.root, "package.json"), "utf8")).version;
   const book: AddressBook = { chainId, version, deploymentBlock, deployedAt: new Date().toISOString(), contracts };

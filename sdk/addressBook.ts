@@ -11,10 +11,11 @@ import { CareLedgerError, ValidationError } from "./errors";
 export interface SuiteAddresses {
   readonly AccessManager: string;
   readonly ParticipantRegistry: string;
+  readonly ConsentRegistry: string;
 }
 
 /** The names of the suite's contracts, in deployment order. */
-export const SUITE_CONTRACTS = ["AccessManager", "ParticipantRegistry"] as const satisfies readonly (keyof SuiteAddresses)[];
+export const SUITE_CONTRACTS = ["AccessManager", "ParticipantRegistry", "ConsentRegistry"] as const satisfies readonly (keyof SuiteAddresses)[];
 
 /** One deployment of the suite on one chain. */
 export interface AddressBook {

@@ -2,9 +2,10 @@
  * The SDK's one entry: `CareLedger.connect(runner, options?)`.
  */
 import type { Provider, Signer } from "ethers";
-import { AccessManager__factory, ParticipantRegistry__factory } from "../typechain-types";
+import { AccessManager__factory, ConsentRegistry__factory, ParticipantRegistry__factory } from "../typechain-types";
 import { readAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./addressBook";
 import { CareLedgerError, UnsupportedChainError } from "./errors";
+import { ConsentClient } from "./consent";
 import { GovernanceClient } from "./governanceClient";
 import { ParticipantsClient } from "./participants";
 import { requireAddress } from "./validate";
@@ -35,6 +36,8 @@ export class CareLedger {
   readonly participants: ParticipantsClient;
   /** The suite's AccessManager: roles, scheduling of delayed calls. */
   readonly governance: GovernanceClient;
+  /** Patient consent: grants, signatures, delegates, break-glass, access checks and the access log. */
+  readonly consent: ConsentClient;
 
   private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number) {
     this.runner = runner;
@@ -43,6 +46,7 @@ export class CareLedger {
     this.fromBlock = fromBlock;
     this.participants = new ParticipantsClient(ParticipantRegistry__factory.connect(addresses.ParticipantRegistry, runner), fromBlock);
     this.governance = new GovernanceClient(AccessManager__factory.connect(addresses.AccessManager, runner));
+    this.consent = new ConsentClient(ConsentRegistry__factory.connect(addresses.ConsentRegistry, runner), fromBlock);
   }
 
   /**

@@ -47,6 +47,11 @@ export const FUNCTION_ROLES = {
     pause: "PAUSER",
     unpause: "PAUSER",
   },
+  ConsentRegistry: {
+    setBreakGlassWindow: "CONFIGURATOR",
+    pause: "PAUSER",
+    unpause: "PAUSER",
+  },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 /** The names of the suite's managed contracts. */

@@ -7,13 +7,15 @@
  * `registrarExecutionDelay`, `configuratorExecutionDelay`, `adminExecutionDelay` (seconds, default 0).
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { CallableContractFuture } from "@nomicfoundation/ignition-core";
 import type { Interface } from "ethers";
 import { FUNCTION_ROLES, Role, ROLE_LABELS, type ManagedContractName, type RoleName } from "../../sdk/governance";
-import { ParticipantRegistry__factory } from "../../typechain-types";
+import { ConsentRegistry__factory, ParticipantRegistry__factory } from "../../typechain-types";
 
 /** The interface of each managed contract, from our own typechain factories. */
 const INTERFACES: Record<ManagedContractName, () => Interface> = {
   ParticipantRegistry: () => ParticipantRegistry__factory.createInterface(),
+  ConsentRegistry: () => ConsentRegistry__factory.createInterface(),
 };
 
 /** The selectors of `contract` restricted to each role, from the one table in `sdk/governance.ts`. */
@@ -39,7 +41,8 @@ export default buildModule("CareLedger", (m) => {
 
   const manager = m.contract("AccessManager", [deployer]);
   const participantRegistry = m.contract("ParticipantRegistry", [manager]);
-  const targets: Record<ManagedContractName, typeof participantRegistry> = { ParticipantRegistry: participantRegistry };
+  const consentRegistry = m.contract("ConsentRegistry", [manager, participantRegistry]);
+  const targets: Record<ManagedContractName, CallableContractFuture<string>> = { ParticipantRegistry: participantRegistry, ConsentRegistry: consentRegistry };
 
   const wiring = [];
   for (const [name, label] of Object.entries(ROLE_LABELS) as [RoleName, string][]) {
@@ -59,5 +62,5 @@ export default buildModule("CareLedger", (m) => {
   // Last: the admin's own execution delay. From here on, role changes by the admin are scheduled.
   m.call(manager, "grantRole", [Role.ADMIN, deployer, adminExecutionDelay], { id: "delay_ADMIN", after: wiring });
 
-  return { manager, participantRegistry };
+  return { manager, participantRegistry, consentRegistry };
 });
