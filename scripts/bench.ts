@@ -14,10 +14,11 @@ import type { ContractTransactionResponse } from "ethers";
 import { deploySuite } from "./deploy";
 import type { BenchContext, Measurement, PartBench } from "./bench/context";
 import { benchParticipants } from "./bench/participants";
+import { benchConsent } from "./bench/consent";
 import { GasFloor__factory, ViewProbe__factory } from "../typechain-types";
 
 /** Every part's benchmark, in the order they are reported. */
-const PARTS: readonly PartBench[] = [benchParticipants];
+const PARTS: readonly PartBench[] = [benchParticipants, benchConsent];
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();

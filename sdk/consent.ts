@@ -64,11 +64,14 @@ export interface RevokeParams {
   readonly grantee: GranteeInput;
 }
 
-/** Signature options: the deadline (required) and the nonce (default: the patient's current one). */
+/** Signature options: the deadline (required); nonce and epoch default to the chain's current ones. */
 export interface SignOptions {
   /** The last second at which the signature may be submitted. */
   readonly deadline: TimeInput;
+  /** The (patient, grantee) pair's nonce (default: read from the registry). */
   readonly nonce?: bigint | number;
+  /** The patient's signature epoch (default: read from the registry). */
+  readonly epoch?: bigint | number;
 }
 
 /** A grant signed by the patient, ready for a relayer. */
@@ -298,11 +301,12 @@ export class ConsentClient {
     );
   }
 
-  async #nonceAndDeadline(patient: string, options: SignOptions): Promise<{ nonce: bigint; deadline: bigint }> {
+  async #replayFields(patient: string, grantee: string, options: SignOptions): Promise<{ nonce: bigint; epoch: bigint; deadline: bigint }> {
     const deadline = BigInt(toSeconds("deadline", options.deadline));
     if (Number(deadline) < (await this.#now())) throw new ValidationError("deadline", "is in the past");
-    const nonce = options.nonce === undefined ? await this.nonce(patient) : BigInt(options.nonce);
-    return { nonce, deadline };
+    const nonce = options.nonce === undefined ? await this.nonce(patient, grantee) : BigInt(options.nonce);
+    const epoch = options.epoch === undefined ? await this.epoch(patient) : BigInt(options.epoch);
+    return { nonce, epoch, deadline };
   }
 
   /**
@@ -314,8 +318,7 @@ export class ConsentClient {
   async signGrant(params: GrantParams, options: SignOptions): Promise<SignedGrant> {
     const signer = requireSigner(this.contract.runner);
     const a = await this.#grantArgs(params);
-    const { nonce, deadline } = await this.#nonceAndDeadline(a.patient, options);
-    const request: GrantRequest = { ...a, nonce, deadline };
+    const request: GrantRequest = { ...a, ...(await this.#replayFields(a.patient, a.grantee, options)) };
     return { request, signature: await signGrantRequest(signer, await this.domain(), request) };
   }
 
@@ -327,8 +330,7 @@ export class ConsentClient {
     const signer = requireSigner(this.contract.runner);
     const patient = await this.#patientOf(params.patient);
     const grantee = granteeKey("grantee", params.grantee);
-    const { nonce, deadline } = await this.#nonceAndDeadline(patient, options);
-    const request: RevocationRequest = { patient, grantee, nonce, deadline };
+    const request: RevocationRequest = { patient, grantee, ...(await this.#replayFields(patient, grantee, options)) };
     return { request, signature: await signRevocationRequest(signer, await this.domain(), request) };
   }
 
@@ -360,13 +362,13 @@ export class ConsentClient {
   }
 
   /** The connected signer cancels every signature it made that was not yet submitted. Works while paused. */
-  async cancelSignatures(overrides: Overrides = {}): Promise<TxHandle<{ patient: string; nonce: bigint }>> {
+  async cancelSignatures(overrides: Overrides = {}): Promise<TxHandle<{ patient: string; epoch: bigint }>> {
     requireSigner(this.contract.runner);
     return send(
       () => this.contract.cancelSignatures(overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "SignaturesCancelled");
-        return { patient: e.args.patient as string, nonce: e.args.nonce as bigint };
+        return { patient: e.args.patient as string, epoch: e.args.epoch as bigint };
       },
     );
   }
@@ -494,10 +496,17 @@ export class ConsentClient {
     return { patient: p, grantee: parseGrantee(key), granteeKey: key, classes: classNames(g.classes), purposes: purposeNames(g.purposes), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil) };
   }
 
-  /** The nonce `patient`'s next signature must carry. */
-  async nonce(patient: string): Promise<bigint> {
+  /** The nonce a signature about the (`patient`, `grantee`) pair must carry. */
+  async nonce(patient: string, grantee: GranteeInput): Promise<bigint> {
     const p = requireAddress("patient", patient);
-    return withDecodedErrors(() => this.contract.nonces(p));
+    const key = granteeKey("grantee", grantee);
+    return withDecodedErrors(() => this.contract.nonces(p, key));
+  }
+
+  /** The signature epoch of `patient` (incremented by `cancelSignatures`). */
+  async epoch(patient: string): Promise<bigint> {
+    const p = requireAddress("patient", patient);
+    return withDecodedErrors(() => this.contract.signatureEpoch(p));
   }
 
   /** When `delegate`'s term for `patient` ends (0 when not a delegate). */

@@ -22,7 +22,8 @@ export const GRANT_TYPES: Record<string, TypedDataField[]> = {
     { name: "validFrom", type: "uint40" },
     { name: "validUntil", type: "uint40" },
     { name: "commitment", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
+    { name: "nonce", type: "uint64" },
+    { name: "epoch", type: "uint64" },
     { name: "deadline", type: "uint256" },
   ],
 };
@@ -32,7 +33,8 @@ export const REVOCATION_TYPES: Record<string, TypedDataField[]> = {
   Revocation: [
     { name: "patient", type: "address" },
     { name: "grantee", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
+    { name: "nonce", type: "uint64" },
+    { name: "epoch", type: "uint64" },
     { name: "deadline", type: "uint256" },
   ],
 };
@@ -46,7 +48,11 @@ export interface GrantRequest {
   readonly validFrom: number;
   readonly validUntil: number;
   readonly commitment: string;
+  /** The current nonce of the (patient, grantee) pair (`nonces(patient, grantee)`). */
   readonly nonce: bigint;
+  /** The patient's current signature epoch (`signatureEpoch(patient)`). */
+  readonly epoch: bigint;
+  /** The last second at which it may be submitted. */
   readonly deadline: bigint;
 }
 
@@ -55,6 +61,7 @@ export interface RevocationRequest {
   readonly patient: string;
   readonly grantee: string;
   readonly nonce: bigint;
+  readonly epoch: bigint;
   readonly deadline: bigint;
 }
 

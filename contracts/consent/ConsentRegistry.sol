@@ -23,9 +23,14 @@ import {ConsentVocabulary as V} from "../libraries/ConsentVocabulary.sol";
 ///   typehashes, so a grant signature can never be used as a revocation. The signer is always the
 ///   patient named in the request (EOA via ECDSA, which refuses malleable and malformed signatures,
 ///   else the patient's ERC-1271 account): a wallet that approves everything can only sign for itself.
-///   Nonces are sequential and must be used in order; {cancelSignatures} moves the nonce to the next
-///   multiple of 2^32, so every signature made with a nonce below it (all outstanding ones, unless a
-///   patient pre-signed four billion) is dead. OZ `Nonces` cannot jump, hence this small variant.
+///   Replay protection lives in the grant's own slot: each (patient, grantee) pair has a nonce that
+///   every change to the pair (signed or not) increments, and a signed request must carry it. So a
+///   signature is used once, dies with any later decision about the same pair, and signatures about
+///   different grantees can be relayed in any order. Cancelling every outstanding signature at once
+///   is a per-patient epoch that each signature carries ({cancelSignatures} increments it).
+///   Why not OZ `Nonces`: its separate per-signer slot costs 22,100 gas on a patient's first signed
+///   grant, which measured 83,655 gas against the 80,000 budget; the pair nonce costs nothing extra
+///   (the slot is written anyway) and the epoch is one cold read.
 /// - Only the patient, or a delegate the patient appointed (with an expiry), can grant or revoke;
 ///   no role of the AccessManager can. Delegates cannot appoint delegates.
 /// - Pause stops grants, signed grants, delegate appointments, break-glass openings and access
@@ -33,9 +38,9 @@ import {ConsentVocabulary as V} from "../libraries/ConsentVocabulary.sol";
 ///   signatures and opting out of break-glass always work.
 contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     /// @notice Per-patient settings.
-    /// @dev One slot: nonce (8 bytes) + breakGlassOptOut (1).
+    /// @dev One slot: epoch (8 bytes) + breakGlassOptOut (1).
     struct PatientSettings {
-        uint64 nonce;
+        uint64 epoch;
         bool breakGlassOptOut;
     }
 
@@ -44,21 +49,18 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
 
     /// @notice The EIP-712 type of a signed grant.
     bytes32 public constant GRANT_TYPEHASH = keccak256(
-        "Grant(address patient,bytes32 grantee,uint32 classes,uint8 purposes,uint40 validFrom,uint40 validUntil,bytes32 commitment,uint256 nonce,uint256 deadline)"
+        "Grant(address patient,bytes32 grantee,uint32 classes,uint8 purposes,uint40 validFrom,uint40 validUntil,bytes32 commitment,uint64 nonce,uint64 epoch,uint256 deadline)"
     );
 
     /// @notice The EIP-712 type of a signed revocation.
     bytes32 public constant REVOCATION_TYPEHASH =
-        keccak256("Revocation(address patient,bytes32 grantee,uint256 nonce,uint256 deadline)");
+        keccak256("Revocation(address patient,bytes32 grantee,uint64 nonce,uint64 epoch,uint256 deadline)");
 
     /// @notice The break-glass window at deployment, in seconds.
     uint40 public constant DEFAULT_BREAK_GLASS_WINDOW = 4 hours;
 
     /// @notice The longest break-glass window governance may set, in seconds.
     uint40 public constant MAX_BREAK_GLASS_WINDOW = 24 hours;
-
-    /// @dev Cancelling signatures moves the nonce to the next multiple of this.
-    uint64 private constant NONCE_EPOCH = 1 << 32;
 
     IParticipantRegistry private immutable _registry;
 
@@ -117,10 +119,11 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
                 request.validUntil,
                 request.commitment,
                 request.nonce,
+                request.epoch,
                 request.deadline
             )
         );
-        _useSignature(request.patient, structHash, request.nonce, request.deadline, signature);
+        _checkSignature(request.patient, request.grantee, structHash, request.nonce, request.epoch, request.deadline, signature);
         _grant(
             request.patient,
             request.grantee,
@@ -136,19 +139,18 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     /// @inheritdoc IConsentRegistry
     function revokeBySig(RevocationRequest calldata request, bytes calldata signature) external {
         bytes32 structHash = keccak256(
-            abi.encode(REVOCATION_TYPEHASH, request.patient, request.grantee, request.nonce, request.deadline)
+            abi.encode(
+                REVOCATION_TYPEHASH, request.patient, request.grantee, request.nonce, request.epoch, request.deadline
+            )
         );
-        _useSignature(request.patient, structHash, request.nonce, request.deadline, signature);
+        _checkSignature(request.patient, request.grantee, structHash, request.nonce, request.epoch, request.deadline, signature);
         _revoke(request.patient, request.grantee, request.patient);
     }
 
     /// @inheritdoc IConsentRegistry
-    function cancelSignatures() external returns (uint256 nonce) {
-        PatientSettings storage s = _patients[msg.sender];
-        uint64 next = (s.nonce / NONCE_EPOCH + 1) * NONCE_EPOCH;
-        s.nonce = next;
-        emit SignaturesCancelled(msg.sender, next);
-        return next;
+    function cancelSignatures() external returns (uint64 epoch) {
+        epoch = ++_patients[msg.sender].epoch;
+        emit SignaturesCancelled(msg.sender, epoch);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -221,7 +223,6 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         view
         returns (bool permitted)
     {
-        if (paused()) return false;
         (permitted, ) = _decide(patient, accessor, dataClass, purpose);
     }
 
@@ -256,8 +257,13 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     }
 
     /// @inheritdoc IConsentRegistry
-    function nonces(address patient) external view returns (uint256) {
-        return _patients[patient].nonce;
+    function nonces(address patient, bytes32 grantee) external view returns (uint64) {
+        return _grants[patient][grantee].nonce;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function signatureEpoch(address patient) external view returns (uint64) {
+        return _patients[patient].epoch;
     }
 
     /// @inheritdoc IConsentRegistry
@@ -292,31 +298,41 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
             revert InvalidValidity(validFrom, validUntil, block.timestamp);
         }
         if (commitment == bytes32(0)) revert EmptyCommitment();
-        _grants[patient][grantee] =
-            Grant({classes: classes, purposes: purposes, validFrom: validFrom, validUntil: validUntil});
+        Grant storage g = _grants[patient][grantee];
+        _grants[patient][grantee] = Grant({
+            classes: classes,
+            purposes: purposes,
+            validFrom: validFrom,
+            validUntil: validUntil,
+            nonce: g.nonce + 1
+        });
         emit ConsentGranted(patient, grantee, by, classes, purposes, validFrom, validUntil, commitment);
     }
 
     function _revoke(address patient, bytes32 grantee, address by) private {
-        if (_grants[patient][grantee].validUntil == 0) revert GrantNotFound(patient, grantee);
-        delete _grants[patient][grantee];
+        Grant storage g = _grants[patient][grantee];
+        if (g.validUntil == 0) revert GrantNotFound(patient, grantee);
+        _grants[patient][grantee] = Grant({classes: 0, purposes: 0, validFrom: 0, validUntil: 0, nonce: g.nonce + 1});
         emit ConsentRevoked(patient, grantee, by);
     }
 
-    /// @dev Checks deadline, nonce and signature of a request signed by `patient`, and uses the nonce.
-    function _useSignature(
+    /// @dev Checks a request signed by `patient` about its pair with `grantee`: deadline, epoch, the
+    /// pair's nonce (which the grant or revocation then increments) and the signature itself.
+    function _checkSignature(
         address patient,
+        bytes32 grantee,
         bytes32 structHash,
-        uint256 nonce,
+        uint64 nonce,
+        uint64 epoch,
         uint256 deadline,
         bytes calldata signature
-    ) private {
+    ) private view {
         if (patient == address(0)) revert InvalidPatient(patient);
         if (block.timestamp > deadline) revert SignatureExpired(deadline, block.timestamp);
-        PatientSettings storage s = _patients[patient];
-        uint64 current = s.nonce;
-        if (nonce != current) revert InvalidNonce(patient, nonce, current);
-        s.nonce = current + 1;
+        uint64 currentEpoch = _patients[patient].epoch;
+        if (epoch != currentEpoch) revert SignatureCancelled(patient, epoch, currentEpoch);
+        uint64 current = _grants[patient][grantee].nonce;
+        if (nonce != current) revert InvalidNonce(patient, grantee, nonce, current);
         bytes32 digest = _hashTypedDataV4(structHash);
         // ECDSA first: an EOA patient's signature is checked without touching its (cold) account.
         (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);

@@ -15,14 +15,18 @@ import {IParticipantRegistry} from "./IParticipantRegistry.sol";
 interface IConsentRegistry {
     /// @notice One grant from a patient to a grantee: one storage slot per (patient, grantee).
     /// @dev Packed on purpose into one slot: classes (4 bytes) + purposes (1) + validFrom (5) +
-    /// validUntil (5) = 15 bytes. The consent document's commitment is not stored: it is carried by
-    /// {ConsentGranted}, whose chain of events is the audit trail, so a grant costs one new slot.
-    /// A grant is in force while `validFrom <= block.timestamp < validUntil`.
+    /// validUntil (5) + nonce (8) = 23 bytes. The consent document's commitment is not stored: it is
+    /// carried by {ConsentGranted}, whose chain of events is the audit trail, so a grant costs one new
+    /// slot. `nonce` counts the changes to the pair (every grant and revocation, signed or not); a
+    /// signed request must carry the current one, so it is used once and dies with any later change.
+    /// A revocation zeroes everything but the nonce. A grant is in force while
+    /// `validFrom <= block.timestamp < validUntil`.
     struct Grant {
         uint32 classes;
         uint8 purposes;
         uint40 validFrom;
         uint40 validUntil;
+        uint64 nonce;
     }
 
     /// @notice A grant signed by the patient (EIP-712 type `Grant`), submitted by anyone.
@@ -34,7 +38,8 @@ interface IConsentRegistry {
         uint40 validFrom;
         uint40 validUntil;
         bytes32 commitment;
-        uint256 nonce;
+        uint64 nonce;
+        uint64 epoch;
         uint256 deadline;
     }
 
@@ -42,7 +47,8 @@ interface IConsentRegistry {
     struct RevocationRequest {
         address patient;
         bytes32 grantee;
-        uint256 nonce;
+        uint64 nonce;
+        uint64 epoch;
         uint256 deadline;
     }
 
@@ -77,8 +83,8 @@ interface IConsentRegistry {
     /// @notice Emitted when a delegate is removed, by the patient or by the delegate itself.
     event DelegateRemoved(address indexed patient, address indexed delegate, address indexed by);
 
-    /// @notice Emitted when a patient cancels every outstanding signature; `nonce` is the new nonce.
-    event SignaturesCancelled(address indexed patient, uint256 nonce);
+    /// @notice Emitted when a patient cancels every outstanding signature; `epoch` is the new epoch.
+    event SignaturesCancelled(address indexed patient, uint64 epoch);
 
     /// @notice Emitted when emergency access is opened: the patient sees who, under which
     /// organization, why (a reason code and the commitment of the written justification), until when.
@@ -138,8 +144,12 @@ interface IConsentRegistry {
     /// @notice The signature's deadline has passed.
     error SignatureExpired(uint256 deadline, uint256 nowTime);
 
-    /// @notice The signed nonce is not the patient's current nonce (used, cancelled or out of order).
-    error InvalidNonce(address patient, uint256 nonce, uint256 currentNonce);
+    /// @notice The signed nonce is not the current nonce of the (patient, grantee) pair: the
+    /// signature was used, or the pair changed since it was made.
+    error InvalidNonce(address patient, bytes32 grantee, uint64 nonce, uint64 currentNonce);
+
+    /// @notice The signature was made in an earlier epoch: the patient cancelled it.
+    error SignatureCancelled(address patient, uint64 epoch, uint64 currentEpoch);
 
     /// @notice The signature is not `patient`'s (wrong signer, malformed, malleable, or refused by
     /// the patient's ERC-1271 account).
@@ -207,19 +217,20 @@ interface IConsentRegistry {
     function revoke(address patient, bytes32 grantee) external;
 
     /// @notice Applies a grant signed by the patient (EOA or ERC-1271 account); anyone may submit it.
-    /// @dev Refused while paused. Consumes the patient's nonce.
-    /// Reverts with {InvalidPatient}, {SignatureExpired}, {InvalidNonce}, {InvalidSignature} and the
-    /// validation errors of {grant}.
+    /// @dev Refused while paused. Uses the pair's nonce.
+    /// Reverts with {InvalidPatient}, {SignatureExpired}, {SignatureCancelled}, {InvalidNonce},
+    /// {InvalidSignature} and the validation errors of {grant}.
     function grantBySig(GrantRequest calldata request, bytes calldata signature) external;
 
     /// @notice Applies a revocation signed by the patient; anyone may submit it. Works while paused.
-    /// @dev Reverts with {InvalidPatient}, {SignatureExpired}, {InvalidNonce}, {InvalidSignature},
-    /// {GrantNotFound}.
+    /// @dev Reverts with {InvalidPatient}, {SignatureExpired}, {SignatureCancelled}, {InvalidNonce},
+    /// {InvalidSignature}, {GrantNotFound}.
     function revokeBySig(RevocationRequest calldata request, bytes calldata signature) external;
 
-    /// @notice Cancels every signature the caller has made and not yet had submitted. Works while paused.
-    /// @return nonce The caller's new nonce.
-    function cancelSignatures() external returns (uint256 nonce);
+    /// @notice Cancels every signature the caller has made and not yet had submitted, by moving to
+    /// the next epoch. Works while paused.
+    /// @return epoch The caller's new epoch.
+    function cancelSignatures() external returns (uint64 epoch);
 
     /// @notice Appoints `delegate` to grant and revoke for the caller until `until` (replacing any
     /// earlier term). A delegate cannot appoint delegates. Refused while paused.
@@ -257,6 +268,8 @@ interface IConsentRegistry {
     /// @notice Whether `accessor` may access `dataClass` of `patient` for `purpose` now: a grant to the
     /// accessor's account, a grant to the organization the accessor is an active member of, or open
     /// break-glass (ETREAT, general classes). False for unassigned classes or purposes.
+    /// @dev The consent state only: it does not read the pause flag (that would cost a third cold
+    /// slot on every check); the enforcement point, {logAccess}, is stopped by pause.
     function isPermitted(address patient, address accessor, uint8 dataClass, uint8 purpose) external view returns (bool);
 
     /// @notice The grant of `patient` to `grantee` (all zero when there is none).
@@ -277,8 +290,11 @@ interface IConsentRegistry {
     /// @notice The longest break-glass opening, in seconds.
     function breakGlassWindow() external view returns (uint40);
 
-    /// @notice The nonce `patient`'s next signature must carry.
-    function nonces(address patient) external view returns (uint256);
+    /// @notice The nonce a signature about the (`patient`, `grantee`) pair must carry.
+    function nonces(address patient, bytes32 grantee) external view returns (uint64);
+
+    /// @notice The epoch `patient`'s signatures must carry.
+    function signatureEpoch(address patient) external view returns (uint64);
 
     /// @notice The participant registry that answers membership at access time.
     function participantRegistry() external view returns (IParticipantRegistry);
