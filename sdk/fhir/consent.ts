@@ -284,15 +284,29 @@ export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptio
       for (const actor of scope.actors) {
         const grantee = options.resolveActor(actor.reference, actor.element);
         if (grantee === undefined) throw new FhirConsentError(actor.element, `${actor.reference} is not known to resolveActor`);
-        const key = granteeKey(actor.element, grantee);
+        let key: string;
+        try {
+          key = granteeKey(actor.element, grantee);
+        } catch (err) {
+          throw new FhirConsentError(actor.element, `resolveActor gave ${actor.reference} a grantee that is not one (${(err as Error).message})`);
+        }
         const g: FhirConsentGrant = { grantee, classes: [...classes], purposes: [...purposes], validFrom: scope.from ?? 0, validUntil: until, element: path };
-        const same = grants.find((x) => granteeKey("grantee", x.grantee) === key);
-        if (same) {
-          const sig = (x: FhirConsentGrant) => JSON.stringify([[...x.classes].sort(), [...x.purposes].sort(), x.validFrom, x.validUntil]);
-          if (sig(same) !== sig(g)) throw new FhirConsentError(actor.element, `${actor.reference} already has a different grant from ${same.element}: one grant per grantee`);
+        const i = grants.findIndex((x) => granteeKey("grantee", x.grantee) === key);
+        if (i < 0) {
+          grants.push(g);
           continue;
         }
-        grants.push(g);
+        // One slot per grantee: two rules for the same grantee merge only when the result is exactly
+        // their union (same period, and the same purposes or the same classes).
+        const same = grants[i];
+        const eq = (a: readonly string[], b: readonly string[]) => [...a].sort().join() === [...b].sort().join();
+        const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
+        if (same.validFrom !== g.validFrom || same.validUntil !== g.validUntil) {
+          throw new FhirConsentError(path, `${actor.reference} already has a grant from ${same.element} with another period: one grant per grantee`);
+        }
+        if (eq(same.purposes, g.purposes)) grants[i] = { ...same, classes: union(same.classes, g.classes) as DataClassName[] };
+        else if (eq(same.classes, g.classes)) grants[i] = { ...same, purposes: union(same.purposes, g.purposes) as PurposeName[] };
+        else throw new FhirConsentError(path, `${actor.reference} already has a grant from ${same.element} with other classes and purposes: one grant per grantee cannot hold both`);
       }
     }
     list(p.provision, `${path}.provision`).forEach((child, i) => {
