@@ -17,7 +17,7 @@ import { ConsentProbe__factory, type ConsentProbe, type ConsentRegistry, type Pa
 import { COMMITMENT, consentFixture, now } from "../consent/fixtures";
 
 const SEED = Number(process.env.CONSENT_PROPERTY_SEED ?? 20261121);
-const RUNS = Number(process.env.CONSENT_PROPERTY_RUNS ?? 10);
+const RUNS = Number(process.env.CONSENT_PROPERTY_RUNS ?? 6);
 const CLASS_COUNT = 22; // 0..21: every assigned class and the unassigned 13..15 and 21
 const PURPOSE_COUNT = 7; // 0..6: every purpose and the unassigned 6
 const ETREAT = PURPOSES.ETREAT;
@@ -245,7 +245,7 @@ describe("ConsentRegistry property: isPermitted equals the model after every ste
 
   it(`holds for random sequences (seed ${SEED}, ${RUNS} runs)`, async function () {
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 25 }), async (cmds) => {
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 25, size: "max" }), async (cmds) => {
         const f = await loadFixture(consentFixture);
         const probe = await new ConsentProbe__factory(f.deployer).deploy();
         const real: Real = {
