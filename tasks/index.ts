@@ -1,3 +1,4 @@
 // Hardhat tasks: the operator CLI. Each file registers its tasks; the SDK is loaded lazily inside
 // each action, because typechain-types only exists after the first compile.
 import "./participants";
+import "./consent";

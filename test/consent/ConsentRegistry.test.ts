@@ -105,7 +105,7 @@ describe("ConsentRegistry", function () {
       for (const caller of [outsider, deployer, registrar, pauser, doctor]) {
         await expect(consent.connect(caller).grant(...args)).to.be.revertedWithCustomError(consent, "NotPatientOrDelegate").withArgs(caller.address, patient.address);
       }
-      const data = consent.interface.encodeFunctionData("grant", args);
+      const data = consent.interface.encodeFunctionData("grant", [...args]);
       await expect(intermediary.forward(await consent.getAddress(), data))
         .to.be.revertedWithCustomError(consent, "NotPatientOrDelegate")
         .withArgs(await intermediary.getAddress(), patient.address);
@@ -338,7 +338,7 @@ describe("ConsentRegistry", function () {
     it("wires every FUNCTION_ROLES entry of ConsentRegistry in the AccessManager", async function () {
       const { consent, manager } = await loadFixture(consentFixture);
       for (const [fn, role] of Object.entries(FUNCTION_ROLES.ConsentRegistry)) {
-        const selector = consent.interface.getFunction(fn)!.selector;
+        const selector = consent.interface.getFunction(fn as "pause")!.selector;
         expect(await manager.getTargetFunctionRole(await consent.getAddress(), selector), fn).to.equal(Role[role as keyof typeof Role]);
       }
     });
@@ -357,7 +357,7 @@ describe("ConsentRegistry", function () {
         await expect(consent.connect(caller).pause()).to.be.revertedWithCustomError(consent, "AccessManagedUnauthorized").withArgs(caller.address);
       }
       for (const fn of ["pause", "unpause"] as const) {
-        await expect(intermediary.forward(await consent.getAddress(), consent.interface.encodeFunctionData(fn))).to.be.revertedWithCustomError(consent, "AccessManagedUnauthorized");
+        await expect(intermediary.forward(await consent.getAddress(), consent.interface.encodeFunctionData(fn as "pause"))).to.be.revertedWithCustomError(consent, "AccessManagedUnauthorized");
       }
       await expect(intermediary.forward(await consent.getAddress(), consent.interface.encodeFunctionData("setBreakGlassWindow", [60]))).to.be.revertedWithCustomError(
         consent,

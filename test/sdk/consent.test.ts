@@ -94,7 +94,7 @@ describe("SDK consent client", function () {
       const { book } = await sdkFixture();
       const ro = await CareLedger.connect(hre.ethers.provider, { addressBook: book });
       const err = await thrown(ro.consent.cancelSignatures());
-      expect((err as { code: string }).code).to.equal("READ_ONLY");
+      expect((err as unknown as { code: string }).code).to.equal("READ_ONLY");
     });
   });
 
