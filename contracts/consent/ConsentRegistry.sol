@@ -48,6 +48,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     string public constant VERSION = "1.0.0";
 
     /// @notice The EIP-712 type of a signed grant.
+    // solhint-disable gas-small-strings
     bytes32 public constant GRANT_TYPEHASH = keccak256(
         "Grant(address patient,bytes32 grantee,uint32 classes,uint8 purposes,uint40 validFrom,uint40 validUntil,bytes32 commitment,uint64 nonce,uint64 epoch,uint256 deadline)"
     );
@@ -55,6 +56,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     /// @notice The EIP-712 type of a signed revocation.
     bytes32 public constant REVOCATION_TYPEHASH =
         keccak256("Revocation(address patient,bytes32 grantee,uint64 nonce,uint64 epoch,uint256 deadline)");
+    // solhint-enable gas-small-strings
 
     /// @notice The break-glass window at deployment, in seconds.
     uint40 public constant DEFAULT_BREAK_GLASS_WINDOW = 4 hours;
@@ -62,7 +64,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     /// @notice The longest break-glass window governance may set, in seconds.
     uint40 public constant MAX_BREAK_GLASS_WINDOW = 24 hours;
 
-    IParticipantRegistry private immutable _registry;
+    IParticipantRegistry private immutable _REGISTRY;
 
     mapping(address patient => mapping(bytes32 grantee => Grant)) private _grants;
     mapping(address patient => mapping(address delegate => uint40 until)) private _delegates;
@@ -83,7 +85,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         ManagedPausable(authority)
         EIP712("CareLedger ConsentRegistry", VERSION)
     {
-        _registry = registry;
+        _REGISTRY = registry;
         _breakGlassWindow = DEFAULT_BREAK_GLASS_WINDOW;
         emit BreakGlassWindowSet(DEFAULT_BREAK_GLASS_WINDOW);
     }
@@ -156,7 +158,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     /// @inheritdoc IConsentRegistry
     function appointDelegate(address delegate, uint40 until) external whenNotPaused {
         if (delegate == address(0) || delegate == msg.sender) revert InvalidDelegate(delegate);
-        if (until <= block.timestamp) revert InvalidDelegateExpiry(until, block.timestamp);
+        if (!(until > block.timestamp)) revert InvalidDelegateExpiry(until, block.timestamp);
         _delegates[msg.sender][delegate] = until;
         emit DelegateAppointed(msg.sender, delegate, until);
     }
@@ -182,7 +184,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         returns (uint40 until)
     {
         if (patient == address(0)) revert InvalidPatient(patient);
-        (bool active, uint64 orgId, IParticipantRegistry.OrgKind kind) = _registry.isActiveMember(msg.sender);
+        (bool active, uint64 orgId, IParticipantRegistry.OrgKind kind) = _REGISTRY.isActiveMember(msg.sender);
         if (!active || kind != IParticipantRegistry.OrgKind.Provider) revert NotActiveProvider(msg.sender);
         if (_patients[patient].breakGlassOptOut) revert BreakGlassOptedOut(patient);
         if (!V.isReasonCode(reasonCode)) revert InvalidReasonCode(reasonCode);
@@ -268,7 +270,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
 
     /// @inheritdoc IConsentRegistry
     function participantRegistry() external view returns (IParticipantRegistry) {
-        return _registry;
+        return _REGISTRY;
     }
 
     /// @inheritdoc IConsentRegistry
@@ -294,7 +296,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         _checkGrantee(patient, grantee);
         if (!V.isClassMask(classes)) revert InvalidDataClasses(classes);
         if (!V.isPurposeMask(purposes)) revert InvalidPurposes(purposes);
-        if (validUntil <= validFrom || validUntil <= block.timestamp) {
+        if (!(validUntil > validFrom && validUntil > block.timestamp)) {
             revert InvalidValidity(validFrom, validUntil, block.timestamp);
         }
         if (commitment == bytes32(0)) revert EmptyCommitment();
@@ -353,7 +355,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         uint8 purposeBit = uint8(1) << purpose;
         if (_covers(_grants[patient][V.accountKey(accessor)], classBit, purposeBit)) return (true, 0);
         bool active;
-        (active, orgId, ) = _registry.isActiveMember(accessor);
+        (active, orgId, ) = _REGISTRY.isActiveMember(accessor);
         if (!active) return (false, 0);
         if (_covers(_grants[patient][V.organizationKey(orgId)], classBit, purposeBit)) return (true, orgId);
         if (purpose != V.ETREAT || classBit & V.GENERAL_CLASSES == 0) return (false, orgId);
@@ -363,12 +365,12 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
 
     function _covers(Grant storage g, uint32 classBit, uint8 purposeBit) private view returns (bool) {
         Grant memory m = g;
-        return m.classes & classBit != 0 && m.purposes & purposeBit != 0 && m.validFrom <= block.timestamp
+        return m.classes & classBit != 0 && m.purposes & purposeBit != 0 && !(m.validFrom > block.timestamp)
             && block.timestamp < m.validUntil;
     }
 
     function _checkPatientOrDelegate(address patient) private view {
-        if (msg.sender != patient && _delegates[patient][msg.sender] <= block.timestamp) {
+        if (msg.sender != patient && !(_delegates[patient][msg.sender] > block.timestamp)) {
             revert NotPatientOrDelegate(msg.sender, patient);
         }
     }

@@ -30,6 +30,8 @@ interface IConsentRegistry {
     }
 
     /// @notice A grant signed by the patient (EIP-712 type `Grant`), submitted by anyone.
+    /// @dev Calldata only, never stored: fields in the order of the EIP-712 type, not packed.
+    // solhint-disable-next-line gas-struct-packing
     struct GrantRequest {
         address patient;
         bytes32 grantee;
@@ -78,12 +80,14 @@ interface IConsentRegistry {
     event ConsentRevoked(address indexed patient, bytes32 indexed grantee, address indexed by);
 
     /// @notice Emitted when a patient appoints (or re-appoints) a delegate until `until`.
+    // solhint-disable-next-line gas-indexed-events
     event DelegateAppointed(address indexed patient, address indexed delegate, uint40 until);
 
     /// @notice Emitted when a delegate is removed, by the patient or by the delegate itself.
     event DelegateRemoved(address indexed patient, address indexed delegate, address indexed by);
 
     /// @notice Emitted when a patient cancels every outstanding signature; `epoch` is the new epoch.
+    // solhint-disable-next-line gas-indexed-events
     event SignaturesCancelled(address indexed patient, uint64 epoch);
 
     /// @notice Emitted when emergency access is opened: the patient sees who, under which
@@ -98,9 +102,11 @@ interface IConsentRegistry {
     );
 
     /// @notice Emitted when a patient (or a delegate) opts out of break-glass, or back in.
+    // solhint-disable-next-line gas-indexed-events
     event BreakGlassOptOutSet(address indexed patient, bool optedOut, address indexed by);
 
     /// @notice Emitted when governance sets the longest break-glass window.
+    // solhint-disable-next-line gas-indexed-events
     event BreakGlassWindowSet(uint40 window);
 
     /// @notice Emitted for every permitted access: who, under which organization (0 when under a

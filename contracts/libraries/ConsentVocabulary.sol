@@ -98,6 +98,6 @@ library ConsentVocabulary {
 
     /// @notice Whether `code` is an assigned break-glass reason code.
     function isReasonCode(uint8 code) internal pure returns (bool) {
-        return code != 0 && code <= MAX_REASON;
+        return code != 0 && code < MAX_REASON + 1;
     }
 }

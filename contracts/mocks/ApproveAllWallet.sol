@@ -19,7 +19,7 @@ contract ApproveAllWallet is IERC1271 {
     }
 
     /// @inheritdoc IERC1271
-    function isValidSignature(bytes32, bytes memory) external pure returns (bytes4) {
+    function isValidSignature(bytes32, bytes calldata) external pure returns (bytes4) {
         return IERC1271.isValidSignature.selector;
     }
 }

@@ -19,7 +19,8 @@ contract ConsentProbe {
             for (uint256 a; a < accessors.length; ++a) {
                 for (uint8 c; c < classCount; ++c) {
                     for (uint8 u; u < purposeCount; ++u) {
-                        out[i++] = consent.isPermitted(patients[p], accessors[a], c, u);
+                        out[i] = consent.isPermitted(patients[p], accessors[a], c, u);
+                        ++i;
                     }
                 }
             }

@@ -7,15 +7,15 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 /// @notice A minimal smart account: it accepts a signature when its owner's key signed the hash.
 contract OwnedWallet is IERC1271 {
     /// @notice The key that signs for this account.
-    address public immutable owner;
+    address public immutable OWNER;
 
     constructor(address owner_) {
-        owner = owner_;
+        OWNER = owner_;
     }
 
     /// @inheritdoc IERC1271
-    function isValidSignature(bytes32 hash, bytes memory signature) external view returns (bytes4) {
-        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(hash, signature);
-        return err == ECDSA.RecoverError.NoError && recovered == owner ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(hash, signature);
+        return err == ECDSA.RecoverError.NoError && recovered == OWNER ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
     }
 }
