@@ -520,8 +520,9 @@ export class ConsentClient {
   }
 
   /**
-   * A patient's current grants, rebuilt from events (the latest grant per grantee, not revoked
-   * since) and confirmed against the registry's state.
+   * A patient's current grants, rebuilt from events: the latest grant per grantee, not revoked
+   * since (the events are the audit trail: they carry each grant's document commitment, which the
+   * registry does not store). `inForce` says whether it applies at the latest block.
    */
   async grants(patient: string, range: BlockRange = {}): Promise<GrantRecord[]> {
     const p = requireAddress("patient", patient);

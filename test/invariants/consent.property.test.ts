@@ -11,13 +11,17 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import fc from "fast-check";
+import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { accountGrantee, DATA_CLASSES, GENERAL_CLASSES_MASK, organizationGrantee, PURPOSES } from "../../sdk";
 import { ConsentProbe__factory, type ConsentProbe, type ConsentRegistry, type ParticipantRegistry } from "../../typechain-types";
 import { COMMITMENT, consentFixture, now } from "../consent/fixtures";
 
+/** Under solidity-coverage every call is instrumented (about 50 times slower): one short run there. */
+const COVERAGE = (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
 const SEED = Number(process.env.CONSENT_PROPERTY_SEED ?? 20261121);
-const RUNS = Number(process.env.CONSENT_PROPERTY_RUNS ?? 6);
+const RUNS = Number(process.env.CONSENT_PROPERTY_RUNS ?? (COVERAGE ? 1 : 6));
+const MAX_COMMANDS = COVERAGE ? 6 : 25;
 const CLASS_COUNT = 22; // 0..21: every assigned class and the unassigned 13..15 and 21
 const PURPOSE_COUNT = 7; // 0..6: every purpose and the unassigned 6
 const ETREAT = PURPOSES.ETREAT;
@@ -245,7 +249,7 @@ describe("ConsentRegistry property: isPermitted equals the model after every ste
 
   it(`holds for random sequences (seed ${SEED}, ${RUNS} runs)`, async function () {
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 25, size: "max" }), async (cmds) => {
+      fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_COMMANDS, size: "max" }), async (cmds) => {
         const f = await loadFixture(consentFixture);
         const probe = await new ConsentProbe__factory(f.deployer).deploy();
         const real: Real = {
