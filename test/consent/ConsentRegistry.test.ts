@@ -355,6 +355,7 @@ describe("ConsentRegistry", function () {
       for (const caller of [outsider, patient, registrar]) {
         await expect(consent.connect(caller).setBreakGlassWindow(60)).to.be.revertedWithCustomError(consent, "AccessManagedUnauthorized").withArgs(caller.address);
         await expect(consent.connect(caller).pause()).to.be.revertedWithCustomError(consent, "AccessManagedUnauthorized").withArgs(caller.address);
+        await expect(consent.connect(caller).unpause()).to.be.revertedWithCustomError(consent, "AccessManagedUnauthorized").withArgs(caller.address);
       }
       for (const fn of ["pause", "unpause"] as const) {
         await expect(intermediary.forward(await consent.getAddress(), consent.interface.encodeFunctionData(fn as "pause"))).to.be.revertedWithCustomError(consent, "AccessManagedUnauthorized");

@@ -61,6 +61,15 @@ describe("ConsentRegistry break-glass", function () {
     expect(await consent.isPermitted(patient.address, doctor.address, LABS, ETREAT)).to.equal(false);
   });
 
+  it("is not carried to another organization: an accessor who moves to another provider loses it", async function () {
+    const { consent, registry, registrar, doctor, patient, signers } = await openedFixture();
+    await registry.connect(doctor).leaveOrganization();
+    await registry.connect(registrar).registerOrganization(1, "0x" + "ab".repeat(32), signers[15].address);
+    await registry.connect(signers[15]).addMember(4, doctor.address, false);
+    expect((await registry.isActiveMember(doctor.address))[0]).to.equal(true);
+    expect(await consent.isPermitted(patient.address, doctor.address, LABS, ETREAT)).to.equal(false);
+  });
+
   it("is capped by the governance window", async function () {
     const { consent, doctor, patient, deployer } = await loadFixture(consentFixture);
     await expect(consent.connect(doctor).breakGlass(patient.address, REASON, REF, 4 * 3600 + 1))
