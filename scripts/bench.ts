@@ -10,17 +10,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import hre from "hardhat";
-import type { ContractTransactionResponse } from "ethers";
+import { HDNodeWallet, parseEther, type ContractTransactionResponse } from "ethers";
 import { deploySuite } from "./deploy";
 import type { BenchContext, Measurement, PartBench } from "./bench/context";
 import { benchParticipants } from "./bench/participants";
 import { benchRecords } from "./bench/records";
 import { runMerkleBench } from "./bench/merkle";
 import { benchClaims } from "./bench/claims";
+import { benchConsent } from "./bench/consent";
 import { GasFloor__factory, ViewProbe__factory } from "../typechain-types";
 
 /** Every part's benchmark, in the order they are reported. */
-const PARTS: readonly PartBench[] = [benchParticipants, benchRecords, benchClaims];
+const PARTS: readonly PartBench[] = [benchParticipants, benchConsent, benchRecords, benchClaims];
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
@@ -43,6 +44,11 @@ export async function runBench(): Promise<{ report: Record<string, number>; rows
     probe,
     gasOf,
     coldView: (target, data) => probe.measure(target, data),
+    fresh: async (n) => {
+      const wallets = Array.from({ length: n }, () => HDNodeWallet.createRandom().connect(hre.ethers.provider));
+      for (const w of wallets) await (await deployer.sendTransaction({ to: w.address, value: parseEther("100") })).wait();
+      return wallets;
+    },
   };
   const rows: Measurement[] = [{ key: "floor.slotAndEvent", gas: floorGas }];
   for (const part of PARTS) rows.push(...(await part(ctx)));

@@ -11,12 +11,19 @@ import { CareLedgerError, ValidationError } from "./errors";
 export interface SuiteAddresses {
   readonly AccessManager: string;
   readonly ParticipantRegistry: string;
+  readonly ConsentRegistry: string;
   readonly RecordRegistry: string;
   readonly ClaimsEngine: string;
 }
 
 /** The names of the suite's contracts, in deployment order. */
-export const SUITE_CONTRACTS = ["AccessManager", "ParticipantRegistry", "RecordRegistry", "ClaimsEngine"] as const satisfies readonly (keyof SuiteAddresses)[];
+export const SUITE_CONTRACTS = [
+  "AccessManager",
+  "ParticipantRegistry",
+  "ConsentRegistry",
+  "RecordRegistry",
+  "ClaimsEngine",
+] as const satisfies readonly (keyof SuiteAddresses)[];
 
 /** One deployment of the suite on one chain. */
 export interface AddressBook {

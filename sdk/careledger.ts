@@ -2,10 +2,17 @@
  * The SDK's one entry: `CareLedger.connect(runner, options?)`.
  */
 import type { Provider, Signer } from "ethers";
-import { AccessManager__factory, ClaimsEngine__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../typechain-types";
+import {
+  AccessManager__factory,
+  ClaimsEngine__factory,
+  ConsentRegistry__factory,
+  ParticipantRegistry__factory,
+  RecordRegistry__factory,
+} from "../typechain-types";
 import { readAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./addressBook";
 import { CareLedgerError, UnsupportedChainError } from "./errors";
 import { ClaimsClient } from "./claims";
+import { ConsentClient } from "./consent";
 import { GovernanceClient } from "./governanceClient";
 import { ParticipantsClient } from "./participants";
 import { RecordsClient } from "./records";
@@ -41,6 +48,8 @@ export class CareLedger {
   readonly records: RecordsClient;
   /** Plans, funding, members, prior authorizations, claims, decisions and appeals. */
   readonly claims: ClaimsClient;
+  /** Patient consent: grants, signatures, delegates, break-glass, access checks and the access log. */
+  readonly consent: ConsentClient;
 
   private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number) {
     this.runner = runner;
@@ -51,6 +60,7 @@ export class CareLedger {
     this.governance = new GovernanceClient(AccessManager__factory.connect(addresses.AccessManager, runner));
     this.records = new RecordsClient(RecordRegistry__factory.connect(addresses.RecordRegistry, runner), chainId, fromBlock);
     this.claims = new ClaimsClient(ClaimsEngine__factory.connect(addresses.ClaimsEngine, runner), fromBlock);
+    this.consent = new ConsentClient(ConsentRegistry__factory.connect(addresses.ConsentRegistry, runner), fromBlock);
   }
 
   /**

@@ -51,6 +51,11 @@ export const FUNCTION_ROLES = {
     pause: "PAUSER",
     unpause: "PAUSER",
   },
+  ConsentRegistry: {
+    setBreakGlassWindow: "CONFIGURATOR",
+    pause: "PAUSER",
+    unpause: "PAUSER",
+  },
   ClaimsEngine: {
     setTokenAllowed: "CONFIGURATOR",
     pause: "PAUSER",

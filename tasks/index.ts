@@ -4,3 +4,4 @@ import "./governance";
 import "./participants";
 import "./records";
 import "./claims";
+import "./consent";

@@ -7,15 +7,17 @@
  * `registrarExecutionDelay`, `configuratorExecutionDelay`, `adminExecutionDelay` (seconds, default 0).
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { CallableContractFuture } from "@nomicfoundation/ignition-core";
 import type { Interface } from "ethers";
 import { FUNCTION_ROLES, Role, ROLE_LABELS, type ManagedContractName, type RoleName } from "../../sdk/governance";
-import { ClaimsEngine__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
+import { ClaimsEngine__factory, ConsentRegistry__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
 
 /** The interface of each managed contract, from our own typechain factories. */
 const INTERFACES: Record<ManagedContractName, () => Interface> = {
   ParticipantRegistry: () => ParticipantRegistry__factory.createInterface(),
   RecordRegistry: () => RecordRegistry__factory.createInterface(),
   ClaimsEngine: () => ClaimsEngine__factory.createInterface(),
+  ConsentRegistry: () => ConsentRegistry__factory.createInterface(),
 };
 
 /** The selectors of `contract` restricted to each role, from the one table in `sdk/governance.ts`. */
@@ -41,12 +43,14 @@ export default buildModule("CareLedger", (m) => {
 
   const manager = m.contract("AccessManager", [deployer]);
   const participantRegistry = m.contract("ParticipantRegistry", [manager]);
+  const consentRegistry = m.contract("ConsentRegistry", [manager, participantRegistry]);
   const recordRegistry = m.contract("RecordRegistry", [manager, participantRegistry]);
   // The claims engine asks the record registry only IRecordEvidence.commitmentStatus (no phantom billing).
   const claimsAdmin = m.library("ClaimsAdmin");
   const claimsEngine = m.contract("ClaimsEngine", [manager, participantRegistry, recordRegistry], { libraries: { ClaimsAdmin: claimsAdmin } });
-  const targets: Record<ManagedContractName, typeof participantRegistry | typeof recordRegistry | typeof claimsEngine> = {
+  const targets: Record<ManagedContractName, CallableContractFuture<string>> = {
     ParticipantRegistry: participantRegistry,
+    ConsentRegistry: consentRegistry,
     RecordRegistry: recordRegistry,
     ClaimsEngine: claimsEngine,
   };
@@ -72,5 +76,5 @@ export default buildModule("CareLedger", (m) => {
   // Last: the admin's own execution delay. From here on, role changes by the admin are scheduled.
   m.call(manager, "grantRole", [Role.ADMIN, deployer, adminExecutionDelay], { id: "delay_ADMIN", after: wiring });
 
-  return { manager, participantRegistry, recordRegistry, claimsEngine };
+  return { manager, participantRegistry, consentRegistry, recordRegistry, claimsEngine };
 });

@@ -8,10 +8,10 @@ const USD = 1_000_000n;
 const DAY = 86_400;
 
 /** Gas of the claims engine's hot paths: straight-through submission (1 and 10 lines), an adjuster's decision, an appeal, a deposit. */
-export const benchClaims: PartBench = async ({ hre, book, gasOf }) => {
+export const benchClaims: PartBench = async ({ hre, book, gasOf, fresh }) => {
   const signers = await hre.ethers.getSigners();
   const [deployer, registrar] = signers;
-  const [providerAdmin, insurerAdmin, adjuster, , patient, payee] = signers.slice(12);
+  const [providerAdmin, insurerAdmin, adjuster, patient, payee] = await fresh(5);
   const registry = ParticipantRegistry__factory.connect(book.contracts.ParticipantRegistry, registrar);
   const claims = ClaimsEngine__factory.connect(book.contracts.ClaimsEngine, deployer);
   // Evidence is anchored in the suite's record registry by the provider, as in production.

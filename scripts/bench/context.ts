@@ -3,7 +3,7 @@
  * gas from receipts (never from estimates) and measure cold views through the probe contract.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse, HDNodeWallet } from "ethers";
 import type { AddressBook } from "../../sdk";
 import type { ViewProbe } from "../../typechain-types";
 
@@ -22,6 +22,8 @@ export interface BenchContext {
   gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint>;
   /** Gas a view costs when called cold from another contract. */
   coldView(target: string, data: string): Promise<bigint>;
+  /** `n` new accounts with ETH for gas, so that no part's actors collide with another's. */
+  fresh(n: number): Promise<HDNodeWallet[]>;
 }
 
 /** A part's benchmark: runs its operations on the context and returns the measurements. */

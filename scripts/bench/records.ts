@@ -3,9 +3,10 @@ import { ParticipantRegistry__factory, RecordRegistry__factory } from "../../typ
 import type { PartBench } from "./context";
 
 /** Gas of the record registry's operations. */
-export const benchRecords: PartBench = async ({ hre, book, gasOf, coldView }) => {
+export const benchRecords: PartBench = async ({ hre, book, gasOf, coldView, fresh }) => {
   const signers = await hre.ethers.getSigners();
-  const [registrar, hospital, lab] = [signers[1], signers[11], signers[12]];
+  const registrar = signers[1];
+  const [hospital, lab] = await fresh(2);
   const participants = ParticipantRegistry__factory.connect(book.contracts.ParticipantRegistry, registrar);
   await (await participants.registerOrganization(OrgKind.Provider, "0x" + "31".repeat(32), hospital.address)).wait();
   await (await participants.registerOrganization(OrgKind.Lab, "0x" + "32".repeat(32), lab.address)).wait();

@@ -1,0 +1,633 @@
+/**
+ * The `consent` client: patients grant and revoke (directly, or by signing for a relayer), appoint
+ * delegates, opt out of break-glass; providers check and log access and open break-glass; anyone
+ * reads a patient's grants and accounting of disclosures, rebuilt from the registry's events.
+ */
+import type { ContractRunner, EventLog, Overrides, Provider, Signer, TypedDataDomain } from "ethers";
+import type { ConsentRegistry } from "../typechain-types";
+import { CareLedgerError, ValidationError, withDecodedErrors } from "./errors";
+import {
+  classMask,
+  classNames,
+  dataClassName,
+  dataClassOf,
+  granteeKey,
+  parseGrantee,
+  purposeMask,
+  purposeName,
+  purposeNames,
+  purposeOf,
+  reasonCodeOf,
+  reasonName,
+  type BreakGlassReasonName,
+  type DataClassName,
+  type Grantee,
+  type ParsedGrantee,
+  type PurposeName,
+} from "./consentVocab";
+import {
+  signGrantRequest,
+  signRevocationRequest,
+  type GrantRequest,
+  type RevocationRequest,
+} from "./consentTypedData";
+import { eventIn, send, type TxHandle } from "./tx";
+import { requireAddress, requireBoolean, requireBytes32 } from "./validate";
+
+/** A time: a `Date`, or seconds since the epoch. */
+export type TimeInput = Date | number | bigint;
+
+/** A grantee as the SDK accepts it: `{ account }`, `{ organization }`, an address, or a 32-byte key. */
+export type GranteeInput = Grantee | string;
+
+/** Parameters of {@link ConsentClient.grant} and {@link ConsentClient.signGrant}. */
+export interface GrantParams {
+  /** The patient (default: the connected signer). A delegate names the patient it acts for. */
+  readonly patient?: string;
+  readonly grantee: GranteeInput;
+  /** Data classes by name, e.g. `["labs", "medications"]`. Sensitive classes only when named. */
+  readonly classes: readonly (DataClassName | number)[];
+  /** Purposes by name, e.g. `["TREAT"]`. */
+  readonly purposes: readonly (PurposeName | number)[];
+  /** When the grant starts (default: the latest block's time). */
+  readonly validFrom?: TimeInput;
+  /** When the grant ends (exclusive): required, in the future. */
+  readonly validUntil: TimeInput;
+  /** The salted commitment of the consent document (see `consentDocumentCommitment`). */
+  readonly commitment: string;
+}
+
+/** Parameters naming one grant. */
+export interface RevokeParams {
+  /** The patient (default: the connected signer). */
+  readonly patient?: string;
+  readonly grantee: GranteeInput;
+}
+
+/** Signature options: the deadline (required); nonce and epoch default to the chain's current ones. */
+export interface SignOptions {
+  /** The last second at which the signature may be submitted. */
+  readonly deadline: TimeInput;
+  /** The (patient, grantee) pair's nonce (default: read from the registry). */
+  readonly nonce?: bigint | number;
+  /** The patient's signature epoch (default: read from the registry). */
+  readonly epoch?: bigint | number;
+}
+
+/** A grant signed by the patient, ready for a relayer. */
+export interface SignedGrant {
+  readonly request: GrantRequest;
+  readonly signature: string;
+}
+
+/** A revocation signed by the patient, ready for a relayer. */
+export interface SignedRevocation {
+  readonly request: RevocationRequest;
+  readonly signature: string;
+}
+
+/** A grant as the registry holds it, readable. */
+export interface GrantState {
+  readonly patient: string;
+  readonly grantee: ParsedGrantee;
+  readonly granteeKey: string;
+  readonly classes: DataClassName[];
+  readonly purposes: PurposeName[];
+  readonly validFrom: number;
+  readonly validUntil: number;
+}
+
+/** A patient's grant rebuilt from events: the latest {ConsentGranted} per grantee, not revoked since. */
+export interface GrantRecord extends GrantState {
+  /** Who granted: the patient, or a delegate. */
+  readonly grantedBy: string;
+  /** The consent document's commitment. */
+  readonly commitment: string;
+  readonly blockNumber: number;
+  readonly txHash: string;
+  /** Whether it is in force at the latest block (started, not expired). */
+  readonly inForce: boolean;
+}
+
+/** One permitted access: the patient's accounting of disclosures. */
+export interface AccessRecord {
+  readonly patient: string;
+  readonly accessor: string;
+  /** The organization it was permitted under (0n for a grant to the accessor's own account). */
+  readonly orgId: bigint;
+  readonly dataClass: DataClassName | number;
+  readonly purpose: PurposeName | number;
+  /** The record's pseudonymous reference. */
+  readonly recordRef: string;
+  /** When, seconds since the epoch. */
+  readonly at: number;
+  readonly blockNumber: number;
+  readonly txHash: string;
+}
+
+/** One event of a patient's consent history, readable. */
+export interface HistoryEntry {
+  readonly event:
+    | "ConsentGranted"
+    | "ConsentRevoked"
+    | "DelegateAppointed"
+    | "DelegateRemoved"
+    | "SignaturesCancelled"
+    | "BreakGlassOpened"
+    | "BreakGlassOptOutSet"
+    | "AccessLogged";
+  readonly blockNumber: number;
+  readonly logIndex: number;
+  readonly txHash: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** A block range for event queries (default: from the deployment block to the latest). */
+export interface BlockRange {
+  readonly fromBlock?: number;
+  readonly toBlock?: number | "latest";
+}
+
+/** Parameters of {@link ConsentClient.breakGlass}. */
+export interface BreakGlassParams {
+  readonly patient: string;
+  readonly reason: BreakGlassReasonName | number;
+  /** The salted commitment of this opening's written justification; never reused. */
+  readonly reasonRef: string;
+  /** Seconds, at most the governance window. */
+  readonly duration: number;
+}
+
+/** Parameters of {@link ConsentClient.isPermitted} and {@link ConsentClient.logAccess}. */
+export interface AccessParams {
+  readonly patient: string;
+  readonly dataClass: DataClassName | number;
+  readonly purpose: PurposeName | number;
+}
+
+function requireSigner(runner: ContractRunner | null | undefined): Signer {
+  if (!runner || typeof (runner as { sendTransaction?: unknown }).sendTransaction !== "function") {
+    throw new CareLedgerError("READ_ONLY", "this client was connected with a Provider: connect with a Signer to send transactions");
+  }
+  return runner as Signer;
+}
+
+/**
+ * Seconds since the epoch from a Date or a number of seconds.
+ * @throws {ValidationError} naming `field`
+ */
+export function toSeconds(field: string, value: unknown): number {
+  let n: number;
+  if (value instanceof Date) n = Math.floor(value.getTime() / 1000);
+  else if (typeof value === "bigint") n = Number(value);
+  else if (typeof value === "number") n = value;
+  else throw new ValidationError(field, `${JSON.stringify(value)} is not a time (a Date or seconds since the epoch)`);
+  if (!Number.isSafeInteger(n) || n < 0 || n >= 2 ** 40) throw new ValidationError(field, `${String(value)} is not a time in seconds that fits 40 bits`);
+  return n;
+}
+
+/** The typed client of the ConsentRegistry contract. */
+export class ConsentClient {
+  /** The typechain contract, for calls this client does not wrap. */
+  readonly contract: ConsentRegistry;
+  readonly #fromBlock: number;
+
+  /**
+   * @param contract the registry, connected to a Signer (for writes) or a Provider (reads only)
+   * @param fromBlock the first block to read events from (the deployment block)
+   */
+  constructor(contract: ConsentRegistry, fromBlock = 0) {
+    this.contract = contract;
+    this.#fromBlock = fromBlock;
+  }
+
+  /** The registry's address. */
+  get address(): string {
+    return this.contract.target as string;
+  }
+
+  get #provider(): Provider {
+    const runner = this.contract.runner as (ContractRunner & { provider?: Provider | null }) | null;
+    const provider = runner?.provider ?? (runner as unknown as Provider | null);
+    if (!provider || typeof provider.getBlock !== "function") throw new CareLedgerError("NO_PROVIDER", "the client's runner has no Provider");
+    return provider;
+  }
+
+  async #now(): Promise<number> {
+    const block = await this.#provider.getBlock("latest");
+    return block ? block.timestamp : Math.floor(Date.now() / 1000);
+  }
+
+  async #patientOf(patient: string | undefined): Promise<string> {
+    if (patient !== undefined) return requireAddress("patient", patient);
+    return requireAddress("patient", await requireSigner(this.contract.runner).getAddress());
+  }
+
+  /** Validates grant parameters into the contract's arguments (before anything is sent or signed). */
+  async #grantArgs(params: GrantParams) {
+    const patient = await this.#patientOf(params.patient);
+    const grantee = granteeKey("grantee", params.grantee);
+    const parsed = parseGrantee(grantee);
+    if (parsed.kind === "account" && parsed.account === patient) throw new ValidationError("grantee", "a patient does not grant consent to itself");
+    const classes = classMask("classes", params.classes);
+    const purposes = purposeMask("purposes", params.purposes);
+    const now = await this.#now();
+    const validFrom = params.validFrom === undefined ? now : toSeconds("validFrom", params.validFrom);
+    const validUntil = toSeconds("validUntil", params.validUntil);
+    if (validUntil <= validFrom) throw new ValidationError("validUntil", `must be after validFrom (${validFrom})`);
+    if (validUntil <= now) throw new ValidationError("validUntil", `${validUntil} is in the past (chain time ${now})`);
+    const commitment = requireBytes32("commitment", params.commitment);
+    if (parsed.kind === "organization") await this.#requireOrganization(parsed.orgId);
+    return { patient, grantee, classes, purposes, validFrom, validUntil, commitment };
+  }
+
+  /** A grant to an organization id that is not registered would be inert, then silently apply to whoever gets that id. */
+  async #requireOrganization(orgId: bigint): Promise<void> {
+    const { IParticipantRegistry__factory } = await import("../typechain-types");
+    const registry = IParticipantRegistry__factory.connect(await this.contract.participantRegistry(), this.contract.runner);
+    if (orgId > (await registry.organizationCount())) throw new ValidationError("grantee.organization", `organization ${orgId} is not registered`);
+  }
+
+  /** The registry's EIP-712 domain, read from the contract (ERC-5267). */
+  async domain(): Promise<TypedDataDomain> {
+    const d = await withDecodedErrors(() => this.contract.eip712Domain());
+    return { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
+  }
+
+  /**
+   * Grants (or replaces) a patient's consent to a grantee. Caller: the patient or a delegate.
+   * @returns a handle whose `wait()` gives the grant as applied
+   * @throws {ValidationError} naming the field, before anything is sent
+   * @throws {ContractRevertError} e.g. `NotPatientOrDelegate`, `EnforcedPause`
+   */
+  async grant(params: GrantParams, overrides: Overrides = {}): Promise<TxHandle<GrantState & { commitment: string; by: string }>> {
+    const a = await this.#grantArgs(params);
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.grant(a.patient, a.grantee, a.classes, a.purposes, a.validFrom, a.validUntil, a.commitment, overrides),
+      (receipt) => this.#decodeGranted(eventIn(this.contract, receipt, "ConsentGranted").args as unknown as Record<string, unknown>),
+    );
+  }
+
+  #decodeGranted(args: Record<string, unknown>): GrantState & { commitment: string; by: string } {
+    const granteeKeyHex = String(args.grantee);
+    return {
+      patient: String(args.patient),
+      grantee: parseGrantee(granteeKeyHex),
+      granteeKey: granteeKeyHex,
+      classes: classNames(args.classes as bigint),
+      purposes: purposeNames(args.purposes as bigint),
+      validFrom: Number(args.validFrom),
+      validUntil: Number(args.validUntil),
+      commitment: String(args.commitment),
+      by: String(args.by),
+    };
+  }
+
+  /**
+   * Revokes a grant, effective in this block; works while paused. Caller: the patient or a delegate.
+   * @throws {ContractRevertError} e.g. `GrantNotFound`, `NotPatientOrDelegate`
+   */
+  async revoke(params: RevokeParams, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; granteeKey: string; by: string }>> {
+    const patient = await this.#patientOf(params.patient);
+    const grantee = granteeKey("grantee", params.grantee);
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.revoke(patient, grantee, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "ConsentRevoked");
+        return { patient: e.args.patient as string, granteeKey: e.args.grantee as string, by: e.args.by as string };
+      },
+    );
+  }
+
+  async #replayFields(patient: string, grantee: string, options: SignOptions): Promise<{ nonce: bigint; epoch: bigint; deadline: bigint }> {
+    const deadline = BigInt(toSeconds("deadline", options.deadline));
+    if (Number(deadline) < (await this.#now())) throw new ValidationError("deadline", "is in the past");
+    const nonce = options.nonce === undefined ? await this.nonce(patient, grantee) : BigInt(options.nonce);
+    const epoch = options.epoch === undefined ? await this.epoch(patient) : BigInt(options.epoch);
+    return { nonce, epoch, deadline };
+  }
+
+  /**
+   * The connected signer, as the patient, signs a grant for a relayer to submit ({@link submitGrant}).
+   * Needs no gas. For a smart-account patient, pass its address as `patient` and connect the key
+   * its ERC-1271 check accepts.
+   * @throws {ValidationError} naming the field
+   */
+  async signGrant(params: GrantParams, options: SignOptions): Promise<SignedGrant> {
+    const signer = requireSigner(this.contract.runner);
+    const a = await this.#grantArgs(params);
+    const request: GrantRequest = { ...a, ...(await this.#replayFields(a.patient, a.grantee, options)) };
+    return { request, signature: await signGrantRequest(signer, await this.domain(), request) };
+  }
+
+  /**
+   * The connected signer, as the patient, signs a revocation for a relayer ({@link submitRevoke}).
+   * @throws {ValidationError} naming the field
+   */
+  async signRevoke(params: RevokeParams, options: SignOptions): Promise<SignedRevocation> {
+    const signer = requireSigner(this.contract.runner);
+    const patient = await this.#patientOf(params.patient);
+    const grantee = granteeKey("grantee", params.grantee);
+    const request: RevocationRequest = { patient, grantee, ...(await this.#replayFields(patient, grantee, options)) };
+    return { request, signature: await signRevocationRequest(signer, await this.domain(), request) };
+  }
+
+  /**
+   * Submits a signed grant; the connected signer (the relayer) pays the gas.
+   * @throws {ContractRevertError} e.g. `InvalidSignature`, `InvalidNonce`, `SignatureExpired`
+   */
+  async submitGrant(signed: SignedGrant, overrides: Overrides = {}): Promise<TxHandle<GrantState & { commitment: string; by: string }>> {
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.grantBySig(signed.request, signed.signature, overrides),
+      (receipt) => this.#decodeGranted(eventIn(this.contract, receipt, "ConsentGranted").args as unknown as Record<string, unknown>),
+    );
+  }
+
+  /**
+   * Submits a signed revocation; works while paused.
+   * @throws {ContractRevertError} e.g. `InvalidSignature`, `GrantNotFound`
+   */
+  async submitRevoke(signed: SignedRevocation, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; granteeKey: string }>> {
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.revokeBySig(signed.request, signed.signature, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "ConsentRevoked");
+        return { patient: e.args.patient as string, granteeKey: e.args.grantee as string };
+      },
+    );
+  }
+
+  /** The connected signer cancels every signature it made that was not yet submitted. Works while paused. */
+  async cancelSignatures(overrides: Overrides = {}): Promise<TxHandle<{ patient: string; epoch: bigint }>> {
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.cancelSignatures(overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "SignaturesCancelled");
+        return { patient: e.args.patient as string, epoch: e.args.epoch as bigint };
+      },
+    );
+  }
+
+  /**
+   * The connected signer (the patient) appoints a delegate until `until`.
+   * @throws {ValidationError} naming `delegate` or `until`
+   * @throws {ContractRevertError} e.g. `InvalidDelegate`, `EnforcedPause`
+   */
+  async appointDelegate(params: { delegate: string; until: TimeInput }, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; delegate: string; until: number }>> {
+    const delegate = requireAddress("delegate", params.delegate);
+    const until = toSeconds("until", params.until);
+    if (until <= (await this.#now())) throw new ValidationError("until", "is in the past");
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.appointDelegate(delegate, until, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "DelegateAppointed");
+        return { patient: e.args.patient as string, delegate: e.args.delegate as string, until: Number(e.args.until) };
+      },
+    );
+  }
+
+  /**
+   * Removes a delegate. Caller: the patient (default) or the delegate itself. Works while paused.
+   * @throws {ContractRevertError} e.g. `DelegateNotFound`, `NotPatientOrSelf`
+   */
+  async removeDelegate(params: { patient?: string; delegate: string }, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; delegate: string }>> {
+    const patient = await this.#patientOf(params.patient);
+    const delegate = requireAddress("delegate", params.delegate);
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.removeDelegate(patient, delegate, overrides), () => ({ patient, delegate }));
+  }
+
+  /**
+   * Opts a patient out of break-glass (ending open emergency access at once), or back in.
+   * Caller: the patient (default) or a delegate.
+   */
+  async setBreakGlassOptOut(params: { patient?: string; optedOut: boolean }, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; optedOut: boolean }>> {
+    const patient = await this.#patientOf(params.patient);
+    const optedOut = requireBoolean("optedOut", params.optedOut);
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.setBreakGlassOptOut(patient, optedOut, overrides), () => ({ patient, optedOut }));
+  }
+
+  /**
+   * Opens emergency access (ETREAT, general classes) to a patient. Caller: an active provider member.
+   * @throws {ValidationError} naming the field
+   * @throws {ContractRevertError} e.g. `NotActiveProvider`, `BreakGlassOptedOut`, `ReasonAlreadyUsed`
+   */
+  async breakGlass(params: BreakGlassParams, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; accessor: string; orgId: bigint; reason: BreakGlassReasonName | number; reasonRef: string; until: number }>> {
+    const patient = requireAddress("patient", params.patient);
+    const reason = reasonCodeOf("reason", params.reason);
+    const reasonRef = requireBytes32("reasonRef", params.reasonRef);
+    if (!Number.isSafeInteger(params.duration) || params.duration <= 0) throw new ValidationError("duration", "must be a positive number of seconds");
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.breakGlass(patient, reason, reasonRef, params.duration, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "BreakGlassOpened");
+        const code = Number(e.args.reasonCode);
+        return { patient: e.args.patient as string, accessor: e.args.accessor as string, orgId: e.args.orgId as bigint, reason: reasonName(code) ?? code, reasonRef: e.args.reasonRef as string, until: Number(e.args.until) };
+      },
+    );
+  }
+
+  /** Sets the longest break-glass opening (configurator role). @throws {ContractRevertError} e.g. `InvalidBreakGlassWindow` */
+  async setBreakGlassWindow(seconds: number, overrides: Overrides = {}): Promise<TxHandle<{ window: number }>> {
+    if (!Number.isSafeInteger(seconds) || seconds <= 0) throw new ValidationError("window", "must be a positive number of seconds");
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.setBreakGlassWindow(seconds, overrides), () => ({ window: seconds }));
+  }
+
+  /** Pauses the registry (pauser role): grants and access stop; revocations still work. */
+  async pause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.pause(overrides), () => ({}));
+  }
+
+  /** Unpauses the registry (pauser role). */
+  async unpause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.unpause(overrides), () => ({}));
+  }
+
+  /**
+   * Whether `accessor` may access `dataClass` of `patient` for `purpose` now.
+   * @throws {ValidationError} naming the field
+   */
+  async isPermitted(params: AccessParams & { accessor: string }): Promise<boolean> {
+    const patient = requireAddress("patient", params.patient, { allowZero: true });
+    const accessor = requireAddress("accessor", params.accessor, { allowZero: true });
+    const dataClass = dataClassOf("dataClass", params.dataClass);
+    const purpose = purposeOf("purpose", params.purpose);
+    return withDecodedErrors(() => this.contract.isPermitted(patient, accessor, dataClass, purpose));
+  }
+
+  /**
+   * The connected signer logs an access to a patient's record; refused (with the values) when not
+   * permitted.
+   * @throws {ValidationError} naming the field
+   * @throws {ContractRevertError} `AccessNotPermitted` carrying patient, accessor, class and purpose
+   */
+  async logAccess(params: AccessParams & { recordRef: string }, overrides: Overrides = {}): Promise<TxHandle<AccessRecord>> {
+    const patient = requireAddress("patient", params.patient);
+    const recordRef = requireBytes32("recordRef", params.recordRef);
+    const dataClass = dataClassOf("dataClass", params.dataClass);
+    const purpose = purposeOf("purpose", params.purpose);
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.logAccess(patient, recordRef, dataClass, purpose, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "AccessLogged");
+        return accessRecord(e.args as unknown as Record<string, unknown>, receipt.blockNumber, receipt.hash);
+      },
+    );
+  }
+
+  /** The grant of `patient` to `grantee` as the registry holds it now, or `undefined`. */
+  async grantOf(patient: string, grantee: GranteeInput): Promise<GrantState | undefined> {
+    const p = requireAddress("patient", patient);
+    const key = granteeKey("grantee", grantee);
+    const g = await withDecodedErrors(() => this.contract.grantOf(p, key));
+    if (g.validUntil === 0n) return undefined;
+    return { patient: p, grantee: parseGrantee(key), granteeKey: key, classes: classNames(g.classes), purposes: purposeNames(g.purposes), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil) };
+  }
+
+  /** The nonce a signature about the (`patient`, `grantee`) pair must carry. */
+  async nonce(patient: string, grantee: GranteeInput): Promise<bigint> {
+    const p = requireAddress("patient", patient);
+    const key = granteeKey("grantee", grantee);
+    return withDecodedErrors(() => this.contract.nonces(p, key));
+  }
+
+  /** The signature epoch of `patient` (incremented by `cancelSignatures`). */
+  async epoch(patient: string): Promise<bigint> {
+    const p = requireAddress("patient", patient);
+    return withDecodedErrors(() => this.contract.signatureEpoch(p));
+  }
+
+  /** When `delegate`'s term for `patient` ends (0 when not a delegate). */
+  async delegateUntil(patient: string, delegate: string): Promise<number> {
+    return Number(await withDecodedErrors(() => this.contract.delegateUntil(requireAddress("patient", patient), requireAddress("delegate", delegate))));
+  }
+
+  /** The longest break-glass opening, in seconds. */
+  async breakGlassWindow(): Promise<number> {
+    return Number(await withDecodedErrors(() => this.contract.breakGlassWindow()));
+  }
+
+  /**
+   * A patient's current grants, rebuilt from events: the latest grant per grantee, not revoked
+   * since (the events are the audit trail: they carry each grant's document commitment, which the
+   * registry does not store). `inForce` says whether it applies at the latest block.
+   */
+  async grants(patient: string, range: BlockRange = {}): Promise<GrantRecord[]> {
+    const p = requireAddress("patient", patient);
+    const from = range.fromBlock ?? this.#fromBlock;
+    const to = range.toBlock ?? "latest";
+    const [granted, revoked] = await Promise.all([
+      this.contract.queryFilter(this.contract.filters.ConsentGranted(p), from, to),
+      this.contract.queryFilter(this.contract.filters.ConsentRevoked(p), from, to),
+    ]);
+    const latest = new Map<string, { log: EventLog; revoked: boolean }>();
+    for (const e of [...granted, ...revoked].sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index)) {
+      latest.set(String(e.args.grantee), { log: e as unknown as EventLog, revoked: e.fragment.name === "ConsentRevoked" });
+    }
+    const now = await this.#now();
+    const out: GrantRecord[] = [];
+    for (const { log, revoked: gone } of latest.values()) {
+      if (gone) continue;
+      const g = this.#decodeGranted(log.args as unknown as Record<string, unknown>);
+      out.push({
+        patient: g.patient,
+        grantee: g.grantee,
+        granteeKey: g.granteeKey,
+        classes: g.classes,
+        purposes: g.purposes,
+        validFrom: g.validFrom,
+        validUntil: g.validUntil,
+        grantedBy: g.by,
+        commitment: g.commitment,
+        blockNumber: log.blockNumber,
+        txHash: log.transactionHash,
+        inForce: g.validFrom <= now && now < g.validUntil,
+      });
+    }
+    return out;
+  }
+
+  /** The patient's accounting of disclosures: every logged access, oldest first. */
+  async accessLog(patient: string, range: BlockRange = {}): Promise<AccessRecord[]> {
+    const p = requireAddress("patient", patient);
+    const logs = await this.contract.queryFilter(this.contract.filters.AccessLogged(p), range.fromBlock ?? this.#fromBlock, range.toBlock ?? "latest");
+    return logs.map((e) => accessRecord(e.args as unknown as Record<string, unknown>, e.blockNumber, e.transactionHash));
+  }
+
+  /** The patient's delegates in force, rebuilt from events and confirmed against the registry. */
+  async delegates(patient: string): Promise<{ delegate: string; until: number }[]> {
+    const p = requireAddress("patient", patient);
+    const appointed = await this.contract.queryFilter(this.contract.filters.DelegateAppointed(p), this.#fromBlock);
+    const now = await this.#now();
+    const out: { delegate: string; until: number }[] = [];
+    for (const d of new Set(appointed.map((e) => e.args.delegate))) {
+      const until = await this.delegateUntil(p, d);
+      if (until > now) out.push({ delegate: d, until });
+    }
+    return out;
+  }
+
+  /** Everything that happened to a patient's consent, oldest first, readable. */
+  async history(patient: string, range: BlockRange = {}): Promise<HistoryEntry[]> {
+    const p = requireAddress("patient", patient);
+    const from = range.fromBlock ?? this.#fromBlock;
+    const to = range.toBlock ?? "latest";
+    const f = this.contract.filters;
+    const lists = await Promise.all([
+      this.contract.queryFilter(f.ConsentGranted(p), from, to),
+      this.contract.queryFilter(f.ConsentRevoked(p), from, to),
+      this.contract.queryFilter(f.DelegateAppointed(p), from, to),
+      this.contract.queryFilter(f.DelegateRemoved(p), from, to),
+      this.contract.queryFilter(f.SignaturesCancelled(p), from, to),
+      this.contract.queryFilter(f.BreakGlassOpened(p), from, to),
+      this.contract.queryFilter(f.BreakGlassOptOutSet(p), from, to),
+      this.contract.queryFilter(f.AccessLogged(p), from, to),
+    ]);
+    const all = (lists.flat() as unknown as EventLog[]).sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index);
+    return all.map((e) => ({ event: e.fragment.name as HistoryEntry["event"], blockNumber: e.blockNumber, logIndex: e.index, txHash: e.transactionHash, details: readable(e) }));
+  }
+}
+
+function accessRecord(args: Record<string, unknown>, blockNumber: number, txHash: string): AccessRecord {
+  const dc = Number(args.dataClass);
+  const pu = Number(args.purpose);
+  return {
+    patient: String(args.patient),
+    accessor: String(args.accessor),
+    orgId: args.orgId as bigint,
+    dataClass: dataClassName(dc) ?? dc,
+    purpose: purposeName(pu) ?? pu,
+    recordRef: String(args.recordRef),
+    at: Number(args.at),
+    blockNumber,
+    txHash,
+  };
+}
+
+function readable(e: EventLog): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  e.fragment.inputs.forEach((input, i) => {
+    const v: unknown = e.args[i];
+    if (input.name === "grantee") out.grantee = parseGrantee(String(v));
+    else if (input.name === "classes") out.classes = classNames(v as bigint);
+    else if (input.name === "purposes") out.purposes = purposeNames(v as bigint);
+    else if (input.name === "dataClass") out.dataClass = dataClassName(v as bigint) ?? Number(v);
+    else if (input.name === "purpose") out.purpose = purposeName(v as bigint) ?? Number(v);
+    else if (input.name === "reasonCode") out.reason = reasonName(v as bigint) ?? Number(v);
+    else out[input.name] = typeof v === "bigint" && v < 2n ** 53n && input.type !== "uint256" && input.type !== "uint64" ? Number(v) : v;
+  });
+  return out;
+}
+

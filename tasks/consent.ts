@@ -1,0 +1,107 @@
+/**
+ * Consent tasks:
+ *   consent:grant    --grantee <address | org:N> --classes labs,medications --purposes TREAT --until <date | seconds>
+ *                    [--start <date | seconds>] [--commitment 0x… | --document consent.json] [--patient <address>]
+ *   consent:revoke   --grantee <address | org:N> [--patient <address>]
+ *   consent:check    --patient <address> --accessor <address> --class labs --purpose TREAT
+ *   consent:log      --patient <address> --record 0x… --class labs --purpose TREAT      (run as the accessor)
+ *   consent:history  --patient <address> [--access]                                      (grants and history, or the access log)
+ * Every task takes --from <index | address> to choose the signer (the patient, a delegate, or an accessor).
+ */
+import * as fs from "node:fs";
+import { task, types } from "hardhat/config";
+import { connectSdk, printJson } from "./support";
+
+/** `org:3` → an organization, anything else → an account (validated by the SDK). */
+function parseGrantee(arg: string): { organization: string } | string {
+  const m = /^org:(.+)$/i.exec(arg.trim());
+  return m ? { organization: m[1] } : arg.trim();
+}
+
+/** A time: seconds since the epoch, or an ISO 8601 date. */
+function parseTime(field: string, arg: string): number {
+  if (/^\d+$/.test(arg)) return Number(arg);
+  const ms = Date.parse(arg);
+  if (Number.isNaN(ms)) throw new Error(`--${field}: ${JSON.stringify(arg)} is neither seconds since the epoch nor an ISO 8601 date`);
+  return Math.floor(ms / 1000);
+}
+
+const list = (arg: string): string[] => arg.split(",").map((s) => s.trim()).filter(Boolean);
+
+task("consent:grant", "Grants (or replaces) a patient's consent to an account or an organization (the patient or a delegate)")
+  .addParam("grantee", "the grantee: an account address, or org:<id>")
+  .addParam("classes", "data classes, comma-separated (e.g. labs,medications)")
+  .addParam("purposes", "purposes of use, comma-separated (e.g. TREAT,HPAYMT)")
+  .addParam("until", "when the grant ends: seconds since the epoch or an ISO 8601 date")
+  .addOptionalParam("start", "when the grant starts (default: now)", undefined, types.string)
+  .addOptionalParam("commitment", "the consent document's salted commitment (0x + 32 bytes)", undefined, types.string)
+  .addOptionalParam("document", "a consent document (JSON) to commit with a fresh salt; the salt is printed: keep it with the document", undefined, types.string)
+  .addOptionalParam("patient", "the patient (default: the signer); a delegate names the patient it acts for", undefined, types.string)
+  .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
+  .setAction(async (args: { grantee: string; classes: string; purposes: string; until: string; start?: string; commitment?: string; document?: string; patient?: string; from?: string }, hre) => {
+    const { consentDocumentCommitment, newSalt, ValidationError } = await import("../sdk");
+    let commitment = args.commitment;
+    let salt: string | undefined;
+    if (args.document) {
+      salt = newSalt();
+      commitment = consentDocumentCommitment(JSON.parse(fs.readFileSync(args.document, "utf8")), salt);
+    }
+    if (!commitment) throw new ValidationError("commitment", "give --commitment 0x… or --document <consent.json>");
+    const cl = await connectSdk(hre, args.from);
+    const handle = await cl.consent.grant({
+      patient: args.patient,
+      grantee: parseGrantee(args.grantee),
+      classes: list(args.classes) as never,
+      purposes: list(args.purposes) as never,
+      validFrom: args.start === undefined ? undefined : parseTime("start", args.start),
+      validUntil: parseTime("until", args.until),
+      commitment,
+    });
+    const { receipt, ...granted } = await handle.wait();
+    printJson({ ...granted, salt, tx: receipt.hash, gasUsed: receipt.gasUsed });
+  });
+
+task("consent:revoke", "Revokes a grant, effective in this block (the patient or a delegate; works while paused)")
+  .addParam("grantee", "the grantee: an account address, or org:<id>")
+  .addOptionalParam("patient", "the patient (default: the signer)", undefined, types.string)
+  .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
+  .setAction(async (args: { grantee: string; patient?: string; from?: string }, hre) => {
+    const cl = await connectSdk(hre, args.from);
+    const { receipt, ...revoked } = await (await cl.consent.revoke({ patient: args.patient, grantee: parseGrantee(args.grantee) })).wait();
+    printJson({ ...revoked, tx: receipt.hash, gasUsed: receipt.gasUsed });
+  });
+
+task("consent:check", "Whether an accessor may access a patient's data class for a purpose, now")
+  .addParam("patient", "the patient")
+  .addParam("accessor", "the account that would access")
+  .addParam("class", "the data class (e.g. labs)")
+  .addParam("purpose", "the purpose of use (e.g. TREAT)")
+  .setAction(async (args: { patient: string; accessor: string; class: string; purpose: string }, hre) => {
+    const cl = await connectSdk(hre);
+    const permitted = await cl.consent.isPermitted({ patient: args.patient, accessor: args.accessor, dataClass: args.class as never, purpose: args.purpose as never });
+    printJson({ patient: args.patient, accessor: args.accessor, dataClass: args.class, purpose: args.purpose, permitted });
+  });
+
+task("consent:log", "Logs an access to a patient's record by the signer; refused when not permitted")
+  .addParam("patient", "the patient")
+  .addParam("record", "the record's pseudonymous reference (0x + 32 bytes, never PHI)")
+  .addParam("class", "the data class (e.g. labs)")
+  .addParam("purpose", "the purpose of use (e.g. TREAT)")
+  .addOptionalParam("from", "signer (the accessor): an account index or address", undefined, types.string)
+  .setAction(async (args: { patient: string; record: string; class: string; purpose: string; from?: string }, hre) => {
+    const cl = await connectSdk(hre, args.from);
+    const { receipt, ...logged } = await (await cl.consent.logAccess({ patient: args.patient, recordRef: args.record, dataClass: args.class as never, purpose: args.purpose as never })).wait();
+    printJson({ ...logged, gasUsed: receipt.gasUsed });
+  });
+
+task("consent:history", "A patient's current grants and consent history, or (--access) the accounting of disclosures")
+  .addParam("patient", "the patient")
+  .addFlag("access", "print the access log only")
+  .setAction(async (args: { patient: string; access: boolean }, hre) => {
+    const cl = await connectSdk(hre);
+    if (args.access) {
+      printJson({ patient: args.patient, accessLog: await cl.consent.accessLog(args.patient) });
+      return;
+    }
+    printJson({ patient: args.patient, grants: await cl.consent.grants(args.patient), delegates: await cl.consent.delegates(args.patient), history: await cl.consent.history(args.patient) });
+  });

@@ -1,0 +1,43 @@
+/**
+ * The consent tests' fixture: the suite deployed through the real Ignition module, with a hospital
+ * (org 1: hospitalAdmin, doctor, nurse), a lab (org 2: labAdmin) and an insurer (org 3: insurerAdmin).
+ */
+import hre from "hardhat";
+import { accountGrantee, consentDomain, DATA_CLASSES, OrgKind, organizationGrantee, PURPOSES } from "../../sdk";
+import { ApproveAllWallet__factory, ConsentRegistry__factory, OwnedWallet__factory } from "../../typechain-types";
+import { deployFixture, PROFILE } from "../support/fixtures";
+
+export const HOSPITAL = 1n;
+export const LAB = 2n;
+export const INSURER = 3n;
+export const COMMITMENT = "0x" + "c0".repeat(32);
+export const RECORD = "0x" + "5e".repeat(32);
+export const ZERO32 = "0x" + "00".repeat(32);
+export const YEAR = 365 * 86_400;
+
+/** A mask of data classes by name. */
+export const classes = (...names: (keyof typeof DATA_CLASSES)[]): number => names.reduce((m, n) => (m | (1 << DATA_CLASSES[n])) >>> 0, 0);
+/** A mask of purposes by name. */
+export const purposes = (...names: (keyof typeof PURPOSES)[]): number => names.reduce((m, n) => m | (1 << PURPOSES[n]), 0);
+
+export async function consentFixture() {
+  const f = await deployFixture();
+  const r = f.registry.connect(f.registrar);
+  await r.registerOrganization(OrgKind.Provider, PROFILE, f.hospitalAdmin.address);
+  await r.registerOrganization(OrgKind.Lab, PROFILE, f.labAdmin.address);
+  await r.registerOrganization(OrgKind.Insurer, PROFILE, f.insurerAdmin.address);
+  await f.registry.connect(f.hospitalAdmin).addMember(HOSPITAL, f.doctor.address, false);
+  await f.registry.connect(f.hospitalAdmin).addMember(HOSPITAL, f.nurse.address, false);
+  const consent = ConsentRegistry__factory.connect(f.book.contracts.ConsentRegistry, f.patient);
+  const [delegate, relayer, patient2, stranger] = f.signers.slice(10, 14);
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const domain = consentDomain(chainId, f.book.contracts.ConsentRegistry);
+  const approveAll = await new ApproveAllWallet__factory(f.outsider).deploy();
+  const owned = await new OwnedWallet__factory(f.outsider).deploy(patient2.address);
+  return { ...f, consent, delegate, relayer, patient2, stranger, chainId, domain, approveAll, owned, accountGrantee, organizationGrantee };
+}
+
+/** The latest block's timestamp. */
+export async function now(): Promise<number> {
+  return (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+}

@@ -1,0 +1,65 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import hre from "hardhat";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { writeAddressBook } from "../../sdk";
+import { consentFixture, RECORD } from "./fixtures";
+
+/** The consent fixture with its address book written where the tasks read it. */
+async function taskFixture() {
+  const f = await consentFixture();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-consent-tasks-"));
+  writeAddressBook(f.book, dir);
+  return { ...f, dir };
+}
+
+/** Runs a task and returns the JSON lines it printed. */
+async function run(dir: string, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  const log = console.log;
+  const before = process.env.CARELEDGER_DEPLOYMENTS_DIR;
+  process.env.CARELEDGER_DEPLOYMENTS_DIR = dir;
+  console.log = (line: string) => lines.push(line);
+  try {
+    await hre.run(name, args);
+  } finally {
+    console.log = log;
+    if (before === undefined) delete process.env.CARELEDGER_DEPLOYMENTS_DIR;
+    else process.env.CARELEDGER_DEPLOYMENTS_DIR = before;
+  }
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe("consent tasks", function () {
+  it("grant, check, log, history and revoke from the command line", async function () {
+    const { dir, patient, doctor, nurse } = await loadFixture(taskFixture);
+    const doc = path.join(dir, "consent.json");
+    fs.writeFileSync(doc, JSON.stringify({ resourceType: "Consent", status: "active" }));
+    const [granted] = await run(dir, "consent:grant", { grantee: "org:1", classes: "labs,medications", purposes: "TREAT", until: "2099-01-01", document: doc, from: "9" });
+    expect(granted).to.include({ patient: patient.address, by: patient.address, validUntil: Date.UTC(2099, 0, 1) / 1000 });
+    expect(granted.salt).to.match(/^0x[0-9a-f]{64}$/);
+    const [check] = await run(dir, "consent:check", { patient: patient.address, accessor: doctor.address, class: "labs", purpose: "TREAT" });
+    expect(check.permitted).to.equal(true);
+    const [logged] = await run(dir, "consent:log", { patient: patient.address, record: RECORD, class: "labs", purpose: "TREAT", from: doctor.address });
+    expect(logged).to.include({ accessor: doctor.address, orgId: "1", dataClass: "labs" });
+    await run(dir, "consent:grant", { grantee: nurse.address, classes: "vitals", purposes: "TREAT", until: "4102444800", start: "2020-01-01T00:00:00Z", commitment: "0x" + "c0".repeat(32), from: "9" });
+    const [history] = await run(dir, "consent:history", { patient: patient.address, access: false });
+    expect((history.grants as unknown[]).length).to.equal(2);
+    expect((history.history as { event: string }[]).map((h) => h.event)).to.deep.equal(["ConsentGranted", "AccessLogged", "ConsentGranted"]);
+    const [access] = await run(dir, "consent:history", { patient: patient.address, access: true });
+    expect((access.accessLog as unknown[]).length).to.equal(1);
+    const [revoked] = await run(dir, "consent:revoke", { grantee: "org:1", from: "9" });
+    expect(revoked.by).to.equal(patient.address);
+    const [after] = await run(dir, "consent:check", { patient: patient.address, accessor: doctor.address, class: "labs", purpose: "TREAT" });
+    expect(after.permitted).to.equal(false);
+  });
+
+  it("refuses a grant without a commitment and a bad date, naming the option", async function () {
+    const { dir } = await loadFixture(taskFixture);
+    const failure = async (p: Promise<unknown>) => p.then(() => expect.fail("expected the task to fail"), (err: Error) => err.message);
+    expect(await failure(run(dir, "consent:grant", { grantee: "org:1", classes: "labs", purposes: "TREAT", until: "2099-01-01", from: "9" }))).to.match(/^commitment: /);
+    expect(await failure(run(dir, "consent:grant", { grantee: "org:1", classes: "labs", purposes: "TREAT", until: "soon", commitment: "0x" + "c0".repeat(32), from: "9" }))).to.match(/^--until: /);
+  });
+});
