@@ -2,24 +2,51 @@
  * `npm run demo`: one patient's story on CareLedger, told on the in-process chain (or, with
  * `npm run demo -- --network localhost`, against a running `npm run node`).
  *
- * Every actor is a fresh wallet funded by the local development account, so the story can be told
- * again and again against the same node. Everything goes through the SDK, as an integrator would.
+ * It reads real data: Raymon Kris's Synthea bundle and HL7's Consent examples (test/fixtures/fhir).
+ * Every actor is a fresh wallet (funded by the local development account, except the patient, who
+ * holds no ETH and only signs), so the story can be told again and again against the same node.
+ * Everything goes through the SDK, as an integrator would.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import hre from "hardhat";
-import { HDNodeWallet, parseEther, type Signer } from "ethers";
+import { HDNodeWallet, formatUnits, keccak256, parseEther, toUtf8Bytes, type Signer } from "ethers";
 import { deploySuite } from "./deploy";
 import { Story } from "./demo/story";
-import { CareLedger, orgKindName, type AddressBook } from "../sdk";
+import {
+  CareLedger,
+  ClaimStatus,
+  ContractRevertError,
+  claimsIn,
+  consentDocumentCommitment,
+  fromFhirClaim,
+  fromFhirConsent,
+  newSalt,
+  orgKindName,
+  planFromJson,
+  toExplanationOfBenefit,
+  toUnits,
+  type AddressBook,
+  type ClaimSubmission,
+  type FhirResource,
+} from "../sdk";
+import { MockStablecoin__factory } from "../typechain-types";
 
-/** A fresh actor with a little ETH for gas (patients get none: they only sign). */
-async function actor(funder: Signer, eth = "1"): Promise<HDNodeWallet> {
+const FIXTURES = path.resolve(__dirname, "..", "test", "fixtures");
+const BUNDLE = path.join(FIXTURES, "fhir", "synthea", "Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
+const CONSENTS = path.join(FIXTURES, "fhir", "consent");
+const PLAN = path.join(FIXTURES, "plans", "demo-plan.json");
+const DAY = 86_400;
+
+/** A fresh actor with some ETH for gas; `eth` "0" for one that only signs. */
+async function actor(funder: Signer, eth = "10"): Promise<HDNodeWallet> {
   const wallet = HDNodeWallet.createRandom().connect(hre.ethers.provider);
   if (eth !== "0") await (await funder.sendTransaction({ to: wallet.address, value: parseEther(eth) })).wait();
   return wallet;
 }
 
-/** The local account holding `role`, among the node's unlocked accounts. */
-async function holderOf(cl: CareLedger, role: "REGISTRAR" | "PAUSER"): Promise<Signer> {
+/** The local account holding `role` without a delay, among the node's unlocked accounts. */
+async function holderOf(cl: CareLedger, role: "REGISTRAR" | "PAUSER" | "CONFIGURATOR"): Promise<Signer> {
   for (const signer of await hre.ethers.getSigners()) {
     const { isMember, executionDelay } = await cl.governance.hasRole(role, signer.address);
     if (isMember && executionDelay === 0) return signer;
@@ -27,50 +54,230 @@ async function holderOf(cl: CareLedger, role: "REGISTRAR" | "PAUSER"): Promise<S
   throw new Error(`no local account holds the ${role} role without a delay: deploy with the defaults (npm run deploy) first`);
 }
 
+const short = (hex: string) => `${hex.slice(0, 8)}…${hex.slice(-4)}`;
+const usd = (units: bigint) => `$${Number(formatUnits(units, 6)).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+
 async function main(): Promise<void> {
   const story = new Story();
   const [deployer] = await hre.ethers.getSigners();
+  const now = async () => (await hre.ethers.provider.getBlock("latest"))!.timestamp;
 
+  // ------------------------------------------------------------------------------------------
   story.chapter("1. The suite is deployed");
   const { book, deployed } = await deploySuite(hre, { log: () => undefined });
-  story.say(deployed ? `Deployed CareLedger ${book.version} on chain ${book.chainId} (${hre.network.name}).` : `Found CareLedger ${book.version} already deployed on chain ${book.chainId}.`);
-  const operator = await CareLedger.connect(deployer, { addressBook: book });
-  const registrar = await CareLedger.connect(await holderOf(operator, "REGISTRAR"), { addressBook: book });
+  story.say(
+    deployed
+      ? `Deployed CareLedger ${book.version} on chain ${book.chainId} (${hre.network.name}): ${Object.keys(book.contracts).join(", ")}.`
+      : `Found CareLedger ${book.version} already deployed on chain ${book.chainId}.`,
+  );
+  const connect = (runner: Signer) => CareLedger.connect(runner, { addressBook: book });
+  const operator = await connect(deployer);
+  const registrar = await connect(await holderOf(operator, "REGISTRAR"));
+  const configurator = await connect(await holderOf(operator, "CONFIGURATOR"));
 
-  story.chapter("2. The registrar onboards a hospital, a lab and an insurer");
-  const orgs = [
-    { kind: "provider", profile: { name: "Riverside General Hospital", licence: "HOSP-4411", contact: "it@riverside.example" } },
-    { kind: "lab", profile: { name: "Northgate Clinical Laboratory", licence: "CLIA-22D0999999", contact: "ops@northgate.example" } },
-    { kind: "insurer", profile: { name: "Harbor Mutual Health", licence: "NAIC-99999", contact: "claims@harbor.example" } },
-  ] as const;
-  const onboarded: { name: string; orgId: bigint; admin: HDNodeWallet; staff: HDNodeWallet }[] = [];
-  for (const org of orgs) {
+  // ------------------------------------------------------------------------------------------
+  story.chapter("2. The registrar onboards a hospital, a lab, an insurer and a research institute");
+  const onboard = async (kind: "provider" | "lab" | "insurer" | "researcher", profile: Record<string, string>, staff: number) => {
     const admin = await actor(deployer);
-    const staff = await actor(deployer);
-    const registered = await (await registrar.participants.registerOrganization({ kind: org.kind, metadata: org.profile, admin: admin.address })).wait();
-    story.cost(`participants: register ${org.kind}`, registered);
-    const asAdmin = await CareLedger.connect(admin, { addressBook: book });
-    story.cost(`participants: add ${org.kind} member`, await (await asAdmin.participants.addMember({ orgId: registered.orgId, account: staff.address })).wait());
-    story.say(`${org.profile.name} is organization ${registered.orgId} (${org.kind}); its admin ${short(admin.address)} added ${short(staff.address)} as a member.`);
-    story.say(`  Its public profile is published off chain; only its commitment ${short(registered.metadata)} is on chain.`);
-    onboarded.push({ name: org.profile.name, orgId: registered.orgId, admin, staff });
+    const registered = await (await registrar.participants.registerOrganization({ kind, metadata: profile, admin: admin.address })).wait();
+    story.cost(`participants: register an organization`, registered);
+    const asAdmin = await connect(admin);
+    const members: HDNodeWallet[] = [];
+    for (let i = 0; i < staff; i++) {
+      const m = await actor(deployer);
+      story.cost(`participants: add a member`, await (await asAdmin.participants.addMember({ orgId: registered.orgId, account: m.address })).wait());
+      members.push(m);
+    }
+    story.say(`${profile.name}: organization ${registered.orgId} (${kind}), admin ${short(admin.address)}, ${staff} member(s). On chain: its profile's commitment ${short(registered.metadata)} only.`);
+    return { orgId: registered.orgId, admin, members, client: asAdmin };
+  };
+  const hospital = await onboard("provider", { name: "Riverside General Hospital", licence: "HOSP-4411" }, 2);
+  const lab = await onboard("lab", { name: "Northgate Clinical Laboratory", licence: "CLIA-22D0999999" }, 1);
+  const insurer = await onboard("insurer", { name: "Harbor Mutual Health", licence: "NAIC-99999" }, 2);
+  const institute = await onboard("researcher", { name: "Lakeside Research Institute", licence: "IRB-00001" }, 1);
+  const [doctor, nurse] = hospital.members;
+  const [labTech] = lab.members;
+  const [adjuster, seniorAdjuster] = insurer.members;
+  const [scientist] = institute.members;
+
+  // ------------------------------------------------------------------------------------------
+  story.chapter("3. The patient, holding no ETH, consents from an HL7 Consent resource; a relayer submits it");
+  const patient = await actor(deployer, "0");
+  const relayerWallet = await actor(deployer);
+  const relayer = await connect(relayerWallet);
+  const asPatient = await connect(patient);
+  story.say(`Raymon's account ${short(patient.address)} holds ${formatUnits(await hre.ethers.provider.getBalance(patient.address))} ETH.`);
+  const basic = readJson(path.join(CONSENTS, "Consent-consent-example-basic.json"));
+  try {
+    fromFhirConsent(basic, { resolveActor: () => undefined });
+  } catch (err) {
+    story.say(`HL7's "basic" example is refused, naming the element: ${(err as Error).message}`);
+  }
+  // HL7's "signature" example, renewed for today: the patient permits Practitioner/13's organization
+  // (here: the hospital) and the author of CDA discharge notes (here: the lab) for a year.
+  const example = readJson(path.join(CONSENTS, "Consent-consent-example-signature.json"));
+  const start = await now();
+  const renewed = {
+    ...example,
+    provision: { ...(example.provision as object), period: { start: new Date(start * 1000).toISOString().slice(0, 10), end: new Date((start + 365 * DAY) * 1000).toISOString().slice(0, 10) } },
+  };
+  const actors: Record<string, bigint> = { "Practitioner/13": hospital.orgId, "Practitioner/xcda-author": lab.orgId };
+  const mapped = fromFhirConsent(renewed, { resolveActor: (ref) => (actors[ref] === undefined ? undefined : { organization: actors[ref] }), defaultPurposes: ["TREAT"] });
+  const consentSalt = newSalt();
+  const commitment = consentDocumentCommitment(renewed, consentSalt);
+  for (const g of mapped.grants) {
+    const signed = await asPatient.consent.signGrant({ ...g, commitment }, { deadline: (await now()) + 3600 });
+    const granted = await (await relayer.consent.submitGrant(signed)).wait();
+    story.cost("consent: signed grant, relayed", granted);
+    const who = typeof g.grantee === "object" && "organization" in g.grantee ? `organization ${g.grantee.organization}` : String(g.grantee);
+    story.say(`Signed by the patient, relayed and paid for by ${short(relayerWallet.address)}: ${who} may use ${g.classes.length} data classes for ${g.purposes.join(", ")} until ${new Date(Number(granted.validUntil) * 1000).toISOString().slice(0, 10)}.`);
+  }
+  for (const w of mapped.warnings) story.say(`  (import note: ${w})`);
+  story.say(`The patient still holds ${formatUnits(await hre.ethers.provider.getBalance(patient.address))} ETH.`);
+
+  // ------------------------------------------------------------------------------------------
+  story.chapter("4. The hospital anchors Raymon's whole record as one Merkle batch");
+  const bundle = readJson(BUNDLE) as { entry: { resource: FhirResource }[] };
+  const resources = bundle.entry.map((e) => e.resource);
+  const asDoctor = await connect(doctor);
+  const anchored = await (await asDoctor.records.anchorBatch(resources.map((resource) => ({ resource })))).wait();
+  story.cost("records: anchor a batch", anchored);
+  const { batch } = anchored;
+  story.say(`${anchored.leafCount} FHIR resources, one root ${short(anchored.root)}, ${anchored.receipt.gasUsed.toLocaleString("en-US")} gas in all. The salts stay with the hospital.`);
+  const indexOf = (id: unknown) => resources.findIndex((r) => r.id === id);
+
+  // ------------------------------------------------------------------------------------------
+  story.chapter("5. The lab amends a result; the hospital retracts an entry made in error");
+  const resultIndex = resources.findIndex((r) => r.resourceType === "Observation" && JSON.stringify(r.category ?? "").includes("laboratory"));
+  const original = resources[resultIndex];
+  const resultProof = batch.proof(resultIndex);
+  const resultSalt = batch.salts[resultIndex];
+  const vq = original.valueQuantity as { value: number };
+  const corrected = { ...original, status: "amended", valueQuantity: { ...vq, value: Math.round((vq.value + 0.4) * 10) / 10 } };
+  const asLab = await connect(labTech);
+  // A batch record is registered once from its proof before it can be amended or retracted (the SDK
+  // would do it inside amend/retract; done here first so that the gas ledger shows it).
+  story.cost("records: register a batch record", await (await asLab.records.registerBatchRecord(resultProof)).wait());
+  const amended = await (await asLab.records.amend({ recordId: resultProof.recordId, supersedes: 1, resource: corrected, salt: resultSalt, genesisProof: resultProof })).wait();
+  story.cost("records: amend", amended);
+  story.say(`The lab corrected ${(original.code as { text: string }).text}: ${vq.value} → ${corrected.valueQuantity.value}, as version ${amended.version} of the same record.`);
+  const wrongIndex = resources.findIndex((r) => r.resourceType === "Immunization");
+  story.cost("records: register a batch record", await (await asDoctor.records.registerBatchRecord(batch.proof(wrongIndex))).wait());
+  const retracted = await (await asDoctor.records.retract({ resource: resources[wrongIndex], salt: batch.salts[wrongIndex], reason: "enteredInError", proof: batch.proof(wrongIndex) })).wait();
+  story.cost("records: retract", retracted);
+  story.say(`The hospital retracted an Immunization entered in error. Nothing was deleted: it now verifies as retracted.`);
+
+  // ------------------------------------------------------------------------------------------
+  story.chapter("6. Access: permitted, refused, then consented; and a break-glass");
+  const recordRef = (i: number) => batch.commitments[i];
+  const access = await (await asDoctor.consent.logAccess({ patient: patient.address, recordRef: recordRef(resultIndex), dataClass: "labs", purpose: "TREAT" })).wait();
+  story.cost("consent: log a permitted access", access);
+  story.say(`Dr. ${short(doctor.address)} (hospital) read a lab result for treatment: permitted and logged.`);
+  const asScientist = await connect(scientist);
+  try {
+    await asScientist.consent.logAccess({ patient: patient.address, recordRef: recordRef(resultIndex), dataClass: "labs", purpose: "HRESCH" });
+  } catch (err) {
+    if (!(err instanceof ContractRevertError)) throw err;
+    story.say(`A researcher without consent is refused: ${err.code}.`);
+  }
+  const research = await asPatient.consent.signGrant(
+    { grantee: { organization: institute.orgId }, classes: ["labs", "conditions"], purposes: ["HRESCH"], validUntil: (await now()) + 180 * DAY, commitment: consentDocumentCommitment({ study: "LRI-2026-17", version: 1 }, newSalt()) },
+    { deadline: (await now()) + 3600 },
+  );
+  story.cost("consent: signed grant, relayed", await (await relayer.consent.submitGrant(research)).wait());
+  story.cost("consent: log a permitted access", await (await asScientist.consent.logAccess({ patient: patient.address, recordRef: recordRef(resultIndex), dataClass: "labs", purpose: "HRESCH" })).wait());
+  story.say(`The patient signed research consent (labs, conditions; 180 days); the same read is now permitted and logged.`);
+  const asNurse = await connect(nurse);
+  const reasonRef = keccak256(toUtf8Bytes(`ER note ${Date.now()}: unconscious on arrival; ${newSalt()}`));
+  const glass = await (await asNurse.consent.breakGlass({ patient: patient.address, reason: "PATIENT_INCAPACITATED", reasonRef, duration: 3600 })).wait();
+  story.cost("consent: break-glass", glass);
+  const conditionIndex = resources.findIndex((r) => r.resourceType === "Condition");
+  story.cost("consent: log a permitted access", await (await asNurse.consent.logAccess({ patient: patient.address, recordRef: recordRef(conditionIndex), dataClass: "conditions", purpose: "ETREAT" })).wait());
+  story.say(`In the ER, nurse ${short(nurse.address)} broke the glass (patient incapacitated, one hour) and read the conditions for emergency treatment.`);
+
+  // ------------------------------------------------------------------------------------------
+  story.chapter("7. The insurer publishes a plan from a JSON file, funds it and enrolls the patient");
+  const token = await new MockStablecoin__factory(deployer).deploy();
+  await token.waitForDeployment();
+  const tokenAddress = await token.getAddress();
+  story.cost("claims: allow a settlement token", await (await configurator.claims.setTokenAllowed({ token: tokenAddress, allowed: true })).wait());
+  const { terms, benefits } = planFromJson(readJson(PLAN), tokenAddress);
+  const created = await insurer.client.claims.createPlanWithBenefits({ terms, benefits });
+  for (const hash of created.txs) story.cost("claims: create the plan", { receipt: (await hre.ethers.provider.getTransactionReceipt(hash))! });
+  await (await token.mint(insurer.admin.address, toUnits("100000"))).wait();
+  story.cost("claims: fund the plan", await (await insurer.client.claims.fund({ planId: created.planId, amount: toUnits("50000") })).wait());
+  const asAdjuster = await connect(adjuster);
+  story.cost("claims: enroll a member", await (await asAdjuster.claims.enroll({ planId: created.planId, member: patient.address, start: "1980-01-01", end: "2030-12-31" })).wait());
+  story.cost("claims: set the provider's payee", await (await hospital.client.claims.setPayee({ payee: hospital.admin.address })).wait());
+  story.say(`Plan ${created.planId}: ${benefits.length} codes priced, $500 deductible, 20% coinsurance, $3,000 out-of-pocket maximum; funded with $50,000; Raymon enrolled.`);
+
+  // ------------------------------------------------------------------------------------------
+  story.chapter("8. The hospital submits Raymon's 21 claims from the bundle");
+  const payeeBefore = await token.balanceOf(hospital.admin.address);
+  const results: { claimId: string; status: ClaimStatus; paid: bigint }[] = [];
+  for (const { claim, reference } of claimsIn(fs.readFileSync(BUNDLE, "utf8"))) {
+    // The claim's evidence is the Claim resource the hospital anchored in its batch: registered
+    // from its proof once, so that the claims engine can see it is anchored and not retracted.
+    const i = indexOf(claim.id);
+    const evidence = batch.commitments[i];
+    story.cost("records: register a batch record", await (await asDoctor.records.registerBatchRecord(batch.proof(i))).wait());
+    const submission: ClaimSubmission = fromFhirClaim(claim, {
+      resolve: { member: () => patient.address, provider: () => hospital.orgId, plan: () => created.planId, evidence: () => evidence, reference },
+    });
+    const r = await asDoctor.claims.submitOnce(submission);
+    if (r.duplicate) continue;
+    const done = await r.handle.wait();
+    story.cost("claims: submit (adjudicated in the same tx)", done);
+    results.push({ claimId: done.claimId, status: done.status, paid: done.paid });
+  }
+  const count = (s: ClaimStatus) => results.filter((r) => r.status === s).length;
+  story.say(
+    `${results.length} claims: ${count(ClaimStatus.Approved)} approved and paid straight through, ${count(ClaimStatus.Partial)} partly approved, ${count(ClaimStatus.Denied)} denied, ${count(ClaimStatus.Pended)} pended for an adjuster.`,
+  );
+  const pended = results.find((r) => r.status === ClaimStatus.Pended);
+  if (pended) {
+    const decided = await (await asAdjuster.claims.decide({ claimId: pended.claimId })).wait();
+    story.cost("claims: an adjuster decides", decided);
+    story.say(`Adjuster ${short(adjuster.address)} approved the pended claim ${short(pended.claimId)}: ${usd(decided.paid)} paid.`);
+  }
+  const partial = results.find((r) => r.status === ClaimStatus.Partial || r.status === ClaimStatus.Denied);
+  if (partial) {
+    story.cost("claims: appeal", await (await asDoctor.claims.appeal({ claimId: partial.claimId })).wait());
+    const resolved = await (await (await connect(seniorAdjuster)).claims.resolveAppeal({ claimId: partial.claimId })).wait();
+    story.cost("claims: resolve an appeal", resolved);
+    story.say(`The hospital appealed claim ${short(partial.claimId)} (a line denied for want of prior authorization); a second adjuster overturned it: ${usd(resolved.paid)} more paid, once.`);
+  }
+  const paidToHospital = (await token.balanceOf(hospital.admin.address)) - payeeBefore;
+  const funds = await operator.claims.funds(created.planId);
+  story.say(`The hospital's payee received ${usd(paidToHospital)}; the plan's escrow holds ${usd(funds.balance)} ($50,000 − payments), nothing queued.`);
+
+  // ------------------------------------------------------------------------------------------
+  story.chapter("9. The patient reads their accounting of disclosures and their Explanations of Benefit");
+  const log = await asPatient.consent.accessLog(patient.address);
+  for (const a of log) story.say(`${new Date(a.at * 1000).toISOString().slice(0, 19)}Z  ${short(a.accessor)}  org ${a.orgId}  ${String(a.dataClass).padEnd(10)}  ${a.purpose}`);
+  const eobs = await Promise.all(results.slice(0, 3).map((r) => toExplanationOfBenefit(asPatient.claims, r.claimId)));
+  for (const eob of eobs) {
+    const total = (eob.total as { category: { coding: { code: string }[] }; amount: { value: number } }[]) ?? [];
+    const pick = (code: string) => total.find((t) => t.category.coding.some((c) => c.code === code))?.amount.value ?? 0;
+    story.say(`EOB ${String(eob.outcome).padEnd(8)} submitted $${pick("submitted").toFixed(2)}, eligible $${pick("eligible").toFixed(2)}, plan paid $${pick("benefit").toFixed(2)}`);
   }
 
-  story.chapter("3. Everyone can ask the registry who is who");
-  for (const { name, staff } of onboarded) {
-    const m = await operator.participants.isActiveMember(staff.address);
-    story.say(`${short(staff.address)}: active=${m.active}, organization ${m.orgId} (${orgKindName(m.kind)}) — ${name}`);
-  }
-  const stranger = HDNodeWallet.createRandom();
-  const none = await operator.participants.isActiveMember(stranger.address);
-  story.say(`${short(stranger.address)} (nobody's account): active=${none.active}, organization ${none.orgId}`);
+  // ------------------------------------------------------------------------------------------
+  story.chapter("10. A third party, with no account at all, verifies records");
+  const verifier = await CareLedger.connect(hre.ethers.provider, { addressBook: book });
+  const v1 = await verifier.records.verify(original, resultSalt, resultProof);
+  story.say(`The original lab result: ${v1.status} (version ${v1.version}, anchored by organization ${v1.orgId}; current version ${v1.currentVersion}).`);
+  const v2 = await verifier.records.verify(corrected, resultSalt);
+  story.say(`The amended result: ${v2.status} (version ${v2.version}, by organization ${v2.orgId}, ${orgKindName((await verifier.participants.organization(v2.orgId!)).kind)}).`);
+  const v3 = await verifier.records.verify(resources[wrongIndex], batch.salts[wrongIndex], batch.proof(wrongIndex));
+  story.say(`The Immunization entered in error: ${v3.status}.`);
+  const tampered = { ...original, valueQuantity: { ...vq, value: vq.value + 5 } };
+  story.say(`The original result with one value changed: ${(await verifier.records.verify(tampered, resultSalt, resultProof)).status}.`);
+  story.say(`A record whose salt was deleted (crypto-shredded): ${(await verifier.records.verify(original, undefined)).status}.`);
 
   printAddressBook(book);
   story.printLedger();
-}
-
-function short(hex: string): string {
-  return `${hex.slice(0, 8)}…${hex.slice(-4)}`;
 }
 
 function printAddressBook(book: AddressBook): void {

@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import CareLedgerModule from "../ignition/modules/CareLedger";
-import { readAddressBook, SUITE_CONTRACTS, writeAddressBook, DEFAULT_ADDRESS_BOOK_DIR, type AddressBook } from "../sdk/addressBook";
+import { readAddressBook, SUITE_CONTRACTS, writeAddressBook, DEFAULT_ADDRESS_BOOK_DIR, type AddressBook, type SuiteAddresses } from "../sdk/addressBook";
 import { requireAddress } from "../sdk/validate";
 
 /** The chain id of Hardhat's in-process network and of `hardhat node`. */
@@ -114,12 +114,12 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
       CareLedger: { registrar, pauser, configurator, registrarExecutionDelay, configuratorExecutionDelay, adminExecutionDelay },
     },
   });
-  const contracts = {
+  const contracts: SuiteAddresses = {
     AccessManager: await result.manager.getAddress(),
     ParticipantRegistry: await result.participantRegistry.getAddress(),
+    ConsentRegistry: await result.consentRegistry.getAddress(),
     RecordRegistry: await result.recordRegistry.getAddress(),
     ClaimsEngine: await result.claimsEngine.getAddress(),
-    ConsentRegistry: await result.consentRegistry.getAddress(),
   };
   const version: string = JSON.parse(fs.readFileSync(path.join(hre.config.paths.root, "package.json"), "utf8")).version;
   const book: AddressBook = { chainId, version, deploymentBlock, deployedAt: new Date().toISOString(), contracts };

@@ -482,7 +482,7 @@ export class ConsentClient {
       () => this.contract.logAccess(patient, recordRef, dataClass, purpose, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "AccessLogged");
-        return accessRecord(e.args as unknown as Record<string, unknown>, receipt.blockNumber, receipt.hash);
+        return accessRecord(e.args.toObject(), receipt.blockNumber, receipt.hash);
       },
     );
   }
@@ -563,7 +563,7 @@ export class ConsentClient {
   async accessLog(patient: string, range: BlockRange = {}): Promise<AccessRecord[]> {
     const p = requireAddress("patient", patient);
     const logs = await this.contract.queryFilter(this.contract.filters.AccessLogged(p), range.fromBlock ?? this.#fromBlock, range.toBlock ?? "latest");
-    return logs.map((e) => accessRecord(e.args as unknown as Record<string, unknown>, e.blockNumber, e.transactionHash));
+    return logs.map((e) => accessRecord(e.args.toObject(), e.blockNumber, e.transactionHash));
   }
 
   /** The patient's delegates in force, rebuilt from events and confirmed against the registry. */
@@ -600,6 +600,10 @@ export class ConsentClient {
   }
 }
 
+/**
+ * Reads an AccessLogged event. `args` must be a plain object (`Result.toObject()`): on an ethers
+ * `Result`, which is an Array, `args.at` would be `Array.prototype.at`, not the event's time.
+ */
 function accessRecord(args: Record<string, unknown>, blockNumber: number, txHash: string): AccessRecord {
   const dc = Number(args.dataClass);
   const pu = Number(args.purpose);

@@ -163,6 +163,7 @@ describe("SDK consent client", function () {
       expect(grants[0]).to.include({ grantedBy: delegate.address, commitment: COMMITMENT, inForce: true });
       expect(grants[0].grantee).to.deep.equal({ kind: "organization", orgId: HOSPITAL });
       const log = await patientCl.consent.accessLog(patient.address);
+      for (const a of log) expect(a.at).to.equal((await hre.ethers.provider.getBlock(a.blockNumber))!.timestamp);
       expect(log.map((a) => [a.accessor, a.orgId, a.dataClass, a.purpose])).to.deep.equal([
         [doctor.address, HOSPITAL, "labs", "TREAT"],
         [doctor.address, HOSPITAL, "imaging", "ETREAT"],
