@@ -77,6 +77,9 @@ async function main(): Promise<void> {
   const out = path.join(hre.config.paths.root, "reports", "gas.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+  // The budgets the issues set, beside the figures, for the generated docs/gas.md.
+  const budgets = Object.fromEntries(rows.filter((r) => r.budget !== undefined).map((r) => [r.key, r.budget]));
+  fs.writeFileSync(path.join(path.dirname(out), "gas-budgets.json"), JSON.stringify(budgets, null, 2) + "\n");
   printTable(rows);
   console.log(`\nWrote ${path.relative(process.cwd(), out)}`);
   // Second phase: the Merkle engine against OpenZeppelin's StandardMerkleTree (reports/merkle.json).

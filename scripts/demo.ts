@@ -58,8 +58,12 @@ const short = (hex: string) => `${hex.slice(0, 8)}…${hex.slice(-4)}`;
 const usd = (units: bigint) => `$${Number(formatUnits(units, 6)).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
 
-async function main(): Promise<void> {
-  const story = new Story();
+/**
+ * Tells the whole story on `hre`'s network. The privacy scan (test/privacy) runs it and then reads
+ * every byte it put on chain.
+ * @returns the address book of the suite it ran on
+ */
+export async function tellStory(story: Story = new Story()): Promise<AddressBook> {
   const [deployer] = await hre.ethers.getSigners();
   const now = async () => (await hre.ethers.provider.getBlock("latest"))!.timestamp;
 
@@ -276,16 +280,19 @@ async function main(): Promise<void> {
   story.say(`The original result with one value changed: ${(await verifier.records.verify(tampered, resultSalt, resultProof)).status}.`);
   story.say(`A record whose salt was deleted (crypto-shredded): ${(await verifier.records.verify(original, undefined)).status}.`);
 
-  printAddressBook(book);
+  printAddressBook(book, story);
   story.printLedger();
+  return book;
 }
 
-function printAddressBook(book: AddressBook): void {
-  console.log(`\n== Address book (chain ${book.chainId}, from block ${book.deploymentBlock}) ==`);
-  for (const [name, address] of Object.entries(book.contracts)) console.log(`  ${name.padEnd(22)} ${address}`);
+function printAddressBook(book: AddressBook, story: Story): void {
+  story.chapter(`Address book (chain ${book.chainId}, from block ${book.deploymentBlock})`);
+  for (const [name, address] of Object.entries(book.contracts)) story.say(`${name.padEnd(22)} ${address}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  tellStory().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  });
+}

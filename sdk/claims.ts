@@ -4,8 +4,9 @@
  * corrected claims. Also the claim encodings (codes, ids, record hashes, amounts, dates), written
  * once and shared by the contract tests, tasks, scripts and demo.
  */
-import { AbiCoder, decodeBytes32String, encodeBytes32String, keccak256, toUtf8Bytes, ZeroAddress, type ContractRunner, type Overrides, type TransactionReceipt } from "ethers";
+import { AbiCoder, decodeBytes32String, encodeBytes32String, keccak256, toUtf8Bytes, ZeroAddress, type Overrides, type TransactionReceipt } from "ethers";
 import type { ClaimsEngine } from "../typechain-types";
+import { ManagedClient, requireSigner } from "./client";
 import { IERC20__factory } from "../typechain-types";
 import { CareLedgerError, ContractRevertError, ValidationError, withDecodedErrors } from "./errors";
 import type { FhirOutputOptions, FhirResource } from "./fhir/claim";
@@ -269,11 +270,6 @@ export function sumOutcomes(a: readonly LineOutcome[], b: readonly LineOutcome[]
 
 // ------------------------------------------------------------------------------------------ client
 
-function requireSigner(runner: ContractRunner | null | undefined): void {
-  if (!runner || typeof (runner as { sendTransaction?: unknown }).sendTransaction !== "function") {
-    throw new CareLedgerError("READ_ONLY", "this client was connected with a Provider: connect with a Signer to send transactions");
-  }
-}
 
 function requireAmount(field: string, value: unknown, { allowZero = true } = {}): bigint {
   let v: bigint;
@@ -321,24 +317,16 @@ function outcomeOf(o: { allowed: bigint; deductible: bigint; copay: bigint; coin
 }
 
 /** The typed client of the ClaimsEngine contract. */
-export class ClaimsClient {
-  /** The typechain contract, for calls this client does not wrap. */
-  readonly contract: ClaimsEngine;
-  readonly #fromBlock: number;
+export class ClaimsClient extends ManagedClient<ClaimsEngine> {
 
   /**
    * @param contract the engine, connected to a Signer (for writes) or a Provider (reads only)
    * @param fromBlock the first block to read events from (the deployment block)
    */
   constructor(contract: ClaimsEngine, fromBlock = 0) {
-    this.contract = contract;
-    this.#fromBlock = fromBlock;
+    super(contract, fromBlock);
   }
 
-  /** The engine's address. */
-  get address(): string {
-    return this.contract.target as string;
-  }
 
   // -------------------------------------------------------------------- governance and plans
 
@@ -680,15 +668,15 @@ export class ClaimsClient {
   async history(claimId: string): Promise<ClaimHistory> {
     const id = requireBytes32("claimId", claimId);
     const c = this.contract;
-    const [submitted] = await c.queryFilter(c.filters.ClaimSubmitted(id), this.#fromBlock);
-    if (!submitted) throw new CareLedgerError("UNKNOWN_CLAIM", `claim ${id} has no ClaimSubmitted event since block ${this.#fromBlock}`);
+    const [submitted] = await c.queryFilter(c.filters.ClaimSubmitted(id), this.fromBlock);
+    if (!submitted) throw new CareLedgerError("UNKNOWN_CLAIM", `claim ${id} has no ClaimSubmitted event since block ${this.fromBlock}`);
     const [corrected, pended, adjudicated, paid, queued, appealed] = await Promise.all([
-      c.queryFilter(c.filters.ClaimCorrected(id), this.#fromBlock),
-      c.queryFilter(c.filters.ClaimPended(id), this.#fromBlock),
-      c.queryFilter(c.filters.ClaimAdjudicated(id), this.#fromBlock),
-      c.queryFilter(c.filters.ClaimPaid(id), this.#fromBlock),
-      c.queryFilter(c.filters.PaymentQueued(id), this.#fromBlock),
-      c.queryFilter(c.filters.ClaimAppealed(id), this.#fromBlock),
+      c.queryFilter(c.filters.ClaimCorrected(id), this.fromBlock),
+      c.queryFilter(c.filters.ClaimPended(id), this.fromBlock),
+      c.queryFilter(c.filters.ClaimAdjudicated(id), this.fromBlock),
+      c.queryFilter(c.filters.ClaimPaid(id), this.fromBlock),
+      c.queryFilter(c.filters.PaymentQueued(id), this.fromBlock),
+      c.queryFilter(c.filters.ClaimAppealed(id), this.fromBlock),
     ]);
     const s = submitted.args.submission;
     const submission: ClaimSubmission = {
@@ -734,7 +722,7 @@ export class ClaimsClient {
     const [h, state] = await Promise.all([this.history(claimId), this.claim(claimId)]);
     const record = recordFromHistory(h);
     if (recordHashOf(record) !== state.recordHash) {
-      throw new CareLedgerError("RECORD_MISMATCH", `the events of claim ${claimId} do not reproduce its record hash: is fromBlock (${this.#fromBlock}) before the claim?`);
+      throw new CareLedgerError("RECORD_MISMATCH", `the events of claim ${claimId} do not reproduce its record hash: is fromBlock (${this.fromBlock}) before the claim?`);
     }
     return record;
   }

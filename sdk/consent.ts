@@ -3,8 +3,9 @@
  * delegates, opt out of break-glass; providers check and log access and open break-glass; anyone
  * reads a patient's grants and accounting of disclosures, rebuilt from the registry's events.
  */
-import type { ContractRunner, EventLog, Overrides, Provider, Signer, TypedDataDomain } from "ethers";
+import type { ContractRunner, EventLog, Overrides, Provider, Result, TypedDataDomain } from "ethers";
 import type { ConsentRegistry } from "../typechain-types";
+import { ManagedClient, requireSigner } from "./client";
 import { CareLedgerError, ValidationError, withDecodedErrors } from "./errors";
 import {
   classMask,
@@ -165,12 +166,6 @@ export interface AccessParams {
   readonly purpose: PurposeName | number;
 }
 
-function requireSigner(runner: ContractRunner | null | undefined): Signer {
-  if (!runner || typeof (runner as { sendTransaction?: unknown }).sendTransaction !== "function") {
-    throw new CareLedgerError("READ_ONLY", "this client was connected with a Provider: connect with a Signer to send transactions");
-  }
-  return runner as Signer;
-}
 
 /**
  * Seconds since the epoch from a Date or a number of seconds.
@@ -187,24 +182,16 @@ export function toSeconds(field: string, value: unknown): number {
 }
 
 /** The typed client of the ConsentRegistry contract. */
-export class ConsentClient {
-  /** The typechain contract, for calls this client does not wrap. */
-  readonly contract: ConsentRegistry;
-  readonly #fromBlock: number;
+export class ConsentClient extends ManagedClient<ConsentRegistry> {
 
   /**
    * @param contract the registry, connected to a Signer (for writes) or a Provider (reads only)
    * @param fromBlock the first block to read events from (the deployment block)
    */
   constructor(contract: ConsentRegistry, fromBlock = 0) {
-    this.contract = contract;
-    this.#fromBlock = fromBlock;
+    super(contract, fromBlock);
   }
 
-  /** The registry's address. */
-  get address(): string {
-    return this.contract.target as string;
-  }
 
   get #provider(): Provider {
     const runner = this.contract.runner as (ContractRunner & { provider?: Provider | null }) | null;
@@ -442,17 +429,7 @@ export class ConsentClient {
     return send(() => this.contract.setBreakGlassWindow(seconds, overrides), () => ({ window: seconds }));
   }
 
-  /** Pauses the registry (pauser role): grants and access stop; revocations still work. */
-  async pause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
-    requireSigner(this.contract.runner);
-    return send(() => this.contract.pause(overrides), () => ({}));
-  }
 
-  /** Unpauses the registry (pauser role). */
-  async unpause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
-    requireSigner(this.contract.runner);
-    return send(() => this.contract.unpause(overrides), () => ({}));
-  }
 
   /**
    * Whether `accessor` may access `dataClass` of `patient` for `purpose` now.
@@ -482,7 +459,7 @@ export class ConsentClient {
       () => this.contract.logAccess(patient, recordRef, dataClass, purpose, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "AccessLogged");
-        return accessRecord(e.args.toObject(), receipt.blockNumber, receipt.hash);
+        return accessRecord((e.args as unknown as Result).toObject(), receipt.blockNumber, receipt.hash);
       },
     );
   }
@@ -526,7 +503,7 @@ export class ConsentClient {
    */
   async grants(patient: string, range: BlockRange = {}): Promise<GrantRecord[]> {
     const p = requireAddress("patient", patient);
-    const from = range.fromBlock ?? this.#fromBlock;
+    const from = range.fromBlock ?? this.fromBlock;
     const to = range.toBlock ?? "latest";
     const [granted, revoked] = await Promise.all([
       this.contract.queryFilter(this.contract.filters.ConsentGranted(p), from, to),
@@ -562,14 +539,14 @@ export class ConsentClient {
   /** The patient's accounting of disclosures: every logged access, oldest first. */
   async accessLog(patient: string, range: BlockRange = {}): Promise<AccessRecord[]> {
     const p = requireAddress("patient", patient);
-    const logs = await this.contract.queryFilter(this.contract.filters.AccessLogged(p), range.fromBlock ?? this.#fromBlock, range.toBlock ?? "latest");
-    return logs.map((e) => accessRecord(e.args.toObject(), e.blockNumber, e.transactionHash));
+    const logs = await this.contract.queryFilter(this.contract.filters.AccessLogged(p), range.fromBlock ?? this.fromBlock, range.toBlock ?? "latest");
+    return logs.map((e) => accessRecord((e.args as unknown as Result).toObject(), e.blockNumber, e.transactionHash));
   }
 
   /** The patient's delegates in force, rebuilt from events and confirmed against the registry. */
   async delegates(patient: string): Promise<{ delegate: string; until: number }[]> {
     const p = requireAddress("patient", patient);
-    const appointed = await this.contract.queryFilter(this.contract.filters.DelegateAppointed(p), this.#fromBlock);
+    const appointed = await this.contract.queryFilter(this.contract.filters.DelegateAppointed(p), this.fromBlock);
     const now = await this.#now();
     const out: { delegate: string; until: number }[] = [];
     for (const d of new Set(appointed.map((e) => e.args.delegate))) {
@@ -582,7 +559,7 @@ export class ConsentClient {
   /** Everything that happened to a patient's consent, oldest first, readable. */
   async history(patient: string, range: BlockRange = {}): Promise<HistoryEntry[]> {
     const p = requireAddress("patient", patient);
-    const from = range.fromBlock ?? this.#fromBlock;
+    const from = range.fromBlock ?? this.fromBlock;
     const to = range.toBlock ?? "latest";
     const f = this.contract.filters;
     const lists = await Promise.all([

@@ -1,11 +1,9 @@
 /**
- * The consent registry's EIP-712 typed data and the consent-document commitment, written once and
- * used by the SDK, the contract tests, the tasks and the demo.
+ * The consent registry's EIP-712 typed data, written once and used by the SDK, the contract tests,
+ * the tasks and the demo. (The consent-document commitment is `consentDocumentCommitment` in
+ * `encoding.ts`, beside every other commitment.)
  */
-import { concat, hexlify, keccak256, randomBytes, toUtf8Bytes, TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
-import { ValidationError } from "./errors";
-import { canonicalJson } from "./encoding";
-import { requireBytes32 } from "./validate";
+import { TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
 
 /** The EIP-712 domain name of the ConsentRegistry. */
 export const CONSENT_DOMAIN_NAME = "CareLedger ConsentRegistry";
@@ -95,19 +93,3 @@ export function signRevocationRequest(signer: TypedDataSigner, domain: TypedData
   return signer.signTypedData(domain, REVOCATION_TYPES, { ...request });
 }
 
-/** A fresh 256-bit salt for a consent-document commitment. */
-export function newSalt(): string {
-  return hexlify(randomBytes(32));
-}
-
-/**
- * The salted commitment of a consent document (e.g. the FHIR Consent resource a grant came from):
- * keccak256(salt ‖ RFC 8785 canonical JSON). Keep the salt with the document; without it the
- * commitment cannot be brute-forced, and deleting it makes the document unverifiable.
- * @throws {ValidationError} naming `salt` or `document`
- */
-export function consentDocumentCommitment(document: unknown, salt: string): string {
-  const s = requireBytes32("salt", salt);
-  if (document === null || typeof document !== "object") throw new ValidationError("document", "must be a JSON object");
-  return keccak256(concat([s, toUtf8Bytes(canonicalJson(document, "document"))]));
-}

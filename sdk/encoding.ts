@@ -44,46 +44,68 @@ export function profileCommitment(profile: Record<string, unknown>): string {
 /** The domain tag hashed in front of every record commitment (it keeps them apart from any other hash). */
 export const RECORD_COMMITMENT_DOMAIN = "CareLedger.record.v1";
 
+/** The domain tag hashed in front of every consent-document commitment. */
+export const CONSENT_DOCUMENT_DOMAIN = "CareLedger.consent-document.v1";
+
 /** The ABI types of a record batch leaf: (chainId, registry, recordId, version, commitment). */
 export const RECORD_LEAF_ENCODING: readonly string[] = Object.freeze(["uint256", "address", "bytes32", "uint32", "bytes32"]);
 
-const RECORD_DOMAIN_BYTES = toUtf8Bytes(RECORD_COMMITMENT_DOMAIN);
-
-/** Returns a fresh 256-bit random salt (`0x` + 64 hex digits) from the platform's CSPRNG. */
-export function newRecordSalt(): string {
+/**
+ * Returns a fresh 256-bit random salt (`0x` + 64 hex digits) from the platform's CSPRNG: one per
+ * record (shared by its versions), one per consent document.
+ */
+export function newSalt(): string {
   return hexlify(randomBytes(32));
 }
 
 /**
- * Checks a record salt: 32 bytes of hex. Returns it lower-cased.
+ * Checks a salt: 32 bytes of hex. Returns it lower-cased.
  * @throws {ValidationError} naming `field`
  */
-export function requireRecordSalt(value: unknown, field = "salt"): string {
-  if (typeof value !== "string" || !isHexString(value, 32)) throw new ValidationError(field, "a record salt is 32 bytes of hex (0x + 64 hex digits)");
+export function requireSalt(value: unknown, field = "salt"): string {
+  if (typeof value !== "string" || !isHexString(value, 32)) throw new ValidationError(field, "a salt is 32 bytes of hex (0x + 64 hex digits)");
   return value.toLowerCase();
 }
 
 /**
- * The commitment of one version of a record: keccak256 of the domain tag, the record's salt and the
- * RFC 8785 canonical JSON of the resource. Without the salt it can be neither recomputed nor
- * brute-forced; changing one byte of the resource changes it.
- * @throws {ValidationError} when the resource is not a JSON object or the salt is not 32 bytes
+ * The suite's one salted commitment: keccak256(domain ‖ salt ‖ RFC 8785 canonical JSON of `value`).
+ * Without the salt it can be neither recomputed nor brute-forced, even for low-entropy content;
+ * changing one byte of the content changes it; the domain keeps commitments of different kinds apart.
+ * @param field the name used in validation errors for `value`
+ * @throws {ValidationError} when `value` is not a JSON object or the salt is not 32 bytes
  */
-export function recordCommitment(resource: unknown, salt: string): string {
-  if (resource === null || typeof resource !== "object" || Array.isArray(resource)) {
-    throw new ValidationError("resource", "a record is a JSON object (a FHIR resource)");
+export function saltedCommitment(domain: string, value: unknown, salt: string, field = "value"): string {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ValidationError(field, "must be a JSON object");
   }
-  const s = getBytes(requireRecordSalt(salt));
-  const canonical = canonicalJson(resource, "resource");
+  const s = getBytes(requireSalt(salt));
+  const canonical = canonicalJson(value, field);
   // canonicalize 2.1 writes `undefined` for functions and undefined members instead of refusing them.
   if (canonical.includes("undefined")) {
     try {
       JSON.parse(canonical);
     } catch {
-      throw new ValidationError("resource", "holds a value that is not JSON (undefined or a function)");
+      throw new ValidationError(field, "holds a value that is not JSON (undefined or a function)");
     }
   }
-  return keccak256(concat([RECORD_DOMAIN_BYTES, s, toUtf8Bytes(canonical)]));
+  return keccak256(concat([toUtf8Bytes(domain), s, toUtf8Bytes(canonical)]));
+}
+
+/**
+ * The commitment of one version of a record (a FHIR resource) under the record's salt.
+ * @throws {ValidationError} when the resource is not a JSON object or the salt is not 32 bytes
+ */
+export function recordCommitment(resource: unknown, salt: string): string {
+  return saltedCommitment(RECORD_COMMITMENT_DOMAIN, resource, salt, "resource");
+}
+
+/**
+ * The commitment of a consent document (e.g. the FHIR Consent resource a grant came from) under its
+ * own salt. Keep the salt with the document; deleting it makes the document unverifiable.
+ * @throws {ValidationError} naming `document` or `salt`
+ */
+export function consentDocumentCommitment(document: unknown, salt: string): string {
+  return saltedCommitment(CONSENT_DOCUMENT_DOMAIN, document, salt, "document");
 }
 
 /** The fields of a record batch leaf. */

@@ -33,13 +33,16 @@ export {
 } from "./errors";
 export { canonicalJson, profileCommitment } from "./encoding";
 export {
-  newRecordSalt,
+  CONSENT_DOCUMENT_DOMAIN,
+  consentDocumentCommitment,
+  newSalt,
   RECORD_COMMITMENT_DOMAIN,
   RECORD_LEAF_ENCODING,
   recordCommitment,
   recordLeafHash,
   recordLeafValues,
-  requireRecordSalt,
+  requireSalt,
+  saltedCommitment,
   type RecordLeafFields,
 } from "./encoding";
 export {
@@ -126,6 +129,7 @@ export {
   type RegisterOrganizationParams,
 } from "./participants";
 export { TxHandle, eventIn, eventsIn, send, type Confirmed } from "./tx";
+export { ManagedClient, requireSigner, type PausableContract } from "./client";
 export { ORG_KIND_NAMES, OrgKind, orgKindName, type OrgKindName } from "./vocab";
 export {
   ConsentClient,
@@ -177,13 +181,11 @@ export {
   type PurposeName,
 } from "./consentVocab";
 export {
-  consentDocumentCommitment,
   consentDomain,
   CONSENT_DOMAIN_NAME,
   CONSENT_DOMAIN_VERSION,
   GRANT_TYPES,
   grantDigest,
-  newSalt,
   REVOCATION_TYPES,
   revocationDigest,
   signGrantRequest,

@@ -2,9 +2,10 @@
  * The `participants` client: organizations, their members, and the one question every other
  * contract asks: is this account an active member, of which organization, of which kind?
  */
-import type { ContractRunner, Overrides } from "ethers";
+import type { Overrides } from "ethers";
 import type { ParticipantRegistry } from "../typechain-types";
-import { CareLedgerError, withDecodedErrors } from "./errors";
+import { ManagedClient, requireSigner } from "./client";
+import { withDecodedErrors } from "./errors";
 import { profileCommitment } from "./encoding";
 import { eventIn, send, type TxHandle } from "./tx";
 import { requireAddress, requireBoolean, requireBytes32, requireEnum, requireId } from "./validate";
@@ -61,36 +62,22 @@ export interface MemberParams extends OrgParams {
   readonly account: string;
 }
 
-/** The runner's writes need a Signer. */
-function requireSigner(runner: ContractRunner | null | undefined): void {
-  if (!runner || typeof (runner as { sendTransaction?: unknown }).sendTransaction !== "function") {
-    throw new CareLedgerError("READ_ONLY", "this client was connected with a Provider: connect with a Signer to send transactions");
-  }
-}
 
 function metadataOf(value: Metadata): string {
   return typeof value === "string" ? requireBytes32("metadata", value) : profileCommitment(value);
 }
 
 /** The typed client of the ParticipantRegistry contract. */
-export class ParticipantsClient {
-  /** The typechain contract, for calls this client does not wrap. */
-  readonly contract: ParticipantRegistry;
-  readonly #fromBlock: number;
+export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
 
   /**
    * @param contract the registry, connected to a Signer (for writes) or a Provider (reads only)
    * @param fromBlock the first block to read events from (the deployment block)
    */
   constructor(contract: ParticipantRegistry, fromBlock = 0) {
-    this.contract = contract;
-    this.#fromBlock = fromBlock;
+    super(contract, fromBlock);
   }
 
-  /** The registry's address. */
-  get address(): string {
-    return this.contract.target as string;
-  }
 
   /**
    * Registers an organization with its first admin. Registrar role.
@@ -203,17 +190,7 @@ export class ParticipantsClient {
     return send(() => this.contract.leaveOrganization(overrides), () => ({}));
   }
 
-  /** Pauses the registry (pauser role). @throws {ContractRevertError} e.g. `AccessManagedUnauthorized` */
-  async pause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
-    requireSigner(this.contract.runner);
-    return send(() => this.contract.pause(overrides), () => ({}));
-  }
 
-  /** Unpauses the registry (pauser role). @throws {ContractRevertError} e.g. `ExpectedPause` */
-  async unpause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
-    requireSigner(this.contract.runner);
-    return send(() => this.contract.unpause(overrides), () => ({}));
-  }
 
   /**
    * Is `account` an active member, of which organization, of which kind?
@@ -262,7 +239,7 @@ export class ParticipantsClient {
    */
   async members(orgId: bigint | number | string): Promise<Membership[]> {
     const id = (await this.organization(orgId)).orgId;
-    const added = await this.contract.queryFilter(this.contract.filters.MemberAdded(id), this.#fromBlock);
+    const added = await this.contract.queryFilter(this.contract.filters.MemberAdded(id), this.fromBlock);
     const candidates = [...new Set(added.map((e) => e.args.account))];
     const current = await Promise.all(candidates.map((a) => this.membership(a)));
     return current.filter((m) => m.orgId === id);

@@ -9,14 +9,15 @@
  * await careledger.records.verify(resource, salt, proof);   // { status: "anchored", orgId, anchoredAt, version }
  * ```
  */
-import type { ContractRunner, Overrides } from "ethers";
+import type { Overrides } from "ethers";
 import type { RecordRegistry } from "../typechain-types";
+import { ManagedClient, requireSigner } from "./client";
 import { CareLedgerError, ValidationError, withDecodedErrors } from "./errors";
 import {
-  newRecordSalt,
+  newSalt,
   recordCommitment,
   recordLeafValues,
-  requireRecordSalt,
+  requireSalt,
   RECORD_LEAF_ENCODING,
   type RecordLeafFields,
 } from "./encoding";
@@ -184,11 +185,6 @@ export class RecordBatch {
   }
 }
 
-function requireSigner(runner: ContractRunner | null | undefined): void {
-  if (!runner || typeof (runner as { sendTransaction?: unknown }).sendTransaction !== "function") {
-    throw new CareLedgerError("READ_ONLY", "this client was connected with a Provider: connect with a Signer to send transactions");
-  }
-}
 
 function requireVersion(field: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > 0xffffffff) {
@@ -212,12 +208,9 @@ function requireProof(field: string, p: unknown): RecordProof {
 }
 
 /** The typed client of the RecordRegistry contract. */
-export class RecordsClient {
-  /** The typechain contract, for calls this client does not wrap. */
-  readonly contract: RecordRegistry;
+export class RecordsClient extends ManagedClient<RecordRegistry> {
   /** The chain the registry is on (bound into every batch leaf). */
   readonly chainId: bigint;
-  readonly #fromBlock: number;
 
   /**
    * @param contract the registry, connected to a Signer (for writes) or a Provider (reads only)
@@ -225,15 +218,10 @@ export class RecordsClient {
    * @param fromBlock the first block to read events from (the deployment block)
    */
   constructor(contract: RecordRegistry, chainId: bigint, fromBlock = 0) {
-    this.contract = contract;
+    super(contract, fromBlock);
     this.chainId = chainId;
-    this.#fromBlock = fromBlock;
   }
 
-  /** The registry's address. */
-  get address(): string {
-    return this.contract.target as string;
-  }
 
   /**
    * Commits a resource: its commitment under `salt` (a fresh 256-bit salt when none is given). For a
@@ -241,7 +229,7 @@ export class RecordsClient {
    * @throws {ValidationError} when the resource is not a JSON object or the salt is malformed
    */
   commit(resource: object, options: { salt?: string; recordId?: string } = {}): RecordCommitment {
-    const salt = options.salt === undefined ? newRecordSalt() : requireRecordSalt(options.salt);
+    const salt = options.salt === undefined ? newSalt() : requireSalt(options.salt);
     const commitment = recordCommitment(resource, salt);
     const recordId = options.recordId === undefined ? commitment : requireBytes32("recordId", options.recordId);
     return { recordId, commitment, salt };
@@ -370,7 +358,7 @@ export class RecordsClient {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (item === null || typeof item !== "object") throw new ValidationError(`items[${i}]`, "is not { resource, salt? }");
-      const salt = item.salt === undefined ? newRecordSalt() : requireRecordSalt(item.salt, `items[${i}].salt`);
+      const salt = item.salt === undefined ? newSalt() : requireSalt(item.salt, `items[${i}].salt`);
       let commitment: string;
       try {
         commitment = recordCommitment(item.resource, salt);
@@ -420,7 +408,7 @@ export class RecordsClient {
    */
   async verify(resource: object, salt: string | null | undefined, proof?: RecordProof): Promise<VerificationResult> {
     if (salt === undefined || salt === null || salt === "") return { status: "unverifiable-salt-missing" };
-    const commitment = recordCommitment(resource, requireRecordSalt(salt));
+    const commitment = recordCommitment(resource, requireSalt(salt));
     const p = proof === undefined ? undefined : requireProof("proof", proof);
     const v = await this.recordVersion(commitment);
     if (v !== undefined) {
@@ -467,7 +455,7 @@ export class RecordsClient {
     const id = requireBytes32("recordId", recordId);
     const genesis = await this.recordVersion(id);
     if (genesis === undefined || genesis.version !== 1) return [];
-    const events = await this.contract.queryFilter(this.contract.filters.RecordAnchored(id), this.#fromBlock);
+    const events = await this.contract.queryFilter(this.contract.filters.RecordAnchored(id), this.fromBlock);
     const commitments = [id, ...events.map((e) => e.args.commitment).filter((c) => c !== id)];
     const versions = await Promise.all([...new Set(commitments)].map((c) => this.recordVersion(c)));
     return versions
@@ -512,17 +500,7 @@ export class RecordsClient {
     return { orgId, retracted };
   }
 
-  /** Pauses the registry (pauser role). @throws {ContractRevertError} e.g. `AccessManagedUnauthorized` */
-  async pause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
-    requireSigner(this.contract.runner);
-    return send(() => this.contract.pause(overrides), () => ({}));
-  }
 
-  /** Unpauses the registry (pauser role). @throws {ContractRevertError} e.g. `ExpectedPause` */
-  async unpause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
-    requireSigner(this.contract.runner);
-    return send(() => this.contract.unpause(overrides), () => ({}));
-  }
 
   /** The batch of `proof` when another organization anchored it no later than the single anchor `v`. */
   async #earlierBatch(proof: RecordProof, v: AnchoredVersion): Promise<{ root: string; orgId: bigint; anchoredAt: number } | undefined> {
@@ -540,8 +518,8 @@ export class RecordsClient {
 
   /** The record a later version belongs to, from its `RecordAnchored` event. */
   async #recordIdOf(commitment: string): Promise<string> {
-    const [e] = await this.contract.queryFilter(this.contract.filters.RecordAnchored(undefined, commitment), this.#fromBlock);
-    if (!e) throw new CareLedgerError("EVENT_MISSING", `no RecordAnchored event for ${commitment} since block ${this.#fromBlock}: pass the proof (with its recordId)`);
+    const [e] = await this.contract.queryFilter(this.contract.filters.RecordAnchored(undefined, commitment), this.fromBlock);
+    if (!e) throw new CareLedgerError("EVENT_MISSING", `no RecordAnchored event for ${commitment} since block ${this.fromBlock}: pass the proof (with its recordId)`);
     return e.args.recordId;
   }
 }

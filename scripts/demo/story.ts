@@ -7,15 +7,21 @@ import type { TransactionReceipt } from "ethers";
 export class Story {
   readonly #ledger: { step: string; gas: bigint }[] = [];
   readonly #started = Date.now();
+  readonly #print: (line: string) => void;
+
+  /** @param print where the narrative goes (default: the console; the privacy scan keeps it quiet) */
+  constructor(print: (line: string) => void = (line) => console.log(line)) {
+    this.#print = print;
+  }
 
   /** Opens a chapter. */
   chapter(title: string): void {
-    console.log(`\n== ${title} ==`);
+    this.#print(`\n== ${title} ==`);
   }
 
   /** Tells one thing that happened. */
   say(line: string): void {
-    console.log(`  ${line}`);
+    this.#print(`  ${line}`);
   }
 
   /** Records the gas of the receipts a step produced, and returns them. */
@@ -32,15 +38,15 @@ export class Story {
       rows.set(step, { gas: row.gas + gas, txs: row.txs + 1 });
     }
     const width = Math.max(4, ...[...rows.keys()].map((k) => k.length));
-    console.log(`\n== What each step cost ==`);
-    console.log(`  ${"step".padEnd(width)}  ${"txs".padStart(3)}  ${"gas".padStart(11)}`);
-    console.log(`  ${"-".repeat(width)}  ---  -----------`);
+    this.#print(`\n== What each step cost ==`);
+    this.#print(`  ${"step".padEnd(width)}  ${"txs".padStart(3)}  ${"gas".padStart(11)}`);
+    this.#print(`  ${"-".repeat(width)}  ---  -----------`);
     let total = 0n;
     for (const [step, { gas, txs }] of rows) {
       total += gas;
-      console.log(`  ${step.padEnd(width)}  ${String(txs).padStart(3)}  ${gas.toLocaleString("en-US").padStart(11)}`);
+      this.#print(`  ${step.padEnd(width)}  ${String(txs).padStart(3)}  ${gas.toLocaleString("en-US").padStart(11)}`);
     }
-    console.log(`  ${"total".padEnd(width)}  ${String(this.#ledger.length).padStart(3)}  ${total.toLocaleString("en-US").padStart(11)}`);
-    console.log(`\nFinished in ${((Date.now() - this.#started) / 1000).toFixed(1)} s.`);
+    this.#print(`  ${"total".padEnd(width)}  ${String(this.#ledger.length).padStart(3)}  ${total.toLocaleString("en-US").padStart(11)}`);
+    this.#print(`\nFinished in ${((Date.now() - this.#started) / 1000).toFixed(1)} s.`);
   }
 }

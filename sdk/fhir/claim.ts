@@ -73,7 +73,9 @@ function pickCode(field: string, concept: unknown): string {
  * Maps an R4 Claim to a submission. Items become lines: the first coding from a known system is
  * the code; `quantity` the units (default 1); `net` (or `unitPrice` x quantity) the charge. An item
  * without a price that carries the `encounter` is charged the rest of `Claim.total` (Synthea puts
- * the encounter's cost there); other unpriced items become zero-charge lines. A pharmacy claim's
+ * the encounter's cost there); other unpriced items become zero-charge lines, except an unpriced
+ * item that points at a diagnosis (`diagnosisSequence`): that is the diagnosis itself (Synthea writes
+ * each one so), not a service, and diagnoses never go on chain — it is left out. A pharmacy claim's
  * line is the prescribed medication (from `Claim.prescription`). The service date is the items'
  * common `servicedDate`, else `billablePeriod.start`, as midnight UTC.
  * @throws {ValidationError} naming the element that cannot be mapped (e.g. `Claim.item[2].productOrService.coding`)
@@ -116,7 +118,11 @@ export function fromFhirClaim(resource: unknown, options: FromFhirClaimOptions):
     drugCode = pickCode("Claim.prescription.medicationCodeableConcept", rx.medicationCodeableConcept);
   }
 
-  const lines: { code: string; units: number; charged: bigint; priced: boolean; encounter: boolean }[] = items.map((it, i) => {
+  const isDiagnosis = (it: Record<string, unknown>) =>
+    Array.isArray(it.diagnosisSequence) && it.diagnosisSequence.length > 0 && it.net === undefined && it.unitPrice === undefined;
+  const billable = items.map((it, i) => ({ it, i })).filter(({ it }) => !isDiagnosis(it));
+  if (billable.length === 0) throw new ValidationError("Claim.item", "has no billable item: every item is an unpriced diagnosis");
+  const lines: { code: string; units: number; charged: bigint; priced: boolean; encounter: boolean }[] = billable.map(({ it, i }) => {
     const field = `Claim.item[${i}]`;
     const encounter = Array.isArray(it.encounter) && it.encounter.length > 0;
     const code = drugCode && encounter ? drugCode : pickCode(`${field}.productOrService`, it.productOrService);

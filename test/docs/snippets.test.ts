@@ -11,8 +11,10 @@ import * as path from "node:path";
 import ts from "typescript";
 import * as sdk from "../../sdk";
 import { deployFixture } from "../support/fixtures";
+import { MockStablecoin__factory } from "../../typechain-types";
 
 const DOCS = path.resolve(__dirname, "..", "..", "docs");
+const FIXTURES = path.resolve(__dirname, "..", "fixtures");
 
 /** The runnable blocks of a page, in order. */
 export function runnableBlocks(markdown: string): string[] {
@@ -27,6 +29,7 @@ export function compilePage(blocks: readonly string[], contextNames: readonly st
   const imported = new Set<string>();
   const body = blocks
     .join("\n")
+    .replace(/^import \* as (\w+) from "(node:\w+)";\s*$/gm, 'const $1 = require("$2");')
     .replace(/^import\s*\{([^}]*)\}\s*from\s*"careledger";\s*$/gm, (_m, names: string) => {
       for (const n of names.split(",").map((x) => x.replace(/\btype\s+/, "").trim()).filter(Boolean)) imported.add(n);
       return "";
@@ -41,6 +44,9 @@ export function compilePage(blocks: readonly string[], contextNames: readonly st
 
 async function pageContext() {
   const f = await deployFixture();
+  // A 6-decimals stablecoin, with some minted to the insurer's admin (a real plan uses a real one).
+  const stablecoin = await new MockStablecoin__factory(f.deployer).deploy();
+  await (await stablecoin.mint(f.insurerAdmin.address, 1_000_000n * 10n ** 6n)).wait();
   return {
     addressBook: f.book,
     registrar: f.registrar,
@@ -52,6 +58,13 @@ async function pageContext() {
     nurse: f.nurse,
     patient: f.patient,
     outsider: f.outsider,
+    relayer: f.signers[10],
+    adjuster: f.signers[11],
+    seniorAdjuster: f.signers[12],
+    configurator: f.deployer,
+    stablecoin: await stablecoin.getAddress(),
+    planFile: path.join(FIXTURES, "plans", "demo-plan.json"),
+    bundleFile: path.join(FIXTURES, "fhir", "synthea", "Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json"),
     provider: f.deployer.provider!,
   };
 }

@@ -114,6 +114,18 @@ describe("FHIR Claim mapping", function () {
       expect(s.serviceDate).to.equal(Date.UTC(2015, 9, 13) / 1000);
     });
 
+    it("leaves the diagnoses out: an unpriced item pointing at a diagnosis is the diagnosis, never a line", function () {
+      const encounter = { sequence: 1, productOrService: { coding: [{ system: "http://snomed.info/sct", code: "185345009" }] }, encounter: [{ reference: "Encounter/1" }] };
+      const diagnosis = { sequence: 2, diagnosisSequence: [1], productOrService: { coding: [{ system: "http://snomed.info/sct", code: "444814009" }] } };
+      const pricedWithDiagnosis = { ...diagnosis, sequence: 3, productOrService: { coding: [{ system: "http://snomed.info/sct", code: "117015009" }] }, net: { value: 40, currency: "USD" } };
+      const s = fromFhirClaim(claimWith({ item: [encounter, diagnosis, pricedWithDiagnosis], total: { value: 165, currency: "USD" } }), { resolve: resolver() });
+      expect(s.lines.map((l) => [l.code, l.charged])).to.deep.equal([
+        [procedureCode("sct", "185345009"), 125_000_000n],
+        [procedureCode("sct", "117015009"), 40_000_000n],
+      ]);
+      expectRefused(() => fromFhirClaim(claimWith({ item: [diagnosis] }), { resolve: resolver() }), "Claim.item");
+    });
+
     it("refuses what it cannot map, naming the element", function () {
       const r = resolver();
       expectRefused(() => fromFhirClaim({ resourceType: "Patient" }, { resolve: r }), "Claim.resourceType");

@@ -1,7 +1,7 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { CareLedger, ContractRevertError, newRecordSalt, recordCommitment, RecordBatch, REVERT_MESSAGES, RetractionReason, ValidationError } from "../../sdk";
+import { CareLedger, ContractRevertError, newSalt, recordCommitment, RecordBatch, REVERT_MESSAGES, RetractionReason, ValidationError } from "../../sdk";
 import { RecordRegistry__factory } from "../../typechain-types";
 import { expectRejected, HOSPITAL, LAB, observation, recordsFixture, saltOf } from "../records/fixtures";
 
@@ -42,7 +42,7 @@ describe("records SDK", function () {
       expect(() => recordCommitment({ x: NaN }, saltOf(1))).to.throw(ValidationError, /^resource/);
       expect(recordCommitment({ note: "undefined" }, saltOf(1))).to.match(/^0x[0-9a-f]{64}$/);
       expect(() => recordCommitment({ a: 1 }, "0x1234")).to.throw(ValidationError, /^salt/);
-      expect(newRecordSalt()).to.not.equal(newRecordSalt());
+      expect(newSalt()).to.not.equal(newSalt());
     });
   });
 
@@ -93,7 +93,7 @@ describe("records SDK", function () {
       const changed = JSON.parse(JSON.stringify(r).replace('"final"', '"finak"'));
       expect((await verifier.records.verify(changed, salt)).status).to.equal("not-anchored");
       for (const gone of [undefined, null, ""]) expect(await verifier.records.verify(r, gone)).to.deep.equal({ status: "unverifiable-salt-missing" });
-      expect((await verifier.records.verify(r, newRecordSalt())).status).to.equal("not-anchored");
+      expect((await verifier.records.verify(r, newSalt())).status).to.equal("not-anchored");
     });
 
     it("turns a stale supersession into a typed error carrying the current version", async function () {

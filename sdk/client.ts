@@ -1,0 +1,66 @@
+/**
+ * What every contract client shares: the typechain contract, its address, where its events start,
+ * the check that writes have a Signer, and pausing (every suite contract is ManagedPausable).
+ */
+import type { BaseContract, ContractRunner, Overrides, Signer } from "ethers";
+import type { TypedContractMethod } from "../typechain-types/common";
+import { CareLedgerError } from "./errors";
+import { send, type TxHandle } from "./tx";
+
+/**
+ * Returns the runner as a Signer.
+ * @throws {CareLedgerError} `READ_ONLY` when the client was connected with a Provider
+ */
+export function requireSigner(runner: ContractRunner | null | undefined): Signer {
+  if (!runner || typeof (runner as { sendTransaction?: unknown }).sendTransaction !== "function") {
+    throw new CareLedgerError("READ_ONLY", "this client was connected with a Provider: connect with a Signer to send transactions");
+  }
+  return runner as Signer;
+}
+
+/** A suite contract: every one inherits ManagedPausable's `pause` and `unpause`. */
+export interface PausableContract extends BaseContract {
+  pause: TypedContractMethod<[], [void], "nonpayable">;
+  unpause: TypedContractMethod<[], [void], "nonpayable">;
+}
+
+/** The base of the per-contract clients. */
+export abstract class ManagedClient<C extends PausableContract> {
+  /** The typechain contract, for calls the client does not wrap. */
+  readonly contract: C;
+  /** The first block to read the contract's events from (the deployment block). */
+  protected readonly fromBlock: number;
+
+  /**
+   * @param contract the contract, connected to a Signer (for writes) or a Provider (reads only)
+   * @param fromBlock the first block to read events from (the deployment block)
+   */
+  constructor(contract: C, fromBlock = 0) {
+    this.contract = contract;
+    this.fromBlock = fromBlock;
+  }
+
+  /** The contract's address. */
+  get address(): string {
+    return this.contract.target as string;
+  }
+
+  /**
+   * Pauses the contract (pauser role). What stops and what goes on (revocations, retractions,
+   * appeals, member removals always do) is each contract's own: see its guide.
+   * @throws {ContractRevertError} e.g. `AccessManagedUnauthorized`, `EnforcedPause`
+   */
+  async pause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.pause(overrides), () => ({}));
+  }
+
+  /**
+   * Unpauses the contract (pauser role).
+   * @throws {ContractRevertError} e.g. `AccessManagedUnauthorized`, `ExpectedPause`
+   */
+  async unpause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.unpause(overrides), () => ({}));
+  }
+}

@@ -1,0 +1,13 @@
+import { expect } from "chai";
+import { gasTable } from "../../scripts/gas-table";
+
+describe("docs/gas.md generation", function () {
+  it("renders every operation with its ratio to the floor and its budget verdict", function () {
+    const md = gasTable({ "floor.slotAndEvent": 40_000, "a.fast": 20_000, "a.slow": 90_000, "a.free": 1_000 }, { "a.fast": 30_000, "a.slow": 80_000 }, { sameRoot: true, "ratio.131072": 60.456 });
+    expect(md).to.contain("| `a.fast` | 20,000 | 0.50 | 30,000 | within |");
+    expect(md).to.contain("| `a.slow` | 90,000 | 2.25 | 80,000 | **over** |");
+    expect(md).to.contain("| `a.free` | 1,000 | 0.03 |  |  |");
+    expect(md).to.contain("| `sameRoot` | true |");
+    expect(md).to.contain("| `ratio.131072` | 60.46 |");
+  });
+});
