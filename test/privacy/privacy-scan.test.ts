@@ -111,7 +111,7 @@ function scan(secrets: Secret[], bytes: { where: string; hex: string }[]): strin
   return hits;
 }
 
-describe("Privacy scan of the whole demo story", function () {
+describe("[e2e] Privacy scan of the whole demo story", function () {
   this.timeout(600_000);
 
   async function storyOnChain() {
