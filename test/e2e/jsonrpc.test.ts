@@ -1,37 +1,24 @@
 import { expect } from "chai";
 import { HDNodeWallet, JsonRpcProvider } from "ethers";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { CareLedger, ContractRevertError, OrgKind, readAddressBook, type AddressBook } from "../../sdk";
-import { DEV_MNEMONIC, freePort, hardhat, ROOT, startNode, type LocalNode } from "./node";
+import { DEV_MNEMONIC, hardhat, startTestChain, type TestChain } from "./node";
 
 describe("[e2e] the integrator's path over JSON-RPC", function () {
   this.timeout(300_000);
-  let node: LocalNode | undefined;
+  let chain: TestChain | undefined;
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  let deploymentId: string;
   let provider: JsonRpcProvider;
   let book: AddressBook;
   const wallet = (i: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
 
   before(async function () {
-    const port = await freePort();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-e2e-"));
-    deploymentId = `e2e-31337-${port}`;
-    env = { LOCALHOST_RPC_URL: `http://127.0.0.1:${port}`, CARELEDGER_DEPLOYMENTS_DIR: dir, CARELEDGER_DEPLOYMENT_ID: deploymentId };
-    node = await startNode(port);
-    // cacheTimeout -1: ethers otherwise reuses an identical request (the pending nonce) for 250 ms, and a
-    // second transaction sent right after the first from the same Wallet would reuse its nonce.
-    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    chain = await startTestChain();
+    ({ dir, env, provider } = chain);
   });
 
   after(async function () {
-    provider?.destroy();
-    await node?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(path.join(ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
+    await chain?.close();
   });
 
   it("deploys through scripts/deploy.ts and writes the address book", async function () {

@@ -3,8 +3,11 @@
  * against it. The node is started in its own process group and always stopped, even when a test fails.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
+import { JsonRpcProvider } from "ethers";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -100,4 +103,39 @@ export function startNode(port: number, timeoutMs = 90_000): Promise<LocalNode> 
 export function hardhat(args: string[], env: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync("npx", ["hardhat", ...args], { cwd: ROOT, env: childEnv(env), encoding: "utf8", timeout: 180_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A node of the test's own, with its own address-book folder and Ignition deployment id. */
+export interface TestChain {
+  readonly node: LocalNode;
+  /** Where the deploy script writes the address book. */
+  readonly dir: string;
+  /** The environment every `hardhat()` call against this node takes. */
+  readonly env: NodeJS.ProcessEnv;
+  /** A provider on the node (cacheTimeout -1: ethers would otherwise reuse the pending nonce for 250 ms). */
+  readonly provider: JsonRpcProvider;
+  /** Stops the node and removes what the test wrote. */
+  close(): Promise<void>;
+}
+
+/** Starts a node on a free port, with a fresh address-book folder and deployment id for it. */
+export async function startTestChain(): Promise<TestChain> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-e2e-"));
+  const deploymentId = `e2e-31337-${port}`;
+  const env = { LOCALHOST_RPC_URL: `http://127.0.0.1:${port}`, CARELEDGER_DEPLOYMENTS_DIR: dir, CARELEDGER_DEPLOYMENT_ID: deploymentId };
+  const node = await startNode(port);
+  const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+  return {
+    node,
+    dir,
+    env,
+    provider,
+    close: async () => {
+      provider.destroy();
+      await node.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(path.join(ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
+    },
+  };
 }

@@ -6,21 +6,19 @@
 import { expect } from "chai";
 import { HDNodeWallet, JsonRpcProvider } from "ethers";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { CareLedger, ClaimStatus, claimsIn, readAddressBook, toUnits, type AddressBook } from "../../sdk";
 import { MockStablecoin__factory } from "../../typechain-types";
-import { DEV_MNEMONIC, freePort, hardhat, ROOT, startNode, type LocalNode } from "./node";
+import { DEV_MNEMONIC, hardhat, ROOT, startTestChain, type TestChain } from "./node";
 
 const BUNDLE = path.join(ROOT, "test", "fixtures", "fhir", "synthea", "Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
 const PLAN = path.join(ROOT, "test", "fixtures", "plans", "demo-plan.json");
 
 describe("[e2e] every client and every task over JSON-RPC", function () {
   this.timeout(600_000);
-  let node: LocalNode | undefined;
+  let chain: TestChain | undefined;
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  let deploymentId: string;
   let provider: JsonRpcProvider;
   let book: AddressBook;
   const wallet = (i: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
@@ -37,22 +35,15 @@ describe("[e2e] every client and every task over JSON-RPC", function () {
   }
 
   before(async function () {
-    const port = await freePort();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-operator-"));
-    deploymentId = `e2e-31337-${port}`;
-    env = { LOCALHOST_RPC_URL: `http://127.0.0.1:${port}`, CARELEDGER_DEPLOYMENTS_DIR: dir, CARELEDGER_DEPLOYMENT_ID: deploymentId };
-    node = await startNode(port);
-    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    chain = await startTestChain();
+    ({ dir, env, provider } = chain);
     const r = hardhat(["run", "scripts/deploy.ts", "--network", "localhost"], env);
     expect(r.status, r.stderr).to.equal(0);
     book = readAddressBook(31337, dir)!;
   });
 
   after(async function () {
-    provider?.destroy();
-    await node?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(path.join(ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
+    await chain?.close();
   });
 
   it("tells the whole demo story over HTTP, through every SDK client", function () {
