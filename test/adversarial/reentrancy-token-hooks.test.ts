@@ -7,6 +7,7 @@
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import type { Interface } from "ethers";
 import { claimIdOf } from "../../sdk";
 import { ReentrantToken__factory } from "../../typechain-types";
 import { claimsFixture, CODE, rec, sub, USD } from "../claims/support";
@@ -19,7 +20,7 @@ async function reentrancyFixture() {
   const engine = await f.claims.getAddress();
   const guard = f.claims.interface.getError("ReentrancyGuardReentrantCall")!.selector;
   /** Arms the token: its next transfer out of the engine calls the engine with `data`. */
-  const arm = (fn: string, args: unknown[]) => token.arm(engine, f.claims.interface.encodeFunctionData(fn, args));
+  const arm = (fn: string, args: unknown[]) => token.arm(engine, (f.claims.interface as Interface).encodeFunctionData(fn, args));
   /** The callback was attempted and refused by the guard. */
   const expectRefused = async () => {
     expect(await token.attempted(), "the hook called back").to.equal(true);
