@@ -604,7 +604,7 @@ const claimCommands = [
     }),
   ),
   fc
-    .record({ plan: fc.nat(1), member: fc.nat(1), code: fc.nat(2), charged: fc.integer({ min: 1, max: 1_500 }), daysAgo: fc.nat(3), ev: fc.nat(), by: fc.nat(2) })
+    .record({ plan: fc.nat(1), member: fc.nat(1), code: fc.constantFrom(0, 0, 1, 2), charged: fc.integer({ min: 1, max: 1_500 }), daysAgo: fc.nat(3), ev: fc.nat(), by: fc.constantFrom(0, 0, 0, 1, 2) })
     .map((x) =>
       cmd(`submit(${JSON.stringify(x)})`, async (m, r) => {
         const planId = PLANS[x.plan];
@@ -827,6 +827,20 @@ const governanceCommands = [
       m.paused[which] = !m.paused[which];
     }),
   ),
+  fc.constant(
+    cmd("heal", async (m, r) => {
+      // Reinstates every suspended organization and unpauses every paused contract (so that long runs keep flowing).
+      for (const org of [...m.suspended]) {
+        await step(m, () => r.f.registry.connect(r.f.registrar).reinstateOrganization(org));
+        m.suspended.delete(org);
+      }
+      for (const which of ["consent", "records", "claims"] as const) {
+        if (!m.paused[which]) continue;
+        await step(m, () => ({ consent: r.f.consent, records: r.f.records, claims: r.f.claims })[which].connect(r.f.pauser).unpause());
+        m.paused[which] = false;
+      }
+    }),
+  ),
   fc.oneof(fc.integer({ min: 1, max: 6 * 3600 }), fc.integer({ min: DAY, max: 3 * DAY }), fc.constant(31 * DAY)).map((n) =>
     cmd(`timeJump(${n})`, async (m) => {
       m.now += n;
@@ -835,19 +849,31 @@ const governanceCommands = [
   ),
 ];
 
-/** Claims steps weigh double and hostile calls triple, so that decisions, appeals and attacks come up in short runs. */
-/** Three records anchored by the hospital and a $1,500 deposit in each plan, so that claims can flow from the first step. */
+/** Claims steps, break-glass, opt-outs and healing (reinstate all, unpause all) weigh double, submissions and hostile calls four and three times, so that decisions, appeals and attacks come up in short runs. */
+/** Standing grants: the patient to the hospital (all classes, treatment and payment), the second patient to the lab admin's account (labs and sensitive classes, treatment). */
+const STANDING = (f: SuiteFixture): [Signer, string, number, number][] => [
+  [f.patient, organizationGrantee(HOSPITAL), ASSIGNED_CLASSES.reduce((a, c) => (a | (1 << c)) >>> 0, 0), (1 << PURPOSES.TREAT) | (1 << PURPOSES.HPAYMT)],
+  [f.patient2, accountGrantee(f.labAdmin.address), mask([DATA_CLASSES.labs, DATA_CLASSES.hiv, DATA_CLASSES.genomics]), 1 << PURPOSES.TREAT],
+];
+
+/** Three records anchored by the hospital and a $600 deposit (short: queues form early) in each plan, so that claims can flow from the first step. */
 const SEEDED = [1, 2, 3].map((n) => commitmentN(n, "seeded"));
-const SEED_DEPOSIT = 1_500n * USD;
+const SEED_DEPOSIT = 600n * USD;
 async function propertyFixture() {
   const f = await suiteFixture();
   for (const c of SEEDED) await f.records.connect(f.doctor).anchor(c);
   for (const planId of PLANS) await f.claims.connect(f.staff[Number(planId) as 1 | 2][0]).fund(planId, SEED_DEPOSIT);
+  // Standing consents, so that suspensions, pauses and time jumps meet live grants from the first step.
+  const until = (await time.latest()) + 20 * DAY;
+  for (const [who, grantee, classes, purposes] of STANDING(f)) await f.consent.connect(who).grant(who.address, grantee, classes, purposes, 0, until, COMMITMENT);
   const probe = await new PermissionProbe__factory(f.deployer).deploy();
-  return { ...f, probe };
+  return { ...f, probe, standingUntil: until };
 }
 
-const allCommands = [...consentCommands, ...recordCommands, ...claimCommands, ...claimCommands, hostileCommand, hostileCommand, hostileCommand, ...governanceCommands];
+const BREAK_GLASS = consentCommands[6];
+const OPT_OUT = consentCommands[7];
+const SUBMIT = claimCommands[2];
+const allCommands = [...consentCommands, BREAK_GLASS, OPT_OUT, SUBMIT, SUBMIT, ...recordCommands, ...claimCommands, ...claimCommands, hostileCommand, hostileCommand, hostileCommand, ...governanceCommands, governanceCommands[2]];
 
 describe("Suite invariants across participants, consent, records and claims (stateful property test)", function () {
   this.timeout(FUZZ_RUNS ? 0 : 600_000);
@@ -870,8 +896,8 @@ describe("Suite invariants across participants, consent, records and claims (sta
           now: await time.latest(),
           paused: { consent: false, records: false, claims: false },
           suspended: new Set(),
-          grants: new Map(),
-          nonces: new Map(),
+          grants: new Map(STANDING(f).map(([who, grantee, classes, purposes]) => [key(who.address, grantee), { classes, purposes, from: 0, until: f.standingUntil }])),
+          nonces: new Map(STANDING(f).map(([who, grantee]) => [key(who.address, grantee), 1n])),
           epochs: new Map(),
           delegates: new Map(),
           breakGlass: new Map(),
