@@ -1,0 +1,123 @@
+/**
+ * Attack class: reentrancy through token hooks. The plan's token calls back into the claims engine
+ * while the engine pays out (a settlement, a queue payment, a withdrawal, the drain that follows a
+ * deposit), trying fund, withdraw, payQueued, submit and decide again mid-flight. Every guarded
+ * entry point refuses with ReentrancyGuardReentrantCall; an unguarded one gains nothing; every
+ * payment is made exactly once and the escrow balances to the unit.
+ */
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import type { Interface } from "ethers";
+import { claimIdOf } from "../../sdk";
+import { ReentrantToken__factory } from "../../typechain-types";
+import { claimsFixture, CODE, rec, sub, USD } from "../claims/support";
+import { planIn } from "../support/tokenPlans";
+
+async function reentrancyFixture() {
+  const f = await claimsFixture();
+  const token = await new ReentrantToken__factory(f.deployer).deploy();
+  const planId = await planIn(f, token);
+  const engine = await f.claims.getAddress();
+  const guard = f.claims.interface.getError("ReentrancyGuardReentrantCall")!.selector;
+  /** Arms the token: its next transfer out of the engine calls the engine with `data`. */
+  const arm = (fn: string, args: unknown[]) => token.arm(engine, (f.claims.interface as Interface).encodeFunctionData(fn, args));
+  /** The callback was attempted and refused by the guard. */
+  const expectRefused = async () => {
+    expect(await token.attempted(), "the hook called back").to.equal(true);
+    expect(await token.succeeded(), "the reentrant call failed").to.equal(false);
+    expect(await token.revertData()).to.equal(guard);
+  };
+  /** A $3,000 visit: the patient pays the $500 deductible and 20% of the rest (hitting the $1,000 OOP max); the plan $2,000. */
+  const visit = async (charged = 3_000n * USD, daysAgo = 0) => f.submission({ planId, lines: [f.line(CODE.VISIT, charged)], serviceDate: (await f.submission()).serviceDate - daysAgo * 86_400 });
+  return { ...f, token, planId, engine, arm, expectRefused, visit };
+}
+
+describe("Attack: reentrancy through token hooks", function () {
+  it("a settlement's transfer cannot re-enter payQueued or submit", async function () {
+    const { claims, token, planId, engine, arm, expectRefused, visit, doctor, payee, insurerAdmin } = await loadFixture(reentrancyFixture);
+    await claims.connect(insurerAdmin).fund(planId, 10_000n * USD);
+    for (const [fn, args] of [
+      ["payQueued", [planId, 1]],
+      ["submit", [sub(await visit(400n * USD, 1))]],
+    ] as const) {
+      await arm(fn, [...args]);
+      const s = await visit(3_000n * USD + BigInt(fn.length));
+      const before = await token.balanceOf(payee.address);
+      await claims.connect(doctor).submit(sub(s));
+      await expectRefused();
+      const paid = (await claims.claim(claimIdOf(s))).planPaid;
+      expect(await token.balanceOf(payee.address), "paid once").to.equal(before + paid);
+    }
+    const f = await claims.funds(planId);
+    expect(await token.balanceOf(engine)).to.equal(f.balance);
+    expect(f.balance).to.equal(10_000n * USD - (await token.balanceOf(payee.address)));
+  });
+
+  it("a queue payment's transfer cannot re-enter payQueued or withdraw", async function () {
+    const { claims, token, planId, engine, arm, expectRefused, visit, doctor, payee, insurerAdmin } = await loadFixture(reentrancyFixture);
+    const s1 = await visit();
+    const s2 = await visit(3_100n * USD);
+    await claims.connect(doctor).submit(sub(s1)); // nothing deposited: both queue
+    await claims.connect(doctor).submit(sub(s2));
+    const owed = (await claims.claim(claimIdOf(s1))).planPaid + (await claims.claim(claimIdOf(s2))).planPaid;
+    // Deposit exactly what is owed: the deposit's drain pays the queue, and the hook tries to pay it again.
+    await arm("payQueued", [planId, 1]);
+    await claims.connect(insurerAdmin).fund(planId, owed); // the drain pays both; the hook's payQueued is refused
+    await expectRefused();
+    expect(await token.balanceOf(payee.address)).to.equal(owed);
+    expect((await claims.funds(planId)).queueHead).to.equal(2n);
+    // Surplus deposited, then a withdrawal whose transfer tries to withdraw again.
+    await claims.connect(insurerAdmin).fund(planId, 1_000n * USD);
+    await token.arm(insurerAdmin.address, "0x"); // disarm the engine
+    await arm("withdraw", [planId, 500n * USD, insurerAdmin.address]);
+    const insurerBefore = await token.balanceOf(insurerAdmin.address);
+    await claims.connect(insurerAdmin).withdraw(planId, 500n * USD, insurerAdmin.address);
+    await expectRefused();
+    expect(await token.balanceOf(insurerAdmin.address)).to.equal(insurerBefore + 500n * USD);
+    expect((await claims.funds(planId)).balance).to.equal(500n * USD);
+    expect(await token.balanceOf(engine)).to.equal(500n * USD);
+  });
+
+  it("the drain after a deposit cannot re-enter fund", async function () {
+    const { claims, token, planId, engine, arm, expectRefused, visit, doctor, payee, insurerAdmin } = await loadFixture(reentrancyFixture);
+    const s = await visit();
+    await claims.connect(doctor).submit(sub(s));
+    const owed = (await claims.claim(claimIdOf(s))).planPaid;
+    await arm("fund", [planId, 1n]);
+    await claims.connect(insurerAdmin).fund(planId, owed);
+    await expectRefused();
+    expect(await token.balanceOf(payee.address)).to.equal(owed);
+    expect(await claims.funds(planId)).to.deep.equal([0n, 0n, 1n, 1n]);
+    expect(await token.balanceOf(engine)).to.equal(0n);
+  });
+
+  it("a decision's settlement cannot re-enter decide for the same claim", async function () {
+    const { claims, token, planId, arm, expectRefused, submission, line, ruleRecord, doctor, adjuster, payee, insurerAdmin } = await loadFixture(reentrancyFixture);
+    await claims.connect(insurerAdmin).fund(planId, 10_000n * USD);
+    const s = await submission({ planId, lines: [line(CODE.REVIEW, 3_000n * USD)] });
+    await claims.connect(doctor).submit(sub(s));
+    const id = claimIdOf(s);
+    const exposure = (await claims.claim(id)).planPaid;
+    const record = rec(ruleRecord(s, [3_000n * USD], 500n * USD, 1_000n * USD));
+    await arm("decide", [id, record, [{ allowed: 3_000n * USD, reason: 0 }]]);
+    await claims.connect(adjuster).decide(id, record, [{ allowed: 3_000n * USD, reason: 0 }]);
+    await expectRefused();
+    expect(await token.balanceOf(payee.address)).to.equal(exposure);
+    expect((await claims.funds(planId)).balance).to.equal(10_000n * USD - exposure);
+  });
+
+  it("a hook reaching an unguarded entry point gains nothing: the token is not an appellant", async function () {
+    const { claims, token, planId, engine, visit, submission, line, doctor, insurerAdmin, ruleRecord } = await loadFixture(reentrancyFixture);
+    await claims.connect(insurerAdmin).fund(planId, 10_000n * USD);
+    const denied = await submission({ planId, lines: [line(CODE.UNKNOWN, 700n * USD)] });
+    await claims.connect(doctor).submit(sub(denied));
+    const id = claimIdOf(denied);
+    expect((await claims.claim(id)).status).to.equal(4n); // Denied: appealable by the member or the provider only
+    await token.arm(engine, claims.interface.encodeFunctionData("appeal", [id, rec(ruleRecord(denied, [0n]))]));
+    await claims.connect(doctor).submit(sub(await visit()));
+    expect(await token.attempted()).to.equal(true);
+    expect(await token.succeeded()).to.equal(false);
+    expect(await token.revertData()).to.equal(claims.interface.encodeErrorResult("NotAppellant", [await token.getAddress(), id]));
+    expect((await claims.claim(id)).status).to.equal(4n);
+  });
+});

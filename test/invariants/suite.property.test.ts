@@ -1,0 +1,922 @@
+/**
+ * Cross-contract invariants: ONE stateful property test (fast-check `fc.commands` +
+ * `fc.asyncModelRun`) driving random sequences across the whole suite as deployed by Ignition —
+ * participants (suspensions), consent (direct and signed grants and revocations, cancelled
+ * signatures, delegations, break-glass, opt-outs, logged access), records (anchors, amendments,
+ * retractions, batches), claims (two plans of two insurers: funding, withdrawals, submissions on
+ * anchored evidence, pended decisions, appeals and their resolution, queue payments), pauses of
+ * every contract, time jumps, and hostile callers (outsiders and members of the wrong organization,
+ * directly and through an intermediate contract) — and checking after every step:
+ *   1. money is conserved per plan: the engine's `funds(plan).balance` = deposits - settlements -
+ *      withdrawals (settlements taken from ClaimPaid events), `reserved` = queued + pended
+ *      exposure, the queue length is the model's, and the engine's token balance is the sum of
+ *      the plans' escrows;
+ *   2. nothing is settled twice: a claim never receives more than its plan share, and a settled,
+ *      unqueued claim received exactly that share, once; every payment names a known claim and the
+ *      engine pays or queues exactly as the rules say (queue empty and escrow covers it → paid);
+ *   3. nobody accesses without permission at that block: `logAccess` succeeds iff the model says
+ *      permitted, and `isPermitted` equals the model for every (patient, accessor, class, purpose);
+ *   4. no unprivileged caller changed anything: every hostile command reverts with the expected
+ *      custom error and a snapshot of the suite's state is identical before and after;
+ *   5. history only grows: record versions, retractions, consent nonces and signature epochs,
+ *      claim states and the suite's total event count only move forward.
+ *
+ * Fixed seed (SUITE_FUZZ_SEED to change it, printed by fast-check on failure with the shrunk
+ * sequence); a modest run count by default, `npm run fuzz` (SUITE_FUZZ_RUNS) for a long campaign.
+ */
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import fc from "fast-check";
+import hre from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { BaseContract, Log } from "ethers";
+import {
+  accountGrantee,
+  ClaimStatus,
+  claimIdOf,
+  DATA_CLASSES,
+  FastMerkleTree,
+  GENERAL_CLASSES_MASK,
+  organizationGrantee,
+  PURPOSES,
+  RECORD_LEAF_ENCODING,
+  recordLeafValues,
+  signGrantRequest,
+  signRevocationRequest,
+  type ClaimSubmission,
+  type GrantRequest,
+  type RevocationRequest,
+} from "../../sdk";
+import { PermissionProbe__factory, type PermissionProbe } from "../../typechain-types";
+import { CODE, COMMITMENT, commitmentN, DAY, HOSPITAL, INSURER, LAB, rec, RIVAL, sub, submissionOf, suiteFixture, USD, type SuiteFixture } from "../support/suiteFixture";
+
+/** Under solidity-coverage every call is instrumented (about 50 times slower): one short run there. */
+const COVERAGE = (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
+const SEED = Number(process.env.SUITE_FUZZ_SEED ?? 20261121);
+const FUZZ_RUNS = process.env.SUITE_FUZZ_RUNS ? Number(process.env.SUITE_FUZZ_RUNS) : undefined;
+const RUNS = FUZZ_RUNS ?? (COVERAGE ? 1 : 6);
+const MAX_COMMANDS = FUZZ_RUNS ? 60 : COVERAGE ? 8 : 40;
+const CLASS_COUNT = 22; // logAccess draws from 0..21: every assigned class and the unassigned 13..15 and 21
+const PURPOSE_COUNT = 7; // 0..6: every purpose and the unassigned 6
+/** After every step isPermitted is compared for every (patient, accessor) on a sample: general, sensitive and unassigned classes; treatment, emergency, payment and an unassigned purpose. */
+const PROBE_CLASSES = [0, 4, 12, 13, 16, 20];
+const PROBE_PURPOSES = [0, 1, 2, 6];
+const ETREAT = PURPOSES.ETREAT;
+const ASSIGNED_CLASSES: number[] = Object.values(DATA_CLASSES);
+const ASSIGNED_PURPOSES: number[] = Object.values(PURPOSES);
+const PLANS = [1n, 2n] as const;
+/** SUITE_FUZZ_STATS=1 prints how many steps of each kind ran (to see what a seed exercises). */
+const STATS: string[] | undefined = process.env.SUITE_FUZZ_STATS ? [] : undefined;
+
+type Signer = HardhatEthersSigner;
+
+interface Grant {
+  classes: number;
+  purposes: number;
+  from: number;
+  until: number;
+}
+
+interface SignedRequest {
+  kind: "grant" | "revoke";
+  p: number;
+  grantee: string;
+  request: GrantRequest | RevocationRequest;
+  signature: string;
+}
+
+interface PlanBook {
+  deposits: bigint;
+  settlements: bigint;
+  withdrawals: bigint;
+  reserved: bigint;
+  queue: { id: string; amount: bigint }[];
+}
+
+interface ClaimModel {
+  planId: bigint;
+  status: ClaimStatus;
+  s: ClaimSubmission;
+  received: bigint;
+  exposure: bigint; // reserved while pended
+}
+
+interface Model {
+  now: number;
+  paused: { consent: boolean; records: boolean; claims: boolean };
+  suspended: Set<bigint>;
+  // consent
+  grants: Map<string, Grant>; // `${patient}|${grantee}`
+  nonces: Map<string, bigint>;
+  epochs: Map<string, bigint>; // patient → epoch
+  delegates: Map<string, number>; // `${patient}|${delegate}` → until
+  breakGlass: Map<string, { orgId: bigint; until: number }>; // `${patient}|${accessor}`
+  optOut: Set<string>;
+  reasons: number;
+  signed: SignedRequest[];
+  // records
+  versions: Map<string, { orgId: bigint; version: number; retracted: boolean; recordId: string }>;
+  heads: Map<string, number>; // recordId → current version
+  batches: Map<string, { orgId: bigint; tree: FastMerkleTree; commitments: string[] }>;
+  counter: number;
+  // claims
+  plans: Map<bigint, PlanBook>;
+  claims: Map<string, ClaimModel>;
+  // history
+  events: number;
+}
+
+interface Real {
+  f: SuiteFixture;
+  probe: PermissionProbe;
+  sdk: Awaited<ReturnType<SuiteFixture["connect"]>>;
+  patients: Signer[];
+  /** Accessors: doctor (org 1, provider), hospitalAdmin (org 1), labAdmin (org 2, lab), adjuster (org 3, insurer), outsider. */
+  accessors: Signer[];
+  accessorOrg: bigint[];
+  /** Grantees: the doctor's, the lab admin's and the outsider's accounts, organizations 1 and 2. */
+  grantees: string[];
+  contracts: BaseContract[];
+}
+
+// ------------------------------------------------------------------ helpers
+
+const key = (...parts: (string | number | bigint)[]) => parts.join("|");
+const mask = (positions: number[]) => positions.reduce((acc, b) => (acc | (1 << b)) >>> 0, 0);
+
+function covers(g: Grant | undefined, c: number, u: number, t: number): boolean {
+  return !!g && c < 32 && ((g.classes >>> c) & 1) === 1 && ((g.purposes >> u) & 1) === 1 && g.from <= t && t < g.until;
+}
+
+/** The consent rule, written independently of the contract: account grant, organization grant, break-glass. */
+function modelPermitted(m: Model, r: Real, p: number, a: number, c: number, u: number, t: number): boolean {
+  const patient = r.patients[p].address;
+  if (covers(m.grants.get(key(patient, accountGrantee(r.accessors[a].address))), c, u, t)) return true;
+  const org = r.accessorOrg[a];
+  if (org === 0n || m.suspended.has(org)) return false;
+  if (covers(m.grants.get(key(patient, organizationGrantee(org))), c, u, t)) return true;
+  if (u !== ETREAT || c >= 32 || ((GENERAL_CLASSES_MASK >>> c) & 1) !== 1 || m.optOut.has(patient)) return false;
+  const bg = m.breakGlass.get(key(patient, r.accessors[a].address));
+  return !!bg && bg.orgId === org && t < bg.until;
+}
+
+const escrow = (b: PlanBook) => b.deposits - b.settlements - b.withdrawals;
+
+/** Whether `signer` is an active member of `org` in the model (org 0: never). */
+const active = (m: Model, org: bigint) => org !== 0n && !m.suspended.has(org);
+
+/** Sends `tx` in the next block at exactly model.now + 1; expects `error` on `on` (with `args` when given) or success. Returns the receipt's logs. */
+async function step(m: Model, tx: () => Promise<{ wait(): Promise<{ logs: readonly Log[] } | null> }>, on?: BaseContract, error?: string, args?: unknown[]): Promise<readonly Log[]> {
+  await time.setNextBlockTimestamp(m.now + 1);
+  let logs: readonly Log[] = [];
+  if (error) {
+    const assertion = expect(tx()).to.be.revertedWithCustomError(on!, error);
+    await (args ? assertion.withArgs(...args) : assertion);
+  } else {
+    const rc = await (await tx()).wait();
+    logs = rc!.logs;
+  }
+  // A refused transaction is not mined: follow the chain.
+  m.now = await time.latest();
+  return logs;
+}
+
+function parse(r: Real, logs: readonly Log[]) {
+  return logs.flatMap((l) => {
+    try {
+      const e = r.f.claims.interface.parseLog(l);
+      return e ? [e] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Applies a claims transaction's payments to the model, checking each against the model's queue or the expected direct payment. */
+function applyPayments(m: Model, r: Real, logs: readonly Log[], direct?: { id: string; amount: bigint }) {
+  for (const e of parse(r, logs)) {
+    if (e.name !== "ClaimPaid") continue;
+    const id = e.args.claimId as string;
+    const amount = e.args.amount as bigint;
+    const planId = e.args.planId as bigint;
+    const c = m.claims.get(id);
+    expect(c, `payment for an unknown claim ${id}`).to.not.equal(undefined);
+    expect(e.args.payee).to.equal(r.f.payee.address);
+    const book = m.plans.get(planId)!;
+    if (direct && direct.id === id && direct.amount === amount) {
+      direct = undefined;
+    } else {
+      expect(book.queue[0], `payment of ${id} follows the queue`).to.deep.equal({ id, amount });
+      book.queue.shift();
+      book.reserved -= amount;
+    }
+    book.settlements += amount;
+    c!.received += amount;
+  }
+  expect(direct, "the expected direct payment was made").to.equal(undefined);
+}
+
+/** What the engine must do with a plan share `amount` that is due: pay at once when nothing waits and escrow covers it, else queue. */
+function settleExpectation(m: Model, planId: bigint, id: string, amount: bigint, logs: readonly Log[], r: Real) {
+  if (amount === 0n) return applyPayments(m, r, logs);
+  const book = m.plans.get(planId)!;
+  if (book.queue.length === 0 && escrow(book) >= amount) return applyPayments(m, r, logs, { id, amount });
+  const queued = parse(r, logs).find((e) => e.name === "PaymentQueued");
+  expect(queued?.args.claimId, "the share is queued").to.equal(id);
+  expect(queued?.args.amount).to.equal(amount);
+  book.queue.push({ id, amount });
+  book.reserved += amount;
+  applyPayments(m, r, logs);
+}
+
+/** The suite's observable state, for the hostile commands' before/after comparison. */
+async function snapshot(m: Model, r: Real): Promise<string> {
+  const { f } = r;
+  const out: unknown[] = [];
+  for (const planId of PLANS) out.push(await f.claims.funds(planId));
+  for (const a of [await f.claims.getAddress(), f.payee.address, f.insurerAdmin.address, f.rivalAdmin.address]) out.push(await f.token.balanceOf(a));
+  for (const id of m.claims.keys()) out.push(await f.claims.claim(id));
+  for (const c of m.versions.keys()) out.push(await f.records.recordVersion(c));
+  for (const root of m.batches.keys()) out.push(await f.records.batch(root));
+  for (const p of r.patients) {
+    for (const g of r.grantees) out.push(await f.consent.grantOf(p.address, g));
+    for (const a of r.accessors) out.push(await f.consent.breakGlassOf(p.address, a.address));
+    for (const d of [f.delegate, f.outsider, f.doctor]) out.push(await f.consent.delegateUntil(p.address, d.address));
+    out.push(await f.consent.signatureEpoch(p.address), await f.consent.breakGlassOptedOut(p.address));
+  }
+  for (let org = 1n; org <= 4n; org++) out.push(await f.registry.organization(org));
+  for (const a of [...r.accessors, f.adjuster2, f.rivalAdjuster, f.rivalAdmin]) out.push(await f.registry.membershipOf(a.address));
+  out.push(await f.consent.paused(), await f.records.paused(), await f.claims.paused(), await f.registry.paused());
+  out.push(await f.consent.breakGlassWindow(), await f.registry.organizationCount(), await f.claims.planCount(), await f.claims.payeeOf(HOSPITAL));
+  return JSON.stringify(out, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+}
+
+async function eventCount(r: Real): Promise<number> {
+  const logs = await hre.ethers.provider.getLogs({ fromBlock: 0, toBlock: "latest", address: await Promise.all(r.contracts.map((c) => c.getAddress())) });
+  return logs.length;
+}
+
+/** Every invariant, after every step. */
+async function checkAll(m: Model, r: Real): Promise<void> {
+  const { f } = r;
+  // 1-2. Money and settlements.
+  let total = 0n;
+  for (const planId of PLANS) {
+    const book = m.plans.get(planId)!;
+    const funds = await f.claims.funds(planId);
+    expect(funds.balance, `plan ${planId}: escrow = deposits - settlements - withdrawals`).to.equal(escrow(book));
+    const pended = [...m.claims.values()].filter((c) => c.planId === planId && c.status === ClaimStatus.Pended).reduce((s, c) => s + c.exposure, 0n);
+    expect(funds.reserved, `plan ${planId}: reserved = queued + pended exposure`).to.equal(book.reserved + pended);
+    expect(funds.queueTail - funds.queueHead, `plan ${planId}: queue length`).to.equal(BigInt(book.queue.length));
+    total += funds.balance;
+  }
+  expect(await f.token.balanceOf(await f.claims.getAddress()), "the engine holds exactly the plans' escrows").to.equal(total);
+  for (const [id, c] of m.claims) {
+    const on = await f.claims.claim(id);
+    expect(Number(on.status), `claim ${id} only moves forward`).to.be.gte(c.status);
+    c.status = Number(on.status) as ClaimStatus;
+    if (c.status === ClaimStatus.Pended) {
+      expect(c.received).to.equal(0n);
+      continue;
+    }
+    expect(c.received <= on.planPaid, `claim ${id} received no more than its plan share`).to.equal(true);
+    if (!m.plans.get(c.planId)!.queue.some((q) => q.id === id)) expect(c.received, `claim ${id} was settled exactly once`).to.equal(on.planPaid);
+  }
+  // 3. Permissions, for every (patient, accessor, class, purpose), at the block the probe ran in.
+  const [at, answers] = await r.probe.permissions(await f.consent.getAddress(), r.patients.map((s) => s.address), r.accessors.map((s) => s.address), PROBE_CLASSES, PROBE_PURPOSES);
+  let i = 0;
+  for (let pi = 0; pi < r.patients.length; pi++)
+    for (let a = 0; a < r.accessors.length; a++)
+      for (const c of PROBE_CLASSES)
+        for (const u of PROBE_PURPOSES) {
+          const expected = modelPermitted(m, r, pi, a, c, u, Number(at));
+          if (answers[i++] !== expected) throw new Error(`isPermitted(patient ${pi}, accessor ${a}, class ${c}, purpose ${u}) at ${at}: chain ${!expected}, model ${expected}`);
+        }
+  // 5. History only grows: versions, retractions, heads, nonces, epochs, event count.
+  for (const [c, v] of m.versions) {
+    const on = await f.records.recordVersion(c);
+    expect([on.orgId, Number(on.version), on.retracted], `record version ${c}`).to.deep.equal([v.orgId, v.version, v.retracted]);
+  }
+  for (const [id, head] of m.heads) expect(Number(await f.records.currentVersion(id)), `current version of ${id}`).to.equal(head);
+  for (const [k, n] of m.nonces) {
+    const [patient, grantee] = k.split("|");
+    expect(await f.consent.nonces(patient, grantee), `nonce ${k}`).to.equal(n);
+  }
+  for (const p of r.patients) expect(await f.consent.signatureEpoch(p.address)).to.equal(m.epochs.get(p.address) ?? 0n);
+  const events = await eventCount(r);
+  expect(events, "the event history only grows").to.be.gte(m.events);
+  m.events = events;
+}
+
+// ------------------------------------------------------------------ commands
+
+type Cmd = fc.AsyncCommand<Model, Real>;
+const cmd = (name: string, run: (m: Model, r: Real) => Promise<void>, check: (m: Readonly<Model>) => boolean = () => true): Cmd => ({
+  check,
+  run: async (m, r) => {
+    await run(m, r);
+    await checkAll(m, r);
+    if (STATS) STATS.push(name.replace(/\(.*$/, ""));
+  },
+  toString: () => name,
+});
+
+const pick = <T>(xs: readonly T[], k: number): T => xs[k % xs.length];
+const p = fc.integer({ min: 0, max: 1 });
+
+/** The caller of a patient-side action: the patient, the delegate, or the outsider (a hostile caller when not appointed). */
+function patientSide(m: Model, r: Real, pi: number, via: number): { caller: Signer; ok: boolean } {
+  const patient = r.patients[pi].address;
+  if (via === 0) return { caller: r.patients[pi], ok: true };
+  const caller = via === 1 ? r.f.delegate : r.f.outsider;
+  return { caller, ok: (m.delegates.get(key(patient, caller.address)) ?? 0) > m.now + 1 };
+}
+
+const consentCommands = [
+  fc
+    .record({ p, via: fc.integer({ min: 0, max: 2 }), g: fc.nat(4), classes: fc.subarray(ASSIGNED_CLASSES, { minLength: 1 }), purposes: fc.subarray(ASSIGNED_PURPOSES, { minLength: 1 }), from: fc.integer({ min: -1, max: 2 * DAY }), duration: fc.integer({ min: 2, max: 3 * DAY }) })
+    .map((x) =>
+      cmd(`grant(${JSON.stringify(x)})`, async (m, r) => {
+        const patient = r.patients[x.p].address;
+        const grantee = r.grantees[x.g];
+        const from = x.from < 0 ? 0 : m.now + x.from;
+        const until = Math.max(from, m.now) + x.duration;
+        const { caller, ok } = patientSide(m, r, x.p, x.via);
+        const error = m.paused.consent ? "EnforcedPause" : !ok ? "NotPatientOrDelegate" : undefined;
+        await step(m, () => r.f.consent.connect(caller).grant(patient, grantee, mask(x.classes), mask(x.purposes), from, until, COMMITMENT), r.f.consent, error);
+        if (!error) {
+          m.grants.set(key(patient, grantee), { classes: mask(x.classes), purposes: mask(x.purposes), from, until });
+          m.nonces.set(key(patient, grantee), (m.nonces.get(key(patient, grantee)) ?? 0n) + 1n);
+        }
+      }),
+    ),
+  fc.record({ p, via: fc.integer({ min: 0, max: 2 }), g: fc.nat(4) }).map((x) =>
+    cmd(`revoke(${JSON.stringify(x)})`, async (m, r) => {
+      const patient = r.patients[x.p].address;
+      const grantee = r.grantees[x.g];
+      const { caller, ok } = patientSide(m, r, x.p, x.via);
+      const error = !ok ? "NotPatientOrDelegate" : !m.grants.has(key(patient, grantee)) ? "GrantNotFound" : undefined;
+      await step(m, () => r.f.consent.connect(caller).revoke(patient, grantee), r.f.consent, error);
+      if (!error) {
+        m.grants.delete(key(patient, grantee));
+        m.nonces.set(key(patient, grantee), (m.nonces.get(key(patient, grantee)) ?? 0n) + 1n);
+      }
+    }),
+  ),
+  // A patient signs a grant or a revocation for the current nonce and epoch; it is kept for a relayer to use later (or never).
+  fc.record({ p, g: fc.nat(4), revoke: fc.boolean(), classes: fc.subarray(ASSIGNED_CLASSES, { minLength: 1 }), life: fc.integer({ min: 1, max: 2 * DAY }) }).map((x) =>
+    cmd(`sign(${JSON.stringify(x)})`, async (m, r) => {
+      const signer = r.patients[x.p];
+      const grantee = r.grantees[x.g];
+      const nonce = m.nonces.get(key(signer.address, grantee)) ?? 0n;
+      const epoch = m.epochs.get(signer.address) ?? 0n;
+      const deadline = BigInt(m.now + x.life);
+      if (x.revoke) {
+        const request: RevocationRequest = { patient: signer.address, grantee, nonce, epoch, deadline };
+        m.signed.push({ kind: "revoke", p: x.p, grantee, request, signature: await signRevocationRequest(signer, r.f.domain, request) });
+      } else {
+        const request: GrantRequest = { patient: signer.address, grantee, classes: mask(x.classes), purposes: 1, validFrom: 0, validUntil: m.now + 3 * DAY, commitment: COMMITMENT, nonce, epoch, deadline };
+        m.signed.push({ kind: "grant", p: x.p, grantee, request, signature: await signGrantRequest(signer, r.f.domain, request) });
+      }
+    }),
+  ),
+  // A relayer submits a kept signature: fresh ones apply, replayed, stale (nonce moved), cancelled and expired ones are refused.
+  fc.nat().map((k) =>
+    cmd(
+      `relay(#${k})`,
+      async (m, r) => {
+        const s = pick(m.signed, k);
+        const patient = r.patients[s.p].address;
+        const t = m.now + 1;
+        const nonce = m.nonces.get(key(patient, s.grantee)) ?? 0n;
+        const epoch = m.epochs.get(patient) ?? 0n;
+        const relayed = r.f.consent.connect(r.f.relayer);
+        let error: string | undefined;
+        let args: unknown[] | undefined;
+        if (s.kind === "grant" && m.paused.consent) error = "EnforcedPause";
+        else if (BigInt(t) > s.request.deadline) [error, args] = ["SignatureExpired", [s.request.deadline, t]];
+        else if (s.request.epoch !== epoch) [error, args] = ["SignatureCancelled", [patient, s.request.epoch, epoch]];
+        else if (s.request.nonce !== nonce) [error, args] = ["InvalidNonce", [patient, s.grantee, s.request.nonce, nonce]];
+        else if (s.kind === "grant" && (s.request as GrantRequest).validUntil <= t) error = "InvalidValidity";
+        else if (s.kind === "revoke" && !m.grants.has(key(patient, s.grantee))) error = "GrantNotFound";
+        await step(m, () => (s.kind === "grant" ? relayed.grantBySig(s.request as GrantRequest, s.signature) : relayed.revokeBySig(s.request as RevocationRequest, s.signature)), r.f.consent, error, args);
+        if (error) return;
+        m.nonces.set(key(patient, s.grantee), nonce + 1n);
+        if (s.kind === "grant") {
+          const g = s.request as GrantRequest;
+          m.grants.set(key(patient, s.grantee), { classes: g.classes, purposes: g.purposes, from: g.validFrom, until: g.validUntil });
+        } else m.grants.delete(key(patient, s.grantee));
+      },
+      (m) => m.signed.length > 0,
+    ),
+  ),
+  p.map((pi) =>
+    cmd(`cancelSignatures(${pi})`, async (m, r) => {
+      const patient = r.patients[pi];
+      await step(m, () => r.f.consent.connect(patient).cancelSignatures());
+      m.epochs.set(patient.address, (m.epochs.get(patient.address) ?? 0n) + 1n);
+    }),
+  ),
+  fc.record({ p, d: fc.integer({ min: 0, max: 1 }), duration: fc.integer({ min: 1, max: 2 * DAY }), remove: fc.boolean() }).map((x) =>
+    cmd(`delegate(${JSON.stringify(x)})`, async (m, r) => {
+      const patient = r.patients[x.p];
+      const d = x.d === 0 ? r.f.delegate : r.f.outsider;
+      const k = key(patient.address, d.address);
+      if (x.remove) {
+        const error = m.delegates.has(k) ? undefined : "DelegateNotFound";
+        await step(m, () => r.f.consent.connect(patient).removeDelegate(patient.address, d.address), r.f.consent, error);
+        m.delegates.delete(k);
+      } else {
+        const until = m.now + 1 + x.duration;
+        await step(m, () => r.f.consent.connect(patient).appointDelegate(d.address, until), r.f.consent, m.paused.consent ? "EnforcedPause" : undefined);
+        if (!m.paused.consent) m.delegates.set(k, until);
+      }
+    }),
+  ),
+  fc.record({ a: fc.nat(4), p, duration: fc.integer({ min: 1, max: 4 * 3600 }) }).map((x) =>
+    cmd(`breakGlass(${JSON.stringify(x)})`, async (m, r) => {
+      const patient = r.patients[x.p].address;
+      const org = r.accessorOrg[x.a];
+      const accessor = r.accessors[x.a];
+      const error = m.paused.consent ? "EnforcedPause" : org !== HOSPITAL || !active(m, org) ? "NotActiveProvider" : m.optOut.has(patient) ? "BreakGlassOptedOut" : undefined;
+      const ref = hre.ethers.toBeHex(++m.reasons, 32);
+      await step(m, () => r.f.consent.connect(accessor).breakGlass(patient, 1, ref, x.duration), r.f.consent, error);
+      if (!error) m.breakGlass.set(key(patient, accessor.address), { orgId: org, until: m.now + x.duration });
+    }),
+  ),
+  fc.record({ p, via: fc.integer({ min: 0, max: 2 }), optedOut: fc.boolean() }).map((x) =>
+    cmd(`setBreakGlassOptOut(${JSON.stringify(x)})`, async (m, r) => {
+      const patient = r.patients[x.p].address;
+      const { caller, ok } = patientSide(m, r, x.p, x.via);
+      await step(m, () => r.f.consent.connect(caller).setBreakGlassOptOut(patient, x.optedOut), r.f.consent, ok ? undefined : "NotPatientOrDelegate");
+      if (ok) (x.optedOut ? m.optOut.add(patient) : m.optOut.delete(patient));
+    }),
+  ),
+  // Logged access succeeds iff the model permits it at that block.
+  fc.record({ a: fc.nat(4), p, c: fc.integer({ min: 0, max: CLASS_COUNT - 1 }), u: fc.integer({ min: 0, max: PURPOSE_COUNT - 1 }) }).map((x) =>
+    cmd(`logAccess(${JSON.stringify(x)})`, async (m, r) => {
+      const patient = r.patients[x.p].address;
+      const accessor = r.accessors[x.a];
+      const assignedC = ASSIGNED_CLASSES.includes(x.c);
+      const assignedU = ASSIGNED_PURPOSES.includes(x.u);
+      const permitted = modelPermitted(m, r, x.p, x.a, x.c, x.u, m.now + 1);
+      let error: string | undefined;
+      let args: unknown[] | undefined;
+      if (m.paused.consent) error = "EnforcedPause";
+      else if (!assignedC) [error, args] = ["InvalidDataClass", [x.c]];
+      else if (!assignedU) [error, args] = ["InvalidPurpose", [x.u]];
+      else if (!permitted) [error, args] = ["AccessNotPermitted", [patient, accessor.address, x.c, x.u]];
+      const logs = await step(m, () => r.f.consent.connect(accessor).logAccess(patient, COMMITMENT, x.c, x.u), r.f.consent, error, args);
+      if (!error) expect(logs.length, "one AccessLogged event").to.equal(1);
+    }),
+  ),
+];
+
+/** The anchoring organization of an actor index: 0 doctor (hospital), 1 labAdmin (lab), 2 adjuster (insurer, refused), 3 outsider (refused). */
+const ANCHORERS = (r: Real) => [r.f.doctor, r.f.labAdmin, r.f.adjuster, r.f.outsider];
+const ANCHOR_ORG = [HOSPITAL, LAB, INSURER, 0n];
+
+function anchoringError(m: Model, who: number): [string, unknown[]] | undefined {
+  const org = ANCHOR_ORG[who];
+  if (who >= 2) return ["NotAnchoringMember", []];
+  if (m.suspended.has(org)) return ["AnchoringOrganizationSuspended", [org]];
+  return undefined;
+}
+
+const recordCommands = [
+  fc.record({ who: fc.nat(3), reuse: fc.boolean(), k: fc.nat() }).map((x) =>
+    cmd(`anchor(${JSON.stringify(x)})`, async (m, r) => {
+      const existing = [...m.versions.keys()];
+      const c = x.reuse && existing.length > 0 ? pick(existing, x.k) : commitmentN(++m.counter);
+      const who = ANCHORERS(r)[x.who];
+      const refused = m.paused.records ? (["EnforcedPause", []] as [string, unknown[]]) : anchoringError(m, x.who);
+      const error = refused ?? (m.versions.has(c) ? (["CommitmentAlreadyAnchored", [c, m.versions.get(c)!.orgId]] as [string, unknown[]]) : undefined);
+      await step(m, () => r.f.records.connect(who).anchor(c), r.f.records, error?.[0]);
+      if (!error) {
+        m.versions.set(c, { orgId: ANCHOR_ORG[x.who], version: 1, retracted: false, recordId: c });
+        m.heads.set(c, 1);
+      }
+    }),
+  ),
+  fc.record({ who: fc.nat(3), k: fc.nat(), stale: fc.boolean() }).map((x) =>
+    cmd(
+      `amend(${JSON.stringify(x)})`,
+      async (m, r) => {
+        const recordId = pick([...m.heads.keys()], x.k);
+        const head = m.heads.get(recordId)!;
+        const superseded = x.stale && head > 1 ? head - 1 : head;
+        const c = commitmentN(++m.counter);
+        const refused = m.paused.records ? (["EnforcedPause", []] as [string, unknown[]]) : anchoringError(m, x.who);
+        const error = refused ?? (superseded !== head ? (["StaleVersion", [recordId, superseded, head]] as [string, unknown[]]) : undefined);
+        await step(m, () => r.f.records.connect(ANCHORERS(r)[x.who]).amend(recordId, superseded, c), r.f.records, error?.[0], error?.[0] === "StaleVersion" ? error[1] : undefined);
+        if (!error) {
+          m.versions.set(c, { orgId: ANCHOR_ORG[x.who], version: head + 1, retracted: false, recordId });
+          m.heads.set(recordId, head + 1);
+        }
+      },
+      (m) => m.heads.size > 0,
+    ),
+  ),
+  fc.record({ who: fc.nat(3), k: fc.nat() }).map((x) =>
+    cmd(
+      `retract(${JSON.stringify(x)})`,
+      async (m, r) => {
+        const c = pick([...m.versions.keys()], x.k);
+        const v = m.versions.get(c)!;
+        const org = ANCHOR_ORG[x.who];
+        let error = anchoringError(m, x.who);
+        if (!error && org !== v.orgId) error = ["NotAnchoringOrganization", [ANCHORERS(r)[x.who].address, org, c, v.orgId]];
+        if (!error && v.retracted) error = ["AlreadyRetracted", [c]];
+        // Retraction narrows: it goes on while the registry is paused.
+        await step(m, () => r.f.records.connect(ANCHORERS(r)[x.who]).retract(c, 1), r.f.records, error?.[0], error && error[0] !== "NotAnchoringMember" && error[0] !== "AnchoringOrganizationSuspended" ? error[1] : undefined);
+        if (!error) v.retracted = true;
+      },
+      (m) => m.versions.size > 0,
+    ),
+  ),
+  // A batch of two fresh leaves anchored by the hospital or the lab; anyone may then register a leaf with its proof.
+  fc.record({ who: fc.nat(1), register: fc.boolean(), k: fc.nat() }).map((x) =>
+    cmd(`batch(${JSON.stringify(x)})`, async (m, r) => {
+      const registry = await r.f.records.getAddress();
+      if (x.register && m.batches.size > 0) {
+        const [root, b] = pick([...m.batches.entries()], x.k);
+        const i = x.k % b.commitments.length;
+        const c = b.commitments[i];
+        const error = m.paused.records ? "EnforcedPause" : m.versions.has(c) ? "CommitmentAlreadyAnchored" : undefined;
+        await step(m, () => r.f.records.connect(r.f.outsider).registerBatchRecord(root, c, b.tree.getProof(i)), r.f.records, error);
+        if (!error) {
+          m.versions.set(c, { orgId: b.orgId, version: 1, retracted: false, recordId: c });
+          m.heads.set(c, 1);
+        }
+        return;
+      }
+      const commitments = [commitmentN(++m.counter, "leaf"), commitmentN(++m.counter, "leaf")];
+      const tree = FastMerkleTree.of(commitments.map((c) => recordLeafValues({ chainId: r.f.chainId, registry, recordId: c, version: 1, commitment: c })), RECORD_LEAF_ENCODING);
+      const refused = m.paused.records ? "EnforcedPause" : anchoringError(m, x.who)?.[0];
+      await step(m, () => r.f.records.connect(ANCHORERS(r)[x.who]).anchorBatch(tree.root, 2), r.f.records, refused);
+      if (!refused) m.batches.set(tree.root, { orgId: ANCHOR_ORG[x.who], tree, commitments });
+    }),
+  ),
+];
+
+/** The staff that may act on a plan: [admin, adjuster, second adjuster]. */
+const staffOf = (r: Real, planId: bigint): Signer[] => [...r.f.staff[Number(planId) as 1 | 2]];
+const insurerOf = (planId: bigint) => (planId === 1n ? INSURER : RIVAL);
+
+const claimCommands = [
+  fc.record({ plan: fc.nat(1), amount: fc.integer({ min: 1, max: 2_000 }) }).map((x) =>
+    cmd(`fund(${JSON.stringify(x)})`, async (m, r) => {
+      const planId = PLANS[x.plan];
+      const amount = BigInt(x.amount) * USD;
+      const book = m.plans.get(planId)!;
+      const logs = await step(m, () => r.f.claims.connect(staffOf(r, planId)[0]).fund(planId, amount), r.f.claims, m.paused.claims ? "EnforcedPause" : undefined);
+      if (m.paused.claims) return;
+      book.deposits += amount;
+      // Up to DRAIN_ON_FUND queued payments follow the deposit, in order, while escrow covers the head.
+      let balance = escrow(book);
+      let expected = 0;
+      for (const q of book.queue) {
+        if (expected >= 8 || balance < q.amount) break;
+        balance -= q.amount;
+        expected++;
+      }
+      const before = book.queue.length;
+      applyPayments(m, r, logs);
+      expect(before - book.queue.length, "payments drained by the deposit").to.equal(expected);
+    }),
+  ),
+  fc.record({ plan: fc.nat(1), amount: fc.integer({ min: 1, max: 1_500 }), by: fc.nat(1) }).map((x) =>
+    cmd(`withdraw(${JSON.stringify(x)})`, async (m, r) => {
+      const planId = PLANS[x.plan];
+      const amount = BigInt(x.amount) * USD;
+      const book = m.plans.get(planId)!;
+      const staff = staffOf(r, planId)[x.by]; // the admin, or an adjuster (staff, not admin: refused)
+      const pended = [...m.claims.values()].filter((c) => c.planId === planId && c.status === ClaimStatus.Pended).reduce((s, c) => s + c.exposure, 0n);
+      const reserved = book.reserved + pended;
+      const available = escrow(book) > reserved ? escrow(book) - reserved : 0n;
+      let error: string | undefined;
+      let args: unknown[] | undefined;
+      if (m.paused.claims) error = "EnforcedPause";
+      else if (!active(m, insurerOf(planId)) || x.by !== 0) [error, args] = ["NotInsurerStaff", [staff.address, insurerOf(planId)]];
+      else if (amount > available) [error, args] = ["InsufficientUnreservedFunds", [planId, amount, available]];
+      await step(m, () => r.f.claims.connect(staff).withdraw(planId, amount, staff.address), r.f.claims, error, args);
+      if (!error) book.withdrawals += amount;
+    }),
+  ),
+  fc
+    .record({ plan: fc.nat(1), member: fc.nat(1), code: fc.constantFrom(0, 0, 1, 2), charged: fc.integer({ min: 1, max: 1_500 }), daysAgo: fc.nat(3), ev: fc.nat(), by: fc.constantFrom(0, 0, 0, 1, 2) })
+    .map((x) =>
+      cmd(`submit(${JSON.stringify(x)})`, async (m, r) => {
+        const planId = PLANS[x.plan];
+        const code = [CODE.VISIT, CODE.REVIEW, CODE.UNKNOWN][x.code];
+        const day = m.now + 1 - ((m.now + 1) % DAY) - x.daysAgo * DAY;
+        // Evidence: a version the model knows (any organization's, retracted or not), or a never-anchored commitment.
+        // Mostly the hospital's live versions (so that claims flow), sometimes any version (another organization's, retracted) or none.
+        const live = [...m.versions.entries()].filter(([, v]) => v.orgId === HOSPITAL && !v.retracted).map(([c]) => c);
+        const known = [...m.versions.keys()];
+        const evidence = x.ev % 5 === 4 || known.length === 0 ? commitmentN(x.ev, "never") : x.ev % 5 === 3 || live.length === 0 ? pick(known, x.ev) : pick(live, x.ev);
+        const s = submissionOf(planId, r.patients[x.member].address, day, evidence, [{ code, units: 1, charged: BigInt(x.charged) * USD }]);
+        const id = claimIdOf(s);
+        const by = [r.f.doctor, r.f.labAdmin, staffOf(r, planId)[1]][x.by]; // the hospital's doctor, the lab (wrong organization), the plan's adjuster
+        const byOrg = [HOSPITAL, LAB, insurerOf(planId)][x.by];
+        const v = m.versions.get(evidence);
+        let error: string | undefined;
+        let args: unknown[] | undefined;
+        if (m.paused.claims) error = "EnforcedPause";
+        else if (x.by === 1 || !active(m, byOrg)) [error, args] = ["NotAuthorizedSubmitter", [by.address, HOSPITAL, planId]];
+        else if (v?.orgId !== HOSPITAL) [error, args] = ["EvidenceNotAnchored", [evidence, v?.orgId ?? 0n]];
+        else if (v.retracted) [error, args] = ["EvidenceRetracted", [evidence]];
+        else if (m.claims.has(id)) [error, args] = ["DuplicateClaim", [id]];
+        const logs = await step(m, () => r.f.claims.connect(by).submit(sub(s)), r.f.claims, error, args);
+        if (error) return;
+        const events = parse(r, logs);
+        const pended = events.find((e) => e.name === "ClaimPended");
+        if (code === CODE.REVIEW) {
+          expect(pended, "a reviewed code pends").to.not.equal(undefined);
+          m.claims.set(id, { planId, status: ClaimStatus.Pended, s, received: 0n, exposure: pended!.args.exposure as bigint });
+          return;
+        }
+        const adjudicated = events.find((e) => e.name === "ClaimAdjudicated")!;
+        m.claims.set(id, { planId, status: Number(adjudicated.args.status) as ClaimStatus, s, received: 0n, exposure: 0n });
+        if (code === CODE.UNKNOWN) expect(Number(adjudicated.args.status), "a code without a benefit is denied").to.equal(ClaimStatus.Denied);
+        settleExpectation(m, planId, id, adjudicated.args.planTotal as bigint, logs, r);
+      }),
+    ),
+  fc.record({ k: fc.nat(), deny: fc.boolean(), by: fc.nat(2) }).map((x) =>
+    cmd(
+      `decide(${JSON.stringify(x)})`,
+      async (m, r) => {
+        const [id, c] = pick([...m.claims.entries()].filter(([, c]) => c.status === ClaimStatus.Pended), x.k);
+        const record = await r.sdk.claims.record(id);
+        // The plan's adjuster, the other insurer's adjuster (wrong organization), or the hospital's doctor.
+        const other = c.planId === 1n ? 2n : 1n;
+        const by = [staffOf(r, c.planId)[1], staffOf(r, other)[1], r.f.doctor][x.by];
+        const decisions = [x.deny ? { allowed: 0n, reason: 50 } : { allowed: record.allowed[0], reason: 0 }];
+        let error: string | undefined;
+        let args: unknown[] | undefined;
+        if (m.paused.claims) error = "EnforcedPause";
+        else if (x.by !== 0 || !active(m, insurerOf(c.planId))) [error, args] = ["NotInsurerStaff", [by.address, insurerOf(c.planId)]];
+        const before = x.by !== 0 ? await snapshot(m, r) : "";
+        const logs = await step(m, () => r.f.claims.connect(by).decide(id, rec(record), decisions), r.f.claims, error, args);
+        if (error) {
+          if (x.by !== 0) expect(await snapshot(m, r), "a refused decision changed nothing").to.equal(before);
+          return;
+        }
+        const exposure = c.exposure;
+        c.exposure = 0n;
+        const adjudicated = parse(r, logs).find((e) => e.name === "ClaimAdjudicated")!;
+        c.status = Number(adjudicated.args.status) as ClaimStatus;
+        const planTotal = adjudicated.args.planTotal as bigint;
+        expect(planTotal, "approval as previewed pays the previewed share; a denial pays nothing").to.equal(x.deny ? 0n : exposure);
+        settleExpectation(m, c.planId, id, planTotal, logs, r);
+      },
+      (m) => [...m.claims.values()].some((c) => c.status === ClaimStatus.Pended),
+    ),
+  ),
+  fc.record({ k: fc.nat(), by: fc.nat(2) }).map((x) =>
+    cmd(
+      `appeal(${JSON.stringify(x)})`,
+      async (m, r) => {
+        const [id, c] = pick([...m.claims.entries()].filter(([, c]) => c.status === ClaimStatus.Denied || c.status === ClaimStatus.Partial), x.k);
+        const record = await r.sdk.claims.record(id);
+        const member = r.patients.find((s) => s.address === c.s.member)!;
+        const by = [member, r.f.doctor, r.f.outsider][x.by];
+        const state = await r.f.claims.claim(id);
+        const deadline = state.decidedAt + 30n * BigInt(DAY);
+        let error: string | undefined;
+        let args: unknown[] | undefined;
+        if ((x.by === 1 && !active(m, HOSPITAL)) || x.by === 2) [error, args] = ["NotAppellant", [by.address, id]];
+        else if (BigInt(m.now + 1) > deadline) [error, args] = ["AppealWindowClosed", [id, deadline]];
+        const before = x.by === 2 ? await snapshot(m, r) : "";
+        await step(m, () => r.f.claims.connect(by).appeal(id, rec(record)), r.f.claims, error, args);
+        if (x.by === 2) expect(await snapshot(m, r), "a refused appeal changed nothing").to.equal(before);
+        if (!error) c.status = ClaimStatus.Appealed;
+      },
+      (m) => [...m.claims.values()].some((c) => c.status === ClaimStatus.Denied || c.status === ClaimStatus.Partial),
+    ),
+  ),
+  fc.record({ k: fc.nat(), overturn: fc.boolean(), by: fc.nat(2) }).map((x) =>
+    cmd(
+      `resolveAppeal(${JSON.stringify(x)})`,
+      async (m, r) => {
+        const [id, c] = pick([...m.claims.entries()].filter(([, c]) => c.status === ClaimStatus.Appealed), x.k);
+        const record = await r.sdk.claims.record(id);
+        // A fresh member of the plan's staff resolves (by 0); by 1: the adjuster who decided it (refused); by 2: the other insurer's staff (refused).
+        const staff = staffOf(r, c.planId);
+        const fresh = staff.find((s) => s.address !== record.adjuster)!;
+        const same = staff.find((s) => s.address === record.adjuster);
+        const by = x.by === 1 && same ? same : x.by === 2 ? staffOf(r, c.planId === 1n ? 2n : 1n)[1] : fresh;
+        const line = record.lines[0];
+        const ceiling = line.code === CODE.UNKNOWN ? line.charged : line.charged < 1_000n * USD ? line.charged : 1_000n * USD;
+        const decisions = [x.overturn ? { allowed: ceiling, reason: 0 } : { allowed: record.allowed[0], reason: record.allowed[0] < ceiling ? 50 : 0 }];
+        let error: string | undefined;
+        let args: unknown[] | undefined;
+        if (m.paused.claims) error = "EnforcedPause";
+        else if (by.address === record.adjuster) [error, args] = ["SameAdjuster", [by.address]];
+        else if (x.by === 2 || !active(m, insurerOf(c.planId))) [error, args] = ["NotInsurerStaff", [by.address, insurerOf(c.planId)]];
+        const previous = (await r.f.claims.claim(id)).planPaid;
+        const logs = await step(m, () => r.f.claims.connect(by).resolveAppeal(id, rec(record), decisions), r.f.claims, error, args);
+        if (error) return;
+        const adjudicated = parse(r, logs).find((e) => e.name === "ClaimAdjudicated")!;
+        c.status = Number(adjudicated.args.status) as ClaimStatus;
+        // The appeal pays only its increment: the new plan total less what the claim was committed before.
+        settleExpectation(m, c.planId, id, (adjudicated.args.planTotal as bigint) - previous, logs, r);
+      },
+      (m) => [...m.claims.values()].some((c) => c.status === ClaimStatus.Appealed),
+    ),
+  ),
+  fc.record({ plan: fc.nat(1), max: fc.integer({ min: 1, max: 4 }) }).map((x) =>
+    cmd(`payQueued(${JSON.stringify(x)})`, async (m, r) => {
+      const planId = PLANS[x.plan];
+      const book = m.plans.get(planId)!;
+      let balance = escrow(book);
+      let expected = 0;
+      for (const q of book.queue) {
+        if (expected >= x.max || balance < q.amount) break;
+        balance -= q.amount;
+        expected++;
+      }
+      const logs = await step(m, () => r.f.claims.connect(r.f.outsider).payQueued(planId, x.max), r.f.claims, m.paused.claims ? "EnforcedPause" : undefined);
+      const before = book.queue.length;
+      applyPayments(m, r, logs);
+      if (!m.paused.claims) expect(before - book.queue.length, "queue payments made").to.equal(expected);
+    }),
+  ),
+];
+
+/** Hostile calls: each must revert with exactly this error and leave the suite's state unchanged. */
+type Hostile = (m: Model, r: Real) => { name: string; on: BaseContract; tx: () => Promise<{ wait(): Promise<{ logs: readonly Log[] } | null> }>; error: string; args: unknown[] } | undefined;
+const HOSTILE: Hostile[] = [
+  (m, r) => ({
+    name: "outsider grants for a patient",
+    on: r.f.consent,
+    tx: () => r.f.consent.connect(r.f.relayer).grant(r.f.patient.address, accountGrantee(r.f.relayer.address), 1, 1, 0, m.now + DAY, COMMITMENT),
+    error: m.paused.consent ? "EnforcedPause" : "NotPatientOrDelegate",
+    args: m.paused.consent ? [] : [r.f.relayer.address, r.f.patient.address],
+  }),
+  (m, r) => ({ name: "doctor revokes a patient's grant", on: r.f.consent, tx: () => r.f.consent.connect(r.f.doctor).revoke(r.f.patient.address, accountGrantee(r.f.doctor.address)), error: "NotPatientOrDelegate", args: [r.f.doctor.address, r.f.patient.address] }),
+  (m, r) => (m.paused.consent ? undefined : { name: "lab breaks the glass", on: r.f.consent, tx: () => r.f.consent.connect(r.f.labAdmin).breakGlass(r.f.patient.address, 1, hre.ethers.toBeHex(10_000 + m.reasons, 32), 60), error: "NotActiveProvider", args: [r.f.labAdmin.address] }),
+  (m, r) => ({ name: "outsider sets the break-glass window", on: r.f.consent, tx: () => r.f.consent.connect(r.f.outsider).setBreakGlassWindow(60), error: "AccessManagedUnauthorized", args: [r.f.outsider.address] }),
+  (m, r) => ({ name: "patient pauses consent", on: r.f.consent, tx: () => r.f.consent.connect(r.f.patient).pause(), error: "AccessManagedUnauthorized", args: [r.f.patient.address] }),
+  (m, r) => ({ name: "outsider removes a patient's delegate", on: r.f.consent, tx: () => r.f.consent.connect(r.f.relayer).removeDelegate(r.f.patient.address, r.f.delegate.address), error: "NotPatientOrSelf", args: [r.f.relayer.address, r.f.patient.address, r.f.delegate.address] }),
+  (m, r) => ({ name: "the insurer's adjuster anchors a record", on: r.f.records, tx: () => r.f.records.connect(r.f.adjuster).anchor(commitmentN(999_999, "hostile")), error: m.paused.records ? "EnforcedPause" : "NotAnchoringMember", args: m.paused.records ? [] : [r.f.adjuster.address, INSURER, 4] }),
+  (m, r) => {
+    const mine = [...m.versions.entries()].find(([, v]) => v.orgId === HOSPITAL && !v.retracted);
+    if (!mine || m.suspended.has(LAB)) return undefined;
+    return { name: "the lab retracts the hospital's record", on: r.f.records, tx: () => r.f.records.connect(r.f.labAdmin).retract(mine[0], 1), error: "NotAnchoringOrganization", args: [r.f.labAdmin.address, LAB, mine[0], HOSPITAL] };
+  },
+  (m, r) => ({ name: "outsider pauses the records", on: r.f.records, tx: () => r.f.records.connect(r.f.outsider).pause(), error: "AccessManagedUnauthorized", args: [r.f.outsider.address] }),
+  (m, r) => (m.paused.claims ? undefined : { name: "the doctor withdraws a plan's escrow", on: r.f.claims, tx: () => r.f.claims.connect(r.f.doctor).withdraw(1n, 1n, r.f.doctor.address), error: "NotInsurerStaff", args: [r.f.doctor.address, INSURER] }),
+  (m, r) => (m.paused.claims ? undefined : { name: "the rival insurer withdraws plan 1", on: r.f.claims, tx: () => r.f.claims.connect(r.f.rivalAdmin).withdraw(1n, 1n, r.f.rivalAdmin.address), error: "NotInsurerStaff", args: [r.f.rivalAdmin.address, INSURER] }),
+  (m, r) => ({ name: "the rival insurer enrolls in plan 1", on: r.f.claims, tx: () => r.f.claims.connect(r.f.rivalAdjuster).enroll(1n, r.f.outsider.address, 1, 2), error: "NotInsurerStaff", args: [r.f.rivalAdjuster.address, INSURER] }),
+  (m, r) => ({ name: "the hospital sets plan 2's benefits", on: r.f.claims, tx: () => r.f.claims.connect(r.f.hospitalAdmin).setBenefits(2n, [CODE.VISIT], [{ fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n }]), error: "NotInsurerStaff", args: [r.f.hospitalAdmin.address, RIVAL] }),
+  (m, r) => ({ name: "the lab admin sets a payee", on: r.f.claims, tx: () => r.f.claims.connect(r.f.labAdmin).setPayee(r.f.labAdmin.address), error: "NotProviderAdmin", args: [r.f.labAdmin.address] }),
+  (m, r) => ({ name: "the insurer allows a token", on: r.f.claims, tx: () => r.f.claims.connect(r.f.insurerAdmin).setTokenAllowed(r.f.outsider.address, true), error: "AccessManagedUnauthorized", args: [r.f.insurerAdmin.address] }),
+  (m, r) => ({ name: "the doctor suspends the insurer", on: r.f.registry, tx: () => r.f.registry.connect(r.f.doctor).suspendOrganization(INSURER), error: "AccessManagedUnauthorized", args: [r.f.doctor.address] }),
+  (m, r) => ({ name: "the hospital admin adds a member to the lab", on: r.f.registry, tx: () => r.f.registry.connect(r.f.hospitalAdmin).addMember(LAB, r.f.outsider.address, true), error: "NotOrganizationAdmin", args: [r.f.hospitalAdmin.address, LAB] }),
+  // Through an intermediate contract: the patient's and the doctor's own powers do not pass through it.
+  (m, r) => ({
+    name: "a patient's grant through an intermediary",
+    on: r.f.consent,
+    tx: () => r.f.intermediary.connect(r.f.patient).forward(r.f.consent.target, r.f.consent.interface.encodeFunctionData("grant", [r.f.patient.address, accountGrantee(r.f.outsider.address), 1, 1, 0, m.now + DAY, COMMITMENT])),
+    error: m.paused.consent ? "EnforcedPause" : "NotPatientOrDelegate",
+    args: m.paused.consent ? [] : [r.f.intermediary.target, r.f.patient.address],
+  }),
+  (m, r) => ({
+    name: "the doctor's anchor through an intermediary",
+    on: r.f.records,
+    tx: () => r.f.intermediary.connect(r.f.doctor).forward(r.f.records.target, r.f.records.interface.encodeFunctionData("anchor", [commitmentN(999_998, "hostile")])),
+    error: m.paused.records ? "EnforcedPause" : "NotAnchoringMember",
+    args: m.paused.records ? [] : [r.f.intermediary.target, 0n, 0],
+  }),
+  (m, r) => ({
+    name: "the insurer admin's withdrawal through an intermediary",
+    on: r.f.claims,
+    tx: () => r.f.intermediary.connect(r.f.insurerAdmin).forward(r.f.claims.target, r.f.claims.interface.encodeFunctionData("withdraw", [1n, 1n, r.f.insurerAdmin.address])),
+    error: m.paused.claims ? "EnforcedPause" : "NotInsurerStaff",
+    args: m.paused.claims ? [] : [r.f.intermediary.target, INSURER],
+  }),
+];
+
+const hostileCommand = fc.nat().map((k) =>
+  cmd(`hostile(#${k % HOSTILE.length})`, async (m, r) => {
+    const h = HOSTILE[k % HOSTILE.length](m, r);
+    if (!h) return;
+    const before = await snapshot(m, r);
+    await step(m, h.tx, h.on, h.error, h.args.length > 0 ? h.args : undefined);
+    expect(await snapshot(m, r), `${h.name}: nothing changed`).to.equal(before);
+  }),
+);
+
+const governanceCommands = [
+  fc.constantFrom(HOSPITAL, LAB, INSURER, RIVAL).map((org) =>
+    cmd(`toggleSuspension(${org})`, async (m, r) => {
+      if (m.suspended.has(org)) {
+        await step(m, () => r.f.registry.connect(r.f.registrar).reinstateOrganization(org));
+        m.suspended.delete(org);
+      } else {
+        await step(m, () => r.f.registry.connect(r.f.pauser).suspendOrganization(org));
+        m.suspended.add(org);
+      }
+    }),
+  ),
+  fc.constantFrom("consent" as const, "records" as const, "claims" as const).map((which) =>
+    cmd(`togglePause(${which})`, async (m, r) => {
+      const c = { consent: r.f.consent, records: r.f.records, claims: r.f.claims }[which].connect(r.f.pauser);
+      await step(m, () => (m.paused[which] ? c.unpause() : c.pause()));
+      m.paused[which] = !m.paused[which];
+    }),
+  ),
+  fc.constant(
+    cmd("heal", async (m, r) => {
+      // Reinstates every suspended organization and unpauses every paused contract (so that long runs keep flowing).
+      for (const org of [...m.suspended]) {
+        await step(m, () => r.f.registry.connect(r.f.registrar).reinstateOrganization(org));
+        m.suspended.delete(org);
+      }
+      for (const which of ["consent", "records", "claims"] as const) {
+        if (!m.paused[which]) continue;
+        await step(m, () => ({ consent: r.f.consent, records: r.f.records, claims: r.f.claims })[which].connect(r.f.pauser).unpause());
+        m.paused[which] = false;
+      }
+    }),
+  ),
+  fc.oneof(fc.integer({ min: 1, max: 6 * 3600 }), fc.integer({ min: DAY, max: 3 * DAY }), fc.constant(31 * DAY)).map((n) =>
+    cmd(`timeJump(${n})`, async (m) => {
+      m.now += n;
+      await time.increaseTo(m.now);
+    }),
+  ),
+];
+
+/** Claims steps, break-glass, opt-outs and healing (reinstate all, unpause all) weigh double, submissions and hostile calls four and three times, so that decisions, appeals and attacks come up in short runs. */
+/** Standing grants: the patient to the hospital (all classes, treatment and payment), the second patient to the lab admin's account (labs and sensitive classes, treatment). */
+const STANDING = (f: SuiteFixture): [Signer, string, number, number][] => [
+  [f.patient, organizationGrantee(HOSPITAL), ASSIGNED_CLASSES.reduce((a, c) => (a | (1 << c)) >>> 0, 0), (1 << PURPOSES.TREAT) | (1 << PURPOSES.HPAYMT)],
+  [f.patient2, accountGrantee(f.labAdmin.address), mask([DATA_CLASSES.labs, DATA_CLASSES.hiv, DATA_CLASSES.genomics]), 1 << PURPOSES.TREAT],
+];
+
+/** Three records anchored by the hospital and a $600 deposit (short: queues form early) in each plan, so that claims can flow from the first step. */
+const SEEDED = [1, 2, 3].map((n) => commitmentN(n, "seeded"));
+const SEED_DEPOSIT = 600n * USD;
+async function propertyFixture() {
+  const f = await suiteFixture();
+  for (const c of SEEDED) await f.records.connect(f.doctor).anchor(c);
+  for (const planId of PLANS) await f.claims.connect(f.staff[Number(planId) as 1 | 2][0]).fund(planId, SEED_DEPOSIT);
+  // Standing consents, so that suspensions, pauses and time jumps meet live grants from the first step.
+  const until = (await time.latest()) + 20 * DAY;
+  for (const [who, grantee, classes, purposes] of STANDING(f)) await f.consent.connect(who).grant(who.address, grantee, classes, purposes, 0, until, COMMITMENT);
+  const probe = await new PermissionProbe__factory(f.deployer).deploy();
+  return { ...f, probe, standingUntil: until };
+}
+
+const BREAK_GLASS = consentCommands[6];
+const OPT_OUT = consentCommands[7];
+const SUBMIT = claimCommands[2];
+const allCommands = [...consentCommands, BREAK_GLASS, OPT_OUT, SUBMIT, SUBMIT, ...recordCommands, ...claimCommands, ...claimCommands, hostileCommand, hostileCommand, hostileCommand, ...governanceCommands, governanceCommands[2]];
+
+describe("Suite invariants across participants, consent, records and claims (stateful property test)", function () {
+  this.timeout(FUZZ_RUNS ? 0 : 600_000);
+
+  it(`conserves money per plan, settles nothing twice, permits no access the model refuses, lets no hostile caller change anything, and only grows history (seed ${SEED}, ${RUNS} runs of up to ${MAX_COMMANDS} steps)`, async function () {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(allCommands, { maxCommands: MAX_COMMANDS, size: "max" }), async (cmds) => {
+        const f = await loadFixture(propertyFixture);
+        const real: Real = {
+          f,
+          probe: f.probe,
+          sdk: await f.connect(f.deployer),
+          patients: [f.patient, f.patient2],
+          accessors: [f.doctor, f.hospitalAdmin, f.labAdmin, f.adjuster, f.outsider],
+          accessorOrg: [HOSPITAL, HOSPITAL, LAB, INSURER, 0n],
+          grantees: [accountGrantee(f.doctor.address), accountGrantee(f.labAdmin.address), accountGrantee(f.outsider.address), organizationGrantee(HOSPITAL), organizationGrantee(LAB)],
+          contracts: [f.registry, f.consent, f.records, f.claims],
+        };
+        const model: Model = {
+          now: await time.latest(),
+          paused: { consent: false, records: false, claims: false },
+          suspended: new Set(),
+          grants: new Map(STANDING(f).map(([who, grantee, classes, purposes]) => [key(who.address, grantee), { classes, purposes, from: 0, until: f.standingUntil }])),
+          nonces: new Map(STANDING(f).map(([who, grantee]) => [key(who.address, grantee), 1n])),
+          epochs: new Map(),
+          delegates: new Map(),
+          breakGlass: new Map(),
+          optOut: new Set(),
+          reasons: 0,
+          signed: [],
+          versions: new Map(SEEDED.map((c) => [c, { orgId: HOSPITAL, version: 1, retracted: false, recordId: c }])),
+          heads: new Map(SEEDED.map((c) => [c, 1])),
+          batches: new Map(),
+          counter: 0,
+          plans: new Map(PLANS.map((id) => [id, { deposits: SEED_DEPOSIT, settlements: 0n, withdrawals: 0n, reserved: 0n, queue: [] }])),
+          claims: new Map(),
+          events: 0,
+        };
+        await checkAll(model, real);
+        await fc.asyncModelRun(() => ({ model, real }), cmds);
+      }),
+      { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    );
+    if (STATS) console.log(`${STATS.length} steps:`, Object.fromEntries([...new Set(STATS)].map((k) => [k, STATS.filter((s) => s === k).length])));
+  });
+});
