@@ -24,9 +24,15 @@ export {
   decodeRevertData,
   errorCode,
   findRevertData,
+  findTransportFailure,
+  NodeUnreachableError,
+  NonceGapError,
   REVERT_MESSAGES,
   suiteErrors,
   toCareLedgerError,
+  TransactionDroppedError,
+  TransactionReplacedError,
+  TransactionRevertedError,
   UnsupportedChainError,
   ValidationError,
   withDecodedErrors,
@@ -126,6 +132,7 @@ export {
   type RegisterOrganizationParams,
 } from "./participants";
 export { TxHandle, eventIn, eventsIn, send, type Confirmed } from "./tx";
+export { waitForPendingTransactions } from "./tx";
 export { ORG_KIND_NAMES, OrgKind, orgKindName, type OrgKindName } from "./vocab";
 export {
   ConsentClient,
