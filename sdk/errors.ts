@@ -389,7 +389,12 @@ export function findTransportFailure(err: unknown, depth = 0): string | undefine
   const e = err as Record<string, unknown>;
   if (typeof e.code === "string" && UNREACHABLE_CODES.has(e.code)) return e.code;
   if (e.code === "NETWORK_ERROR" || e.code === "TIMEOUT") return String(e.code);
-  if (typeof e.message === "string" && UNREACHABLE_TEXT.test(e.message) && findRevertData(err) === undefined) return (UNREACHABLE_TEXT.exec(e.message) as RegExpExecArray)[0];
+  // By message only for errors a library raised (they carry a code, an error number or a cause):
+  // a bare Error whose text merely mentions a refusal is left as it is.
+  const raisedByLibrary = e.code !== undefined || e.number !== undefined || e.cause !== undefined;
+  if (raisedByLibrary && typeof e.message === "string" && UNREACHABLE_TEXT.test(e.message) && findRevertData(err) === undefined) {
+    return (UNREACHABLE_TEXT.exec(e.message) as RegExpExecArray)[0];
+  }
   for (const key of ["cause", "error", "parent", "info"]) {
     const found = findTransportFailure(e[key], depth + 1);
     if (found) return found;

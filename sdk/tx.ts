@@ -74,7 +74,7 @@ export class TxHandle<T extends object> {
     let missing = 0;
     let failures = 0;
     for (;;) {
-      await sleep(interval);
+      await sleep(interval, true);
       if (watch.stopped) return new Promise<never>(() => undefined);
       try {
         const tx = await provider.getTransaction(this.hash);
@@ -158,8 +158,12 @@ export function eventIn(contract: BaseContract, receipt: TransactionReceipt, eve
   return first;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+/** Resolves after `ms`; an unref'd timer (`background`) does not keep the process alive by itself. */
+function sleep(ms: number, background = false): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (background) timer.unref?.();
+  });
 }
 
 /**

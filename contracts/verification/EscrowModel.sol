@@ -25,7 +25,6 @@ contract EscrowModel {
     uint256 private _reserved;
     uint256 private _queueHead;
     uint256 private _queueTail;
-    mapping(uint256 position => uint256 amount) private _queue;
 
     // The world and the observer's books.
     uint256 private _held; // the engine's token balance (one plan: all of it)
@@ -36,18 +35,18 @@ contract EscrowModel {
     uint256 private _queued; // queued payments not yet paid
 
     /// @notice `ClaimsAdmin.fund`: anyone deposits; queued payments are then paid (first step).
-    function fund(uint96 amount) external {
+    function fund(uint96 amount, uint96 headAmount) external {
         require(amount != 0);
         _balance += amount;
         _held += amount;
         _deposits += amount;
-        _payHead();
+        _payHead(headAmount);
         _conserved();
     }
 
     /// @notice `ClaimsAdmin.payQueued`: anyone pays queued payments, oldest first (one step).
-    function payQueued() external {
-        _payHead();
+    function payQueued(uint96 headAmount) external {
+        _payHead(headAmount);
         _conserved();
     }
 
@@ -75,8 +74,7 @@ contract EscrowModel {
                 _held -= amount;
                 _payments += amount;
             } else {
-                _queue[_queueTail] = amount;
-                ++_queueTail;
+                ++_queueTail; // queue[planId][tail] = amount
                 _reserved += amount;
                 _queued += amount;
             }
@@ -99,25 +97,20 @@ contract EscrowModel {
         _conserved();
     }
 
-    /// @dev One iteration of `ClaimsAdmin._drain`: pays the oldest queued payment in full when the
-    /// balance covers it (strict FIFO: otherwise the drain stops). The engine's loop repeats this
-    /// step at most `max` times; the SMTChecker proves every invariant holds after each step, so it
-    /// holds after any number of them (`fund` and `payQueued` are followed by any number of
-    /// `payQueued` calls in the model's call sequences).
-    function _payHead() private {
-        if (_queueHead == _queueTail) return;
-        uint256 head = _queueHead;
-        uint256 amount = _queue[head];
-        if (_balance < amount) return;
-        // ASSUMED, not proved: an entry of the queue is part of the queued total. It is a fact about a
-        // sum over the queue, which the CHC engine cannot infer; the suite's stateful property tests
-        // check `reserved == pended exposure + queued payments` on the real engine instead.
+    /// @dev One iteration of `ClaimsAdmin._drain`: pays the oldest queued payment, `amount`, in full
+    /// when the balance covers it (otherwise the drain stops). The queue's entries are abstracted:
+    /// `amount` is any value that is part of the queued total (the engine reads it from
+    /// `queue[planId][head]`; that an entry is part of the total is a fact about a sum over the queue,
+    /// which the CHC engine cannot infer, so it is ASSUMED here and checked by the suite's stateful
+    /// property tests on the real engine). The engine's loop repeats this step at most `max` times;
+    /// the invariants hold after each step, hence after any number of them.
+    function _payHead(uint256 amount) private {
+        if (_queueHead == _queueTail || _balance < amount) return;
         require(amount <= _queued);
         _balance -= amount;
         _reserved -= amount;
         _queued -= amount;
-        _queueHead = head + 1;
-        delete _queue[head];
+        ++_queueHead;
         _held -= amount;
         _payments += amount;
     }
