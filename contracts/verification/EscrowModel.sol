@@ -8,11 +8,13 @@ pragma solidity 0.8.30;
 
 /// @title EscrowModel — the claims engine's per-plan escrow, for the SMTChecker
 /// @notice Not deployed. A verification harness: one plan's `Funds{balance, reserved, queueHead,
-/// queueTail}` and its payment queue, with the same transitions as `ClaimsEngine._settle`,
+/// queueTail}` and its payment queue (abstracted to its length and its total, see `_payHead`), with
+/// the same transitions as `ClaimsEngine._settle`,
 /// `ClaimsEngine._pend` and `ClaimsAdmin.fund` / `_drain` / `withdraw` (token transfers become
 /// changes of `_held`, the engine's token balance; access control, events and the claim records are
 /// left out: they do not move money). `npm run smt` has the compiler's SMTChecker (CHC engine, z3)
 /// prove every `assert` below for every sequence of calls, and that no subtraction underflows.
+/// Amounts are any values (no ranges assumed): the proofs hold for every amount and every order.
 /// Plans are independent (every money path reads and writes `funds[planId]` of one plan only), so
 /// one plan is the whole model.
 /// @dev Ghost variables (`_deposits`, `_payments`, `_withdrawals`, `_pended`, `_queued`) are the
@@ -23,8 +25,7 @@ contract EscrowModel {
     // checked arithmetic; overflow is not what is proved here, and narrow types slow the solver).
     uint256 private _balance;
     uint256 private _reserved;
-    uint256 private _queueHead;
-    uint256 private _queueTail;
+    uint256 private _queueLength; // queueTail - queueHead: the engine's `queueHead != queueTail` is `_queueLength != 0`
 
     // The world and the observer's books.
     uint256 private _held; // the engine's token balance (one plan: all of it)
@@ -69,12 +70,12 @@ contract EscrowModel {
         uint256 amount = total > credit ? total - credit : 0;
         if (amount != 0) {
             // solhint-disable-next-line gas-strict-inequalities
-            if (_queueHead == _queueTail && _balance >= amount) {
+            if (_queueLength == 0 && _balance >= amount) {
                 _balance -= amount;
                 _held -= amount;
                 _payments += amount;
             } else {
-                ++_queueTail; // queue[planId][tail] = amount
+                ++_queueLength; // queue[planId][queueTail++] = amount
                 _reserved += amount;
                 _queued += amount;
             }
@@ -105,12 +106,12 @@ contract EscrowModel {
     /// property tests on the real engine). The engine's loop repeats this step at most `max` times;
     /// the invariants hold after each step, hence after any number of them.
     function _payHead(uint256 amount) private {
-        if (_queueHead == _queueTail || _balance < amount) return;
+        if (_queueLength == 0 || _balance < amount) return;
         require(amount <= _queued);
         _balance -= amount;
         _reserved -= amount;
         _queued -= amount;
-        ++_queueHead;
+        --_queueLength; // ++queueHead
         _held -= amount;
         _payments += amount;
     }
@@ -121,6 +122,5 @@ contract EscrowModel {
         assert(_held == _balance);
         assert(_deposits == _balance + _payments + _withdrawals);
         assert(_reserved == _pended + _queued);
-        assert(_queueHead <= _queueTail);
     }
 }
