@@ -88,7 +88,8 @@ export class TxHandle<T extends object> {
             // The nonce was used by another transaction. Give ethers' own replacement detection
             // (which names the replacement) one more round, then report it ourselves.
             if (missing < 4) continue;
-            throw new TransactionReplacedError(this.hash, "unknown");
+            const found = await this.#findReplacement(provider);
+            throw new TransactionReplacedError(this.hash, found?.reason ?? "unknown", found?.hash);
           }
           throw new TransactionDroppedError(this.hash);
         }
@@ -105,6 +106,21 @@ export class TxHandle<T extends object> {
         if (++failures >= 3) throw mapped;
       }
     }
+  }
+
+  /** The mined transaction with this one's sender and nonce, searched in the latest 64 blocks. */
+  async #findReplacement(provider: Provider): Promise<{ hash: string; reason: string } | undefined> {
+    const { from, nonce, to, data, value } = this.response;
+    const latest = await provider.getBlockNumber();
+    for (let n = latest; n >= 0 && n > latest - 64; n--) {
+      const block = await provider.getBlock(n, true);
+      const tx = block?.prefetchedTransactions.find((t) => t.from === from && t.nonce === nonce);
+      if (!tx) continue;
+      const cancelled = tx.data === "0x" && tx.to === from && tx.value === 0n;
+      const repriced = tx.to === to && tx.data === data && tx.value === value;
+      return { hash: tx.hash, reason: cancelled ? "cancelled" : repriced ? "repriced" : "replaced" };
+    }
+    return undefined;
   }
 
   /** Replays a reverted transaction at its block to decode why it reverted. */
