@@ -24,9 +24,15 @@ export {
   decodeRevertData,
   errorCode,
   findRevertData,
+  findTransportFailure,
+  NodeUnreachableError,
+  NonceGapError,
   REVERT_MESSAGES,
   suiteErrors,
   toCareLedgerError,
+  TransactionDroppedError,
+  TransactionReplacedError,
+  TransactionRevertedError,
   UnsupportedChainError,
   ValidationError,
   withDecodedErrors,
@@ -130,6 +136,7 @@ export {
 } from "./participants";
 export { TxHandle, eventIn, eventsIn, send, type Confirmed } from "./tx";
 export { ManagedClient, requireSigner, type PausableContract } from "./client";
+export { waitForPendingTransactions } from "./tx";
 export { ORG_KIND_NAMES, OrgKind, orgKindName, type OrgKindName } from "./vocab";
 export {
   ConsentClient,

@@ -6,7 +6,10 @@
  *   claims:authorize --plan 1 --member <address> --system <uri|alias> --code <code> --max 500.00 --valid-from <date> --valid-until <date>
  *   claims:submit    --file <Claim | Bundle | NDJSON> --plan 1 --provider 1 --member <address> --evidence <map.json>
  *                    many claims with a progress line on stderr, one JSON line per claim on stdout; idempotent:
- *                    a claim already on chain is not sent again, its id is printed with "skipped": true
+ *                    a claim already on chain is not sent again, its id is printed with "skipped": true.
+ *                    Resumable: it first waits for the signer's own pending transactions to be mined (a claim
+ *                    sent by a run that stopped is never sent twice), and stops at the first claim that fails
+ *                    (printing {claimId, error: <code>, errorName?}); run it again to resume from there.
  *   claims:decide    --claim <id> [--deny <carc> | --allow <amount> --reason <carc>] [--appeal]   (an adjuster)
  *   claims:appeal    --claim <id>                                          (the member or the provider)
  *   claims:status    --claim <id>
@@ -87,7 +90,7 @@ task("claims:submit", "Submits the FHIR Claims of a file (Claim, Bundle or NDJSO
   .addParam("evidence", "a JSON file mapping each Claim's id to its anchored evidence commitment")
   .addOptionalParam(...FROM, undefined, types.string)
   .setAction(async (args: { file: string; plan: string; provider: string; member: string; evidence: string; from?: string }, hre) => {
-    const { fromFhirClaim, readClaimsFile, ValidationError } = await import("../sdk");
+    const { claimIdOf, fromFhirClaim, readClaimsFile, ValidationError, waitForPendingTransactions, CareLedgerError, ContractRevertError } = await import("../sdk");
     const cl = await connectSdk(hre, args.from);
     const commitments = JSON.parse(fs.readFileSync(args.evidence, "utf8")) as Record<string, string>;
     const claims = readClaimsFile(args.file);
@@ -108,14 +111,26 @@ task("claims:submit", "Submits the FHIR Claims of a file (Claim, Bundle or NDJSO
         }),
       )
       .sort((a, b) => a.serviceDate - b.serviceDate);
+    // Resuming: a transaction of an earlier run may still be in the node's pool; once it is mined
+    // its claim is on chain and submitOnce skips it, so nothing is submitted twice.
+    const signer = cl.runner as import("ethers").Signer;
+    await waitForPendingTransactions(signer.provider!, await signer.getAddress(), {
+      onWait: (n) => process.stderr.write(`waiting for ${n} pending transaction(s) of ${args.from ?? "the signer"} to be mined before resuming\n`),
+    });
     let done = 0;
     for (const s of submissions) {
-      const r = await cl.claims.submitOnce(s);
-      if (r.duplicate) {
-        printJson({ claimId: r.claimId, skipped: true, status: r.state.status });
-      } else {
-        const res = await r.handle.wait();
-        printJson({ claimId: res.claimId, status: res.status, planTotal: res.planTotal, memberTotal: res.memberTotal, paid: res.paid, queued: res.queued, gasUsed: res.receipt.gasUsed });
+      try {
+        const r = await cl.claims.submitOnce(s);
+        if (r.duplicate) {
+          printJson({ claimId: r.claimId, skipped: true, status: r.state.status });
+        } else {
+          const res = await r.handle.wait();
+          printJson({ claimId: res.claimId, status: res.status, planTotal: res.planTotal, memberTotal: res.memberTotal, paid: res.paid, queued: res.queued, gasUsed: res.receipt.gasUsed });
+        }
+      } catch (err) {
+        // Stop here, saying which claim and why; a new run resumes from this claim.
+        if (err instanceof CareLedgerError) printJson({ claimId: claimIdOf(s), error: err.code, ...(err instanceof ContractRevertError ? { errorName: err.errorName } : {}), message: err.message });
+        throw err;
       }
       process.stderr.write(`\r[${"#".repeat(Math.round((++done / submissions.length) * 30)).padEnd(30)}] ${done}/${submissions.length}`);
     }

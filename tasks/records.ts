@@ -9,6 +9,11 @@
  *   <name>.proofs.json  each record's Merkle proof: hashes only, no content (hand each record's proof to
  *                       the holders of that record, not the whole file: see docs/records.md, "squatting");
  *   <name>.salts.json   each record's salt: THE SECRET that keeps the records private (mode 0600).
+ *
+ * records:anchor is resumable: the salts file is written BEFORE the batch is sent, and a run that finds a
+ * salts file of the same resources for the same chain and registry reuses its salts, so it rebuilds the same
+ * root. A root already anchored is not sent again ("skipped": true), and the signer's own pending
+ * transactions are waited for first, so a batch is never anchored twice and its salts are never lost.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -105,13 +110,38 @@ task("records:anchor", "Anchors every resource of a FHIR Bundle or NDJSON file a
   .setAction(async (args: { file: string; out?: string; from?: string }, hre) => {
     const resources = readResources(args.file);
     const cl = await connectSdk(hre, args.from);
-    const batch = cl.records.buildBatch(resources.map((resource) => ({ resource })), { onProgress: progressBar() });
-    const { root, leafCount, orgId, receipt } = await (await cl.records.anchorBatch(batch)).wait();
     const dir = args.out ?? path.dirname(args.file);
     fs.mkdirSync(dir, { recursive: true });
     const base = path.basename(args.file).replace(/\.(nd)?json$/i, "");
     const proofsFile = path.join(dir, `${base}.proofs.json`);
     const saltsFile = path.join(dir, `${base}.salts.json`);
+    // Resuming: the salts of an earlier run over the same resources rebuild the same root.
+    const earlier = readEarlierSalts(saltsFile, resources, cl.chainId.toString(), cl.records.address);
+    const batch = cl.records.buildBatch(
+      resources.map((resource, i) => (earlier ? { resource, salt: earlier[i] } : { resource })),
+      { onProgress: progressBar() },
+    );
+    const saltItems = function* () {
+      for (let i = 0; i < batch.length; i++) {
+        yield { index: i, resourceType: resources[i].resourceType ?? null, id: resources[i].id ?? null, commitment: batch.commitments[i], salt: batch.salts[i] };
+      }
+    };
+    // The salts are written before anything is sent: a batch anchored by a run that died must stay verifiable.
+    if (!earlier) {
+      writeStreamed(saltsFile, { format: SALTS_FORMAT, warning: SALTS_WARNING, chainId: cl.chainId.toString(), registry: cl.records.address, root: batch.root, leafCount: batch.length }, saltItems(), 0o600);
+    }
+    const signer = cl.runner as import("ethers").Signer;
+    const { waitForPendingTransactions } = await import("../sdk");
+    let anchored = await anchoredBatch(cl, batch.root);
+    if (!anchored) {
+      await waitForPendingTransactions(signer.provider!, await signer.getAddress(), {
+        onWait: (n) => process.stderr.write(`waiting for ${n} pending transaction(s) of ${args.from ?? "the signer"} to be mined before resuming\n`),
+      });
+      anchored = await anchoredBatch(cl, batch.root);
+    }
+    const { root, leafCount, orgId, receipt } = anchored
+      ? { ...anchored, root: batch.root }
+      : await (await cl.records.anchorBatch(batch)).wait();
     const head = { chainId: cl.chainId.toString(), registry: cl.records.address, root, leafCount, tx: receipt.hash };
     writeStreamed(
       proofsFile,
@@ -120,19 +150,40 @@ task("records:anchor", "Anchors every resource of a FHIR Bundle or NDJSON file a
         for (const p of batch.proofs()) yield { index: p.index, recordId: p.recordId, version: p.version, commitment: p.commitment, proof: p.proof };
       })(),
     );
-    writeStreamed(
-      saltsFile,
-      { format: SALTS_FORMAT, warning: SALTS_WARNING, ...head },
-      (function* () {
-        for (let i = 0; i < batch.length; i++) {
-          yield { index: i, resourceType: resources[i].resourceType ?? null, id: resources[i].id ?? null, commitment: batch.commitments[i], salt: batch.salts[i] };
-        }
-      })(),
-      0o600,
-    );
+    writeStreamed(saltsFile, { format: SALTS_FORMAT, warning: SALTS_WARNING, ...head }, saltItems(), 0o600);
     console.error(`\nWARNING: ${saltsFile}: ${SALTS_WARNING}\n`);
-    printJson({ root, leafCount, orgId, tx: receipt.hash, gasUsed: receipt.gasUsed, proofsFile, saltsFile });
+    printJson({ root, leafCount, orgId, tx: receipt.hash, gasUsed: receipt.gasUsed, proofsFile, saltsFile, ...(anchored ? { skipped: true } : {}) });
   });
+
+/**
+ * The salts of an earlier run, when `file` is a salts file for exactly these resources (same count,
+ * resource types and ids) on this chain and registry; otherwise undefined (a fresh batch).
+ */
+function readEarlierSalts(file: string, resources: Record<string, unknown>[], chainId: string, registry: string): string[] | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  let json: { format?: string; chainId?: string; registry?: string; items?: { index: number; resourceType: unknown; id: unknown; salt: string }[] };
+  try {
+    json = JSON.parse(fs.readFileSync(file, "utf8")) as typeof json;
+  } catch {
+    return undefined;
+  }
+  if (json.format !== SALTS_FORMAT || json.chainId !== chainId || json.registry?.toLowerCase() !== registry.toLowerCase()) return undefined;
+  const items = json.items ?? [];
+  if (items.length !== resources.length) return undefined;
+  const same = items.every((it, i) => it.index === i && it.resourceType === (resources[i].resourceType ?? null) && it.id === (resources[i].id ?? null));
+  return same ? items.map((it) => it.salt) : undefined;
+}
+
+/** The batch anchored as `root` with the receipt of its anchoring, or undefined when it is not anchored. */
+async function anchoredBatch(cl: Awaited<ReturnType<typeof connectSdk>>, root: string) {
+  const b = await cl.records.batch(root);
+  if (b.orgId === 0n) return undefined;
+  const c = cl.records.contract;
+  const [e] = await c.queryFilter(c.filters.BatchAnchored(root), cl.fromBlock);
+  const receipt = e ? await e.getTransactionReceipt() : null;
+  if (!receipt) return undefined;
+  return { leafCount: b.leafCount, orgId: b.orgId, receipt };
+}
 
 /** Finds the salt of `resource` in a salts file (by resourceType and id), or takes a hex salt as is. */
 function readSalt(arg: string, resource: Record<string, unknown>): string | undefined {

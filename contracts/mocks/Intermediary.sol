@@ -9,6 +9,8 @@ contract Intermediary {
         // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory ret) = target.call(data);
         if (!ok) {
+            // Bubbles the callee's revert data unchanged, so tests see the target's custom error.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 revert(add(ret, 0x20), mload(ret))
             }
