@@ -8,7 +8,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { OrgKind, RetractionReason } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
-import { batchOf, commitmentOf, HOSPITAL, LAB, recordsFixture } from "./fixtures";
+import { commitmentOf, HOSPITAL, LAB, recordsFixture } from "./fixtures";
 
 /** The records fixture plus a forwarding contract, driven by the lab's admin, that is a member of the hospital. */
 async function contractMemberFixture() {
