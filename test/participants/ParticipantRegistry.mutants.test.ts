@@ -5,7 +5,7 @@
  * behind a contract (tx.origin); the order in which governance, pause and admin checks apply; and
  * that leaving an organization only narrows access, so it works while paused or suspended.
  */
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { OrgKind, Role } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
@@ -118,6 +118,22 @@ describe("ParticipantRegistry (mutation-killing tests)", function () {
       const { registry, pauser, outsider, nurse } = await loadFixture(hospitalFixture);
       await registry.connect(pauser).pause();
       await expect(registry.connect(outsider).addMember(1, nurse.address, false)).to.be.revertedWithCustomError(registry, "EnforcedPause");
+    });
+  });
+
+  describe("membership times", function () {
+    it("records the block time as the start of a membership added by an admin or appointed by the registrar", async function () {
+      const { registry, registrar, hospitalAdmin, nurse, outsider } = await loadFixture(hospitalFixture);
+      await time.increase(1000);
+      await registry.connect(hospitalAdmin).addMember(1, nurse.address, false);
+      const added = await time.latest();
+      await time.increase(1000);
+      await registry.connect(registrar).appointAdmin(1, outsider.address);
+      const appointed = await time.latest();
+      const n = await registry.membershipOf(nurse.address);
+      const o = await registry.membershipOf(outsider.address);
+      expect([n.orgId, n.kind, n.isAdmin, n.since]).to.deep.equal([1n, BigInt(OrgKind.Provider), false, BigInt(added)]);
+      expect([o.orgId, o.kind, o.isAdmin, o.since]).to.deep.equal([1n, BigInt(OrgKind.Provider), true, BigInt(appointed)]);
     });
   });
 
