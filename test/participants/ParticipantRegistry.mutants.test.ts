@@ -91,6 +91,14 @@ describe("ParticipantRegistry (mutation-killing tests)", function () {
       expect([org.memberCount, org.adminCount]).to.deep.equal([2n, 1n]);
     });
 
+    it("a contract that belongs to no organization is named when it tries to leave, even when a member drives it", async function () {
+      const { registry, doctor } = await loadFixture(hospitalFixture);
+      const agent = await new Intermediary__factory(doctor).deploy();
+      const leave = registry.interface.encodeFunctionData("leaveOrganization");
+      await expect(agent.forward(registry.target, leave)).to.be.revertedWithCustomError(registry, "NotMember").withArgs(agent.target, 0n);
+      expect((await registry.membershipOf(doctor.address)).orgId).to.equal(1n);
+    });
+
     it("a wallet that drives a contract admin is not an admin itself", async function () {
       const { registry, nurse, outsider } = await loadFixture(contractAdminFixture);
       await expect(registry.connect(nurse).addMember(1, outsider.address, false))
