@@ -1,0 +1,92 @@
+/**
+ * SuMo (@morenabarboni/sumo) configuration for `npm run mutation`.
+ *
+ * SuMo reads this one file, so the target is chosen by the SUMO_TARGET environment variable
+ * (set by scripts/mutation.js): every contract except the target is listed in skipContracts, and
+ * every test file except the target's own tests is listed in skipTests, so each mutant of a
+ * contract is compiled by Hardhat (solc from the npm `solc` package, as hardhat.config.ts arranges)
+ * and judged by the tests of that contract only (`hardhat test --bail <files>`).
+ */
+const fs = require("fs");
+const path = require("path");
+
+/** Contract under mutation → the test files that judge its mutants (relative to test/). */
+const TARGETS = {
+  ParticipantRegistry: {
+    contract: "participants/ParticipantRegistry.sol",
+    tests: ["participants/ParticipantRegistry.test.ts", "participants/ParticipantRegistry.mutants.test.ts"],
+  },
+  ConsentRegistry: {
+    contract: "consent/ConsentRegistry.sol",
+    tests: [
+      "consent/ConsentRegistry.test.ts",
+      "consent/breakGlass.test.ts",
+      "consent/signatures.test.ts",
+      "consent/ConsentRegistry.mutants.test.ts",
+    ],
+  },
+  RecordRegistry: {
+    contract: "records/RecordRegistry.sol",
+    tests: ["records/RecordRegistry.test.ts", "records/RecordRegistry.mutants.test.ts"],
+  },
+  ClaimsEngine: {
+    contract: "claims/ClaimsEngine.sol",
+    tests: [
+      "claims/ClaimsSubmit.test.ts",
+      "claims/ClaimsDecisions.test.ts",
+      "claims/ClaimsAdmin.test.ts",
+      "claims/ClaimsEngine.mutants.test.ts",
+    ],
+  },
+  ClaimsAdmin: {
+    contract: "claims/ClaimsAdmin.sol",
+    tests: ["claims/ClaimsAdmin.test.ts", "claims/ClaimsAdmin.mutants.test.ts"],
+  },
+  Adjudication: {
+    contract: "libraries/Adjudication.sol",
+    tests: ["claims/Adjudication.test.ts", "claims/Adjudication.mutants.test.ts"],
+  },
+};
+
+/** Every file under `dir` whose name ends with one of `exts`, relative to `dir`, with "/" separators. */
+function filesUnder(dir, exts) {
+  const out = [];
+  const walk = (rel) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) walk(child);
+      else if (exts.some((ext) => entry.name.endsWith(ext))) out.push(child);
+    }
+  };
+  walk("");
+  return out.sort();
+}
+
+const targetName = process.env.SUMO_TARGET || "ParticipantRegistry";
+const target = TARGETS[targetName];
+if (target === undefined) {
+  throw new Error(`SUMO_TARGET=${targetName} is not one of ${Object.keys(TARGETS).join(", ")}`);
+}
+
+const root = __dirname;
+const skipContracts = filesUnder(path.join(root, "contracts"), [".sol"]).filter((file) => file !== target.contract);
+// SuMo's own glob for tests is **/*.{js,sol,ts,py}; skip every one of them but the target's tests.
+const skipTests = filesUnder(path.join(root, "test"), [".js", ".sol", ".ts", ".py"]).filter(
+  (file) => !target.tests.includes(file),
+);
+
+module.exports = {
+  buildDir: "artifacts",
+  contractsDir: "contracts",
+  testDir: "test",
+  skipContracts,
+  skipTests,
+  testingTimeOutInSec: 600,
+  network: "none",
+  testingFramework: "hardhat",
+  minimal: true,
+  tce: false,
+  // Not read by SuMo; used by scripts/mutation.js.
+  TARGETS,
+  target: targetName,
+};
