@@ -1,5 +1,11 @@
 /** Runs Hardhat tasks in-process and collects what they print. */
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import hre from "hardhat";
+import { writeAddressBook } from "../../sdk";
+import { deployFixture } from "./fixtures";
 
 /** Runs a task and returns the JSON lines it printed. */
 export async function run(task: string, args: Record<string, unknown>): Promise<Record<string, unknown>[]> {
@@ -22,3 +28,26 @@ export async function failure(p: Promise<unknown>): Promise<string> {
   );
 }
 
+
+/**
+ * For the tasks' tests: before each test, deploys the suite (through the fixture), writes its address
+ * book into a fresh folder and points CARELEDGER_DEPLOYMENTS_DIR at it, as an operator's `.env` would;
+ * after each, removes the folder and restores the variable.
+ * @returns where the folder is, once a test runs
+ */
+export function useDeployedAddressBook(): { readonly dir: string } {
+  const state = { dir: "" };
+  const previous = process.env.CARELEDGER_DEPLOYMENTS_DIR;
+  beforeEach(async function () {
+    const { book } = await loadFixture(deployFixture);
+    state.dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-tasks-"));
+    writeAddressBook(book, state.dir);
+    process.env.CARELEDGER_DEPLOYMENTS_DIR = state.dir;
+  });
+  afterEach(function () {
+    fs.rmSync(state.dir, { recursive: true, force: true });
+    if (previous === undefined) delete process.env.CARELEDGER_DEPLOYMENTS_DIR;
+    else process.env.CARELEDGER_DEPLOYMENTS_DIR = previous;
+  });
+  return state;
+}

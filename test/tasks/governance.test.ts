@@ -1,27 +1,9 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import hre from "hardhat";
-import { writeAddressBook } from "../../sdk";
-import { deployFixture } from "../support/fixtures";
-import { failure, run } from "../support/tasks";
+import { failure, run, useDeployedAddressBook } from "../support/tasks";
 
 describe("governance:* tasks", function () {
-  let dir: string;
-  const previous = process.env.CARELEDGER_DEPLOYMENTS_DIR;
-  beforeEach(async function () {
-    const { book } = await loadFixture(deployFixture);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-gov-"));
-    writeAddressBook(book, dir);
-    process.env.CARELEDGER_DEPLOYMENTS_DIR = dir;
-  });
-  afterEach(function () {
-    fs.rmSync(dir, { recursive: true, force: true });
-    if (previous === undefined) delete process.env.CARELEDGER_DEPLOYMENTS_DIR;
-    else process.env.CARELEDGER_DEPLOYMENTS_DIR = previous;
-  });
+  useDeployedAddressBook();
 
   it("hands the admin role to a multisig with a delay, and the old admin keeps nothing", async function () {
     const [deployer, , , , , , , , , , multisig] = await hre.ethers.getSigners();

@@ -1,32 +1,17 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import hre from "hardhat";
-import { profileCommitment, writeAddressBook } from "../../sdk";
-import { deployFixture } from "../support/fixtures";
-import { failure, run } from "../support/tasks";
+import { profileCommitment } from "../../sdk";
+import { failure, run, useDeployedAddressBook } from "../support/tasks";
 
 describe("participants:* tasks", function () {
-  let dir: string;
-  const previous = process.env.CARELEDGER_DEPLOYMENTS_DIR;
-  beforeEach(async function () {
-    const { book } = await loadFixture(deployFixture);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-tasks-"));
-    writeAddressBook(book, dir);
-    process.env.CARELEDGER_DEPLOYMENTS_DIR = dir;
-  });
-  afterEach(function () {
-    fs.rmSync(dir, { recursive: true, force: true });
-    if (previous === undefined) delete process.env.CARELEDGER_DEPLOYMENTS_DIR;
-    else process.env.CARELEDGER_DEPLOYMENTS_DIR = previous;
-  });
+  const books = useDeployedAddressBook();
 
   it("registers from a profile file, adds a member, suspends, and shows the result", async function () {
     const [, registrar, pauser, hospitalAdmin, , , doctor] = await hre.ethers.getSigners();
     const profile = { name: "General Hospital", licence: "H-77" };
-    const file = path.join(dir, "profile.json");
+    const file = path.join(books.dir, "profile.json");
     fs.writeFileSync(file, JSON.stringify(profile));
 
     const [registered] = await run("participants:register", { kind: "provider", metadata: file, admin: hospitalAdmin.address, from: registrar.address });
