@@ -8,7 +8,7 @@ import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { signGrantRequest, signRevocationRequest, type GrantRequest } from "../../sdk";
-import { classes, COMMITMENT, consentFixture, now, purposes, YEAR } from "../consent/fixtures";
+import { classes, COMMITMENT, consentFixture, labsGrantRequest, now, purposes } from "../consent/fixtures";
 
 const LABS = classes("labs");
 const TREAT = purposes("TREAT");
@@ -18,19 +18,7 @@ async function frontRunFixture() {
   const f = await consentFixture();
   const grantee = f.accountGrantee(f.doctor.address);
   const deadline = BigInt((await now()) + 7 * 86_400);
-  const request = (over: Partial<GrantRequest> = {}): GrantRequest => ({
-    patient: f.patient.address,
-    grantee,
-    classes: LABS,
-    purposes: TREAT,
-    validFrom: 0,
-    validUntil: Number(deadline) + YEAR,
-    commitment: COMMITMENT,
-    nonce: 0n,
-    epoch: 0n,
-    deadline,
-    ...over,
-  });
+  const request = (over: Partial<GrantRequest> = {}): GrantRequest => labsGrantRequest(f.patient.address, grantee, deadline, over);
   const held = request();
   const heldSig = await signGrantRequest(f.patient, f.domain, held);
   const permitted = () => f.consent.isPermitted(f.patient.address, f.doctor.address, LAB_CLASS, 0);

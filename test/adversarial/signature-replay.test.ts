@@ -11,11 +11,10 @@ import hre from "hardhat";
 import { Signature, toBeHex, type HDNodeWallet } from "ethers";
 import { consentDomain, FastMerkleTree, RECORD_LEAF_ENCODING, recordLeafValues, signGrantRequest, signRevocationRequest, type GrantRequest, type RevocationRequest } from "../../sdk";
 import { ConsentRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
-import { classes, COMMITMENT, consentFixture, now, purposes, YEAR } from "../consent/fixtures";
+import { classes, consentFixture, labsGrantRequest, now, YEAR } from "../consent/fixtures";
 import { commitmentN } from "../support/suiteFixture";
 
 const LABS = classes("labs");
-const TREAT = purposes("TREAT");
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 async function replayFixture() {
@@ -23,19 +22,7 @@ async function replayFixture() {
   const wallet: HDNodeWallet = hre.ethers.Wallet.createRandom();
   const deadline = BigInt((await now()) + 3600);
   const grantee = f.accountGrantee(f.doctor.address);
-  const grantRequest = (over: Partial<GrantRequest> = {}): GrantRequest => ({
-    patient: wallet.address,
-    grantee,
-    classes: LABS,
-    purposes: TREAT,
-    validFrom: 0,
-    validUntil: Number(deadline) + YEAR,
-    commitment: COMMITMENT,
-    nonce: 0n,
-    epoch: 0n,
-    deadline,
-    ...over,
-  });
+  const grantRequest = (over: Partial<GrantRequest> = {}): GrantRequest => labsGrantRequest(wallet.address, grantee, deadline, over);
   const revocationRequest = (over: Partial<RevocationRequest> = {}): RevocationRequest => ({ patient: wallet.address, grantee, nonce: 1n, epoch: 0n, deadline, ...over });
   const relayed = f.consent.connect(f.relayer);
   /** The patient-side state an attack must not touch. */

@@ -3,7 +3,7 @@
  * (org 1: hospitalAdmin, doctor, nurse), a lab (org 2: labAdmin) and an insurer (org 3: insurerAdmin).
  */
 import hre from "hardhat";
-import { accountGrantee, consentDomain, DATA_CLASSES, OrgKind, organizationGrantee, PURPOSES } from "../../sdk";
+import { accountGrantee, consentDomain, DATA_CLASSES, OrgKind, organizationGrantee, PURPOSES, type GrantRequest } from "../../sdk";
 import { ApproveAllWallet__factory, ConsentRegistry__factory, OwnedWallet__factory } from "../../typechain-types";
 import { deployFixture, PROFILE } from "../support/fixtures";
 
@@ -40,4 +40,24 @@ export async function consentFixture() {
 /** The latest block's timestamp. */
 export async function now(): Promise<number> {
   return (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+}
+
+/**
+ * A signed-grant request of `patient` to `grantee` for labs and treatment, valid a year past
+ * `deadline`, at nonce and epoch 0 — the request every signature test starts from; `over` changes it.
+ */
+export function labsGrantRequest(patient: string, grantee: string, deadline: bigint, over: Partial<GrantRequest> = {}): GrantRequest {
+  return {
+    patient,
+    grantee,
+    classes: classes("labs"),
+    purposes: purposes("TREAT"),
+    validFrom: 0,
+    validUntil: Number(deadline) + YEAR,
+    commitment: COMMITMENT,
+    nonce: 0n,
+    epoch: 0n,
+    deadline,
+    ...over,
+  };
 }

@@ -4,7 +4,7 @@ import hre from "hardhat";
 import { concat, Signature, toBeHex, type HDNodeWallet } from "ethers";
 import { consentDomain, signGrantRequest, signRevocationRequest, type GrantRequest, type RevocationRequest } from "../../sdk";
 import { ConsentRegistry__factory } from "../../typechain-types";
-import { classes, COMMITMENT, consentFixture, now, purposes, YEAR } from "./fixtures";
+import { classes, COMMITMENT, consentFixture, labsGrantRequest, now, purposes, YEAR } from "./fixtures";
 
 const LABS = classes("labs");
 const TREAT = purposes("TREAT");
@@ -15,19 +15,7 @@ async function signerFixture() {
   const f = await loadFixture(consentFixture);
   const wallet: HDNodeWallet = hre.ethers.Wallet.createRandom();
   const deadline = BigInt((await now()) + 3600);
-  const grantRequest = (over: Partial<GrantRequest> = {}): GrantRequest => ({
-    patient: wallet.address,
-    grantee: f.accountGrantee(f.doctor.address),
-    classes: LABS,
-    purposes: TREAT,
-    validFrom: 0,
-    validUntil: Number(deadline) + YEAR,
-    commitment: COMMITMENT,
-    nonce: 0n,
-    epoch: 0n,
-    deadline,
-    ...over,
-  });
+  const grantRequest = (over: Partial<GrantRequest> = {}): GrantRequest => labsGrantRequest(wallet.address, f.accountGrantee(f.doctor.address), deadline, over);
   const revocationRequest = (over: Partial<RevocationRequest> = {}): RevocationRequest => ({
     patient: wallet.address,
     grantee: f.accountGrantee(f.doctor.address),
