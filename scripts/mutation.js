@@ -151,6 +151,9 @@ function wilson(k, n) {
 /** Tests a seeded random sample of `size` of the target's mutants; returns its counts and score. */
 function runSample(name, size, seed) {
   const target = TARGETS[name];
+  // SuMo checks the build directory before it generates anything: build the original first.
+  const built = spawnSync(NPX, ["hardhat", "compile", "--quiet"], { cwd: ROOT, stdio: "inherit" });
+  if (built.status !== 0) throw new Error(`the original sources do not compile (exit ${built.status})`);
   const generate = spawnSync(NPX, ["sumo", "mutate"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, SUMO_TARGET: name } });
   if (generate.status !== 0) throw new Error(`sumo mutate for ${name} exited with ${generate.status}`);
   const mutantsDir = path.join(RESULTS, "mutants");
