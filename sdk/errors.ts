@@ -158,7 +158,7 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   NotActiveProvider: (a) => `${s(a.caller)} is not an active member of a provider organization: only providers can open break-glass access`,
   BreakGlassOptedOut: (a) => `patient ${s(a.patient)} has opted out of break-glass access`,
   InvalidReasonCode: (a) => `${s(a.code)} is not a break-glass reason code: use one of BREAK_GLASS_REASONS`,
-  ReasonAlreadyUsed: (a) => `the justification reference ${s(a.reasonRef)} is zero or was already used: every break-glass opening needs its own written justification`,
+  ReasonAlreadyUsed: (a) => `the justification reference ${s(a.reasonRef)} is zero or was already used by organization ${s(a.orgId)}: every break-glass opening needs its own written justification`,
   InvalidBreakGlassDuration: (a) => `break-glass duration ${s(a.duration)} s is zero or longer than the governance window of ${s(a.window)} s`,
   InvalidBreakGlassWindow: (a) => `break-glass window ${s(a.window)} s is zero or longer than the 24-hour maximum`,
   InvalidDataClass: (a) => `data class ${s(a.dataClass)} is not an assigned class: use the names in DATA_CLASSES`,

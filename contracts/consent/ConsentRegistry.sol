@@ -70,7 +70,8 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     mapping(address patient => mapping(address delegate => uint40 until)) private _delegates;
     mapping(address patient => mapping(address accessor => BreakGlass)) private _breakGlass;
     mapping(address patient => PatientSettings) private _patients;
-    mapping(bytes32 reasonRef => bool used) private _usedReasons;
+    /// @dev Keyed by the opening provider organization: one organization cannot burn another's reference.
+    mapping(uint64 orgId => mapping(bytes32 reasonRef => bool used)) private _usedReasons;
     uint40 private _breakGlassWindow;
 
     /// @dev Reverts unless `msg.sender` is `patient` or a delegate of `patient` in force.
@@ -188,10 +189,10 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         if (!active || kind != IParticipantRegistry.OrgKind.Provider) revert NotActiveProvider(msg.sender);
         if (_patients[patient].breakGlassOptOut) revert BreakGlassOptedOut(patient);
         if (!V.isReasonCode(reasonCode)) revert InvalidReasonCode(reasonCode);
-        if (reasonRef == bytes32(0) || _usedReasons[reasonRef]) revert ReasonAlreadyUsed(reasonRef);
+        if (reasonRef == bytes32(0) || _usedReasons[orgId][reasonRef]) revert ReasonAlreadyUsed(orgId, reasonRef);
         uint40 window = _breakGlassWindow;
         if (duration == 0 || duration > window) revert InvalidBreakGlassDuration(duration, window);
-        _usedReasons[reasonRef] = true;
+        _usedReasons[orgId][reasonRef] = true;
         until = uint40(block.timestamp) + duration;
         _breakGlass[patient][msg.sender] = BreakGlass({orgId: orgId, until: until});
         emit BreakGlassOpened(patient, msg.sender, orgId, reasonCode, reasonRef, until);
@@ -249,8 +250,8 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     }
 
     /// @inheritdoc IConsentRegistry
-    function reasonUsed(bytes32 reasonRef) external view returns (bool) {
-        return _usedReasons[reasonRef];
+    function reasonUsed(uint64 orgId, bytes32 reasonRef) external view returns (bool) {
+        return _usedReasons[orgId][reasonRef];
     }
 
     /// @inheritdoc IConsentRegistry

@@ -182,8 +182,8 @@ interface IConsentRegistry {
     /// @notice `code` is not a break-glass reason code.
     error InvalidReasonCode(uint8 code);
 
-    /// @notice `reasonRef` is zero or was already used for an opening: every opening needs its own.
-    error ReasonAlreadyUsed(bytes32 reasonRef);
+    /// @notice `reasonRef` is zero or organization `orgId` already used it for an opening: every opening needs its own.
+    error ReasonAlreadyUsed(uint64 orgId, bytes32 reasonRef);
 
     /// @notice The requested duration is zero or longer than the governance window.
     error InvalidBreakGlassDuration(uint40 duration, uint40 window);
@@ -290,8 +290,9 @@ interface IConsentRegistry {
     /// @notice Whether `patient` opted out of break-glass.
     function breakGlassOptedOut(address patient) external view returns (bool);
 
-    /// @notice Whether `reasonRef` was used by a break-glass opening.
-    function reasonUsed(bytes32 reasonRef) external view returns (bool);
+    /// @notice Whether provider organization `orgId` used `reasonRef` for a break-glass opening. References are
+    /// single-use per organization, so another organization that copies a pending reference cannot burn it.
+    function reasonUsed(uint64 orgId, bytes32 reasonRef) external view returns (bool);
 
     /// @notice The longest break-glass opening, in seconds.
     function breakGlassWindow() external view returns (uint40);

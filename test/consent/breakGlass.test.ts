@@ -31,7 +31,8 @@ describe("ConsentRegistry break-glass", function () {
       .withArgs(patient.address, doctor.address, HOSPITAL, REASON, REF, t + 3600);
     const bg = await consent.breakGlassOf(patient.address, doctor.address);
     expect([bg.orgId, bg.until]).to.deep.equal([HOSPITAL, BigInt(t + 3600)]);
-    expect(await consent.reasonUsed(REF)).to.equal(true);
+    expect(await consent.reasonUsed(HOSPITAL, REF)).to.equal(true);
+    expect(await consent.reasonUsed(HOSPITAL + 1n, REF)).to.equal(false);
   });
 
   it("allows ETREAT on general classes only: not TREAT, not a sensitive class, not another member", async function () {
@@ -83,9 +84,9 @@ describe("ConsentRegistry break-glass", function () {
 
   it("needs a new justification for every opening, and a reason code from the vocabulary", async function () {
     const { consent, doctor, nurse, patient } = await openedFixture();
-    await expect(consent.connect(doctor).breakGlass(patient.address, REASON, REF, 60)).to.be.revertedWithCustomError(consent, "ReasonAlreadyUsed").withArgs(REF);
-    await expect(consent.connect(nurse).breakGlass(patient.address, REASON, REF, 60)).to.be.revertedWithCustomError(consent, "ReasonAlreadyUsed").withArgs(REF);
-    await expect(consent.connect(nurse).breakGlass(patient.address, REASON, ZERO32, 60)).to.be.revertedWithCustomError(consent, "ReasonAlreadyUsed").withArgs(ZERO32);
+    await expect(consent.connect(doctor).breakGlass(patient.address, REASON, REF, 60)).to.be.revertedWithCustomError(consent, "ReasonAlreadyUsed").withArgs(HOSPITAL, REF);
+    await expect(consent.connect(nurse).breakGlass(patient.address, REASON, REF, 60)).to.be.revertedWithCustomError(consent, "ReasonAlreadyUsed").withArgs(HOSPITAL, REF);
+    await expect(consent.connect(nurse).breakGlass(patient.address, REASON, ZERO32, 60)).to.be.revertedWithCustomError(consent, "ReasonAlreadyUsed").withArgs(HOSPITAL, ZERO32);
     for (const code of [0, 5, 255]) {
       await expect(consent.connect(nurse).breakGlass(patient.address, code, REF2, 60)).to.be.revertedWithCustomError(consent, "InvalidReasonCode").withArgs(code);
     }
