@@ -1,0 +1,31 @@
+/**
+ * Tests written to kill the mutants of the Adjudication library that survived the main suite (SuMo,
+ * see docs/mutation.md). The main tests priced lines above and below the per-claim cap, never
+ * exactly at it, so `allowed >= cap` (which would cut a line that is exactly at its cap and give it
+ * reason 119) looked the same as `allowed > cap`.
+ *
+ * Judged equivalent (no test can tell them apart, so none is written): `charged <= allowed` for
+ * `charged < allowed` (at equality both keep the same value), and `>=` for `>` in the two
+ * "what is left" guards of shareCost (`max >= met ? max - met : 0` is 0 at equality either way).
+ */
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import hre from "hardhat";
+import { AdjudicationHarness__factory } from "../../typechain-types";
+
+async function harnessFixture() {
+  const [deployer] = await hre.ethers.getSigners();
+  return { lib: await new AdjudicationHarness__factory(deployer).deploy() };
+}
+
+describe("Adjudication (mutation-killing tests)", function () {
+  it("a line priced exactly at its per-claim cap is allowed in full, with no reason code", async function () {
+    const { lib } = await loadFixture(harnessFixture);
+    // Fee 100 x 3 units = 300 = the cap: nothing is cut, so CARC 119 must not appear.
+    expect(await lib.ceiling(500, 3, 100, 300)).to.deep.equal([300n, 0n]);
+    // Charged exactly the cap, below the fee schedule: same.
+    expect(await lib.ceiling(300, 5, 100, 300)).to.deep.equal([300n, 0n]);
+    // One unit of currency over the cap is cut to it, with CARC 119.
+    expect(await lib.ceiling(301, 5, 100, 300)).to.deep.equal([300n, 119n]);
+  });
+});
