@@ -250,6 +250,16 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       await expect(f.claims.connect(f.patient).appeal(ok, rec(await f.sdk.claims.record(ok)))).to.be.revertedWithCustomError(f.claims, "InvalidClaimStatus").withArgs(ok, ClaimStatus.Approved);
     });
 
+    it("refuses an appeal of an unknown claim, and one with a record that is not the claim's; the claim stays as it was", async function () {
+      const f = await loadFixture(decidedFixture);
+      const r = rec(await f.sdk.claims.record(f.id));
+      await expect(f.claims.connect(f.patient).appeal(hre.ethers.ZeroHash, r)).to.be.revertedWithCustomError(f.claims, "UnknownClaim").withArgs(hre.ethers.ZeroHash);
+      await expect(f.claims.connect(f.patient).appeal(f.id, { ...r, credit: 1n })).to.be.revertedWithCustomError(f.claims, "RecordMismatch").withArgs(f.id);
+      await expect(f.claims.connect(f.patient).appeal(f.id, { ...r, allowed: [...r.allowed, 0n] })).to.be.revertedWithCustomError(f.claims, "RecordMismatch").withArgs(f.id);
+      expect((await f.claims.claim(f.id)).status).to.equal(BigInt(ClaimStatus.Partial));
+      await expect(f.claims.connect(f.patient).appeal(f.id, r)).to.emit(f.claims, "ClaimAppealed").withArgs(f.id, f.patient.address);
+    });
+
     it("accepts appeals while paused, but resolves them only once unpaused", async function () {
       const f = await loadFixture(decidedFixture);
       const r = rec(await f.sdk.claims.record(f.id));
