@@ -143,6 +143,15 @@ export interface ClaimState {
   readonly recordHash: string;
 }
 
+/** A release of a provider's parked payments, decoded from the receipt ({@link ClaimsClient.releaseParked}). */
+export interface ParkedRelease {
+  readonly planId: bigint;
+  readonly providerOrg: bigint;
+  /** The provider's payee at the time of the release, who received `amount`. */
+  readonly payee: string;
+  readonly amount: bigint;
+}
+
 /** What a submission, a decision or an appeal resolution did, decoded from the receipt. */
 export interface AdjudicationResult {
   readonly claimId: string;
@@ -421,7 +430,7 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
    * allowance is short (that approval is its own transaction, awaited here). Anyone may fund.
    * @throws {ContractRevertError} e.g. `FeeOnTransferRefused`, `EnforcedPause`, `UnknownPlan`
    */
-  async fund(params: { planId: bigint | number | string; amount: bigint }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; amount: bigint; queuedPaid: number }>> {
+  async fund(params: { planId: bigint | number | string; amount: bigint }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; amount: bigint; queuedPaid: number; queuedParked: number }>> {
     const planId = requireId("planId", params.planId);
     const amount = requireAmount("amount", params.amount, { allowZero: false });
     requireSigner(this.contract.runner);
@@ -434,7 +443,12 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     }
     return send(
       () => this.contract.fund(planId, amount, overrides),
-      (receipt) => ({ planId, amount, queuedPaid: eventsIn(this.contract, receipt, "ClaimPaid").length }),
+      (receipt) => ({
+        planId,
+        amount,
+        queuedPaid: eventsIn(this.contract, receipt, "ClaimPaid").length,
+        queuedParked: eventsIn(this.contract, receipt, "PaymentParked").length,
+      }),
     );
   }
 
@@ -447,13 +461,41 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     return send(() => this.contract.withdraw(planId, amount, to, overrides), () => ({ planId, amount, to }));
   }
 
-  /** Pays up to `max` queued payments of a plan, oldest first (anyone). @throws {ContractRevertError} e.g. `InvalidBatch` */
-  async payQueued(params: { planId: bigint | number | string; max?: number }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; paid: number }>> {
+  /**
+   * Pays up to `max` queued payments of a plan, oldest first (anyone). `paid` counts the payments
+   * delivered, `parked` those the token refused to deliver (parked for their provider, see
+   * {@link releaseParked}).
+   * @throws {ContractRevertError} e.g. `InvalidBatch`
+   */
+  async payQueued(params: { planId: bigint | number | string; max?: number }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; paid: number; parked: number }>> {
     const planId = requireId("planId", params.planId);
     const max = params.max ?? 50;
     if (!Number.isInteger(max) || max < 1 || max > 50) throw new ValidationError("max", `${max} is not 1 to 50`);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.payQueued(planId, max, overrides), (receipt) => ({ planId, paid: eventsIn(this.contract, receipt, "ClaimPaid").length }));
+    return send(
+      () => this.contract.payQueued(planId, max, overrides),
+      (receipt) => ({ planId, paid: eventsIn(this.contract, receipt, "ClaimPaid").length, parked: eventsIn(this.contract, receipt, "PaymentParked").length }),
+    );
+  }
+
+  /**
+   * Pays everything parked for a provider in a plan (queued payments the token refused to deliver,
+   * e.g. to a blocklisted payee) to the provider's CURRENT payee. Anyone may call it; the provider
+   * names a payee the token accepts first ({@link setPayee}).
+   * @throws {ValidationError} naming `planId` or `providerOrg`
+   * @throws {ContractRevertError} `NothingParked`, `EnforcedPause`, or the token's own error when it still refuses the payee
+   */
+  async releaseParked(params: { planId: bigint | number | string; providerOrg: bigint | number | string }, overrides: Overrides = {}): Promise<TxHandle<ParkedRelease>> {
+    const planId = requireId("planId", params.planId);
+    const providerOrg = requireId("providerOrg", params.providerOrg);
+    requireSigner(this.contract.runner);
+    return send(
+      () => this.contract.releaseParked(planId, providerOrg, overrides),
+      (receipt) => {
+        const [e] = eventsIn(this.contract, receipt, "ParkedPaymentReleased");
+        return { planId, providerOrg, payee: e.args.payee as string, amount: e.args.amount as bigint };
+      },
+    );
   }
 
   // -------------------------------------------------------------------- members and authorizations
@@ -655,6 +697,11 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     return withDecodedErrors(() => this.contract.payeeOf(requireId("providerOrg", providerOrg)));
   }
 
+  /** What the engine holds for a provider from a plan's payments the token refused to deliver (see {@link releaseParked}). */
+  async parked(planId: bigint | number | string, providerOrg: bigint | number | string): Promise<bigint> {
+    return withDecodedErrors(() => this.contract.parked(requireId("planId", planId), requireId("providerOrg", providerOrg)));
+  }
+
   /** What a provider owes a plan back from corrected claims. */
   async owedBack(planId: bigint | number | string, providerOrg: bigint | number | string): Promise<bigint> {
     return withDecodedErrors(() => this.contract.owedBack(requireId("planId", planId), requireId("providerOrg", providerOrg)));
@@ -670,13 +717,14 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     const c = this.contract;
     const [submitted] = await c.queryFilter(c.filters.ClaimSubmitted(id), this.fromBlock);
     if (!submitted) throw new CareLedgerError("UNKNOWN_CLAIM", `claim ${id} has no ClaimSubmitted event since block ${this.fromBlock}`);
-    const [corrected, pended, adjudicated, paid, queued, appealed] = await Promise.all([
+    const [corrected, pended, adjudicated, paid, queued, appealed, parked] = await Promise.all([
       c.queryFilter(c.filters.ClaimCorrected(id), this.fromBlock),
       c.queryFilter(c.filters.ClaimPended(id), this.fromBlock),
       c.queryFilter(c.filters.ClaimAdjudicated(id), this.fromBlock),
       c.queryFilter(c.filters.ClaimPaid(id), this.fromBlock),
       c.queryFilter(c.filters.PaymentQueued(id), this.fromBlock),
       c.queryFilter(c.filters.ClaimAppealed(id), this.fromBlock),
+      c.queryFilter(c.filters.PaymentParked(id), this.fromBlock),
     ]);
     const s = submitted.args.submission;
     const submission: ClaimSubmission = {
@@ -710,6 +758,7 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
       payments: paid.map((e) => ({ payee: e.args.payee, amount: e.args.amount, blockNumber: e.blockNumber })),
       queued: queued.map((e) => ({ position: Number(e.args.position), amount: e.args.amount, blockNumber: e.blockNumber })),
       appeals: appealed.map((e) => ({ appellant: e.args.appellant, blockNumber: e.blockNumber })),
+      parked: parked.map((e) => ({ payee: e.args.payee, amount: e.args.amount, blockNumber: e.blockNumber })),
     };
   }
 
@@ -797,6 +846,8 @@ export interface ClaimHistory {
   readonly payments: readonly { payee: string; amount: bigint; blockNumber: number }[];
   readonly queued: readonly { position: number; amount: bigint; blockNumber: number }[];
   readonly appeals: readonly { appellant: string; blockNumber: number }[];
+  /** Queued payments the token refused to deliver to `payee`: parked for the provider (not in `payments`). */
+  readonly parked: readonly { payee: string; amount: bigint; blockNumber: number }[];
 }
 
 /** Rebuilds a claim's record from its history. */

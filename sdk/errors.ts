@@ -136,6 +136,7 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   AppealWindowClosed: (a) => `the appeal window of claim ${s(a.claimId)} closed at ${s(a.deadline)}`,
   SameAdjuster: (a) => `${s(a.adjuster)} decided this claim and may not resolve its appeal: another adjuster must`,
   CorrectionMismatch: (a) => `a corrected claim must be for the same plan, member and provider as claim ${s(a.replaces)}`,
+  NothingParked: (a) => `nothing is parked for provider ${s(a.providerOrg)} in plan ${s(a.planId)}: no payment of it was refused by the token (claims.parked shows the amount)`,
   SafeERC20FailedOperation: (a) => `the token ${s(a.token)} refused the transfer (it returned false)`,
   ReentrancyGuardReentrantCall: () => "a call tried to re-enter a settlement in progress and was refused",
   // ConsentRegistry

@@ -107,6 +107,7 @@ export {
   type LineOutcome,
   type PlanFile,
   type PlanTerms,
+  type ParkedRelease,
 } from "./claims";
 export {
   claimResponseFrom,

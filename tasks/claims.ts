@@ -2,6 +2,7 @@
  * Insurer and provider tasks for the claims engine:
  *   claims:plan      --file plan.json [--token <address>]                   (an insurer admin)
  *   claims:fund      --plan 1 --amount 1000.00                             (anyone; approves the token first)
+ *   claims:release-parked --plan-id 1 --provider-org 1                     (anyone; pays the provider's current payee)
  *   claims:enroll    --plan 1 --member <address> --start 2026-01-01 --end 2026-12-31   (insurer staff)
  *   claims:authorize --plan 1 --member <address> --system <uri|alias> --code <code> --max 500.00 --valid-from <date> --valid-until <date>
  *   claims:submit    --file <Claim | Bundle | NDJSON> --plan 1 --provider 1 --member <address> --evidence <map.json>
@@ -41,8 +42,18 @@ task("claims:fund", "Deposits into a plan's escrow (anyone; approves the token f
   .setAction(async (args: { plan: string; amount: string; from?: string }, hre) => {
     const { toUnits } = await import("../sdk");
     const cl = await connectSdk(hre, args.from);
-    const { planId, amount, queuedPaid, receipt } = await (await cl.claims.fund({ planId: args.plan, amount: toUnits(args.amount, 6, "amount") })).wait();
-    printJson({ planId, amount, queuedPaid, funds: await cl.claims.funds(planId), tx: receipt.hash });
+    const { planId, amount, queuedPaid, queuedParked, receipt } = await (await cl.claims.fund({ planId: args.plan, amount: toUnits(args.amount, 6, "amount") })).wait();
+    printJson({ planId, amount, queuedPaid, queuedParked, funds: await cl.claims.funds(planId), tx: receipt.hash });
+  });
+
+task("claims:release-parked", "Pays a provider's parked payments of a plan (queued payments the token refused) to the provider's current payee (anyone)")
+  .addParam("planId", "the plan id")
+  .addParam("providerOrg", "the provider organization id")
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { planId: string; providerOrg: string; from?: string }, hre) => {
+    const cl = await connectSdk(hre, args.from);
+    const r = await (await cl.claims.releaseParked({ planId: args.planId, providerOrg: args.providerOrg })).wait();
+    printJson({ planId: r.planId, providerOrg: r.providerOrg, payee: r.payee, amount: r.amount, tx: r.receipt.hash });
   });
 
 task("claims:enroll", "Enrolls a member in a plan for a coverage period (insurer staff)")

@@ -41,6 +41,8 @@ library ClaimsAdmin {
         mapping(uint64 planId => mapping(address member => mapping(uint256 year => IClaimsEngine.Accumulators))) accumulators;
         uint64 planCount;
         uint64 authCount;
+        // Appended last: the fields above keep their storage positions.
+        mapping(uint64 planId => mapping(uint64 providerOrg => uint256)) parked;
     }
 
     /// @notice The most benefit rules one call may set.
@@ -162,6 +164,18 @@ library ClaimsAdmin {
         if (f.queueHead != f.queueTail) _drain(book, planId, token, DRAIN_ON_FUND);
     }
 
+    /// @notice See {IClaimsEngine-releaseParked}. The engine applies `nonReentrant` and `whenNotPaused`.
+    /// @dev A parked amount exists only for a plan that exists and a provider that named a payee
+    /// (a queued payment needs both), so neither is checked again.
+    function releaseParked(PlanBook storage book, uint64 planId, uint64 providerOrg) external {
+        uint256 amount = book.parked[planId][providerOrg];
+        if (amount == 0) revert IClaimsEngine.NothingParked(planId, providerOrg);
+        book.parked[planId][providerOrg] = 0;
+        address payee = book.payees[providerOrg];
+        emit IClaimsEngine.ParkedPaymentReleased(planId, providerOrg, payee, amount);
+        IERC20(book.plans[planId].token).safeTransfer(payee, amount);
+    }
+
     /// @notice See {IClaimsEngine-payQueued}. The engine applies `nonReentrant` and `whenNotPaused`.
     function payQueued(PlanBook storage book, uint64 planId, uint256 max) external returns (uint256) {
         if (max == 0 || max > MAX_BATCH) revert IClaimsEngine.InvalidBatch(max, MAX_BATCH);
@@ -181,6 +195,31 @@ library ClaimsAdmin {
         f.balance -= uint96(amount);
         emit IClaimsEngine.FundsWithdrawn(planId, to, amount);
         IERC20(p.token).safeTransfer(to, amount);
+    }
+
+    /// @notice See {IClaimsEngine-appeal}. In the library (not the engine) for the engine's code size.
+    /// @dev The record is checked against the claim's `recordHash` as the engine checks it (the ABI
+    /// encoding of a calldata record equals that of its memory copy).
+    function appeal(
+        PlanBook storage book,
+        mapping(bytes32 claimId => IClaimsEngine.Claim) storage claims,
+        IParticipantRegistry registry,
+        bytes32 claimId,
+        IClaimsEngine.ClaimRecord calldata record
+    ) external {
+        IClaimsEngine.Claim storage c = claims[claimId];
+        IClaimsEngine.ClaimStatus st = c.status;
+        if (st == IClaimsEngine.ClaimStatus.None) revert IClaimsEngine.UnknownClaim(claimId);
+        if (st != IClaimsEngine.ClaimStatus.Partial && st != IClaimsEngine.ClaimStatus.Denied) revert IClaimsEngine.InvalidClaimStatus(claimId, st);
+        if (keccak256(abi.encode(record)) != c.recordHash) revert IClaimsEngine.RecordMismatch(claimId);
+        if (msg.sender != record.member) {
+            (bool active, uint64 orgId, ) = registry.isActiveMember(msg.sender);
+            if (!active || orgId != record.providerOrg) revert IClaimsEngine.NotAppellant(msg.sender, claimId);
+        }
+        uint256 deadline = uint256(c.decidedAt) + book.plans[c.planId].appealWindow;
+        if (block.timestamp > deadline) revert IClaimsEngine.AppealWindowClosed(claimId, deadline);
+        c.status = IClaimsEngine.ClaimStatus.Appealed;
+        emit IClaimsEngine.ClaimAppealed(claimId, msg.sender);
     }
 
     /// @notice Reverses what a replaced claim applied to its member's plan-year accumulators:
@@ -207,10 +246,14 @@ library ClaimsAdmin {
         if (p.token == address(0)) revert IClaimsEngine.UnknownPlan(planId);
     }
 
-    /// @dev Pays queued payments oldest first while the escrow covers the next one in full.
-    function _drain(PlanBook storage book, uint64 planId, IERC20 token, uint256 max) private returns (uint256 paid) {
+    /// @dev Settles queued payments oldest first while the escrow covers the next one in full, at
+    /// most `max` of them. Each leaves the queue and the plan's escrow (its reservation with it);
+    /// a transfer the token refuses (a blocked payee) does not stop the drain: the amount is parked
+    /// for the provider (see {IClaimsEngine-releaseParked}) and the next payment is tried.
+    /// @return settled the number of payments that left the queue (paid or parked)
+    function _drain(PlanBook storage book, uint64 planId, IERC20 token, uint256 max) private returns (uint256 settled) {
         IClaimsEngine.Funds storage f = book.funds[planId];
-        while (paid < max && f.queueHead != f.queueTail) {
+        while (settled < max && f.queueHead != f.queueTail) {
             uint32 head = f.queueHead;
             IClaimsEngine.QueuedPayment memory q = book.queue[planId][head];
             if (f.balance < q.amount) break;
@@ -218,10 +261,16 @@ library ClaimsAdmin {
             f.reserved -= q.amount;
             f.queueHead = head + 1;
             delete book.queue[planId][head];
-            ++paid;
+            ++settled;
             address payee = book.payees[q.providerOrg];
-            emit IClaimsEngine.ClaimPaid(q.claimId, planId, payee, q.amount);
-            token.safeTransfer(payee, q.amount);
+            // The state above is written before the call (and the engine holds its reentrancy
+            // guard); only the outcome's record follows it.
+            if (token.trySafeTransfer(payee, q.amount)) {
+                emit IClaimsEngine.ClaimPaid(q.claimId, planId, payee, q.amount);
+            } else {
+                book.parked[planId][q.providerOrg] += q.amount;
+                emit IClaimsEngine.PaymentParked(q.claimId, planId, q.providerOrg, payee, q.amount);
+            }
         }
     }
 }

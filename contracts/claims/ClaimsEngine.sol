@@ -16,9 +16,11 @@ import {ClaimsAdmin} from "./ClaimsAdmin.sol";
 /// @notice Insurance plans as rules, their escrow, members, prior authorizations, and claims
 /// adjudicated line by line and settled in the same transaction when the rules allow it.
 /// @dev Money is conserved per plan: `funds.balance` = deposits - payments - withdrawals, and the
-/// contract's token balance is the sum of its plans' balances. A payment the escrow cannot cover
-/// (or that would overtake an older queued one) is queued in full, FIFO, and paid by {fund} (up to
-/// `DRAIN_ON_FUND` entries) or {payQueued} (up to `MAX_BATCH`). Settlement is `nonReentrant`
+/// contract's token balance is the sum of its plans' balances plus the parked payments. A payment
+/// the unreserved escrow cannot cover (or that would overtake an older queued one) is queued in
+/// full, FIFO, and paid by {fund} (up to `DRAIN_ON_FUND` entries) or {payQueued} (up to
+/// `MAX_BATCH`); a queued payment the token refuses to deliver is parked for its provider and
+/// released by {releaseParked}. Settlement is `nonReentrant`
 /// (transient storage), uses SafeERC20, and writes all state before any token transfer.
 /// Line details are not stored: they are emitted and committed in one hash per claim.
 contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransient {
@@ -115,6 +117,11 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IClaimsEngine
+    function releaseParked(uint64 planId, uint64 providerOrg) external nonReentrant whenNotPaused {
+        ClaimsAdmin.releaseParked(_book, planId, providerOrg);
+    }
+
+    /// @inheritdoc IClaimsEngine
     function payQueued(uint64 planId, uint256 max) external nonReentrant whenNotPaused returns (uint256) {
         return ClaimsAdmin.payQueued(_book, planId, max);
     }
@@ -171,18 +178,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function appeal(bytes32 claimId, ClaimRecord calldata record) external {
-        Claim storage c = _requireClaim(claimId);
-        ClaimStatus st = c.status;
-        if (st != ClaimStatus.Partial && st != ClaimStatus.Denied) revert InvalidClaimStatus(claimId, st);
-        _verifyRecord(claimId, c.recordHash, record);
-        if (msg.sender != record.member) {
-            (bool active, uint64 orgId, ) = REGISTRY.isActiveMember(msg.sender);
-            if (!active || orgId != record.providerOrg) revert NotAppellant(msg.sender, claimId);
-        }
-        uint256 deadline = uint256(c.decidedAt) + _book.plans[c.planId].appealWindow;
-        if (block.timestamp > deadline) revert AppealWindowClosed(claimId, deadline);
-        c.status = ClaimStatus.Appealed;
-        emit ClaimAppealed(claimId, msg.sender);
+        ClaimsAdmin.appeal(_book, _claims, REGISTRY, claimId, record);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -259,6 +255,11 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     /// @inheritdoc IClaimsEngine
     function payeeOf(uint64 orgId) external view returns (address) {
         return _book.payees[orgId];
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function parked(uint64 planId, uint64 providerOrg) external view returns (uint256) {
+        return _book.parked[planId][providerOrg];
     }
 
     /// @inheritdoc IClaimsEngine
@@ -543,7 +544,8 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @dev Pays `total - credit` for a claim (or records an overpayment when negative), after
     /// releasing `release` of pended exposure. Pays now when no older payment waits and the
-    /// escrow covers it in full; otherwise queues it in full.
+    /// unreserved escrow covers it in full; otherwise queues it in full. A payment made now uses
+    /// `safeTransfer`: a payee the token refuses reverts the whole step (nothing is recorded).
     function _settle(uint64 planId, bytes32 claimId, uint64 providerOrg, address token, uint96 total, uint96 credit, uint256 release) private {
         Funds memory f = _book.funds[planId];
         f.reserved -= uint96(release);
@@ -557,8 +559,9 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
             if (release != 0) _book.funds[planId] = f;
             return;
         }
+        // Only unreserved escrow pays at once (`reserved` may exceed `balance`: no subtraction).
         // solhint-disable-next-line gas-strict-inequalities
-        if (f.queueHead == f.queueTail && f.balance >= amount) {
+        if (f.queueHead == f.queueTail && f.balance >= uint256(f.reserved) + amount) {
             f.balance -= amount;
             _book.funds[planId] = f;
             address payee = _book.payees[providerOrg];

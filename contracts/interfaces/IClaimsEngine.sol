@@ -152,7 +152,9 @@ interface IClaimsEngine {
     }
 
     /// @notice A plan's escrow. `reserved` = queued payments + pended exposure; the insurer may
-    /// withdraw only `balance - reserved`.
+    /// withdraw only `balance - reserved`, and a claim is paid at once only from `balance - reserved`.
+    /// `reserved` may exceed `balance` (pended exposure is reserved whether or not it is funded).
+    /// Parked payments (see {releaseParked}) are no longer part of any plan's escrow.
     struct Funds {
         uint96 balance;
         uint96 reserved;
@@ -204,6 +206,13 @@ interface IClaimsEngine {
     /// @notice Emitted when a payment waits in the plan's queue for funds (it will be paid in full).
     // solhint-disable-next-line gas-indexed-events
     event PaymentQueued(bytes32 indexed claimId, uint64 indexed planId, uint32 position, uint96 amount);
+    /// @notice Emitted when the token refuses a queued payment to the provider's payee (a blocklisted
+    /// payee): the payment leaves the queue and the plan's escrow and is parked for the provider,
+    /// held by the engine until {releaseParked}. The plan has settled the claim.
+    event PaymentParked(bytes32 indexed claimId, uint64 indexed planId, uint64 indexed providerOrg, address payee, uint96 amount);
+    /// @notice Emitted when a provider's parked payments of a plan are paid to its current payee.
+    // solhint-disable-next-line gas-indexed-events
+    event ParkedPaymentReleased(uint64 indexed planId, uint64 indexed providerOrg, address indexed payee, uint256 amount);
     /// @notice Emitted when a member or provider appeals a decision.
     event ClaimAppealed(bytes32 indexed claimId, address indexed appellant);
     /// @notice Emitted when a corrected claim pays less than the original: the provider owes `amount` back.
@@ -265,6 +274,8 @@ interface IClaimsEngine {
     error SameAdjuster(address adjuster);
     /// @notice The corrected claim is not for the same plan, member and provider as the one it replaces.
     error CorrectionMismatch(bytes32 replaces);
+    /// @notice Nothing is parked for provider `providerOrg` in plan `planId`.
+    error NothingParked(uint64 planId, uint64 providerOrg);
 
     /// @notice Adds `token` to (or removes it from) the settlement allowlist. Configurator role.
     function setTokenAllowed(address token, bool allowed) external;
@@ -280,7 +291,9 @@ interface IClaimsEngine {
     function setPayee(address payee) external;
 
     /// @notice Deposits `amount` of the plan's token (anyone may fund a plan), then pays up to
-    /// `DRAIN_ON_FUND` queued payments. Refused while paused and for fee-on-transfer tokens.
+    /// `DRAIN_ON_FUND` queued payments (a payment the token refuses to deliver is parked, see
+    /// {PaymentParked}: a payee never makes a deposit revert). Refused while paused and for
+    /// fee-on-transfer tokens.
     function fund(uint64 planId, uint256 amount) external;
 
     /// @notice Withdraws unreserved funds to `to`. Caller: an admin of the plan's insurer. Refused while paused.
@@ -295,8 +308,9 @@ interface IClaimsEngine {
         returns (uint64 authId);
 
     /// @notice Submits a claim: adjudicated by the rules and, when every line is decided and the
-    /// plan pays no more than the auto-approval limit, paid in the same transaction (or queued in
-    /// full on a shortfall); otherwise pended. Caller: an active member of the provider organization,
+    /// plan pays no more than the auto-approval limit, paid in the same transaction from unreserved
+    /// escrow (or queued in full on a shortfall); otherwise pended. A payment due at once to a
+    /// payee the token refuses (a blocklisted payee) reverts the submission: nothing is recorded. Caller: an active member of the provider organization,
     /// or of the plan's insurer. Refused while paused; a duplicate reverts with {DuplicateClaim}.
     function submit(Submission calldata s) external returns (bytes32 claimId, ClaimStatus status, uint96 planTotal);
 
@@ -311,7 +325,8 @@ interface IClaimsEngine {
     /// A pended claim's cost sharing and authorization were applied when the rules pended it:
     /// decisions equal to the record's `allowed` (the rules' preview) approve it as previewed,
     /// without re-adjudication (the event then carries no outcomes: they are the preview's);
-    /// any other amounts reverse the preview and adjudicate the adjuster's amounts.
+    /// any other amounts reverse the preview and adjudicate the adjuster's amounts. As in {submit},
+    /// a payment due at once to a payee the token refuses reverts the decision.
     function decide(bytes32 claimId, ClaimRecord calldata record, LineDecision[] calldata decisions) external;
 
     /// @notice The member or a member of the provider organization appeals a partial or denied
@@ -323,8 +338,17 @@ interface IClaimsEngine {
     function resolveAppeal(bytes32 claimId, ClaimRecord calldata record, LineDecision[] calldata decisions) external;
 
     /// @notice Pays up to `max` (≤ `MAX_BATCH`) queued payments of a plan, oldest first, stopping at
-    /// the first the escrow cannot cover in full. Anyone may call it. Refused while paused.
+    /// the first the escrow cannot cover in full; a payment the token refuses to deliver is parked
+    /// (see {PaymentParked}) and the next one is tried. Anyone may call it. Refused while paused.
+    /// @return paid the number of payments that left the queue (paid or parked)
     function payQueued(uint64 planId, uint256 max) external returns (uint256 paid);
+
+    /// @notice Pays everything parked for provider `providerOrg` in plan `planId` to the provider's
+    /// CURRENT payee ({payeeOf}), in one transfer. Anyone may call it (it can pay no one else); a
+    /// provider whose payee is blocked names another with {setPayee} first. Reverts with
+    /// {NothingParked} when nothing is parked, with the token's error when it still refuses the
+    /// payee (the amount stays parked), and while paused.
+    function releaseParked(uint64 planId, uint64 providerOrg) external;
 
     /// @notice Whether `token` may settle plans.
     function isTokenAllowed(address token) external view returns (bool);
@@ -355,6 +379,10 @@ interface IClaimsEngine {
 
     /// @notice The account provider organization `orgId` is paid at (zero when unset).
     function payeeOf(uint64 orgId) external view returns (address);
+
+    /// @notice What the engine holds for provider `providerOrg` from plan `planId`'s payments the
+    /// token refused to deliver (see {releaseParked}).
+    function parked(uint64 planId, uint64 providerOrg) external view returns (uint256);
 
     /// @notice What provider `providerOrg` owes plan `planId` back from corrected claims.
     function owedBack(uint64 planId, uint64 providerOrg) external view returns (uint256);

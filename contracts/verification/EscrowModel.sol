@@ -8,17 +8,19 @@ pragma solidity 0.8.30;
 
 /// @title EscrowModel — the claims engine's per-plan escrow, for the SMTChecker
 /// @notice Not deployed. A verification harness: one plan's `Funds{balance, reserved, queueHead,
-/// queueTail}` and its payment queue (abstracted to its length and its total, see `_payHead`), with
-/// the same transitions as `ClaimsEngine._settle`,
-/// `ClaimsEngine._pend` and `ClaimsAdmin.fund` / `_drain` / `withdraw` (token transfers become
+/// queueTail}` and its payment queue (abstracted to its length and its total, see `_payHead`), its
+/// parked payments (summed over providers), with the same transitions as `ClaimsEngine._settle`,
+/// `ClaimsEngine._pend` and `ClaimsAdmin.fund` / `_drain` / `withdraw` / `releaseParked` (token transfers become
 /// changes of `_held`, the engine's token balance; access control, events and the claim records are
 /// left out: they do not move money). `npm run smt` has the compiler's SMTChecker (CHC engine, z3)
 /// prove every `assert` below for every sequence of calls, and that no subtraction underflows.
 /// Amounts are any values (no ranges assumed): the proofs hold for every amount and every order.
 /// Plans are independent (every money path reads and writes `funds[planId]` of one plan only), so
 /// one plan is the whole model.
-/// @dev Ghost variables (`_deposits`, `_payments`, `_withdrawals`, `_pended`, `_queued`) are the
-/// observer's books; the engine keeps none of them.
+/// A queued payment the token refuses (`refused`: a blocklisted payee) is parked: it leaves the
+/// queue and the escrow like a payment, and the engine keeps holding it until it is released.
+/// @dev Ghost variables (`_deposits`, `_payments`, `_withdrawals`, `_pended`, `_queued`,
+/// `_delivered`) are the observer's books; the engine keeps none of them.
 contract EscrowModel {
     // The engine's state for one plan (IClaimsEngine.Funds) and its queue.
     // Widened to uint256 (the engine's uint96/uint32 fields revert on overflow through SafeCast and
@@ -26,6 +28,7 @@ contract EscrowModel {
     uint256 private _balance;
     uint256 private _reserved;
     uint256 private _queueLength; // queueTail - queueHead: the engine's `queueHead != queueTail` is `_queueLength != 0`
+    uint256 private _parked; // PlanBook.parked[planId][*], summed over the plan's providers
 
     // The world and the observer's books.
     uint256 private _held; // the engine's token balance (one plan: all of it)
@@ -34,20 +37,37 @@ contract EscrowModel {
     uint256 private _withdrawals;
     uint256 private _pended; // exposure of pended claims not yet decided
     uint256 private _queued; // queued payments not yet paid
+    uint256 private _delivered; // payments that reached a payee (at once, drained, or released from parking)
 
     /// @notice `ClaimsAdmin.fund`: anyone deposits; queued payments are then paid (first step).
-    function fund(uint96 amount, uint96 headAmount) external {
+    function fund(uint96 amount, uint96 headAmount, bool refused) external {
         require(amount != 0);
         _balance += amount;
         _held += amount;
         _deposits += amount;
-        _payHead(headAmount);
+        _payHead(headAmount, refused);
         _conserved();
     }
 
     /// @notice `ClaimsAdmin.payQueued`: anyone pays queued payments, oldest first (one step).
-    function payQueued(uint96 headAmount) external {
-        _payHead(headAmount);
+    function payQueued(uint96 headAmount, bool refused) external {
+        _payHead(headAmount, refused);
+        _conserved();
+    }
+
+    /// @notice `ClaimsAdmin.releaseParked`: anyone pays one provider's parked amount, all of it, to
+    /// its current payee. `amount` is that provider's part of the parked total (the engine reads it
+    /// from `parked[planId][providerOrg]`; that it is part of the total is ASSUMED, as for `_payHead`).
+    function releaseParked(uint96 amount) external {
+        require(amount != 0); // NothingParked
+        require(amount <= _parked);
+        uint256 balanceBefore = _balance;
+        uint256 reservedBefore = _reserved;
+        _parked -= amount;
+        _held -= amount;
+        _delivered += amount;
+        // A release moves parked money only: no plan's escrow or reservation changes.
+        assert(_balance == balanceBefore && _reserved == reservedBefore);
         _conserved();
     }
 
@@ -69,11 +89,15 @@ contract EscrowModel {
         _pended -= release;
         uint256 amount = total > credit ? total - credit : 0;
         if (amount != 0) {
+            // Only unreserved escrow pays at once (the engine: `balance >= uint256(reserved) + amount`).
             // solhint-disable-next-line gas-strict-inequalities
-            if (_queueLength == 0 && _balance >= amount) {
+            if (_queueLength == 0 && _balance >= _reserved + amount) {
                 _balance -= amount;
                 _held -= amount;
                 _payments += amount;
+                _delivered += amount;
+                // A payment made at once leaves every reservation covered.
+                assert(_balance >= _reserved);
             } else {
                 ++_queueLength; // queue[planId][queueTail++] = amount
                 _reserved += amount;
@@ -105,21 +129,30 @@ contract EscrowModel {
     /// which the CHC engine cannot infer, so it is ASSUMED here and checked by the suite's stateful
     /// property tests on the real engine). The engine's loop repeats this step at most `max` times;
     /// the invariants hold after each step, hence after any number of them.
-    function _payHead(uint256 amount) private {
+    /// A payment the token refuses (`refused`, the `trySafeTransfer` that returned false) is parked
+    /// instead: the engine keeps the tokens, for the provider.
+    function _payHead(uint256 amount, bool refused) private {
         if (_queueLength == 0 || _balance < amount) return;
         require(amount <= _queued);
         _balance -= amount;
         _reserved -= amount;
         _queued -= amount;
         --_queueLength; // ++queueHead
-        _held -= amount;
         _payments += amount;
+        if (refused) {
+            _parked += amount; // parked[planId][providerOrg] += amount
+        } else {
+            _held -= amount;
+            _delivered += amount;
+        }
     }
 
-    /// @dev Money is conserved: the engine holds exactly the escrow, which is deposits minus
-    /// payments minus withdrawals; reservations are exactly the pended exposure and the queue.
+    /// @dev Money is conserved: the engine holds exactly the escrow plus the parked payments; the
+    /// escrow is deposits minus payments minus withdrawals; every payment reached its payee or is
+    /// parked; reservations are exactly the pended exposure and the queue.
     function _conserved() private view {
-        assert(_held == _balance);
+        assert(_held == _balance + _parked);
+        assert(_payments == _delivered + _parked);
         assert(_deposits == _balance + _payments + _withdrawals);
         assert(_reserved == _pended + _queued);
     }

@@ -1,13 +1,13 @@
 import { AbiCoder, encodeBytes32String, keccak256 } from "ethers";
 import { ClaimsClient, OrgKind, toRecordStruct } from "../../sdk";
-import { ClaimsEngine__factory, MockStablecoin__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
+import { BlocklistToken__factory, ClaimsEngine__factory, MockStablecoin__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
 import type { IClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
 import type { PartBench } from "./context";
 
 const USD = 1_000_000n;
 const DAY = 86_400;
 
-/** Gas of the claims engine's hot paths: straight-through submission (1 and 10 lines), an adjuster's decision, an appeal, a deposit. */
+/** Gas of the claims engine's hot paths: straight-through submission (1 and 10 lines), an adjuster's decision, an appeal, a deposit; and the release of a parked payment. */
 export const benchClaims: PartBench = async ({ hre, book, gasOf, fresh }) => {
   const signers = await hre.ethers.getSigners();
   const [deployer, registrar] = signers;
@@ -87,11 +87,28 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf, fresh }) => {
   const deniedRecord = await client.record(deniedLog.args.claimId as string);
   const appeal = await gasOf(cp.appeal(deniedLog.args.claimId as string, toRecordStruct(deniedRecord)));
 
+  // A parked payment released: a plan in a blocklisting token, a queued share, the payee blocked
+  // when the deposit's drain pays it (parked), then cleared, and anyone releases it.
+  const blocking = await new BlocklistToken__factory(deployer).deploy();
+  await (await claims.setTokenAllowed(await blocking.getAddress(), true)).wait();
+  await (await ci.createPlan({ ...terms, token: await blocking.getAddress() })).wait();
+  const parkPlan = await claims.planCount();
+  await (await ci.setBenefits(parkPlan, [codes[0]], [benefits[0]])).wait();
+  await (await ci.enroll(parkPlan, patient.address, start, now + 365 * DAY)).wait();
+  await (await blocking.mint(insurerAdmin.address, 10_000n * USD)).wait();
+  await (await blocking.connect(insurerAdmin).approve(await claims.getAddress(), 10_000n * USD)).wait();
+  await (await cp.submit({ ...(await sub([codes[0]])), planId: parkPlan })).wait(); // nothing funded: queued
+  await (await blocking.setBlocked(payee.address, true)).wait();
+  await (await ci.fund(parkPlan, 10_000n * USD)).wait(); // the drain parks it
+  await (await blocking.setBlocked(payee.address, false)).wait();
+  const releaseParked = await gasOf(claims.releaseParked(parkPlan, providerOrg));
+
   return [
     { key: "claims.submit", gas: submit, budget: 180_000 },
     { key: "claims.submit10", gas: submit10, budget: 300_000 },
     { key: "claims.decide", gas: decide, budget: 90_000 },
     { key: "claims.appeal", gas: appeal, budget: 60_000 },
     { key: "claims.fund", gas: fund, budget: 70_000 },
+    { key: "claims.releaseParked", gas: releaseParked },
   ];
 };

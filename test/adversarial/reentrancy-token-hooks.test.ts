@@ -1,7 +1,7 @@
 /**
  * Attack class: reentrancy through token hooks. The plan's token calls back into the claims engine
  * while the engine pays out (a settlement, a queue payment, a withdrawal, the drain that follows a
- * deposit), trying fund, withdraw, payQueued, submit and decide again mid-flight. Every guarded
+ * deposit), trying fund, withdraw, payQueued, releaseParked, submit and decide again mid-flight. Every guarded
  * entry point refuses with ReentrancyGuardReentrantCall; an unguarded one gains nothing; every
  * payment is made exactly once and the escrow balances to the unit.
  */
@@ -104,6 +104,27 @@ describe("Attack: reentrancy through token hooks", function () {
     await expectRefused();
     expect(await token.balanceOf(payee.address)).to.equal(exposure);
     expect((await claims.funds(planId)).balance).to.equal(10_000n * USD - exposure);
+  });
+
+  it("a payment's transfer cannot re-enter releaseParked: the guard refuses before anything is read", async function () {
+    const { claims, token, planId, engine, arm, expectRefused, visit, doctor, payee, insurerAdmin } = await loadFixture(reentrancyFixture);
+    const guard = claims.interface.getError("ReentrancyGuardReentrantCall")!.selector;
+    // From a settlement's transfer (submit) and from a queue payment's transfer (the drain of fund).
+    await claims.connect(insurerAdmin).fund(planId, 10_000n * USD);
+    await arm("releaseParked", [planId, 1n]);
+    await claims.connect(doctor).submit(sub(await visit()));
+    await expectRefused();
+    const queued = await visit(3_000n * USD, 1);
+    await claims.connect(insurerAdmin).withdraw(planId, (await claims.funds(planId)).balance, insurerAdmin.address);
+    await claims.connect(doctor).submit(sub(queued)); // nothing unreserved: queued
+    const owed = (await claims.claim(claimIdOf(queued))).planPaid;
+    await arm("releaseParked", [planId, 1n]);
+    await claims.connect(insurerAdmin).fund(planId, owed);
+    expect(await token.revertData()).to.equal(guard);
+    await expectRefused();
+    expect(await claims.parked(planId, 1n)).to.equal(0n);
+    expect(await token.balanceOf(payee.address)).to.equal(2_000n * USD + owed);
+    expect(await token.balanceOf(engine)).to.equal(0n);
   });
 
   it("a hook reaching an unguarded entry point gains nothing: the token is not an appellant", async function () {

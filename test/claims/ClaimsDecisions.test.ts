@@ -250,6 +250,16 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       await expect(f.claims.connect(f.patient).appeal(ok, rec(await f.sdk.claims.record(ok)))).to.be.revertedWithCustomError(f.claims, "InvalidClaimStatus").withArgs(ok, ClaimStatus.Approved);
     });
 
+    it("refuses an appeal of an unknown claim, and one with a record that is not the claim's; the claim stays as it was", async function () {
+      const f = await loadFixture(decidedFixture);
+      const r = rec(await f.sdk.claims.record(f.id));
+      await expect(f.claims.connect(f.patient).appeal(hre.ethers.ZeroHash, r)).to.be.revertedWithCustomError(f.claims, "UnknownClaim").withArgs(hre.ethers.ZeroHash);
+      await expect(f.claims.connect(f.patient).appeal(f.id, { ...r, credit: 1n })).to.be.revertedWithCustomError(f.claims, "RecordMismatch").withArgs(f.id);
+      await expect(f.claims.connect(f.patient).appeal(f.id, { ...r, allowed: [...r.allowed, 0n] })).to.be.revertedWithCustomError(f.claims, "RecordMismatch").withArgs(f.id);
+      expect((await f.claims.claim(f.id)).status).to.equal(BigInt(ClaimStatus.Partial));
+      await expect(f.claims.connect(f.patient).appeal(f.id, r)).to.emit(f.claims, "ClaimAppealed").withArgs(f.id, f.patient.address);
+    });
+
     it("accepts appeals while paused, but resolves them only once unpaused", async function () {
       const f = await loadFixture(decidedFixture);
       const r = rec(await f.sdk.claims.record(f.id));
@@ -396,6 +406,36 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect(await f.token.balanceOf(f.payee.address)).to.equal(850n * USD);
       funds = await f.claims.funds(2);
       expect([funds.balance, funds.reserved, funds.queueHead, funds.queueTail]).to.deep.equal([50n * USD, 0n, 2n, 2n]);
+    });
+
+    it("pays at once only from unreserved escrow: a later claim does not spend a pended claim's exposure", async function () {
+      const f = await loadFixture(claimsFixture);
+      await thinPlan(f); // $100 in escrow
+      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.REVIEW], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: true, perClaimCap: 0n }]);
+      const pendedId = await submit(f, await f.submission({ planId: 2n, lines: [f.line(CODE.REVIEW, 400n * USD)] }));
+      // Reservations above the escrow: a $50 claim queues (no underflow), and nothing is withdrawable.
+      expect(await f.claims.funds(2)).to.deep.equal([100n * USD, 400n * USD, 0n, 0n]);
+      const small = await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 50n * USD)] });
+      await expect(f.claims.connect(f.doctor).submit(sub(small))).to.emit(f.claims, "PaymentQueued").withArgs(claimIdOf(small), 2, 0, 50n * USD).and.not.to.emit(f.claims, "ClaimPaid");
+      await expect(f.claims.connect(f.insurerAdmin).withdraw(2, 1, f.insurerAdmin.address)).to.be.revertedWithCustomError(f.claims, "InsufficientUnreservedFunds").withArgs(2, 1, 0);
+      await f.claims.connect(f.insurerAdmin).fund(2, 950n * USD); // pays the $50; $600 unreserved remain
+      expect(await f.claims.funds(2)).to.deep.equal([1_000n * USD, 400n * USD, 1n, 1n]);
+      // Exactly the unreserved $600 is paid at once; $1 more than what is unreserved queues in full.
+      const fits = await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 600n * USD)] });
+      await expect(f.claims.connect(f.doctor).submit(sub(fits))).to.emit(f.claims, "ClaimPaid").withArgs(claimIdOf(fits), 2, f.payee.address, 600n * USD);
+      const over = await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 1n)] });
+      await expect(f.claims.connect(f.doctor).submit(sub(over))).to.emit(f.claims, "PaymentQueued").withArgs(claimIdOf(over), 2, 1, 1n).and.not.to.emit(f.claims, "ClaimPaid");
+      expect(await f.claims.funds(2)).to.deep.equal([400n * USD, 400n * USD + 1n, 1n, 2n]);
+      expect(await f.token.balanceOf(f.payee.address)).to.equal(650n * USD);
+      // The pended claim's decision releases its exposure; its payment waits behind the older one, and one deposit pays both in order.
+      const r = await f.sdk.claims.record(pendedId);
+      await expect(f.claims.connect(f.adjuster).decide(pendedId, rec(r), [{ allowed: r.allowed[0], reason: 0 }])).to.emit(f.claims, "PaymentQueued").withArgs(pendedId, 2, 2, 400n * USD);
+      expect(await f.claims.funds(2)).to.deep.equal([400n * USD, 400n * USD + 1n, 1n, 3n]);
+      const tx = f.claims.connect(f.insurerAdmin).fund(2, 1n);
+      await expect(tx).to.emit(f.claims, "ClaimPaid").withArgs(claimIdOf(over), 2, f.payee.address, 1n);
+      await expect(tx).to.emit(f.claims, "ClaimPaid").withArgs(pendedId, 2, f.payee.address, 400n * USD);
+      expect(await f.claims.funds(2)).to.deep.equal([0n, 0n, 3n, 3n]);
+      expect(await f.token.balanceOf(f.payee.address)).to.equal(1_050n * USD + 1n);
     });
 
     it("pays the queue with payQueued, bounded, stopping at the first payment escrow cannot cover", async function () {

@@ -1,7 +1,8 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { ClaimsAdmin__factory, ClaimsEngine__factory } from "../../typechain-types";
+import { BlocklistToken__factory, ClaimsAdmin__factory, ClaimsEngine__factory } from "../../typechain-types";
+import { planIn } from "../support/tokenPlans";
 import {
   claimIdOf,
   ContractRevertError,
@@ -69,6 +70,40 @@ describe("claims SDK", function () {
     expect(await field(client.enroll({ planId: 1, member: f.patient.address, start: "2026-02-01", end: "2026-01-01" }))).to.equal("end");
     expect(await field(client.payQueued({ planId: 1, max: 51 }))).to.equal("max");
     expect(await field(client.decide({ claimId: "0x12" }))).to.equal("claimId");
+    expect(await field(client.releaseParked({ planId: 0, providerOrg: 1 }))).to.equal("planId");
+    expect(await field(client.releaseParked({ planId: 1, providerOrg: "x" }))).to.equal("providerOrg");
+    expect(await field(client.parked(1, -1))).to.equal("providerOrg");
+  });
+
+  it("parks and releases through the client: fund and payQueued count parked payments, releaseParked decodes the release", async function () {
+    const f = await loadFixture(claimsFixture);
+    const token = await new BlocklistToken__factory(f.deployer).deploy();
+    const planId = await planIn(f, token);
+    const doctor = await f.sdkAs(f.doctor);
+    const insurer = await f.sdkAs(f.insurerAdmin);
+    const outsider = await f.sdkAs(f.outsider);
+    // Nothing funded: nine payments queue, $2,000 then eight of $100 and a few units (the OOP max is met).
+    await (await doctor.submit(await f.submission({ planId, lines: [f.line(CODE.VISIT, 3_000n * USD)] }))).wait();
+    for (let i = 1n; i <= 8n; i++) await (await doctor.submit(await f.submission({ planId, lines: [f.line(CODE.VISIT, 100n * USD + i)] }))).wait();
+    const total = 2_800n * USD + 36n;
+    await token.setBlocked(f.payee.address, true);
+    const funded = await (await insurer.fund({ planId, amount: total })).wait(); // the drain takes DRAIN_ON_FUND = 8, all parked
+    expect([funded.queuedPaid, funded.queuedParked]).to.deep.equal([0, 8]);
+    const queued = await (await outsider.payQueued({ planId, max: 5 })).wait();
+    expect([queued.paid, queued.parked]).to.deep.equal([0, 1]);
+    expect(await outsider.parked(planId, 1)).to.equal(total);
+    await (await (await f.sdkAs(f.hospitalAdmin)).setPayee({ payee: f.outsider.address })).wait();
+    const released = await (await outsider.releaseParked({ planId, providerOrg: 1 })).wait();
+    expect([released.planId, released.providerOrg, released.payee, released.amount]).to.deep.equal([planId, 1n, f.outsider.address, total]);
+    expect(await token.balanceOf(f.outsider.address)).to.equal(total);
+    try {
+      await outsider.releaseParked({ planId, providerOrg: 1 });
+      expect.fail("released twice");
+    } catch (err) {
+      expect(err).to.be.instanceOf(ContractRevertError);
+      expect((err as ContractRevertError).errorName).to.equal("NothingParked");
+      expect((err as ContractRevertError).message).to.contain("nothing is parked for provider 1");
+    }
   });
 
   it("reads plans, funds, accumulators, authorizations and payees through the client", async function () {

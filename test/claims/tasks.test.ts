@@ -5,8 +5,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import hre from "hardhat";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { ClaimStatus, readClaimsFile, writeAddressBook } from "../../sdk";
-import { claimsFixture, HOSPITAL } from "./support";
+import { ClaimStatus, claimIdOf, ContractRevertError, readClaimsFile, writeAddressBook } from "../../sdk";
+import { BlocklistToken__factory } from "../../typechain-types";
+import { planIn } from "../support/tokenPlans";
+import { claimsFixture, CODE, HOSPITAL, sub, USD } from "./support";
 
 const RAYMON = path.resolve(__dirname, "../../../shared/fixtures/fhir/claims/Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
 const PLAN = path.resolve(__dirname, "../fixtures/plans/demo-plan.json");
@@ -97,5 +99,35 @@ describe("claims tasks", function () {
       from: idx(f.adjuster),
     });
     expect(JSON.parse(auth).authId).to.equal("1");
+  });
+
+  it("claims:release-parked pays a provider's parked payments to its current payee, and refuses when nothing is parked", async function () {
+    const f = await loadFixture(claimsFixture);
+    writeAddressBook({ ...f.book, contracts: { ...f.book.contracts, ClaimsEngine: await f.claims.getAddress() } }, dir);
+    const signers = await hre.ethers.getSigners();
+    const idx = (a: { address: string }) => String(signers.findIndex((s) => s.address === a.address));
+    const token = await new BlocklistToken__factory(f.deployer).deploy();
+    const planId = await planIn(f, token);
+    const s = await f.submission({ planId, lines: [f.line(CODE.VISIT, 3_000n * USD)] });
+    await f.claims.connect(f.doctor).submit(sub(s)); // nothing funded: $2,000 queued
+    await token.setBlocked(f.payee.address, true);
+    const [funded] = await run("claims:fund", { plan: String(planId), amount: "2000.00", from: idx(f.insurerAdmin) });
+    expect([JSON.parse(funded).queuedPaid, JSON.parse(funded).queuedParked]).to.deep.equal([0, 1]);
+    expect(await f.claims.parked(planId, HOSPITAL)).to.equal(2_000n * USD);
+    const [, , newPayee] = signers.slice(17);
+    await f.claims.connect(f.hospitalAdmin).setPayee(newPayee.address);
+    const [line] = await run("claims:release-parked", { planId: String(planId), providerOrg: "1", from: idx(f.outsider) });
+    const out = JSON.parse(line);
+    expect([out.planId, out.providerOrg, out.payee, out.amount]).to.deep.equal([String(planId), "1", newPayee.address, String(2_000n * USD)]);
+    expect(await token.balanceOf(newPayee.address)).to.equal(2_000n * USD);
+    expect(await f.claims.parked(planId, HOSPITAL)).to.equal(0n);
+    const parked = (await f.sdk.claims.history(claimIdOf(s))).parked;
+    expect(parked.map((p) => [p.payee, p.amount])).to.deep.equal([[f.payee.address, 2_000n * USD]]);
+    const failure = await run("claims:release-parked", { planId: String(planId), providerOrg: "1", from: idx(f.outsider) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).to.be.instanceOf(ContractRevertError);
+    expect((failure as ContractRevertError).errorName).to.equal("NothingParked");
   });
 });

@@ -8,12 +8,13 @@
  * every contract, time jumps, and hostile callers (outsiders and members of the wrong organization,
  * directly and through an intermediate contract) — and checking after every step:
  *   1. money is conserved per plan: the engine's `funds(plan).balance` = deposits - settlements -
- *      withdrawals (settlements taken from ClaimPaid events), `reserved` = queued + pended
- *      exposure, the queue length is the model's, and the engine's token balance is the sum of
- *      the plans' escrows;
+ *      withdrawals (settlements taken from ClaimPaid and PaymentParked events), `reserved` =
+ *      queued + pended exposure, the queue length is the model's, what is parked is the model's,
+ *      and the engine's token balance is the sum of the plans' escrows plus what is parked;
  *   2. nothing is settled twice: a claim never receives more than its plan share, and a settled,
  *      unqueued claim received exactly that share, once; every payment names a known claim and the
- *      engine pays or queues exactly as the rules say (queue empty and escrow covers it → paid);
+ *      engine pays or queues exactly as the rules say (queue empty and unreserved escrow covers
+ *      it → paid);
  *   3. nobody accesses without permission at that block: `logAccess` succeeds iff the model says
  *      permitted, and `isPermitted` equals the model for every (patient, accessor, class, purpose);
  *   4. no unprivileged caller changed anything: every hostile command reverts with the expected
@@ -91,6 +92,7 @@ interface PlanBook {
   withdrawals: bigint;
   reserved: bigint;
   queue: { id: string; amount: bigint }[];
+  parked: bigint; // the hospital's parked payments (queued payments the token refused)
 }
 
 interface ClaimModel {
@@ -195,7 +197,7 @@ function parse(r: Real, logs: readonly Log[]) {
 /** Applies a claims transaction's payments to the model, checking each against the model's queue or the expected direct payment. */
 function applyPayments(m: Model, r: Real, logs: readonly Log[], direct?: { id: string; amount: bigint }) {
   for (const e of parse(r, logs)) {
-    if (e.name !== "ClaimPaid") continue;
+    if (e.name !== "ClaimPaid" && e.name !== "PaymentParked") continue;
     const id = e.args.claimId as string;
     const amount = e.args.amount as bigint;
     const planId = e.args.planId as bigint;
@@ -203,7 +205,9 @@ function applyPayments(m: Model, r: Real, logs: readonly Log[], direct?: { id: s
     expect(c, `payment for an unknown claim ${id}`).to.not.equal(undefined);
     expect(e.args.payee).to.equal(r.f.payee.address);
     const book = m.plans.get(planId)!;
-    if (direct && direct.id === id && direct.amount === amount) {
+    // A parked payment (a queued one the token refused) is settled for the plan and held for the provider.
+    if (e.name === "PaymentParked") book.parked += amount;
+    if (e.name === "ClaimPaid" && direct && direct.id === id && direct.amount === amount) {
       direct = undefined;
     } else {
       expect(book.queue[0], `payment of ${id} follows the queue`).to.deep.equal({ id, amount });
@@ -216,11 +220,14 @@ function applyPayments(m: Model, r: Real, logs: readonly Log[], direct?: { id: s
   expect(direct, "the expected direct payment was made").to.equal(undefined);
 }
 
-/** What the engine must do with a plan share `amount` that is due: pay at once when nothing waits and escrow covers it, else queue. */
+/** The exposure of a plan's pended claims (reserved in its escrow besides the queue). */
+const pendedExposure = (m: Model, planId: bigint) => [...m.claims.values()].filter((c) => c.planId === planId && c.status === ClaimStatus.Pended).reduce((s, c) => s + c.exposure, 0n);
+
+/** What the engine must do with a plan share `amount` that is due: pay at once when nothing waits and the unreserved escrow covers it, else queue. */
 function settleExpectation(m: Model, planId: bigint, id: string, amount: bigint, logs: readonly Log[], r: Real) {
   if (amount === 0n) return applyPayments(m, r, logs);
   const book = m.plans.get(planId)!;
-  if (book.queue.length === 0 && escrow(book) >= amount) return applyPayments(m, r, logs, { id, amount });
+  if (book.queue.length === 0 && escrow(book) >= book.reserved + pendedExposure(m, planId) + amount) return applyPayments(m, r, logs, { id, amount });
   const queued = parse(r, logs).find((e) => e.name === "PaymentQueued");
   expect(queued?.args.claimId, "the share is queued").to.equal(id);
   expect(queued?.args.amount).to.equal(amount);
@@ -265,12 +272,13 @@ async function checkAll(m: Model, r: Real): Promise<void> {
     const book = m.plans.get(planId)!;
     const funds = await f.claims.funds(planId);
     expect(funds.balance, `plan ${planId}: escrow = deposits - settlements - withdrawals`).to.equal(escrow(book));
-    const pended = [...m.claims.values()].filter((c) => c.planId === planId && c.status === ClaimStatus.Pended).reduce((s, c) => s + c.exposure, 0n);
-    expect(funds.reserved, `plan ${planId}: reserved = queued + pended exposure`).to.equal(book.reserved + pended);
+    expect(funds.reserved, `plan ${planId}: reserved = queued + pended exposure`).to.equal(book.reserved + pendedExposure(m, planId));
     expect(funds.queueTail - funds.queueHead, `plan ${planId}: queue length`).to.equal(BigInt(book.queue.length));
-    total += funds.balance;
+    const parked = await f.claims.parked(planId, HOSPITAL);
+    expect(parked, `plan ${planId}: parked as the model's`).to.equal(book.parked);
+    total += funds.balance + parked;
   }
-  expect(await f.token.balanceOf(await f.claims.getAddress()), "the engine holds exactly the plans' escrows").to.equal(total);
+  expect(await f.token.balanceOf(await f.claims.getAddress()), "the engine holds exactly the plans' escrows plus what is parked").to.equal(total);
   for (const [id, c] of m.claims) {
     const on = await f.claims.claim(id);
     expect(Number(on.status), `claim ${id} only moves forward`).to.be.gte(c.status);
@@ -908,7 +916,7 @@ describe("Suite invariants across participants, consent, records and claims (sta
           heads: new Map(SEEDED.map((c) => [c, 1])),
           batches: new Map(),
           counter: 0,
-          plans: new Map(PLANS.map((id) => [id, { deposits: SEED_DEPOSIT, settlements: 0n, withdrawals: 0n, reserved: 0n, queue: [] }])),
+          plans: new Map(PLANS.map((id) => [id, { deposits: SEED_DEPOSIT, settlements: 0n, withdrawals: 0n, reserved: 0n, queue: [], parked: 0n }])),
           claims: new Map(),
           events: 0,
         };
