@@ -1,0 +1,24 @@
+/**
+ * Tests written to kill the mutants of ConsentRegistry that survived the main suite (SuMo, see
+ * docs/mutation.md). The main tests refused malformed grantee keys with bits far above an address,
+ * never with only bit 160 set, so reading an account key as "nothing above bit 161" instead of
+ * "nothing above bit 160" looked the same.
+ *
+ * Judged equivalent: `return (false, 1)` for `return (false, 0)` when the accessor is not an active
+ * member — the organization of a refused access is never used (logAccess reverts, isPermitted
+ * drops it).
+ */
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { consentFixture, COMMITMENT, classes, now, purposes, YEAR } from "./fixtures";
+
+describe("ConsentRegistry (mutation-killing tests)", function () {
+  it("refuses a grantee key with bit 160 set above an account: it is neither an account nor an organization", async function () {
+    const { consent, patient, doctor } = await loadFixture(consentFixture);
+    const key = "0x0000000000000000000000" + "01" + doctor.address.slice(2).toLowerCase();
+    expect(BigInt(key) >> 160n).to.equal(1n);
+    await expect(consent.grant(patient.address, key, classes("labs"), purposes("TREAT"), 0, (await now()) + YEAR, COMMITMENT))
+      .to.be.revertedWithCustomError(consent, "InvalidGrantee")
+      .withArgs(key);
+  });
+});
