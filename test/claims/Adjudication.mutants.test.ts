@@ -8,7 +8,9 @@
  * Judged equivalent (no test can tell them apart, so none is written): `charged <= allowed` for
  * `charged < allowed` (at equality both keep the same value), `>=` for `>` in the three "what is
  * left" guards of shareCost (`max >= met ? max - met : 0` is 0 at equality either way), and `<=` for
- * `<` in `_min` (equal operands give the same minimum).
+ * `<` in `_min` (equal operands give the same minimum), and 0 for 1 in CARC_DEDUCTIBLE (with
+ * CARC_COINSURANCE and CARC_COPAY, a documentary constant no code reads: a line's deductible,
+ * copay and coinsurance are reported as amounts, which the EOB carries as its adjudications).
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";

@@ -2,7 +2,8 @@
  * Tests written to kill the mutants of ConsentRegistry that survived the main suite (SuMo, see
  * docs/mutation.md). The main tests refused malformed grantee keys with bits far above an address,
  * never with only bit 160 set, so reading an account key as "nothing above bit 161" instead of
- * "nothing above bit 160" looked the same.
+ * "nothing above bit 160" looked the same. And every patient that cancelled its signatures was a
+ * wallet, where `msg.sender` and `tx.origin` are one.
  *
  * Judged equivalent: `return (false, 1)` for `return (false, 0)` when the accessor is not an active
  * member — the organization of a refused access is never used (logAccess reverts, isPermitted
@@ -10,6 +11,7 @@
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { Intermediary__factory } from "../../typechain-types";
 import { consentFixture, COMMITMENT, classes, now, purposes, YEAR } from "./fixtures";
 
 describe("ConsentRegistry (mutation-killing tests)", function () {
@@ -20,5 +22,15 @@ describe("ConsentRegistry (mutation-killing tests)", function () {
     await expect(consent.grant(patient.address, key, classes("labs"), purposes("TREAT"), 0, (await now()) + YEAR, COMMITMENT))
       .to.be.revertedWithCustomError(consent, "InvalidGrantee")
       .withArgs(key);
+  });
+
+  it("a smart-account patient cancels its own signatures: the event and the epoch are the account's, not its driver's", async function () {
+    const { consent, outsider } = await loadFixture(consentFixture);
+    const account = await new Intermediary__factory(outsider).deploy();
+    await expect(account.connect(outsider).forward(consent.target, consent.interface.encodeFunctionData("cancelSignatures")))
+      .to.emit(consent, "SignaturesCancelled")
+      .withArgs(account.target, 1);
+    expect(await consent.signatureEpoch(account.target)).to.equal(1n);
+    expect(await consent.signatureEpoch(outsider.address)).to.equal(0n);
   });
 });
