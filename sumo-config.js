@@ -29,18 +29,30 @@ const TARGETS = {
     contract: "records/RecordRegistry.sol",
     tests: ["records/RecordRegistry.test.ts", "records/RecordRegistry.mutants.test.ts"],
   },
+  // The engine and its library share one set: the library runs in the engine's context (plans, funding,
+  // appeals, the payment queue), and the hostile-token and reentrancy campaigns are where a refused
+  // transfer, parking and the reentrancy guard are exercised.
   ClaimsEngine: {
     contract: "claims/ClaimsEngine.sol",
     tests: [
       "claims/ClaimsSubmit.test.ts",
       "claims/ClaimsDecisions.test.ts",
       "claims/ClaimsAdmin.test.ts",
+      "adversarial/hostile-tokens.test.ts",
+      "adversarial/reentrancy-token-hooks.test.ts",
       "claims/ClaimsEngine.mutants.test.ts",
     ],
   },
   ClaimsAdmin: {
     contract: "claims/ClaimsAdmin.sol",
-    tests: ["claims/ClaimsAdmin.test.ts", "claims/ClaimsAdmin.mutants.test.ts"],
+    tests: [
+      "claims/ClaimsAdmin.test.ts",
+      "claims/ClaimsSubmit.test.ts",
+      "claims/ClaimsDecisions.test.ts",
+      "adversarial/hostile-tokens.test.ts",
+      "adversarial/reentrancy-token-hooks.test.ts",
+      "claims/ClaimsAdmin.mutants.test.ts",
+    ],
   },
   Adjudication: {
     contract: "libraries/Adjudication.sol",
