@@ -2,8 +2,9 @@
  * Tests written to kill the mutants of ConsentRegistry that survived the main suite (SuMo, see
  * docs/mutation.md). The main tests refused malformed grantee keys with bits far above an address,
  * never with only bit 160 set, so reading an account key as "nothing above bit 161" instead of
- * "nothing above bit 160" looked the same. And every patient that cancelled its signatures was a
- * wallet, where `msg.sender` and `tx.origin` are one.
+ * "nothing above bit 160" looked the same. And every patient that cancelled its signatures or
+ * granted directly, and every provider member that broke the glass, was a wallet, where
+ * `msg.sender` and `tx.origin` are one: here they are contracts driven by wallets of no standing.
  *
  * Judged equivalent: `return (false, 1)` for `return (false, 0)` when the accessor is not an active
  * member — the organization of a refused access is never used (logAccess reverts, isPermitted
@@ -12,7 +13,7 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { Intermediary__factory } from "../../typechain-types";
-import { consentFixture, COMMITMENT, classes, now, purposes, YEAR } from "./fixtures";
+import { consentFixture, COMMITMENT, classes, HOSPITAL, now, purposes, YEAR } from "./fixtures";
 
 describe("ConsentRegistry (mutation-killing tests)", function () {
   it("refuses a grantee key with bit 160 set above an account: it is neither an account nor an organization", async function () {
@@ -32,5 +33,25 @@ describe("ConsentRegistry (mutation-killing tests)", function () {
       .withArgs(account.target, 1);
     expect(await consent.signatureEpoch(account.target)).to.equal(1n);
     expect(await consent.signatureEpoch(outsider.address)).to.equal(0n);
+  });
+
+  it("a smart-account patient grants directly as itself, though the wallet driving it is not the patient", async function () {
+    const { consent, outsider, doctor, accountGrantee } = await loadFixture(consentFixture);
+    const account = await new Intermediary__factory(outsider).deploy();
+    const until = (await now()) + YEAR;
+    const grant = consent.interface.encodeFunctionData("grant", [account.target, accountGrantee(doctor.address), classes("labs"), purposes("TREAT"), 0, until, COMMITMENT]);
+    await expect(account.connect(outsider).forward(consent.target, grant)).to.emit(consent, "ConsentGranted");
+    expect(await consent.isPermitted(account.target, doctor.address, 4, 0)).to.equal(true);
+  });
+
+  it("a contract that is a provider's member breaks the glass for its organization, though its driver is no member", async function () {
+    const { consent, registry, hospitalAdmin, outsider, patient } = await loadFixture(consentFixture);
+    const agent = await new Intermediary__factory(outsider).deploy();
+    await registry.connect(hospitalAdmin).addMember(HOSPITAL, agent.target, false);
+    const ref = "0x" + "be".repeat(32);
+    await expect(agent.connect(outsider).forward(consent.target, consent.interface.encodeFunctionData("breakGlass", [patient.address, 1, ref, 600])))
+      .to.emit(consent, "BreakGlassOpened");
+    expect((await consent.breakGlassOf(patient.address, agent.target)).orgId).to.equal(HOSPITAL);
+    expect(await consent.reasonUsed(HOSPITAL, ref)).to.equal(true);
   });
 });

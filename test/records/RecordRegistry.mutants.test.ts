@@ -2,9 +2,11 @@
  * Tests written to kill the mutants of RecordRegistry that survived the main suite (SuMo, see
  * docs/mutation.md). The main tests drive contracts only from wallets that belong to no
  * organization, so a registry that asked about `tx.origin` instead of `msg.sender` looked the same;
- * here the caller is a contract whose organization differs from the wallet driving it.
+ * here the caller is a contract whose organization differs from the wallet driving it. They also
+ * read an amended version's retraction fields only through `retracted`, so an amendment born with a
+ * retraction time looked the same: here every field of every new version is read.
  */
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { OrgKind, RetractionReason } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
@@ -60,5 +62,18 @@ describe("RecordRegistry (mutation-killing tests)", function () {
     await expect(agent.connect(doctor).forward(records.target, records.interface.encodeFunctionData("anchor", [commitmentOf(2)])))
       .to.be.revertedWithCustomError(records, "AnchoringOrganizationSuspended")
       .withArgs(HOSPITAL, agent.target);
+  });
+
+  it("a new version, anchored or amended, is stored whole: not retracted, no reason, no retraction time", async function () {
+    const { records, doctor, labAdmin } = await loadFixture(recordsFixture);
+    const c1 = commitmentOf(1);
+    const c2 = commitmentOf(1, 6.1);
+    await records.connect(doctor).anchor(c1);
+    const anchoredAt = BigInt(await time.latest());
+    await records.connect(labAdmin).amend(c1, 1, c2);
+    const amendedAt = BigInt(await time.latest());
+    const fields = (v: Awaited<ReturnType<typeof records.recordVersion>>) => [v.orgId, v.anchoredAt, v.version, v.headVersion, v.retracted, v.reason, v.retractedAt];
+    expect(fields(await records.recordVersion(c1))).to.deep.equal([HOSPITAL, anchoredAt, 1n, 2n, false, 0n, 0n]);
+    expect(fields(await records.recordVersion(c2))).to.deep.equal([LAB, amendedAt, 2n, 0n, false, 0n, 0n]);
   });
 });
