@@ -318,7 +318,7 @@ describe("RecordRegistry", function () {
       const i = 2;
       await expect(records.connect(outsider).registerBatchRecord(tree.root, c, tree.getProof(i))).to.emit(records, "BatchRecordRegistered").withArgs(tree.root, c, HOSPITAL);
       const v = await records.recordVersion(c);
-      expect([v.orgId, v.anchoredAt, v.version, v.headVersion, v.retracted]).to.deep.equal([HOSPITAL, b.anchoredAt, 1n, 1n, false]);
+      expect([v.orgId, v.anchoredAt, v.version, v.headVersion, v.retracted, v.reason, v.retractedAt]).to.deep.equal([HOSPITAL, b.anchoredAt, 1n, 1n, false, 0n, 0n]);
       expect(await records.commitmentStatus(c)).to.deep.equal([HOSPITAL, false]);
     });
 
