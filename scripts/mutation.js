@@ -126,6 +126,39 @@ function judge(name, mutated) {
   }
 }
 
+/**
+ * The change a mutant makes to `base`, with up to 80 characters of context on each side, so that it
+ * can be applied again after unrelated edits elsewhere in the contract.
+ */
+function patchOf(base, mutated) {
+  let p = 0;
+  while (p < base.length && p < mutated.length && base[p] === mutated[p]) p++;
+  let q = 0;
+  while (q < base.length - p && q < mutated.length - p && base[base.length - 1 - q] === mutated[mutated.length - 1 - q]) q++;
+  const from = Math.max(0, p - 80);
+  const to = Math.min(base.length, base.length - q + 80);
+  return {
+    before: base.slice(from, p),
+    old: base.slice(p, base.length - q),
+    new: mutated.slice(p, mutated.length - q),
+    after: base.slice(base.length - q, to),
+  };
+}
+
+/** `mutant` applied to today's `original`: by its patch when its context is found exactly once, else by position. */
+function applyMutant(mutant, original) {
+  if (mutant.patch !== undefined) {
+    const { before, old, after } = mutant.patch;
+    const anchor = before + old + after;
+    const at = original.indexOf(anchor);
+    if (at !== -1 && original.indexOf(anchor, at + 1) === -1) {
+      return original.slice(0, at) + before + mutant.patch.new + after + original.slice(at + anchor.length);
+    }
+    throw new Error(`mutant ${mutant.id}: its context is no longer in the contract exactly once; re-run the sample`);
+  }
+  return original.slice(0, mutant.start) + mutant.replace + original.slice(mutant.end);
+}
+
 /** A deterministic pseudo-random generator (mulberry32), so that a sample is the same for the same seed. */
 function random(seed) {
   let a = seed >>> 0;
@@ -168,6 +201,7 @@ function runSample(name, size, seed) {
     [order[i], order[j]] = [order[j], order[i]];
   }
   const picked = order.slice(0, Math.min(size, order.length));
+  const original = fs.readFileSync(path.join(ROOT, "contracts", target.contract), "utf8");
   const out = path.join(ROOT, "sumo", name);
   const liveDir = path.join(out, "live");
   fs.rmSync(liveDir, { recursive: true, force: true });
@@ -184,8 +218,8 @@ function runSample(name, size, seed) {
     lines.push([id, row.Operator, row.StartLine, status].join("$"));
     console.log(`sample ${name} ${index + 1}/${picked.length} ${id} (${row.Operator} line ${row.StartLine}): ${status}`);
     if (status === "live") {
-      // SuMo's live/*.json shape, plus the whole mutated source, so that --recheck can re-apply it.
-      const mutant = { id, operator: row.Operator, startLine: Number(row.StartLine), original: row.Original, replace: row.Replacement, source: mutated };
+      // SuMo's live/*.json fields, plus the change with its context, so that --recheck can re-apply it after other edits.
+      const mutant = { id, operator: row.Operator, startLine: Number(row.StartLine), original: row.Original, replace: row.Replacement, patch: patchOf(original, mutated) };
       fs.writeFileSync(path.join(liveDir, `${path.basename(target.contract)}-${id}.json`), `${JSON.stringify(mutant, null, 2)}\n`);
     }
   }
@@ -223,7 +257,7 @@ function recheck(name) {
   for (const entry of fs.readdirSync(liveDir).filter((f) => f.endsWith(".json")).sort()) {
     const mutant = JSON.parse(fs.readFileSync(path.join(liveDir, entry), "utf8"));
     const id = entry.replace(/^.*-(m[0-9a-f]{8})\.json$/, "$1");
-    const status = judge(name, mutant.source ?? original.slice(0, mutant.start) + mutant.replace + original.slice(mutant.end));
+    const status = judge(name, applyMutant(mutant, original));
     console.log(`recheck ${name} ${id} (${mutant.operator} line ${mutant.startLine}): ${status}`);
     (status === "live" ? survivors : killedNow).push(id);
   }
