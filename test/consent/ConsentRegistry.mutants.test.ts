@@ -3,7 +3,7 @@
  * docs/mutation.md). The main tests refused malformed grantee keys with bits far above an address,
  * never with only bit 160 set, so reading an account key as "nothing above bit 161" instead of
  * "nothing above bit 160" looked the same. And every patient that cancelled its signatures or
- * granted directly, and every provider member that broke the glass, was a wallet, where
+ * granted directly, every delegate, and every provider member that broke the glass, was a wallet, where
  * `msg.sender` and `tx.origin` are one: here they are contracts driven by wallets of no standing.
  *
  * Judged equivalent: `return (false, 1)` for `return (false, 0)` when the accessor is not an active
@@ -53,5 +53,22 @@ describe("ConsentRegistry (mutation-killing tests)", function () {
       .to.emit(consent, "BreakGlassOpened");
     expect((await consent.breakGlassOf(patient.address, agent.target)).orgId).to.equal(HOSPITAL);
     expect(await consent.reasonUsed(HOSPITAL, ref)).to.equal(true);
+  });
+
+  it("a delegate is the account the patient appointed: its contract acts, a contract its wallet drives does not", async function () {
+    const { consent, patient, delegate, doctor, accountGrantee } = await loadFixture(consentFixture);
+    const guardianAccount = await new Intermediary__factory(delegate).deploy();
+    await consent.connect(patient).appointDelegate(guardianAccount.target, (await now()) + YEAR);
+    const until = (await now()) + YEAR;
+    const grant = consent.interface.encodeFunctionData("grant", [patient.address, accountGrantee(doctor.address), classes("labs"), purposes("TREAT"), 0, until, COMMITMENT]);
+    // The appointed contract grants, driven by a wallet that is not itself a delegate.
+    await expect(guardianAccount.connect(delegate).forward(consent.target, grant)).to.emit(consent, "ConsentGranted");
+    // A wallet that is a delegate cannot lend its standing to another contract.
+    await consent.connect(patient).removeDelegate(patient.address, guardianAccount.target);
+    await consent.connect(patient).appointDelegate(delegate.address, (await now()) + YEAR);
+    const other = await new Intermediary__factory(delegate).deploy();
+    await expect(other.connect(delegate).forward(consent.target, grant))
+      .to.be.revertedWithCustomError(consent, "NotPatientOrDelegate")
+      .withArgs(other.target, patient.address);
   });
 });
