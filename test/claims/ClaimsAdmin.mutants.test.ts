@@ -2,7 +2,8 @@
  * Tests written to kill the mutants of ClaimsAdmin (the engine's plan-administration library) that
  * survived the main suite (SuMo, see docs/mutation.md). The main tests refused inverted windows
  * and accepted long ones, never a window that starts and ends at the same second, so `end <= start`
- * (which would refuse it) looked the same as `end < start`.
+ * (which would refuse it) looked the same as `end < start`. And only wallets withdrew escrow, so
+ * asking whether `tx.origin` (rather than the caller) is an insurer admin looked the same.
  *
  * Judged equivalent: the early return of `reverseAccumulators` when the replaced claim applied
  * nothing (deductible, member share and credit all 0) replaced by `false` — subtracting three zeros
@@ -10,7 +11,8 @@
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { claimsFixture, CODE } from "./support";
+import { Intermediary__factory } from "../../typechain-types";
+import { claimsFixture, CODE, INSURER, USD } from "./support";
 
 describe("ClaimsAdmin (mutation-killing tests)", function () {
   it("accepts an enrollment and a prior authorization whose window is one instant (start = end)", async function () {
@@ -18,5 +20,17 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     await expect(claims.connect(adjuster).enroll(planId, member2.address, 500, 500)).to.emit(claims, "MemberEnrolled").withArgs(planId, member2.address, 500, 500);
     expect(await claims.enrollment(planId, member2.address)).to.deep.equal([500n, 500n]);
     await expect(claims.connect(adjuster).authorize(planId, patient.address, CODE.MRI, 1, 700, 700)).to.emit(claims, "AuthorizationIssued");
+  });
+
+  it("withdraws only for a caller that is itself an insurer admin: a staff contract driven by the admin's wallet is refused", async function () {
+    const { claims, registry, insurerAdmin, planId } = await loadFixture(claimsFixture);
+    const before = (await claims.funds(planId)).balance;
+    const staffContract = await new Intermediary__factory(insurerAdmin).deploy();
+    await registry.connect(insurerAdmin).addMember(INSURER, staffContract.target, false);
+    const withdraw = claims.interface.encodeFunctionData("withdraw", [planId, 1n * USD, insurerAdmin.address]);
+    await expect(staffContract.connect(insurerAdmin).forward(claims.target, withdraw))
+      .to.be.revertedWithCustomError(claims, "NotInsurerStaff")
+      .withArgs(staffContract.target, INSURER);
+    expect((await claims.funds(planId)).balance).to.equal(before);
   });
 });
