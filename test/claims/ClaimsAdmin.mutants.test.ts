@@ -2,8 +2,9 @@
  * Tests written to kill the mutants of ClaimsAdmin (the engine's plan-administration library) that
  * survived the main suite (SuMo, see docs/mutation.md). The main tests refused inverted windows
  * and accepted long ones, never a window that starts and ends at the same second, so `end <= start`
- * (which would refuse it) looked the same as `end < start`. And only wallets withdrew escrow, so
- * asking whether `tx.origin` (rather than the caller) is an insurer admin looked the same.
+ * (which would refuse it) looked the same as `end < start`. And only wallets withdrew escrow, named
+ * payees or created plans, so asking whether `tx.origin` (rather than the caller) is an admin looked
+ * the same.
  *
  * Judged equivalent: the early return of `reverseAccumulators` when the replaced claim applied
  * nothing (deductible, member share and credit all 0) replaced by `false` — subtracting three zeros
@@ -12,7 +13,7 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { Intermediary__factory } from "../../typechain-types";
-import { claimsFixture, CODE, INSURER, USD } from "./support";
+import { claimsFixture, CODE, HOSPITAL, INSURER, USD } from "./support";
 
 describe("ClaimsAdmin (mutation-killing tests)", function () {
   it("accepts an enrollment and a prior authorization whose window is one instant (start = end)", async function () {
@@ -32,5 +33,19 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
       .to.be.revertedWithCustomError(claims, "NotInsurerStaff")
       .withArgs(staffContract.target, INSURER);
     expect((await claims.funds(planId)).balance).to.equal(before);
+  });
+
+  it("names a payee and creates a plan only for a caller that is itself an admin, not for a staff contract its admin drives", async function () {
+    const { claims, registry, hospitalAdmin, insurerAdmin, outsider, terms } = await loadFixture(claimsFixture);
+    const clerk = await new Intermediary__factory(hospitalAdmin).deploy();
+    await registry.connect(hospitalAdmin).addMember(HOSPITAL, clerk.target, false);
+    await expect(clerk.connect(hospitalAdmin).forward(claims.target, claims.interface.encodeFunctionData("setPayee", [outsider.address])))
+      .to.be.revertedWithCustomError(claims, "NotProviderAdmin")
+      .withArgs(clerk.target);
+    const planner = await new Intermediary__factory(insurerAdmin).deploy();
+    await registry.connect(insurerAdmin).addMember(INSURER, planner.target, false);
+    await expect(planner.connect(insurerAdmin).forward(claims.target, claims.interface.encodeFunctionData("createPlan", [terms])))
+      .to.be.revertedWithCustomError(claims, "NotInsurerAdmin")
+      .withArgs(planner.target);
   });
 });
