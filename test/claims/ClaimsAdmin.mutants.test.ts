@@ -4,7 +4,9 @@
  * and accepted long ones, never a window that starts and ends at the same second, so `end <= start`
  * (which would refuse it) looked the same as `end < start`. And only wallets withdrew escrow, named
  * payees or created plans, so asking whether `tx.origin` (rather than the caller) is an admin looked
- * the same.
+ * the same; nor was a plan created by a contract that is an insurer admin. Withdrawals were refused
+ * only with reservations at or above the escrow, where `balance + reserved` and `balance - reserved`
+ * give the same answer (nothing available).
  *
  * Judged equivalent: the early return of `reverseAccumulators` when the replaced claim applied
  * nothing (deductible, member share and credit all 0) replaced by `false` — subtracting three zeros
@@ -13,7 +15,7 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { Intermediary__factory } from "../../typechain-types";
-import { claimsFixture, CODE, HOSPITAL, INSURER, USD } from "./support";
+import { claimsFixture, CODE, HOSPITAL, INSURER, sub, USD } from "./support";
 
 describe("ClaimsAdmin (mutation-killing tests)", function () {
   it("accepts an enrollment and a prior authorization whose window is one instant (start = end)", async function () {
@@ -47,5 +49,29 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     await expect(planner.connect(insurerAdmin).forward(claims.target, claims.interface.encodeFunctionData("createPlan", [terms])))
       .to.be.revertedWithCustomError(claims, "NotInsurerAdmin")
       .withArgs(planner.target);
+  });
+
+  it("a contract that is an insurer's admin creates a plan for its organization, though the wallet driving it is no member", async function () {
+    const { claims, registry, insurerAdmin, outsider, terms } = await loadFixture(claimsFixture);
+    const treasury = await new Intermediary__factory(outsider).deploy();
+    await registry.connect(insurerAdmin).addMember(INSURER, treasury.target, true);
+    await expect(treasury.connect(outsider).forward(claims.target, claims.interface.encodeFunctionData("createPlan", [terms])))
+      .to.emit(claims, "PlanCreated")
+      .withArgs(2n, INSURER, terms.token, (value: unknown) => value !== undefined);
+  });
+
+  it("withdraws only what no claim has reserved while escrow exceeds the reservations", async function () {
+    const { claims, insurerAdmin, doctor, planId, submission, line } = await loadFixture(claimsFixture);
+    const pended = await submission({ lines: [line(CODE.REVIEW, 600n * USD)] });
+    await claims.connect(doctor).submit(sub(pended));
+    const f = await claims.funds(planId);
+    expect(f.reserved).to.be.greaterThan(0n);
+    expect(f.balance).to.be.greaterThan(f.reserved);
+    const available = f.balance - f.reserved;
+    await expect(claims.connect(insurerAdmin).withdraw(planId, available + 1n, insurerAdmin.address))
+      .to.be.revertedWithCustomError(claims, "InsufficientUnreservedFunds")
+      .withArgs(planId, available + 1n, available);
+    await expect(claims.connect(insurerAdmin).withdraw(planId, available, insurerAdmin.address)).to.emit(claims, "FundsWithdrawn").withArgs(planId, insurerAdmin.address, available);
+    expect(await claims.funds(planId)).to.deep.equal([f.reserved, f.reserved, f.queueHead, f.queueTail]);
   });
 });

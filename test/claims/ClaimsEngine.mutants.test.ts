@@ -8,7 +8,8 @@
  * `_settle` when nothing is paid (with nothing released the write stores the values already there),
  * and `nonReentrant whenNotPaused` → `whenNotPaused nonReentrant` on `decide` (both refuse; which
  * error wins differs only for a reentrant call made while the engine is paused, which the token
- * cannot arrange: pausing needs the PAUSER role).
+ * cannot arrange: pausing needs the PAUSER role); and `whenNotPaused` added to the private `_commit`,
+ * whose every caller (submit, submitCorrection, decide, resolveAppeal) is already `whenNotPaused`.
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
