@@ -8,12 +8,17 @@
  * only with reservations at or above the escrow, where `balance + reserved` and `balance - reserved`
  * give the same answer (nothing available).
  *
+ * The replaced claims of the main tests always had a member share, so skipping the reversal of a
+ * claim whose only effect was one unit of plan benefit (`credit == 1` for `credit == 0`) looked the
+ * same.
+ *
  * Judged equivalent: the early return of `reverseAccumulators` when the replaced claim applied
  * nothing (deductible, member share and credit all 0) replaced by `false` — subtracting three zeros
  * from the same plan-year's accumulators changes nothing (it only costs gas).
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { claimIdOf } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { claimsFixture, CODE, HOSPITAL, INSURER, sub, USD } from "./support";
 
@@ -73,5 +78,20 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
       .withArgs(planId, available + 1n, available);
     await expect(claims.connect(insurerAdmin).withdraw(planId, available, insurerAdmin.address)).to.emit(claims, "FundsWithdrawn").withArgs(planId, insurerAdmin.address, available);
     expect(await claims.funds(planId)).to.deep.equal([f.reserved, f.reserved, f.queueHead, f.queueTail]);
+  });
+
+  it("reverses even a replaced claim whose only effect was one unit of plan benefit", async function () {
+    const f = await loadFixture(claimsFixture);
+    // Meet the out-of-pocket maximum, so that later lines cost the member nothing.
+    await f.claims.connect(f.doctor).submit(sub(await f.submission({ lines: [f.line(CODE.VISIT, 9_000n * USD)] })));
+    const met = await f.claims.accumulators(f.planId, f.patient.address, 0);
+    expect(met.outOfPocketMet).to.equal(1_000n * USD);
+    const s1 = await f.submission({ lines: [f.line(CODE.VISIT, 1n)] });
+    await f.claims.connect(f.doctor).submit(sub(s1)); // the plan pays 1 unit, the member nothing
+    expect((await f.claims.accumulators(f.planId, f.patient.address, 0)).benefitPaid).to.equal(met.benefitPaid + 1n);
+    const s2 = { ...s1, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 2n)] };
+    await (await (await f.sdkAs(f.doctor)).submitCorrection({ replaces: claimIdOf(s1), submission: s2 })).wait();
+    const after = await f.claims.accumulators(f.planId, f.patient.address, 0);
+    expect([after.deductibleMet, after.outOfPocketMet, after.benefitPaid]).to.deep.equal([met.deductibleMet, met.outOfPocketMet, met.benefitPaid + 2n]);
   });
 });
