@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { hexlify, HDNodeWallet, JsonRpcProvider, randomBytes } from "ethers";
+import { hexlify, JsonRpcProvider, randomBytes } from "ethers";
 import {
   CareLedger,
   claimIdOf,
@@ -28,7 +28,7 @@ import {
   type ClaimSubmission,
 } from "../../sdk";
 import { MockStablecoin__factory } from "../../typechain-types";
-import { DEV_MNEMONIC, freePort, hardhat, ROOT, startNode, type LocalNode } from "./node";
+import { devWallet, freePort, hardhat, ROOT, startNode, type LocalNode } from "./node";
 
 const RAYMON = path.resolve(ROOT, "../shared/fixtures/fhir/claims/Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
 const PLAN = path.resolve(ROOT, "test/fixtures/plans/demo-plan.json");
@@ -125,7 +125,7 @@ describe("[e2e] failures: node loss, dropped, replaced and gapped transactions, 
   let provider: JsonRpcProvider;
   let book: NonNullable<ReturnType<typeof readAddressBook>>;
   let planId: bigint;
-  const wallet = (i: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+  const wallet = (i: number) => devWallet(i, provider);
   const sdk = (i: number) => CareLedger.connect(wallet(i), { addressBook: book });
   const rpc = (method: string, params: unknown[] = []) => provider.send(method, params);
   /** The claims of Raymon's bundle, in the order the task submits them (by service date). */
@@ -298,7 +298,7 @@ describe("[e2e] failures: node loss, dropped, replaced and gapped transactions, 
       await away.start();
       const through = new JsonRpcProvider(away.url, 31337, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
       try {
-        const nurse = await CareLedger.connect(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${NURSE}`).connect(through), { addressBook: book });
+        const nurse = await CareLedger.connect(devWallet(NURSE, through), { addressBook: book });
         // Sent while the node is there, mined never: the node goes away while the handle waits.
         await rpc("evm_setAutomine", [false]);
         const handle = await nurse.records.anchor({ commitment: hexlify(randomBytes(32)) });

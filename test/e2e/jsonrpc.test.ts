@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { HDNodeWallet, JsonRpcProvider } from "ethers";
+import { JsonRpcProvider } from "ethers";
 import { CareLedger, ContractRevertError, OrgKind, readAddressBook, type AddressBook } from "../../sdk";
-import { DEV_MNEMONIC, hardhat, startTestChain, type TestChain } from "./node";
+import { devWallet, hardhat, startTestChain, type TestChain } from "./node";
 
 describe("[e2e] the integrator's path over JSON-RPC", function () {
   this.timeout(300_000);
@@ -10,7 +10,7 @@ describe("[e2e] the integrator's path over JSON-RPC", function () {
   let env: NodeJS.ProcessEnv;
   let provider: JsonRpcProvider;
   let book: AddressBook;
-  const wallet = (i: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+  const wallet = (i: number) => devWallet(i, provider);
 
   before(async function () {
     chain = await startTestChain();

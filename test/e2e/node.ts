@@ -7,12 +7,17 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { JsonRpcProvider } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, type Provider } from "ethers";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Hardhat's well-known development mnemonic: its accounts are funded on every `hardhat node`. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Development account `i` of {@link DEV_MNEMONIC} (the node's signer `i`), connected to `provider`. */
+export function devWallet(i: number, provider: Provider): HDNodeWallet {
+  return HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+}
 
 /** The test's environment without the network Hardhat chose for it (the children choose their own). */
 function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

@@ -4,12 +4,12 @@
  * and every Hardhat task through the real CLI. The node is always stopped.
  */
 import { expect } from "chai";
-import { HDNodeWallet, JsonRpcProvider } from "ethers";
+import { JsonRpcProvider } from "ethers";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CareLedger, ClaimStatus, claimsIn, readAddressBook, toUnits, type AddressBook } from "../../sdk";
 import { MockStablecoin__factory } from "../../typechain-types";
-import { DEV_MNEMONIC, hardhat, ROOT, startTestChain, type TestChain } from "./node";
+import { devWallet, hardhat, ROOT, startTestChain, type TestChain } from "./node";
 
 const BUNDLE = path.join(ROOT, "test", "fixtures", "fhir", "synthea", "Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
 const PLAN = path.join(ROOT, "test", "fixtures", "plans", "demo-plan.json");
@@ -21,7 +21,7 @@ describe("[e2e] every client and every task over JSON-RPC", function () {
   let env: NodeJS.ProcessEnv;
   let provider: JsonRpcProvider;
   let book: AddressBook;
-  const wallet = (i: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+  const wallet = (i: number) => devWallet(i, provider);
   const address = (i: number) => wallet(i).address;
 
   /** Runs a task against the node as account `from` and returns the JSON lines it printed. */
