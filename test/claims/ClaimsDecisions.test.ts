@@ -3,6 +3,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { ClaimStatus, claimIdOf, type ClaimSubmission } from "../../sdk";
 import { ReentrantToken__factory } from "../../typechain-types";
+import { planIn } from "../support/tokenPlans";
 import { claimsFixture, CODE, DAY, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
 
 async function submit(f: ClaimsFixture, s: ClaimSubmission, from = f.doctor) {
@@ -484,16 +485,17 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
   });
 
   describe("reentrancy", function () {
+    /** Plan 2 in a token that calls back into the engine on transfer: no deductible, no coinsurance, $1,000 in escrow. */
+    async function reentrantPlan(f: ClaimsFixture) {
+      const evil = await new ReentrantToken__factory(f.deployer).deploy();
+      expect(await planIn(f, evil, { mint: 1_000n * USD, deductible: 0n, coinsuranceBps: 0 })).to.equal(2n);
+      await f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD);
+      return evil;
+    }
+
     it("refuses a token's callback into every settling function", async function () {
       const f = await loadFixture(claimsFixture);
-      const evil = await new ReentrantToken__factory(f.deployer).deploy();
-      await f.claims.setTokenAllowed(await evil.getAddress(), true);
-      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, token: await evil.getAddress(), deductible: 0n });
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n }]);
-      await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
-      await evil.mint(f.insurerAdmin.address, 1_000n * USD);
-      await evil.connect(f.insurerAdmin).approve(await f.claims.getAddress(), 1_000n * USD);
-      await f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD);
+      const evil = await reentrantPlan(f);
       const s = await f.submission({ planId: 2n });
       const r = rec(f.ruleRecord(s, [0n]));
       const i = f.claims.interface;
@@ -515,14 +517,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
 
     it("refuses a token's callback into settlement during a payment, and pays the claim once", async function () {
       const f = await loadFixture(claimsFixture);
-      const evil = await new ReentrantToken__factory(f.deployer).deploy();
-      await f.claims.setTokenAllowed(await evil.getAddress(), true);
-      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, token: await evil.getAddress(), deductible: 0n });
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n }]);
-      await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
-      await evil.mint(f.insurerAdmin.address, 1_000n * USD);
-      await evil.connect(f.insurerAdmin).approve(await f.claims.getAddress(), 1_000n * USD);
-      await f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD);
+      const evil = await reentrantPlan(f);
       await evil.arm(await f.claims.getAddress(), f.claims.interface.encodeFunctionData("payQueued", [2, 1]));
       const id = await submit(f, await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 300n * USD)] }));
       expect(await evil.attempted()).to.equal(true);

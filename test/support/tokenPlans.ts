@@ -11,13 +11,22 @@ export interface MintableToken {
   connect(runner: ClaimsFixture["insurerAdmin"]): { approve(spender: string, amount: bigint): Promise<unknown> };
 }
 
-/** Allows `token`, creates a plan in it (autoApprovalLimit as given), sets VISIT and REVIEW, enrolls the patient; returns the plan id. */
-export async function planIn(f: ClaimsFixture, token: MintableToken, mint = 1_000_000n * USD, autoApprovalLimit = 10_000n * USD): Promise<bigint> {
+/** What a token plan may change from the fixture's plan: the insurer's mint, the auto-approval limit, the deductible, the coinsurance. */
+export interface PlanInOptions {
+  readonly mint?: bigint;
+  readonly autoApprovalLimit?: bigint;
+  readonly deductible?: bigint;
+  readonly coinsuranceBps?: number;
+}
+
+/** Allows `token`, creates a plan in it, sets VISIT and REVIEW, enrolls the patient; returns the plan id. */
+export async function planIn(f: ClaimsFixture, token: MintableToken, options: PlanInOptions = {}): Promise<bigint> {
+  const { mint = 1_000_000n * USD, autoApprovalLimit = 10_000n * USD, deductible = f.terms.deductible, coinsuranceBps = 2000 } = options;
   const address = await token.getAddress();
   await f.claims.connect(f.deployer).setTokenAllowed(address, true);
-  await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, token: address, autoApprovalLimit });
+  await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, token: address, autoApprovalLimit, deductible });
   const planId = await f.claims.planCount();
-  const b = { fee: 5_000n * USD, copay: 0n, coinsuranceBps: 2000, priorAuth: false, review: false, perClaimCap: 0n };
+  const b = { fee: 5_000n * USD, copay: 0n, coinsuranceBps, priorAuth: false, review: false, perClaimCap: 0n };
   await f.claims.connect(f.insurerAdmin).setBenefits(planId, [CODE.VISIT, CODE.REVIEW], [b, { ...b, review: true }]);
   await f.claims.connect(f.insurerAdmin).enroll(planId, f.patient.address, f.start, f.start + 2 * 365 * 86_400);
   await token.mint(f.insurerAdmin.address, mint);
