@@ -11,7 +11,9 @@
  *      previous mutant survives;
  *   4. runs the target's test files with a fresh Mocha and `bail`, exactly the files and options
  *      `hardhat test --bail <files>` would run: any failure kills the mutant.
- * The original source is written back after each mutant and on exit.
+ * The original source is written back after each mutant and on exit. After the last mutant the
+ * original itself is judged the same way, as a control: if it does not pass, state leaked from one
+ * mutant to the next, and the whole chunk is refused (the process exits non-zero).
  *
  * Input  (env MUTATION_JOBS):   JSON { contract, original, tests: [path], mutants: [{ id, source }] }
  * Output (env MUTATION_OUT):    one JSON line per mutant { id, status, seconds, failed? } (appended)
@@ -95,6 +97,10 @@ async function main(): Promise<void> {
       const line = { id: mutant.id, ...result, seconds: Math.round((Date.now() - started) / 100) / 10 };
       fs.appendFileSync(outFile, `${JSON.stringify(line)}\n`);
       console.log(`${jobs.contract} ${mutant.id}: ${result.status} (${line.seconds} s)`);
+    }
+    const control = await judge(jobs, original);
+    if (control.status !== "live") {
+      throw new Error(`control: the original ${jobs.contract} did not pass after this chunk (${control.failed}); its fates are void`);
     }
   } finally {
     restore();
