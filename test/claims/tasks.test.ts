@@ -7,27 +7,12 @@ import hre from "hardhat";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { ClaimStatus, claimIdOf, ContractRevertError, readClaimsFile, writeAddressBook } from "../../sdk";
 import { BlocklistToken__factory } from "../../typechain-types";
+import { runLines } from "../support/tasks";
 import { planIn } from "../support/tokenPlans";
 import { claimsFixture, CODE, HOSPITAL, sub, USD } from "./support";
 
 const RAYMON = path.resolve(__dirname, "../../../shared/fixtures/fhir/claims/Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
 const PLAN = path.resolve(__dirname, "../fixtures/plans/demo-plan.json");
-
-/** Runs a task and returns the lines it printed. */
-async function run(name: string, args: Record<string, unknown>): Promise<string[]> {
-  const lines: string[] = [];
-  const log = console.log;
-  const err = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    await hre.run(name, args);
-  } finally {
-    console.log = log;
-    process.stderr.write = err;
-  }
-  return lines;
-}
 
 describe("claims tasks", function () {
   let dir: string;
@@ -51,11 +36,11 @@ describe("claims tasks", function () {
     const signers = await hre.ethers.getSigners();
     const idx = (a: { address: string }) => String(signers.findIndex((s) => s.address === a.address));
 
-    const [plan] = await run("claims:plan", { file: PLAN, token: await f.token.getAddress(), from: idx(f.insurerAdmin) });
+    const [plan] = await runLines("claims:plan", { file: PLAN, token: await f.token.getAddress(), from: idx(f.insurerAdmin) });
     const planId = JSON.parse(plan).planId as string;
     expect(planId).to.equal("2");
-    await run("claims:fund", { plan: planId, amount: "50000.00", from: idx(f.insurerAdmin) });
-    await run("claims:enroll", { plan: planId, member: f.patient.address, start: "1980-01-01", end: "2030-12-31", from: idx(f.adjuster) });
+    await runLines("claims:fund", { plan: planId, amount: "50000.00", from: idx(f.insurerAdmin) });
+    await runLines("claims:enroll", { plan: planId, member: f.patient.address, start: "1980-01-01", end: "2030-12-31", from: idx(f.adjuster) });
 
     // The evidence of each Claim, anchored by the hospital (through the mock registry here).
     const evidence: Record<string, string> = {};
@@ -66,29 +51,29 @@ describe("claims tasks", function () {
     const evidenceFile = path.join(dir, "evidence.json");
     fs.writeFileSync(evidenceFile, JSON.stringify(evidence));
     const args = { file: RAYMON, plan: planId, provider: "1", member: f.patient.address, evidence: evidenceFile, from: idx(f.doctor) };
-    const first = (await run("claims:submit", args)).map((l) => JSON.parse(l));
+    const first = (await runLines("claims:submit", args)).map((l) => JSON.parse(l));
     expect(first).to.have.length(21);
     expect(first.every((r) => r.skipped === undefined)).to.equal(true);
     const pended = first.filter((r) => r.status === ClaimStatus.Pended);
     const denied = first.filter((r) => r.status === ClaimStatus.Partial || r.status === ClaimStatus.Denied);
     expect(pended.length).to.be.greaterThan(0);
     expect(denied.length).to.be.greaterThan(0);
-    const again = (await run("claims:submit", args)).map((l) => JSON.parse(l));
+    const again = (await runLines("claims:submit", args)).map((l) => JSON.parse(l));
     expect(again.map((r) => [r.claimId, r.skipped])).to.deep.equal(first.map((r) => [r.claimId, true]));
 
-    const [decided] = await run("claims:decide", { claim: pended[0].claimId, from: idx(f.adjuster), appeal: false });
+    const [decided] = await runLines("claims:decide", { claim: pended[0].claimId, from: idx(f.adjuster), appeal: false });
     expect(JSON.parse(decided).status).to.equal(ClaimStatus.Approved);
-    await run("claims:appeal", { claim: denied[0].claimId, from: idx(f.patient) });
-    const [resolved] = await run("claims:decide", { claim: denied[0].claimId, from: idx(f.adjuster2), appeal: true });
+    await runLines("claims:appeal", { claim: denied[0].claimId, from: idx(f.patient) });
+    const [resolved] = await runLines("claims:decide", { claim: denied[0].claimId, from: idx(f.adjuster2), appeal: true });
     expect(JSON.parse(resolved).status).to.equal(ClaimStatus.Overturned);
-    const [status] = await run("claims:status", { claim: denied[0].claimId });
+    const [status] = await runLines("claims:status", { claim: denied[0].claimId });
     expect(JSON.parse(status).status).to.equal(ClaimStatus.Overturned);
-    const eob = JSON.parse((await run("claims:eob", { claim: denied[0].claimId, response: false })).join("\n"));
+    const eob = JSON.parse((await runLines("claims:eob", { claim: denied[0].claimId, response: false })).join("\n"));
     expect([eob.resourceType, eob.outcome]).to.deep.equal(["ExplanationOfBenefit", "complete"]);
     const out = path.join(dir, "cr.json");
-    await run("claims:eob", { claim: denied[0].claimId, response: true, out });
+    await runLines("claims:eob", { claim: denied[0].claimId, response: true, out });
     expect(JSON.parse(fs.readFileSync(out, "utf8")).resourceType).to.equal("ClaimResponse");
-    const [auth] = await run("claims:authorize", {
+    const [auth] = await runLines("claims:authorize", {
       plan: planId,
       member: f.patient.address,
       system: "sct",
@@ -111,19 +96,19 @@ describe("claims tasks", function () {
     const s = await f.submission({ planId, lines: [f.line(CODE.VISIT, 3_000n * USD)] });
     await f.claims.connect(f.doctor).submit(sub(s)); // nothing funded: $2,000 queued
     await token.setBlocked(f.payee.address, true);
-    const [funded] = await run("claims:fund", { plan: String(planId), amount: "2000.00", from: idx(f.insurerAdmin) });
+    const [funded] = await runLines("claims:fund", { plan: String(planId), amount: "2000.00", from: idx(f.insurerAdmin) });
     expect([JSON.parse(funded).queuedPaid, JSON.parse(funded).queuedParked]).to.deep.equal([0, 1]);
     expect(await f.claims.parked(planId, HOSPITAL)).to.equal(2_000n * USD);
     const [, , newPayee] = signers.slice(17);
     await f.claims.connect(f.hospitalAdmin).setPayee(newPayee.address);
-    const [line] = await run("claims:release-parked", { planId: String(planId), providerOrg: "1", from: idx(f.outsider) });
+    const [line] = await runLines("claims:release-parked", { planId: String(planId), providerOrg: "1", from: idx(f.outsider) });
     const out = JSON.parse(line);
     expect([out.planId, out.providerOrg, out.payee, out.amount]).to.deep.equal([String(planId), "1", newPayee.address, String(2_000n * USD)]);
     expect(await token.balanceOf(newPayee.address)).to.equal(2_000n * USD);
     expect(await f.claims.parked(planId, HOSPITAL)).to.equal(0n);
     const parked = (await f.sdk.claims.history(claimIdOf(s))).parked;
     expect(parked.map((p) => [p.payee, p.amount])).to.deep.equal([[f.payee.address, 2_000n * USD]]);
-    const failure = await run("claims:release-parked", { planId: String(planId), providerOrg: "1", from: idx(f.outsider) }).then(
+    const failure = await runLines("claims:release-parked", { planId: String(planId), providerOrg: "1", from: idx(f.outsider) }).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -7,17 +7,28 @@ import hre from "hardhat";
 import { writeAddressBook } from "../../sdk";
 import { deployFixture } from "./fixtures";
 
-/** Runs a task and returns the JSON lines it printed. */
-export async function run(task: string, args: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+/**
+ * Runs a task in-process and returns the lines it printed with console.log; what it writes to stderr
+ * (progress bars, warnings) is silenced.
+ */
+export async function runLines(task: string, args: Record<string, unknown>): Promise<string[]> {
   const lines: string[] = [];
-  const original = console.log;
-  console.log = (line: string) => lines.push(line);
+  const log = console.log;
+  const err = process.stderr.write.bind(process.stderr);
+  console.log = (...parts: unknown[]) => void lines.push(parts.map(String).join(" "));
+  process.stderr.write = (() => true) as typeof process.stderr.write;
   try {
     await hre.run(task, args);
   } finally {
-    console.log = original;
+    console.log = log;
+    process.stderr.write = err;
   }
-  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return lines;
+}
+
+/** Runs a task and returns the JSON lines it printed. */
+export async function run(task: string, args: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+  return (await runLines(task, args)).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** The message a promise rejects with. */
