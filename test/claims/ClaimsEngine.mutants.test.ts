@@ -14,11 +14,29 @@
  * whose every caller (submit, submitCorrection, decide, resolveAppeal) is already `whenNotPaused`,
  * and likewise added to the private `_submit` and `_approve`.
  */
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { claimIdOf, recordHashOf } from "../../sdk";
+import { ClaimStatus, claimIdOf, recordHashOf, type ClaimSubmission } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
-import { claimsFixture, CODE, HOSPITAL, INSURER, rec, sub, USD } from "./support";
+import { planIn } from "../support/tokenPlans";
+import { claimsFixture, CODE, DAY, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
+
+/**
+ * Submits `s` as the doctor; returns the claim's status, which event told it, the line reasons and
+ * the plan's share (for a pended claim: its preview and exposure).
+ */
+async function adjudicated(f: ClaimsFixture, s: ClaimSubmission) {
+  const receipt = await (await f.claims.connect(f.doctor).submit(sub(s))).wait();
+  const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated" || e?.name === "ClaimPended")!;
+  const pended = ev.name === "ClaimPended";
+  const outcomes: { reason: bigint }[] = pended ? ev.args.preview : ev.args.outcomes;
+  return {
+    event: ev.name,
+    status: Number((await f.claims.claim(claimIdOf(s))).status),
+    reasons: outcomes.map((o) => Number(o.reason)),
+    planTotal: (pended ? ev.args.exposure : ev.args.planTotal) as bigint,
+  };
+}
 
 describe("ClaimsEngine (mutation-killing tests)", function () {
   it("plan administration goes on while the engine is paused: benefits, enrollment and prior authorizations", async function () {
@@ -61,5 +79,47 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     const second = await (await doctorSdk.submitCorrection({ replaces: claimIdOf(s2), submission: s3 })).wait();
     expect([first.owedBack, second.owedBack]).to.deep.equal([400n * USD, 320n * USD]);
     expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(720n * USD);
+  });
+
+  it("a claim denied for coverage carries CARC 27 on every line, not only the first", async function () {
+    const f = await loadFixture(claimsFixture);
+    const s = await f.submission({ member: f.outsider.address, lines: [f.line(CODE.VISIT, 100n * USD), f.line(CODE.XRAY, 50n * USD), f.line(CODE.VISIT, 70n * USD)] });
+    const { status, reasons } = await adjudicated(f, s);
+    expect([status, reasons]).to.deep.equal([ClaimStatus.Denied, [27, 27, 27]]);
+  });
+
+  it("accepts a claim of exactly MAX_LINES (20) lines", async function () {
+    const f = await loadFixture(claimsFixture);
+    const lines = Array.from({ length: 20 }, (_, i) => f.line(CODE.VISIT, BigInt(i + 1) * USD));
+    const { reasons } = await adjudicated(f, await f.submission({ lines }));
+    expect(reasons).to.have.length(20);
+  });
+
+  it("accepts a service dated the very second the claim is mined", async function () {
+    const f = await loadFixture(claimsFixture);
+    const s = await f.submission();
+    const now = (await time.latest()) + 10;
+    await time.setNextBlockTimestamp(now);
+    const { status } = await adjudicated(f, { ...s, serviceDate: now });
+    expect(status).to.equal(ClaimStatus.Approved);
+  });
+
+  it("covers a service on the plan's first second (enrolled from it)", async function () {
+    const f = await loadFixture(claimsFixture);
+    const today = (await time.latest()) - ((await time.latest()) % DAY);
+    const planId = await planIn(f, f.token, { start: today });
+    await f.claims.connect(f.insurerAdmin).fund(planId, 10_000n * USD);
+    const { status, reasons } = await adjudicated(f, await f.submission({ planId, serviceDate: today }));
+    expect([status, reasons]).to.deep.equal([ClaimStatus.Approved, [0]]);
+  });
+
+  it("approves at once a claim whose plan share equals the auto-approval limit; two units more are pended", async function () {
+    const f = await loadFixture(claimsFixture);
+    const planId = await planIn(f, f.token, { autoApprovalLimit: 800n * USD, deductible: 0n });
+    await f.claims.connect(f.insurerAdmin).fund(planId, 10_000n * USD);
+    const atLimit = await adjudicated(f, await f.submission({ planId, lines: [f.line(CODE.VISIT, 1_000n * USD)] })); // 20% coinsurance: plan 800
+    expect([atLimit.event, atLimit.status, atLimit.planTotal]).to.deep.equal(["ClaimAdjudicated", ClaimStatus.Approved, 800n * USD]);
+    const over = await adjudicated(f, await f.submission({ planId, lines: [f.line(CODE.VISIT, 1_000n * USD + 2n)] })); // member 20% rounds down: plan 800.000002
+    expect([over.event, over.status, over.planTotal]).to.deep.equal(["ClaimPended", ClaimStatus.Pended, 800n * USD + 2n]);
   });
 });
