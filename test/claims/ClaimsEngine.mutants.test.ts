@@ -122,4 +122,16 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     const over = await adjudicated(f, await f.submission({ planId, lines: [f.line(CODE.VISIT, 1_000n * USD + 2n)] })); // member 20% rounds down: plan 800.000002
     expect([over.event, over.status, over.planTotal]).to.deep.equal(["ClaimPended", ClaimStatus.Pended, 800n * USD + 2n]);
   });
+
+  it("an adjuster's decision keeps a line's copay (only an appeal's increment is free of it)", async function () {
+    const f = await loadFixture(claimsFixture);
+    const s = await f.submission({ lines: [f.line(CODE.REVIEW, 600n * USD), f.line(CODE.XRAY, 100n * USD)] });
+    await f.claims.connect(f.doctor).submit(sub(s));
+    const r = await f.sdk.claims.record(claimIdOf(s));
+    // Not as previewed (the review line cut to $500, reason 45), so the engine re-adjudicates both lines.
+    const decisions = [{ allowed: 500n * USD, reason: 45 }, { allowed: 100n * USD, reason: 0 }];
+    const receipt = await (await f.claims.connect(f.adjuster).decide(claimIdOf(s), rec(r), decisions)).wait();
+    const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
+    expect(ev.args.outcomes.map((o: { copay: bigint }) => o.copay)).to.deep.equal([0n, 25n * USD]);
+  });
 });
