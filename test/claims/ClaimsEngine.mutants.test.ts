@@ -134,4 +134,15 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
     expect(ev.args.outcomes.map((o: { copay: bigint }) => o.copay)).to.deep.equal([0n, 25n * USD]);
   });
+
+  it("an adjuster cannot allow more than the fee schedule for a code with a fee, even below the charge", async function () {
+    const f = await loadFixture(claimsFixture);
+    const s = await f.submission({ lines: [f.line(CODE.REVIEW, 1_500n * USD)] }); // fee $1,000
+    await f.claims.connect(f.doctor).submit(sub(s));
+    const r = await f.sdk.claims.record(claimIdOf(s));
+    await expect(f.claims.connect(f.adjuster).decide(claimIdOf(s), rec(r), [{ allowed: 1_200n * USD, reason: 45 }]))
+      .to.be.revertedWithCustomError(f.claims, "InvalidDecision")
+      .withArgs(0);
+    await expect(f.claims.connect(f.adjuster).decide(claimIdOf(s), rec(r), [{ allowed: 900n * USD, reason: 45 }])).to.emit(f.claims, "ClaimAdjudicated");
+  });
 });
