@@ -145,4 +145,27 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
       .withArgs(0);
     await expect(f.claims.connect(f.adjuster).decide(claimIdOf(s), rec(r), [{ allowed: 900n * USD, reason: 45 }])).to.emit(f.claims, "ClaimAdjudicated");
   });
+
+  it("a claim citing another member's authorization leaves that authorization whole", async function () {
+    const f = await loadFixture(claimsFixture);
+    const today = (await time.latest()) - ((await time.latest()) % DAY);
+    await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 900n * USD, today - DAY, today + DAY);
+    await f.claims.connect(f.adjuster).enroll(f.planId, f.member2.address, f.start, today + DAY);
+    const { reasons } = await adjudicated(f, await f.submission({ member: f.member2.address, authId: 1n, lines: [f.line(CODE.MRI, 800n * USD)] }));
+    expect(reasons).to.deep.equal([197]);
+    expect((await f.claims.authorization(1)).remaining).to.equal(900n * USD);
+  });
+
+  it("a claim's decision time is the block's time: approved by the rules, and approved as previewed by an adjuster", async function () {
+    const f = await loadFixture(claimsFixture);
+    const s = await f.submission();
+    await f.claims.connect(f.doctor).submit(sub(s));
+    expect((await f.claims.claim(claimIdOf(s))).decidedAt).to.equal(await time.latest());
+    const pended = await f.submission({ lines: [f.line(CODE.REVIEW, 600n * USD)] });
+    await f.claims.connect(f.doctor).submit(sub(pended));
+    await time.increase(DAY);
+    const r = await f.sdk.claims.record(claimIdOf(pended));
+    await f.claims.connect(f.adjuster).decide(claimIdOf(pended), rec(r), [{ allowed: 600n * USD, reason: 0 }]);
+    expect((await f.claims.claim(claimIdOf(pended))).decidedAt).to.equal(await time.latest());
+  });
 });
