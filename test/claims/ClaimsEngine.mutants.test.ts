@@ -156,16 +156,34 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     expect((await f.claims.authorization(1)).remaining).to.equal(900n * USD);
   });
 
-  it("a claim's decision time is the block's time: approved by the rules, and approved as previewed by an adjuster", async function () {
+  it("a claim's decision time is the block's time: approved by the rules, none while pended, approved as previewed by an adjuster", async function () {
     const f = await loadFixture(claimsFixture);
     const s = await f.submission();
     await f.claims.connect(f.doctor).submit(sub(s));
     expect((await f.claims.claim(claimIdOf(s))).decidedAt).to.equal(await time.latest());
     const pended = await f.submission({ lines: [f.line(CODE.REVIEW, 600n * USD)] });
     await f.claims.connect(f.doctor).submit(sub(pended));
+    expect((await f.claims.claim(claimIdOf(pended))).decidedAt).to.equal(0n); // not decided yet
     await time.increase(DAY);
     const r = await f.sdk.claims.record(claimIdOf(pended));
     await f.claims.connect(f.adjuster).decide(claimIdOf(pended), rec(r), [{ allowed: 600n * USD, reason: 0 }]);
     expect((await f.claims.claim(claimIdOf(pended))).decidedAt).to.equal(await time.latest());
+  });
+
+  it("an authorized line over its per-claim cap keeps the cap's reason (CARC 119) and uses only the cap of the authorization", async function () {
+    const f = await loadFixture(claimsFixture);
+    const benefit = { fee: 1_000n * USD, copay: 0n, coinsuranceBps: 2_000, priorAuth: true, review: false, perClaimCap: 300n * USD };
+    await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.CAPPED], [benefit]);
+    const today = (await time.latest()) - ((await time.latest()) % DAY);
+    await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.CAPPED, 1_000n * USD, today - DAY, today + DAY);
+    const { reasons } = await adjudicated(f, await f.submission({ authId: 1n, lines: [f.line(CODE.CAPPED, 800n * USD)] }));
+    expect(reasons).to.deep.equal([119]);
+    expect((await f.claims.authorization(1)).remaining).to.equal(700n * USD);
+  });
+
+  it("a claim whose whole cost is one unit of deductible still counts it in the member's accumulators", async function () {
+    const f = await loadFixture(claimsFixture);
+    await adjudicated(f, await f.submission({ lines: [f.line(CODE.VISIT, 1n)] }));
+    expect((await f.claims.accumulators(f.planId, f.patient.address, 0)).deductibleMet).to.equal(1n);
   });
 });
