@@ -186,4 +186,11 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     await adjudicated(f, await f.submission({ lines: [f.line(CODE.VISIT, 1n)] }));
     expect((await f.claims.accumulators(f.planId, f.patient.address, 0)).deductibleMet).to.equal(1n);
   });
+
+  it("a new plan and a new payee can be set up while the engine is paused", async function () {
+    const f = await loadFixture(claimsFixture);
+    await f.claims.connect(f.pauser).pause();
+    await expect(f.claims.connect(f.insurerAdmin).createPlan(f.terms)).to.emit(f.claims, "PlanCreated");
+    await expect(f.claims.connect(f.hospitalAdmin).setPayee(f.outsider.address)).to.emit(f.claims, "PayeeSet");
+  });
 });
