@@ -14,6 +14,7 @@
  * whose every caller (submit, submitCorrection, decide, resolveAppeal) is already `whenNotPaused`,
  * and likewise added to the private `_submit` and `_approve`.
  */
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ClaimStatus, claimIdOf, recordHashOf, type ClaimSubmission } from "../../sdk";
@@ -52,7 +53,9 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     const billing = await new Intermediary__factory(outsider).deploy();
     await registry.connect(hospitalAdmin).addMember(HOSPITAL, billing.target, false);
     const s = await submission({ lines: [line(CODE.VISIT, 100n * USD)] });
-    await expect(billing.connect(outsider).forward(claims.target, claims.interface.encodeFunctionData("submit", [sub(s)]))).to.emit(claims, "ClaimSubmitted");
+    await expect(billing.connect(outsider).forward(claims.target, claims.interface.encodeFunctionData("submit", [sub(s)])))
+      .to.emit(claims, "ClaimSubmitted")
+      .withArgs(claimIdOf(s), s.planId, s.member, billing.target, anyValue);
     expect((await claims.claim(claimIdOf(s))).planId).to.equal(1n);
   });
 
@@ -64,8 +67,23 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     await claims.connect(doctor).submit(sub(s));
     const r = await sdk.claims.record(claimIdOf(s));
     const decide = claims.interface.encodeFunctionData("decide", [claimIdOf(s), rec(r), [{ allowed: 600n * USD, reason: 0 }]]);
-    await desk.connect(outsider).forward(claims.target, decide);
+    await expect(desk.connect(outsider).forward(claims.target, decide)).to.emit(claims, "ClaimAdjudicated").withArgs(claimIdOf(s), anyValue, desk.target, anyValue, anyValue, anyValue);
     expect((await claims.claim(claimIdOf(s))).recordHash).to.equal(recordHashOf({ ...r, adjuster: String(desk.target) }));
+  });
+
+  it("a contract adjuster re-adjudicating a pended claim is named in the event, and may not resolve the appeal of its own decision", async function () {
+    const { claims, registry, insurerAdmin, outsider, submission, line, doctor, sdk, adjuster } = await loadFixture(claimsFixture);
+    const desk = await new Intermediary__factory(outsider).deploy();
+    await registry.connect(insurerAdmin).addMember(INSURER, desk.target, false);
+    const s = await submission({ lines: [line(CODE.REVIEW, 600n * USD)] });
+    const id = claimIdOf(s);
+    await claims.connect(doctor).submit(sub(s));
+    const decide = claims.interface.encodeFunctionData("decide", [id, rec(await sdk.claims.record(id)), [{ allowed: 400n * USD, reason: 45 }]]);
+    await expect(desk.connect(outsider).forward(claims.target, decide)).to.emit(claims, "ClaimAdjudicated").withArgs(id, anyValue, desk.target, anyValue, anyValue, anyValue);
+    const decided = rec(await sdk.claims.record(id));
+    await claims.connect(doctor).appeal(id, decided);
+    const resolve = claims.interface.encodeFunctionData("resolveAppeal", [id, decided, [{ allowed: 600n * USD, reason: 0 }]]);
+    await expect(desk.connect(adjuster).forward(claims.target, resolve)).to.be.revertedWithCustomError(claims, "SameAdjuster").withArgs(desk.target);
   });
 
   it("adds every overpayment of a provider on a plan to what it owes back", async function () {
