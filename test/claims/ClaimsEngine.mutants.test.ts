@@ -211,4 +211,80 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     await expect(f.claims.connect(f.insurerAdmin).createPlan(f.terms)).to.emit(f.claims, "PlanCreated");
     await expect(f.claims.connect(f.hospitalAdmin).setPayee(f.outsider.address)).to.emit(f.claims, "PayeeSet");
   });
+
+  it("a first submission is no correction: it emits no ClaimCorrected", async function () {
+    const f = await loadFixture(claimsFixture);
+    await expect(f.claims.connect(f.doctor).submit(sub(await f.submission()))).not.to.emit(f.claims, "ClaimCorrected");
+  });
+
+  it("an adjuster's decision on a claim of the second plan year counts in that year", async function () {
+    const f = await loadFixture(claimsFixture);
+    await time.increase(300 * DAY); // the fixture's plan started 100 days ago: now in plan year 1
+    const s = await f.submission({ lines: [f.line(CODE.REVIEW, 600n * USD)] });
+    await f.claims.connect(f.doctor).submit(sub(s));
+    await f.claims.connect(f.adjuster).decide(claimIdOf(s), rec(await f.sdk.claims.record(claimIdOf(s))), [{ allowed: 400n * USD, reason: 45 }]);
+    expect((await f.claims.accumulators(f.planId, f.patient.address, 1)).deductibleMet).to.equal(400n * USD);
+    expect((await f.claims.accumulators(f.planId, f.patient.address, 0)).deductibleMet).to.equal(0n);
+  });
+
+  it("an appeal's increment on a line with a copay charges no second copay", async function () {
+    const f = await loadFixture(claimsFixture);
+    const s = await f.submission({ lines: [f.line(CODE.REVIEW, 600n * USD), f.line(CODE.XRAY, 100n * USD)] });
+    const id = claimIdOf(s);
+    await f.claims.connect(f.doctor).submit(sub(s));
+    await f.claims.connect(f.adjuster).decide(id, rec(await f.sdk.claims.record(id)), [{ allowed: 600n * USD, reason: 0 }, { allowed: 50n * USD, reason: 45 }]);
+    const decided = rec(await f.sdk.claims.record(id));
+    await f.claims.connect(f.doctor).appeal(id, decided);
+    const receipt = await (await f.claims.connect(f.adjuster2).resolveAppeal(id, decided, [{ allowed: 600n * USD, reason: 0 }, { allowed: 100n * USD, reason: 0 }])).wait();
+    const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
+    expect(ev.args.outcomes.map((o: { allowed: bigint; copay: bigint }) => [o.allowed, o.copay])).to.deep.equal([[0n, 0n], [50n * USD, 0n]]);
+  });
+
+  it("a plan share of exactly one unit with no member share is counted in the benefit paid", async function () {
+    const f = await loadFixture(claimsFixture);
+    const planId = await planIn(f, f.token, { deductible: 0n, coinsuranceBps: 0 });
+    await f.claims.connect(f.insurerAdmin).fund(planId, 10n * USD);
+    const { planTotal } = await adjudicated(f, await f.submission({ planId, lines: [f.line(CODE.VISIT, 1n)] }));
+    expect(planTotal).to.equal(1n);
+    expect((await f.claims.accumulators(planId, f.patient.address, 0)).benefitPaid).to.equal(1n);
+  });
+
+  it("a pended exposure of one unit decided at nothing is released from the reservations", async function () {
+    const f = await loadFixture(claimsFixture);
+    const planId = await planIn(f, f.token, { deductible: 0n, coinsuranceBps: 0 });
+    await f.claims.connect(f.insurerAdmin).fund(planId, 10n * USD);
+    const s = await f.submission({ planId, lines: [f.line(CODE.REVIEW, 1n)] });
+    const { planTotal } = await adjudicated(f, s);
+    expect([planTotal, (await f.claims.funds(planId)).reserved]).to.deep.equal([1n, 1n]);
+    await f.claims.connect(f.adjuster).decide(claimIdOf(s), rec(await f.sdk.claims.record(claimIdOf(s))), [{ allowed: 0n, reason: 50 }]);
+    expect((await f.claims.funds(planId)).reserved).to.equal(0n);
+  });
+
+  it("a line of one unit that needs a prior authorization and has none is denied (CARC 197)", async function () {
+    const f = await loadFixture(claimsFixture);
+    const { reasons, planTotal } = await adjudicated(f, await f.submission({ lines: [f.line(CODE.MRI, 1n)] }));
+    expect([reasons, planTotal]).to.deep.equal([[197], 0n]);
+  });
+
+  it("an adjuster allowing a line in full gives it no reason, whatever reason was sent", async function () {
+    const f = await loadFixture(claimsFixture);
+    const s = await f.submission({ lines: [f.line(CODE.REVIEW, 600n * USD), f.line(CODE.REVIEW, 400n * USD)] });
+    await f.claims.connect(f.doctor).submit(sub(s));
+    const decisions = [{ allowed: 600n * USD, reason: 45 }, { allowed: 100n * USD, reason: 45 }];
+    const receipt = await (await f.claims.connect(f.adjuster).decide(claimIdOf(s), rec(await f.sdk.claims.record(claimIdOf(s))), decisions)).wait();
+    const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
+    expect(ev.args.outcomes.map((o: { reason: bigint }) => Number(o.reason))).to.deep.equal([0, 45]);
+  });
+
+  it("a correction whose plan share equals what was paid records no overpayment and pays nothing", async function () {
+    const f = await loadFixture(claimsFixture);
+    const s1 = await f.submission({ lines: [f.line(CODE.VISIT, 6_000n * USD)] }); // fee $5,000: allowed 5,000
+    await f.claims.connect(f.doctor).submit(sub(s1));
+    const s2 = { ...s1, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 7_000n * USD)] }; // allowed 5,000 again
+    const original = rec(await f.sdk.claims.record(claimIdOf(s1)));
+    const tx = f.claims.connect(f.doctor).submitCorrection(sub(s2), claimIdOf(s1), original);
+    await expect(tx).not.to.emit(f.claims, "OverpaymentRecorded");
+    await expect(tx).not.to.emit(f.claims, "ClaimPaid");
+    expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(0n);
+  });
 });
