@@ -18,7 +18,7 @@
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { claimIdOf } from "../../sdk";
+import { claimIdOf, procedureCode } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { claimsFixture, CODE, HOSPITAL, INSURER, sub, USD } from "./support";
 
@@ -93,5 +93,20 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     await (await (await f.sdkAs(f.doctor)).submitCorrection({ replaces: claimIdOf(s1), submission: s2 })).wait();
     const after = await f.claims.accumulators(f.planId, f.patient.address, 0);
     expect([after.deductibleMet, after.outOfPocketMet, after.benefitPaid]).to.deep.equal([met.deductibleMet, met.outOfPocketMet, met.benefitPaid + 2n]);
+  });
+
+  it("sets exactly MAX_BATCH (50) benefits in one call", async function () {
+    const { claims, insurerAdmin, planId } = await loadFixture(claimsFixture);
+    const codes = Array.from({ length: 50 }, (_, i) => procedureCode("sct", String(100_000 + i)));
+    const benefit = { fee: 10n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n };
+    await claims.connect(insurerAdmin).setBenefits(planId, codes, codes.map(() => benefit));
+    expect((await claims.benefit(planId, codes[49])).fee).to.equal(10n * USD);
+  });
+
+  it("accepts a coinsurance of exactly 100% (10,000 basis points)", async function () {
+    const { claims, insurerAdmin, planId } = await loadFixture(claimsFixture);
+    const benefit = { fee: 10n * USD, copay: 0n, coinsuranceBps: 10_000, priorAuth: false, review: false, perClaimCap: 0n };
+    await expect(claims.connect(insurerAdmin).setBenefits(planId, [CODE.VISIT], [benefit])).to.emit(claims, "BenefitSet");
+    expect((await claims.benefit(planId, CODE.VISIT)).coinsuranceBps).to.equal(10_000n);
   });
 });
