@@ -109,4 +109,10 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     await expect(claims.connect(insurerAdmin).setBenefits(planId, [CODE.VISIT], [benefit])).to.emit(claims, "BenefitSet");
     expect((await claims.benefit(planId, CODE.VISIT)).coinsuranceBps).to.equal(10_000n);
   });
+
+  it("pays the queue in a batch of exactly MAX_BATCH (50)", async function () {
+    const { claims, outsider, planId } = await loadFixture(claimsFixture);
+    expect(await claims.connect(outsider).payQueued.staticCall(planId, 50)).to.equal(0n);
+    await expect(claims.connect(outsider).payQueued(planId, 50)).not.to.be.reverted;
+  });
 });
