@@ -1,18 +1,18 @@
 /**
- * Tests written to kill the mutants of ClaimsEngine that survived the main suite (SuMo, see
- * docs/mutation.md). The main tests checked that the money paths stop while the engine is paused,
- * not that plan administration goes on (docs/claims.md, "Who does what"), so a `whenNotPaused`
- * added to `authorize` looked the same. Submissions and decisions came only from wallets, so asking
- * about `tx.origin` rather than the caller looked the same; and a provider was never overpaid twice
- * on one plan, so `owedBack = over` looked like `owedBack += over`.
- *
- * Judged equivalent: `if (release != 0)` → `if (true)` before writing a claim's escrow back in
- * `_settle` when nothing is paid (with nothing released the write stores the values already there),
- * and `nonReentrant whenNotPaused` → `whenNotPaused nonReentrant` on `decide` (both refuse; which
- * error wins differs only for a reentrant call made while the engine is paused, which the token
- * cannot arrange: pausing needs the PAUSER role); and `whenNotPaused` added to the private `_commit`,
- * whose every caller (submit, submitCorrection, decide, resolveAppeal) is already `whenNotPaused`,
- * and likewise added to the private `_submit` and `_approve`.
+ * Tests written to kill the mutants of ClaimsEngine that survived the main suite (SuMo mutants, full
+ * run; see docs/mutation.md, which also lists the mutants judged equivalent and why). What the main
+ * suite left open:
+ * - callers that are contracts: submissions, decisions and appeals came only from wallets, so asking
+ *   about `tx.origin` rather than the caller looked the same (submitter, adjuster of record, events,
+ *   the same-adjuster rule on appeal);
+ * - exact boundaries: 20 lines, a service dated the second of mining or the plan's first second, a
+ *   plan share exactly at the auto-approval limit, one-unit shares, exposures and lines, a correction
+ *   whose plan share equals what was paid;
+ * - values no test read: every line's reason on a coverage denial, decision times, copays after an
+ *   adjuster's decision and on an appeal's increment, the plan year a decision counts in, another
+ *   member's authorization after a claim cited it;
+ * - what goes on while paused (plan and payee set-up, benefits, enrollment, authorizations), and
+ *   overpayments that add up.
  */
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
