@@ -20,6 +20,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { claimIdOf, procedureCode } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
+import { planIn } from "../support/tokenPlans";
 import { claimsFixture, CODE, HOSPITAL, INSURER, sub, USD } from "./support";
 
 describe("ClaimsAdmin (mutation-killing tests)", function () {
@@ -114,5 +115,16 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     const { claims, outsider, planId } = await loadFixture(claimsFixture);
     expect(await claims.connect(outsider).payQueued.staticCall(planId, 50)).to.equal(0n);
     await expect(claims.connect(outsider).payQueued(planId, 50)).not.to.be.reverted;
+  });
+
+  it("reverses a replaced claim whose only effect was the member's coinsurance (no deductible, nothing paid by the plan)", async function () {
+    const f = await loadFixture(claimsFixture);
+    const planId = await planIn(f, f.token, { deductible: 0n, coinsuranceBps: 10_000 });
+    const s1 = await f.submission({ planId, lines: [f.line(CODE.VISIT, 100n * USD)] });
+    await f.claims.connect(f.doctor).submit(sub(s1)); // the member pays all 100
+    expect((await f.claims.accumulators(planId, f.patient.address, 0)).outOfPocketMet).to.equal(100n * USD);
+    const s2 = { ...s1, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 50n * USD)] };
+    await (await (await f.sdkAs(f.doctor)).submitCorrection({ replaces: claimIdOf(s1), submission: s2 })).wait();
+    expect((await f.claims.accumulators(planId, f.patient.address, 0)).outOfPocketMet).to.equal(50n * USD);
   });
 });
