@@ -127,4 +127,15 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     await (await (await f.sdkAs(f.doctor)).submitCorrection({ replaces: claimIdOf(s1), submission: s2 })).wait();
     expect((await f.claims.accumulators(planId, f.patient.address, 0)).outOfPocketMet).to.equal(50n * USD);
   });
+
+  it("a per-claim cap of one unit is a cap: the line is allowed 1 unit with CARC 119", async function () {
+    const f = await loadFixture(claimsFixture);
+    const benefit = { fee: 100n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 1n };
+    await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.CAPPED], [benefit]);
+    expect((await f.claims.benefit(f.planId, CODE.CAPPED)).perClaimCap).to.equal(1n);
+    const s = await f.submission({ lines: [f.line(CODE.CAPPED, 50n * USD)] });
+    const receipt = await (await f.claims.connect(f.doctor).submit(sub(s))).wait();
+    const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
+    expect([ev.args.outcomes[0].allowed, Number(ev.args.outcomes[0].reason)]).to.deep.equal([1n, 119]);
+  });
 });
