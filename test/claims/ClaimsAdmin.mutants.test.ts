@@ -138,4 +138,14 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
     expect([ev.args.outcomes[0].allowed, Number(ev.args.outcomes[0].reason)]).to.deep.equal([1n, 119]);
   });
+
+  it("reverses a replaced claim whose only effect was one unit of member coinsurance", async function () {
+    const f = await loadFixture(claimsFixture);
+    const planId = await planIn(f, f.token, { deductible: 0n, coinsuranceBps: 10_000 });
+    const s1 = await f.submission({ planId, lines: [f.line(CODE.VISIT, 1n)] });
+    await f.claims.connect(f.doctor).submit(sub(s1)); // the member pays the 1 unit
+    const s2 = { ...s1, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 2n)] };
+    await (await (await f.sdkAs(f.doctor)).submitCorrection({ replaces: claimIdOf(s1), submission: s2 })).wait();
+    expect((await f.claims.accumulators(planId, f.patient.address, 0)).outOfPocketMet).to.equal(2n);
+  });
 });
