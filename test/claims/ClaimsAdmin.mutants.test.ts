@@ -148,4 +148,25 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     await (await (await f.sdkAs(f.doctor)).submitCorrection({ replaces: claimIdOf(s1), submission: s2 })).wait();
     expect((await f.claims.accumulators(planId, f.patient.address, 0)).outOfPocketMet).to.equal(2n);
   });
+
+  it("a contract that is a provider's admin names its payee, though the wallet driving it is no member", async function () {
+    const { claims, registry, hospitalAdmin, outsider } = await loadFixture(claimsFixture);
+    const office = await new Intermediary__factory(outsider).deploy();
+    await registry.connect(hospitalAdmin).addMember(HOSPITAL, office.target, true);
+    await expect(office.connect(outsider).forward(claims.target, claims.interface.encodeFunctionData("setPayee", [outsider.address])))
+      .to.emit(claims, "PayeeSet")
+      .withArgs(HOSPITAL, outsider.address);
+  });
+
+  it("a treasury contract funds a plan from its own balance, and the event names it, not the wallet driving it", async function () {
+    const { claims, token, insurerAdmin, planId } = await loadFixture(claimsFixture);
+    const treasury = await new Intermediary__factory(insurerAdmin).deploy();
+    await token.mint(treasury.target, 500n * USD);
+    await treasury.forward(token.target, token.interface.encodeFunctionData("approve", [claims.target, 500n * USD]));
+    const before = await token.balanceOf(insurerAdmin.address);
+    await expect(treasury.connect(insurerAdmin).forward(claims.target, claims.interface.encodeFunctionData("fund", [planId, 500n * USD])))
+      .to.emit(claims, "PlanFunded")
+      .withArgs(planId, treasury.target, 500n * USD);
+    expect([await token.balanceOf(treasury.target), await token.balanceOf(insurerAdmin.address)]).to.deep.equal([0n, before]);
+  });
 });
