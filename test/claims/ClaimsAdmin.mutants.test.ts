@@ -21,7 +21,7 @@ import { expect } from "chai";
 import { claimIdOf, procedureCode } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsFixture, CODE, HOSPITAL, INSURER, sub, USD } from "./support";
+import { claimsFixture, CODE, HOSPITAL, INSURER, rec, sub, USD } from "./support";
 
 describe("ClaimsAdmin (mutation-killing tests)", function () {
   it("accepts an enrollment and a prior authorization whose window is one instant (start = end)", async function () {
@@ -168,5 +168,25 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
       .to.emit(claims, "PlanFunded")
       .withArgs(planId, treasury.target, 500n * USD);
     expect([await token.balanceOf(treasury.target), await token.balanceOf(insurerAdmin.address)]).to.deep.equal([0n, before]);
+  });
+
+  it("a smart-account member appeals its own denied claim as itself, though the wallet driving it is no member", async function () {
+    const f = await loadFixture(claimsFixture);
+    const account = await new Intermediary__factory(f.outsider).deploy();
+    await f.claims.connect(f.adjuster).enroll(f.planId, account.target, f.start, f.start + 2 * 365 * 86_400);
+    const s = await f.submission({ member: String(account.target), lines: [f.line(CODE.MRI, 800n * USD)] }); // no authorization: denied
+    await f.claims.connect(f.doctor).submit(sub(s));
+    const appeal = f.claims.interface.encodeFunctionData("appeal", [claimIdOf(s), rec(await f.sdk.claims.record(claimIdOf(s)))]);
+    await expect(account.connect(f.outsider).forward(f.claims.target, appeal)).to.emit(f.claims, "ClaimAppealed").withArgs(claimIdOf(s), account.target);
+  });
+
+  it("a contract that is the provider's member appeals for it, though the wallet driving it is no member", async function () {
+    const f = await loadFixture(claimsFixture);
+    const billing = await new Intermediary__factory(f.outsider).deploy();
+    await f.registry.connect(f.hospitalAdmin).addMember(HOSPITAL, billing.target, false);
+    const s = await f.submission({ lines: [f.line(CODE.MRI, 800n * USD)] });
+    await f.claims.connect(f.doctor).submit(sub(s));
+    const appeal = f.claims.interface.encodeFunctionData("appeal", [claimIdOf(s), rec(await f.sdk.claims.record(claimIdOf(s)))]);
+    await expect(billing.connect(f.outsider).forward(f.claims.target, appeal)).to.emit(f.claims, "ClaimAppealed").withArgs(claimIdOf(s), billing.target);
   });
 });
