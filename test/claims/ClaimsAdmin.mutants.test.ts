@@ -189,4 +189,12 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     const appeal = f.claims.interface.encodeFunctionData("appeal", [claimIdOf(s), rec(await f.sdk.claims.record(claimIdOf(s)))]);
     await expect(billing.connect(f.outsider).forward(f.claims.target, appeal)).to.emit(f.claims, "ClaimAppealed").withArgs(claimIdOf(s), billing.target);
   });
+
+  it("a contract that is insurer staff administers the plan as itself, though the wallet driving it is no member", async function () {
+    const f = await loadFixture(claimsFixture);
+    const desk = await new Intermediary__factory(f.outsider).deploy();
+    await f.registry.connect(f.insurerAdmin).addMember(INSURER, desk.target, false);
+    const enroll = f.claims.interface.encodeFunctionData("enroll", [f.planId, f.member2.address, 1, 2]);
+    await expect(desk.connect(f.outsider).forward(f.claims.target, enroll)).to.emit(f.claims, "MemberEnrolled").withArgs(f.planId, f.member2.address, 1, 2);
+  });
 });
