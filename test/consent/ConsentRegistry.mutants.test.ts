@@ -10,10 +10,12 @@
  * member — the organization of a refused access is never used (logAccess reverts, isPermitted
  * drops it).
  */
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { DATA_CLASSES, PURPOSES } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
-import { consentFixture, COMMITMENT, classes, HOSPITAL, now, purposes, YEAR } from "./fixtures";
+import { consentFixture, COMMITMENT, classes, HOSPITAL, now, purposes, RECORD, YEAR } from "./fixtures";
 
 describe("ConsentRegistry (mutation-killing tests)", function () {
   it("refuses a grantee key with bit 160 set above an account: it is neither an account nor an organization", async function () {
@@ -70,5 +72,65 @@ describe("ConsentRegistry (mutation-killing tests)", function () {
     await expect(other.connect(delegate).forward(consent.target, grant))
       .to.be.revertedWithCustomError(consent, "NotPatientOrDelegate")
       .withArgs(other.target, patient.address);
+  });
+
+  it("a smart-account patient acts as itself through every patient function; the events and the delegation are the account's", async function () {
+    const { consent, outsider, stranger, doctor, accountGrantee } = await loadFixture(consentFixture);
+    const account = await new Intermediary__factory(outsider).deploy();
+    const call = (fn: string, args: unknown[]) => account.connect(outsider).forward(consent.target, consent.interface.encodeFunctionData(fn as never, args as never));
+    const until = (await now()) + YEAR;
+    const grantee = accountGrantee(doctor.address);
+    await expect(call("grant", [account.target, grantee, classes("labs"), purposes("TREAT"), 0, until, COMMITMENT]))
+      .to.emit(consent, "ConsentGranted")
+      .withArgs(account.target, grantee, account.target, classes("labs"), purposes("TREAT"), anyValue, until, COMMITMENT);
+    await expect(call("revoke", [account.target, grantee])).to.emit(consent, "ConsentRevoked").withArgs(account.target, grantee, account.target);
+    await expect(call("setBreakGlassOptOut", [account.target, true])).to.emit(consent, "BreakGlassOptOutSet").withArgs(account.target, true, account.target);
+    // The wallet driving the account may be its delegate: it is another account.
+    await expect(call("appointDelegate", [outsider.address, until])).to.emit(consent, "DelegateAppointed").withArgs(account.target, outsider.address, until);
+    expect([await consent.delegateUntil(account.target, outsider.address), await consent.delegateUntil(outsider.address, outsider.address)]).to.deep.equal([BigInt(until), 0n]);
+    await expect(call("removeDelegate", [account.target, outsider.address])).to.emit(consent, "DelegateRemoved").withArgs(account.target, outsider.address, account.target);
+    // A contract that is neither the patient nor the delegate is refused under its own name.
+    await consent.connect(stranger).appointDelegate(doctor.address, until);
+    const other = await new Intermediary__factory(stranger).deploy();
+    await expect(other.connect(stranger).forward(consent.target, consent.interface.encodeFunctionData("removeDelegate", [stranger.address, doctor.address])))
+      .to.be.revertedWithCustomError(consent, "NotPatientOrSelf")
+      .withArgs(other.target, stranger.address, doctor.address);
+  });
+
+  it("a contract delegate removes itself, driven by a wallet that is not the delegate", async function () {
+    const { consent, patient, outsider } = await loadFixture(consentFixture);
+    const guardian = await new Intermediary__factory(outsider).deploy();
+    await consent.connect(patient).appointDelegate(guardian.target, (await now()) + YEAR);
+    await expect(guardian.connect(outsider).forward(consent.target, consent.interface.encodeFunctionData("removeDelegate", [patient.address, guardian.target])))
+      .to.emit(consent, "DelegateRemoved")
+      .withArgs(patient.address, guardian.target, guardian.target);
+    expect(await consent.delegateUntil(patient.address, guardian.target)).to.equal(0n);
+  });
+
+  it("a contract member's break-glass is opened in its own name", async function () {
+    const { consent, registry, hospitalAdmin, outsider, patient } = await loadFixture(consentFixture);
+    const agent = await new Intermediary__factory(outsider).deploy();
+    await registry.connect(hospitalAdmin).addMember(HOSPITAL, agent.target, false);
+    const ref = "0x" + "bf".repeat(32);
+    await expect(agent.connect(outsider).forward(consent.target, consent.interface.encodeFunctionData("breakGlass", [patient.address, 1, ref, 600])))
+      .to.emit(consent, "BreakGlassOpened")
+      .withArgs(patient.address, agent.target, HOSPITAL, 1, ref, anyValue);
+  });
+
+  it("a stranger granting for a patient while paused is told the registry is paused", async function () {
+    const { consent, pauser, outsider, patient, doctor, accountGrantee } = await loadFixture(consentFixture);
+    await consent.connect(pauser).pause();
+    await expect(consent.connect(outsider).grant(patient.address, accountGrantee(doctor.address), classes("labs"), purposes("TREAT"), 0, (await now()) + YEAR, COMMITMENT))
+      .to.be.revertedWithCustomError(consent, "EnforcedPause");
+  });
+
+  it("a contract granted access logs it as itself, though the wallet driving it has no grant", async function () {
+    const { consent, patient, outsider, accountGrantee } = await loadFixture(consentFixture);
+    const app = await new Intermediary__factory(outsider).deploy();
+    await consent.connect(patient).grant(patient.address, accountGrantee(String(app.target)), classes("labs"), purposes("TREAT"), 0, (await now()) + YEAR, COMMITMENT);
+    const [labs, treat] = [DATA_CLASSES.labs, PURPOSES.TREAT];
+    await expect(app.connect(outsider).forward(consent.target, consent.interface.encodeFunctionData("logAccess", [patient.address, RECORD, labs, treat])))
+      .to.emit(consent, "AccessLogged")
+      .withArgs(patient.address, app.target, 0, labs, treat, RECORD, anyValue);
   });
 });
