@@ -21,7 +21,15 @@ import { expect } from "chai";
 import { claimIdOf, procedureCode } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsFixture, CODE, HOSPITAL, INSURER, rec, sub, USD } from "./support";
+import { claimsFixture, CODE, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
+
+/** Submits, as the doctor, a claim for `member` that the rules deny (an MRI without authorization); returns its id and its appeal's calldata. */
+async function deniedClaimAppeal(f: ClaimsFixture, member: string) {
+  const s = await f.submission({ member, lines: [f.line(CODE.MRI, 800n * USD)] });
+  await f.claims.connect(f.doctor).submit(sub(s));
+  const id = claimIdOf(s);
+  return { id, appeal: f.claims.interface.encodeFunctionData("appeal", [id, rec(await f.sdk.claims.record(id))]) };
+}
 
 describe("ClaimsAdmin (mutation-killing tests)", function () {
   it("accepts an enrollment and a prior authorization whose window is one instant (start = end)", async function () {
@@ -174,20 +182,16 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     const f = await loadFixture(claimsFixture);
     const account = await new Intermediary__factory(f.outsider).deploy();
     await f.claims.connect(f.adjuster).enroll(f.planId, account.target, f.start, f.start + 2 * 365 * 86_400);
-    const s = await f.submission({ member: String(account.target), lines: [f.line(CODE.MRI, 800n * USD)] }); // no authorization: denied
-    await f.claims.connect(f.doctor).submit(sub(s));
-    const appeal = f.claims.interface.encodeFunctionData("appeal", [claimIdOf(s), rec(await f.sdk.claims.record(claimIdOf(s)))]);
-    await expect(account.connect(f.outsider).forward(f.claims.target, appeal)).to.emit(f.claims, "ClaimAppealed").withArgs(claimIdOf(s), account.target);
+    const { id, appeal } = await deniedClaimAppeal(f, String(account.target));
+    await expect(account.connect(f.outsider).forward(f.claims.target, appeal)).to.emit(f.claims, "ClaimAppealed").withArgs(id, account.target);
   });
 
   it("a contract that is the provider's member appeals for it, though the wallet driving it is no member", async function () {
     const f = await loadFixture(claimsFixture);
     const billing = await new Intermediary__factory(f.outsider).deploy();
     await f.registry.connect(f.hospitalAdmin).addMember(HOSPITAL, billing.target, false);
-    const s = await f.submission({ lines: [f.line(CODE.MRI, 800n * USD)] });
-    await f.claims.connect(f.doctor).submit(sub(s));
-    const appeal = f.claims.interface.encodeFunctionData("appeal", [claimIdOf(s), rec(await f.sdk.claims.record(claimIdOf(s)))]);
-    await expect(billing.connect(f.outsider).forward(f.claims.target, appeal)).to.emit(f.claims, "ClaimAppealed").withArgs(claimIdOf(s), billing.target);
+    const { id, appeal } = await deniedClaimAppeal(f, f.patient.address);
+    await expect(billing.connect(f.outsider).forward(f.claims.target, appeal)).to.emit(f.claims, "ClaimAppealed").withArgs(id, billing.target);
   });
 
   it("a contract that is insurer staff administers the plan as itself, though the wallet driving it is no member", async function () {
