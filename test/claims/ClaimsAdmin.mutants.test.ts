@@ -21,7 +21,7 @@ import { expect } from "chai";
 import { claimIdOf, procedureCode } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsFixture, CODE, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
+import { claimsEvent, claimsFixture, CODE, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
 
 /** Submits, as the doctor, a claim for `member` that the rules deny (an MRI without authorization); returns its id and its appeal's calldata. */
 async function deniedClaimAppeal(f: ClaimsFixture, member: string) {
@@ -143,7 +143,7 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
     expect((await f.claims.benefit(f.planId, CODE.CAPPED)).perClaimCap).to.equal(1n);
     const s = await f.submission({ lines: [f.line(CODE.CAPPED, 50n * USD)] });
     const receipt = await (await f.claims.connect(f.doctor).submit(sub(s))).wait();
-    const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
+    const ev = claimsEvent(f.claims, receipt, "ClaimAdjudicated")!;
     expect([ev.args.outcomes[0].allowed, Number(ev.args.outcomes[0].reason)]).to.deep.equal([1n, 119]);
   });
 

@@ -20,7 +20,7 @@ import { expect } from "chai";
 import { ClaimStatus, claimIdOf, recordHashOf, type ClaimSubmission } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsFixture, CODE, DAY, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
+import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
 
 /**
  * Submits `s` as the doctor; returns the claim's status, which event told it, the line reasons and
@@ -28,7 +28,7 @@ import { claimsFixture, CODE, DAY, HOSPITAL, INSURER, rec, sub, USD, type Claims
  */
 async function adjudicated(f: ClaimsFixture, s: ClaimSubmission) {
   const receipt = await (await f.claims.connect(f.doctor).submit(sub(s))).wait();
-  const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated" || e?.name === "ClaimPended")!;
+  const ev = claimsEvent(f.claims, receipt, "ClaimAdjudicated", "ClaimPended")!;
   const pended = ev.name === "ClaimPended";
   const outcomes: { reason: bigint }[] = pended ? ev.args.preview : ev.args.outcomes;
   return {
@@ -149,7 +149,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     // Not as previewed (the review line cut to $500, reason 45), so the engine re-adjudicates both lines.
     const decisions = [{ allowed: 500n * USD, reason: 45 }, { allowed: 100n * USD, reason: 0 }];
     const receipt = await (await f.claims.connect(f.adjuster).decide(claimIdOf(s), rec(r), decisions)).wait();
-    const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
+    const ev = claimsEvent(f.claims, receipt, "ClaimAdjudicated")!;
     expect(ev.args.outcomes.map((o: { copay: bigint }) => o.copay)).to.deep.equal([0n, 25n * USD]);
   });
 
@@ -236,7 +236,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     const decided = rec(await f.sdk.claims.record(id));
     await f.claims.connect(f.doctor).appeal(id, decided);
     const receipt = await (await f.claims.connect(f.adjuster2).resolveAppeal(id, decided, [{ allowed: 600n * USD, reason: 0 }, { allowed: 100n * USD, reason: 0 }])).wait();
-    const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
+    const ev = claimsEvent(f.claims, receipt, "ClaimAdjudicated")!;
     expect(ev.args.outcomes.map((o: { allowed: bigint; copay: bigint }) => [o.allowed, o.copay])).to.deep.equal([[0n, 0n], [50n * USD, 0n]]);
   });
 
@@ -272,7 +272,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     await f.claims.connect(f.doctor).submit(sub(s));
     const decisions = [{ allowed: 600n * USD, reason: 45 }, { allowed: 100n * USD, reason: 45 }];
     const receipt = await (await f.claims.connect(f.adjuster).decide(claimIdOf(s), rec(await f.sdk.claims.record(claimIdOf(s))), decisions)).wait();
-    const ev = receipt!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
+    const ev = claimsEvent(f.claims, receipt, "ClaimAdjudicated")!;
     expect(ev.args.outcomes.map((o: { reason: bigint }) => Number(o.reason))).to.deep.equal([0, 45]);
   });
 

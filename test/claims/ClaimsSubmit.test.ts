@@ -3,13 +3,13 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { ClaimStatus, claimIdOf, OrgKind, type ClaimSubmission } from "../../sdk";
 import { PROFILE } from "../support/fixtures";
-import { claimsFixture, CODE, DAY, HOSPITAL, LAB, sub, USD, YEAR, type ClaimsFixture } from "./support";
+import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, LAB, sub, USD, YEAR, type ClaimsFixture } from "./support";
 
 /** Submits `s` as `from` (default: the doctor) and returns the claim id with its adjudication event args. */
 async function submit(f: ClaimsFixture, s: ClaimSubmission, from = f.doctor) {
   const id = claimIdOf(s);
   const rc = await (await f.claims.connect(from).submit(sub(s))).wait();
-  const ev = rc!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated" || e?.name === "ClaimPended")!;
+  const ev = claimsEvent(f.claims, rc, "ClaimAdjudicated", "ClaimPended")!;
   return { id, ev, rc };
 }
 

@@ -6,7 +6,7 @@
  */
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
-import { AbiCoder, keccak256, ZeroAddress } from "ethers";
+import { AbiCoder, keccak256, ZeroAddress, type ContractTransactionReceipt, type LogDescription } from "ethers";
 import { CareLedger, claimIdOf, OrgKind, procedureCode, Role, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
 import { ClaimsAdmin__factory, ClaimsEngine__factory, MockRecordEvidence__factory, MockStablecoin__factory } from "../../typechain-types";
 import { selectorsByRole } from "../../ignition/modules/CareLedger";
@@ -137,6 +137,11 @@ export async function claimsFixture() {
 }
 
 export type ClaimsFixture = Awaited<ReturnType<typeof claimsFixture>>;
+
+/** The first event named one of `names` that `claims` emitted in `receipt`, parsed (undefined when none). */
+export function claimsEvent(claims: ClaimsFixture["claims"], receipt: ContractTransactionReceipt | null, ...names: string[]): LogDescription | undefined {
+  return receipt!.logs.map((l) => claims.interface.parseLog(l)).find((e): e is LogDescription => e !== null && names.includes(e.name));
+}
 
 /** The struct form of a submission for typechain calls. */
 export function sub(s: ClaimSubmission) {

@@ -20,7 +20,7 @@ import {
   type FhirResource,
 } from "../../sdk";
 import { ClaimsModel, type ModelBenefit } from "../support/claimsModel";
-import { claimsFixture, HOSPITAL, sub, USD } from "../claims/support";
+import { claimsEvent, claimsFixture, HOSPITAL, sub, USD } from "../claims/support";
 
 const FIXTURES = path.resolve(__dirname, "../../../shared/fixtures/fhir/claims");
 const SYNTHEA = ["Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json", "Parker_Casper_6d0c6969-6843-47e1-9921-d9bf11b1df31.json", "Bob965_Keeling57_3f6fd0bb-6cd3-eb3f-4401-cd38ace25f2b.json"];
@@ -240,7 +240,7 @@ describe("FHIR Claim mapping", function () {
       for (const s of submissions) {
         await f.evidence.setStatus(s.evidence, HOSPITAL, false);
         const rc = await (await f.claims.connect(f.doctor).submit(sub(s))).wait();
-        const ev = rc!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimAdjudicated")!;
+        const ev = claimsEvent(f.claims, rc, "ClaimAdjudicated")!;
         const expected = model.adjudicate(s.member, s.serviceDate, s.lines);
         expect(Number(ev.args.status)).to.equal(ClaimStatus.Approved);
         expect(ev.args.outcomes.map((o: { allowed: bigint; deductible: bigint; copay: bigint; coinsurance: bigint; plan: bigint; reason: bigint }) => [o.allowed, o.deductible, o.copay, o.coinsurance, o.plan, Number(o.reason)])).to.deep.equal(
