@@ -239,12 +239,29 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.say(
     `${results.length} claims: ${count(ClaimStatus.Approved)} approved and paid straight through, ${count(ClaimStatus.Partial)} partly approved, ${count(ClaimStatus.Denied)} denied, ${count(ClaimStatus.Pended)} pended for an adjuster.`,
   );
+  // The hospital finds it billed its best-paid claim at twice the charge: it corrects it. The plan
+  // had paid more than the corrected claim allows; the difference is owed back and recovered from
+  // the hospital's next payment under the plan (recoupment), in the same transaction.
+  const overbilled = results.filter((r) => r.status === ClaimStatus.Approved).sort((a, b) => (a.paid < b.paid ? 1 : -1))[0];
+  if (overbilled) {
+    const h = await asDoctor.claims.history(overbilled.claimId);
+    const fixed = { ...h.submission, lines: h.submission.lines.map((l) => ({ ...l, charged: l.charged / 2n })) };
+    const corrected = await (await asDoctor.claims.submitCorrection({ replaces: overbilled.claimId, submission: fixed })).wait();
+    story.cost("claims: correct a paid claim", corrected);
+    story.say(
+      `The hospital corrected claim ${short(overbilled.claimId)} (billed at twice the charge): the plan's share fell from ${usd(h.planTotal)} to ${usd(corrected.planTotal)}, so ${usd(corrected.owedBack)} is owed back.`,
+    );
+  }
   const pended = results.find((r) => r.status === ClaimStatus.Pended);
   if (pended) {
     const decided = await (await asAdjuster.claims.decide({ claimId: pended.claimId })).wait();
     story.cost("claims: an adjuster decides", decided);
-    story.say(`Adjuster ${short(adjuster.address)} approved the pended claim ${short(pended.claimId)}: ${usd(decided.paid)} paid.`);
+    story.say(
+      `Adjuster ${short(adjuster.address)} approved the pended claim ${short(pended.claimId)}: the plan owed ${usd(decided.planTotal)}; ${usd(decided.recovered)} of it recovered the overpayment, ${usd(decided.paid)} paid.`,
+    );
   }
+  const stillOwed = await operator.claims.owedBack(created.planId, hospital.orgId);
+  if (stillOwed > 0n) story.say(`The hospital still owes ${usd(stillOwed)}: its next payments under the plan recover it, or it repays it (claims.repay).`);
   const partial = results.find((r) => r.status === ClaimStatus.Partial || r.status === ClaimStatus.Denied);
   if (partial) {
     story.cost("claims: appeal", await (await asDoctor.claims.appeal({ claimId: partial.claimId })).wait());
@@ -254,7 +271,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   }
   const paidToHospital = (await token.balanceOf(hospital.admin.address)) - payeeBefore;
   const funds = await operator.claims.funds(created.planId);
-  story.say(`The hospital's payee received ${usd(paidToHospital)}; the plan's escrow holds ${usd(funds.balance)} ($50,000 − payments), nothing queued.`);
+  story.say(`The hospital's payee received ${usd(paidToHospital)}; the plan's escrow holds ${usd(funds.balance)} ($50,000 − payments + recoveries), nothing queued.`);
 
   // ------------------------------------------------------------------------------------------
   story.chapter("9. The patient reads their accounting of disclosures and their Explanations of Benefit");

@@ -26,7 +26,28 @@ export enum ClaimStatus {
   Upheld = 6,
   Overturned = 7,
   Replaced = 8,
+  Voided = 9,
 }
+
+/**
+ * How a benefit's copay meets the deductible, as `IClaimsEngine.CostSharing`. Copays and
+ * coinsurance count toward the out-of-pocket maximum; everything is waived once it is met.
+ */
+export enum CostSharing {
+  /** The deductible first, then the copay, then coinsurance on the rest. */
+  DeductibleCopayCoinsurance = 0,
+  /** The copay only: the deductible waived, no coinsurance (a usual office-visit design). */
+  CopayOnly = 1,
+  /** The deductible, then coinsurance; no copay. */
+  DeductibleCoinsurance = 2,
+}
+
+/** The names of {@link CostSharing} designs in plan files. */
+export const COST_SHARING_NAMES: Readonly<Record<string, CostSharing>> = {
+  "deductible-copay-coinsurance": CostSharing.DeductibleCopayCoinsurance,
+  "copay-only": CostSharing.CopayOnly,
+  "deductible-coinsurance": CostSharing.DeductibleCoinsurance,
+};
 
 /** The CARC reason codes the rules use (X12 Claim Adjustment Reason Codes). */
 export const CARC = {
@@ -68,7 +89,7 @@ export interface ClaimSubmission {
   readonly planId: bigint;
   readonly member: string;
   readonly providerOrg: bigint;
-  /** Unix seconds (midnight UTC of the service day, see {@link dayTimestamp}). */
+  /** The service day: unix seconds at midnight UTC (see {@link dayTimestamp}), or `"YYYY-MM-DD"`. */
   readonly serviceDate: number;
   /** The prior authorization (0n for none). */
   readonly authId: bigint;
@@ -84,8 +105,13 @@ export interface ClaimRecord {
   readonly serviceDate: number;
   readonly adjuster: string;
   readonly authId: bigint;
+  /** What the claim holds of its prior authorization. */
+  readonly authUsed: bigint;
+  /** What the plan had committed for the service over the chain this claim replaced. */
   readonly credit: bigint;
+  /** Applied to the member's accumulators (0n while pended). */
   readonly deductible: bigint;
+  /** Applied to the member's accumulators (0n while pended). */
   readonly memberShare: bigint;
   readonly lines: readonly ClaimLine[];
   readonly allowed: readonly bigint[];
@@ -109,6 +135,10 @@ export interface PlanTerms {
   readonly deductible: bigint;
   readonly outOfPocketMax: bigint;
   readonly start: number;
+  /** The month (1-12) the plan's years begin on; default 1 (a calendar-year plan). */
+  readonly yearStartMonth?: number;
+  /** The day (1-31; not February 29) the plan's years begin on; default 1. */
+  readonly yearStartDay?: number;
   /** 0n for no annual cap. */
   readonly annualCap: bigint;
   readonly autoApprovalLimit: bigint;
@@ -125,8 +155,10 @@ export interface BenefitRule {
   readonly coinsuranceBps?: number;
   readonly priorAuth?: boolean;
   readonly review?: boolean;
-  /** The most allowed for this code on one line; 0n = none. */
+  /** The most allowed for this code on one claim, over all its lines; 0n = none. */
   readonly perClaimCap?: bigint;
+  /** How the copay meets the deductible; default {@link CostSharing.DeductibleCopayCoinsurance}. */
+  readonly costSharing?: CostSharing;
 }
 
 /** An adjuster's decision on one line: approve at the ceiling, allow an amount with a reason, or deny with a reason. */
@@ -138,7 +170,8 @@ export interface ClaimState {
   readonly status: ClaimStatus;
   readonly planId: bigint;
   readonly decidedAt: number;
-  /** What the plan has committed for the claim (paid or queued); the exposure while pended. */
+  /** The plan's share for the service as this claim stands (paid, queued or offset against what
+   * the provider owed, over the claim's chain); the exposure while pended; 0n once voided. */
   readonly planPaid: bigint;
   readonly recordHash: string;
 }
@@ -166,15 +199,17 @@ export interface AdjudicationResult {
   readonly paid: bigint;
   /** Queued for lack of funds, to be paid in full when the plan is funded. */
   readonly queued: bigint;
-  /** An overpayment recorded against the provider (corrected claims). */
+  /** An overpayment recorded against the provider (a correction that pays less than the chain had). */
   readonly owedBack: bigint;
+  /** What the provider owed the plan, offset against this payment (recoupment): not transferred. */
+  readonly recovered: bigint;
 }
 
 // ------------------------------------------------------------------------------------------ encodings
 
 const coder = AbiCoder.defaultAbiCoder();
 const LINE_TUPLE = "tuple(bytes32 code,uint32 units,uint96 charged)";
-const RECORD_TUPLE = `tuple(address member,uint64 providerOrg,uint40 serviceDate,address adjuster,uint64 authId,uint96 credit,uint96 deductible,uint96 memberShare,${LINE_TUPLE}[] lines,uint96[] allowed)`;
+const RECORD_TUPLE = `tuple(address member,uint64 providerOrg,uint40 serviceDate,address adjuster,uint64 authId,uint96 authUsed,uint96 credit,uint96 deductible,uint96 memberShare,${LINE_TUPLE}[] lines,uint96[] allowed)`;
 
 /**
  * The on-chain form of a procedure code: `"<alias>:<code>"` as a bytes32 string (no descriptions).
@@ -205,10 +240,26 @@ export function parseProcedureCode(value: string): { alias: string; system?: str
   return { alias, system, code: i < 0 ? text : text.slice(i + 1) };
 }
 
-/** The claim id of a submission: keccak256(abi.encode(planId, member, providerOrg, serviceDate, keccak256(abi.encode(lines)))). */
-export function claimIdOf(s: Pick<ClaimSubmission, "planId" | "member" | "providerOrg" | "serviceDate" | "lines">): string {
-  const linesHash = keccak256(coder.encode([`${LINE_TUPLE}[]`], [s.lines.map((l) => [l.code, l.units, l.charged])]));
+/**
+ * The key of a service, the same whatever the order of the lines: keccak256(abi.encode(planId,
+ * member, providerOrg, serviceDate, keccak256 of the lines' keccak256(abi.encode(line)) in
+ * ascending order)). A first submission's claim id is its service key; the engine refuses a second
+ * claim for the same service with `DuplicateClaim`.
+ */
+export function serviceKeyOf(s: Pick<ClaimSubmission, "planId" | "member" | "providerOrg" | "serviceDate" | "lines">): string {
+  const hashes = s.lines.map((l) => keccak256(coder.encode([LINE_TUPLE], [[l.code, l.units, l.charged]]))).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  const linesHash = keccak256(hashes.length === 0 ? "0x" : "0x" + hashes.map((h) => h.slice(2)).join(""));
   return keccak256(coder.encode(["uint64", "address", "uint64", "uint40", "bytes32"], [s.planId, s.member, s.providerOrg, s.serviceDate, linesHash]));
+}
+
+/**
+ * The claim id of a submission: its service key ({@link serviceKeyOf}) for a first submission,
+ * keccak256(abi.encode(serviceKey, replaces)) for a correction or resubmission of `replaces`.
+ */
+export function claimIdOf(s: Pick<ClaimSubmission, "planId" | "member" | "providerOrg" | "serviceDate" | "lines">, replaces?: string): string {
+  const key = serviceKeyOf(s);
+  if (replaces === undefined || BigInt(replaces) === 0n) return key;
+  return keccak256(coder.encode(["bytes32", "bytes32"], [key, replaces]));
 }
 
 /** The `recordHash` of a claim record, as the contract computes it. */
@@ -216,7 +267,7 @@ export function recordHashOf(r: ClaimRecord): string {
   return keccak256(
     coder.encode(
       [RECORD_TUPLE],
-      [[r.member, r.providerOrg, r.serviceDate, r.adjuster, r.authId, r.credit, r.deductible, r.memberShare, r.lines.map((l) => [l.code, l.units, l.charged]), r.allowed]],
+      [[r.member, r.providerOrg, r.serviceDate, r.adjuster, r.authId, r.authUsed, r.credit, r.deductible, r.memberShare, r.lines.map((l) => [l.code, l.units, l.charged]), r.allowed]],
     ),
   );
 }
@@ -261,6 +312,16 @@ export function dayTimestamp(value: string | number | Date, field = "date"): num
   return t / 1000;
 }
 
+/**
+ * The year start of an anniversary plan: the month and day of its `start` (unix seconds), for
+ * {@link PlanTerms}. A plan starting on February 29 renews on February 28.
+ */
+export function anniversaryOf(start: number): { yearStartMonth: number; yearStartDay: number } {
+  const d = new Date(requireTime("start", start) * 1000);
+  const month = d.getUTCMonth() + 1;
+  return { yearStartMonth: month, yearStartDay: month === 2 ? Math.min(d.getUTCDate(), 28) : d.getUTCDate() };
+}
+
 /** Sums line outcomes, line by line. */
 export function sumOutcomes(a: readonly LineOutcome[], b: readonly LineOutcome[]): LineOutcome[] {
   return b.map((o, i) => {
@@ -299,6 +360,25 @@ function requireTime(field: string, value: unknown): number {
   return value;
 }
 
+/** A day: "YYYY-MM-DD", or unix seconds at midnight UTC (other times are refused, never rounded). */
+function requireDay(field: string, value: unknown): number {
+  const t = requireTime(field, value);
+  if (t % SECONDS_PER_DAY !== 0) {
+    throw new ValidationError(field, `${t} is not a day: give midnight UTC (${t - (t % SECONDS_PER_DAY)}) or "YYYY-MM-DD", so one visit is one claim`);
+  }
+  return t;
+}
+
+/** The month and day a plan's years begin on (default January 1); February 29 is refused. */
+function requireYearStart(month: unknown = 1, day: unknown = 1): { yearStartMonth: number; yearStartDay: number } {
+  if (typeof month !== "number" || !Number.isInteger(month) || month < 1 || month > 12) throw new ValidationError("yearStartMonth", `${JSON.stringify(month)} is not a month (1 to 12)`);
+  const days = new Date(Date.UTC(2001, month, 0)).getUTCDate(); // 2001: a common year
+  if (typeof day !== "number" || !Number.isInteger(day) || day < 1 || day > days) {
+    throw new ValidationError("yearStartDay", `${JSON.stringify(day)} is not a day of month ${month} (1 to ${days}${month === 2 ? "; a plan year may not begin on February 29" : ""})`);
+  }
+  return { yearStartMonth: month, yearStartDay: day };
+}
+
 function requireSeconds(field: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0 || value >= 2 ** 32) throw new ValidationError(field, `${JSON.stringify(value)} is not a number of seconds (1 to 2^32-1)`);
   return value;
@@ -311,7 +391,7 @@ export function validateSubmission(s: ClaimSubmission): ClaimSubmission {
     planId: requireId("planId", s.planId),
     member: requireAddress("member", s.member),
     providerOrg: requireId("providerOrg", s.providerOrg),
-    serviceDate: requireTime("serviceDate", s.serviceDate),
+    serviceDate: requireDay("serviceDate", s.serviceDate),
     authId: s.authId === undefined || BigInt(s.authId) === 0n ? 0n : requireId("authId", s.authId),
     evidence: requireBytes32("evidence", s.evidence),
     lines: s.lines.map((l, i) => {
@@ -360,6 +440,7 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
       deductible: requireAmount("deductible", terms.deductible),
       outOfPocketMax: requireAmount("outOfPocketMax", terms.outOfPocketMax),
       start: requireTime("start", terms.start),
+      ...requireYearStart(terms.yearStartMonth, terms.yearStartDay),
       annualCap: requireAmount("annualCap", terms.annualCap),
       autoApprovalLimit: requireAmount("autoApprovalLimit", terms.autoApprovalLimit),
       filingWindow: requireSeconds("filingWindow", terms.filingWindow),
@@ -403,20 +484,26 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     const rules = params.benefits.map((b, i) => {
       const bps = b.coinsuranceBps ?? 0;
       if (!Number.isInteger(bps) || bps < 0 || bps > 10_000) throw new ValidationError(`benefits[${i}].coinsuranceBps`, `${bps} is not 0 to 10,000 basis points`);
+      const costSharing = b.costSharing ?? CostSharing.DeductibleCopayCoinsurance;
+      if (!Object.values(CostSharing).includes(costSharing)) throw new ValidationError(`benefits[${i}].costSharing`, `${JSON.stringify(costSharing)} is not a CostSharing design`);
+      const copay = requireAmount(`benefits[${i}].copay`, b.copay ?? 0n);
+      if (costSharing === CostSharing.CopayOnly && bps !== 0) throw new ValidationError(`benefits[${i}].coinsuranceBps`, "a copay-only benefit has no coinsurance");
+      if (costSharing === CostSharing.DeductibleCoinsurance && copay !== 0n) throw new ValidationError(`benefits[${i}].copay`, "a deductible-then-coinsurance benefit has no copay");
       return {
         fee: requireAmount(`benefits[${i}].fee`, b.fee),
-        copay: requireAmount(`benefits[${i}].copay`, b.copay ?? 0n),
+        copay,
         coinsuranceBps: bps,
         priorAuth: b.priorAuth ?? false,
         review: b.review ?? false,
         perClaimCap: requireAmount(`benefits[${i}].perClaimCap`, b.perClaimCap ?? 0n),
+        costSharing,
       };
     });
     requireSigner(this.contract.runner);
     return send(() => this.contract.setBenefits(planId, codes, rules, overrides), () => ({ planId, count: codes.length }));
   }
 
-  /** Names the account the caller's provider organization is paid at (caller: a provider admin). @throws {ContractRevertError} e.g. `NotProviderAdmin` */
+  /** Names the account the caller's organization is paid at (caller: an admin of a provider, lab or pharmacy). @throws {ContractRevertError} e.g. `NotProviderAdmin` */
   async setPayee(params: { payee: string }, overrides: Overrides = {}): Promise<TxHandle<{ payee: string }>> {
     const payee = requireAddress("payee", params.payee);
     requireSigner(this.contract.runner);
@@ -434,13 +521,7 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     const planId = requireId("planId", params.planId);
     const amount = requireAmount("amount", params.amount, { allowZero: false });
     requireSigner(this.contract.runner);
-    const plan = await this.plan(planId);
-    const signer = this.contract.runner as unknown as { getAddress(): Promise<string> };
-    const owner = await signer.getAddress();
-    const token = IERC20__factory.connect(plan.token, this.contract.runner);
-    if ((await token.allowance(owner, this.address)) < amount) {
-      await withDecodedErrors(async () => (await token.approve(this.address, amount)).wait());
-    }
+    await this.#approve(planId, amount);
     return send(
       () => this.contract.fund(planId, amount, overrides),
       (receipt) => ({
@@ -571,31 +652,106 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
   }
 
   /**
-   * Submits a corrected claim replacing `replaces` (its record is rebuilt from events). Only the
-   * net difference is paid; a negative difference is recorded as owed back.
-   * @throws {ContractRevertError} e.g. `CorrectionMismatch`, `InvalidClaimStatus`
+   * Submits a corrected claim replacing `replaces` (its record is rebuilt from events). The plan
+   * pays only the difference from what it had committed for the service over the whole chain; a
+   * negative difference is owed back and recouped from the provider's next payments under the
+   * plan (see {@link owedBack}, {@link repay}). Caller: a member of the provider organization
+   * that billed the original.
+   * @throws {ValidationError} for a bad submission, before anything is sent
+   * @throws {ContractRevertError} e.g. `NotClaimProvider`, `CorrectionMismatch`, `InvalidClaimStatus`, `DuplicateClaim`
    */
   async submitCorrection(params: { replaces: string; submission: ClaimSubmission }, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
     const replaces = requireBytes32("replaces", params.replaces);
     const s = validateSubmission(params.submission);
     requireSigner(this.contract.runner);
     const original = await this.record(replaces);
-    const claimId = claimIdOf(s);
+    const claimId = claimIdOf(s, replaces);
     return send(() => this.contract.submitCorrection(toSubmissionStruct(s), replaces, toRecordStruct(original), overrides), (receipt) => this.#result(receipt, claimId));
   }
 
   /**
-   * An adjuster decides a pended claim line by line. By default it approves the claim as the
-   * rules previewed it (cheapest: no re-adjudication; the result's `outcomes` is then empty);
-   * `{ approve: true }` allows a line's ceiling, `{ allowed, reason }` an amount, `{ deny: carc }` nothing.
+   * Resubmits a denied claim once its cause is fixed (the enrollment loaded, the prior
+   * authorization recorded): the same service and lines, with the `authId` (and, if it changed,
+   * the evidence) given here, adjudicated afresh without an appeal. The history links both claims.
+   * @throws {ValidationError} naming `claimId` when the claim is not denied
+   * @throws {ContractRevertError} e.g. `NotClaimProvider`
+   */
+  async resubmit(params: { claimId: string; authId?: bigint | number | string; evidence?: string }, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
+    const claimId = requireBytes32("claimId", params.claimId);
+    const [h, state] = await Promise.all([this.history(claimId), this.claim(claimId)]);
+    if (state.status !== ClaimStatus.Denied && state.status !== ClaimStatus.Upheld) {
+      throw new ValidationError("claimId", `claim ${claimId} is ${ClaimStatus[state.status]}, not denied: correct it with submitCorrection instead`);
+    }
+    const submission = { ...h.submission, authId: params.authId === undefined ? h.submission.authId : BigInt(params.authId), evidence: params.evidence ?? h.submission.evidence };
+    return this.submitCorrection({ replaces: claimId, submission }, overrides);
+  }
+
+  /**
+   * Voids a claim billed in error: the member's accumulators and the authorization are given
+   * back, and what the plan had committed for the service is owed back (recouped from the
+   * provider's next payments under the plan, or repaid with {@link repay}). Caller: a member of
+   * the provider organization that billed it.
+   * @returns a handle whose `wait()` gives what is now owed back for it
+   * @throws {ContractRevertError} e.g. `NotClaimProvider`, `InvalidClaimStatus`
+   */
+  async voidClaim(params: { claimId: string }, overrides: Overrides = {}): Promise<TxHandle<{ claimId: string; owed: bigint }>> {
+    const claimId = requireBytes32("claimId", params.claimId);
+    requireSigner(this.contract.runner);
+    const record = await this.record(claimId);
+    return send(
+      () => this.contract.voidClaim(claimId, toRecordStruct(record), overrides),
+      (receipt) => {
+        const [e] = eventsIn(this.contract, receipt, "ClaimVoided");
+        return { claimId, owed: e.args.owed as bigint };
+      },
+    );
+  }
+
+  /**
+   * Repays what a provider owes a plan (from corrections and voids) into the plan's escrow, from
+   * the signer, approving the engine for the plan's token first when the allowance is short.
+   * @throws {ValidationError} naming `amount` when it is zero or more than is owed
+   * @throws {ContractRevertError} e.g. `RepaymentExceedsOwed`, `EnforcedPause`
+   */
+  async repay(params: { planId: bigint | number | string; providerOrg: bigint | number | string; amount: bigint }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; providerOrg: bigint; amount: bigint; queuedPaid: number }>> {
+    const planId = requireId("planId", params.planId);
+    const providerOrg = requireId("providerOrg", params.providerOrg);
+    const amount = requireAmount("amount", params.amount, { allowZero: false });
+    requireSigner(this.contract.runner);
+    const owed = await this.owedBack(planId, providerOrg);
+    if (amount > owed) throw new ValidationError("amount", `${amount} is more than provider ${providerOrg} owes plan ${planId} (${owed})`);
+    await this.#approve(planId, amount);
+    return send(
+      () => this.contract.repay(planId, providerOrg, amount, overrides),
+      (receipt) => ({ planId, providerOrg, amount, queuedPaid: eventsIn(this.contract, receipt, "ClaimPaid").length }),
+    );
+  }
+
+  async #approve(planId: bigint, amount: bigint): Promise<void> {
+    const plan = await this.plan(planId);
+    const signer = this.contract.runner as unknown as { getAddress(): Promise<string> };
+    const owner = await signer.getAddress();
+    const token = IERC20__factory.connect(plan.token, this.contract.runner);
+    if ((await token.allowance(owner, this.address)) < amount) {
+      await withDecodedErrors(async () => (await token.approve(this.address, amount)).wait());
+    }
+  }
+
+  /**
+   * An adjuster decides a pended claim line by line; the amounts are cost-shared now, against
+   * the member's accumulators as they stand. By default it allows what the rules previewed, with
+   * the rules' reasons; `{ approve: true }` allows a line's ceiling, `{ allowed, reason }` an
+   * amount, `{ deny: carc }` nothing.
    * @throws {ContractRevertError} e.g. `InvalidDecision`, `NotInsurerStaff`, `InvalidClaimStatus`
    */
   async decide(params: { claimId: string; decisions?: readonly LineDecisionInput[] }, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
     const claimId = requireBytes32("claimId", params.claimId);
     requireSigner(this.contract.runner);
-    const record = await this.record(claimId);
-    // By default the adjuster approves the claim as the rules previewed it (no re-adjudication).
-    const decisions = params.decisions ? await this.#decisions(claimId, record, params.decisions) : record.allowed.map((allowed) => ({ allowed, reason: 0 }));
+    const [record, h] = await Promise.all([this.record(claimId), this.history(claimId)]);
+    const preview = h.preview ?? [];
+    const decisions = params.decisions
+      ? await this.#decisions(claimId, record, params.decisions)
+      : record.allowed.map((allowed, i) => ({ allowed, reason: preview[i]?.reason ?? 0 }));
     return send(() => this.contract.decide(claimId, toRecordStruct(record), decisions, overrides), (receipt) => this.#result(receipt, claimId));
   }
 
@@ -639,6 +795,8 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
       deductible: p.deductible,
       outOfPocketMax: p.outOfPocketMax,
       start: Number(p.start),
+      yearStartMonth: Number(p.yearStartMonth),
+      yearStartDay: Number(p.yearStartDay),
       annualCap: p.annualCap,
       autoApprovalLimit: p.autoApprovalLimit,
       filingWindow: Number(p.filingWindow),
@@ -654,7 +812,7 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
   /** A code's benefit rule in a plan (fee 0n when not covered). */
   async benefit(planId: bigint | number | string, code: string): Promise<Required<BenefitRule>> {
     const b = await withDecodedErrors(() => this.contract.benefit(requireId("planId", planId), requireBytes32("code", code)));
-    return { code, fee: b.fee, copay: b.copay, coinsuranceBps: Number(b.coinsuranceBps), priorAuth: b.priorAuth, review: b.review, perClaimCap: b.perClaimCap };
+    return { code, fee: b.fee, copay: b.copay, coinsuranceBps: Number(b.coinsuranceBps), priorAuth: b.priorAuth, review: b.review, perClaimCap: b.perClaimCap, costSharing: Number(b.costSharing) as CostSharing };
   }
 
   /** A plan's escrow: balance, reserved (queued + pended), withdrawable, queue positions. */
@@ -674,9 +832,15 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     const plan = await this.plan(planId);
     const t = requireTime("date", date);
     if (t < plan.start) throw new ValidationError("date", "is before the plan's start");
-    const year = Math.floor((t - plan.start) / (365 * SECONDS_PER_DAY));
+    const year = await this.planYearOf(planId, t);
     const a = await withDecodedErrors(() => this.contract.accumulators(requireId("planId", planId), requireAddress("member", member), year));
     return { year, deductibleMet: a.deductibleMet, outOfPocketMet: a.outOfPocketMet, benefitPaid: a.benefitPaid };
+  }
+
+  /** The plan year (0-based; civil years from the plan's year start) holding `date` (unix seconds or "YYYY-MM-DD"), as the engine computes it. */
+  async planYearOf(planId: bigint | number | string, date: number | string): Promise<number> {
+    const t = requireTime("date", date);
+    return Number(await withDecodedErrors(() => this.contract.planYearOf(requireId("planId", planId), t)));
   }
 
   /** A prior authorization. @throws {ContractRevertError} `UnknownAuthorization` */
@@ -702,7 +866,7 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     return withDecodedErrors(() => this.contract.parked(requireId("planId", planId), requireId("providerOrg", providerOrg)));
   }
 
-  /** What a provider owes a plan back from corrected claims. */
+  /** What a provider owes a plan back from corrected and voided claims, not yet recouped or repaid. */
   async owedBack(planId: bigint | number | string, providerOrg: bigint | number | string): Promise<bigint> {
     return withDecodedErrors(() => this.contract.owedBack(requireId("planId", planId), requireId("providerOrg", providerOrg)));
   }
@@ -717,14 +881,20 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     const c = this.contract;
     const [submitted] = await c.queryFilter(c.filters.ClaimSubmitted(id), this.fromBlock);
     if (!submitted) throw new CareLedgerError("UNKNOWN_CLAIM", `claim ${id} has no ClaimSubmitted event since block ${this.fromBlock}`);
-    const [corrected, pended, adjudicated, paid, queued, appealed, parked] = await Promise.all([
+    const [corrected, replacedBy, pended, adjudicated, paid, queued, appealed, parked, owed, recovered, voided, authUsed, authReturned] = await Promise.all([
       c.queryFilter(c.filters.ClaimCorrected(id), this.fromBlock),
+      c.queryFilter(c.filters.ClaimCorrected(undefined, id), this.fromBlock),
       c.queryFilter(c.filters.ClaimPended(id), this.fromBlock),
       c.queryFilter(c.filters.ClaimAdjudicated(id), this.fromBlock),
       c.queryFilter(c.filters.ClaimPaid(id), this.fromBlock),
       c.queryFilter(c.filters.PaymentQueued(id), this.fromBlock),
       c.queryFilter(c.filters.ClaimAppealed(id), this.fromBlock),
       c.queryFilter(c.filters.PaymentParked(id), this.fromBlock),
+      c.queryFilter(c.filters.OverpaymentRecorded(id), this.fromBlock),
+      c.queryFilter(c.filters.OverpaymentRecovered(id), this.fromBlock),
+      c.queryFilter(c.filters.ClaimVoided(id), this.fromBlock),
+      c.queryFilter(c.filters.AuthorizationUsed(undefined, id), this.fromBlock),
+      c.queryFilter(c.filters.AuthorizationReturned(undefined, id), this.fromBlock),
     ]);
     const s = submitted.args.submission;
     const submission: ClaimSubmission = {
@@ -737,17 +907,18 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
       lines: s.lines.map((l) => ({ code: l.code, units: Number(l.units), charged: l.charged })),
     };
     const preview = pended[0] ? pended[0].args.preview.map(outcomeOf) : undefined;
-    // An adjudication without outcomes approved a pended claim as the rules previewed it.
-    const stepOutcomes = (e: (typeof adjudicated)[number]) => (e.args.outcomes.length === 0 && preview ? preview : e.args.outcomes.map(outcomeOf));
+    const stepOutcomes = (e: (typeof adjudicated)[number]) => e.args.outcomes.map(outcomeOf);
     let outcomes: LineOutcome[] = [];
     for (const e of adjudicated) outcomes = sumOutcomes(outcomes, stepOutcomes(e));
     const last = adjudicated[adjudicated.length - 1];
+    const sum = (events: readonly { args: { amount: bigint } }[]) => events.reduce((t, e) => t + e.args.amount, 0n);
     return {
       claimId: id,
       submission,
       submitter: submitted.args.submitter,
       submittedAt: submitted.blockNumber,
       replaces: corrected[0]?.args.replaces,
+      replacedBy: replacedBy[0]?.args.claimId,
       credit: corrected[0]?.args.credit ?? 0n,
       preview,
       adjudications: adjudicated.map((e) => ({ status: Number(e.args.status) as ClaimStatus, adjuster: e.args.adjuster, planTotal: e.args.planTotal, memberTotal: e.args.memberTotal, outcomes: stepOutcomes(e), blockNumber: e.blockNumber })),
@@ -759,6 +930,10 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
       queued: queued.map((e) => ({ position: Number(e.args.position), amount: e.args.amount, blockNumber: e.blockNumber })),
       appeals: appealed.map((e) => ({ appellant: e.args.appellant, blockNumber: e.blockNumber })),
       parked: parked.map((e) => ({ payee: e.args.payee, amount: e.args.amount, blockNumber: e.blockNumber })),
+      owedBack: owed.map((e) => ({ amount: e.args.amount, blockNumber: e.blockNumber })),
+      recovered: recovered.map((e) => ({ amount: e.args.amount, blockNumber: e.blockNumber })),
+      voided: voided[0] ? { by: voided[0].args.by, owed: voided[0].args.owed, blockNumber: voided[0].blockNumber } : undefined,
+      authUsed: sum(authUsed) - sum(authReturned),
     };
   }
 
@@ -791,15 +966,18 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
   async #decisions(claimId: string, record: ClaimRecord, inputs: readonly LineDecisionInput[] | undefined, floor?: readonly bigint[]): Promise<{ allowed: bigint; reason: number }[]> {
     if (inputs && inputs.length !== record.lines.length) throw new ValidationError("decisions", `claim ${claimId} has ${record.lines.length} lines; give one decision per line`);
     const state = await this.claim(claimId);
-    return Promise.all(
-      record.lines.map(async (line, i) => {
-        const d = inputs?.[i] ?? { approve: true as const };
-        if ("deny" in d) return { allowed: floor?.[i] ?? 0n, reason: d.deny };
-        if ("allowed" in d) return { allowed: requireAmount(`decisions[${i}].allowed`, d.allowed), reason: d.reason ?? 0 };
-        const b = await this.benefit(state.planId, line.code);
-        return { allowed: lineCeiling(line, b), reason: 0 };
-      }),
-    );
+    const out: { allowed: bigint; reason: number }[] = [];
+    for (const [i, line] of record.lines.entries()) {
+      const d = inputs?.[i] ?? { approve: true as const };
+      if ("deny" in d) out.push({ allowed: floor?.[i] ?? 0n, reason: d.deny });
+      else if ("allowed" in d) out.push({ allowed: requireAmount(`decisions[${i}].allowed`, d.allowed), reason: d.reason ?? 0 });
+      else {
+        // The per-claim cap is shared by the claim's lines of one code.
+        const capUsed = out.reduce((t, o, j) => (record.lines[j].code === line.code ? t + o.allowed : t), 0n);
+        out.push({ allowed: lineCeiling(line, await this.benefit(state.planId, line.code), capUsed), reason: 0 });
+      }
+    }
+    return out;
   }
 
   #result(receipt: TransactionReceipt, claimId: string): AdjudicationResult {
@@ -810,6 +988,7 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     const paid = mine("ClaimPaid").reduce((sum, e) => sum + (e.args.amount as bigint), 0n);
     const queued = mine("PaymentQueued").reduce((sum, e) => sum + (e.args.amount as bigint), 0n);
     const owedBack = mine("OverpaymentRecorded").reduce((sum, e) => sum + (e.args.amount as bigint), 0n);
+    const recovered = mine("OverpaymentRecovered").reduce((sum, e) => sum + (e.args.amount as bigint), 0n);
     if (adjudicated) {
       return {
         claimId,
@@ -820,10 +999,11 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
         paid,
         queued,
         owedBack,
+        recovered,
       };
     }
     if (!pended) throw new CareLedgerError("EVENT_MISSING", `transaction ${receipt.hash} adjudicated nothing for claim ${claimId}`);
-    return { claimId, status: ClaimStatus.Pended, planTotal: pended.args.exposure as bigint, memberTotal: 0n, outcomes: (pended.args.preview as LineOutcome[]).map(outcomeOf), paid, queued, owedBack };
+    return { claimId, status: ClaimStatus.Pended, planTotal: pended.args.exposure as bigint, memberTotal: 0n, outcomes: (pended.args.preview as LineOutcome[]).map(outcomeOf), paid, queued, owedBack, recovered };
   }
 }
 
@@ -833,7 +1013,11 @@ export interface ClaimHistory {
   readonly submission: ClaimSubmission;
   readonly submitter: string;
   readonly submittedAt: number;
+  /** The claim this one corrects or resubmits. */
   readonly replaces?: string;
+  /** The claim that corrected or resubmitted this one. */
+  readonly replacedBy?: string;
+  /** What the plan had committed for the service over the chain this claim replaced. */
   readonly credit: bigint;
   /** What the rules would decide, for a claim that pended. */
   readonly preview?: readonly LineOutcome[];
@@ -848,13 +1032,21 @@ export interface ClaimHistory {
   readonly appeals: readonly { appellant: string; blockNumber: number }[];
   /** Queued payments the token refused to deliver to `payee`: parked for the provider (not in `payments`). */
   readonly parked: readonly { payee: string; amount: bigint; blockNumber: number }[];
+  /** Overpayments this claim booked against the provider (a correction paying less than the chain had, a void). */
+  readonly owedBack: readonly { amount: bigint; blockNumber: number }[];
+  /** What the provider owed, offset against this claim's payments (recoupment: kept in escrow, not in `payments`). */
+  readonly recovered: readonly { amount: bigint; blockNumber: number }[];
+  /** Set when the provider voided the claim. */
+  readonly voided?: { by: string; owed: bigint; blockNumber: number };
+  /** What the claim holds of its prior authorization. */
+  readonly authUsed: bigint;
 }
 
 /** Rebuilds a claim's record from its history. */
 export function recordFromHistory(h: ClaimHistory): ClaimRecord {
   const s = h.submission;
   const decided = h.adjudications.length > 0;
-  // A pended claim's record holds the rules' preview, whose cost sharing was applied when it pended.
+  // A pended claim's record holds the rules' preview amounts; it applied no cost sharing.
   const outcomes = decided ? h.outcomes : h.preview ?? [];
   return {
     member: s.member,
@@ -862,19 +1054,27 @@ export function recordFromHistory(h: ClaimHistory): ClaimRecord {
     serviceDate: s.serviceDate,
     adjuster: h.adjuster,
     authId: s.authId,
+    authUsed: h.authUsed,
     credit: h.credit,
-    deductible: outcomes.reduce((sum, o) => sum + o.deductible, 0n),
-    memberShare: decided ? h.memberTotal : outcomes.reduce((sum, o) => sum + o.deductible + o.copay + o.coinsurance, 0n),
+    deductible: decided ? outcomes.reduce((sum, o) => sum + o.deductible, 0n) : 0n,
+    memberShare: decided ? h.memberTotal : 0n,
     lines: s.lines,
     allowed: outcomes.map((o) => o.allowed),
   };
 }
 
-/** A line's ceiling for an adjuster: min(charged, fee x units, cap), or the charge (capped) for a code without a fee. */
-export function lineCeiling(line: ClaimLine, b: Pick<BenefitRule, "fee" | "perClaimCap">): bigint {
+/**
+ * A line's ceiling for an adjuster: min(charged, fee x units, what is left of the code's per-claim
+ * cap), or the charge (within the cap) for a code without a fee. `capUsed` is what the claim's
+ * earlier lines of the same code are allowed.
+ */
+export function lineCeiling(line: ClaimLine, b: Pick<BenefitRule, "fee" | "perClaimCap">, capUsed = 0n): bigint {
   const cap = b.perClaimCap ?? 0n;
   let a = b.fee === 0n ? line.charged : b.fee * BigInt(line.units) < line.charged ? b.fee * BigInt(line.units) : line.charged;
-  if (cap !== 0n && a > cap) a = cap;
+  if (cap !== 0n) {
+    const left = cap > capUsed ? cap - capUsed : 0n;
+    if (a > left) a = left;
+  }
   return a;
 }
 
@@ -899,6 +1099,8 @@ export interface PlanFile {
   readonly annualCap?: string | number;
   readonly autoApprovalLimit: string | number;
   readonly start: string;
+  /** The month and day the plan's years begin on, "MM-DD" (default "01-01": a calendar-year plan). */
+  readonly yearStart?: string;
   readonly filingWindowDays: number;
   readonly appealWindowDays: number;
   readonly benefits: readonly {
@@ -910,6 +1112,8 @@ export interface PlanFile {
     readonly priorAuth?: boolean;
     readonly review?: boolean;
     readonly perClaimCap?: string | number;
+    /** "deductible-copay-coinsurance" (default), "copay-only" or "deductible-coinsurance". */
+    readonly costSharing?: string;
   }[];
 }
 
@@ -935,6 +1139,7 @@ export function planFromJson(value: unknown, token?: string): { terms: PlanTerms
     annualCap: amt("annualCap", p.annualCap),
     autoApprovalLimit: amt("autoApprovalLimit", p.autoApprovalLimit),
     start: dayTimestamp(p.start, "start"),
+    ...yearStartOf(p.yearStart),
     filingWindow: days("filingWindowDays", p.filingWindowDays),
     appealWindow: days("appealWindowDays", p.appealWindowDays),
   };
@@ -949,7 +1154,22 @@ export function planFromJson(value: unknown, token?: string): { terms: PlanTerms
       priorAuth: b.priorAuth ?? false,
       review: b.review ?? false,
       perClaimCap: amt(`benefits[${i}].perClaimCap`, b.perClaimCap),
+      costSharing: costSharingOf(b.costSharing, `benefits[${i}].costSharing`),
     };
   });
   return { terms, benefits };
+}
+
+function yearStartOf(value: unknown): { yearStartMonth: number; yearStartDay: number } {
+  if (value === undefined) return requireYearStart();
+  const m = typeof value === "string" ? /^(\d{2})-(\d{2})$/.exec(value) : null;
+  if (!m) throw new ValidationError("yearStart", `${JSON.stringify(value)} is not a month and day ("MM-DD", e.g. "01-01")`);
+  return requireYearStart(Number(m[1]), Number(m[2]));
+}
+
+function costSharingOf(value: unknown, field: string): CostSharing {
+  if (value === undefined) return CostSharing.DeductibleCopayCoinsurance;
+  const design = typeof value === "string" ? COST_SHARING_NAMES[value] : undefined;
+  if (design === undefined) throw new ValidationError(field, `${JSON.stringify(value)} is not one of ${Object.keys(COST_SHARING_NAMES).join(", ")}`);
+  return design;
 }

@@ -8,6 +8,7 @@ import { ErrorFragment, Interface, type Result } from "ethers";
 import {
   AccessManager__factory,
   ClaimsAdmin__factory,
+  ClaimsLifecycle__factory,
   ConsentRegistry__factory,
   ClaimsEngine__factory,
   ParticipantRegistry__factory,
@@ -127,7 +128,7 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   EvidenceNotAnchored: (a) => `the evidence commitment ${s(a.evidence)} is not anchored by the provider (anchored by organization ${s(a.anchoredBy)}, 0 = never): anchor the record first`,
   EvidenceRetracted: (a) => `the evidence commitment ${s(a.evidence)} was retracted as entered-in-error: submit with the corrected record's commitment`,
   ServiceDateInFuture: (a) => `the service date ${s(a.serviceDate)} is in the future: a claim is filed after the service`,
-  DuplicateClaim: (a) => `this claim was already submitted as ${s(a.claimId)}: check its status (claims.status) instead of resubmitting`,
+  DuplicateClaim: (a) => `this service was already billed as claim ${s(a.claimId)}: check its status (claims.claim) and correct it (claims.submitCorrection) instead of billing it again`,
   UnknownClaim: (a) => `claim ${s(a.claimId)} does not exist`,
   InvalidClaimStatus: (a) => `claim ${s(a.claimId)} is in status ${s(a.status)}, which does not allow this step`,
   RecordMismatch: (a) => `the record given for claim ${s(a.claimId)} does not match the one on chain: rebuild it with claims.record(claimId)`,
@@ -137,6 +138,9 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   SameAdjuster: (a) => `${s(a.adjuster)} decided this claim and may not resolve its appeal: another adjuster must`,
   CorrectionMismatch: (a) => `a corrected claim must be for the same plan, member and provider as claim ${s(a.replaces)}`,
   NothingParked: (a) => `nothing is parked for provider ${s(a.providerOrg)} in plan ${s(a.planId)}: no payment of it was refused by the token (claims.parked shows the amount)`,
+  NotClaimProvider: (a) => `${s(a.account)} may not correct or void claim ${s(a.claimId)}: only an active member of the provider organization that billed it may`,
+  ServiceDateNotDay: (a) => `the service date ${s(a.serviceDate)} is not a day: send midnight UTC (claims take "YYYY-MM-DD"), so that one visit is one claim`,
+  RepaymentExceedsOwed: (a) => `a repayment of ${s(a.amount)} is more than provider ${s(a.providerOrg)} owes plan ${s(a.planId)} (${s(a.owed)}): claims.owedBack shows the amount`,
   SafeERC20FailedOperation: (a) => `the token ${s(a.token)} refused the transfer (it returned false)`,
   ReentrancyGuardReentrantCall: () => "a call tried to re-enter a settlement in progress and was refused",
   // ConsentRegistry
@@ -211,6 +215,7 @@ function suiteErrorInterface(): Interface {
     RecordRegistry__factory,
     ClaimsEngine__factory,
     ClaimsAdmin__factory,
+    ClaimsLifecycle__factory,
   ];
   for (const { abi } of suite) {
     for (const item of abi) {

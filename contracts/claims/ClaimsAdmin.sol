@@ -5,7 +5,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
-import {Adjudication} from "../libraries/Adjudication.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 
 /// @title ClaimsAdmin
@@ -17,7 +16,8 @@ library ClaimsAdmin {
     using SafeERC20 for IERC20;
 
     /// @notice A benefit's hot fields in one slot: fee (12 bytes), copay (12), coinsuranceBps (2),
-    /// priorAuth, review, hasCap (1 each). The per-claim cap lives in `caps`, read only when set.
+    /// priorAuth, review, hasCap, costSharing (1 each). The per-claim cap lives in `caps`, read only
+    /// when set.
     struct BenefitSlot {
         uint96 fee;
         uint96 copay;
@@ -25,6 +25,7 @@ library ClaimsAdmin {
         bool priorAuth;
         bool review;
         bool hasCap;
+        IClaimsEngine.CostSharing costSharing;
     }
 
     /// @notice The engine's plan-administration state.
@@ -41,8 +42,12 @@ library ClaimsAdmin {
         mapping(uint64 planId => mapping(address member => mapping(uint256 year => IClaimsEngine.Accumulators))) accumulators;
         uint64 planCount;
         uint64 authCount;
-        // Appended last: the fields above keep their storage positions.
         mapping(uint64 planId => mapping(uint64 providerOrg => uint256)) parked;
+        mapping(bytes32 claimId => IClaimsEngine.Claim) claims;
+        mapping(uint64 planId => mapping(uint64 providerOrg => uint256)) owedBack;
+        // The correction that holds a service now, by service key (see ClaimsCore.serviceKey); a
+        // service never corrected is held by its first submission, whose id is its key.
+        mapping(bytes32 serviceKey => bytes32 claimId) current;
     }
 
     /// @notice The most benefit rules one call may set.
@@ -65,6 +70,9 @@ library ClaimsAdmin {
         if (terms.start == 0) revert IClaimsEngine.InvalidPlanTerms("start");
         if (terms.filingWindow == 0) revert IClaimsEngine.InvalidPlanTerms("filingWindow");
         if (terms.appealWindow == 0) revert IClaimsEngine.InvalidPlanTerms("appealWindow");
+        uint8 month = terms.yearStartMonth;
+        if (month == 0 || month > 12) revert IClaimsEngine.InvalidPlanTerms("yearStartMonth");
+        if (terms.yearStartDay == 0 || terms.yearStartDay > _daysIn(month)) revert IClaimsEngine.InvalidPlanTerms("yearStartDay");
         planId = ++book.planCount;
         IClaimsEngine.PlanTerms memory t = terms;
         t.insurerOrgId = orgId;
@@ -88,13 +96,16 @@ library ClaimsAdmin {
             IClaimsEngine.Benefit calldata b = benefits[i];
             if (code == bytes32(0)) revert IClaimsEngine.InvalidBenefit(code, "code");
             if (b.coinsuranceBps > MAX_BPS) revert IClaimsEngine.InvalidBenefit(code, "coinsuranceBps");
+            if (b.costSharing == IClaimsEngine.CostSharing.CopayOnly && b.coinsuranceBps != 0) revert IClaimsEngine.InvalidBenefit(code, "coinsuranceBps");
+            if (b.costSharing == IClaimsEngine.CostSharing.DeductibleCoinsurance && b.copay != 0) revert IClaimsEngine.InvalidBenefit(code, "copay");
             book.benefits[planId][code] = BenefitSlot({
                 fee: b.fee,
                 copay: b.copay,
                 coinsuranceBps: b.coinsuranceBps,
                 priorAuth: b.priorAuth,
                 review: b.review,
-                hasCap: b.perClaimCap != 0
+                hasCap: b.perClaimCap != 0,
+                costSharing: b.costSharing
             });
             book.caps[planId][code] = b.perClaimCap;
             emit IClaimsEngine.BenefitSet(planId, code, b);
@@ -104,7 +115,7 @@ library ClaimsAdmin {
     /// @notice See {IClaimsEngine-setPayee}.
     function setPayee(PlanBook storage book, IParticipantRegistry registry, address payee) external {
         (bool active, uint64 orgId, IParticipantRegistry.OrgKind kind) = registry.isActiveMember(msg.sender);
-        if (!active || kind != IParticipantRegistry.OrgKind.Provider || !registry.membershipOf(msg.sender).isAdmin) {
+        if (!active || !isBilling(kind) || !registry.membershipOf(msg.sender).isAdmin) {
             revert IClaimsEngine.NotProviderAdmin(msg.sender);
         }
         if (payee == address(0)) revert IClaimsEngine.ZeroAddress();
@@ -152,16 +163,20 @@ library ClaimsAdmin {
     /// @notice See {IClaimsEngine-fund}. The engine applies `nonReentrant` and `whenNotPaused`.
     function fund(PlanBook storage book, uint64 planId, uint256 amount) external {
         if (amount == 0) revert IClaimsEngine.ZeroAmount();
-        IERC20 token = IERC20(requirePlan(book, planId).token);
-        // The deposit is measured by the balance change: a token that takes a fee is refused.
-        uint256 before = token.balanceOf(address(this));
-        token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = token.balanceOf(address(this)) - before;
-        if (received != amount) revert IClaimsEngine.FeeOnTransferRefused(address(token), amount, received);
-        IClaimsEngine.Funds storage f = book.funds[planId];
-        f.balance += SafeCast.toUint96(amount);
+        IERC20 token = _deposit(book, planId, amount);
         emit IClaimsEngine.PlanFunded(planId, msg.sender, amount);
-        if (f.queueHead != f.queueTail) _drain(book, planId, token, DRAIN_ON_FUND);
+        _drainAfterDeposit(book, planId, token);
+    }
+
+    /// @notice See {IClaimsEngine-repay}. The engine applies `nonReentrant` and `whenNotPaused`.
+    function repay(PlanBook storage book, uint64 planId, uint64 providerOrg, uint256 amount) external {
+        if (amount == 0) revert IClaimsEngine.ZeroAmount();
+        uint256 owed = book.owedBack[planId][providerOrg];
+        if (amount > owed) revert IClaimsEngine.RepaymentExceedsOwed(planId, providerOrg, amount, owed);
+        IERC20 token = _deposit(book, planId, amount);
+        book.owedBack[planId][providerOrg] = owed - amount;
+        emit IClaimsEngine.OverpaymentRepaid(planId, providerOrg, msg.sender, amount);
+        _drainAfterDeposit(book, planId, token);
     }
 
     /// @notice See {IClaimsEngine-releaseParked}. The engine applies `nonReentrant` and `whenNotPaused`.
@@ -200,14 +215,8 @@ library ClaimsAdmin {
     /// @notice See {IClaimsEngine-appeal}. In the library (not the engine) for the engine's code size.
     /// @dev The record is checked against the claim's `recordHash` as the engine checks it (the ABI
     /// encoding of a calldata record equals that of its memory copy).
-    function appeal(
-        PlanBook storage book,
-        mapping(bytes32 claimId => IClaimsEngine.Claim) storage claims,
-        IParticipantRegistry registry,
-        bytes32 claimId,
-        IClaimsEngine.ClaimRecord calldata record
-    ) external {
-        IClaimsEngine.Claim storage c = claims[claimId];
+    function appeal(PlanBook storage book, IParticipantRegistry registry, bytes32 claimId, IClaimsEngine.ClaimRecord calldata record) external {
+        IClaimsEngine.Claim storage c = book.claims[claimId];
         IClaimsEngine.ClaimStatus st = c.status;
         if (st == IClaimsEngine.ClaimStatus.None) revert IClaimsEngine.UnknownClaim(claimId);
         if (st != IClaimsEngine.ClaimStatus.Partial && st != IClaimsEngine.ClaimStatus.Denied) revert IClaimsEngine.InvalidClaimStatus(claimId, st);
@@ -222,16 +231,21 @@ library ClaimsAdmin {
         emit IClaimsEngine.ClaimAppealed(claimId, msg.sender);
     }
 
-    /// @notice Reverses what a replaced claim applied to its member's plan-year accumulators:
-    /// its deductible, its member share, and `credit` (the plan's share) from the benefit paid.
-    function reverseAccumulators(PlanBook storage book, uint64 planId, IClaimsEngine.ClaimRecord calldata original, uint96 credit) external {
-        if (original.deductible == 0 && original.memberShare == 0 && credit == 0) return;
-        uint40 start = book.plans[planId].start;
-        uint40 date = original.serviceDate < start ? start : original.serviceDate;
-        IClaimsEngine.Accumulators storage a = book.accumulators[planId][original.member][Adjudication.planYear(start, date)];
-        a.deductibleMet -= uint80(original.deductible);
-        a.outOfPocketMet -= uint80(original.memberShare);
-        a.benefitPaid -= uint80(credit);
+    /// @notice Offsets what provider `providerOrg` owes plan `planId` against a payment of
+    /// `amount` due for `claimId` (recoupment, {IClaimsEngine-OverpaymentRecovered}); returns what
+    /// is left to pay.
+    function recoup(PlanBook storage book, uint64 planId, bytes32 claimId, uint64 providerOrg, uint96 amount) internal returns (uint96) {
+        uint256 owed = book.owedBack[planId][providerOrg];
+        if (owed == 0) return amount;
+        uint96 offset = owed < amount ? uint96(owed) : amount;
+        book.owedBack[planId][providerOrg] = owed - offset;
+        emit IClaimsEngine.OverpaymentRecovered(claimId, planId, providerOrg, offset);
+        return amount - offset;
+    }
+
+    /// @notice Whether organizations of `kind` bill claims (providers, labs, pharmacies).
+    function isBilling(IParticipantRegistry.OrgKind kind) internal pure returns (bool) {
+        return kind == IParticipantRegistry.OrgKind.Provider || kind == IParticipantRegistry.OrgKind.Lab || kind == IParticipantRegistry.OrgKind.Pharmacy;
     }
 
     /// @notice Reverts with {IClaimsEngine-NotInsurerStaff} unless the caller is an active member of `insurerOrg`.
@@ -246,31 +260,58 @@ library ClaimsAdmin {
         if (p.token == address(0)) revert IClaimsEngine.UnknownPlan(planId);
     }
 
+    /// @dev Takes `amount` of the plan's token from the caller into the plan's escrow, measured by
+    /// the balance change: a token that takes a fee is refused.
+    function _deposit(PlanBook storage book, uint64 planId, uint256 amount) private returns (IERC20 token) {
+        token = IERC20(requirePlan(book, planId).token);
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != amount) revert IClaimsEngine.FeeOnTransferRefused(address(token), amount, received);
+        book.funds[planId].balance += SafeCast.toUint96(amount);
+    }
+
+    function _drainAfterDeposit(PlanBook storage book, uint64 planId, IERC20 token) private {
+        IClaimsEngine.Funds storage f = book.funds[planId];
+        if (f.queueHead != f.queueTail) _drain(book, planId, token, DRAIN_ON_FUND);
+    }
+
     /// @dev Settles queued payments oldest first while the escrow covers the next one in full, at
-    /// most `max` of them. Each leaves the queue and the plan's escrow (its reservation with it);
+    /// most `max` of them. What the provider owes the plan is offset first (recoupment: that part
+    /// stays in escrow). Each leaves the queue and the plan's escrow (its reservation with it);
     /// a transfer the token refuses (a blocked payee) does not stop the drain: the amount is parked
     /// for the provider (see {IClaimsEngine-releaseParked}) and the next payment is tried.
-    /// @return settled the number of payments that left the queue (paid or parked)
+    /// @return settled the number of payments that left the queue (paid, offset or parked)
     function _drain(PlanBook storage book, uint64 planId, IERC20 token, uint256 max) private returns (uint256 settled) {
         IClaimsEngine.Funds storage f = book.funds[planId];
         while (settled < max && f.queueHead != f.queueTail) {
             uint32 head = f.queueHead;
             IClaimsEngine.QueuedPayment memory q = book.queue[planId][head];
-            if (f.balance < q.amount) break;
-            f.balance -= q.amount;
+            uint256 owed = book.owedBack[planId][q.providerOrg];
+            uint96 due = owed < q.amount ? q.amount - uint96(owed) : 0;
+            if (f.balance < due) break;
+            f.balance -= due;
             f.reserved -= q.amount;
             f.queueHead = head + 1;
             delete book.queue[planId][head];
             ++settled;
+            recoup(book, planId, q.claimId, q.providerOrg, q.amount);
+            if (due == 0) continue;
             address payee = book.payees[q.providerOrg];
             // The state above is written before the call (and the engine holds its reentrancy
             // guard); only the outcome's record follows it.
-            if (token.trySafeTransfer(payee, q.amount)) {
-                emit IClaimsEngine.ClaimPaid(q.claimId, planId, payee, q.amount);
+            if (token.trySafeTransfer(payee, due)) {
+                emit IClaimsEngine.ClaimPaid(q.claimId, planId, payee, due);
             } else {
-                book.parked[planId][q.providerOrg] += q.amount;
-                emit IClaimsEngine.PaymentParked(q.claimId, planId, q.providerOrg, payee, q.amount);
+                book.parked[planId][q.providerOrg] += due;
+                emit IClaimsEngine.PaymentParked(q.claimId, planId, q.providerOrg, payee, due);
             }
         }
+    }
+
+    /// @dev Days in `month` of a common year (a plan year may not begin on February 29).
+    function _daysIn(uint8 month) private pure returns (uint8) {
+        if (month == 2) return 28;
+        return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
     }
 }

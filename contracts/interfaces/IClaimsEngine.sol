@@ -4,8 +4,8 @@ pragma solidity ^0.8.24;
 /// @title IClaimsEngine
 /// @notice Insurance plans as on-chain rules, funded in an allowlisted ERC-20, with members, prior
 /// authorizations, claims adjudicated line by line (CARC reason codes), straight-through settlement,
-/// adjuster decisions, appeals, corrected claims and a FIFO queue for payments the escrow cannot
-/// cover yet.
+/// adjuster decisions, appeals, corrected, resubmitted and voided claims, recoupment of
+/// overpayments, and a FIFO queue for payments the escrow cannot cover yet.
 /// @dev No PHI: codes are opaque `bytes32` identifiers from closed vocabularies (no descriptions),
 /// amounts are token units, times are unix seconds, and the evidence of a claim is a salted
 /// commitment anchored in the record registry. A claim's line details live in events and in one
@@ -21,19 +21,36 @@ interface IClaimsEngine {
         Appealed,
         Upheld,
         Overturned,
-        Replaced
+        Replaced,
+        Voided
+    }
+
+    /// @notice How a benefit's copay meets the deductible. Copays and coinsurance count toward the
+    /// out-of-pocket maximum, and everything is waived once it is met.
+    /// - `DeductibleCopayCoinsurance`: the deductible first, then the copay, then coinsurance on the rest;
+    /// - `CopayOnly`: the copay only, the deductible waived, no coinsurance (a usual office visit);
+    /// - `DeductibleCoinsurance`: the deductible, then coinsurance; no copay.
+    enum CostSharing {
+        DeductibleCopayCoinsurance,
+        CopayOnly,
+        DeductibleCoinsurance
     }
 
     /// @notice A plan's fixed terms, chosen by its insurer at creation.
-    /// @dev Stored in three slots: (token, insurerOrgId); (deductible, outOfPocketMax, start);
-    /// (annualCap, autoApprovalLimit, filingWindow, appealWindow). `insurerOrgId` is set by the
-    /// contract from the creator's organization; the value passed to {createPlan} is ignored.
+    /// @dev Stored in three slots: (token, insurerOrgId); (deductible, outOfPocketMax, start,
+    /// yearStartMonth, yearStartDay); (annualCap, autoApprovalLimit, filingWindow, appealWindow).
+    /// `insurerOrgId` is set by the contract from the creator's organization; the value passed to
+    /// {createPlan} is ignored. Plan years are civil years (UTC) beginning every year on
+    /// `yearStartMonth`/`yearStartDay` (1/1 for a calendar-year plan; February 29 is refused);
+    /// plan year 0 is the one holding `start`.
     struct PlanTerms {
         address token;
         uint64 insurerOrgId;
         uint96 deductible;
         uint96 outOfPocketMax;
         uint40 start;
+        uint8 yearStartMonth;
+        uint8 yearStartDay;
         uint96 annualCap;
         uint96 autoApprovalLimit;
         uint32 filingWindow;
@@ -41,10 +58,12 @@ interface IClaimsEngine {
     }
 
     /// @notice The benefit rule of one procedure code in one plan.
-    /// @dev One slot: fee (12 bytes), copay (12), coinsuranceBps (2), priorAuth (1), review (1).
-    /// `fee` is the allowed amount per unit; zero means the code is not covered (CARC 96).
-    /// `perClaimCap` (0 = none) is the most the plan allows for this code on one line (CARC 119);
-    /// it lives in its own slot, read only when it is set.
+    /// @dev One slot: fee (12 bytes), copay (12), coinsuranceBps (2), priorAuth (1), review (1),
+    /// (hasCap (1)), costSharing (1). `fee` is the allowed amount per unit; zero means the code is
+    /// not covered (CARC 96). `perClaimCap` (0 = none) is the most the plan allows for this code
+    /// on one claim, over all its lines (CARC 119); it lives in its own slot, read only when set.
+    /// `costSharing` is the copay design: `CopayOnly` needs `coinsuranceBps == 0`,
+    /// `DeductibleCoinsurance` needs `copay == 0`.
     struct Benefit {
         uint96 fee;
         uint96 copay;
@@ -52,6 +71,7 @@ interface IClaimsEngine {
         bool priorAuth;
         bool review;
         uint96 perClaimCap;
+        CostSharing costSharing;
     }
 
     /// @notice One line of a claim: an opaque procedure code, units and the charged amount.
@@ -61,7 +81,8 @@ interface IClaimsEngine {
         uint96 charged;
     }
 
-    /// @notice A claim as the provider (or the insurer on its behalf) submits it.
+    /// @notice A claim as the provider (or the insurer on its behalf) submits it. `serviceDate` is
+    /// a day: midnight UTC. The order of `lines` does not matter for duplicate detection.
     struct Submission {
         uint64 planId;
         address member;
@@ -75,8 +96,11 @@ interface IClaimsEngine {
     /// @notice The facts of a claim that later steps need, committed on chain as `recordHash`
     /// (keccak256 of its ABI encoding) and rebuilt by clients from the claim's events.
     /// @dev `adjuster` is the account that made the last decision (zero when the rules did);
-    /// `credit` is what the plan already committed under the claim this one replaces (0 for none);
-    /// `deductible` and `memberShare` are the claim's totals applied to the member's accumulators;
+    /// `authUsed` is what the claim consumed of its prior authorization (given back when the claim
+    /// is corrected or voided); `credit` is what the plan had committed for the service, over the
+    /// whole chain of claims this one replaces, when it replaced them (0 for none);
+    /// `deductible` and `memberShare` are the claim's totals applied to the member's accumulators
+    /// (0 while pended: a pended claim applies nothing until it is decided);
     /// `allowed[i]` is line i's allowed amount (for a pended claim, what the rules would allow).
     struct ClaimRecord {
         address member;
@@ -84,6 +108,7 @@ interface IClaimsEngine {
         uint40 serviceDate;
         address adjuster;
         uint64 authId;
+        uint96 authUsed;
         uint96 credit;
         uint96 deductible;
         uint96 memberShare;
@@ -112,17 +137,16 @@ interface IClaimsEngine {
         uint16 reason;
     }
 
-    /// @notice A claim's state on chain: two slots, (status, planId, decidedAt, planPaid,
-    /// rulesStatus) and the hash of its {ClaimRecord}. `planPaid` is what the plan has committed for
-    /// the claim (paid or queued); while the claim is pended, the exposure the rules computed,
-    /// reserved in escrow. `rulesStatus` is what the rules decided (the status an adjuster's
-    /// approval "as previewed" gives a pended claim).
+    /// @notice A claim's state on chain: two slots, (status, planId, decidedAt, planPaid) and the
+    /// hash of its {ClaimRecord}. `planPaid` is the plan's share for the service as this claim
+    /// stands: what the plan has committed (paid, queued, or offset against the provider's debt)
+    /// over the claim's whole chain, net of what was booked as owed back; while the claim is
+    /// pended, the exposure the rules computed, reserved in escrow; 0 once voided.
     struct Claim {
         ClaimStatus status;
         uint64 planId;
         uint40 decidedAt;
         uint96 planPaid;
-        ClaimStatus rulesStatus;
         bytes32 recordHash;
     }
 
@@ -189,6 +213,11 @@ interface IClaimsEngine {
     event MemberEnrolled(uint64 indexed planId, address indexed member, uint40 start, uint40 end);
     /// @notice Emitted when a prior authorization is issued.
     event AuthorizationIssued(uint64 indexed authId, uint64 indexed planId, address indexed member, bytes32 code, uint96 maxAmount, uint40 validFrom, uint40 validUntil);
+    /// @notice Emitted when the rules use `amount` of prior authorization `authId` for claim `claimId`.
+    event AuthorizationUsed(uint64 indexed authId, bytes32 indexed claimId, uint96 amount);
+    /// @notice Emitted when claim `claimId` gives `amount` of authorization `authId` back: it was
+    /// corrected or voided, or decided for less than the rules had held for it.
+    event AuthorizationReturned(uint64 indexed authId, bytes32 indexed claimId, uint96 amount);
     /// @notice Emitted when a claim is received, with the submission as sent.
     event ClaimSubmitted(bytes32 indexed claimId, uint64 indexed planId, address indexed member, address submitter, Submission submission);
     /// @notice Emitted when a corrected claim replaces `replaces`, on which the plan had committed `credit`.
@@ -215,8 +244,18 @@ interface IClaimsEngine {
     event ParkedPaymentReleased(uint64 indexed planId, uint64 indexed providerOrg, address indexed payee, uint256 amount);
     /// @notice Emitted when a member or provider appeals a decision.
     event ClaimAppealed(bytes32 indexed claimId, address indexed appellant);
-    /// @notice Emitted when a corrected claim pays less than the original: the provider owes `amount` back.
+    /// @notice Emitted when a corrected claim pays less than what the plan had committed for the
+    /// service, or a claim is voided: the provider owes `amount` back.
     event OverpaymentRecorded(bytes32 indexed claimId, uint64 indexed planId, uint64 indexed providerOrg, uint96 amount);
+    /// @notice Emitted when `amount` the provider owed back is offset against a payment due for
+    /// `claimId` (recoupment): that much of the payment stays in the plan's escrow.
+    event OverpaymentRecovered(bytes32 indexed claimId, uint64 indexed planId, uint64 indexed providerOrg, uint96 amount);
+    /// @notice Emitted when `from` repays `amount` of what provider `providerOrg` owes plan `planId` into its escrow.
+    event OverpaymentRepaid(uint64 indexed planId, uint64 indexed providerOrg, address indexed from, uint256 amount);
+    /// @notice Emitted when the provider voids its claim (billed in error); `owed` is what the plan
+    /// had committed for it, now owed back.
+    // solhint-disable-next-line gas-indexed-events
+    event ClaimVoided(bytes32 indexed claimId, address indexed by, uint96 owed);
 
     /// @notice `token` is not on the settlement allowlist.
     error TokenNotAllowed(address token);
@@ -276,6 +315,12 @@ interface IClaimsEngine {
     error CorrectionMismatch(bytes32 replaces);
     /// @notice Nothing is parked for provider `providerOrg` in plan `planId`.
     error NothingParked(uint64 planId, uint64 providerOrg);
+    /// @notice `account` is not an active member of the provider organization that billed claim `claimId`.
+    error NotClaimProvider(address account, bytes32 claimId);
+    /// @notice The service date is not a day (midnight UTC).
+    error ServiceDateNotDay(uint40 serviceDate);
+    /// @notice A repayment of `amount` exceeds what provider `providerOrg` owes plan `planId` (`owed`).
+    error RepaymentExceedsOwed(uint64 planId, uint64 providerOrg, uint256 amount, uint256 owed);
 
     /// @notice Adds `token` to (or removes it from) the settlement allowlist. Configurator role.
     function setTokenAllowed(address token, bool allowed) external;
@@ -287,7 +332,8 @@ interface IClaimsEngine {
     /// @notice Sets benefit rules for up to `MAX_BATCH` codes. Caller: an active member of the plan's insurer.
     function setBenefits(uint64 planId, bytes32[] calldata codes, Benefit[] calldata benefits) external;
 
-    /// @notice Names the account that receives the caller's provider organization's payments. Caller: a provider admin.
+    /// @notice Names the account that receives the caller's organization's payments. Caller: an
+    /// admin of an organization that bills (a provider, a lab or a pharmacy).
     function setPayee(address payee) external;
 
     /// @notice Deposits `amount` of the plan's token (anyone may fund a plan), then pays up to
@@ -309,24 +355,44 @@ interface IClaimsEngine {
 
     /// @notice Submits a claim: adjudicated by the rules and, when every line is decided and the
     /// plan pays no more than the auto-approval limit, paid in the same transaction from unreserved
-    /// escrow (or queued in full on a shortfall); otherwise pended. A payment due at once to a
-    /// payee the token refuses (a blocklisted payee) reverts the submission: nothing is recorded. Caller: an active member of the provider organization,
-    /// or of the plan's insurer. Refused while paused; a duplicate reverts with {DuplicateClaim}.
+    /// escrow (or queued in full on a shortfall); otherwise pended. What the provider owes the plan
+    /// back is first offset against the payment ({OverpaymentRecovered}). A payment due at once to
+    /// a payee the token refuses (a blocklisted payee) reverts the submission: nothing is recorded.
+    /// Caller: an active member of the billing organization (a provider, a lab or a pharmacy), or
+    /// of the plan's insurer on its behalf. Refused while paused; the same service (plan, member,
+    /// provider, day and lines in any order) reverts with {DuplicateClaim}; a service date that is
+    /// not a midnight UTC with {ServiceDateNotDay}.
     function submit(Submission calldata s) external returns (bytes32 claimId, ClaimStatus status, uint96 planTotal);
 
-    /// @notice Submits a corrected claim replacing `replaces`: the original's accumulators are
-    /// reversed, the new claim adjudicated, and only the net difference paid; a negative difference
-    /// is recorded as owed back. Same callers as {submit}; the original must be decided.
+    /// @notice Submits a corrected claim replacing `replaces`, or resubmits a denied claim once its
+    /// cause is fixed (the same lines, an authorization now recorded, the enrollment loaded): the
+    /// original is retired (its accumulators reversed, its authorization given back, a pended
+    /// one's exposure released), the new claim adjudicated afresh, and only the difference from
+    /// what the plan had committed for the service over the whole chain (`credit`) is paid; a
+    /// negative difference is owed back ({OverpaymentRecorded}) and recouped from the provider's
+    /// next payments under the plan. Caller: an active member of the provider organization that
+    /// billed the original (not the insurer); the original must not be appealed, replaced or voided.
     function submitCorrection(Submission calldata s, bytes32 replaces, ClaimRecord calldata original)
         external
         returns (bytes32 claimId, ClaimStatus status, uint96 planTotal);
 
+    /// @notice Voids a claim billed in error: it is retired as by a correction (accumulators
+    /// reversed, authorization given back, a pended claim's exposure released) and what the plan had
+    /// committed for the service is owed back. Caller: an active member of the provider organization
+    /// that billed it. Refused for appealed, replaced and voided claims, and while paused.
+    function voidClaim(bytes32 claimId, ClaimRecord calldata record) external;
+
+    /// @notice Repays `amount` of what provider `providerOrg` owes plan `planId` into the plan's
+    /// escrow, from the caller (anyone, usually the provider), then pays up to `DRAIN_ON_FUND`
+    /// queued payments as {fund} does. Reverts with {RepaymentExceedsOwed}, {ZeroAmount},
+    /// {FeeOnTransferRefused}, and while paused.
+    function repay(uint64 planId, uint64 providerOrg, uint256 amount) external;
+
     /// @notice An adjuster (insurer staff) decides a pended claim line by line and the plan pays.
-    /// A pended claim's cost sharing and authorization were applied when the rules pended it:
-    /// decisions equal to the record's `allowed` (the rules' preview) approve it as previewed,
-    /// without re-adjudication (the event then carries no outcomes: they are the preview's);
-    /// any other amounts reverse the preview and adjudicate the adjuster's amounts. As in {submit},
-    /// a payment due at once to a payee the token refuses reverts the decision.
+    /// A pended claim has applied nothing to the member's accumulators: the adjuster's amounts are
+    /// cost-shared now, against the member's accumulators as they stand. The authorization the
+    /// rules reserved for it is kept up to what the decided lines of its code allow, the rest is
+    /// given back. As in {submit}, a payment due at once to a payee the token refuses reverts the decision.
     function decide(bytes32 claimId, ClaimRecord calldata record, LineDecision[] calldata decisions) external;
 
     /// @notice The member or a member of the provider organization appeals a partial or denied
@@ -368,8 +434,11 @@ interface IClaimsEngine {
     /// @notice `member`'s coverage in `planId` (zero when never enrolled).
     function enrollment(uint64 planId, address member) external view returns (Enrollment memory);
 
-    /// @notice `member`'s accumulators in plan year `year` (0 = the year starting at the plan's start).
+    /// @notice `member`'s accumulators in plan year `year` (0 = the plan year holding the plan's start).
     function accumulators(uint64 planId, address member, uint256 year) external view returns (Accumulators memory);
+
+    /// @notice The plan year (0-based) of `date` in plan `planId` (0 for a date before the plan's start).
+    function planYearOf(uint64 planId, uint40 date) external view returns (uint256);
 
     /// @notice Authorization `authId`. Reverts with {UnknownAuthorization}.
     function authorization(uint64 authId) external view returns (Authorization memory);
@@ -384,6 +453,7 @@ interface IClaimsEngine {
     /// token refused to deliver (see {releaseParked}).
     function parked(uint64 planId, uint64 providerOrg) external view returns (uint256);
 
-    /// @notice What provider `providerOrg` owes plan `planId` back from corrected claims.
+    /// @notice What provider `providerOrg` owes plan `planId` back from corrected and voided claims,
+    /// not yet recouped or repaid.
     function owedBack(uint64 planId, uint64 providerOrg) external view returns (uint256);
 }

@@ -9,10 +9,14 @@ pragma solidity ^0.8.24;
 /// function is pure; the engine supplies state and writes the results back. Conventions:
 /// - coverage: `from <= date <= until`, both inclusive (the SDK passes midnight UTC of each day);
 /// - timely filing: filed at `now <= serviceDate + window`;
-/// - plan year k is `[start + k * 365 days, start + (k + 1) * 365 days)`;
+/// - plan years are civil years (UTC): a plan's year starts every year on the same month and day
+///   (January 1 for a calendar-year plan, or an anniversary); plan year 0 is the one holding the
+///   plan's start, so a plan starting mid-year has a short first year;
 /// - order of cost sharing on a line: deductible first, then the copay, then coinsurance on what is
 ///   left; each is limited by what remains of the out-of-pocket maximum (the deductible counts
-///   toward it); coinsurance rounds down to the unit, so the member never pays a fraction more;
+///   toward it); coinsurance rounds down to the unit, so the member never pays a fraction more.
+///   A copay-only benefit (`copayOnly`) waives the deductible and has no coinsurance: the member
+///   pays the copay (within the out-of-pocket maximum) and the plan the rest;
 /// - the annual cap limits the plan's share; the excess is not allowed (CARC 119), so that
 ///   `memberShare + plan == allowed` holds exactly on every line.
 library Adjudication {
@@ -34,8 +38,10 @@ library Adjudication {
     uint16 internal constant CARC_AUTHORIZATION = 197;
     /// @notice Basis points in one whole.
     uint256 internal constant BPS = 10_000;
-    /// @notice The length of a plan year.
-    uint256 internal constant PLAN_YEAR = 365 days;
+    /// @notice Days from 0000-03-01 to 1970-01-01 in the proleptic Gregorian calendar.
+    uint256 private constant EPOCH_SHIFT = 719_468;
+    /// @notice Days in a 400-year Gregorian era.
+    uint256 private constant DAYS_PER_ERA = 146_097;
 
     /// @notice A plan's member cost-sharing terms. `annualCap == 0` means no cap.
     struct Terms {
@@ -73,18 +79,46 @@ library Adjudication {
         return nowTs <= serviceDate + window;
     }
 
-    /// @notice The plan year (0-based) of `date` in a plan starting at `start`; `date >= start`.
-    function planYear(uint256 start, uint256 date) internal pure returns (uint256) {
-        return (date - start) / PLAN_YEAR;
+    /// @notice The plan year (0-based) of `date` in a plan starting at `start` whose years begin
+    /// on `month`/`day` (UTC); `date >= start`. Year 0 is the plan year holding `start`.
+    function planYear(uint256 start, uint256 month, uint256 day, uint256 date) internal pure returns (uint256) {
+        return yearBeginning(date, month, day) - yearBeginning(start, month, day);
     }
 
-    /// @notice The fee-schedule ceiling of a line: min(charged, fee x units), limited by the
-    /// per-claim cap (0 = none, CARC 119). A code without a fee is not covered (CARC 96).
-    function ceiling(uint256 charged, uint256 units, uint256 fee, uint256 cap) internal pure returns (uint256 allowed, uint16 reason) {
+    /// @notice The civil year in which the plan year holding `t` began, for years beginning on
+    /// `month`/`day`: `t`'s own year on or after that day, the year before otherwise.
+    function yearBeginning(uint256 t, uint256 month, uint256 day) internal pure returns (uint256) {
+        (uint256 y, uint256 m, uint256 d) = civilDate(t);
+        return m > month || (m == month && d >= day) ? y : y - 1;
+    }
+
+    /// @notice The UTC calendar date (year, month 1-12, day 1-31) of unix time `t` (Howard
+    /// Hinnant's `civil_from_days`, for the proleptic Gregorian calendar; exact for every `t >= 0`).
+    function civilDate(uint256 t) internal pure returns (uint256 year, uint256 month, uint256 day) {
+        uint256 z = t / 1 days + EPOCH_SHIFT;
+        uint256 era = z / DAYS_PER_ERA;
+        uint256 doe = z - era * DAYS_PER_ERA; // day of era, [0, 146096]
+        uint256 yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // year of era, [0, 399]
+        uint256 doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of the year from March 1, [0, 365]
+        uint256 mp = (5 * doy + 2) / 153; // month from March, [0, 11]
+        day = doy - (153 * mp + 2) / 5 + 1;
+        month = mp < 10 ? mp + 3 : mp - 9;
+        year = yoe + era * 400 + (month < 3 ? 1 : 0);
+    }
+
+    /// @notice The fee-schedule ceiling of a line: min(charged, fee x units), limited by what is
+    /// left of the code's per-claim cap (`capped`: the code has one; `capLeft`: the cap less what
+    /// earlier lines of the claim allowed for the code; CARC 119). A code without a fee is not
+    /// covered (CARC 96).
+    function ceiling(uint256 charged, uint256 units, uint256 fee, bool capped, uint256 capLeft)
+        internal
+        pure
+        returns (uint256 allowed, uint16 reason)
+    {
         if (fee == 0) return (0, CARC_NON_COVERED);
         allowed = fee * units;
         if (charged < allowed) allowed = charged;
-        if (cap != 0 && allowed > cap) return (cap, CARC_BENEFIT_MAXIMUM);
+        if (capped && allowed > capLeft) return (capLeft, CARC_BENEFIT_MAXIMUM);
     }
 
     /// @notice Applies a prior authorization to a line that needs one: none or an invalid one
@@ -99,14 +133,15 @@ library Adjudication {
 
     /// @notice Splits `allowed` between member and plan and updates `acc` in place.
     /// @param copay the line's copay (0 for none)
-    /// @param coinsuranceBps the member's coinsurance in basis points (≤ 10,000)
-    function shareCost(uint256 allowed, uint256 copay, uint256 coinsuranceBps, Terms memory t, Totals memory acc)
+    /// @param coinsuranceBps the member's coinsurance in basis points (≤ 10,000; 0 when `copayOnly`)
+    /// @param copayOnly the benefit waives the deductible (and has no coinsurance)
+    function shareCost(uint256 allowed, uint256 copay, uint256 coinsuranceBps, bool copayOnly, Terms memory t, Totals memory acc)
         internal
         pure
         returns (Share memory s)
     {
         uint256 oopLeft = t.outOfPocketMax > acc.outOfPocketMet ? t.outOfPocketMax - acc.outOfPocketMet : 0;
-        uint256 dedLeft = t.deductible > acc.deductibleMet ? t.deductible - acc.deductibleMet : 0;
+        uint256 dedLeft = t.deductible > acc.deductibleMet && !copayOnly ? t.deductible - acc.deductibleMet : 0;
         s.deductible = _min(allowed, _min(dedLeft, oopLeft));
         uint256 rest = allowed - s.deductible;
         oopLeft -= s.deductible;

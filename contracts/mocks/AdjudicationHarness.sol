@@ -13,24 +13,35 @@ contract AdjudicationHarness {
         return Adjudication.isTimely(serviceDate, window, nowTs);
     }
 
-    function planYear(uint256 start, uint256 date) external pure returns (uint256) {
-        return Adjudication.planYear(start, date);
+    function planYear(uint256 start, uint256 month, uint256 day, uint256 date) external pure returns (uint256) {
+        return Adjudication.planYear(start, month, day, date);
     }
 
-    function ceiling(uint256 charged, uint256 units, uint256 fee, uint256 cap) external pure returns (uint256, uint16) {
-        return Adjudication.ceiling(charged, units, fee, cap);
+    function civilDate(uint256 t) external pure returns (uint256, uint256, uint256) {
+        return Adjudication.civilDate(t);
+    }
+
+    function ceiling(uint256 charged, uint256 units, uint256 fee, bool capped, uint256 capLeft) external pure returns (uint256, uint16) {
+        return Adjudication.ceiling(charged, units, fee, capped, capLeft);
     }
 
     function authorize(uint256 allowed, bool valid, uint256 remaining) external pure returns (uint256, uint256, uint16) {
         return Adjudication.authorize(allowed, valid, remaining);
     }
 
-    function shareCost(uint256 allowed, uint256 copay, uint256 coinsuranceBps, Adjudication.Terms calldata t, Adjudication.Totals calldata acc)
+    function shareCost(
+        uint256 allowed,
+        uint256 copay,
+        uint256 coinsuranceBps,
+        bool copayOnly,
+        Adjudication.Terms calldata t,
+        Adjudication.Totals calldata acc
+    )
         external
         pure
         returns (Adjudication.Share memory s, Adjudication.Totals memory updated)
     {
         updated = acc;
-        s = Adjudication.shareCost(allowed, copay, coinsuranceBps, t, updated);
+        s = Adjudication.shareCost(allowed, copay, coinsuranceBps, copayOnly, t, updated);
     }
 }

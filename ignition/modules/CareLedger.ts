@@ -47,7 +47,10 @@ export default buildModule("CareLedger", (m) => {
   const recordRegistry = m.contract("RecordRegistry", [manager, participantRegistry]);
   // The claims engine asks the record registry only IRecordEvidence.commitmentStatus (no phantom billing).
   const claimsAdmin = m.library("ClaimsAdmin");
-  const claimsEngine = m.contract("ClaimsEngine", [manager, participantRegistry, recordRegistry], { libraries: { ClaimsAdmin: claimsAdmin } });
+  const claimsLifecycle = m.library("ClaimsLifecycle");
+  const claimsEngine = m.contract("ClaimsEngine", [manager, participantRegistry, recordRegistry], {
+    libraries: { ClaimsAdmin: claimsAdmin, ClaimsLifecycle: claimsLifecycle },
+  });
   const targets: Record<ManagedContractName, CallableContractFuture<string>> = {
     ParticipantRegistry: participantRegistry,
     ConsentRegistry: consentRegistry,

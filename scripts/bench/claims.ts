@@ -1,5 +1,5 @@
 import { AbiCoder, encodeBytes32String, keccak256 } from "ethers";
-import { ClaimsClient, OrgKind, toRecordStruct } from "../../sdk";
+import { anniversaryOf, ClaimsClient, OrgKind, toRecordStruct } from "../../sdk";
 import { BlocklistToken__factory, ClaimsEngine__factory, MockStablecoin__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
 import type { IClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
 import type { PartBench } from "./context";
@@ -34,6 +34,7 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf, fresh }) => {
     deductible: 100n * USD,
     outOfPocketMax: 1_000n * USD,
     start,
+    ...anniversaryOf(start),
     annualCap: 0,
     autoApprovalLimit: 5_000n * USD,
     filingWindow: 365 * DAY,
@@ -43,7 +44,7 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf, fresh }) => {
   await (await ci.createPlan(terms)).wait();
   const planId = await claims.planCount();
   const codes = Array.from({ length: 12 }, (_, i) => encodeBytes32String(`sct:1000${i}`));
-  const benefits = codes.map((_, i) => ({ fee: 200n * USD, copay: 10n * USD, coinsuranceBps: 2000, priorAuth: i === 11, review: i === 10, perClaimCap: 0 }));
+  const benefits = codes.map((_, i) => ({ fee: 200n * USD, copay: 10n * USD, coinsuranceBps: 2000, priorAuth: i === 11, review: i === 10, perClaimCap: 0, costSharing: 0 }));
   await (await ci.setBenefits(planId, codes, benefits)).wait();
   await (await claims.connect(providerAdmin).setPayee(payee.address)).wait();
   await (await ci.enroll(planId, patient.address, start, now + 365 * DAY)).wait();
@@ -61,7 +62,7 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf, fresh }) => {
       planId,
       member: patient.address,
       providerOrg,
-      serviceDate: now - 2 * DAY,
+      serviceDate: now - (now % DAY) - 2 * DAY,
       authId,
       evidence: ev,
       lines: lineCodes.map((code, i) => ({ code, units: 1, charged: 150n * USD + BigInt(n * 100 + i) })),
@@ -87,6 +88,27 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf, fresh }) => {
   const deniedRecord = await client.record(deniedLog.args.claimId as string);
   const appeal = await gasOf(cp.appeal(deniedLog.args.claimId as string, toRecordStruct(deniedRecord)));
 
+  // A paid claim corrected (a higher charge: the difference is paid), and another voided (billed in error).
+  const paidClaim = async () => {
+    const s = await sub([codes[2]]);
+    const r = await (await cp.submit(s)).wait();
+    const log = claims.interface.parseLog(r!.logs.find((l) => l.topics[0] === claims.interface.getEvent("ClaimAdjudicated").topicHash)!)!;
+    return { s, id: log.args.claimId as string };
+  };
+  const toCorrect = await paidClaim();
+  const correctedLines = toCorrect.s.lines.map((l) => ({ ...l, charged: l.charged + 10n * USD }));
+  const correct = await gasOf(cp.submitCorrection({ ...toCorrect.s, lines: correctedLines }, toCorrect.id, toRecordStruct(await client.record(toCorrect.id))));
+  const toVoid = await paidClaim();
+  const voidGas = await gasOf(cp.voidClaim(toVoid.id, toRecordStruct(await client.record(toVoid.id))));
+
+  // A claim denied for a missing prior authorization, resubmitted once the authorization is recorded.
+  const unauthorized = await sub([codes[11]]);
+  const ru = await (await cp.submit(unauthorized)).wait();
+  const unauthorizedId = claims.interface.parseLog(ru!.logs.find((l) => l.topics[0] === claims.interface.getEvent("ClaimAdjudicated").topicHash)!)!.args.claimId as string;
+  await (await ci.connect(adjuster).authorize(planId, patient.address, codes[11], 1_000n * USD, unauthorized.serviceDate, unauthorized.serviceDate)).wait();
+  const authId = (await claims.connect(adjuster).authorize.staticCall(planId, patient.address, codes[11], 1n, 0, 0)) - 1n;
+  const resubmit = await gasOf(cp.submitCorrection({ ...unauthorized, authId }, unauthorizedId, toRecordStruct(await client.record(unauthorizedId))));
+
   // A parked payment released: a plan in a blocklisting token, a queued share, the payee blocked
   // when the deposit's drain pays it (parked), then cleared, and anyone releases it.
   const blocking = await new BlocklistToken__factory(deployer).deploy();
@@ -108,6 +130,9 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf, fresh }) => {
     { key: "claims.submit10", gas: submit10, budget: 300_000 },
     { key: "claims.decide", gas: decide, budget: 90_000 },
     { key: "claims.appeal", gas: appeal, budget: 60_000 },
+    { key: "claims.correct", gas: correct, budget: 200_000 },
+    { key: "claims.void", gas: voidGas, budget: 120_000 },
+    { key: "claims.resubmit", gas: resubmit, budget: 180_000 },
     { key: "claims.fund", gas: fund, budget: 70_000 },
     { key: "claims.releaseParked", gas: releaseParked },
   ];

@@ -267,6 +267,7 @@ const DISPOSITIONS: Record<ClaimStatus, string> = {
   [ClaimStatus.Upheld]: "Appeal decided: the decision is upheld.",
   [ClaimStatus.Overturned]: "Appeal decided: the decision is overturned and the difference paid.",
   [ClaimStatus.Replaced]: "Replaced by a corrected claim.",
+  [ClaimStatus.Voided]: "Voided by the provider (billed in error): what the plan paid is owed back.",
 };
 
 function lineFigures(h: ClaimHistory) {
@@ -290,22 +291,56 @@ function totals(rows: ReturnType<typeof lineFigures>, decimals: number) {
   ];
 }
 
+const PAYMENT_ADJUSTMENT = "http://terminology.hl7.org/CodeSystem/payment-adjustment-reason";
+
+/**
+ * The payment of a claim: what reached the provider's payee, and an adjustment for what the
+ * provider owes back because of this claim (a void or a correction paying less than the chain
+ * had: "a001" prior payment reversal) or what was kept from this claim's payment to recover an
+ * earlier overpayment (recoupment: "a002" prior overpayment).
+ */
+function paymentOf(h: ClaimHistory, state: ClaimState, decimals: number) {
+  const sum = (xs: readonly { amount: bigint }[]) => xs.reduce((s, x) => s + x.amount, 0n);
+  const paid = sum(h.payments);
+  const owed = sum(h.owedBack);
+  const recovered = sum(h.recovered);
+  const settled = h.credit + paid + recovered + sum(h.parked);
+  const payment: Record<string, unknown> = {
+    type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/ex-paymenttype", code: settled >= state.planPaid ? "complete" : "partial" }] },
+    amount: amount(paid, decimals),
+  };
+  if (owed > 0n || recovered > 0n) {
+    const [value, code, display] = owed > 0n ? [owed, "a001", "Prior Payment Reversal"] : [recovered, "a002", "Prior Overpayment"];
+    const money = amount(value, decimals);
+    payment.adjustment = { ...money, value: -money.value };
+    payment.adjustmentReason = { coding: [{ system: PAYMENT_ADJUSTMENT, code, display }] };
+  }
+  return payment;
+}
+
+function dispositionOf(h: ClaimHistory, state: ClaimState, decimals: number): string {
+  const text = DISPOSITIONS[state.status];
+  const recovered = h.recovered.reduce((s, x) => s + x.amount, 0n);
+  if (recovered === 0n) return text;
+  return `${text} ${amount(recovered, decimals).value} of its payment was kept to recover what the provider owed the plan.`;
+}
+
 function common(h: ClaimHistory, state: ClaimState, options: FhirOutputOptions) {
   const decimals = options.decimals ?? 6;
-  const paid = h.payments.reduce((s, p) => s + p.amount, 0n);
   return {
     decimals,
     id: h.claimId.slice(2),
     identifier: [{ system: CLAIM_ID_SYSTEM, value: h.claimId }],
-    status: "active",
+    // A voided claim's response stands, cancelled (FinancialResourceStatusCodes).
+    status: state.status === ClaimStatus.Voided ? "cancelled" : "active",
     type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/claim-type", code: options.type ?? "professional" }] },
     use: "claim",
     patient: { identifier: { system: ACCOUNT_SYSTEM, value: h.submission.member } },
     created: options.created ?? new Date().toISOString(),
     insurer: options.insurerOrgId !== undefined ? { identifier: { system: ORG_SYSTEM, value: String(options.insurerOrgId) } } : { display: `insurer of plan ${state.planId}` },
     outcome: outcomeOf(state.status),
-    disposition: DISPOSITIONS[state.status],
-    payment: { type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/ex-paymenttype", code: paid >= state.planPaid ? "complete" : "partial" }] }, amount: amount(paid, decimals) },
+    disposition: dispositionOf(h, state, decimals),
+    payment: paymentOf(h, state, decimals),
   };
 }
 

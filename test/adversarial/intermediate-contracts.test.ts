@@ -99,7 +99,7 @@ const PATHS: Path[] = [
   { name: "records.pause by the pauser", target: (f) => f.records, as: (f) => f.pauser, call: () => ["pause", []], error: "AccessManagedUnauthorized", args: (_f, v) => [v] },
   // claims: insurer
   { name: "claims.createPlan by the insurer admin", target: (f) => f.claims, as: (f) => f.insurerAdmin, call: (f) => ["createPlan", [f.terms]], error: "NotInsurerAdmin", args: (_f, v) => [v] },
-  { name: "claims.setBenefits by the insurer admin", target: (f) => f.claims, as: (f) => f.insurerAdmin, call: () => ["setBenefits", [1n, [CODE.VISIT], [{ fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n }]]], error: "NotInsurerStaff", args: (_f, v) => [v, INSURER] },
+  { name: "claims.setBenefits by the insurer admin", target: (f) => f.claims, as: (f) => f.insurerAdmin, call: () => ["setBenefits", [1n, [CODE.VISIT], [{ fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]]], error: "NotInsurerStaff", args: (_f, v) => [v, INSURER] },
   { name: "claims.enroll by the insurer admin", target: (f) => f.claims, as: (f) => f.insurerAdmin, call: (f) => ["enroll", [1n, f.outsider.address, 1, 2]], error: "NotInsurerStaff", args: (_f, v) => [v, INSURER] },
   { name: "claims.authorize by the adjuster", target: (f) => f.claims, as: (f) => f.adjuster, call: (f) => ["authorize", [1n, f.patient.address, CODE.VISIT, 1n, 0, 1]], error: "NotInsurerStaff", args: (_f, v) => [v, INSURER] },
   { name: "claims.withdraw by the insurer admin", target: (f) => f.claims, as: (f) => f.insurerAdmin, call: (f) => ["withdraw", [1n, 1n, f.insurerAdmin.address]], error: "NotInsurerStaff", args: (_f, v) => [v, INSURER] },
@@ -108,7 +108,7 @@ const PATHS: Path[] = [
   // claims: provider and member
   { name: "claims.setPayee by the hospital admin", target: (f) => f.claims, as: (f) => f.hospitalAdmin, call: (f) => ["setPayee", [f.hospitalAdmin.address]], error: "NotProviderAdmin", args: (_f, v) => [v] },
   { name: "claims.submit by the doctor", target: (f) => f.claims, as: (f) => f.doctor, call: (f) => ["submit", [sub({ ...f.approved.s, serviceDate: f.approved.s.serviceDate - DAY })]], error: "NotAuthorizedSubmitter", args: (_f, v) => [v, HOSPITAL, 1n] },
-  { name: "claims.submitCorrection by the doctor", target: (f) => f.claims, as: (f) => f.doctor, call: (f) => ["submitCorrection", [sub({ ...f.approved.s, lines: [{ code: CODE.VISIT, units: 1, charged: 250n * USD }] }), f.approved.id, rec(f.records_.approved)]], error: "NotAuthorizedSubmitter", args: (_f, v) => [v, HOSPITAL, 1n] },
+  { name: "claims.submitCorrection by the doctor", target: (f) => f.claims, as: (f) => f.doctor, call: (f) => ["submitCorrection", [sub({ ...f.approved.s, lines: [{ code: CODE.VISIT, units: 1, charged: 250n * USD }] }), f.approved.id, rec(f.records_.approved)]], error: "NotClaimProvider", args: (f, v) => [v, f.approved.id] },
   { name: "claims.appeal by the member", target: (f) => f.claims, as: (f) => f.patient, call: (f) => ["appeal", [f.denied.id, rec(f.records_.denied)]], error: "NotAppellant", args: (f, v) => [v, f.denied.id] },
   { name: "claims.appeal by the provider's doctor", target: (f) => f.claims, as: (f) => f.doctor, call: (f) => ["appeal", [f.denied.id, rec(f.records_.denied)]], error: "NotAppellant", args: (f, v) => [v, f.denied.id] },
   // claims: governance

@@ -98,7 +98,7 @@ describe("Attack: reentrancy through token hooks", function () {
     await claims.connect(doctor).submit(sub(s));
     const id = claimIdOf(s);
     const exposure = (await claims.claim(id)).planPaid;
-    const record = rec(ruleRecord(s, [3_000n * USD], 500n * USD, 1_000n * USD));
+    const record = rec(ruleRecord(s, [3_000n * USD])); // a pended claim applied no cost sharing
     await arm("decide", [id, record, [{ allowed: 3_000n * USD, reason: 0 }]]);
     await claims.connect(adjuster).decide(id, record, [{ allowed: 3_000n * USD, reason: 0 }]);
     await expectRefused();

@@ -107,14 +107,14 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
   it("sets exactly MAX_BATCH (50) benefits in one call", async function () {
     const { claims, insurerAdmin, planId } = await loadFixture(claimsFixture);
     const codes = Array.from({ length: 50 }, (_, i) => procedureCode("sct", String(100_000 + i)));
-    const benefit = { fee: 10n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n };
+    const benefit = { fee: 10n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 };
     await claims.connect(insurerAdmin).setBenefits(planId, codes, codes.map(() => benefit));
     expect((await claims.benefit(planId, codes[49])).fee).to.equal(10n * USD);
   });
 
   it("accepts a coinsurance of exactly 100% (10,000 basis points)", async function () {
     const { claims, insurerAdmin, planId } = await loadFixture(claimsFixture);
-    const benefit = { fee: 10n * USD, copay: 0n, coinsuranceBps: 10_000, priorAuth: false, review: false, perClaimCap: 0n };
+    const benefit = { fee: 10n * USD, copay: 0n, coinsuranceBps: 10_000, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 };
     await expect(claims.connect(insurerAdmin).setBenefits(planId, [CODE.VISIT], [benefit])).to.emit(claims, "BenefitSet");
     expect((await claims.benefit(planId, CODE.VISIT)).coinsuranceBps).to.equal(10_000n);
   });
@@ -138,7 +138,7 @@ describe("ClaimsAdmin (mutation-killing tests)", function () {
 
   it("a per-claim cap of one unit is a cap: the line is allowed 1 unit with CARC 119", async function () {
     const f = await loadFixture(claimsFixture);
-    const benefit = { fee: 100n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 1n };
+    const benefit = { fee: 100n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 1n, costSharing: 0 };
     await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.CAPPED], [benefit]);
     expect((await f.claims.benefit(f.planId, CODE.CAPPED)).perClaimCap).to.equal(1n);
     const s = await f.submission({ lines: [f.line(CODE.CAPPED, 50n * USD)] });

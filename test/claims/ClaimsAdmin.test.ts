@@ -1,7 +1,7 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { FUNCTION_ROLES } from "../../sdk";
+import { CostSharing, FUNCTION_ROLES } from "../../sdk";
 import { FeeOnTransferToken__factory, NonStandardToken__factory } from "../../typechain-types";
 import { claimsFixture, CODE, DAY, HOSPITAL, INSURER, USD } from "./support";
 
@@ -21,7 +21,7 @@ describe("ClaimsEngine: governance, plans, funding, members", function () {
       expect(await suiteClaims.recordEvidence()).to.not.equal(hre.ethers.ZeroAddress);
       expect(book.contracts.ClaimsEngine).to.equal(await suiteClaims.getAddress());
       expect(await claims.recordEvidence()).to.equal(await evidence.getAddress());
-      expect(await claims.VERSION()).to.equal("1.0.0");
+      expect(await claims.VERSION()).to.equal("2.0.0");
       expect([await claims.MAX_LINES(), await claims.MAX_BATCH(), await claims.DRAIN_ON_FUND()]).to.deep.equal([20n, 50n, 8n]);
     });
   });
@@ -90,6 +90,15 @@ describe("ClaimsEngine: governance, plans, funding, members", function () {
       await expect(ci.createPlan({ ...terms, start: 0 })).to.be.revertedWithCustomError(claims, "InvalidPlanTerms").withArgs("start");
       await expect(ci.createPlan({ ...terms, filingWindow: 0 })).to.be.revertedWithCustomError(claims, "InvalidPlanTerms").withArgs("filingWindow");
       await expect(ci.createPlan({ ...terms, appealWindow: 0 })).to.be.revertedWithCustomError(claims, "InvalidPlanTerms").withArgs("appealWindow");
+      for (const yearStartMonth of [0, 13]) {
+        await expect(ci.createPlan({ ...terms, yearStartMonth })).to.be.revertedWithCustomError(claims, "InvalidPlanTerms").withArgs("yearStartMonth");
+      }
+      for (const [yearStartMonth, yearStartDay] of [[1, 0], [2, 29], [4, 31], [12, 32]]) {
+        await expect(ci.createPlan({ ...terms, yearStartMonth, yearStartDay })).to.be.revertedWithCustomError(claims, "InvalidPlanTerms").withArgs("yearStartDay");
+      }
+      for (const [yearStartMonth, yearStartDay] of [[2, 28], [4, 30], [12, 31], [1, 31]]) {
+        await expect(ci.createPlan({ ...terms, yearStartMonth, yearStartDay })).to.emit(claims, "PlanCreated");
+      }
     });
 
     it("reports an unknown plan", async function () {
@@ -101,17 +110,29 @@ describe("ClaimsEngine: governance, plans, funding, members", function () {
   describe("setBenefits", function () {
     it("sets rules that insurer staff can read back, one event per code", async function () {
       const { claims, adjuster, planId } = await loadFixture(claimsFixture);
-      const rule = { fee: 10n, copay: 2n, coinsuranceBps: 500, priorAuth: true, review: true, perClaimCap: 9n };
+      const rule = { fee: 10n, copay: 2n, coinsuranceBps: 500, priorAuth: true, review: true, perClaimCap: 9n, costSharing: 0 };
       await expect(claims.connect(adjuster).setBenefits(planId, [CODE.UNKNOWN], [rule]))
         .to.emit(claims, "BenefitSet")
-        .withArgs(planId, CODE.UNKNOWN, [10n, 2n, 500n, true, true, 9n]);
+        .withArgs(planId, CODE.UNKNOWN, [10n, 2n, 500n, true, true, 9n, 0n]);
       const b = await claims.benefit(planId, CODE.UNKNOWN);
-      expect([b.fee, b.copay, b.coinsuranceBps, b.priorAuth, b.review, b.perClaimCap]).to.deep.equal([10n, 2n, 500n, true, true, 9n]);
+      expect([b.fee, b.copay, b.coinsuranceBps, b.priorAuth, b.review, b.perClaimCap, b.costSharing]).to.deep.equal([10n, 2n, 500n, true, true, 9n, 0n]);
+      await claims.connect(adjuster).setBenefits(planId, [CODE.UNKNOWN], [{ ...rule, coinsuranceBps: 0, costSharing: CostSharing.CopayOnly }]);
+      expect((await claims.benefit(planId, CODE.UNKNOWN)).costSharing).to.equal(BigInt(CostSharing.CopayOnly));
+    });
+
+    it("refuses a copay-only benefit with coinsurance and a deductible-then-coinsurance benefit with a copay", async function () {
+      const { claims, adjuster, planId } = await loadFixture(claimsFixture);
+      const rule = { fee: 10n, copay: 2n, coinsuranceBps: 500, priorAuth: false, review: false, perClaimCap: 0n, costSharing: CostSharing.CopayOnly };
+      await expect(claims.connect(adjuster).setBenefits(planId, [CODE.UNKNOWN], [rule])).to.be.revertedWithCustomError(claims, "InvalidBenefit").withArgs(CODE.UNKNOWN, "coinsuranceBps");
+      await expect(claims.connect(adjuster).setBenefits(planId, [CODE.UNKNOWN], [{ ...rule, costSharing: CostSharing.DeductibleCoinsurance }]))
+        .to.be.revertedWithCustomError(claims, "InvalidBenefit")
+        .withArgs(CODE.UNKNOWN, "copay");
+      await expect(claims.connect(adjuster).setBenefits(planId, [CODE.UNKNOWN], [{ ...rule, copay: 0n, costSharing: CostSharing.DeductibleCoinsurance }])).to.emit(claims, "BenefitSet");
     });
 
     it("refuses batches that are empty, too long or of unequal lengths", async function () {
       const { claims, insurerAdmin, planId } = await loadFixture(claimsFixture);
-      const rule = { fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n };
+      const rule = { fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 };
       const ci = claims.connect(insurerAdmin);
       await expect(ci.setBenefits(planId, [], [])).to.be.revertedWithCustomError(claims, "InvalidBatch").withArgs(0, 50);
       const many = Array.from({ length: 51 }, (_, i) => hre.ethers.zeroPadValue(hre.ethers.toBeHex(i + 1), 32));
@@ -121,7 +142,7 @@ describe("ClaimsEngine: governance, plans, funding, members", function () {
 
     it("refuses a zero code and a coinsurance above 100%", async function () {
       const { claims, insurerAdmin, planId } = await loadFixture(claimsFixture);
-      const rule = { fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n };
+      const rule = { fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 };
       const ci = claims.connect(insurerAdmin);
       await expect(ci.setBenefits(planId, [hre.ethers.ZeroHash], [rule])).to.be.revertedWithCustomError(claims, "InvalidBenefit").withArgs(hre.ethers.ZeroHash, "code");
       await expect(ci.setBenefits(planId, [CODE.UNKNOWN], [{ ...rule, coinsuranceBps: 10_001 }]))
@@ -131,7 +152,7 @@ describe("ClaimsEngine: governance, plans, funding, members", function () {
 
     it("refuses anyone but the plan's insurer staff, and an unknown plan", async function () {
       const { claims, hospitalAdmin, outsider, planId, insurerAdmin } = await loadFixture(claimsFixture);
-      const rule = { fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n };
+      const rule = { fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 };
       for (const who of [hospitalAdmin, outsider]) {
         await expect(claims.connect(who).setBenefits(planId, [CODE.UNKNOWN], [rule])).to.be.revertedWithCustomError(claims, "NotInsurerStaff").withArgs(who.address, INSURER);
       }

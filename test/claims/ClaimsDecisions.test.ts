@@ -34,23 +34,26 @@ async function decidedFixture() {
 
 describe("ClaimsEngine: decisions, appeals, corrections, settlement", function () {
   describe("decide", function () {
-    it("applies a pended claim's cost sharing when it pends, reserving the plan's share", async function () {
+    it("reserves a pended claim's exposure and leaves the member's accumulators untouched until it is decided", async function () {
       const f = await loadFixture(pendedFixture);
-      // 600: deductible 500, 20% of 100 = 20 -> member 520, plan 80
+      // 600: deductible 500, 20% of 100 = 20 -> member 520, plan 80 (previewed, not applied)
       const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
-      expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([500n * USD, 520n * USD, 80n * USD]);
+      expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([0n, 0n, 0n]);
       const funds = await f.claims.funds(f.planId);
       expect([funds.balance, funds.reserved]).to.deep.equal([100_000n * USD, 80n * USD]);
       const c = await f.claims.claim(f.id);
-      expect([Number(c.status), Number(c.rulesStatus), c.planPaid]).to.deep.equal([ClaimStatus.Pended, ClaimStatus.Approved, 80n * USD]);
+      expect([Number(c.status), c.planPaid]).to.deep.equal([ClaimStatus.Pended, 80n * USD]);
+      expect((await f.sdk.claims.record(f.id)).memberShare).to.equal(0n);
     });
 
-    it("lets an adjuster approve a pended claim as previewed and pays the provider at once, without re-adjudicating", async function () {
+    it("lets an adjuster approve a pended claim as previewed: cost-shared now, paid at once", async function () {
       const f = await loadFixture(pendedFixture);
       const r = await f.sdk.claims.record(f.id);
       const before = await f.token.balanceOf(f.payee.address);
       const tx = f.claims.connect(f.adjuster).decide(f.id, rec(r), [{ allowed: 600n * USD, reason: 0 }]);
-      await expect(tx).to.emit(f.claims, "ClaimAdjudicated").withArgs(f.id, ClaimStatus.Approved, f.adjuster.address, 80n * USD, 520n * USD, []);
+      await expect(tx)
+        .to.emit(f.claims, "ClaimAdjudicated")
+        .withArgs(f.id, ClaimStatus.Approved, f.adjuster.address, 80n * USD, 520n * USD, [[600n * USD, 500n * USD, 0n, 20n * USD, 80n * USD, 0n]]);
       await expect(tx).to.emit(f.claims, "ClaimPaid").withArgs(f.id, f.planId, f.payee.address, 80n * USD);
       expect((await f.token.balanceOf(f.payee.address)) - before).to.equal(80n * USD);
       const funds = await f.claims.funds(f.planId);
@@ -63,12 +66,28 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect(h.outcomes).to.deep.equal([{ allowed: 600n * USD, deductible: 500n * USD, copay: 0n, coinsurance: 20n * USD, plan: 80n * USD, reason: 0 }]);
     });
 
-    it("reverses the preview's cost sharing when the adjuster decides other amounts", async function () {
+    it("leaves no trace of a pended claim the adjuster denies: the member's next claim is adjudicated as if it never existed", async function () {
       const f = await loadFixture(pendedFixture);
       const r = await f.sdk.claims.record(f.id);
       await f.claims.connect(f.adjuster).decide(f.id, rec(r), [{ allowed: 0n, reason: 50 }]);
       const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
       expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([0n, 0n, 0n]);
+      expect((await f.claims.funds(f.planId)).reserved).to.equal(0n);
+      // The same $600 visit billed straight through meets the whole deductible, as the first claim would have.
+      const next = await f.claims.connect(f.doctor).submit(sub(await f.submission({ lines: [f.line(CODE.VISIT, 600n * USD)] })));
+      await expect(next).to.emit(f.claims, "ClaimAdjudicated").withArgs(claimIdOf(await f.submission({ lines: [f.line(CODE.VISIT, 600n * USD)] })), ClaimStatus.Approved, hre.ethers.ZeroAddress, 80n * USD, 520n * USD, [[600n * USD, 500n * USD, 0n, 20n * USD, 80n * USD, 0n]]);
+    });
+
+    it("cost-shares a pended claim against the accumulators as they stand when it is decided", async function () {
+      const f = await loadFixture(pendedFixture);
+      // While the review claim waits, a $600 visit goes straight through and meets the deductible.
+      await submit(f, await f.submission({ lines: [f.line(CODE.VISIT, 600n * USD)] }));
+      const r = await f.sdk.claims.record(f.id);
+      // Decided as previewed ($600 allowed): no deductible left, 20% = 120 -> plan 480 (not the preview's 80).
+      const tx = f.claims.connect(f.adjuster).decide(f.id, rec(r), [{ allowed: 600n * USD, reason: 0 }]);
+      await expect(tx).to.emit(f.claims, "ClaimPaid").withArgs(f.id, f.planId, f.payee.address, 480n * USD);
+      const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
+      expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([500n * USD, 640n * USD, 560n * USD]);
       expect((await f.claims.funds(f.planId)).reserved).to.equal(0n);
     });
 
@@ -100,7 +119,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       const f = await loadFixture(claimsFixture);
       const s0 = await f.submission();
       await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
-      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n }]);
+      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
       const id = await submit(f, await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD), f.line(CODE.MRI, 900n * USD)] }));
       const r = await f.sdk.claims.record(id);
       await f.claims.connect(f.adjuster).decide(id, rec(r), [
@@ -110,9 +129,25 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect((await f.claims.authorization(1)).remaining).to.equal(0n);
     });
 
+    it("gives back the authorization a pended claim held when the adjuster allows less on its lines", async function () {
+      const f = await loadFixture(claimsFixture);
+      const s0 = await f.submission();
+      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
+      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
+      const id = await submit(f, await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD)] }));
+      expect((await f.claims.authorization(1)).remaining).to.equal(0n);
+      const r = await f.sdk.claims.record(id);
+      expect(r.authUsed).to.equal(500n * USD);
+      await expect(f.claims.connect(f.adjuster).decide(id, rec(r), [{ allowed: 200n * USD, reason: 45 }]))
+        .to.emit(f.claims, "AuthorizationReturned")
+        .withArgs(1n, id, 300n * USD);
+      expect((await f.claims.authorization(1)).remaining).to.equal(300n * USD);
+      expect((await f.sdk.claims.record(id)).authUsed).to.equal(200n * USD);
+    });
+
     it("caps an adjuster's price for a code without a fee at the per-claim cap", async function () {
       const f = await loadFixture(claimsFixture);
-      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.VACCINE], [{ fee: 0n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: true, perClaimCap: 50n * USD }]);
+      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.VACCINE], [{ fee: 0n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: true, perClaimCap: 50n * USD, costSharing: 0 }]);
       const id = await submit(f, await f.submission({ lines: [f.line(CODE.VACCINE, 90n * USD)] }));
       const r = rec(await f.sdk.claims.record(id));
       await expect(f.claims.connect(f.adjuster).decide(id, r, [{ allowed: 51n * USD, reason: 0 }])).to.be.revertedWithCustomError(f.claims, "InvalidDecision");
@@ -296,7 +331,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       const i = f.claims.interface;
       const target = await f.claims.getAddress();
       const via = await f.intermediary.getAddress();
-      const rule = { fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n };
+      const rule = { fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 };
       const staffOnly = [
         i.encodeFunctionData("setBenefits", [f.planId, [CODE.UNKNOWN], [rule]]),
         i.encodeFunctionData("enroll", [f.planId, f.outsider.address, 1, 2]),
@@ -321,7 +356,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       const s2 = { ...s1, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 1_500n * USD)] };
       const before = await f.token.balanceOf(f.payee.address);
       const tx = f.claims.connect(f.doctor).submitCorrection(sub(s2), id1, r1);
-      const id2 = claimIdOf(s2);
+      const id2 = claimIdOf(s2, id1);
       // 1,500: ded 500, coins 200, plan 800 -> net 400
       await expect(tx).to.emit(f.claims, "ClaimCorrected").withArgs(id2, id1, 400n * USD);
       await expect(tx).to.emit(f.claims, "ClaimPaid").withArgs(id2, f.planId, f.payee.address, 400n * USD);
@@ -353,11 +388,22 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect(res.status).to.equal(ClaimStatus.Approved);
     });
 
-    it("refuses a correction for another member, a pended original, and a wrong record", async function () {
+    it("corrects a pended claim: its exposure is released, nothing was applied to reverse, and the new claim is adjudicated afresh", async function () {
       const f = await loadFixture(pendedFixture);
       const r = rec(await f.sdk.claims.record(f.id));
       const s2 = { ...f.s, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 100n * USD)] };
-      await expect(f.claims.connect(f.doctor).submitCorrection(sub(s2), f.id, r)).to.be.revertedWithCustomError(f.claims, "InvalidClaimStatus").withArgs(f.id, ClaimStatus.Pended);
+      const tx = f.claims.connect(f.doctor).submitCorrection(sub(s2), f.id, r);
+      // Nothing was committed for the pended claim: the credit is 0; $100 is all deductible.
+      await expect(tx).to.emit(f.claims, "ClaimCorrected").withArgs(claimIdOf(s2, f.id), f.id, 0n);
+      expect(Number((await f.claims.claim(f.id)).status)).to.equal(ClaimStatus.Replaced);
+      expect((await f.claims.funds(f.planId)).reserved).to.equal(0n);
+      const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
+      expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([100n * USD, 100n * USD, 0n]);
+    });
+
+    it("refuses a correction for another member or plan, and a wrong record", async function () {
+      const f = await loadFixture(pendedFixture);
+      const s2 = { ...f.s, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 100n * USD)] };
       const ok = await submit(f, await f.submission());
       const rOk = rec(await f.sdk.claims.record(ok));
       await expect(f.claims.connect(f.doctor).submitCorrection(sub({ ...s2, member: f.member2.address }), ok, rOk)).to.be.revertedWithCustomError(f.claims, "CorrectionMismatch").withArgs(ok);
@@ -381,7 +427,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
   describe("shortfall", function () {
     async function thinPlan(f: ClaimsFixture) {
       await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n }]);
+      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
       await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
       await f.claims.connect(f.insurerAdmin).fund(2, 100n * USD);
     }
@@ -412,7 +458,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
     it("pays at once only from unreserved escrow: a later claim does not spend a pended claim's exposure", async function () {
       const f = await loadFixture(claimsFixture);
       await thinPlan(f); // $100 in escrow
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.REVIEW], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: true, perClaimCap: 0n }]);
+      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.REVIEW], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: true, perClaimCap: 0n, costSharing: 0 }]);
       const pendedId = await submit(f, await f.submission({ planId: 2n, lines: [f.line(CODE.REVIEW, 400n * USD)] }));
       // Reservations above the escrow: a $50 claim queues (no underflow), and nothing is withdrawable.
       expect(await f.claims.funds(2)).to.deep.equal([100n * USD, 400n * USD, 0n, 0n]);
@@ -473,7 +519,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
     it("drains at most DRAIN_ON_FUND payments per deposit; payQueued pays the rest", async function () {
       const f = await loadFixture(claimsFixture);
       await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n }]);
+      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
       await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
       for (let i = 1; i <= 10; i++) await submit(f, await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, BigInt(i) * USD)] }));
       await f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD);

@@ -43,7 +43,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
   it("plan administration goes on while the engine is paused: benefits, enrollment and prior authorizations", async function () {
     const { claims, pauser, adjuster, planId, patient, member2 } = await loadFixture(claimsFixture);
     await claims.connect(pauser).pause();
-    await expect(claims.connect(adjuster).setBenefits(planId, [CODE.MRI], [{ fee: 900n * USD, copay: 0n, coinsuranceBps: 2_000, priorAuth: true, review: false, perClaimCap: 0n }])).to.emit(claims, "BenefitSet");
+    await expect(claims.connect(adjuster).setBenefits(planId, [CODE.MRI], [{ fee: 900n * USD, copay: 0n, coinsuranceBps: 2_000, priorAuth: true, review: false, perClaimCap: 0n, costSharing: 0 }])).to.emit(claims, "BenefitSet");
     await expect(claims.connect(adjuster).enroll(planId, member2.address, 1, 2)).to.emit(claims, "MemberEnrolled");
     await expect(claims.connect(adjuster).authorize(planId, patient.address, CODE.MRI, 900n * USD, 1, 2)).to.emit(claims, "AuthorizationIssued");
   });
@@ -68,7 +68,8 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     const r = await sdk.claims.record(claimIdOf(s));
     const decide = claims.interface.encodeFunctionData("decide", [claimIdOf(s), rec(r), [{ allowed: 600n * USD, reason: 0 }]]);
     await expect(desk.connect(outsider).forward(claims.target, decide)).to.emit(claims, "ClaimAdjudicated").withArgs(claimIdOf(s), anyValue, desk.target, anyValue, anyValue, anyValue);
-    expect((await claims.claim(claimIdOf(s))).recordHash).to.equal(recordHashOf({ ...r, adjuster: String(desk.target) }));
+    // 600: deductible 500, 20% of 100, applied when decided.
+    expect((await claims.claim(claimIdOf(s))).recordHash).to.equal(recordHashOf({ ...r, adjuster: String(desk.target), deductible: 500n * USD, memberShare: 520n * USD }));
   });
 
   it("a contract adjuster re-adjudicating a pended claim is named in the event, and may not resolve the appeal of its own decision", async function () {
@@ -94,7 +95,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     const s2 = { ...s1, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 1_000n * USD)] }; // plan 400: owes 400
     const first = await (await doctorSdk.submitCorrection({ replaces: claimIdOf(s1), submission: s2 })).wait();
     const s3 = { ...s1, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 600n * USD)] }; // plan 80: owes 320 more
-    const second = await (await doctorSdk.submitCorrection({ replaces: claimIdOf(s2), submission: s3 })).wait();
+    const second = await (await doctorSdk.submitCorrection({ replaces: claimIdOf(s2, claimIdOf(s1)), submission: s3 })).wait();
     expect([first.owedBack, second.owedBack]).to.deep.equal([400n * USD, 320n * USD]);
     expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(720n * USD);
   });
@@ -113,10 +114,11 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     expect(reasons).to.have.length(20);
   });
 
-  it("accepts a service dated the very second the claim is mined", async function () {
+  it("accepts a service dated the very second the claim is mined (a midnight)", async function () {
     const f = await loadFixture(claimsFixture);
     const s = await f.submission();
-    const now = (await time.latest()) + 10;
+    const latest = await time.latest();
+    const now = latest - (latest % DAY) + DAY;
     await time.setNextBlockTimestamp(now);
     const { status } = await adjudicated(f, { ...s, serviceDate: now });
     expect(status).to.equal(ClaimStatus.Approved);
@@ -190,7 +192,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
 
   it("an authorized line over its per-claim cap keeps the cap's reason (CARC 119) and uses only the cap of the authorization", async function () {
     const f = await loadFixture(claimsFixture);
-    const benefit = { fee: 1_000n * USD, copay: 0n, coinsuranceBps: 2_000, priorAuth: true, review: false, perClaimCap: 300n * USD };
+    const benefit = { fee: 1_000n * USD, copay: 0n, coinsuranceBps: 2_000, priorAuth: true, review: false, perClaimCap: 300n * USD, costSharing: 0 };
     await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.CAPPED], [benefit]);
     const today = (await time.latest()) - ((await time.latest()) % DAY);
     await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.CAPPED, 1_000n * USD, today - DAY, today + DAY);

@@ -174,7 +174,7 @@ describe("ClaimsEngine: submission and adjudication", function () {
     it("allows part of a claim up to the annual cap (CARC 119, partial)", async function () {
       const f = await loadFixture(claimsFixture);
       await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n, outOfPocketMax: 0n, annualCap: 1_000n * USD });
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n }]);
+      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
       await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + YEAR);
       await f.claims.connect(f.insurerAdmin).fund(2, 5_000n * USD);
       const { ev } = await submit(f, await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 1_200n * USD)] }));
@@ -183,26 +183,28 @@ describe("ClaimsEngine: submission and adjudication", function () {
 
     it("limits a line to its per-claim cap (CARC 119) and denies a code the plan does not cover (CARC 96)", async function () {
       const f = await loadFixture(claimsFixture);
-      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 2000, priorAuth: false, review: false, perClaimCap: 0n }]);
+      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 2000, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
       const { ev } = await submit(f, await f.submission({ lines: [f.line(CODE.CAPPED, 800n * USD), f.line(CODE.UNKNOWN, 50n * USD)] }));
       expect(Number(ev!.args.status)).to.equal(ClaimStatus.Partial);
       expect([ev!.args.outcomes[0].allowed, Number(ev!.args.outcomes[0].reason)]).to.deep.equal([300n * USD, 119]);
       expect(outcome(ev!.args.outcomes[1])).to.deep.equal([0n, 0n, 0n, 0n, 0n, 96]);
     });
 
-    it("pends a line whose code needs review, and a claim above the auto-approval limit, reserving the exposure", async function () {
+    it("pends a line whose code needs review, and a claim above the auto-approval limit, reserving the exposure without touching the member's accumulators", async function () {
       const f = await loadFixture(claimsFixture);
       const review = await submit(f, await f.submission({ lines: [f.line(CODE.REVIEW, 600n * USD)] }));
       expect(review.ev!.name).to.equal("ClaimPended");
+      expect(review.ev!.args.exposure).to.equal(80n * USD); // 600: deductible 500, 20% of 100
       const big = await submit(f, await f.submission({ lines: [f.line(CODE.VISIT, 15_000n * USD, 3)] }));
       expect(big.ev!.name).to.equal("ClaimPended");
-      // The review claim (600) applied deductible 500 and coinsurance 20 when it pended; then
-      // 15,000: no deductible left, 20% = 2,900 but only 480 is left of the OOP max -> plan 14,520
-      expect(big.ev!.args.exposure).to.equal(14_520n * USD);
+      // The pended review claim applied nothing, so 15,000 is previewed against untouched
+      // accumulators: deductible 500, 20% of 14,500 = 2,900 but only 500 left of the OOP max -> plan 14,000
+      expect(big.ev!.args.exposure).to.equal(14_000n * USD);
       expect(Number((await f.claims.claim(big.id)).status)).to.equal(ClaimStatus.Pended);
       const funds = await f.claims.funds(f.planId);
-      expect(funds.reserved).to.equal(review.ev!.args.exposure + 14_520n * USD);
-      expect((await f.claims.accumulators(f.planId, f.patient.address, 0)).outOfPocketMet).to.equal(1_000n * USD);
+      expect(funds.reserved).to.equal(80n * USD + 14_000n * USD);
+      const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
+      expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([0n, 0n, 0n]);
     });
   });
 
@@ -218,13 +220,38 @@ describe("ClaimsEngine: submission and adjudication", function () {
       const { claims } = f;
       const s = await f.submission();
       await expect(claims.connect(f.outsider).submit(sub(s))).to.be.revertedWithCustomError(claims, "NotAuthorizedSubmitter").withArgs(f.outsider.address, HOSPITAL, f.planId);
+      // A lab bills as itself, never as the hospital; the hospital's members never bill as the lab.
+      await expect(claims.connect(f.labAdmin).submit(sub(s))).to.be.revertedWithCustomError(claims, "NotAuthorizedSubmitter").withArgs(f.labAdmin.address, HOSPITAL, f.planId);
       const labClaim = await f.submission({ providerOrg: LAB });
-      await expect(claims.connect(f.labAdmin).submit(sub(labClaim))).to.be.revertedWithCustomError(claims, "NotAuthorizedSubmitter").withArgs(f.labAdmin.address, LAB, f.planId);
-      await expect(claims.connect(f.doctor).submit(sub(labClaim))).to.be.revertedWithCustomError(claims, "NotAuthorizedSubmitter");
+      await expect(claims.connect(f.doctor).submit(sub(labClaim))).to.be.revertedWithCustomError(claims, "NotAuthorizedSubmitter").withArgs(f.doctor.address, LAB, f.planId);
+      // An insurer or a researcher organization's admin never bills as itself.
+      const researcher = f.signers[15];
+      await f.registry.connect(f.registrar).registerOrganization(OrgKind.Researcher, PROFILE, researcher.address);
+      const researcherOrg = await f.registry.organizationCount();
+      const own = await f.submission({ providerOrg: researcherOrg, evidence: await f.anchored(researcherOrg) });
+      await expect(claims.connect(researcher).submit(sub(own))).to.be.revertedWithCustomError(claims, "NotAuthorizedSubmitter").withArgs(researcher.address, researcherOrg, f.planId);
       const data = claims.interface.encodeFunctionData("submit", [sub(s)]);
       await expect(f.intermediary.forward(await claims.getAddress(), data))
         .to.be.revertedWithCustomError(claims, "NotAuthorizedSubmitter")
         .withArgs(await f.intermediary.getAddress(), HOSPITAL, f.planId);
+    });
+
+    it("lets labs and pharmacies name a payee and bill their own claims", async function () {
+      const f = await loadFixture(claimsFixture);
+      const labPayee = f.signers[16];
+      await expect(f.claims.connect(f.labAdmin).setPayee(labPayee.address)).to.emit(f.claims, "PayeeSet").withArgs(LAB, labPayee.address);
+      const lab = await submit(f, await f.submission({ providerOrg: LAB, lines: [f.line(CODE.XRAY, 100n * USD)] }), f.labAdmin);
+      expect(lab.ev!.name).to.equal("ClaimAdjudicated");
+      // $100 x-ray: all deductible ($100 of $500), so the plan pays nothing yet, but the claim is the lab's.
+      expect(await f.token.balanceOf(labPayee.address)).to.equal(0n);
+      const pharmacyAdmin = f.signers[17];
+      await f.registry.connect(f.registrar).registerOrganization(OrgKind.Pharmacy, PROFILE, pharmacyAdmin.address);
+      const pharmacy = await f.registry.organizationCount();
+      await f.claims.connect(pharmacyAdmin).setPayee(pharmacyAdmin.address);
+      const rx = await submit(f, await f.submission({ providerOrg: pharmacy, evidence: await f.anchored(pharmacy), lines: [f.line(CODE.VISIT, 1_000n * USD)] }), pharmacyAdmin);
+      // $1,000: deductible $400 left, 20% of $600 = $120 -> the pharmacy is paid $480.
+      expect(rx.ev!.args.planTotal).to.equal(480n * USD);
+      expect(await f.token.balanceOf(pharmacyAdmin.address)).to.equal(480n * USD);
     });
 
     it("refuses a suspended provider's members", async function () {
@@ -258,7 +285,8 @@ describe("ClaimsEngine: submission and adjudication", function () {
       await expect(claims.connect(f.doctor).submit(sub(await f.submission({ lines: [] })))).to.be.revertedWithCustomError(claims, "InvalidBatch").withArgs(0, 20);
       const many = Array.from({ length: 21 }, (_, i) => f.line(CODE.VISIT, BigInt(i + 1)));
       await expect(claims.connect(f.doctor).submit(sub(await f.submission({ lines: many })))).to.be.revertedWithCustomError(claims, "InvalidBatch").withArgs(21, 20);
-      const future = (await time.latest()) + DAY;
+      const now = await time.latest();
+      const future = now - (now % DAY) + DAY;
       await expect(claims.connect(f.doctor).submit(sub(await f.submission({ serviceDate: future })))).to.be.revertedWithCustomError(claims, "ServiceDateInFuture").withArgs(future);
       await expect(claims.connect(f.doctor).submit(sub(await f.submission({ planId: 9n })))).to.be.revertedWithCustomError(claims, "UnknownPlan").withArgs(9);
     });

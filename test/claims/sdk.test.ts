@@ -44,7 +44,7 @@ describe("claims SDK", function () {
       expect(err).to.be.instanceOf(ContractRevertError);
       expect((err as ContractRevertError).errorName).to.equal("DuplicateClaim");
       expect((err as ContractRevertError).args.claimId).to.equal(claimId);
-      expect((err as ContractRevertError).message).to.match(/already submitted/);
+      expect((err as ContractRevertError).message).to.match(/already billed as claim/);
     }
   });
 

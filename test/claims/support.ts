@@ -7,8 +7,8 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import { AbiCoder, keccak256, ZeroAddress, type ContractTransactionReceipt, type LogDescription } from "ethers";
-import { CareLedger, claimIdOf, OrgKind, procedureCode, Role, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
-import { ClaimsAdmin__factory, ClaimsEngine__factory, MockRecordEvidence__factory, MockStablecoin__factory } from "../../typechain-types";
+import { anniversaryOf, CareLedger, claimIdOf, CostSharing, OrgKind, procedureCode, Role, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
+import { ClaimsAdmin__factory, ClaimsEngine__factory, ClaimsLifecycle__factory, MockRecordEvidence__factory, MockStablecoin__factory } from "../../typechain-types";
 import { selectorsByRole } from "../../ignition/modules/CareLedger";
 import { deployFixture, PROFILE } from "../support/fixtures";
 
@@ -43,7 +43,11 @@ export async function claimsFixture() {
   const suiteClaims = f.claims;
   const evidence = await new MockRecordEvidence__factory(deployer).deploy();
   const library = await new ClaimsAdmin__factory(deployer).deploy();
-  const claims = await new ClaimsEngine__factory({ "contracts/claims/ClaimsAdmin.sol:ClaimsAdmin": await library.getAddress() }, deployer).deploy(
+  const lifecycle = await new ClaimsLifecycle__factory(deployer).deploy();
+  const claims = await new ClaimsEngine__factory(
+    { "contracts/claims/ClaimsAdmin.sol:ClaimsAdmin": await library.getAddress(), "contracts/claims/ClaimsLifecycle.sol:ClaimsLifecycle": await lifecycle.getAddress() },
+    deployer,
+  ).deploy(
     await manager.getAddress(),
     await registry.getAddress(),
     await evidence.getAddress(),
@@ -66,6 +70,7 @@ export async function claimsFixture() {
     deductible: 500n * USD,
     outOfPocketMax: 1_000n * USD,
     start,
+    ...anniversaryOf(start),
     annualCap: 0n,
     autoApprovalLimit: 10_000n * USD,
     filingWindow: 90 * DAY,
@@ -73,13 +78,14 @@ export async function claimsFixture() {
   };
   await claims.connect(insurerAdmin).createPlan(terms);
   const planId = 1n;
-  const b = (fee: bigint, more: Partial<{ copay: bigint; coinsuranceBps: number; priorAuth: boolean; review: boolean; perClaimCap: bigint }> = {}) => ({
+  const b = (fee: bigint, more: Partial<{ copay: bigint; coinsuranceBps: number; priorAuth: boolean; review: boolean; perClaimCap: bigint, costSharing: 0 }> = {}) => ({
     fee,
     copay: 0n,
     coinsuranceBps: 2000,
     priorAuth: false,
     review: false,
     perClaimCap: 0n,
+    costSharing: CostSharing.DeductibleCopayCoinsurance,
     ...more,
   });
   await claims.connect(insurerAdmin).setBenefits(
@@ -90,7 +96,7 @@ export async function claimsFixture() {
       b(100n * USD, { copay: 25n * USD }),
       b(2_000n * USD, { priorAuth: true }),
       b(1_000n * USD, { review: true }),
-      b(1_000n * USD, { perClaimCap: 300n * USD }),
+      b(1_000n * USD, { perClaimCap: 300n * USD, costSharing: 0 }),
       b(0n, { review: true }),
     ],
   );
@@ -125,8 +131,8 @@ export async function claimsFixture() {
   const line = (code: string, charged: bigint, units = 1): ClaimLine => ({ code, units, charged });
 
   /** The record of a claim just submitted and adjudicated by the rules. */
-  function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n, credit = 0n): ClaimRecord {
-    return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, adjuster: ZeroAddress, authId: s.authId, credit, deductible, memberShare, lines: s.lines, allowed };
+  function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n, credit = 0n, authUsed = 0n): ClaimRecord {
+    return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, adjuster: ZeroAddress, authId: s.authId, authUsed, credit, deductible, memberShare, lines: s.lines, allowed };
   }
 
   const connect = (signer: (typeof signers)[number]) => CareLedger.connect(signer, { addressBook: f.book, addresses: { ClaimsEngine: claims.target as string } });

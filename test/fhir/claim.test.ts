@@ -220,17 +220,17 @@ describe("FHIR Claim mapping", function () {
         benefits.set(code, { fee, copay: 0n, coinsuranceBps: 2000n });
       }
       const start = Date.UTC(1980, 0, 1) / 1000;
-      const terms = { ...f.terms, start, deductible: 500n * USD, outOfPocketMax: 3_000n * USD, autoApprovalLimit: 1_000_000_000n * USD, filingWindow: 60 * 365 * 86_400 };
+      const terms = { ...f.terms, start, yearStartMonth: 1, yearStartDay: 1, deductible: 500n * USD, outOfPocketMax: 3_000n * USD, autoApprovalLimit: 1_000_000_000n * USD, filingWindow: 60 * 365 * 86_400 };
       await f.claims.connect(f.insurerAdmin).createPlan(terms);
       const codes = [...benefits.keys()];
       for (let i = 0; i < codes.length; i += 50) {
         const chunk = codes.slice(i, i + 50);
-        await f.claims.connect(f.insurerAdmin).setBenefits(2, chunk, chunk.map((c) => ({ fee: benefits.get(c)!.fee, copay: 0n, coinsuranceBps: 2000, priorAuth: false, review: false, perClaimCap: 0n })));
+        await f.claims.connect(f.insurerAdmin).setBenefits(2, chunk, chunk.map((c) => ({ fee: benefits.get(c)!.fee, copay: 0n, coinsuranceBps: 2000, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 })));
       }
       for (const m of members) await f.claims.connect(f.insurerAdmin).enroll(2, m.address, start, Date.UTC(2030, 0, 1) / 1000);
       await f.claims.connect(f.insurerAdmin).fund(2, 500_000n * USD);
 
-      const model = new ClaimsModel({ start, deductible: terms.deductible, outOfPocketMax: terms.outOfPocketMax, annualCap: 0n, benefits });
+      const model = new ClaimsModel({ start, yearStartMonth: 1, yearStartDay: 1, deductible: terms.deductible, outOfPocketMax: terms.outOfPocketMax, annualCap: 0n, benefits });
       const submissions: ClaimSubmission[] = mapped(2n)
         .map((s, i) => ({ s, i }))
         .sort((a, b) => a.s.serviceDate - b.s.serviceDate || a.i - b.i)

@@ -7,10 +7,15 @@ export interface ModelBenefit {
   readonly fee: bigint;
   readonly copay: bigint;
   readonly coinsuranceBps: bigint;
+  /** The copay-only design: the deductible waived (the plan refuses coinsurance with it). */
+  readonly copayOnly?: boolean;
 }
 
 export interface ModelPlan {
   readonly start: number;
+  /** The month and day plan years begin on (default January 1). */
+  readonly yearStartMonth?: number;
+  readonly yearStartDay?: number;
   readonly deductible: bigint;
   readonly outOfPocketMax: bigint;
   readonly annualCap: bigint;
@@ -32,7 +37,6 @@ export interface ModelOutcome {
   reason: number;
 }
 
-const YEAR = 365 * 86_400;
 const min = (...v: bigint[]) => v.reduce((a, b) => (b < a ? b : a));
 
 export class ClaimsModel {
@@ -48,17 +52,29 @@ export class ClaimsModel {
     return a;
   }
 
+  /** The plan year of `date`: civil years (UTC) from the plan's year start, read off JavaScript's calendar. */
+  year(date: number): number {
+    const month = this.plan.yearStartMonth ?? 1;
+    const day = this.plan.yearStartDay ?? 1;
+    const began = (t: number) => {
+      const d = new Date(t * 1000);
+      const m = d.getUTCMonth() + 1;
+      return m > month || (m === month && d.getUTCDate() >= day) ? d.getUTCFullYear() : d.getUTCFullYear() - 1;
+    };
+    return date < this.plan.start ? 0 : began(date) - began(this.plan.start);
+  }
+
   /** Adjudicates a covered, timely claim by the rules, committing the accumulators unless `commit` is false (a preview). */
   adjudicate(member: string, serviceDate: number, lines: readonly ModelLine[], commit = true): { outcomes: ModelOutcome[]; planTotal: bigint; memberTotal: bigint } {
     const p = this.plan;
-    const stored = this.acc(member, Math.floor((serviceDate - p.start) / YEAR));
+    const stored = this.acc(member, this.year(serviceDate));
     const a = commit ? stored : { ...stored };
     const outcomes = lines.map((l) => {
       const b = p.benefits.get(l.code);
       if (!b || b.fee === 0n) return { allowed: 0n, deductible: 0n, copay: 0n, coinsurance: 0n, plan: 0n, reason: 96 };
       let allowed = min(l.charged, b.fee * BigInt(l.units));
       let oopLeft = p.outOfPocketMax > a.outOfPocketMet ? p.outOfPocketMax - a.outOfPocketMet : 0n;
-      const dedLeft = p.deductible > a.deductibleMet ? p.deductible - a.deductibleMet : 0n;
+      const dedLeft = p.deductible > a.deductibleMet && !b.copayOnly ? p.deductible - a.deductibleMet : 0n;
       const deductible = min(allowed, dedLeft, oopLeft);
       oopLeft -= deductible;
       const copay = min(b.copay, allowed - deductible, oopLeft);

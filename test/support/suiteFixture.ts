@@ -12,7 +12,7 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import { AbiCoder, keccak256, ZeroAddress } from "ethers";
-import { consentDomain, OrgKind, procedureCode, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
+import { anniversaryOf, consentDomain, OrgKind, procedureCode, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
 import { ConsentRegistry__factory, MockStablecoin__factory, RecordRegistry__factory } from "../../typechain-types";
 import { deployFixture, PROFILE } from "./fixtures";
 
@@ -32,7 +32,7 @@ export const CODE = {
 };
 
 /** The benefit table both plans use: $1,000 fee, $10 copay, 20% coinsurance. */
-export const BENEFIT = { fee: 1_000n * USD, copay: 10n * USD, coinsuranceBps: 2000, priorAuth: false, review: false, perClaimCap: 0n };
+export const BENEFIT = { fee: 1_000n * USD, copay: 10n * USD, coinsuranceBps: 2000, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 };
 
 export async function suiteFixture() {
   const f = await deployFixture();
@@ -59,6 +59,7 @@ export async function suiteFixture() {
     deductible: 100n * USD,
     outOfPocketMax: 400n * USD,
     start,
+    ...anniversaryOf(start),
     annualCap: 0n,
     autoApprovalLimit: 10_000n * USD,
     filingWindow: 90 * DAY,
@@ -102,7 +103,7 @@ export function rec(r: ClaimRecord) {
 
 /** The record of a claim the rules just adjudicated (no adjuster yet). */
 export function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n): ClaimRecord {
-  return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, adjuster: ZeroAddress, authId: s.authId, credit: 0n, deductible, memberShare, lines: s.lines, allowed };
+  return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, adjuster: ZeroAddress, authId: s.authId, authUsed: 0n, credit: 0n, deductible, memberShare, lines: s.lines, allowed };
 }
 
 /** Today's midnight on chain. */

@@ -30,7 +30,7 @@ export async function planIn(f: ClaimsFixture, token: MintableToken, options: Pl
   await f.claims.connect(f.deployer).setTokenAllowed(address, true);
   await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, token: address, autoApprovalLimit, deductible, start });
   const planId = await f.claims.planCount();
-  const b = { fee: 5_000n * USD, copay: 0n, coinsuranceBps, priorAuth: false, review: false, perClaimCap: 0n };
+  const b = { fee: 5_000n * USD, copay: 0n, coinsuranceBps, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 };
   await f.claims.connect(f.insurerAdmin).setBenefits(planId, [CODE.VISIT, CODE.REVIEW], [b, { ...b, review: true }]);
   await f.claims.connect(f.insurerAdmin).enroll(planId, f.patient.address, start, start + 2 * 365 * 86_400);
   await token.mint(f.insurerAdmin.address, mint);

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IRecordEvidence} from "../interfaces/IRecordEvidence.sol";
+import {Adjudication} from "../libraries/Adjudication.sol";
+import {ClaimsAdmin} from "./ClaimsAdmin.sol";
+
+/// @title ClaimsCore
+/// @notice The claims engine's adjudication and settlement, written once as internal functions
+/// over the engine's {ClaimsAdmin.PlanBook}: used by the engine (submission, decisions, appeals)
+/// and by the {ClaimsLifecycle} library (decisions, appeals, corrections, resubmissions, voids),
+/// which runs in the engine's context.
+/// @dev Settlement writes all state before any token transfer; its callers hold the engine's
+/// reentrancy guard.
+library ClaimsCore {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /// @dev Rules: the plan's rules decide. Decide: an adjuster's amounts. Appeal: an adjuster's
+    /// amounts, which may only grow; cost sharing applies to the increment.
+    enum Mode {
+        Rules,
+        Decide,
+        Appeal
+    }
+
+    /// @dev Working state of one adjudication, in memory only (keeps the stack shallow).
+    // solhint-disable-next-line gas-struct-packing
+    struct Ctx {
+        uint64 planId;
+        uint40 serviceDate;
+        uint16 denyReason;
+        Mode mode;
+        bool authValid;
+        bool review;
+        bool anyReason;
+        bytes32 authCode;
+        uint256 authRemaining;
+        uint256 authUsed;
+        uint256 planTotal;
+        uint256 memberTotal;
+        uint256 deductibleTotal;
+        uint256 allowedTotal;
+        uint256 year;
+        Adjudication.Terms terms;
+        Adjudication.Totals acc;
+        IClaimsEngine.LineDecision[] decisions; // an adjuster's, one per line (Decide, Appeal)
+        uint96[] prior; // each line's allowed amount before the appeal (Appeal)
+        uint96[] allowed; // each line's allowed amount, as adjudicated so far
+    }
+
+    /// @notice The most lines one claim may have.
+    uint256 internal constant MAX_LINES = 20;
+
+    /// @notice Checks, adjudicates and records a submission, then pays (or pends) it. `replaces`
+    /// is the claim it corrects (0 for a first submission), `credit` what the plan had committed
+    /// for the service over that claim's chain.
+    function submit(
+        ClaimsAdmin.PlanBook storage book,
+        IParticipantRegistry registry,
+        IRecordEvidence evidence,
+        IClaimsEngine.Submission calldata s,
+        bytes32 replaces,
+        uint96 credit
+    ) internal returns (bytes32 claimId, IClaimsEngine.ClaimStatus status, uint96 planTotal) {
+        IClaimsEngine.PlanTerms memory p = ClaimsAdmin.requirePlan(book, s.planId);
+        claimId = _checkSubmission(book, registry, evidence, s, p.insurerOrgId, replaces);
+        emit IClaimsEngine.ClaimSubmitted(claimId, s.planId, s.member, msg.sender, s);
+        if (replaces != bytes32(0)) emit IClaimsEngine.ClaimCorrected(claimId, replaces, credit);
+        Ctx memory c = context(book, p, s.planId, s.member, s.serviceDate, Mode.Rules);
+        if (c.denyReason == 0) _loadAuthorization(book, c, s.authId, s.member);
+        (IClaimsEngine.LineOutcome[] memory out, uint96[] memory allowed) = adjudicateLines(book, c, s.lines, new IClaimsEngine.LineDecision[](0), new uint96[](0));
+        planTotal = c.planTotal.toUint96();
+        if (c.authUsed != 0) {
+            book.authorizations[s.authId].remaining = uint96(c.authRemaining);
+            emit IClaimsEngine.AuthorizationUsed(s.authId, claimId, uint96(c.authUsed));
+        }
+        IClaimsEngine.ClaimRecord memory rec = IClaimsEngine.ClaimRecord(
+            s.member,
+            s.providerOrg,
+            s.serviceDate,
+            address(0),
+            s.authId,
+            uint96(c.authUsed),
+            credit,
+            0,
+            0,
+            s.lines,
+            allowed
+        );
+        if (c.review || planTotal > p.autoApprovalLimit) {
+            // Pended: nothing reaches the member's accumulators until an adjuster decides; the
+            // exposure is reserved in escrow and the authorization the rules used is held.
+            book.claims[claimId] = IClaimsEngine.Claim(IClaimsEngine.ClaimStatus.Pended, s.planId, 0, planTotal, keccak256(abi.encode(rec)));
+            book.funds[s.planId].reserved += planTotal;
+            emit IClaimsEngine.ClaimPended(claimId, planTotal, out);
+            return (claimId, IClaimsEngine.ClaimStatus.Pended, planTotal);
+        }
+        status = statusOf(c);
+        commitAccumulators(book, c, s.member);
+        rec.deductible = c.deductibleTotal.toUint96();
+        rec.memberShare = c.memberTotal.toUint96();
+        book.claims[claimId] = IClaimsEngine.Claim(status, s.planId, uint40(block.timestamp), planTotal, keccak256(abi.encode(rec)));
+        emit IClaimsEngine.ClaimAdjudicated(claimId, status, address(0), planTotal, rec.memberShare, out);
+        settle(book, s.planId, claimId, s.providerOrg, p.token, planTotal, credit, 0);
+    }
+
+    /// @notice Eligibility and the member's accumulators for the service date's plan year.
+    function context(
+        ClaimsAdmin.PlanBook storage book,
+        IClaimsEngine.PlanTerms memory p,
+        uint64 planId,
+        address member,
+        uint40 serviceDate,
+        Mode mode
+    ) internal view returns (Ctx memory c) {
+        c.planId = planId;
+        c.serviceDate = serviceDate;
+        c.mode = mode;
+        c.terms = Adjudication.Terms(p.deductible, p.outOfPocketMax, p.annualCap);
+        if (mode == Mode.Rules) {
+            IClaimsEngine.Enrollment memory e = book.enrollments[planId][member];
+            if (serviceDate < p.start || !Adjudication.isCovered(e.start, e.end, serviceDate)) {
+                c.denyReason = Adjudication.CARC_NOT_COVERED_ON_DATE;
+            } else if (!Adjudication.isTimely(serviceDate, p.filingWindow, block.timestamp)) {
+                c.denyReason = Adjudication.CARC_TIMELY_FILING;
+            }
+            if (c.denyReason != 0) return c;
+        }
+        // An adjuster may pay a claim the rules denied for coverage; before the plan's start, its
+        // year is the plan's first.
+        c.year = planYear(p, serviceDate);
+        IClaimsEngine.Accumulators memory a = book.accumulators[planId][member][c.year];
+        c.acc = Adjudication.Totals(a.deductibleMet, a.outOfPocketMet, a.benefitPaid);
+    }
+
+    /// @notice The plan year of `date` (0 for a date before the plan's start).
+    function planYear(IClaimsEngine.PlanTerms memory p, uint256 date) internal pure returns (uint256) {
+        if (date < p.start) return 0;
+        return Adjudication.planYear(p.start, p.yearStartMonth, p.yearStartDay, date);
+    }
+
+    /// @notice Adjudicates every line of a claim (see {IClaimsEngine-LineOutcome}) and sums the
+    /// totals into `c`. `prior` (appeals) holds each line's allowed amount before the appeal.
+    function adjudicateLines(
+        ClaimsAdmin.PlanBook storage book,
+        Ctx memory c,
+        IClaimsEngine.Line[] calldata lines,
+        IClaimsEngine.LineDecision[] memory decisions,
+        uint96[] memory prior
+    ) internal view returns (IClaimsEngine.LineOutcome[] memory out, uint96[] memory allowed) {
+        uint256 n = lines.length;
+        out = new IClaimsEngine.LineOutcome[](n);
+        allowed = new uint96[](n);
+        c.decisions = decisions;
+        c.prior = prior;
+        c.allowed = allowed;
+        for (uint256 i; i < n; ++i) {
+            if (c.denyReason != 0) {
+                out[i].reason = c.denyReason;
+                c.anyReason = true;
+                continue;
+            }
+            Adjudication.Share memory sh = _adjudicateLine(book, c, lines, i);
+            out[i] = IClaimsEngine.LineOutcome({
+                allowed: uint96(sh.allowed),
+                deductible: uint96(sh.deductible),
+                copay: uint96(sh.copay),
+                coinsurance: uint96(sh.coinsurance),
+                plan: uint96(sh.plan),
+                reason: sh.reason
+            });
+            allowed[i] = c.mode == Mode.Appeal ? prior[i] + uint96(sh.allowed) : uint96(sh.allowed);
+            if (sh.reason != 0) c.anyReason = true;
+            c.planTotal += sh.plan;
+            c.memberTotal += sh.deductible + sh.copay + sh.coinsurance;
+            c.deductibleTotal += sh.deductible;
+            c.allowedTotal += sh.allowed;
+        }
+    }
+
+    /// @notice decide (Mode.Decide, on a pended claim) and resolveAppeal (Mode.Appeal, by another
+    /// adjuster): checks, adjudicates the adjuster's amounts, writes the claim, pays.
+    function adjusterStep(
+        ClaimsAdmin.PlanBook storage book,
+        IParticipantRegistry registry,
+        bytes32 claimId,
+        IClaimsEngine.ClaimRecord calldata r,
+        IClaimsEngine.LineDecision[] calldata decisions,
+        Mode mode
+    ) internal {
+        IClaimsEngine.Claim storage cl = requireClaim(book, claimId);
+        IClaimsEngine.ClaimStatus expected = mode == Mode.Decide ? IClaimsEngine.ClaimStatus.Pended : IClaimsEngine.ClaimStatus.Appealed;
+        if (cl.status != expected) revert IClaimsEngine.InvalidClaimStatus(claimId, cl.status);
+        if (mode == Mode.Appeal && r.adjuster == msg.sender) revert IClaimsEngine.SameAdjuster(msg.sender);
+        uint64 planId = cl.planId;
+        IClaimsEngine.PlanTerms memory p = book.plans[planId];
+        ClaimsAdmin.requireStaff(registry, p.insurerOrgId);
+        IClaimsEngine.ClaimRecord memory rec = verifyRecord(claimId, cl.recordHash, r);
+        if (decisions.length != r.lines.length) revert IClaimsEngine.InvalidBatch(decisions.length, r.lines.length);
+        Ctx memory c = context(book, p, planId, r.member, r.serviceDate, mode);
+        (IClaimsEngine.LineOutcome[] memory out, uint96[] memory allowed) = adjudicateLines(book, c, r.lines, decisions, rec.allowed);
+        commitAccumulators(book, c, r.member);
+        rec.allowed = allowed;
+        if (mode == Mode.Decide && rec.authUsed != 0) _keepAuthorization(book, claimId, rec, r.lines);
+        _recordDecision(book, claimId, cl, rec, c, out, p.token);
+    }
+
+    /// @notice Writes the member's accumulators for the claim's plan year.
+    function commitAccumulators(ClaimsAdmin.PlanBook storage book, Ctx memory c, address member) internal {
+        if (c.denyReason != 0 || (c.memberTotal == 0 && c.planTotal == 0)) return;
+        book.accumulators[c.planId][member][c.year] = IClaimsEngine.Accumulators({
+            deductibleMet: c.acc.deductibleMet.toUint80(),
+            outOfPocketMet: c.acc.outOfPocketMet.toUint80(),
+            benefitPaid: c.acc.benefitPaid.toUint80()
+        });
+    }
+
+    /// @notice Reverses what a retired claim applied to its member's plan-year accumulators: its
+    /// deductible, its member share, and `planShare` from the benefit paid.
+    function reverseAccumulators(ClaimsAdmin.PlanBook storage book, uint64 planId, IClaimsEngine.ClaimRecord calldata r, uint96 planShare) internal {
+        if (r.deductible == 0 && r.memberShare == 0 && planShare == 0) return;
+        IClaimsEngine.Accumulators storage a = book.accumulators[planId][r.member][planYear(book.plans[planId], r.serviceDate)];
+        a.deductibleMet -= uint80(r.deductible);
+        a.outOfPocketMet -= uint80(r.memberShare);
+        a.benefitPaid -= uint80(planShare);
+    }
+
+    /// @notice A claim's status from its reasons: Approved without any, Denied when nothing was allowed, else Partial.
+    function statusOf(Ctx memory c) internal pure returns (IClaimsEngine.ClaimStatus) {
+        if (!c.anyReason) return IClaimsEngine.ClaimStatus.Approved;
+        return c.allowedTotal == 0 ? IClaimsEngine.ClaimStatus.Denied : IClaimsEngine.ClaimStatus.Partial;
+    }
+
+    /// @notice Pays `total - credit` for a claim (or records an overpayment when negative), after
+    /// releasing `release` of pended exposure. What the provider owes the plan is offset first
+    /// (recoupment: that part stays in escrow). The rest is paid now when no older payment waits
+    /// and the unreserved escrow covers it in full; otherwise it is queued in full. A payment made
+    /// now uses `safeTransfer`: a payee the token refuses reverts the whole step.
+    function settle(
+        ClaimsAdmin.PlanBook storage book,
+        uint64 planId,
+        bytes32 claimId,
+        uint64 providerOrg,
+        address token,
+        uint96 total,
+        uint96 credit,
+        uint256 release
+    ) internal {
+        IClaimsEngine.Funds memory f = book.funds[planId];
+        f.reserved -= uint96(release);
+        uint96 amount;
+        if (total < credit) {
+            recordOverpayment(book, planId, claimId, providerOrg, credit - total);
+        } else {
+            amount = total - credit;
+        }
+        if (amount != 0) amount = ClaimsAdmin.recoup(book, planId, claimId, providerOrg, amount);
+        if (amount == 0) {
+            if (release != 0) book.funds[planId] = f;
+            return;
+        }
+        // Only unreserved escrow pays at once (`reserved` may exceed `balance`: no subtraction).
+        // solhint-disable-next-line gas-strict-inequalities
+        if (f.queueHead == f.queueTail && f.balance >= uint256(f.reserved) + amount) {
+            f.balance -= amount;
+            book.funds[planId] = f;
+            address payee = book.payees[providerOrg];
+            emit IClaimsEngine.ClaimPaid(claimId, planId, payee, amount);
+            IERC20(token).safeTransfer(payee, amount);
+        } else {
+            uint32 position = f.queueTail;
+            ++f.queueTail;
+            f.reserved += amount;
+            book.funds[planId] = f;
+            book.queue[planId][position] = IClaimsEngine.QueuedPayment(claimId, providerOrg, amount);
+            emit IClaimsEngine.PaymentQueued(claimId, planId, position, amount);
+        }
+    }
+
+    /// @notice Gives `amount` of authorization `authId` back from claim `claimId`.
+    function returnAuthorization(ClaimsAdmin.PlanBook storage book, uint64 authId, bytes32 claimId, uint96 amount) internal {
+        book.authorizations[authId].remaining += amount;
+        emit IClaimsEngine.AuthorizationReturned(authId, claimId, amount);
+    }
+
+    /// @notice Books `amount` as owed back by `providerOrg` to plan `planId`.
+    function recordOverpayment(ClaimsAdmin.PlanBook storage book, uint64 planId, bytes32 claimId, uint64 providerOrg, uint96 amount) internal {
+        book.owedBack[planId][providerOrg] += amount;
+        emit IClaimsEngine.OverpaymentRecorded(claimId, planId, providerOrg, amount);
+    }
+
+    /// @notice The claim, or a revert with {IClaimsEngine-UnknownClaim}.
+    function requireClaim(ClaimsAdmin.PlanBook storage book, bytes32 claimId) internal view returns (IClaimsEngine.Claim storage c) {
+        c = book.claims[claimId];
+        if (c.status == IClaimsEngine.ClaimStatus.None) revert IClaimsEngine.UnknownClaim(claimId);
+    }
+
+    /// @notice A memory copy of `r`, checked against the claim's record hash.
+    function verifyRecord(bytes32 claimId, bytes32 expected, IClaimsEngine.ClaimRecord calldata r)
+        internal
+        pure
+        returns (IClaimsEngine.ClaimRecord memory rec)
+    {
+        // Records are only ever hashed with one allowed amount per line, so a matching hash also
+        // proves the two arrays have the same length.
+        rec = r;
+        if (keccak256(abi.encode(rec)) != expected) revert IClaimsEngine.RecordMismatch(claimId);
+    }
+
+    /// @notice The key of a service, the same whatever the order of its lines: keccak256 of
+    /// (planId, member, providerOrg, serviceDate, keccak256 of the lines' hashes in ascending order).
+    function serviceKey(IClaimsEngine.Submission calldata s) internal pure returns (bytes32) {
+        uint256 n = s.lines.length;
+        bytes32[] memory h = new bytes32[](n);
+        for (uint256 i; i < n; ++i) {
+            bytes32 x = keccak256(abi.encode(s.lines[i]));
+            uint256 j = i;
+            // Insertion sort: at most MAX_LINES lines.
+            while (j != 0 && h[j - 1] > x) {
+                h[j] = h[j - 1];
+                --j;
+            }
+            h[j] = x;
+        }
+        return keccak256(abi.encode(s.planId, s.member, s.providerOrg, s.serviceDate, keccak256(abi.encodePacked(h))));
+    }
+
+    /// @dev Who may submit, the evidence, the lines, the date, the payee, and duplicates; returns the claim id.
+    function _checkSubmission(
+        ClaimsAdmin.PlanBook storage book,
+        IParticipantRegistry registry,
+        IRecordEvidence evidence,
+        IClaimsEngine.Submission calldata s,
+        uint64 insurerOrg,
+        bytes32 replaces
+    ) private returns (bytes32 claimId) {
+        (bool active, uint64 orgId, IParticipantRegistry.OrgKind kind) = registry.isActiveMember(msg.sender);
+        if (!active || !((orgId == s.providerOrg && ClaimsAdmin.isBilling(kind)) || orgId == insurerOrg)) {
+            revert IClaimsEngine.NotAuthorizedSubmitter(msg.sender, s.providerOrg, s.planId);
+        }
+        (uint64 anchoredBy, bool retracted) = evidence.commitmentStatus(s.evidence);
+        if (anchoredBy != s.providerOrg || anchoredBy == 0) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, anchoredBy);
+        if (retracted) revert IClaimsEngine.EvidenceRetracted(s.evidence);
+        uint256 n = s.lines.length;
+        if (n == 0 || n > MAX_LINES) revert IClaimsEngine.InvalidBatch(n, MAX_LINES);
+        if (s.serviceDate % 1 days != 0) revert IClaimsEngine.ServiceDateNotDay(s.serviceDate);
+        if (s.serviceDate > block.timestamp) revert IClaimsEngine.ServiceDateInFuture(s.serviceDate);
+        if (book.payees[s.providerOrg] == address(0)) revert IClaimsEngine.PayeeNotSet(s.providerOrg);
+        bytes32 key = serviceKey(s);
+        // The claim that holds this service now: the last correction to it, else its first submission.
+        bytes32 holder = book.current[key];
+        if (holder == bytes32(0) && book.claims[key].status != IClaimsEngine.ClaimStatus.None) holder = key;
+        if (replaces == bytes32(0)) {
+            if (holder != bytes32(0)) revert IClaimsEngine.DuplicateClaim(holder);
+            return key;
+        }
+        if (holder != bytes32(0) && holder != replaces) {
+            IClaimsEngine.ClaimStatus st = book.claims[holder].status;
+            if (st != IClaimsEngine.ClaimStatus.Replaced && st != IClaimsEngine.ClaimStatus.Voided) revert IClaimsEngine.DuplicateClaim(holder);
+        }
+        claimId = keccak256(abi.encode(key, replaces));
+        book.current[key] = claimId;
+    }
+
+    /// @dev Writes an adjuster's decision on the claim and pays: on a pended claim, its total
+    /// (releasing the pended exposure); on appeal, the increment, exactly once.
+    function _recordDecision(
+        ClaimsAdmin.PlanBook storage book,
+        bytes32 claimId,
+        IClaimsEngine.Claim storage cl,
+        IClaimsEngine.ClaimRecord memory rec,
+        Ctx memory c,
+        IClaimsEngine.LineOutcome[] memory out,
+        address token
+    ) private {
+        uint96 previous = cl.planPaid;
+        bool decideMode = c.mode == Mode.Decide;
+        IClaimsEngine.ClaimStatus status;
+        if (decideMode) status = statusOf(c);
+        else status = c.allowedTotal == 0 ? IClaimsEngine.ClaimStatus.Upheld : IClaimsEngine.ClaimStatus.Overturned;
+        uint96 planTotal = decideMode ? c.planTotal.toUint96() : (previous + c.planTotal).toUint96();
+        rec.adjuster = msg.sender;
+        rec.deductible = (rec.deductible + c.deductibleTotal).toUint96();
+        rec.memberShare = (rec.memberShare + c.memberTotal).toUint96();
+        cl.status = status;
+        cl.decidedAt = uint40(block.timestamp);
+        cl.planPaid = planTotal;
+        cl.recordHash = keccak256(abi.encode(rec));
+        emit IClaimsEngine.ClaimAdjudicated(claimId, status, msg.sender, planTotal, rec.memberShare, out);
+        if (decideMode) settle(book, c.planId, claimId, rec.providerOrg, token, planTotal, rec.credit, previous);
+        else settle(book, c.planId, claimId, rec.providerOrg, token, uint96(c.planTotal), 0, 0);
+    }
+
+    /// @dev A pended claim held what the rules used of its authorization; once decided it keeps
+    /// what its lines of the authorized code were allowed, at most that, and gives the rest back.
+    function _keepAuthorization(
+        ClaimsAdmin.PlanBook storage book,
+        bytes32 claimId,
+        IClaimsEngine.ClaimRecord memory rec,
+        IClaimsEngine.Line[] calldata lines
+    ) private {
+        IClaimsEngine.Authorization storage a = book.authorizations[rec.authId];
+        bytes32 code = a.code;
+        uint256 kept;
+        for (uint256 i; i < lines.length; ++i) {
+            if (lines[i].code == code) kept += rec.allowed[i];
+        }
+        if (kept >= rec.authUsed) return;
+        returnAuthorization(book, rec.authId, claimId, rec.authUsed - uint96(kept));
+        rec.authUsed = uint96(kept);
+    }
+
+    /// @dev Loads the claim's prior authorization when it is for this plan and member and the
+    /// service date lies in its window; otherwise lines that need one are denied (CARC 197).
+    function _loadAuthorization(ClaimsAdmin.PlanBook storage book, Ctx memory c, uint64 authId, address member) private view {
+        if (authId == 0) return;
+        IClaimsEngine.Authorization storage a = book.authorizations[authId];
+        if (a.member != member || a.planId != c.planId) return;
+        if (c.serviceDate < a.validFrom || c.serviceDate > a.validUntil) return;
+        c.authValid = true;
+        c.authCode = a.code;
+        c.authRemaining = a.remaining;
+    }
+
+    function _adjudicateLine(ClaimsAdmin.PlanBook storage book, Ctx memory c, IClaimsEngine.Line[] calldata lines, uint256 i)
+        private
+        view
+        returns (Adjudication.Share memory sh)
+    {
+        ClaimsAdmin.BenefitSlot memory b = book.benefits[c.planId][lines[i].code];
+        (uint256 a, uint16 reason, uint256 copay) = _lineAllowed(book, c, lines, i, b);
+        sh = Adjudication.shareCost(a, copay, b.coinsuranceBps, b.costSharing == IClaimsEngine.CostSharing.CopayOnly, c.terms, c.acc);
+        if (sh.reason == 0) sh.reason = reason;
+    }
+
+    /// @dev A line's allowed amount before cost sharing, its reduction reason, and its copay.
+    function _lineAllowed(
+        ClaimsAdmin.PlanBook storage book,
+        Ctx memory c,
+        IClaimsEngine.Line[] calldata lines,
+        uint256 i,
+        ClaimsAdmin.BenefitSlot memory b
+    ) private view returns (uint256 a, uint16 reason, uint256 copay) {
+        IClaimsEngine.Line calldata line = lines[i];
+        uint256 capLeft = b.hasCap ? _capLeft(book.caps[c.planId][line.code], lines, i, c.allowed) : 0;
+        (a, reason) = Adjudication.ceiling(line.charged, line.units, b.fee, b.hasCap, capLeft);
+        copay = b.copay;
+        if (c.mode == Mode.Rules) {
+            if (b.review) c.review = true;
+            if (b.priorAuth && a != 0) (a, reason) = _applyAuthorization(c, a, reason, c.authValid && c.authCode == line.code);
+        } else {
+            // The adjuster's ceiling: the fee schedule (or the charge, for a code without a fee),
+            // within what is left of the per-claim cap.
+            if (b.fee == 0) a = b.hasCap && capLeft < line.charged ? capLeft : line.charged;
+            uint256 floor = c.mode == Mode.Appeal ? c.prior[i] : 0;
+            (a, reason) = _applyDecision(c.decisions[i], a, floor, i);
+            if (floor != 0) copay = 0; // the copay was charged when the line was first allowed
+        }
+    }
+
+    /// @dev What is left of a code's per-claim cap for line `i`: the cap less what the claim's
+    /// earlier lines of the same code allowed (a claim has at most MAX_LINES lines).
+    function _capLeft(uint256 cap, IClaimsEngine.Line[] calldata lines, uint256 i, uint96[] memory allowed) private pure returns (uint256) {
+        bytes32 code = lines[i].code;
+        uint256 used;
+        for (uint256 j; j < i; ++j) {
+            if (lines[j].code == code) used += allowed[j];
+        }
+        return cap > used ? cap - used : 0;
+    }
+
+    function _applyAuthorization(Ctx memory c, uint256 a, uint16 reason, bool authApplies) private pure returns (uint256, uint16) {
+        (uint256 granted, uint256 consumed, uint16 r) = Adjudication.authorize(a, authApplies, authApplies ? c.authRemaining : 0);
+        c.authRemaining -= consumed;
+        c.authUsed += consumed;
+        return (granted, r != 0 ? r : reason);
+    }
+
+    /// @dev Checks an adjuster's amount against the ceiling (and, on appeal, the earlier amount)
+    /// and returns the increment to cost-share with its reason.
+    function _applyDecision(IClaimsEngine.LineDecision memory d, uint256 ceilingAmount, uint256 floor, uint256 i) private pure returns (uint256, uint16) {
+        if (d.allowed > ceilingAmount || d.allowed < floor || (d.allowed < ceilingAmount && d.reason == 0)) revert IClaimsEngine.InvalidDecision(i);
+        return (d.allowed - floor, d.allowed < ceilingAmount ? d.reason : 0);
+    }
+}

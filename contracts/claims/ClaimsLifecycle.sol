@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IRecordEvidence} from "../interfaces/IRecordEvidence.sol";
+import {ClaimsAdmin} from "./ClaimsAdmin.sol";
+import {ClaimsCore} from "./ClaimsCore.sol";
+
+/// @title ClaimsLifecycle
+/// @notice What happens to a ClaimsEngine claim after its submission: adjusters' decisions and
+/// appeal resolutions, and the provider's corrections, resubmissions and voids; an external
+/// library the engine delegate-calls (for the engine's code size). Adjudication and settlement are
+/// {ClaimsCore}'s, the same code the engine's submission runs.
+/// @dev No service is paid twice through any chain of corrections: a claim's `planPaid` is what
+/// the plan has committed for the service over its whole chain, net of what was booked as owed
+/// back; a correction is credited with exactly that, and what the provider owes is recouped from
+/// its next payments under the plan (or repaid).
+library ClaimsLifecycle {
+    /// @notice See {IClaimsEngine-decide}. The engine applies `nonReentrant` and `whenNotPaused`.
+    function decide(
+        ClaimsAdmin.PlanBook storage book,
+        IParticipantRegistry registry,
+        bytes32 claimId,
+        IClaimsEngine.ClaimRecord calldata record,
+        IClaimsEngine.LineDecision[] calldata decisions
+    ) external {
+        ClaimsCore.adjusterStep(book, registry, claimId, record, decisions, ClaimsCore.Mode.Decide);
+    }
+
+    /// @notice See {IClaimsEngine-resolveAppeal}. The engine applies `nonReentrant` and `whenNotPaused`.
+    function resolveAppeal(
+        ClaimsAdmin.PlanBook storage book,
+        IParticipantRegistry registry,
+        bytes32 claimId,
+        IClaimsEngine.ClaimRecord calldata record,
+        IClaimsEngine.LineDecision[] calldata decisions
+    ) external {
+        ClaimsCore.adjusterStep(book, registry, claimId, record, decisions, ClaimsCore.Mode.Appeal);
+    }
+
+    /// @notice See {IClaimsEngine-submitCorrection}. The engine applies `nonReentrant` and `whenNotPaused`.
+    function submitCorrection(
+        ClaimsAdmin.PlanBook storage book,
+        IParticipantRegistry registry,
+        IRecordEvidence evidence,
+        IClaimsEngine.Submission calldata s,
+        bytes32 replaces,
+        IClaimsEngine.ClaimRecord calldata original
+    ) external returns (bytes32, IClaimsEngine.ClaimStatus, uint96) {
+        uint96 credit = _retire(book, registry, replaces, original, IClaimsEngine.ClaimStatus.Replaced);
+        if (book.claims[replaces].planId != s.planId || original.member != s.member || original.providerOrg != s.providerOrg) {
+            revert IClaimsEngine.CorrectionMismatch(replaces);
+        }
+        return ClaimsCore.submit(book, registry, evidence, s, replaces, credit);
+    }
+
+    /// @notice See {IClaimsEngine-voidClaim}. The engine applies `nonReentrant` and `whenNotPaused`.
+    function voidClaim(ClaimsAdmin.PlanBook storage book, IParticipantRegistry registry, bytes32 claimId, IClaimsEngine.ClaimRecord calldata record) external {
+        uint96 owed = _retire(book, registry, claimId, record, IClaimsEngine.ClaimStatus.Voided);
+        IClaimsEngine.Claim storage c = book.claims[claimId];
+        c.planPaid = 0;
+        c.decidedAt = uint40(block.timestamp);
+        emit IClaimsEngine.ClaimVoided(claimId, msg.sender, owed);
+        if (owed != 0) ClaimsCore.recordOverpayment(book, c.planId, claimId, record.providerOrg, owed);
+    }
+
+    /// @dev Retires a claim its provider corrects or voids: its accumulators are reversed (a
+    /// pended claim applied none; its exposure is released), its authorization given back, its
+    /// status set. Returns what the plan had committed for the service over the claim's chain (for
+    /// a pended claim, the credit it carried from the claim it replaced).
+    function _retire(
+        ClaimsAdmin.PlanBook storage book,
+        IParticipantRegistry registry,
+        bytes32 claimId,
+        IClaimsEngine.ClaimRecord calldata r,
+        IClaimsEngine.ClaimStatus retiredAs
+    ) private returns (uint96 committed) {
+        IClaimsEngine.Claim storage o = ClaimsCore.requireClaim(book, claimId);
+        IClaimsEngine.ClaimStatus st = o.status;
+        if (st == IClaimsEngine.ClaimStatus.Appealed || st == IClaimsEngine.ClaimStatus.Replaced || st == IClaimsEngine.ClaimStatus.Voided) {
+            revert IClaimsEngine.InvalidClaimStatus(claimId, st);
+        }
+        ClaimsCore.verifyRecord(claimId, o.recordHash, r);
+        (bool active, uint64 orgId, ) = registry.isActiveMember(msg.sender);
+        if (!active || orgId != r.providerOrg) revert IClaimsEngine.NotClaimProvider(msg.sender, claimId);
+        if (st == IClaimsEngine.ClaimStatus.Pended) {
+            book.funds[o.planId].reserved -= o.planPaid;
+            committed = r.credit;
+        } else {
+            committed = o.planPaid;
+            ClaimsCore.reverseAccumulators(book, o.planId, r, committed);
+        }
+        if (r.authUsed != 0) ClaimsCore.returnAuthorization(book, r.authId, claimId, r.authUsed);
+        o.status = retiredAs;
+    }
+}
