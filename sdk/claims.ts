@@ -96,6 +96,12 @@ export interface ClaimSubmission {
   /** The salted commitment of the record that evidences the service, anchored by the provider. */
   readonly evidence: string;
   readonly lines: readonly ClaimLine[];
+  /**
+   * For evidence anchored in a Merkle batch: its batch root and inclusion proof (a `RecordProof`
+   * from `records.anchorBatch` fits), sent with the claim, so that no separate registration is
+   * needed. Not part of the claim itself.
+   */
+  readonly evidenceProof?: { readonly root: string; readonly proof: readonly string[] };
 }
 
 /** The facts of a claim later steps need, as `IClaimsEngine.ClaimRecord` (its hash is on chain). */
@@ -242,19 +248,20 @@ export function parseProcedureCode(value: string): { alias: string; system?: str
 
 /**
  * The key of a service, the same whatever the order of the lines: keccak256(abi.encode(planId,
- * member, providerOrg, serviceDate, keccak256 of the lines' keccak256(abi.encode(line)) in
- * ascending order)). A first submission's claim id is its service key; the engine refuses a second
- * claim for the same service with `DuplicateClaim`.
+ * member, providerOrg, serviceDate, Σ keccak256(abi.encode(code, units, charged)) mod 2^256)).
+ * The engine bills a service once: a claim whose key any claim ever had is refused with
+ * `DuplicateClaim`, unless it resubmits the very service of the claim it replaces.
  */
 export function serviceKeyOf(s: Pick<ClaimSubmission, "planId" | "member" | "providerOrg" | "serviceDate" | "lines">): string {
-  const hashes = s.lines.map((l) => keccak256(coder.encode([LINE_TUPLE], [[l.code, l.units, l.charged]]))).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
-  const linesHash = keccak256(hashes.length === 0 ? "0x" : "0x" + hashes.map((h) => h.slice(2)).join(""));
-  return keccak256(coder.encode(["uint64", "address", "uint64", "uint40", "bytes32"], [s.planId, s.member, s.providerOrg, s.serviceDate, linesHash]));
+  const sum = s.lines.reduce((t, l) => (t + BigInt(keccak256(coder.encode(["bytes32", "uint32", "uint96"], [l.code, l.units, l.charged])))) % 2n ** 256n, 0n);
+  return keccak256(coder.encode(["uint64", "address", "uint64", "uint40", "uint256"], [s.planId, s.member, s.providerOrg, s.serviceDate, sum]));
 }
 
 /**
- * The claim id of a submission: its service key ({@link serviceKeyOf}) for a first submission,
- * keccak256(abi.encode(serviceKey, replaces)) for a correction or resubmission of `replaces`.
+ * The claim id of a submission: its service key ({@link serviceKeyOf}); for a claim that
+ * resubmits the very service of the claim `replaces` (a denied claim sent again once its cause is
+ * fixed), keccak256(abi.encode(serviceKey, replaces)). A correction to another service has that
+ * service's key.
  */
 export function claimIdOf(s: Pick<ClaimSubmission, "planId" | "member" | "providerOrg" | "serviceDate" | "lines">, replaces?: string): string {
   const key = serviceKeyOf(s);
@@ -387,7 +394,9 @@ function requireSeconds(field: string, value: unknown): number {
 /** Checks and normalizes a submission. @throws {ValidationError} naming the field */
 export function validateSubmission(s: ClaimSubmission): ClaimSubmission {
   if (!Array.isArray(s.lines) || s.lines.length === 0 || s.lines.length > 20) throw new ValidationError("lines", "a claim has 1 to 20 lines");
+  const evidenceProof = s.evidenceProof === undefined ? {} : { evidenceProof: requireEvidenceProof(s.evidenceProof) };
   return {
+    ...evidenceProof,
     planId: requireId("planId", s.planId),
     member: requireAddress("member", s.member),
     providerOrg: requireId("providerOrg", s.providerOrg),
@@ -399,6 +408,12 @@ export function validateSubmission(s: ClaimSubmission): ClaimSubmission {
       return { code: requireBytes32(`lines[${i}].code`, l.code), units: l.units, charged: requireAmount(`lines[${i}].charged`, l.charged) };
     }),
   };
+}
+
+function requireEvidenceProof(p: { root: string; proof: readonly string[] }): { root: string; proof: string[] } {
+  if (p === null || typeof p !== "object" || !Array.isArray(p.proof)) throw new ValidationError("evidenceProof", "is not { root, proof: [...] }");
+  if (p.proof.length > 64) throw new ValidationError("evidenceProof.proof", `${p.proof.length} siblings: a batch's proof has at most 64`);
+  return { root: requireBytes32("evidenceProof.root", p.root), proof: p.proof.map((h, i) => requireBytes32(`evidenceProof.proof[${i}]`, h)) };
 }
 
 function outcomeOf(o: { allowed: bigint; deductible: bigint; copay: bigint; coinsurance: bigint; plan: bigint; reason: bigint | number }): LineOutcome {
@@ -624,16 +639,22 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
 
   /**
    * Submits a claim. The rules adjudicate it; when they decide every line and the plan pays no
-   * more than the auto-approval limit, the provider is paid in the same transaction.
+   * more than the auto-approval limit, the provider is paid in the same transaction (less what the
+   * provider owes the plan: `recovered`). Evidence anchored in a batch travels with its proof
+   * (`evidenceProof`): one transaction, no registration first.
    * @returns a handle whose `wait()` gives the {@link AdjudicationResult}
    * @throws {ValidationError} for a bad submission, before anything is sent
-   * @throws {ContractRevertError} `DuplicateClaim` (its `args.claimId` is the original claim), `EvidenceNotAnchored`, `NotAuthorizedSubmitter`…
+   * @throws {ContractRevertError} `DuplicateClaim` (its `args.claimId` is the original claim), `EvidenceNotAnchored`, `EvidenceOfAnotherMember`, `NotAuthorizedSubmitter`…
    */
   async submit(submission: ClaimSubmission, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
     const s = validateSubmission(submission);
     requireSigner(this.contract.runner);
     const claimId = claimIdOf(s);
-    return send(() => this.contract.submit(toSubmissionStruct(s), overrides), (receipt) => this.#result(receipt, claimId));
+    const p = s.evidenceProof;
+    return send(
+      () => (p ? this.contract.submitWithProof(toSubmissionStruct(s), p.root, [...p.proof], overrides) : this.contract.submit(toSubmissionStruct(s), overrides)),
+      (receipt) => this.#result(receipt, claimId),
+    );
   }
 
   /**
@@ -665,7 +686,10 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     const s = validateSubmission(params.submission);
     requireSigner(this.contract.runner);
     const original = await this.record(replaces);
-    const claimId = claimIdOf(s, replaces);
+    const state = await this.claim(replaces);
+    // The same service as the claim it replaces (a resubmission) takes an id of its own; another service its key.
+    const sameService = serviceKeyOf({ ...original, planId: state.planId }) === serviceKeyOf(s);
+    const claimId = claimIdOf(s, sameService ? replaces : undefined);
     return send(() => this.contract.submitCorrection(toSubmissionStruct(s), replaces, toRecordStruct(original), overrides), (receipt) => this.#result(receipt, claimId));
   }
 
@@ -1078,9 +1102,10 @@ export function lineCeiling(line: ClaimLine, b: Pick<BenefitRule, "fee" | "perCl
   return a;
 }
 
-/** The struct the contract takes for a submission. */
+/** The struct the contract takes for a submission (without its `evidenceProof`, sent beside it). */
 export function toSubmissionStruct(s: ClaimSubmission) {
-  return { ...s, lines: s.lines.map((l) => ({ ...l })) };
+  const { evidenceProof: _proof, ...claim } = s;
+  return { ...claim, lines: s.lines.map((l) => ({ ...l })) };
 }
 
 /** The struct the contract takes for a record. */

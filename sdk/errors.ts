@@ -138,6 +138,7 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   SameAdjuster: (a) => `${s(a.adjuster)} decided this claim and may not resolve its appeal: another adjuster must`,
   CorrectionMismatch: (a) => `a corrected claim must be for the same plan, member and provider as claim ${s(a.replaces)}`,
   NothingParked: (a) => `nothing is parked for provider ${s(a.providerOrg)} in plan ${s(a.planId)}: no payment of it was refused by the token (claims.parked shows the amount)`,
+  EvidenceOfAnotherMember: (a) => `the evidence ${s(a.evidence)} already backs the claims of member ${s(a.member)}: cite the record of this member's own service`,
   NotClaimProvider: (a) => `${s(a.account)} may not correct or void claim ${s(a.claimId)}: only an active member of the provider organization that billed it may`,
   ServiceDateNotDay: (a) => `the service date ${s(a.serviceDate)} is not a day: send midnight UTC (claims take "YYYY-MM-DD"), so that one visit is one claim`,
   RepaymentExceedsOwed: (a) => `a repayment of ${s(a.amount)} is more than provider ${s(a.providerOrg)} owes plan ${s(a.planId)} (${s(a.owed)}): claims.owedBack shows the amount`,

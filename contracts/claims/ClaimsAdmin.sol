@@ -28,6 +28,13 @@ library ClaimsAdmin {
         IClaimsEngine.CostSharing costSharing;
     }
 
+    /// @notice The member whose claims an evidence commitment backs, and the organization that
+    /// anchored it (one slot), set by the first claim that cites it.
+    struct EvidenceUse {
+        address member;
+        uint64 orgId;
+    }
+
     /// @notice The engine's plan-administration state.
     struct PlanBook {
         mapping(address token => bool) allowedTokens;
@@ -45,10 +52,9 @@ library ClaimsAdmin {
         mapping(uint64 planId => mapping(uint64 providerOrg => uint256)) parked;
         mapping(bytes32 claimId => IClaimsEngine.Claim) claims;
         mapping(uint64 planId => mapping(uint64 providerOrg => uint256)) owedBack;
-        // The correction that holds a service now, by service key (see ClaimsCore.serviceKey); a
-        // service never corrected is held by its first submission, whose id is its key.
-        mapping(bytes32 serviceKey => bytes32 claimId) current;
+        mapping(bytes32 evidence => EvidenceUse) evidence;
     }
+
 
     /// @notice The most benefit rules one call may set.
     uint256 internal constant MAX_BATCH = 50;

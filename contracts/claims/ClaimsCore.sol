@@ -52,27 +52,47 @@ library ClaimsCore {
         IClaimsEngine.LineDecision[] decisions; // an adjuster's, one per line (Decide, Appeal)
         uint96[] prior; // each line's allowed amount before the appeal (Appeal)
         uint96[] allowed; // each line's allowed amount, as adjudicated so far
+        // What the mode makes of a line's ceiling (the rules' authorization, or an adjuster's
+        // decision): a pointer, so that the engine's code holds the rules' only.
+        function(Ctx memory, IClaimsEngine.Line calldata, uint256, ClaimsAdmin.BenefitSlot memory, uint256, uint16) pure returns (uint256, uint16, uint256) decideLine;
+        uint256 capLeft; // what is left of the current line's per-claim cap
+    }
+
+    /// @dev How a submission relates to earlier ones and to its evidence: the claim it corrects
+    /// (0 for a first submission), that claim's service key, what the plan had committed for the
+    /// service over that claim's chain; and the batch (0 for none) and inclusion proof of its evidence.
+    struct Link {
+        bytes32 replaces;
+        bytes32 replacedKey;
+        uint96 credit;
+        bytes32 root;
+        bytes32[] proof;
     }
 
     /// @notice The most lines one claim may have.
     uint256 internal constant MAX_LINES = 20;
 
-    /// @notice Checks, adjudicates and records a submission, then pays (or pends) it. `replaces`
-    /// is the claim it corrects (0 for a first submission), `credit` what the plan had committed
-    /// for the service over that claim's chain.
+    /// @notice Checks, adjudicates and records a submission, then pays (or pends) it (see {Link}).
     function submit(
         ClaimsAdmin.PlanBook storage book,
         IParticipantRegistry registry,
         IRecordEvidence evidence,
         IClaimsEngine.Submission calldata s,
-        bytes32 replaces,
-        uint96 credit
+        Link memory link
     ) internal returns (bytes32 claimId, IClaimsEngine.ClaimStatus status, uint96 planTotal) {
         IClaimsEngine.PlanTerms memory p = ClaimsAdmin.requirePlan(book, s.planId);
-        claimId = _checkSubmission(book, registry, evidence, s, p.insurerOrgId, replaces);
+        bytes32 replaces = link.replaces;
+        uint96 credit = link.credit;
+        // A correction's sender was checked as a member of the billing organization when the
+        // claim it replaces was retired.
+        if (replaces == bytes32(0)) _requireSubmitter(registry, s, p.insurerOrgId);
+        _checkEvidence(book, evidence, s, link);
+        _checkSubmission(book, s);
+        claimId = _claimId(book, s, replaces, link.replacedKey);
         emit IClaimsEngine.ClaimSubmitted(claimId, s.planId, s.member, msg.sender, s);
         if (replaces != bytes32(0)) emit IClaimsEngine.ClaimCorrected(claimId, replaces, credit);
         Ctx memory c = context(book, p, s.planId, s.member, s.serviceDate, Mode.Rules);
+        c.decideLine = _byRules;
         if (c.denyReason == 0) _loadAuthorization(book, c, s.authId, s.member);
         (IClaimsEngine.LineOutcome[] memory out, uint96[] memory allowed) = adjudicateLines(book, c, s.lines, new IClaimsEngine.LineDecision[](0), new uint96[](0));
         planTotal = c.planTotal.toUint96();
@@ -204,6 +224,7 @@ library ClaimsCore {
         IClaimsEngine.ClaimRecord memory rec = verifyRecord(claimId, cl.recordHash, r);
         if (decisions.length != r.lines.length) revert IClaimsEngine.InvalidBatch(decisions.length, r.lines.length);
         Ctx memory c = context(book, p, planId, r.member, r.serviceDate, mode);
+        c.decideLine = _byAdjuster;
         (IClaimsEngine.LineOutcome[] memory out, uint96[] memory allowed) = adjudicateLines(book, c, r.lines, decisions, rec.allowed);
         commitAccumulators(book, c, r.member);
         rec.allowed = allowed;
@@ -313,59 +334,70 @@ library ClaimsCore {
         if (keccak256(abi.encode(rec)) != expected) revert IClaimsEngine.RecordMismatch(claimId);
     }
 
-    /// @notice The key of a service, the same whatever the order of its lines: keccak256 of
-    /// (planId, member, providerOrg, serviceDate, keccak256 of the lines' hashes in ascending order).
-    function serviceKey(IClaimsEngine.Submission calldata s) internal pure returns (bytes32) {
-        uint256 n = s.lines.length;
-        bytes32[] memory h = new bytes32[](n);
+    /// @notice The key of a service: keccak256(abi.encode(planId, member, providerOrg,
+    /// serviceDate, the sum modulo 2^256 of keccak256(abi.encode(code, units, charged)) over its
+    /// lines)), the same whatever the order of the lines. The sum is a multiset hash: a collision
+    /// could only make a provider's own second claim look like its first (the key holds the
+    /// provider, member, plan and day), never let a service be paid twice.
+    function serviceKey(uint64 planId, address member, uint64 providerOrg, uint40 serviceDate, IClaimsEngine.Line[] calldata lines)
+        internal
+        pure
+        returns (bytes32)
+    {
+        uint256 n = lines.length;
+        uint256 sum;
         for (uint256 i; i < n; ++i) {
-            bytes32 x = keccak256(abi.encode(s.lines[i]));
-            uint256 j = i;
-            // Insertion sort: at most MAX_LINES lines.
-            while (j != 0 && h[j - 1] > x) {
-                h[j] = h[j - 1];
-                --j;
+            IClaimsEngine.Line calldata l = lines[i];
+            unchecked {
+                sum += uint256(keccak256(abi.encode(l.code, l.units, l.charged)));
             }
-            h[j] = x;
         }
-        return keccak256(abi.encode(s.planId, s.member, s.providerOrg, s.serviceDate, keccak256(abi.encodePacked(h))));
+        return keccak256(abi.encode(planId, member, providerOrg, serviceDate, sum));
     }
 
-    /// @dev Who may submit, the evidence, the lines, the date, the payee, and duplicates; returns the claim id.
-    function _checkSubmission(
-        ClaimsAdmin.PlanBook storage book,
-        IParticipantRegistry registry,
-        IRecordEvidence evidence,
-        IClaimsEngine.Submission calldata s,
-        uint64 insurerOrg,
-        bytes32 replaces
-    ) private returns (bytes32 claimId) {
+    /// @dev Who may submit: a member of the billing organization, or of the plan's insurer.
+    function _requireSubmitter(IParticipantRegistry registry, IClaimsEngine.Submission calldata s, uint64 insurerOrg) private view {
         (bool active, uint64 orgId, IParticipantRegistry.OrgKind kind) = registry.isActiveMember(msg.sender);
         if (!active || !((orgId == s.providerOrg && ClaimsAdmin.isBilling(kind)) || orgId == insurerOrg)) {
             revert IClaimsEngine.NotAuthorizedSubmitter(msg.sender, s.providerOrg, s.planId);
         }
-        (uint64 anchoredBy, bool retracted) = evidence.commitmentStatus(s.evidence);
+    }
+
+    /// @dev The evidence: anchored by the billing organization (singly, in a batch whose proof is
+    /// given, or in a batch a proof showed for an earlier claim of the same member), not
+    /// retracted, and backing one member's claims only.
+    function _checkEvidence(ClaimsAdmin.PlanBook storage book, IRecordEvidence evidence, IClaimsEngine.Submission calldata s, Link memory link) private {
+        (uint64 anchoredBy, bool retracted) = evidence.evidenceStatus(s.evidence, link.root, link.proof);
+        ClaimsAdmin.EvidenceUse memory use = book.evidence[s.evidence];
+        if (anchoredBy == 0) anchoredBy = use.orgId;
         if (anchoredBy != s.providerOrg || anchoredBy == 0) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, anchoredBy);
         if (retracted) revert IClaimsEngine.EvidenceRetracted(s.evidence);
+        if (use.member == address(0)) book.evidence[s.evidence] = ClaimsAdmin.EvidenceUse(s.member, anchoredBy);
+        else if (use.member != s.member) revert IClaimsEngine.EvidenceOfAnotherMember(s.evidence, use.member);
+    }
+
+    /// @dev The lines, the date and the payee.
+    function _checkSubmission(ClaimsAdmin.PlanBook storage book, IClaimsEngine.Submission calldata s) private view {
         uint256 n = s.lines.length;
         if (n == 0 || n > MAX_LINES) revert IClaimsEngine.InvalidBatch(n, MAX_LINES);
         if (s.serviceDate % 1 days != 0) revert IClaimsEngine.ServiceDateNotDay(s.serviceDate);
         if (s.serviceDate > block.timestamp) revert IClaimsEngine.ServiceDateInFuture(s.serviceDate);
         if (book.payees[s.providerOrg] == address(0)) revert IClaimsEngine.PayeeNotSet(s.providerOrg);
-        bytes32 key = serviceKey(s);
-        // The claim that holds this service now: the last correction to it, else its first submission.
-        bytes32 holder = book.current[key];
-        if (holder == bytes32(0) && book.claims[key].status != IClaimsEngine.ClaimStatus.None) holder = key;
-        if (replaces == bytes32(0)) {
-            if (holder != bytes32(0)) revert IClaimsEngine.DuplicateClaim(holder);
-            return key;
-        }
-        if (holder != bytes32(0) && holder != replaces) {
-            IClaimsEngine.ClaimStatus st = book.claims[holder].status;
-            if (st != IClaimsEngine.ClaimStatus.Replaced && st != IClaimsEngine.ClaimStatus.Voided) revert IClaimsEngine.DuplicateClaim(holder);
-        }
-        claimId = keccak256(abi.encode(key, replaces));
-        book.current[key] = claimId;
+    }
+
+    /// @dev The claim id of a submission, refusing a service already billed.
+    function _claimId(ClaimsAdmin.PlanBook storage book, IClaimsEngine.Submission calldata s, bytes32 replaces, bytes32 replacedKey)
+        private
+        view
+        returns (bytes32)
+    {
+        // A service is billed once: its first claim's id is its key. A correction may take a key
+        // no claim ever had, or resubmit the very service of the claim it replaces (a denied claim
+        // sent again once its cause is fixed), under an id of its own; no other.
+        bytes32 key = serviceKey(s.planId, s.member, s.providerOrg, s.serviceDate, s.lines);
+        if (book.claims[key].status == IClaimsEngine.ClaimStatus.None) return key;
+        if (replaces == bytes32(0) || key != replacedKey) revert IClaimsEngine.DuplicateClaim(key);
+        return keccak256(abi.encode(key, replaces));
     }
 
     /// @dev Writes an adjuster's decision on the claim and pays: on a pended claim, its total
@@ -448,20 +480,42 @@ library ClaimsCore {
         ClaimsAdmin.BenefitSlot memory b
     ) private view returns (uint256 a, uint16 reason, uint256 copay) {
         IClaimsEngine.Line calldata line = lines[i];
-        uint256 capLeft = b.hasCap ? _capLeft(book.caps[c.planId][line.code], lines, i, c.allowed) : 0;
-        (a, reason) = Adjudication.ceiling(line.charged, line.units, b.fee, b.hasCap, capLeft);
-        copay = b.copay;
-        if (c.mode == Mode.Rules) {
-            if (b.review) c.review = true;
-            if (b.priorAuth && a != 0) (a, reason) = _applyAuthorization(c, a, reason, c.authValid && c.authCode == line.code);
-        } else {
-            // The adjuster's ceiling: the fee schedule (or the charge, for a code without a fee),
-            // within what is left of the per-claim cap.
-            if (b.fee == 0) a = b.hasCap && capLeft < line.charged ? capLeft : line.charged;
-            uint256 floor = c.mode == Mode.Appeal ? c.prior[i] : 0;
-            (a, reason) = _applyDecision(c.decisions[i], a, floor, i);
-            if (floor != 0) copay = 0; // the copay was charged when the line was first allowed
-        }
+        c.capLeft = b.hasCap ? _capLeft(book.caps[c.planId][line.code], lines, i, c.allowed) : 0;
+        (a, reason) = Adjudication.ceiling(line.charged, line.units, b.fee, b.hasCap, c.capLeft);
+        return c.decideLine(c, line, i, b, a, reason);
+    }
+
+    /// @dev The rules: a code marked for review pends the claim; prior authorization applies.
+    function _byRules(
+        Ctx memory c,
+        IClaimsEngine.Line calldata line,
+        uint256,
+        ClaimsAdmin.BenefitSlot memory b,
+        uint256 a,
+        uint16 reason
+    ) private pure returns (uint256, uint16, uint256) {
+        if (b.review) c.review = true;
+        if (b.priorAuth && a != 0) (a, reason) = _applyAuthorization(c, a, reason, c.authValid && c.authCode == line.code);
+        return (a, reason, b.copay);
+    }
+
+    /// @dev An adjuster's decision within the adjuster's ceiling: the fee schedule (or the charge,
+    /// for a code without a fee), within what is left of the per-claim cap; on appeal, no less
+    /// than before, and without a second copay.
+    function _byAdjuster(
+        Ctx memory c,
+        IClaimsEngine.Line calldata line,
+        uint256 i,
+        ClaimsAdmin.BenefitSlot memory b,
+        uint256 a,
+        uint16
+    ) private pure returns (uint256, uint16, uint256) {
+        if (b.fee == 0) a = b.hasCap && c.capLeft < line.charged ? c.capLeft : line.charged;
+        uint256 floor = c.mode == Mode.Appeal ? c.prior[i] : 0;
+        uint16 reason;
+        (a, reason) = _applyDecision(c.decisions[i], a, floor, i);
+        // The copay was charged when the line was first allowed.
+        return (a, reason, floor != 0 ? 0 : b.copay);
     }
 
     /// @dev What is left of a code's per-claim cap for line `i`: the cap less what the claim's

@@ -117,7 +117,17 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function submit(Submission calldata s) external nonReentrant whenNotPaused returns (bytes32, ClaimStatus, uint96) {
-        return ClaimsCore.submit(_book, REGISTRY, RECORD_EVIDENCE, s, bytes32(0), 0);
+        return _submit(s, ClaimsCore.Link(0, 0, 0, 0, new bytes32[](0)));
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function submitWithProof(Submission calldata s, bytes32 root, bytes32[] calldata proof)
+        external
+        nonReentrant
+        whenNotPaused
+        returns (bytes32, ClaimStatus, uint96)
+    {
+        return _submit(s, ClaimsCore.Link(0, 0, 0, root, proof));
     }
 
     /// @inheritdoc IClaimsEngine
@@ -127,7 +137,8 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         whenNotPaused
         returns (bytes32, ClaimStatus, uint96)
     {
-        return ClaimsLifecycle.submitCorrection(_book, REGISTRY, RECORD_EVIDENCE, s, replaces, original);
+        (uint96 credit, bytes32 replacedKey) = ClaimsLifecycle.replace(_book, REGISTRY, replaces, original, s.planId, s.member, s.providerOrg);
+        return _submit(s, ClaimsCore.Link(replaces, replacedKey, credit, 0, new bytes32[](0)));
     }
 
     /// @inheritdoc IClaimsEngine
@@ -231,5 +242,9 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     /// @inheritdoc IClaimsEngine
     function owedBack(uint64 planId, uint64 providerOrg) external view returns (uint256) {
         return _book.owedBack[planId][providerOrg];
+    }
+
+    function _submit(Submission calldata s, ClaimsCore.Link memory link) private returns (bytes32, ClaimStatus, uint96) {
+        return ClaimsCore.submit(_book, REGISTRY, RECORD_EVIDENCE, s, link);
     }
 }

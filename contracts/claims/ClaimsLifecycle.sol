@@ -3,7 +3,6 @@ pragma solidity ^0.8.24;
 
 import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
-import {IRecordEvidence} from "../interfaces/IRecordEvidence.sol";
 import {ClaimsAdmin} from "./ClaimsAdmin.sol";
 import {ClaimsCore} from "./ClaimsCore.sol";
 
@@ -39,20 +38,24 @@ library ClaimsLifecycle {
         ClaimsCore.adjusterStep(book, registry, claimId, record, decisions, ClaimsCore.Mode.Appeal);
     }
 
-    /// @notice See {IClaimsEngine-submitCorrection}. The engine applies `nonReentrant` and `whenNotPaused`.
-    function submitCorrection(
+    /// @notice The first half of {IClaimsEngine-submitCorrection}: retires `replaces` for a
+    /// corrected claim of plan `planId`, member `member`, provider `providerOrg`; returns what the
+    /// plan had committed for the service over its chain and its service key. The engine then
+    /// submits the corrected claim ({ClaimsCore-submit}). The engine applies `nonReentrant` and `whenNotPaused`.
+    function replace(
         ClaimsAdmin.PlanBook storage book,
         IParticipantRegistry registry,
-        IRecordEvidence evidence,
-        IClaimsEngine.Submission calldata s,
         bytes32 replaces,
-        IClaimsEngine.ClaimRecord calldata original
-    ) external returns (bytes32, IClaimsEngine.ClaimStatus, uint96) {
-        uint96 credit = _retire(book, registry, replaces, original, IClaimsEngine.ClaimStatus.Replaced);
-        if (book.claims[replaces].planId != s.planId || original.member != s.member || original.providerOrg != s.providerOrg) {
+        IClaimsEngine.ClaimRecord calldata original,
+        uint64 planId,
+        address member,
+        uint64 providerOrg
+    ) external returns (uint96 credit, bytes32 replacedKey) {
+        credit = _retire(book, registry, replaces, original, IClaimsEngine.ClaimStatus.Replaced);
+        if (book.claims[replaces].planId != planId || original.member != member || original.providerOrg != providerOrg) {
             revert IClaimsEngine.CorrectionMismatch(replaces);
         }
-        return ClaimsCore.submit(book, registry, evidence, s, replaces, credit);
+        replacedKey = ClaimsCore.serviceKey(planId, member, providerOrg, original.serviceDate, original.lines);
     }
 
     /// @notice See {IClaimsEngine-voidClaim}. The engine applies `nonReentrant` and `whenNotPaused`.
@@ -81,7 +84,8 @@ library ClaimsLifecycle {
         if (st == IClaimsEngine.ClaimStatus.Appealed || st == IClaimsEngine.ClaimStatus.Replaced || st == IClaimsEngine.ClaimStatus.Voided) {
             revert IClaimsEngine.InvalidClaimStatus(claimId, st);
         }
-        ClaimsCore.verifyRecord(claimId, o.recordHash, r);
+        // The ABI encoding of a calldata record equals that of its memory copy (ClaimsCore.verifyRecord).
+        if (keccak256(abi.encode(r)) != o.recordHash) revert IClaimsEngine.RecordMismatch(claimId);
         (bool active, uint64 orgId, ) = registry.isActiveMember(msg.sender);
         if (!active || orgId != r.providerOrg) revert IClaimsEngine.NotClaimProvider(msg.sender, claimId);
         if (st == IClaimsEngine.ClaimStatus.Pended) {

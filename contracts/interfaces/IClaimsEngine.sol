@@ -293,6 +293,8 @@ interface IClaimsEngine {
     error EvidenceNotAnchored(bytes32 evidence, uint64 anchoredBy);
     /// @notice The evidence commitment was retracted (entered in error).
     error EvidenceRetracted(bytes32 evidence);
+    /// @notice The evidence commitment already backs the claims of another member, `member`.
+    error EvidenceOfAnotherMember(bytes32 evidence, address member);
     /// @notice The service date lies in the future.
     error ServiceDateInFuture(uint40 serviceDate);
     /// @notice The same claim (plan, member, provider, service date, lines) exists: `claimId`.
@@ -359,10 +361,20 @@ interface IClaimsEngine {
     /// back is first offset against the payment ({OverpaymentRecovered}). A payment due at once to
     /// a payee the token refuses (a blocklisted payee) reverts the submission: nothing is recorded.
     /// Caller: an active member of the billing organization (a provider, a lab or a pharmacy), or
-    /// of the plan's insurer on its behalf. Refused while paused; the same service (plan, member,
-    /// provider, day and lines in any order) reverts with {DuplicateClaim}; a service date that is
-    /// not a midnight UTC with {ServiceDateNotDay}.
+    /// of the plan's insurer on its behalf. The evidence must be anchored by the billing
+    /// organization, not retracted, and backs the claims of one member only
+    /// ({EvidenceOfAnotherMember}). Refused while paused; the same service (plan, member, provider,
+    /// day and lines in any order) reverts with {DuplicateClaim}; a service date that is not a
+    /// midnight UTC with {ServiceDateNotDay}.
     function submit(Submission calldata s) external returns (bytes32 claimId, ClaimStatus status, uint96 planTotal);
+
+    /// @notice As {submit}, for evidence anchored in a Merkle batch: `proof` shows the evidence
+    /// commitment is a version-1 leaf of batch `root`, anchored by the billing organization (no
+    /// separate registration first). Later claims (corrections) of the same member may cite it
+    /// without the proof.
+    function submitWithProof(Submission calldata s, bytes32 root, bytes32[] calldata proof)
+        external
+        returns (bytes32 claimId, ClaimStatus status, uint96 planTotal);
 
     /// @notice Submits a corrected claim replacing `replaces`, or resubmits a denied claim once its
     /// cause is fixed (the same lines, an authorization now recorded, the enrollment loaded): the

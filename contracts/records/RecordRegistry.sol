@@ -139,6 +139,15 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
         return (v.orgId, v.retracted);
     }
 
+    /// @inheritdoc IRecordEvidence
+    function evidenceStatus(bytes32 commitment, bytes32 root, bytes32[] calldata proof) external view returns (uint64 orgId, bool retracted) {
+        RecordVersion storage v = _versions[commitment];
+        if (v.orgId != 0 || root == bytes32(0)) return (v.orgId, v.retracted);
+        uint64 batchOrg = _batches[root].orgId;
+        if (batchOrg == 0 || !MerkleProof.verifyCalldata(proof, root, _leaf(commitment, 1, commitment))) return (0, false);
+        return (batchOrg, false);
+    }
+
     /// @inheritdoc IRecordRegistry
     function recordVersion(bytes32 commitment) external view returns (RecordVersion memory) {
         return _versions[commitment];

@@ -1,5 +1,5 @@
 import { AbiCoder, encodeBytes32String, keccak256 } from "ethers";
-import { anniversaryOf, ClaimsClient, OrgKind, toRecordStruct } from "../../sdk";
+import { anniversaryOf, ClaimsClient, FastMerkleTree, OrgKind, RECORD_LEAF_ENCODING, recordLeafValues, toRecordStruct } from "../../sdk";
 import { BlocklistToken__factory, ClaimsEngine__factory, MockStablecoin__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
 import type { IClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
 import type { PartBench } from "./context";
@@ -73,6 +73,19 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf, fresh }) => {
   const submit = await gasOf(cp.submit(await sub([codes[1]])));
   const submit10 = await gasOf(cp.submit(await sub(codes.slice(0, 10))));
 
+  // Evidence from a day's batch of 65,536 records, cited with its 16-sibling proof in the submission.
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const leaves = Array.from({ length: 1 << 16 }, (_, i) => {
+    const c = keccak256(AbiCoder.defaultAbiCoder().encode(["string", "uint256"], ["bench batch", i]));
+    return recordLeafValues({ chainId, registry: book.contracts.RecordRegistry, recordId: c, version: 1, commitment: c });
+  });
+  const tree = FastMerkleTree.of(leaves, RECORD_LEAF_ENCODING);
+  await (await records.anchorBatch(tree.root, leaves.length)).wait();
+  const leaf = 12_345;
+  const batchEvidence = leaves[leaf][4];
+  const withProof = { ...(await sub([codes[3]])), evidence: batchEvidence };
+  const submitWithProof = await gasOf(cp.submitWithProof(withProof, tree.root, tree.getProof(leaf)));
+
   const pended = await sub([codes[10]]);
   const rc = await (await cp.submit(pended)).wait();
   const submitted = claims.interface.parseLog(rc!.logs.find((l) => l.topics[0] === claims.interface.getEvent("ClaimPended").topicHash)!)!;
@@ -128,6 +141,7 @@ export const benchClaims: PartBench = async ({ hre, book, gasOf, fresh }) => {
   return [
     { key: "claims.submit", gas: submit, budget: 180_000 },
     { key: "claims.submit10", gas: submit10, budget: 300_000 },
+    { key: "claims.submitWithProof", gas: submitWithProof, budget: 200_000 },
     { key: "claims.decide", gas: decide, budget: 90_000 },
     { key: "claims.appeal", gas: appeal, budget: 60_000 },
     { key: "claims.correct", gas: correct, budget: 200_000 },

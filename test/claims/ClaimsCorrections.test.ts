@@ -13,17 +13,27 @@ import hre from "hardhat";
 import { ClaimStatus, claimIdOf, ContractRevertError, CostSharing, dayTimestamp, ValidationError, type ClaimSubmission } from "../../sdk";
 import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, LAB, rec, sub, USD, type ClaimsFixture } from "./support";
 
+/** The error a promise rejects with (fails the test when it resolves). */
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, "expected a rejection").to.be.instanceOf(Error);
+  return err as Error;
+}
+
 /** Submits as the doctor; returns the claim id and the receipt. */
 async function submit(f: ClaimsFixture, s: ClaimSubmission, from = f.doctor) {
   const receipt = await (await f.claims.connect(from).submit(sub(s))).wait();
   return { id: claimIdOf(s), receipt };
 }
 
-/** Corrects `replaces` with `s` as the doctor (the record is rebuilt by the SDK); returns the new id. */
+/** Corrects `replaces` with `s` as the doctor (the record is rebuilt by the SDK); returns the new id, read from the receipt. */
 async function correct(f: ClaimsFixture, replaces: string, s: ClaimSubmission, from = f.doctor) {
   const r = rec(await f.sdk.claims.record(replaces));
   const receipt = await (await f.claims.connect(from).submitCorrection(sub(s), replaces, r)).wait();
-  return { id: claimIdOf(s, replaces), receipt };
+  return { id: claimsEvent(f.claims, receipt, "ClaimCorrected")!.args.claimId as string, receipt };
 }
 
 /** Everything a refused step must leave as it was. */
@@ -49,11 +59,12 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       let live = (await submit(f, visit)).id; // deductible 500, coinsurance 100: the plan pays 400
       for (let cycle = 0; cycle < 5; cycle++) {
         // Down: a $500 claim is all deductible, the plan's share 0; the 400 already paid is owed back.
-        const down = await correct(f, live, { ...visit, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 500n * USD)] });
+        // (A service once billed is never billed again with the very same lines: each link differs.)
+        const down = await correct(f, live, { ...visit, lines: [f.line(CODE.VISIT, 500n * USD, 10 + cycle)] });
         expect(claimsEvent(f.claims, down.receipt, "OverpaymentRecorded")!.args.amount).to.equal(400n * USD);
         expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(400n * USD);
         // Up again with another unit count: 400 is due, and all of it is what the provider owes.
-        const up = await correct(f, down.id, { ...visit, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 1_000n * USD, 2 + cycle)] });
+        const up = await correct(f, down.id, { ...visit, lines: [f.line(CODE.VISIT, 1_000n * USD, 2 + cycle)] });
         expect(claimsEvent(f.claims, up.receipt, "OverpaymentRecovered")!.args.amount).to.equal(400n * USD);
         expect(claimsEvent(f.claims, up.receipt, "ClaimPaid")).to.equal(undefined);
         live = up.id;
@@ -158,7 +169,8 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       expect((await f.claims.funds(f.planId)).balance).to.equal(balance + 150n * USD);
       // Through the SDK: too much is refused before sending, naming the amount.
       const sdk = await f.sdkAs(f.hospitalAdmin);
-      await expect(sdk.repay({ planId: f.planId, providerOrg: HOSPITAL, amount: 251n * USD })).to.be.rejectedWith(ValidationError, /amount/);
+      const tooMuch = await rejection(sdk.repay({ planId: f.planId, providerOrg: HOSPITAL, amount: 251n * USD }));
+      expect([tooMuch instanceof ValidationError, (tooMuch as ValidationError).field]).to.deep.equal([true, "amount"]);
       await (await sdk.repay({ planId: f.planId, providerOrg: HOSPITAL, amount: 250n * USD })).wait();
       expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(0n);
       await f.claims.connect(f.pauser).pause();
@@ -318,10 +330,12 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       const s0 = await f.submission();
       await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 1_000n * USD, s0.serviceDate, s0.serviceDate);
       const sdk = await f.sdkAs(f.doctor);
-      await expect(sdk.resubmit({ claimId: claimIdOf(await f.submission({ lines: [f.line(CODE.XRAY, 1n)] })) })).to.be.rejectedWith(/no ClaimSubmitted/);
+      expect((await rejection(sdk.resubmit({ claimId: claimIdOf(await f.submission({ lines: [f.line(CODE.XRAY, 1n)] })) }))).message).to.match(/no ClaimSubmitted/);
       const again = await (await sdk.resubmit({ claimId: denied.claimId, authId: 1n })).wait();
       expect([again.status, again.outcomes[0].reason, again.outcomes[0].allowed]).to.deep.equal([ClaimStatus.Approved, 0, 800n * USD]);
-      await expect(sdk.resubmit({ claimId: again.claimId })).to.be.rejectedWith(ValidationError, /not denied/);
+      const notDenied = await rejection(sdk.resubmit({ claimId: again.claimId }));
+      expect(notDenied).to.be.instanceOf(ValidationError);
+      expect(notDenied.message).to.match(/not denied/);
     });
   });
 
@@ -356,17 +370,59 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       const a = await submit(f, sa);
       const sb = await f.submission({ lines: [f.line(CODE.VISIT, 800n * USD)] });
       const b = await correct(f, a.id, sb);
-      await expect(f.claims.connect(f.doctor).submit(sub(await f.submission({ lines: sb.lines })))).to.be.revertedWithCustomError(f.claims, "DuplicateClaim").withArgs(b.id);
-      await expect(f.claims.connect(f.doctor).submit(sub(await f.submission({ lines: sa.lines })))).to.be.revertedWithCustomError(f.claims, "DuplicateClaim").withArgs(a.id);
+      await expect(f.claims.connect(f.doctor).submit(sub(await f.submission({ lines: [...sb.lines] })))).to.be.revertedWithCustomError(f.claims, "DuplicateClaim").withArgs(b.id);
+      await expect(f.claims.connect(f.doctor).submit(sub(await f.submission({ lines: [...sa.lines] })))).to.be.revertedWithCustomError(f.claims, "DuplicateClaim").withArgs(a.id);
       // Another chain may not be corrected into this service either.
       const other = await submit(f, await f.submission({ lines: [f.line(CODE.XRAY, 100n * USD)] }));
       const ro = rec(await f.sdk.claims.record(other.id));
-      await expect(f.claims.connect(f.doctor).submitCorrection(sub(await f.submission({ lines: sb.lines })), other.id, ro))
+      await expect(f.claims.connect(f.doctor).submitCorrection(sub(await f.submission({ lines: [...sb.lines] })), other.id, ro))
         .to.be.revertedWithCustomError(f.claims, "DuplicateClaim")
         .withArgs(b.id);
-      // Correcting back to the content a chain replaced is a correction, not a duplicate.
-      const c = await correct(f, b.id, await f.submission({ lines: sa.lines }));
+      // A chain never goes back to lines it left: they were billed.
+      const rb = rec(await f.sdk.claims.record(b.id));
+      await expect(f.claims.connect(f.doctor).submitCorrection(sub(await f.submission({ lines: [...sa.lines] })), b.id, rb))
+        .to.be.revertedWithCustomError(f.claims, "DuplicateClaim")
+        .withArgs(a.id);
+      // Resubmitting the very service of the claim replaced takes an id of its own.
+      const c = await correct(f, b.id, await f.submission({ lines: [...sb.lines] }));
+      expect(c.id).to.equal(claimIdOf(sb, b.id));
       expect(Number((await f.claims.claim(c.id)).status)).to.equal(ClaimStatus.Approved);
+    });
+  });
+
+  describe("evidence", function () {
+    it("backs one member's claims only", async function () {
+      const f = await loadFixture(claimsFixture);
+      const evidence = await f.anchored();
+      const a = await submit(f, await f.submission({ evidence, lines: [f.line(CODE.VISIT, 300n * USD)] }));
+      // The same member's corrections and other claims may cite it again; another member's may not.
+      await correct(f, a.id, await f.submission({ evidence, lines: [f.line(CODE.VISIT, 250n * USD)] }));
+      await submit(f, await f.submission({ evidence, lines: [f.line(CODE.XRAY, 50n * USD)] }));
+      await f.claims.connect(f.adjuster).enroll(f.planId, f.member2.address, f.start, f.start + 300 * DAY);
+      await expect(f.claims.connect(f.doctor).submit(sub(await f.submission({ evidence, member: f.member2.address }))))
+        .to.be.revertedWithCustomError(f.claims, "EvidenceOfAnotherMember")
+        .withArgs(evidence, f.patient.address);
+    });
+
+    it("accepts a record anchored in a batch with its inclusion proof in the same submission, and the member's later corrections without it", async function () {
+      const f = await loadFixture(claimsFixture);
+      const root = hre.ethers.id("batch root");
+      const evidence = hre.ethers.id("a leaf of that batch");
+      await f.evidence.setBatchLeaf(root, evidence, HOSPITAL);
+      const s = await f.submission({ evidence, lines: [f.line(CODE.VISIT, 1_000n * USD)] });
+      await expect(f.claims.connect(f.doctor).submit(sub(s))).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, 0);
+      await expect(f.claims.connect(f.doctor).submitWithProof(sub(s), hre.ethers.id("another root"), [])).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, 0);
+      const res = await (await (await f.sdkAs(f.doctor)).submit({ ...s, evidenceProof: { root, proof: [hre.ethers.id("a sibling")] } })).wait();
+      expect([res.status, res.paid]).to.deep.equal([ClaimStatus.Approved, 400n * USD]);
+      await correct(f, res.claimId, await f.submission({ evidence, lines: [f.line(CODE.VISIT, 900n * USD)] }));
+      // Another provider's batch never backs the hospital's claim.
+      const labRoot = hre.ethers.id("the lab's batch");
+      const labLeaf = hre.ethers.id("the lab's leaf");
+      await f.evidence.setBatchLeaf(labRoot, labLeaf, LAB);
+      await expect(f.claims.connect(f.doctor).submitWithProof(sub(await f.submission({ evidence: labLeaf })), labRoot, [])).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(labLeaf, LAB);
+      // The SDK checks the proof's shape before sending.
+      const bad = await rejection((await f.sdkAs(f.doctor)).submit({ ...s, evidenceProof: { root: "0x12", proof: [] } }));
+      expect((bad as ValidationError).field).to.equal("evidenceProof.root");
     });
   });
 

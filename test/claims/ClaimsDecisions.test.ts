@@ -356,7 +356,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       const s2 = { ...s1, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 1_500n * USD)] };
       const before = await f.token.balanceOf(f.payee.address);
       const tx = f.claims.connect(f.doctor).submitCorrection(sub(s2), id1, r1);
-      const id2 = claimIdOf(s2, id1);
+      const id2 = claimIdOf(s2); // another service: its own key
       // 1,500: ded 500, coins 200, plan 800 -> net 400
       await expect(tx).to.emit(f.claims, "ClaimCorrected").withArgs(id2, id1, 400n * USD);
       await expect(tx).to.emit(f.claims, "ClaimPaid").withArgs(id2, f.planId, f.payee.address, 400n * USD);
@@ -394,7 +394,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       const s2 = { ...f.s, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 100n * USD)] };
       const tx = f.claims.connect(f.doctor).submitCorrection(sub(s2), f.id, r);
       // Nothing was committed for the pended claim: the credit is 0; $100 is all deductible.
-      await expect(tx).to.emit(f.claims, "ClaimCorrected").withArgs(claimIdOf(s2, f.id), f.id, 0n);
+      await expect(tx).to.emit(f.claims, "ClaimCorrected").withArgs(claimIdOf(s2), f.id, 0n);
       expect(Number((await f.claims.claim(f.id)).status)).to.equal(ClaimStatus.Replaced);
       expect((await f.claims.funds(f.planId)).reserved).to.equal(0n);
       const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);

@@ -95,7 +95,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     const s2 = { ...s1, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 1_000n * USD)] }; // plan 400: owes 400
     const first = await (await doctorSdk.submitCorrection({ replaces: claimIdOf(s1), submission: s2 })).wait();
     const s3 = { ...s1, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 600n * USD)] }; // plan 80: owes 320 more
-    const second = await (await doctorSdk.submitCorrection({ replaces: claimIdOf(s2, claimIdOf(s1)), submission: s3 })).wait();
+    const second = await (await doctorSdk.submitCorrection({ replaces: claimIdOf(s2), submission: s3 })).wait();
     expect([first.owedBack, second.owedBack]).to.deep.equal([400n * USD, 320n * USD]);
     expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(720n * USD);
   });

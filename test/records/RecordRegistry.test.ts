@@ -310,6 +310,28 @@ describe("RecordRegistry", function () {
     });
   });
 
+  describe("evidenceStatus", function () {
+    it("tells the claims engine who anchored a batch leaf from its proof, without registering it", async function () {
+      const { records, tree } = await loadFixture(batchFixture);
+      const c = commitmentOf(3);
+      expect(await records.evidenceStatus(c, tree.root, tree.getProof(2))).to.deep.equal([HOSPITAL, false]);
+      expect(await records.commitmentStatus(c)).to.deep.equal([0n, false]);
+      // A wrong proof, an unknown batch, or no batch at all shows no anchor.
+      expect(await records.evidenceStatus(c, tree.root, tree.getProof(1))).to.deep.equal([0n, false]);
+      expect(await records.evidenceStatus(c, ROOT, tree.getProof(2))).to.deep.equal([0n, false]);
+      expect(await records.evidenceStatus(c, hre.ethers.ZeroHash, tree.getProof(2))).to.deep.equal([0n, false]);
+    });
+
+    it("answers for a registered record as commitmentStatus does, retraction included, whatever proof is given", async function () {
+      const { records, doctor, tree } = await loadFixture(batchFixture);
+      const c = commitmentOf(2);
+      await records.registerBatchRecord(tree.root, c, tree.getProof(1));
+      await records.connect(doctor).retract(c, RetractionReason.EnteredInError);
+      expect(await records.evidenceStatus(c, tree.root, tree.getProof(1))).to.deep.equal([HOSPITAL, true]);
+      expect(await records.evidenceStatus(c, hre.ethers.ZeroHash, [])).to.deep.equal([HOSPITAL, true]);
+    });
+  });
+
   describe("registerBatchRecord", function () {
     it("lets anyone register a batch record, attributed to the batch's organization and time", async function () {
       const { records, outsider, tree } = await loadFixture(batchFixture);
