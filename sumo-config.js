@@ -37,11 +37,29 @@ const TARGETS = {
     tests: [
       "claims/ClaimsSubmit.test.ts",
       "claims/ClaimsDecisions.test.ts",
+      "claims/ClaimsCorrections.test.ts",
       "claims/ClaimsAdmin.test.ts",
       "adversarial/hostile-tokens.test.ts",
       "adversarial/reentrancy-token-hooks.test.ts",
       "claims/ClaimsEngine.mutants.test.ts",
     ],
+  },
+  // Adjudication and settlement (ClaimsCore, internal: compiled into the engine and the lifecycle
+  // library) and what follows a submission (ClaimsLifecycle): the engine's whole claims suite.
+  ClaimsCore: {
+    contract: "claims/ClaimsCore.sol",
+    tests: [
+      "claims/ClaimsSubmit.test.ts",
+      "claims/ClaimsDecisions.test.ts",
+      "claims/ClaimsCorrections.test.ts",
+      "adversarial/hostile-tokens.test.ts",
+      "adversarial/reentrancy-token-hooks.test.ts",
+      "claims/ClaimsEngine.mutants.test.ts",
+    ],
+  },
+  ClaimsLifecycle: {
+    contract: "claims/ClaimsLifecycle.sol",
+    tests: ["claims/ClaimsDecisions.test.ts", "claims/ClaimsCorrections.test.ts", "adversarial/reentrancy-token-hooks.test.ts", "claims/ClaimsEngine.mutants.test.ts"],
   },
   ClaimsAdmin: {
     contract: "claims/ClaimsAdmin.sol",
@@ -49,6 +67,7 @@ const TARGETS = {
       "claims/ClaimsAdmin.test.ts",
       "claims/ClaimsSubmit.test.ts",
       "claims/ClaimsDecisions.test.ts",
+      "claims/ClaimsCorrections.test.ts",
       "adversarial/hostile-tokens.test.ts",
       "adversarial/reentrancy-token-hooks.test.ts",
       "claims/ClaimsAdmin.mutants.test.ts",

@@ -684,6 +684,12 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
   async submitCorrection(params: { replaces: string; submission: ClaimSubmission }, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
     const replaces = requireBytes32("replaces", params.replaces);
     const s = validateSubmission(params.submission);
+    if (s.evidenceProof) {
+      throw new ValidationError(
+        "evidenceProof",
+        "a correction cites evidence without a proof: the evidence its chain already cites, or a record anchored singly (register a batch record first with records.registerBatchRecord)",
+      );
+    }
     requireSigner(this.contract.runner);
     const original = await this.record(replaces);
     const state = await this.claim(replaces);
@@ -957,7 +963,8 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
       owedBack: owed.map((e) => ({ amount: e.args.amount, blockNumber: e.blockNumber })),
       recovered: recovered.map((e) => ({ amount: e.args.amount, blockNumber: e.blockNumber })),
       voided: voided[0] ? { by: voided[0].args.by, owed: voided[0].args.owed, blockNumber: voided[0].blockNumber } : undefined,
-      authUsed: sum(authUsed) - sum(authReturned),
+      // What its record holds: a retired claim's record keeps what it used (its give-back at retirement rewrote nothing).
+      authUsed: sum(authUsed) - sum(authReturned.filter((e) => e.transactionHash !== voided[0]?.transactionHash && e.transactionHash !== replacedBy[0]?.transactionHash)),
     };
   }
 
@@ -996,9 +1003,16 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
       if ("deny" in d) out.push({ allowed: floor?.[i] ?? 0n, reason: d.deny });
       else if ("allowed" in d) out.push({ allowed: requireAmount(`decisions[${i}].allowed`, d.allowed), reason: d.reason ?? 0 });
       else {
-        // The per-claim cap is shared by the claim's lines of one code.
-        const capUsed = out.reduce((t, o, j) => (record.lines[j].code === line.code ? t + o.allowed : t), 0n);
-        out.push({ allowed: lineCeiling(line, await this.benefit(state.planId, line.code), capUsed), reason: 0 });
+        // The per-claim cap is shared by the claim's lines of one code: what earlier lines are
+        // allowed now, and (on appeal) what later lines already hold, which never shrinks.
+        const same = (j: number) => record.lines[j].code === line.code;
+        const earlier = out.reduce((t, o, j) => (same(j) ? t + o.allowed : t), 0n);
+        const later = (floor ?? []).reduce((t, f, j) => (j > i && same(j) ? t + f : t), 0n);
+        const b = await this.benefit(state.planId, line.code);
+        const ceiling = lineCeiling(line, b, earlier); // the contract's ceiling for this line
+        let allowed = lineCeiling(line, b, earlier + later);
+        if (floor && allowed < floor[i]) allowed = floor[i];
+        out.push({ allowed, reason: allowed < ceiling ? CARC.BENEFIT_MAXIMUM : 0 });
       }
     }
     return out;

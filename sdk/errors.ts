@@ -80,6 +80,9 @@ const s = (v: unknown): string => String(v);
  * One sentence per custom error, by name. A test checks that every error in every suite ABI has
  * one, so a new error cannot ship without an explanation.
  */
+/** `IClaimsEngine.ClaimStatus` in words, by value (as `ClaimStatus` in sdk/claims.ts, which imports this module). */
+const CLAIM_STATUS_NAMES = ["unknown", "pended", "approved", "partly approved", "denied", "under appeal", "upheld on appeal", "overturned on appeal", "replaced", "voided"];
+
 export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   // ParticipantRegistry
   UnknownOrganization: (a) => `organization ${s(a.orgId)} is not registered: check the id (participants.organizationCount() gives the highest)`,
@@ -130,7 +133,7 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   ServiceDateInFuture: (a) => `the service date ${s(a.serviceDate)} is in the future: a claim is filed after the service`,
   DuplicateClaim: (a) => `this service was already billed as claim ${s(a.claimId)}: check its status (claims.claim) and correct it (claims.submitCorrection) instead of billing it again`,
   UnknownClaim: (a) => `claim ${s(a.claimId)} does not exist`,
-  InvalidClaimStatus: (a) => `claim ${s(a.claimId)} is in status ${s(a.status)}, which does not allow this step`,
+  InvalidClaimStatus: (a) => `claim ${s(a.claimId)} is ${CLAIM_STATUS_NAMES[Number(a.status)] ?? `in status ${s(a.status)}`}, which does not allow this step`,
   RecordMismatch: (a) => `the record given for claim ${s(a.claimId)} does not match the one on chain: rebuild it with claims.record(claimId)`,
   InvalidDecision: (a) => `the decision on line ${s(a.index)} is not usable: the allowed amount must be at most the line's ceiling (and, on appeal, at least the earlier amount), with a reason code when it is reduced`,
   NotAppellant: (a) => `${s(a.account)} may not appeal claim ${s(a.claimId)}: only its member or a member of its provider organization may`,

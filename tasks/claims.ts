@@ -13,6 +13,10 @@
  *                    (printing {claimId, error: <code>, errorName?}); run it again to resume from there.
  *   claims:decide    --claim <id> [--deny <carc> | --allow <amount> --reason <carc>] [--appeal]   (an adjuster)
  *   claims:appeal    --claim <id>                                          (the member or the provider)
+ *   claims:void      --claim <id>                                          (the billing provider: billed in error)
+ *   claims:resubmit  --claim <id> [--auth-id <id>]                         (the billing provider: a denied claim, its cause fixed)
+ *   claims:owed      --plan 1 --provider 1                                 (what a provider owes a plan back)
+ *   claims:repay     --plan 1 --provider 1 --amount 400.00                 (anyone, usually the provider; approves the token first)
  *   claims:status    --claim <id>
  *   claims:eob       --claim <id> [--out eob.json] [--response]            (ExplanationOfBenefit, or ClaimResponse)
  * Every task takes --from <index | address> to choose the signer. Amounts are decimal dollars.
@@ -179,12 +183,64 @@ task("claims:appeal", "Appeals a partial or denied claim (its member, or a membe
     printJson({ claimId, status: "appealed", tx: receipt.hash });
   });
 
-task("claims:status", "Shows a claim: status, amounts, line outcomes, payments")
+task("claims:void", "Voids a claim billed in error: what the plan paid for it is owed back (a member of the billing provider)")
+  .addParam("claim", "the claim id")
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { claim: string; from?: string }, hre) => {
+    const cl = await connectSdk(hre, args.from);
+    const { claimId, owed, receipt } = await (await cl.claims.voidClaim({ claimId: args.claim })).wait();
+    printJson({ claimId, status: "voided", owed, tx: receipt.hash });
+  });
+
+task("claims:resubmit", "Resubmits a denied claim once its cause is fixed, adjudicated afresh (a member of the billing provider)")
+  .addParam("claim", "the denied claim's id")
+  .addOptionalParam("authId", "the prior authorization now recorded", undefined, types.string)
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { claim: string; authId?: string; from?: string }, hre) => {
+    const cl = await connectSdk(hre, args.from);
+    const r = await (await cl.claims.resubmit({ claimId: args.claim, authId: args.authId })).wait();
+    printJson({ claimId: r.claimId, replaces: args.claim, status: r.status, planTotal: r.planTotal, paid: r.paid, recovered: r.recovered, queued: r.queued, tx: r.receipt.hash });
+  });
+
+task("claims:owed", "Shows what a provider owes a plan back (from corrections and voids), not yet recouped or repaid")
+  .addParam("plan", "the plan id")
+  .addParam("provider", "the provider organization id")
+  .setAction(async (args: { plan: string; provider: string }, hre) => {
+    const cl = await connectSdk(hre);
+    printJson({ planId: args.plan, providerOrg: args.provider, owed: await cl.claims.owedBack(args.plan, args.provider) });
+  });
+
+task("claims:repay", "Repays what a provider owes a plan into its escrow (anyone, usually the provider; approves the token first)")
+  .addParam("plan", "the plan id")
+  .addParam("provider", "the provider organization id")
+  .addParam("amount", "decimal dollars, at most what is owed")
+  .addOptionalParam(...FROM, undefined, types.string)
+  .setAction(async (args: { plan: string; provider: string; amount: string; from?: string }, hre) => {
+    const { toUnits } = await import("../sdk");
+    const cl = await connectSdk(hre, args.from);
+    const r = await (await cl.claims.repay({ planId: args.plan, providerOrg: args.provider, amount: toUnits(args.amount, 6, "amount") })).wait();
+    printJson({ planId: r.planId, providerOrg: r.providerOrg, repaid: r.amount, owed: await cl.claims.owedBack(r.planId, r.providerOrg), queuedPaid: r.queuedPaid, tx: r.receipt.hash });
+  });
+
+task("claims:status", "Shows a claim: status, amounts, line outcomes, payments, recoveries, what it owes back, its chain")
   .addParam("claim", "the claim id")
   .setAction(async (args: { claim: string }, hre) => {
     const cl = await connectSdk(hre);
     const [state, h] = await Promise.all([cl.claims.claim(args.claim), cl.claims.history(args.claim)]);
-    printJson({ ...state, submission: h.submission, outcomes: h.outcomes, payments: h.payments, queued: h.queued, appeals: h.appeals, adjuster: h.adjuster });
+    printJson({
+      ...state,
+      submission: h.submission,
+      outcomes: h.outcomes,
+      payments: h.payments,
+      queued: h.queued,
+      recovered: h.recovered,
+      owedBack: h.owedBack,
+      appeals: h.appeals,
+      adjuster: h.adjuster,
+      replaces: h.replaces,
+      replacedBy: h.replacedBy,
+      voided: h.voided,
+    });
   });
 
 task("claims:eob", "Prints a claim's ExplanationOfBenefit (or ClaimResponse) as FHIR R4 JSON")

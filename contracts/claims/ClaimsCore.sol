@@ -60,11 +60,14 @@ library ClaimsCore {
 
     /// @dev How a submission relates to earlier ones and to its evidence: the claim it corrects
     /// (0 for a first submission), that claim's service key, what the plan had committed for the
-    /// service over that claim's chain; and the batch (0 for none) and inclusion proof of its evidence.
+    /// service over that claim's chain, whether an adjuster decided or was to decide that claim (its
+    /// correction then goes to an adjuster too); and the batch (0 for none) and inclusion proof of
+    /// its evidence.
     struct Link {
         bytes32 replaces;
         bytes32 replacedKey;
         uint96 credit;
+        bool reviewed;
         bytes32 root;
         bytes32[] proof;
     }
@@ -113,7 +116,9 @@ library ClaimsCore {
             s.lines,
             allowed
         );
-        if (c.review || planTotal > p.autoApprovalLimit) {
+        // A correction or resubmission of a claim an adjuster decided (or was to decide) pends: the
+        // rules alone never undo an adjuster's decision.
+        if (c.review || link.reviewed || planTotal > p.autoApprovalLimit) {
             // Pended: nothing reaches the member's accumulators until an adjuster decides; the
             // exposure is reserved in escrow and the authorization the rules used is held.
             book.claims[claimId] = IClaimsEngine.Claim(IClaimsEngine.ClaimStatus.Pended, s.planId, 0, planTotal, keccak256(abi.encode(rec)));
@@ -145,7 +150,7 @@ library ClaimsCore {
         c.terms = Adjudication.Terms(p.deductible, p.outOfPocketMax, p.annualCap);
         if (mode == Mode.Rules) {
             IClaimsEngine.Enrollment memory e = book.enrollments[planId][member];
-            if (serviceDate < p.start || !Adjudication.isCovered(e.start, e.end, serviceDate)) {
+            if (serviceDate < Adjudication.dayOf(p.start) || !Adjudication.isCovered(e.start, e.end, serviceDate)) {
                 c.denyReason = Adjudication.CARC_NOT_COVERED_ON_DATE;
             } else if (!Adjudication.isTimely(serviceDate, p.filingWindow, block.timestamp)) {
                 c.denyReason = Adjudication.CARC_TIMELY_FILING;
@@ -369,11 +374,17 @@ library ClaimsCore {
     function _checkEvidence(ClaimsAdmin.PlanBook storage book, IRecordEvidence evidence, IClaimsEngine.Submission calldata s, Link memory link) private {
         (uint64 anchoredBy, bool retracted) = evidence.evidenceStatus(s.evidence, link.root, link.proof);
         ClaimsAdmin.EvidenceUse memory use = book.evidence[s.evidence];
-        if (anchoredBy == 0) anchoredBy = use.orgId;
-        if (anchoredBy != s.providerOrg || anchoredBy == 0) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, anchoredBy);
+        if (use.member == address(0)) {
+            if (anchoredBy != s.providerOrg || anchoredBy == 0) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, anchoredBy);
+            book.evidence[s.evidence] = ClaimsAdmin.EvidenceUse(s.member, anchoredBy);
+        } else {
+            // Bound by its first claim to that claim's member and anchoring organization, whoever
+            // anchored the commitment since (a batch leaf, once shown, could be anchored singly by another).
+            if (use.orgId != s.providerOrg) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, use.orgId);
+            if (use.member != s.member) revert IClaimsEngine.EvidenceOfAnotherMember(s.evidence, use.member);
+            if (anchoredBy != use.orgId) retracted = false;
+        }
         if (retracted) revert IClaimsEngine.EvidenceRetracted(s.evidence);
-        if (use.member == address(0)) book.evidence[s.evidence] = ClaimsAdmin.EvidenceUse(s.member, anchoredBy);
-        else if (use.member != s.member) revert IClaimsEngine.EvidenceOfAnotherMember(s.evidence, use.member);
     }
 
     /// @dev The lines, the date and the payee.
@@ -454,7 +465,7 @@ library ClaimsCore {
         if (authId == 0) return;
         IClaimsEngine.Authorization storage a = book.authorizations[authId];
         if (a.member != member || a.planId != c.planId) return;
-        if (c.serviceDate < a.validFrom || c.serviceDate > a.validUntil) return;
+        if (c.serviceDate < Adjudication.dayOf(a.validFrom) || c.serviceDate > a.validUntil) return;
         c.authValid = true;
         c.authCode = a.code;
         c.authRemaining = a.remaining;

@@ -117,7 +117,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function submit(Submission calldata s) external nonReentrant whenNotPaused returns (bytes32, ClaimStatus, uint96) {
-        return _submit(s, ClaimsCore.Link(0, 0, 0, 0, new bytes32[](0)));
+        return _submit(s, ClaimsCore.Link(0, 0, 0, false, 0, new bytes32[](0)));
     }
 
     /// @inheritdoc IClaimsEngine
@@ -127,7 +127,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         whenNotPaused
         returns (bytes32, ClaimStatus, uint96)
     {
-        return _submit(s, ClaimsCore.Link(0, 0, 0, root, proof));
+        return _submit(s, ClaimsCore.Link(0, 0, 0, false, root, proof));
     }
 
     /// @inheritdoc IClaimsEngine
@@ -137,8 +137,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         whenNotPaused
         returns (bytes32, ClaimStatus, uint96)
     {
-        (uint96 credit, bytes32 replacedKey) = ClaimsLifecycle.replace(_book, REGISTRY, replaces, original, s.planId, s.member, s.providerOrg);
-        return _submit(s, ClaimsCore.Link(replaces, replacedKey, credit, 0, new bytes32[](0)));
+        return _submit(s, _retire(s, replaces, original));
     }
 
     /// @inheritdoc IClaimsEngine
@@ -242,6 +241,12 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     /// @inheritdoc IClaimsEngine
     function owedBack(uint64 planId, uint64 providerOrg) external view returns (uint256) {
         return _book.owedBack[planId][providerOrg];
+    }
+
+    /// @dev Retires the claim a correction replaces (in the library) and returns the correction's link.
+    function _retire(Submission calldata s, bytes32 replaces, ClaimRecord calldata original) private returns (ClaimsCore.Link memory link) {
+        link.replaces = replaces;
+        (link.credit, link.replacedKey, link.reviewed) = ClaimsLifecycle.replace(_book, REGISTRY, replaces, original, s.planId, s.member, s.providerOrg);
     }
 
     function _submit(Submission calldata s, ClaimsCore.Link memory link) private returns (bytes32, ClaimStatus, uint96) {

@@ -40,8 +40,10 @@ library ClaimsLifecycle {
 
     /// @notice The first half of {IClaimsEngine-submitCorrection}: retires `replaces` for a
     /// corrected claim of plan `planId`, member `member`, provider `providerOrg`; returns what the
-    /// plan had committed for the service over its chain and its service key. The engine then
-    /// submits the corrected claim ({ClaimsCore-submit}). The engine applies `nonReentrant` and `whenNotPaused`.
+    /// plan had committed for the service over the chain, the replaced claim's service key, and
+    /// whether an adjuster decided it or was to decide it (the correction then pends for an adjuster
+    /// too): the correction's {ClaimsCore-Link}. The engine then submits the corrected claim
+    /// ({ClaimsCore-submit}). The engine applies `nonReentrant` and `whenNotPaused`.
     function replace(
         ClaimsAdmin.PlanBook storage book,
         IParticipantRegistry registry,
@@ -50,7 +52,8 @@ library ClaimsLifecycle {
         uint64 planId,
         address member,
         uint64 providerOrg
-    ) external returns (uint96 credit, bytes32 replacedKey) {
+    ) external returns (uint96 credit, bytes32 replacedKey, bool reviewed) {
+        reviewed = original.adjuster != address(0) || book.claims[replaces].status == IClaimsEngine.ClaimStatus.Pended;
         credit = _retire(book, registry, replaces, original, IClaimsEngine.ClaimStatus.Replaced);
         if (book.claims[replaces].planId != planId || original.member != member || original.providerOrg != providerOrg) {
             revert IClaimsEngine.CorrectionMismatch(replaces);

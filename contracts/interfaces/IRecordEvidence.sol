@@ -11,10 +11,10 @@ interface IRecordEvidence {
     /// @return retracted Whether the anchoring organization marked that version entered-in-error.
     function commitmentStatus(bytes32 commitment) external view returns (uint64 orgId, bool retracted);
 
-    /// @notice As {commitmentStatus}; for a commitment never registered singly, the organization
-    /// that anchored batch `root` when `proof` shows the commitment is one of its version-1 leaves
-    /// (such a leaf cannot have been retracted: a retraction needs the record registered). `root`
-    /// 0 asks for a single anchor only.
+    /// @notice The organization that anchored batch `root` when `proof` shows `commitment` is one
+    /// of its version-1 leaves (retracted when that organization registered the leaf and retracted
+    /// it), whoever anchored the commitment singly since; otherwise as {commitmentStatus} (`root` 0
+    /// asks for a single anchor only).
     /// @return orgId The anchoring organization, or 0 when neither anchor is shown.
     /// @return retracted Whether the anchoring organization marked that version entered-in-error.
     function evidenceStatus(bytes32 commitment, bytes32 root, bytes32[] calldata proof) external view returns (uint64 orgId, bool retracted);

@@ -67,10 +67,17 @@ library Adjudication {
         uint16 reason;
     }
 
-    /// @notice Whether `date` lies in the coverage period `[from, until]` (an unset period, until = 0, covers nothing).
+    /// @notice Whether the day `date` (midnight UTC) lies in the coverage period `[from, until]`,
+    /// by days: a period starting in the middle of a day covers that day (an unset period, until = 0,
+    /// covers nothing).
     function isCovered(uint256 from, uint256 until, uint256 date) internal pure returns (bool) {
         // solhint-disable-next-line gas-strict-inequalities
-        return until != 0 && from <= date && date <= until;
+        return until != 0 && dayOf(from) <= date && date <= until;
+    }
+
+    /// @notice Midnight UTC of the day holding `t`.
+    function dayOf(uint256 t) internal pure returns (uint256) {
+        return t - (t % 1 days);
     }
 
     /// @notice Whether a claim for `serviceDate` filed at `nowTs` is within the filing window.

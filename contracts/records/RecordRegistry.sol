@@ -142,10 +142,11 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
     /// @inheritdoc IRecordEvidence
     function evidenceStatus(bytes32 commitment, bytes32 root, bytes32[] calldata proof) external view returns (uint64 orgId, bool retracted) {
         RecordVersion storage v = _versions[commitment];
-        if (v.orgId != 0 || root == bytes32(0)) return (v.orgId, v.retracted);
         uint64 batchOrg = _batches[root].orgId;
-        if (batchOrg == 0 || !MerkleProof.verifyCalldata(proof, root, _leaf(commitment, 1, commitment))) return (0, false);
-        return (batchOrg, false);
+        // A valid proof shows the batch's organization, whoever anchored the leaf singly since; a
+        // retraction counts when that organization registered and retracted it.
+        if (batchOrg == 0 || !MerkleProof.verifyCalldata(proof, root, _leaf(commitment, 1, commitment))) return (v.orgId, v.retracted);
+        return (batchOrg, v.orgId == batchOrg && v.retracted);
     }
 
     /// @inheritdoc IRecordRegistry

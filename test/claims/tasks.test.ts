@@ -115,4 +115,34 @@ describe("claims tasks", function () {
     expect(failure).to.be.instanceOf(ContractRevertError);
     expect((failure as ContractRevertError).errorName).to.equal("NothingParked");
   });
+
+  it("claims:void, claims:owed, claims:repay and claims:resubmit: a claim billed in error is voided and repaid, a denied one resubmitted once authorized", async function () {
+    const f = await loadFixture(claimsFixture);
+    writeAddressBook({ ...f.book, contracts: { ...f.book.contracts, ClaimsEngine: await f.claims.getAddress() } }, dir);
+    const signers = await hre.ethers.getSigners();
+    const idx = (a: { address: string }) => String(signers.findIndex((s) => s.address === a.address));
+    const paid = await f.submission({ lines: [f.line(CODE.VISIT, 1_000n * USD)] }); // the plan pays $400
+    await f.claims.connect(f.doctor).submit(sub(paid));
+    const [voided] = await runLines("claims:void", { claim: claimIdOf(paid), from: idx(f.doctor) });
+    expect(JSON.parse(voided)).to.include({ claimId: claimIdOf(paid), status: "voided", owed: String(400n * USD) });
+    const [owed] = await runLines("claims:owed", { plan: "1", provider: "1" });
+    expect(JSON.parse(owed).owed).to.equal(String(400n * USD));
+    await f.token.mint(f.hospitalAdmin.address, 400n * USD);
+    const [repaid] = await runLines("claims:repay", { plan: "1", provider: "1", amount: "400.00", from: idx(f.hospitalAdmin) });
+    expect(JSON.parse(repaid)).to.include({ repaid: String(400n * USD), owed: "0" });
+    const tooMuch = await runLines("claims:repay", { plan: "1", provider: "1", amount: "0.01", from: idx(f.hospitalAdmin) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((tooMuch as { field?: string }).field).to.equal("amount");
+
+    const mri = await f.submission({ lines: [f.line(CODE.MRI, 800n * USD)] }); // denied: no prior authorization
+    await f.claims.connect(f.doctor).submit(sub(mri));
+    await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 800n * USD, mri.serviceDate, mri.serviceDate);
+    const [again] = await runLines("claims:resubmit", { claim: claimIdOf(mri), authId: "1", from: idx(f.doctor) });
+    const out = JSON.parse(again);
+    expect([out.replaces, out.status]).to.deep.equal([claimIdOf(mri), ClaimStatus.Approved]);
+    const [status] = await runLines("claims:status", { claim: claimIdOf(mri) });
+    expect(JSON.parse(status).replacedBy).to.equal(out.claimId);
+  });
 });

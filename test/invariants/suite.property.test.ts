@@ -4,17 +4,25 @@
  * participants (suspensions), consent (direct and signed grants and revocations, cancelled
  * signatures, delegations, break-glass, opt-outs, logged access), records (anchors, amendments,
  * retractions, batches), claims (two plans of two insurers: funding, withdrawals, submissions on
- * anchored evidence, pended decisions, appeals and their resolution, queue payments), pauses of
- * every contract, time jumps, and hostile callers (outsiders and members of the wrong organization,
+ * anchored evidence, pended decisions, appeals and their resolution, queue payments, corrections
+ * and voids by the provider — up, down to nothing and back — with what it owes recouped from its
+ * next payments or repaid), pauses of every contract, time jumps, and hostile callers (outsiders,
+ * members of the wrong organization, insurer staff correcting or voiding a provider's claim,
  * directly and through an intermediate contract) — and checking after every step:
- *   1. money is conserved per plan: the engine's `funds(plan).balance` = deposits - settlements -
- *      withdrawals (settlements taken from ClaimPaid and PaymentParked events), `reserved` =
- *      queued + pended exposure, the queue length is the model's, what is parked is the model's,
- *      and the engine's token balance is the sum of the plans' escrows plus what is parked;
- *   2. nothing is settled twice: a claim never receives more than its plan share, and a settled,
- *      unqueued claim received exactly that share, once; every payment names a known claim and the
- *      engine pays or queues exactly as the rules say (queue empty and unreserved escrow covers
- *      it → paid);
+ *   1. money is conserved per plan, with recoupment, from the receipts' events alone (ghost books):
+ *      deposits - payments + recoveries - withdrawals = `funds(plan).balance`, where payments are
+ *      the gross claim payments the plan settled (paid at once, drained, parked, and offsets
+ *      against what the provider owed: OverpaymentRecovered) and recoveries are those offsets plus
+ *      repayments (OverpaymentRepaid); what the provider owes is what was booked as owed back less
+ *      what was recovered or repaid; the engine's token balance is the sum of the plans' balances
+ *      plus what is parked; and balance, `reserved` (queued + pended exposure), the queue, what is
+ *      parked and what is owed back are the model's;
+ *   2. nothing is settled twice: every money event of a step is the one the model predicts, in
+ *      order (an overpayment booked, an offset, a payment at once when the queue is empty and the
+ *      unreserved escrow covers it, else queued; drains in order), and over each chain of
+ *      corrections what the plan settled for the service plus what waits in its queue, less what
+ *      was booked as owed back for it, is exactly what its live claim commits (its plan share; a
+ *      pended claim the credit it carries; 0 once voided);
  *   3. nobody accesses without permission at that block: `logAccess` succeeds iff the model says
  *      permitted, and `isPermitted` equals the model for every (patient, accessor, class, purpose);
  *   4. no unprivileged caller changed anything: every hostile command reverts with the expected
@@ -42,6 +50,7 @@ import {
   PURPOSES,
   RECORD_LEAF_ENCODING,
   recordLeafValues,
+  serviceKeyOf,
   signGrantRequest,
   signRevocationRequest,
   type ClaimSubmission,
@@ -66,8 +75,9 @@ const ETREAT = PURPOSES.ETREAT;
 const ASSIGNED_CLASSES: number[] = Object.values(DATA_CLASSES);
 const ASSIGNED_PURPOSES: number[] = Object.values(PURPOSES);
 const PLANS = [1n, 2n] as const;
-/** SUITE_FUZZ_STATS=1 prints how many steps of each kind ran (to see what a seed exercises). */
+/** SUITE_FUZZ_STATS=1 prints how many steps of each kind ran, and how many transactions of each kind were refused with which error (to see what a seed exercises). */
 const STATS: string[] | undefined = process.env.SUITE_FUZZ_STATS ? [] : undefined;
+let stepName = "";
 
 type Signer = HardhatEthersSigner;
 
@@ -86,22 +96,40 @@ interface SignedRequest {
   signature: string;
 }
 
+/** A plan's books kept from the receipts' events only (never from the model). */
+interface Ghost {
+  deposits: bigint; // PlanFunded
+  payments: bigint; // gross: ClaimPaid + PaymentParked + OverpaymentRecovered
+  recoveries: bigint; // OverpaymentRecovered + OverpaymentRepaid
+  withdrawals: bigint; // FundsWithdrawn
+  recorded: bigint; // OverpaymentRecorded
+  offsets: bigint; // OverpaymentRecovered
+  repaid: bigint; // OverpaymentRepaid
+  parked: bigint; // PaymentParked - ParkedPaymentReleased
+}
+
+/** A plan's escrow as the model predicts it. */
 interface PlanBook {
-  deposits: bigint;
-  settlements: bigint;
-  withdrawals: bigint;
-  reserved: bigint;
+  balance: bigint;
+  reserved: bigint; // queued payments (pended exposure is summed from the claims)
   queue: { id: string; amount: bigint }[];
+  owed: bigint; // what the hospital owes the plan back
   parked: bigint; // the hospital's parked payments (queued payments the token refused)
+  ghost: Ghost;
 }
 
 interface ClaimModel {
   planId: bigint;
   status: ClaimStatus;
   s: ClaimSubmission;
-  received: bigint;
   exposure: bigint; // reserved while pended
+  credit: bigint; // what the chain it replaced had committed (its record's credit)
+  root: string; // the first claim of its chain of corrections
+  adjusted?: boolean; // an adjuster decided it: its corrections pend for an adjuster too
 }
+
+/** A money event: [name, claim id ("" for a repayment), amount]. */
+type Effect = readonly [string, string, bigint];
 
 interface Model {
   now: number;
@@ -124,6 +152,13 @@ interface Model {
   // claims
   plans: Map<bigint, PlanBook>;
   claims: Map<string, ClaimModel>;
+  /** Evidence commitment → the member whose claims it backs (set by the first claim citing it). */
+  evidenceUse: Map<string, string>;
+  /** Per claim, from the events: gross payments settled for it (paid, parked, offset), and what it booked as owed back. */
+  gross: Map<string, bigint>;
+  owedBy: Map<string, bigint>;
+  /** The last on-chain status seen per claim (states only move forward). */
+  seen: Map<string, ClaimStatus>;
   // history
   events: number;
 }
@@ -162,86 +197,167 @@ function modelPermitted(m: Model, r: Real, p: number, a: number, c: number, u: n
   return !!bg && bg.orgId === org && t < bg.until;
 }
 
-const escrow = (b: PlanBook) => b.deposits - b.settlements - b.withdrawals;
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+const add = (map: Map<string, bigint>, k: string, v: bigint) => map.set(k, (map.get(k) ?? 0n) + v);
+const MONEY_EVENTS = ["OverpaymentRecorded", "OverpaymentRecovered", "ClaimPaid", "PaymentQueued", "PaymentParked", "OverpaymentRepaid"];
+/** A claim a provider may still correct or void (not appealed, replaced or voided). */
+const isLive = (s: ClaimStatus) => s !== ClaimStatus.Replaced && s !== ClaimStatus.Voided && s !== ClaimStatus.Appealed;
 
 /** Whether `signer` is an active member of `org` in the model (org 0: never). */
 const active = (m: Model, org: bigint) => org !== 0n && !m.suspended.has(org);
 
-/** Sends `tx` in the next block at exactly model.now + 1; expects `error` on `on` (with `args` when given) or success. Returns the receipt's logs. */
-async function step(m: Model, tx: () => Promise<{ wait(): Promise<{ logs: readonly Log[] } | null> }>, on?: BaseContract, error?: string, args?: unknown[]): Promise<readonly Log[]> {
+/** Sends `tx` in the next block at exactly model.now + 1; expects `error` on `on` (with `args` when given) or success (its claims events go to the ghost books). Returns the receipt's logs. */
+async function step(m: Model, r: Real, tx: () => Promise<{ wait(): Promise<{ logs: readonly Log[] } | null> }>, on?: BaseContract, error?: string, args?: unknown[]): Promise<readonly Log[]> {
   await time.setNextBlockTimestamp(m.now + 1);
   let logs: readonly Log[] = [];
   if (error) {
+    STATS?.push(`${stepName} refused: ${error}`);
     const assertion = expect(tx()).to.be.revertedWithCustomError(on!, error);
     await (args ? assertion.withArgs(...args) : assertion);
   } else {
     const rc = await (await tx()).wait();
     logs = rc!.logs;
+    bookEvents(m, r, logs);
   }
   // A refused transaction is not mined: follow the chain.
   m.now = await time.latest();
   return logs;
 }
 
+/** The ClaimsEngine's events in `logs`, parsed. */
 function parse(r: Real, logs: readonly Log[]) {
-  return logs.flatMap((l) => {
-    try {
-      const e = r.f.claims.interface.parseLog(l);
-      return e ? [e] : [];
-    } catch {
-      return [];
-    }
+  const engine = (r.f.claims.target as string).toLowerCase();
+  return logs.filter((l) => l.address.toLowerCase() === engine).flatMap((l) => {
+    const e = r.f.claims.interface.parseLog(l);
+    return e ? [e] : [];
   });
 }
 
-/** Applies a claims transaction's payments to the model, checking each against the model's queue or the expected direct payment. */
-function applyPayments(m: Model, r: Real, logs: readonly Log[], direct?: { id: string; amount: bigint }) {
+/** The ghost books, from a receipt's events: each plan's money, and per claim what was settled for it and what it booked as owed back. */
+function bookEvents(m: Model, r: Real, logs: readonly Log[]): void {
   for (const e of parse(r, logs)) {
-    if (e.name !== "ClaimPaid" && e.name !== "PaymentParked") continue;
-    const id = e.args.claimId as string;
+    const book = e.args.planId === undefined ? undefined : m.plans.get(e.args.planId as bigint);
+    if (!book) continue;
+    const g = book.ghost;
     const amount = e.args.amount as bigint;
-    const planId = e.args.planId as bigint;
-    const c = m.claims.get(id);
-    expect(c, `payment for an unknown claim ${id}`).to.not.equal(undefined);
-    expect(e.args.payee).to.equal(r.f.payee.address);
-    const book = m.plans.get(planId)!;
-    // A parked payment (a queued one the token refused) is settled for the plan and held for the provider.
-    if (e.name === "PaymentParked") book.parked += amount;
-    if (e.name === "ClaimPaid" && direct && direct.id === id && direct.amount === amount) {
-      direct = undefined;
-    } else {
-      expect(book.queue[0], `payment of ${id} follows the queue`).to.deep.equal({ id, amount });
-      book.queue.shift();
-      book.reserved -= amount;
+    const id = e.args.claimId as string;
+    if (e.name === "ClaimPaid" || e.name === "PaymentParked") expect(e.args.payee, `${e.name} pays the hospital's payee`).to.equal(r.f.payee.address);
+    if (e.args.providerOrg !== undefined) expect(e.args.providerOrg, `${e.name} names the hospital`).to.equal(HOSPITAL);
+    switch (e.name) {
+      case "PlanFunded":
+        g.deposits += amount;
+        break;
+      case "FundsWithdrawn":
+        g.withdrawals += amount;
+        break;
+      case "ClaimPaid":
+        g.payments += amount;
+        add(m.gross, id, amount);
+        break;
+      case "PaymentParked":
+        g.payments += amount;
+        g.parked += amount;
+        add(m.gross, id, amount);
+        break;
+      case "ParkedPaymentReleased":
+        g.parked -= amount;
+        break;
+      case "OverpaymentRecovered":
+        g.payments += amount;
+        g.recoveries += amount;
+        g.offsets += amount;
+        add(m.gross, id, amount);
+        break;
+      case "OverpaymentRepaid":
+        g.recoveries += amount;
+        g.repaid += amount;
+        break;
+      case "OverpaymentRecorded":
+        g.recorded += amount;
+        add(m.owedBy, id, amount);
+        break;
     }
-    book.settlements += amount;
-    c!.received += amount;
   }
-  expect(direct, "the expected direct payment was made").to.equal(undefined);
 }
 
 /** The exposure of a plan's pended claims (reserved in its escrow besides the queue). */
 const pendedExposure = (m: Model, planId: bigint) => [...m.claims.values()].filter((c) => c.planId === planId && c.status === ClaimStatus.Pended).reduce((s, c) => s + c.exposure, 0n);
 
-/** What the engine must do with a plan share `amount` that is due: pay at once when nothing waits and the unreserved escrow covers it, else queue. */
-function settleExpectation(m: Model, planId: bigint, id: string, amount: bigint, logs: readonly Log[], r: Real) {
-  if (amount === 0n) return applyPayments(m, r, logs);
+/**
+ * What the engine must do with a claim's plan share `total` against the chain's `credit` (its
+ * pended exposure already released in the model): book `credit - total` as owed back, or offset
+ * what the provider owes against `total - credit` and pay the rest at once when nothing waits and
+ * the unreserved escrow covers it, else queue it in full.
+ */
+function settle(m: Model, planId: bigint, id: string, total: bigint, credit: bigint): Effect[] {
   const book = m.plans.get(planId)!;
-  if (book.queue.length === 0 && escrow(book) >= book.reserved + pendedExposure(m, planId) + amount) return applyPayments(m, r, logs, { id, amount });
-  const queued = parse(r, logs).find((e) => e.name === "PaymentQueued");
-  expect(queued?.args.claimId, "the share is queued").to.equal(id);
-  expect(queued?.args.amount).to.equal(amount);
-  book.queue.push({ id, amount });
-  book.reserved += amount;
-  applyPayments(m, r, logs);
+  const fx: Effect[] = [];
+  let amount = 0n;
+  if (total < credit) {
+    book.owed += credit - total;
+    fx.push(["OverpaymentRecorded", id, credit - total]);
+  } else amount = total - credit;
+  if (amount > 0n && book.owed > 0n) {
+    const offset = min(book.owed, amount);
+    book.owed -= offset;
+    amount -= offset;
+    fx.push(["OverpaymentRecovered", id, offset]);
+  }
+  if (amount === 0n) return fx;
+  if (book.queue.length === 0 && book.balance >= book.reserved + pendedExposure(m, planId) + amount) {
+    book.balance -= amount;
+    fx.push(["ClaimPaid", id, amount]);
+  } else {
+    book.queue.push({ id, amount });
+    book.reserved += amount;
+    fx.push(["PaymentQueued", id, amount]);
+  }
+  return fx;
+}
+
+/** Pays a plan's queue in order while its escrow covers the head net of what the provider owes, up to `max` (the token here never refuses the payee). */
+function drain(m: Model, planId: bigint, max: number): Effect[] {
+  const book = m.plans.get(planId)!;
+  const fx: Effect[] = [];
+  for (let n = 0; n < max && book.queue.length > 0; n++) {
+    const q = book.queue[0];
+    const offset = min(book.owed, q.amount);
+    const due = q.amount - offset;
+    if (book.balance < due) break;
+    book.queue.shift();
+    book.balance -= due;
+    book.reserved -= q.amount;
+    if (offset > 0n) {
+      book.owed -= offset;
+      fx.push(["OverpaymentRecovered", q.id, offset]);
+    }
+    if (due > 0n) fx.push(["ClaimPaid", q.id, due]);
+  }
+  return fx;
+}
+
+/** The receipt's money events must be the model's, in order. */
+function expectEffects(r: Real, logs: readonly Log[], expected: Effect[], what: string): void {
+  const got = parse(r, logs)
+    .filter((e) => MONEY_EVENTS.includes(e.name))
+    .map((e) => [e.name, e.name === "OverpaymentRepaid" ? "" : (e.args.claimId as string), e.args.amount as bigint]);
+  expect(got, `${what}: money events as the model's`).to.deep.equal(expected);
+  for (const [name] of expected) STATS?.push(`event ${name}`);
+}
+
+
+/** What the chain of a claim has committed, as a correction or a void is credited with it: its plan share, or a pended claim's carried credit. */
+async function committedOf(m: Model, r: Real, id: string): Promise<bigint> {
+  const c = m.claims.get(id)!;
+  return c.status === ClaimStatus.Pended ? c.credit : (await r.f.claims.claim(id)).planPaid;
 }
 
 /** The suite's observable state, for the hostile commands' before/after comparison. */
 async function snapshot(m: Model, r: Real): Promise<string> {
   const { f } = r;
   const out: unknown[] = [];
-  for (const planId of PLANS) out.push(await f.claims.funds(planId));
-  for (const a of [await f.claims.getAddress(), f.payee.address, f.insurerAdmin.address, f.rivalAdmin.address]) out.push(await f.token.balanceOf(a));
+  for (const planId of PLANS) out.push(await f.claims.funds(planId), await f.claims.owedBack(planId, HOSPITAL), await f.claims.parked(planId, HOSPITAL));
+  for (const a of [await f.claims.getAddress(), f.payee.address, f.insurerAdmin.address, f.rivalAdmin.address, f.outsider.address]) out.push(await f.token.balanceOf(a));
   for (const id of m.claims.keys()) out.push(await f.claims.claim(id));
   for (const c of m.versions.keys()) out.push(await f.records.recordVersion(c));
   for (const root of m.batches.keys()) out.push(await f.records.batch(root));
@@ -266,29 +382,45 @@ async function eventCount(r: Real): Promise<number> {
 /** Every invariant, after every step. */
 async function checkAll(m: Model, r: Real): Promise<void> {
   const { f } = r;
-  // 1-2. Money and settlements.
+  // 1. Money, per plan: the conservation law with recoupment from the events alone, then the model's escrow.
   let total = 0n;
   for (const planId of PLANS) {
     const book = m.plans.get(planId)!;
+    const g = book.ghost;
     const funds = await f.claims.funds(planId);
-    expect(funds.balance, `plan ${planId}: escrow = deposits - settlements - withdrawals`).to.equal(escrow(book));
+    const parked = await f.claims.parked(planId, HOSPITAL);
+    const owed = await f.claims.owedBack(planId, HOSPITAL);
+    expect(funds.balance, `plan ${planId}: deposits - payments + recoveries - withdrawals = balance`).to.equal(g.deposits - g.payments + g.recoveries - g.withdrawals);
+    expect(g.recoveries, `plan ${planId}: recoveries = offsets + repayments`).to.equal(g.offsets + g.repaid);
+    expect(owed, `plan ${planId}: owed back = booked - offset - repaid`).to.equal(g.recorded - g.offsets - g.repaid);
+    expect(parked, `plan ${planId}: parked as the events say`).to.equal(g.parked);
+    expect(funds.balance, `plan ${planId}: balance as the model's`).to.equal(book.balance);
     expect(funds.reserved, `plan ${planId}: reserved = queued + pended exposure`).to.equal(book.reserved + pendedExposure(m, planId));
     expect(funds.queueTail - funds.queueHead, `plan ${planId}: queue length`).to.equal(BigInt(book.queue.length));
-    const parked = await f.claims.parked(planId, HOSPITAL);
+    expect(owed, `plan ${planId}: owed back as the model's`).to.equal(book.owed);
     expect(parked, `plan ${planId}: parked as the model's`).to.equal(book.parked);
     total += funds.balance + parked;
   }
-  expect(await f.token.balanceOf(await f.claims.getAddress()), "the engine holds exactly the plans' escrows plus what is parked").to.equal(total);
+  expect(await f.token.balanceOf(await f.claims.getAddress()), "the engine holds exactly the plans' balances plus what is parked").to.equal(total);
+  // 2. Claims: states as the model's and only forward; over each chain, the service committed once.
+  const chains = new Map<string, string[]>();
   for (const [id, c] of m.claims) {
     const on = await f.claims.claim(id);
-    expect(Number(on.status), `claim ${id} only moves forward`).to.be.gte(c.status);
-    c.status = Number(on.status) as ClaimStatus;
-    if (c.status === ClaimStatus.Pended) {
-      expect(c.received).to.equal(0n);
-      continue;
-    }
-    expect(c.received <= on.planPaid, `claim ${id} received no more than its plan share`).to.equal(true);
-    if (!m.plans.get(c.planId)!.queue.some((q) => q.id === id)) expect(c.received, `claim ${id} was settled exactly once`).to.equal(on.planPaid);
+    const status = Number(on.status) as ClaimStatus;
+    expect(status, `claim ${id} only moves forward`).to.be.gte(m.seen.get(id) ?? ClaimStatus.None);
+    m.seen.set(id, status);
+    expect(status, `claim ${id}: status as the model's`).to.equal(c.status);
+    if (c.status === ClaimStatus.Pended) expect(on.planPaid, `pended claim ${id}: planPaid is its exposure`).to.equal(c.exposure);
+    chains.set(c.root, [...(chains.get(c.root) ?? []), id]);
+  }
+  for (const id of [...m.gross.keys(), ...m.owedBy.keys()]) expect(m.claims.has(id), `money moved for an unknown claim ${id}`).to.equal(true);
+  for (const [root, ids] of chains) {
+    const live = ids.filter((id) => m.claims.get(id)!.status !== ClaimStatus.Replaced);
+    expect(live.length, `chain ${root} has one live claim`).to.equal(1);
+    const committed = await committedOf(m, r, live[0]);
+    const settled = ids.reduce((t, id) => t + (m.gross.get(id) ?? 0n) - (m.owedBy.get(id) ?? 0n), 0n);
+    const queued = m.plans.get(m.claims.get(root)!.planId)!.queue.filter((q) => ids.includes(q.id)).reduce((t, q) => t + q.amount, 0n);
+    expect(settled + queued, `chain ${root}: settled + queued - owed back = what its live claim commits (paid once)`).to.equal(committed);
   }
   // 3. Permissions, for every (patient, accessor, class, purpose), at the block the probe ran in.
   const [at, answers] = await r.probe.permissions(await f.consent.getAddress(), r.patients.map((s) => s.address), r.accessors.map((s) => s.address), PROBE_CLASSES, PROBE_PURPOSES);
@@ -322,6 +454,7 @@ type Cmd = fc.AsyncCommand<Model, Real>;
 const cmd = (name: string, run: (m: Model, r: Real) => Promise<void>, check: (m: Readonly<Model>) => boolean = () => true): Cmd => ({
   check,
   run: async (m, r) => {
+    stepName = name.replace(/\(.*$/, "");
     await run(m, r);
     await checkAll(m, r);
     if (STATS) STATS.push(name.replace(/\(.*$/, ""));
@@ -351,7 +484,7 @@ const consentCommands = [
         const until = Math.max(from, m.now) + x.duration;
         const { caller, ok } = patientSide(m, r, x.p, x.via);
         const error = m.paused.consent ? "EnforcedPause" : !ok ? "NotPatientOrDelegate" : undefined;
-        await step(m, () => r.f.consent.connect(caller).grant(patient, grantee, mask(x.classes), mask(x.purposes), from, until, COMMITMENT), r.f.consent, error);
+        await step(m, r, () => r.f.consent.connect(caller).grant(patient, grantee, mask(x.classes), mask(x.purposes), from, until, COMMITMENT), r.f.consent, error);
         if (!error) {
           m.grants.set(key(patient, grantee), { classes: mask(x.classes), purposes: mask(x.purposes), from, until });
           m.nonces.set(key(patient, grantee), (m.nonces.get(key(patient, grantee)) ?? 0n) + 1n);
@@ -364,7 +497,7 @@ const consentCommands = [
       const grantee = r.grantees[x.g];
       const { caller, ok } = patientSide(m, r, x.p, x.via);
       const error = !ok ? "NotPatientOrDelegate" : !m.grants.has(key(patient, grantee)) ? "GrantNotFound" : undefined;
-      await step(m, () => r.f.consent.connect(caller).revoke(patient, grantee), r.f.consent, error);
+      await step(m, r, () => r.f.consent.connect(caller).revoke(patient, grantee), r.f.consent, error);
       if (!error) {
         m.grants.delete(key(patient, grantee));
         m.nonces.set(key(patient, grantee), (m.nonces.get(key(patient, grantee)) ?? 0n) + 1n);
@@ -407,7 +540,7 @@ const consentCommands = [
         else if (s.request.nonce !== nonce) [error, args] = ["InvalidNonce", [patient, s.grantee, s.request.nonce, nonce]];
         else if (s.kind === "grant" && (s.request as GrantRequest).validUntil <= t) error = "InvalidValidity";
         else if (s.kind === "revoke" && !m.grants.has(key(patient, s.grantee))) error = "GrantNotFound";
-        await step(m, () => (s.kind === "grant" ? relayed.grantBySig(s.request as GrantRequest, s.signature) : relayed.revokeBySig(s.request as RevocationRequest, s.signature)), r.f.consent, error, args);
+        await step(m, r, () => (s.kind === "grant" ? relayed.grantBySig(s.request as GrantRequest, s.signature) : relayed.revokeBySig(s.request as RevocationRequest, s.signature)), r.f.consent, error, args);
         if (error) return;
         m.nonces.set(key(patient, s.grantee), nonce + 1n);
         if (s.kind === "grant") {
@@ -421,7 +554,7 @@ const consentCommands = [
   p.map((pi) =>
     cmd(`cancelSignatures(${pi})`, async (m, r) => {
       const patient = r.patients[pi];
-      await step(m, () => r.f.consent.connect(patient).cancelSignatures());
+      await step(m, r, () => r.f.consent.connect(patient).cancelSignatures());
       m.epochs.set(patient.address, (m.epochs.get(patient.address) ?? 0n) + 1n);
     }),
   ),
@@ -432,11 +565,11 @@ const consentCommands = [
       const k = key(patient.address, d.address);
       if (x.remove) {
         const error = m.delegates.has(k) ? undefined : "DelegateNotFound";
-        await step(m, () => r.f.consent.connect(patient).removeDelegate(patient.address, d.address), r.f.consent, error);
+        await step(m, r, () => r.f.consent.connect(patient).removeDelegate(patient.address, d.address), r.f.consent, error);
         m.delegates.delete(k);
       } else {
         const until = m.now + 1 + x.duration;
-        await step(m, () => r.f.consent.connect(patient).appointDelegate(d.address, until), r.f.consent, m.paused.consent ? "EnforcedPause" : undefined);
+        await step(m, r, () => r.f.consent.connect(patient).appointDelegate(d.address, until), r.f.consent, m.paused.consent ? "EnforcedPause" : undefined);
         if (!m.paused.consent) m.delegates.set(k, until);
       }
     }),
@@ -448,7 +581,7 @@ const consentCommands = [
       const accessor = r.accessors[x.a];
       const error = m.paused.consent ? "EnforcedPause" : org !== HOSPITAL || !active(m, org) ? "NotActiveProvider" : m.optOut.has(patient) ? "BreakGlassOptedOut" : undefined;
       const ref = hre.ethers.toBeHex(++m.reasons, 32);
-      await step(m, () => r.f.consent.connect(accessor).breakGlass(patient, 1, ref, x.duration), r.f.consent, error);
+      await step(m, r, () => r.f.consent.connect(accessor).breakGlass(patient, 1, ref, x.duration), r.f.consent, error);
       if (!error) m.breakGlass.set(key(patient, accessor.address), { orgId: org, until: m.now + x.duration });
     }),
   ),
@@ -456,7 +589,7 @@ const consentCommands = [
     cmd(`setBreakGlassOptOut(${JSON.stringify(x)})`, async (m, r) => {
       const patient = r.patients[x.p].address;
       const { caller, ok } = patientSide(m, r, x.p, x.via);
-      await step(m, () => r.f.consent.connect(caller).setBreakGlassOptOut(patient, x.optedOut), r.f.consent, ok ? undefined : "NotPatientOrDelegate");
+      await step(m, r, () => r.f.consent.connect(caller).setBreakGlassOptOut(patient, x.optedOut), r.f.consent, ok ? undefined : "NotPatientOrDelegate");
       if (ok) (x.optedOut ? m.optOut.add(patient) : m.optOut.delete(patient));
     }),
   ),
@@ -474,7 +607,7 @@ const consentCommands = [
       else if (!assignedC) [error, args] = ["InvalidDataClass", [x.c]];
       else if (!assignedU) [error, args] = ["InvalidPurpose", [x.u]];
       else if (!permitted) [error, args] = ["AccessNotPermitted", [patient, accessor.address, x.c, x.u]];
-      const logs = await step(m, () => r.f.consent.connect(accessor).logAccess(patient, COMMITMENT, x.c, x.u), r.f.consent, error, args);
+      const logs = await step(m, r, () => r.f.consent.connect(accessor).logAccess(patient, COMMITMENT, x.c, x.u), r.f.consent, error, args);
       if (!error) expect(logs.length, "one AccessLogged event").to.equal(1);
     }),
   ),
@@ -499,7 +632,7 @@ const recordCommands = [
       const who = ANCHORERS(r)[x.who];
       const refused = m.paused.records ? (["EnforcedPause", []] as [string, unknown[]]) : anchoringError(m, x.who);
       const error = refused ?? (m.versions.has(c) ? (["CommitmentAlreadyAnchored", [c, m.versions.get(c)!.orgId]] as [string, unknown[]]) : undefined);
-      await step(m, () => r.f.records.connect(who).anchor(c), r.f.records, error?.[0]);
+      await step(m, r, () => r.f.records.connect(who).anchor(c), r.f.records, error?.[0]);
       if (!error) {
         m.versions.set(c, { orgId: ANCHOR_ORG[x.who], version: 1, retracted: false, recordId: c });
         m.heads.set(c, 1);
@@ -516,7 +649,7 @@ const recordCommands = [
         const c = commitmentN(++m.counter);
         const refused = m.paused.records ? (["EnforcedPause", []] as [string, unknown[]]) : anchoringError(m, x.who);
         const error = refused ?? (superseded !== head ? (["StaleVersion", [recordId, superseded, head]] as [string, unknown[]]) : undefined);
-        await step(m, () => r.f.records.connect(ANCHORERS(r)[x.who]).amend(recordId, superseded, c), r.f.records, error?.[0], error?.[0] === "StaleVersion" ? error[1] : undefined);
+        await step(m, r, () => r.f.records.connect(ANCHORERS(r)[x.who]).amend(recordId, superseded, c), r.f.records, error?.[0], error?.[0] === "StaleVersion" ? error[1] : undefined);
         if (!error) {
           m.versions.set(c, { orgId: ANCHOR_ORG[x.who], version: head + 1, retracted: false, recordId });
           m.heads.set(recordId, head + 1);
@@ -536,7 +669,7 @@ const recordCommands = [
         if (!error && org !== v.orgId) error = ["NotAnchoringOrganization", [ANCHORERS(r)[x.who].address, org, c, v.orgId]];
         if (!error && v.retracted) error = ["AlreadyRetracted", [c]];
         // Retraction narrows: it goes on while the registry is paused.
-        await step(m, () => r.f.records.connect(ANCHORERS(r)[x.who]).retract(c, 1), r.f.records, error?.[0], error && error[0] !== "NotAnchoringMember" && error[0] !== "AnchoringOrganizationSuspended" ? error[1] : undefined);
+        await step(m, r, () => r.f.records.connect(ANCHORERS(r)[x.who]).retract(c, 1), r.f.records, error?.[0], error && error[0] !== "NotAnchoringMember" && error[0] !== "AnchoringOrganizationSuspended" ? error[1] : undefined);
         if (!error) v.retracted = true;
       },
       (m) => m.versions.size > 0,
@@ -551,7 +684,7 @@ const recordCommands = [
         const i = x.k % b.commitments.length;
         const c = b.commitments[i];
         const error = m.paused.records ? "EnforcedPause" : m.versions.has(c) ? "CommitmentAlreadyAnchored" : undefined;
-        await step(m, () => r.f.records.connect(r.f.outsider).registerBatchRecord(root, c, b.tree.getProof(i)), r.f.records, error);
+        await step(m, r, () => r.f.records.connect(r.f.outsider).registerBatchRecord(root, c, b.tree.getProof(i)), r.f.records, error);
         if (!error) {
           m.versions.set(c, { orgId: b.orgId, version: 1, retracted: false, recordId: c });
           m.heads.set(c, 1);
@@ -561,7 +694,7 @@ const recordCommands = [
       const commitments = [commitmentN(++m.counter, "leaf"), commitmentN(++m.counter, "leaf")];
       const tree = FastMerkleTree.of(commitments.map((c) => recordLeafValues({ chainId: r.f.chainId, registry, recordId: c, version: 1, commitment: c })), RECORD_LEAF_ENCODING);
       const refused = m.paused.records ? "EnforcedPause" : anchoringError(m, x.who)?.[0];
-      await step(m, () => r.f.records.connect(ANCHORERS(r)[x.who]).anchorBatch(tree.root, 2), r.f.records, refused);
+      await step(m, r, () => r.f.records.connect(ANCHORERS(r)[x.who]).anchorBatch(tree.root, 2), r.f.records, refused);
       if (!refused) m.batches.set(tree.root, { orgId: ANCHOR_ORG[x.who], tree, commitments });
     }),
   ),
@@ -571,26 +704,88 @@ const recordCommands = [
 const staffOf = (r: Real, planId: bigint): Signer[] => [...r.f.staff[Number(planId) as 1 | 2]];
 const insurerOf = (planId: bigint) => (planId === 1n ? INSURER : RIVAL);
 
+/**
+ * The evidence a claim step for `member` uses: mostly one of the hospital's live versions that
+ * backs no other member's claims (so that claims flow), sometimes (2 in 5; 1 in 10 when
+ * `mostlyLive`) any version the model knows (another organization's, retracted, another member's)
+ * or a never-anchored commitment.
+ */
+function evidenceFor(m: Model, member: string, ev: number, mostlyLive = false): string {
+  const live = [...m.versions.entries()].filter(([c, v]) => v.orgId === HOSPITAL && !v.retracted && (m.evidenceUse.get(c) ?? member) === member).map(([c]) => c);
+  const known = [...m.versions.keys()];
+  const bad = mostlyLive ? (ev % 10 === 9 ? 4 : ev % 10 === 8 ? 3 : 0) : ev % 5;
+  return bad === 4 || known.length === 0 ? commitmentN(ev, "never") : bad === 3 || live.length === 0 ? pick(known, ev) : pick(live, ev);
+}
+
+/**
+ * The submission checks on evidence and duplicates, in the engine's order, and the id of the claim
+ * it makes. Evidence: anchored by the hospital, not retracted, backing one member's claims only. A
+ * service is billed once: a first submission's id is its key, refused when any claim ever had it;
+ * a correction of `replaces` takes a key no claim ever had, or resubmits the very service of the
+ * claim it replaces under an id of its own (keccak256(key, replaces)).
+ */
+function submissionOutcome(m: Model, s: ClaimSubmission, replaces?: string): { error: [string, unknown[]] } | { id: string } {
+  const v = m.versions.get(s.evidence);
+  if (v?.orgId !== HOSPITAL) return { error: ["EvidenceNotAnchored", [s.evidence, v?.orgId ?? 0n]] };
+  if (v.retracted) return { error: ["EvidenceRetracted", [s.evidence]] };
+  const backs = m.evidenceUse.get(s.evidence);
+  if (backs !== undefined && backs !== s.member) return { error: ["EvidenceOfAnotherMember", [s.evidence, backs]] };
+  const key = serviceKeyOf(s);
+  if (!m.claims.has(key)) return { id: key };
+  if (replaces !== undefined && key === serviceKeyOf(m.claims.get(replaces)!.s)) return { id: claimIdOf(s, replaces) };
+  return { error: ["DuplicateClaim", [key]] };
+}
+
+/**
+ * Records a claim the engine just adjudicated or pended (its events in `logs`) and returns what the
+ * engine must do with its money. `reviewed`: it corrects a claim an adjuster decided or was to
+ * decide, so it pends whatever its code.
+ */
+function recordNewClaim(m: Model, r: Real, logs: readonly Log[], id: string, s: ClaimSubmission, credit: bigint, root: string, reviewed = false): Effect[] {
+  const events = parse(r, logs);
+  const pended = events.find((e) => e.name === "ClaimPended" && e.args.claimId === id);
+  if (pended) {
+    if (!reviewed) expect(s.lines[0].code, "only the reviewed code pends").to.equal(CODE.REVIEW);
+    m.claims.set(id, { planId: s.planId, status: ClaimStatus.Pended, s, exposure: pended.args.exposure as bigint, credit, root });
+    if (!m.evidenceUse.has(s.evidence)) m.evidenceUse.set(s.evidence, s.member);
+    return [];
+  }
+  expect(s.lines[0].code, "a reviewed code pends").to.not.equal(CODE.REVIEW);
+  expect(reviewed, "a correction of a claim an adjuster decided pends").to.equal(false);
+  const adjudicated = events.find((e) => e.name === "ClaimAdjudicated" && e.args.claimId === id)!;
+  const status = Number(adjudicated.args.status) as ClaimStatus;
+  if (s.lines[0].code === CODE.UNKNOWN) expect(status, "a code without a benefit is denied").to.equal(ClaimStatus.Denied);
+  m.claims.set(id, { planId: s.planId, status, s, exposure: 0n, credit, root });
+  if (!m.evidenceUse.has(s.evidence)) m.evidenceUse.set(s.evidence, s.member);
+  return settle(m, s.planId, id, adjudicated.args.planTotal as bigint, credit);
+}
+
+/** Retires a claim its provider corrected or voided: a pended one's exposure is released. */
+function retire(m: Model, id: string, as: ClaimStatus): void {
+  const c = m.claims.get(id)!;
+  c.status = as;
+  c.exposure = 0n;
+}
+
+/** Who corrects or voids: the hospital's doctor or admin (refused while the hospital is suspended), the plan's adjuster or admin (insurer staff: refused), the lab's admin (another provider: refused). */
+function correctorOf(m: Model, r: Real, planId: bigint, by: number): { who: Signer; provider: boolean } {
+  const who = [r.f.doctor, r.f.hospitalAdmin, staffOf(r, planId)[1], staffOf(r, planId)[0], r.f.labAdmin][by];
+  return { who, provider: by < 2 && active(m, HOSPITAL) };
+}
+
+const liveClaims = (m: Readonly<Model>) => [...m.claims.entries()].filter(([, c]) => isLive(c.status));
+
 const claimCommands = [
   fc.record({ plan: fc.nat(1), amount: fc.integer({ min: 1, max: 2_000 }) }).map((x) =>
     cmd(`fund(${JSON.stringify(x)})`, async (m, r) => {
       const planId = PLANS[x.plan];
       const amount = BigInt(x.amount) * USD;
       const book = m.plans.get(planId)!;
-      const logs = await step(m, () => r.f.claims.connect(staffOf(r, planId)[0]).fund(planId, amount), r.f.claims, m.paused.claims ? "EnforcedPause" : undefined);
+      const logs = await step(m, r, () => r.f.claims.connect(staffOf(r, planId)[0]).fund(planId, amount), r.f.claims, m.paused.claims ? "EnforcedPause" : undefined);
       if (m.paused.claims) return;
-      book.deposits += amount;
-      // Up to DRAIN_ON_FUND queued payments follow the deposit, in order, while escrow covers the head.
-      let balance = escrow(book);
-      let expected = 0;
-      for (const q of book.queue) {
-        if (expected >= 8 || balance < q.amount) break;
-        balance -= q.amount;
-        expected++;
-      }
-      const before = book.queue.length;
-      applyPayments(m, r, logs);
-      expect(before - book.queue.length, "payments drained by the deposit").to.equal(expected);
+      book.balance += amount;
+      // Up to DRAIN_ON_FUND queued payments follow the deposit, in order, while escrow covers the head net of what the provider owes.
+      expectEffects(r, logs, drain(m, planId, 8), "fund");
     }),
   ),
   fc.record({ plan: fc.nat(1), amount: fc.integer({ min: 1, max: 1_500 }), by: fc.nat(1) }).map((x) =>
@@ -599,16 +794,15 @@ const claimCommands = [
       const amount = BigInt(x.amount) * USD;
       const book = m.plans.get(planId)!;
       const staff = staffOf(r, planId)[x.by]; // the admin, or an adjuster (staff, not admin: refused)
-      const pended = [...m.claims.values()].filter((c) => c.planId === planId && c.status === ClaimStatus.Pended).reduce((s, c) => s + c.exposure, 0n);
-      const reserved = book.reserved + pended;
-      const available = escrow(book) > reserved ? escrow(book) - reserved : 0n;
+      const reserved = book.reserved + pendedExposure(m, planId);
+      const available = book.balance > reserved ? book.balance - reserved : 0n;
       let error: string | undefined;
       let args: unknown[] | undefined;
       if (m.paused.claims) error = "EnforcedPause";
       else if (!active(m, insurerOf(planId)) || x.by !== 0) [error, args] = ["NotInsurerStaff", [staff.address, insurerOf(planId)]];
       else if (amount > available) [error, args] = ["InsufficientUnreservedFunds", [planId, amount, available]];
-      await step(m, () => r.f.claims.connect(staff).withdraw(planId, amount, staff.address), r.f.claims, error, args);
-      if (!error) book.withdrawals += amount;
+      await step(m, r, () => r.f.claims.connect(staff).withdraw(planId, amount, staff.address), r.f.claims, error, args);
+      if (!error) book.balance -= amount;
     }),
   ),
   fc
@@ -618,36 +812,19 @@ const claimCommands = [
         const planId = PLANS[x.plan];
         const code = [CODE.VISIT, CODE.REVIEW, CODE.UNKNOWN][x.code];
         const day = m.now + 1 - ((m.now + 1) % DAY) - x.daysAgo * DAY;
-        // Evidence: a version the model knows (any organization's, retracted or not), or a never-anchored commitment.
-        // Mostly the hospital's live versions (so that claims flow), sometimes any version (another organization's, retracted) or none.
-        const live = [...m.versions.entries()].filter(([, v]) => v.orgId === HOSPITAL && !v.retracted).map(([c]) => c);
-        const known = [...m.versions.keys()];
-        const evidence = x.ev % 5 === 4 || known.length === 0 ? commitmentN(x.ev, "never") : x.ev % 5 === 3 || live.length === 0 ? pick(known, x.ev) : pick(live, x.ev);
-        const s = submissionOf(planId, r.patients[x.member].address, day, evidence, [{ code, units: 1, charged: BigInt(x.charged) * USD }]);
-        const id = claimIdOf(s);
+        const member = r.patients[x.member].address;
+        const s = submissionOf(planId, member, day, evidenceFor(m, member, x.ev), [{ code, units: 1, charged: BigInt(x.charged) * USD }]);
+        const outcome = submissionOutcome(m, s);
         const by = [r.f.doctor, r.f.labAdmin, staffOf(r, planId)[1]][x.by]; // the hospital's doctor, the lab (wrong organization), the plan's adjuster
         const byOrg = [HOSPITAL, LAB, insurerOf(planId)][x.by];
-        const v = m.versions.get(evidence);
         let error: string | undefined;
         let args: unknown[] | undefined;
         if (m.paused.claims) error = "EnforcedPause";
         else if (x.by === 1 || !active(m, byOrg)) [error, args] = ["NotAuthorizedSubmitter", [by.address, HOSPITAL, planId]];
-        else if (v?.orgId !== HOSPITAL) [error, args] = ["EvidenceNotAnchored", [evidence, v?.orgId ?? 0n]];
-        else if (v.retracted) [error, args] = ["EvidenceRetracted", [evidence]];
-        else if (m.claims.has(id)) [error, args] = ["DuplicateClaim", [id]];
-        const logs = await step(m, () => r.f.claims.connect(by).submit(sub(s)), r.f.claims, error, args);
-        if (error) return;
-        const events = parse(r, logs);
-        const pended = events.find((e) => e.name === "ClaimPended");
-        if (code === CODE.REVIEW) {
-          expect(pended, "a reviewed code pends").to.not.equal(undefined);
-          m.claims.set(id, { planId, status: ClaimStatus.Pended, s, received: 0n, exposure: pended!.args.exposure as bigint });
-          return;
-        }
-        const adjudicated = events.find((e) => e.name === "ClaimAdjudicated")!;
-        m.claims.set(id, { planId, status: Number(adjudicated.args.status) as ClaimStatus, s, received: 0n, exposure: 0n });
-        if (code === CODE.UNKNOWN) expect(Number(adjudicated.args.status), "a code without a benefit is denied").to.equal(ClaimStatus.Denied);
-        settleExpectation(m, planId, id, adjudicated.args.planTotal as bigint, logs, r);
+        else if ("error" in outcome) [error, args] = outcome.error;
+        const logs = await step(m, r, () => r.f.claims.connect(by).submit(sub(s)), r.f.claims, error, args);
+        if (error || "error" in outcome) return;
+        expectEffects(r, logs, recordNewClaim(m, r, logs, outcome.id, s, 0n, outcome.id), "submit");
       }),
     ),
   fc.record({ k: fc.nat(), deny: fc.boolean(), by: fc.nat(2) }).map((x) =>
@@ -656,6 +833,7 @@ const claimCommands = [
       async (m, r) => {
         const [id, c] = pick([...m.claims.entries()].filter(([, c]) => c.status === ClaimStatus.Pended), x.k);
         const record = await r.sdk.claims.record(id);
+        expect(record.credit, "a pended claim's record carries its chain's credit").to.equal(c.credit);
         // The plan's adjuster, the other insurer's adjuster (wrong organization), or the hospital's doctor.
         const other = c.planId === 1n ? 2n : 1n;
         const by = [staffOf(r, c.planId)[1], staffOf(r, other)[1], r.f.doctor][x.by];
@@ -665,18 +843,19 @@ const claimCommands = [
         if (m.paused.claims) error = "EnforcedPause";
         else if (x.by !== 0 || !active(m, insurerOf(c.planId))) [error, args] = ["NotInsurerStaff", [by.address, insurerOf(c.planId)]];
         const before = x.by !== 0 ? await snapshot(m, r) : "";
-        const logs = await step(m, () => r.f.claims.connect(by).decide(id, rec(record), decisions), r.f.claims, error, args);
+        const logs = await step(m, r, () => r.f.claims.connect(by).decide(id, rec(record), decisions), r.f.claims, error, args);
         if (error) {
           if (x.by !== 0) expect(await snapshot(m, r), "a refused decision changed nothing").to.equal(before);
           return;
         }
-        const exposure = c.exposure;
         c.exposure = 0n;
         const adjudicated = parse(r, logs).find((e) => e.name === "ClaimAdjudicated")!;
         c.status = Number(adjudicated.args.status) as ClaimStatus;
+        c.adjusted = true;
         const planTotal = adjudicated.args.planTotal as bigint;
-        expect(planTotal, "approval as previewed pays the previewed share; a denial pays nothing").to.equal(x.deny ? 0n : exposure);
-        settleExpectation(m, c.planId, id, planTotal, logs, r);
+        // Cost-shared now, against the accumulators as they stand: the allowed amount splits between the plan and the member; a denial pays nothing.
+        expect(planTotal + (adjudicated.args.memberTotal as bigint), "plan + member = the allowed amount decided").to.equal(decisions[0].allowed);
+        expectEffects(r, logs, settle(m, c.planId, id, planTotal, c.credit), "decide");
       },
       (m) => [...m.claims.values()].some((c) => c.status === ClaimStatus.Pended),
     ),
@@ -696,7 +875,7 @@ const claimCommands = [
         if ((x.by === 1 && !active(m, HOSPITAL)) || x.by === 2) [error, args] = ["NotAppellant", [by.address, id]];
         else if (BigInt(m.now + 1) > deadline) [error, args] = ["AppealWindowClosed", [id, deadline]];
         const before = x.by === 2 ? await snapshot(m, r) : "";
-        await step(m, () => r.f.claims.connect(by).appeal(id, rec(record)), r.f.claims, error, args);
+        await step(m, r, () => r.f.claims.connect(by).appeal(id, rec(record)), r.f.claims, error, args);
         if (x.by === 2) expect(await snapshot(m, r), "a refused appeal changed nothing").to.equal(before);
         if (!error) c.status = ClaimStatus.Appealed;
       },
@@ -715,7 +894,8 @@ const claimCommands = [
         const same = staff.find((s) => s.address === record.adjuster);
         const by = x.by === 1 && same ? same : x.by === 2 ? staffOf(r, c.planId === 1n ? 2n : 1n)[1] : fresh;
         const line = record.lines[0];
-        const ceiling = line.code === CODE.UNKNOWN ? line.charged : line.charged < 1_000n * USD ? line.charged : 1_000n * USD;
+        const schedule = 1_000n * USD * BigInt(line.units);
+        const ceiling = line.code === CODE.UNKNOWN ? line.charged : line.charged < schedule ? line.charged : schedule;
         const decisions = [x.overturn ? { allowed: ceiling, reason: 0 } : { allowed: record.allowed[0], reason: record.allowed[0] < ceiling ? 50 : 0 }];
         let error: string | undefined;
         let args: unknown[] | undefined;
@@ -723,12 +903,13 @@ const claimCommands = [
         else if (by.address === record.adjuster) [error, args] = ["SameAdjuster", [by.address]];
         else if (x.by === 2 || !active(m, insurerOf(c.planId))) [error, args] = ["NotInsurerStaff", [by.address, insurerOf(c.planId)]];
         const previous = (await r.f.claims.claim(id)).planPaid;
-        const logs = await step(m, () => r.f.claims.connect(by).resolveAppeal(id, rec(record), decisions), r.f.claims, error, args);
+        const logs = await step(m, r, () => r.f.claims.connect(by).resolveAppeal(id, rec(record), decisions), r.f.claims, error, args);
         if (error) return;
         const adjudicated = parse(r, logs).find((e) => e.name === "ClaimAdjudicated")!;
         c.status = Number(adjudicated.args.status) as ClaimStatus;
-        // The appeal pays only its increment: the new plan total less what the claim was committed before.
-        settleExpectation(m, c.planId, id, (adjudicated.args.planTotal as bigint) - previous, logs, r);
+        c.adjusted = true;
+        // The appeal pays only its increment (no credit): the new plan total less what the claim committed before.
+        expectEffects(r, logs, settle(m, c.planId, id, (adjudicated.args.planTotal as bigint) - previous, 0n), "resolveAppeal");
       },
       (m) => [...m.claims.values()].some((c) => c.status === ClaimStatus.Appealed),
     ),
@@ -736,19 +917,95 @@ const claimCommands = [
   fc.record({ plan: fc.nat(1), max: fc.integer({ min: 1, max: 4 }) }).map((x) =>
     cmd(`payQueued(${JSON.stringify(x)})`, async (m, r) => {
       const planId = PLANS[x.plan];
-      const book = m.plans.get(planId)!;
-      let balance = escrow(book);
-      let expected = 0;
-      for (const q of book.queue) {
-        if (expected >= x.max || balance < q.amount) break;
-        balance -= q.amount;
-        expected++;
-      }
-      const logs = await step(m, () => r.f.claims.connect(r.f.outsider).payQueued(planId, x.max), r.f.claims, m.paused.claims ? "EnforcedPause" : undefined);
-      const before = book.queue.length;
-      applyPayments(m, r, logs);
-      if (!m.paused.claims) expect(before - book.queue.length, "queue payments made").to.equal(expected);
+      const logs = await step(m, r, () => r.f.claims.connect(r.f.outsider).payQueued(planId, x.max), r.f.claims, m.paused.claims ? "EnforcedPause" : undefined);
+      if (!m.paused.claims) expectEffects(r, logs, drain(m, planId, x.max), "payQueued");
     }),
+  ),
+  // The provider corrects a live claim: other units and charges (up, or down to a plan share of nothing), the reviewed code (pends), a code without a benefit (denied), the same lines (a resubmission), or its chain's first lines (billed before: refused unless they are the replaced claim's); insurer staff and another provider are refused.
+  fc
+    .record({
+      k: fc.nat(),
+      by: fc.constantFrom(0, 0, 0, 0, 1, 1, 2, 3, 4),
+      code: fc.constantFrom(0, 0, 1, 2, 3, 4),
+      units: fc.integer({ min: 1, max: 3 }),
+      charged: fc.oneof(fc.integer({ min: 1, max: 150 }), fc.integer({ min: 400, max: 1_500 })),
+      ev: fc.nat(),
+    })
+    .map((x) =>
+      cmd(
+        `correct(${JSON.stringify(x)})`,
+        async (m, r) => {
+          const [id, c] = pick(liveClaims(m), x.k);
+          const { who, provider } = correctorOf(m, r, c.planId, x.by);
+          const lines = x.code === 3 ? c.s.lines : x.code === 4 ? m.claims.get(c.root)!.s.lines : [{ code: [CODE.VISIT, CODE.REVIEW, CODE.UNKNOWN][x.code], units: x.units, charged: BigInt(x.charged) * USD }];
+          // Mostly the claim's own evidence (one record backs the service's corrections), sometimes another.
+          const s: ClaimSubmission = { ...c.s, evidence: x.ev % 2 === 0 ? c.s.evidence : evidenceFor(m, c.s.member, x.ev, true), lines };
+          const outcome = submissionOutcome(m, s, id);
+          const record = await r.sdk.claims.record(id);
+          const credit = await committedOf(m, r, id);
+          let error: string | undefined;
+          let args: unknown[] | undefined;
+          if (m.paused.claims) error = "EnforcedPause";
+          else if (!provider) [error, args] = ["NotClaimProvider", [who.address, id]];
+          else if ("error" in outcome) [error, args] = outcome.error;
+          const before = error === "NotClaimProvider" ? await snapshot(m, r) : "";
+          const logs = await step(m, r, () => r.f.claims.connect(who).submitCorrection(sub(s), id, rec(record)), r.f.claims, error, args);
+          if (error === "NotClaimProvider") expect(await snapshot(m, r), "a refused correction changed nothing").to.equal(before);
+          if (error || "error" in outcome) return;
+          const corrected = parse(r, logs).find((e) => e.name === "ClaimCorrected")!;
+          expect([corrected.args.claimId, corrected.args.replaces, corrected.args.credit], "credited with what the chain committed").to.deep.equal([outcome.id, id, credit]);
+          const reviewed = c.status === ClaimStatus.Pended || c.adjusted === true;
+          retire(m, id, ClaimStatus.Replaced);
+          expectEffects(r, logs, recordNewClaim(m, r, logs, outcome.id, s, credit, c.root, reviewed), "correct");
+        },
+        (m) => liveClaims(m).length > 0,
+      ),
+    ),
+  // The provider voids a live claim billed in error: what its chain committed is owed back; insurer staff and another provider are refused.
+  fc.record({ k: fc.nat(), by: fc.constantFrom(0, 0, 0, 1, 1, 2, 3, 4) }).map((x) =>
+    cmd(
+      `void(${JSON.stringify(x)})`,
+      async (m, r) => {
+        const [id, c] = pick(liveClaims(m), x.k);
+        const { who, provider } = correctorOf(m, r, c.planId, x.by);
+        const record = await r.sdk.claims.record(id);
+        const owed = await committedOf(m, r, id);
+        let error: string | undefined;
+        let args: unknown[] | undefined;
+        if (m.paused.claims) error = "EnforcedPause";
+        else if (!provider) [error, args] = ["NotClaimProvider", [who.address, id]];
+        const before = error === "NotClaimProvider" ? await snapshot(m, r) : "";
+        const logs = await step(m, r, () => r.f.claims.connect(who).voidClaim(id, rec(record)), r.f.claims, error, args);
+        if (error === "NotClaimProvider") expect(await snapshot(m, r), "a refused void changed nothing").to.equal(before);
+        if (error) return;
+        const voided = parse(r, logs).find((e) => e.name === "ClaimVoided")!;
+        expect([voided.args.claimId, voided.args.by, voided.args.owed], "ClaimVoided(id, by, owed)").to.deep.equal([id, who.address, owed]);
+        expect((await r.f.claims.claim(id)).planPaid, "a voided claim commits nothing").to.equal(0n);
+        retire(m, id, ClaimStatus.Voided);
+        m.plans.get(c.planId)!.owed += owed;
+        expectEffects(r, logs, owed > 0n ? [["OverpaymentRecorded", id, owed]] : [], "void");
+      },
+      (m) => liveClaims(m).length > 0,
+    ),
+  ),
+  // Anyone (here the outsider) repays part of what the hospital owes a plan (k = 1..4 quarters, at least 1 unit), more than it owes (k = 0), or nothing (k = 5).
+  fc.record({ plan: fc.nat(1), k: fc.nat(5) }).map((x) =>
+    cmd(`repay(${JSON.stringify(x)})`, async (m, r) => {
+      const planId = PLANS[x.plan];
+      const book = m.plans.get(planId)!;
+      const quarter = (book.owed * BigInt(x.k)) / 4n;
+      const amount = x.k === 0 ? book.owed + 1n : x.k === 5 ? 0n : quarter > 0n ? quarter : 1n;
+      let error: string | undefined;
+      let args: unknown[] | undefined;
+      if (m.paused.claims) error = "EnforcedPause";
+      else if (amount === 0n) error = "ZeroAmount";
+      else if (amount > book.owed) [error, args] = ["RepaymentExceedsOwed", [planId, HOSPITAL, amount, book.owed]];
+      const logs = await step(m, r, () => r.f.claims.connect(r.f.outsider).repay(planId, HOSPITAL, amount), r.f.claims, error, args);
+      if (error) return;
+      book.owed -= amount;
+      book.balance += amount;
+      expectEffects(r, logs, [["OverpaymentRepaid", "", amount], ...drain(m, planId, 8)], "repay");
+    }, (m) => m.plans.get(PLANS[x.plan])!.owed > 0n || x.k === 0 || x.k === 5),
   ),
 ];
 
@@ -777,8 +1034,10 @@ const HOSTILE: Hostile[] = [
   (m, r) => (m.paused.claims ? undefined : { name: "the doctor withdraws a plan's escrow", on: r.f.claims, tx: () => r.f.claims.connect(r.f.doctor).withdraw(1n, 1n, r.f.doctor.address), error: "NotInsurerStaff", args: [r.f.doctor.address, INSURER] }),
   (m, r) => (m.paused.claims ? undefined : { name: "the rival insurer withdraws plan 1", on: r.f.claims, tx: () => r.f.claims.connect(r.f.rivalAdmin).withdraw(1n, 1n, r.f.rivalAdmin.address), error: "NotInsurerStaff", args: [r.f.rivalAdmin.address, INSURER] }),
   (m, r) => ({ name: "the rival insurer enrolls in plan 1", on: r.f.claims, tx: () => r.f.claims.connect(r.f.rivalAdjuster).enroll(1n, r.f.outsider.address, 1, 2), error: "NotInsurerStaff", args: [r.f.rivalAdjuster.address, INSURER] }),
-  (m, r) => ({ name: "the hospital sets plan 2's benefits", on: r.f.claims, tx: () => r.f.claims.connect(r.f.hospitalAdmin).setBenefits(2n, [CODE.VISIT], [{ fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n }]), error: "NotInsurerStaff", args: [r.f.hospitalAdmin.address, RIVAL] }),
-  (m, r) => ({ name: "the lab admin sets a payee", on: r.f.claims, tx: () => r.f.claims.connect(r.f.labAdmin).setPayee(r.f.labAdmin.address), error: "NotProviderAdmin", args: [r.f.labAdmin.address] }),
+  (m, r) => ({ name: "the hospital sets plan 2's benefits", on: r.f.claims, tx: () => r.f.claims.connect(r.f.hospitalAdmin).setBenefits(2n, [CODE.VISIT], [{ fee: 1n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]), error: "NotInsurerStaff", args: [r.f.hospitalAdmin.address, RIVAL] }),
+  // Labs and pharmacies bill (and name payees) like providers; an insurer does not, and a provider's non-admin member may not.
+  (m, r) => ({ name: "the insurer's admin sets a payee", on: r.f.claims, tx: () => r.f.claims.connect(r.f.insurerAdmin).setPayee(r.f.insurerAdmin.address), error: "NotProviderAdmin", args: [r.f.insurerAdmin.address] }),
+  (m, r) => ({ name: "the doctor sets the hospital's payee", on: r.f.claims, tx: () => r.f.claims.connect(r.f.doctor).setPayee(r.f.doctor.address), error: "NotProviderAdmin", args: [r.f.doctor.address] }),
   (m, r) => ({ name: "the insurer allows a token", on: r.f.claims, tx: () => r.f.claims.connect(r.f.insurerAdmin).setTokenAllowed(r.f.outsider.address, true), error: "AccessManagedUnauthorized", args: [r.f.insurerAdmin.address] }),
   (m, r) => ({ name: "the doctor suspends the insurer", on: r.f.registry, tx: () => r.f.registry.connect(r.f.doctor).suspendOrganization(INSURER), error: "AccessManagedUnauthorized", args: [r.f.doctor.address] }),
   (m, r) => ({ name: "the hospital admin adds a member to the lab", on: r.f.registry, tx: () => r.f.registry.connect(r.f.hospitalAdmin).addMember(LAB, r.f.outsider.address, true), error: "NotOrganizationAdmin", args: [r.f.hospitalAdmin.address, LAB] }),
@@ -797,6 +1056,23 @@ const HOSTILE: Hostile[] = [
     error: m.paused.records ? "EnforcedPause" : "NotAnchoringMember",
     args: m.paused.records ? [] : [r.f.intermediary.target, 0n, 0],
   }),
+  // Only the billing provider corrects or voids its claims: not the insurer, not through an intermediary.
+  (m, r) => {
+    const [id] = liveClaims(m)[0] ?? [];
+    if (!id || m.paused.claims) return undefined;
+    return { name: "the insurer's admin voids the hospital's claim", on: r.f.claims, tx: async () => r.f.claims.connect(r.f.insurerAdmin).voidClaim(id, rec(await r.sdk.claims.record(id))), error: "NotClaimProvider", args: [r.f.insurerAdmin.address, id] };
+  },
+  (m, r) => {
+    const [id] = liveClaims(m)[0] ?? [];
+    if (!id || m.paused.claims) return undefined;
+    return {
+      name: "the doctor's void through an intermediary",
+      on: r.f.claims,
+      tx: async () => r.f.intermediary.connect(r.f.doctor).forward(r.f.claims.target, r.f.claims.interface.encodeFunctionData("voidClaim", [id, rec(await r.sdk.claims.record(id))])),
+      error: "NotClaimProvider",
+      args: [r.f.intermediary.target, id],
+    };
+  },
   (m, r) => ({
     name: "the insurer admin's withdrawal through an intermediary",
     on: r.f.claims,
@@ -811,7 +1087,7 @@ const hostileCommand = fc.nat().map((k) =>
     const h = HOSTILE[k % HOSTILE.length](m, r);
     if (!h) return;
     const before = await snapshot(m, r);
-    await step(m, h.tx, h.on, h.error, h.args.length > 0 ? h.args : undefined);
+    await step(m, r, h.tx, h.on, h.error, h.args.length > 0 ? h.args : undefined);
     expect(await snapshot(m, r), `${h.name}: nothing changed`).to.equal(before);
   }),
 );
@@ -820,10 +1096,10 @@ const governanceCommands = [
   fc.constantFrom(HOSPITAL, LAB, INSURER, RIVAL).map((org) =>
     cmd(`toggleSuspension(${org})`, async (m, r) => {
       if (m.suspended.has(org)) {
-        await step(m, () => r.f.registry.connect(r.f.registrar).reinstateOrganization(org));
+        await step(m, r, () => r.f.registry.connect(r.f.registrar).reinstateOrganization(org));
         m.suspended.delete(org);
       } else {
-        await step(m, () => r.f.registry.connect(r.f.pauser).suspendOrganization(org));
+        await step(m, r, () => r.f.registry.connect(r.f.pauser).suspendOrganization(org));
         m.suspended.add(org);
       }
     }),
@@ -831,7 +1107,7 @@ const governanceCommands = [
   fc.constantFrom("consent" as const, "records" as const, "claims" as const).map((which) =>
     cmd(`togglePause(${which})`, async (m, r) => {
       const c = { consent: r.f.consent, records: r.f.records, claims: r.f.claims }[which].connect(r.f.pauser);
-      await step(m, () => (m.paused[which] ? c.unpause() : c.pause()));
+      await step(m, r, () => (m.paused[which] ? c.unpause() : c.pause()));
       m.paused[which] = !m.paused[which];
     }),
   ),
@@ -839,12 +1115,12 @@ const governanceCommands = [
     cmd("heal", async (m, r) => {
       // Reinstates every suspended organization and unpauses every paused contract (so that long runs keep flowing).
       for (const org of [...m.suspended]) {
-        await step(m, () => r.f.registry.connect(r.f.registrar).reinstateOrganization(org));
+        await step(m, r, () => r.f.registry.connect(r.f.registrar).reinstateOrganization(org));
         m.suspended.delete(org);
       }
       for (const which of ["consent", "records", "claims"] as const) {
         if (!m.paused[which]) continue;
-        await step(m, () => ({ consent: r.f.consent, records: r.f.records, claims: r.f.claims })[which].connect(r.f.pauser).unpause());
+        await step(m, r, () => ({ consent: r.f.consent, records: r.f.records, claims: r.f.claims })[which].connect(r.f.pauser).unpause());
         m.paused[which] = false;
       }
     }),
@@ -857,31 +1133,69 @@ const governanceCommands = [
   ),
 ];
 
-/** Claims steps, break-glass, opt-outs and healing (reinstate all, unpause all) weigh double, submissions and hostile calls four and three times, so that decisions, appeals and attacks come up in short runs. */
+/** Claims steps, break-glass, opt-outs and healing (reinstate all, unpause all) weigh double, submissions four times, corrections five, voids four, decisions and hostile calls three times, so that decisions, appeals, corrections and attacks come up in short runs. */
 /** Standing grants: the patient to the hospital (all classes, treatment and payment), the second patient to the lab admin's account (labs and sensitive classes, treatment). */
 const STANDING = (f: SuiteFixture): [Signer, string, number, number][] => [
   [f.patient, organizationGrantee(HOSPITAL), ASSIGNED_CLASSES.reduce((a, c) => (a | (1 << c)) >>> 0, 0), (1 << PURPOSES.TREAT) | (1 << PURPOSES.HPAYMT)],
   [f.patient2, accountGrantee(f.labAdmin.address), mask([DATA_CLASSES.labs, DATA_CLASSES.hiv, DATA_CLASSES.genomics]), 1 << PURPOSES.TREAT],
 ];
 
-/** Three records anchored by the hospital and a $600 deposit (short: queues form early) in each plan, so that claims can flow from the first step. */
+/**
+ * Three records anchored by the hospital, a $600 deposit (short: queues form early) in each plan
+ * and a $300 visit paid by each (so that claims can flow, and be corrected or voided, from the
+ * first step); the outsider holds tokens to repay what the hospital owes.
+ */
 const SEEDED = [1, 2, 3].map((n) => commitmentN(n, "seeded"));
 const SEED_DEPOSIT = 600n * USD;
 async function propertyFixture() {
   const f = await suiteFixture();
   for (const c of SEEDED) await f.records.connect(f.doctor).anchor(c);
   for (const planId of PLANS) await f.claims.connect(f.staff[Number(planId) as 1 | 2][0]).fund(planId, SEED_DEPOSIT);
+  const yesterday = (await time.latest()) - ((await time.latest()) % DAY) - DAY;
+  const seededClaims: { planId: bigint; id: string; s: ClaimSubmission; paid: bigint }[] = [];
+  for (const planId of PLANS) {
+    const s = submissionOf(planId, f.patient.address, yesterday, SEEDED[Number(planId) - 1], [{ code: CODE.VISIT, units: 1, charged: 300n * USD }]);
+    const rc = await (await f.claims.connect(f.doctor).submit(sub(s))).wait();
+    const paid = rc!.logs.map((l) => f.claims.interface.parseLog(l)).find((e) => e?.name === "ClaimPaid")!.args.amount as bigint;
+    seededClaims.push({ planId, id: claimIdOf(s), s, paid });
+  }
+  // Anyone may repay what the hospital owes a plan: here the outsider, holding the plans' token.
+  await f.token.mint(f.outsider.address, 1_000_000n * USD);
+  await f.token.connect(f.outsider).approve(await f.claims.getAddress(), 1_000_000n * USD);
   // Standing consents, so that suspensions, pauses and time jumps meet live grants from the first step.
   const until = (await time.latest()) + 20 * DAY;
   for (const [who, grantee, classes, purposes] of STANDING(f)) await f.consent.connect(who).grant(who.address, grantee, classes, purposes, 0, until, COMMITMENT);
   const probe = await new PermissionProbe__factory(f.deployer).deploy();
-  return { ...f, probe, standingUntil: until };
+  return { ...f, probe, standingUntil: until, seededClaims };
 }
 
 const BREAK_GLASS = consentCommands[6];
 const OPT_OUT = consentCommands[7];
 const SUBMIT = claimCommands[2];
-const allCommands = [...consentCommands, BREAK_GLASS, OPT_OUT, SUBMIT, SUBMIT, ...recordCommands, ...claimCommands, ...claimCommands, hostileCommand, hostileCommand, hostileCommand, ...governanceCommands, governanceCommands[2]];
+const DECIDE = claimCommands[3];
+const CORRECT = claimCommands[7];
+const VOID = claimCommands[8];
+const allCommands = [
+  ...consentCommands,
+  BREAK_GLASS,
+  OPT_OUT,
+  SUBMIT,
+  SUBMIT,
+  DECIDE,
+  CORRECT,
+  CORRECT,
+  CORRECT,
+  VOID,
+  VOID,
+  ...recordCommands,
+  ...claimCommands,
+  ...claimCommands,
+  hostileCommand,
+  hostileCommand,
+  hostileCommand,
+  ...governanceCommands,
+  governanceCommands[2],
+];
 
 describe("Suite invariants across participants, consent, records and claims (stateful property test)", function () {
   this.timeout(FUZZ_RUNS ? 0 : 600_000);
@@ -916,8 +1230,26 @@ describe("Suite invariants across participants, consent, records and claims (sta
           heads: new Map(SEEDED.map((c) => [c, 1])),
           batches: new Map(),
           counter: 0,
-          plans: new Map(PLANS.map((id) => [id, { deposits: SEED_DEPOSIT, settlements: 0n, withdrawals: 0n, reserved: 0n, queue: [], parked: 0n }])),
-          claims: new Map(),
+          plans: new Map(
+            f.seededClaims.map(({ planId, paid }) => [
+              planId,
+              {
+                balance: SEED_DEPOSIT - paid,
+                reserved: 0n,
+                queue: [],
+                owed: 0n,
+                parked: 0n,
+                // The fixture's deposit and payment predate the model: their events are booked here.
+                ghost: { deposits: SEED_DEPOSIT, payments: paid, recoveries: 0n, withdrawals: 0n, recorded: 0n, offsets: 0n, repaid: 0n, parked: 0n },
+              },
+            ]),
+          ),
+          claims: new Map(f.seededClaims.map(({ planId, id, s }) => [id, { planId, status: ClaimStatus.Approved, s, exposure: 0n, credit: 0n, root: id }])),
+          // The fixture's claims cited the first two seeded records for the first patient.
+          evidenceUse: new Map(f.seededClaims.map(({ s }) => [s.evidence, s.member])),
+          gross: new Map(f.seededClaims.map(({ id, paid }) => [id, paid])),
+          owedBy: new Map(),
+          seen: new Map(),
           events: 0,
         };
         await checkAll(model, real);

@@ -322,6 +322,15 @@ describe("RecordRegistry", function () {
       expect(await records.evidenceStatus(c, hre.ethers.ZeroHash, tree.getProof(2))).to.deep.equal([0n, false]);
     });
 
+    it("shows the batch's organization for a valid proof even after another organization anchored the leaf singly", async function () {
+      const { records, labAdmin, tree } = await loadFixture(batchFixture);
+      const c = commitmentOf(3);
+      await records.connect(labAdmin).anchor(c); // the lab squats the hospital's leaf once it is shown
+      await records.connect(labAdmin).retract(c, RetractionReason.EnteredInError);
+      expect(await records.evidenceStatus(c, tree.root, tree.getProof(2))).to.deep.equal([HOSPITAL, false]);
+      expect(await records.evidenceStatus(c, hre.ethers.ZeroHash, [])).to.deep.equal([LAB, true]);
+    });
+
     it("answers for a registered record as commitmentStatus does, retraction included, whatever proof is given", async function () {
       const { records, doctor, tree } = await loadFixture(batchFixture);
       const c = commitmentOf(2);
