@@ -62,6 +62,8 @@ library ClaimsAdmin {
     uint256 internal constant DRAIN_ON_FUND = 8;
     /// @notice 100% in basis points.
     uint16 internal constant MAX_BPS = 10_000;
+    /// @notice Days over 28 of each month of a common year, two bits a month from bit 2 (see `_daysIn`).
+    uint256 private constant DAYS_OVER_28 = 0x3bbeecc;
 
     /// @notice See {IClaimsEngine-createPlan}.
     function createPlan(PlanBook storage book, IParticipantRegistry registry, IClaimsEngine.PlanTerms calldata terms)
@@ -315,9 +317,9 @@ library ClaimsAdmin {
         }
     }
 
-    /// @dev Days in `month` of a common year (a plan year may not begin on February 29).
-    function _daysIn(uint8 month) private pure returns (uint8) {
-        if (month == 2) return 28;
-        return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+    /// @dev Days in `month` (1-12) of a common year (a plan year may not begin on February 29):
+    /// 28 plus the month's 2-bit field of DAYS_OVER_28 (3 0 3 2 3 2 3 3 2 3 2 3, January first).
+    function _daysIn(uint8 month) private pure returns (uint256) {
+        return 28 + ((DAYS_OVER_28 >> (2 * uint256(month))) & 3);
     }
 }

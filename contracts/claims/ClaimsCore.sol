@@ -103,27 +103,12 @@ library ClaimsCore {
             book.authorizations[s.authId].remaining = uint96(c.authRemaining);
             emit IClaimsEngine.AuthorizationUsed(s.authId, claimId, uint96(c.authUsed));
         }
-        IClaimsEngine.ClaimRecord memory rec = IClaimsEngine.ClaimRecord(
-            s.member,
-            s.providerOrg,
-            s.serviceDate,
-            address(0),
-            s.authId,
-            uint96(c.authUsed),
-            credit,
-            0,
-            0,
-            s.lines,
-            allowed
-        );
+        // (member, providerOrg, serviceDate, adjuster, authId, authUsed, credit, deductible, memberShare, lines, allowed)
+        IClaimsEngine.ClaimRecord memory rec = IClaimsEngine.ClaimRecord(s.member, s.providerOrg, s.serviceDate, address(0), s.authId, uint96(c.authUsed), credit, 0, 0, s.lines, allowed);
         // A correction or resubmission of a claim an adjuster decided (or was to decide) pends: the
         // rules alone never undo an adjuster's decision.
         if (c.review || link.reviewed || planTotal > p.autoApprovalLimit) {
-            // Pended: nothing reaches the member's accumulators until an adjuster decides; the
-            // exposure is reserved in escrow and the authorization the rules used is held.
-            book.claims[claimId] = IClaimsEngine.Claim(IClaimsEngine.ClaimStatus.Pended, s.planId, 0, planTotal, keccak256(abi.encode(rec)));
-            book.funds[s.planId].reserved += planTotal;
-            emit IClaimsEngine.ClaimPended(claimId, planTotal, out);
+            _pend(book, claimId, s.planId, planTotal, rec, out);
             return (claimId, IClaimsEngine.ClaimStatus.Pended, planTotal);
         }
         status = statusOf(c);
@@ -352,9 +337,9 @@ library ClaimsCore {
         uint256 n = lines.length;
         uint256 sum;
         for (uint256 i; i < n; ++i) {
-            IClaimsEngine.Line calldata l = lines[i];
+            IClaimsEngine.Line calldata line = lines[i];
             unchecked {
-                sum += uint256(keccak256(abi.encode(l.code, l.units, l.charged)));
+                sum += uint256(keccak256(abi.encode(line.code, line.units, line.charged)));
             }
         }
         return keccak256(abi.encode(planId, member, providerOrg, serviceDate, sum));
@@ -411,6 +396,21 @@ library ClaimsCore {
         return keccak256(abi.encode(key, replaces));
     }
 
+    /// @dev Pends a claim: nothing reaches the member's accumulators until an adjuster decides; its
+    /// plan share (the exposure) is reserved in escrow, and the authorization the rules used is held.
+    function _pend(
+        ClaimsAdmin.PlanBook storage book,
+        bytes32 claimId,
+        uint64 planId,
+        uint96 exposure,
+        IClaimsEngine.ClaimRecord memory rec,
+        IClaimsEngine.LineOutcome[] memory preview
+    ) private {
+        book.claims[claimId] = IClaimsEngine.Claim(IClaimsEngine.ClaimStatus.Pended, planId, 0, exposure, keccak256(abi.encode(rec)));
+        book.funds[planId].reserved += exposure;
+        emit IClaimsEngine.ClaimPended(claimId, exposure, preview);
+    }
+
     /// @dev Writes an adjuster's decision on the claim and pays: on a pended claim, its total
     /// (releasing the pended exposure); on appeal, the increment, exactly once.
     function _recordDecision(
@@ -454,6 +454,7 @@ library ClaimsCore {
         for (uint256 i; i < lines.length; ++i) {
             if (lines[i].code == code) kept += rec.allowed[i];
         }
+        // solhint-disable-next-line gas-strict-inequalities
         if (kept >= rec.authUsed) return;
         returnAuthorization(book, rec.authId, claimId, rec.authUsed - uint96(kept));
         rec.authUsed = uint96(kept);

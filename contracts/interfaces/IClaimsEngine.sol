@@ -214,9 +214,11 @@ interface IClaimsEngine {
     /// @notice Emitted when a prior authorization is issued.
     event AuthorizationIssued(uint64 indexed authId, uint64 indexed planId, address indexed member, bytes32 code, uint96 maxAmount, uint40 validFrom, uint40 validUntil);
     /// @notice Emitted when the rules use `amount` of prior authorization `authId` for claim `claimId`.
+    // solhint-disable-next-line gas-indexed-events
     event AuthorizationUsed(uint64 indexed authId, bytes32 indexed claimId, uint96 amount);
     /// @notice Emitted when claim `claimId` gives `amount` of authorization `authId` back: it was
     /// corrected or voided, or decided for less than the rules had held for it.
+    // solhint-disable-next-line gas-indexed-events
     event AuthorizationReturned(uint64 indexed authId, bytes32 indexed claimId, uint96 amount);
     /// @notice Emitted when a claim is received, with the submission as sent.
     event ClaimSubmitted(bytes32 indexed claimId, uint64 indexed planId, address indexed member, address submitter, Submission submission);

@@ -96,6 +96,7 @@ library Adjudication {
     /// `month`/`day`: `t`'s own year on or after that day, the year before otherwise.
     function yearBeginning(uint256 t, uint256 month, uint256 day) internal pure returns (uint256) {
         (uint256 y, uint256 m, uint256 d) = civilDate(t);
+        // solhint-disable-next-line gas-strict-inequalities
         return m > month || (m == month && d >= day) ? y : y - 1;
     }
 

@@ -17,6 +17,10 @@ contract AdjudicationHarness {
         return Adjudication.planYear(start, month, day, date);
     }
 
+    function dayOf(uint256 t) external pure returns (uint256) {
+        return Adjudication.dayOf(t);
+    }
+
     function civilDate(uint256 t) external pure returns (uint256, uint256, uint256) {
         return Adjudication.civilDate(t);
     }

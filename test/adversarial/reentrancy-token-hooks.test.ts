@@ -1,12 +1,13 @@
 /**
  * Attack class: reentrancy through token hooks. The plan's token calls back into the claims engine
  * while the engine pays out (a settlement, a queue payment, a withdrawal, the drain that follows a
- * deposit), trying fund, withdraw, payQueued, releaseParked, submit and decide again mid-flight. Every guarded
+ * deposit), trying fund, withdraw, payQueued, releaseParked, submit, submitWithProof, repay, voidClaim and decide again mid-flight. Every guarded
  * entry point refuses with ReentrancyGuardReentrantCall; an unguarded one gains nothing; every
  * payment is made exactly once and the escrow balances to the unit.
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import hre from "hardhat";
 import type { Interface } from "ethers";
 import { claimIdOf } from "../../sdk";
 import { ReentrantToken__factory } from "../../typechain-types";
@@ -33,15 +34,18 @@ async function reentrancyFixture() {
 }
 
 describe("Attack: reentrancy through token hooks", function () {
-  it("a settlement's transfer cannot re-enter payQueued or submit", async function () {
-    const { claims, token, planId, engine, arm, expectRefused, visit, doctor, payee, insurerAdmin } = await loadFixture(reentrancyFixture);
-    await claims.connect(insurerAdmin).fund(planId, 10_000n * USD);
-    for (const [fn, args] of [
+  it("a settlement's transfer cannot re-enter payQueued, submit, submitWithProof, repay or voidClaim", async function () {
+    const { claims, token, planId, engine, arm, expectRefused, visit, doctor, payee, insurerAdmin, ruleRecord } = await loadFixture(reentrancyFixture);
+    await claims.connect(insurerAdmin).fund(planId, 20_000n * USD);
+    for (const [i, [fn, args]] of [
       ["payQueued", [planId, 1]],
       ["submit", [sub(await visit(400n * USD, 1))]],
-    ] as const) {
+      ["submitWithProof", [sub(await visit(401n * USD, 1)), hre.ethers.ZeroHash, []]],
+      ["repay", [planId, 1n, 1n]],
+      ["voidClaim", [hre.ethers.ZeroHash, rec(ruleRecord(await visit(), [0n]))]],
+    ].entries() as Iterable<[number, readonly [string, readonly unknown[]]]>) {
       await arm(fn, [...args]);
-      const s = await visit(3_000n * USD + BigInt(fn.length));
+      const s = await visit(3_000n * USD + BigInt(i));
       const before = await token.balanceOf(payee.address);
       await claims.connect(doctor).submit(sub(s));
       await expectRefused();
@@ -50,7 +54,7 @@ describe("Attack: reentrancy through token hooks", function () {
     }
     const f = await claims.funds(planId);
     expect(await token.balanceOf(engine)).to.equal(f.balance);
-    expect(f.balance).to.equal(10_000n * USD - (await token.balanceOf(payee.address)));
+    expect(f.balance).to.equal(20_000n * USD - (await token.balanceOf(payee.address)));
   });
 
   it("a queue payment's transfer cannot re-enter payQueued or withdraw", async function () {

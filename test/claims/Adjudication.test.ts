@@ -18,10 +18,19 @@ describe("Adjudication (library)", function () {
   describe("isCovered", function () {
     it("covers the first and the last day, both inclusive, and nothing outside", async function () {
       const { lib } = await loadFixture(harnessFixture);
-      expect(await lib.isCovered(100, 200, 100)).to.equal(true);
-      expect(await lib.isCovered(100, 200, 200)).to.equal(true);
-      expect(await lib.isCovered(100, 200, 99)).to.equal(false);
-      expect(await lib.isCovered(100, 200, 201)).to.equal(false);
+      const day = 86_400;
+      expect(await lib.isCovered(10 * day, 20 * day, 10 * day)).to.equal(true);
+      expect(await lib.isCovered(10 * day, 20 * day, 20 * day)).to.equal(true);
+      expect(await lib.isCovered(10 * day, 20 * day, 9 * day)).to.equal(false);
+      expect(await lib.isCovered(10 * day, 20 * day, 21 * day)).to.equal(false);
+    });
+
+    it("covers, by days, the whole first day of a period that starts in the middle of it", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      const day = 86_400;
+      expect(await lib.isCovered(10 * day + 43_200, 20 * day, 10 * day)).to.equal(true);
+      expect(await lib.isCovered(10 * day + 43_200, 20 * day, 9 * day)).to.equal(false);
+      expect(await lib.dayOf(10 * day + 43_200)).to.equal(BigInt(10 * day));
     });
 
     it("covers nothing for a member never enrolled", async function () {

@@ -84,10 +84,14 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       const b = await correct(f, a.id, await f.submission({ lines: [f.line(CODE.REVIEW, 1_000n * USD)] }));
       expect(claimsEvent(f.claims, b.receipt, "ClaimCorrected")!.args.credit).to.equal(400n * USD);
       expect(Number((await f.claims.claim(b.id)).status)).to.equal(ClaimStatus.Pended);
-      // Corrected again before a decision: the pended link committed nothing, the chain still 400.
-      const c = await correct(f, b.id, await f.submission({ lines: [f.line(CODE.VISIT, 1_500n * USD)] })); // plan 800
+      // Corrected again before a decision: the pended link committed nothing, the chain still 400;
+      // it was waiting for an adjuster, so its correction waits too (plan share 800, exposure 800).
+      const c = await correct(f, b.id, await f.submission({ lines: [f.line(CODE.VISIT, 1_500n * USD)] }));
       expect(claimsEvent(f.claims, c.receipt, "ClaimCorrected")!.args.credit).to.equal(400n * USD);
-      expect(claimsEvent(f.claims, c.receipt, "ClaimPaid")!.args.amount).to.equal(400n * USD);
+      expect([Number((await f.claims.claim(c.id)).status), (await f.claims.funds(f.planId)).reserved]).to.deep.equal([ClaimStatus.Pended, 800n * USD]);
+      // Decided as previewed: the plan pays the 400 the chain had not been paid, once.
+      const decided = await (await (await f.sdkAs(f.adjuster)).decide({ claimId: c.id })).wait();
+      expect([decided.planTotal, decided.paid]).to.deep.equal([800n * USD, 400n * USD]);
       expect((await f.claims.funds(f.planId)).reserved).to.equal(0n);
     });
   });
@@ -429,10 +433,12 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
   describe("per-claim caps", function () {
     it("caps a code once per claim, over all its lines", async function () {
       const f = await loadFixture(claimsFixture);
-      const s = await f.submission({ lines: [f.line(CODE.CAPPED, 200n * USD), f.line(CODE.CAPPED, 200n * USD, 2), f.line(CODE.CAPPED, 50n * USD, 3)] });
+      const s = await f.submission({ lines: [f.line(CODE.CAPPED, 200n * USD), f.line(CODE.XRAY, 50n * USD), f.line(CODE.CAPPED, 200n * USD, 2), f.line(CODE.CAPPED, 50n * USD, 3)] });
       const res = await (await (await f.sdkAs(f.doctor)).submit(s)).wait();
+      // The x-ray between them is another code: it takes nothing of the cap.
       expect(res.outcomes.map((o) => [o.allowed, o.reason])).to.deep.equal([
         [200n * USD, 0],
+        [50n * USD, 0],
         [100n * USD, 119],
         [0n, 119],
       ]);

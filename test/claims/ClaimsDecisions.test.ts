@@ -393,12 +393,14 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       const r = rec(await f.sdk.claims.record(f.id));
       const s2 = { ...f.s, evidence: await f.anchored(), lines: [f.line(CODE.VISIT, 100n * USD)] };
       const tx = f.claims.connect(f.doctor).submitCorrection(sub(s2), f.id, r);
-      // Nothing was committed for the pended claim: the credit is 0; $100 is all deductible.
+      // Nothing was committed for the pended claim: the credit is 0. It was waiting for an adjuster,
+      // so its correction waits too, applying nothing ($100, all deductible: exposure 0).
       await expect(tx).to.emit(f.claims, "ClaimCorrected").withArgs(claimIdOf(s2), f.id, 0n);
       expect(Number((await f.claims.claim(f.id)).status)).to.equal(ClaimStatus.Replaced);
+      expect(Number((await f.claims.claim(claimIdOf(s2))).status)).to.equal(ClaimStatus.Pended);
       expect((await f.claims.funds(f.planId)).reserved).to.equal(0n);
       const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
-      expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([100n * USD, 100n * USD, 0n]);
+      expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([0n, 0n, 0n]);
     });
 
     it("refuses a correction for another member or plan, and a wrong record", async function () {

@@ -315,10 +315,11 @@ describe("ClaimsEngine: submission and adjudication", function () {
   });
 
   describe("pause", function () {
-    it("stops submission", async function () {
+    it("stops submission, with or without an evidence proof", async function () {
       const f = await loadFixture(claimsFixture);
       await f.claims.connect(f.pauser).pause();
       await expect(f.claims.connect(f.doctor).submit(sub(await f.submission()))).to.be.revertedWithCustomError(f.claims, "EnforcedPause");
+      await expect(f.claims.connect(f.doctor).submitWithProof(sub(await f.submission()), hre.ethers.ZeroHash, [])).to.be.revertedWithCustomError(f.claims, "EnforcedPause");
     });
   });
 

@@ -29,6 +29,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { MaxUint256, type BaseContract, type ContractTransactionResponse, type Log, type LogDescription } from "ethers";
 import { claimIdOf, ClaimStatus, serviceKeyOf, type ClaimSubmission } from "../../sdk";
+import { bookEvent, openBooks, type EscrowBooks } from "../support/escrowBooks";
 import { ClaimsModel, type ModelBenefit } from "../support/claimsModel";
 import { BlocklistToken__factory } from "../../typechain-types";
 import { claimsFixture, CODE, DAY, HOSPITAL, rec, sub, USD } from "../claims/support";
@@ -80,16 +81,7 @@ interface ClaimModel {
 }
 
 /** Books kept from the events of the receipts only (never from the model). */
-interface Ghost {
-  deposits: bigint;
-  payments: bigint; // gross: ClaimPaid + PaymentParked + OverpaymentRecovered
-  recoveries: bigint; // OverpaymentRecovered + OverpaymentRepaid
-  withdrawals: bigint;
-  recorded: bigint; // OverpaymentRecorded
-  offsets: bigint; // OverpaymentRecovered
-  repaid: bigint; // OverpaymentRepaid
-  delivered: bigint; // reached the payee: ClaimPaid + ParkedPaymentReleased
-  parked: bigint;
+interface Ghost extends EscrowBooks {
   gross: Map<string, bigint>; // per claim: paid, parked, offset
   owedBy: Map<string, bigint>; // per claim: booked as owed back
 }
@@ -122,7 +114,6 @@ const benefits = new Map<string, ModelBenefit>([
 ]);
 const MONEY_EVENTS = new Set(["OverpaymentRecorded", "OverpaymentRecovered", "ClaimPaid", "PaymentQueued", "PaymentParked", "OverpaymentRepaid"]);
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
-const add = (map: Map<string, bigint>, k: string, v: bigint) => map.set(k, (map.get(k) ?? 0n) + v);
 const isLive = (s: ClaimStatus) => s !== ClaimStatus.Replaced && s !== ClaimStatus.Voided && s !== ClaimStatus.Appealed;
 const yearOf = (m: Model, date: number) => Math.floor((date - m.rules.plan.start) / (365 * DAY));
 
@@ -151,47 +142,10 @@ function effectsOf(f: F, logs: readonly Log[]): Effect[] {
 function bookEvents(g: Ghost, f: F, logs: readonly Log[]): void {
   for (const e of parse(f, logs)) {
     if (!["PlanFunded", "FundsWithdrawn", "ParkedPaymentReleased", ...MONEY_EVENTS].includes(e.name)) continue;
-    const amount = e.args.amount as bigint;
     expect(e.args.planId, `${e.name} names the plan`).to.equal(PLAN);
     if (e.args.providerOrg !== undefined) expect(e.args.providerOrg, `${e.name} names the hospital`).to.equal(HOSPITAL);
     if (e.name === "ClaimPaid" || e.name === "PaymentParked" || e.name === "ParkedPaymentReleased") expect(e.args.payee).to.equal(f.payee.address);
-    const id = e.args.claimId as string;
-    switch (e.name) {
-      case "PlanFunded":
-        g.deposits += amount;
-        break;
-      case "FundsWithdrawn":
-        g.withdrawals += amount;
-        break;
-      case "ClaimPaid":
-        g.payments += amount;
-        g.delivered += amount;
-        add(g.gross, id, amount);
-        break;
-      case "PaymentParked":
-        g.payments += amount;
-        g.parked += amount;
-        add(g.gross, id, amount);
-        break;
-      case "ParkedPaymentReleased":
-        g.parked -= amount;
-        g.delivered += amount;
-        break;
-      case "OverpaymentRecovered":
-        g.payments += amount;
-        g.recoveries += amount;
-        g.offsets += amount;
-        add(g.gross, id, amount);
-        break;
-      case "OverpaymentRepaid":
-        g.recoveries += amount;
-        g.repaid += amount;
-        break;
-      case "OverpaymentRecorded":
-        g.recorded += amount;
-        add(g.owedBy, id, amount);
-        break;
-    }
+    bookEvent(g, e, g.gross, g.owedBy);
   }
 }
 
@@ -672,7 +626,7 @@ describe("ClaimsEngine invariants (stateful property test)", function () {
           parked: 0n,
           claims: new Map(),
           seen: new Map(),
-          ghost: { deposits: 0n, payments: 0n, recoveries: 0n, withdrawals: 0n, recorded: 0n, offsets: 0n, repaid: 0n, delivered: 0n, parked: 0n, gross: new Map(), owedBy: new Map() },
+          ghost: { ...openBooks(), gross: new Map(), owedBy: new Map() },
         };
         await fc.asyncModelRun(() => ({ model, real: { f } }), cmds);
       }),

@@ -57,6 +57,7 @@ import {
   type GrantRequest,
   type RevocationRequest,
 } from "../../sdk";
+import { bookEvent, openBooks, type EscrowBooks } from "../support/escrowBooks";
 import { PermissionProbe__factory, type PermissionProbe } from "../../typechain-types";
 import { CODE, COMMITMENT, commitmentN, DAY, HOSPITAL, INSURER, LAB, rec, RIVAL, sub, submissionOf, suiteFixture, USD, type SuiteFixture } from "../support/suiteFixture";
 
@@ -97,16 +98,8 @@ interface SignedRequest {
 }
 
 /** A plan's books kept from the receipts' events only (never from the model). */
-interface Ghost {
-  deposits: bigint; // PlanFunded
-  payments: bigint; // gross: ClaimPaid + PaymentParked + OverpaymentRecovered
-  recoveries: bigint; // OverpaymentRecovered + OverpaymentRepaid
-  withdrawals: bigint; // FundsWithdrawn
-  recorded: bigint; // OverpaymentRecorded
-  offsets: bigint; // OverpaymentRecovered
-  repaid: bigint; // OverpaymentRepaid
-  parked: bigint; // PaymentParked - ParkedPaymentReleased
-}
+/** A plan's books, from the events (test/support/escrowBooks.ts). */
+type Ghost = EscrowBooks;
 
 /** A plan's escrow as the model predicts it. */
 interface PlanBook {
@@ -198,7 +191,6 @@ function modelPermitted(m: Model, r: Real, p: number, a: number, c: number, u: n
 }
 
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
-const add = (map: Map<string, bigint>, k: string, v: bigint) => map.set(k, (map.get(k) ?? 0n) + v);
 const MONEY_EVENTS = ["OverpaymentRecorded", "OverpaymentRecovered", "ClaimPaid", "PaymentQueued", "PaymentParked", "OverpaymentRepaid"];
 /** A claim a provider may still correct or void (not appealed, replaced or voided). */
 const isLive = (s: ClaimStatus) => s !== ClaimStatus.Replaced && s !== ClaimStatus.Voided && s !== ClaimStatus.Appealed;
@@ -239,44 +231,9 @@ function bookEvents(m: Model, r: Real, logs: readonly Log[]): void {
     const book = e.args.planId === undefined ? undefined : m.plans.get(e.args.planId as bigint);
     if (!book) continue;
     const g = book.ghost;
-    const amount = e.args.amount as bigint;
-    const id = e.args.claimId as string;
     if (e.name === "ClaimPaid" || e.name === "PaymentParked") expect(e.args.payee, `${e.name} pays the hospital's payee`).to.equal(r.f.payee.address);
     if (e.args.providerOrg !== undefined) expect(e.args.providerOrg, `${e.name} names the hospital`).to.equal(HOSPITAL);
-    switch (e.name) {
-      case "PlanFunded":
-        g.deposits += amount;
-        break;
-      case "FundsWithdrawn":
-        g.withdrawals += amount;
-        break;
-      case "ClaimPaid":
-        g.payments += amount;
-        add(m.gross, id, amount);
-        break;
-      case "PaymentParked":
-        g.payments += amount;
-        g.parked += amount;
-        add(m.gross, id, amount);
-        break;
-      case "ParkedPaymentReleased":
-        g.parked -= amount;
-        break;
-      case "OverpaymentRecovered":
-        g.payments += amount;
-        g.recoveries += amount;
-        g.offsets += amount;
-        add(m.gross, id, amount);
-        break;
-      case "OverpaymentRepaid":
-        g.recoveries += amount;
-        g.repaid += amount;
-        break;
-      case "OverpaymentRecorded":
-        g.recorded += amount;
-        add(m.owedBy, id, amount);
-        break;
-    }
+    bookEvent(g, e, m.gross, m.owedBy);
   }
 }
 
@@ -1240,7 +1197,7 @@ describe("Suite invariants across participants, consent, records and claims (sta
                 owed: 0n,
                 parked: 0n,
                 // The fixture's deposit and payment predate the model: their events are booked here.
-                ghost: { deposits: SEED_DEPOSIT, payments: paid, recoveries: 0n, withdrawals: 0n, recorded: 0n, offsets: 0n, repaid: 0n, parked: 0n },
+                ghost: openBooks(SEED_DEPOSIT, paid),
               },
             ]),
           ),
