@@ -18,6 +18,12 @@
  *
  * The judge writes each mutant over the contract in place and puts the original back after each
  * mutant and when it is interrupted; this script recompiles the original sources at the end.
+ *
+ * Survivors judged equivalent (no test can tell them from the original) are listed, each with its
+ * reason, in reports/mutation-equivalents.json ({ "<Target>": { "<mutant id>": "reason" } }), checked
+ * in and reviewed like code. The script reads it after a full run or a recheck: `<Target>.equivalentJudged`
+ * counts the listed mutants still alive, and `<Target>.finalScoreExcludingJudgedEquivalent` leaves them
+ * out; a listed mutant that was killed, or that the run did not produce, is reported (the list is stale).
  */
 const { spawn, spawnSync } = require("child_process");
 const fs = require("fs");
@@ -26,6 +32,7 @@ const path = require("path");
 const ROOT = path.resolve(__dirname, "..");
 const { TARGETS } = require(path.join(ROOT, "sumo-config.js"));
 const REPORT = path.join(ROOT, "reports", "mutation.json");
+const EQUIVALENTS = path.join(ROOT, "reports", "mutation-equivalents.json");
 const RESULTS = path.join(ROOT, ".sumo", "results");
 const ORDER = ["ParticipantRegistry", "RecordRegistry", "ConsentRegistry", "ClaimsEngine", "ClaimsCore", "ClaimsLifecycle", "ClaimsAdmin", "Adjudication"];
 const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
@@ -51,6 +58,41 @@ function writeReport(report) {
 
 function round(value) {
   return Math.round(value * 10_000) / 10_000;
+}
+
+/** The judged-equivalent mutants of `name` (id → reason), from reports/mutation-equivalents.json. */
+function readEquivalents(name, file = EQUIVALENTS) {
+  const all = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+  const listed = all[name] ?? {};
+  for (const [id, reason] of Object.entries(listed)) {
+    if (typeof reason !== "string" || reason.trim() === "") throw new Error(`${path.relative(ROOT, file)}: ${name} ${id} has no reason`);
+  }
+  return listed;
+}
+
+/**
+ * The score of a run once its judged equivalents are left out: `killed` of `killed + live` mutants
+ * tested, `liveIds` the survivors, `equivalents` the judged-equivalent list (id → reason). Listed
+ * mutants that are not among the survivors are returned as `stale` (killed since, or not generated).
+ */
+function scoreWithEquivalents(killed, live, liveIds, equivalents) {
+  const alive = new Set(liveIds);
+  const judged = Object.keys(equivalents).filter((id) => alive.has(id));
+  const stale = Object.keys(equivalents).filter((id) => !alive.has(id));
+  const denominator = killed + live - judged.length;
+  return {
+    equivalentJudged: judged.length,
+    finalScoreExcludingJudgedEquivalent: denominator === 0 ? null : round(killed / denominator),
+    stale,
+  };
+}
+
+/** Writes the judged-equivalent figures of `name` into `report` and warns about a stale list. */
+function applyEquivalents(report, name, base, killed, live, liveIds) {
+  const { equivalentJudged, finalScoreExcludingJudgedEquivalent, stale } = scoreWithEquivalents(killed, live, liveIds, readEquivalents(name));
+  report[`${base}.equivalentJudged`] = equivalentJudged;
+  report[`${base}.finalScoreExcludingJudgedEquivalent`] = finalScoreExcludingJudgedEquivalent;
+  if (stale.length > 0) console.warn(`${name}: listed as equivalent but not alive in this run (update reports/mutation-equivalents.json): ${stale.join(", ")}`);
 }
 
 function contractFile(name) {
@@ -178,9 +220,11 @@ function record(name, mutants, results, csvName) {
   fs.mkdirSync(liveDir, { recursive: true });
   const lines = ["Hash$Operator$StartLine$Status$Seconds$FirstFailure"];
   const counts = { killed: 0, live: 0, stillborn: 0 };
+  const liveIds = [];
   for (const mutant of mutants) {
     const { status, seconds, failed } = results.get(mutant.id);
     counts[status] += 1;
+    if (status === "live") liveIds.push(mutant.id);
     lines.push([mutant.id, mutant.operator, mutant.startLine, status, seconds, (failed ?? "").replace(/[$\n]/g, " ")].join("$"));
     if (status === "live") {
       const { id, operator, startLine, replace } = mutant;
@@ -189,7 +233,7 @@ function record(name, mutants, results, csvName) {
     }
   }
   fs.writeFileSync(path.join(out, csvName), `${lines.join("\n")}\n`);
-  return counts;
+  return { counts, liveIds };
 }
 
 /** A deterministic pseudo-random generator (mulberry32), so that a sample is the same for the same seed. */
@@ -218,7 +262,7 @@ function wilson(k, n) {
 async function runFull(name, jobs) {
   const started = Date.now();
   const mutants = generate(name);
-  const counts = record(name, mutants, await judgeAll(name, mutants, jobs), "results.csv");
+  const { counts, liveIds } = record(name, mutants, await judgeAll(name, mutants, jobs), "results.csv");
   const tested = counts.killed + counts.live;
   const result = {
     generated: mutants.length,
@@ -231,6 +275,7 @@ async function runFull(name, jobs) {
   const report = readReport();
   for (const key of Object.keys(report)) if (key.startsWith(`${name}.`)) delete report[key];
   for (const [key, value] of Object.entries(result)) report[`${name}.${key}`] = value;
+  applyEquivalents(report, name, name, counts.killed, counts.live, liveIds);
   writeReport(report);
   return result;
 }
@@ -247,7 +292,7 @@ async function runSample(name, size, seed, jobs) {
     [order[i], order[j]] = [order[j], order[i]];
   }
   const picked = order.slice(0, Math.min(size, order.length));
-  const counts = record(name, picked, await judgeAll(name, picked, jobs), "sample.csv");
+  const { counts } = record(name, picked, await judgeAll(name, picked, jobs), "sample.csv");
   const tested = counts.killed + counts.live;
   const [low, high] = wilson(counts.killed, tested);
   const result = {
@@ -291,6 +336,7 @@ async function recheck(name, jobs) {
   report[`${base}.recheck.killed`] = killedNow.length;
   report[`${base}.recheck.live`] = stillLive.length;
   report[`${base}.finalScore`] = round((killed + killedNow.length) / (killed + live));
+  applyEquivalents(report, name, base, killed + killedNow.length, stillLive.length, stillLive);
   writeReport(report);
   fs.writeFileSync(path.join(ROOT, "sumo", name, "recheck.json"), `${JSON.stringify({ killed: killedNow, live: stillLive }, null, 2)}\n`);
   return { killed: killedNow, live: stillLive };
@@ -328,7 +374,11 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
+
+module.exports = { readEquivalents, scoreWithEquivalents };
