@@ -109,6 +109,8 @@ export interface ClaimRecord {
   readonly member: string;
   readonly providerOrg: bigint;
   readonly serviceDate: number;
+  /** The evidence commitment the claim cites. */
+  readonly evidence: string;
   readonly adjuster: string;
   readonly authId: bigint;
   /** What the claim holds of its prior authorization. */
@@ -215,7 +217,7 @@ export interface AdjudicationResult {
 
 const coder = AbiCoder.defaultAbiCoder();
 const LINE_TUPLE = "tuple(bytes32 code,uint32 units,uint96 charged)";
-const RECORD_TUPLE = `tuple(address member,uint64 providerOrg,uint40 serviceDate,address adjuster,uint64 authId,uint96 authUsed,uint96 credit,uint96 deductible,uint96 memberShare,${LINE_TUPLE}[] lines,uint96[] allowed)`;
+const RECORD_TUPLE = `tuple(address member,uint64 providerOrg,uint40 serviceDate,bytes32 evidence,address adjuster,uint64 authId,uint96 authUsed,uint96 credit,uint96 deductible,uint96 memberShare,${LINE_TUPLE}[] lines,uint96[] allowed)`;
 
 /**
  * The on-chain form of a procedure code: `"<alias>:<code>"` as a bytes32 string (no descriptions).
@@ -274,7 +276,7 @@ export function recordHashOf(r: ClaimRecord): string {
   return keccak256(
     coder.encode(
       [RECORD_TUPLE],
-      [[r.member, r.providerOrg, r.serviceDate, r.adjuster, r.authId, r.authUsed, r.credit, r.deductible, r.memberShare, r.lines.map((l) => [l.code, l.units, l.charged]), r.allowed]],
+      [[r.member, r.providerOrg, r.serviceDate, r.evidence, r.adjuster, r.authId, r.authUsed, r.credit, r.deductible, r.memberShare, r.lines.map((l) => [l.code, l.units, l.charged]), r.allowed]],
     ),
   );
 }
@@ -1090,6 +1092,7 @@ export function recordFromHistory(h: ClaimHistory): ClaimRecord {
     member: s.member,
     providerOrg: s.providerOrg,
     serviceDate: s.serviceDate,
+    evidence: s.evidence,
     adjuster: h.adjuster,
     authId: s.authId,
     authUsed: h.authUsed,

@@ -28,11 +28,13 @@ library ClaimsAdmin {
         IClaimsEngine.CostSharing costSharing;
     }
 
-    /// @notice The member whose claims an evidence commitment backs, and the organization that
-    /// anchored it (one slot), set by the first claim that cites it.
+    /// @notice The member whose claims an evidence commitment backs, the organization that
+    /// anchored it, and how many live claims (neither replaced nor voided) cite it (one slot): set
+    /// by the first claim that cites it, cleared when the last live one is retired.
     struct EvidenceUse {
         address member;
         uint64 orgId;
+        uint32 live;
     }
 
     /// @notice The engine's plan-administration state.

@@ -103,8 +103,8 @@ library ClaimsCore {
             book.authorizations[s.authId].remaining = uint96(c.authRemaining);
             emit IClaimsEngine.AuthorizationUsed(s.authId, claimId, uint96(c.authUsed));
         }
-        // (member, providerOrg, serviceDate, adjuster, authId, authUsed, credit, deductible, memberShare, lines, allowed)
-        IClaimsEngine.ClaimRecord memory rec = IClaimsEngine.ClaimRecord(s.member, s.providerOrg, s.serviceDate, address(0), s.authId, uint96(c.authUsed), credit, 0, 0, s.lines, allowed);
+        // (member, providerOrg, serviceDate, evidence, adjuster, authId, authUsed, credit, deductible, memberShare, lines, allowed)
+        IClaimsEngine.ClaimRecord memory rec = IClaimsEngine.ClaimRecord(s.member, s.providerOrg, s.serviceDate, s.evidence, address(0), s.authId, uint96(c.authUsed), credit, 0, 0, s.lines, allowed);
         // A correction or resubmission of a claim an adjuster decided (or was to decide) pends: the
         // rules alone never undo an adjuster's decision.
         if (c.review || link.reviewed || planTotal > p.autoApprovalLimit) {
@@ -353,21 +353,33 @@ library ClaimsCore {
         }
     }
 
+    /// @notice Retires a claim's citation of its evidence. Once no live claim cites it, the
+    /// evidence may back another member's claims (e.g. after a claim billed to the wrong member is
+    /// voided); the binding is kept, so the same member's correction cites it again as before.
+    function releaseEvidence(ClaimsAdmin.PlanBook storage book, bytes32 commitment) internal {
+        --book.evidence[commitment].live;
+    }
+
     /// @dev The evidence: anchored by the billing organization (singly, in a batch whose proof is
     /// given, or in a batch a proof showed for an earlier claim of the same member), not
-    /// retracted, and backing one member's claims only.
+    /// retracted, and backing one member's claims only while any live claim cites it.
     function _checkEvidence(ClaimsAdmin.PlanBook storage book, IRecordEvidence evidence, IClaimsEngine.Submission calldata s, Link memory link) private {
         (uint64 anchoredBy, bool retracted) = evidence.evidenceStatus(s.evidence, link.root, link.proof);
         ClaimsAdmin.EvidenceUse memory use = book.evidence[s.evidence];
-        if (use.member == address(0)) {
+        // Unbound, or bound to another member by claims none of which is live.
+        if (use.member == address(0) || (use.live == 0 && use.member != s.member)) {
             if (anchoredBy != s.providerOrg || anchoredBy == 0) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, anchoredBy);
-            book.evidence[s.evidence] = ClaimsAdmin.EvidenceUse(s.member, anchoredBy);
+            book.evidence[s.evidence] = ClaimsAdmin.EvidenceUse(s.member, anchoredBy, 1);
         } else {
             // Bound by its first claim to that claim's member and anchoring organization, whoever
             // anchored the commitment since (a batch leaf, once shown, could be anchored singly by another).
             if (use.orgId != s.providerOrg) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, use.orgId);
             if (use.member != s.member) revert IClaimsEngine.EvidenceOfAnotherMember(s.evidence, use.member);
             if (anchoredBy != use.orgId) retracted = false;
+            // At most one live claim per submission transaction: 2^32 of them cannot be paid for.
+            unchecked {
+                book.evidence[s.evidence].live = use.live + 1;
+            }
         }
         if (retracted) revert IClaimsEngine.EvidenceRetracted(s.evidence);
     }

@@ -137,7 +137,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         whenNotPaused
         returns (bytes32, ClaimStatus, uint96)
     {
-        return _submit(s, _retire(s, replaces, original));
+        return ClaimsLifecycle.correct(_book, REGISTRY, RECORD_EVIDENCE, s, replaces, original);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -147,7 +147,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function decide(bytes32 claimId, ClaimRecord calldata record, LineDecision[] calldata decisions) external nonReentrant whenNotPaused {
-        ClaimsLifecycle.decide(_book, REGISTRY, claimId, record, decisions);
+        ClaimsLifecycle.adjusterStep(_book, REGISTRY, claimId, record, decisions, false);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -161,7 +161,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         nonReentrant
         whenNotPaused
     {
-        ClaimsLifecycle.resolveAppeal(_book, REGISTRY, claimId, record, decisions);
+        ClaimsLifecycle.adjusterStep(_book, REGISTRY, claimId, record, decisions, true);
     }
 
     // ---------------------------------------------------------------- views
@@ -241,12 +241,6 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
     /// @inheritdoc IClaimsEngine
     function owedBack(uint64 planId, uint64 providerOrg) external view returns (uint256) {
         return _book.owedBack[planId][providerOrg];
-    }
-
-    /// @dev Retires the claim a correction replaces (in the library) and returns the correction's link.
-    function _retire(Submission calldata s, bytes32 replaces, ClaimRecord calldata original) private returns (ClaimsCore.Link memory link) {
-        link.replaces = replaces;
-        (link.credit, link.replacedKey, link.reviewed) = ClaimsLifecycle.replace(_book, REGISTRY, replaces, original, s.planId, s.member, s.providerOrg);
     }
 
     function _submit(Submission calldata s, ClaimsCore.Link memory link) private returns (bytes32, ClaimStatus, uint96) {

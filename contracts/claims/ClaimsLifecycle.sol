@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IRecordEvidence} from "../interfaces/IRecordEvidence.sol";
 import {ClaimsAdmin} from "./ClaimsAdmin.sol";
 import {ClaimsCore} from "./ClaimsCore.sol";
 
@@ -16,49 +17,41 @@ import {ClaimsCore} from "./ClaimsCore.sol";
 /// back; a correction is credited with exactly that, and what the provider owes is recouped from
 /// its next payments under the plan (or repaid).
 library ClaimsLifecycle {
-    /// @notice See {IClaimsEngine-decide}. The engine applies `nonReentrant` and `whenNotPaused`.
-    function decide(
+    /// @notice See {IClaimsEngine-decide} (`appeal` false) and {IClaimsEngine-resolveAppeal}
+    /// (`appeal` true). The engine applies `nonReentrant` and `whenNotPaused`.
+    function adjusterStep(
         ClaimsAdmin.PlanBook storage book,
         IParticipantRegistry registry,
         bytes32 claimId,
         IClaimsEngine.ClaimRecord calldata record,
-        IClaimsEngine.LineDecision[] calldata decisions
+        IClaimsEngine.LineDecision[] calldata decisions,
+        bool appeal
     ) external {
-        ClaimsCore.adjusterStep(book, registry, claimId, record, decisions, ClaimsCore.Mode.Decide);
+        ClaimsCore.adjusterStep(book, registry, claimId, record, decisions, appeal ? ClaimsCore.Mode.Appeal : ClaimsCore.Mode.Decide);
     }
 
-    /// @notice See {IClaimsEngine-resolveAppeal}. The engine applies `nonReentrant` and `whenNotPaused`.
-    function resolveAppeal(
+    /// @notice See {IClaimsEngine-submitCorrection}: retires `replaces`, then submits the corrected
+    /// claim ({ClaimsCore-submit}) with what the plan had committed for the service over the chain,
+    /// the replaced claim's service key, and whether an adjuster decided it or was to decide it (the
+    /// correction then pends for an adjuster too): its {ClaimsCore-Link}. The engine applies
+    /// `nonReentrant` and `whenNotPaused`.
+    function correct(
         ClaimsAdmin.PlanBook storage book,
         IParticipantRegistry registry,
-        bytes32 claimId,
-        IClaimsEngine.ClaimRecord calldata record,
-        IClaimsEngine.LineDecision[] calldata decisions
-    ) external {
-        ClaimsCore.adjusterStep(book, registry, claimId, record, decisions, ClaimsCore.Mode.Appeal);
-    }
-
-    /// @notice The first half of {IClaimsEngine-submitCorrection}: retires `replaces` for a
-    /// corrected claim of plan `planId`, member `member`, provider `providerOrg`; returns what the
-    /// plan had committed for the service over the chain, the replaced claim's service key, and
-    /// whether an adjuster decided it or was to decide it (the correction then pends for an adjuster
-    /// too): the correction's {ClaimsCore-Link}. The engine then submits the corrected claim
-    /// ({ClaimsCore-submit}). The engine applies `nonReentrant` and `whenNotPaused`.
-    function replace(
-        ClaimsAdmin.PlanBook storage book,
-        IParticipantRegistry registry,
+        IRecordEvidence evidence,
+        IClaimsEngine.Submission calldata s,
         bytes32 replaces,
-        IClaimsEngine.ClaimRecord calldata original,
-        uint64 planId,
-        address member,
-        uint64 providerOrg
-    ) external returns (uint96 credit, bytes32 replacedKey, bool reviewed) {
-        reviewed = original.adjuster != address(0) || book.claims[replaces].status == IClaimsEngine.ClaimStatus.Pended;
-        credit = _retire(book, registry, replaces, original, IClaimsEngine.ClaimStatus.Replaced);
-        if (book.claims[replaces].planId != planId || original.member != member || original.providerOrg != providerOrg) {
+        IClaimsEngine.ClaimRecord calldata original
+    ) external returns (bytes32, IClaimsEngine.ClaimStatus, uint96) {
+        ClaimsCore.Link memory link;
+        link.replaces = replaces;
+        link.reviewed = original.adjuster != address(0) || book.claims[replaces].status == IClaimsEngine.ClaimStatus.Pended;
+        link.credit = _retire(book, registry, replaces, original, IClaimsEngine.ClaimStatus.Replaced);
+        if (book.claims[replaces].planId != s.planId || original.member != s.member || original.providerOrg != s.providerOrg) {
             revert IClaimsEngine.CorrectionMismatch(replaces);
         }
-        replacedKey = ClaimsCore.serviceKey(planId, member, providerOrg, original.serviceDate, original.lines);
+        link.replacedKey = ClaimsCore.serviceKey(s.planId, s.member, s.providerOrg, original.serviceDate, original.lines);
+        return ClaimsCore.submit(book, registry, evidence, s, link);
     }
 
     /// @notice See {IClaimsEngine-voidClaim}. The engine applies `nonReentrant` and `whenNotPaused`.
@@ -73,7 +66,7 @@ library ClaimsLifecycle {
 
     /// @dev Retires a claim its provider corrects or voids: its accumulators are reversed (a
     /// pended claim applied none; its exposure is released), its authorization given back, its
-    /// status set. Returns what the plan had committed for the service over the claim's chain (for
+    /// citation of its evidence released, its status set. Returns what the plan had committed for the service over the claim's chain (for
     /// a pended claim, the credit it carried from the claim it replaced).
     function _retire(
         ClaimsAdmin.PlanBook storage book,
@@ -99,6 +92,7 @@ library ClaimsLifecycle {
             ClaimsCore.reverseAccumulators(book, o.planId, r, committed);
         }
         if (r.authUsed != 0) ClaimsCore.returnAuthorization(book, r.authId, claimId, r.authUsed);
+        ClaimsCore.releaseEvidence(book, r.evidence);
         o.status = retiredAs;
     }
 }

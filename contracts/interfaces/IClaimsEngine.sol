@@ -95,7 +95,8 @@ interface IClaimsEngine {
 
     /// @notice The facts of a claim that later steps need, committed on chain as `recordHash`
     /// (keccak256 of its ABI encoding) and rebuilt by clients from the claim's events.
-    /// @dev `adjuster` is the account that made the last decision (zero when the rules did);
+    /// @dev `evidence` is the commitment the claim cites; `adjuster` is the account that made the
+    /// last decision (zero when the rules did);
     /// `authUsed` is what the claim consumed of its prior authorization (given back when the claim
     /// is corrected or voided); `credit` is what the plan had committed for the service, over the
     /// whole chain of claims this one replaces, when it replaced them (0 for none);
@@ -106,6 +107,7 @@ interface IClaimsEngine {
         address member;
         uint64 providerOrg;
         uint40 serviceDate;
+        bytes32 evidence;
         address adjuster;
         uint64 authId;
         uint96 authUsed;
@@ -365,7 +367,7 @@ interface IClaimsEngine {
     /// Caller: an active member of the billing organization (a provider, a lab or a pharmacy), or
     /// of the plan's insurer on its behalf. The evidence must be anchored by the billing
     /// organization, not retracted, and backs the claims of one member only
-    /// ({EvidenceOfAnotherMember}). Refused while paused; the same service (plan, member, provider,
+    /// ({EvidenceOfAnotherMember}) while any claim citing it is live (not replaced or voided). Refused while paused; the same service (plan, member, provider,
     /// day and lines in any order) reverts with {DuplicateClaim}; a service date that is not a
     /// midnight UTC with {ServiceDateNotDay}.
     function submit(Submission calldata s) external returns (bytes32 claimId, ClaimStatus status, uint96 planTotal);
@@ -391,8 +393,9 @@ interface IClaimsEngine {
         returns (bytes32 claimId, ClaimStatus status, uint96 planTotal);
 
     /// @notice Voids a claim billed in error: it is retired as by a correction (accumulators
-    /// reversed, authorization given back, a pended claim's exposure released) and what the plan had
-    /// committed for the service is owed back. Caller: an active member of the provider organization
+    /// reversed, authorization given back, a pended claim's exposure released, its evidence free for
+    /// another member once no live claim cites it) and what the plan had committed for the service
+    /// is owed back. Caller: an active member of the provider organization
     /// that billed it. Refused for appealed, replaced and voided claims, and while paused.
     function voidClaim(bytes32 claimId, ClaimRecord calldata record) external;
 

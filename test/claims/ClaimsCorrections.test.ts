@@ -408,6 +408,47 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
         .withArgs(evidence, f.patient.address);
     });
 
+    it("frees evidence for another member once no live claim cites it: a claim billed to the wrong member voided, then billed to the right one", async function () {
+      const f = await loadFixture(claimsFixture);
+      const evidence = await f.anchored();
+      await f.claims.connect(f.adjuster).enroll(f.planId, f.member2.address, f.start, f.start + 300 * DAY);
+      const wrong1 = await submit(f, await f.submission({ evidence, lines: [f.line(CODE.VISIT, 300n * USD)] }));
+      const wrong2 = await submit(f, await f.submission({ evidence, lines: [f.line(CODE.XRAY, 50n * USD)] }));
+      const right = await f.submission({ evidence, member: f.member2.address, lines: [f.line(CODE.VISIT, 300n * USD)] });
+      const refused = () => expect(f.claims.connect(f.doctor).submit(sub(right))).to.be.revertedWithCustomError(f.claims, "EvidenceOfAnotherMember").withArgs(evidence, f.patient.address);
+      await refused();
+      // One of the two live claims voided: the other still binds the evidence to the first member.
+      await f.claims.connect(f.doctor).voidClaim(wrong1.id, rec(await f.sdk.claims.record(wrong1.id)));
+      await refused();
+      // Corrected (still live, citing it): bound. Corrected to cite other evidence: no live claim cites it.
+      const moved = await correct(f, wrong2.id, await f.submission({ evidence, lines: [f.line(CODE.XRAY, 60n * USD)] }));
+      await refused();
+      await correct(f, moved.id, await f.submission({ evidence: await f.anchored(), lines: [f.line(CODE.XRAY, 60n * USD)] }));
+      const paid = await (await (await f.sdkAs(f.doctor)).submit(right)).wait();
+      expect(paid.status).to.equal(ClaimStatus.Approved);
+      // Now the second member's: the first member's claims may not cite it again.
+      await expect(f.claims.connect(f.doctor).submit(sub(await f.submission({ evidence, lines: [f.line(CODE.XRAY, 40n * USD)] }))))
+        .to.be.revertedWithCustomError(f.claims, "EvidenceOfAnotherMember")
+        .withArgs(evidence, f.member2.address);
+    });
+
+    it("frees evidence only for claims of the organization that anchored it, and a batch leaf only with its proof again", async function () {
+      const f = await loadFixture(claimsFixture);
+      const root = hre.ethers.id("batch root");
+      const evidence = hre.ethers.id("a leaf of that batch");
+      await f.evidence.setBatchLeaf(root, evidence, HOSPITAL);
+      await f.claims.connect(f.adjuster).enroll(f.planId, f.member2.address, f.start, f.start + 300 * DAY);
+      const s = await f.submission({ evidence, lines: [f.line(CODE.VISIT, 300n * USD)] });
+      const res = await (await (await f.sdkAs(f.doctor)).submit({ ...s, evidenceProof: { root, proof: [] } })).wait();
+      // The same member's correction cites it without the proof, through a moment with no live claim.
+      const fixed = await correct(f, res.claimId, await f.submission({ evidence, lines: [f.line(CODE.VISIT, 280n * USD)] }));
+      await f.claims.connect(f.doctor).voidClaim(fixed.id, rec(await f.sdk.claims.record(fixed.id)));
+      const right = await f.submission({ evidence, member: f.member2.address });
+      await expect(f.claims.connect(f.doctor).submit(sub(right))).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, 0);
+      await expect(f.claims.connect(f.labAdmin).submitWithProof(sub({ ...right, providerOrg: LAB }), root, [])).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, HOSPITAL);
+      await f.claims.connect(f.doctor).submitWithProof(sub(right), root, []);
+    });
+
     it("accepts a record anchored in a batch with its inclusion proof in the same submission, and the member's later corrections without it", async function () {
       const f = await loadFixture(claimsFixture);
       const root = hre.ethers.id("batch root");

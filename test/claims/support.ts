@@ -132,7 +132,7 @@ export async function claimsFixture() {
 
   /** The record of a claim just submitted and adjudicated by the rules. */
   function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n, credit = 0n, authUsed = 0n): ClaimRecord {
-    return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, adjuster: ZeroAddress, authId: s.authId, authUsed, credit, deductible, memberShare, lines: s.lines, allowed };
+    return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, evidence: s.evidence, adjuster: ZeroAddress, authId: s.authId, authUsed, credit, deductible, memberShare, lines: s.lines, allowed };
   }
 
   const connect = (signer: (typeof signers)[number]) => CareLedger.connect(signer, { addressBook: f.book, addresses: { ClaimsEngine: claims.target as string } });

@@ -145,8 +145,8 @@ interface Model {
   // claims
   plans: Map<bigint, PlanBook>;
   claims: Map<string, ClaimModel>;
-  /** Evidence commitment → the member whose claims it backs (set by the first claim citing it). */
-  evidenceUse: Map<string, string>;
+  /** Evidence commitment → the member its claims are for, and how many of them are live (neither replaced nor voided). */
+  evidenceUse: Map<string, { member: string; live: number }>;
   /** Per claim, from the events: gross payments settled for it (paid, parked, offset), and what it booked as owed back. */
   gross: Map<string, bigint>;
   owedBy: Map<string, bigint>;
@@ -668,7 +668,7 @@ const insurerOf = (planId: bigint) => (planId === 1n ? INSURER : RIVAL);
  * or a never-anchored commitment.
  */
 function evidenceFor(m: Model, member: string, ev: number, mostlyLive = false): string {
-  const live = [...m.versions.entries()].filter(([c, v]) => v.orgId === HOSPITAL && !v.retracted && (m.evidenceUse.get(c) ?? member) === member).map(([c]) => c);
+  const live = [...m.versions.entries()].filter(([c, v]) => v.orgId === HOSPITAL && !v.retracted && (backerOf(m, c) ?? member) === member).map(([c]) => c);
   const known = [...m.versions.keys()];
   const bad = mostlyLive ? (ev % 10 === 9 ? 4 : ev % 10 === 8 ? 3 : 0) : ev % 5;
   return bad === 4 || known.length === 0 ? commitmentN(ev, "never") : bad === 3 || live.length === 0 ? pick(known, ev) : pick(live, ev);
@@ -685,7 +685,7 @@ function submissionOutcome(m: Model, s: ClaimSubmission, replaces?: string): { e
   const v = m.versions.get(s.evidence);
   if (v?.orgId !== HOSPITAL) return { error: ["EvidenceNotAnchored", [s.evidence, v?.orgId ?? 0n]] };
   if (v.retracted) return { error: ["EvidenceRetracted", [s.evidence]] };
-  const backs = m.evidenceUse.get(s.evidence);
+  const backs = backerOf(m, s.evidence);
   if (backs !== undefined && backs !== s.member) return { error: ["EvidenceOfAnotherMember", [s.evidence, backs]] };
   const key = serviceKeyOf(s);
   if (!m.claims.has(key)) return { id: key };
@@ -704,7 +704,7 @@ function recordNewClaim(m: Model, r: Real, logs: readonly Log[], id: string, s: 
   if (pended) {
     if (!reviewed) expect(s.lines[0].code, "only the reviewed code pends").to.equal(CODE.REVIEW);
     m.claims.set(id, { planId: s.planId, status: ClaimStatus.Pended, s, exposure: pended.args.exposure as bigint, credit, root });
-    if (!m.evidenceUse.has(s.evidence)) m.evidenceUse.set(s.evidence, s.member);
+    cite(m, s);
     return [];
   }
   expect(s.lines[0].code, "a reviewed code pends").to.not.equal(CODE.REVIEW);
@@ -713,15 +713,29 @@ function recordNewClaim(m: Model, r: Real, logs: readonly Log[], id: string, s: 
   const status = Number(adjudicated.args.status) as ClaimStatus;
   if (s.lines[0].code === CODE.UNKNOWN) expect(status, "a code without a benefit is denied").to.equal(ClaimStatus.Denied);
   m.claims.set(id, { planId: s.planId, status, s, exposure: 0n, credit, root });
-  if (!m.evidenceUse.has(s.evidence)) m.evidenceUse.set(s.evidence, s.member);
+  cite(m, s);
   return settle(m, s.planId, id, adjudicated.args.planTotal as bigint, credit);
 }
 
-/** Retires a claim its provider corrected or voided: a pended one's exposure is released. */
+/** The member whose claims evidence backs while a live claim cites it (undefined when none does). */
+function backerOf(m: Model, commitment: string): string | undefined {
+  const use = m.evidenceUse.get(commitment);
+  return use !== undefined && use.live > 0 ? use.member : undefined;
+}
+
+/** A new claim cites its evidence: bound to its member (again, once no live claim cited it for another). */
+function cite(m: Model, s: ClaimSubmission): void {
+  const use = m.evidenceUse.get(s.evidence);
+  if (use === undefined || (use.live === 0 && use.member !== s.member)) m.evidenceUse.set(s.evidence, { member: s.member, live: 1 });
+  else use.live++;
+}
+
+/** Retires a claim its provider corrected or voided: a pended one's exposure is released, its citation of its evidence ends. */
 function retire(m: Model, id: string, as: ClaimStatus): void {
   const c = m.claims.get(id)!;
   c.status = as;
   c.exposure = 0n;
+  m.evidenceUse.get(c.s.evidence)!.live--;
 }
 
 /** Who corrects or voids: the hospital's doctor or admin (refused while the hospital is suspended), the plan's adjuster or admin (insurer staff: refused), the lab's admin (another provider: refused). */
@@ -1203,7 +1217,7 @@ describe("Suite invariants across participants, consent, records and claims (sta
           ),
           claims: new Map(f.seededClaims.map(({ planId, id, s }) => [id, { planId, status: ClaimStatus.Approved, s, exposure: 0n, credit: 0n, root: id }])),
           // The fixture's claims cited the first two seeded records for the first patient.
-          evidenceUse: new Map(f.seededClaims.map(({ s }) => [s.evidence, s.member])),
+          evidenceUse: f.seededClaims.reduce((use, { s }) => use.set(s.evidence, { member: s.member, live: (use.get(s.evidence)?.live ?? 0) + 1 }), new Map<string, { member: string; live: number }>()),
           gross: new Map(f.seededClaims.map(({ id, paid }) => [id, paid])),
           owedBy: new Map(),
           seen: new Map(),

@@ -103,7 +103,7 @@ export function rec(r: ClaimRecord) {
 
 /** The record of a claim the rules just adjudicated (no adjuster yet). */
 export function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n): ClaimRecord {
-  return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, adjuster: ZeroAddress, authId: s.authId, authUsed: 0n, credit: 0n, deductible, memberShare, lines: s.lines, allowed };
+  return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, evidence: s.evidence, adjuster: ZeroAddress, authId: s.authId, authUsed: 0n, credit: 0n, deductible, memberShare, lines: s.lines, allowed };
 }
 
 /** Today's midnight on chain. */
