@@ -391,7 +391,8 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
   }
 
   /**
-   * Opts a patient out of break-glass (ending open emergency access at once), or back in.
+   * Opts a patient out of break-glass (ending open emergency access at once and for good: opting
+   * back in revives none of it), or back in.
    * Caller: the patient (default) or a delegate.
    */
   async setBreakGlassOptOut(params: { patient?: string; optedOut: boolean }, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; optedOut: boolean }>> {

@@ -38,10 +38,12 @@ import {ConsentVocabulary as V} from "../libraries/ConsentVocabulary.sol";
 ///   signatures and opting out of break-glass always work.
 contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     /// @notice Per-patient settings.
-    /// @dev One slot: epoch (8 bytes) + breakGlassOptOut (1).
+    /// @dev One slot: epoch (8 bytes) + breakGlassOptOut (1) + optOuts (4), the count of opt-outs
+    /// that ends every earlier break-glass opening.
     struct PatientSettings {
         uint64 epoch;
         bool breakGlassOptOut;
+        uint32 optOuts;
     }
 
     /// @notice The version of this contract's interface and storage semantics; the EIP-712 domain version.
@@ -174,7 +176,9 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
 
     /// @inheritdoc IConsentRegistry
     function setBreakGlassOptOut(address patient, bool optedOut) external onlyPatientOrDelegate(patient) {
-        _patients[patient].breakGlassOptOut = optedOut;
+        PatientSettings storage settings = _patients[patient];
+        settings.breakGlassOptOut = optedOut;
+        if (optedOut) ++settings.optOuts;
         emit BreakGlassOptOutSet(patient, optedOut, msg.sender);
     }
 
@@ -187,14 +191,15 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         if (patient == address(0)) revert InvalidPatient(patient);
         (bool active, uint64 orgId, IParticipantRegistry.OrgKind kind) = _REGISTRY.isActiveMember(msg.sender);
         if (!active || kind != IParticipantRegistry.OrgKind.Provider) revert NotActiveProvider(msg.sender);
-        if (_patients[patient].breakGlassOptOut) revert BreakGlassOptedOut(patient);
+        PatientSettings memory settings = _patients[patient];
+        if (settings.breakGlassOptOut) revert BreakGlassOptedOut(patient);
         if (!V.isReasonCode(reasonCode)) revert InvalidReasonCode(reasonCode);
         if (reasonRef == bytes32(0) || _usedReasons[orgId][reasonRef]) revert ReasonAlreadyUsed(orgId, reasonRef);
         uint40 window = _breakGlassWindow;
         if (duration == 0 || duration > window) revert InvalidBreakGlassDuration(duration, window);
         _usedReasons[orgId][reasonRef] = true;
         until = uint40(block.timestamp) + duration;
-        _breakGlass[patient][msg.sender] = BreakGlass({orgId: orgId, until: until});
+        _breakGlass[patient][msg.sender] = BreakGlass({orgId: orgId, until: until, optOuts: settings.optOuts});
         emit BreakGlassOpened(patient, msg.sender, orgId, reasonCode, reasonRef, until);
     }
 
@@ -247,6 +252,11 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     /// @inheritdoc IConsentRegistry
     function breakGlassOptedOut(address patient) external view returns (bool) {
         return _patients[patient].breakGlassOptOut;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function optOutsOf(address patient) external view returns (uint32) {
+        return _patients[patient].optOuts;
     }
 
     /// @inheritdoc IConsentRegistry
@@ -361,7 +371,8 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         if (_covers(_grants[patient][V.organizationKey(orgId)], classBit, purposeBit)) return (true, orgId);
         if (purpose != V.ETREAT || classBit & V.GENERAL_CLASSES == 0) return (false, orgId);
         BreakGlass memory bg = _breakGlass[patient][accessor];
-        permitted = bg.orgId == orgId && block.timestamp < bg.until && !_patients[patient].breakGlassOptOut;
+        PatientSettings memory settings = _patients[patient];
+        permitted = bg.orgId == orgId && block.timestamp < bg.until && !settings.breakGlassOptOut && bg.optOuts == settings.optOuts;
     }
 
     function _covers(Grant storage g, uint32 classBit, uint8 purposeBit) private view returns (bool) {

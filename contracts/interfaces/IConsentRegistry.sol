@@ -55,11 +55,14 @@ interface IConsentRegistry {
     }
 
     /// @notice Emergency access opened by `accessor` on a patient.
-    /// @dev One slot: orgId (8 bytes) + until (5). In force while `block.timestamp < until` and the
-    /// accessor is still an active member of `orgId`.
+    /// @dev One slot: orgId (8 bytes) + until (5) + optOuts (4). In force while
+    /// `block.timestamp < until`, the accessor is still an active member of `orgId`, and the patient
+    /// has not opted out since it was opened: `optOuts` is the patient's count of opt-outs at the
+    /// opening ({optOutsOf}), so any later opt-out ends it for good, opting back in or not.
     struct BreakGlass {
         uint64 orgId;
         uint40 until;
+        uint32 optOuts;
     }
 
     /// @notice Emitted when a grant is made or replaced. `by` is the patient, or the delegate who
@@ -247,7 +250,8 @@ interface IConsentRegistry {
     /// @dev Reverts with {NotPatientOrSelf}, {DelegateNotFound}.
     function removeDelegate(address patient, address delegate) external;
 
-    /// @notice Opts `patient` out of break-glass access (ending any open emergency access at once), or back in.
+    /// @notice Opts `patient` out of break-glass access (ending any open emergency access at once and
+    /// for good: opting back in revives none of it), or back in.
     /// @dev Caller: the patient or a delegate in force. Works while paused. Reverts with {NotPatientOrDelegate}.
     function setBreakGlassOptOut(address patient, bool optedOut) external;
 
@@ -289,6 +293,10 @@ interface IConsentRegistry {
 
     /// @notice Whether `patient` opted out of break-glass.
     function breakGlassOptedOut(address patient) external view returns (bool);
+
+    /// @notice How many times `patient` opted out of break-glass: an opening made before the last
+    /// opt-out (its `optOuts` below this) is ended for good.
+    function optOutsOf(address patient) external view returns (uint32);
 
     /// @notice Whether provider organization `orgId` used `reasonRef` for a break-glass opening. References are
     /// single-use per organization, so another organization that copies a pending reference cannot burn it.

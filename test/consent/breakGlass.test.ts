@@ -118,7 +118,26 @@ describe("ConsentRegistry break-glass", function () {
       expect(await consent.breakGlassOptedOut(patient.address)).to.equal(true);
       expect(await consent.isPermitted(patient.address, doctor.address, LABS, ETREAT)).to.equal(false);
       await expect(consent.connect(nurse).breakGlass(patient.address, REASON, REF2, 60)).to.be.revertedWithCustomError(consent, "BreakGlassOptedOut").withArgs(patient.address);
+      // Opting back in revives nothing opened before the opt-out, still within its window.
       await consent.setBreakGlassOptOut(patient.address, false);
+      expect(await consent.optOutsOf(patient.address)).to.equal(1);
+      expect((await consent.breakGlassOf(patient.address, doctor.address)).optOuts).to.equal(0);
+      expect(await consent.isPermitted(patient.address, doctor.address, LABS, ETREAT)).to.equal(false);
+      await expect(consent.connect(doctor).logAccess(patient.address, REF2, LABS, ETREAT))
+        .to.be.revertedWithCustomError(consent, "AccessNotPermitted")
+        .withArgs(patient.address, doctor.address, LABS, ETREAT);
+      // A new opening after opting back in is in force; the next opt-out ends it too.
+      await consent.connect(nurse).breakGlass(patient.address, REASON, REF2, 60);
+      expect(await consent.isPermitted(patient.address, nurse.address, LABS, ETREAT)).to.equal(true);
+      await consent.setBreakGlassOptOut(patient.address, true);
+      await consent.setBreakGlassOptOut(patient.address, false);
+      expect(await consent.isPermitted(patient.address, nurse.address, LABS, ETREAT)).to.equal(false);
+    });
+
+    it("opting in again (never out) ends nothing", async function () {
+      const { consent, doctor, patient } = await openedFixture();
+      await consent.setBreakGlassOptOut(patient.address, false);
+      expect(await consent.optOutsOf(patient.address)).to.equal(0);
       expect(await consent.isPermitted(patient.address, doctor.address, LABS, ETREAT)).to.equal(true);
     });
 

@@ -199,13 +199,26 @@ const commands = [
       if (!error) m.breakGlass.set(`${r.patients[x.p].address}|${r.accessors[x.a].address}`, { orgId: org, until: m.now + x.duration });
     }),
   ),
+  // Out and back in at once (the patient itself): openings made before must stay ended.
+  fc.record({ p }).map((x) =>
+    cmd(`optOutAndBackIn(${JSON.stringify(x)})`, async (m, r) => {
+      const patient = r.patients[x.p];
+      await step(m, r, () => r.consent.connect(patient).setBreakGlassOptOut(patient.address, true), undefined);
+      await step(m, r, () => r.consent.connect(patient).setBreakGlassOptOut(patient.address, false), undefined);
+      m.optOut.delete(x.p);
+      for (const k of [...m.breakGlass.keys()]) if (k.startsWith(`${patient.address}|`)) m.breakGlass.delete(k);
+    }),
+  ),
   fc.record({ p, via, optedOut: fc.boolean() }).map((x) =>
     cmd(`setBreakGlassOptOut(${JSON.stringify(x)})`, async (m, r) => {
       const error = authorized(m, r, x.p, x.via, m.now + 1) ? undefined : "NotPatientOrDelegate";
       await step(m, r, () => r.consent.connect(callerOf(r, x.p, x.via)).setBreakGlassOptOut(r.patients[x.p].address, x.optedOut), error);
       if (!error) {
-        if (x.optedOut) m.optOut.add(x.p);
-        else m.optOut.delete(x.p);
+        // Opting out ends every opening on the patient for good (opting back in revives none).
+        if (x.optedOut) {
+          m.optOut.add(x.p);
+          for (const k of [...m.breakGlass.keys()]) if (k.startsWith(`${r.patients[x.p].address}|`)) m.breakGlass.delete(k);
+        } else m.optOut.delete(x.p);
       }
     }),
   ),

@@ -547,7 +547,11 @@ const consentCommands = [
       const patient = r.patients[x.p].address;
       const { caller, ok } = patientSide(m, r, x.p, x.via);
       await step(m, r, () => r.f.consent.connect(caller).setBreakGlassOptOut(patient, x.optedOut), r.f.consent, ok ? undefined : "NotPatientOrDelegate");
-      if (ok) (x.optedOut ? m.optOut.add(patient) : m.optOut.delete(patient));
+      if (ok && x.optedOut) {
+        // Opting out ends every opening on the patient for good (opting back in revives none).
+        m.optOut.add(patient);
+        for (const k of [...m.breakGlass.keys()]) if (k.startsWith(key(patient, ""))) m.breakGlass.delete(k);
+      } else if (ok) m.optOut.delete(patient);
     }),
   ),
   // Logged access succeeds iff the model permits it at that block.
