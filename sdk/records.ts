@@ -35,7 +35,12 @@ export enum RetractionReason {
 }
 
 /** What verification concludes about a record. */
-export type RecordStatus = "anchored" | "superseded" | "retracted" | "not-anchored" | "unverifiable-salt-missing";
+/**
+ * What {@link RecordsClient.verify} found. `proof-mismatch`: the proof handed in names another record
+ * or version than the chain holds for the commitment (or a first version whose record id is not its
+ * commitment): refused, never taken for the record's identity.
+ */
+export type RecordStatus = "anchored" | "superseded" | "retracted" | "not-anchored" | "proof-mismatch" | "unverifiable-salt-missing";
 
 /** A record's identifiers, as {@link RecordsClient.commit} computes them. */
 export interface RecordCommitment {
@@ -404,7 +409,12 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
    * Verifies a resource: is this exact content anchored, by whom, when, which version, and is it
    * the current one? Without the salt nothing can be recomputed: the answer is
    * `unverifiable-salt-missing`, never "tampered". A batch-anchored record needs its proof.
+   * The record id and version come from the chain, never from the proof: a proof that disagrees
+   * with them is refused (`proof-mismatch`), as is a batch leaf claiming a later version of a record
+   * another organization anchored.
    * @throws {ValidationError} for a malformed resource, salt or proof
+   * @throws {CareLedgerError} `EVENT_MISSING` when a later version's anchoring event is not in the
+   * logs read (the client's `fromBlock` is after the deployment block)
    */
   async verify(resource: object, salt: string | null | undefined, proof?: RecordProof): Promise<VerificationResult> {
     if (salt === undefined || salt === null || salt === "") return { status: "unverifiable-salt-missing" };
@@ -412,7 +422,10 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     const p = proof === undefined ? undefined : requireProof("proof", proof);
     const v = await this.recordVersion(commitment);
     if (v !== undefined) {
-      const recordId = v.version === 1 ? commitment : (p?.recordId ?? (await this.#recordIdOf(commitment)));
+      const recordId = v.version === 1 ? commitment : await this.#recordIdOf(commitment);
+      if (p !== undefined && p.commitment === commitment && (p.recordId !== recordId || p.version !== v.version)) {
+        return { status: "proof-mismatch", commitment, recordId, version: v.version };
+      }
       const currentVersion = await this.currentVersion(recordId);
       const status: RecordStatus = v.retracted ? "retracted" : v.version < currentVersion ? "superseded" : "anchored";
       const earlierBatch = p !== undefined && p.commitment === commitment ? await this.#earlierBatch(p, v) : undefined;
@@ -432,7 +445,16 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     if (p === undefined || p.commitment !== commitment) return { status: "not-anchored", commitment };
     if (!(await this.verifyInclusion(p))) return { status: "not-anchored", commitment };
     const b = await this.batch(p.root);
-    return { status: "anchored", via: "batch", recordId: p.recordId, commitment, version: p.version, currentVersion: p.version, orgId: b.orgId, anchoredAt: b.anchoredAt, root: p.root };
+    // A batch leaf attests its record and version only as far as the chain agrees: a first version is
+    // its own record; a later one belongs to a record its own organization anchored, and is current
+    // unless the chain holds a later version.
+    const genesis = p.version === 1 ? undefined : await this.recordVersion(p.recordId);
+    if ((p.version === 1 && p.recordId !== commitment) || (genesis !== undefined && genesis.orgId !== b.orgId)) {
+      return { status: "proof-mismatch", commitment, recordId: p.recordId, version: p.version };
+    }
+    const currentVersion = genesis === undefined ? p.version : Math.max(p.version, await this.currentVersion(p.recordId));
+    const status: RecordStatus = p.version < currentVersion ? "superseded" : "anchored";
+    return { status, via: "batch", recordId: p.recordId, commitment, version: p.version, currentVersion, orgId: b.orgId, anchoredAt: b.anchoredAt, root: p.root };
   }
 
   /** Whether the registry's `verifyInclusion` accepts the proof (the root must be an anchored batch). */
@@ -519,7 +541,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   /** The record a later version belongs to, from its `RecordAnchored` event. */
   async #recordIdOf(commitment: string): Promise<string> {
     const [e] = await this.contract.queryFilter(this.contract.filters.RecordAnchored(undefined, commitment), this.fromBlock);
-    if (!e) throw new CareLedgerError("EVENT_MISSING", `no RecordAnchored event for ${commitment} since block ${this.fromBlock}: pass the proof (with its recordId)`);
+    if (!e) throw new CareLedgerError("EVENT_MISSING", `no RecordAnchored event for ${commitment} since block ${this.fromBlock}: read from the deployment block (the address book's deploymentBlock)`);
     return e.args.recordId;
   }
 }

@@ -203,7 +203,7 @@ function readProof(arg: string, commitment: string | undefined): RecordProof | u
   return item ? { root: json.root as string, ...item } : undefined;
 }
 
-task("records:verify", "Verifies a resource: anchored, superseded, retracted, not anchored, or unverifiable without its salt")
+task("records:verify", "Verifies a resource: anchored, superseded, retracted, not anchored, a proof that contradicts the chain, or unverifiable without its salt")
   .addParam("file", "the resource (a FHIR resource JSON file)")
   .addOptionalParam("salt", "the record's salt (0x + 64 hex) or the salts file written by records:anchor", undefined, types.string)
   .addOptionalParam("proof", "the proofs file written by records:anchor, or one proof JSON (for batch-anchored records)", undefined, types.string)

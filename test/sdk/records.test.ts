@@ -1,7 +1,7 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { CareLedger, ContractRevertError, newSalt, recordCommitment, RecordBatch, REVERT_MESSAGES, RetractionReason, ValidationError } from "../../sdk";
+import { CareLedger, ContractRevertError, FastMerkleTree, newSalt, RECORD_LEAF_ENCODING, recordCommitment, RecordBatch, recordLeafValues, REVERT_MESSAGES, RetractionReason, ValidationError } from "../../sdk";
 import { RecordRegistry__factory } from "../../typechain-types";
 import { expectRejected, HOSPITAL, LAB, observation, recordsFixture, saltOf } from "../records/fixtures";
 
@@ -84,6 +84,37 @@ describe("records SDK", function () {
       expect(await verifier.records.history(a2.commitment)).to.deep.equal([]);
       expect(await verifier.records.currentVersion(recordId)).to.equal(3);
       expect(await verifier.records.commitmentStatus(a2.commitment)).to.deep.equal({ orgId: LAB, retracted: true });
+    });
+
+    it("takes a record's id and version from the chain, never from the proof: a superseded version never verifies as current", async function () {
+      const { hospital, verifier, records, chainId, labAdmin } = await loadFixture(sdkFixture);
+      const x = [1, 2, 3].map((n) => observation("x", n));
+      const { recordId: xId, salt } = await (await hospital.records.anchor({ resource: x[0] })).wait();
+      await (await hospital.records.amend({ recordId: xId, supersedes: 1, resource: x[1], salt: salt! })).wait();
+      await (await hospital.records.amend({ recordId: xId, supersedes: 2, resource: x[2], salt: salt! })).wait();
+      // Another record whose current version is 2.
+      const y = await (await hospital.records.anchor({ resource: observation("y", 1) })).wait();
+      await (await hospital.records.amend({ recordId: y.recordId, supersedes: 1, resource: observation("y", 2), salt: y.salt! })).wait();
+      const c2 = recordCommitment(x[1], salt!);
+      expect((await verifier.records.verify(x[1], salt)).status).to.equal("superseded");
+      // A proof naming record y (current at version 2), or record x at another version, is refused.
+      for (const [recordId, version] of [[y.recordId, 2], [xId, 3]] as const) {
+        const forged = { root: hre.ethers.id("any root"), recordId, version, commitment: c2, proof: [] };
+        expect(await verifier.records.verify(x[1], salt, forged)).to.deep.include({ status: "proof-mismatch", recordId: xId, version: 2 });
+      }
+      // A batch leaf claiming to be a later version of the hospital's record, anchored by the lab.
+      const forgedLeaf = recordCommitment(observation("x", 4), saltOf(9));
+      const registry = String(records.target);
+      const leaves = [
+        recordLeafValues({ chainId, registry, recordId: xId, version: 4, commitment: forgedLeaf }),
+        recordLeafValues({ chainId, registry, recordId: hre.ethers.id("not its commitment"), version: 1, commitment: recordCommitment(observation("z", 1), saltOf(9)) }),
+      ];
+      const tree = FastMerkleTree.of(leaves, RECORD_LEAF_ENCODING);
+      await (await records.connect(labAdmin).anchorBatch(tree.root, 2)).wait();
+      const leafProof = (i: number) => ({ root: tree.root, recordId: leaves[i][2], version: leaves[i][3], commitment: leaves[i][4], proof: tree.getProof(i) });
+      expect(await verifier.records.verifyInclusion(leafProof(0))).to.equal(true);
+      expect((await verifier.records.verify(observation("x", 4), saltOf(9), leafProof(0))).status).to.equal("proof-mismatch");
+      expect((await verifier.records.verify(observation("z", 1), saltOf(9), leafProof(1))).status).to.equal("proof-mismatch");
     });
 
     it("says not-anchored for one changed byte, and unverifiable (never tampered) without the salt", async function () {
