@@ -111,6 +111,7 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   BatchAlreadyAnchored: (a) => `batch root ${s(a.root)} is already anchored (by organization ${s(a.orgId)})`,
   UnknownBatch: (a) => `${s(a.root)} is not an anchored batch root: check the proofs file belongs to this chain and registry`,
   InvalidInclusionProof: (a) => `the proof does not show ${s(a.commitment)} as a first version in batch ${s(a.root)}: use the proof written for this record`,
+  ProofTooLong: (a) => `the proof has ${s(a.length)} siblings, more than batch ${s(a.root)} has levels (${s(a.depth)}): use the proof written for this record`,
   // ClaimsEngine
   TokenNotAllowed: (a) => `${s(a.token)} is not on the settlement allowlist: the configurator must allow it (claims.setTokenAllowed)`,
   NotInsurerStaff: (a) => `${s(a.account)} is not an active member (or, for withdrawals, an admin) of insurer organization ${s(a.orgId)}, which owns this plan`,

@@ -114,6 +114,10 @@ interface IRecordRegistry is IRecordEvidence {
     /// @notice The proof does not show `commitment` as a genesis leaf of batch `root`.
     error InvalidInclusionProof(bytes32 root, bytes32 commitment);
 
+    /// @notice The proof has `length` siblings, more than the `depth` of batch `root` (its leaf count rounded
+    /// up to a power of two, as a logarithm).
+    error ProofTooLong(bytes32 root, uint256 length, uint256 depth);
+
     /// @notice Anchors `commitment` as version 1 of a new record, whose id is `commitment` itself.
     /// @dev Caller: an active member of a provider, lab or pharmacy. Refused while paused.
     /// Reverts with {ZeroCommitment}, {CommitmentAlreadyAnchored}, {NotAnchoringMember},
@@ -146,12 +150,13 @@ interface IRecordRegistry is IRecordEvidence {
     /// @notice Registers the genesis leaf `commitment` of batch `root` as a single anchor attributed
     /// to the batch's organization and time, so that it can be amended, retracted or cited by claims.
     /// @dev Anyone may call it: it records a fact the proof already establishes. Refused while paused.
-    /// Reverts with {UnknownBatch}, {InvalidInclusionProof}, {CommitmentAlreadyAnchored}.
+    /// The proof may not be longer than the batch's depth (ceil(log2(leafCount))).
+    /// Reverts with {UnknownBatch}, {ProofTooLong}, {InvalidInclusionProof}, {CommitmentAlreadyAnchored}.
     function registerBatchRecord(bytes32 root, bytes32 commitment, bytes32[] calldata proof) external;
 
     /// @notice Whether the leaf `(chainid, this, recordId, version, commitment)` is included in the
     /// anchored batch `root` according to `proof` (OpenZeppelin `MerkleProof`, sorted pairs).
-    /// False when `root` is not an anchored batch.
+    /// False when `root` is not an anchored batch, or the proof is longer than the batch's depth.
     function verifyInclusion(bytes32 root, bytes32 recordId, uint32 version, bytes32 commitment, bytes32[] calldata proof)
         external
         view

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IRecordEvidence} from "../interfaces/IRecordEvidence.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
@@ -102,6 +103,8 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
     function registerBatchRecord(bytes32 root, bytes32 commitment, bytes32[] calldata proof) external whenNotPaused {
         Batch memory b = _batches[root];
         if (b.orgId == 0) revert UnknownBatch(root);
+        uint256 depth = _depth(b.leafCount);
+        if (proof.length > depth) revert ProofTooLong(root, proof.length, depth);
         if (!MerkleProof.verifyCalldata(proof, root, _leaf(commitment, 1, commitment))) {
             revert InvalidInclusionProof(root, commitment);
         }
@@ -124,7 +127,8 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
         view
         returns (bool)
     {
-        if (_batches[root].orgId == 0) return false;
+        Batch memory b = _batches[root];
+        if (b.orgId == 0 || proof.length > _depth(b.leafCount)) return false;
         return MerkleProof.verifyCalldata(proof, root, _leaf(recordId, version, commitment));
     }
 
@@ -142,10 +146,15 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
     /// @inheritdoc IRecordEvidence
     function evidenceStatus(bytes32 commitment, bytes32 root, bytes32[] calldata proof) external view returns (uint64 orgId, bool retracted) {
         RecordVersion storage v = _versions[commitment];
-        uint64 batchOrg = _batches[root].orgId;
-        // A valid proof shows the batch's organization, whoever anchored the leaf singly since; a
-        // retraction counts when that organization registered and retracted it.
-        if (batchOrg == 0 || !MerkleProof.verifyCalldata(proof, root, _leaf(commitment, 1, commitment))) return (v.orgId, v.retracted);
+        // A storage pointer: a claim citing a single anchor (root 0) reads only the batch's organization.
+        Batch storage b = _batches[root];
+        uint64 batchOrg = b.orgId;
+        // A valid proof (no longer than the batch's depth) shows the batch's organization, whoever
+        // anchored the leaf singly since; a retraction counts when that organization registered and
+        // retracted it.
+        if (batchOrg == 0 || proof.length > _depth(b.leafCount) || !MerkleProof.verifyCalldata(proof, root, _leaf(commitment, 1, commitment))) {
+            return (v.orgId, v.retracted);
+        }
         return (batchOrg, v.orgId == batchOrg && v.retracted);
     }
 
@@ -187,6 +196,12 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
         if (commitment == bytes32(0)) revert ZeroCommitment();
         uint64 existing = _versions[commitment].orgId;
         if (existing != 0) revert CommitmentAlreadyAnchored(commitment, existing);
+    }
+
+    /// @dev The depth of a batch of `leafCount` leaves: the longest proof its tree has (OpenZeppelin
+    /// StandardMerkleTree keeps every leaf within ceil(log2(leafCount)) levels of the root).
+    function _depth(uint32 leafCount) private pure returns (uint256) {
+        return Math.log2(leafCount, Math.Rounding.Ceil);
     }
 
     /// @dev OpenZeppelin StandardMerkleTree's leaf over (chainid, this, recordId, version, commitment):

@@ -46,7 +46,7 @@ export const benchRecords: PartBench = async ({ hre, book, gasOf, coldView, fres
 
   return [
     { key: "records.anchor", gas: anchor, budget: 70_000 },
-    { key: "records.amend", gas: amend, budget: 60_000 },
+    { key: "records.amend", gas: amend, budget: 65_000 },
     { key: "records.amend.required", gas: BigInt(amendAnatomy.required) },
     { key: "records.retract", gas: retract, budget: 40_000 },
     { key: "records.anchorBatch", gas: anchorBatch, budget: 75_000 },

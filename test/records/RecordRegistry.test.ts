@@ -379,6 +379,29 @@ describe("RecordRegistry", function () {
       await expect(records.registerBatchRecord(later.root, commitmentOf(1, 9), [])).to.be.revertedWithCustomError(records, "InvalidInclusionProof");
     });
 
+    it("refuses a proof longer than the batch's depth (its leaf count, as anchored): no proof of another tree's shape", async function () {
+      const { records, doctor, tree, chainId, book } = await loadFixture(batchFixture);
+      const c = commitmentOf(5);
+      const proof = tree.getProof(4); // 3 siblings in a tree of 5 leaves
+      expect(proof.length).to.equal(3);
+      // A tree of six leaves anchored as if it had two (depth 1): its real proofs are too long.
+      const other = batchOf([1, 2, 3, 4, 5, 6].map((n) => commitmentOf(n, 3.3)), chainId, book.contracts.RecordRegistry);
+      await records.connect(doctor).anchorBatch(other.root, 2);
+      const otherProof = other.getProof(5);
+      expect(otherProof.length).to.be.greaterThan(1);
+      const leaf = commitmentOf(6, 3.3);
+      await expect(records.registerBatchRecord(other.root, leaf, otherProof)).to.be.revertedWithCustomError(records, "ProofTooLong").withArgs(other.root, otherProof.length, 1);
+      expect(await records.verifyInclusion(other.root, leaf, 1, leaf, otherProof)).to.equal(false);
+      expect(await records.evidenceStatus(leaf, other.root, otherProof)).to.deep.equal([0n, false]);
+      // Within the depth, as anchored: 5 leaves → 3 levels; one leaf → none (the root is the leaf).
+      expect(await records.verifyInclusion(tree.root, c, 1, c, proof)).to.equal(true);
+      await records.registerBatchRecord(tree.root, c, proof);
+      const single = batchOf([commitmentOf(7)], chainId, book.contracts.RecordRegistry);
+      await records.connect(doctor).anchorBatch(single.root, 1);
+      await expect(records.registerBatchRecord(single.root, commitmentOf(7), [ROOT])).to.be.revertedWithCustomError(records, "ProofTooLong").withArgs(single.root, 1, 0);
+      await records.registerBatchRecord(single.root, commitmentOf(7), []);
+    });
+
     it("refuses a record anchored singly before, and is refused while paused", async function () {
       const { records, doctor, pauser, tree } = await loadFixture(batchFixture);
       await records.connect(doctor).anchor(commitmentOf(4));
