@@ -2,6 +2,8 @@
  * Consent tasks:
  *   consent:grant    --grantee <address | org:N> --classes labs,medications --purposes TREAT --until <date | seconds>
  *                    [--start <date | seconds>] [--commitment 0x… | --document consent.json] [--patient <address>]
+ *                    With --document, the document's salt is written to <document>.salt.json (mode 0600) BEFORE
+ *                    the grant is sent, and a re-run of the same document reuses it: the salt is never lost.
  *   consent:revoke   --grantee <address | org:N> [--patient <address>]
  *   consent:check    --patient <address> --accessor <address> --class labs --purpose TREAT
  *   consent:log      --patient <address> --record 0x… --class labs --purpose TREAT      (run as the accessor)
@@ -10,7 +12,41 @@
  */
 import * as fs from "node:fs";
 import { task, types } from "hardhat/config";
-import { connectSdk, printJson } from "./support";
+import * as path from "node:path";
+import { connectSdk, openSecret, printJson } from "./support";
+
+/** The format tag of the salt file consent:grant writes beside a consent document. */
+export const CONSENT_SALT_FORMAT = "careledger-consent-salt-v1";
+
+/**
+ * The salt of consent document `file`: the one its salt file (`<file>.salt.json`) holds when that
+ * salt still commits the document as it is (a re-run), else a fresh one, written there (mode 0600)
+ * before anything is sent. A salt file for another content of the document is never overwritten.
+ */
+async function documentSalt(file: string): Promise<{ salt: string; commitment: string; saltFile: string }> {
+  const { consentDocumentCommitment, newSalt, ValidationError } = await import("../sdk");
+  const document = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  const saltFile = `${file}.salt.json`;
+  if (fs.existsSync(saltFile)) {
+    const kept = JSON.parse(fs.readFileSync(saltFile, "utf8")) as { format?: string; salt?: string; commitment?: string };
+    if (kept.format !== CONSENT_SALT_FORMAT || typeof kept.salt !== "string") throw new ValidationError("document", `${saltFile} exists and is not a consent salt file: move it away first`);
+    const commitment = consentDocumentCommitment(document, kept.salt);
+    if (commitment !== kept.commitment) {
+      throw new ValidationError("document", `${saltFile} holds the salt of another content of ${path.basename(file)} (a grant may still cite it): move it away first`);
+    }
+    fs.chmodSync(saltFile, 0o600); // tightened if it was wider
+    return { salt: kept.salt, commitment, saltFile };
+  }
+  const salt = newSalt();
+  const commitment = consentDocumentCommitment(document, salt);
+  const fd = openSecret(saltFile);
+  try {
+    fs.writeSync(fd, JSON.stringify({ format: CONSENT_SALT_FORMAT, warning: "This salt is the secret that keeps the consent document private: keep it with the document, never on chain.", document: path.basename(file), commitment, salt }) + "\n");
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { salt, commitment, saltFile };
+}
 
 /** `org:3` → an organization, anything else → an account (validated by the SDK). */
 function parseGrantee(arg: string): { organization: string } | string {
@@ -35,17 +71,15 @@ task("consent:grant", "Grants (or replaces) a patient's consent to an account or
   .addParam("until", "when the grant ends: seconds since the epoch or an ISO 8601 date")
   .addOptionalParam("start", "when the grant starts (default: now)", undefined, types.string)
   .addOptionalParam("commitment", "the consent document's salted commitment (0x + 32 bytes)", undefined, types.string)
-  .addOptionalParam("document", "a consent document (JSON) to commit with a fresh salt; the salt is printed: keep it with the document", undefined, types.string)
+  .addOptionalParam("document", "a consent document (JSON) to commit with a salt, written to <document>.salt.json (0600) before the grant is sent", undefined, types.string)
   .addOptionalParam("patient", "the patient (default: the signer); a delegate names the patient it acts for", undefined, types.string)
   .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
   .setAction(async (args: { grantee: string; classes: string; purposes: string; until: string; start?: string; commitment?: string; document?: string; patient?: string; from?: string }, hre) => {
-    const { consentDocumentCommitment, newSalt, ValidationError } = await import("../sdk");
+    const { ValidationError } = await import("../sdk");
     let commitment = args.commitment;
     let salt: string | undefined;
-    if (args.document) {
-      salt = newSalt();
-      commitment = consentDocumentCommitment(JSON.parse(fs.readFileSync(args.document, "utf8")), salt);
-    }
+    let saltFile: string | undefined;
+    if (args.document) ({ salt, commitment, saltFile } = await documentSalt(args.document));
     if (!commitment) throw new ValidationError("commitment", "give --commitment 0x… or --document <consent.json>");
     const cl = await connectSdk(hre, args.from);
     const handle = await cl.consent.grant({
@@ -58,7 +92,7 @@ task("consent:grant", "Grants (or replaces) a patient's consent to an account or
       commitment,
     });
     const { receipt, ...granted } = await handle.wait();
-    printJson({ ...granted, salt, tx: receipt.hash, gasUsed: receipt.gasUsed });
+    printJson({ ...granted, salt, saltFile, tx: receipt.hash, gasUsed: receipt.gasUsed });
   });
 
 task("consent:revoke", "Revokes a grant, effective in this block (the patient or a delegate; works while paused)")

@@ -19,7 +19,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { task, types } from "hardhat/config";
 import type { RecordBatchProgress, RecordProof } from "../sdk";
-import { connectSdk, printJson } from "./support";
+import { connectSdk, openSecret, printJson } from "./support";
 
 /** The format tag of the proofs file records:anchor writes. */
 export const PROOFS_FORMAT = "careledger-record-proofs-v1";
@@ -86,9 +86,9 @@ function progressBar(): (p: RecordBatchProgress) => void {
   };
 }
 
-/** Writes a JSON object whose `items` array is streamed one item per line (no proof held twice). */
-function writeStreamed(file: string, head: Record<string, unknown>, items: Iterable<unknown>, mode?: number): void {
-  const fd = fs.openSync(file, "w", mode);
+/** Writes a JSON object whose `items` array is streamed one item per line (no proof held twice); `secret`: mode 0600 (see openSecret). */
+function writeStreamed(file: string, head: Record<string, unknown>, items: Iterable<unknown>, secret = false): void {
+  const fd = secret ? openSecret(file) : fs.openSync(file, "w");
   try {
     const headJson = JSON.stringify(head);
     fs.writeSync(fd, headJson.slice(0, -1) + (Object.keys(head).length ? "," : "") + '"items":[\n');
@@ -128,7 +128,7 @@ task("records:anchor", "Anchors every resource of a FHIR Bundle or NDJSON file a
     };
     // The salts are written before anything is sent: a batch anchored by a run that died must stay verifiable.
     if (!earlier) {
-      writeStreamed(saltsFile, { format: SALTS_FORMAT, warning: SALTS_WARNING, chainId: cl.chainId.toString(), registry: cl.records.address, root: batch.root, leafCount: batch.length }, saltItems(), 0o600);
+      writeStreamed(saltsFile, { format: SALTS_FORMAT, warning: SALTS_WARNING, chainId: cl.chainId.toString(), registry: cl.records.address, root: batch.root, leafCount: batch.length }, saltItems(), true);
     }
     const signer = cl.runner as import("ethers").Signer;
     const { waitForPendingTransactions } = await import("../sdk");
@@ -150,7 +150,7 @@ task("records:anchor", "Anchors every resource of a FHIR Bundle or NDJSON file a
         for (const p of batch.proofs()) yield { index: p.index, recordId: p.recordId, version: p.version, commitment: p.commitment, proof: p.proof };
       })(),
     );
-    writeStreamed(saltsFile, { format: SALTS_FORMAT, warning: SALTS_WARNING, ...head }, saltItems(), 0o600);
+    writeStreamed(saltsFile, { format: SALTS_FORMAT, warning: SALTS_WARNING, ...head }, saltItems(), true);
     console.error(`\nWARNING: ${saltsFile}: ${SALTS_WARNING}\n`);
     printJson({ root, leafCount, orgId, tx: receipt.hash, gasUsed: receipt.gasUsed, proofsFile, saltsFile, ...(anchored ? { skipped: true } : {}) });
   });

@@ -24,6 +24,16 @@ export async function connectSdk(hre: HardhatRuntimeEnvironment, from?: string):
   return CareLedger.connect(signer, { addressBookDir: process.env.CARELEDGER_DEPLOYMENTS_DIR || undefined });
 }
 
+/**
+ * Opens `file` for writing a secret (salts): created with mode 0600, and tightened to 0600 when it
+ * already existed with wider permissions (a mode given to open applies only to a new file).
+ */
+export function openSecret(file: string): number {
+  const fd = fs.openSync(file, "w", 0o600);
+  fs.fchmodSync(fd, 0o600);
+  return fd;
+}
+
 /** Prints a result as one line of JSON (bigints as decimal strings). */
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));

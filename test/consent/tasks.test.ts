@@ -32,6 +32,9 @@ async function run(dir: string, name: string, args: Record<string, unknown>): Pr
   return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** The message a task's promise rejects with (fails the test when it resolves). */
+const failure = async (p: Promise<unknown>) => p.then(() => expect.fail("expected the task to fail"), (err: Error) => err.message);
+
 describe("consent tasks", function () {
   it("grant, check, log, history and revoke from the command line", async function () {
     const { dir, patient, doctor, nurse } = await loadFixture(taskFixture);
@@ -40,6 +43,15 @@ describe("consent tasks", function () {
     const [granted] = await run(dir, "consent:grant", { grantee: "org:1", classes: "labs,medications", purposes: "TREAT", until: "2099-01-01", document: doc, from: "9" });
     expect(granted).to.include({ patient: patient.address, by: patient.address, validUntil: Date.UTC(2099, 0, 1) / 1000 });
     expect(granted.salt).to.match(/^0x[0-9a-f]{64}$/);
+    // The salt went to disk (0600) before the grant was sent; a re-run of the same document reuses it.
+    const saltFile = `${doc}.salt.json`;
+    expect(granted.saltFile).to.equal(saltFile);
+    expect(JSON.parse(fs.readFileSync(saltFile, "utf8"))).to.include({ format: "careledger-consent-salt-v1", salt: granted.salt, commitment: granted.commitment });
+    expect(fs.statSync(saltFile).mode & 0o777).to.equal(0o600);
+    fs.chmodSync(saltFile, 0o644);
+    const [again] = await run(dir, "consent:grant", { grantee: "org:1", classes: "labs,medications", purposes: "TREAT", until: "2099-01-01", document: doc, from: "9" });
+    expect([again.salt, again.commitment]).to.deep.equal([granted.salt, granted.commitment]);
+    expect(fs.statSync(saltFile).mode & 0o777).to.equal(0o600);
     const [check] = await run(dir, "consent:check", { patient: patient.address, accessor: doctor.address, class: "labs", purpose: "TREAT" });
     expect(check.permitted).to.equal(true);
     const [logged] = await run(dir, "consent:log", { patient: patient.address, record: RECORD, class: "labs", purpose: "TREAT", from: doctor.address });
@@ -47,7 +59,7 @@ describe("consent tasks", function () {
     await run(dir, "consent:grant", { grantee: nurse.address, classes: "vitals", purposes: "TREAT", until: "4102444800", start: "2020-01-01T00:00:00Z", commitment: "0x" + "c0".repeat(32), from: "9" });
     const [history] = await run(dir, "consent:history", { patient: patient.address, access: false });
     expect((history.grants as unknown[]).length).to.equal(2);
-    expect((history.history as { event: string }[]).map((h) => h.event)).to.deep.equal(["ConsentGranted", "AccessLogged", "ConsentGranted"]);
+    expect((history.history as { event: string }[]).map((h) => h.event)).to.deep.equal(["ConsentGranted", "ConsentGranted", "AccessLogged", "ConsentGranted"]);
     const [access] = await run(dir, "consent:history", { patient: patient.address, access: true });
     expect((access.accessLog as unknown[]).length).to.equal(1);
     const [revoked] = await run(dir, "consent:revoke", { grantee: "org:1", from: "9" });
@@ -56,9 +68,21 @@ describe("consent tasks", function () {
     expect(after.permitted).to.equal(false);
   });
 
+  it("writes a consent document's salt before sending, and never overwrites the salt of another content of the document", async function () {
+    const { dir } = await loadFixture(taskFixture);
+    const doc = path.join(dir, "consent-2.json");
+    fs.writeFileSync(doc, JSON.stringify({ resourceType: "Consent", status: "active" }));
+    // Refused by the SDK before sending (a past end date): the salt file is there all the same.
+    expect(await failure(run(dir, "consent:grant", { grantee: "org:1", classes: "labs", purposes: "TREAT", until: "2001-01-01", document: doc, from: "9" }))).to.match(/validUntil/);
+    const kept = JSON.parse(fs.readFileSync(`${doc}.salt.json`, "utf8"));
+    expect(kept.salt).to.match(/^0x[0-9a-f]{64}$/);
+    fs.writeFileSync(doc, JSON.stringify({ resourceType: "Consent", status: "active", scope: "changed" }));
+    expect(await failure(run(dir, "consent:grant", { grantee: "org:1", classes: "labs", purposes: "TREAT", until: "2099-01-01", document: doc, from: "9" }))).to.match(/^document: .*salt of another content/);
+    expect(JSON.parse(fs.readFileSync(`${doc}.salt.json`, "utf8")).salt).to.equal(kept.salt);
+  });
+
   it("refuses a grant without a commitment and a bad date, naming the option", async function () {
     const { dir } = await loadFixture(taskFixture);
-    const failure = async (p: Promise<unknown>) => p.then(() => expect.fail("expected the task to fail"), (err: Error) => err.message);
     expect(await failure(run(dir, "consent:grant", { grantee: "org:1", classes: "labs", purposes: "TREAT", until: "2099-01-01", from: "9" }))).to.match(/^commitment: /);
     expect(await failure(run(dir, "consent:grant", { grantee: "org:1", classes: "labs", purposes: "TREAT", until: "soon", commitment: "0x" + "c0".repeat(32), from: "9" }))).to.match(/^--until: /);
   });

@@ -57,6 +57,11 @@ describe("records tasks", function () {
     expect(salts.items).to.have.length(122);
     expect(fs.statSync(summary.saltsFile).mode & 0o777).to.equal(0o600);
     expect(JSON.stringify(proofs)).to.not.include("Raymon");
+    // Run again over a salts file someone opened up: resumed (same root, nothing sent twice), and tightened.
+    fs.chmodSync(summary.saltsFile, 0o644);
+    const again = (await run("records:anchor", { file: BUNDLE, out: dir, from: doctor.address })).out[0] as { root: string; skipped?: boolean };
+    expect([again.root, again.skipped]).to.deep.equal([summary.root, true]);
+    expect(fs.statSync(summary.saltsFile).mode & 0o777).to.equal(0o600);
 
     const resources = readResources(BUNDLE);
     const resourceFile = path.join(dir, "resource.json");
