@@ -6,7 +6,7 @@
 import type { ContractRunner, EventLog, Overrides, Provider, Result, TypedDataDomain } from "ethers";
 import type { ConsentRegistry } from "../typechain-types";
 import { ManagedClient, requireSigner } from "./client";
-import { CareLedgerError, ValidationError, withDecodedErrors } from "./errors";
+import { CareLedgerError, decodeRevertData, ValidationError, withDecodedErrors } from "./errors";
 import {
   classMask,
   classNames,
@@ -322,11 +322,31 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
   }
 
   /**
-   * Submits a signed grant; the connected signer (the relayer) pays the gas.
-   * @throws {ContractRevertError} e.g. `InvalidSignature`, `InvalidNonce`, `SignatureExpired`
+   * Refuses, before anything is sent, a signed request that the contract would refuse for its
+   * deadline, the patient's signature epoch or the pair's nonce — with the very error the contract
+   * gives (`SignatureExpired`, `SignatureCancelled`, `InvalidNonce`), checked in the contract's order
+   * against the latest block.
+   */
+  async #refuseStale(r: { readonly patient: string; readonly grantee: string; readonly nonce: bigint | number; readonly epoch: bigint | number; readonly deadline: bigint | number }): Promise<void> {
+    const patient = requireAddress("request.patient", r.patient);
+    const grantee = requireBytes32("request.grantee", r.grantee);
+    const [now, epoch, nonce] = await Promise.all([this.#now(), this.epoch(patient), withDecodedErrors(() => this.contract.nonces(patient, grantee))]);
+    const refuse = (name: string, args: readonly unknown[]) => {
+      throw decodeRevertData(this.contract.interface.encodeErrorResult(name, args));
+    };
+    if (BigInt(now) > BigInt(r.deadline)) refuse("SignatureExpired", [r.deadline, now]);
+    if (BigInt(r.epoch) !== epoch) refuse("SignatureCancelled", [patient, r.epoch, epoch]);
+    if (BigInt(r.nonce) !== nonce) refuse("InvalidNonce", [patient, grantee, r.nonce, nonce]);
+  }
+
+  /**
+   * Submits a signed grant; the connected signer (the relayer) pays the gas. A signature whose
+   * deadline has passed, or whose epoch or nonce is stale, is refused before anything is sent.
+   * @throws {ContractRevertError} e.g. `InvalidSignature`, `InvalidNonce`, `SignatureExpired`, `SignatureCancelled`
    */
   async submitGrant(signed: SignedGrant, overrides: Overrides = {}): Promise<TxHandle<GrantState & { commitment: string; by: string }>> {
     requireSigner(this.contract.runner);
+    await this.#refuseStale(signed.request);
     return send(
       () => this.contract.grantBySig(signed.request, signed.signature, overrides),
       (receipt) => this.#decodeGranted(eventIn(this.contract, receipt, "ConsentGranted").args as unknown as Record<string, unknown>),
@@ -334,11 +354,13 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
   }
 
   /**
-   * Submits a signed revocation; works while paused.
-   * @throws {ContractRevertError} e.g. `InvalidSignature`, `GrantNotFound`
+   * Submits a signed revocation; works while paused. Stale signatures are refused before sending,
+   * as by {@link submitGrant}.
+   * @throws {ContractRevertError} e.g. `InvalidSignature`, `GrantNotFound`, `InvalidNonce`, `SignatureExpired`, `SignatureCancelled`
    */
   async submitRevoke(signed: SignedRevocation, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; granteeKey: string }>> {
     requireSigner(this.contract.runner);
+    await this.#refuseStale(signed.request);
     return send(
       () => this.contract.revokeBySig(signed.request, signed.signature, overrides),
       (receipt) => {

@@ -7,6 +7,7 @@ import {
   CareLedger,
   consentDocumentCommitment,
   ContractRevertError,
+  errorCode,
   fromFhirConsent,
   newSalt,
   REVERT_MESSAGES,
@@ -128,6 +129,33 @@ describe("SDK consent client", function () {
       const err = await thrown((await as(relayer)).consent.submitGrant(signed));
       expect((err as ContractRevertError).errorName).to.equal("SignatureCancelled");
       expect((err as ContractRevertError).args).to.deep.equal({ patient: patient.address, epoch: 0n, currentEpoch: 1n });
+    });
+
+    it("refuses an expired, cancelled or used signature before sending anything, with the contract's own error", async function () {
+      const { patientCl, as, relayer, doctor, patient } = await sdkFixture();
+      const relayerCl = await as(relayer);
+      const deadline = (await now()) + 60;
+      const sign = () => patientCl.consent.signGrant({ grantee: doctor.address, classes: ["labs"], purposes: ["TREAT"], validUntil: deadline + YEAR, commitment: COMMITMENT }, { deadline });
+      // A gas limit given skips the node's estimate: only the SDK's own check stands before a failing transaction.
+      const refused = async (p: Promise<unknown>, name: string) => {
+        const sent = await hre.ethers.provider.getTransactionCount(relayer.address);
+        const err = (await thrown(p)) as ContractRevertError;
+        expect([err.errorName, err.code]).to.deep.equal([name, errorCode(name)]);
+        expect(await hre.ethers.provider.getTransactionCount(relayer.address), "nothing sent").to.equal(sent);
+        return err;
+      };
+      const used = await sign();
+      await (await relayerCl.consent.submitGrant(used)).wait();
+      const replay = await refused(relayerCl.consent.submitGrant(used, { gasLimit: 300_000 }), "InvalidNonce");
+      expect(replay.args).to.deep.include({ nonce: 0n, currentNonce: 1n });
+      const stale = await sign();
+      await (await patientCl.consent.cancelSignatures()).wait();
+      await refused(relayerCl.consent.submitGrant(stale, { gasLimit: 300_000 }), "SignatureCancelled");
+      const revocation = await patientCl.consent.signRevoke({ grantee: doctor.address }, { deadline });
+      await time.increaseTo(deadline + 1);
+      const expired = await refused(relayerCl.consent.submitRevoke(revocation, { gasLimit: 300_000 }), "SignatureExpired");
+      expect(expired.args.deadline).to.equal(BigInt(deadline));
+      expect(await relayerCl.consent.isPermitted({ patient: patient.address, accessor: doctor.address, dataClass: "labs", purpose: "TREAT" })).to.equal(true);
     });
 
     it("refuses a deadline in the past before signing", async function () {
