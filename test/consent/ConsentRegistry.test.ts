@@ -1,4 +1,5 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { expect } from "chai";
 import hre from "hardhat";
 import { FUNCTION_ROLES, Role } from "../../sdk";
@@ -270,6 +271,26 @@ describe("ConsentRegistry", function () {
         .withArgs(patient.address, doctor.address, C.labs, P.TREAT);
       await registry.connect(registrar).reinstateOrganization(HOSPITAL);
       expect(await consent.isPermitted(patient.address, doctor.address, C.labs, P.TREAT)).to.equal(true);
+    });
+
+    it("cuts all that flows from the organization in the same block — its grants, break-glass — and leaves the patient's grant to a person's own account to the patient", async function () {
+      const { consent, registry, pauser, patient, doctor, nurse, accountGrantee, organizationGrantee } = await loadFixture(consentFixture);
+      await consent.grant(patient.address, organizationGrantee(HOSPITAL), LABS, TREAT, 0, (await now()) + YEAR, COMMITMENT);
+      await consent.grant(patient.address, accountGrantee(doctor.address), classes("medications"), TREAT, 0, (await now()) + YEAR, COMMITMENT);
+      await consent.connect(nurse).breakGlass(patient.address, 1, "0x" + "be".repeat(32), 3600);
+      expect(await consent.isPermitted(patient.address, nurse.address, C.imaging, P.ETREAT)).to.equal(true);
+      await registry.connect(pauser).suspendOrganization(HOSPITAL);
+      // The organization's grant and the emergency access it opened: gone, for every member.
+      for (const member of [doctor, nurse]) expect(await consent.isPermitted(patient.address, member.address, C.labs, P.TREAT)).to.equal(false);
+      expect(await consent.isPermitted(patient.address, nurse.address, C.imaging, P.ETREAT)).to.equal(false);
+      // The grant the patient made to the doctor's own account names a person, not the organization:
+      // it stands (docs/privacy.md, "Suspension"), logged under organization 0, until the patient revokes it.
+      expect(await consent.isPermitted(patient.address, doctor.address, C.medications, P.TREAT)).to.equal(true);
+      await expect(consent.connect(doctor).logAccess(patient.address, RECORD, C.medications, P.TREAT))
+        .to.emit(consent, "AccessLogged")
+        .withArgs(patient.address, doctor.address, 0, C.medications, P.TREAT, RECORD, anyValue);
+      await consent.revoke(patient.address, accountGrantee(doctor.address));
+      expect(await consent.isPermitted(patient.address, doctor.address, C.medications, P.TREAT)).to.equal(false);
     });
 
     it("a member removed from the organization loses access at once", async function () {
