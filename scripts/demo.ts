@@ -174,13 +174,15 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
 
   // ------------------------------------------------------------------------------------------
   story.chapter("6. Access: permitted, refused, then consented; and a break-glass");
-  const recordRef = (i: number) => batch.commitments[i];
-  const access = await (await asDoctor.consent.logAccess({ patient: patient.address, recordRef: recordRef(resultIndex), dataClass: "labs", purpose: "TREAT" })).wait();
+  // An access is logged under a fresh reference derived from the record's salt and a nonce: nobody
+  // without them can tell which record (or that two accesses were to the same record).
+  const record = (i: number) => ({ salt: batch.salts[i], recordId: batch.commitments[i] });
+  const access = await (await asDoctor.consent.logAccess({ patient: patient.address, record: record(resultIndex), dataClass: "labs", purpose: "TREAT" })).wait();
   story.cost("consent: log a permitted access", access);
-  story.say(`Dr. ${short(doctor.address)} (hospital) read a lab result for treatment: permitted and logged.`);
+  story.say(`Dr. ${short(doctor.address)} (hospital) read a lab result for treatment: permitted and logged under reference ${short(access.recordRef)}, which only the salt and nonce ${short(access.nonce!)} tie to the record.`);
   const asScientist = await connect(scientist);
   try {
-    await asScientist.consent.logAccess({ patient: patient.address, recordRef: recordRef(resultIndex), dataClass: "labs", purpose: "HRESCH" });
+    await asScientist.consent.logAccess({ patient: patient.address, record: record(resultIndex), dataClass: "labs", purpose: "HRESCH" });
   } catch (err) {
     if (!(err instanceof ContractRevertError)) throw err;
     story.say(`A researcher without consent is refused: ${err.code}.`);
@@ -190,14 +192,14 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
     { deadline: (await now()) + 3600 },
   );
   story.cost("consent: signed grant, relayed", await (await relayer.consent.submitGrant(research)).wait());
-  story.cost("consent: log a permitted access", await (await asScientist.consent.logAccess({ patient: patient.address, recordRef: recordRef(resultIndex), dataClass: "labs", purpose: "HRESCH" })).wait());
+  story.cost("consent: log a permitted access", await (await asScientist.consent.logAccess({ patient: patient.address, record: record(resultIndex), dataClass: "labs", purpose: "HRESCH" })).wait());
   story.say(`The patient signed research consent (labs, conditions; 180 days); the same read is now permitted and logged.`);
   const asNurse = await connect(nurse);
   const reasonRef = keccak256(toUtf8Bytes(`ER note ${Date.now()}: unconscious on arrival; ${newSalt()}`));
   const glass = await (await asNurse.consent.breakGlass({ patient: patient.address, reason: "PATIENT_INCAPACITATED", reasonRef, duration: 3600 })).wait();
   story.cost("consent: break-glass", glass);
   const conditionIndex = resources.findIndex((r) => r.resourceType === "Condition");
-  story.cost("consent: log a permitted access", await (await asNurse.consent.logAccess({ patient: patient.address, recordRef: recordRef(conditionIndex), dataClass: "conditions", purpose: "ETREAT" })).wait());
+  story.cost("consent: log a permitted access", await (await asNurse.consent.logAccess({ patient: patient.address, record: record(conditionIndex), dataClass: "conditions", purpose: "ETREAT" })).wait());
   story.say(`In the ER, nurse ${short(nurse.address)} broke the glass (patient incapacitated, one hour) and read the conditions for emergency treatment.`);
 
   // ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import type { ContractRunner, EventLog, Overrides, Provider, Result, TypedDataDo
 import type { ConsentRegistry } from "../typechain-types";
 import { ManagedClient, requireSigner } from "./client";
 import { CareLedgerError, decodeRevertData, ValidationError, withDecodedErrors } from "./errors";
+import { accessReference } from "./encoding";
 import {
   classMask,
   classNames,
@@ -118,8 +119,10 @@ export interface AccessRecord {
   readonly orgId: bigint;
   readonly dataClass: DataClassName | number;
   readonly purpose: PurposeName | number;
-  /** The record's pseudonymous reference. */
+  /** The record's access reference ({@link accessReference}): unlinkable without the record's salt and `nonce`. */
   readonly recordRef: string;
+  /** The nonce the reference was made with, when this client made it (keep it with the access). */
+  readonly nonce?: string;
   /** When, seconds since the epoch. */
   readonly at: number;
   readonly blockNumber: number;
@@ -468,13 +471,19 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
 
   /**
    * The connected signer logs an access to a patient's record; refused (with the values) when not
-   * permitted.
-   * @throws {ValidationError} naming the field
+   * permitted. Give the `record` (its salt and id): a fresh unlinkable reference is derived
+   * ({@link accessReference}) and its nonce returned. A `recordRef` made elsewhere is logged as
+   * given; never pass a record's commitment or id, which would link the patient to the record.
+   * @throws {ValidationError} naming the field (`recordRef` when it is a record's id in `record`)
    * @throws {ContractRevertError} `AccessNotPermitted` carrying patient, accessor, class and purpose
    */
-  async logAccess(params: AccessParams & { recordRef: string }, overrides: Overrides = {}): Promise<TxHandle<AccessRecord>> {
+  async logAccess(
+    params: AccessParams & ({ recordRef: string; record?: undefined } | { record: { salt: string; recordId: string }; recordRef?: undefined }),
+    overrides: Overrides = {},
+  ): Promise<TxHandle<AccessRecord>> {
     const patient = requireAddress("patient", params.patient);
-    const recordRef = requireBytes32("recordRef", params.recordRef);
+    const made = params.record !== undefined ? accessReference(params.record) : undefined;
+    const recordRef = made?.recordRef ?? requireBytes32("recordRef", params.recordRef);
     const dataClass = dataClassOf("dataClass", params.dataClass);
     const purpose = purposeOf("purpose", params.purpose);
     requireSigner(this.contract.runner);
@@ -482,7 +491,8 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
       () => this.contract.logAccess(patient, recordRef, dataClass, purpose, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "AccessLogged");
-        return accessRecord((e.args as unknown as Result).toObject(), receipt.blockNumber, receipt.hash);
+        const logged = accessRecord((e.args as unknown as Result).toObject(), receipt.blockNumber, receipt.hash);
+        return made ? { ...logged, nonce: made.nonce } : logged;
       },
     );
   }

@@ -39,6 +39,8 @@ export {
 } from "./errors";
 export { canonicalJson, profileCommitment } from "./encoding";
 export {
+  ACCESS_REFERENCE_DOMAIN,
+  accessReference,
   CONSENT_DOCUMENT_DOMAIN,
   consentDocumentCommitment,
   newSalt,

@@ -6,7 +6,8 @@
  *                    the grant is sent, and a re-run of the same document reuses it: the salt is never lost.
  *   consent:revoke   --grantee <address | org:N> [--patient <address>]
  *   consent:check    --patient <address> --accessor <address> --class labs --purpose TREAT
- *   consent:log      --patient <address> --record 0x… --class labs --purpose TREAT      (run as the accessor)
+ *   consent:log      --patient <address> --record-id 0x… --salt 0x… --class labs --purpose TREAT  (run as the accessor;
+ *                    logs a fresh unlinkable reference and prints its nonce; or --record <reference made elsewhere>)
  *   consent:history  --patient <address> [--access]                                      (grants and history, or the access log)
  * Every task takes --from <index | address> to choose the signer (the patient, a delegate, or an accessor).
  */
@@ -116,15 +117,21 @@ task("consent:check", "Whether an accessor may access a patient's data class for
     printJson({ patient: args.patient, accessor: args.accessor, dataClass: args.class, purpose: args.purpose, permitted });
   });
 
-task("consent:log", "Logs an access to a patient's record by the signer; refused when not permitted")
+task("consent:log", "Logs an access to a patient's record by the signer under an unlinkable reference; refused when not permitted")
   .addParam("patient", "the patient")
-  .addParam("record", "the record's pseudonymous reference (0x + 32 bytes, never PHI)")
+  .addOptionalParam("recordId", "the record's id: with --salt, a fresh unlinkable reference is derived (its nonce is printed)", undefined, types.string)
+  .addOptionalParam("salt", "the record's salt (with --record-id)", undefined, types.string)
+  .addOptionalParam("record", "an access reference made elsewhere (0x + 32 bytes; never a record's id or commitment)", undefined, types.string)
   .addParam("class", "the data class (e.g. labs)")
   .addParam("purpose", "the purpose of use (e.g. TREAT)")
   .addOptionalParam("from", "signer (the accessor): an account index or address", undefined, types.string)
-  .setAction(async (args: { patient: string; record: string; class: string; purpose: string; from?: string }, hre) => {
+  .setAction(async (args: { patient: string; recordId?: string; salt?: string; record?: string; class: string; purpose: string; from?: string }, hre) => {
+    const { ValidationError } = await import("../sdk");
+    if ((args.recordId === undefined) !== (args.salt === undefined)) throw new ValidationError(args.salt === undefined ? "salt" : "recordId", "give both --record-id and --salt");
+    if ((args.recordId === undefined) === (args.record === undefined)) throw new ValidationError("record", "give --record-id with --salt, or --record");
     const cl = await connectSdk(hre, args.from);
-    const { receipt, ...logged } = await (await cl.consent.logAccess({ patient: args.patient, recordRef: args.record, dataClass: args.class as never, purpose: args.purpose as never })).wait();
+    const which = args.recordId !== undefined ? { record: { recordId: args.recordId, salt: args.salt! } } : { recordRef: args.record! };
+    const { receipt, ...logged } = await (await cl.consent.logAccess({ patient: args.patient, ...which, dataClass: args.class as never, purpose: args.purpose as never })).wait();
     printJson({ ...logged, gasUsed: receipt.gasUsed });
   });
 

@@ -4,7 +4,7 @@ import hre from "hardhat";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { writeAddressBook } from "../../sdk";
+import { accessReference, writeAddressBook } from "../../sdk";
 import { consentFixture, RECORD } from "./fixtures";
 
 /** The consent fixture with its address book written where the tasks read it. */
@@ -32,6 +32,8 @@ async function run(dir: string, name: string, args: Record<string, unknown>): Pr
   return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+const SALT = "0x" + "5a".repeat(32);
+
 /** The message a task's promise rejects with (fails the test when it resolves). */
 const failure = async (p: Promise<unknown>) => p.then(() => expect.fail("expected the task to fail"), (err: Error) => err.message);
 
@@ -54,8 +56,10 @@ describe("consent tasks", function () {
     expect(fs.statSync(saltFile).mode & 0o777).to.equal(0o600);
     const [check] = await run(dir, "consent:check", { patient: patient.address, accessor: doctor.address, class: "labs", purpose: "TREAT" });
     expect(check.permitted).to.equal(true);
-    const [logged] = await run(dir, "consent:log", { patient: patient.address, record: RECORD, class: "labs", purpose: "TREAT", from: doctor.address });
+    const [logged] = await run(dir, "consent:log", { patient: patient.address, recordId: RECORD, salt: SALT, class: "labs", purpose: "TREAT", from: doctor.address });
     expect(logged).to.include({ accessor: doctor.address, orgId: "1", dataClass: "labs" });
+    expect(logged.recordRef).to.equal(accessReference({ salt: SALT, recordId: RECORD }, logged.nonce as string).recordRef);
+    expect(await failure(run(dir, "consent:log", { patient: patient.address, recordId: RECORD, class: "labs", purpose: "TREAT", from: doctor.address }))).to.match(/^salt: /);
     await run(dir, "consent:grant", { grantee: nurse.address, classes: "vitals", purposes: "TREAT", until: "4102444800", start: "2020-01-01T00:00:00Z", commitment: "0x" + "c0".repeat(32), from: "9" });
     const [history] = await run(dir, "consent:history", { patient: patient.address, access: false });
     expect((history.grants as unknown[]).length).to.equal(2);

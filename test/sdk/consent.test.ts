@@ -4,12 +4,14 @@ import hre from "hardhat";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
+  accessReference,
   CareLedger,
   consentDocumentCommitment,
   ContractRevertError,
   errorCode,
   fromFhirConsent,
   newSalt,
+  recordCommitment,
   REVERT_MESSAGES,
   ValidationError,
 } from "../../sdk";
@@ -162,6 +164,26 @@ describe("SDK consent client", function () {
       const { patientCl, doctor } = await sdkFixture();
       const err = await thrown(patientCl.consent.signGrant({ grantee: doctor.address, classes: ["labs"], purposes: ["TREAT"], validUntil: (await now()) + YEAR, commitment: COMMITMENT }, { deadline: 1 }));
       expect((err as ValidationError).field).to.equal("deadline");
+    });
+  });
+
+  describe("access references", function () {
+    it("logs an access under a fresh reference that only the record's salt and the nonce tie to the record", async function () {
+      const { as, doctor, patient, patientCl } = await sdkFixture();
+      await (await patientCl.consent.grant({ grantee: doctor.address, classes: ["labs"], purposes: ["TREAT"], validUntil: (await now()) + YEAR, commitment: COMMITMENT })).wait();
+      const salt = newSalt();
+      const recordId = recordCommitment({ resourceType: "Observation", id: "x" }, salt);
+      const cl = await as(doctor);
+      const first = await (await cl.consent.logAccess({ patient: patient.address, record: { salt, recordId }, dataClass: "labs", purpose: "TREAT" })).wait();
+      const second = await (await cl.consent.logAccess({ patient: patient.address, record: { salt, recordId }, dataClass: "labs", purpose: "TREAT" })).wait();
+      // Never the record's id, never the same twice; recomputed from the salt and the nonce.
+      expect([first.recordRef, second.recordRef]).to.not.include(recordId);
+      expect(first.recordRef).to.not.equal(second.recordRef);
+      expect(accessReference({ salt, recordId }, first.nonce!).recordRef).to.equal(first.recordRef);
+      expect(accessReference({ salt: newSalt(), recordId }, first.nonce!).recordRef).to.not.equal(first.recordRef);
+      expect((await cl.consent.accessLog(patient.address)).map((a) => a.recordRef)).to.deep.equal([first.recordRef, second.recordRef]);
+      expect(() => accessReference({ salt, recordId: "0x12" })).to.throw(ValidationError, /^recordId/);
+      expect(() => accessReference({ salt: "0x12", recordId })).to.throw(ValidationError, /^salt/);
     });
   });
 
