@@ -118,13 +118,28 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   } catch (err) {
     story.say(`HL7's "basic" example is refused, naming the element: ${(err as Error).message}`);
   }
-  // HL7's "signature" example, renewed for today: the patient permits Practitioner/13's organization
-  // (here: the hospital) and the author of CDA discharge notes (here: the lab) for a year.
+  // HL7's "signature" example as published is refused too: its nested rule names the author of the
+  // data, not a recipient of the root — importing it would grant more than the document says.
   const example = readJson(path.join(CONSENTS, "Consent-consent-example-signature.json"));
+  try {
+    fromFhirConsent(example, { resolveActor: () => ({ organization: 1n }), defaultPurposes: ["TREAT"] });
+  } catch (err) {
+    story.say(`HL7's "signature" example is refused, naming the element: ${(err as Error).message}`);
+  }
+  // The patient's own consent, shaped after it and renewed for today: one rule per recipient under a
+  // root that names both — Practitioner/13's organization (here: the hospital), all it may see; the
+  // author of CDA discharge notes (here: the lab), those notes only — for a year.
   const start = await now();
+  const root = example.provision as { actor: { reference: { reference: string } }[] } & Record<string, unknown>;
+  const author = { reference: { reference: "Practitioner/xcda-author" } };
   const renewed = {
     ...example,
-    provision: { ...(example.provision as object), period: { start: new Date(start * 1000).toISOString().slice(0, 10), end: new Date((start + 365 * DAY) * 1000).toISOString().slice(0, 10) } },
+    provision: {
+      ...root,
+      actor: [...root.actor, author],
+      period: { start: new Date(start * 1000).toISOString().slice(0, 10), end: new Date((start + 365 * DAY) * 1000).toISOString().slice(0, 10) },
+      provision: [{ type: "permit", actor: [root.actor[0]] }, { ...(root.provision as object[])[0], actor: [author] }],
+    },
   };
   const actors: Record<string, bigint> = { "Practitioner/13": hospital.orgId, "Practitioner/xcda-author": lab.orgId };
   const mapped = fromFhirConsent(renewed, { resolveActor: (ref) => (actors[ref] === undefined ? undefined : { organization: actors[ref] }), defaultPurposes: ["TREAT"] });

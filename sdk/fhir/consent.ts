@@ -1,7 +1,10 @@
 /**
  * FHIR R4 Consent → CareLedger grants. A construct that cannot be represented by permit-only grants
  * (one per grantee, over data classes × purposes, in one period) is refused with an error naming
- * the element, never silently dropped. Narrowing that the mapping does on purpose (a permit that
+ * the element, never silently dropped. The import never grants more than the document says: a
+ * nested provision narrows its parent (a permit with nested permits grants only what they grant,
+ * each within the parent's actors, classes, purposes and period), and a nested rule that would
+ * reach beyond its parent is refused. Narrowing that the mapping does on purpose (a permit that
  * names no data class covers the general classes only; sensitive classes must be named through
  * security labels) is reported in `warnings`. The decisions per element are in docs/consent.md.
  */
@@ -230,7 +233,13 @@ export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptio
     .map((p) => (isObject(p) ? p.reference : undefined))
     .filter((r): r is string => typeof r === "string" && r !== patientRef);
 
-  const walk = (p: Json, path: string, inherited: Scope, root: boolean): void => {
+  /** A nested rule under a permit narrows it: each value it names must be one its parent allows. */
+  const within = <T extends string>(named: T[] | undefined, parent: T[] | undefined, element: string, what: string, parentPath: string): void => {
+    const outside = named?.find((v) => parent !== undefined && !parent.includes(v));
+    if (outside !== undefined) throw new FhirConsentError(element, `${outside} is not among the ${what} of ${parentPath}: a nested rule narrows its parent, it cannot widen it`);
+  };
+
+  const walk = (p: Json, path: string, inherited: Scope, root: boolean, parent?: { permit: boolean; path: string }): void => {
     for (const unsupported of ["data", "dataPeriod"]) {
       if (p[unsupported] !== undefined) throw new FhirConsentError(`${path}.${unsupported}`, "rules about specific record instances or data periods cannot be represented: CareLedger grants cover data classes");
     }
@@ -254,15 +263,28 @@ export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptio
       return { reference: ref, element: `${path}.actor[${i}].reference` };
     });
     const period = isObject(p.period) ? p.period : undefined;
+    const purposes = purposesOf(p, path);
+    const classes = classesOf(p, path, warnings);
+    if (parent?.permit) {
+      actors.forEach((a) => within([a.reference], inherited.actors?.map((x) => x.reference), a.element, "actors", parent.path));
+      within(purposes, inherited.purposes, `${path}.purpose`, "purposes", parent.path);
+      within(classes, inherited.classes, path, "data classes", parent.path);
+    }
     const scope: Scope = {
       actors: actors.length ? actors : inherited.actors,
-      purposes: purposesOf(p, path) ?? inherited.purposes,
-      classes: classesOf(p, path, warnings) ?? inherited.classes,
+      purposes: purposes ?? inherited.purposes,
+      classes: classes ?? inherited.classes,
       from: period?.start !== undefined ? Math.max(fhirTime(period.start, `${path}.period.start`, false), inherited.from ?? 0) : inherited.from,
       until: period?.end !== undefined ? Math.min(fhirTime(period.end, `${path}.period.end`, true), inherited.until ?? Infinity) : inherited.until,
     };
+    const children = list(p.provision, `${path}.provision`).map((child, i) => {
+      if (!isObject(child)) throw new FhirConsentError(`${path}.provision[${i}]`, "must be an object");
+      return child;
+    });
     if (decision === "deny") {
       if (!root) throw new FhirConsentError(`${path}.type`, "a deny exception inside a permit cannot be represented by permit-only grants: write the permit without what it denies");
+    } else if (children.some((c) => c.type === "permit")) {
+      // A permit with nested permits is their common scope: only the nested rules grant.
     } else {
       if (!scope.actors) throw new FhirConsentError(`${path}.actor`, "a permit without actors would apply to anyone: CareLedger grants name their grantee");
       let purposes = scope.purposes;
@@ -309,10 +331,7 @@ export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptio
         else throw new FhirConsentError(path, `${actor.reference} already has a grant from ${same.element} with other classes and purposes: one grant per grantee cannot hold both`);
       }
     }
-    list(p.provision, `${path}.provision`).forEach((child, i) => {
-      if (!isObject(child)) throw new FhirConsentError(`${path}.provision[${i}]`, "must be an object");
-      walk(child, `${path}.provision[${i}]`, scope, false);
-    });
+    children.forEach((child, i) => walk(child, `${path}.provision[${i}]`, scope, false, { permit: decision === "permit", path }));
   };
   walk(resource.provision, "provision", {}, true);
   if (grants.length === 0) throw new FhirConsentError("provision", "the Consent permits nothing: there is no grant to make");

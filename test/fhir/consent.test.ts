@@ -68,8 +68,8 @@ describe("fromFhirConsent", function () {
       refuses(load("notThis"), "provision.data");
     });
 
-    it("smartonfhir: refused at provision.actor (the permitted app is not named)", function () {
-      refuses(load("smartonfhir"), "provision.actor");
+    it("smartonfhir: refused at provision.provision[0].actor (the permitted app is not named)", function () {
+      refuses(load("smartonfhir"), "provision.provision[0].actor");
     });
 
     it("pkb: refused at provision.purpose, and with default purposes at provision.provision[0].type (nested rules without permit/deny)", function () {
@@ -83,29 +83,60 @@ describe("fromFhirConsent", function () {
       expect(err.message).to.contain("deny");
     });
 
-    it("signature: refused at provision.purpose without default purposes; mapped to two grants with them", function () {
-      refuses(load("signature"), "provision.purpose");
-      const out = fromFhirConsent(load("signature"), { ...options, defaultPurposes: ["TREAT"] });
-      expect(out.id).to.equal("consent-example-signature");
-      expect(out.patient).to.equal("Patient/72");
-      expect(out.performers).to.deep.equal([]);
-      const from = Date.UTC(2015, 9, 10) / 1000;
-      const until = Date.UTC(2016, 9, 11) / 1000; // the end date is inclusive: the grant ends at the next midnight
-      expect(out.grants).to.deep.equal([
-        { grantee: { account: PRACTITIONER_13 }, classes: GENERAL, purposes: ["TREAT"], validFrom: from, validUntil: until, element: "provision" },
-        { grantee: { account: XCDA_AUTHOR }, classes: ["notes"], purposes: ["TREAT"], validFrom: from, validUntil: until, element: "provision.provision[0]" },
-      ]);
-      expect(out.warnings).to.include("provision: no data class named; granted the general classes only (sensitive classes are never implied)");
-      expect(out.warnings).to.include("provision.purpose: none named; granted for TREAT (defaultPurposes)");
+    it("signature: refused at the nested author actor (a rule about who wrote the data is not a grantee, and not among the root's actors)", function () {
+      const err = refuses(load("signature"), "provision.provision[0].actor[0].reference", { ...options, defaultPurposes: ["TREAT"] });
+      expect(err.message).to.contain("narrows its parent");
     });
 
-    it("smartonfhir's proxy performer is reported, so the grant is made by the patient's delegate", function () {
+    it("smartonfhir with its app named: the nested permit narrows the root, medications only; the proxy performer is reported", function () {
       const r = load("smartonfhir");
       (r.provision as Record<string, unknown>).actor = [ORG_ACTOR];
       const out = fromFhirConsent(r, { ...options, defaultPurposes: ["TREAT"] });
       expect(out.performers).to.deep.equal(["RelatedPerson/peter"]);
-      expect(out.grants.map((g) => g.classes)).to.deep.equal([GENERAL]);
+      expect(out.grants.map((g) => [g.classes, g.element])).to.deep.equal([[["medications"], "provision.provision[0]"]]);
       expect(out.grants[0].validUntil - out.grants[0].validFrom).to.equal(30 * 60 + 1);
+    });
+
+    describe("variants: what each example grants once made expressible, never more", function () {
+      const strip = (r: Record<string, unknown>) => JSON.parse(JSON.stringify(r)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      it("basic with a recipient: the general classes for the period (no class named), nothing sensitive", function () {
+        const r = strip(load("basic"));
+        r.provision.actor = [ORG_ACTOR];
+        const out = fromFhirConsent(r, { ...options, defaultPurposes: ["TREAT"] });
+        expect(out.grants).to.deep.equal([{ grantee: { organization: 1 }, classes: GENERAL, purposes: ["TREAT"], validFrom: 0 /* 1964: before 1970, so from the start */, validUntil: Date.UTC(2016, 0, 2) / 1000, element: "provision" }]);
+      });
+      it("notThis without its instance rule: still refused (a permit for anyone names no grantee)", function () {
+        const r = strip(load("notThis"));
+        delete r.provision.data;
+        refuses(r, "provision.actor", { ...options, defaultPurposes: ["TREAT"], defaultValidUntil: FAR });
+      });
+      it("pkb with its nested rules typed permit: refused at the first nested label beyond the root's (PSY under normal confidentiality)", function () {
+        const r = strip(load("pkb"));
+        (r.provision.provision as Record<string, unknown>[]).forEach((n) => (n.type = "permit"));
+        const err = refuses(r, "provision.provision[0]", { ...options, defaultPurposes: ["TREAT"], defaultValidUntil: FAR });
+        expect(err.message).to.contain("mentalHealth is not among the data classes of provision");
+      });
+      it("Emergency without its deny: ETREAT for the organization, the general classes only", function () {
+        const r = strip(load("Emergency"));
+        delete r.provision.provision;
+        const out = fromFhirConsent(r, { ...options, defaultValidUntil: FAR });
+        expect(out.grants).to.deep.equal([{ grantee: { organization: 1 }, classes: GENERAL, purposes: ["ETREAT"], validFrom: 0, validUntil: FAR, element: "provision" }]);
+      });
+      it("signature with the author as a recipient of the root: clinical notes for both, as the nested rule says", function () {
+        const r = strip(load("signature"));
+        r.provision.actor.push({ reference: { reference: "Practitioner/xcda-author" } });
+        const out = fromFhirConsent(r, { ...options, defaultPurposes: ["TREAT"] });
+        const from = Date.UTC(2015, 9, 10) / 1000;
+        const until = Date.UTC(2016, 9, 11) / 1000; // the end date is inclusive: the grant ends at the next midnight
+        expect(out.grants).to.deep.equal([{ grantee: { account: XCDA_AUTHOR }, classes: ["notes"], purposes: ["TREAT"], validFrom: from, validUntil: until, element: "provision.provision[0]" }]);
+      });
+      it("smartonfhir with the app and a second nested permit: the union of the nested rules, not the root's general classes", function () {
+        const r = strip(load("smartonfhir"));
+        r.provision.actor = [ORG_ACTOR];
+        r.provision.provision.push({ type: "permit", class: [{ system: "http://hl7.org/fhir/resource-types", code: "AllergyIntolerance" }] });
+        const out = fromFhirConsent(r, { ...options, defaultPurposes: ["TREAT"] });
+        expect(out.grants.map((g) => g.classes)).to.deep.equal([["medications", "allergies"]]);
+      });
     });
   });
 
@@ -145,19 +176,40 @@ describe("fromFhirConsent", function () {
       expect(out.grants[0].classes).to.deep.equal(["conditions"]);
     });
 
-    it("merges two rules for one grantee into their exact union, and refuses what one grant cannot hold", function () {
-      const LAB = [{ system: "http://hl7.org/fhir/resource-types", code: "Procedure" }];
+    it("narrows a permit by its nested permits: the app named at the root, MedicationRequest nested → medications only", function () {
+      const MEDS = [{ system: "http://hl7.org/fhir/resource-types", code: "MedicationRequest" }];
+      const out = fromFhirConsent(consent({ actor: [ORG_ACTOR], purpose: TREAT, period: PERIOD, provision: [{ type: "permit", class: MEDS }] }), options);
+      expect(out.grants.map((g) => [g.classes, g.purposes, g.element])).to.deep.equal([[["medications"], ["TREAT"], "provision.provision[0]"]]);
+      expect(out.warnings).to.deep.equal([]);
+    });
+
+    it("refuses a nested rule that would reach beyond its parent: another actor, class or purpose", function () {
+      const COND = [{ system: "http://hl7.org/fhir/resource-types", code: "Condition" }];
+      const base = { actor: [ORG_ACTOR], purpose: TREAT, period: PERIOD, class: COND };
+      const other = { reference: { reference: "Practitioner/13" } };
+      refuses(consent({ ...base, provision: [{ type: "permit", actor: [other] }] }), "provision.provision[0].actor[0].reference");
+      refuses(consent({ ...base, provision: [{ type: "permit", class: [{ system: "http://hl7.org/fhir/resource-types", code: "Procedure" }] }] }), "provision.provision[0]");
+      refuses(consent({ ...base, provision: [{ type: "permit", purpose: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "HPAYMT" }] }] }), "provision.provision[0].purpose");
+      // A sensitive class under a parent that names none (FHIR: all data) narrows it: granted as named.
+      const psy = fromFhirConsent(consent({ actor: [ORG_ACTOR], purpose: TREAT, period: PERIOD, provision: [{ type: "permit", securityLabel: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "PSY" }] }] }), options);
+      expect(psy.grants.map((g) => g.classes)).to.deep.equal([["mentalHealth"]]);
+    });
+
+    it("merges two nested rules for one grantee into their exact union, cuts a nested period to its parent's, and refuses what one grant cannot hold", function () {
+      const COND = [{ system: "http://hl7.org/fhir/resource-types", code: "Condition" }];
+      const PROC = [{ system: "http://hl7.org/fhir/resource-types", code: "Procedure" }];
       const HPAYMT = [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "HPAYMT" }];
-      const base = { actor: [ORG_ACTOR], purpose: TREAT, period: PERIOD, class: [{ system: "http://hl7.org/fhir/resource-types", code: "Condition" }] };
+      const root = { actor: [ORG_ACTOR], purpose: [...TREAT, ...HPAYMT], period: PERIOD };
       // A nested period wider than the root's is cut to it: same period, same purposes → classes merge.
-      const merged = fromFhirConsent(consent({ ...base, provision: [{ type: "permit", class: LAB, period: { start: "2029-01-01", end: "2031-06-30" } }] }), options);
+      const merged = fromFhirConsent(consent({ ...root, provision: [{ type: "permit", class: COND }, { type: "permit", class: PROC, period: { start: "2029-01-01", end: "2031-06-30" } }] }), options);
       expect(merged.grants).to.have.length(1);
       expect(merged.grants[0].classes).to.deep.equal(["conditions", "procedures"]);
+      expect(merged.grants[0].validFrom).to.equal(Date.UTC(2030, 0, 1) / 1000);
       // Same classes → purposes merge.
-      const both = fromFhirConsent(consent({ ...base, provision: [{ type: "permit", purpose: HPAYMT }] }), options);
+      const both = fromFhirConsent(consent({ ...root, provision: [{ type: "permit", class: COND, purpose: TREAT }, { type: "permit", class: COND, purpose: HPAYMT }] }), options);
       expect(both.grants[0].purposes).to.deep.equal(["TREAT", "HPAYMT"]);
-      refuses(consent({ ...base, provision: [{ type: "permit", period: { start: "2030-03-01", end: "2030-06-30" } }] }), "provision.provision[0]");
-      refuses(consent({ ...base, provision: [{ type: "permit", purpose: HPAYMT, class: LAB }] }), "provision.provision[0]");
+      refuses(consent({ ...root, provision: [{ type: "permit", class: COND }, { type: "permit", class: COND, period: { start: "2030-03-01", end: "2030-06-30" } }] }), "provision.provision[1]");
+      refuses(consent({ ...root, provision: [{ type: "permit", class: COND, purpose: TREAT }, { type: "permit", purpose: HPAYMT, class: PROC }] }), "provision.provision[1]");
     });
 
     it("uses defaultValidUntil for a permit without an end", function () {
