@@ -13,6 +13,7 @@ import {
   classNames,
   dataClassName,
   dataClassOf,
+  GENERAL_DATA_CLASSES,
   granteeKey,
   parseGrantee,
   purposeMask,
@@ -109,6 +110,18 @@ export interface GrantRecord extends GrantState {
   readonly txHash: string;
   /** Whether it is in force at the latest block (started, not expired). */
   readonly inForce: boolean;
+}
+
+/** A delegate's appointment: its term, the scope it may grant, and whether it is a full representative. */
+export interface Delegation {
+  readonly until: number;
+  readonly classes: DataClassName[];
+  readonly purposes: PurposeName[];
+  readonly representative: boolean;
+}
+
+function delegationOf(r: Record<string, unknown>): Delegation {
+  return { until: Number(r.until), classes: classNames(Number(r.classes)) as DataClassName[], purposes: purposeNames(Number(r.purposes)) as PurposeName[], representative: Boolean(r.representative) };
 }
 
 /** One permitted access: the patient's accounting of disclosures. */
@@ -328,18 +341,24 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
    * Refuses, before anything is sent, a signed request that the contract would refuse for its
    * deadline, the patient's signature epoch or the pair's nonce — with the very error the contract
    * gives (`SignatureExpired`, `SignatureCancelled`, `InvalidNonce`), checked in the contract's order
-   * against the latest block.
+   * against the latest block's time and the pending state (a relayer may pipeline a grant and the
+   * revocation signed for the nonce it leads to); a nonce above the pending one is left to the chain.
    */
   async #refuseStale(r: { readonly patient: string; readonly grantee: string; readonly nonce: bigint | number; readonly epoch: bigint | number; readonly deadline: bigint | number }): Promise<void> {
     const patient = requireAddress("request.patient", r.patient);
     const grantee = requireBytes32("request.grantee", r.grantee);
-    const [now, epoch, nonce] = await Promise.all([this.#now(), this.epoch(patient), withDecodedErrors(() => this.contract.nonces(patient, grantee))]);
+    const pending = { blockTag: "pending" };
+    const [now, epoch, nonce] = await Promise.all([
+      this.#now(),
+      withDecodedErrors(() => this.contract.signatureEpoch(patient, pending)),
+      withDecodedErrors(() => this.contract.nonces(patient, grantee, pending)),
+    ]);
     const refuse = (name: string, args: readonly unknown[]) => {
       throw decodeRevertData(this.contract.interface.encodeErrorResult(name, args));
     };
     if (BigInt(now) > BigInt(r.deadline)) refuse("SignatureExpired", [r.deadline, now]);
     if (BigInt(r.epoch) !== epoch) refuse("SignatureCancelled", [patient, r.epoch, epoch]);
-    if (BigInt(r.nonce) !== nonce) refuse("InvalidNonce", [patient, grantee, r.nonce, nonce]);
+    if (BigInt(r.nonce) < nonce) refuse("InvalidNonce", [patient, grantee, r.nonce, nonce]);
   }
 
   /**
@@ -386,20 +405,33 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
   }
 
   /**
-   * The connected signer (the patient) appoints a delegate until `until`.
-   * @throws {ValidationError} naming `delegate` or `until`
-   * @throws {ContractRevertError} e.g. `InvalidDelegate`, `EnforcedPause`
+   * The connected signer (the patient) appoints a delegate until `until`, to grant at most
+   * `classes` for `purposes` (never beyond `until`, never to itself) and to revoke. Sensitive
+   * classes and the break-glass opt-out need `representative: true`: a full representative the
+   * patient appoints explicitly (a parent of a minor, a legal guardian), visible in the event.
+   * @throws {ValidationError} naming `delegate`, `until`, `classes` or `purposes`
+   * @throws {ContractRevertError} e.g. `InvalidDelegate`, `InvalidDelegateScope`, `EnforcedPause`
    */
-  async appointDelegate(params: { delegate: string; until: TimeInput }, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; delegate: string; until: number }>> {
+  async appointDelegate(
+    params: { delegate: string; until: TimeInput; classes: readonly (DataClassName | number)[]; purposes: readonly (PurposeName | number)[]; representative?: boolean },
+    overrides: Overrides = {},
+  ): Promise<TxHandle<Delegation & { patient: string; delegate: string }>> {
     const delegate = requireAddress("delegate", params.delegate);
     const until = toSeconds("until", params.until);
+    const classes = classMask("classes", params.classes);
+    const purposes = purposeMask("purposes", params.purposes);
+    const representative = requireBoolean("representative", params.representative ?? false);
     if (until <= (await this.#now())) throw new ValidationError("until", "is in the past");
+    const sensitive = classNames(classes).filter((c) => !(GENERAL_DATA_CLASSES as readonly string[]).includes(c));
+    if (!representative && sensitive.length > 0) {
+      throw new ValidationError("classes", `${sensitive.join(", ")}: sensitive classes are the patient's alone, unless the delegate is appointed as a full representative (representative: true)`);
+    }
     requireSigner(this.contract.runner);
     return send(
-      () => this.contract.appointDelegate(delegate, until, overrides),
+      () => this.contract.appointDelegate(delegate, until, classes, purposes, representative, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "DelegateAppointed");
-        return { patient: e.args.patient as string, delegate: e.args.delegate as string, until: Number(e.args.until) };
+        return { patient: e.args.patient as string, delegate: e.args.delegate as string, ...delegationOf(e.args as unknown as Record<string, unknown>) };
       },
     );
   }
@@ -418,7 +450,7 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
   /**
    * Opts a patient out of break-glass (ending open emergency access at once and for good: opting
    * back in revives none of it), or back in.
-   * Caller: the patient (default) or a delegate.
+   * Caller: the patient (default) or a full representative ({@link appointDelegate} `representative`).
    */
   async setBreakGlassOptOut(params: { patient?: string; optedOut: boolean }, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; optedOut: boolean }>> {
     const patient = await this.#patientOf(params.patient);
@@ -519,9 +551,10 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
     return withDecodedErrors(() => this.contract.signatureEpoch(p));
   }
 
-  /** When `delegate`'s term for `patient` ends (0 when not a delegate). */
-  async delegateUntil(patient: string, delegate: string): Promise<number> {
-    return Number(await withDecodedErrors(() => this.contract.delegateUntil(requireAddress("patient", patient), requireAddress("delegate", delegate))));
+  /** `delegate`'s appointment by `patient` (`until` 0 when it is not a delegate). */
+  async delegation(patient: string, delegate: string): Promise<Delegation> {
+    const d = await withDecodedErrors(() => this.contract.delegationOf(requireAddress("patient", patient), requireAddress("delegate", delegate)));
+    return delegationOf(d as unknown as Record<string, unknown>);
   }
 
   /** The longest break-glass opening, in seconds. */
@@ -576,15 +609,15 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
     return logs.map((e) => accessRecord((e.args as unknown as Result).toObject(), e.blockNumber, e.transactionHash));
   }
 
-  /** The patient's delegates in force, rebuilt from events and confirmed against the registry. */
-  async delegates(patient: string): Promise<{ delegate: string; until: number }[]> {
+  /** The patient's delegates in force with their scopes, rebuilt from events and confirmed against the registry. */
+  async delegates(patient: string): Promise<(Delegation & { delegate: string })[]> {
     const p = requireAddress("patient", patient);
     const appointed = await this.contract.queryFilter(this.contract.filters.DelegateAppointed(p), this.fromBlock);
     const now = await this.#now();
-    const out: { delegate: string; until: number }[] = [];
+    const out: (Delegation & { delegate: string })[] = [];
     for (const d of new Set(appointed.map((e) => e.args.delegate))) {
-      const until = await this.delegateUntil(p, d);
-      if (until > now) out.push({ delegate: d, until });
+      const delegation = await this.delegation(p, d);
+      if (delegation.until > now) out.push({ delegate: d, ...delegation });
     }
     return out;
   }

@@ -150,6 +150,7 @@ export {
   toSeconds,
   type AccessParams,
   type AccessRecord,
+  type Delegation,
   type BlockRange,
   type BreakGlassParams,
   type GranteeInput,

@@ -411,7 +411,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
    * `unverifiable-salt-missing`, never "tampered". A batch-anchored record needs its proof.
    * The record id and version come from the chain, never from the proof: a proof that disagrees
    * with them is refused (`proof-mismatch`), as is a batch leaf claiming a later version of a record
-   * another organization anchored.
+   * that is not registered on chain by the batch's organization.
    * @throws {ValidationError} for a malformed resource, salt or proof
    * @throws {CareLedgerError} `EVENT_MISSING` when a later version's anchoring event is not in the
    * logs read (the client's `fromBlock` is after the deployment block)
@@ -446,10 +446,10 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     if (!(await this.verifyInclusion(p))) return { status: "not-anchored", commitment };
     const b = await this.batch(p.root);
     // A batch leaf attests its record and version only as far as the chain agrees: a first version is
-    // its own record; a later one belongs to a record its own organization anchored, and is current
-    // unless the chain holds a later version.
+    // its own record; a later one belongs to a record registered on chain by the batch's own
+    // organization, and is current unless the chain holds a later version.
     const genesis = p.version === 1 ? undefined : await this.recordVersion(p.recordId);
-    if ((p.version === 1 && p.recordId !== commitment) || (genesis !== undefined && genesis.orgId !== b.orgId)) {
+    if (p.version === 1 ? p.recordId !== commitment : genesis?.version !== 1 || genesis.orgId !== b.orgId) {
       return { status: "proof-mismatch", commitment, recordId: p.recordId, version: p.version };
     }
     const currentVersion = genesis === undefined ? p.version : Math.max(p.version, await this.currentVersion(p.recordId));

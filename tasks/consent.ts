@@ -5,6 +5,8 @@
  *                    With --document, the document's salt is written to <document>.salt.json (mode 0600) BEFORE
  *                    the grant is sent, and a re-run of the same document reuses it: the salt is never lost.
  *   consent:revoke   --grantee <address | org:N> [--patient <address>]
+ *   consent:delegate --delegate <address> --until <date | seconds> --classes labs,vitals --purposes TREAT [--representative]
+ *                    (the patient appoints a delegate within that scope; --remove to remove it)
  *   consent:check    --patient <address> --accessor <address> --class labs --purpose TREAT
  *   consent:log      --patient <address> --record-id 0x… --salt 0x… --class labs --purpose TREAT  (run as the accessor;
  *                    logs a fresh unlinkable reference and prints its nonce; or --record <reference made elsewhere>)
@@ -94,6 +96,34 @@ task("consent:grant", "Grants (or replaces) a patient's consent to an account or
     });
     const { receipt, ...granted } = await handle.wait();
     printJson({ ...granted, salt, saltFile, tx: receipt.hash, gasUsed: receipt.gasUsed });
+  });
+
+task("consent:delegate", "Appoints a delegate to grant for the signer (the patient) within a scope and term, or removes it")
+  .addParam("delegate", "the delegate's account")
+  .addOptionalParam("until", "when the delegation ends: seconds since the epoch or an ISO 8601 date", undefined, types.string)
+  .addOptionalParam("classes", "the data classes it may grant, comma-separated", undefined, types.string)
+  .addOptionalParam("purposes", "the purposes it may grant, comma-separated", undefined, types.string)
+  .addFlag("representative", "a full representative (a parent of a minor, a legal guardian): may grant sensitive classes and set the break-glass opt-out")
+  .addFlag("remove", "remove the delegate instead")
+  .addOptionalParam("from", "signer (the patient): an account index or address", undefined, types.string)
+  .setAction(async (args: { delegate: string; until?: string; classes?: string; purposes?: string; representative: boolean; remove: boolean; from?: string }, hre) => {
+    const { ValidationError } = await import("../sdk");
+    const cl = await connectSdk(hre, args.from);
+    if (args.remove) {
+      const { receipt, ...removed } = await (await cl.consent.removeDelegate({ delegate: args.delegate })).wait();
+      printJson({ ...removed, tx: receipt.hash });
+      return;
+    }
+    for (const field of ["until", "classes", "purposes"] as const) if (args[field] === undefined) throw new ValidationError(field, `give --${field}`);
+    const handle = await cl.consent.appointDelegate({
+      delegate: args.delegate,
+      until: parseTime("until", args.until!),
+      classes: list(args.classes!) as never,
+      purposes: list(args.purposes!) as never,
+      representative: args.representative,
+    });
+    const { receipt, ...appointed } = await handle.wait();
+    printJson({ ...appointed, tx: receipt.hash, gasUsed: receipt.gasUsed });
   });
 
 task("consent:revoke", "Revokes a grant, effective in this block (the patient or a delegate; works while paused)")

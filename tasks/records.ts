@@ -127,7 +127,8 @@ task("records:anchor", "Anchors every resource of a FHIR Bundle or NDJSON file a
       }
     };
     // The salts are written before anything is sent: a batch anchored by a run that died must stay verifiable.
-    if (!earlier) {
+    if (earlier) fs.chmodSync(saltsFile, 0o600); // a file someone opened up is tightened before anything else
+    else {
       writeStreamed(saltsFile, { format: SALTS_FORMAT, warning: SALTS_WARNING, chainId: cl.chainId.toString(), registry: cl.records.address, root: batch.root, leafCount: batch.length }, saltItems(), true);
     }
     const signer = cl.runner as import("ethers").Signer;

@@ -361,20 +361,23 @@ library ClaimsCore {
     }
 
     /// @dev The evidence: anchored by the billing organization (singly, in a batch whose proof is
-    /// given, or in a batch a proof showed for an earlier claim of the same member), not
-    /// retracted, and backing one member's claims only while any live claim cites it.
+    /// given, or in a batch a proof showed for an earlier claim), not retracted, and backing one
+    /// member's claims only while any live claim cites it.
     function _checkEvidence(ClaimsAdmin.PlanBook storage book, IRecordEvidence evidence, IClaimsEngine.Submission calldata s, Link memory link) private {
         (uint64 anchoredBy, bool retracted) = evidence.evidenceStatus(s.evidence, link.root, link.proof);
         ClaimsAdmin.EvidenceUse memory use = book.evidence[s.evidence];
-        // Unbound, or bound to another member by claims none of which is live.
-        if (use.member == address(0) || (use.live == 0 && use.member != s.member)) {
+        if (use.member == address(0)) {
             if (anchoredBy != s.providerOrg || anchoredBy == 0) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, anchoredBy);
             book.evidence[s.evidence] = ClaimsAdmin.EvidenceUse(s.member, anchoredBy, 1);
         } else {
-            // Bound by its first claim to that claim's member and anchoring organization, whoever
-            // anchored the commitment since (a batch leaf, once shown, could be anchored singly by another).
+            // Bound by its first claim to that claim's anchoring organization for good, whoever
+            // anchored the commitment since (a batch leaf, once shown, could be anchored singly by
+            // another); to its member while any live claim cites it, then to the next member's.
             if (use.orgId != s.providerOrg) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, use.orgId);
-            if (use.member != s.member) revert IClaimsEngine.EvidenceOfAnotherMember(s.evidence, use.member);
+            if (use.member != s.member) {
+                if (use.live != 0) revert IClaimsEngine.EvidenceOfAnotherMember(s.evidence, use.member);
+                book.evidence[s.evidence].member = s.member;
+            }
             if (anchoredBy != use.orgId) retracted = false;
             // At most one live claim per submission transaction: 2^32 of them cannot be paid for.
             unchecked {

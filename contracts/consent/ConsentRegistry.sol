@@ -31,8 +31,10 @@ import {ConsentVocabulary as V} from "../libraries/ConsentVocabulary.sol";
 ///   Why not OZ `Nonces`: its separate per-signer slot costs 22,100 gas on a patient's first signed
 ///   grant, which measured 83,655 gas against the 80,000 budget; the pair nonce costs nothing extra
 ///   (the slot is written anyway) and the epoch is one cold read.
-/// - Only the patient, or a delegate the patient appointed (with an expiry), can grant or revoke;
-///   no role of the AccessManager can. Delegates cannot appoint delegates.
+/// - Only the patient, or a delegate the patient appointed (with an expiry and a scope), can grant or
+///   revoke; no role of the AccessManager can. A delegate grants within its scope and term, never to
+///   itself; sensitive classes and the break-glass opt-out are the patient's or a full
+///   representative's alone. Delegates cannot appoint delegates.
 /// - Pause stops grants, signed grants, delegate appointments, break-glass openings and access
 ///   ({logAccess}, and {isPermitted} answers false). Revocations, delegate removal, cancelling
 ///   signatures and opting out of break-glass always work.
@@ -69,7 +71,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     IParticipantRegistry private immutable _REGISTRY;
 
     mapping(address patient => mapping(bytes32 grantee => Grant)) private _grants;
-    mapping(address patient => mapping(address delegate => uint40 until)) private _delegates;
+    mapping(address patient => mapping(address delegate => Delegation)) private _delegates;
     mapping(address patient => mapping(address accessor => BreakGlass)) private _breakGlass;
     mapping(address patient => PatientSettings) private _patients;
     /// @dev Keyed by the opening provider organization: one organization cannot burn another's reference.
@@ -159,23 +161,30 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     }
 
     /// @inheritdoc IConsentRegistry
-    function appointDelegate(address delegate, uint40 until) external whenNotPaused {
+    function appointDelegate(address delegate, uint40 until, uint32 classes, uint8 purposes, bool representative) external whenNotPaused {
         if (delegate == address(0) || delegate == msg.sender) revert InvalidDelegate(delegate);
         if (!(until > block.timestamp)) revert InvalidDelegateExpiry(until, block.timestamp);
-        _delegates[msg.sender][delegate] = until;
-        emit DelegateAppointed(msg.sender, delegate, until);
+        if (!V.isClassMask(classes) || !V.isPurposeMask(purposes) || (!representative && classes & V.SENSITIVE_CLASSES != 0)) {
+            revert InvalidDelegateScope(classes, purposes, representative);
+        }
+        _delegates[msg.sender][delegate] = Delegation({until: until, classes: classes, purposes: purposes, representative: representative});
+        emit DelegateAppointed(msg.sender, delegate, until, classes, purposes, representative);
     }
 
     /// @inheritdoc IConsentRegistry
     function removeDelegate(address patient, address delegate) external {
         if (msg.sender != patient && msg.sender != delegate) revert NotPatientOrSelf(msg.sender, patient, delegate);
-        if (_delegates[patient][delegate] == 0) revert DelegateNotFound(patient, delegate);
+        if (_delegates[patient][delegate].until == 0) revert DelegateNotFound(patient, delegate);
         delete _delegates[patient][delegate];
         emit DelegateRemoved(patient, delegate, msg.sender);
     }
 
     /// @inheritdoc IConsentRegistry
-    function setBreakGlassOptOut(address patient, bool optedOut) external onlyPatientOrDelegate(patient) {
+    function setBreakGlassOptOut(address patient, bool optedOut) external {
+        if (msg.sender != patient) {
+            Delegation memory d = _delegates[patient][msg.sender];
+            if (!(d.representative && d.until > block.timestamp)) revert NotPatientOrRepresentative(msg.sender, patient);
+        }
         PatientSettings storage settings = _patients[patient];
         settings.breakGlassOptOut = optedOut;
         if (optedOut) ++settings.optOuts;
@@ -240,7 +249,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     }
 
     /// @inheritdoc IConsentRegistry
-    function delegateUntil(address patient, address delegate) external view returns (uint40) {
+    function delegationOf(address patient, address delegate) external view returns (Delegation memory) {
         return _delegates[patient][delegate];
     }
 
@@ -310,6 +319,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         if (!(validUntil > validFrom && validUntil > block.timestamp)) {
             revert InvalidValidity(validFrom, validUntil, block.timestamp);
         }
+        if (by != patient) _checkDelegateGrant(patient, grantee, classes, purposes, validUntil, by);
         if (commitment == bytes32(0)) revert EmptyCommitment();
         Grant storage g = _grants[patient][grantee];
         _grants[patient][grantee] = Grant({
@@ -381,8 +391,18 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
             && block.timestamp < m.validUntil;
     }
 
+    /// @dev A delegate's grant: within the scope and term the patient gave it, never to itself.
+    function _checkDelegateGrant(address patient, bytes32 grantee, uint32 classes, uint8 purposes, uint40 validUntil, address delegate) private view {
+        if (grantee == V.accountKey(delegate)) revert DelegateGrantsToItself(delegate);
+        Delegation memory d = _delegates[patient][delegate];
+        if (classes & ~d.classes != 0 || purposes & ~d.purposes != 0) {
+            revert DelegateScopeExceeded(delegate, classes, purposes, d.classes, d.purposes);
+        }
+        if (validUntil > d.until) revert DelegateGrantOutlivesDelegation(delegate, validUntil, d.until);
+    }
+
     function _checkPatientOrDelegate(address patient) private view {
-        if (msg.sender != patient && !(_delegates[patient][msg.sender] > block.timestamp)) {
+        if (msg.sender != patient && !(_delegates[patient][msg.sender].until > block.timestamp)) {
             revert NotPatientOrDelegate(msg.sender, patient);
         }
     }

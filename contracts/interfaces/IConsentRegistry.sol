@@ -54,6 +54,19 @@ interface IConsentRegistry {
         uint256 deadline;
     }
 
+    /// @notice What a patient appointed a delegate to do: grant, for the patient, at most `classes`
+    /// for at most `purposes`, and never beyond `until`, when the term ends; revoke any grant.
+    /// @dev One slot: until (5 bytes) + classes (4) + purposes (1) + representative (1).
+    /// `representative`: a full representative the patient appointed explicitly (a parent of a minor,
+    /// a legal guardian): only such a delegate may hold sensitive classes in its scope or set the
+    /// break-glass opt-out.
+    struct Delegation {
+        uint40 until;
+        uint32 classes;
+        uint8 purposes;
+        bool representative;
+    }
+
     /// @notice Emergency access opened by `accessor` on a patient.
     /// @dev One slot: orgId (8 bytes) + until (5) + optOuts (4). In force while
     /// `block.timestamp < until`, the accessor is still an active member of `orgId`, and the patient
@@ -82,9 +95,10 @@ interface IConsentRegistry {
     /// @notice Emitted when a grant is revoked; it ends in this block.
     event ConsentRevoked(address indexed patient, bytes32 indexed grantee, address indexed by);
 
-    /// @notice Emitted when a patient appoints (or re-appoints) a delegate until `until`.
+    /// @notice Emitted when a patient appoints (or re-appoints) a delegate until `until`, to grant at
+    /// most `classes` for `purposes`; `representative` when the patient appointed a full representative.
     // solhint-disable-next-line gas-indexed-events
-    event DelegateAppointed(address indexed patient, address indexed delegate, uint40 until);
+    event DelegateAppointed(address indexed patient, address indexed delegate, uint40 until, uint32 classes, uint8 purposes, bool representative);
 
     /// @notice Emitted when a delegate is removed, by the patient or by the delegate itself.
     event DelegateRemoved(address indexed patient, address indexed delegate, address indexed by);
@@ -170,6 +184,22 @@ interface IConsentRegistry {
     /// @notice A delegate's term must end in the future.
     error InvalidDelegateExpiry(uint40 until, uint256 nowTime);
 
+    /// @notice A delegation's scope must name assigned classes and purposes, and sensitive classes
+    /// only for a full representative.
+    error InvalidDelegateScope(uint32 classes, uint8 purposes, bool representative);
+
+    /// @notice `delegate` granted `classes` / `purposes` beyond the scope the patient gave it.
+    error DelegateScopeExceeded(address delegate, uint32 classes, uint8 purposes, uint32 scopeClasses, uint8 scopePurposes);
+
+    /// @notice `delegate` granted until `validUntil`, beyond the end of its delegation.
+    error DelegateGrantOutlivesDelegation(address delegate, uint40 validUntil, uint40 delegationUntil);
+
+    /// @notice A delegate never grants to its own account.
+    error DelegateGrantsToItself(address delegate);
+
+    /// @notice Only the patient or a full representative may do this (the break-glass opt-out).
+    error NotPatientOrRepresentative(address caller, address patient);
+
     /// @notice `delegate` is not a delegate of `patient`.
     error DelegateNotFound(address patient, address delegate);
 
@@ -241,10 +271,13 @@ interface IConsentRegistry {
     /// @return epoch The caller's new epoch.
     function cancelSignatures() external returns (uint64 epoch);
 
-    /// @notice Appoints `delegate` to grant and revoke for the caller until `until` (replacing any
-    /// earlier term). A delegate cannot appoint delegates. Refused while paused.
-    /// @dev Reverts with {InvalidDelegate}, {InvalidDelegateExpiry}, `EnforcedPause`.
-    function appointDelegate(address delegate, uint40 until) external;
+    /// @notice Appoints `delegate` to grant for the caller, at most `classes` for `purposes` and never
+    /// beyond `until`, and to revoke any grant (replacing any earlier appointment). `representative`:
+    /// a full representative (a parent of a minor, a legal guardian), the only kind whose scope may
+    /// hold sensitive classes and who may set the break-glass opt-out. A delegate cannot appoint
+    /// delegates, nor grant to itself. Refused while paused.
+    /// @dev Reverts with {InvalidDelegate}, {InvalidDelegateExpiry}, {InvalidDelegateScope}, `EnforcedPause`.
+    function appointDelegate(address delegate, uint40 until, uint32 classes, uint8 purposes, bool representative) external;
 
     /// @notice Removes `delegate` of `patient`. Caller: the patient or the delegate itself. Works while paused.
     /// @dev Reverts with {NotPatientOrSelf}, {DelegateNotFound}.
@@ -252,7 +285,8 @@ interface IConsentRegistry {
 
     /// @notice Opts `patient` out of break-glass access (ending any open emergency access at once and
     /// for good: opting back in revives none of it), or back in.
-    /// @dev Caller: the patient or a delegate in force. Works while paused. Reverts with {NotPatientOrDelegate}.
+    /// @dev Caller: the patient or a full representative in force. Works while paused. Reverts with
+    /// {NotPatientOrRepresentative}.
     function setBreakGlassOptOut(address patient, bool optedOut) external;
 
     /// @notice Opens emergency access (ETREAT only, general data classes only) to `patient` for
@@ -285,8 +319,8 @@ interface IConsentRegistry {
     /// @notice The grant of `patient` to `grantee` (all zero when there is none).
     function grantOf(address patient, bytes32 grantee) external view returns (Grant memory);
 
-    /// @notice When `delegate`'s term for `patient` ends (0 when it is not a delegate).
-    function delegateUntil(address patient, address delegate) external view returns (uint40);
+    /// @notice `delegate`'s appointment by `patient` (all zero when it is not a delegate).
+    function delegationOf(address patient, address delegate) external view returns (Delegation memory);
 
     /// @notice The emergency access `accessor` opened on `patient` (all zero when none).
     function breakGlassOf(address patient, address accessor) external view returns (BreakGlass memory);

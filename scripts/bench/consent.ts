@@ -14,7 +14,7 @@ const COMMITMENT = "0x" + "c0".repeat(32);
 export const benchConsent: PartBench = async ({ hre, book, gasOf, coldView, fresh }) => {
   const signers = await hre.ethers.getSigners();
   const [, registrar] = signers;
-  const [patient, relayer, doctor, hospitalAdmin, nurse, other] = await fresh(6);
+  const [patient, relayer, doctor, hospitalAdmin, nurse, other, guardian] = await fresh(7);
   const registry = ParticipantRegistry__factory.connect(book.contracts.ParticipantRegistry, registrar);
   const consent = ConsentRegistry__factory.connect(book.contracts.ConsentRegistry, patient);
   await (await registry.registerOrganization(OrgKind.Provider, "0x" + "33".repeat(32), hospitalAdmin.address)).wait();
@@ -29,6 +29,9 @@ export const benchConsent: PartBench = async ({ hre, book, gasOf, coldView, fres
   const grant = await gasOf(consent.grant(patient.address, accountGrantee(doctor.address), LABS_AND_MEDS, TREAT_MASK, 0, until, COMMITMENT));
   const grantOrg = await gasOf(consent.grant(patient.address, organizationGrantee(orgId), LABS_AND_MEDS, TREAT_MASK, 0, until, COMMITMENT));
   const replace = await gasOf(consent.grant(patient.address, accountGrantee(other.address), LABS_AND_MEDS, TREAT_MASK | 1, 0, until, COMMITMENT));
+  // A delegate appointed for labs and medications, for treatment, grants within that scope (a new pair).
+  await (await consent.appointDelegate(guardian.address, until, LABS_AND_MEDS, TREAT_MASK, false)).wait();
+  const grantDelegate = await gasOf(consent.connect(guardian).grant(patient.address, accountGrantee(nurse.address), LABS_AND_MEDS, TREAT_MASK, 0, until, COMMITMENT));
 
   // A patient with no ETH signs; a relayer submits.
   const signer = hre.ethers.Wallet.createRandom();
@@ -52,6 +55,7 @@ export const benchConsent: PartBench = async ({ hre, book, gasOf, coldView, fres
     { key: "consent.grant", gas: grant, budget: 55_000 },
     { key: "consent.grant.org", gas: grantOrg, budget: 55_000 },
     { key: "consent.grant.replace", gas: replace },
+    { key: "consent.grant.delegate", gas: grantDelegate, budget: 65_000 },
     { key: "consent.grantBySig", gas: bySig, budget: 80_000 },
     { key: "consent.grantBySig.again", gas: bySigAgain, budget: 65_000 },
     { key: "consent.revoke", gas: revoke, budget: 35_000 },

@@ -8,7 +8,7 @@ import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { signGrantRequest, signRevocationRequest, type GrantRequest } from "../../sdk";
-import { classes, COMMITMENT, consentFixture, labsGrantRequest, now, purposes } from "../consent/fixtures";
+import { classes, COMMITMENT, consentFixture, FULL_SCOPE, labsGrantRequest, now, purposes } from "../consent/fixtures";
 
 const LABS = classes("labs");
 const TREAT = purposes("TREAT");
@@ -98,7 +98,7 @@ describe("Attack: front-run revocation of a held grant", function () {
 
   it("a delegate removed by the patient cannot grant, even with a transaction already signed and broadcast", async function () {
     const { consent, patient, delegate, grantee, held } = await loadFixture(frontRunFixture);
-    await consent.connect(patient).appointDelegate(delegate.address, Number(held.deadline));
+    await consent.connect(patient).appointDelegate(delegate.address, Number(held.deadline), ...FULL_SCOPE);
     await consent.connect(patient).removeDelegate(patient.address, delegate.address);
     await expect(consent.connect(delegate).grant(patient.address, grantee, LABS, TREAT, 0, held.validUntil, COMMITMENT))
       .to.be.revertedWithCustomError(consent, "NotPatientOrDelegate")

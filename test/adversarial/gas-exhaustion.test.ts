@@ -120,16 +120,17 @@ describe("Attack: gas exhaustion with maximal batches", function () {
     expect((await records.recordVersion(c)).orgId).to.equal(1n);
   });
 
-  it("proof depth has no named bound: a 1,000-level proof still registers, its cost linear and the caller's, far under the cap", async function () {
-    // Reported, not fixed: a batch holds at most 2^32 - 1 leaves, so a MAX_PROOF_DEPTH of 32 could refuse deeper
-    // proofs by name. Without it, exhausting the cap would need ~25,000 levels (~800 KB of calldata), beyond
-    // what a node accepts in one transaction (128 KB); the only party paying is the caller.
+  it("bounds a proof by its batch's depth: a 1,000-level proof is refused by name before any hashing", async function () {
+    // A batch's depth is ceil(log2(leafCount)), at most 32 (a batch holds at most 2^32 - 1 leaves).
     const { records, doctor, outsider } = await loadFixture(gasFixture);
     const c = commitmentN(8, "deep");
     const proof = Array.from({ length: 1_000 }, (_, i) => commitmentN(i, "deep-sibling"));
     const root = proof.reduce((h, sib) => hre.ethers.keccak256(BigInt(h) < BigInt(sib) ? hre.ethers.concat([h, sib]) : hre.ethers.concat([sib, h])), await records.leafHash(c, 1, c));
     await records.connect(doctor).anchorBatch(root, 2);
-    const gas = await gasOf(records.connect(outsider).registerBatchRecord(root, c, proof));
-    expect(gas < 2_000_000n, `a 1,000-level registration used ${gas}`).to.equal(true);
+    await expect(records.connect(outsider).registerBatchRecord(root, c, proof)).to.be.revertedWithCustomError(records, "ProofTooLong").withArgs(root, 1_000, 1);
+    // Anchored with the leaf count such a tree would need (2^32 - 1: depth 32), it is still too long.
+    const wide = hre.ethers.keccak256(root);
+    await records.connect(doctor).anchorBatch(wide, 2 ** 32 - 1);
+    await expect(records.connect(outsider).registerBatchRecord(wide, c, proof)).to.be.revertedWithCustomError(records, "ProofTooLong").withArgs(wide, 1_000, 32);
   });
 });

@@ -13,12 +13,13 @@ import { accountGrantee, claimIdOf, OrgKind } from "../../sdk";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { CODE, COMMITMENT, commitmentN, DAY, HOSPITAL, INSURER, rec, sub, submissionOf, suiteFixture, today, USD } from "../support/suiteFixture";
 import { PROFILE } from "../support/fixtures";
+import { FULL_SCOPE } from "../consent/fixtures";
 
 async function intermediateFixture() {
   const f = await suiteFixture();
   const { consent, records, claims, doctor, patient, insurerAdmin, delegate } = f;
   await consent.connect(patient).grant(patient.address, accountGrantee(doctor.address), 1 << 4, 1, 0, (await today()) + 30 * DAY, COMMITMENT);
-  await consent.connect(patient).appointDelegate(delegate.address, (await today()) + 30 * DAY);
+  await consent.connect(patient).appointDelegate(delegate.address, (await today()) + 30 * DAY, ...FULL_SCOPE);
   await claims.connect(insurerAdmin).fund(1n, 10_000n * USD);
   const day = await today();
   const claimOn = async (n: number, code: string, charged: bigint) => {
@@ -41,7 +42,7 @@ async function intermediateFixture() {
       [
         await consent.grantOf(patient.address, accountGrantee(doctor.address)),
         await consent.grantOf(patient.address, accountGrantee(f.outsider.address)),
-        await consent.delegateUntil(patient.address, delegate.address),
+        await consent.delegationOf(patient.address, delegate.address),
         await consent.breakGlassOptedOut(patient.address),
         await consent.breakGlassOf(patient.address, doctor.address),
         await consent.breakGlassWindow(),
@@ -83,7 +84,7 @@ const PATHS: Path[] = [
   { name: "consent.grant by the patient", target: (f) => f.consent, as: (f) => f.patient, call: (f) => ["grant", [f.patient.address, accountGrantee(f.outsider.address), 1, 1, 0, 4_000_000_000, COMMITMENT]], error: "NotPatientOrDelegate", args: (f, v) => [v, f.patient.address] },
   { name: "consent.grant by the patient's delegate", target: (f) => f.consent, as: (f) => f.delegate, call: (f) => ["grant", [f.patient.address, accountGrantee(f.outsider.address), 1, 1, 0, 4_000_000_000, COMMITMENT]], error: "NotPatientOrDelegate", args: (f, v) => [v, f.patient.address] },
   { name: "consent.revoke by the patient", target: (f) => f.consent, as: (f) => f.patient, call: (f) => ["revoke", [f.patient.address, accountGrantee(f.doctor.address)]], error: "NotPatientOrDelegate", args: (f, v) => [v, f.patient.address] },
-  { name: "consent.setBreakGlassOptOut by the patient", target: (f) => f.consent, as: (f) => f.patient, call: (f) => ["setBreakGlassOptOut", [f.patient.address, true]], error: "NotPatientOrDelegate", args: (f, v) => [v, f.patient.address] },
+  { name: "consent.setBreakGlassOptOut by the patient", target: (f) => f.consent, as: (f) => f.patient, call: (f) => ["setBreakGlassOptOut", [f.patient.address, true]], error: "NotPatientOrRepresentative", args: (f, v) => [v, f.patient.address] },
   { name: "consent.removeDelegate by the patient", target: (f) => f.consent, as: (f) => f.patient, call: (f) => ["removeDelegate", [f.patient.address, f.delegate.address]], error: "NotPatientOrSelf", args: (f, v) => [v, f.patient.address, f.delegate.address] },
   // consent: provider-side
   { name: "consent.breakGlass by the doctor", target: (f) => f.consent, as: (f) => f.doctor, call: (f) => ["breakGlass", [f.patient.address, 1, "0x" + "11".repeat(32), 3600]], error: "NotActiveProvider", args: (_f, v) => [v] },
@@ -147,8 +148,8 @@ describe("Attack: access through intermediate contracts", function () {
     await f.intermediary.connect(f.patient).forward(f.consent.target, f.consent.interface.encodeFunctionData("cancelSignatures"));
     expect(await f.consent.signatureEpoch(f.patient.address)).to.equal(0n);
     expect(await f.consent.signatureEpoch(via)).to.equal(1n);
-    await f.intermediary.connect(f.patient).forward(f.consent.target, f.consent.interface.encodeFunctionData("appointDelegate", [f.outsider.address, (await today()) + DAY]));
-    expect(await f.consent.delegateUntil(f.patient.address, f.outsider.address)).to.equal(0n);
+    await f.intermediary.connect(f.patient).forward(f.consent.target, f.consent.interface.encodeFunctionData("appointDelegate", [f.outsider.address, (await today()) + DAY, ...FULL_SCOPE]));
+    expect((await f.consent.delegationOf(f.patient.address, f.outsider.address)).until).to.equal(0n);
     await expect(f.consent.connect(f.outsider).revoke(f.patient.address, accountGrantee(f.doctor.address)))
       .to.be.revertedWithCustomError(f.consent, "NotPatientOrDelegate")
       .withArgs(f.outsider.address, f.patient.address);

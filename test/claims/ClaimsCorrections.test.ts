@@ -432,7 +432,7 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
         .withArgs(evidence, f.member2.address);
     });
 
-    it("frees evidence only for claims of the organization that anchored it, and a batch leaf only with its proof again", async function () {
+    it("frees evidence for the next member's claims of the organization bound to it only, a batch leaf without its proof again", async function () {
       const f = await loadFixture(claimsFixture);
       const root = hre.ethers.id("batch root");
       const evidence = hre.ethers.id("a leaf of that batch");
@@ -444,9 +444,12 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       const fixed = await correct(f, res.claimId, await f.submission({ evidence, lines: [f.line(CODE.VISIT, 280n * USD)] }));
       await f.claims.connect(f.doctor).voidClaim(fixed.id, rec(await f.sdk.claims.record(fixed.id)));
       const right = await f.submission({ evidence, member: f.member2.address });
-      await expect(f.claims.connect(f.doctor).submit(sub(right))).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, 0);
+      // Another organization never takes it, even showing the batch or once the registry names it as the anchor.
       await expect(f.claims.connect(f.labAdmin).submitWithProof(sub({ ...right, providerOrg: LAB }), root, [])).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, HOSPITAL);
-      await f.claims.connect(f.doctor).submitWithProof(sub(right), root, []);
+      await f.evidence.setStatus(evidence, LAB, false);
+      await expect(f.claims.connect(f.labAdmin).submit(sub({ ...right, providerOrg: LAB }))).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, HOSPITAL);
+      // The hospital bills the right member on it, without the proof: the binding showed its anchoring.
+      await f.claims.connect(f.doctor).submit(sub(right));
     });
 
     it("accepts a record anchored in a batch with its inclusion proof in the same submission, and the member's later corrections without it", async function () {

@@ -15,7 +15,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { DATA_CLASSES, PURPOSES } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
-import { consentFixture, COMMITMENT, classes, HOSPITAL, now, purposes, RECORD, YEAR } from "./fixtures";
+import { consentFixture, COMMITMENT, classes, FULL_SCOPE, HOSPITAL, now, purposes, RECORD, YEAR } from "./fixtures";
 
 describe("ConsentRegistry (mutation-killing tests)", function () {
   it("refuses a grantee key with bit 160 set above an account: it is neither an account nor an organization", async function () {
@@ -61,14 +61,14 @@ describe("ConsentRegistry (mutation-killing tests)", function () {
   it("a delegate is the account the patient appointed: its contract acts, a contract its wallet drives does not", async function () {
     const { consent, patient, delegate, doctor, accountGrantee } = await loadFixture(consentFixture);
     const guardianAccount = await new Intermediary__factory(delegate).deploy();
-    await consent.connect(patient).appointDelegate(guardianAccount.target, (await now()) + YEAR);
     const until = (await now()) + YEAR;
+    await consent.connect(patient).appointDelegate(guardianAccount.target, until + 10, ...FULL_SCOPE);
     const grant = consent.interface.encodeFunctionData("grant", [patient.address, accountGrantee(doctor.address), classes("labs"), purposes("TREAT"), 0, until, COMMITMENT]);
     // The appointed contract grants, driven by a wallet that is not itself a delegate.
     await expect(guardianAccount.connect(delegate).forward(consent.target, grant)).to.emit(consent, "ConsentGranted");
     // A wallet that is a delegate cannot lend its standing to another contract.
     await consent.connect(patient).removeDelegate(patient.address, guardianAccount.target);
-    await consent.connect(patient).appointDelegate(delegate.address, (await now()) + YEAR);
+    await consent.connect(patient).appointDelegate(delegate.address, (await now()) + YEAR, ...FULL_SCOPE);
     const other = await new Intermediary__factory(delegate).deploy();
     await expect(other.connect(delegate).forward(consent.target, grant))
       .to.be.revertedWithCustomError(consent, "NotPatientOrDelegate")
@@ -87,11 +87,11 @@ describe("ConsentRegistry (mutation-killing tests)", function () {
     await expect(call("revoke", [account.target, grantee])).to.emit(consent, "ConsentRevoked").withArgs(account.target, grantee, account.target);
     await expect(call("setBreakGlassOptOut", [account.target, true])).to.emit(consent, "BreakGlassOptOutSet").withArgs(account.target, true, account.target);
     // The wallet driving the account may be its delegate: it is another account.
-    await expect(call("appointDelegate", [outsider.address, until])).to.emit(consent, "DelegateAppointed").withArgs(account.target, outsider.address, until);
-    expect([await consent.delegateUntil(account.target, outsider.address), await consent.delegateUntil(outsider.address, outsider.address)]).to.deep.equal([BigInt(until), 0n]);
+    await expect(call("appointDelegate", [outsider.address, until, ...FULL_SCOPE])).to.emit(consent, "DelegateAppointed").withArgs(account.target, outsider.address, until, ...FULL_SCOPE);
+    expect([(await consent.delegationOf(account.target, outsider.address)).until, (await consent.delegationOf(outsider.address, outsider.address)).until]).to.deep.equal([BigInt(until), 0n]);
     await expect(call("removeDelegate", [account.target, outsider.address])).to.emit(consent, "DelegateRemoved").withArgs(account.target, outsider.address, account.target);
     // A contract that is neither the patient nor the delegate is refused under its own name.
-    await consent.connect(stranger).appointDelegate(doctor.address, until);
+    await consent.connect(stranger).appointDelegate(doctor.address, until, ...FULL_SCOPE);
     const other = await new Intermediary__factory(stranger).deploy();
     await expect(other.connect(stranger).forward(consent.target, consent.interface.encodeFunctionData("removeDelegate", [stranger.address, doctor.address])))
       .to.be.revertedWithCustomError(consent, "NotPatientOrSelf")
@@ -101,11 +101,11 @@ describe("ConsentRegistry (mutation-killing tests)", function () {
   it("a contract delegate removes itself, driven by a wallet that is not the delegate", async function () {
     const { consent, patient, outsider } = await loadFixture(consentFixture);
     const guardian = await new Intermediary__factory(outsider).deploy();
-    await consent.connect(patient).appointDelegate(guardian.target, (await now()) + YEAR);
+    await consent.connect(patient).appointDelegate(guardian.target, (await now()) + YEAR, ...FULL_SCOPE);
     await expect(guardian.connect(outsider).forward(consent.target, consent.interface.encodeFunctionData("removeDelegate", [patient.address, guardian.target])))
       .to.emit(consent, "DelegateRemoved")
       .withArgs(patient.address, guardian.target, guardian.target);
-    expect(await consent.delegateUntil(patient.address, guardian.target)).to.equal(0n);
+    expect((await consent.delegationOf(patient.address, guardian.target)).until).to.equal(0n);
   });
 
   it("a stranger granting for a patient while paused is told the registry is paused", async function () {

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { FUNCTION_ROLES, Role } from "../../sdk";
 import { ConsentRegistry__factory } from "../../typechain-types";
-import { classes, COMMITMENT, consentFixture, HOSPITAL, now, purposes, RECORD, YEAR, ZERO32 } from "./fixtures";
+import { classes, COMMITMENT, consentFixture, FULL_SCOPE, HOSPITAL, now, purposes, RECORD, YEAR, ZERO32 } from "./fixtures";
 
 const LABS = classes("labs");
 const TREAT = purposes("TREAT");
@@ -195,20 +195,57 @@ describe("ConsentRegistry", function () {
   });
 
   describe("delegates", function () {
+    it("a delegate grants only within the scope and term the patient gave it, never to itself", async function () {
+      const { consent, patient, delegate, doctor, accountGrantee, organizationGrantee } = await loadFixture(consentFixture);
+      const end = (await now()) + YEAR;
+      const scope = classes("labs", "vitals");
+      await expect(consent.appointDelegate(delegate.address, end, scope, purposes("TREAT"), false))
+        .to.emit(consent, "DelegateAppointed")
+        .withArgs(patient.address, delegate.address, end, scope, purposes("TREAT"), false);
+      const d = consent.connect(delegate);
+      const grant = (grantee: string, cls: number, prp: number, until: number) => d.grant(patient.address, grantee, cls, prp, 0, until, COMMITMENT);
+      await expect(grant(organizationGrantee(HOSPITAL), classes("labs"), purposes("TREAT"), end)).to.emit(consent, "ConsentGranted");
+      await expect(grant(organizationGrantee(HOSPITAL), classes("labs", "medications"), purposes("TREAT"), end))
+        .to.be.revertedWithCustomError(consent, "DelegateScopeExceeded")
+        .withArgs(delegate.address, classes("labs", "medications"), purposes("TREAT"), scope, purposes("TREAT"));
+      await expect(grant(organizationGrantee(HOSPITAL), classes("labs"), purposes("TREAT", "HRESCH"), end)).to.be.revertedWithCustomError(consent, "DelegateScopeExceeded");
+      await expect(grant(organizationGrantee(HOSPITAL), classes("mentalHealth"), purposes("TREAT"), end)).to.be.revertedWithCustomError(consent, "DelegateScopeExceeded");
+      await expect(grant(organizationGrantee(HOSPITAL), classes("labs"), purposes("TREAT"), end + 1))
+        .to.be.revertedWithCustomError(consent, "DelegateGrantOutlivesDelegation")
+        .withArgs(delegate.address, end + 1, end);
+      await expect(grant(accountGrantee(delegate.address), classes("labs"), purposes("TREAT"), end)).to.be.revertedWithCustomError(consent, "DelegateGrantsToItself").withArgs(delegate.address);
+      // The patient itself is bound by none of it; the delegate may revoke any grant.
+      await consent.grant(patient.address, accountGrantee(doctor.address), classes("mentalHealth"), purposes("TREAT", "HRESCH"), 0, end + YEAR, COMMITMENT);
+      await expect(d.revoke(patient.address, accountGrantee(doctor.address))).to.emit(consent, "ConsentRevoked");
+    });
+
+    it("holds sensitive classes in a delegate's scope only for a full representative the patient appoints explicitly", async function () {
+      const { consent, patient, delegate, organizationGrantee } = await loadFixture(consentFixture);
+      const end = (await now()) + YEAR;
+      await expect(consent.appointDelegate(delegate.address, end, classes("labs", "hiv"), purposes("TREAT"), false))
+        .to.be.revertedWithCustomError(consent, "InvalidDelegateScope")
+        .withArgs(classes("labs", "hiv"), purposes("TREAT"), false);
+      await expect(consent.appointDelegate(delegate.address, end, 0, purposes("TREAT"), true)).to.be.revertedWithCustomError(consent, "InvalidDelegateScope");
+      await expect(consent.appointDelegate(delegate.address, end, classes("labs"), 0, true)).to.be.revertedWithCustomError(consent, "InvalidDelegateScope");
+      await expect(consent.appointDelegate(delegate.address, end, 2 ** 31, purposes("TREAT"), true)).to.be.revertedWithCustomError(consent, "InvalidDelegateScope");
+      await expect(consent.appointDelegate(delegate.address, end, classes("labs", "hiv"), purposes("TREAT"), true)).to.emit(consent, "DelegateAppointed").withArgs(patient.address, delegate.address, end, classes("labs", "hiv"), purposes("TREAT"), true);
+      await expect(consent.connect(delegate).grant(patient.address, organizationGrantee(HOSPITAL), classes("hiv"), purposes("TREAT"), 0, end, COMMITMENT)).to.emit(consent, "ConsentGranted");
+    });
+
     it("a delegate grants and revokes for the patient until its term ends, to the second", async function () {
       const { consent, patient, delegate, doctor, accountGrantee } = await loadFixture(consentFixture);
       const end = (await now()) + 1000;
-      await expect(consent.appointDelegate(delegate.address, end)).to.emit(consent, "DelegateAppointed").withArgs(patient.address, delegate.address, end);
-      expect(await consent.delegateUntil(patient.address, delegate.address)).to.equal(end);
+      await expect(consent.appointDelegate(delegate.address, end, ...FULL_SCOPE)).to.emit(consent, "DelegateAppointed").withArgs(patient.address, delegate.address, end, ...FULL_SCOPE);
+      expect((await consent.delegationOf(patient.address, delegate.address)).until).to.equal(end);
       const asDelegate = consent.connect(delegate);
       const g = accountGrantee(doctor.address);
-      await expect(asDelegate.grant(patient.address, g, LABS, TREAT, 0, end + YEAR, COMMITMENT))
+      await expect(asDelegate.grant(patient.address, g, LABS, TREAT, 0, end, COMMITMENT))
         .to.emit(consent, "ConsentGranted")
-        .withArgs(patient.address, g, delegate.address, LABS, TREAT, 0, end + YEAR, COMMITMENT);
+        .withArgs(patient.address, g, delegate.address, LABS, TREAT, 0, end, COMMITMENT);
       await time.setNextBlockTimestamp(end - 1);
       await expect(asDelegate.revoke(patient.address, g)).to.emit(consent, "ConsentRevoked").withArgs(patient.address, g, delegate.address);
       await time.setNextBlockTimestamp(end);
-      await expect(asDelegate.grant(patient.address, g, LABS, TREAT, 0, end + YEAR, COMMITMENT))
+      await expect(asDelegate.grant(patient.address, g, LABS, TREAT, 0, end, COMMITMENT))
         .to.be.revertedWithCustomError(consent, "NotPatientOrDelegate")
         .withArgs(delegate.address, patient.address);
     });
@@ -216,9 +253,9 @@ describe("ConsentRegistry", function () {
     it("a delegate cannot appoint delegates for the patient (an appointment is always for the caller itself)", async function () {
       const { consent, patient, delegate, stranger, doctor, accountGrantee } = await loadFixture(consentFixture);
       const end = (await now()) + YEAR;
-      await consent.appointDelegate(delegate.address, end);
-      await expect(consent.connect(delegate).appointDelegate(stranger.address, end)).to.emit(consent, "DelegateAppointed").withArgs(delegate.address, stranger.address, end);
-      expect(await consent.delegateUntil(patient.address, stranger.address)).to.equal(0n);
+      await consent.appointDelegate(delegate.address, end, ...FULL_SCOPE);
+      await expect(consent.connect(delegate).appointDelegate(stranger.address, end, ...FULL_SCOPE)).to.emit(consent, "DelegateAppointed").withArgs(delegate.address, stranger.address, end, ...FULL_SCOPE);
+      expect((await consent.delegationOf(patient.address, stranger.address)).until).to.equal(0n);
       await expect(consent.connect(stranger).grant(patient.address, accountGrantee(doctor.address), LABS, TREAT, 0, (await now()) + YEAR, COMMITMENT)).to.be.revertedWithCustomError(
         consent,
         "NotPatientOrDelegate",
@@ -227,27 +264,27 @@ describe("ConsentRegistry", function () {
 
     it("refuses the zero address, the patient itself, and a term that is already over", async function () {
       const { consent, patient, delegate } = await loadFixture(consentFixture);
-      await expect(consent.appointDelegate(hre.ethers.ZeroAddress, (await now()) + 10)).to.be.revertedWithCustomError(consent, "InvalidDelegate").withArgs(hre.ethers.ZeroAddress);
-      await expect(consent.appointDelegate(patient.address, (await now()) + 10)).to.be.revertedWithCustomError(consent, "InvalidDelegate").withArgs(patient.address);
+      await expect(consent.appointDelegate(hre.ethers.ZeroAddress, (await now()) + 10, ...FULL_SCOPE)).to.be.revertedWithCustomError(consent, "InvalidDelegate").withArgs(hre.ethers.ZeroAddress);
+      await expect(consent.appointDelegate(patient.address, (await now()) + 10, ...FULL_SCOPE)).to.be.revertedWithCustomError(consent, "InvalidDelegate").withArgs(patient.address);
       const t = (await now()) + 5;
       await time.setNextBlockTimestamp(t);
-      await expect(consent.appointDelegate(delegate.address, t)).to.be.revertedWithCustomError(consent, "InvalidDelegateExpiry").withArgs(t, t);
+      await expect(consent.appointDelegate(delegate.address, t, ...FULL_SCOPE)).to.be.revertedWithCustomError(consent, "InvalidDelegateExpiry").withArgs(t, t);
     });
 
     it("appointing is refused while paused; removal works while paused, by the patient or by the delegate itself", async function () {
       const { consent, patient, delegate, stranger, pauser } = await loadFixture(consentFixture);
-      await consent.appointDelegate(delegate.address, (await now()) + YEAR);
-      await consent.appointDelegate(stranger.address, (await now()) + YEAR);
+      await consent.appointDelegate(delegate.address, (await now()) + YEAR, ...FULL_SCOPE);
+      await consent.appointDelegate(stranger.address, (await now()) + YEAR, ...FULL_SCOPE);
       await consent.connect(pauser).pause();
-      await expect(consent.appointDelegate(delegate.address, (await now()) + YEAR)).to.be.revertedWithCustomError(consent, "EnforcedPause");
+      await expect(consent.appointDelegate(delegate.address, (await now()) + YEAR, ...FULL_SCOPE)).to.be.revertedWithCustomError(consent, "EnforcedPause");
       await expect(consent.removeDelegate(patient.address, delegate.address)).to.emit(consent, "DelegateRemoved").withArgs(patient.address, delegate.address, patient.address);
       await expect(consent.connect(stranger).removeDelegate(patient.address, stranger.address)).to.emit(consent, "DelegateRemoved").withArgs(patient.address, stranger.address, stranger.address);
-      expect(await consent.delegateUntil(patient.address, delegate.address)).to.equal(0n);
+      expect((await consent.delegationOf(patient.address, delegate.address)).until).to.equal(0n);
     });
 
     it("refuses removal by anyone else (wallet, admin, contract) and of a non-delegate", async function () {
       const { consent, patient, delegate, stranger, deployer, intermediary } = await loadFixture(consentFixture);
-      await consent.appointDelegate(delegate.address, (await now()) + YEAR);
+      await consent.appointDelegate(delegate.address, (await now()) + YEAR, ...FULL_SCOPE);
       for (const caller of [stranger, deployer]) {
         await expect(consent.connect(caller).removeDelegate(patient.address, delegate.address))
           .to.be.revertedWithCustomError(consent, "NotPatientOrSelf")

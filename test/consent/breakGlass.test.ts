@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { BREAK_GLASS_REASONS } from "../../sdk";
-import { consentFixture, HOSPITAL, now, RECORD, ZERO32 } from "./fixtures";
+import { consentFixture, FULL_SCOPE, HOSPITAL, now, RECORD, ZERO32 } from "./fixtures";
 
 const REASON = BREAK_GLASS_REASONS.LIFE_THREATENING;
 const REF = "0x" + "be".repeat(32);
@@ -141,16 +141,26 @@ describe("ConsentRegistry break-glass", function () {
       expect(await consent.isPermitted(patient.address, doctor.address, LABS, ETREAT)).to.equal(true);
     });
 
-    it("a delegate may set it, even while paused; nobody else may, from a wallet or a contract", async function () {
+    it("is the patient's alone unless the delegate is a full representative: a scoped delegate may not set it, nor an expired representative", async function () {
+      const { consent, patient, delegate, stranger } = await loadFixture(consentFixture);
+      await consent.appointDelegate(delegate.address, (await now()) + 1000, FULL_SCOPE[0] & 0x1fff, FULL_SCOPE[1], false);
+      await expect(consent.connect(delegate).setBreakGlassOptOut(patient.address, true)).to.be.revertedWithCustomError(consent, "NotPatientOrRepresentative").withArgs(delegate.address, patient.address);
+      const end = (await now()) + 100;
+      await consent.appointDelegate(stranger.address, end, ...FULL_SCOPE);
+      await time.increaseTo(end);
+      await expect(consent.connect(stranger).setBreakGlassOptOut(patient.address, true)).to.be.revertedWithCustomError(consent, "NotPatientOrRepresentative").withArgs(stranger.address, patient.address);
+    });
+
+    it("a full representative may set it, even while paused; nobody else may, from a wallet or a contract", async function () {
       const { consent, patient, delegate, doctor, pauser, deployer, intermediary } = await loadFixture(consentFixture);
-      await consent.appointDelegate(delegate.address, (await now()) + 1000);
+      await consent.appointDelegate(delegate.address, (await now()) + 1000, ...FULL_SCOPE);
       await consent.connect(pauser).pause();
       await expect(consent.connect(delegate).setBreakGlassOptOut(patient.address, true)).to.emit(consent, "BreakGlassOptOutSet").withArgs(patient.address, true, delegate.address);
       for (const caller of [doctor, deployer]) {
-        await expect(consent.connect(caller).setBreakGlassOptOut(patient.address, false)).to.be.revertedWithCustomError(consent, "NotPatientOrDelegate").withArgs(caller.address, patient.address);
+        await expect(consent.connect(caller).setBreakGlassOptOut(patient.address, false)).to.be.revertedWithCustomError(consent, "NotPatientOrRepresentative").withArgs(caller.address, patient.address);
       }
       const data = consent.interface.encodeFunctionData("setBreakGlassOptOut", [patient.address, false]);
-      await expect(intermediary.forward(await consent.getAddress(), data)).to.be.revertedWithCustomError(consent, "NotPatientOrDelegate");
+      await expect(intermediary.forward(await consent.getAddress(), data)).to.be.revertedWithCustomError(consent, "NotPatientOrRepresentative");
     });
   });
 });

@@ -3,7 +3,7 @@
  * (org 1: hospitalAdmin, doctor, nurse), a lab (org 2: labAdmin) and an insurer (org 3: insurerAdmin).
  */
 import hre from "hardhat";
-import { accountGrantee, consentDomain, DATA_CLASSES, OrgKind, organizationGrantee, PURPOSES, type GrantRequest } from "../../sdk";
+import { accountGrantee, ALL_CLASSES_MASK, ALL_PURPOSES_MASK, consentDomain, DATA_CLASSES, OrgKind, organizationGrantee, PURPOSES, type GrantRequest } from "../../sdk";
 import { ApproveAllWallet__factory, ConsentRegistry__factory, OwnedWallet__factory } from "../../typechain-types";
 import { deployFixture, PROFILE } from "../support/fixtures";
 
@@ -14,6 +14,8 @@ export const COMMITMENT = "0x" + "c0".repeat(32);
 export const RECORD = "0x" + "5e".repeat(32);
 export const ZERO32 = "0x" + "00".repeat(32);
 export const YEAR = 365 * 86_400;
+/** A delegation's scope as wide as it goes: every class and purpose, as a full representative (the patient's choice). */
+export const FULL_SCOPE = [ALL_CLASSES_MASK, ALL_PURPOSES_MASK, true] as const;
 
 /** A mask of data classes by name. */
 export const classes = (...names: (keyof typeof DATA_CLASSES)[]): number => names.reduce((m, n) => (m | (1 << DATA_CLASSES[n])) >>> 0, 0);

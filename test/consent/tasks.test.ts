@@ -72,6 +72,18 @@ describe("consent tasks", function () {
     expect(after.permitted).to.equal(false);
   });
 
+  it("appoints a scoped delegate from the command line, which grants within its scope only, and removes it", async function () {
+    const { dir, patient, delegate, signers } = await loadFixture(taskFixture);
+    const delegateIndex = String(signers.findIndex((x) => x.address === delegate.address));
+    expect(await failure(run(dir, "consent:delegate", { delegate: delegate.address, until: "2099-01-01", classes: "labs,hiv", purposes: "TREAT", representative: false, remove: false, from: "9" }))).to.match(/^classes: hiv/);
+    const [appointed] = await run(dir, "consent:delegate", { delegate: delegate.address, until: "2099-01-01", classes: "labs,vitals", purposes: "TREAT", representative: false, remove: false, from: "9" });
+    expect(appointed).to.deep.include({ patient: patient.address, delegate: delegate.address, classes: ["labs", "vitals"], purposes: ["TREAT"], representative: false });
+    await run(dir, "consent:grant", { grantee: "org:1", classes: "labs", purposes: "TREAT", until: "2098-01-01", commitment: "0x" + "c0".repeat(32), patient: patient.address, from: delegateIndex });
+    expect(await failure(run(dir, "consent:grant", { grantee: "org:1", classes: "medications", purposes: "TREAT", until: "2098-01-01", commitment: "0x" + "c0".repeat(32), patient: patient.address, from: delegateIndex }))).to.match(/^DelegateScopeExceeded: /);
+    const [removed] = await run(dir, "consent:delegate", { delegate: delegate.address, representative: false, remove: true, from: "9" });
+    expect(removed).to.include({ patient: patient.address, delegate: delegate.address });
+  });
+
   it("writes a consent document's salt before sending, and never overwrites the salt of another content of the document", async function () {
     const { dir } = await loadFixture(taskFixture);
     const doc = path.join(dir, "consent-2.json");

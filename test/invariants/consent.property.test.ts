@@ -13,7 +13,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { accountGrantee, DATA_CLASSES, GENERAL_CLASSES_MASK, organizationGrantee, PURPOSES } from "../../sdk";
+import { accountGrantee, DATA_CLASSES, GENERAL_CLASSES_MASK, organizationGrantee, PURPOSES, SENSITIVE_CLASSES_MASK } from "../../sdk";
 import { ConsentProbe__factory, type ConsentProbe, type ConsentRegistry, type ParticipantRegistry } from "../../typechain-types";
 import { COMMITMENT, consentFixture, now } from "../consent/fixtures";
 
@@ -41,7 +41,7 @@ interface Model {
   paused: boolean;
   suspended: Set<number>;
   grants: Map<string, Grant>; // `${patient}|${granteeKey}`
-  delegates: Map<string, number>; // `${patient}|${delegate}` → until
+  delegates: Map<string, Delegation>; // `${patient}|${delegate}`
   breakGlass: Map<string, { orgId: number; until: number }>; // `${patient}|${accessor}`
   optOut: Set<number>;
   reasons: number;
@@ -89,7 +89,26 @@ function callerOf(r: Real, p: number, via: number): HardhatEthersSigner {
 }
 
 function authorized(m: Model, r: Real, p: number, via: number, t: number): boolean {
-  return via === 0 || (m.delegates.get(`${r.patients[p].address}|${r.delegates[via - 1].address}`) ?? 0) > t;
+  return via === 0 || (delegationOf(m, r, p, via)?.until ?? 0) > t;
+}
+
+/** A patient's appointment of a delegate: its term and scope. */
+interface Delegation {
+  until: number;
+  classes: number;
+  purposes: number;
+  representative: boolean;
+}
+
+function delegationOf(m: Model, r: Real, p: number, via: number): Delegation | undefined {
+  return via === 0 ? undefined : m.delegates.get(`${r.patients[p].address}|${r.delegates[via - 1].address}`);
+}
+
+/** Why the contract refuses a delegate's grant (undefined: within its scope and term). Grantees are never the delegates themselves. */
+function delegateRefusal(d: Delegation | undefined, classes: number, purposes: number, until: number): string | undefined {
+  if (d === undefined) return undefined;
+  if ((classes & ~d.classes) !== 0 || (purposes & ~d.purposes) !== 0) return "DelegateScopeExceeded";
+  return until > d.until ? "DelegateGrantOutlivesDelegation" : undefined;
 }
 
 /** Sends `tx` in the next block at exactly model.now + 1; expects `error` (a custom error name) or success. */
@@ -151,7 +170,11 @@ const commands = [
         const from = x.fromOffset < 0 ? 0 : m.now + x.fromOffset;
         const until = (from === 0 ? m.now : from) + x.duration;
         const t = m.now + 1;
-        const error = m.paused ? "EnforcedPause" : !authorized(m, r, x.p, x.via, t) ? "NotPatientOrDelegate" : undefined;
+        const error = m.paused
+          ? "EnforcedPause"
+          : !authorized(m, r, x.p, x.via, t)
+            ? "NotPatientOrDelegate"
+            : delegateRefusal(delegationOf(m, r, x.p, x.via), mask(x.classes), mask(x.purposes), until);
         const patient = r.patients[x.p].address;
         const grantee = granteeOf(r, x.g);
         await step(m, r, () => r.consent.connect(callerOf(r, x.p, x.via)).grant(patient, grantee, mask(x.classes), mask(x.purposes), from, until, COMMITMENT), error);
@@ -168,13 +191,25 @@ const commands = [
       if (!error) m.grants.delete(key);
     }),
   ),
-  fc.record({ p, d: fc.integer({ min: 0, max: 1 }), duration: fc.integer({ min: 1, max: 2 * 86_400 }) }).map((x) =>
-    cmd(`appointDelegate(${JSON.stringify(x)})`, async (m, r) => {
-      const until = m.now + 1 + x.duration;
-      await step(m, r, () => r.consent.connect(r.patients[x.p]).appointDelegate(r.delegates[x.d].address, until), m.paused ? "EnforcedPause" : undefined);
-      if (!m.paused) m.delegates.set(`${r.patients[x.p].address}|${r.delegates[x.d].address}`, until);
-    }),
-  ),
+  fc
+    .record({
+      p,
+      d: fc.integer({ min: 0, max: 1 }),
+      duration: fc.integer({ min: 1, max: 2 * 86_400 }),
+      // Mostly wide scopes (so that delegates' grants flow), sometimes narrow ones.
+      classes: fc.oneof(fc.constant(ASSIGNED_CLASSES), fc.subarray(ASSIGNED_CLASSES, { minLength: 1 })),
+      purposes: fc.oneof(fc.constant(ASSIGNED_PURPOSES), fc.subarray(ASSIGNED_PURPOSES, { minLength: 1 })),
+      representative: fc.boolean(),
+    })
+    .map((x) =>
+      cmd(`appointDelegate(${JSON.stringify(x)})`, async (m, r) => {
+        const until = m.now + 1 + x.duration;
+        const d: Delegation = { until, classes: mask(x.classes), purposes: mask(x.purposes), representative: x.representative };
+        const error = m.paused ? "EnforcedPause" : !d.representative && (d.classes & SENSITIVE_CLASSES_MASK) !== 0 ? "InvalidDelegateScope" : undefined;
+        await step(m, r, () => r.consent.connect(r.patients[x.p]).appointDelegate(r.delegates[x.d].address, until, d.classes, d.purposes, d.representative), error);
+        if (!error) m.delegates.set(`${r.patients[x.p].address}|${r.delegates[x.d].address}`, d);
+      }),
+    ),
   fc.record({ p, d: fc.integer({ min: 0, max: 1 }), byDelegate: fc.boolean() }).map((x) =>
     cmd(`removeDelegate(${JSON.stringify(x)})`, async (m, r) => {
       const key = `${r.patients[x.p].address}|${r.delegates[x.d].address}`;
@@ -211,7 +246,9 @@ const commands = [
   ),
   fc.record({ p, via, optedOut: fc.boolean() }).map((x) =>
     cmd(`setBreakGlassOptOut(${JSON.stringify(x)})`, async (m, r) => {
-      const error = authorized(m, r, x.p, x.via, m.now + 1) ? undefined : "NotPatientOrDelegate";
+      // The patient's alone, or a full representative's in force.
+      const d = delegationOf(m, r, x.p, x.via);
+      const error = x.via === 0 || (d !== undefined && d.representative && d.until > m.now + 1) ? undefined : "NotPatientOrRepresentative";
       await step(m, r, () => r.consent.connect(callerOf(r, x.p, x.via)).setBreakGlassOptOut(r.patients[x.p].address, x.optedOut), error);
       if (!error) {
         // Opting out ends every opening on the patient for good (opting back in revives none).
@@ -248,7 +285,7 @@ const commands = [
   fc.record({ k: fc.nat(), before: fc.boolean() }).map((x) =>
     cmd(`jumpToBoundary(${JSON.stringify(x)})`, async (m) => {
       // Onto the exact second something starts or ends (or the second before it).
-      const ends = [...m.grants.values()].flatMap((g) => [g.from, g.until]).concat([...m.delegates.values()], [...m.breakGlass.values()].map((b) => b.until));
+      const ends = [...m.grants.values()].flatMap((g) => [g.from, g.until]).concat([...m.delegates.values()].map((d) => d.until), [...m.breakGlass.values()].map((b) => b.until));
       const future = [...new Set(ends.map((e) => e - (x.before ? 1 : 0)))].filter((e) => e > m.now).sort((a, b) => a - b);
       if (future.length === 0) return;
       m.now = future[x.k % future.length];

@@ -60,6 +60,7 @@ import {
 import { bookEvent, openBooks, type EscrowBooks } from "../support/escrowBooks";
 import { PermissionProbe__factory, type PermissionProbe } from "../../typechain-types";
 import { CODE, COMMITMENT, commitmentN, DAY, HOSPITAL, INSURER, LAB, rec, RIVAL, sub, submissionOf, suiteFixture, USD, type SuiteFixture } from "../support/suiteFixture";
+import { FULL_SCOPE } from "../consent/fixtures";
 
 /** Under solidity-coverage every call is instrumented (about 50 times slower): one short run there. */
 const COVERAGE = (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
@@ -321,7 +322,7 @@ async function snapshot(m: Model, r: Real): Promise<string> {
   for (const p of r.patients) {
     for (const g of r.grantees) out.push(await f.consent.grantOf(p.address, g));
     for (const a of r.accessors) out.push(await f.consent.breakGlassOf(p.address, a.address));
-    for (const d of [f.delegate, f.outsider, f.doctor]) out.push(await f.consent.delegateUntil(p.address, d.address));
+    for (const d of [f.delegate, f.outsider, f.doctor]) out.push(await f.consent.delegationOf(p.address, d.address));
     out.push(await f.consent.signatureEpoch(p.address), await f.consent.breakGlassOptedOut(p.address));
   }
   for (let org = 1n; org <= 4n; org++) out.push(await f.registry.organization(org));
@@ -440,7 +441,17 @@ const consentCommands = [
         const from = x.from < 0 ? 0 : m.now + x.from;
         const until = Math.max(from, m.now) + x.duration;
         const { caller, ok } = patientSide(m, r, x.p, x.via);
-        const error = m.paused.consent ? "EnforcedPause" : !ok ? "NotPatientOrDelegate" : undefined;
+        // Delegates are appointed as full representatives (every class and purpose): bound by their term, and never granting to themselves.
+        const delegateUntil = x.via === 0 ? undefined : m.delegates.get(key(patient, (caller as HardhatEthersSigner).address));
+        const error = m.paused.consent
+          ? "EnforcedPause"
+          : !ok
+            ? "NotPatientOrDelegate"
+            : delegateUntil !== undefined && grantee === accountGrantee((caller as HardhatEthersSigner).address)
+              ? "DelegateGrantsToItself"
+              : delegateUntil !== undefined && until > delegateUntil
+                ? "DelegateGrantOutlivesDelegation"
+                : undefined;
         await step(m, r, () => r.f.consent.connect(caller).grant(patient, grantee, mask(x.classes), mask(x.purposes), from, until, COMMITMENT), r.f.consent, error);
         if (!error) {
           m.grants.set(key(patient, grantee), { classes: mask(x.classes), purposes: mask(x.purposes), from, until });
@@ -526,7 +537,7 @@ const consentCommands = [
         m.delegates.delete(k);
       } else {
         const until = m.now + 1 + x.duration;
-        await step(m, r, () => r.f.consent.connect(patient).appointDelegate(d.address, until), r.f.consent, m.paused.consent ? "EnforcedPause" : undefined);
+        await step(m, r, () => r.f.consent.connect(patient).appointDelegate(d.address, until, ...FULL_SCOPE), r.f.consent, m.paused.consent ? "EnforcedPause" : undefined);
         if (!m.paused.consent) m.delegates.set(k, until);
       }
     }),
@@ -546,7 +557,7 @@ const consentCommands = [
     cmd(`setBreakGlassOptOut(${JSON.stringify(x)})`, async (m, r) => {
       const patient = r.patients[x.p].address;
       const { caller, ok } = patientSide(m, r, x.p, x.via);
-      await step(m, r, () => r.f.consent.connect(caller).setBreakGlassOptOut(patient, x.optedOut), r.f.consent, ok ? undefined : "NotPatientOrDelegate");
+      await step(m, r, () => r.f.consent.connect(caller).setBreakGlassOptOut(patient, x.optedOut), r.f.consent, ok ? undefined : "NotPatientOrRepresentative");
       if (ok && x.optedOut) {
         // Opting out ends every opening on the patient for good (opting back in revives none).
         m.optOut.add(patient);

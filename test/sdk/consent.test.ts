@@ -19,6 +19,7 @@ import { ConsentRegistry__factory } from "../../typechain-types";
 import { consentFixture, HOSPITAL, now, RECORD, YEAR } from "../consent/fixtures";
 
 const COMMITMENT = "0x" + "c0".repeat(32);
+const FAR = 4_102_444_800; // 2100-01-01
 
 async function sdkFixture() {
   const f = await loadFixture(consentFixture);
@@ -191,8 +192,8 @@ describe("SDK consent client", function () {
     it("rebuilds grants, the accounting of disclosures and the history from events", async function () {
       const { patientCl, doctorCl, as, patient, doctor, delegate, nurse, deployer } = await sdkFixture();
       const until = (await now()) + YEAR;
-      await (await patientCl.consent.appointDelegate({ delegate: delegate.address, until })).wait();
-      expect(await patientCl.consent.delegates(patient.address)).to.deep.equal([{ delegate: delegate.address, until }]);
+      await (await patientCl.consent.appointDelegate({ delegate: delegate.address, until, classes: ["labs", "vitals"], purposes: ["TREAT"] })).wait();
+      expect(await patientCl.consent.delegates(patient.address)).to.deep.equal([{ delegate: delegate.address, until, classes: ["labs", "vitals"], purposes: ["TREAT"], representative: false }]);
       const delegateCl = await as(delegate);
       await (await delegateCl.consent.grant({ patient: patient.address, grantee: { organization: HOSPITAL }, classes: ["labs"], purposes: ["TREAT"], validUntil: until, commitment: COMMITMENT })).wait();
       await (await patientCl.consent.grant({ grantee: nurse.address, classes: ["vitals"], purposes: ["TREAT"], validUntil: until, commitment: COMMITMENT })).wait();
@@ -227,7 +228,7 @@ describe("SDK consent client", function () {
       await (await patientCl.consent.setBreakGlassOptOut({ optedOut: true })).wait();
       expect(await patientCl.consent.isPermitted({ patient: patient.address, accessor: doctor.address, dataClass: "imaging", purpose: "ETREAT" })).to.equal(false);
       await (await patientCl.consent.removeDelegate({ delegate: delegate.address })).wait();
-      expect(await patientCl.consent.delegateUntil(patient.address, delegate.address)).to.equal(0);
+      expect((await patientCl.consent.delegation(patient.address, delegate.address)).until).to.equal(0);
       expect(await patientCl.consent.delegates(patient.address)).to.deep.equal([]);
       expect((await patientCl.consent.history(patient.address)).map((h) => h.event).slice(-2)).to.deep.equal(["BreakGlassOptOutSet", "DelegateRemoved"]);
     });
@@ -251,7 +252,10 @@ describe("SDK consent client", function () {
         [() => doctorCl.consent.breakGlass({ patient: patient.address, reason: 1, reasonRef: RECORD, duration: 0 }), "duration"],
         [() => doctorCl.consent.logAccess({ patient: patient.address, recordRef: RECORD, dataClass: "dna" as never, purpose: "TREAT" }), "dataClass"],
         [() => doctorCl.consent.isPermitted({ patient: patient.address, accessor: "x", dataClass: "labs", purpose: "TREAT" }), "accessor"],
-        [() => doctorCl.consent.appointDelegate({ delegate: patient.address, until: 1 }), "until"],
+        [() => doctorCl.consent.appointDelegate({ delegate: patient.address, until: 1, classes: ["labs"], purposes: ["TREAT"] }), "until"],
+        [() => doctorCl.consent.appointDelegate({ delegate: patient.address, until: FAR, classes: ["labs", "hiv"], purposes: ["TREAT"] }), "classes"],
+        [() => doctorCl.consent.appointDelegate({ delegate: patient.address, until: FAR, classes: [], purposes: ["TREAT"] }), "classes"],
+        [() => doctorCl.consent.appointDelegate({ delegate: patient.address, until: FAR, classes: ["labs"], purposes: ["TREAT"], representative: "yes" as never }), "representative"],
         [() => doctorCl.consent.setBreakGlassWindow(-1), "window"],
         [() => doctorCl.consent.setBreakGlassOptOut({ optedOut: "yes" as never }), "optedOut"],
       ];
@@ -260,9 +264,11 @@ describe("SDK consent client", function () {
   });
 
   describe("FHIR import into grants", function () {
-    it("maps the HL7 signature example and refuses to grant its long-expired period", async function () {
+    it("maps the HL7 signature example (its author a recipient) and refuses to grant its long-expired period", async function () {
       const { patientCl, doctor } = await sdkFixture();
       const resource = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "fhir", "consent", "Consent-consent-example-signature.json"), "utf8"));
+      // As published its nested rule names the data's author, not a recipient: the author made a recipient of the root.
+      resource.provision.actor.push({ reference: { reference: "Practitioner/xcda-author" } });
       const mapped = fromFhirConsent(resource, { resolveActor: () => ({ account: doctor.address }), defaultPurposes: ["TREAT"] });
       const commitment = consentDocumentCommitment(resource, newSalt());
       const err = await thrown(patientCl.consent.grant({ ...mapped.grants[0], commitment }));
