@@ -15,21 +15,13 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { concat, keccak256 } from "ethers";
-import { CareLedger, ClaimStatus, claimIdOf, ContractRevertError, recordHashOf, ValidationError, type ClaimLine, type ClaimSubmission } from "../../sdk";
-import { BlocklistToken__factory, ReentrantToken__factory, RecordRegistry__factory } from "../../typechain-types";
-import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, LAB, rec, sub, USD, type ClaimsFixture } from "../claims/support";
+import { CareLedger, ClaimStatus, claimIdOf, ContractRevertError, recordHashOf, ValidationError, type ClaimLine } from "../../sdk";
+import { BlocklistToken__factory, ReentrantToken__factory } from "../../typechain-types";
+import { claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, realEvidenceFixture, rec, sub, USD, type ClaimsFixture } from "../claims/support";
 import { planIn } from "../support/tokenPlans";
 
 const id = hre.ethers.id;
 
-/** Corrects `replaces` with `s` as the doctor (record rebuilt by the SDK); returns the new claim's id from the receipt. */
-async function correct(f: ClaimsFixture, replaces: string, s: ClaimSubmission, from = f.doctor) {
-  const r = rec(await f.sdk.claims.record(replaces));
-  const receipt = await (await f.claims.connect(from).submitCorrection(sub(s), replaces, r)).wait();
-  const ev = claimsEvent(f.claims, receipt, "ClaimCorrected")!;
-  return { id: ev.args.claimId as string, credit: ev.args.credit as bigint, receipt };
-}
 
 /** The settlement's token balance of `who`. */
 const balanceOf = async (f: ClaimsFixture, who: string) => f.token.balanceOf(who);
@@ -45,47 +37,6 @@ async function bareSecondPlan(f: ClaimsFixture): Promise<bigint> {
   return planId;
 }
 
-/**
- * The SUITE's engine (wired by Ignition to the real RecordRegistry, not the mock), with a plan in
- * the fixture's token, the patient enrolled, $10,000 deposited, the hospital and the lab paid at
- * their own accounts; and a batch of two records anchored by the hospital, whose leaf `evidence`
- * is the patient's visit note. The hospital's $1,000 claim cites it with its inclusion proof.
- */
-async function realEvidenceFixture() {
-  const f = await claimsFixture();
-  const engine = f.suiteClaims;
-  const records = RecordRegistry__factory.connect(f.book.contracts.RecordRegistry, f.deployer);
-  await engine.setTokenAllowed(await f.token.getAddress(), true);
-  await engine.connect(f.insurerAdmin).createPlan(f.terms);
-  const planId = await engine.planCount();
-  await engine
-    .connect(f.insurerAdmin)
-    .setBenefits(planId, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 2000, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
-  await engine.connect(f.insurerAdmin).enroll(planId, f.patient.address, f.start, f.start + 300 * DAY);
-  await f.token.connect(f.insurerAdmin).approve(await engine.getAddress(), 10_000n * USD);
-  await engine.connect(f.insurerAdmin).fund(planId, 10_000n * USD);
-  await engine.connect(f.hospitalAdmin).setPayee(f.payee.address);
-  await engine.connect(f.labAdmin).setPayee(f.labAdmin.address);
-  const evidence = id("the patient's visit note, salted");
-  const sibling = id("another record of the batch, salted");
-  const [l1, l2] = [await records.leafHash(evidence, 1, evidence), await records.leafHash(sibling, 1, sibling)];
-  const root = keccak256(BigInt(l1) < BigInt(l2) ? concat([l1, l2]) : concat([l2, l1]));
-  await records.connect(f.doctor).anchorBatch(root, 2);
-  const day = (await f.submission()).serviceDate;
-  const visit = (lines: ClaimLine[], over: Partial<ClaimSubmission> = {}): ClaimSubmission => ({
-    planId,
-    member: f.patient.address,
-    providerOrg: HOSPITAL,
-    serviceDate: day,
-    authId: 0n,
-    evidence,
-    lines,
-    ...over,
-  });
-  const first = visit([f.line(CODE.VISIT, 1_000n * USD)]);
-  await engine.connect(f.doctor).submitWithProof(sub(first), root, [l2]); // plan 400, paid
-  return { ...f, engine, records, planId, evidence, root, proof: [l2], day, visit, first };
-}
 
 describe("Claims review: the new semantics under attack", function () {
   // ======================================================================================= findings

@@ -13,7 +13,6 @@ import * as path from "node:path";
 import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { concat, keccak256 } from "ethers";
 import {
   accessReference,
   CareLedger,
@@ -27,70 +26,19 @@ import {
   recordLeafValues,
   writeAddressBook,
   type ClaimLine,
-  type ClaimSubmission,
 } from "../../sdk";
-import { RecordRegistry__factory } from "../../typechain-types";
-import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, LAB, rec, sub, USD, type ClaimsFixture } from "../claims/support";
+import { claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, realEvidenceFixture, rec, sub, USD, type ClaimsFixture } from "../claims/support";
 import { classes, consentFixture, COMMITMENT, FULL_SCOPE, HOSPITAL as C_HOSPITAL, now, purposes, RECORD, YEAR } from "../consent/fixtures";
 import { batchOf, observation, recordsFixture, saltOf } from "../records/fixtures";
 
 const id = hre.ethers.id;
 
-/** Corrects `replaces` with `s` as `from` (record rebuilt by the SDK); returns the new claim's id and credit. */
-async function correct(f: ClaimsFixture, replaces: string, s: ClaimSubmission, from = f.doctor) {
-  const r = rec(await f.sdk.claims.record(replaces));
-  const receipt = await (await f.claims.connect(from).submitCorrection(sub(s), replaces, r)).wait();
-  const ev = claimsEvent(f.claims, receipt, "ClaimCorrected")!;
-  return { id: ev.args.claimId as string, credit: ev.args.credit as bigint };
-}
 
 /** Voids `claimId` as `from` (record rebuilt by the SDK). */
 async function voidIt(f: ClaimsFixture, claimId: string, from = f.doctor) {
   await (await f.claims.connect(from).voidClaim(claimId, rec(await f.sdk.claims.record(claimId)))).wait();
 }
 
-/**
- * The SUITE's engine (wired by Ignition to the real RecordRegistry), a plan with the patient and
- * member2 enrolled and $10,000 deposited, the hospital and the lab paid at their own accounts; a
- * batch of two records anchored by the hospital, whose leaf `evidence` is the patient's visit note,
- * cited with its proof by the hospital's $1,000 claim `first` (plan 400, paid).
- */
-async function realEvidenceFixture() {
-  const f = await claimsFixture();
-  const engine = f.suiteClaims;
-  const records = RecordRegistry__factory.connect(f.book.contracts.RecordRegistry, f.deployer);
-  await engine.setTokenAllowed(await f.token.getAddress(), true);
-  await engine.connect(f.insurerAdmin).createPlan(f.terms);
-  const planId = await engine.planCount();
-  await engine
-    .connect(f.insurerAdmin)
-    .setBenefits(planId, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 2000, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
-  for (const m of [f.patient.address, f.member2.address]) await engine.connect(f.insurerAdmin).enroll(planId, m, f.start, f.start + 300 * DAY);
-  await f.token.connect(f.insurerAdmin).approve(await engine.getAddress(), 10_000n * USD);
-  await engine.connect(f.insurerAdmin).fund(planId, 10_000n * USD);
-  await engine.connect(f.hospitalAdmin).setPayee(f.payee.address);
-  await engine.connect(f.labAdmin).setPayee(f.labAdmin.address);
-  const evidence = id("the patient's visit note, salted");
-  const sibling = id("another record of the batch, salted");
-  const [l1, l2] = [await records.leafHash(evidence, 1, evidence), await records.leafHash(sibling, 1, sibling)];
-  const root = keccak256(BigInt(l1) < BigInt(l2) ? concat([l1, l2]) : concat([l2, l1]));
-  await records.connect(f.doctor).anchorBatch(root, 2);
-  const day = (await f.submission()).serviceDate;
-  const visit = (lines: ClaimLine[], over: Partial<ClaimSubmission> = {}): ClaimSubmission => ({
-    planId,
-    member: f.patient.address,
-    providerOrg: HOSPITAL,
-    serviceDate: day,
-    authId: 0n,
-    evidence,
-    lines,
-    ...over,
-  });
-  const first = visit([f.line(CODE.VISIT, 1_000n * USD)]);
-  await engine.connect(f.doctor).submitWithProof(sub(first), root, [l2]);
-  const suiteSdk = await CareLedger.connect(f.doctor, { addressBook: f.book });
-  return { ...f, engine, records, planId, evidence, root, proof: [l2], day, visit, first, suiteSdk };
-}
 
 /** Whether `member`'s claim citing `evidence` would be accepted now (a static call: nothing changes). */
 async function citable(f: ClaimsFixture, evidence: string, member: string, lines: ClaimLine[]): Promise<string> {

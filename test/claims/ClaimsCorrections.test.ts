@@ -11,7 +11,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { ClaimStatus, claimIdOf, ContractRevertError, CostSharing, dayTimestamp, ValidationError, type ClaimSubmission } from "../../sdk";
-import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, LAB, rec, sub, USD, type ClaimsFixture } from "./support";
+import { claimsEvent, claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, rec, sub, USD, type ClaimsFixture } from "./support";
 
 /** The error a promise rejects with (fails the test when it resolves). */
 async function rejection(p: Promise<unknown>): Promise<Error> {
@@ -29,12 +29,6 @@ async function submit(f: ClaimsFixture, s: ClaimSubmission, from = f.doctor) {
   return { id: claimIdOf(s), receipt };
 }
 
-/** Corrects `replaces` with `s` as the doctor (the record is rebuilt by the SDK); returns the new id, read from the receipt. */
-async function correct(f: ClaimsFixture, replaces: string, s: ClaimSubmission, from = f.doctor) {
-  const r = rec(await f.sdk.claims.record(replaces));
-  const receipt = await (await f.claims.connect(from).submitCorrection(sub(s), replaces, r)).wait();
-  return { id: claimsEvent(f.claims, receipt, "ClaimCorrected")!.args.claimId as string, receipt };
-}
 
 /** Everything a refused step must leave as it was. */
 async function snapshot(f: ClaimsFixture, claimId: string) {

@@ -6,9 +6,9 @@
  */
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
-import { AbiCoder, keccak256, ZeroAddress, type ContractTransactionReceipt, type LogDescription } from "ethers";
+import { AbiCoder, concat, keccak256, ZeroAddress, type ContractTransactionReceipt, type LogDescription } from "ethers";
 import { anniversaryOf, CareLedger, claimIdOf, CostSharing, OrgKind, procedureCode, Role, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
-import { ClaimsAdmin__factory, ClaimsEngine__factory, ClaimsLifecycle__factory, MockRecordEvidence__factory, MockStablecoin__factory } from "../../typechain-types";
+import { ClaimsAdmin__factory, ClaimsEngine__factory, ClaimsLifecycle__factory, MockRecordEvidence__factory, MockStablecoin__factory, RecordRegistry__factory } from "../../typechain-types";
 import { selectorsByRole } from "../../ignition/modules/CareLedger";
 import { deployFixture, PROFILE } from "../support/fixtures";
 
@@ -157,6 +157,57 @@ export function sub(s: ClaimSubmission) {
 /** The struct form of a record for typechain calls. */
 export function rec(r: ClaimRecord) {
   return { ...r, lines: r.lines.map((l) => ({ ...l })), allowed: [...r.allowed] };
+}
+
+/** Corrects `replaces` with `s` as `from` (default: the doctor; the record rebuilt by the SDK): the new claim's id and credit, from the receipt. */
+export async function correct(f: ClaimsFixture, replaces: string, s: ClaimSubmission, from = f.doctor) {
+  const r = rec(await f.sdk.claims.record(replaces));
+  const receipt = await (await f.claims.connect(from).submitCorrection(sub(s), replaces, r)).wait();
+  const ev = claimsEvent(f.claims, receipt, "ClaimCorrected")!;
+  return { id: ev.args.claimId as string, credit: ev.args.credit as bigint, receipt };
+}
+
+/**
+ * The SUITE's engine (wired by Ignition to the real RecordRegistry), a plan with the patient and
+ * member2 enrolled and $10,000 deposited, the hospital and the lab paid at their own accounts; a
+ * batch of two records anchored by the hospital, whose leaf `evidence` is the patient's visit note,
+ * cited with its inclusion proof by the hospital's $1,000 claim `first` (plan 400, paid).
+ */
+export async function realEvidenceFixture() {
+  const f = await claimsFixture();
+  const engine = f.suiteClaims;
+  const records = RecordRegistry__factory.connect(f.book.contracts.RecordRegistry, f.deployer);
+  await engine.setTokenAllowed(await f.token.getAddress(), true);
+  await engine.connect(f.insurerAdmin).createPlan(f.terms);
+  const planId = await engine.planCount();
+  await engine
+    .connect(f.insurerAdmin)
+    .setBenefits(planId, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 2000, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
+  for (const m of [f.patient.address, f.member2.address]) await engine.connect(f.insurerAdmin).enroll(planId, m, f.start, f.start + 300 * DAY);
+  await f.token.connect(f.insurerAdmin).approve(await engine.getAddress(), 10_000n * USD);
+  await engine.connect(f.insurerAdmin).fund(planId, 10_000n * USD);
+  await engine.connect(f.hospitalAdmin).setPayee(f.payee.address);
+  await engine.connect(f.labAdmin).setPayee(f.labAdmin.address);
+  const evidence = hre.ethers.id("the patient's visit note, salted");
+  const sibling = hre.ethers.id("another record of the batch, salted");
+  const [l1, l2] = [await records.leafHash(evidence, 1, evidence), await records.leafHash(sibling, 1, sibling)];
+  const root = keccak256(BigInt(l1) < BigInt(l2) ? concat([l1, l2]) : concat([l2, l1]));
+  await records.connect(f.doctor).anchorBatch(root, 2);
+  const day = (await f.submission()).serviceDate;
+  const visit = (lines: ClaimLine[], over: Partial<ClaimSubmission> = {}): ClaimSubmission => ({
+    planId,
+    member: f.patient.address,
+    providerOrg: HOSPITAL,
+    serviceDate: day,
+    authId: 0n,
+    evidence,
+    lines,
+    ...over,
+  });
+  const first = visit([f.line(CODE.VISIT, 1_000n * USD)]);
+  await engine.connect(f.doctor).submitWithProof(sub(first), root, [l2]); // plan 400, paid
+  const suiteSdk = await CareLedger.connect(f.doctor, { addressBook: f.book });
+  return { ...f, engine, records, planId, evidence, root, proof: [l2], day, visit, first, suiteSdk };
 }
 
 export { hre };
