@@ -289,4 +289,44 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     await expect(tx).not.to.emit(f.claims, "ClaimPaid");
     expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(0n);
   });
+  describe("voids (ClaimsLifecycle)", function () {
+    it("a void by a billing organization's member that is a contract: the contract is the caller, named in the event", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { registry, hospitalAdmin, outsider } = f;
+      const billing = await new Intermediary__factory(outsider).deploy();
+      await registry.connect(hospitalAdmin).addMember(HOSPITAL, billing.target, false);
+      const s = await f.submission({ lines: [f.line(CODE.VISIT, 1_000n * USD)] }); // plan 400
+      await f.claims.connect(f.doctor).submit(sub(s));
+      const id = claimIdOf(s);
+      const data = f.claims.interface.encodeFunctionData("voidClaim", [id, rec(await f.sdk.claims.record(id))]);
+      await expect(billing.connect(outsider).forward(f.claims.target, data)).to.emit(f.claims, "ClaimVoided").withArgs(id, billing.target, 400n * USD);
+    });
+
+    it("a void records when it happened, and gives back no authorization and owes nothing when there is none", async function () {
+      const f = await loadFixture(claimsFixture);
+      const s = await f.submission({ lines: [f.line(CODE.REVIEW, 600n * USD)] }); // pended: nothing paid, no authorization
+      await f.claims.connect(f.doctor).submit(sub(s));
+      const id = claimIdOf(s);
+      await time.increase(3 * DAY);
+      const tx = f.claims.connect(f.doctor).voidClaim(id, rec(await f.sdk.claims.record(id)));
+      await expect(tx).to.emit(f.claims, "ClaimVoided").withArgs(id, f.doctor.address, 0n);
+      await expect(tx).not.to.emit(f.claims, "OverpaymentRecorded");
+      await expect(tx).not.to.emit(f.claims, "AuthorizationReturned");
+      const mined = await (await tx).wait();
+      expect((await f.claims.claim(id)).decidedAt).to.equal(BigInt((await mined!.getBlock()).timestamp));
+    });
+
+    it("a void of a claim holding one unit of authorization gives that unit back", async function () {
+      const f = await loadFixture(claimsFixture);
+      const s0 = await f.submission({ lines: [f.line(CODE.MRI, 1n)] });
+      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 1n, s0.serviceDate, s0.serviceDate);
+      const authId = (await f.claims.connect(f.adjuster).authorize.staticCall(f.planId, f.patient.address, CODE.MRI, 1n, 0, 0)) - 1n;
+      const s = { ...s0, authId };
+      await f.claims.connect(f.doctor).submit(sub(s));
+      const id = claimIdOf(s);
+      expect((await f.sdk.claims.record(id)).authUsed).to.equal(1n);
+      await expect(f.claims.connect(f.doctor).voidClaim(id, rec(await f.sdk.claims.record(id)))).to.emit(f.claims, "AuthorizationReturned").withArgs(authId, id, 1n);
+      expect((await f.claims.authorization(authId)).remaining).to.equal(1n);
+    });
+  });
 });
