@@ -396,6 +396,7 @@ describe("RecordRegistry", function () {
       expect(await records.evidenceStatus(leaf, other.root, otherProof)).to.deep.equal([0n, false]);
       // Within the depth, as anchored: 5 leaves → 3 levels; one leaf → none (the root is the leaf).
       expect(await records.verifyInclusion(tree.root, c, 1, c, proof)).to.equal(true);
+      expect(await records.evidenceStatus(c, tree.root, proof)).to.deep.equal([HOSPITAL, false]);
       await records.registerBatchRecord(tree.root, c, proof);
       const single = batchOf([commitmentOf(7)], chainId, book.contracts.RecordRegistry);
       await records.connect(doctor).anchorBatch(single.root, 1);
