@@ -147,7 +147,7 @@ describe("ConsentRegistry break-glass", function () {
       await expect(consent.connect(delegate).setBreakGlassOptOut(patient.address, true)).to.be.revertedWithCustomError(consent, "NotPatientOrRepresentative").withArgs(delegate.address, patient.address);
       const end = (await now()) + 100;
       await consent.appointDelegate(stranger.address, end, ...FULL_SCOPE);
-      await time.increaseTo(end);
+      await time.setNextBlockTimestamp(end); // the term's last second is over: refused at `until` exactly
       await expect(consent.connect(stranger).setBreakGlassOptOut(patient.address, true)).to.be.revertedWithCustomError(consent, "NotPatientOrRepresentative").withArgs(stranger.address, patient.address);
     });
 
