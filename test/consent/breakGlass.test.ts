@@ -2,6 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { BREAK_GLASS_REASONS } from "../../sdk";
+import { Intermediary__factory } from "../../typechain-types";
 import { consentFixture, FULL_SCOPE, HOSPITAL, now, RECORD, ZERO32 } from "./fixtures";
 
 const REASON = BREAK_GLASS_REASONS.LIFE_THREATENING;
@@ -160,7 +161,15 @@ describe("ConsentRegistry break-glass", function () {
         await expect(consent.connect(caller).setBreakGlassOptOut(patient.address, false)).to.be.revertedWithCustomError(consent, "NotPatientOrRepresentative").withArgs(caller.address, patient.address);
       }
       const data = consent.interface.encodeFunctionData("setBreakGlassOptOut", [patient.address, false]);
-      await expect(intermediary.forward(await consent.getAddress(), data)).to.be.revertedWithCustomError(consent, "NotPatientOrRepresentative");
+      await expect(intermediary.forward(await consent.getAddress(), data)).to.be.revertedWithCustomError(consent, "NotPatientOrRepresentative").withArgs(intermediary.target, patient.address);
+    });
+
+    it("a contract the patient appointed as full representative sets it itself, driven by a wallet of no standing", async function () {
+      const { consent, patient, outsider } = await loadFixture(consentFixture);
+      const guardian = await new Intermediary__factory(outsider).deploy();
+      await consent.appointDelegate(guardian.target, (await now()) + 1000, ...FULL_SCOPE);
+      const data = consent.interface.encodeFunctionData("setBreakGlassOptOut", [patient.address, true]);
+      await expect(guardian.connect(outsider).forward(consent.target, data)).to.emit(consent, "BreakGlassOptOutSet").withArgs(patient.address, true, guardian.target);
     });
   });
 });
