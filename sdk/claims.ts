@@ -106,17 +106,22 @@ export interface ClaimSubmission {
 
 /** The facts of a claim later steps need, as `IClaimsEngine.ClaimRecord` (its hash is on chain). */
 export interface ClaimRecord {
+  readonly planId: bigint;
   readonly member: string;
   readonly providerOrg: bigint;
   readonly serviceDate: number;
   /** The evidence commitment the claim cites. */
   readonly evidence: string;
   readonly adjuster: string;
+  /** When the claim was last decided (unix seconds; 0 while pended). */
+  readonly decidedAt: number;
   readonly authId: bigint;
   /** What the claim holds of its prior authorization. */
   readonly authUsed: bigint;
   /** What the plan had committed for the service over the chain this claim replaced. */
   readonly credit: bigint;
+  /** The plan's share for the service as this claim stands (over its chain); the exposure while pended. */
+  readonly planPaid: bigint;
   /** Applied to the member's accumulators (0n while pended). */
   readonly deductible: bigint;
   /** Applied to the member's accumulators (0n while pended). */
@@ -172,7 +177,10 @@ export interface BenefitRule {
 /** An adjuster's decision on one line: approve at the ceiling, allow an amount with a reason, or deny with a reason. */
 export type LineDecisionInput = { readonly approve: true } | { readonly allowed: bigint; readonly reason?: number } | { readonly deny: number };
 
-/** A claim's state on chain. */
+/**
+ * A claim's state: its status and record hash as stored on chain (one slot), with its plan, when it
+ * was decided and the plan's share read from its record (rebuilt from events, checked against the hash).
+ */
 export interface ClaimState {
   readonly claimId: string;
   readonly status: ClaimStatus;
@@ -217,7 +225,7 @@ export interface AdjudicationResult {
 
 const coder = AbiCoder.defaultAbiCoder();
 const LINE_TUPLE = "tuple(bytes32 code,uint32 units,uint96 charged)";
-const RECORD_TUPLE = `tuple(address member,uint64 providerOrg,uint40 serviceDate,bytes32 evidence,address adjuster,uint64 authId,uint96 authUsed,uint96 credit,uint96 deductible,uint96 memberShare,${LINE_TUPLE}[] lines,uint96[] allowed)`;
+const RECORD_TUPLE = `tuple(uint64 planId,address member,uint64 providerOrg,uint40 serviceDate,bytes32 evidence,address adjuster,uint40 decidedAt,uint64 authId,uint96 authUsed,uint96 credit,uint96 planPaid,uint96 deductible,uint96 memberShare,${LINE_TUPLE}[] lines,uint96[] allowed)`;
 
 /**
  * The on-chain form of a procedure code: `"<alias>:<code>"` as a bytes32 string (no descriptions).
@@ -271,14 +279,33 @@ export function claimIdOf(s: Pick<ClaimSubmission, "planId" | "member" | "provid
   return keccak256(coder.encode(["bytes32", "bytes32"], [key, replaces]));
 }
 
-/** The `recordHash` of a claim record, as the contract computes it. */
+/** The `recordHash` of a claim record, as the contract computes it: the first 31 bytes of its keccak256 (a `bytes31`). */
 export function recordHashOf(r: ClaimRecord): string {
-  return keccak256(
+  const hash = keccak256(
     coder.encode(
       [RECORD_TUPLE],
-      [[r.member, r.providerOrg, r.serviceDate, r.evidence, r.adjuster, r.authId, r.authUsed, r.credit, r.deductible, r.memberShare, r.lines.map((l) => [l.code, l.units, l.charged]), r.allowed]],
+      [
+        [
+          r.planId,
+          r.member,
+          r.providerOrg,
+          r.serviceDate,
+          r.evidence,
+          r.adjuster,
+          r.decidedAt,
+          r.authId,
+          r.authUsed,
+          r.credit,
+          r.planPaid,
+          r.deductible,
+          r.memberShare,
+          r.lines.map((l) => [l.code, l.units, l.charged]),
+          r.allowed,
+        ],
+      ],
     ),
   );
+  return hash.slice(0, 64);
 }
 
 /**
@@ -666,11 +693,14 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
   async submitOnce(submission: ClaimSubmission, overrides: Overrides = {}): Promise<{ claimId: string; duplicate: true; state: ClaimState } | { claimId: string; duplicate: false; handle: TxHandle<AdjudicationResult> }> {
     const s = validateSubmission(submission);
     const claimId = claimIdOf(s);
-    const state = await this.claim(claimId).catch((err: unknown) => {
-      if (err instanceof ContractRevertError && err.errorName === "UnknownClaim") return undefined;
-      throw err;
-    });
-    if (state) return { claimId, duplicate: true, state };
+    const exists = await this.#stored(claimId).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof ContractRevertError && err.errorName === "UnknownClaim") return false;
+        throw err;
+      },
+    );
+    if (exists) return { claimId, duplicate: true, state: await this.claim(claimId) };
     return { claimId, duplicate: false, handle: await this.submit(s, overrides) };
   }
 
@@ -694,9 +724,8 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     }
     requireSigner(this.contract.runner);
     const original = await this.record(replaces);
-    const state = await this.claim(replaces);
     // The same service as the claim it replaces (a resubmission) takes an id of its own; another service its key.
-    const sameService = serviceKeyOf({ ...original, planId: state.planId }) === serviceKeyOf(s);
+    const sameService = serviceKeyOf(original) === serviceKeyOf(s);
     const claimId = claimIdOf(s, sameService ? replaces : undefined);
     return send(() => this.contract.submitCorrection(toSubmissionStruct(s), replaces, toRecordStruct(original), overrides), (receipt) => this.#result(receipt, claimId));
   }
@@ -881,11 +910,46 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     return { member: a.member, planId: a.planId, code: a.code, remaining: a.remaining, maxAmount: a.maxAmount, validFrom: Number(a.validFrom), validUntil: Number(a.validUntil) };
   }
 
-  /** A claim's state. @throws {ContractRevertError} `UnknownClaim` */
+  /**
+   * A claim's state: status and record hash from the chain, the rest from its record (rebuilt
+   * from events and checked against the hash). A voided claim's `planPaid` is 0n and its
+   * `decidedAt` the time of the void.
+   * @throws {ContractRevertError} `UnknownClaim`
+   * @throws {CareLedgerError} `RECORD_MISMATCH` (see {@link record})
+   */
   async claim(claimId: string): Promise<ClaimState> {
+    const { id, stored, h, record } = await this.#verified(claimId);
+    const voidedAt = h.voided ? (await this.#blockTime(h.voided.blockNumber)) : undefined;
+    return {
+      claimId: id,
+      status: stored.status,
+      planId: record.planId,
+      decidedAt: voidedAt ?? record.decidedAt,
+      planPaid: voidedAt === undefined ? record.planPaid : 0n,
+      recordHash: stored.recordHash,
+    };
+  }
+
+  /** What the chain stores for a claim: its status and record hash. @throws {ContractRevertError} `UnknownClaim` */
+  async #stored(claimId: string): Promise<{ status: ClaimStatus; recordHash: string }> {
+    const c = await withDecodedErrors(() => this.contract.claim(requireBytes32("claimId", claimId)));
+    return { status: Number(c.status) as ClaimStatus, recordHash: c.recordHash };
+  }
+
+  async #blockTime(blockNumber: number): Promise<number> {
+    const block = await this.contract.runner!.provider!.getBlock(blockNumber);
+    if (!block) throw new CareLedgerError("EVENT_MISSING", `block ${blockNumber} is not available from the provider`);
+    return block.timestamp;
+  }
+
+  async #verified(claimId: string): Promise<{ id: string; stored: { status: ClaimStatus; recordHash: string }; h: ClaimHistory; record: ClaimRecord }> {
     const id = requireBytes32("claimId", claimId);
-    const c = await withDecodedErrors(() => this.contract.claim(id));
-    return { claimId: id, status: Number(c.status) as ClaimStatus, planId: c.planId, decidedAt: Number(c.decidedAt), planPaid: c.planPaid, recordHash: c.recordHash };
+    const [h, stored] = await Promise.all([this.history(id), this.#stored(id)]);
+    const record = recordFromHistory(h);
+    if (recordHashOf(record) !== stored.recordHash) {
+      throw new CareLedgerError("RECORD_MISMATCH", `the events of claim ${id} do not reproduce its record hash: is fromBlock (${this.fromBlock}) before the claim?`);
+    }
+    return { id, stored, h, record };
   }
 
   /** The account a provider organization is paid at (zero address when unset). */
@@ -943,6 +1007,7 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
     let outcomes: LineOutcome[] = [];
     for (const e of adjudicated) outcomes = sumOutcomes(outcomes, stepOutcomes(e));
     const last = adjudicated[adjudicated.length - 1];
+    const decidedAt = last ? await this.#blockTime(last.blockNumber) : 0;
     const sum = (events: readonly { args: { amount: bigint } }[]) => events.reduce((t, e) => t + e.args.amount, 0n);
     return {
       claimId: id,
@@ -953,6 +1018,8 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
       replacedBy: replacedBy[0]?.args.claimId,
       credit: corrected[0]?.args.credit ?? 0n,
       preview,
+      exposure: pended[0]?.args.exposure,
+      decidedAt,
       adjudications: adjudicated.map((e) => ({ status: Number(e.args.status) as ClaimStatus, adjuster: e.args.adjuster, planTotal: e.args.planTotal, memberTotal: e.args.memberTotal, outcomes: stepOutcomes(e), blockNumber: e.blockNumber })),
       outcomes,
       adjuster: last?.args.adjuster ?? ZeroAddress,
@@ -976,12 +1043,7 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
    * @throws {CareLedgerError} `RECORD_MISMATCH` when the events do not reproduce the hash
    */
   async record(claimId: string): Promise<ClaimRecord> {
-    const [h, state] = await Promise.all([this.history(claimId), this.claim(claimId)]);
-    const record = recordFromHistory(h);
-    if (recordHashOf(record) !== state.recordHash) {
-      throw new CareLedgerError("RECORD_MISMATCH", `the events of claim ${claimId} do not reproduce its record hash: is fromBlock (${this.fromBlock}) before the claim?`);
-    }
-    return record;
+    return (await this.#verified(claimId)).record;
   }
 
   /** The claim's outcome as a FHIR R4 ClaimResponse (see `sdk/fhir/claim.ts`). @throws {ContractRevertError} `UnknownClaim` */
@@ -998,7 +1060,6 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
 
   async #decisions(claimId: string, record: ClaimRecord, inputs: readonly LineDecisionInput[] | undefined, floor?: readonly bigint[]): Promise<{ allowed: bigint; reason: number }[]> {
     if (inputs && inputs.length !== record.lines.length) throw new ValidationError("decisions", `claim ${claimId} has ${record.lines.length} lines; give one decision per line`);
-    const state = await this.claim(claimId);
     const out: { allowed: bigint; reason: number }[] = [];
     for (const [i, line] of record.lines.entries()) {
       const d = inputs?.[i] ?? { approve: true as const };
@@ -1010,7 +1071,7 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
         const same = (j: number) => record.lines[j].code === line.code;
         const earlier = out.reduce((t, o, j) => (same(j) ? t + o.allowed : t), 0n);
         const later = (floor ?? []).reduce((t, f, j) => (j > i && same(j) ? t + f : t), 0n);
-        const b = await this.benefit(state.planId, line.code);
+        const b = await this.benefit(record.planId, line.code);
         const ceiling = lineCeiling(line, b, earlier); // the contract's ceiling for this line
         let allowed = lineCeiling(line, b, earlier + later);
         if (floor && allowed < floor[i]) allowed = floor[i];
@@ -1061,6 +1122,10 @@ export interface ClaimHistory {
   readonly credit: bigint;
   /** What the rules would decide, for a claim that pended. */
   readonly preview?: readonly LineOutcome[];
+  /** The plan's share the rules computed, reserved in escrow, for a claim that pended. */
+  readonly exposure?: bigint;
+  /** When the claim was last decided (unix seconds of its last adjudication's block; 0 if none). */
+  readonly decidedAt: number;
   readonly adjudications: readonly { status: ClaimStatus; adjuster: string; planTotal: bigint; memberTotal: bigint; outcomes: readonly LineOutcome[]; blockNumber: number }[];
   /** The claim's line outcomes, summed over its adjudications. */
   readonly outcomes: readonly LineOutcome[];
@@ -1089,14 +1154,17 @@ export function recordFromHistory(h: ClaimHistory): ClaimRecord {
   // A pended claim's record holds the rules' preview amounts; it applied no cost sharing.
   const outcomes = decided ? h.outcomes : h.preview ?? [];
   return {
+    planId: s.planId,
     member: s.member,
     providerOrg: s.providerOrg,
     serviceDate: s.serviceDate,
     evidence: s.evidence,
     adjuster: h.adjuster,
+    decidedAt: h.decidedAt,
     authId: s.authId,
     authUsed: h.authUsed,
     credit: h.credit,
+    planPaid: decided ? h.planTotal : (h.exposure ?? 0n),
     deductible: decided ? outcomes.reduce((sum, o) => sum + o.deductible, 0n) : 0n,
     memberShare: decided ? h.memberTotal : 0n,
     lines: s.lines,

@@ -230,12 +230,12 @@ library ClaimsAdmin {
         IClaimsEngine.ClaimStatus st = c.status;
         if (st == IClaimsEngine.ClaimStatus.None) revert IClaimsEngine.UnknownClaim(claimId);
         if (st != IClaimsEngine.ClaimStatus.Partial && st != IClaimsEngine.ClaimStatus.Denied) revert IClaimsEngine.InvalidClaimStatus(claimId, st);
-        if (keccak256(abi.encode(record)) != c.recordHash) revert IClaimsEngine.RecordMismatch(claimId);
+        if (bytes31(keccak256(abi.encode(record))) != c.recordHash) revert IClaimsEngine.RecordMismatch(claimId);
         if (msg.sender != record.member) {
             (bool active, uint64 orgId, ) = registry.isActiveMember(msg.sender);
             if (!active || orgId != record.providerOrg) revert IClaimsEngine.NotAppellant(msg.sender, claimId);
         }
-        uint256 deadline = uint256(c.decidedAt) + book.plans[c.planId].appealWindow;
+        uint256 deadline = uint256(record.decidedAt) + book.plans[record.planId].appealWindow;
         if (block.timestamp > deadline) revert IClaimsEngine.AppealWindowClosed(claimId, deadline);
         c.status = IClaimsEngine.ClaimStatus.Appealed;
         emit IClaimsEngine.ClaimAppealed(claimId, msg.sender);

@@ -103,19 +103,19 @@ library ClaimsCore {
             book.authorizations[s.authId].remaining = uint96(c.authRemaining);
             emit IClaimsEngine.AuthorizationUsed(s.authId, claimId, uint96(c.authUsed));
         }
-        // (member, providerOrg, serviceDate, evidence, adjuster, authId, authUsed, credit, deductible, memberShare, lines, allowed)
-        IClaimsEngine.ClaimRecord memory rec = IClaimsEngine.ClaimRecord(s.member, s.providerOrg, s.serviceDate, s.evidence, address(0), s.authId, uint96(c.authUsed), credit, 0, 0, s.lines, allowed);
+        IClaimsEngine.ClaimRecord memory rec = _newRecord(s, uint96(c.authUsed), credit, planTotal, allowed);
         // A correction or resubmission of a claim an adjuster decided (or was to decide) pends: the
         // rules alone never undo an adjuster's decision.
         if (c.review || link.reviewed || planTotal > p.autoApprovalLimit) {
-            _pend(book, claimId, s.planId, planTotal, rec, out);
+            _pend(book, claimId, planTotal, rec, out);
             return (claimId, IClaimsEngine.ClaimStatus.Pended, planTotal);
         }
         status = statusOf(c);
         commitAccumulators(book, c, s.member);
+        rec.decidedAt = uint40(block.timestamp);
         rec.deductible = c.deductibleTotal.toUint96();
         rec.memberShare = c.memberTotal.toUint96();
-        book.claims[claimId] = IClaimsEngine.Claim(status, s.planId, uint40(block.timestamp), planTotal, keccak256(abi.encode(rec)));
+        book.claims[claimId] = IClaimsEngine.Claim(status, hashOf(rec));
         emit IClaimsEngine.ClaimAdjudicated(claimId, status, address(0), planTotal, rec.memberShare, out);
         settle(book, s.planId, claimId, s.providerOrg, p.token, planTotal, credit, 0);
     }
@@ -204,14 +204,14 @@ library ClaimsCore {
         IClaimsEngine.LineDecision[] calldata decisions,
         Mode mode
     ) internal {
-        IClaimsEngine.Claim storage cl = requireClaim(book, claimId);
+        IClaimsEngine.Claim memory cl = requireClaim(book, claimId);
         IClaimsEngine.ClaimStatus expected = mode == Mode.Decide ? IClaimsEngine.ClaimStatus.Pended : IClaimsEngine.ClaimStatus.Appealed;
         if (cl.status != expected) revert IClaimsEngine.InvalidClaimStatus(claimId, cl.status);
         if (mode == Mode.Appeal && r.adjuster == msg.sender) revert IClaimsEngine.SameAdjuster(msg.sender);
-        uint64 planId = cl.planId;
+        IClaimsEngine.ClaimRecord memory rec = verifyRecord(claimId, cl.recordHash, r);
+        uint64 planId = r.planId;
         IClaimsEngine.PlanTerms memory p = book.plans[planId];
         ClaimsAdmin.requireStaff(registry, p.insurerOrgId);
-        IClaimsEngine.ClaimRecord memory rec = verifyRecord(claimId, cl.recordHash, r);
         if (decisions.length != r.lines.length) revert IClaimsEngine.InvalidBatch(decisions.length, r.lines.length);
         Ctx memory c = context(book, p, planId, r.member, r.serviceDate, mode);
         c.decideLine = _byAdjuster;
@@ -219,7 +219,7 @@ library ClaimsCore {
         commitAccumulators(book, c, r.member);
         rec.allowed = allowed;
         if (mode == Mode.Decide && rec.authUsed != 0) _keepAuthorization(book, claimId, rec, r.lines);
-        _recordDecision(book, claimId, cl, rec, c, out, p.token);
+        _recordDecision(book, claimId, rec, c, out, p.token);
     }
 
     /// @notice Writes the member's accumulators for the claim's plan year.
@@ -313,7 +313,7 @@ library ClaimsCore {
     }
 
     /// @notice A memory copy of `r`, checked against the claim's record hash.
-    function verifyRecord(bytes32 claimId, bytes32 expected, IClaimsEngine.ClaimRecord calldata r)
+    function verifyRecord(bytes32 claimId, bytes31 expected, IClaimsEngine.ClaimRecord calldata r)
         internal
         pure
         returns (IClaimsEngine.ClaimRecord memory rec)
@@ -321,7 +321,15 @@ library ClaimsCore {
         // Records are only ever hashed with one allowed amount per line, so a matching hash also
         // proves the two arrays have the same length.
         rec = r;
-        if (keccak256(abi.encode(rec)) != expected) revert IClaimsEngine.RecordMismatch(claimId);
+        if (hashOf(rec) != expected) revert IClaimsEngine.RecordMismatch(claimId);
+    }
+
+    /// @notice A record's `recordHash`: the first 31 bytes of the keccak256 of its ABI encoding
+    /// (the claim's status takes the slot's last byte).
+    /// @dev The ABI encoding of a calldata record equals that of its memory copy: callers holding
+    /// a calldata record hash `abi.encode(r)` the same way.
+    function hashOf(IClaimsEngine.ClaimRecord memory rec) internal pure returns (bytes31) {
+        return bytes31(keccak256(abi.encode(rec)));
     }
 
     /// @notice The key of a service: keccak256(abi.encode(planId, member, providerOrg,
@@ -411,18 +419,36 @@ library ClaimsCore {
         return keccak256(abi.encode(key, replaces));
     }
 
+    /// @dev The record of a submission as the rules adjudicated it, before it is decided.
+    function _newRecord(IClaimsEngine.Submission calldata s, uint96 authUsed, uint96 credit, uint96 planTotal, uint96[] memory allowed)
+        private
+        pure
+        returns (IClaimsEngine.ClaimRecord memory rec)
+    {
+        rec.planId = s.planId;
+        rec.member = s.member;
+        rec.providerOrg = s.providerOrg;
+        rec.serviceDate = s.serviceDate;
+        rec.evidence = s.evidence;
+        rec.authId = s.authId;
+        rec.authUsed = authUsed;
+        rec.credit = credit;
+        rec.planPaid = planTotal;
+        rec.lines = s.lines;
+        rec.allowed = allowed;
+    }
+
     /// @dev Pends a claim: nothing reaches the member's accumulators until an adjuster decides; its
     /// plan share (the exposure) is reserved in escrow, and the authorization the rules used is held.
     function _pend(
         ClaimsAdmin.PlanBook storage book,
         bytes32 claimId,
-        uint64 planId,
         uint96 exposure,
         IClaimsEngine.ClaimRecord memory rec,
         IClaimsEngine.LineOutcome[] memory preview
     ) private {
-        book.claims[claimId] = IClaimsEngine.Claim(IClaimsEngine.ClaimStatus.Pended, planId, 0, exposure, keccak256(abi.encode(rec)));
-        book.funds[planId].reserved += exposure;
+        book.claims[claimId] = IClaimsEngine.Claim(IClaimsEngine.ClaimStatus.Pended, hashOf(rec));
+        book.funds[rec.planId].reserved += exposure;
         emit IClaimsEngine.ClaimPended(claimId, exposure, preview);
     }
 
@@ -431,25 +457,23 @@ library ClaimsCore {
     function _recordDecision(
         ClaimsAdmin.PlanBook storage book,
         bytes32 claimId,
-        IClaimsEngine.Claim storage cl,
         IClaimsEngine.ClaimRecord memory rec,
         Ctx memory c,
         IClaimsEngine.LineOutcome[] memory out,
         address token
     ) private {
-        uint96 previous = cl.planPaid;
+        uint96 previous = rec.planPaid;
         bool decideMode = c.mode == Mode.Decide;
         IClaimsEngine.ClaimStatus status;
         if (decideMode) status = statusOf(c);
         else status = c.allowedTotal == 0 ? IClaimsEngine.ClaimStatus.Upheld : IClaimsEngine.ClaimStatus.Overturned;
         uint96 planTotal = decideMode ? c.planTotal.toUint96() : (previous + c.planTotal).toUint96();
         rec.adjuster = msg.sender;
+        rec.decidedAt = uint40(block.timestamp);
+        rec.planPaid = planTotal;
         rec.deductible = (rec.deductible + c.deductibleTotal).toUint96();
         rec.memberShare = (rec.memberShare + c.memberTotal).toUint96();
-        cl.status = status;
-        cl.decidedAt = uint40(block.timestamp);
-        cl.planPaid = planTotal;
-        cl.recordHash = keccak256(abi.encode(rec));
+        book.claims[claimId] = IClaimsEngine.Claim(status, hashOf(rec));
         emit IClaimsEngine.ClaimAdjudicated(claimId, status, msg.sender, planTotal, rec.memberShare, out);
         if (decideMode) settle(book, c.planId, claimId, rec.providerOrg, token, planTotal, rec.credit, previous);
         else settle(book, c.planId, claimId, rec.providerOrg, token, uint96(c.planTotal), 0, 0);

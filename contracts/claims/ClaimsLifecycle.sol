@@ -47,7 +47,7 @@ library ClaimsLifecycle {
         link.replaces = replaces;
         link.reviewed = original.adjuster != address(0) || book.claims[replaces].status == IClaimsEngine.ClaimStatus.Pended;
         link.credit = _retire(book, registry, replaces, original, IClaimsEngine.ClaimStatus.Replaced);
-        if (book.claims[replaces].planId != s.planId || original.member != s.member || original.providerOrg != s.providerOrg) {
+        if (original.planId != s.planId || original.member != s.member || original.providerOrg != s.providerOrg) {
             revert IClaimsEngine.CorrectionMismatch(replaces);
         }
         link.replacedKey = ClaimsCore.serviceKey(s.planId, s.member, s.providerOrg, original.serviceDate, original.lines);
@@ -57,11 +57,8 @@ library ClaimsLifecycle {
     /// @notice See {IClaimsEngine-voidClaim}. The engine applies `nonReentrant` and `whenNotPaused`.
     function voidClaim(ClaimsAdmin.PlanBook storage book, IParticipantRegistry registry, bytes32 claimId, IClaimsEngine.ClaimRecord calldata record) external {
         uint96 owed = _retire(book, registry, claimId, record, IClaimsEngine.ClaimStatus.Voided);
-        IClaimsEngine.Claim storage c = book.claims[claimId];
-        c.planPaid = 0;
-        c.decidedAt = uint40(block.timestamp);
         emit IClaimsEngine.ClaimVoided(claimId, msg.sender, owed);
-        if (owed != 0) ClaimsCore.recordOverpayment(book, c.planId, claimId, record.providerOrg, owed);
+        if (owed != 0) ClaimsCore.recordOverpayment(book, record.planId, claimId, record.providerOrg, owed);
     }
 
     /// @dev Retires a claim its provider corrects or voids: its accumulators are reversed (a
@@ -80,16 +77,16 @@ library ClaimsLifecycle {
         if (st == IClaimsEngine.ClaimStatus.Appealed || st == IClaimsEngine.ClaimStatus.Replaced || st == IClaimsEngine.ClaimStatus.Voided) {
             revert IClaimsEngine.InvalidClaimStatus(claimId, st);
         }
-        // The ABI encoding of a calldata record equals that of its memory copy (ClaimsCore.verifyRecord).
-        if (keccak256(abi.encode(r)) != o.recordHash) revert IClaimsEngine.RecordMismatch(claimId);
+        // The ABI encoding of a calldata record equals that of its memory copy (ClaimsCore.hashOf).
+        if (bytes31(keccak256(abi.encode(r))) != o.recordHash) revert IClaimsEngine.RecordMismatch(claimId);
         (bool active, uint64 orgId, ) = registry.isActiveMember(msg.sender);
         if (!active || orgId != r.providerOrg) revert IClaimsEngine.NotClaimProvider(msg.sender, claimId);
         if (st == IClaimsEngine.ClaimStatus.Pended) {
-            book.funds[o.planId].reserved -= o.planPaid;
+            book.funds[r.planId].reserved -= r.planPaid;
             committed = r.credit;
         } else {
-            committed = o.planPaid;
-            ClaimsCore.reverseAccumulators(book, o.planId, r, committed);
+            committed = r.planPaid;
+            ClaimsCore.reverseAccumulators(book, r.planId, r, committed);
         }
         if (r.authUsed != 0) ClaimsCore.returnAuthorization(book, r.authId, claimId, r.authUsed);
         ClaimsCore.releaseEvidence(book, r.evidence);

@@ -94,24 +94,34 @@ interface IClaimsEngine {
     }
 
     /// @notice The facts of a claim that later steps need, committed on chain as `recordHash`
-    /// (keccak256 of its ABI encoding) and rebuilt by clients from the claim's events.
+    /// (the first 31 bytes of the keccak256 of its ABI encoding) and rebuilt by clients from the
+    /// claim's events.
     /// @dev `evidence` is the commitment the claim cites; `adjuster` is the account that made the
-    /// last decision (zero when the rules did);
+    /// last decision (zero when the rules did); `decidedAt` when the claim was last decided (0
+    /// while pended);
     /// `authUsed` is what the claim consumed of its prior authorization (given back when the claim
     /// is corrected or voided); `credit` is what the plan had committed for the service, over the
     /// whole chain of claims this one replaces, when it replaced them (0 for none);
+    /// `planPaid` is the plan's share for the service as this claim stands: what the plan has
+    /// committed (paid, queued, or offset against the provider's debt) over the claim's whole
+    /// chain, net of what was booked as owed back; while the claim is pended, the exposure the
+    /// rules computed, reserved in escrow (a replaced or voided claim keeps the record it had:
+    /// its status says it no longer stands);
     /// `deductible` and `memberShare` are the claim's totals applied to the member's accumulators
     /// (0 while pended: a pended claim applies nothing until it is decided);
     /// `allowed[i]` is line i's allowed amount (for a pended claim, what the rules would allow).
     struct ClaimRecord {
+        uint64 planId;
         address member;
         uint64 providerOrg;
         uint40 serviceDate;
         bytes32 evidence;
         address adjuster;
+        uint40 decidedAt;
         uint64 authId;
         uint96 authUsed;
         uint96 credit;
+        uint96 planPaid;
         uint96 deductible;
         uint96 memberShare;
         Line[] lines;
@@ -139,17 +149,13 @@ interface IClaimsEngine {
         uint16 reason;
     }
 
-    /// @notice A claim's state on chain: two slots, (status, planId, decidedAt, planPaid) and the
-    /// hash of its {ClaimRecord}. `planPaid` is the plan's share for the service as this claim
-    /// stands: what the plan has committed (paid, queued, or offset against the provider's debt)
-    /// over the claim's whole chain, net of what was booked as owed back; while the claim is
-    /// pended, the exposure the rules computed, reserved in escrow; 0 once voided.
+    /// @notice A claim's state on chain, one slot: its status and the first 31 bytes of the
+    /// keccak256 of its {ClaimRecord}'s ABI encoding. The record holds the rest (its plan, the
+    /// plan's share, when it was decided); clients rebuild it from the claim's events and pass it
+    /// back when a later step needs it.
     struct Claim {
         ClaimStatus status;
-        uint64 planId;
-        uint40 decidedAt;
-        uint96 planPaid;
-        bytes32 recordHash;
+        bytes31 recordHash;
     }
 
     /// @notice A member's coverage period in a plan, both days inclusive.

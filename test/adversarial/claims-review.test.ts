@@ -19,6 +19,7 @@ import { CareLedger, ClaimStatus, claimIdOf, ContractRevertError, recordHashOf, 
 import { BlocklistToken__factory, ReentrantToken__factory } from "../../typechain-types";
 import { claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, realEvidenceFixture, rec, sub, USD, type ClaimsFixture } from "../claims/support";
 import { planIn } from "../support/tokenPlans";
+import { claimState } from "../support/suiteFixture";
 
 const id = hre.ethers.id;
 
@@ -241,7 +242,7 @@ describe("Claims review: the new semantics under attack", function () {
       const b = await correct(f, claimIdOf(sA), await s([f.line(CODE.REVIEW, 1_500n * USD)]));
       expect([b.credit, Number((await f.claims.claim(b.id)).status)]).to.deep.equal([400n * USD, ClaimStatus.Pended]);
       await (await (await f.sdkAs(f.adjuster)).decide({ claimId: b.id, decisions: [{ allowed: 1_000n * USD, reason: 45 }] })).wait();
-      expect([(await f.claims.claim(b.id)).planPaid, await f.claims.owedBack(planId, HOSPITAL)]).to.deep.equal([400n * USD, 0n]);
+      expect([(await claimState(f.claims, b.id)).planPaid, await f.claims.owedBack(planId, HOSPITAL)]).to.deep.equal([400n * USD, 0n]);
       await token.setBlocked(f.payee.address, false);
       await f.claims.connect(f.insurerAdmin).fund(planId, 10_000n * USD);
       await (await (await f.sdkAs(f.patient)).appeal({ claimId: b.id })).wait();
@@ -253,7 +254,7 @@ describe("Claims review: the new semantics under attack", function () {
       expect(await f.claims.owedBack(planId, HOSPITAL)).to.equal(640n * USD);
       await f.claims.connect(f.outsider).releaseParked(planId, HOSPITAL);
       const cash = await token.balanceOf(f.payee.address);
-      expect(cash - (await f.claims.owedBack(planId, HOSPITAL))).to.equal((await f.claims.claim(c.id)).planPaid);
+      expect(cash - (await f.claims.owedBack(planId, HOSPITAL))).to.equal((await claimState(f.claims, c.id)).planPaid);
       const funds = await f.claims.funds(planId);
       expect([funds.balance, funds.reserved, await token.balanceOf(engine)]).to.deep.equal([10_400n * USD - cash, 0n, funds.balance]);
       await token.connect(f.payee).approve(engine, 640n * USD);
@@ -364,7 +365,7 @@ describe("Claims review: the new semantics under attack", function () {
       }
       expect(Number((await f.claims.claim(claimIdOf(sX))).status)).to.equal(ClaimStatus.Approved);
       expect(await token.balanceOf(engine)).to.equal((await f.claims.funds(planId)).balance);
-      expect(await token.balanceOf(f.payee.address)).to.equal((await f.claims.claim(live)).planPaid + (await f.claims.claim(claimIdOf(sX))).planPaid);
+      expect(await token.balanceOf(f.payee.address)).to.equal((await claimState(f.claims, live)).planPaid + (await claimState(f.claims, claimIdOf(sX))).planPaid);
     });
 
     it("pends a resubmitted review claim again, pays nothing more for a resubmitted paid claim, and the SDK's ids, history and record agree with the chain", async function () {
@@ -384,7 +385,7 @@ describe("Claims review: the new semantics under attack", function () {
       const v = await f.submission({ serviceDate: day - DAY, lines: [f.line(CODE.VISIT, 1_000n * USD)] });
       const first = await (await doctor.submit(v)).wait();
       const same = await (await doctor.submitCorrection({ replaces: first.claimId, submission: v })).wait();
-      expect([same.paid, same.claimId, (await f.claims.claim(same.claimId)).planPaid]).to.deep.equal([0n, claimIdOf(v, first.claimId), first.planTotal]);
+      expect([same.paid, same.claimId, (await claimState(f.claims, same.claimId)).planPaid]).to.deep.equal([0n, claimIdOf(v, first.claimId), first.planTotal]);
       // A fresh claim of that service, by the insurer on the provider's behalf, is a duplicate.
       await expect(f.claims.connect(f.adjuster).submit(sub(v))).to.be.revertedWithCustomError(f.claims, "DuplicateClaim").withArgs(first.claimId);
     });

@@ -12,7 +12,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { claimIdOf, procedureCode, type ClaimLine } from "../../sdk";
-import { BENEFIT, CODE, commitmentN, rec, sub, submissionOf, suiteFixture, today, USD } from "../support/suiteFixture";
+import { BENEFIT, claimState, CODE, commitmentN, rec, sub, submissionOf, suiteFixture, today, USD } from "../support/suiteFixture";
 
 const GAS_CAP = 16_777_216n;
 const MAX_LINES = 20;
@@ -101,7 +101,7 @@ describe("Attack: gas exhaustion with maximal batches", function () {
     expect(gas < GAS_CAP, `payQueued(${MAX_BATCH}) used ${gas}`).to.equal(true);
     const after = await claims.funds(1n);
     expect(after.queueTail - after.queueHead).to.equal(BigInt(n - 8 - MAX_BATCH));
-    const last = await Promise.all([n - 2, n - 1].map((i) => claims.claim(claimIdOf(submissionOf(1n, patient.address, day, evidence, [{ code: CODE.VISIT, units: 1, charged: BigInt(1_000 + i) * USD }])))));
+    const last = await Promise.all([n - 2, n - 1].map((i) => claimState(claims, claimIdOf(submissionOf(1n, patient.address, day, evidence, [{ code: CODE.VISIT, units: 1, charged: BigInt(1_000 + i) * USD }])))));
     expect(after.reserved, "only the two still queued stay reserved").to.equal(last[0].planPaid + last[1].planPaid);
     // Money conserved: what left the plan is exactly what the payee received (it held nothing before); the engine holds the rest.
     expect((await token.balanceOf(payee.address)) - before, "the 50 payments").to.be.greaterThan(0n);

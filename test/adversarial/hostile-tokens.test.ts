@@ -16,6 +16,7 @@ import { BlocklistToken__factory, FeeOnTransferToken__factory, NonStandardToken_
 import { claimsFixture, CODE, sub, USD } from "../claims/support";
 import { PROFILE } from "../support/fixtures";
 import { planIn } from "../support/tokenPlans";
+import { claimState } from "../support/suiteFixture";
 
 const CLINIC = 4n;
 
@@ -93,7 +94,7 @@ describe("Attack: hostile tokens", function () {
       const { claims, token, planId, payee, doctor, insurerAdmin, visit, engine } = await loadFixture(blocklistFixture);
       const s = await visit(1n, 3_000n * USD);
       await claims.connect(doctor).submit(sub(s));
-      const owed = (await claims.claim(claimIdOf(s))).planPaid;
+      const owed = (await claimState(claims, claimIdOf(s))).planPaid;
       await claims.connect(insurerAdmin).fund(planId, owed - 1n); // not enough: stays queued
       await token.setBlocked(payee.address, true);
       await expect(claims.connect(insurerAdmin).fund(planId, 1n))

@@ -5,7 +5,7 @@
  * entry point refuses with ReentrancyGuardReentrantCall; an unguarded one gains nothing; every
  * payment is made exactly once and the escrow balances to the unit.
  */
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import type { Interface } from "ethers";
@@ -13,6 +13,7 @@ import { claimIdOf } from "../../sdk";
 import { ReentrantToken__factory } from "../../typechain-types";
 import { claimsFixture, CODE, rec, sub, USD } from "../claims/support";
 import { planIn } from "../support/tokenPlans";
+import { claimState } from "../support/suiteFixture";
 
 async function reentrancyFixture() {
   const f = await claimsFixture();
@@ -49,7 +50,7 @@ describe("Attack: reentrancy through token hooks", function () {
       const before = await token.balanceOf(payee.address);
       await claims.connect(doctor).submit(sub(s));
       await expectRefused();
-      const paid = (await claims.claim(claimIdOf(s))).planPaid;
+      const paid = (await claimState(claims, claimIdOf(s))).planPaid;
       expect(await token.balanceOf(payee.address), "paid once").to.equal(before + paid);
     }
     const f = await claims.funds(planId);
@@ -63,7 +64,7 @@ describe("Attack: reentrancy through token hooks", function () {
     const s2 = await visit(3_100n * USD);
     await claims.connect(doctor).submit(sub(s1)); // nothing deposited: both queue
     await claims.connect(doctor).submit(sub(s2));
-    const owed = (await claims.claim(claimIdOf(s1))).planPaid + (await claims.claim(claimIdOf(s2))).planPaid;
+    const owed = (await claimState(claims, claimIdOf(s1))).planPaid + (await claimState(claims, claimIdOf(s2))).planPaid;
     // Deposit exactly what is owed: the deposit's drain pays the queue, and the hook tries to pay it again.
     await arm("payQueued", [planId, 1]);
     await claims.connect(insurerAdmin).fund(planId, owed); // the drain pays both; the hook's payQueued is refused
@@ -86,7 +87,7 @@ describe("Attack: reentrancy through token hooks", function () {
     const { claims, token, planId, engine, arm, expectRefused, visit, doctor, payee, insurerAdmin } = await loadFixture(reentrancyFixture);
     const s = await visit();
     await claims.connect(doctor).submit(sub(s));
-    const owed = (await claims.claim(claimIdOf(s))).planPaid;
+    const owed = (await claimState(claims, claimIdOf(s))).planPaid;
     await arm("fund", [planId, 1n]);
     await claims.connect(insurerAdmin).fund(planId, owed);
     await expectRefused();
@@ -101,8 +102,8 @@ describe("Attack: reentrancy through token hooks", function () {
     const s = await submission({ planId, lines: [line(CODE.REVIEW, 3_000n * USD)] });
     await claims.connect(doctor).submit(sub(s));
     const id = claimIdOf(s);
-    const exposure = (await claims.claim(id)).planPaid;
-    const record = rec(ruleRecord(s, [3_000n * USD])); // a pended claim applied no cost sharing
+    const exposure = (await claimState(claims, id)).planPaid;
+    const record = rec(ruleRecord(s, [3_000n * USD], 0n, 0n, 0n, 0n, { planPaid: exposure })); // a pended claim applied no cost sharing
     await arm("decide", [id, record, [{ allowed: 3_000n * USD, reason: 0 }]]);
     await claims.connect(adjuster).decide(id, record, [{ allowed: 3_000n * USD, reason: 0 }]);
     await expectRefused();
@@ -121,7 +122,7 @@ describe("Attack: reentrancy through token hooks", function () {
     const queued = await visit(3_000n * USD, 1);
     await claims.connect(insurerAdmin).withdraw(planId, (await claims.funds(planId)).balance, insurerAdmin.address);
     await claims.connect(doctor).submit(sub(queued)); // nothing unreserved: queued
-    const owed = (await claims.claim(claimIdOf(queued))).planPaid;
+    const owed = (await claimState(claims, claimIdOf(queued))).planPaid;
     await arm("releaseParked", [planId, 1n]);
     await claims.connect(insurerAdmin).fund(planId, owed);
     expect(await token.revertData()).to.equal(guard);
@@ -138,7 +139,7 @@ describe("Attack: reentrancy through token hooks", function () {
     await claims.connect(doctor).submit(sub(denied));
     const id = claimIdOf(denied);
     expect((await claims.claim(id)).status).to.equal(4n); // Denied: appealable by the member or the provider only
-    await token.arm(engine, claims.interface.encodeFunctionData("appeal", [id, rec(ruleRecord(denied, [0n]))]));
+    await token.arm(engine, claims.interface.encodeFunctionData("appeal", [id, rec(ruleRecord(denied, [0n], 0n, 0n, 0n, 0n, { decidedAt: await time.latest() }))]));
     await claims.connect(doctor).submit(sub(await visit()));
     expect(await token.attempted()).to.equal(true);
     expect(await token.succeeded()).to.equal(false);

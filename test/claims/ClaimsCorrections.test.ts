@@ -12,6 +12,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { ClaimStatus, claimIdOf, ContractRevertError, CostSharing, dayTimestamp, ValidationError, type ClaimSubmission } from "../../sdk";
 import { claimsEvent, claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, rec, sub, USD, type ClaimsFixture } from "./support";
+import { claimState } from "../support/suiteFixture";
 
 /** The error a promise rejects with (fails the test when it resolves). */
 async function rejection(p: Promise<unknown>): Promise<Error> {
@@ -32,7 +33,7 @@ async function submit(f: ClaimsFixture, s: ClaimSubmission, from = f.doctor) {
 
 /** Everything a refused step must leave as it was. */
 async function snapshot(f: ClaimsFixture, claimId: string) {
-  const c = await f.claims.claim(claimId);
+  const c = await claimState(f.claims, claimId);
   const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
   const funds = await f.claims.funds(f.planId);
   return {
@@ -65,7 +66,7 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       }
       expect((await f.token.balanceOf(f.payee.address)) - before).to.equal(400n * USD);
       expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(0n);
-      expect((await f.claims.claim(live)).planPaid).to.equal(400n * USD);
+      expect((await claimState(f.claims, live)).planPaid).to.equal(400n * USD);
       expect((await f.claims.funds(f.planId)).balance).to.equal(100_000n * USD - 400n * USD);
       const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
       expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([500n * USD, 600n * USD, 400n * USD]);
@@ -201,7 +202,7 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       const tx = f.claims.connect(f.doctor).voidClaim(a.id, r);
       await expect(tx).to.emit(f.claims, "ClaimVoided").withArgs(a.id, f.doctor.address, 400n * USD);
       await expect(tx).to.emit(f.claims, "OverpaymentRecorded").withArgs(a.id, f.planId, HOSPITAL, 400n * USD);
-      const c = await f.claims.claim(a.id);
+      const c = await claimState(f.claims, a.id);
       expect([Number(c.status), c.planPaid]).to.deep.equal([ClaimStatus.Voided, 0n]);
       const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
       expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([0n, 0n, 0n]);

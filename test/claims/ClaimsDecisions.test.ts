@@ -5,6 +5,7 @@ import { ClaimStatus, claimIdOf, type ClaimSubmission } from "../../sdk";
 import { ReentrantToken__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
 import { claimsFixture, CODE, DAY, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
+import { claimState } from "../support/suiteFixture";
 
 async function submit(f: ClaimsFixture, s: ClaimSubmission, from = f.doctor) {
   await (await f.claims.connect(from).submit(sub(s))).wait();
@@ -41,7 +42,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([0n, 0n, 0n]);
       const funds = await f.claims.funds(f.planId);
       expect([funds.balance, funds.reserved]).to.deep.equal([100_000n * USD, 80n * USD]);
-      const c = await f.claims.claim(f.id);
+      const c = await claimState(f.claims, f.id);
       expect([Number(c.status), c.planPaid]).to.deep.equal([ClaimStatus.Pended, 80n * USD]);
       expect((await f.sdk.claims.record(f.id)).memberShare).to.equal(0n);
     });
@@ -58,7 +59,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect((await f.token.balanceOf(f.payee.address)) - before).to.equal(80n * USD);
       const funds = await f.claims.funds(f.planId);
       expect([funds.balance, funds.reserved]).to.deep.equal([(100_000n - 80n) * USD, 0n]);
-      const c = await f.claims.claim(f.id);
+      const c = await claimState(f.claims, f.id);
       expect([Number(c.status), c.planPaid]).to.deep.equal([ClaimStatus.Approved, 80n * USD]);
       const acc = await f.claims.accumulators(f.planId, f.patient.address, 0);
       expect([acc.deductibleMet, acc.outOfPocketMet, acc.benefitPaid]).to.deep.equal([500n * USD, 520n * USD, 80n * USD]);
@@ -273,7 +274,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       const r = rec(await f.sdk.claims.record(f.id));
       await expect(f.claims.connect(f.outsider).appeal(f.id, r)).to.be.revertedWithCustomError(f.claims, "NotAppellant").withArgs(f.outsider.address, f.id);
       await expect(f.claims.connect(f.labAdmin).appeal(f.id, r)).to.be.revertedWithCustomError(f.claims, "NotAppellant");
-      const decidedAt = Number((await f.claims.claim(f.id)).decidedAt);
+      const decidedAt = Number((await claimState(f.claims, f.id)).decidedAt);
       const snapshot = await hre.network.provider.send("evm_snapshot");
       await time.setNextBlockTimestamp(decidedAt + 30 * DAY);
       await f.claims.connect(f.doctor).appeal(f.id, r);
@@ -573,7 +574,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect((await evil.revertData()).slice(0, 10)).to.equal(f.claims.interface.getError("ReentrancyGuardReentrantCall")!.selector);
       expect(await evil.balanceOf(f.payee.address)).to.equal(300n * USD);
       expect((await f.claims.funds(2)).balance).to.equal(700n * USD);
-      expect((await f.claims.claim(id)).planPaid).to.equal(300n * USD);
+      expect((await claimState(f.claims, id)).planPaid).to.equal(300n * USD);
     });
   });
 });

@@ -4,6 +4,7 @@ import hre from "hardhat";
 import { ClaimStatus, claimIdOf, OrgKind, type ClaimSubmission } from "../../sdk";
 import { PROFILE } from "../support/fixtures";
 import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, LAB, sub, USD, YEAR, type ClaimsFixture } from "./support";
+import { claimState } from "../support/suiteFixture";
 
 /** Submits `s` as `from` (default: the doctor) and returns the claim id with its adjudication event args. */
 async function submit(f: ClaimsFixture, s: ClaimSubmission, from = f.doctor) {
@@ -48,7 +49,7 @@ describe("ClaimsEngine: submission and adjudication", function () {
         else await expect(tx).not.to.emit(claims, "ClaimPaid");
         expect((await token.balanceOf(payee.address)) - payeeBefore).to.equal(c.plan * USD);
         expect(engineBefore - (await token.balanceOf(engine))).to.equal(c.plan * USD);
-        const state = await claims.claim(id);
+        const state = await claimState(claims, id);
         expect([Number(state.status), state.planPaid]).to.deep.equal([ClaimStatus.Approved, c.plan * USD]);
       }
       const acc = await claims.accumulators(planId, patient.address, 0);

@@ -1,4 +1,4 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { BlocklistToken__factory, ClaimsAdmin__factory, ClaimsEngine__factory } from "../../typechain-types";
@@ -29,7 +29,7 @@ describe("claims SDK", function () {
     await f.claims.connect(f.doctor).submit({ ...s, lines: s.lines.map((l) => ({ ...l })) });
     const id = claimIdOf(s);
     const state = await f.claims.claim(id);
-    expect(recordHashOf(f.ruleRecord(s, [300n * USD], 300n * USD, 300n * USD))).to.equal(state.recordHash);
+    expect(recordHashOf(f.ruleRecord(s, [300n * USD], 300n * USD, 300n * USD, 0n, 0n, { decidedAt: await time.latest() }))).to.equal(state.recordHash);
   });
 
   it("surfaces a duplicate's original claim id from the revert", async function () {

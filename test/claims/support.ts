@@ -131,8 +131,24 @@ export async function claimsFixture() {
   const line = (code: string, charged: bigint, units = 1): ClaimLine => ({ code, units, charged });
 
   /** The record of a claim just submitted and adjudicated by the rules. */
-  function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n, credit = 0n, authUsed = 0n): ClaimRecord {
-    return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, evidence: s.evidence, adjuster: ZeroAddress, authId: s.authId, authUsed, credit, deductible, memberShare, lines: s.lines, allowed };
+  function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n, credit = 0n, authUsed = 0n, more: { planPaid?: bigint; decidedAt?: number } = {}): ClaimRecord {
+    return {
+      planId: BigInt(s.planId),
+      member: s.member,
+      providerOrg: BigInt(s.providerOrg),
+      serviceDate: s.serviceDate,
+      evidence: s.evidence,
+      adjuster: ZeroAddress,
+      decidedAt: more.decidedAt ?? 0,
+      authId: BigInt(s.authId),
+      authUsed,
+      credit,
+      planPaid: more.planPaid ?? 0n,
+      deductible,
+      memberShare,
+      lines: s.lines,
+      allowed,
+    };
   }
 
   const connect = (signer: (typeof signers)[number]) => CareLedger.connect(signer, { addressBook: f.book, addresses: { ClaimsEngine: claims.target as string } });

@@ -32,6 +32,7 @@ import fc from "fast-check";
 import type { ContractTransactionReceipt, TransactionReceipt } from "ethers";
 import { claimIdOf, ClaimStatus, lineCeiling, recordHashOf, serviceKeyOf, type BenefitRule, type ClaimLine, type ClaimSubmission } from "../../sdk";
 import { claimsFixture, CODE, DAY, HOSPITAL, rec, sub, USD } from "../claims/support";
+import { claimState } from "../support/suiteFixture";
 
 const SEED = Number(process.env.CHAIN_SEED ?? 20261122);
 const RUNS = Number(process.env.CHAIN_RUNS ?? 70);
@@ -113,7 +114,7 @@ async function after(c: Chain, what: string, receipt: ContractTransactionReceipt
     if (e.name === "OverpaymentRecorded") c.recorded += amount;
     if (["ClaimPaid", "OverpaymentRecovered", "OverpaymentRecorded"].includes(e.name)) expect(e.args.claimId, `${at}: ${e.name} names the live claim`).to.equal(c.live);
   }
-  const on = await f.claims.claim(c.live);
+  const on = await claimState(f.claims, c.live);
   const status = Number(on.status) as ClaimStatus;
   // (Not the record of a voided claim: the SDK cannot rebuild it when the claim used the authorization, see the known defect below.)
   const record = status === ClaimStatus.Voided ? undefined : await f.sdk.claims.record(c.live);
@@ -251,7 +252,7 @@ async function settleUp(c: Chain): Promise<void> {
     expect(event?.args.toArray(), "OverpaymentRepaid(plan, provider, from, amount)").to.deep.equal([f.planId, HOSPITAL, f.payee.address, owed]);
     expect(before - (await cashOf(c)), "the provider paid back exactly what it owed").to.equal(owed);
   }
-  const on = await f.claims.claim(c.live);
+  const on = await claimState(f.claims, c.live);
   expect(await f.claims.owedBack(f.planId, HOSPITAL), "nothing is owed any more").to.equal(0n);
   expect(await cashOf(c), `net cash = the final claim's planPaid (${c.trail.join(" → ")})`).to.equal(on.planPaid);
   expect((await f.claims.funds(f.planId)).balance, "the escrow paid the service exactly once").to.equal(ESCROW - on.planPaid);
@@ -301,13 +302,13 @@ describe("ClaimsEngine: one service's chain of claims (property)", function () {
     const visit = (units: number, dollars: bigint) => [f.line(CODE.VISIT, dollars * USD, units)];
     // Deductible 500, then 20% coinsurance on 500: the plan pays 400.
     const c = await submitFirst(f, 0, visit(1, 1_000n));
-    expect((await f.claims.claim(c.live)).planPaid).to.equal(400n * USD);
+    expect((await claimState(f.claims, c.live)).planPaid).to.equal(400n * USD);
     for (let cycle = 0; cycle < 5; cycle++) {
       await correct(c, visit(10 + cycle, 500n)); // all deductible: the plan's share is 0, and the 400 is owed back (each link bills other lines: a service is billed once)
-      expect((await f.claims.claim(c.live)).planPaid).to.equal(0n);
+      expect((await claimState(f.claims, c.live)).planPaid).to.equal(0n);
       expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(400n * USD);
       await correct(c, visit(2 + cycle, 1_000n)); // 400 due again, all of it offset against what is owed
-      expect((await f.claims.claim(c.live)).planPaid).to.equal(400n * USD);
+      expect((await claimState(f.claims, c.live)).planPaid).to.equal(400n * USD);
       expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(0n);
     }
     expect(c.offsets, "each way back up was recouped in full").to.equal(5n * 400n * USD);

@@ -33,6 +33,7 @@ import { bookEvent, openBooks, type EscrowBooks } from "../support/escrowBooks";
 import { ClaimsModel, type ModelBenefit } from "../support/claimsModel";
 import { BlocklistToken__factory } from "../../typechain-types";
 import { claimsFixture, CODE, DAY, HOSPITAL, rec, sub, USD } from "../claims/support";
+import { claimState } from "../support/suiteFixture";
 
 const PLAN = 2n;
 const SEED = Number(process.env.CLAIMS_PROPERTY_SEED ?? 20261121);
@@ -301,7 +302,7 @@ async function checkInvariants(m: Model, f: F) {
   // 3-5. Claims, chains, accumulators.
   const chains = new Map<string, string[]>();
   for (const [id, c] of m.claims) {
-    const on = await f.claims.claim(id);
+    const on = await claimState(f.claims, id);
     const status = Number(on.status) as ClaimStatus;
     expect(status, `claim ${id} moves only forward`).to.be.gte(m.seen.get(id) ?? ClaimStatus.None);
     m.seen.set(id, status);

@@ -59,7 +59,7 @@ import {
 } from "../../sdk";
 import { bookEvent, openBooks, type EscrowBooks } from "../support/escrowBooks";
 import { PermissionProbe__factory, type PermissionProbe } from "../../typechain-types";
-import { CODE, COMMITMENT, commitmentN, DAY, HOSPITAL, INSURER, LAB, rec, RIVAL, sub, submissionOf, suiteFixture, USD, type SuiteFixture } from "../support/suiteFixture";
+import { claimState, CODE, COMMITMENT, commitmentN, DAY, HOSPITAL, INSURER, LAB, rec, RIVAL, sub, submissionOf, suiteFixture, USD, type SuiteFixture } from "../support/suiteFixture";
 import { FULL_SCOPE } from "../consent/fixtures";
 
 /** Under solidity-coverage every call is instrumented (about 50 times slower): one short run there. */
@@ -307,7 +307,7 @@ function expectEffects(r: Real, logs: readonly Log[], expected: Effect[], what: 
 /** What the chain of a claim has committed, as a correction or a void is credited with it: its plan share, or a pended claim's carried credit. */
 async function committedOf(m: Model, r: Real, id: string): Promise<bigint> {
   const c = m.claims.get(id)!;
-  return c.status === ClaimStatus.Pended ? c.credit : (await r.f.claims.claim(id)).planPaid;
+  return c.status === ClaimStatus.Pended ? c.credit : (await claimState(r.f.claims, id)).planPaid;
 }
 
 /** The suite's observable state, for the hostile commands' before/after comparison. */
@@ -363,7 +363,7 @@ async function checkAll(m: Model, r: Real): Promise<void> {
   // 2. Claims: states as the model's and only forward; over each chain, the service committed once.
   const chains = new Map<string, string[]>();
   for (const [id, c] of m.claims) {
-    const on = await f.claims.claim(id);
+    const on = await claimState(f.claims, id);
     const status = Number(on.status) as ClaimStatus;
     expect(status, `claim ${id} only moves forward`).to.be.gte(m.seen.get(id) ?? ClaimStatus.None);
     m.seen.set(id, status);
@@ -854,8 +854,8 @@ const claimCommands = [
         const record = await r.sdk.claims.record(id);
         const member = r.patients.find((s) => s.address === c.s.member)!;
         const by = [member, r.f.doctor, r.f.outsider][x.by];
-        const state = await r.f.claims.claim(id);
-        const deadline = state.decidedAt + 30n * BigInt(DAY);
+        const state = await claimState(r.f.claims, id);
+        const deadline = BigInt(state.decidedAt) + 30n * BigInt(DAY);
         let error: string | undefined;
         let args: unknown[] | undefined;
         if ((x.by === 1 && !active(m, HOSPITAL)) || x.by === 2) [error, args] = ["NotAppellant", [by.address, id]];
@@ -888,7 +888,7 @@ const claimCommands = [
         if (m.paused.claims) error = "EnforcedPause";
         else if (by.address === record.adjuster) [error, args] = ["SameAdjuster", [by.address]];
         else if (x.by === 2 || !active(m, insurerOf(c.planId))) [error, args] = ["NotInsurerStaff", [by.address, insurerOf(c.planId)]];
-        const previous = (await r.f.claims.claim(id)).planPaid;
+        const previous = (await claimState(r.f.claims, id)).planPaid;
         const logs = await step(m, r, () => r.f.claims.connect(by).resolveAppeal(id, rec(record), decisions), r.f.claims, error, args);
         if (error) return;
         const adjudicated = parse(r, logs).find((e) => e.name === "ClaimAdjudicated")!;
@@ -966,7 +966,7 @@ const claimCommands = [
         if (error) return;
         const voided = parse(r, logs).find((e) => e.name === "ClaimVoided")!;
         expect([voided.args.claimId, voided.args.by, voided.args.owed], "ClaimVoided(id, by, owed)").to.deep.equal([id, who.address, owed]);
-        expect((await r.f.claims.claim(id)).planPaid, "a voided claim commits nothing").to.equal(0n);
+        expect((await claimState(r.f.claims, id)).planPaid, "a voided claim commits nothing").to.equal(0n);
         retire(m, id, ClaimStatus.Voided);
         m.plans.get(c.planId)!.owed += owed;
         expectEffects(r, logs, owed > 0n ? [["OverpaymentRecorded", id, owed]] : [], "void");

@@ -12,7 +12,8 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import { AbiCoder, keccak256, ZeroAddress } from "ethers";
-import { anniversaryOf, consentDomain, OrgKind, procedureCode, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
+import { anniversaryOf, ClaimsClient, consentDomain, OrgKind, procedureCode, type ClaimLine, type ClaimRecord, type ClaimState, type ClaimSubmission } from "../../sdk";
+import type { ClaimsEngine } from "../../typechain-types";
 import { ConsentRegistry__factory, MockStablecoin__factory, RecordRegistry__factory } from "../../typechain-types";
 import { deployFixture, PROFILE } from "./fixtures";
 
@@ -102,8 +103,32 @@ export function rec(r: ClaimRecord) {
 }
 
 /** The record of a claim the rules just adjudicated (no adjuster yet). */
-export function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n): ClaimRecord {
-  return { member: s.member, providerOrg: s.providerOrg, serviceDate: s.serviceDate, evidence: s.evidence, adjuster: ZeroAddress, authId: s.authId, authUsed: 0n, credit: 0n, deductible, memberShare, lines: s.lines, allowed };
+export function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n, more: { planPaid?: bigint; decidedAt?: number } = {}): ClaimRecord {
+  return {
+    planId: BigInt(s.planId),
+    member: s.member,
+    providerOrg: BigInt(s.providerOrg),
+    serviceDate: s.serviceDate,
+    evidence: s.evidence,
+    adjuster: ZeroAddress,
+    decidedAt: more.decidedAt ?? 0,
+    authId: BigInt(s.authId),
+    authUsed: 0n,
+    credit: 0n,
+    planPaid: more.planPaid ?? 0n,
+    deductible,
+    memberShare,
+    lines: s.lines,
+    allowed,
+  };
+}
+
+/**
+ * A claim's state as the SDK reads it: status and record hash from the chain, its plan, decision
+ * time and plan share from its record (rebuilt from events and checked against the hash).
+ */
+export async function claimState(engine: ClaimsEngine, claimId: string): Promise<ClaimState> {
+  return new ClaimsClient(engine).claim(claimId);
 }
 
 /** Today's midnight on chain. */
