@@ -11,10 +11,10 @@ import {Adjudication} from "../libraries/Adjudication.sol";
 import {ClaimsAdmin} from "./ClaimsAdmin.sol";
 
 /// @title ClaimsCore
-/// @notice The claims engine's adjudication and settlement, written once as internal functions
-/// over the engine's {ClaimsAdmin.PlanBook}: used by the engine (submission, decisions, appeals)
-/// and by the {ClaimsLifecycle} library (decisions, appeals, corrections, resubmissions, voids),
-/// which runs in the engine's context.
+/// @notice The claims engine's adjudication, settlement and retirement of claims, written once as
+/// internal functions over the engine's {ClaimsAdmin.PlanBook}: used by the engine (submissions,
+/// corrections, resubmissions) and by the {ClaimsLifecycle} library (decisions, appeal
+/// resolutions, voids), which runs in the engine's context.
 /// @dev Settlement writes all state before any token transfer; its callers hold the engine's
 /// reentrancy guard.
 library ClaimsCore {
@@ -118,6 +118,63 @@ library ClaimsCore {
         book.claims[claimId] = IClaimsEngine.Claim(status, hashOf(rec));
         emit IClaimsEngine.ClaimAdjudicated(claimId, status, address(0), planTotal, rec.memberShare, out);
         settle(book, s.planId, claimId, s.providerOrg, p.token, planTotal, credit, 0);
+    }
+
+    /// @notice See {IClaimsEngine-submitCorrection}: retires `replaces`, then submits the corrected
+    /// claim ({ClaimsCore-submit}) with what the plan had committed for the service over the chain,
+    /// the replaced claim's service key, and whether an adjuster decided it or was to decide it (the
+    /// correction then pends for an adjuster too): its {ClaimsCore-Link}. The engine applies
+    /// `nonReentrant` and `whenNotPaused`.
+    function correct(
+        ClaimsAdmin.PlanBook storage book,
+        IParticipantRegistry registry,
+        IRecordEvidence evidence,
+        IClaimsEngine.Submission calldata s,
+        bytes32 replaces,
+        IClaimsEngine.ClaimRecord calldata original
+    ) internal returns (bytes32, IClaimsEngine.ClaimStatus, uint96) {
+        Link memory link;
+        link.replaces = replaces;
+        link.reviewed = original.adjuster != address(0) || book.claims[replaces].status == IClaimsEngine.ClaimStatus.Pended;
+        link.credit = retire(book, registry, replaces, original, IClaimsEngine.ClaimStatus.Replaced);
+        if (original.planId != s.planId || original.member != s.member || original.providerOrg != s.providerOrg) {
+            revert IClaimsEngine.CorrectionMismatch(replaces);
+        }
+        link.replacedKey = serviceKey(s.planId, s.member, s.providerOrg, original.serviceDate, original.lines);
+        return submit(book, registry, evidence, s, link);
+    }
+
+    /// @notice Retires a claim its provider corrects or voids: its accumulators are reversed (a
+    /// pended claim applied none; its exposure is released), its authorization given back, its
+    /// citation of its evidence released, its status set. Returns what the plan had committed for
+    /// the service over the claim's chain (for a pended claim, the credit it carried from the claim
+    /// it replaced).
+    function retire(
+        ClaimsAdmin.PlanBook storage book,
+        IParticipantRegistry registry,
+        bytes32 claimId,
+        IClaimsEngine.ClaimRecord calldata r,
+        IClaimsEngine.ClaimStatus retiredAs
+    ) internal returns (uint96 committed) {
+        IClaimsEngine.Claim storage o = requireClaim(book, claimId);
+        IClaimsEngine.ClaimStatus st = o.status;
+        if (st == IClaimsEngine.ClaimStatus.Appealed || st == IClaimsEngine.ClaimStatus.Replaced || st == IClaimsEngine.ClaimStatus.Voided) {
+            revert IClaimsEngine.InvalidClaimStatus(claimId, st);
+        }
+        // The ABI encoding of a calldata record equals that of its memory copy (ClaimsCore.hashOf).
+        if (bytes31(keccak256(abi.encode(r))) != o.recordHash) revert IClaimsEngine.RecordMismatch(claimId);
+        (bool active, uint64 orgId, ) = registry.isActiveMember(msg.sender);
+        if (!active || orgId != r.providerOrg) revert IClaimsEngine.NotClaimProvider(msg.sender, claimId);
+        if (st == IClaimsEngine.ClaimStatus.Pended) {
+            book.funds[r.planId].reserved -= r.planPaid;
+            committed = r.credit;
+        } else {
+            committed = r.planPaid;
+            reverseAccumulators(book, r.planId, r, committed);
+        }
+        if (r.authUsed != 0) returnAuthorization(book, r.authId, claimId, r.authUsed);
+        releaseEvidence(book, r.evidence);
+        o.status = retiredAs;
     }
 
     /// @notice Eligibility and the member's accumulators for the service date's plan year.
@@ -263,8 +320,9 @@ library ClaimsCore {
         uint96 credit,
         uint256 release
     ) internal {
-        IClaimsEngine.Funds memory f = book.funds[planId];
-        f.reserved -= uint96(release);
+        IClaimsEngine.Funds storage fs = book.funds[planId];
+        IClaimsEngine.Funds memory f = fs;
+        uint96 reserved = f.reserved - uint96(release);
         uint96 amount;
         if (total < credit) {
             recordOverpayment(book, planId, claimId, providerOrg, credit - total);
@@ -272,23 +330,23 @@ library ClaimsCore {
             amount = total - credit;
         }
         if (amount != 0) amount = ClaimsAdmin.recoup(book, planId, claimId, providerOrg, amount);
+        // Only the fields that change are written (one slot: the first write pays for it).
         if (amount == 0) {
-            if (release != 0) book.funds[planId] = f;
+            if (release != 0) fs.reserved = reserved;
             return;
         }
         // Only unreserved escrow pays at once (`reserved` may exceed `balance`: no subtraction).
         // solhint-disable-next-line gas-strict-inequalities
-        if (f.queueHead == f.queueTail && f.balance >= uint256(f.reserved) + amount) {
-            f.balance -= amount;
-            book.funds[planId] = f;
+        if (f.queueHead == f.queueTail && f.balance >= uint256(reserved) + amount) {
+            fs.balance = f.balance - amount;
+            if (release != 0) fs.reserved = reserved;
             address payee = book.payees[providerOrg];
             emit IClaimsEngine.ClaimPaid(claimId, planId, payee, amount);
             IERC20(token).safeTransfer(payee, amount);
         } else {
             uint32 position = f.queueTail;
-            ++f.queueTail;
-            f.reserved += amount;
-            book.funds[planId] = f;
+            fs.reserved = reserved + amount;
+            fs.queueTail = position + 1;
             book.queue[planId][position] = IClaimsEngine.QueuedPayment(claimId, providerOrg, amount);
             emit IClaimsEngine.PaymentQueued(claimId, planId, position, amount);
         }

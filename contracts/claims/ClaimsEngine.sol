@@ -137,7 +137,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         whenNotPaused
         returns (bytes32, ClaimStatus, uint96)
     {
-        return ClaimsLifecycle.correct(_book, REGISTRY, RECORD_EVIDENCE, s, replaces, original);
+        return ClaimsCore.correct(_book, REGISTRY, RECORD_EVIDENCE, s, replaces, original);
     }
 
     /// @inheritdoc IClaimsEngine
