@@ -167,7 +167,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   const indexOf = (id: unknown) => resources.findIndex((r) => r.id === id);
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("5. The lab amends a result; the hospital retracts an entry made in error");
+  story.chapter("5. The hospital amends a result the lab corrected, and retracts an entry made in error");
   const resultIndex = resources.findIndex((r) => r.resourceType === "Observation" && JSON.stringify(r.category ?? "").includes("laboratory"));
   const original = resources[resultIndex];
   const resultProof = batch.proof(resultIndex);
@@ -175,12 +175,14 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   const vq = original.valueQuantity as { value: number };
   const corrected = { ...original, status: "amended", valueQuantity: { ...vq, value: Math.round((vq.value + 0.4) * 10) / 10 } };
   const asLab = await connect(labTech);
-  // A batch record is registered once from its proof before it can be amended or retracted (the SDK
-  // would do it inside amend/retract; done here first so that the gas ledger shows it).
+  // A batch record is registered once from its proof before it can be amended or retracted (anyone
+  // may, here the lab; the SDK would do it inside amend/retract; done first so the gas ledger shows it).
   story.cost("records: register a batch record", await (await asLab.records.registerBatchRecord(resultProof)).wait());
-  const amended = await (await asLab.records.amend({ recordId: resultProof.recordId, supersedes: 1, resource: corrected, salt: resultSalt, genesisProof: resultProof })).wait();
+  // Records are kept per organization: only the hospital amends its own record (the lab's report of
+  // the correction would be the lab's own record).
+  const amended = await (await asDoctor.records.amend({ recordId: resultProof.recordId, supersedes: 1, resource: corrected, salt: resultSalt, genesisProof: resultProof })).wait();
   story.cost("records: amend", amended);
-  story.say(`The lab corrected ${(original.code as { text: string }).text}: ${vq.value} → ${corrected.valueQuantity.value}, as version ${amended.version} of the same record.`);
+  story.say(`The lab called in a correction of ${(original.code as { text: string }).text}: ${vq.value} → ${corrected.valueQuantity.value}; the hospital anchored it as version ${amended.version} of the same record.`);
   const wrongIndex = resources.findIndex((r) => r.resourceType === "Immunization");
   story.cost("records: register a batch record", await (await asDoctor.records.registerBatchRecord(batch.proof(wrongIndex))).wait());
   const retracted = await (await asDoctor.records.retract({ resource: resources[wrongIndex], salt: batch.salts[wrongIndex], reason: "enteredInError", proof: batch.proof(wrongIndex) })).wait();

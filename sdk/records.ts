@@ -23,7 +23,7 @@ import {
 } from "./encoding";
 import { FastMerkleTree, type BuildProgress } from "./merkle";
 import { eventIn, send, type TxHandle } from "./tx";
-import { requireBytes32, requireEnum } from "./validate";
+import { requireBytes32, requireEnum, requireId } from "./validate";
 
 /** Why a version was retracted, as `IRecordRegistry.RetractionReason`. Never reorder. */
 export enum RetractionReason {
@@ -56,6 +56,12 @@ export interface RecordCommitment {
 export interface RecordProof {
   /** The batch's Merkle root. */
   readonly root: string;
+  /**
+   * The organization that anchored the batch (batches are kept per organization). Set on the proofs
+   * of a batch once anchored ({@link RecordsClient.anchorBatch}); when absent, readers look it up
+   * from the chain's events and refuse an answer if more than one organization anchored the root.
+   */
+  readonly orgId?: bigint;
   readonly recordId: string;
   readonly version: number;
   readonly commitment: string;
@@ -100,11 +106,6 @@ export interface VerificationResult {
   readonly root?: string;
   /** The retraction, when the version is retracted. */
   readonly retraction?: { readonly reason: RetractionReason; readonly at: number };
-  /**
-   * Set when the proof given shows the same commitment in a batch that another organization anchored
-   * no later than the single anchor found: the single anchor may be squatting on a leaked commitment.
-   */
-  readonly earlierBatch?: { readonly root: string; readonly orgId: bigint; readonly anchoredAt: number };
 }
 
 /** Progress of a batch: committing the resources, then building the tree. */
@@ -160,11 +161,14 @@ export class RecordBatch {
   readonly commitments: readonly string[];
   /** Each item's salt: the secrets that keep the records private. */
   readonly salts: readonly string[];
+  /** The organization that anchored the batch, once {@link RecordsClient.anchorBatch} has (carried by its proofs). */
+  orgId?: bigint;
 
-  constructor(tree: FastMerkleTree, commitments: readonly string[], salts: readonly string[]) {
+  constructor(tree: FastMerkleTree, commitments: readonly string[], salts: readonly string[], orgId?: bigint) {
     this.tree = tree;
     this.commitments = commitments;
     this.salts = salts;
+    this.orgId = orgId;
   }
 
   /** The batch's Merkle root. */
@@ -181,7 +185,7 @@ export class RecordBatch {
   proof(index: number): RecordProof {
     const proof = this.tree.getProof(index);
     const commitment = this.commitments[index];
-    return { root: this.root, recordId: commitment, version: 1, commitment, proof };
+    return { root: this.root, ...(this.orgId === undefined ? {} : { orgId: this.orgId }), recordId: commitment, version: 1, commitment, proof };
   }
 
   /** Streams every item's proof with its salt, one at a time. */
@@ -205,6 +209,7 @@ function requireProof(field: string, p: unknown): RecordProof {
   if (!Array.isArray(proof)) throw new ValidationError(`${field}.proof`, "is not an array of 32-byte hashes");
   return {
     root: requireBytes32(`${field}.root`, r.root),
+    ...(r.orgId === undefined ? {} : { orgId: requireId(`${field}.orgId`, r.orgId as bigint) }),
     recordId: requireBytes32(`${field}.recordId`, r.recordId),
     version: requireVersion(`${field}.version`, r.version),
     commitment: requireBytes32(`${field}.commitment`, r.commitment),
@@ -275,10 +280,11 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
 
   /**
    * Anchors the next version of a record, superseding its current version. Caller: an active
-   * member of any provider, lab or pharmacy. When `genesisProof` is given and the record was only
-   * batch-anchored, its first version is registered from the proof first (one more transaction).
+   * member of the organization whose record it is (records are kept per organization). When
+   * `genesisProof` is given and the record was only batch-anchored, its first version is
+   * registered from the proof first (one more transaction).
    * @throws {ValidationError} for malformed input
-   * @throws {ContractRevertError} e.g. `StaleVersion` (with the current version), `UnknownRecord`, `CommitmentAlreadyAnchored`
+   * @throws {ContractRevertError} e.g. `StaleVersion` (with the current version), `UnknownRecord` (not a record of the caller's organization), `CommitmentAlreadyAnchored`
    */
   async amend(
     params: AmendParams,
@@ -308,7 +314,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
    * Retracts a version (entered in error, wrong patient…). Caller: an active member of the
    * organization that anchored it. Works while the registry is paused.
    * @throws {ValidationError} for malformed input or an unknown reason
-   * @throws {ContractRevertError} e.g. `NotAnchoringOrganization`, `AlreadyRetracted`, `CommitmentNotAnchored`
+   * @throws {ContractRevertError} e.g. `CommitmentNotAnchored` (not among the caller's organization's anchors), `AlreadyRetracted`
    */
   async retract(params: RetractParams, overrides: Overrides = {}): Promise<TxHandle<{ commitment: string; orgId: bigint; reason: RetractionReason }>> {
     const reason = requireEnum("reason", params.reason, RetractionReason, { exclude: [RetractionReason.None] }) as RetractionReason;
@@ -338,8 +344,10 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   async registerBatchRecord(proof: RecordProof, overrides: Overrides = {}): Promise<TxHandle<{ root: string; recordId: string; orgId: bigint }>> {
     const p = requireProof("proof", proof);
     requireSigner(this.contract.runner);
+    const orgId = await this.#batchOrg(p);
+    if (orgId === undefined) throw new ValidationError("proof.orgId", `no organization anchored batch ${p.root}`);
     return send(
-      () => this.contract.registerBatchRecord(p.root, p.commitment, [...p.proof], overrides),
+      () => this.contract.registerBatchRecord(orgId, p.root, p.commitment, [...p.proof], overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "BatchRecordRegistered");
         return { root: p.root, recordId: p.commitment, orgId: e.args.orgId as bigint };
@@ -400,7 +408,8 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
       () => this.contract.anchorBatch(batch.root, batch.length, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "BatchAnchored");
-        return { root: batch.root, leafCount: Number(e.args.leafCount), orgId: e.args.orgId as bigint, batch };
+        batch.orgId = e.args.orgId as bigint;
+        return { root: batch.root, leafCount: Number(e.args.leafCount), orgId: batch.orgId, batch };
       },
     );
   }
@@ -409,26 +418,32 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
    * Verifies a resource: is this exact content anchored, by whom, when, which version, and is it
    * the current one? Without the salt nothing can be recomputed: the answer is
    * `unverifiable-salt-missing`, never "tampered". A batch-anchored record needs its proof.
-   * The record id and version come from the chain, never from the proof: a proof that disagrees
-   * with them is refused (`proof-mismatch`), as is a batch leaf claiming a later version of a record
-   * that is not registered on chain by the batch's organization.
-   * @throws {ValidationError} for a malformed resource, salt or proof
-   * @throws {CareLedgerError} `EVENT_MISSING` when a later version's anchoring event is not in the
-   * logs read (the client's `fromBlock` is after the deployment block)
+   * Records are kept per organization: the answer is about the organization that holds the record
+   * (`options.orgId`, else the proof's, else the one organization that anchored the commitment or
+   * root; when several did, name it). The record id and version come from the chain, never from the
+   * proof: a proof that disagrees with them is refused (`proof-mismatch`), as is a batch leaf
+   * claiming a later version of a record the organization did not register on chain.
+   * @throws {ValidationError} for a malformed resource, salt, proof or organization
+   * @throws {CareLedgerError} `AMBIGUOUS_ORGANIZATION` when several organizations anchored it and none
+   * is named; `EVENT_MISSING` when a later version's anchoring event is not in the logs read (the
+   * client's `fromBlock` is after the deployment block)
    */
-  async verify(resource: object, salt: string | null | undefined, proof?: RecordProof): Promise<VerificationResult> {
+  async verify(resource: object, salt: string | null | undefined, proof?: RecordProof, options: { orgId?: bigint | number | string } = {}): Promise<VerificationResult> {
     if (salt === undefined || salt === null || salt === "") return { status: "unverifiable-salt-missing" };
     const commitment = recordCommitment(resource, requireSalt(salt));
     const p = proof === undefined ? undefined : requireProof("proof", proof);
-    const v = await this.recordVersion(commitment);
+    // A proof counts (for its organization too) only when it is this resource's.
+    const named = options.orgId === undefined ? (p?.commitment === commitment ? p.orgId : undefined) : requireId("orgId", options.orgId);
+    const orgId = named ?? (await this.#soleOrg(commitment, p !== undefined && p.commitment === commitment ? p.root : undefined));
+    if (orgId === undefined) return { status: "not-anchored", commitment };
+    const v = await this.recordVersion(commitment, orgId);
     if (v !== undefined) {
-      const recordId = v.version === 1 ? commitment : await this.#recordIdOf(commitment);
+      const recordId = v.version === 1 ? commitment : await this.#recordIdOf(commitment, orgId);
       if (p !== undefined && p.commitment === commitment && (p.recordId !== recordId || p.version !== v.version)) {
         return { status: "proof-mismatch", commitment, recordId, version: v.version };
       }
-      const currentVersion = await this.currentVersion(recordId);
+      const currentVersion = await this.currentVersion(recordId, orgId);
       const status: RecordStatus = v.retracted ? "retracted" : v.version < currentVersion ? "superseded" : "anchored";
-      const earlierBatch = p !== undefined && p.commitment === commitment ? await this.#earlierBatch(p, v) : undefined;
       return {
         status,
         via: "single",
@@ -436,31 +451,36 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
         commitment,
         version: v.version,
         currentVersion,
-        orgId: v.orgId,
+        orgId,
         anchoredAt: v.anchoredAt,
         ...(v.retracted ? { retraction: { reason: v.reason, at: v.retractedAt } } : {}),
-        ...(earlierBatch ? { earlierBatch } : {}),
       };
     }
     if (p === undefined || p.commitment !== commitment) return { status: "not-anchored", commitment };
-    if (!(await this.verifyInclusion(p))) return { status: "not-anchored", commitment };
-    const b = await this.batch(p.root);
+    const inBatch = { ...p, orgId };
+    if (!(await this.verifyInclusion(inBatch))) return { status: "not-anchored", commitment };
+    const b = await this.batch(p.root, orgId);
     // A batch leaf attests its record and version only as far as the chain agrees: a first version is
-    // its own record; a later one belongs to a record registered on chain by the batch's own
-    // organization, and is current unless the chain holds a later version.
-    const genesis = p.version === 1 ? undefined : await this.recordVersion(p.recordId);
-    if (p.version === 1 ? p.recordId !== commitment : genesis?.version !== 1 || genesis.orgId !== b.orgId) {
+    // its own record; a later one belongs to a record the organization registered on chain, and is
+    // current unless the chain holds a later version.
+    const genesis = p.version === 1 ? undefined : await this.recordVersion(p.recordId, orgId);
+    if (p.version === 1 ? p.recordId !== commitment : genesis?.version !== 1) {
       return { status: "proof-mismatch", commitment, recordId: p.recordId, version: p.version };
     }
-    const currentVersion = genesis === undefined ? p.version : Math.max(p.version, await this.currentVersion(p.recordId));
+    const currentVersion = genesis === undefined ? p.version : Math.max(p.version, await this.currentVersion(p.recordId, orgId));
     const status: RecordStatus = p.version < currentVersion ? "superseded" : "anchored";
-    return { status, via: "batch", recordId: p.recordId, commitment, version: p.version, currentVersion, orgId: b.orgId, anchoredAt: b.anchoredAt, root: p.root };
+    return { status, via: "batch", recordId: p.recordId, commitment, version: p.version, currentVersion, orgId, anchoredAt: b.anchoredAt, root: p.root };
   }
 
-  /** Whether the registry's `verifyInclusion` accepts the proof (the root must be an anchored batch). */
+  /**
+   * Whether the registry's `verifyInclusion` accepts the proof (the root must be a batch of the
+   * proof's organization, or of the one organization that anchored it).
+   */
   async verifyInclusion(proof: RecordProof): Promise<boolean> {
     const p = requireProof("proof", proof);
-    return withDecodedErrors(() => this.contract.verifyInclusion(p.root, p.recordId, p.version, p.commitment, [...p.proof]));
+    const orgId = await this.#batchOrg(p);
+    if (orgId === undefined) return false;
+    return withDecodedErrors(() => this.contract.verifyInclusion(orgId, p.root, p.recordId, p.version, p.commitment, [...p.proof]));
   }
 
   /** Whether the proof leads from its leaf (for this registry and chain) to its root, computed off chain. */
@@ -470,26 +490,32 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   }
 
   /**
-   * A record's versions, oldest first, from the registry's events and state. Empty when the record
-   * is unknown, or was only batch-anchored and never registered (then verify it with its proof).
+   * A record's versions, oldest first, from the registry's events and state: the record of
+   * `options.orgId`, else of the one organization that anchored `recordId` (several: name it).
+   * Empty when the record is unknown, or was only batch-anchored and never registered (then verify
+   * it with its proof).
+   * @throws {CareLedgerError} `AMBIGUOUS_ORGANIZATION` when several organizations anchored `recordId` and none is named
    */
-  async history(recordId: string): Promise<RecordVersionInfo[]> {
+  async history(recordId: string, options: { orgId?: bigint | number | string } = {}): Promise<RecordVersionInfo[]> {
     const id = requireBytes32("recordId", recordId);
-    const genesis = await this.recordVersion(id);
+    const orgId = options.orgId === undefined ? await this.#soleOrg(id) : requireId("orgId", options.orgId);
+    if (orgId === undefined) return [];
+    const genesis = await this.recordVersion(id, orgId);
     if (genesis === undefined || genesis.version !== 1) return [];
-    const events = await this.contract.queryFilter(this.contract.filters.RecordAnchored(id), this.fromBlock);
+    const events = await this.contract.queryFilter(this.contract.filters.RecordAnchored(id, undefined, orgId), this.fromBlock);
     const commitments = [id, ...events.map((e) => e.args.commitment).filter((c) => c !== id)];
-    const versions = await Promise.all([...new Set(commitments)].map((c) => this.recordVersion(c)));
+    const versions = await Promise.all([...new Set(commitments)].map((c) => this.recordVersion(c, orgId)));
     return versions
       .filter((v): v is AnchoredVersion => v !== undefined)
       .map((v) => ({ recordId: id, ...v }))
       .sort((a, b) => a.version - b.version);
   }
 
-  /** The anchored version `commitment`, or `undefined` when it was never anchored singly. */
-  async recordVersion(commitment: string): Promise<AnchoredVersion | undefined> {
+  /** The version organization `orgId` anchored as `commitment`, or `undefined` when it anchored none singly. */
+  async recordVersion(commitment: string, orgId: bigint | number | string): Promise<AnchoredVersion | undefined> {
     const c = requireBytes32("commitment", commitment);
-    const v = await withDecodedErrors(() => this.contract.recordVersion(c));
+    const org = requireId("orgId", orgId);
+    const v = await withDecodedErrors(() => this.contract.recordVersion(org, c));
     if (v.orgId === 0n) return undefined;
     return {
       commitment: c,
@@ -502,45 +528,79 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     };
   }
 
-  /** The current version of a record. @throws {ContractRevertError} `UnknownRecord` */
-  async currentVersion(recordId: string): Promise<number> {
+  /** The current version of organization `orgId`'s record. @throws {ContractRevertError} `UnknownRecord` */
+  async currentVersion(recordId: string, orgId: bigint | number | string): Promise<number> {
     const id = requireBytes32("recordId", recordId);
-    return Number(await withDecodedErrors(() => this.contract.currentVersion(id)));
+    const org = requireId("orgId", orgId);
+    return Number(await withDecodedErrors(() => this.contract.currentVersion(org, id)));
   }
 
-  /** The batch anchored as `root` (`orgId` 0n when there is none). */
-  async batch(root: string): Promise<{ orgId: bigint; anchoredAt: number; leafCount: number }> {
+  /** Organization `orgId`'s batch `root` (`orgId` 0n when there is none). */
+  async batch(root: string, orgId: bigint | number | string): Promise<{ orgId: bigint; anchoredAt: number; leafCount: number }> {
     const r = requireBytes32("root", root);
-    const b = await withDecodedErrors(() => this.contract.batch(r));
+    const org = requireId("orgId", orgId);
+    const b = await withDecodedErrors(() => this.contract.batch(org, r));
     return { orgId: b.orgId, anchoredAt: Number(b.anchoredAt), leafCount: Number(b.leafCount) };
   }
 
-  /** What the claims contract sees: the anchoring organization (0n if none) and whether retracted. */
-  async commitmentStatus(commitment: string): Promise<{ orgId: bigint; retracted: boolean }> {
+  /** What the claims contract sees: whether organization `orgId` anchored `commitment` singly, and whether it retracted it. */
+  async commitmentStatus(commitment: string, orgId: bigint | number | string): Promise<{ anchored: boolean; retracted: boolean }> {
     const c = requireBytes32("commitment", commitment);
-    const [orgId, retracted] = await withDecodedErrors(() => this.contract.commitmentStatus(c));
-    return { orgId, retracted };
+    const org = requireId("orgId", orgId);
+    const [anchored, retracted] = await withDecodedErrors(() => this.contract.commitmentStatus(org, c));
+    return { anchored, retracted };
   }
 
-
-
-  /** The batch of `proof` when another organization anchored it no later than the single anchor `v`. */
-  async #earlierBatch(proof: RecordProof, v: AnchoredVersion): Promise<{ root: string; orgId: bigint; anchoredAt: number } | undefined> {
-    const b = await this.batch(proof.root);
-    if (b.orgId === 0n || b.orgId === v.orgId || b.anchoredAt > v.anchoredAt) return undefined;
-    if (!(await this.verifyInclusion(proof))) return undefined;
-    return { root: proof.root, orgId: b.orgId, anchoredAt: b.anchoredAt };
+  /**
+   * The organizations that anchored `commitment` (singly, or registered from a batch) or, with
+   * `root`, the batch `root`, from the registry's events.
+   */
+  async anchoringOrganizations(commitment: string, root?: string): Promise<bigint[]> {
+    const c = this.contract;
+    const id = requireBytes32("commitment", commitment);
+    const [single, registered, batches] = await Promise.all([
+      c.queryFilter(c.filters.RecordAnchored(undefined, id), this.fromBlock),
+      c.queryFilter(c.filters.BatchRecordRegistered(undefined, id), this.fromBlock),
+      root === undefined ? Promise.resolve([]) : c.queryFilter(c.filters.BatchAnchored(requireBytes32("root", root)), this.fromBlock),
+    ]);
+    const orgs = new Set<bigint>([...single, ...registered, ...batches].map((e) => e.args.orgId as bigint));
+    return [...orgs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  /** Registers a batch record unless its commitment is already anchored singly. */
+  /** The one organization that anchored `commitment` (or batch `root`); undefined for none. */
+  async #soleOrg(commitment: string, root?: string): Promise<bigint | undefined> {
+    const orgs = await this.anchoringOrganizations(commitment, root);
+    if (orgs.length > 1) {
+      throw new CareLedgerError(
+        "AMBIGUOUS_ORGANIZATION",
+        `${commitment} is anchored by organizations ${orgs.join(", ")}: records are kept per organization, so name the one that holds the record ({ orgId })`,
+      );
+    }
+    return orgs[0];
+  }
+
+  /** The organization of a proof's batch: the proof's own, else the one that anchored the root. */
+  async #batchOrg(p: RecordProof): Promise<bigint | undefined> {
+    if (p.orgId !== undefined) return p.orgId;
+    const c = this.contract;
+    const events = await c.queryFilter(c.filters.BatchAnchored(p.root), this.fromBlock);
+    const orgs = [...new Set(events.map((e) => e.args.orgId as bigint))];
+    if (orgs.length > 1) {
+      throw new CareLedgerError("AMBIGUOUS_ORGANIZATION", `batch ${p.root} is anchored by organizations ${orgs.join(", ")}: give the proof's orgId (the organization that holds the record)`);
+    }
+    return orgs[0];
+  }
+
+  /** Registers a batch record unless its organization already anchored its commitment singly. */
   async #ensureRegistered(proof: RecordProof): Promise<void> {
-    if ((await this.recordVersion(proof.commitment)) !== undefined) return;
-    await (await this.registerBatchRecord(proof)).wait();
+    const orgId = await this.#batchOrg(proof);
+    if (orgId !== undefined && (await this.recordVersion(proof.commitment, orgId)) !== undefined) return;
+    await (await this.registerBatchRecord({ ...proof, ...(orgId === undefined ? {} : { orgId }) })).wait();
   }
 
-  /** The record a later version belongs to, from its `RecordAnchored` event. */
-  async #recordIdOf(commitment: string): Promise<string> {
-    const [e] = await this.contract.queryFilter(this.contract.filters.RecordAnchored(undefined, commitment), this.fromBlock);
+  /** The record a later version of organization `orgId` belongs to, from its `RecordAnchored` event. */
+  async #recordIdOf(commitment: string, orgId: bigint): Promise<string> {
+    const [e] = await this.contract.queryFilter(this.contract.filters.RecordAnchored(undefined, commitment, orgId), this.fromBlock);
     if (!e) throw new CareLedgerError("EVENT_MISSING", `no RecordAnchored event for ${commitment} since block ${this.fromBlock}: read from the deployment block (the address book's deploymentBlock)`);
     return e.args.recordId;
   }

@@ -133,17 +133,19 @@ task("records:anchor", "Anchors every resource of a FHIR Bundle or NDJSON file a
     }
     const signer = cl.runner as import("ethers").Signer;
     const { waitForPendingTransactions } = await import("../sdk");
-    let anchored = await anchoredBatch(cl, batch.root);
+    // Batches are kept per organization: resuming asks about the signer's own.
+    const ownOrg = (await cl.participants.membership(await signer.getAddress())).orgId;
+    let anchored = await anchoredBatch(cl, batch.root, ownOrg);
     if (!anchored) {
       await waitForPendingTransactions(signer.provider!, await signer.getAddress(), {
         onWait: (n) => process.stderr.write(`waiting for ${n} pending transaction(s) of ${args.from ?? "the signer"} to be mined before resuming\n`),
       });
-      anchored = await anchoredBatch(cl, batch.root);
+      anchored = await anchoredBatch(cl, batch.root, ownOrg);
     }
     const { root, leafCount, orgId, receipt } = anchored
       ? { ...anchored, root: batch.root }
       : await (await cl.records.anchorBatch(batch)).wait();
-    const head = { chainId: cl.chainId.toString(), registry: cl.records.address, root, leafCount, tx: receipt.hash };
+    const head = { chainId: cl.chainId.toString(), registry: cl.records.address, root, orgId: orgId.toString(), leafCount, tx: receipt.hash };
     writeStreamed(
       proofsFile,
       { format: PROOFS_FORMAT, ...head, leafEncoding: ["uint256", "address", "bytes32", "uint32", "bytes32"] },
@@ -175,12 +177,13 @@ function readEarlierSalts(file: string, resources: Record<string, unknown>[], ch
   return same ? items.map((it) => it.salt) : undefined;
 }
 
-/** The batch anchored as `root` with the receipt of its anchoring, or undefined when it is not anchored. */
-async function anchoredBatch(cl: Awaited<ReturnType<typeof connectSdk>>, root: string) {
-  const b = await cl.records.batch(root);
+/** Organization `orgId`'s batch `root` with the receipt of its anchoring, or undefined when it has none. */
+async function anchoredBatch(cl: Awaited<ReturnType<typeof connectSdk>>, root: string, orgId: bigint) {
+  if (orgId === 0n) return undefined;
+  const b = await cl.records.batch(root, orgId);
   if (b.orgId === 0n) return undefined;
   const c = cl.records.contract;
-  const [e] = await c.queryFilter(c.filters.BatchAnchored(root), cl.fromBlock);
+  const [e] = await c.queryFilter(c.filters.BatchAnchored(root, orgId), cl.fromBlock);
   const receipt = e ? await e.getTransactionReceipt() : null;
   if (!receipt) return undefined;
   return { leafCount: b.leafCount, orgId: b.orgId, receipt };
@@ -201,28 +204,30 @@ function readProof(arg: string, commitment: string | undefined): RecordProof | u
   if (json.format !== PROOFS_FORMAT) return json as unknown as RecordProof;
   const items = json.items as { recordId: string; version: number; commitment: string; proof: string[] }[];
   const item = items.find((i) => i.commitment === commitment);
-  return item ? { root: json.root as string, ...item } : undefined;
+  return item ? { root: json.root as string, ...(json.orgId === undefined ? {} : { orgId: BigInt(json.orgId as string) }), ...item } : undefined;
 }
 
 task("records:verify", "Verifies a resource: anchored, superseded, retracted, not anchored, a proof that contradicts the chain, or unverifiable without its salt")
   .addParam("file", "the resource (a FHIR resource JSON file)")
   .addOptionalParam("salt", "the record's salt (0x + 64 hex) or the salts file written by records:anchor", undefined, types.string)
   .addOptionalParam("proof", "the proofs file written by records:anchor, or one proof JSON (for batch-anchored records)", undefined, types.string)
+  .addOptionalParam("org", "the organization that holds the record (needed only when several anchored it)", undefined, types.string)
   .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
-  .setAction(async (args: { file: string; salt?: string; proof?: string; from?: string }, hre) => {
+  .setAction(async (args: { file: string; salt?: string; proof?: string; org?: string; from?: string }, hre) => {
     const resource = JSON.parse(fs.readFileSync(args.file, "utf8")) as Record<string, unknown>;
     const salt = args.salt === undefined ? undefined : readSalt(args.salt, resource);
     const cl = await connectSdk(hre, args.from);
     const commitment = salt === undefined ? undefined : cl.records.commit(resource, { salt }).commitment;
     const proof = args.proof === undefined ? undefined : readProof(args.proof, commitment);
-    printJson(await cl.records.verify(resource, salt, proof));
+    printJson(await cl.records.verify(resource, salt, proof, args.org === undefined ? {} : { orgId: args.org }));
   });
 
 task("records:history", "Shows a record's versions: who anchored each, when, and which are retracted")
   .addParam("record", "the record id (the commitment of its first version)")
-  .setAction(async (args: { record: string }, hre) => {
+  .addOptionalParam("org", "the organization whose record it is (needed only when several anchored it)", undefined, types.string)
+  .setAction(async (args: { record: string; org?: string }, hre) => {
     const cl = await connectSdk(hre);
-    const history = await cl.records.history(args.record);
+    const history = await cl.records.history(args.record, args.org === undefined ? {} : { orgId: args.org });
     const { RetractionReason } = await import("../sdk");
     printJson({ recordId: args.record, versions: history.map((v) => ({ ...v, reason: RetractionReason[v.reason] })) });
   });

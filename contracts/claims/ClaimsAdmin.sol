@@ -28,12 +28,11 @@ library ClaimsAdmin {
         IClaimsEngine.CostSharing costSharing;
     }
 
-    /// @notice The member whose claims an evidence commitment backs, the organization that
-    /// anchored it, and how many live claims (neither replaced nor voided) cite it (one slot): set
-    /// by the first claim that cites it, cleared when the last live one is retired.
+    /// @notice The member whose claims an organization's evidence commitment backs, and how many
+    /// live claims (neither replaced nor voided) cite it (one slot): set by the first claim that
+    /// cites it; another member's claim may cite it once none is live.
     struct EvidenceUse {
         address member;
-        uint64 orgId;
         uint32 live;
     }
 
@@ -54,7 +53,7 @@ library ClaimsAdmin {
         mapping(uint64 planId => mapping(uint64 providerOrg => uint256)) parked;
         mapping(bytes32 claimId => IClaimsEngine.Claim) claims;
         mapping(uint64 planId => mapping(uint64 providerOrg => uint256)) owedBack;
-        mapping(bytes32 evidence => EvidenceUse) evidence;
+        mapping(bytes32 orgAndCommitment => EvidenceUse) evidence;
     }
 
 

@@ -173,7 +173,9 @@ library ClaimsCore {
             reverseAccumulators(book, r.planId, r, committed);
         }
         if (r.authUsed != 0) returnAuthorization(book, r.authId, claimId, r.authUsed);
-        releaseEvidence(book, r.evidence);
+        // Once no live claim cites the evidence, it may back another member's claims (e.g. after a
+        // claim billed to the wrong member is voided); the same member's correction cites it again.
+        --book.evidence[evidenceKey(r.providerOrg, r.evidence)].live;
         o.status = retiredAs;
     }
 
@@ -419,38 +421,27 @@ library ClaimsCore {
         }
     }
 
-    /// @notice Retires a claim's citation of its evidence. Once no live claim cites it, the
-    /// evidence may back another member's claims (e.g. after a claim billed to the wrong member is
-    /// voided); the binding is kept, so the same member's correction cites it again as before.
-    function releaseEvidence(ClaimsAdmin.PlanBook storage book, bytes32 commitment) internal {
-        --book.evidence[commitment].live;
+    /// @notice The key of organization `orgId`'s evidence commitment `commitment` in the book.
+    function evidenceKey(uint64 orgId, bytes32 commitment) internal pure returns (bytes32) {
+        return keccak256(abi.encode(orgId, commitment));
     }
 
-    /// @dev The evidence: anchored by the billing organization (singly, in a batch whose proof is
-    /// given, or in a batch a proof showed for an earlier claim), not retracted, and backing one
-    /// member's claims only while any live claim cites it.
+    /// @dev The evidence: anchored by the billing organization (singly, or in a batch of its own
+    /// whose proof is given now or was given for an earlier claim of the organization: its binding
+    /// exists, and anchors are never removed), not retracted by it, and backing one member's claims
+    /// only while any live claim of that organization cites it (another organization's anchor of
+    /// the same commitment is its own: bound apart).
     function _checkEvidence(ClaimsAdmin.PlanBook storage book, IRecordEvidence evidence, IClaimsEngine.Submission calldata s, Link memory link) private {
-        (uint64 anchoredBy, bool retracted) = evidence.evidenceStatus(s.evidence, link.root, link.proof);
-        ClaimsAdmin.EvidenceUse memory use = book.evidence[s.evidence];
-        if (use.member == address(0)) {
-            if (anchoredBy != s.providerOrg || anchoredBy == 0) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, anchoredBy);
-            book.evidence[s.evidence] = ClaimsAdmin.EvidenceUse(s.member, anchoredBy, 1);
-        } else {
-            // Bound by its first claim to that claim's anchoring organization for good, whoever
-            // anchored the commitment since (a batch leaf, once shown, could be anchored singly by
-            // another); to its member while any live claim cites it, then to the next member's.
-            if (use.orgId != s.providerOrg) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, use.orgId);
-            if (use.member != s.member) {
-                if (use.live != 0) revert IClaimsEngine.EvidenceOfAnotherMember(s.evidence, use.member);
-                book.evidence[s.evidence].member = s.member;
-            }
-            if (anchoredBy != use.orgId) retracted = false;
-            // At most one live claim per submission transaction: 2^32 of them cannot be paid for.
-            unchecked {
-                book.evidence[s.evidence].live = use.live + 1;
-            }
-        }
+        (bool anchored, bool retracted) = evidence.evidenceStatus(s.providerOrg, s.evidence, link.root, link.proof);
+        bytes32 key = evidenceKey(s.providerOrg, s.evidence);
+        ClaimsAdmin.EvidenceUse memory use = book.evidence[key];
+        if (!anchored && use.member == address(0)) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, s.providerOrg);
         if (retracted) revert IClaimsEngine.EvidenceRetracted(s.evidence);
+        if (use.member != s.member && use.live != 0) revert IClaimsEngine.EvidenceOfAnotherMember(s.evidence, use.member);
+        // At most one live claim per submission transaction: 2^32 of them cannot be paid for.
+        unchecked {
+            book.evidence[key] = ClaimsAdmin.EvidenceUse(s.member, use.live + 1);
+        }
     }
 
     /// @dev The lines, the date and the payee.

@@ -299,8 +299,9 @@ interface IClaimsEngine {
     error UnknownAuthorization(uint64 authId);
     /// @notice Provider organization `providerOrg` has not named a payee.
     error PayeeNotSet(uint64 providerOrg);
-    /// @notice The evidence commitment is not anchored by the provider's organization (anchored by `anchoredBy`, 0 = never).
-    error EvidenceNotAnchored(bytes32 evidence, uint64 anchoredBy);
+    /// @notice The evidence commitment is not anchored by the billing organization `orgId` (singly, or in
+    /// a batch of its own whose proof was given).
+    error EvidenceNotAnchored(bytes32 evidence, uint64 orgId);
     /// @notice The evidence commitment was retracted (entered in error).
     error EvidenceRetracted(bytes32 evidence);
     /// @notice The evidence commitment already backs the claims of another member, `member`.

@@ -18,6 +18,13 @@ import {IRecordEvidence} from "./IRecordEvidence.sol";
 ///   `keccak256(bytes.concat(keccak256(abi.encode(...))))`. The contract always computes the leaf
 ///   itself from those fields (with its own chain id and address), so an internal node can never be
 ///   presented as a leaf, and a leaf made for another chain or deployment never verifies.
+/// Everything is kept per organization: versions by (organization, commitment), batches by
+/// (organization, root), and a record's versions under the organization that anchored its first.
+/// Anchoring a commitment or root another organization already anchored is allowed and changes
+/// nothing of the other's: a member who copies a hospital's pending `anchorBatch(root)` or
+/// `anchor(commitment)` from the mempool gains a statement under its own organization, and the
+/// hospital's transaction still succeeds with its records attributed to it. Readers name the
+/// organization they ask about (the holder of the record).
 /// Anchoring kinds: providers, labs and pharmacies author clinical records (encounters and notes,
 /// results, dispensations). Insurers, researchers and regulators consume records; they do not author them.
 interface IRecordRegistry is IRecordEvidence {
@@ -30,7 +37,7 @@ interface IRecordRegistry is IRecordEvidence {
         Other
     }
 
-    /// @notice One anchored version of a record, keyed by its commitment.
+    /// @notice One anchored version of a record, keyed by its organization and commitment.
     /// @dev One slot: orgId (8 bytes), anchoredAt (5), version (4), headVersion (4), retracted (1),
     /// reason (1), retractedAt (5) = 28 bytes. `headVersion` is kept in the genesis entry only (the
     /// entry whose commitment is the recordId): the record's current version, so that anchoring
@@ -46,7 +53,8 @@ interface IRecordRegistry is IRecordEvidence {
         uint40 retractedAt;
     }
 
-    /// @notice One batch anchor: a Merkle root, who anchored it, when, and how many leaves it has.
+    /// @notice One batch anchor, keyed by its organization and Merkle root: who anchored it, when,
+    /// and how many leaves it has.
     /// @dev One slot: orgId (8), anchoredAt (5), leafCount (4). The cost does not depend on the leaf count.
     struct Batch {
         uint64 orgId;
@@ -74,14 +82,14 @@ interface IRecordRegistry is IRecordEvidence {
     /// @notice A commitment, record id or root of zero was given.
     error ZeroCommitment();
 
-    /// @notice `commitment` is already anchored (by organization `orgId`): a commitment is anchored once.
+    /// @notice Organization `orgId` already anchored `commitment`: an organization anchors a commitment once.
     error CommitmentAlreadyAnchored(bytes32 commitment, uint64 orgId);
 
-    /// @notice `commitment` was never anchored as a single anchor (or registered from a batch).
-    error CommitmentNotAnchored(bytes32 commitment);
+    /// @notice Organization `orgId` never anchored `commitment` as a single anchor (or registered it from a batch).
+    error CommitmentNotAnchored(uint64 orgId, bytes32 commitment);
 
-    /// @notice `recordId` is not the genesis commitment of an anchored record.
-    error UnknownRecord(bytes32 recordId);
+    /// @notice `recordId` is not the genesis commitment of a record of organization `orgId`.
+    error UnknownRecord(uint64 orgId, bytes32 recordId);
 
     /// @notice The amendment supersedes version `superseded` of `recordId`, but its current version is `current`.
     error StaleVersion(bytes32 recordId, uint32 superseded, uint32 current);
@@ -92,10 +100,6 @@ interface IRecordRegistry is IRecordEvidence {
     /// @notice `account` belongs to organization `orgId`, which is suspended.
     error AnchoringOrganizationSuspended(uint64 orgId, address account);
 
-    /// @notice `account` (of organization `orgId`) did not anchor `commitment`: only organization
-    /// `anchoringOrgId`, which did, may retract it.
-    error NotAnchoringOrganization(address account, uint64 orgId, bytes32 commitment, uint64 anchoringOrgId);
-
     /// @notice The version anchored as `commitment` is already retracted.
     error AlreadyRetracted(bytes32 commitment);
 
@@ -105,11 +109,11 @@ interface IRecordRegistry is IRecordEvidence {
     /// @notice A batch needs at least one leaf.
     error EmptyBatch();
 
-    /// @notice `root` is already anchored (by organization `orgId`).
+    /// @notice Organization `orgId` already anchored batch `root`.
     error BatchAlreadyAnchored(bytes32 root, uint64 orgId);
 
-    /// @notice `root` is not an anchored batch.
-    error UnknownBatch(bytes32 root);
+    /// @notice Organization `orgId` anchored no batch `root`.
+    error UnknownBatch(uint64 orgId, bytes32 root);
 
     /// @notice The proof does not show `commitment` as a genesis leaf of batch `root`.
     error InvalidInclusionProof(bytes32 root, bytes32 commitment);
@@ -118,46 +122,51 @@ interface IRecordRegistry is IRecordEvidence {
     /// up to a power of two, as a logarithm).
     error ProofTooLong(bytes32 root, uint256 length, uint256 depth);
 
-    /// @notice Anchors `commitment` as version 1 of a new record, whose id is `commitment` itself.
+    /// @notice Anchors `commitment` as version 1 of a new record of the caller's organization, whose
+    /// id is `commitment` itself.
     /// @dev Caller: an active member of a provider, lab or pharmacy. Refused while paused.
     /// Reverts with {ZeroCommitment}, {CommitmentAlreadyAnchored}, {NotAnchoringMember},
     /// {AnchoringOrganizationSuspended}.
     /// @return recordId The new record's id (`commitment`).
     function anchor(bytes32 commitment) external returns (bytes32 recordId);
 
-    /// @notice Anchors `commitment` as the next version of `recordId`, superseding version
-    /// `supersededVersion`, which must be the current one (optimistic concurrency).
-    /// @dev Caller: an active member of any provider, lab or pharmacy, not only the organization that
-    /// anchored earlier versions (a lab corrects a result a hospital anchored; every version records
-    /// its own organization). Refused while paused. Reverts with {UnknownRecord}, {StaleVersion}
+    /// @notice Anchors `commitment` as the next version of the caller's organization's record
+    /// `recordId`, superseding version `supersededVersion`, which must be the current one
+    /// (optimistic concurrency).
+    /// @dev Caller: an active member of the organization that anchored the record (another
+    /// organization's correction is its own record: no one supersedes another's records). Refused
+    /// while paused. Reverts with {UnknownRecord}, {StaleVersion}
     /// (carrying the current version), {ZeroCommitment}, {CommitmentAlreadyAnchored}, and the membership errors.
     /// @return version The new version number.
     function amend(bytes32 recordId, uint32 supersededVersion, bytes32 commitment) external returns (uint32 version);
 
-    /// @notice Marks the version anchored as `commitment` as retracted, with a reason. Nothing is deleted.
+    /// @notice Marks the version the caller's organization anchored as `commitment` as retracted,
+    /// with a reason. Nothing is deleted.
     /// @dev Caller: an active member of the organization that anchored that version. Works while
     /// paused: it only withdraws a statement, and flagging an erroneous record is a safety action.
-    /// Reverts with {CommitmentNotAnchored}, {NotAnchoringOrganization}, {AlreadyRetracted},
+    /// Reverts with {CommitmentNotAnchored}, {AlreadyRetracted},
     /// {InvalidRetractionReason}, and the membership errors.
     function retract(bytes32 commitment, RetractionReason reason) external;
 
-    /// @notice Anchors a batch: a Merkle root over `leafCount` leaves (see the leaf encoding above).
+    /// @notice Anchors a batch of the caller's organization: a Merkle root over `leafCount` leaves
+    /// (see the leaf encoding above).
     /// @dev Caller: an active member of a provider, lab or pharmacy. Refused while paused. The cost
     /// does not depend on `leafCount`. Reverts with {ZeroCommitment} (zero root), {EmptyBatch},
     /// {BatchAlreadyAnchored}, and the membership errors.
     function anchorBatch(bytes32 root, uint32 leafCount) external;
 
-    /// @notice Registers the genesis leaf `commitment` of batch `root` as a single anchor attributed
-    /// to the batch's organization and time, so that it can be amended, retracted or cited by claims.
+    /// @notice Registers the genesis leaf `commitment` of organization `orgId`'s batch `root` as a
+    /// single anchor of that organization, at the batch's time, so that it can be amended, retracted
+    /// or cited by claims.
     /// @dev Anyone may call it: it records a fact the proof already establishes. Refused while paused.
     /// The proof may not be longer than the batch's depth (ceil(log2(leafCount))).
     /// Reverts with {UnknownBatch}, {ProofTooLong}, {InvalidInclusionProof}, {CommitmentAlreadyAnchored}.
-    function registerBatchRecord(bytes32 root, bytes32 commitment, bytes32[] calldata proof) external;
+    function registerBatchRecord(uint64 orgId, bytes32 root, bytes32 commitment, bytes32[] calldata proof) external;
 
-    /// @notice Whether the leaf `(chainid, this, recordId, version, commitment)` is included in the
-    /// anchored batch `root` according to `proof` (OpenZeppelin `MerkleProof`, sorted pairs).
-    /// False when `root` is not an anchored batch, or the proof is longer than the batch's depth.
-    function verifyInclusion(bytes32 root, bytes32 recordId, uint32 version, bytes32 commitment, bytes32[] calldata proof)
+    /// @notice Whether the leaf `(chainid, this, recordId, version, commitment)` is included in
+    /// organization `orgId`'s batch `root` according to `proof` (OpenZeppelin `MerkleProof`, sorted
+    /// pairs). False when `orgId` anchored no batch `root`, or the proof is longer than its depth.
+    function verifyInclusion(uint64 orgId, bytes32 root, bytes32 recordId, uint32 version, bytes32 commitment, bytes32[] calldata proof)
         external
         view
         returns (bool);
@@ -165,14 +174,15 @@ interface IRecordRegistry is IRecordEvidence {
     /// @notice The leaf this registry expects for `(recordId, version, commitment)` on this chain.
     function leafHash(bytes32 recordId, uint32 version, bytes32 commitment) external view returns (bytes32);
 
-    /// @notice The anchored version `commitment` (all zero when it was never anchored singly).
-    function recordVersion(bytes32 commitment) external view returns (RecordVersion memory);
+    /// @notice The version organization `orgId` anchored as `commitment` (all zero when it anchored
+    /// none singly).
+    function recordVersion(uint64 orgId, bytes32 commitment) external view returns (RecordVersion memory);
 
-    /// @notice The current version of `recordId`. Reverts with {UnknownRecord}.
-    function currentVersion(bytes32 recordId) external view returns (uint32);
+    /// @notice The current version of organization `orgId`'s record `recordId`. Reverts with {UnknownRecord}.
+    function currentVersion(uint64 orgId, bytes32 recordId) external view returns (uint32);
 
-    /// @notice The batch anchored as `root` (all zero when there is none).
-    function batch(bytes32 root) external view returns (Batch memory);
+    /// @notice Organization `orgId`'s batch `root` (all zero when there is none).
+    function batch(uint64 orgId, bytes32 root) external view returns (Batch memory);
 
     /// @notice The participant registry that says who may anchor.
     function participants() external view returns (IParticipantRegistry);

@@ -12,17 +12,17 @@ import {ManagedPausable} from "../governance/ManagedPausable.sol";
 /// @notice Salted commitments of health records: single anchors with version chains and
 /// retractions, and Merkle batch anchors. Only commitments, ids, codes and times are stored.
 /// @dev Who may anchor is asked of the ParticipantRegistry on every write, so that a suspension
-/// takes effect in the same block. Storage: one slot per anchored version (keyed by commitment;
-/// the genesis entry also holds the record's current version) and one slot per batch.
+/// takes effect in the same block. Storage, per organization: one slot per anchored version (keyed
+/// by commitment; the genesis entry also holds the record's current version) and one slot per batch.
 contract RecordRegistry is IRecordRegistry, ManagedPausable {
     /// @notice The version of this contract's interface and storage semantics.
-    string public constant VERSION = "1.0.0";
+    string public constant VERSION = "2.0.0";
 
     /// @dev The participant registry (immutable: a new registry means a new deployment).
     IParticipantRegistry private immutable _PARTICIPANTS;
 
-    mapping(bytes32 commitment => RecordVersion) private _versions;
-    mapping(bytes32 root => Batch) private _batches;
+    mapping(uint64 orgId => mapping(bytes32 commitment => RecordVersion)) private _versions;
+    mapping(uint64 orgId => mapping(bytes32 root => Batch)) private _batches;
 
     /// @param authority The suite's AccessManager.
     /// @param participantRegistry The ParticipantRegistry whose active providers, labs and pharmacies may anchor.
@@ -33,8 +33,9 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
     /// @inheritdoc IRecordRegistry
     function anchor(bytes32 commitment) external whenNotPaused returns (bytes32 recordId) {
         uint64 orgId = _requireAnchoringMember();
-        _requireNew(commitment);
-        _versions[commitment] = RecordVersion({
+        mapping(bytes32 => RecordVersion) storage versions = _versions[orgId];
+        _requireNew(versions, orgId, commitment);
+        versions[commitment] = RecordVersion({
             orgId: orgId,
             anchoredAt: uint40(block.timestamp),
             version: 1,
@@ -54,14 +55,15 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
         returns (uint32 version)
     {
         uint64 orgId = _requireAnchoringMember();
-        RecordVersion storage genesis = _versions[recordId];
-        if (genesis.version != 1) revert UnknownRecord(recordId);
+        mapping(bytes32 => RecordVersion) storage versions = _versions[orgId];
+        RecordVersion storage genesis = versions[recordId];
+        if (genesis.version != 1) revert UnknownRecord(orgId, recordId);
         uint32 current = genesis.headVersion;
         if (supersededVersion != current) revert StaleVersion(recordId, supersededVersion, current);
-        _requireNew(commitment);
+        _requireNew(versions, orgId, commitment);
         version = current + 1;
         genesis.headVersion = version;
-        _versions[commitment] = RecordVersion({
+        versions[commitment] = RecordVersion({
             orgId: orgId,
             anchoredAt: uint40(block.timestamp),
             version: version,
@@ -76,11 +78,9 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
     /// @inheritdoc IRecordRegistry
     function retract(bytes32 commitment, RetractionReason reason) external {
         if (reason == RetractionReason.None) revert InvalidRetractionReason(reason);
-        RecordVersion storage v = _versions[commitment];
-        uint64 anchoringOrgId = v.orgId;
-        if (anchoringOrgId == 0) revert CommitmentNotAnchored(commitment);
         uint64 orgId = _requireAnchoringMember();
-        if (orgId != anchoringOrgId) revert NotAnchoringOrganization(msg.sender, orgId, commitment, anchoringOrgId);
+        RecordVersion storage v = _versions[orgId][commitment];
+        if (v.orgId == 0) revert CommitmentNotAnchored(orgId, commitment);
         if (v.retracted) revert AlreadyRetracted(commitment);
         v.retracted = true;
         v.reason = reason;
@@ -93,24 +93,27 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
         uint64 orgId = _requireAnchoringMember();
         if (root == bytes32(0)) revert ZeroCommitment();
         if (leafCount == 0) revert EmptyBatch();
-        uint64 existing = _batches[root].orgId;
-        if (existing != 0) revert BatchAlreadyAnchored(root, existing);
-        _batches[root] = Batch({orgId: orgId, anchoredAt: uint40(block.timestamp), leafCount: leafCount});
+        Batch storage b = _batches[orgId][root];
+        if (b.orgId != 0) revert BatchAlreadyAnchored(root, orgId);
+        b.orgId = orgId;
+        b.anchoredAt = uint40(block.timestamp);
+        b.leafCount = leafCount;
         emit BatchAnchored(root, orgId, leafCount);
     }
 
     /// @inheritdoc IRecordRegistry
-    function registerBatchRecord(bytes32 root, bytes32 commitment, bytes32[] calldata proof) external whenNotPaused {
-        Batch memory b = _batches[root];
-        if (b.orgId == 0) revert UnknownBatch(root);
+    function registerBatchRecord(uint64 orgId, bytes32 root, bytes32 commitment, bytes32[] calldata proof) external whenNotPaused {
+        Batch memory b = _batches[orgId][root];
+        if (b.orgId == 0) revert UnknownBatch(orgId, root);
         uint256 depth = _depth(b.leafCount);
         if (proof.length > depth) revert ProofTooLong(root, proof.length, depth);
         if (!MerkleProof.verifyCalldata(proof, root, _leaf(commitment, 1, commitment))) {
             revert InvalidInclusionProof(root, commitment);
         }
-        _requireNew(commitment);
-        _versions[commitment] = RecordVersion({
-            orgId: b.orgId,
+        mapping(bytes32 => RecordVersion) storage versions = _versions[orgId];
+        _requireNew(versions, orgId, commitment);
+        versions[commitment] = RecordVersion({
+            orgId: orgId,
             anchoredAt: b.anchoredAt,
             version: 1,
             headVersion: 1,
@@ -118,16 +121,16 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
             reason: RetractionReason.None,
             retractedAt: 0
         });
-        emit BatchRecordRegistered(root, commitment, b.orgId);
+        emit BatchRecordRegistered(root, commitment, orgId);
     }
 
     /// @inheritdoc IRecordRegistry
-    function verifyInclusion(bytes32 root, bytes32 recordId, uint32 version, bytes32 commitment, bytes32[] calldata proof)
+    function verifyInclusion(uint64 orgId, bytes32 root, bytes32 recordId, uint32 version, bytes32 commitment, bytes32[] calldata proof)
         external
         view
         returns (bool)
     {
-        Batch memory b = _batches[root];
+        Batch memory b = _batches[orgId][root];
         if (b.orgId == 0 || proof.length > _depth(b.leafCount)) return false;
         return MerkleProof.verifyCalldata(proof, root, _leaf(recordId, version, commitment));
     }
@@ -138,41 +141,40 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
     }
 
     /// @inheritdoc IRecordEvidence
-    function commitmentStatus(bytes32 commitment) external view returns (uint64 orgId, bool retracted) {
-        RecordVersion storage v = _versions[commitment];
-        return (v.orgId, v.retracted);
+    function commitmentStatus(uint64 orgId, bytes32 commitment) external view returns (bool anchored, bool retracted) {
+        RecordVersion storage v = _versions[orgId][commitment];
+        return (v.orgId != 0, v.retracted);
     }
 
     /// @inheritdoc IRecordEvidence
-    function evidenceStatus(bytes32 commitment, bytes32 root, bytes32[] calldata proof) external view returns (uint64 orgId, bool retracted) {
-        RecordVersion storage v = _versions[commitment];
-        // A storage pointer: a claim citing a single anchor (root 0) reads only the batch's organization.
-        Batch storage b = _batches[root];
-        uint64 batchOrg = b.orgId;
-        // A valid proof (no longer than the batch's depth) shows the batch's organization, whoever
-        // anchored the leaf singly since; a retraction counts when that organization registered and
-        // retracted it.
-        if (batchOrg == 0 || proof.length > _depth(b.leafCount) || !MerkleProof.verifyCalldata(proof, root, _leaf(commitment, 1, commitment))) {
-            return (v.orgId, v.retracted);
-        }
-        return (batchOrg, v.orgId == batchOrg && v.retracted);
+    function evidenceStatus(uint64 orgId, bytes32 commitment, bytes32 root, bytes32[] calldata proof)
+        external
+        view
+        returns (bool anchored, bool retracted)
+    {
+        RecordVersion storage v = _versions[orgId][commitment];
+        if (v.orgId != 0) return (true, v.retracted);
+        // A storage pointer: only the batch's first slot is read, and only for a claim citing one.
+        Batch storage b = _batches[orgId][root];
+        if (b.orgId == 0 || proof.length > _depth(b.leafCount)) return (false, false);
+        return (MerkleProof.verifyCalldata(proof, root, _leaf(commitment, 1, commitment)), false);
     }
 
     /// @inheritdoc IRecordRegistry
-    function recordVersion(bytes32 commitment) external view returns (RecordVersion memory) {
-        return _versions[commitment];
+    function recordVersion(uint64 orgId, bytes32 commitment) external view returns (RecordVersion memory) {
+        return _versions[orgId][commitment];
     }
 
     /// @inheritdoc IRecordRegistry
-    function currentVersion(bytes32 recordId) external view returns (uint32) {
-        RecordVersion storage genesis = _versions[recordId];
-        if (genesis.version != 1) revert UnknownRecord(recordId);
+    function currentVersion(uint64 orgId, bytes32 recordId) external view returns (uint32) {
+        RecordVersion storage genesis = _versions[orgId][recordId];
+        if (genesis.version != 1) revert UnknownRecord(orgId, recordId);
         return genesis.headVersion;
     }
 
     /// @inheritdoc IRecordRegistry
-    function batch(bytes32 root) external view returns (Batch memory) {
-        return _batches[root];
+    function batch(uint64 orgId, bytes32 root) external view returns (Batch memory) {
+        return _batches[orgId][root];
     }
 
     /// @inheritdoc IRecordRegistry
@@ -191,11 +193,11 @@ contract RecordRegistry is IRecordRegistry, ManagedPausable {
         return id;
     }
 
-    /// @dev Reverts unless `commitment` is non-zero and was never anchored.
-    function _requireNew(bytes32 commitment) private view {
+    /// @dev Reverts unless `commitment` is non-zero and organization `orgId` (whose `versions` are
+    /// given) never anchored it.
+    function _requireNew(mapping(bytes32 => RecordVersion) storage versions, uint64 orgId, bytes32 commitment) private view {
         if (commitment == bytes32(0)) revert ZeroCommitment();
-        uint64 existing = _versions[commitment].orgId;
-        if (existing != 0) revert CommitmentAlreadyAnchored(commitment, existing);
+        if (versions[commitment].orgId != 0) revert CommitmentAlreadyAnchored(commitment, orgId);
     }
 
     /// @dev The depth of a batch of `leafCount` leaves: the longest proof its tree has (OpenZeppelin

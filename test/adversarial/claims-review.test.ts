@@ -66,21 +66,22 @@ describe("Claims review: the new semantics under attack", function () {
       expect({ status: again.status, paidToProvider: (await balanceOf(f, f.payee.address)) - before }).to.deep.equal({ status: ClaimStatus.Pended, paidToProvider: 0n });
     });
 
-    it("refuses another organization's claim for the member backed by the hospital's batch evidence, even once it anchors that commitment itself", async function () {
-      // Hostile lab, promises 8 and 1, on the real RecordRegistry. The hospital cites leaf E of its
-      // batch with its proof: E is bound to (patient, hospital). E is now public (ClaimSubmitted),
-      // and a leaf is not in the registry's single-anchor table, so the lab calls
-      // records.anchor(E): the registry now says E is the lab's. The lab bills the patient for $800
-      // citing E: evidenceStatus answers "lab", the binding's member matches, and the binding's
-      // ORGANIZATION is never compared -> accepted, and $640 paid (deductible met by the hospital's
-      // claim: 800 - 20%): the same service billed a second time by another provider on the
-      // hospital's record (phantom billing).
-      // At fault: ClaimsCore._checkEvidence, `if (anchoredBy == 0) anchoredBy = use.orgId;` — once
-      // bound, `use.orgId` must win (require use.orgId == s.providerOrg whenever use.member != 0).
+    it("keeps the hospital's batch evidence the hospital's: another organization cites it only with an anchor of its own, bound apart", async function () {
+      // Hostile lab, promises 8 and 1, on the real RecordRegistry, as redesigned by issue 12 (records
+      // and evidence bindings are kept per organization). The hospital cites leaf E of its batch with
+      // its proof; E is then public. The lab cannot cite E on the hospital's anchor, even with the
+      // hospital's proof (the registry answers about the billing organization's own anchors). If the
+      // lab anchors E itself, that is the lab's own statement, worth what any commitment it anchors
+      // is worth: its claim binds under the lab and the hospital's binding is untouched.
       const f = await loadFixture(realEvidenceFixture);
-      await f.records.connect(f.labAdmin).anchor(f.evidence);
       const labClaim = f.visit([f.line(CODE.VISIT, 800n * USD)], { providerOrg: LAB });
-      await expect(f.engine.connect(f.labAdmin).submit(sub(labClaim)), "the lab billed on the hospital's record").to.be.reverted;
+      await expect(f.engine.connect(f.labAdmin).submitWithProof(sub(labClaim), f.root, f.proof), "the lab billed on the hospital's record")
+        .to.be.revertedWithCustomError(f.engine, "EvidenceNotAnchored")
+        .withArgs(f.evidence, LAB);
+      await f.records.connect(f.labAdmin).anchor(f.evidence);
+      await expect(f.engine.connect(f.labAdmin).submit(sub(labClaim))).to.emit(f.engine, "ClaimSubmitted");
+      await f.records.connect(f.labAdmin).retract(f.evidence, 1);
+      expect(await f.records.evidenceStatus(HOSPITAL, f.evidence, f.root, f.proof), "the lab's retraction is of its own anchor").to.deep.equal([true, false]);
     });
 
     it("lets the hospital correct its claim citing its own batch evidence after another organization anchored the same commitment", async function () {

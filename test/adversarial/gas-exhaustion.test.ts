@@ -115,9 +115,9 @@ describe("Attack: gas exhaustion with maximal batches", function () {
     const proof = Array.from({ length: 32 }, (_, i) => commitmentN(i, "sibling"));
     const root = proof.reduce((h, sib) => hre.ethers.keccak256(BigInt(h) < BigInt(sib) ? hre.ethers.concat([h, sib]) : hre.ethers.concat([sib, h])), await records.leafHash(c, 1, c));
     await records.connect(doctor).anchorBatch(root, 2n ** 32n - 1n);
-    const gas = await gasOf(records.connect(outsider).registerBatchRecord(root, c, proof));
+    const gas = await gasOf(records.connect(outsider).registerBatchRecord(1n, root, c, proof));
     expect(gas < 200_000n, `a 32-level registration used ${gas}`).to.equal(true);
-    expect((await records.recordVersion(c)).orgId).to.equal(1n);
+    expect((await records.recordVersion(1n, c)).orgId).to.equal(1n);
   });
 
   it("bounds a proof by its batch's depth: a 1,000-level proof is refused by name before any hashing", async function () {
@@ -127,10 +127,10 @@ describe("Attack: gas exhaustion with maximal batches", function () {
     const proof = Array.from({ length: 1_000 }, (_, i) => commitmentN(i, "deep-sibling"));
     const root = proof.reduce((h, sib) => hre.ethers.keccak256(BigInt(h) < BigInt(sib) ? hre.ethers.concat([h, sib]) : hre.ethers.concat([sib, h])), await records.leafHash(c, 1, c));
     await records.connect(doctor).anchorBatch(root, 2);
-    await expect(records.connect(outsider).registerBatchRecord(root, c, proof)).to.be.revertedWithCustomError(records, "ProofTooLong").withArgs(root, 1_000, 1);
+    await expect(records.connect(outsider).registerBatchRecord(1n, root, c, proof)).to.be.revertedWithCustomError(records, "ProofTooLong").withArgs(root, 1_000, 1);
     // Anchored with the leaf count such a tree would need (2^32 - 1: depth 32), it is still too long.
     const wide = hre.ethers.keccak256(root);
     await records.connect(doctor).anchorBatch(wide, 2 ** 32 - 1);
-    await expect(records.connect(outsider).registerBatchRecord(wide, c, proof)).to.be.revertedWithCustomError(records, "ProofTooLong").withArgs(wide, 1_000, 32);
+    await expect(records.connect(outsider).registerBatchRecord(1n, wide, c, proof)).to.be.revertedWithCustomError(records, "ProofTooLong").withArgs(wide, 1_000, 32);
   });
 });

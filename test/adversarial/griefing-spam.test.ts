@@ -36,8 +36,10 @@ describe("Attack: griefing by spam anchors, batches and claims", function () {
     await expect(records.connect(outsider).anchorBatch(commitmentN(9, "spam"), 1)).to.be.revertedWithCustomError(records, "NotAnchoringMember").withArgs(outsider.address, 0, 0);
     const s = submissionOf(1n, patient.address, day, evidence, [{ code: CODE.VISIT, units: 1, charged: 100n * USD }]);
     await expect(claims.connect(outsider).submit(sub(s))).to.be.revertedWithCustomError(claims, "NotAuthorizedSubmitter").withArgs(outsider.address, HOSPITAL, 1n);
-    expect((await records.recordVersion(commitmentN(9, "spam"))).orgId).to.equal(0n);
-    expect((await records.batch(commitmentN(9, "spam"))).orgId).to.equal(0n);
+    for (const org of [0n, HOSPITAL, LAB]) {
+      expect((await records.recordVersion(org, commitmentN(9, "spam"))).orgId).to.equal(0n);
+      expect((await records.batch(org, commitmentN(9, "spam"))).orgId).to.equal(0n);
+    }
     await expect(claims.claim(claimIdOf(s))).to.be.revertedWithCustomError(claims, "UnknownClaim");
   });
 
@@ -54,7 +56,7 @@ describe("Attack: griefing by spam anchors, batches and claims", function () {
     }
     expect(spent > 100n * 22_100n).to.equal(true);
     expect(await gasOf(again.connect(doctor).anchor(honest))).to.equal(baseline);
-    const v = await again.recordVersion(honest);
+    const v = await again.recordVersion(HOSPITAL, honest);
     expect([v.orgId, v.version]).to.deep.equal([HOSPITAL, 1n]);
   });
 
@@ -64,23 +66,23 @@ describe("Attack: griefing by spam anchors, batches and claims", function () {
     const huge = await gasOf(records.connect(labAdmin).anchorBatch(commitmentN(2, "root"), 2n ** 32n - 1n));
     expect(huge - small < 200n, `a maximal leaf count costs no more than a few calldata bytes (${small} vs ${huge})`).to.equal(true);
     const victim = commitmentN(3, "honest");
-    await expect(records.connect(outsider).registerBatchRecord(commitmentN(2, "root"), victim, []))
+    await expect(records.connect(outsider).registerBatchRecord(LAB, commitmentN(2, "root"), victim, []))
       .to.be.revertedWithCustomError(records, "InvalidInclusionProof")
       .withArgs(commitmentN(2, "root"), victim);
-    expect((await records.recordVersion(victim)).orgId).to.equal(0n);
+    expect((await records.recordVersion(LAB, victim)).orgId).to.equal(0n);
   });
 
-  it("a member copying the hospital's pending commitment gets a record attributed to itself, useless as the hospital's evidence; the hospital re-salts and claims", async function () {
+  it("a member copying the hospital's pending commitment gains a statement of its own: the hospital's anchor still succeeds, as the hospital's, and backs its claim", async function () {
     const { records, claims, doctor, labAdmin, patient, day } = await loadFixture(spamFixture);
     const pending = commitmentN(4, "honest");
     await records.connect(labAdmin).anchor(pending); // front-run: the lab saw the hospital's anchor in the mempool
-    await expect(records.connect(doctor).anchor(pending)).to.be.revertedWithCustomError(records, "CommitmentAlreadyAnchored").withArgs(pending, LAB);
+    await expect(records.connect(doctor).anchor(pending)).to.emit(records, "RecordAnchored").withArgs(pending, pending, HOSPITAL, 1);
+    expect([(await records.recordVersion(HOSPITAL, pending)).orgId, (await records.recordVersion(LAB, pending)).orgId]).to.deep.equal([HOSPITAL, LAB]);
+    // The squatter's retraction withdraws its own statement only.
+    await records.connect(labAdmin).retract(pending, 1);
+    expect(await records.commitmentStatus(HOSPITAL, pending)).to.deep.equal([true, false]);
     const s = submissionOf(1n, patient.address, day, pending, [{ code: CODE.VISIT, units: 1, charged: 100n * USD }]);
-    await expect(claims.connect(doctor).submit(sub(s))).to.be.revertedWithCustomError(claims, "EvidenceNotAnchored").withArgs(pending, LAB);
-    // The squatter cannot retract or claim on it for the hospital; the hospital anchors the same resource with a new salt.
-    const resalted = commitmentN(5, "honest");
-    await records.connect(doctor).anchor(resalted);
-    await expect(claims.connect(doctor).submit(sub({ ...s, evidence: resalted }))).to.emit(claims, "ClaimSubmitted");
+    await expect(claims.connect(doctor).submit(sub(s))).to.emit(claims, "ClaimSubmitted");
   });
 
   it("another provider's spam claims for other members leave the honest claim's gas and outcome unchanged", async function () {
@@ -112,7 +114,7 @@ describe("Attack: griefing by spam anchors, batches and claims", function () {
     // Nor can the clinic or the lab file in the hospital's name, or lean on the hospital's evidence.
     await expect(claims.connect(clinicAdmin).submit(sub({ ...hospital, serviceDate: day - 86_400 }))).to.be.revertedWithCustomError(claims, "NotAuthorizedSubmitter").withArgs(clinicAdmin.address, HOSPITAL, 1n);
     await expect(claims.connect(labAdmin).submit(sub({ ...hospital, serviceDate: day - 86_400 }))).to.be.revertedWithCustomError(claims, "NotAuthorizedSubmitter").withArgs(labAdmin.address, HOSPITAL, 1n);
-    await expect(claims.connect(clinicAdmin).submit(sub({ ...copy, evidence, serviceDate: day - 86_400 }))).to.be.revertedWithCustomError(claims, "EvidenceNotAnchored").withArgs(evidence, HOSPITAL);
+    await expect(claims.connect(clinicAdmin).submit(sub({ ...copy, evidence, serviceDate: day - 86_400 }))).to.be.revertedWithCustomError(claims, "EvidenceNotAnchored").withArgs(evidence, CLINIC);
   });
 
   it("the same claim submitted twice is refused by DuplicateClaim before any money moves", async function () {

@@ -29,7 +29,7 @@ import {
 } from "../../sdk";
 import { claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, realEvidenceFixture, rec, sub, USD, type ClaimsFixture } from "../claims/support";
 import { classes, consentFixture, COMMITMENT, FULL_SCOPE, HOSPITAL as C_HOSPITAL, now, purposes, RECORD, YEAR } from "../consent/fixtures";
-import { batchOf, observation, recordsFixture, saltOf } from "../records/fixtures";
+import { batchOf, HOSPITAL as R_HOSPITAL, LAB as R_LAB, observation, recordsFixture, saltOf } from "../records/fixtures";
 
 const id = hre.ethers.id;
 
@@ -55,39 +55,30 @@ async function citable(f: ClaimsFixture, evidence: string, member: string, lines
 describe("Session review", function () {
   // ======================================================================================= findings
   describe("findings", function () {
-    it("claims: once the hospital voids the claim citing its batch record, another organization cannot take the binding by anchoring the leaf singly", async function () {
-      // Hostile lab, change 1. The hospital cites leaf E of its batch with its proof (bound to
-      // (patient, hospital), live 1): E is now public. The lab anchors E singly (a batch leaf is not
-      // in the single-anchor table). The hospital voids its claim, billed to the wrong member (the
-      // workflow docs/claims.md promotes), to bill member2 on E. The lab front-runs: it bills its
-      // own member2 claim on E. use.live == 0 and member2 != patient, so _checkEvidence takes the
-      // "first citation" branch, evidenceStatus(E, 0, []) answers "lab" (its squat), and the
-      // binding becomes (member2, LAB, 1): the lab is paid on the hospital's record (phantom
-      // billing), and the hospital's own rebill is refused EvidenceNotAnchored(E, LAB) until the
-      // lab lets go. docs/claims.md: "the binding decides, whoever anchors the commitment singly
-      // since: another organization's claim is refused (EvidenceNotAnchored)".
+    it("claims: another organization anchoring the hospital's batch leaf singly gains a statement of its own; the hospital voids and rebills on its record, bound apart", async function () {
+      // Hostile lab, change 1, as redesigned by issue 12 (records and evidence bindings are kept per
+      // organization). The hospital cites leaf E of its batch with its proof; E is then public and
+      // the lab anchors it singly. That anchor is the lab's: a claim of the lab on it stands on the
+      // lab's own statement (worth what any commitment the lab anchors is worth), never on the
+      // hospital's record, and the hospital's binding and rebilling are untouched.
       const f = await loadFixture(realEvidenceFixture);
       await f.records.connect(f.labAdmin).anchor(f.evidence);
       const original = await f.suiteSdk.claims.record(claimIdOf(f.first));
       await f.engine.connect(f.doctor).voidClaim(claimIdOf(f.first), rec(original));
       const labClaim = f.visit([f.line(CODE.VISIT, 800n * USD)], { providerOrg: LAB, member: f.member2.address });
-      await expect(f.engine.connect(f.labAdmin).submit(sub(labClaim)), "the lab took the hospital's record").to.be.revertedWithCustomError(f.engine, "EvidenceNotAnchored");
+      await expect(f.engine.connect(f.labAdmin).submit(sub(labClaim))).to.emit(f.engine, "ClaimSubmitted");
+      expect(await f.records.evidenceStatus(LAB, f.evidence, f.root, f.proof), "the lab's answer is its own single anchor").to.deep.equal([true, false]);
+      expect(await f.records.evidenceStatus(HOSPITAL, f.evidence, f.root, f.proof), "the hospital's is its batch").to.deep.equal([true, false]);
       // The hospital bills the right member on its record, with its proof.
-      await f.engine.connect(f.doctor).submitWithProof(sub(f.visit([f.line(CODE.VISIT, 1_000n * USD)], { member: f.member2.address })), f.root, f.proof);
+      await expect(f.engine.connect(f.doctor).submitWithProof(sub(f.visit([f.line(CODE.VISIT, 1_000n * USD)], { member: f.member2.address })), f.root, f.proof)).to.emit(f.engine, "ClaimSubmitted");
     });
 
-    it("claims: once the hospital's claims on its singly anchored record are all retired, another organization cannot take the binding with a copied one-leaf batch", async function () {
-      // Hostile lab, change 1, the same cause without any squat: the hospital anchors its note E
-      // singly (RecordAnchored makes E public) and bills the patient on it; the claim is corrected
-      // to cite another record, which releases E (live 0). The lab anchors a batch whose only leaf
-      // is leaf(E, 1, E) (leafCount 1, depth 0, empty proof): evidenceStatus answers a valid proof
-      // with the batch's organization, the lab's, so the rebinding branch accepts the lab's claim
-      // for member2, and E now backs a lab claim although the lab never held the record.
-      // At fault: contracts/claims/ClaimsCore.sol:370 — the rebinding branch
-      // `(use.live == 0 && use.member != s.member)` re-runs only the first-citation check
-      // (anchoredBy == s.providerOrg) and overwrites use.orgId (line 372); the binding's
-      // organization must survive the release (require use.orgId == s.providerOrg whenever
-      // use.member != 0, and keep use.orgId when rebinding the member).
+    it("claims: another organization's one-leaf batch copying the hospital's released note is its own; the hospital's binding of the note is untouched", async function () {
+      // Hostile lab, change 1 without a squat, as redesigned by issue 12: the hospital anchors its
+      // note singly, bills on it, then corrects the claim to cite another record (the note is
+      // released). The lab anchors a batch whose only leaf is the note's leaf: that batch is the
+      // lab's, so the lab's claim on it stands on the lab's own statement, bound under the lab; the
+      // hospital's binding (and its next claim on the note) is the hospital's.
       const f = await loadFixture(realEvidenceFixture);
       const note = id("the hospital's singly anchored note, salted");
       await f.records.connect(f.doctor).anchor(note);
@@ -99,7 +90,14 @@ describe("Session review", function () {
       const copy = await f.records.leafHash(note, 1, note);
       await f.records.connect(f.labAdmin).anchorBatch(copy, 1);
       const labClaim = f.visit([f.line(CODE.VISIT, 800n * USD)], { providerOrg: LAB, member: f.member2.address, evidence: note });
-      await expect(f.engine.connect(f.labAdmin).submitWithProof(sub(labClaim), copy, []), "the lab billed on the hospital's record").to.be.revertedWithCustomError(f.engine, "EvidenceNotAnchored");
+      await expect(f.engine.connect(f.labAdmin).submitWithProof(sub(labClaim), copy, [])).to.emit(f.engine, "ClaimSubmitted");
+      // The hospital's note backs the hospital's claim for member2 (its own binding, released, rebinds).
+      const hospitalClaim = f.visit([f.line(CODE.VISIT, 500n * USD)], { evidence: note, member: f.member2.address, serviceDate: f.day - 2 * DAY });
+      await expect(f.engine.connect(f.doctor).submit(sub(hospitalClaim))).to.emit(f.engine, "ClaimSubmitted");
+      // And the lab's live binding of its copy does not reach the hospital's: the lab cannot bill the patient on it, the hospital can.
+      await expect(f.engine.connect(f.labAdmin).submitWithProof(sub({ ...labClaim, member: f.patient.address }), copy, []))
+        .to.be.revertedWithCustomError(f.engine, "EvidenceOfAnotherMember")
+        .withArgs(note, f.member2.address);
     });
 
     it("records: a batch leaf naming a later version of another organization's batch-anchored record is not verified as anchored", async function () {
@@ -271,7 +269,7 @@ describe("Session review", function () {
       await f.claims.connect(f.labAdmin).setPayee(f.labAdmin.address);
       await expect(f.claims.connect(f.labAdmin).submit(sub(await f.submission({ evidence: E1, providerOrg: LAB, lines: [f.line(CODE.XRAY, 10n * USD)] }))))
         .to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored")
-        .withArgs(E1, HOSPITAL);
+        .withArgs(E1, LAB);
     });
 
     it("claims: a void then a rebill of the same record to the right member pays the service once (recouped), and the escrow balances", async function () {
@@ -296,15 +294,21 @@ describe("Session review", function () {
       await expect(f.claims.connect(f.doctor).submit(sub({ ...wrong, evidence: await f.anchored() }))).to.be.revertedWithCustomError(f.claims, "DuplicateClaim");
     });
 
-    it("claims (real registry): the binding's organization keeps its record while any claim of it is live, whoever anchors the leaf since", async function () {
+    it("claims (real registry): another organization's anchor of the hospital's leaf is bound apart; the hospital's live binding is untouched", async function () {
       const f = await loadFixture(realEvidenceFixture);
       await f.records.connect(f.labAdmin).anchor(f.evidence);
       const labClaim = f.visit([f.line(CODE.VISIT, 800n * USD)], { providerOrg: LAB, member: f.member2.address });
-      await expect(f.engine.connect(f.labAdmin).submit(sub(labClaim))).to.be.revertedWithCustomError(f.engine, "EvidenceNotAnchored").withArgs(f.evidence, HOSPITAL);
-      await expect(f.engine.connect(f.labAdmin).submit(sub({ ...labClaim, member: f.patient.address }))).to.be.revertedWithCustomError(f.engine, "EvidenceNotAnchored").withArgs(f.evidence, HOSPITAL);
+      // The lab's claim stands on its own anchor, bound under the lab to member2 ...
+      await expect(f.engine.connect(f.labAdmin).submit(sub(labClaim))).to.emit(f.engine, "ClaimSubmitted");
+      await expect(f.engine.connect(f.labAdmin).submit(sub({ ...labClaim, member: f.patient.address })))
+        .to.be.revertedWithCustomError(f.engine, "EvidenceOfAnotherMember")
+        .withArgs(f.evidence, f.member2.address);
+      // ... while the hospital's binding (the patient, live) is the hospital's: its correction goes on, without the proof.
+      const corrected = f.visit([f.line(CODE.VISIT, 900n * USD)]);
+      await expect(f.engine.connect(f.doctor).submitCorrection(sub(corrected), claimIdOf(f.first), rec(await f.suiteSdk.claims.record(claimIdOf(f.first))))).to.emit(f.engine, "ClaimCorrected");
       // A proof one level deeper than the batch (padded with a fake level) is no proof at all.
       const fakeRoot = id("a deeper root");
-      expect(await f.records.evidenceStatus(f.evidence, f.root, [...f.proof, fakeRoot])).to.deep.equal([LAB, false]);
+      expect(await f.records.evidenceStatus(HOSPITAL, f.evidence, f.root, [...f.proof, fakeRoot])).to.deep.equal([false, false]);
     });
 
     it("consent: no opening survives an opt-out — opt back in in the same block, reopen only with a fresh reference, delegate opt-outs, while paused", async function () {
@@ -374,9 +378,9 @@ describe("Session review", function () {
         for (let i = 0; i < size; i++) {
           const proof = tree.getProof(i);
           expect(proof.length, `size ${size}`).to.be.at.most(depth);
-          expect(await f.records.verifyInclusion(tree.root, commitments[i], 1, commitments[i], proof)).to.equal(true);
+          expect(await f.records.verifyInclusion(R_HOSPITAL, tree.root, commitments[i], 1, commitments[i], proof)).to.equal(true);
         }
-        await f.records.registerBatchRecord(tree.root, commitments[size - 1], tree.getProof(size - 1));
+        await f.records.registerBatchRecord(R_HOSPITAL, tree.root, commitments[size - 1], tree.getProof(size - 1));
       }
       // A proof of an internal node one level up, padded: refused as too long or invalid.
       const c = [commitmentAt(0), commitmentAt(1), commitmentAt(2)];
@@ -384,7 +388,7 @@ describe("Session review", function () {
       await f.records.connect(f.labAdmin).anchorBatch(t3.root, 3);
       // The leaf at the tree's full depth (which one depends on the leaves' hashes: the tree sorts them).
       const deepest = [0, 1, 2].find((i) => t3.getProof(i).length === 2)!;
-      await expect(f.records.registerBatchRecord(t3.root, c[deepest], [...t3.getProof(deepest), id("pad")])).to.be.revertedWithCustomError(f.records, "ProofTooLong");
+      await expect(f.records.registerBatchRecord(R_LAB, t3.root, c[deepest], [...t3.getProof(deepest), id("pad")])).to.be.revertedWithCustomError(f.records, "ProofTooLong");
     });
 
     it("records: verify takes identity from the chain — a superseded version with a proof naming the current version is proof-mismatch, a retracted one stays retracted", async function () {
@@ -401,7 +405,12 @@ describe("Session review", function () {
       // A batch copy of the superseded first version (the hospital's own, or the lab's) never makes it current.
       const copy = await f.records.leafHash(c1, 1, c1);
       await f.records.connect(f.labAdmin).anchorBatch(copy, 1);
-      expect((await doctor.records.verify(v1, saltOf(1), { root: copy, recordId: c1, version: 1, commitment: c1, proof: [] })).status).to.equal("superseded");
+      const copyProof = { root: copy, recordId: c1, version: 1, commitment: c1, proof: [] };
+      // Two organizations hold c1 now (the hospital singly, the lab in its copy): the SDK will not pick one.
+      expect(await doctor.records.verify(v1, saltOf(1), copyProof).then(() => "answered", (e: { code?: string }) => e.code)).to.equal("AMBIGUOUS_ORGANIZATION");
+      expect((await doctor.records.verify(v1, saltOf(1), copyProof, { orgId: R_HOSPITAL })).status).to.equal("superseded");
+      // The lab's copy is the lab's own statement, and says so.
+      expect(await doctor.records.verify(v1, saltOf(1), { ...copyProof, orgId: R_LAB })).to.deep.include({ status: "anchored", via: "batch", orgId: R_LAB, currentVersion: 1 });
       expect(amended.commitment).to.equal(recordCommitment(v2, saltOf(2)));
       await (await doctor.records.retract({ commitment: amended.commitment, reason: 1 })).wait();
       expect((await doctor.records.verify(v2, saltOf(2))).status).to.equal("retracted");

@@ -11,7 +11,7 @@ import hre from "hardhat";
 import { Signature, toBeHex, type HDNodeWallet } from "ethers";
 import { consentDomain, FastMerkleTree, RECORD_LEAF_ENCODING, recordLeafValues, signGrantRequest, signRevocationRequest, type GrantRequest, type RevocationRequest } from "../../sdk";
 import { ConsentRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
-import { classes, consentFixture, labsGrantRequest, now, YEAR } from "../consent/fixtures";
+import { classes, consentFixture, HOSPITAL, labsGrantRequest, now, YEAR } from "../consent/fixtures";
 import { commitmentN } from "../support/suiteFixture";
 
 const LABS = classes("labs");
@@ -162,8 +162,8 @@ describe("Attack: signature replay and cross-domain reuse", function () {
     ] as const) {
       const tree = FastMerkleTree.of([c, commitmentN(2, "cross-domain")].map((x) => recordLeafValues({ chainId, registry: registryAddress, recordId: x, version: 1, commitment: x })), RECORD_LEAF_ENCODING);
       await records.anchorBatch(tree.root, 2);
-      await expect(records.registerBatchRecord(tree.root, c, tree.getProof(0))).to.be.revertedWithCustomError(records, "InvalidInclusionProof").withArgs(tree.root, c);
+      await expect(records.registerBatchRecord(HOSPITAL, tree.root, c, tree.getProof(0))).to.be.revertedWithCustomError(records, "InvalidInclusionProof").withArgs(tree.root, c);
     }
-    expect((await records.recordVersion(c)).orgId).to.equal(0n);
+    expect((await records.recordVersion(HOSPITAL, c)).orgId).to.equal(0n);
   });
 });

@@ -439,10 +439,10 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       const fixed = await correct(f, res.claimId, await f.submission({ evidence, lines: [f.line(CODE.VISIT, 280n * USD)] }));
       await f.claims.connect(f.doctor).voidClaim(fixed.id, rec(await f.sdk.claims.record(fixed.id)));
       const right = await f.submission({ evidence, member: f.member2.address });
-      // Another organization never takes it, even showing the batch or once the registry names it as the anchor.
-      await expect(f.claims.connect(f.labAdmin).submitWithProof(sub({ ...right, providerOrg: LAB }), root, [])).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, HOSPITAL);
+      // Another organization's claim asks about its own anchors: the hospital's batch is not the lab's.
+      await expect(f.claims.connect(f.labAdmin).submitWithProof(sub({ ...right, providerOrg: LAB }), root, [])).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, LAB);
+      // The lab anchoring the same commitment itself is the lab's own: it changes nothing of the hospital's binding.
       await f.evidence.setStatus(evidence, LAB, false);
-      await expect(f.claims.connect(f.labAdmin).submit(sub({ ...right, providerOrg: LAB }))).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, HOSPITAL);
       // The hospital bills the right member on it, without the proof: the binding showed its anchoring.
       await f.claims.connect(f.doctor).submit(sub(right));
     });
@@ -453,8 +453,8 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       const evidence = hre.ethers.id("a leaf of that batch");
       await f.evidence.setBatchLeaf(root, evidence, HOSPITAL);
       const s = await f.submission({ evidence, lines: [f.line(CODE.VISIT, 1_000n * USD)] });
-      await expect(f.claims.connect(f.doctor).submit(sub(s))).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, 0);
-      await expect(f.claims.connect(f.doctor).submitWithProof(sub(s), hre.ethers.id("another root"), [])).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, 0);
+      await expect(f.claims.connect(f.doctor).submit(sub(s))).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, HOSPITAL);
+      await expect(f.claims.connect(f.doctor).submitWithProof(sub(s), hre.ethers.id("another root"), [])).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(evidence, HOSPITAL);
       const res = await (await (await f.sdkAs(f.doctor)).submit({ ...s, evidenceProof: { root, proof: [hre.ethers.id("a sibling")] } })).wait();
       expect([res.status, res.paid]).to.deep.equal([ClaimStatus.Approved, 400n * USD]);
       await correct(f, res.claimId, await f.submission({ evidence, lines: [f.line(CODE.VISIT, 900n * USD)] }));
@@ -462,7 +462,7 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       const labRoot = hre.ethers.id("the lab's batch");
       const labLeaf = hre.ethers.id("the lab's leaf");
       await f.evidence.setBatchLeaf(labRoot, labLeaf, LAB);
-      await expect(f.claims.connect(f.doctor).submitWithProof(sub(await f.submission({ evidence: labLeaf })), labRoot, [])).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(labLeaf, LAB);
+      await expect(f.claims.connect(f.doctor).submitWithProof(sub(await f.submission({ evidence: labLeaf })), labRoot, [])).to.be.revertedWithCustomError(f.claims, "EvidenceNotAnchored").withArgs(labLeaf, HOSPITAL);
       // The SDK checks the proof's shape before sending.
       const bad = await rejection((await f.sdkAs(f.doctor)).submit({ ...s, evidenceProof: { root: "0x12", proof: [] } }));
       expect((bad as ValidationError).field).to.equal("evidenceProof.root");

@@ -267,9 +267,9 @@ describe("ClaimsEngine: submission and adjudication", function () {
       const f = await loadFixture(claimsFixture);
       const { claims } = f;
       const never = hre.ethers.id("never anchored");
-      await expect(claims.connect(f.doctor).submit(sub(await f.submission({ evidence: never })))).to.be.revertedWithCustomError(claims, "EvidenceNotAnchored").withArgs(never, 0);
+      await expect(claims.connect(f.doctor).submit(sub(await f.submission({ evidence: never })))).to.be.revertedWithCustomError(claims, "EvidenceNotAnchored").withArgs(never, HOSPITAL);
       const byLab = await f.anchored(LAB);
-      await expect(claims.connect(f.doctor).submit(sub(await f.submission({ evidence: byLab })))).to.be.revertedWithCustomError(claims, "EvidenceNotAnchored").withArgs(byLab, LAB);
+      await expect(claims.connect(f.doctor).submit(sub(await f.submission({ evidence: byLab })))).to.be.revertedWithCustomError(claims, "EvidenceNotAnchored").withArgs(byLab, HOSPITAL);
       const retracted = await f.anchored(HOSPITAL, true);
       await expect(claims.connect(f.doctor).submit(sub(await f.submission({ evidence: retracted })))).to.be.revertedWithCustomError(claims, "EvidenceRetracted").withArgs(retracted);
     });

@@ -246,10 +246,10 @@ describe("[e2e] failures: node loss, dropped, replaced and gapped transactions, 
       expect(err).to.be.instanceOf(TransactionDroppedError);
       expect(err).to.include({ code: "TRANSACTION_DROPPED", hash: handle.hash });
       await rpc("evm_setAutomine", [true]);
-      expect(await nurse.records.recordVersion(commitment)).to.equal(undefined);
+      expect(await nurse.records.recordVersion(commitment, 1)).to.equal(undefined);
       // Sending it again works, once.
       await (await nurse.records.anchor({ commitment })).wait();
-      expect((await nurse.records.recordVersion(commitment))?.version).to.equal(1);
+      expect((await nurse.records.recordVersion(commitment, 1))?.version).to.equal(1);
     });
 
     it("for a transaction replaced by another with the same nonce and a higher fee: TRANSACTION_REPLACED", async function () {
@@ -274,7 +274,7 @@ describe("[e2e] failures: node loss, dropped, replaced and gapped transactions, 
       const replaced = err as TransactionReplacedError;
       // ethers' replacement detection names the transaction mined in its place and why.
       expect([replaced.replacement, replaced.reason]).to.deep.equal([cancel.hash, "cancelled"]);
-      expect(await nurse.records.recordVersion(commitment)).to.equal(undefined);
+      expect(await nurse.records.recordVersion(commitment, 1)).to.equal(undefined);
     });
 
     it("for a transaction sent with a nonce ahead of the sender's: NONCE_GAP, naming the missing nonce", async function () {

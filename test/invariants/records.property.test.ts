@@ -3,8 +3,10 @@
  * versions), retractions, batch anchors and registrations of batch records, suspensions and
  * reinstatements, pauses and unpauses, by members of every kind and by
  * outsiders, run against the RecordRegistry and against a small model of version chains and
- * retractions. After every step the commitment it touched, and after every sequence every
- * commitment's state and every record's current version, must equal the model's. Fixed seed (printed on failure by fast-check); modest run count.
+ * retractions, kept per organization as the registry keeps them (organizations anchor the same
+ * commitments and roots, and only their own count for them). After every step the commitment it
+ * touched, and after every sequence every commitment's state and every record's current version,
+ * must equal the model's. Fixed seed (printed on failure by fast-check); modest run count.
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
@@ -33,17 +35,20 @@ interface VersionModel {
   retracted: boolean;
 }
 
+/** The key of an organization's commitment, record or root: everything is kept per organization. */
+const k = (orgId: bigint, x: string) => `${orgId}:${x}`;
+
 interface Model {
-  /** Every anchored commitment. */
+  /** Every anchored commitment, by organization: k(orgId, commitment). */
   readonly versions: Map<string, VersionModel>;
-  /** recordId → current version. */
+  /** k(orgId, recordId) → current version. */
   readonly heads: Map<string, number>;
   /** Suspended organizations. */
   readonly suspended: Set<bigint>;
   /** Whether the registry is paused (anchoring and amending stop; retraction goes on). */
   paused: boolean;
-  /** Anchored batches: root → organization and the commitments of its (first-version) leaves. */
-  readonly batches: Map<string, { readonly orgId: bigint; readonly tree: FastMerkleTree; readonly commitments: readonly string[] }>;
+  /** Anchored batches: k(orgId, root) → organization, root and the commitments of its (first-version) leaves. */
+  readonly batches: Map<string, { readonly orgId: bigint; readonly root: string; readonly tree: FastMerkleTree; readonly commitments: readonly string[] }>;
 }
 
 interface Real {
@@ -92,17 +97,18 @@ class AnchorCommand implements fc.AsyncCommand<Model, Real> {
     const actor = r.actors[this.actor];
     const c = commitment(this.seed);
     const got = await outcome(r.records, r.records.connect(actor.signer).anchor(c));
-    const existing = m.versions.get(c);
+    // Another organization's anchor of the same commitment is its own: only the actor's counts.
+    const existing = m.versions.get(k(actor.orgId, c));
     const want =
       (m.paused ? (["EnforcedPause", []] as [string, unknown[]]) : undefined) ??
       membershipError(m, actor) ??
-      (existing ? (["CommitmentAlreadyAnchored", [c, existing.orgId]] as [string, unknown[]]) : undefined);
+      (existing ? (["CommitmentAlreadyAnchored", [c, actor.orgId]] as [string, unknown[]]) : undefined);
     expectOutcome(got, want);
     if (!want) {
-      m.versions.set(c, { orgId: actor.orgId, version: 1, retracted: false });
-      m.heads.set(c, 1);
+      m.versions.set(k(actor.orgId, c), { orgId: actor.orgId, version: 1, retracted: false });
+      m.heads.set(k(actor.orgId, c), 1);
     }
-    await checkOne(m, r, c, c);
+    await checkOne(m, r, actor.orgId, c, c);
   }
   toString = () => `anchor(actor ${this.actor}, c${this.seed})`;
 }
@@ -112,25 +118,26 @@ class AmendCommand implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, r: Real): Promise<void> {
     const actor = r.actors[this.actor];
-    const ids = [...m.heads.keys()];
-    // Pick a known record, or (one time in five) any commitment, which may be a later version or unknown.
+    const ids = [...m.heads.keys()].map((key) => key.slice(key.indexOf(":") + 1));
+    // Pick a known record (of any organization: another's is refused), or (one time in five) any
+    // commitment, which may be a later version or unknown.
     const recordId = ids.length > 0 && this.pick % 5 !== 0 ? ids[this.pick % ids.length] : commitment(this.pick % 24);
-    const current = m.heads.get(recordId);
+    const current = m.heads.get(k(actor.orgId, recordId));
     const supersedes = Math.max(1, (current ?? 1) + this.delta);
     const c = commitment(this.seed);
     const got = await outcome(r.records, r.records.connect(actor.signer).amend(recordId, supersedes, c));
-    const existing = m.versions.get(c);
+    const existing = m.versions.get(k(actor.orgId, c));
     let want: [string, unknown[]] | undefined = m.paused ? ["EnforcedPause", []] : undefined;
     want ??= membershipError(m, actor);
-    if (!want && current === undefined) want = ["UnknownRecord", [recordId]];
+    if (!want && current === undefined) want = ["UnknownRecord", [actor.orgId, recordId]];
     if (!want && supersedes !== current) want = ["StaleVersion", [recordId, supersedes, current]];
-    if (!want && existing) want = ["CommitmentAlreadyAnchored", [c, existing.orgId]];
+    if (!want && existing) want = ["CommitmentAlreadyAnchored", [c, actor.orgId]];
     expectOutcome(got, want);
     if (!want) {
-      m.versions.set(c, { orgId: actor.orgId, version: current! + 1, retracted: false });
-      m.heads.set(recordId, current! + 1);
+      m.versions.set(k(actor.orgId, c), { orgId: actor.orgId, version: current! + 1, retracted: false });
+      m.heads.set(k(actor.orgId, recordId), current! + 1);
     }
-    await checkOne(m, r, c, recordId);
+    await checkOne(m, r, actor.orgId, c, recordId);
   }
   toString = () => `amend(actor ${this.actor}, pick ${this.pick}, delta ${this.delta}, c${this.seed})`;
 }
@@ -142,14 +149,14 @@ class RetractCommand implements fc.AsyncCommand<Model, Real> {
     const actor = r.actors[this.actor];
     const c = commitment(this.seed);
     const got = await outcome(r.records, r.records.connect(actor.signer).retract(c, this.reason));
-    const v = m.versions.get(c);
-    let want: [string, unknown[]] | undefined = v ? undefined : ["CommitmentNotAnchored", [c]];
-    want ??= membershipError(m, actor);
-    if (!want && actor.orgId !== v!.orgId) want = ["NotAnchoringOrganization", [actor.signer.address, actor.orgId, c, v!.orgId]];
+    // Only the actor's own anchor of `c` can be retracted: another organization's is out of reach.
+    const v = m.versions.get(k(actor.orgId, c));
+    let want: [string, unknown[]] | undefined = membershipError(m, actor);
+    if (!want && !v) want = ["CommitmentNotAnchored", [actor.orgId, c]];
     if (!want && v!.retracted) want = ["AlreadyRetracted", [c]];
     expectOutcome(got, want);
     if (!want) v!.retracted = true;
-    await checkOne(m, r, c);
+    for (const org of ORGS) await checkOne(m, r, org, c);
   }
   toString = () => `retract(actor ${this.actor}, c${this.seed}, reason ${this.reason})`;
 }
@@ -170,12 +177,16 @@ class SuspensionCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `toggle suspension of org ${this.org}`;
 }
 
-/** The commitment `c` (and its record's head) equals the model's. */
-async function checkOne(m: Model, r: Real, c: string, recordId?: string): Promise<void> {
-  const v = m.versions.get(c);
-  const onChain = await r.records.recordVersion(c);
+/** The anchoring organizations of the fixture. */
+const ORGS = [HOSPITAL, LAB, PHARMACY];
+
+/** Organization `orgId`'s commitment `c` (and its record's head) equals the model's. */
+async function checkOne(m: Model, r: Real, orgId: bigint, c: string, recordId?: string): Promise<void> {
+  const v = m.versions.get(k(orgId, c));
+  const onChain = await r.records.recordVersion(orgId, c);
   expect([onChain.orgId, Number(onChain.version), onChain.retracted], c).to.deep.equal(v ? [v.orgId, v.version, v.retracted] : [0n, 0, false]);
-  if (recordId !== undefined && m.heads.has(recordId)) expect(Number(await r.records.currentVersion(recordId))).to.equal(m.heads.get(recordId));
+  const head = recordId === undefined ? undefined : m.heads.get(k(orgId, recordId));
+  if (head !== undefined) expect(Number(await r.records.currentVersion(orgId, recordId!))).to.equal(head);
 }
 
 class AnchorBatchCommand implements fc.AsyncCommand<Model, Real> {
@@ -186,12 +197,12 @@ class AnchorBatchCommand implements fc.AsyncCommand<Model, Real> {
     const commitments = this.seeds.map(commitment);
     const tree = batchOf(commitments, r.f.chainId, r.f.book.contracts.RecordRegistry);
     const got = await outcome(r.records, r.records.connect(actor.signer).anchorBatch(tree.root, commitments.length));
-    const existing = m.batches.get(tree.root);
+    const existing = m.batches.get(k(actor.orgId, tree.root));
     let want: [string, unknown[]] | undefined = m.paused ? ["EnforcedPause", []] : undefined;
     want ??= membershipError(m, actor);
-    if (!want && existing) want = ["BatchAlreadyAnchored", [tree.root, existing.orgId]];
+    if (!want && existing) want = ["BatchAlreadyAnchored", [tree.root, actor.orgId]];
     expectOutcome(got, want);
-    if (!want) m.batches.set(tree.root, { orgId: actor.orgId, tree, commitments });
+    if (!want) m.batches.set(k(actor.orgId, tree.root), { orgId: actor.orgId, root: tree.root, tree, commitments });
   }
   toString = () => `anchorBatch(actor ${this.actor}, [${this.seeds.map((s) => `c${s}`).join(", ")}])`;
 }
@@ -200,19 +211,19 @@ class RegisterBatchRecordCommand implements fc.AsyncCommand<Model, Real> {
   constructor(readonly pick: number, readonly leaf: number) {}
   check = (m: Readonly<Model>) => m.batches.size > 0;
   async run(m: Model, r: Real): Promise<void> {
-    const [root, b] = [...m.batches.entries()][this.pick % m.batches.size];
+    const b = [...m.batches.values()][this.pick % m.batches.size];
     const i = this.leaf % b.commitments.length;
     const c = b.commitments[i];
-    const got = await outcome(r.records, r.records.connect(r.f.outsider).registerBatchRecord(root, c, b.tree.getProof(i)));
-    const existing = m.versions.get(c);
+    const got = await outcome(r.records, r.records.connect(r.f.outsider).registerBatchRecord(b.orgId, b.root, c, b.tree.getProof(i)));
+    const existing = m.versions.get(k(b.orgId, c));
     let want: [string, unknown[]] | undefined = m.paused ? ["EnforcedPause", []] : undefined;
-    if (!want && existing) want = ["CommitmentAlreadyAnchored", [c, existing.orgId]];
+    if (!want && existing) want = ["CommitmentAlreadyAnchored", [c, b.orgId]];
     expectOutcome(got, want);
     if (!want) {
-      m.versions.set(c, { orgId: b.orgId, version: 1, retracted: false });
-      m.heads.set(c, 1);
+      m.versions.set(k(b.orgId, c), { orgId: b.orgId, version: 1, retracted: false });
+      m.heads.set(k(b.orgId, c), 1);
     }
-    await checkOne(m, r, c, c);
+    await checkOne(m, r, b.orgId, c, c);
   }
   toString = () => `registerBatchRecord(batch ${this.pick}, leaf ${this.leaf})`;
 }
@@ -230,12 +241,18 @@ class PauseCommand implements fc.AsyncCommand<Model, Real> {
 
 /** Every commitment's state and every record's current version equal the model's. */
 async function checkState(m: Model, r: Real): Promise<void> {
-  for (const [c, v] of m.versions) {
-    const onChain = await r.records.recordVersion(c);
-    expect([onChain.orgId, Number(onChain.version), onChain.retracted], c).to.deep.equal([v.orgId, v.version, v.retracted]);
-    expect(await r.records.commitmentStatus(c)).to.deep.equal([v.orgId, v.retracted]);
+  for (const [key, v] of m.versions) {
+    const c = key.slice(key.indexOf(":") + 1);
+    const onChain = await r.records.recordVersion(v.orgId, c);
+    expect([onChain.orgId, Number(onChain.version), onChain.retracted], key).to.deep.equal([v.orgId, v.version, v.retracted]);
+    expect(await r.records.commitmentStatus(v.orgId, c)).to.deep.equal([true, v.retracted]);
   }
-  for (const [id, head] of m.heads) expect(Number(await r.records.currentVersion(id))).to.equal(head);
+  for (const [key, head] of m.heads) {
+    const [org, id] = [BigInt(key.slice(0, key.indexOf(":"))), key.slice(key.indexOf(":") + 1)];
+    expect(Number(await r.records.currentVersion(org, id))).to.equal(head);
+  }
+  // Every organization's batches are its own: each answers for its organization only.
+  for (const b of m.batches.values()) expect((await r.records.batch(b.orgId, b.root)).orgId).to.equal(b.orgId);
 }
 
 describe("records: stateful property (model of version chains and retractions)", function () {

@@ -139,9 +139,10 @@ interface Model {
   reasons: number;
   signed: SignedRequest[];
   // records
-  versions: Map<string, { orgId: bigint; version: number; retracted: boolean; recordId: string }>;
-  heads: Map<string, number>; // recordId → current version
-  batches: Map<string, { orgId: bigint; tree: FastMerkleTree; commitments: string[] }>;
+  // Kept per organization, as the registry keeps them: keyed by vk(orgId, commitment / recordId / root).
+  versions: Map<string, { orgId: bigint; commitment: string; version: number; retracted: boolean; recordId: string }>;
+  heads: Map<string, number>; // vk(orgId, recordId) → current version
+  batches: Map<string, { orgId: bigint; root: string; tree: FastMerkleTree; commitments: string[] }>;
   counter: number;
   // claims
   plans: Map<bigint, PlanBook>;
@@ -317,8 +318,8 @@ async function snapshot(m: Model, r: Real): Promise<string> {
   for (const planId of PLANS) out.push(await f.claims.funds(planId), await f.claims.owedBack(planId, HOSPITAL), await f.claims.parked(planId, HOSPITAL));
   for (const a of [await f.claims.getAddress(), f.payee.address, f.insurerAdmin.address, f.rivalAdmin.address, f.outsider.address]) out.push(await f.token.balanceOf(a));
   for (const id of m.claims.keys()) out.push(await f.claims.claim(id));
-  for (const c of m.versions.keys()) out.push(await f.records.recordVersion(c));
-  for (const root of m.batches.keys()) out.push(await f.records.batch(root));
+  for (const v of m.versions.values()) out.push(await f.records.recordVersion(v.orgId, v.commitment));
+  for (const b of m.batches.values()) out.push(await f.records.batch(b.orgId, b.root));
   for (const p of r.patients) {
     for (const g of r.grantees) out.push(await f.consent.grantOf(p.address, g));
     for (const a of r.accessors) out.push(await f.consent.breakGlassOf(p.address, a.address));
@@ -391,11 +392,14 @@ async function checkAll(m: Model, r: Real): Promise<void> {
           if (answers[i++] !== expected) throw new Error(`isPermitted(patient ${pi}, accessor ${a}, class ${c}, purpose ${u}) at ${at}: chain ${!expected}, model ${expected}`);
         }
   // 5. History only grows: versions, retractions, heads, nonces, epochs, event count.
-  for (const [c, v] of m.versions) {
-    const on = await f.records.recordVersion(c);
-    expect([on.orgId, Number(on.version), on.retracted], `record version ${c}`).to.deep.equal([v.orgId, v.version, v.retracted]);
+  for (const [key, v] of m.versions) {
+    const on = await f.records.recordVersion(v.orgId, v.commitment);
+    expect([on.orgId, Number(on.version), on.retracted], `record version ${key}`).to.deep.equal([v.orgId, v.version, v.retracted]);
   }
-  for (const [id, head] of m.heads) expect(Number(await f.records.currentVersion(id)), `current version of ${id}`).to.equal(head);
+  for (const [key, head] of m.heads) {
+    const [org, id] = unkey(key);
+    expect(Number(await f.records.currentVersion(org, id)), `current version of ${key}`).to.equal(head);
+  }
   for (const [k, n] of m.nonces) {
     const [patient, grantee] = k.split("|");
     expect(await f.consent.nonces(patient, grantee), `nonce ${k}`).to.equal(n);
@@ -588,6 +592,9 @@ const consentCommands = [
 /** The anchoring organization of an actor index: 0 doctor (hospital), 1 labAdmin (lab), 2 adjuster (insurer, refused), 3 outsider (refused). */
 const ANCHORERS = (r: Real) => [r.f.doctor, r.f.labAdmin, r.f.adjuster, r.f.outsider];
 const ANCHOR_ORG = [HOSPITAL, LAB, INSURER, 0n];
+/** The model's key of an organization's commitment, record or root (the registry keeps each per organization). */
+const vk = (orgId: bigint, x: string) => `${orgId}:${x}`;
+const unkey = (key: string): [bigint, string] => [BigInt(key.slice(0, key.indexOf(":"))), key.slice(key.indexOf(":") + 1)];
 
 function anchoringError(m: Model, who: number): [string, unknown[]] | undefined {
   const org = ANCHOR_ORG[who];
@@ -599,15 +606,17 @@ function anchoringError(m: Model, who: number): [string, unknown[]] | undefined 
 const recordCommands = [
   fc.record({ who: fc.nat(3), reuse: fc.boolean(), k: fc.nat() }).map((x) =>
     cmd(`anchor(${JSON.stringify(x)})`, async (m, r) => {
-      const existing = [...m.versions.keys()];
+      // Reusing a commitment another organization anchored is allowed (its anchor is its own).
+      const existing = [...m.versions.values()].map((v) => v.commitment);
       const c = x.reuse && existing.length > 0 ? pick(existing, x.k) : commitmentN(++m.counter);
       const who = ANCHORERS(r)[x.who];
+      const org = ANCHOR_ORG[x.who];
       const refused = m.paused.records ? (["EnforcedPause", []] as [string, unknown[]]) : anchoringError(m, x.who);
-      const error = refused ?? (m.versions.has(c) ? (["CommitmentAlreadyAnchored", [c, m.versions.get(c)!.orgId]] as [string, unknown[]]) : undefined);
+      const error = refused ?? (m.versions.has(vk(org, c)) ? (["CommitmentAlreadyAnchored", [c, org]] as [string, unknown[]]) : undefined);
       await step(m, r, () => r.f.records.connect(who).anchor(c), r.f.records, error?.[0]);
       if (!error) {
-        m.versions.set(c, { orgId: ANCHOR_ORG[x.who], version: 1, retracted: false, recordId: c });
-        m.heads.set(c, 1);
+        m.versions.set(vk(org, c), { orgId: org, commitment: c, version: 1, retracted: false, recordId: c });
+        m.heads.set(vk(org, c), 1);
       }
     }),
   ),
@@ -615,16 +624,24 @@ const recordCommands = [
     cmd(
       `amend(${JSON.stringify(x)})`,
       async (m, r) => {
-        const recordId = pick([...m.heads.keys()], x.k);
-        const head = m.heads.get(recordId)!;
-        const superseded = x.stale && head > 1 ? head - 1 : head;
+        // Any organization's record: only its own organization amends it (UnknownRecord for another).
+        const [owner, recordId] = unkey(pick([...m.heads.keys()], x.k));
+        const org = ANCHOR_ORG[x.who];
+        const head = m.heads.get(vk(org, recordId));
+        const superseded = head === undefined ? m.heads.get(vk(owner, recordId))! : x.stale && head > 1 ? head - 1 : head;
         const c = commitmentN(++m.counter);
         const refused = m.paused.records ? (["EnforcedPause", []] as [string, unknown[]]) : anchoringError(m, x.who);
-        const error = refused ?? (superseded !== head ? (["StaleVersion", [recordId, superseded, head]] as [string, unknown[]]) : undefined);
-        await step(m, r, () => r.f.records.connect(ANCHORERS(r)[x.who]).amend(recordId, superseded, c), r.f.records, error?.[0], error?.[0] === "StaleVersion" ? error[1] : undefined);
+        const error =
+          refused ??
+          (head === undefined
+            ? (["UnknownRecord", [org, recordId]] as [string, unknown[]])
+            : superseded !== head
+              ? (["StaleVersion", [recordId, superseded, head]] as [string, unknown[]])
+              : undefined);
+        await step(m, r, () => r.f.records.connect(ANCHORERS(r)[x.who]).amend(recordId, superseded, c), r.f.records, error?.[0], error?.[0] === "StaleVersion" || error?.[0] === "UnknownRecord" ? error[1] : undefined);
         if (!error) {
-          m.versions.set(c, { orgId: ANCHOR_ORG[x.who], version: head + 1, retracted: false, recordId });
-          m.heads.set(recordId, head + 1);
+          m.versions.set(vk(org, c), { orgId: org, commitment: c, version: head! + 1, retracted: false, recordId });
+          m.heads.set(vk(org, recordId), head! + 1);
         }
       },
       (m) => m.heads.size > 0,
@@ -634,15 +651,16 @@ const recordCommands = [
     cmd(
       `retract(${JSON.stringify(x)})`,
       async (m, r) => {
-        const c = pick([...m.versions.keys()], x.k);
-        const v = m.versions.get(c)!;
+        // Any organization's version: only the organization's own anchor of it can be retracted.
+        const c = pick([...m.versions.values()], x.k).commitment;
         const org = ANCHOR_ORG[x.who];
+        const v = m.versions.get(vk(org, c));
         let error = anchoringError(m, x.who);
-        if (!error && org !== v.orgId) error = ["NotAnchoringOrganization", [ANCHORERS(r)[x.who].address, org, c, v.orgId]];
-        if (!error && v.retracted) error = ["AlreadyRetracted", [c]];
+        if (!error && v === undefined) error = ["CommitmentNotAnchored", [org, c]];
+        if (!error && v!.retracted) error = ["AlreadyRetracted", [c]];
         // Retraction narrows: it goes on while the registry is paused.
         await step(m, r, () => r.f.records.connect(ANCHORERS(r)[x.who]).retract(c, 1), r.f.records, error?.[0], error && error[0] !== "NotAnchoringMember" && error[0] !== "AnchoringOrganizationSuspended" ? error[1] : undefined);
-        if (!error) v.retracted = true;
+        if (!error) v!.retracted = true;
       },
       (m) => m.versions.size > 0,
     ),
@@ -652,14 +670,14 @@ const recordCommands = [
     cmd(`batch(${JSON.stringify(x)})`, async (m, r) => {
       const registry = await r.f.records.getAddress();
       if (x.register && m.batches.size > 0) {
-        const [root, b] = pick([...m.batches.entries()], x.k);
+        const b = pick([...m.batches.values()], x.k);
         const i = x.k % b.commitments.length;
         const c = b.commitments[i];
-        const error = m.paused.records ? "EnforcedPause" : m.versions.has(c) ? "CommitmentAlreadyAnchored" : undefined;
-        await step(m, r, () => r.f.records.connect(r.f.outsider).registerBatchRecord(root, c, b.tree.getProof(i)), r.f.records, error);
+        const error = m.paused.records ? "EnforcedPause" : m.versions.has(vk(b.orgId, c)) ? "CommitmentAlreadyAnchored" : undefined;
+        await step(m, r, () => r.f.records.connect(r.f.outsider).registerBatchRecord(b.orgId, b.root, c, b.tree.getProof(i)), r.f.records, error);
         if (!error) {
-          m.versions.set(c, { orgId: b.orgId, version: 1, retracted: false, recordId: c });
-          m.heads.set(c, 1);
+          m.versions.set(vk(b.orgId, c), { orgId: b.orgId, commitment: c, version: 1, retracted: false, recordId: c });
+          m.heads.set(vk(b.orgId, c), 1);
         }
         return;
       }
@@ -667,7 +685,7 @@ const recordCommands = [
       const tree = FastMerkleTree.of(commitments.map((c) => recordLeafValues({ chainId: r.f.chainId, registry, recordId: c, version: 1, commitment: c })), RECORD_LEAF_ENCODING);
       const refused = m.paused.records ? "EnforcedPause" : anchoringError(m, x.who)?.[0];
       await step(m, r, () => r.f.records.connect(ANCHORERS(r)[x.who]).anchorBatch(tree.root, 2), r.f.records, refused);
-      if (!refused) m.batches.set(tree.root, { orgId: ANCHOR_ORG[x.who], tree, commitments });
+      if (!refused) m.batches.set(vk(ANCHOR_ORG[x.who], tree.root), { orgId: ANCHOR_ORG[x.who], root: tree.root, tree, commitments });
     }),
   ),
 ];
@@ -683,8 +701,8 @@ const insurerOf = (planId: bigint) => (planId === 1n ? INSURER : RIVAL);
  * or a never-anchored commitment.
  */
 function evidenceFor(m: Model, member: string, ev: number, mostlyLive = false): string {
-  const live = [...m.versions.entries()].filter(([c, v]) => v.orgId === HOSPITAL && !v.retracted && (backerOf(m, c) ?? member) === member).map(([c]) => c);
-  const known = [...m.versions.keys()];
+  const live = [...m.versions.values()].filter((v) => v.orgId === HOSPITAL && !v.retracted && (backerOf(m, v.commitment) ?? member) === member).map((v) => v.commitment);
+  const known = [...m.versions.values()].map((v) => v.commitment);
   const bad = mostlyLive ? (ev % 10 === 9 ? 4 : ev % 10 === 8 ? 3 : 0) : ev % 5;
   return bad === 4 || known.length === 0 ? commitmentN(ev, "never") : bad === 3 || live.length === 0 ? pick(known, ev) : pick(live, ev);
 }
@@ -697,8 +715,9 @@ function evidenceFor(m: Model, member: string, ev: number, mostlyLive = false): 
  * claim it replaces under an id of its own (keccak256(key, replaces)).
  */
 function submissionOutcome(m: Model, s: ClaimSubmission, replaces?: string): { error: [string, unknown[]] } | { id: string } {
-  const v = m.versions.get(s.evidence);
-  if (v?.orgId !== HOSPITAL) return { error: ["EvidenceNotAnchored", [s.evidence, v?.orgId ?? 0n]] };
+  // Only the billing organization's own anchor counts (another's anchor of the same commitment is its own).
+  const v = m.versions.get(vk(s.providerOrg, s.evidence));
+  if (v === undefined) return { error: ["EvidenceNotAnchored", [s.evidence, s.providerOrg]] };
   if (v.retracted) return { error: ["EvidenceRetracted", [s.evidence]] };
   const backs = backerOf(m, s.evidence);
   if (backs !== undefined && backs !== s.member) return { error: ["EvidenceOfAnotherMember", [s.evidence, backs]] };
@@ -1012,9 +1031,9 @@ const HOSTILE: Hostile[] = [
   (m, r) => ({ name: "outsider removes a patient's delegate", on: r.f.consent, tx: () => r.f.consent.connect(r.f.relayer).removeDelegate(r.f.patient.address, r.f.delegate.address), error: "NotPatientOrSelf", args: [r.f.relayer.address, r.f.patient.address, r.f.delegate.address] }),
   (m, r) => ({ name: "the insurer's adjuster anchors a record", on: r.f.records, tx: () => r.f.records.connect(r.f.adjuster).anchor(commitmentN(999_999, "hostile")), error: m.paused.records ? "EnforcedPause" : "NotAnchoringMember", args: m.paused.records ? [] : [r.f.adjuster.address, INSURER, 4] }),
   (m, r) => {
-    const mine = [...m.versions.entries()].find(([, v]) => v.orgId === HOSPITAL && !v.retracted);
+    const mine = [...m.versions.values()].find((v) => v.orgId === HOSPITAL && !v.retracted && !m.versions.has(vk(LAB, v.commitment)));
     if (!mine || m.suspended.has(LAB)) return undefined;
-    return { name: "the lab retracts the hospital's record", on: r.f.records, tx: () => r.f.records.connect(r.f.labAdmin).retract(mine[0], 1), error: "NotAnchoringOrganization", args: [r.f.labAdmin.address, LAB, mine[0], HOSPITAL] };
+    return { name: "the lab retracts the hospital's record", on: r.f.records, tx: () => r.f.records.connect(r.f.labAdmin).retract(mine.commitment, 1), error: "CommitmentNotAnchored", args: [LAB, mine.commitment] };
   },
   (m, r) => ({ name: "outsider pauses the records", on: r.f.records, tx: () => r.f.records.connect(r.f.outsider).pause(), error: "AccessManagedUnauthorized", args: [r.f.outsider.address] }),
   (m, r) => (m.paused.claims ? undefined : { name: "the doctor withdraws a plan's escrow", on: r.f.claims, tx: () => r.f.claims.connect(r.f.doctor).withdraw(1n, 1n, r.f.doctor.address), error: "NotInsurerStaff", args: [r.f.doctor.address, INSURER] }),
@@ -1212,8 +1231,8 @@ describe("Suite invariants across participants, consent, records and claims (sta
           optOut: new Set(),
           reasons: 0,
           signed: [],
-          versions: new Map(SEEDED.map((c) => [c, { orgId: HOSPITAL, version: 1, retracted: false, recordId: c }])),
-          heads: new Map(SEEDED.map((c) => [c, 1])),
+          versions: new Map(SEEDED.map((c) => [vk(HOSPITAL, c), { orgId: HOSPITAL, commitment: c, version: 1, retracted: false, recordId: c }])),
+          heads: new Map(SEEDED.map((c) => [vk(HOSPITAL, c), 1])),
           batches: new Map(),
           counter: 0,
           plans: new Map(

@@ -38,8 +38,14 @@ describe("RecordRegistry (mutation-killing tests)", function () {
     await expect(agent.connect(labAdmin).forward(records.target, records.interface.encodeFunctionData("retract", [c2, RetractionReason.WrongPatient])))
       .to.emit(records, "RecordRetracted")
       .withArgs(c2, HOSPITAL, RetractionReason.WrongPatient);
-    expect((await records.recordVersion(c1)).orgId).to.equal(HOSPITAL);
-    expect((await records.batch(root)).orgId).to.equal(HOSPITAL);
+    expect((await records.recordVersion(HOSPITAL, c1)).orgId).to.equal(HOSPITAL);
+    expect(await records.currentVersion(HOSPITAL, c1)).to.equal(2n);
+    expect(await records.commitmentStatus(HOSPITAL, c2)).to.deep.equal([true, true]);
+    expect((await records.batch(HOSPITAL, root)).orgId).to.equal(HOSPITAL);
+    // Nothing under the driver's organization.
+    expect((await records.recordVersion(LAB, c1)).orgId).to.equal(0n);
+    expect((await records.recordVersion(LAB, c2)).orgId).to.equal(0n);
+    expect((await records.batch(LAB, root)).orgId).to.equal(0n);
   });
 
   it("a contract that is no member is refused even when a member drives it", async function () {
@@ -48,16 +54,18 @@ describe("RecordRegistry (mutation-killing tests)", function () {
     await expect(agent.forward(records.target, records.interface.encodeFunctionData("anchor", [commitmentOf(1)])))
       .to.be.revertedWithCustomError(records, "NotAnchoringMember")
       .withArgs(agent.target, 0, OrgKind.None);
-    expect((await records.recordVersion(commitmentOf(1))).orgId).to.equal(0n);
+    expect((await records.recordVersion(HOSPITAL, commitmentOf(1))).orgId).to.equal(0n);
   });
 
-  it("names the contract, not its driver, when its organization is suspended or did not anchor the version", async function () {
+  it("looks a retraction up under the contract's organization, not its driver's, and names the contract when its organization is suspended", async function () {
     const { records, registry, pauser, agent, labAdmin, doctor } = await loadFixture(contractMemberFixture);
     const c1 = commitmentOf(1);
     await records.connect(labAdmin).anchor(c1);
-    await expect(agent.connect(doctor).forward(records.target, records.interface.encodeFunctionData("retract", [c1, RetractionReason.EnteredInError])))
-      .to.be.revertedWithCustomError(records, "NotAnchoringOrganization")
-      .withArgs(agent.target, HOSPITAL, c1, LAB);
+    // Driven by the lab's admin, the hospital's contract still cannot retract the lab's version.
+    await expect(agent.connect(labAdmin).forward(records.target, records.interface.encodeFunctionData("retract", [c1, RetractionReason.EnteredInError])))
+      .to.be.revertedWithCustomError(records, "CommitmentNotAnchored")
+      .withArgs(HOSPITAL, c1);
+    expect(await records.commitmentStatus(LAB, c1)).to.deep.equal([true, false]);
     await registry.connect(pauser).suspendOrganization(HOSPITAL);
     await expect(agent.connect(doctor).forward(records.target, records.interface.encodeFunctionData("anchor", [commitmentOf(2)])))
       .to.be.revertedWithCustomError(records, "AnchoringOrganizationSuspended")
@@ -65,15 +73,15 @@ describe("RecordRegistry (mutation-killing tests)", function () {
   });
 
   it("a new version, anchored or amended, is stored whole: not retracted, no reason, no retraction time", async function () {
-    const { records, doctor, labAdmin } = await loadFixture(recordsFixture);
+    const { records, doctor, nurse } = await loadFixture(recordsFixture);
     const c1 = commitmentOf(1);
     const c2 = commitmentOf(1, 6.1);
     await records.connect(doctor).anchor(c1);
     const anchoredAt = BigInt(await time.latest());
-    await records.connect(labAdmin).amend(c1, 1, c2);
+    await records.connect(nurse).amend(c1, 1, c2);
     const amendedAt = BigInt(await time.latest());
     const fields = (v: Awaited<ReturnType<typeof records.recordVersion>>) => [v.orgId, v.anchoredAt, v.version, v.headVersion, v.retracted, v.reason, v.retractedAt];
-    expect(fields(await records.recordVersion(c1))).to.deep.equal([HOSPITAL, anchoredAt, 1n, 2n, false, 0n, 0n]);
-    expect(fields(await records.recordVersion(c2))).to.deep.equal([LAB, amendedAt, 2n, 0n, false, 0n, 0n]);
+    expect(fields(await records.recordVersion(HOSPITAL, c1))).to.deep.equal([HOSPITAL, anchoredAt, 1n, 2n, false, 0n, 0n]);
+    expect(fields(await records.recordVersion(HOSPITAL, c2))).to.deep.equal([HOSPITAL, amendedAt, 2n, 0n, false, 0n, 0n]);
   });
 });

@@ -49,7 +49,8 @@ describe("records: the three Synthea bundles in one batch", function () {
     const { all, result, records, verifier } = await loadFixture(syntheaFixture);
     let checked = 0;
     for (const p of result.batch.proofs()) {
-      expect(await records.verifyInclusion(p.root, p.recordId, p.version, p.commitment, [...p.proof]), `resource ${p.index}`).to.equal(true);
+      expect(p.orgId, "a proof of an anchored batch names its organization").to.equal(HOSPITAL);
+      expect(await records.verifyInclusion(HOSPITAL, p.root, p.recordId, p.version, p.commitment, [...p.proof]), `resource ${p.index}`).to.equal(true);
       expect(verifier.records.verifyProofOffline(p), `resource ${p.index}`).to.equal(true);
       expect(verifier.records.commit(all[p.index], { salt: p.salt }).commitment).to.equal(p.commitment);
       if (p.index % 97 === 0) {

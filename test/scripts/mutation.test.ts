@@ -9,6 +9,12 @@ const { readEquivalents, scoreWithEquivalents } = require("../../scripts/mutatio
 };
 
 describe("npm run mutation: judged equivalents come from the checked-in list", function () {
+  it("requiring the script changes nothing of the process: its run alone compiles without the IR pipeline", function () {
+    // A test process that required it and then compiled (an e2e node, the package build) would
+    // otherwise build the claims engine over the size limit, and every later deployment would fail.
+    expect(process.env.CARELEDGER_NO_IR).to.equal(undefined);
+  });
+
   it("leaves out of the score the listed survivors only, and names listed mutants that are no longer alive", function () {
     const r = scoreWithEquivalents(90, 10, ["m1", "m2", "m3"], { m1: "a write of the value already stored", m9: "gone" });
     expect(r).to.deep.equal({ equivalentJudged: 1, finalScoreExcludingJudgedEquivalent: 0.9091, stale: ["m9"] });
