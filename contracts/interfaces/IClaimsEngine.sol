@@ -110,6 +110,8 @@ interface IClaimsEngine {
     /// `deductible` and `memberShare` are the claim's totals applied to the member's accumulators
     /// (0 while pended: a pended claim applies nothing until it is decided);
     /// `allowed[i]` is line i's allowed amount (for a pended claim, what the rules would allow).
+    // Never stored (calldata, and hashed): fields in a reading order, not packed.
+    // solhint-disable-next-line gas-struct-packing
     struct ClaimRecord {
         uint64 planId;
         address member;
