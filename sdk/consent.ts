@@ -29,8 +29,12 @@ import {
   type PurposeName,
 } from "./consentVocab";
 import {
+  signDelegateRemovalRequest,
+  signDelegationRequest,
   signGrantRequest,
   signRevocationRequest,
+  type DelegateRemovalRequest,
+  type DelegationRequest,
   type GrantRequest,
   type RevocationRequest,
 } from "./consentTypedData";
@@ -89,6 +93,18 @@ export interface SignedRevocation {
   readonly signature: string;
 }
 
+/** An appointment of a delegate signed by the patient, ready for a relayer. */
+export interface SignedDelegation {
+  readonly request: DelegationRequest;
+  readonly signature: string;
+}
+
+/** A removal of a delegate signed by the patient, ready for a relayer. */
+export interface SignedDelegateRemoval {
+  readonly request: DelegateRemovalRequest;
+  readonly signature: string;
+}
+
 /** A grant as the registry holds it, readable. */
 export interface GrantState {
   readonly patient: string;
@@ -110,6 +126,15 @@ export interface GrantRecord extends GrantState {
   readonly txHash: string;
   /** Whether it is in force at the latest block (started, not expired). */
   readonly inForce: boolean;
+}
+
+/** What {@link ConsentClient.appointDelegate} takes. */
+export interface AppointParams {
+  readonly delegate: string;
+  readonly until: TimeInput;
+  readonly classes: readonly (DataClassName | number)[];
+  readonly purposes: readonly (PurposeName | number)[];
+  readonly representative?: boolean;
 }
 
 /** A delegate's appointment: its term, the scope it may grant, and whether it is a full representative. */
@@ -412,11 +437,77 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
    * @throws {ValidationError} naming `delegate`, `until`, `classes` or `purposes`
    * @throws {ContractRevertError} e.g. `InvalidDelegate`, `InvalidDelegateScope`, `EnforcedPause`
    */
-  async appointDelegate(
-    params: { delegate: string; until: TimeInput; classes: readonly (DataClassName | number)[]; purposes: readonly (PurposeName | number)[]; representative?: boolean },
-    overrides: Overrides = {},
-  ): Promise<TxHandle<Delegation & { patient: string; delegate: string }>> {
+  async appointDelegate(params: AppointParams, overrides: Overrides = {}): Promise<TxHandle<Delegation & { patient: string; delegate: string }>> {
+    const a = await this.#appointArgs(params);
+    requireSigner(this.contract.runner);
+    return send(() => this.contract.appointDelegate(a.delegate, a.until, a.classes, a.purposes, a.representative, overrides), (receipt) => this.#appointed(receipt));
+  }
+
+  /**
+   * The connected signer, as the patient, signs an appointment for a relayer to submit
+   * ({@link submitAppointDelegate}): the patient needs no gas. Checked as {@link appointDelegate}.
+   * For a smart-account patient, pass its address as `patient` and connect the key its ERC-1271
+   * check accepts.
+   * @throws {ValidationError} naming the field
+   */
+  async signAppointDelegate(params: AppointParams & { patient?: string }, options: SignOptions): Promise<SignedDelegation> {
+    const signer = requireSigner(this.contract.runner);
+    const patient = params.patient === undefined ? await signer.getAddress() : requireAddress("patient", params.patient);
+    const a = await this.#appointArgs(params, patient);
+    const request: DelegationRequest = { patient, ...a, ...(await this.#delegationReplayFields(patient, a.delegate, options)) };
+    return { request, signature: await signDelegationRequest(signer, await this.domain(), request) };
+  }
+
+  /**
+   * Submits a signed appointment; the connected signer (the relayer) pays the gas. A signature
+   * whose deadline has passed, or whose epoch or nonce is stale, is refused before anything is sent.
+   * @throws {ContractRevertError} e.g. `InvalidSignature`, `InvalidDelegationNonce`, `SignatureExpired`, `SignatureCancelled`, `InvalidDelegateScope`
+   */
+  async submitAppointDelegate(signed: SignedDelegation, overrides: Overrides = {}): Promise<TxHandle<Delegation & { patient: string; delegate: string }>> {
+    requireSigner(this.contract.runner);
+    await this.#refuseStaleDelegation(signed.request);
+    return send(() => this.contract.appointDelegateBySig(signed.request, signed.signature, overrides), (receipt) => this.#appointed(receipt));
+  }
+
+  /**
+   * The connected signer, as the patient, signs the removal of a delegate for a relayer
+   * ({@link submitRemoveDelegate}).
+   * @throws {ValidationError} naming the field
+   */
+  async signRemoveDelegate(params: { patient?: string; delegate: string }, options: SignOptions): Promise<SignedDelegateRemoval> {
+    const signer = requireSigner(this.contract.runner);
+    const patient = params.patient === undefined ? await signer.getAddress() : requireAddress("patient", params.patient);
     const delegate = requireAddress("delegate", params.delegate);
+    const request: DelegateRemovalRequest = { patient, delegate, ...(await this.#delegationReplayFields(patient, delegate, options)) };
+    return { request, signature: await signDelegateRemovalRequest(signer, await this.domain(), request) };
+  }
+
+  /**
+   * Submits a signed removal of a delegate; works while paused. Stale signatures are refused
+   * before sending, as by {@link submitAppointDelegate}.
+   * @throws {ContractRevertError} e.g. `InvalidSignature`, `DelegateNotFound`, `InvalidDelegationNonce`, `SignatureExpired`, `SignatureCancelled`
+   */
+  async submitRemoveDelegate(signed: SignedDelegateRemoval, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; delegate: string }>> {
+    requireSigner(this.contract.runner);
+    await this.#refuseStaleDelegation(signed.request);
+    return send(
+      () => this.contract.removeDelegateBySig(signed.request, signed.signature, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "DelegateRemoved");
+        return { patient: e.args.patient as string, delegate: e.args.delegate as string };
+      },
+    );
+  }
+
+  /** The nonce a signed appointment or removal of `delegate` by `patient` must carry now. */
+  async delegationNonce(patient: string, delegate: string): Promise<bigint> {
+    const d = await withDecodedErrors(() => this.contract.delegationOf(requireAddress("patient", patient), requireAddress("delegate", delegate)));
+    return d.nonce;
+  }
+
+  async #appointArgs(params: AppointParams, patient?: string): Promise<{ delegate: string; until: number; classes: number; purposes: number; representative: boolean }> {
+    const delegate = requireAddress("delegate", params.delegate);
+    if (patient !== undefined && delegate.toLowerCase() === patient.toLowerCase()) throw new ValidationError("delegate", "is the patient: a patient does not delegate to itself");
     const until = toSeconds("until", params.until);
     const classes = classMask("classes", params.classes);
     const purposes = purposeMask("purposes", params.purposes);
@@ -426,14 +517,38 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
     if (!representative && sensitive.length > 0) {
       throw new ValidationError("classes", `${sensitive.join(", ")}: sensitive classes are the patient's alone, unless the delegate is appointed as a full representative (representative: true)`);
     }
-    requireSigner(this.contract.runner);
-    return send(
-      () => this.contract.appointDelegate(delegate, until, classes, purposes, representative, overrides),
-      (receipt) => {
-        const e = eventIn(this.contract, receipt, "DelegateAppointed");
-        return { patient: e.args.patient as string, delegate: e.args.delegate as string, ...delegationOf(e.args as unknown as Record<string, unknown>) };
-      },
-    );
+    return { delegate, until, classes, purposes, representative };
+  }
+
+  #appointed(receipt: Parameters<Parameters<typeof send>[1]>[0]): Delegation & { patient: string; delegate: string } {
+    const e = eventIn(this.contract, receipt, "DelegateAppointed");
+    return { patient: e.args.patient as string, delegate: e.args.delegate as string, ...delegationOf(e.args as unknown as Record<string, unknown>) };
+  }
+
+  async #delegationReplayFields(patient: string, delegate: string, options: SignOptions): Promise<{ nonce: bigint; epoch: bigint; deadline: bigint }> {
+    const deadline = BigInt(toSeconds("deadline", options.deadline));
+    if (Number(deadline) < (await this.#now())) throw new ValidationError("deadline", "is in the past");
+    const nonce = options.nonce === undefined ? await this.delegationNonce(patient, delegate) : BigInt(options.nonce);
+    const epoch = options.epoch === undefined ? await this.epoch(patient) : BigInt(options.epoch);
+    return { nonce, epoch, deadline };
+  }
+
+  /** As {@link #refuseStale}, for a signed appointment or removal (the pair's delegation nonce). */
+  async #refuseStaleDelegation(r: { readonly patient: string; readonly delegate: string; readonly nonce: bigint | number; readonly epoch: bigint | number; readonly deadline: bigint | number }): Promise<void> {
+    const patient = requireAddress("request.patient", r.patient);
+    const delegate = requireAddress("request.delegate", r.delegate);
+    const pending = { blockTag: "pending" };
+    const [now, epoch, d] = await Promise.all([
+      this.#now(),
+      withDecodedErrors(() => this.contract.signatureEpoch(patient, pending)),
+      withDecodedErrors(() => this.contract.delegationOf(patient, delegate, pending)),
+    ]);
+    const refuse = (name: string, args: readonly unknown[]) => {
+      throw decodeRevertData(this.contract.interface.encodeErrorResult(name, args));
+    };
+    if (BigInt(now) > BigInt(r.deadline)) refuse("SignatureExpired", [r.deadline, now]);
+    if (BigInt(r.epoch) !== epoch) refuse("SignatureCancelled", [patient, r.epoch, epoch]);
+    if (BigInt(r.nonce) < d.nonce) refuse("InvalidDelegationNonce", [patient, delegate, r.nonce, d.nonce]);
   }
 
   /**

@@ -37,6 +37,32 @@ export const REVOCATION_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
+/** The EIP-712 types of a signed appointment of a delegate. */
+export const DELEGATION_TYPES: Record<string, TypedDataField[]> = {
+  Delegation: [
+    { name: "patient", type: "address" },
+    { name: "delegate", type: "address" },
+    { name: "until", type: "uint40" },
+    { name: "classes", type: "uint32" },
+    { name: "purposes", type: "uint8" },
+    { name: "representative", type: "bool" },
+    { name: "nonce", type: "uint64" },
+    { name: "epoch", type: "uint64" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** The EIP-712 types of a signed removal of a delegate. */
+export const DELEGATE_REMOVAL_TYPES: Record<string, TypedDataField[]> = {
+  DelegateRemoval: [
+    { name: "patient", type: "address" },
+    { name: "delegate", type: "address" },
+    { name: "nonce", type: "uint64" },
+    { name: "epoch", type: "uint64" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
 /** The message of a signed grant, as the contract's `GrantRequest`. */
 export interface GrantRequest {
   readonly patient: string;
@@ -58,6 +84,29 @@ export interface GrantRequest {
 export interface RevocationRequest {
   readonly patient: string;
   readonly grantee: string;
+  readonly nonce: bigint;
+  readonly epoch: bigint;
+  readonly deadline: bigint;
+}
+
+/** The message of a signed appointment, as the contract's `DelegationRequest`. */
+export interface DelegationRequest {
+  readonly patient: string;
+  readonly delegate: string;
+  readonly until: number;
+  readonly classes: number;
+  readonly purposes: number;
+  readonly representative: boolean;
+  /** The (patient, delegate) pair's current nonce (`delegationOf(patient, delegate).nonce`). */
+  readonly nonce: bigint;
+  readonly epoch: bigint;
+  readonly deadline: bigint;
+}
+
+/** The message of a signed removal of a delegate, as the contract's `DelegateRemovalRequest`. */
+export interface DelegateRemovalRequest {
+  readonly patient: string;
+  readonly delegate: string;
   readonly nonce: bigint;
   readonly epoch: bigint;
   readonly deadline: bigint;
@@ -86,6 +135,16 @@ export interface TypedDataSigner {
 /** Signs a grant request with `signer` (the patient's key, or the key behind its smart account). */
 export function signGrantRequest(signer: TypedDataSigner, domain: TypedDataDomain, request: GrantRequest): Promise<string> {
   return signer.signTypedData(domain, GRANT_TYPES, { ...request });
+}
+
+/** Signs an appointment of a delegate with `signer` (the patient's key). */
+export function signDelegationRequest(signer: TypedDataSigner, domain: TypedDataDomain, request: DelegationRequest): Promise<string> {
+  return signer.signTypedData(domain, DELEGATION_TYPES, { ...request });
+}
+
+/** Signs a removal of a delegate with `signer` (the patient's key). */
+export function signDelegateRemovalRequest(signer: TypedDataSigner, domain: TypedDataDomain, request: DelegateRemovalRequest): Promise<string> {
+  return signer.signTypedData(domain, DELEGATE_REMOVAL_TYPES, { ...request });
 }
 
 /** Signs a revocation request with `signer`. */

@@ -157,6 +157,7 @@ export const REVERT_MESSAGES: Readonly<Record<string, (a: Args) => string>> = {
   NotPatientOrDelegate: (a) => `${s(a.caller)} is neither patient ${s(a.patient)} nor a delegate of theirs in force: only the patient or a delegate the patient appointed may do this`,
   GrantNotFound: (a) => `patient ${s(a.patient)} has no grant to ${s(a.grantee)}: nothing to revoke`,
   SignatureExpired: (a) => `the signature's deadline ${s(a.deadline)} has passed (now ${s(a.nowTime)}): ask the patient to sign again`,
+  InvalidDelegationNonce: (a) => `the signature carries nonce ${s(a.nonce)} but the delegation of ${s(a.delegate)} by ${s(a.patient)} is at nonce ${s(a.currentNonce)}: the signature was used, or the delegation changed since; sign again`,
   InvalidNonce: (a) => `the signature carries nonce ${s(a.nonce)} but the grant of ${s(a.patient)} to ${s(a.grantee)} is at nonce ${s(a.currentNonce)}: the signature was used, or the grant changed since; sign again`,
   SignatureCancelled: (a) => `patient ${s(a.patient)} cancelled the signatures of epoch ${s(a.epoch)} (now ${s(a.currentEpoch)}): ask the patient to sign again`,
   InvalidSignature: (a) => `the signature is not patient ${s(a.patient)}'s (wrong signer, malformed, or refused by the patient's smart account)`,

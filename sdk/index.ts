@@ -161,6 +161,8 @@ export {
   type RevokeParams,
   type SignedGrant,
   type SignedRevocation,
+  type SignedDelegation,
+  type SignedDelegateRemoval,
   type SignOptions,
   type TimeInput,
 } from "./consent";
@@ -203,10 +205,16 @@ export {
   grantDigest,
   REVOCATION_TYPES,
   revocationDigest,
+  DELEGATION_TYPES,
+  DELEGATE_REMOVAL_TYPES,
   signGrantRequest,
   signRevocationRequest,
+  signDelegationRequest,
+  signDelegateRemovalRequest,
   type GrantRequest,
   type RevocationRequest,
+  type DelegationRequest,
+  type DelegateRemovalRequest,
   type TypedDataSigner,
 } from "./consentTypedData";
 export { fromFhirConsent, FhirConsentError, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions } from "./fhir/consent";

@@ -60,6 +60,15 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     /// @notice The EIP-712 type of a signed revocation.
     bytes32 public constant REVOCATION_TYPEHASH =
         keccak256("Revocation(address patient,bytes32 grantee,uint64 nonce,uint64 epoch,uint256 deadline)");
+
+    /// @notice The EIP-712 type of a signed appointment of a delegate.
+    bytes32 public constant DELEGATION_TYPEHASH = keccak256(
+        "Delegation(address patient,address delegate,uint40 until,uint32 classes,uint8 purposes,bool representative,uint64 nonce,uint64 epoch,uint256 deadline)"
+    );
+
+    /// @notice The EIP-712 type of a signed removal of a delegate.
+    bytes32 public constant DELEGATE_REMOVAL_TYPEHASH =
+        keccak256("DelegateRemoval(address patient,address delegate,uint64 nonce,uint64 epoch,uint256 deadline)");
     // solhint-enable gas-small-strings
 
     /// @notice The break-glass window at deployment, in seconds.
@@ -162,21 +171,46 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
 
     /// @inheritdoc IConsentRegistry
     function appointDelegate(address delegate, uint40 until, uint32 classes, uint8 purposes, bool representative) external whenNotPaused {
-        if (delegate == address(0) || delegate == msg.sender) revert InvalidDelegate(delegate);
-        if (!(until > block.timestamp)) revert InvalidDelegateExpiry(until, block.timestamp);
-        if (!V.isClassMask(classes) || !V.isPurposeMask(purposes) || (!representative && classes & V.SENSITIVE_CLASSES != 0)) {
-            revert InvalidDelegateScope(classes, purposes, representative);
-        }
-        _delegates[msg.sender][delegate] = Delegation({until: until, classes: classes, purposes: purposes, representative: representative});
-        emit DelegateAppointed(msg.sender, delegate, until, classes, purposes, representative);
+        _appoint(msg.sender, delegate, until, classes, purposes, representative);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function appointDelegateBySig(DelegationRequest calldata request, bytes calldata signature) external whenNotPaused {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                DELEGATION_TYPEHASH,
+                request.patient,
+                request.delegate,
+                request.until,
+                request.classes,
+                request.purposes,
+                request.representative,
+                request.nonce,
+                request.epoch,
+                request.deadline
+            )
+        );
+        _checkFresh(request.patient, request.epoch, request.deadline);
+        _checkDelegationNonce(request.patient, request.delegate, request.nonce);
+        _checkSigner(request.patient, structHash, signature);
+        _appoint(request.patient, request.delegate, request.until, request.classes, request.purposes, request.representative);
     }
 
     /// @inheritdoc IConsentRegistry
     function removeDelegate(address patient, address delegate) external {
         if (msg.sender != patient && msg.sender != delegate) revert NotPatientOrSelf(msg.sender, patient, delegate);
-        if (_delegates[patient][delegate].until == 0) revert DelegateNotFound(patient, delegate);
-        delete _delegates[patient][delegate];
-        emit DelegateRemoved(patient, delegate, msg.sender);
+        _remove(patient, delegate, msg.sender);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function removeDelegateBySig(DelegateRemovalRequest calldata request, bytes calldata signature) external {
+        bytes32 structHash = keccak256(
+            abi.encode(DELEGATE_REMOVAL_TYPEHASH, request.patient, request.delegate, request.nonce, request.epoch, request.deadline)
+        );
+        _checkFresh(request.patient, request.epoch, request.deadline);
+        _checkDelegationNonce(request.patient, request.delegate, request.nonce);
+        _checkSigner(request.patient, structHash, signature);
+        _remove(request.patient, request.delegate, request.patient);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -339,6 +373,27 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         emit ConsentRevoked(patient, grantee, by);
     }
 
+    /// @dev Appoints `delegate` for `patient` (see {IConsentRegistry-appointDelegate}); the pair's nonce moves on.
+    function _appoint(address patient, address delegate, uint40 until, uint32 classes, uint8 purposes, bool representative) private {
+        if (delegate == address(0) || delegate == patient) revert InvalidDelegate(delegate);
+        if (!(until > block.timestamp)) revert InvalidDelegateExpiry(until, block.timestamp);
+        if (!V.isClassMask(classes) || !V.isPurposeMask(purposes) || (!representative && classes & V.SENSITIVE_CLASSES != 0)) {
+            revert InvalidDelegateScope(classes, purposes, representative);
+        }
+        Delegation storage d = _delegates[patient][delegate];
+        _delegates[patient][delegate] = Delegation({until: until, classes: classes, purposes: purposes, representative: representative, nonce: d.nonce + 1});
+        emit DelegateAppointed(patient, delegate, until, classes, purposes, representative);
+    }
+
+    /// @dev Removes `delegate` of `patient`, keeping the pair's nonce (moved on): a signed appointment
+    /// made before never applies again.
+    function _remove(address patient, address delegate, address by) private {
+        Delegation storage d = _delegates[patient][delegate];
+        if (d.until == 0) revert DelegateNotFound(patient, delegate);
+        _delegates[patient][delegate] = Delegation({until: 0, classes: 0, purposes: 0, representative: false, nonce: d.nonce + 1});
+        emit DelegateRemoved(patient, delegate, by);
+    }
+
     /// @dev Checks a request signed by `patient` about its pair with `grantee`: deadline, epoch, the
     /// pair's nonce (which the grant or revocation then increments) and the signature itself.
     function _checkSignature(
@@ -350,12 +405,29 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
         uint256 deadline,
         bytes calldata signature
     ) private view {
+        _checkFresh(patient, epoch, deadline);
+        uint64 current = _grants[patient][grantee].nonce;
+        if (nonce != current) revert InvalidNonce(patient, grantee, nonce, current);
+        _checkSigner(patient, structHash, signature);
+    }
+
+    /// @dev A signed request's patient, deadline and epoch.
+    function _checkFresh(address patient, uint64 epoch, uint256 deadline) private view {
         if (patient == address(0)) revert InvalidPatient(patient);
         if (block.timestamp > deadline) revert SignatureExpired(deadline, block.timestamp);
         uint64 currentEpoch = _patients[patient].epoch;
         if (epoch != currentEpoch) revert SignatureCancelled(patient, epoch, currentEpoch);
-        uint64 current = _grants[patient][grantee].nonce;
-        if (nonce != current) revert InvalidNonce(patient, grantee, nonce, current);
+    }
+
+    /// @dev A signed appointment's or removal's nonce: the (patient, delegate) pair's, which the
+    /// appointment or removal then increments.
+    function _checkDelegationNonce(address patient, address delegate, uint64 nonce) private view {
+        uint64 current = _delegates[patient][delegate].nonce;
+        if (nonce != current) revert InvalidDelegationNonce(patient, delegate, nonce, current);
+    }
+
+    /// @dev Reverts with {InvalidSignature} unless `signature` is `patient`'s over `structHash`.
+    function _checkSigner(address patient, bytes32 structHash, bytes calldata signature) private view {
         bytes32 digest = _hashTypedDataV4(structHash);
         // ECDSA first: an EOA patient's signature is checked without touching its (cold) account.
         (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);

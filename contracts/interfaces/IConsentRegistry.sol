@@ -56,15 +56,42 @@ interface IConsentRegistry {
 
     /// @notice What a patient appointed a delegate to do: grant, for the patient, at most `classes`
     /// for at most `purposes`, and never beyond `until`, when the term ends; revoke any grant.
-    /// @dev One slot: until (5 bytes) + classes (4) + purposes (1) + representative (1).
+    /// @dev One slot: until (5 bytes) + classes (4) + purposes (1) + representative (1) + nonce (8).
     /// `representative`: a full representative the patient appointed explicitly (a parent of a minor,
     /// a legal guardian): only such a delegate may hold sensitive classes in its scope or set the
-    /// break-glass opt-out.
+    /// break-glass opt-out. `nonce` counts the pair's appointments and removals (kept when the
+    /// delegate is removed): a signed appointment or removal is for the pair's current nonce.
     struct Delegation {
         uint40 until;
         uint32 classes;
         uint8 purposes;
         bool representative;
+        uint64 nonce;
+    }
+
+    /// @notice An appointment signed by the patient (EIP-712 type `Delegation`), submitted by anyone.
+    /// @dev Calldata only, never stored: fields in the order of the EIP-712 type, not packed.
+    // solhint-disable-next-line gas-struct-packing
+    struct DelegationRequest {
+        address patient;
+        address delegate;
+        uint40 until;
+        uint32 classes;
+        uint8 purposes;
+        bool representative;
+        uint64 nonce;
+        uint64 epoch;
+        uint256 deadline;
+    }
+
+    /// @notice A removal of a delegate signed by the patient (EIP-712 type `DelegateRemoval`),
+    /// submitted by anyone.
+    struct DelegateRemovalRequest {
+        address patient;
+        address delegate;
+        uint64 nonce;
+        uint64 epoch;
+        uint256 deadline;
     }
 
     /// @notice Emergency access opened by `accessor` on a patient.
@@ -170,6 +197,10 @@ interface IConsentRegistry {
     /// @notice The signed nonce is not the current nonce of the (patient, grantee) pair: the
     /// signature was used, or the pair changed since it was made.
     error InvalidNonce(address patient, bytes32 grantee, uint64 nonce, uint64 currentNonce);
+
+    /// @notice The signed nonce is not the current nonce of the (patient, delegate) pair: the
+    /// signature was used, or the delegation changed since it was made.
+    error InvalidDelegationNonce(address patient, address delegate, uint64 nonce, uint64 currentNonce);
 
     /// @notice The signature was made in an earlier epoch: the patient cancelled it.
     error SignatureCancelled(address patient, uint64 epoch, uint64 currentEpoch);
@@ -282,6 +313,18 @@ interface IConsentRegistry {
     /// @notice Removes `delegate` of `patient`. Caller: the patient or the delegate itself. Works while paused.
     /// @dev Reverts with {NotPatientOrSelf}, {DelegateNotFound}.
     function removeDelegate(address patient, address delegate) external;
+
+    /// @notice Applies an appointment signed by the patient (EOA or ERC-1271 account), as
+    /// {appointDelegate} by the patient; anyone may submit it (the patient needs no gas).
+    /// @dev Refused while paused. Uses the (patient, delegate) pair's nonce. Reverts with
+    /// {InvalidPatient}, {SignatureExpired}, {SignatureCancelled}, {InvalidDelegationNonce},
+    /// {InvalidSignature} and the validation errors of {appointDelegate}.
+    function appointDelegateBySig(DelegationRequest calldata request, bytes calldata signature) external;
+
+    /// @notice Applies a removal signed by the patient; anyone may submit it. Works while paused.
+    /// @dev Reverts with {InvalidPatient}, {SignatureExpired}, {SignatureCancelled},
+    /// {InvalidDelegationNonce}, {InvalidSignature}, {DelegateNotFound}.
+    function removeDelegateBySig(DelegateRemovalRequest calldata request, bytes calldata signature) external;
 
     /// @notice Opts `patient` out of break-glass access (ending any open emergency access at once and
     /// for good: opting back in revives none of it), or back in.

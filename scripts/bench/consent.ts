@@ -1,4 +1,4 @@
-import { accountGrantee, BREAK_GLASS_REASONS, DATA_CLASSES, OrgKind, organizationGrantee, PURPOSES, consentDomain, signGrantRequest, type GrantRequest } from "../../sdk";
+import { accountGrantee, BREAK_GLASS_REASONS, DATA_CLASSES, OrgKind, organizationGrantee, PURPOSES, consentDomain, signDelegationRequest, signGrantRequest, type GrantRequest } from "../../sdk";
 import { ConsentRegistry__factory, ParticipantRegistry__factory } from "../../typechain-types";
 import type { PartBench } from "./context";
 
@@ -43,6 +43,9 @@ export const benchConsent: PartBench = async ({ hre, book, gasOf, coldView, fres
   const bySig = await gasOf(consent.connect(relayer).grantBySig(r1, await signGrantRequest(signer, domain, r1)));
   const r2 = request(accountGrantee(doctor.address), 0n);
   const bySigAgain = await gasOf(consent.connect(relayer).grantBySig(r2, await signGrantRequest(signer, domain, r2)));
+  // The same patient appoints a delegate by signature (a new pair), relayed.
+  const appointment = { patient: signer.address, delegate: guardian.address, until, classes: LABS_AND_MEDS, purposes: TREAT_MASK, representative: false, nonce: 0n, epoch: 0n, deadline: BigInt(until) };
+  const appointBySig = await gasOf(consent.connect(relayer).appointDelegateBySig(appointment, await signDelegationRequest(signer, domain, appointment)));
 
   const ref = "0x" + "5e".repeat(32);
   const logAccess = await gasOf(consent.connect(doctor).logAccess(patient.address, ref, DATA_CLASSES.labs, PURPOSES.TREAT));
@@ -58,6 +61,7 @@ export const benchConsent: PartBench = async ({ hre, book, gasOf, coldView, fres
     { key: "consent.grant.delegate", gas: grantDelegate, budget: 65_000 },
     { key: "consent.grantBySig", gas: bySig, budget: 80_000 },
     { key: "consent.grantBySig.again", gas: bySigAgain, budget: 65_000 },
+    { key: "consent.appointDelegateBySig", gas: appointBySig },
     { key: "consent.revoke", gas: revoke, budget: 35_000 },
     { key: "consent.logAccess", gas: logAccess, budget: 35_000 },
     { key: "consent.logAccess.org", gas: logAccessOrg },
