@@ -330,9 +330,14 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
   }
 
   async #replayFields(patient: string, grantee: string, options: SignOptions): Promise<{ nonce: bigint; epoch: bigint; deadline: bigint }> {
+    return this.#replayFieldsWith(patient, options, () => this.nonce(patient, grantee));
+  }
+
+  /** A signed request's deadline (checked), the patient's epoch and the pair's nonce (read unless given). */
+  async #replayFieldsWith(patient: string, options: SignOptions, pairNonce: () => Promise<bigint>): Promise<{ nonce: bigint; epoch: bigint; deadline: bigint }> {
     const deadline = BigInt(toSeconds("deadline", options.deadline));
     if (Number(deadline) < (await this.#now())) throw new ValidationError("deadline", "is in the past");
-    const nonce = options.nonce === undefined ? await this.nonce(patient, grantee) : BigInt(options.nonce);
+    const nonce = options.nonce === undefined ? await pairNonce() : BigInt(options.nonce);
     const epoch = options.epoch === undefined ? await this.epoch(patient) : BigInt(options.epoch);
     return { nonce, epoch, deadline };
   }
@@ -372,18 +377,31 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
   async #refuseStale(r: { readonly patient: string; readonly grantee: string; readonly nonce: bigint | number; readonly epoch: bigint | number; readonly deadline: bigint | number }): Promise<void> {
     const patient = requireAddress("request.patient", r.patient);
     const grantee = requireBytes32("request.grantee", r.grantee);
+    await this.#refuseStaleWith(r, patient, (pending) => this.contract.nonces(patient, grantee, pending), (current) => ["InvalidNonce", [patient, grantee, r.nonce, current]]);
+  }
+
+  /**
+   * The checks of {@link #refuseStale}, in the contract's order, for a request whose pair nonce
+   * `pairNonce` reads (at the pending state) and whose stale nonce is refused as `nonceError`.
+   */
+  async #refuseStaleWith(
+    r: { readonly nonce: bigint | number; readonly epoch: bigint | number; readonly deadline: bigint | number },
+    patient: string,
+    pairNonce: (pending: { blockTag: string }) => Promise<bigint>,
+    nonceError: (current: bigint) => [string, readonly unknown[]],
+  ): Promise<void> {
     const pending = { blockTag: "pending" };
     const [now, epoch, nonce] = await Promise.all([
       this.#now(),
       withDecodedErrors(() => this.contract.signatureEpoch(patient, pending)),
-      withDecodedErrors(() => this.contract.nonces(patient, grantee, pending)),
+      withDecodedErrors(() => pairNonce(pending)),
     ]);
     const refuse = (name: string, args: readonly unknown[]) => {
       throw decodeRevertData(this.contract.interface.encodeErrorResult(name, args));
     };
     if (BigInt(now) > BigInt(r.deadline)) refuse("SignatureExpired", [r.deadline, now]);
     if (BigInt(r.epoch) !== epoch) refuse("SignatureCancelled", [patient, r.epoch, epoch]);
-    if (BigInt(r.nonce) < nonce) refuse("InvalidNonce", [patient, grantee, r.nonce, nonce]);
+    if (BigInt(r.nonce) < nonce) refuse(...nonceError(nonce));
   }
 
   /**
@@ -526,29 +544,19 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
   }
 
   async #delegationReplayFields(patient: string, delegate: string, options: SignOptions): Promise<{ nonce: bigint; epoch: bigint; deadline: bigint }> {
-    const deadline = BigInt(toSeconds("deadline", options.deadline));
-    if (Number(deadline) < (await this.#now())) throw new ValidationError("deadline", "is in the past");
-    const nonce = options.nonce === undefined ? await this.delegationNonce(patient, delegate) : BigInt(options.nonce);
-    const epoch = options.epoch === undefined ? await this.epoch(patient) : BigInt(options.epoch);
-    return { nonce, epoch, deadline };
+    return this.#replayFieldsWith(patient, options, () => this.delegationNonce(patient, delegate));
   }
 
   /** As {@link #refuseStale}, for a signed appointment or removal (the pair's delegation nonce). */
   async #refuseStaleDelegation(r: { readonly patient: string; readonly delegate: string; readonly nonce: bigint | number; readonly epoch: bigint | number; readonly deadline: bigint | number }): Promise<void> {
     const patient = requireAddress("request.patient", r.patient);
     const delegate = requireAddress("request.delegate", r.delegate);
-    const pending = { blockTag: "pending" };
-    const [now, epoch, d] = await Promise.all([
-      this.#now(),
-      withDecodedErrors(() => this.contract.signatureEpoch(patient, pending)),
-      withDecodedErrors(() => this.contract.delegationOf(patient, delegate, pending)),
-    ]);
-    const refuse = (name: string, args: readonly unknown[]) => {
-      throw decodeRevertData(this.contract.interface.encodeErrorResult(name, args));
-    };
-    if (BigInt(now) > BigInt(r.deadline)) refuse("SignatureExpired", [r.deadline, now]);
-    if (BigInt(r.epoch) !== epoch) refuse("SignatureCancelled", [patient, r.epoch, epoch]);
-    if (BigInt(r.nonce) < d.nonce) refuse("InvalidDelegationNonce", [patient, delegate, r.nonce, d.nonce]);
+    await this.#refuseStaleWith(
+      r,
+      patient,
+      async (pending) => (await this.contract.delegationOf(patient, delegate, pending)).nonce,
+      (current) => ["InvalidDelegationNonce", [patient, delegate, r.nonce, current]],
+    );
   }
 
   /**

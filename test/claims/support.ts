@@ -6,11 +6,12 @@
  */
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
-import { AbiCoder, concat, keccak256, ZeroAddress, type ContractTransactionReceipt, type LogDescription } from "ethers";
+import { AbiCoder, concat, keccak256, type ContractTransactionReceipt, type LogDescription } from "ethers";
 import { anniversaryOf, CareLedger, claimIdOf, CostSharing, OrgKind, procedureCode, Role, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
 import { ClaimsAdmin__factory, ClaimsEngine__factory, ClaimsLifecycle__factory, MockRecordEvidence__factory, MockStablecoin__factory, RecordRegistry__factory } from "../../typechain-types";
 import { selectorsByRole } from "../../ignition/modules/CareLedger";
 import { deployFixture, PROFILE } from "../support/fixtures";
+import { ruleRecord as suiteRuleRecord } from "../support/suiteFixture";
 
 export const USD = 1_000_000n;
 export const DAY = 86_400;
@@ -132,23 +133,7 @@ export async function claimsFixture() {
 
   /** The record of a claim just submitted and adjudicated by the rules. */
   function ruleRecord(s: ClaimSubmission, allowed: bigint[], deductible = 0n, memberShare = 0n, credit = 0n, authUsed = 0n, more: { planPaid?: bigint; decidedAt?: number } = {}): ClaimRecord {
-    return {
-      planId: BigInt(s.planId),
-      member: s.member,
-      providerOrg: BigInt(s.providerOrg),
-      serviceDate: s.serviceDate,
-      evidence: s.evidence,
-      adjuster: ZeroAddress,
-      decidedAt: more.decidedAt ?? 0,
-      authId: BigInt(s.authId),
-      authUsed,
-      credit,
-      planPaid: more.planPaid ?? 0n,
-      deductible,
-      memberShare,
-      lines: s.lines,
-      allowed,
-    };
+    return { ...suiteRuleRecord(s, allowed, deductible, memberShare, more), credit, authUsed };
   }
 
   const connect = (signer: (typeof signers)[number]) => CareLedger.connect(signer, { addressBook: f.book, addresses: { ClaimsEngine: claims.target as string } });
