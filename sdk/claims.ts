@@ -915,7 +915,8 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
    * from events and checked against the hash). A voided claim's `planPaid` is 0n and its
    * `decidedAt` the time of the void.
    * @throws {ContractRevertError} `UnknownClaim`
-   * @throws {CareLedgerError} `RECORD_MISMATCH` (see {@link record})
+   * @throws {CareLedgerError} `RECORD_MISMATCH` (see {@link record}); `EVENT_MISSING` when the claim's
+   * events are before the client's `fromBlock`
    */
   async claim(claimId: string): Promise<ClaimState> {
     const { id, stored, h, record } = await this.#verified(claimId);
@@ -944,7 +945,15 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
 
   async #verified(claimId: string): Promise<{ id: string; stored: { status: ClaimStatus; recordHash: string }; h: ClaimHistory; record: ClaimRecord }> {
     const id = requireBytes32("claimId", claimId);
-    const [h, stored] = await Promise.all([this.history(id), this.#stored(id)]);
+    // The chain first: an unknown claim is the contract's `UnknownClaim`; a known one whose events
+    // this client does not read (its fromBlock is after them) is said to be so, never "unknown".
+    const stored = await this.#stored(id);
+    const h = await this.history(id).catch((err: unknown) => {
+      if (err instanceof CareLedgerError && err.code === "UNKNOWN_CLAIM") {
+        throw new CareLedgerError("EVENT_MISSING", `claim ${id} is on chain (${ClaimStatus[stored.status]}) but its ClaimSubmitted event is not in the logs read from block ${this.fromBlock}: read from the deployment block (the address book's deploymentBlock)`);
+      }
+      throw err;
+    });
     const record = recordFromHistory(h);
     if (recordHashOf(record) !== stored.recordHash) {
       throw new CareLedgerError("RECORD_MISMATCH", `the events of claim ${id} do not reproduce its record hash: is fromBlock (${this.fromBlock}) before the claim?`);
@@ -1040,7 +1049,9 @@ export class ClaimsClient extends ManagedClient<ClaimsEngine> {
   /**
    * A claim's record (the facts whose hash is on chain), rebuilt from its events and checked
    * against the on-chain `recordHash`.
-   * @throws {CareLedgerError} `RECORD_MISMATCH` when the events do not reproduce the hash
+   * @throws {ContractRevertError} `UnknownClaim`
+   * @throws {CareLedgerError} `RECORD_MISMATCH` when the events do not reproduce the hash;
+   * `EVENT_MISSING` when they are before the client's `fromBlock`
    */
   async record(claimId: string): Promise<ClaimRecord> {
     return (await this.#verified(claimId)).record;
