@@ -22,6 +22,7 @@ const TARGETS = {
       "consent/ConsentRegistry.test.ts",
       "consent/breakGlass.test.ts",
       "consent/signatures.test.ts",
+      "consent/delegationSignatures.test.ts",
       "consent/ConsentRegistry.mutants.test.ts",
     ],
   },

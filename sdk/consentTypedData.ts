@@ -8,7 +8,7 @@ import { TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "eth
 /** The EIP-712 domain name of the ConsentRegistry. */
 export const CONSENT_DOMAIN_NAME = "CareLedger ConsentRegistry";
 /** The EIP-712 domain version of the ConsentRegistry (its `VERSION`). */
-export const CONSENT_DOMAIN_VERSION = "1.0.0";
+export const CONSENT_DOMAIN_VERSION = "2.0.0";
 
 /** The EIP-712 types of a signed grant. */
 export const GRANT_TYPES: Record<string, TypedDataField[]> = {

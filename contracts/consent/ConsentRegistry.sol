@@ -49,7 +49,7 @@ contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     }
 
     /// @notice The version of this contract's interface and storage semantics; the EIP-712 domain version.
-    string public constant VERSION = "1.0.0";
+    string public constant VERSION = "2.0.0";
 
     /// @notice The EIP-712 type of a signed grant.
     // solhint-disable gas-small-strings

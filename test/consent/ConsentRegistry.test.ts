@@ -24,7 +24,7 @@ describe("ConsentRegistry", function () {
     it("knows its registry, version, EIP-712 domain (ERC-5267) and default break-glass window", async function () {
       const { consent, registry, domain } = await loadFixture(consentFixture);
       expect(await consent.participantRegistry()).to.equal(await registry.getAddress());
-      expect(await consent.VERSION()).to.equal("1.0.0");
+      expect(await consent.VERSION()).to.equal("2.0.0");
       const d = await consent.eip712Domain();
       expect([d.name, d.version, d.chainId, d.verifyingContract]).to.deep.equal([domain.name, domain.version, BigInt(domain.chainId!), domain.verifyingContract]);
       expect(await consent.breakGlassWindow()).to.equal(4n * 3600n);
