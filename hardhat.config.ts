@@ -3,8 +3,12 @@ import "@nomicfoundation/hardhat-toolbox";
 import { subtask, type HardhatUserConfig } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import solc from "solc";
-import { assertRequestedNetworkConfigured, remoteNetworks, requestedNetwork } from "./config/networks";
+import { presentCliErrors } from "./config/cli";
+import { assertRequestedNetworkConfigured, assertRequestedNetworkKnown, remoteNetworks, requestedNetwork } from "./config/networks";
 import "./tasks";
+
+// Known errors in one line on the command line (config/cli.ts); before anything below can throw.
+presentCliErrors();
 
 /**
  * The one Solidity compiler version, taken from the npm `solc` package (pinned exactly in
@@ -29,6 +33,13 @@ assertRequestedNetworkConfigured(requestedNetwork());
  */
 const VIA_IR = !process.argv.includes("coverage") && process.env.CARELEDGER_NO_IR === undefined;
 
+const NETWORKS = {
+  hardhat: VIA_IR ? {} : { allowUnlimitedContractSize: true },
+  localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
+  ...remoteNetworks(),
+};
+assertRequestedNetworkKnown(requestedNetwork(), Object.keys(NETWORKS));
+
 const config: HardhatUserConfig = {
   solidity: {
     compilers: [{ version: SOLC, settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" } }],
@@ -40,11 +51,7 @@ const config: HardhatUserConfig = {
       "contracts/claims/ClaimsLifecycle.sol": { version: SOLC, settings: { optimizer: { enabled: true, runs: 1000 }, evmVersion: "cancun", viaIR: VIA_IR } },
     },
   },
-  networks: {
-    hardhat: VIA_IR ? {} : { allowUnlimitedContractSize: true },
-    localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
-    ...remoteNetworks(),
-  },
+  networks: NETWORKS,
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
   gasReporter: { enabled: process.env.REPORT_GAS === "true", offline: true, currency: "USD" },
   mocha: { timeout: 120_000, reporter: "./test/support/summary-reporter.js" },

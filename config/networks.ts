@@ -7,6 +7,7 @@
  * Secrets (the deployer key) are never printed, not even in errors.
  */
 import type { HttpNetworkUserConfig } from "hardhat/types";
+import { ConfigurationError } from "./cli";
 
 /** A network that needs an RPC URL (and, to send transactions, the deployer key). */
 interface RemoteNetwork {
@@ -41,7 +42,7 @@ function deployerAccounts(env: NodeJS.ProcessEnv): string[] {
   if (!key) return [];
   const normalized = key.startsWith("0x") ? key : `0x${key}`;
   if (!/^0x[0-9a-fA-F]{64}$/.test(normalized)) {
-    throw new Error(`${KEY_VARIABLE} is not a 32-byte hex private key (its value is not shown): fix it in .env`);
+    throw new ConfigurationError(`${KEY_VARIABLE} is not a 32-byte hex private key (its value is not shown): fix it in .env`);
   }
   return [normalized];
 }
@@ -66,8 +67,22 @@ export function assertRequestedNetworkConfigured(requested: string | undefined, 
   const net = REMOTE_NETWORKS[requested];
   if (!net) return;
   if (!env[net.urlVariable]?.trim()) {
-    throw new Error(
+    throw new ConfigurationError(
       `${net.urlVariable} is not set: copy .env.example to .env and set ${net.urlVariable} to the JSON-RPC URL of ${net.description}`,
     );
   }
+}
+
+/**
+ * Throws a clear error when the requested network is none of the configured ones (Hardhat's own
+ * "Network X doesn't exist" names none of them), listing them and the remote networks `.env` can add.
+ */
+export function assertRequestedNetworkKnown(requested: string | undefined, configured: readonly string[]): void {
+  if (!requested || configured.includes(requested)) return;
+  const addable = Object.entries(REMOTE_NETWORKS)
+    .filter(([name]) => !configured.includes(name))
+    .map(([name, net]) => `${name} (set ${net.urlVariable} in .env)`);
+  throw new ConfigurationError(
+    `unknown network ${JSON.stringify(requested)}: this project has ${configured.join(", ")}${addable.length > 0 ? `; it can add ${addable.join(", ")}` : ""}`,
+  );
 }
