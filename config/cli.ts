@@ -55,8 +55,9 @@ interface Coded {
 
 /** Hardhat's own errors: the CLI has already printed their message line. */
 function isHardhatError(e: unknown): boolean {
-  const c = e as Coded | undefined;
-  return c instanceof Error && (c._isHardhatError === true || c._isHardhatPluginError === true);
+  if (!(e instanceof Error)) return false;
+  const c = e as Error & Coded;
+  return c._isHardhatError === true || c._isHardhatPluginError === true;
 }
 
 /**
