@@ -24,7 +24,7 @@ function expectOneLine(r: { status: number | null; stdout: string; stderr: strin
   expect(out[0]).to.match(message);
 }
 
-describe("CLI errors: one line, exit 1, a trace only when asked", function () {
+describe("[e2e] CLI errors: one line, exit 1, a trace only when asked", function () {
   let chain: TestChain;
   /** No `.env` is read (dotenv is pointed at a file that does not exist), whatever the checkout has. */
   let env: NodeJS.ProcessEnv;
