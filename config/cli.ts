@@ -6,7 +6,8 @@
  * errors "An unexpected error occurred:". For the errors whose message is the whole story — Hardhat's
  * own argument and network errors, CareLedger's typed errors ({@link CareLedgerError} and its kinds:
  * an unknown organization, input the SDK refused, a revert it decoded) and configuration errors
- * ({@link ConfigurationError}: a missing `.env` variable, an unknown network) — the CLI prints one
+ * ({@link ConfigurationError}: a missing `.env` variable, an unknown network) and a task's unusable
+ * argument ({@link UsageError}: a file that is not what the option takes) — the CLI prints one
  * line instead: `Error <CODE>: <message>`. Anything else (a bug) keeps Hardhat's report with its
  * trace. `--verbose` or `--show-stack-traces` keep the trace for every error.
  *
@@ -25,6 +26,16 @@ export class ConfigurationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "ConfigurationError";
+  }
+}
+
+/** A command's argument that cannot be used (a file that is not what the option takes, a date that does not parse). */
+export class UsageError extends Error {
+  readonly code = "USAGE";
+
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
   }
 }
 
@@ -66,7 +77,7 @@ function isHardhatError(e: unknown): boolean {
  */
 export function isCareLedgerError(e: unknown): e is Error & { code: string } {
   if (!(e instanceof Error) || typeof (e as Coded).code !== "string") return false;
-  if (e instanceof ConfigurationError) return true;
+  if (e instanceof ConfigurationError || e instanceof UsageError) return true;
   for (let p = Object.getPrototypeOf(e) as object | null; p !== null && p !== Error.prototype; p = Object.getPrototypeOf(p) as object | null) {
     if ((p as { constructor?: { name?: string } }).constructor?.name === "CareLedgerError") return true;
   }

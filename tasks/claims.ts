@@ -23,7 +23,7 @@
  */
 import * as fs from "node:fs";
 import { task, types } from "hardhat/config";
-import { connectSdk, printJson } from "./support";
+import { connectSdk, printJson, withAccounts } from "./support";
 
 const FROM = ["from", "signer: an account index or address"] as const;
 
@@ -62,11 +62,12 @@ task("claims:release-parked", "Pays a provider's parked payments of a plan (queu
 
 task("claims:enroll", "Enrolls a member in a plan for a coverage period (insurer staff)")
   .addParam("plan", "the plan id")
-  .addParam("member", "the member's account")
+  .addParam("member", "the member: an address or an account index")
   .addParam("start", "first covered day, YYYY-MM-DD")
   .addParam("end", "last covered day, YYYY-MM-DD")
   .addOptionalParam(...FROM, undefined, types.string)
-  .setAction(async (args: { plan: string; member: string; start: string; end: string; from?: string }, hre) => {
+  .setAction(async (given: { plan: string; member: string; start: string; end: string; from?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["member"]);
     const cl = await connectSdk(hre, args.from);
     const r = await (await cl.claims.enroll({ planId: args.plan, member: args.member, start: args.start, end: args.end })).wait();
     printJson({ planId: r.planId, member: r.member, start: r.start, end: r.end, tx: r.receipt.hash });
@@ -74,14 +75,15 @@ task("claims:enroll", "Enrolls a member in a plan for a coverage period (insurer
 
 task("claims:authorize", "Issues a prior authorization (insurer staff)")
   .addParam("plan", "the plan id")
-  .addParam("member", "the member's account")
+  .addParam("member", "the member: an address or an account index")
   .addParam("system", "the code system (FHIR URI or alias such as sct, cpt)")
   .addParam("code", "the procedure code")
   .addParam("max", "the most it authorizes, decimal dollars")
   .addParam("validFrom", "first day, YYYY-MM-DD")
   .addParam("validUntil", "last day, YYYY-MM-DD")
   .addOptionalParam(...FROM, undefined, types.string)
-  .setAction(async (args: { plan: string; member: string; system: string; code: string; max: string; validFrom: string; validUntil: string; from?: string }, hre) => {
+  .setAction(async (given: { plan: string; member: string; system: string; code: string; max: string; validFrom: string; validUntil: string; from?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["member"]);
     const { procedureCode, toUnits } = await import("../sdk");
     const cl = await connectSdk(hre, args.from);
     const { authId, receipt } = await (
@@ -101,10 +103,11 @@ task("claims:submit", "Submits the FHIR Claims of a file (Claim, Bundle or NDJSO
   .addParam("file", "a FHIR R4 Claim, a Bundle holding Claims, or NDJSON")
   .addParam("plan", "the plan every claim is submitted to")
   .addParam("provider", "the provider organization id")
-  .addParam("member", "the member's account (the Claims' patient)")
+  .addParam("member", "the member (the Claims' patient): an address or an account index")
   .addParam("evidence", "a JSON file mapping each Claim's id to its anchored evidence commitment")
   .addOptionalParam(...FROM, undefined, types.string)
-  .setAction(async (args: { file: string; plan: string; provider: string; member: string; evidence: string; from?: string }, hre) => {
+  .setAction(async (given: { file: string; plan: string; provider: string; member: string; evidence: string; from?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["member"]);
     const { claimIdOf, fromFhirClaim, readClaimsFile, ValidationError, waitForPendingTransactions, CareLedgerError, ContractRevertError } = await import("../sdk");
     const cl = await connectSdk(hre, args.from);
     const commitments = JSON.parse(fs.readFileSync(args.evidence, "utf8")) as Record<string, string>;

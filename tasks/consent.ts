@@ -16,7 +16,8 @@
 import * as fs from "node:fs";
 import { task, types } from "hardhat/config";
 import * as path from "node:path";
-import { connectSdk, openSecret, printJson } from "./support";
+import { connectSdk, openSecret, printJson, withAccounts } from "./support";
+import { UsageError } from "../config/cli";
 
 /** The format tag of the salt file consent:grant writes beside a consent document. */
 export const CONSENT_SALT_FORMAT = "careledger-consent-salt-v1";
@@ -61,14 +62,14 @@ function parseGrantee(arg: string): { organization: string } | string {
 function parseTime(field: string, arg: string): number {
   if (/^\d+$/.test(arg)) return Number(arg);
   const ms = Date.parse(arg);
-  if (Number.isNaN(ms)) throw new Error(`--${field}: ${JSON.stringify(arg)} is neither seconds since the epoch nor an ISO 8601 date`);
+  if (Number.isNaN(ms)) throw new UsageError(`--${field}: ${JSON.stringify(arg)} is neither seconds since the epoch nor an ISO 8601 date`);
   return Math.floor(ms / 1000);
 }
 
 const list = (arg: string): string[] => arg.split(",").map((s) => s.trim()).filter(Boolean);
 
 task("consent:grant", "Grants (or replaces) a patient's consent to an account or an organization (the patient or a delegate)")
-  .addParam("grantee", "the grantee: an account address, or org:<id>")
+  .addParam("grantee", "the grantee: an address, an account index, or org:<id>")
   .addParam("classes", "data classes, comma-separated (e.g. labs,medications)")
   .addParam("purposes", "purposes of use, comma-separated (e.g. TREAT,HPAYMT)")
   .addParam("until", "when the grant ends: seconds since the epoch or an ISO 8601 date")
@@ -77,7 +78,8 @@ task("consent:grant", "Grants (or replaces) a patient's consent to an account or
   .addOptionalParam("document", "a consent document (JSON) to commit with a salt, written to <document>.salt.json (0600) before the grant is sent", undefined, types.string)
   .addOptionalParam("patient", "the patient (default: the signer); a delegate names the patient it acts for", undefined, types.string)
   .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
-  .setAction(async (args: { grantee: string; classes: string; purposes: string; until: string; start?: string; commitment?: string; document?: string; patient?: string; from?: string }, hre) => {
+  .setAction(async (given: { grantee: string; classes: string; purposes: string; until: string; start?: string; commitment?: string; document?: string; patient?: string; from?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["grantee", "patient"]);
     const { ValidationError } = await import("../sdk");
     let commitment = args.commitment;
     let salt: string | undefined;
@@ -99,14 +101,15 @@ task("consent:grant", "Grants (or replaces) a patient's consent to an account or
   });
 
 task("consent:delegate", "Appoints a delegate to grant for the signer (the patient) within a scope and term, or removes it")
-  .addParam("delegate", "the delegate's account")
+  .addParam("delegate", "the delegate: an address or an account index")
   .addOptionalParam("until", "when the delegation ends: seconds since the epoch or an ISO 8601 date", undefined, types.string)
   .addOptionalParam("classes", "the data classes it may grant, comma-separated", undefined, types.string)
   .addOptionalParam("purposes", "the purposes it may grant, comma-separated", undefined, types.string)
   .addFlag("representative", "a full representative (a parent of a minor, a legal guardian): may grant sensitive classes and set the break-glass opt-out")
   .addFlag("remove", "remove the delegate instead")
   .addOptionalParam("from", "signer (the patient): an account index or address", undefined, types.string)
-  .setAction(async (args: { delegate: string; until?: string; classes?: string; purposes?: string; representative: boolean; remove: boolean; from?: string }, hre) => {
+  .setAction(async (given: { delegate: string; until?: string; classes?: string; purposes?: string; representative: boolean; remove: boolean; from?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["delegate"]);
     const { ValidationError } = await import("../sdk");
     const cl = await connectSdk(hre, args.from);
     if (args.remove) {
@@ -127,35 +130,38 @@ task("consent:delegate", "Appoints a delegate to grant for the signer (the patie
   });
 
 task("consent:revoke", "Revokes a grant, effective in this block (the patient or a delegate; works while paused)")
-  .addParam("grantee", "the grantee: an account address, or org:<id>")
+  .addParam("grantee", "the grantee: an address, an account index, or org:<id>")
   .addOptionalParam("patient", "the patient (default: the signer)", undefined, types.string)
   .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
-  .setAction(async (args: { grantee: string; patient?: string; from?: string }, hre) => {
+  .setAction(async (given: { grantee: string; patient?: string; from?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["grantee", "patient"]);
     const cl = await connectSdk(hre, args.from);
     const { receipt, ...revoked } = await (await cl.consent.revoke({ patient: args.patient, grantee: parseGrantee(args.grantee) })).wait();
     printJson({ ...revoked, tx: receipt.hash, gasUsed: receipt.gasUsed });
   });
 
 task("consent:check", "Whether an accessor may access a patient's data class for a purpose, now")
-  .addParam("patient", "the patient")
-  .addParam("accessor", "the account that would access")
+  .addParam("patient", "the patient: an address or an account index")
+  .addParam("accessor", "the account that would access: an address or an account index")
   .addParam("class", "the data class (e.g. labs)")
   .addParam("purpose", "the purpose of use (e.g. TREAT)")
-  .setAction(async (args: { patient: string; accessor: string; class: string; purpose: string }, hre) => {
+  .setAction(async (given: { patient: string; accessor: string; class: string; purpose: string }, hre) => {
+    const args = await withAccounts(hre, given, ["patient", "accessor"]);
     const cl = await connectSdk(hre);
     const permitted = await cl.consent.isPermitted({ patient: args.patient, accessor: args.accessor, dataClass: args.class as never, purpose: args.purpose as never });
     printJson({ patient: args.patient, accessor: args.accessor, dataClass: args.class, purpose: args.purpose, permitted });
   });
 
 task("consent:log", "Logs an access to a patient's record by the signer under an unlinkable reference; refused when not permitted")
-  .addParam("patient", "the patient")
+  .addParam("patient", "the patient: an address or an account index")
   .addOptionalParam("recordId", "the record's id: with --salt, a fresh unlinkable reference is derived (its nonce is printed)", undefined, types.string)
   .addOptionalParam("salt", "the record's salt (with --record-id)", undefined, types.string)
   .addOptionalParam("record", "an access reference made elsewhere (0x + 32 bytes; never a record's id or commitment)", undefined, types.string)
   .addParam("class", "the data class (e.g. labs)")
   .addParam("purpose", "the purpose of use (e.g. TREAT)")
   .addOptionalParam("from", "signer (the accessor): an account index or address", undefined, types.string)
-  .setAction(async (args: { patient: string; recordId?: string; salt?: string; record?: string; class: string; purpose: string; from?: string }, hre) => {
+  .setAction(async (given: { patient: string; recordId?: string; salt?: string; record?: string; class: string; purpose: string; from?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["patient"]);
     const { ValidationError } = await import("../sdk");
     if ((args.recordId === undefined) !== (args.salt === undefined)) throw new ValidationError(args.salt === undefined ? "salt" : "recordId", "give both --record-id and --salt");
     if ((args.recordId === undefined) === (args.record === undefined)) throw new ValidationError("record", "give --record-id with --salt, or --record");
@@ -166,9 +172,10 @@ task("consent:log", "Logs an access to a patient's record by the signer under an
   });
 
 task("consent:history", "A patient's current grants and consent history, or (--access) the accounting of disclosures")
-  .addParam("patient", "the patient")
+  .addParam("patient", "the patient: an address or an account index")
   .addFlag("access", "print the access log only")
-  .setAction(async (args: { patient: string; access: boolean }, hre) => {
+  .setAction(async (given: { patient: string; access: boolean }, hre) => {
+    const args = await withAccounts(hre, given, ["patient"]);
     const cl = await connectSdk(hre);
     if (args.access) {
       printJson({ patient: args.patient, accessLog: await cl.consent.accessLog(args.patient) });

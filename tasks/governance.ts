@@ -4,11 +4,12 @@
  *   governance:handover  --to <multisig|timelock> [--delay <s>]    hand the admin role over, then renounce it
  */
 import { task, types } from "hardhat/config";
-import { connectSdk, printJson } from "./support";
+import { connectSdk, printJson, withAccounts } from "./support";
 
 task("governance:roles", "Shows which suite roles an account holds, and with which execution delay")
-  .addParam("account", "the account")
-  .setAction(async (args: { account: string }, hre) => {
+  .addParam("account", "the account: an address or an account index")
+  .setAction(async (given: { account: string }, hre) => {
+    const args = await withAccounts(hre, given, ["account"]);
     const { Role } = await import("../sdk");
     const cl = await connectSdk(hre);
     const roles: Record<string, { isMember: boolean; executionDelay: number }> = {};
@@ -20,7 +21,8 @@ task("governance:handover", "Grants the admin role to a multisig or timelock, th
   .addParam("to", "the new admin (a multisig or a timelock contract)")
   .addOptionalParam("delay", "execution delay of the new admin, in seconds", 0, types.int)
   .addOptionalParam("from", "signer: the current admin (index or address)", undefined, types.string)
-  .setAction(async (args: { to: string; delay: number; from?: string }, hre) => {
+  .setAction(async (given: { to: string; delay: number; from?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["to"]);
     const { CareLedgerError } = await import("../sdk");
     const cl = await connectSdk(hre, args.from);
     const self = await (cl.runner as { getAddress(): Promise<string> }).getAddress();

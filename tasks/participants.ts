@@ -7,26 +7,29 @@
  * Every task takes --from <index | address> to choose the signer.
  */
 import { task, types } from "hardhat/config";
-import { connectSdk, printJson, readMetadata } from "./support";
+import { connectSdk, printJson, readMetadata, withAccounts } from "./support";
 
 task("participants:register", "Registers an organization with its first admin (registrar)")
   .addParam("kind", "provider, lab, pharmacy, insurer, researcher or regulator")
   .addParam("metadata", "the profile commitment (0x + 32 bytes) or a JSON profile file to commit")
-  .addParam("admin", "the organization's first admin account")
+  .addParam("admin", "the organization's first admin: an address or an account index")
   .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
-  .setAction(async (args: { kind: string; metadata: string; admin: string; from?: string }, hre) => {
+  .setAction(async (given: { kind: string; metadata: string; admin: string; from?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["admin"]);
     const cl = await connectSdk(hre, args.from);
     const handle = await cl.participants.registerOrganization({ kind: args.kind as never, metadata: readMetadata(args.metadata), admin: args.admin });
     const { orgId, kind, admin, metadata, receipt } = await handle.wait();
-    printJson({ orgId, kind, admin, metadata, tx: receipt.hash, gasUsed: receipt.gasUsed });
+    const { orgKindName } = await import("../sdk");
+    printJson({ orgId, kind: orgKindName(kind), admin, metadata, tx: receipt.hash, gasUsed: receipt.gasUsed });
   });
 
 task("participants:add-member", "Adds a member to an organization (an admin of that organization)")
   .addParam("org", "the organization id")
-  .addParam("account", "the account to add")
+  .addParam("account", "the account to add: an address or an account index")
   .addFlag("admin", "make the new member an admin of the organization")
   .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
-  .setAction(async (args: { org: string; account: string; admin: boolean; from?: string }, hre) => {
+  .setAction(async (given: { org: string; account: string; admin: boolean; from?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["account"]);
     const cl = await connectSdk(hre, args.from);
     const { orgId, account, isAdmin, receipt } = await (await cl.participants.addMember({ orgId: args.org, account: args.account, isAdmin: args.admin })).wait();
     printJson({ orgId, account, isAdmin, tx: receipt.hash, gasUsed: receipt.gasUsed });
@@ -43,8 +46,9 @@ task("participants:suspend", "Suspends an organization: all its members lose acc
 
 task("participants:show", "Shows an organization and its members, or an account's membership")
   .addOptionalParam("org", "the organization id", undefined, types.string)
-  .addOptionalParam("account", "an account", undefined, types.string)
-  .setAction(async (args: { org?: string; account?: string }, hre) => {
+  .addOptionalParam("account", "an account: an address or an account index", undefined, types.string)
+  .setAction(async (given: { org?: string; account?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["account"]);
     const { orgKindName, ValidationError } = await import("../sdk");
     if (!args.org && !args.account) throw new ValidationError("org", "give --org <id> or --account <address>");
     const cl = await connectSdk(hre);

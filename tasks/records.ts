@@ -20,6 +20,7 @@ import * as path from "node:path";
 import { task, types } from "hardhat/config";
 import type { RecordBatchProgress, RecordProof } from "../sdk";
 import { connectSdk, openSecret, printJson } from "./support";
+import { UsageError } from "../config/cli";
 
 /** The format tag of the proofs file records:anchor writes. */
 export const PROOFS_FORMAT = "careledger-record-proofs-v1";
@@ -45,14 +46,14 @@ export function readResources(file: string): Record<string, unknown>[] {
     whole = undefined;
   }
   if (whole !== undefined) {
-    if (whole === null || typeof whole !== "object" || Array.isArray(whole)) throw new Error(`--file: ${file} is not a FHIR resource or Bundle`);
+    if (whole === null || typeof whole !== "object" || Array.isArray(whole)) throw new UsageError(`--file: ${file} is not a FHIR resource or Bundle`);
     const r = whole as { resourceType?: unknown; entry?: { resource?: unknown }[] };
     if (r.resourceType === "Bundle") {
       const out = (r.entry ?? []).map((e, i) => {
-        if (e.resource === null || typeof e.resource !== "object") throw new Error(`--file: ${file} entry ${i} has no resource`);
+        if (e.resource === null || typeof e.resource !== "object") throw new UsageError(`--file: ${file} entry ${i} has no resource`);
         return e.resource as Record<string, unknown>;
       });
-      if (out.length === 0) throw new Error(`--file: the Bundle in ${file} has no entries`);
+      if (out.length === 0) throw new UsageError(`--file: the Bundle in ${file} has no entries`);
       return out;
     }
     return [whole as Record<string, unknown>];
@@ -64,12 +65,12 @@ export function readResources(file: string): Record<string, unknown>[] {
     try {
       value = JSON.parse(line);
     } catch {
-      throw new Error(`--file: ${file} is neither JSON nor NDJSON (line ${i + 1} does not parse)`);
+      throw new UsageError(`--file: ${file} is neither JSON nor NDJSON (line ${i + 1} does not parse)`);
     }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`--file: ${file} line ${i + 1} is not a resource`);
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new UsageError(`--file: ${file} line ${i + 1} is not a resource`);
     out.push(value as Record<string, unknown>);
   });
-  if (out.length === 0) throw new Error(`--file: ${file} holds no resources`);
+  if (out.length === 0) throw new UsageError(`--file: ${file} holds no resources`);
   return out;
 }
 
@@ -192,9 +193,9 @@ async function anchoredBatch(cl: Awaited<ReturnType<typeof connectSdk>>, root: s
 /** Finds the salt of `resource` in a salts file (by resourceType and id), or takes a hex salt as is. */
 function readSalt(arg: string, resource: Record<string, unknown>): string | undefined {
   if (/^0x[0-9a-fA-F]{64}$/.test(arg)) return arg;
-  if (!fs.existsSync(arg)) throw new Error(`--salt: ${arg} is neither a 32-byte hex salt nor a salts file`);
+  if (!fs.existsSync(arg)) throw new UsageError(`--salt: ${arg} is neither a 32-byte hex salt nor a salts file`);
   const file = JSON.parse(fs.readFileSync(arg, "utf8")) as { format?: string; items?: { resourceType: unknown; id: unknown; salt: string }[] };
-  if (file.format !== SALTS_FORMAT) throw new Error(`--salt: ${arg} is not a ${SALTS_FORMAT} file`);
+  if (file.format !== SALTS_FORMAT) throw new UsageError(`--salt: ${arg} is not a ${SALTS_FORMAT} file`);
   return file.items?.find((i) => i.resourceType === (resource.resourceType ?? null) && i.id === (resource.id ?? null))?.salt;
 }
 
