@@ -16,8 +16,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import CareLedgerModule from "../ignition/modules/CareLedger";
-import { readAddressBook, SUITE_CONTRACTS, writeAddressBook, DEFAULT_ADDRESS_BOOK_DIR, type AddressBook, type SuiteAddresses } from "../sdk/addressBook";
-import { requireAddress } from "../sdk/validate";
+import { readAddressBook, SUITE_CONTRACTS, writeAddressBook, DEFAULT_ADDRESS_BOOK_DIR, type AddressBook, type SuiteAddresses } from "../sdk/core/addressBook";
+import { requireAddress } from "../sdk/core/validate";
 
 /** The chain id of Hardhat's in-process network and of `hardhat node`. */
 export const LOCAL_CHAIN_ID = 31337;

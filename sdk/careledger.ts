@@ -9,14 +9,14 @@ import {
   ParticipantRegistry__factory,
   RecordRegistry__factory,
 } from "../typechain-types";
-import { readAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./addressBook";
+import { readAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./core/addressBook";
 import { CareLedgerError, UnsupportedChainError } from "./errors";
 import { ClaimsClient } from "./claims";
 import { ConsentClient } from "./consent";
 import { GovernanceClient } from "./governanceClient";
 import { ParticipantsClient } from "./participants";
 import { RecordsClient } from "./records";
-import { requireAddress } from "./validate";
+import { requireAddress } from "./core/validate";
 
 /** Options of {@link CareLedger.connect}. */
 export interface ConnectOptions {

@@ -6,12 +6,12 @@
  */
 import { AbiCoder, decodeBytes32String, encodeBytes32String, keccak256, toUtf8Bytes, ZeroAddress, type Overrides, type TransactionReceipt } from "ethers";
 import type { ClaimsEngine } from "../typechain-types";
-import { ManagedClient, requireSigner } from "./client";
+import { ManagedClient, requireSigner } from "./core/client";
 import { IERC20__factory } from "../typechain-types";
 import { CareLedgerError, ContractRevertError, ValidationError, withDecodedErrors } from "./errors";
 import type { FhirOutputOptions, FhirResource } from "./fhir/claim";
-import { eventsIn, send, type TxHandle } from "./tx";
-import { requireAddress, requireBoolean, requireBytes32, requireId } from "./validate";
+import { eventsIn, send, type TxHandle } from "./core/tx";
+import { requireAddress, requireBoolean, requireBytes32, requireId } from "./core/validate";
 
 // ------------------------------------------------------------------------------------------ vocabulary
 

@@ -5,9 +5,9 @@
  */
 import type { ContractRunner, EventLog, Overrides, Provider, Result, TypedDataDomain } from "ethers";
 import type { ConsentRegistry } from "../typechain-types";
-import { ManagedClient, requireSigner } from "./client";
+import { ManagedClient, requireSigner } from "./core/client";
 import { CareLedgerError, decodeRevertData, ValidationError, withDecodedErrors } from "./errors";
-import { accessReference } from "./encoding";
+import { accessReference } from "./core/encoding";
 import {
   classMask,
   classNames,
@@ -38,8 +38,8 @@ import {
   type GrantRequest,
   type RevocationRequest,
 } from "./consentTypedData";
-import { eventIn, send, type TxHandle } from "./tx";
-import { requireAddress, requireBoolean, requireBytes32 } from "./validate";
+import { eventIn, send, type TxHandle } from "./core/tx";
+import { requireAddress, requireBoolean, requireBytes32 } from "./core/validate";
 
 /** A time: a `Date`, or seconds since the epoch. */
 export type TimeInput = Date | number | bigint;

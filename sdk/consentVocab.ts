@@ -5,7 +5,7 @@
  */
 import { getAddress, toBeHex, zeroPadValue } from "ethers";
 import { ValidationError } from "./errors";
-import { requireAddress, requireId } from "./validate";
+import { requireAddress, requireId } from "./core/validate";
 
 /** Data classes → bit positions. Bits 16..20 are the sensitive classes, never implied by any other. */
 export const DATA_CLASSES = {

@@ -6,9 +6,9 @@ import type { Overrides } from "ethers";
 import type { AccessManager } from "../typechain-types";
 import { withDecodedErrors } from "./errors";
 import { Role, type RoleName } from "./governance";
-import { eventIn, send, type TxHandle } from "./tx";
+import { eventIn, send, type TxHandle } from "./core/tx";
 import { ValidationError } from "./errors";
-import { requireAddress } from "./validate";
+import { requireAddress } from "./core/validate";
 
 /** A call to a managed contract, as `contract.fn.populateTransaction(...)` returns it. */
 export interface ManagedCall {

@@ -17,7 +17,7 @@ export {
   writeAddressBook,
   type AddressBook,
   type SuiteAddresses,
-} from "./addressBook";
+} from "./core/addressBook";
 export {
   CareLedgerError,
   ContractRevertError,
@@ -37,7 +37,7 @@ export {
   ValidationError,
   withDecodedErrors,
 } from "./errors";
-export { canonicalJson, profileCommitment } from "./encoding";
+export { canonicalJson, profileCommitment } from "./core/encoding";
 export {
   ACCESS_REFERENCE_DOMAIN,
   accessReference,
@@ -52,7 +52,7 @@ export {
   requireSalt,
   saltedCommitment,
   type RecordLeafFields,
-} from "./encoding";
+} from "./core/encoding";
 export {
   FastMerkleTree,
   jsKeccakEngine,
@@ -141,9 +141,9 @@ export {
   type OrgParams,
   type RegisterOrganizationParams,
 } from "./participants";
-export { TxHandle, eventIn, eventsIn, send, type Confirmed } from "./tx";
-export { ManagedClient, requireSigner, type PausableContract } from "./client";
-export { waitForPendingTransactions } from "./tx";
+export { TxHandle, eventIn, eventsIn, send, type Confirmed } from "./core/tx";
+export { ManagedClient, requireSigner, type PausableContract } from "./core/client";
+export { waitForPendingTransactions } from "./core/tx";
 export { ORG_KIND_NAMES, OrgKind, orgKindName, type OrgKindName } from "./vocab";
 export {
   ConsentClient,

@@ -11,7 +11,7 @@
  */
 import type { Overrides } from "ethers";
 import type { RecordRegistry } from "../typechain-types";
-import { ManagedClient, requireSigner } from "./client";
+import { ManagedClient, requireSigner } from "./core/client";
 import { CareLedgerError, ValidationError, withDecodedErrors } from "./errors";
 import {
   newSalt,
@@ -20,10 +20,10 @@ import {
   requireSalt,
   RECORD_LEAF_ENCODING,
   type RecordLeafFields,
-} from "./encoding";
+} from "./core/encoding";
 import { FastMerkleTree, type BuildProgress } from "./merkle";
-import { eventIn, send, type TxHandle } from "./tx";
-import { requireBytes32, requireEnum, requireId } from "./validate";
+import { eventIn, send, type TxHandle } from "./core/tx";
+import { requireBytes32, requireEnum, requireId } from "./core/validate";
 
 /** Why a version was retracted, as `IRecordRegistry.RetractionReason`. Never reorder. */
 export enum RetractionReason {

@@ -4,7 +4,7 @@
  * the peak RSS is the whole process's maximum resident set (leaves, tree and runtime included).
  */
 import { FastMerkleTree } from "../../sdk/merkle";
-import { RECORD_LEAF_ENCODING } from "../../sdk/encoding";
+import { RECORD_LEAF_ENCODING } from "../../sdk/core/encoding";
 import { randomRecordLeaves } from "./merkle";
 
 const n = Number(process.argv[2] ?? 1 << 20);

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { FastMerkleTree } from "../../sdk/merkle";
-import { RECORD_LEAF_ENCODING } from "../../sdk/encoding";
+import { RECORD_LEAF_ENCODING } from "../../sdk/core/encoding";
 
 /** The report's keys, exactly as the issue names them. */
 export interface MerkleReport {

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isAddress } from "ethers";
-import { CareLedgerError, ValidationError } from "./errors";
+import { CareLedgerError, ValidationError } from "../errors";
 
 /** The suite's contract addresses. */
 export interface SuiteAddresses {
@@ -40,7 +40,7 @@ export interface AddressBook {
 }
 
 /** The folder the deploy script writes to and the SDK reads from by default. */
-export const DEFAULT_ADDRESS_BOOK_DIR = path.resolve(__dirname, "..", "deployments");
+export const DEFAULT_ADDRESS_BOOK_DIR = path.resolve(__dirname, "..", "..", "deployments");
 
 /** The path of the address book for `chainId` in `dir`. */
 export function addressBookPath(chainId: bigint | number, dir: string = DEFAULT_ADDRESS_BOOK_DIR): string {

@@ -4,7 +4,7 @@
 import canonicalize from "canonicalize";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { AbiCoder, concat, getBytes, hexlify, isHexString, randomBytes } from "ethers";
-import { ValidationError } from "./errors";
+import { ValidationError } from "../errors";
 
 /**
  * The RFC 8785 (JSON Canonicalization Scheme) form of a JSON value.

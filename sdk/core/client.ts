@@ -3,8 +3,8 @@
  * the check that writes have a Signer, and pausing (every suite contract is ManagedPausable).
  */
 import type { BaseContract, ContractRunner, Overrides, Signer } from "ethers";
-import type { TypedContractMethod } from "../typechain-types/common";
-import { CareLedgerError } from "./errors";
+import type { TypedContractMethod } from "../../typechain-types/common";
+import { CareLedgerError } from "../errors";
 import { send, type TxHandle } from "./tx";
 
 /**

@@ -3,7 +3,7 @@
  * `admin: "0x12" is not an address` rather than an RPC error.
  */
 import { getAddress, isAddress, isHexString, ZeroAddress } from "ethers";
-import { ValidationError } from "./errors";
+import { ValidationError } from "../errors";
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 

@@ -13,7 +13,7 @@ import {
   TransactionReplacedError,
   TransactionRevertedError,
   withDecodedErrors,
-} from "./errors";
+} from "../errors";
 
 /** A decoded result together with the receipt it came from. */
 export type Confirmed<T extends object> = T & { readonly receipt: TransactionReceipt };

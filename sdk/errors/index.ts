@@ -1,0 +1,16 @@
+/**
+ * The SDK's errors: the classes every part throws (base.ts), the decoding of reverts into them
+ * (decode.ts, with one sentence per custom error kept by domain: participants.ts, records.ts,
+ * claims.ts, consent.ts, governance.ts), and failures of the connection (network.ts).
+ */
+export { CareLedgerError, ContractRevertError, errorCode, findRevertData, ValidationError } from "./base";
+export { decodeRevertData, REVERT_MESSAGES, suiteErrors, toCareLedgerError, withDecodedErrors } from "./decode";
+export {
+  findTransportFailure,
+  NodeUnreachableError,
+  NonceGapError,
+  TransactionDroppedError,
+  TransactionReplacedError,
+  TransactionRevertedError,
+  UnsupportedChainError,
+} from "./network";
