@@ -12,10 +12,10 @@ import {
 import { readAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./core/addressBook";
 import { CareLedgerError, UnsupportedChainError } from "./errors";
 import { ClaimsClient } from "./claims";
-import { ConsentClient } from "./consent";
-import { GovernanceClient } from "./governanceClient";
-import { ParticipantsClient } from "./participants";
-import { RecordsClient } from "./records";
+import { ConsentClient } from "./consent/client";
+import { GovernanceClient } from "./governance/client";
+import { ParticipantsClient } from "./participants/client";
+import { RecordsClient } from "./records/client";
 import { requireAddress } from "./core/validate";
 
 /** Options of {@link CareLedger.connect}. */

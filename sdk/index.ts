@@ -8,6 +8,8 @@
  * @packageDocumentation
  */
 export { CareLedger, type ConnectOptions } from "./careledger";
+
+// core/: what every part's client is built on
 export {
   addressBookPath,
   DEFAULT_ADDRESS_BOOK_DIR,
@@ -18,6 +20,11 @@ export {
   type AddressBook,
   type SuiteAddresses,
 } from "./core/addressBook";
+export { TxHandle, eventIn, eventsIn, send, waitForPendingTransactions, type Confirmed } from "./core/tx";
+export { ManagedClient, requireSigner, type PausableContract } from "./core/client";
+export { canonicalJson, newSalt, requireSalt, saltedCommitment } from "./core/encoding";
+
+// errors/
 export {
   CareLedgerError,
   ContractRevertError,
@@ -37,36 +44,101 @@ export {
   ValidationError,
   withDecodedErrors,
 } from "./errors";
-export { canonicalJson, profileCommitment } from "./core/encoding";
+
+// participants/
 export {
-  ACCESS_REFERENCE_DOMAIN,
-  accessReference,
-  CONSENT_DOCUMENT_DOMAIN,
-  consentDocumentCommitment,
-  newSalt,
-  RECORD_COMMITMENT_DOMAIN,
-  RECORD_LEAF_ENCODING,
-  recordCommitment,
-  recordLeafHash,
-  recordLeafValues,
-  requireSalt,
-  saltedCommitment,
-  type RecordLeafFields,
-} from "./core/encoding";
+  ParticipantsClient,
+  type ActiveMembership,
+  type MemberParams,
+  type Membership,
+  type Metadata,
+  type Organization,
+  type OrgParams,
+  type RegisterOrganizationParams,
+} from "./participants/client";
+export { ORG_KIND_NAMES, OrgKind, orgKindName, type OrgKindName } from "./participants/vocab";
+export { profileCommitment } from "./participants/encoding";
+
+// consent/
+export { ConsentClient } from "./consent/client";
 export {
-  FastMerkleTree,
-  jsKeccakEngine,
-  keccakEngine,
-  leafEncoder,
-  type BuildOptions,
-  type BuildProgress,
-  type Keccak256,
-  type LeafEncoder,
-  type StandardMerkleTreeDump,
-} from "./merkle";
+  toSeconds,
+  type AccessParams,
+  type AccessRecord,
+  type Delegation,
+  type BlockRange,
+  type BreakGlassParams,
+  type GranteeInput,
+  type GrantParams,
+  type GrantRecord,
+  type GrantState,
+  type HistoryEntry,
+  type RevokeParams,
+  type SignedGrant,
+  type SignedRevocation,
+  type SignedDelegation,
+  type SignedDelegateRemoval,
+  type SignOptions,
+  type TimeInput,
+} from "./consent/params";
 export {
-  RecordBatch,
-  RecordsClient,
+  accountGrantee,
+  ALL_CLASSES_MASK,
+  ALL_PURPOSES_MASK,
+  BREAK_GLASS_REASONS,
+  classMask,
+  classNames,
+  DATA_CLASSES,
+  dataClassName,
+  dataClassOf,
+  GENERAL_CLASSES_MASK,
+  GENERAL_DATA_CLASSES,
+  granteeKey,
+  ORGANIZATION_TAG,
+  organizationGrantee,
+  parseGrantee,
+  purposeMask,
+  purposeName,
+  purposeNames,
+  purposeOf,
+  PURPOSES,
+  reasonCodeOf,
+  reasonName,
+  SENSITIVE_CLASSES_MASK,
+  SENSITIVE_DATA_CLASSES,
+  type BreakGlassReasonName,
+  type DataClassName,
+  type Grantee,
+  type ParsedGrantee,
+  type PurposeName,
+} from "./consent/vocab";
+export {
+  consentDomain,
+  CONSENT_DOMAIN_NAME,
+  CONSENT_DOMAIN_VERSION,
+  GRANT_TYPES,
+  grantDigest,
+  REVOCATION_TYPES,
+  revocationDigest,
+  DELEGATION_TYPES,
+  DELEGATE_REMOVAL_TYPES,
+  signGrantRequest,
+  signRevocationRequest,
+  signDelegationRequest,
+  signDelegateRemovalRequest,
+  type GrantRequest,
+  type RevocationRequest,
+  type DelegationRequest,
+  type DelegateRemovalRequest,
+  type TypedDataSigner,
+} from "./consent/typedData";
+export { ACCESS_REFERENCE_DOMAIN, accessReference, CONSENT_DOCUMENT_DOMAIN, consentDocumentCommitment } from "./consent/encoding";
+export { fromFhirConsent, FhirConsentError, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions } from "./consent/fhir";
+
+// records/
+export { RecordsClient } from "./records/client";
+export { RecordBatch } from "./records/batch";
+export {
   RetractionReason,
   type AmendParams,
   type AnchoredVersion,
@@ -79,7 +151,21 @@ export {
   type RecordVersionInfo,
   type RetractParams,
   type VerificationResult,
-} from "./records";
+} from "./records/types";
+export { RECORD_COMMITMENT_DOMAIN, RECORD_LEAF_ENCODING, recordCommitment, recordLeafHash, recordLeafValues, type RecordLeafFields } from "./records/encoding";
+export {
+  FastMerkleTree,
+  jsKeccakEngine,
+  keccakEngine,
+  leafEncoder,
+  type BuildOptions,
+  type BuildProgress,
+  type Keccak256,
+  type LeafEncoder,
+  type StandardMerkleTreeDump,
+} from "./records/merkle";
+
+// claims/
 export {
   CARC,
   ClaimsClient,
@@ -129,92 +215,7 @@ export {
   type FhirResource,
   type FromFhirClaimOptions,
 } from "./fhir/claim";
-export { FUNCTION_ROLES, Role, ROLE_LABELS, roleId, roleName, type ManagedContractName, type RoleName } from "./governance";
-export { GovernanceClient, type ManagedCall } from "./governanceClient";
-export {
-  ParticipantsClient,
-  type ActiveMembership,
-  type MemberParams,
-  type Membership,
-  type Metadata,
-  type Organization,
-  type OrgParams,
-  type RegisterOrganizationParams,
-} from "./participants";
-export { TxHandle, eventIn, eventsIn, send, type Confirmed } from "./core/tx";
-export { ManagedClient, requireSigner, type PausableContract } from "./core/client";
-export { waitForPendingTransactions } from "./core/tx";
-export { ORG_KIND_NAMES, OrgKind, orgKindName, type OrgKindName } from "./vocab";
-export {
-  ConsentClient,
-  toSeconds,
-  type AccessParams,
-  type AccessRecord,
-  type Delegation,
-  type BlockRange,
-  type BreakGlassParams,
-  type GranteeInput,
-  type GrantParams,
-  type GrantRecord,
-  type GrantState,
-  type HistoryEntry,
-  type RevokeParams,
-  type SignedGrant,
-  type SignedRevocation,
-  type SignedDelegation,
-  type SignedDelegateRemoval,
-  type SignOptions,
-  type TimeInput,
-} from "./consent";
-export {
-  accountGrantee,
-  ALL_CLASSES_MASK,
-  ALL_PURPOSES_MASK,
-  BREAK_GLASS_REASONS,
-  classMask,
-  classNames,
-  DATA_CLASSES,
-  dataClassName,
-  dataClassOf,
-  GENERAL_CLASSES_MASK,
-  GENERAL_DATA_CLASSES,
-  granteeKey,
-  ORGANIZATION_TAG,
-  organizationGrantee,
-  parseGrantee,
-  purposeMask,
-  purposeName,
-  purposeNames,
-  purposeOf,
-  PURPOSES,
-  reasonCodeOf,
-  reasonName,
-  SENSITIVE_CLASSES_MASK,
-  SENSITIVE_DATA_CLASSES,
-  type BreakGlassReasonName,
-  type DataClassName,
-  type Grantee,
-  type ParsedGrantee,
-  type PurposeName,
-} from "./consentVocab";
-export {
-  consentDomain,
-  CONSENT_DOMAIN_NAME,
-  CONSENT_DOMAIN_VERSION,
-  GRANT_TYPES,
-  grantDigest,
-  REVOCATION_TYPES,
-  revocationDigest,
-  DELEGATION_TYPES,
-  DELEGATE_REMOVAL_TYPES,
-  signGrantRequest,
-  signRevocationRequest,
-  signDelegationRequest,
-  signDelegateRemovalRequest,
-  type GrantRequest,
-  type RevocationRequest,
-  type DelegationRequest,
-  type DelegateRemovalRequest,
-  type TypedDataSigner,
-} from "./consentTypedData";
-export { fromFhirConsent, FhirConsentError, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions } from "./fhir/consent";
+
+// governance/
+export { FUNCTION_ROLES, Role, ROLE_LABELS, roleId, roleName, type ManagedContractName, type RoleName } from "./governance/roles";
+export { GovernanceClient, type ManagedCall } from "./governance/client";

@@ -1,6 +1,6 @@
 /**
  * The suite's deployment, resumable: one AccessManager governing every contract, the contracts,
- * the role labels, the function → role wiring from `sdk/governance.ts`, and the role grants with
+ * the role labels, the function → role wiring from `sdk/governance/roles.ts`, and the role grants with
  * the execution delays given as parameters (0 on a local chain).
  *
  * Parameters (module `CareLedger`): `registrar`, `pauser`, `configurator` (default: the deployer),
@@ -9,7 +9,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { CallableContractFuture } from "@nomicfoundation/ignition-core";
 import type { Interface } from "ethers";
-import { FUNCTION_ROLES, Role, ROLE_LABELS, type ManagedContractName, type RoleName } from "../../sdk/governance";
+import { FUNCTION_ROLES, Role, ROLE_LABELS, type ManagedContractName, type RoleName } from "../../sdk/governance/roles";
 import { ClaimsEngine__factory, ConsentRegistry__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
 
 /** The interface of each managed contract, from our own typechain factories. */
@@ -20,7 +20,7 @@ const INTERFACES: Record<ManagedContractName, () => Interface> = {
   ConsentRegistry: () => ConsentRegistry__factory.createInterface(),
 };
 
-/** The selectors of `contract` restricted to each role, from the one table in `sdk/governance.ts`. */
+/** The selectors of `contract` restricted to each role, from the one table in `sdk/governance/roles.ts`. */
 export function selectorsByRole(contract: ManagedContractName): Map<RoleName, string[]> {
   const iface = INTERFACES[contract]();
   const out = new Map<RoleName, string[]>();

@@ -3,8 +3,8 @@
  * Generates `n` record leaves, builds the tree, and prints `{ buildSeconds, peakRssMB, root }`;
  * the peak RSS is the whole process's maximum resident set (leaves, tree and runtime included).
  */
-import { FastMerkleTree } from "../../sdk/merkle";
-import { RECORD_LEAF_ENCODING } from "../../sdk/core/encoding";
+import { FastMerkleTree } from "../../sdk/records/merkle";
+import { RECORD_LEAF_ENCODING } from "../../sdk/records/encoding";
 import { randomRecordLeaves } from "./merkle";
 
 const n = Number(process.argv[2] ?? 1 << 20);

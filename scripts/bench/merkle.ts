@@ -9,8 +9,8 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { FastMerkleTree } from "../../sdk/merkle";
-import { RECORD_LEAF_ENCODING } from "../../sdk/core/encoding";
+import { FastMerkleTree } from "../../sdk/records/merkle";
+import { RECORD_LEAF_ENCODING } from "../../sdk/records/encoding";
 
 /** The report's keys, exactly as the issue names them. */
 export interface MerkleReport {

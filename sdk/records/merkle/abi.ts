@@ -4,7 +4,7 @@
  * strings or objects. Dynamic types (string, bytes, arrays, tuples) are refused: use
  * `@openzeppelin/merkle-tree` for those (record leaves never need them).
  */
-import { ValidationError } from "../errors";
+import { ValidationError } from "../../errors";
 
 /** Writes one value's 32-byte word at `offset` of `out`. @throws {ValidationError} for a bad value */
 type WordWriter = (value: unknown, out: Uint8Array, offset: number, field: string) => void;

@@ -4,8 +4,8 @@
  * codes, and grantee keys. Names are accepted case-insensitively and validated naming the field.
  */
 import { getAddress, toBeHex, zeroPadValue } from "ethers";
-import { ValidationError } from "./errors";
-import { requireAddress, requireId } from "./core/validate";
+import { ValidationError } from "../errors";
+import { requireAddress, requireId } from "../core/validate";
 
 /** Data classes → bit positions. Bits 16..20 are the sensitive classes, never implied by any other. */
 export const DATA_CLASSES = {

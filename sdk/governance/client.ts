@@ -3,12 +3,11 @@
  * (on real networks) schedule their calls here and execute them once the delay has passed.
  */
 import type { Overrides } from "ethers";
-import type { AccessManager } from "../typechain-types";
-import { withDecodedErrors } from "./errors";
-import { Role, type RoleName } from "./governance";
-import { eventIn, send, type TxHandle } from "./core/tx";
-import { ValidationError } from "./errors";
-import { requireAddress } from "./core/validate";
+import type { AccessManager } from "../../typechain-types";
+import { ValidationError, withDecodedErrors } from "../errors";
+import { eventIn, send, type TxHandle } from "../core/tx";
+import { requireAddress } from "../core/validate";
+import { Role, type RoleName } from "./roles";
 
 /** A call to a managed contract, as `contract.fn.populateTransaction(...)` returns it. */
 export interface ManagedCall {

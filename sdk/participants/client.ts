@@ -3,12 +3,12 @@
  * contract asks: is this account an active member, of which organization, of which kind?
  */
 import type { Overrides } from "ethers";
-import type { ParticipantRegistry } from "../typechain-types";
-import { ManagedClient, requireSigner } from "./core/client";
-import { withDecodedErrors } from "./errors";
-import { profileCommitment } from "./core/encoding";
-import { eventIn, send, type TxHandle } from "./core/tx";
-import { requireAddress, requireBoolean, requireBytes32, requireEnum, requireId } from "./core/validate";
+import type { ParticipantRegistry } from "../../typechain-types";
+import { ManagedClient, requireSigner } from "../core/client";
+import { withDecodedErrors } from "../errors";
+import { profileCommitment } from "./encoding";
+import { eventIn, send, type TxHandle } from "../core/tx";
+import { requireAddress, requireBoolean, requireBytes32, requireEnum, requireId } from "../core/validate";
 import { OrgKind, type OrgKindName } from "./vocab";
 
 /** An organization as the registry holds it. */

@@ -11,7 +11,7 @@
  * read from the array one at a time, or streamed by {@link FastMerkleTree.proofs}, so no caller ever
  * needs every proof in memory at once.
  */
-import { ValidationError } from "../errors";
+import { ValidationError } from "../../errors";
 import { leafEncoder, type LeafEncoder } from "./abi";
 import { keccakEngine } from "./keccak";
 

@@ -9,8 +9,8 @@
  * security labels) is reported in `warnings`. The decisions per element are in docs/consent.md.
  */
 import { ValidationError } from "../errors";
-import { GENERAL_DATA_CLASSES, granteeKey, PURPOSES, type DataClassName, type PurposeName } from "../consentVocab";
-import { toSeconds, type GranteeInput, type TimeInput } from "../consent";
+import { GENERAL_DATA_CLASSES, granteeKey, PURPOSES, type DataClassName, type PurposeName } from "./vocab";
+import { toSeconds, type GranteeInput, type TimeInput } from "./params";
 
 /** A Consent element that cannot be mapped. `field` is the element's FHIRPath-like path. */
 export class FhirConsentError extends ValidationError {

@@ -2,32 +2,34 @@
  * The `consent` client: patients grant and revoke (directly, or by signing for a relayer), appoint
  * delegates, opt out of break-glass; providers check and log access and open break-glass; anyone
  * reads a patient's grants and accounting of disclosures, rebuilt from the registry's events.
+ *
+ * The writes are here; the reads are {@link ConsentReader}'s, which this client extends.
  */
-import type { ContractRunner, EventLog, Overrides, Provider, Result, TypedDataDomain } from "ethers";
-import type { ConsentRegistry } from "../typechain-types";
-import { ManagedClient, requireSigner } from "./core/client";
-import { CareLedgerError, decodeRevertData, ValidationError, withDecodedErrors } from "./errors";
-import { accessReference } from "./core/encoding";
+import type { Overrides, Result } from "ethers";
+import type { ConsentRegistry } from "../../typechain-types";
+import { decodeRevertData, ValidationError, withDecodedErrors } from "../errors";
+import { requireSigner } from "../core/client";
+import { eventIn, send, type TxHandle } from "../core/tx";
+import { requireAddress, requireBoolean, requireBytes32 } from "../core/validate";
+import { accessReference } from "./encoding";
+import { accessRecord, delegationOf, grantedFrom } from "./events";
 import {
-  classMask,
-  classNames,
-  dataClassName,
-  dataClassOf,
-  GENERAL_DATA_CLASSES,
-  granteeKey,
-  parseGrantee,
-  purposeMask,
-  purposeName,
-  purposeNames,
-  purposeOf,
-  reasonCodeOf,
-  reasonName,
-  type BreakGlassReasonName,
-  type DataClassName,
-  type Grantee,
-  type ParsedGrantee,
-  type PurposeName,
-} from "./consentVocab";
+  toSeconds,
+  type AccessParams,
+  type AccessRecord,
+  type AppointParams,
+  type BreakGlassParams,
+  type Delegation,
+  type GrantParams,
+  type GrantState,
+  type RevokeParams,
+  type SignedDelegateRemoval,
+  type SignedDelegation,
+  type SignedGrant,
+  type SignedRevocation,
+  type SignOptions,
+} from "./params";
+import { ConsentReader } from "./reader";
 import {
   signDelegateRemovalRequest,
   signDelegationRequest,
@@ -37,213 +39,29 @@ import {
   type DelegationRequest,
   type GrantRequest,
   type RevocationRequest,
-} from "./consentTypedData";
-import { eventIn, send, type TxHandle } from "./core/tx";
-import { requireAddress, requireBoolean, requireBytes32 } from "./core/validate";
-
-/** A time: a `Date`, or seconds since the epoch. */
-export type TimeInput = Date | number | bigint;
-
-/** A grantee as the SDK accepts it: `{ account }`, `{ organization }`, an address, or a 32-byte key. */
-export type GranteeInput = Grantee | string;
-
-/** Parameters of {@link ConsentClient.grant} and {@link ConsentClient.signGrant}. */
-export interface GrantParams {
-  /** The patient (default: the connected signer). A delegate names the patient it acts for. */
-  readonly patient?: string;
-  readonly grantee: GranteeInput;
-  /** Data classes by name, e.g. `["labs", "medications"]`. Sensitive classes only when named. */
-  readonly classes: readonly (DataClassName | number)[];
-  /** Purposes by name, e.g. `["TREAT"]`. */
-  readonly purposes: readonly (PurposeName | number)[];
-  /** When the grant starts (default: the latest block's time). */
-  readonly validFrom?: TimeInput;
-  /** When the grant ends (exclusive): required, in the future. */
-  readonly validUntil: TimeInput;
-  /** The salted commitment of the consent document (see `consentDocumentCommitment`). */
-  readonly commitment: string;
-}
-
-/** Parameters naming one grant. */
-export interface RevokeParams {
-  /** The patient (default: the connected signer). */
-  readonly patient?: string;
-  readonly grantee: GranteeInput;
-}
-
-/** Signature options: the deadline (required); nonce and epoch default to the chain's current ones. */
-export interface SignOptions {
-  /** The last second at which the signature may be submitted. */
-  readonly deadline: TimeInput;
-  /** The (patient, grantee) pair's nonce (default: read from the registry). */
-  readonly nonce?: bigint | number;
-  /** The patient's signature epoch (default: read from the registry). */
-  readonly epoch?: bigint | number;
-}
-
-/** A grant signed by the patient, ready for a relayer. */
-export interface SignedGrant {
-  readonly request: GrantRequest;
-  readonly signature: string;
-}
-
-/** A revocation signed by the patient, ready for a relayer. */
-export interface SignedRevocation {
-  readonly request: RevocationRequest;
-  readonly signature: string;
-}
-
-/** An appointment of a delegate signed by the patient, ready for a relayer. */
-export interface SignedDelegation {
-  readonly request: DelegationRequest;
-  readonly signature: string;
-}
-
-/** A removal of a delegate signed by the patient, ready for a relayer. */
-export interface SignedDelegateRemoval {
-  readonly request: DelegateRemovalRequest;
-  readonly signature: string;
-}
-
-/** A grant as the registry holds it, readable. */
-export interface GrantState {
-  readonly patient: string;
-  readonly grantee: ParsedGrantee;
-  readonly granteeKey: string;
-  readonly classes: DataClassName[];
-  readonly purposes: PurposeName[];
-  readonly validFrom: number;
-  readonly validUntil: number;
-}
-
-/** A patient's grant rebuilt from events: the latest {ConsentGranted} per grantee, not revoked since. */
-export interface GrantRecord extends GrantState {
-  /** Who granted: the patient, or a delegate. */
-  readonly grantedBy: string;
-  /** The consent document's commitment. */
-  readonly commitment: string;
-  readonly blockNumber: number;
-  readonly txHash: string;
-  /** Whether it is in force at the latest block (started, not expired). */
-  readonly inForce: boolean;
-}
-
-/** What {@link ConsentClient.appointDelegate} takes. */
-export interface AppointParams {
-  readonly delegate: string;
-  readonly until: TimeInput;
-  readonly classes: readonly (DataClassName | number)[];
-  readonly purposes: readonly (PurposeName | number)[];
-  readonly representative?: boolean;
-}
-
-/** A delegate's appointment: its term, the scope it may grant, and whether it is a full representative. */
-export interface Delegation {
-  readonly until: number;
-  readonly classes: DataClassName[];
-  readonly purposes: PurposeName[];
-  readonly representative: boolean;
-}
-
-function delegationOf(r: Record<string, unknown>): Delegation {
-  return { until: Number(r.until), classes: classNames(Number(r.classes)) as DataClassName[], purposes: purposeNames(Number(r.purposes)) as PurposeName[], representative: Boolean(r.representative) };
-}
-
-/** One permitted access: the patient's accounting of disclosures. */
-export interface AccessRecord {
-  readonly patient: string;
-  readonly accessor: string;
-  /** The organization it was permitted under (0n for a grant to the accessor's own account). */
-  readonly orgId: bigint;
-  readonly dataClass: DataClassName | number;
-  readonly purpose: PurposeName | number;
-  /** The record's access reference ({@link accessReference}): unlinkable without the record's salt and `nonce`. */
-  readonly recordRef: string;
-  /** The nonce the reference was made with, when this client made it (keep it with the access). */
-  readonly nonce?: string;
-  /** When, seconds since the epoch. */
-  readonly at: number;
-  readonly blockNumber: number;
-  readonly txHash: string;
-}
-
-/** One event of a patient's consent history, readable. */
-export interface HistoryEntry {
-  readonly event:
-    | "ConsentGranted"
-    | "ConsentRevoked"
-    | "DelegateAppointed"
-    | "DelegateRemoved"
-    | "SignaturesCancelled"
-    | "BreakGlassOpened"
-    | "BreakGlassOptOutSet"
-    | "AccessLogged";
-  readonly blockNumber: number;
-  readonly logIndex: number;
-  readonly txHash: string;
-  readonly details: Readonly<Record<string, unknown>>;
-}
-
-/** A block range for event queries (default: from the deployment block to the latest). */
-export interface BlockRange {
-  readonly fromBlock?: number;
-  readonly toBlock?: number | "latest";
-}
-
-/** Parameters of {@link ConsentClient.breakGlass}. */
-export interface BreakGlassParams {
-  readonly patient: string;
-  readonly reason: BreakGlassReasonName | number;
-  /** The salted commitment of this opening's written justification; never reused. */
-  readonly reasonRef: string;
-  /** Seconds, at most the governance window. */
-  readonly duration: number;
-}
-
-/** Parameters of {@link ConsentClient.isPermitted} and {@link ConsentClient.logAccess}. */
-export interface AccessParams {
-  readonly patient: string;
-  readonly dataClass: DataClassName | number;
-  readonly purpose: PurposeName | number;
-}
-
-
-/**
- * Seconds since the epoch from a Date or a number of seconds.
- * @throws {ValidationError} naming `field`
- */
-export function toSeconds(field: string, value: unknown): number {
-  let n: number;
-  if (value instanceof Date) n = Math.floor(value.getTime() / 1000);
-  else if (typeof value === "bigint") n = Number(value);
-  else if (typeof value === "number") n = value;
-  else throw new ValidationError(field, `${JSON.stringify(value)} is not a time (a Date or seconds since the epoch)`);
-  if (!Number.isSafeInteger(n) || n < 0 || n >= 2 ** 40) throw new ValidationError(field, `${String(value)} is not a time in seconds that fits 40 bits`);
-  return n;
-}
+} from "./typedData";
+import {
+  classMask,
+  classNames,
+  dataClassOf,
+  GENERAL_DATA_CLASSES,
+  granteeKey,
+  parseGrantee,
+  purposeMask,
+  purposeOf,
+  reasonCodeOf,
+  reasonName,
+  type BreakGlassReasonName,
+} from "./vocab";
 
 /** The typed client of the ConsentRegistry contract. */
-export class ConsentClient extends ManagedClient<ConsentRegistry> {
-
+export class ConsentClient extends ConsentReader {
   /**
    * @param contract the registry, connected to a Signer (for writes) or a Provider (reads only)
    * @param fromBlock the first block to read events from (the deployment block)
    */
   constructor(contract: ConsentRegistry, fromBlock = 0) {
     super(contract, fromBlock);
-  }
-
-
-  get #provider(): Provider {
-    const runner = this.contract.runner as (ContractRunner & { provider?: Provider | null }) | null;
-    const provider = runner?.provider ?? (runner as unknown as Provider | null);
-    if (!provider || typeof provider.getBlock !== "function") throw new CareLedgerError("NO_PROVIDER", "the client's runner has no Provider");
-    return provider;
-  }
-
-  async #now(): Promise<number> {
-    const block = await this.#provider.getBlock("latest");
-    return block ? block.timestamp : Math.floor(Date.now() / 1000);
   }
 
   async #patientOf(patient: string | undefined): Promise<string> {
@@ -259,7 +77,7 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
     if (parsed.kind === "account" && parsed.account === patient) throw new ValidationError("grantee", "a patient does not grant consent to itself");
     const classes = classMask("classes", params.classes);
     const purposes = purposeMask("purposes", params.purposes);
-    const now = await this.#now();
+    const now = await this.now();
     const validFrom = params.validFrom === undefined ? now : toSeconds("validFrom", params.validFrom);
     const validUntil = toSeconds("validUntil", params.validUntil);
     if (validUntil <= validFrom) throw new ValidationError("validUntil", `must be after validFrom (${validFrom})`);
@@ -271,15 +89,9 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
 
   /** A grant to an organization id that is not registered would be inert, then silently apply to whoever gets that id. */
   async #requireOrganization(orgId: bigint): Promise<void> {
-    const { IParticipantRegistry__factory } = await import("../typechain-types");
+    const { IParticipantRegistry__factory } = await import("../../typechain-types");
     const registry = IParticipantRegistry__factory.connect(await this.contract.participantRegistry(), this.contract.runner);
     if (orgId > (await registry.organizationCount())) throw new ValidationError("grantee.organization", `organization ${orgId} is not registered`);
-  }
-
-  /** The registry's EIP-712 domain, read from the contract (ERC-5267). */
-  async domain(): Promise<TypedDataDomain> {
-    const d = await withDecodedErrors(() => this.contract.eip712Domain());
-    return { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
   }
 
   /**
@@ -293,23 +105,8 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
     requireSigner(this.contract.runner);
     return send(
       () => this.contract.grant(a.patient, a.grantee, a.classes, a.purposes, a.validFrom, a.validUntil, a.commitment, overrides),
-      (receipt) => this.#decodeGranted(eventIn(this.contract, receipt, "ConsentGranted").args as unknown as Record<string, unknown>),
+      (receipt) => grantedFrom(eventIn(this.contract, receipt, "ConsentGranted").args as unknown as Record<string, unknown>),
     );
-  }
-
-  #decodeGranted(args: Record<string, unknown>): GrantState & { commitment: string; by: string } {
-    const granteeKeyHex = String(args.grantee);
-    return {
-      patient: String(args.patient),
-      grantee: parseGrantee(granteeKeyHex),
-      granteeKey: granteeKeyHex,
-      classes: classNames(args.classes as bigint),
-      purposes: purposeNames(args.purposes as bigint),
-      validFrom: Number(args.validFrom),
-      validUntil: Number(args.validUntil),
-      commitment: String(args.commitment),
-      by: String(args.by),
-    };
   }
 
   /**
@@ -336,7 +133,7 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
   /** A signed request's deadline (checked), the patient's epoch and the pair's nonce (read unless given). */
   async #replayFieldsWith(patient: string, options: SignOptions, pairNonce: () => Promise<bigint>): Promise<{ nonce: bigint; epoch: bigint; deadline: bigint }> {
     const deadline = BigInt(toSeconds("deadline", options.deadline));
-    if (Number(deadline) < (await this.#now())) throw new ValidationError("deadline", "is in the past");
+    if (Number(deadline) < (await this.now())) throw new ValidationError("deadline", "is in the past");
     const nonce = options.nonce === undefined ? await pairNonce() : BigInt(options.nonce);
     const epoch = options.epoch === undefined ? await this.epoch(patient) : BigInt(options.epoch);
     return { nonce, epoch, deadline };
@@ -392,7 +189,7 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
   ): Promise<void> {
     const pending = { blockTag: "pending" };
     const [now, epoch, nonce] = await Promise.all([
-      this.#now(),
+      this.now(),
       withDecodedErrors(() => this.contract.signatureEpoch(patient, pending)),
       withDecodedErrors(() => pairNonce(pending)),
     ]);
@@ -414,7 +211,7 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
     await this.#refuseStale(signed.request);
     return send(
       () => this.contract.grantBySig(signed.request, signed.signature, overrides),
-      (receipt) => this.#decodeGranted(eventIn(this.contract, receipt, "ConsentGranted").args as unknown as Record<string, unknown>),
+      (receipt) => grantedFrom(eventIn(this.contract, receipt, "ConsentGranted").args as unknown as Record<string, unknown>),
     );
   }
 
@@ -517,12 +314,6 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
     );
   }
 
-  /** The nonce a signed appointment or removal of `delegate` by `patient` must carry now. */
-  async delegationNonce(patient: string, delegate: string): Promise<bigint> {
-    const d = await withDecodedErrors(() => this.contract.delegationOf(requireAddress("patient", patient), requireAddress("delegate", delegate)));
-    return d.nonce;
-  }
-
   async #appointArgs(params: AppointParams, patient?: string): Promise<{ delegate: string; until: number; classes: number; purposes: number; representative: boolean }> {
     const delegate = requireAddress("delegate", params.delegate);
     if (patient !== undefined && delegate.toLowerCase() === patient.toLowerCase()) throw new ValidationError("delegate", "is the patient: a patient does not delegate to itself");
@@ -530,7 +321,7 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
     const classes = classMask("classes", params.classes);
     const purposes = purposeMask("purposes", params.purposes);
     const representative = requireBoolean("representative", params.representative ?? false);
-    if (until <= (await this.#now())) throw new ValidationError("until", "is in the past");
+    if (until <= (await this.now())) throw new ValidationError("until", "is in the past");
     const sensitive = classNames(classes).filter((c) => !(GENERAL_DATA_CLASSES as readonly string[]).includes(c));
     if (!representative && sensitive.length > 0) {
       throw new ValidationError("classes", `${sensitive.join(", ")}: sensitive classes are the patient's alone, unless the delegate is appointed as a full representative (representative: true)`);
@@ -610,20 +401,6 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
     return send(() => this.contract.setBreakGlassWindow(seconds, overrides), () => ({ window: seconds }));
   }
 
-
-
-  /**
-   * Whether `accessor` may access `dataClass` of `patient` for `purpose` now.
-   * @throws {ValidationError} naming the field
-   */
-  async isPermitted(params: AccessParams & { accessor: string }): Promise<boolean> {
-    const patient = requireAddress("patient", params.patient, { allowZero: true });
-    const accessor = requireAddress("accessor", params.accessor, { allowZero: true });
-    const dataClass = dataClassOf("dataClass", params.dataClass);
-    const purpose = purposeOf("purpose", params.purpose);
-    return withDecodedErrors(() => this.contract.isPermitted(patient, accessor, dataClass, purpose));
-  }
-
   /**
    * The connected signer logs an access to a patient's record; refused (with the values) when not
    * permitted. Give the `record` (its salt and id): a fresh unlinkable reference is derived
@@ -651,153 +428,4 @@ export class ConsentClient extends ManagedClient<ConsentRegistry> {
       },
     );
   }
-
-  /** The grant of `patient` to `grantee` as the registry holds it now, or `undefined`. */
-  async grantOf(patient: string, grantee: GranteeInput): Promise<GrantState | undefined> {
-    const p = requireAddress("patient", patient);
-    const key = granteeKey("grantee", grantee);
-    const g = await withDecodedErrors(() => this.contract.grantOf(p, key));
-    if (g.validUntil === 0n) return undefined;
-    return { patient: p, grantee: parseGrantee(key), granteeKey: key, classes: classNames(g.classes), purposes: purposeNames(g.purposes), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil) };
-  }
-
-  /** The nonce a signature about the (`patient`, `grantee`) pair must carry. */
-  async nonce(patient: string, grantee: GranteeInput): Promise<bigint> {
-    const p = requireAddress("patient", patient);
-    const key = granteeKey("grantee", grantee);
-    return withDecodedErrors(() => this.contract.nonces(p, key));
-  }
-
-  /** The signature epoch of `patient` (incremented by `cancelSignatures`). */
-  async epoch(patient: string): Promise<bigint> {
-    const p = requireAddress("patient", patient);
-    return withDecodedErrors(() => this.contract.signatureEpoch(p));
-  }
-
-  /** `delegate`'s appointment by `patient` (`until` 0 when it is not a delegate). */
-  async delegation(patient: string, delegate: string): Promise<Delegation> {
-    const d = await withDecodedErrors(() => this.contract.delegationOf(requireAddress("patient", patient), requireAddress("delegate", delegate)));
-    return delegationOf(d as unknown as Record<string, unknown>);
-  }
-
-  /** The longest break-glass opening, in seconds. */
-  async breakGlassWindow(): Promise<number> {
-    return Number(await withDecodedErrors(() => this.contract.breakGlassWindow()));
-  }
-
-  /**
-   * A patient's current grants, rebuilt from events: the latest grant per grantee, not revoked
-   * since (the events are the audit trail: they carry each grant's document commitment, which the
-   * registry does not store). `inForce` says whether it applies at the latest block.
-   */
-  async grants(patient: string, range: BlockRange = {}): Promise<GrantRecord[]> {
-    const p = requireAddress("patient", patient);
-    const from = range.fromBlock ?? this.fromBlock;
-    const to = range.toBlock ?? "latest";
-    const [granted, revoked] = await Promise.all([
-      this.contract.queryFilter(this.contract.filters.ConsentGranted(p), from, to),
-      this.contract.queryFilter(this.contract.filters.ConsentRevoked(p), from, to),
-    ]);
-    const latest = new Map<string, { log: EventLog; revoked: boolean }>();
-    for (const e of [...granted, ...revoked].sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index)) {
-      latest.set(String(e.args.grantee), { log: e as unknown as EventLog, revoked: e.fragment.name === "ConsentRevoked" });
-    }
-    const now = await this.#now();
-    const out: GrantRecord[] = [];
-    for (const { log, revoked: gone } of latest.values()) {
-      if (gone) continue;
-      const g = this.#decodeGranted(log.args as unknown as Record<string, unknown>);
-      out.push({
-        patient: g.patient,
-        grantee: g.grantee,
-        granteeKey: g.granteeKey,
-        classes: g.classes,
-        purposes: g.purposes,
-        validFrom: g.validFrom,
-        validUntil: g.validUntil,
-        grantedBy: g.by,
-        commitment: g.commitment,
-        blockNumber: log.blockNumber,
-        txHash: log.transactionHash,
-        inForce: g.validFrom <= now && now < g.validUntil,
-      });
-    }
-    return out;
-  }
-
-  /** The patient's accounting of disclosures: every logged access, oldest first. */
-  async accessLog(patient: string, range: BlockRange = {}): Promise<AccessRecord[]> {
-    const p = requireAddress("patient", patient);
-    const logs = await this.contract.queryFilter(this.contract.filters.AccessLogged(p), range.fromBlock ?? this.fromBlock, range.toBlock ?? "latest");
-    return logs.map((e) => accessRecord((e.args as unknown as Result).toObject(), e.blockNumber, e.transactionHash));
-  }
-
-  /** The patient's delegates in force with their scopes, rebuilt from events and confirmed against the registry. */
-  async delegates(patient: string): Promise<(Delegation & { delegate: string })[]> {
-    const p = requireAddress("patient", patient);
-    const appointed = await this.contract.queryFilter(this.contract.filters.DelegateAppointed(p), this.fromBlock);
-    const now = await this.#now();
-    const out: (Delegation & { delegate: string })[] = [];
-    for (const d of new Set(appointed.map((e) => e.args.delegate))) {
-      const delegation = await this.delegation(p, d);
-      if (delegation.until > now) out.push({ delegate: d, ...delegation });
-    }
-    return out;
-  }
-
-  /** Everything that happened to a patient's consent, oldest first, readable. */
-  async history(patient: string, range: BlockRange = {}): Promise<HistoryEntry[]> {
-    const p = requireAddress("patient", patient);
-    const from = range.fromBlock ?? this.fromBlock;
-    const to = range.toBlock ?? "latest";
-    const f = this.contract.filters;
-    const lists = await Promise.all([
-      this.contract.queryFilter(f.ConsentGranted(p), from, to),
-      this.contract.queryFilter(f.ConsentRevoked(p), from, to),
-      this.contract.queryFilter(f.DelegateAppointed(p), from, to),
-      this.contract.queryFilter(f.DelegateRemoved(p), from, to),
-      this.contract.queryFilter(f.SignaturesCancelled(p), from, to),
-      this.contract.queryFilter(f.BreakGlassOpened(p), from, to),
-      this.contract.queryFilter(f.BreakGlassOptOutSet(p), from, to),
-      this.contract.queryFilter(f.AccessLogged(p), from, to),
-    ]);
-    const all = (lists.flat() as unknown as EventLog[]).sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index);
-    return all.map((e) => ({ event: e.fragment.name as HistoryEntry["event"], blockNumber: e.blockNumber, logIndex: e.index, txHash: e.transactionHash, details: readable(e) }));
-  }
 }
-
-/**
- * Reads an AccessLogged event. `args` must be a plain object (`Result.toObject()`): on an ethers
- * `Result`, which is an Array, `args.at` would be `Array.prototype.at`, not the event's time.
- */
-function accessRecord(args: Record<string, unknown>, blockNumber: number, txHash: string): AccessRecord {
-  const dc = Number(args.dataClass);
-  const pu = Number(args.purpose);
-  return {
-    patient: String(args.patient),
-    accessor: String(args.accessor),
-    orgId: args.orgId as bigint,
-    dataClass: dataClassName(dc) ?? dc,
-    purpose: purposeName(pu) ?? pu,
-    recordRef: String(args.recordRef),
-    at: Number(args.at),
-    blockNumber,
-    txHash,
-  };
-}
-
-function readable(e: EventLog): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  e.fragment.inputs.forEach((input, i) => {
-    const v: unknown = e.args[i];
-    if (input.name === "grantee") out.grantee = parseGrantee(String(v));
-    else if (input.name === "classes") out.classes = classNames(v as bigint);
-    else if (input.name === "purposes") out.purposes = purposeNames(v as bigint);
-    else if (input.name === "dataClass") out.dataClass = dataClassName(v as bigint) ?? Number(v);
-    else if (input.name === "purpose") out.purpose = purposeName(v as bigint) ?? Number(v);
-    else if (input.name === "reasonCode") out.reason = reasonName(v as bigint) ?? Number(v);
-    else out[input.name] = typeof v === "bigint" && v < 2n ** 53n && input.type !== "uint256" && input.type !== "uint64" ? Number(v) : v;
-  });
-  return out;
-}
-

@@ -1,0 +1,39 @@
+/**
+ * The consent encodings: the commitment of a consent document, and the reference an access log
+ * entry carries for a record (unlinkable to the record without its salt).
+ */
+import { concat, isHexString, keccak256, toUtf8Bytes } from "ethers";
+import { ValidationError } from "../errors";
+import { newSalt, requireSalt, saltedCommitment } from "../core/encoding";
+
+/** The domain tag hashed in front of every consent-document commitment. */
+export const CONSENT_DOCUMENT_DOMAIN = "CareLedger.consent-document.v1";
+
+/** The domain tag hashed in front of every access reference ({@link accessReference}). */
+export const ACCESS_REFERENCE_DOMAIN = "CareLedger.access.v1";
+
+/**
+ * The reference an access log entry carries for a record: keccak256(ACCESS_REFERENCE_DOMAIN ‖ salt ‖
+ * recordId ‖ nonce), with the record's salt and a fresh 32-byte nonce per access. It never equals a
+ * record's commitment or id and two accesses to one record never share it, so the access log links no
+ * patient account to its records, versions, retractions or claims; whoever holds the salt and the
+ * nonce (the record holder, and the patient it gives them to) shows which record an entry was about.
+ * @param nonce default: a fresh random nonce; keep it with the access (e.g. in the disclosure receipt)
+ * @returns the reference and the nonce it was made with
+ * @throws {ValidationError} naming `salt`, `recordId` or `nonce`
+ */
+export function accessReference(record: { readonly salt: string; readonly recordId: string }, nonce: string = newSalt()): { recordRef: string; nonce: string } {
+  const salt = requireSalt(record.salt);
+  if (!isHexString(record.recordId, 32)) throw new ValidationError("recordId", `${JSON.stringify(record.recordId)} is not 0x + 32 bytes`);
+  const n = requireSalt(nonce, "nonce");
+  return { recordRef: keccak256(concat([toUtf8Bytes(ACCESS_REFERENCE_DOMAIN), salt, record.recordId, n])), nonce: n };
+}
+
+/**
+ * The commitment of a consent document (e.g. the FHIR Consent resource a grant came from) under its
+ * own salt. Keep the salt with the document; deleting it makes the document unverifiable.
+ * @throws {ValidationError} naming `document` or `salt`
+ */
+export function consentDocumentCommitment(document: unknown, salt: string): string {
+  return saltedCommitment(CONSENT_DOCUMENT_DOMAIN, document, salt, "document");
+}
