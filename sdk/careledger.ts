@@ -11,7 +11,7 @@ import {
 } from "../typechain-types";
 import { readAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./core/addressBook";
 import { CareLedgerError, UnsupportedChainError } from "./errors";
-import { ClaimsClient } from "./claims";
+import { ClaimsClient } from "./claims/client";
 import { ConsentClient } from "./consent/client";
 import { GovernanceClient } from "./governance/client";
 import { ParticipantsClient } from "./participants/client";

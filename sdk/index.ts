@@ -166,28 +166,9 @@ export {
 } from "./records/merkle";
 
 // claims/
+export { ClaimsClient, toClaimResponse, toExplanationOfBenefit } from "./claims/client";
+export { CARC, ClaimStatus, CODE_SYSTEMS, COST_SHARING_NAMES, CostSharing } from "./claims/vocab";
 export {
-  CARC,
-  ClaimsClient,
-  ClaimStatus,
-  anniversaryOf,
-  claimIdOf,
-  CODE_SYSTEMS,
-  COST_SHARING_NAMES,
-  CostSharing,
-  dayTimestamp,
-  lineCeiling,
-  parseProcedureCode,
-  planFromJson,
-  procedureCode,
-  recordFromHistory,
-  recordHashOf,
-  serviceKeyOf,
-  sumOutcomes,
-  toRecordStruct,
-  toSubmissionStruct,
-  toUnits,
-  validateSubmission,
   type AdjudicationResult,
   type BenefitRule,
   type ClaimHistory,
@@ -197,24 +178,34 @@ export {
   type ClaimSubmission,
   type LineDecisionInput,
   type LineOutcome,
-  type PlanFile,
   type PlanTerms,
   type ParkedRelease,
-} from "./claims";
+} from "./claims/types";
+export {
+  claimIdOf,
+  parseProcedureCode,
+  procedureCode,
+  recordFromHistory,
+  recordHashOf,
+  serviceKeyOf,
+  sumOutcomes,
+  toRecordStruct,
+  toSubmissionStruct,
+} from "./claims/encoding";
+export { anniversaryOf, dayTimestamp, lineCeiling, toUnits, validateSubmission } from "./claims/rules";
+export { planFromJson, type PlanFile } from "./claims/planFile";
 export {
   claimResponseFrom,
   claimsIn,
   explanationOfBenefitFrom,
   fromFhirClaim,
   readClaimsFile,
-  toClaimResponse,
-  toExplanationOfBenefit,
   type FhirClaimResolver,
   type FhirOutputOptions,
   type FhirReference,
   type FhirResource,
   type FromFhirClaimOptions,
-} from "./fhir/claim";
+} from "./claims/fhir";
 
 // governance/
 export { FUNCTION_ROLES, Role, ROLE_LABELS, roleId, roleName, type ManagedContractName, type RoleName } from "./governance/roles";

@@ -2,24 +2,16 @@
  * FHIR R4 in and out for claims: a `Claim` becomes a {@link ClaimSubmission}; an adjudicated claim
  * becomes a `ClaimResponse` or an `ExplanationOfBenefit` with adjudication categories (submitted,
  * eligible, deductible, copay, coinsurance, benefit) and CARC reason codes, so an insurer's
- * existing systems can read the outcome. Nothing here touches the chain except
- * {@link toClaimResponse} / {@link toExplanationOfBenefit}, which read a claim's events.
+ * existing systems can read the outcome. Nothing here touches the chain: the claims client's
+ * `toClaimResponse` / `toExplanationOfBenefit` read a claim's events and map them with
+ * {@link claimResponseFrom} / {@link explanationOfBenefitFrom}.
  */
 import * as fs from "node:fs";
 import { ValidationError } from "../errors";
-import {
-  ClaimStatus,
-  CODE_SYSTEMS,
-  dayTimestamp,
-  parseProcedureCode,
-  procedureCode,
-  toUnits,
-  validateSubmission,
-  type ClaimHistory,
-  type ClaimsClient,
-  type ClaimState,
-  type ClaimSubmission,
-} from "../claims";
+import { parseProcedureCode, procedureCode } from "./encoding";
+import { dayTimestamp, toUnits, validateSubmission } from "./rules";
+import type { ClaimHistory, ClaimState, ClaimSubmission } from "./types";
+import { ClaimStatus, CODE_SYSTEMS } from "./vocab";
 
 /** A FHIR resource, as parsed JSON. */
 export type FhirResource = Record<string, unknown> & { resourceType: string };
@@ -404,18 +396,4 @@ export function explanationOfBenefitFrom(h: ClaimHistory, state: ClaimState, opt
     total: totals(rows, c.decimals),
     payment: c.payment,
   };
-}
-
-/** The ClaimResponse of an on-chain claim, from its events. @throws {ContractRevertError} `UnknownClaim` */
-export async function toClaimResponse(claims: ClaimsClient, claimId: string, options: FhirOutputOptions = {}): Promise<FhirResource> {
-  const [h, state] = await Promise.all([claims.history(claimId), claims.claim(claimId)]);
-  const plan = await claims.plan(state.planId);
-  return claimResponseFrom(h, state, { insurerOrgId: plan.insurerOrgId, ...options });
-}
-
-/** The ExplanationOfBenefit of an on-chain claim, from its events. @throws {ContractRevertError} `UnknownClaim` */
-export async function toExplanationOfBenefit(claims: ClaimsClient, claimId: string, options: FhirOutputOptions = {}): Promise<FhirResource> {
-  const [h, state] = await Promise.all([claims.history(claimId), claims.claim(claimId)]);
-  const plan = await claims.plan(state.planId);
-  return explanationOfBenefitFrom(h, state, { insurerOrgId: plan.insurerOrgId, ...options });
 }
