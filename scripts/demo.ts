@@ -54,6 +54,8 @@ async function holderOf(cl: CareLedger, role: "REGISTRAR" | "PAUSER" | "CONFIGUR
   throw new Error(`no local account holds the ${role} role without a delay: deploy with the defaults (npm run deploy) first`);
 }
 
+/** "1 member", "2 members". */
+const count = (n: number | bigint, one: string, many = `${one}s`) => `${n} ${BigInt(n) === 1n ? one : many}`;
 const short = (hex: string) => `${hex.slice(0, 8)}…${hex.slice(-4)}`;
 const usd = (units: bigint) => `$${Number(formatUnits(units, 6)).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
@@ -76,6 +78,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
       : `Found CareLedger ${book.version} already deployed on chain ${book.chainId}.`,
   );
   const connect = (runner: Signer) => CareLedger.connect(runner, { addressBook: book });
+  const ids: DemoIds = { chainId: book.chainId, network: hre.network.name, contracts: book.contracts, organizations: [], claims: [] };
   const operator = await connect(deployer);
   const registrar = await connect(await holderOf(operator, "REGISTRAR"));
   const configurator = await connect(await holderOf(operator, "CONFIGURATOR"));
@@ -93,7 +96,8 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
       story.cost(`participants: add a member`, await (await asAdmin.participants.addMember({ orgId: registered.orgId, account: m.address })).wait());
       members.push(m);
     }
-    story.say(`${profile.name}: organization ${registered.orgId} (${kind}), admin ${short(admin.address)}, ${staff} member(s). On chain: its profile's commitment ${short(registered.metadata)} only.`);
+    story.say(`${profile.name}: organization ${registered.orgId} (${kind}), admin ${short(admin.address)}, ${count(staff, "member")}. On chain: its profile's commitment ${short(registered.metadata)} only.`);
+    ids.organizations.push({ orgId: registered.orgId.toString(), kind, name: profile.name, admin: admin.address, members: members.map((m) => m.address) });
     return { orgId: registered.orgId, admin, members, client: asAdmin };
   };
   const hospital = await onboard("provider", { name: "Riverside General Hospital", licence: "HOSP-4411" }, 2);
@@ -108,6 +112,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   // ------------------------------------------------------------------------------------------
   story.chapter("3. The patient, holding no ETH, consents from an HL7 Consent resource; a relayer submits it");
   const patient = await actor(deployer, "0");
+  ids.patient = patient.address;
   const relayerWallet = await actor(deployer);
   const relayer = await connect(relayerWallet);
   const asPatient = await connect(patient);
@@ -150,7 +155,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
     const granted = await (await relayer.consent.submitGrant(signed)).wait();
     story.cost("consent: signed grant, relayed", granted);
     const who = typeof g.grantee === "object" && "organization" in g.grantee ? `organization ${g.grantee.organization}` : String(g.grantee);
-    story.say(`Signed by the patient, relayed and paid for by ${short(relayerWallet.address)}: ${who} may use ${g.classes.length} data classes for ${g.purposes.join(", ")} until ${new Date(Number(granted.validUntil) * 1000).toISOString().slice(0, 10)}.`);
+    story.say(`Signed by the patient, relayed and paid for by ${short(relayerWallet.address)}: ${who} may use ${count(g.classes.length, "data class", "data classes")} for ${g.purposes.join(", ")} until ${new Date(Number(granted.validUntil) * 1000).toISOString().slice(0, 10)}.`);
   }
   for (const w of mapped.warnings) story.say(`  (import note: ${w})`);
   story.say(`The patient still holds ${formatUnits(await hre.ethers.provider.getBalance(patient.address))} ETH.`);
@@ -163,6 +168,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   const anchored = await (await asDoctor.records.anchorBatch(resources.map((resource) => ({ resource })))).wait();
   story.cost("records: anchor a batch", anchored);
   const { batch } = anchored;
+  ids.batch = { root: anchored.root, orgId: hospital.orgId.toString(), leafCount: anchored.leafCount };
   story.say(`${anchored.leafCount} FHIR resources, one root ${short(anchored.root)}, ${anchored.receipt.gasUsed.toLocaleString("en-US")} gas in all. The salts stay with the hospital.`);
   const indexOf = (id: unknown) => resources.findIndex((r) => r.id === id);
 
@@ -187,6 +193,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.cost("records: register a batch record", await (await asDoctor.records.registerBatchRecord(batch.proof(wrongIndex))).wait());
   const retracted = await (await asDoctor.records.retract({ resource: resources[wrongIndex], salt: batch.salts[wrongIndex], reason: "enteredInError", proof: batch.proof(wrongIndex) })).wait();
   story.cost("records: retract", retracted);
+  ids.records = { amended: resultProof.recordId, retracted: batch.commitments[wrongIndex] };
   story.say(`The hospital retracted an Immunization entered in error. Nothing was deleted: it now verifies as retracted.`);
 
   // ------------------------------------------------------------------------------------------
@@ -233,6 +240,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   const asAdjuster = await connect(adjuster);
   story.cost("claims: enroll a member", await (await asAdjuster.claims.enroll({ planId: created.planId, member: patient.address, start: "1980-01-01", end: "2030-12-31" })).wait());
   story.cost("claims: set the provider's payee", await (await hospital.client.claims.setPayee({ payee: hospital.admin.address })).wait());
+  ids.plan = { planId: created.planId.toString(), token: tokenAddress };
   story.say(`Plan ${created.planId}: ${benefits.length} codes priced, $500 deductible, 20% coinsurance, $3,000 out-of-pocket maximum; funded with $50,000; Raymon enrolled.`);
 
   // ------------------------------------------------------------------------------------------
@@ -255,10 +263,11 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
     const done = await r.handle.wait();
     story.cost("claims: submit (adjudicated in the same tx)", done);
     results.push({ claimId: done.claimId, status: done.status, paid: done.paid });
+    ids.claims.push(done.claimId);
   }
-  const count = (s: ClaimStatus) => results.filter((r) => r.status === s).length;
+  const inStatus = (s: ClaimStatus) => results.filter((r) => r.status === s).length;
   story.say(
-    `${results.length} claims: ${count(ClaimStatus.Approved)} approved and paid straight through, ${count(ClaimStatus.Partial)} partly approved, ${count(ClaimStatus.Denied)} denied, ${count(ClaimStatus.Pended)} pended for an adjuster.`,
+    `${count(results.length, "claim")}: ${inStatus(ClaimStatus.Approved)} approved and paid straight through, ${inStatus(ClaimStatus.Partial)} partly approved, ${inStatus(ClaimStatus.Denied)} denied, ${inStatus(ClaimStatus.Pended)} pended for an adjuster.`,
   );
   // The hospital finds it billed its best-paid claim at twice the charge: it corrects it. The plan
   // had paid more than the corrected claim allows; the difference is owed back and recovered from
@@ -269,6 +278,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
     const fixed = { ...h.submission, lines: h.submission.lines.map((l) => ({ ...l, charged: l.charged / 2n })) };
     const corrected = await (await asDoctor.claims.submitCorrection({ replaces: overbilled.claimId, submission: fixed })).wait();
     story.cost("claims: correct a paid claim", corrected);
+    ids.claims.push(corrected.claimId);
     story.say(
       `The hospital corrected claim ${short(overbilled.claimId)} (billed at twice the charge): the plan's share fell from ${usd(h.planTotal)} to ${usd(corrected.planTotal)}, so ${usd(corrected.owedBack)} is owed back.`,
     );
@@ -298,11 +308,18 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.chapter("9. The patient reads their accounting of disclosures and their Explanations of Benefit");
   const log = await asPatient.consent.accessLog(patient.address);
   for (const a of log) story.say(`${new Date(a.at * 1000).toISOString().slice(0, 19)}Z  ${short(a.accessor)}  org ${a.orgId}  ${String(a.dataClass).padEnd(10)}  ${a.purpose}`);
-  const eobs = await Promise.all(results.slice(0, 3).map((r) => toExplanationOfBenefit(asPatient.claims, r.claimId)));
+  // One claim the deductible absorbed, one the plan paid, and the one overturned on appeal.
+  const shown = [results[0], results.find((r) => r.paid > 0n), partial].filter((r, i, all): r is (typeof results)[number] => r !== undefined && all.indexOf(r) === i);
+  const eobs = await Promise.all(shown.map((r) => toExplanationOfBenefit(asPatient.claims, r.claimId)));
   for (const eob of eobs) {
     const total = (eob.total as { category: { coding: { code: string }[] }; amount: { value: number } }[]) ?? [];
     const pick = (code: string) => total.find((t) => t.category.coding.some((c) => c.code === code))?.amount.value ?? 0;
-    story.say(`EOB ${String(eob.outcome).padEnd(8)} submitted $${pick("submitted").toFixed(2)}, eligible $${pick("eligible").toFixed(2)}, plan paid $${pick("benefit").toFixed(2)}`);
+    // Why the member pays what the plan does not: the deductible first, then copay and coinsurance.
+    const shares = (["deductible", "copay", "coinsurance"] as const).filter((c) => pick(c) > 0);
+    const memberPays = shares.map((c) => `$${pick(c).toFixed(2)} (${c})`).join(" and ");
+    const paid = pick("benefit");
+    const because = shares.length === 0 ? "" : paid === 0 ? ` because of the ${shares.join(" and ")}: Raymon pays ${memberPays}` : `; Raymon pays ${memberPays}`;
+    story.say(`EOB ${String(eob.outcome).padEnd(8)} submitted $${pick("submitted").toFixed(2)}, eligible $${pick("eligible").toFixed(2)}, plan paid $${paid.toFixed(2)}${because}`);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -319,8 +336,40 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.say(`A record whose salt was deleted (crypto-shredded): ${(await verifier.records.verify(original, undefined)).status}.`);
 
   printAddressBook(book, story);
+  if (hre.network.name === "hardhat") {
+    story.say(`The in-process chain ends with this run; to follow up with the tasks, tell the story to a node (npm run demo -- --network localhost): its ids go to ${path.relative(process.cwd(), demoIdsPath("localhost"))}.`);
+  } else {
+    const idsFile = writeDemoIds(ids);
+    story.say(`Every id the story created (organizations, accounts, the plan, claims, the batch root): ${path.relative(process.cwd(), idsFile)}`);
+  }
   story.printLedger();
   return book;
+}
+
+/** What the demo created, written to {@link demoIdsPath} so that a user can follow up with the README's tasks. */
+export interface DemoIds {
+  readonly chainId: number;
+  readonly network: string;
+  readonly contracts: AddressBook["contracts"];
+  readonly organizations: { orgId: string; kind: string; name: string; admin: string; members: string[] }[];
+  patient?: string;
+  batch?: { root: string; orgId: string; leafCount: number };
+  /** The record amended in chapter 5 and the one retracted (record ids, for records:history). */
+  records?: { amended: string; retracted: string };
+  plan?: { planId: string; token: string };
+  readonly claims: string[];
+}
+
+/** `deployments/demo-<network>.json` (or under CARELEDGER_DEPLOYMENTS_DIR); git-ignored. */
+export function demoIdsPath(network: string): string {
+  return path.join(process.env.CARELEDGER_DEPLOYMENTS_DIR || path.resolve(__dirname, "..", "deployments"), `demo-${network}.json`);
+}
+
+function writeDemoIds(ids: DemoIds): string {
+  const file = demoIdsPath(ids.network);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(ids, null, 2) + "\n");
+  return file;
 }
 
 function printAddressBook(book: AddressBook, story: Story): void {

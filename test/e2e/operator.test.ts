@@ -54,6 +54,16 @@ describe("[e2e] every client and every task over JSON-RPC", function () {
     expect(r.stdout).to.contain("A researcher without consent is refused: ACCESS_NOT_PERMITTED.");
     expect(r.stdout).to.contain("The original lab result: superseded (version 1");
     expect(r.stdout).to.contain("A record whose salt was deleted (crypto-shredded): unverifiable-salt-missing.");
+    expect(r.stdout).to.match(/plan paid \$0\.00 because of the deductible: Raymon pays \$[\d,.]+ \(deductible\)/);
+    expect(r.stdout).not.to.contain("(s)");
+    // The ids it created, for following up with the tasks: every claim (21 and the correction) reads back.
+    const ids = JSON.parse(fs.readFileSync(path.join(dir, "demo-localhost.json"), "utf8")) as { chainId: number; organizations: { kind: string; members: string[] }[]; patient: string; claims: string[]; batch: { root: string }; records: { amended: string } };
+    expect(r.stdout).to.contain(`Every id the story created (organizations, accounts, the plan, claims, the batch root): `);
+    expect([ids.chainId, ids.organizations.map((o) => o.kind), ids.claims.length]).to.deep.equal([31337, ["provider", "lab", "insurer", "researcher"], 22]);
+    const [status] = task(["claims:status", "--claim", ids.claims[0]]);
+    expect((status.submission as { member: string }).member).to.equal(ids.patient);
+    const [amended] = task(["records:history", "--record", ids.records.amended]);
+    expect((amended.versions as unknown[]).length).to.equal(2);
   });
 
   it("runs every participants:, consent:, records:, claims: and governance: task against the node", async function () {
