@@ -9,8 +9,8 @@ import {
   ParticipantRegistry__factory,
   RecordRegistry__factory,
 } from "../typechain-types";
-import { readAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./core/addressBook";
-import { CareLedgerError, UnsupportedChainError } from "./errors";
+import { addressBookDirs, addressBookPath, findAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./core/addressBook";
+import { CareLedgerError, findTransportFailure, NodeUnreachableError, toCareLedgerError, UnsupportedChainError } from "./errors";
 import { ClaimsClient } from "./claims/client";
 import { ConsentClient } from "./consent/client";
 import { GovernanceClient } from "./governance/client";
@@ -24,7 +24,10 @@ export interface ConnectOptions {
   readonly addresses?: Partial<SuiteAddresses>;
   /** An address book to use instead of reading `deployments/<chainId>.json`. */
   readonly addressBook?: AddressBook;
-  /** The folder holding `<chainId>.json` address books (default: the package's `deployments/`). */
+  /**
+   * The folder holding `<chainId>.json` address books. Default: `CARELEDGER_DEPLOYMENTS_DIR`, then the
+   * current project's `./deployments` (where `npm run deploy` writes), then the package's own books.
+   */
   readonly addressBookDir?: string;
   /** The first block to read events from (default: the address book's deployment block, else 0). */
   readonly fromBlock?: number;
@@ -67,7 +70,9 @@ export class CareLedger {
    * Connects to the suite on the runner's chain, with addresses from the address book for that
    * chain id, or from `options`.
    * @param runner any ethers v6 Signer (to write) or Provider (to read)
-   * @throws {UnsupportedChainError} when there are no addresses for the chain, or no code at them
+   * @throws {UnsupportedChainError} when there are no addresses for the chain (naming the places it
+   *   looked), or no code at them
+   * @throws {NodeUnreachableError} `NODE_UNREACHABLE` when the node does not answer (naming its URL)
    * @throws {ValidationError} when an explicit address is not an address
    * @throws {CareLedgerError} `NO_PROVIDER` when a Signer has no Provider
    */
@@ -76,8 +81,15 @@ export class CareLedger {
     if (typeof (provider as Provider).getNetwork !== "function") {
       throw new CareLedgerError("NO_PROVIDER", "the Signer is not connected to a Provider: use signer.connect(provider)");
     }
-    const { chainId } = await provider.getNetwork();
-    const book = options.addressBook ?? readAddressBook(chainId, options.addressBookDir);
+    let chainId: bigint;
+    try {
+      ({ chainId } = await provider.getNetwork());
+    } catch (err) {
+      const mapped = toCareLedgerError(err);
+      throw mapped instanceof NodeUnreachableError ? new NodeUnreachableError(findTransportFailure(err) ?? "no answer", err, urlOf(provider)) : mapped;
+    }
+    const dirs = options.addressBook ? [] : addressBookDirs(options.addressBookDir);
+    const book = options.addressBook ?? findAddressBook(chainId, dirs)?.book;
     if (book && BigInt(book.chainId) !== chainId) {
       throw new UnsupportedChainError(chainId, `the address book given is for chain ${book.chainId}`);
     }
@@ -86,9 +98,10 @@ export class CareLedger {
       const explicit = options.addresses?.[name];
       const value = explicit ?? book?.contracts[name];
       if (value === undefined) {
+        const looked = book ? "" : ` (no address book: looked for ${dirs.map((d) => addressBookPath(chainId, d)).join(", ")})`;
         throw new UnsupportedChainError(
           chainId,
-          `no address for ${name}: deploy with \`npm run deploy -- --network <name>\`, or pass options.addresses`,
+          `no address for ${name}${looked}: deploy with \`npm run deploy -- --network <name>\`, or pass options.addressBook, options.addressBookDir (or CARELEDGER_DEPLOYMENTS_DIR) or options.addresses`,
         );
       }
       merged[name] = requireAddress(`addresses.${name}`, value);
@@ -99,4 +112,12 @@ export class CareLedger {
     }
     return new CareLedger(runner, chainId, addresses, options.fromBlock ?? book?.deploymentBlock ?? 0);
   }
+}
+
+/** The URL of a JSON-RPC provider (ethers' JsonRpcProvider keeps it in its connection), for messages. */
+function urlOf(provider: Provider): string | undefined {
+  const connection = (provider as { _getConnection?: () => { url?: unknown } })._getConnection;
+  if (typeof connection !== "function") return undefined;
+  const url = connection.call(provider).url;
+  return typeof url === "string" ? url : undefined;
 }

@@ -11,8 +11,10 @@ export { CareLedger, type ConnectOptions } from "./careledger";
 
 // core/: what every part's client is built on
 export {
+  addressBookDirs,
   addressBookPath,
   DEFAULT_ADDRESS_BOOK_DIR,
+  findAddressBook,
   parseAddressBook,
   readAddressBook,
   SUITE_CONTRACTS,
@@ -31,7 +33,9 @@ export {
   decodeRevertData,
   errorCode,
   findRevertData,
+  findInsufficientFunds,
   findTransportFailure,
+  InsufficientFundsError,
   NodeUnreachableError,
   NonceGapError,
   REVERT_MESSAGES,

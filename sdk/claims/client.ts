@@ -11,7 +11,7 @@ import type { ClaimsEngine } from "../../typechain-types";
 import { IERC20__factory } from "../../typechain-types";
 import { CareLedgerError, ContractRevertError, ValidationError, withDecodedErrors } from "../errors";
 import { requireSigner } from "../core/client";
-import { eventsIn, send, type TxHandle } from "../core/tx";
+import { eventsIn, type TxHandle } from "../core/tx";
 import { requireAddress, requireBoolean, requireBytes32, requireId } from "../core/validate";
 import { claimIdOf, outcomeOf, serviceKeyOf, toRecordStruct, toSubmissionStruct } from "./encoding";
 import type { FhirOutputOptions, FhirResource } from "./fhir";
@@ -37,7 +37,7 @@ export class ClaimsClient extends ClaimsReader {
     const token = requireAddress("token", params.token);
     const allowed = requireBoolean("allowed", params.allowed);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.setTokenAllowed(token, allowed, overrides), () => ({ token, allowed }));
+    return this.send(() => this.contract.setTokenAllowed(token, allowed, overrides), () => ({ token, allowed }));
   }
 
   /**
@@ -60,7 +60,7 @@ export class ClaimsClient extends ClaimsReader {
       appealWindow: requireSeconds("appealWindow", terms.appealWindow),
     };
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.createPlan(t, overrides),
       (receipt) => {
         const [e] = eventsIn(this.contract, receipt, "PlanCreated");
@@ -113,14 +113,14 @@ export class ClaimsClient extends ClaimsReader {
       };
     });
     requireSigner(this.contract.runner);
-    return send(() => this.contract.setBenefits(planId, codes, rules, overrides), () => ({ planId, count: codes.length }));
+    return this.send(() => this.contract.setBenefits(planId, codes, rules, overrides), () => ({ planId, count: codes.length }));
   }
 
   /** Names the account the caller's organization is paid at (caller: an admin of a provider, lab or pharmacy). @throws {ContractRevertError} e.g. `NotProviderAdmin` */
   async setPayee(params: { payee: string }, overrides: Overrides = {}): Promise<TxHandle<{ payee: string }>> {
     const payee = requireAddress("payee", params.payee);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.setPayee(payee, overrides), () => ({ payee }));
+    return this.send(() => this.contract.setPayee(payee, overrides), () => ({ payee }));
   }
 
   // -------------------------------------------------------------------- money
@@ -135,7 +135,7 @@ export class ClaimsClient extends ClaimsReader {
     const amount = requireAmount("amount", params.amount, { allowZero: false });
     requireSigner(this.contract.runner);
     await this.#approve(planId, amount);
-    return send(
+    return this.send(
       () => this.contract.fund(planId, amount, overrides),
       (receipt) => ({
         planId,
@@ -152,7 +152,7 @@ export class ClaimsClient extends ClaimsReader {
     const amount = requireAmount("amount", params.amount, { allowZero: false });
     const to = requireAddress("to", params.to);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.withdraw(planId, amount, to, overrides), () => ({ planId, amount, to }));
+    return this.send(() => this.contract.withdraw(planId, amount, to, overrides), () => ({ planId, amount, to }));
   }
 
   /**
@@ -166,7 +166,7 @@ export class ClaimsClient extends ClaimsReader {
     const max = params.max ?? 50;
     if (!Number.isInteger(max) || max < 1 || max > 50) throw new ValidationError("max", `${max} is not 1 to 50`);
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.payQueued(planId, max, overrides),
       (receipt) => ({ planId, paid: eventsIn(this.contract, receipt, "ClaimPaid").length, parked: eventsIn(this.contract, receipt, "PaymentParked").length }),
     );
@@ -183,7 +183,7 @@ export class ClaimsClient extends ClaimsReader {
     const planId = requireId("planId", params.planId);
     const providerOrg = requireId("providerOrg", params.providerOrg);
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.releaseParked(planId, providerOrg, overrides),
       (receipt) => {
         const [e] = eventsIn(this.contract, receipt, "ParkedPaymentReleased");
@@ -205,7 +205,7 @@ export class ClaimsClient extends ClaimsReader {
     const end = requireTime("end", params.end);
     if (end < start) throw new ValidationError("end", "the coverage ends before it starts");
     requireSigner(this.contract.runner);
-    return send(() => this.contract.enroll(planId, member, start, end, overrides), () => ({ planId, member, start, end }));
+    return this.send(() => this.contract.enroll(planId, member, start, end, overrides), () => ({ planId, member, start, end }));
   }
 
   /**
@@ -223,7 +223,7 @@ export class ClaimsClient extends ClaimsReader {
     const validFrom = requireTime("validFrom", params.validFrom);
     const validUntil = requireTime("validUntil", params.validUntil);
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.authorize(planId, member, code, maxAmount, validFrom, validUntil, overrides),
       (receipt) => {
         const [e] = eventsIn(this.contract, receipt, "AuthorizationIssued");
@@ -249,7 +249,7 @@ export class ClaimsClient extends ClaimsReader {
     requireSigner(this.contract.runner);
     const claimId = claimIdOf(s);
     const p = s.evidenceProof;
-    return send(
+    return this.send(
       () => (p ? this.contract.submitWithProof(toSubmissionStruct(s), p.root, [...p.proof], overrides) : this.contract.submit(toSubmissionStruct(s), overrides)),
       (receipt) => this.#result(receipt, claimId),
     );
@@ -296,7 +296,7 @@ export class ClaimsClient extends ClaimsReader {
     // The same service as the claim it replaces (a resubmission) takes an id of its own; another service its key.
     const sameService = serviceKeyOf(original) === serviceKeyOf(s);
     const claimId = claimIdOf(s, sameService ? replaces : undefined);
-    return send(() => this.contract.submitCorrection(toSubmissionStruct(s), replaces, toRecordStruct(original), overrides), (receipt) => this.#result(receipt, claimId));
+    return this.send(() => this.contract.submitCorrection(toSubmissionStruct(s), replaces, toRecordStruct(original), overrides), (receipt) => this.#result(receipt, claimId));
   }
 
   /**
@@ -328,7 +328,7 @@ export class ClaimsClient extends ClaimsReader {
     const claimId = requireBytes32("claimId", params.claimId);
     requireSigner(this.contract.runner);
     const record = await this.record(claimId);
-    return send(
+    return this.send(
       () => this.contract.voidClaim(claimId, toRecordStruct(record), overrides),
       (receipt) => {
         const [e] = eventsIn(this.contract, receipt, "ClaimVoided");
@@ -351,7 +351,7 @@ export class ClaimsClient extends ClaimsReader {
     const owed = await this.owedBack(planId, providerOrg);
     if (amount > owed) throw new ValidationError("amount", `${amount} is more than provider ${providerOrg} owes plan ${planId} (${owed})`);
     await this.#approve(planId, amount);
-    return send(
+    return this.send(
       () => this.contract.repay(planId, providerOrg, amount, overrides),
       (receipt) => ({ planId, providerOrg, amount, queuedPaid: eventsIn(this.contract, receipt, "ClaimPaid").length }),
     );
@@ -382,7 +382,7 @@ export class ClaimsClient extends ClaimsReader {
     const decisions = params.decisions
       ? await this.#decisions(claimId, record, params.decisions)
       : record.allowed.map((allowed, i) => ({ allowed, reason: preview[i]?.reason ?? 0 }));
-    return send(() => this.contract.decide(claimId, toRecordStruct(record), decisions, overrides), (receipt) => this.#result(receipt, claimId));
+    return this.send(() => this.contract.decide(claimId, toRecordStruct(record), decisions, overrides), (receipt) => this.#result(receipt, claimId));
   }
 
   /**
@@ -393,7 +393,7 @@ export class ClaimsClient extends ClaimsReader {
     const claimId = requireBytes32("claimId", params.claimId);
     requireSigner(this.contract.runner);
     const record = await this.record(claimId);
-    return send(() => this.contract.appeal(claimId, toRecordStruct(record), overrides), () => ({ claimId }));
+    return this.send(() => this.contract.appeal(claimId, toRecordStruct(record), overrides), () => ({ claimId }));
   }
 
   /**
@@ -406,7 +406,7 @@ export class ClaimsClient extends ClaimsReader {
     requireSigner(this.contract.runner);
     const record = await this.record(claimId);
     const decisions = await this.#decisions(claimId, record, params.decisions, record.allowed);
-    return send(() => this.contract.resolveAppeal(claimId, toRecordStruct(record), decisions, overrides), (receipt) => this.#result(receipt, claimId));
+    return this.send(() => this.contract.resolveAppeal(claimId, toRecordStruct(record), decisions, overrides), (receipt) => this.#result(receipt, claimId));
   }
 
   async #decisions(claimId: string, record: ClaimRecord, inputs: readonly LineDecisionInput[] | undefined, floor?: readonly bigint[]): Promise<{ allowed: bigint; reason: number }[]> {

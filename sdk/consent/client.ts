@@ -5,11 +5,11 @@
  *
  * The writes are here; the reads are {@link ConsentReader}'s, which this client extends.
  */
-import type { Overrides, Result } from "ethers";
+import type { Overrides, Result, TransactionReceipt } from "ethers";
 import type { ConsentRegistry } from "../../typechain-types";
 import { decodeRevertData, ValidationError, withDecodedErrors } from "../errors";
 import { requireSigner } from "../core/client";
-import { eventIn, send, type TxHandle } from "../core/tx";
+import { eventIn, type TxHandle } from "../core/tx";
 import { requireAddress, requireBoolean, requireBytes32 } from "../core/validate";
 import { accessReference } from "./encoding";
 import { accessRecord, delegationOf, grantedFrom } from "./events";
@@ -103,7 +103,7 @@ export class ConsentClient extends ConsentReader {
   async grant(params: GrantParams, overrides: Overrides = {}): Promise<TxHandle<GrantState & { commitment: string; by: string }>> {
     const a = await this.#grantArgs(params);
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.grant(a.patient, a.grantee, a.classes, a.purposes, a.validFrom, a.validUntil, a.commitment, overrides),
       (receipt) => grantedFrom(eventIn(this.contract, receipt, "ConsentGranted").args as unknown as Record<string, unknown>),
     );
@@ -117,7 +117,7 @@ export class ConsentClient extends ConsentReader {
     const patient = await this.#patientOf(params.patient);
     const grantee = granteeKey("grantee", params.grantee);
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.revoke(patient, grantee, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "ConsentRevoked");
@@ -209,7 +209,7 @@ export class ConsentClient extends ConsentReader {
   async submitGrant(signed: SignedGrant, overrides: Overrides = {}): Promise<TxHandle<GrantState & { commitment: string; by: string }>> {
     requireSigner(this.contract.runner);
     await this.#refuseStale(signed.request);
-    return send(
+    return this.send(
       () => this.contract.grantBySig(signed.request, signed.signature, overrides),
       (receipt) => grantedFrom(eventIn(this.contract, receipt, "ConsentGranted").args as unknown as Record<string, unknown>),
     );
@@ -223,7 +223,7 @@ export class ConsentClient extends ConsentReader {
   async submitRevoke(signed: SignedRevocation, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; granteeKey: string }>> {
     requireSigner(this.contract.runner);
     await this.#refuseStale(signed.request);
-    return send(
+    return this.send(
       () => this.contract.revokeBySig(signed.request, signed.signature, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "ConsentRevoked");
@@ -235,7 +235,7 @@ export class ConsentClient extends ConsentReader {
   /** The connected signer cancels every signature it made that was not yet submitted. Works while paused. */
   async cancelSignatures(overrides: Overrides = {}): Promise<TxHandle<{ patient: string; epoch: bigint }>> {
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.cancelSignatures(overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "SignaturesCancelled");
@@ -255,7 +255,7 @@ export class ConsentClient extends ConsentReader {
   async appointDelegate(params: AppointParams, overrides: Overrides = {}): Promise<TxHandle<Delegation & { patient: string; delegate: string }>> {
     const a = await this.#appointArgs(params);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.appointDelegate(a.delegate, a.until, a.classes, a.purposes, a.representative, overrides), (receipt) => this.#appointed(receipt));
+    return this.send(() => this.contract.appointDelegate(a.delegate, a.until, a.classes, a.purposes, a.representative, overrides), (receipt) => this.#appointed(receipt));
   }
 
   /**
@@ -281,7 +281,7 @@ export class ConsentClient extends ConsentReader {
   async submitAppointDelegate(signed: SignedDelegation, overrides: Overrides = {}): Promise<TxHandle<Delegation & { patient: string; delegate: string }>> {
     requireSigner(this.contract.runner);
     await this.#refuseStaleDelegation(signed.request);
-    return send(() => this.contract.appointDelegateBySig(signed.request, signed.signature, overrides), (receipt) => this.#appointed(receipt));
+    return this.send(() => this.contract.appointDelegateBySig(signed.request, signed.signature, overrides), (receipt) => this.#appointed(receipt));
   }
 
   /**
@@ -305,7 +305,7 @@ export class ConsentClient extends ConsentReader {
   async submitRemoveDelegate(signed: SignedDelegateRemoval, overrides: Overrides = {}): Promise<TxHandle<{ patient: string; delegate: string }>> {
     requireSigner(this.contract.runner);
     await this.#refuseStaleDelegation(signed.request);
-    return send(
+    return this.send(
       () => this.contract.removeDelegateBySig(signed.request, signed.signature, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "DelegateRemoved");
@@ -329,7 +329,7 @@ export class ConsentClient extends ConsentReader {
     return { delegate, until, classes, purposes, representative };
   }
 
-  #appointed(receipt: Parameters<Parameters<typeof send>[1]>[0]): Delegation & { patient: string; delegate: string } {
+  #appointed(receipt: TransactionReceipt): Delegation & { patient: string; delegate: string } {
     const e = eventIn(this.contract, receipt, "DelegateAppointed");
     return { patient: e.args.patient as string, delegate: e.args.delegate as string, ...delegationOf(e.args as unknown as Record<string, unknown>) };
   }
@@ -358,7 +358,7 @@ export class ConsentClient extends ConsentReader {
     const patient = await this.#patientOf(params.patient);
     const delegate = requireAddress("delegate", params.delegate);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.removeDelegate(patient, delegate, overrides), () => ({ patient, delegate }));
+    return this.send(() => this.contract.removeDelegate(patient, delegate, overrides), () => ({ patient, delegate }));
   }
 
   /**
@@ -370,7 +370,7 @@ export class ConsentClient extends ConsentReader {
     const patient = await this.#patientOf(params.patient);
     const optedOut = requireBoolean("optedOut", params.optedOut);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.setBreakGlassOptOut(patient, optedOut, overrides), () => ({ patient, optedOut }));
+    return this.send(() => this.contract.setBreakGlassOptOut(patient, optedOut, overrides), () => ({ patient, optedOut }));
   }
 
   /**
@@ -384,7 +384,7 @@ export class ConsentClient extends ConsentReader {
     const reasonRef = requireBytes32("reasonRef", params.reasonRef);
     if (!Number.isSafeInteger(params.duration) || params.duration <= 0) throw new ValidationError("duration", "must be a positive number of seconds");
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.breakGlass(patient, reason, reasonRef, params.duration, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "BreakGlassOpened");
@@ -398,7 +398,7 @@ export class ConsentClient extends ConsentReader {
   async setBreakGlassWindow(seconds: number, overrides: Overrides = {}): Promise<TxHandle<{ window: number }>> {
     if (!Number.isSafeInteger(seconds) || seconds <= 0) throw new ValidationError("window", "must be a positive number of seconds");
     requireSigner(this.contract.runner);
-    return send(() => this.contract.setBreakGlassWindow(seconds, overrides), () => ({ window: seconds }));
+    return this.send(() => this.contract.setBreakGlassWindow(seconds, overrides), () => ({ window: seconds }));
   }
 
   /**
@@ -419,7 +419,7 @@ export class ConsentClient extends ConsentReader {
     const dataClass = dataClassOf("dataClass", params.dataClass);
     const purpose = purposeOf("purpose", params.purpose);
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.logAccess(patient, recordRef, dataClass, purpose, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "AccessLogged");

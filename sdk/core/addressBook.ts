@@ -39,8 +39,30 @@ export interface AddressBook {
   readonly contracts: SuiteAddresses;
 }
 
-/** The folder the deploy script writes to and the SDK reads from by default. */
+/** The package's own folder of address books (the public networks it was deployed to); the deploy script's default. */
 export const DEFAULT_ADDRESS_BOOK_DIR = path.resolve(__dirname, "..", "..", "deployments");
+
+/**
+ * Where {@link findAddressBook} looks, in order: `dir` alone when given; else `CARELEDGER_DEPLOYMENTS_DIR`,
+ * the current project's `./deployments` (where `npm run deploy` writes), then the package's own books.
+ */
+export function addressBookDirs(dir?: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string[] {
+  if (dir !== undefined && dir !== "") return [path.resolve(cwd, dir)];
+  const candidates = [env.CARELEDGER_DEPLOYMENTS_DIR?.trim(), path.join(cwd, "deployments"), DEFAULT_ADDRESS_BOOK_DIR];
+  return [...new Set(candidates.filter((d): d is string => d !== undefined && d !== "").map((d) => path.resolve(cwd, d)))];
+}
+
+/**
+ * The first address book for `chainId` in `dirs` (see {@link addressBookDirs}), with its path.
+ * @throws {CareLedgerError} `ADDRESS_BOOK_UNREADABLE` / {@link ValidationError} as {@link readAddressBook}
+ */
+export function findAddressBook(chainId: bigint | number, dirs: readonly string[]): { book: AddressBook; file: string } | undefined {
+  for (const dir of dirs) {
+    const book = readAddressBook(chainId, dir);
+    if (book) return { book, file: addressBookPath(chainId, dir) };
+  }
+  return undefined;
+}
 
 /** The path of the address book for `chainId` in `dir`. */
 export function addressBookPath(chainId: bigint | number, dir: string = DEFAULT_ADDRESS_BOOK_DIR): string {

@@ -2,7 +2,7 @@
  * What every contract client shares: the typechain contract, its address, where its events start,
  * the check that writes have a Signer, and pausing (every suite contract is ManagedPausable).
  */
-import type { BaseContract, ContractRunner, Overrides, Signer } from "ethers";
+import type { BaseContract, ContractRunner, ContractTransactionResponse, Overrides, Signer, TransactionReceipt } from "ethers";
 import type { TypedContractMethod } from "../../typechain-types/common";
 import { CareLedgerError } from "../errors";
 import { send, type TxHandle } from "./tx";
@@ -46,13 +46,21 @@ export abstract class ManagedClient<C extends PausableContract> {
   }
 
   /**
+   * Sends a write of this client's contract (see {@link send}): reverts decoded, and a sender that
+   * cannot pay named with its shortfall.
+   */
+  protected send<T extends object>(write: () => Promise<ContractTransactionResponse>, decode: (receipt: TransactionReceipt) => T): Promise<TxHandle<T>> {
+    return send(write, decode, this.contract.runner);
+  }
+
+  /**
    * Pauses the contract (pauser role). What stops and what goes on (revocations, retractions,
    * appeals, member removals always do) is each contract's own: see its guide.
    * @throws {ContractRevertError} e.g. `AccessManagedUnauthorized`, `EnforcedPause`
    */
   async pause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
     requireSigner(this.contract.runner);
-    return send(() => this.contract.pause(overrides), () => ({}));
+    return this.send(() => this.contract.pause(overrides), () => ({}));
   }
 
   /**
@@ -61,6 +69,6 @@ export abstract class ManagedClient<C extends PausableContract> {
    */
   async unpause(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
     requireSigner(this.contract.runner);
-    return send(() => this.contract.unpause(overrides), () => ({}));
+    return this.send(() => this.contract.unpause(overrides), () => ({}));
   }
 }

@@ -1,11 +1,12 @@
 /**
  * Transaction handles: every write returns one, and its result is decoded from the receipt.
  */
-import type { BaseContract, ContractTransactionResponse, LogDescription, Provider, TransactionReceipt } from "ethers";
+import type { BaseContract, ContractRunner, ContractTransactionResponse, LogDescription, Provider, Signer, TransactionReceipt } from "ethers";
 import {
   CareLedgerError,
   decodeRevertData,
   findRevertData,
+  InsufficientFundsError,
   NodeUnreachableError,
   NonceGapError,
   toCareLedgerError,
@@ -142,12 +143,35 @@ export class TxHandle<T extends object> {
  * Sends a contract write, turning reverts found while estimating gas into typed errors.
  * @throws {ContractRevertError} when the node refuses the call
  * @throws {NodeUnreachableError} `NODE_UNREACHABLE` when the node cannot be reached
+ * @throws {InsufficientFundsError} `INSUFFICIENT_FUNDS` when `from` cannot pay for it (naming it and the shortfall)
  */
 export async function send<T extends object>(
   write: () => Promise<ContractTransactionResponse>,
   decode: (receipt: TransactionReceipt) => T,
+  from?: ContractRunner | null,
 ): Promise<TxHandle<T>> {
-  return new TxHandle(await withDecodedErrors(write), decode);
+  try {
+    return new TxHandle(await write(), decode);
+  } catch (err) {
+    throw await withSender(toCareLedgerError(err), from);
+  }
+}
+
+/**
+ * An {@link InsufficientFundsError} names the account and the amounts: the sender's address and
+ * balance are asked of `from` (the Signer that sent) when the node's refusal did not carry them.
+ */
+async function withSender(err: unknown, from: ContractRunner | null | undefined): Promise<unknown> {
+  if (!(err instanceof InsufficientFundsError) || (err.account !== undefined && err.balance !== undefined)) return err;
+  const signer = from as Partial<Signer> | null | undefined;
+  if (typeof signer?.getAddress !== "function") return err;
+  try {
+    const account = err.account ?? (await signer.getAddress());
+    const balance = err.balance ?? (await signer.provider?.getBalance(account));
+    return new InsufficientFundsError({ account, balance, required: err.required }, err.cause);
+  } catch {
+    return err; // the node went away meanwhile: the refusal as it was
+  }
 }
 
 /**

@@ -18,7 +18,7 @@ import { CareLedgerError, ContractRevertError, findRevertData, type ErrorArgs, t
 import { CLAIM_MESSAGES } from "./claims";
 import { CONSENT_MESSAGES } from "./consent";
 import { GOVERNANCE_MESSAGES } from "./governance";
-import { findTransportFailure, messagesOf, NodeUnreachableError, NONCE_TOO_HIGH, NonceGapError, TransactionReplacedError } from "./network";
+import { findInsufficientFunds, findTransportFailure, messagesOf, NodeUnreachableError, NONCE_TOO_HIGH, NonceGapError, TransactionReplacedError } from "./network";
 import { PARTICIPANT_MESSAGES } from "./participants";
 import { RECORD_MESSAGES } from "./records";
 
@@ -108,7 +108,8 @@ export function decodeRevertData(data: string, cause?: unknown): ContractRevertE
 /**
  * Converts whatever a contract call threw into a {@link ContractRevertError} when it carries
  * revert data, a {@link TransactionReplacedError} or a {@link NodeUnreachableError} when the node
- * replaced the transaction or could not be reached, and returns it unchanged otherwise (user rejections…).
+ * replaced the transaction or could not be reached, an {@link InsufficientFundsError} when the sender
+ * cannot pay for it, and returns it unchanged otherwise (user rejections…).
  */
 export function toCareLedgerError(err: unknown): unknown {
   if (err instanceof CareLedgerError) return err;
@@ -116,6 +117,8 @@ export function toCareLedgerError(err: unknown): unknown {
   if (data) return decodeRevertData(data, err);
   const replaced = err as { code?: unknown; hash?: unknown; reason?: unknown; replacement?: { hash?: unknown } };
   if (replaced?.code === "TRANSACTION_REPLACED") return new TransactionReplacedError(String(replaced.hash), String(replaced.reason ?? "unknown"), replaced.replacement?.hash as string | undefined, err);
+  const funds = findInsufficientFunds(err);
+  if (funds) return funds;
   const gap = NONCE_TOO_HIGH.exec(messagesOf(err));
   if (gap) return new NonceGapError(undefined, Number(gap[2]), Number(gap[1]), err);
   const transport = findTransportFailure(err);

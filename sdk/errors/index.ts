@@ -6,7 +6,9 @@
 export { CareLedgerError, ContractRevertError, errorCode, findRevertData, ValidationError } from "./base";
 export { decodeRevertData, REVERT_MESSAGES, suiteErrors, toCareLedgerError, withDecodedErrors } from "./decode";
 export {
+  findInsufficientFunds,
   findTransportFailure,
+  InsufficientFundsError,
   NodeUnreachableError,
   NonceGapError,
   TransactionDroppedError,

@@ -3,6 +3,7 @@
  * cannot be reached, and transactions that were dropped, replaced, stuck behind a nonce gap, or
  * reverted in a way that can no longer be decoded.
  */
+import { formatEther } from "ethers";
 import { CareLedgerError, causeChain, findRevertData } from "./base";
 
 /** The connected chain has no CareLedger address book and no addresses were given. */
@@ -17,9 +18,84 @@ export class UnsupportedChainError extends CareLedgerError {
 
 /** The JSON-RPC node could not be reached (refused, reset, timed out): nothing is known about the last request. */
 export class NodeUnreachableError extends CareLedgerError {
-  constructor(detail: string, cause?: unknown) {
-    super("NODE_UNREACHABLE", `the node could not be reached (${detail}): check the RPC URL and the node, then run the same command again (writes are idempotent)`, { cause });
+  /** The node's URL, when the provider has one (a JsonRpcProvider). */
+  readonly url?: string;
+
+  constructor(detail: string, cause?: unknown, url?: string) {
+    super(
+      "NODE_UNREACHABLE",
+      `the node${url ? ` at ${url}` : ""} could not be reached (${detail}): check the RPC URL and the node, then run the same command again (writes are idempotent)`,
+      { cause },
+    );
+    this.url = url;
   }
+}
+
+/** The sending account cannot pay for a transaction (gas limit × fee + value): nothing was sent. */
+export class InsufficientFundsError extends CareLedgerError {
+  /** The account that would have paid, when known. */
+  readonly account?: string;
+  /** What it holds, in wei, when the node said. */
+  readonly balance?: bigint;
+  /** What the transaction needs up front (gas limit × max fee + value), in wei, when the node said. */
+  readonly required?: bigint;
+  /** `required − balance`: what to send the account, in wei. */
+  readonly shortfall?: bigint;
+
+  constructor(found: { account?: string; balance?: bigint; required?: bigint }, cause?: unknown) {
+    const { account, balance, required } = found;
+    const shortfall = balance !== undefined && required !== undefined && required > balance ? required - balance : undefined;
+    const eth = (wei: bigint) => `${formatEther(wei)} ETH`;
+    const amounts =
+      balance !== undefined && required !== undefined
+        ? `: it holds ${eth(balance)} and needs ${eth(required)} for gas and value, ${eth(shortfall ?? 0n)} short`
+        : " for gas and value";
+    super("INSUFFICIENT_FUNDS", `${account ? `account ${account}` : "the sending account"} cannot pay for this transaction${amounts}; fund it and send again (nothing was sent)`, { cause });
+    this.account = account;
+    this.balance = balance;
+    this.required = required;
+    this.shortfall = shortfall;
+  }
+}
+
+/** Hardhat's, geth's and anvil's words for a sender that cannot pay, with the amounts they give. */
+const HARDHAT_FUNDS = /max upfront cost is: (\d+) and the sender's (?:account only has|balance is): (\d+)/i;
+const GETH_FUNDS = /insufficient funds for gas \* price \+ value(?:: address (0x[0-9a-fA-F]{40}))?(?:: have (\d+) want (\d+)| have (\d+) want (\d+))?/i;
+
+/**
+ * The insufficient-funds refusal in an error chain (ethers' `INSUFFICIENT_FUNDS`, Hardhat's "Sender
+ * doesn't have enough funds", geth's and anvil's "insufficient funds for gas * price + value"), with the
+ * account and amounts the error carries, or undefined.
+ */
+export function findInsufficientFunds(err: unknown): InsufficientFundsError | undefined {
+  let found = false;
+  let account: string | undefined;
+  let balance: bigint | undefined;
+  let required: bigint | undefined;
+  for (const e of causeChain(err, MESSAGE_KEYS)) {
+    if (e.code === "INSUFFICIENT_FUNDS") found = true;
+    const tx = e.transaction as { from?: unknown } | undefined;
+    if (account === undefined && typeof tx?.from === "string") account = tx.from;
+    const text = typeof e.message === "string" ? e.message : "";
+    const hh = HARDHAT_FUNDS.exec(text);
+    if (hh) {
+      found = true;
+      required ??= BigInt(hh[1]);
+      balance ??= BigInt(hh[2]);
+    }
+    const geth = GETH_FUNDS.exec(text);
+    if (geth) {
+      found = true;
+      account ??= geth[1];
+      const have = geth[2] ?? geth[4];
+      const want = geth[3] ?? geth[5];
+      if (have !== undefined && want !== undefined) {
+        balance ??= BigInt(have);
+        required ??= BigInt(want);
+      }
+    }
+  }
+  return found ? new InsufficientFundsError({ account, balance, required }, err) : undefined;
 }
 
 /** A sent transaction the node no longer knows, whose nonce was not used: it will never be mined. */

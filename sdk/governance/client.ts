@@ -64,7 +64,7 @@ export class GovernanceClient {
     if (!Number.isInteger(executionDelay) || executionDelay < 0 || executionDelay > 0xffffffff) {
       throw new ValidationError("executionDelay", `${executionDelay} is not a number of seconds (0 to 4294967295)`);
     }
-    return send(() => this.contract.grantRole(Role[params.role], account, executionDelay, overrides), () => ({ role: params.role, account, executionDelay }));
+    return send(() => this.contract.grantRole(Role[params.role], account, executionDelay, overrides), () => ({ role: params.role, account, executionDelay }), this.contract.runner);
   }
 
   /**
@@ -73,7 +73,7 @@ export class GovernanceClient {
    */
   async renounceRole(params: { role: RoleName; self: string }, overrides: Overrides = {}): Promise<TxHandle<{ role: RoleName }>> {
     const self = requireAddress("self", params.self);
-    return send(() => this.contract.renounceRole(Role[params.role], self, overrides), () => ({ role: params.role }));
+    return send(() => this.contract.renounceRole(Role[params.role], self, overrides), () => ({ role: params.role }), this.contract.runner);
   }
 
   /**
@@ -89,6 +89,7 @@ export class GovernanceClient {
         const e = eventIn(this.contract, receipt, "OperationScheduled");
         return { operationId: e.args.operationId as string, readyAt: Number(e.args.schedule) };
       },
+      this.contract.runner,
     );
   }
 
@@ -103,6 +104,7 @@ export class GovernanceClient {
     return send(
       () => this.contract.cancel(c, to, call.data, overrides),
       (receipt) => ({ operationId: eventIn(this.contract, receipt, "OperationCanceled").args.operationId as string }),
+      this.contract.runner,
     );
   }
 
@@ -112,6 +114,6 @@ export class GovernanceClient {
    */
   async execute(call: ManagedCall, overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
     const to = requireAddress("call.to", call.to);
-    return send(() => this.contract.execute(to, call.data, overrides), () => ({}));
+    return send(() => this.contract.execute(to, call.data, overrides), () => ({}), this.contract.runner);
   }
 }

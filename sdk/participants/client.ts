@@ -7,7 +7,7 @@ import type { ParticipantRegistry } from "../../typechain-types";
 import { ManagedClient, requireSigner } from "../core/client";
 import { withDecodedErrors } from "../errors";
 import { profileCommitment } from "./encoding";
-import { eventIn, send, type TxHandle } from "../core/tx";
+import { eventIn, type TxHandle } from "../core/tx";
 import { requireAddress, requireBoolean, requireBytes32, requireEnum, requireId } from "../core/validate";
 import { OrgKind, type OrgKindName } from "./vocab";
 
@@ -93,7 +93,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
     const metadata = metadataOf(params.metadata);
     const admin = requireAddress("admin", params.admin);
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.registerOrganization(kind, metadata, admin, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "OrganizationRegistered");
@@ -111,7 +111,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
     const orgId = requireId("orgId", params.orgId);
     const metadata = metadataOf(params.metadata);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.updateMetadata(orgId, metadata, overrides), () => ({ orgId, metadata }));
+    return this.send(() => this.contract.updateMetadata(orgId, metadata, overrides), () => ({ orgId, metadata }));
   }
 
   /**
@@ -121,7 +121,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
   async suspend(params: OrgParams, overrides: Overrides = {}): Promise<TxHandle<{ orgId: bigint }>> {
     const orgId = requireId("orgId", params.orgId);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.suspendOrganization(orgId, overrides), () => ({ orgId }));
+    return this.send(() => this.contract.suspendOrganization(orgId, overrides), () => ({ orgId }));
   }
 
   /**
@@ -131,7 +131,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
   async reinstate(params: OrgParams, overrides: Overrides = {}): Promise<TxHandle<{ orgId: bigint }>> {
     const orgId = requireId("orgId", params.orgId);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.reinstateOrganization(orgId, overrides), () => ({ orgId }));
+    return this.send(() => this.contract.reinstateOrganization(orgId, overrides), () => ({ orgId }));
   }
 
   /**
@@ -143,7 +143,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
     const orgId = requireId("orgId", params.orgId);
     const account = requireAddress("account", params.account);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.appointAdmin(orgId, account, overrides), () => ({ orgId, account }));
+    return this.send(() => this.contract.appointAdmin(orgId, account, overrides), () => ({ orgId, account }));
   }
 
   /**
@@ -155,7 +155,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
     const account = requireAddress("account", params.account);
     const isAdmin = requireBoolean("isAdmin", params.isAdmin ?? false);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.addMember(orgId, account, isAdmin, overrides), () => ({ orgId, account, isAdmin }));
+    return this.send(() => this.contract.addMember(orgId, account, isAdmin, overrides), () => ({ orgId, account, isAdmin }));
   }
 
   /**
@@ -166,7 +166,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
     const orgId = requireId("orgId", params.orgId);
     const account = requireAddress("account", params.account);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.removeMember(orgId, account, overrides), () => ({ orgId, account }));
+    return this.send(() => this.contract.removeMember(orgId, account, overrides), () => ({ orgId, account }));
   }
 
   /**
@@ -178,7 +178,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
     const account = requireAddress("account", params.account);
     const isAdmin = requireBoolean("isAdmin", params.isAdmin);
     requireSigner(this.contract.runner);
-    return send(() => this.contract.setAdmin(orgId, account, isAdmin, overrides), () => ({ orgId, account, isAdmin }));
+    return this.send(() => this.contract.setAdmin(orgId, account, isAdmin, overrides), () => ({ orgId, account, isAdmin }));
   }
 
   /**
@@ -187,7 +187,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
    */
   async leave(overrides: Overrides = {}): Promise<TxHandle<Record<string, never>>> {
     requireSigner(this.contract.runner);
-    return send(() => this.contract.leaveOrganization(overrides), () => ({}));
+    return this.send(() => this.contract.leaveOrganization(overrides), () => ({}));
   }
 
 

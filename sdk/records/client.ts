@@ -14,7 +14,7 @@ import type { RecordRegistry } from "../../typechain-types";
 import { CareLedgerError, ValidationError, withDecodedErrors } from "../errors";
 import { ManagedClient, requireSigner } from "../core/client";
 import { newSalt, requireSalt } from "../core/encoding";
-import { eventIn, send, type TxHandle } from "../core/tx";
+import { eventIn, type TxHandle } from "../core/tx";
 import { requireBytes32, requireEnum, requireId } from "../core/validate";
 import { RecordBatch, requireProof, requireVersion } from "./batch";
 import { recordCommitment, recordLeafValues, RECORD_LEAF_ENCODING, type RecordLeafFields } from "./encoding";
@@ -86,7 +86,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
       commitment = requireBytes32("commitment", params.commitment);
     }
     requireSigner(this.contract.runner);
-    return send(
+    return this.send(
       () => this.contract.anchor(commitment, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "RecordAnchored");
@@ -118,7 +118,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     }
     requireSigner(this.contract.runner);
     if (params.genesisProof !== undefined) await this.#ensureRegistered(requireProof("genesisProof", params.genesisProof));
-    return send(
+    return this.send(
       () => this.contract.amend(recordId, supersedes, commitment, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "RecordAnchored");
@@ -144,7 +144,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     }
     requireSigner(this.contract.runner);
     if (params.proof !== undefined) await this.#ensureRegistered(requireProof("proof", params.proof));
-    return send(
+    return this.send(
       () => this.contract.retract(commitment, reason, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "RecordRetracted");
@@ -163,7 +163,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     requireSigner(this.contract.runner);
     const orgId = await this.#batchOrg(p);
     if (orgId === undefined) throw new ValidationError("proof.orgId", `no organization anchored batch ${p.root}`);
-    return send(
+    return this.send(
       () => this.contract.registerBatchRecord(orgId, p.root, p.commitment, [...p.proof], overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "BatchRecordRegistered");
@@ -221,7 +221,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   ): Promise<TxHandle<{ root: string; leafCount: number; orgId: bigint; batch: RecordBatch }>> {
     requireSigner(this.contract.runner);
     const batch = items instanceof RecordBatch ? items : this.buildBatch(items, options);
-    return send(
+    return this.send(
       () => this.contract.anchorBatch(batch.root, batch.length, overrides),
       (receipt) => {
         const e = eventIn(this.contract, receipt, "BatchAnchored");

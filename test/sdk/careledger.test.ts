@@ -4,7 +4,23 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import hre from "hardhat";
-import { CareLedger, CareLedgerError, parseAddressBook, readAddressBook, UnsupportedChainError, ValidationError, writeAddressBook } from "../../sdk";
+import { formatEther, JsonRpcProvider, Wallet } from "ethers";
+import * as net from "node:net";
+import {
+  addressBookDirs,
+  CareLedger,
+  CareLedgerError,
+  DEFAULT_ADDRESS_BOOK_DIR,
+  findAddressBook,
+  findInsufficientFunds,
+  InsufficientFundsError,
+  NodeUnreachableError,
+  parseAddressBook,
+  readAddressBook,
+  UnsupportedChainError,
+  ValidationError,
+  writeAddressBook,
+} from "../../sdk";
 import { deployFixture } from "../support/fixtures";
 
 async function rejection(p: Promise<unknown>): Promise<CareLedgerError> {
@@ -15,6 +31,18 @@ async function rejection(p: Promise<unknown>): Promise<CareLedgerError> {
     return err as CareLedgerError;
   }
   throw new Error("expected a rejection");
+}
+
+/** A loopback port nothing listens on (bound, then closed). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 describe("CareLedger.connect", function () {
@@ -57,8 +85,72 @@ describe("CareLedger.connect", function () {
     expect(err).to.be.instanceOf(UnsupportedChainError);
     expect(err.code).to.equal("UNSUPPORTED_CHAIN");
     expect(err.message).to.equal(
-      "CareLedger has no addresses for chain 31337: no address for AccessManager: deploy with `npm run deploy -- --network <name>`, or pass options.addresses",
+      `CareLedger has no addresses for chain 31337: no address for AccessManager (no address book: looked for ${path.join(dir, "31337.json")}): ` +
+        "deploy with `npm run deploy -- --network <name>`, or pass options.addressBook, options.addressBookDir (or CARELEDGER_DEPLOYMENTS_DIR) or options.addresses",
     );
+  });
+
+  it("looks in CARELEDGER_DEPLOYMENTS_DIR, then the project's ./deployments, then the package's own, and says where it looked", async function () {
+    const { book, deployer } = await loadFixture(deployFixture);
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-project-"));
+    try {
+      // An outside project: its own deployments/ is found from its working directory.
+      expect(addressBookDirs(undefined, {}, project)).to.deep.equal([path.join(project, "deployments"), DEFAULT_ADDRESS_BOOK_DIR]);
+      expect(addressBookDirs(undefined, { CARELEDGER_DEPLOYMENTS_DIR: dir }, project)).to.deep.equal([dir, path.join(project, "deployments"), DEFAULT_ADDRESS_BOOK_DIR]);
+      expect(addressBookDirs("books", { CARELEDGER_DEPLOYMENTS_DIR: dir }, project)).to.deep.equal([path.join(project, "books")]);
+      expect(findAddressBook(31337, [dir, path.join(project, "deployments")])).to.equal(undefined);
+      const file = writeAddressBook(book, path.join(project, "deployments"));
+      expect(findAddressBook(31337, [dir, path.join(project, "deployments")])).to.deep.equal({ book, file });
+      // connect reads CARELEDGER_DEPLOYMENTS_DIR itself.
+      const before = process.env.CARELEDGER_DEPLOYMENTS_DIR;
+      process.env.CARELEDGER_DEPLOYMENTS_DIR = path.join(project, "deployments");
+      try {
+        expect((await CareLedger.connect(deployer)).addresses).to.deep.equal(book.contracts);
+      } finally {
+        if (before === undefined) delete process.env.CARELEDGER_DEPLOYMENTS_DIR;
+        else process.env.CARELEDGER_DEPLOYMENTS_DIR = before;
+      }
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it("names the URL of a node that does not answer (NodeUnreachableError)", async function () {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const provider = new JsonRpcProvider(url, undefined, { staticNetwork: false });
+    try {
+      const err = await rejection(CareLedger.connect(provider));
+      expect(err).to.be.instanceOf(NodeUnreachableError);
+      expect(err).to.include({ code: "NODE_UNREACHABLE", url });
+      expect(err.message).to.match(new RegExp(`^the node at ${url.replace(/[.]/g, "\\.")} could not be reached \\(ECONNREFUSED\\)`));
+    } finally {
+      provider.destroy();
+    }
+  });
+
+  it("names the account and its shortfall when the sender cannot pay (InsufficientFundsError), and sends nothing", async function () {
+    const { book } = await loadFixture(deployFixture);
+    const broke = Wallet.createRandom().connect(hre.ethers.provider);
+    const cl = await CareLedger.connect(broke, { addressBook: book });
+    // A patient's own grant: a call that would succeed, but for the gas.
+    const validUntil = (await hre.ethers.provider.getBlock("latest"))!.timestamp + 86_400;
+    const err = await rejection(cl.consent.grant({ grantee: book.contracts.AccessManager, classes: ["labs"], purposes: ["TREAT"], validUntil, commitment: "0x" + "11".repeat(32) }));
+    expect(err).to.be.instanceOf(InsufficientFundsError);
+    const funds = err as InsufficientFundsError;
+    expect([funds.code, funds.account, funds.balance]).to.deep.equal(["INSUFFICIENT_FUNDS", broke.address, 0n]);
+    expect(funds.required! > 0n && funds.shortfall === funds.required).to.equal(true);
+    expect(funds.message).to.equal(`account ${broke.address} cannot pay for this transaction: it holds 0.0 ETH and needs ${formatEther(funds.required!)} ETH for gas and value, ${formatEther(funds.shortfall!)} ETH short; fund it and send again (nothing was sent)`);
+    expect(await hre.ethers.provider.getTransactionCount(broke.address)).to.equal(0);
+  });
+
+  it("reads geth's and anvil's insufficient-funds refusals too", function () {
+    const geth = findInsufficientFunds({ code: -32000, message: "insufficient funds for gas * price + value: address 0x00000000000000000000000000000000000000Aa have 5 want 12" });
+    expect([geth?.account, geth?.balance, geth?.required, geth?.shortfall]).to.deep.equal(["0x00000000000000000000000000000000000000Aa", 5n, 12n, 7n]);
+    const anvil = findInsufficientFunds({ error: { message: "insufficient funds for gas * price + value: have 0 want 21000000" } });
+    expect([anvil?.account, anvil?.balance, anvil?.required]).to.deep.equal([undefined, 0n, 21_000_000n]);
+    const ethers = findInsufficientFunds({ code: "INSUFFICIENT_FUNDS", transaction: { from: "0x00000000000000000000000000000000000000bB" } });
+    expect([ethers?.account, ethers?.balance, ethers?.message]).to.deep.equal(["0x00000000000000000000000000000000000000bB", undefined, "account 0x00000000000000000000000000000000000000bB cannot pay for this transaction for gas and value; fund it and send again (nothing was sent)"]);
+    expect(findInsufficientFunds(new Error("execution reverted"))).to.equal(undefined);
   });
 
   it("refuses an address book written for another chain", async function () {
