@@ -136,7 +136,8 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   // author of CDA discharge notes (here: the lab), those notes only — for a year.
   const start = await now();
   const root = example.provision as { actor: { reference: { reference: string } }[] } & Record<string, unknown>;
-  const author = { reference: { reference: "Practitioner/xcda-author" } };
+  // A provision actor has a role in R4 (the SDK validates the document first): the lab receives the notes.
+  const author = { role: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "IRCP" }] }, reference: { reference: "Practitioner/xcda-author" } };
   const renewed = {
     ...example,
     provision: {

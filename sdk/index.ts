@@ -25,6 +25,7 @@ export {
 export { TxHandle, eventIn, eventsIn, send, waitForPendingTransactions, type Confirmed } from "./core/tx";
 export { ManagedClient, requireSigner, type PausableContract } from "./core/client";
 export { canonicalJson, newSalt, requireSalt, saltedCommitment } from "./core/encoding";
+export { fhirIssues, requireFhirResource, type FhirIssue } from "./core/fhirValidation";
 
 // errors/
 export {

@@ -104,12 +104,26 @@ function writeStreamed(file: string, head: Record<string, unknown>, items: Itera
   }
 }
 
+/**
+ * Every resource valid R4 (the SDK's validator: HL7's definitions), before a salt is drawn or anything
+ * is sent: the first invalid one is refused naming its entry, type and id, and the element.
+ * @throws {ValidationError} `INVALID_INPUT`, e.g. `entry[3] (Observation/abc): Observation.code: Missing required property`
+ */
+async function requireValidFhir(file: string, resources: readonly Record<string, unknown>[]): Promise<void> {
+  const { requireFhirResource } = await import("../sdk");
+  resources.forEach((r, i) => {
+    const what = typeof r.resourceType === "string" ? ` (${r.resourceType}${typeof r.id === "string" ? `/${r.id}` : ""})` : "";
+    requireFhirResource(`${path.basename(file)} entry[${i}]${what}`, r);
+  });
+}
+
 task("records:anchor", "Anchors every resource of a FHIR Bundle or NDJSON file as one Merkle batch (provider, lab or pharmacy member)")
   .addParam("file", "a FHIR Bundle, a single resource, or NDJSON (one resource per line)")
   .addOptionalParam("out", "where to write the proofs and salts files (default: beside the input)", undefined, types.string)
   .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
   .setAction(async (args: { file: string; out?: string; from?: string }, hre) => {
     const resources = readResources(args.file);
+    await requireValidFhir(args.file, resources);
     const cl = await connectSdk(hre, args.from);
     const dir = args.out ?? path.dirname(args.file);
     fs.mkdirSync(dir, { recursive: true });

@@ -7,6 +7,7 @@
  * {@link claimResponseFrom} / {@link explanationOfBenefitFrom}.
  */
 import * as fs from "node:fs";
+import { fhirIssues } from "../core/fhirValidation";
 import { ValidationError } from "../errors";
 import { parseProcedureCode, procedureCode } from "./encoding";
 import { dayTimestamp, toUnits, validateSubmission } from "./rules";
@@ -70,12 +71,15 @@ function pickCode(field: string, concept: unknown): string {
  * each one so), not a service, and diagnoses never go on chain — it is left out. A pharmacy claim's
  * line is the prescribed medication (from `Claim.prescription`). The service date is the items'
  * common `servicedDate`, else `billablePeriod.start`, as midnight UTC.
- * @throws {ValidationError} naming the element that cannot be mapped (e.g. `Claim.item[2].productOrService.coding`)
+ * @throws {ValidationError} naming the element that is not valid R4 (e.g. `Claim.status`) or cannot be mapped (e.g. `Claim.item[2].productOrService.coding`)
  */
 export function fromFhirClaim(resource: unknown, options: FromFhirClaimOptions): ClaimSubmission {
   const decimals = options.decimals ?? 6;
   const { resolve } = options;
   if (!isObject(resource) || resource.resourceType !== "Claim") throw new ValidationError("Claim.resourceType", "the resource is not a FHIR Claim");
+  // A valid R4 Claim first (HL7's definitions, Medplum's validator), then what CareLedger can map.
+  const [invalid] = fhirIssues(resource);
+  if (invalid) throw new ValidationError(invalid.expression, invalid.message);
   const claim = resource as FhirResource;
   if (claim.use !== undefined && claim.use !== "claim") throw new ValidationError("Claim.use", `${JSON.stringify(claim.use)} is not a claim (preauthorizations and predeterminations are not submitted)`);
 

@@ -8,6 +8,7 @@
  * names no data class covers the general classes only; sensitive classes must be named through
  * security labels) is reported in `warnings`. The decisions per element are in docs/consent.md.
  */
+import { fhirIssues } from "../core/fhirValidation";
 import { ValidationError } from "../errors";
 import { GENERAL_DATA_CLASSES, granteeKey, PURPOSES, type DataClassName, type PurposeName } from "./vocab";
 import { toSeconds, type GranteeInput, type TimeInput } from "./params";
@@ -211,6 +212,9 @@ function purposesOf(p: Json, path: string): PurposeName[] | undefined {
  */
 export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptions): FhirConsentImport {
   if (!isObject(resource) || resource.resourceType !== "Consent") throw new FhirConsentError("resourceType", "must be \"Consent\"");
+  // A valid R4 Consent first (HL7's definitions, Medplum's validator), then what CareLedger can express.
+  const [invalid] = fhirIssues(resource);
+  if (invalid) throw new FhirConsentError(invalid.expression.replace(/^Consent\./, ""), invalid.message);
   if (resource.status !== "active") {
     throw new FhirConsentError("status", `${JSON.stringify(resource.status)}: only an active Consent grants anything (an inactive or rejected one is a revocation: revoke the grants it made)`);
   }

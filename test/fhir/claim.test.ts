@@ -51,10 +51,14 @@ function expectRefused(fn: () => unknown, field: string): void {
 function claimWith(over: Record<string, unknown>): FhirResource {
   return {
     resourceType: "Claim",
+    status: "active",
+    type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/claim-type", code: "professional" }] },
     use: "claim",
     patient: { reference: "Patient/1" },
+    created: "2024-03-06",
     provider: { reference: "Organization/1" },
-    insurance: [{ focal: true, coverage: { reference: "Coverage/1" } }],
+    priority: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/processpriority", code: "normal" }] },
+    insurance: [{ sequence: 1, focal: true, coverage: { reference: "Coverage/1" } }],
     billablePeriod: { start: "2024-03-05T10:00:00Z" },
     item: [{ sequence: 1, productOrService: { coding: [{ system: "http://snomed.info/sct", code: "185345009" }] }, net: { value: 125.5, currency: "USD" } }],
     ...over,
@@ -137,17 +141,22 @@ describe("FHIR Claim mapping", function () {
       expectRefused(() => fromFhirClaim(claimWith({ insurance: [] }), { resolve: r }), "Claim.insurance");
       expectRefused(() => fromFhirClaim(claimWith({}), { resolve: resolver({ plan: () => undefined }) }), "Claim.insurance.coverage");
       expectRefused(() => fromFhirClaim(claimWith({ item: [] }), { resolve: r }), "Claim.item");
+      // Not valid R4 (HL7's definitions, Medplum's validator) before anything is mapped: a missing
+      // required element, a code outside its value set's type, a wrong primitive.
+      expectRefused(() => fromFhirClaim(claimWith({ status: undefined }), { resolve: r }), "Claim.status");
+      expectRefused(() => fromFhirClaim(claimWith({ created: "yesterday" }), { resolve: r }), "Claim.created");
+      expectRefused(() => fromFhirClaim(claimWith({ item: [{ productOrService: { coding: [{ system: "http://snomed.info/sct", code: "1" }] }, net: { value: 1 } }] }), { resolve: r }), "Claim.item[0].sequence");
       expectRefused(() => fromFhirClaim(claimWith({ billablePeriod: undefined }), { resolve: r }), "Claim.billablePeriod");
       expectRefused(
-        () => fromFhirClaim(claimWith({ item: [{ productOrService: { coding: [{ system: "urn:local", code: "1" }] }, net: { value: 1 } }] }), { resolve: r }),
+        () => fromFhirClaim(claimWith({ item: [{ sequence: 1, productOrService: { coding: [{ system: "urn:local", code: "1" }] }, net: { value: 1 } }] }), { resolve: r }),
         "Claim.item[0].productOrService.coding",
       );
       expectRefused(
-        () => fromFhirClaim(claimWith({ item: [{ productOrService: { coding: [{ system: "http://snomed.info/sct", code: "1" }] }, net: { value: 1, currency: "EUR" } }] }), { resolve: r }),
+        () => fromFhirClaim(claimWith({ item: [{ sequence: 1, productOrService: { coding: [{ system: "http://snomed.info/sct", code: "1" }] }, net: { value: 1, currency: "EUR" } }] }), { resolve: r }),
         "Claim.item[0].net.currency",
       );
       expectRefused(
-        () => fromFhirClaim(claimWith({ item: [{ productOrService: { coding: [{ system: "http://snomed.info/sct", code: "1" }] }, quantity: { value: 1.5 }, net: { value: 1 } }] }), { resolve: r }),
+        () => fromFhirClaim(claimWith({ item: [{ sequence: 1, productOrService: { coding: [{ system: "http://snomed.info/sct", code: "1" }] }, quantity: { value: 1.5 }, net: { value: 1 } }] }), { resolve: r }),
         "Claim.item[0].quantity",
       );
       expectRefused(
@@ -155,8 +164,8 @@ describe("FHIR Claim mapping", function () {
           fromFhirClaim(
             claimWith({
               item: [
-                { productOrService: { coding: [{ system: "http://snomed.info/sct", code: "1" }] }, net: { value: 1 }, servicedDate: "2024-01-01" },
-                { productOrService: { coding: [{ system: "http://snomed.info/sct", code: "2" }] }, net: { value: 1 }, servicedDate: "2024-01-02" },
+                { sequence: 1, productOrService: { coding: [{ system: "http://snomed.info/sct", code: "1" }] }, net: { value: 1 }, servicedDate: "2024-01-01" },
+                { sequence: 2, productOrService: { coding: [{ system: "http://snomed.info/sct", code: "2" }] }, net: { value: 1 }, servicedDate: "2024-01-02" },
               ],
             }),
             { resolve: r },
@@ -166,7 +175,7 @@ describe("FHIR Claim mapping", function () {
       expectRefused(() => fromFhirClaim(claimWith({ total: { value: 99, currency: "USD" } }), { resolve: r }), "Claim.total");
       expectRefused(() => fromFhirClaim(claimWith({ total: { value: 1, currency: "USD" } }), { resolve: r }), "Claim.total");
       expectRefused(
-        () => fromFhirClaim(claimWith({ item: [{ productOrService: { coding: [{ system: "http://snomed.info/sct", code: "1" }] }, encounter: [{ reference: "Encounter/1" }] }] }), { resolve: r }),
+        () => fromFhirClaim(claimWith({ item: [{ sequence: 1, productOrService: { coding: [{ system: "http://snomed.info/sct", code: "1" }] }, encounter: [{ reference: "Encounter/1" }] }] }), { resolve: r }),
         "Claim.total",
       );
       expectRefused(

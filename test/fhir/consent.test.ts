@@ -38,13 +38,16 @@ function consent(provision: Record<string, unknown>, extra: Record<string, unkno
     resourceType: "Consent",
     status: "active",
     scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
+    category: [{ coding: [{ system: "http://loinc.org", code: "59284-0" }] }],
     patient: { reference: "Patient/1" },
     policyRule: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "OPTIN" }] },
     provision,
     ...extra,
   };
 }
-const ORG_ACTOR = { reference: { reference: "Organization/f001" } };
+/** A provision actor as R4 requires it: a role (here HL7's "information recipient") and a reference. */
+const actorOf = (reference: string) => ({ role: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "IRCP" }] }, reference: { reference } });
+const ORG_ACTOR = actorOf("Organization/f001");
 const TREAT = [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "TREAT" }];
 const PERIOD = { start: "2030-01-01", end: "2030-12-31" };
 
@@ -124,7 +127,7 @@ describe("fromFhirConsent", function () {
       });
       it("signature with the author as a recipient of the root: clinical notes for both, as the nested rule says", function () {
         const r = strip(load("signature"));
-        r.provision.actor.push({ reference: { reference: "Practitioner/xcda-author" } });
+        r.provision.actor.push(actorOf("Practitioner/xcda-author"));
         const out = fromFhirConsent(r, { ...options, defaultPurposes: ["TREAT"] });
         const from = Date.UTC(2015, 9, 10) / 1000;
         const until = Date.UTC(2016, 9, 11) / 1000; // the end date is inclusive: the grant ends at the next midnight
@@ -186,7 +189,7 @@ describe("fromFhirConsent", function () {
     it("refuses a nested rule that would reach beyond its parent: another actor, class or purpose", function () {
       const COND = [{ system: "http://hl7.org/fhir/resource-types", code: "Condition" }];
       const base = { actor: [ORG_ACTOR], purpose: TREAT, period: PERIOD, class: COND };
-      const other = { reference: { reference: "Practitioner/13" } };
+      const other = actorOf("Practitioner/13");
       refuses(consent({ ...base, provision: [{ type: "permit", actor: [other] }] }), "provision.provision[0].actor[0].reference");
       refuses(consent({ ...base, provision: [{ type: "permit", class: [{ system: "http://hl7.org/fhir/resource-types", code: "Procedure" }] }] }), "provision.provision[0]");
       refuses(consent({ ...base, provision: [{ type: "permit", purpose: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "HPAYMT" }] }] }), "provision.provision[0].purpose");
@@ -224,11 +227,11 @@ describe("fromFhirConsent", function () {
       ["a Consent without a patient", consent({}, { patient: {} }), "patient.reference"],
       ["an unknown policy", consent({}, { policyRule: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "OPTINR" }] } }), "policyRule"],
       ["a Consent without provision", consent({}, { provision: undefined }), "provision"],
-      ["a root without type or policy", consent({ actor: [ORG_ACTOR] }, { policyRule: undefined }), "provision.type"],
+      ["a root without type or policy rule (a policy by URI only)", consent({ actor: [ORG_ACTOR] }, { policyRule: undefined, policy: [{ uri: "https://example.org/privacy-policy" }] }), "provision.type"],
       ["a type that is not permit or deny", consent({ type: "maybe" }), "provision.type"],
       ["a root deny with nothing permitted", consent({ type: "deny", actor: [ORG_ACTOR] }), "provision"],
-      ["an unknown actor", consent({ actor: [{ reference: { reference: "Practitioner/nobody" } }], purpose: TREAT, period: PERIOD }), "provision.actor[0].reference"],
-      ["an actor without reference", consent({ actor: [{ role: {} }], purpose: TREAT, period: PERIOD }), "provision.actor[0].reference"],
+      ["an unknown actor", consent({ actor: [actorOf("Practitioner/nobody")], purpose: TREAT, period: PERIOD }), "provision.actor[0].reference"],
+      ["an actor without reference", consent({ actor: [{ role: ORG_ACTOR.role }], purpose: TREAT, period: PERIOD }), "provision.actor[0].reference"],
       ["an unknown purpose", consent({ actor: [ORG_ACTOR], purpose: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "HMARKT" }] }), "provision.purpose[0]"],
       ["an ambiguous resource type", consent({ actor: [ORG_ACTOR], class: [{ system: "http://hl7.org/fhir/resource-types", code: "Observation" }] }), "provision.class[0]"],
       ["an unmapped document code", consent({ actor: [ORG_ACTOR], code: [{ coding: [{ system: "http://loinc.org", code: "1-8" }] }] }), "provision.code[0]"],

@@ -30,6 +30,9 @@ async function run(name: string, args: Record<string, unknown>): Promise<{ out: 
   return { out, err };
 }
 
+/** The message a task's promise rejects with (fails the test when it resolves). */
+const failure = async (p: Promise<unknown>) => p.then(() => expect.fail("expected the task to fail"), (err: Error) => err.message);
+
 async function tasksFixture() {
   const f = await recordsFixture();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-records-"));
@@ -81,7 +84,8 @@ describe("records tasks", function () {
     const { dir, doctor, connect } = await loadFixture(tasksFixture);
     process.env.CARELEDGER_DEPLOYMENTS_DIR = dir;
     const ndjson = path.join(dir, "obs.ndjson");
-    fs.writeFileSync(ndjson, '{"resourceType":"Observation","id":"1"}\n\n{"resourceType":"Observation","id":"2"}\n');
+    const obs = (id: string) => JSON.stringify({ resourceType: "Observation", id, status: "final", code: { text: "heart rate" } });
+    fs.writeFileSync(ndjson, `${obs("1")}\n\n${obs("2")}\n`);
     expect((await run("records:anchor", { file: ndjson, from: doctor.address })).out[0]).to.deep.include({ leafCount: 2 });
     expect(fs.existsSync(path.join(dir, "obs.proofs.json"))).to.equal(true);
     const one = path.join(dir, "one.json");
@@ -98,6 +102,24 @@ describe("records tasks", function () {
       [1, "1", false, "None"],
       [2, "1", true, "EnteredInError"],
     ]);
+  });
+
+  it("validates every resource as FHIR R4 first: the first invalid one is refused naming its entry and element, and nothing is anchored", async function () {
+    const { dir, doctor } = await loadFixture(tasksFixture);
+    process.env.CARELEDGER_DEPLOYMENTS_DIR = dir;
+    const bundle = path.join(dir, "mixed.json");
+    const good = { resourceType: "Observation", id: "ok", status: "final", code: { text: "heart rate" } };
+    const entries = [good, { resourceType: "Observation", id: "no-code", status: "final" }, { id: "typeless" }].map((resource) => ({ resource }));
+    fs.writeFileSync(bundle, JSON.stringify({ resourceType: "Bundle", type: "collection", entry: entries }));
+    const before = await hre.ethers.provider.getTransactionCount(doctor.address);
+    expect(await failure(run("records:anchor", { file: bundle, from: doctor.address }))).to.equal("mixed.json entry[1] (Observation/no-code): Observation.code: Missing required property");
+    fs.writeFileSync(bundle, JSON.stringify({ resourceType: "Bundle", type: "collection", entry: [entries[0], entries[2]] }));
+    expect(await failure(run("records:anchor", { file: bundle, from: doctor.address }))).to.equal("mixed.json entry[1]: resourceType: is missing: not a FHIR resource");
+    const notFhir = path.join(dir, "notes.json");
+    fs.writeFileSync(notFhir, JSON.stringify({ note: "not FHIR" }));
+    expect(await failure(run("records:anchor", { file: notFhir, from: doctor.address }))).to.equal("notes.json entry[0]: resourceType: is missing: not a FHIR resource");
+    expect(await hre.ethers.provider.getTransactionCount(doctor.address)).to.equal(before);
+    expect(fs.readdirSync(dir).filter((f) => /^(mixed|notes)\.(salts|proofs)\./.test(f))).to.deep.equal([]);
   });
 
   it("refuses files that hold no resources, naming the file", function () {

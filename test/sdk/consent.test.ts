@@ -268,7 +268,7 @@ describe("SDK consent client", function () {
       const { patientCl, doctor } = await sdkFixture();
       const resource = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "fhir", "consent", "Consent-consent-example-signature.json"), "utf8"));
       // As published its nested rule names the data's author, not a recipient: the author made a recipient of the root.
-      resource.provision.actor.push({ reference: { reference: "Practitioner/xcda-author" } });
+      resource.provision.actor.push({ role: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "IRCP" }] }, reference: { reference: "Practitioner/xcda-author" } });
       const mapped = fromFhirConsent(resource, { resolveActor: () => ({ account: doctor.address }), defaultPurposes: ["TREAT"] });
       const commitment = consentDocumentCommitment(resource, newSalt());
       const err = await thrown(patientCl.consent.grant({ ...mapped.grants[0], commitment }));
