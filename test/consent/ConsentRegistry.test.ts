@@ -86,8 +86,12 @@ describe("ConsentRegistry", function () {
 
     it("starts at validFrom and ends at validUntil, to the second", async function () {
       const { consent, patient, doctor, accountGrantee } = await loadFixture(consentFixture);
-      const from = (await now()) + 100;
+      // The grant's block is pinned right after the fixture's: a fixture restored long after it was
+      // taken would otherwise mine the grant at wall-clock time, past `from`.
+      const granted = (await now()) + 1;
+      const from = granted + 100;
       const until = from + 100;
+      await time.setNextBlockTimestamp(granted);
       await consent.grant(patient.address, accountGrantee(doctor.address), LABS, TREAT, from, until, COMMITMENT);
       const log = () => consent.connect(doctor).logAccess(patient.address, RECORD, C.labs, P.TREAT);
       await time.setNextBlockTimestamp(from - 1);
