@@ -172,7 +172,7 @@ export {
 
 // claims/
 export { ClaimsClient, toClaimResponse, toExplanationOfBenefit } from "./claims/client";
-export { CARC, ClaimStatus, CODE_SYSTEMS, COST_SHARING_NAMES, CostSharing } from "./claims/vocab";
+export { CARC, CLAIM_STATUS_NAMES, claimStatusName, ClaimStatus, CODE_SYSTEMS, COST_SHARING_NAMES, CostSharing } from "./claims/vocab";
 export {
   type AdjudicationResult,
   type BenefitRule,

@@ -108,7 +108,7 @@ task("claims:submit", "Submits the FHIR Claims of a file (Claim, Bundle or NDJSO
   .addOptionalParam(...FROM, undefined, types.string)
   .setAction(async (given: { file: string; plan: string; provider: string; member: string; evidence: string; from?: string }, hre) => {
     const args = await withAccounts(hre, given, ["member"]);
-    const { claimIdOf, fromFhirClaim, readClaimsFile, ValidationError, waitForPendingTransactions, CareLedgerError, ContractRevertError } = await import("../sdk");
+    const { claimIdOf, claimStatusName, fromFhirClaim, readClaimsFile, ValidationError, waitForPendingTransactions, CareLedgerError, ContractRevertError } = await import("../sdk");
     const cl = await connectSdk(hre, args.from);
     const commitments = JSON.parse(fs.readFileSync(args.evidence, "utf8")) as Record<string, string>;
     const claims = readClaimsFile(args.file);
@@ -140,10 +140,10 @@ task("claims:submit", "Submits the FHIR Claims of a file (Claim, Bundle or NDJSO
       try {
         const r = await cl.claims.submitOnce(s);
         if (r.duplicate) {
-          printJson({ claimId: r.claimId, skipped: true, status: r.state.status });
+          printJson({ claimId: r.claimId, skipped: true, status: claimStatusName(r.state.status) });
         } else {
           const res = await r.handle.wait();
-          printJson({ claimId: res.claimId, status: res.status, planTotal: res.planTotal, memberTotal: res.memberTotal, paid: res.paid, queued: res.queued, gasUsed: res.receipt.gasUsed });
+          printJson({ claimId: res.claimId, status: claimStatusName(res.status), planTotal: res.planTotal, memberTotal: res.memberTotal, paid: res.paid, queued: res.queued, gasUsed: res.receipt.gasUsed });
         }
       } catch (err) {
         // Stop here, saying which claim and why; a new run resumes from this claim.
@@ -174,7 +174,7 @@ task("claims:decide", "Decides a pended claim, or resolves an appeal with --appe
           : undefined;
     const handle = args.appeal ? await cl.claims.resolveAppeal({ claimId: args.claim, decisions }) : await cl.claims.decide({ claimId: args.claim, decisions });
     const r = await handle.wait();
-    printJson({ claimId: r.claimId, status: r.status, planTotal: r.planTotal, memberTotal: r.memberTotal, paid: r.paid, queued: r.queued, tx: r.receipt.hash });
+    printJson({ claimId: r.claimId, status: (await import("../sdk")).claimStatusName(r.status), planTotal: r.planTotal, memberTotal: r.memberTotal, paid: r.paid, queued: r.queued, tx: r.receipt.hash });
   });
 
 task("claims:appeal", "Appeals a partial or denied claim (its member, or a member of its provider)")
@@ -202,7 +202,7 @@ task("claims:resubmit", "Resubmits a denied claim once its cause is fixed, adjud
   .setAction(async (args: { claim: string; authId?: string; from?: string }, hre) => {
     const cl = await connectSdk(hre, args.from);
     const r = await (await cl.claims.resubmit({ claimId: args.claim, authId: args.authId })).wait();
-    printJson({ claimId: r.claimId, replaces: args.claim, status: r.status, planTotal: r.planTotal, paid: r.paid, recovered: r.recovered, queued: r.queued, tx: r.receipt.hash });
+    printJson({ claimId: r.claimId, replaces: args.claim, status: (await import("../sdk")).claimStatusName(r.status), planTotal: r.planTotal, paid: r.paid, recovered: r.recovered, queued: r.queued, tx: r.receipt.hash });
   });
 
 task("claims:owed", "Shows what a provider owes a plan back (from corrections and voids), not yet recouped or repaid")
@@ -230,9 +230,16 @@ task("claims:status", "Shows a claim: status, amounts, line outcomes, payments, 
   .setAction(async (args: { claim: string }, hre) => {
     const cl = await connectSdk(hre);
     const [state, h] = await Promise.all([cl.claims.claim(args.claim), cl.claims.history(args.claim)]);
+    const { claimStatusName, parseProcedureCode } = await import("../sdk");
+    // Codes as text: the status in words, each line's procedure code as `SYSTEM:code` (a hashed long code stays hex).
+    const codeText = (code: string) => {
+      const p = parseProcedureCode(code);
+      return p.hashed ? p.code : `${p.alias}:${p.code}`;
+    };
     printJson({
       ...state,
-      submission: h.submission,
+      status: claimStatusName(state.status),
+      submission: { ...h.submission, lines: h.submission.lines.map((l) => ({ ...l, code: codeText(l.code) })) },
       outcomes: h.outcomes,
       payments: h.payments,
       queued: h.queued,

@@ -18,6 +18,25 @@ export enum ClaimStatus {
   Voided = 9,
 }
 
+/** Each {@link ClaimStatus} in words, by value, as the tasks print it and errors say it. */
+export const CLAIM_STATUS_NAMES: Readonly<Record<ClaimStatus, string>> = {
+  [ClaimStatus.None]: "unknown",
+  [ClaimStatus.Pended]: "pended",
+  [ClaimStatus.Approved]: "approved",
+  [ClaimStatus.Partial]: "partly approved",
+  [ClaimStatus.Denied]: "denied",
+  [ClaimStatus.Appealed]: "under appeal",
+  [ClaimStatus.Upheld]: "upheld on appeal",
+  [ClaimStatus.Overturned]: "overturned on appeal",
+  [ClaimStatus.Replaced]: "replaced",
+  [ClaimStatus.Voided]: "voided",
+};
+
+/** A claim status in words (`"partly approved"`), or `status <n>` for a value this SDK does not know. */
+export function claimStatusName(status: ClaimStatus | number | bigint): string {
+  return CLAIM_STATUS_NAMES[Number(status) as ClaimStatus] ?? `status ${status}`;
+}
+
 /**
  * How a benefit's copay meets the deductible, as `IClaimsEngine.CostSharing`. Copays and
  * coinsurance count toward the out-of-pocket maximum; everything is waived once it is met.

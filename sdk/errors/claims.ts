@@ -2,10 +2,9 @@
  * What the claims engine's custom errors mean (ClaimsEngine, ClaimsAdmin, ClaimsLifecycle, and the
  * OpenZeppelin errors its settlement can raise), in sentences a person can act on.
  */
+import { claimStatusName } from "../claims/vocab";
 import { arg as s, type MessageTable } from "./base";
 
-/** `IClaimsEngine.ClaimStatus` in words, by value (as `ClaimStatus` in sdk/claims/vocab.ts: errors/ imports no part). */
-const CLAIM_STATUS_NAMES = ["unknown", "pended", "approved", "partly approved", "denied", "under appeal", "upheld on appeal", "overturned on appeal", "replaced", "voided"];
 
 /** The claims engine's errors, by name. */
 export const CLAIM_MESSAGES: MessageTable = {
@@ -31,7 +30,7 @@ export const CLAIM_MESSAGES: MessageTable = {
   ServiceDateInFuture: (a) => `the service date ${s(a.serviceDate)} is in the future: a claim is filed after the service`,
   DuplicateClaim: (a) => `this service was already billed as claim ${s(a.claimId)}: check its status (claims.claim) and correct it (claims.submitCorrection) instead of billing it again`,
   UnknownClaim: (a) => `claim ${s(a.claimId)} does not exist`,
-  InvalidClaimStatus: (a) => `claim ${s(a.claimId)} is ${CLAIM_STATUS_NAMES[Number(a.status)] ?? `in status ${s(a.status)}`}, which does not allow this step`,
+  InvalidClaimStatus: (a) => `claim ${s(a.claimId)} is ${claimStatusName(a.status as number)}, which does not allow this step`,
   RecordMismatch: (a) => `the record given for claim ${s(a.claimId)} does not match the one on chain: rebuild it with claims.record(claimId)`,
   InvalidDecision: (a) => `the decision on line ${s(a.index)} is not usable: the allowed amount must be at most the line's ceiling (and, on appeal, at least the earlier amount), with a reason code when it is reduced`,
   NotAppellant: (a) => `${s(a.account)} may not appeal claim ${s(a.claimId)}: only its member or a member of its provider organization may`,

@@ -1,6 +1,7 @@
 /**
  * What the ConsentRegistry's custom errors mean, in sentences a person can act on.
  */
+import { dataClassName, purposeName } from "../consent/codes";
 import { arg as s, type MessageTable } from "./base";
 
 /** The ConsentRegistry's errors, by name. */
@@ -37,7 +38,8 @@ export const CONSENT_MESSAGES: MessageTable = {
   InvalidDataClass: (a) => `data class ${s(a.dataClass)} is not an assigned class: use the names in DATA_CLASSES`,
   InvalidPurpose: (a) => `purpose ${s(a.purpose)} is not an assigned purpose: use TREAT, ETREAT, HPAYMT, HOPERAT, HRESCH or PUBHLTH`,
   EmptyRecordRef: () => "the record reference is zero: pass the record's pseudonymous reference (never PHI)",
-  AccessNotPermitted: (a) => `${s(a.accessor)} may not access data class ${s(a.dataClass)} of patient ${s(a.patient)} for purpose ${s(a.purpose)}: there is no grant in force, the organization is not active, or break-glass does not cover it`,
+  AccessNotPermitted: (a) =>
+    `${s(a.accessor)} may not access the ${dataClassName(a.dataClass as number) ?? `class ${s(a.dataClass)}`} of patient ${s(a.patient)} for ${purposeName(a.purpose as number) ?? `purpose ${s(a.purpose)}`}: there is no grant in force, the organization is not active, or break-glass does not cover it`,
   InvalidShortString: () => "a short string is malformed",
   StringTooLong: (a) => `the string ${s(a.str)} is too long`,
 };

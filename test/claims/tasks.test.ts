@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import hre from "hardhat";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { ClaimStatus, claimIdOf, ContractRevertError, readClaimsFile, writeAddressBook } from "../../sdk";
+import { ClaimStatus, claimIdOf, claimStatusName, ContractRevertError, readClaimsFile, writeAddressBook } from "../../sdk";
 import { BlocklistToken__factory } from "../../typechain-types";
 import { runLines } from "../support/tasks";
 import { planIn } from "../support/tokenPlans";
@@ -54,20 +54,22 @@ describe("claims tasks", function () {
     const first = (await runLines("claims:submit", args)).map((l) => JSON.parse(l));
     expect(first).to.have.length(21);
     expect(first.every((r) => r.skipped === undefined)).to.equal(true);
-    const pended = first.filter((r) => r.status === ClaimStatus.Pended);
-    const denied = first.filter((r) => r.status === ClaimStatus.Partial || r.status === ClaimStatus.Denied);
+    const pended = first.filter((r) => r.status === claimStatusName(ClaimStatus.Pended));
+    const denied = first.filter((r) => r.status === claimStatusName(ClaimStatus.Partial) || r.status === claimStatusName(ClaimStatus.Denied));
     expect(pended.length).to.be.greaterThan(0);
     expect(denied.length).to.be.greaterThan(0);
     const again = (await runLines("claims:submit", args)).map((l) => JSON.parse(l));
     expect(again.map((r) => [r.claimId, r.skipped])).to.deep.equal(first.map((r) => [r.claimId, true]));
 
     const [decided] = await runLines("claims:decide", { claim: pended[0].claimId, from: idx(f.adjuster), appeal: false });
-    expect(JSON.parse(decided).status).to.equal(ClaimStatus.Approved);
+    expect(JSON.parse(decided).status).to.equal(claimStatusName(ClaimStatus.Approved));
     await runLines("claims:appeal", { claim: denied[0].claimId, from: idx(f.patient) });
     const [resolved] = await runLines("claims:decide", { claim: denied[0].claimId, from: idx(f.adjuster2), appeal: true });
-    expect(JSON.parse(resolved).status).to.equal(ClaimStatus.Overturned);
+    expect(JSON.parse(resolved).status).to.equal(claimStatusName(ClaimStatus.Overturned));
     const [status] = await runLines("claims:status", { claim: denied[0].claimId });
-    expect(JSON.parse(status).status).to.equal(ClaimStatus.Overturned);
+    expect(JSON.parse(status).status).to.equal("overturned on appeal");
+    // Line codes as text, `SYSTEM:code`, not the bytes32 on chain.
+    expect((JSON.parse(status) as { submission: { lines: { code: string }[] } }).submission.lines.map((l) => l.code)).to.satisfy((codes: string[]) => codes.every((c) => /^[A-Za-z0-9-]+:[A-Za-z0-9.-]+$/.test(c)));
     const eob = JSON.parse((await runLines("claims:eob", { claim: denied[0].claimId, response: false })).join("\n"));
     expect([eob.resourceType, eob.outcome]).to.deep.equal(["ExplanationOfBenefit", "complete"]);
     const out = path.join(dir, "cr.json");
@@ -141,7 +143,7 @@ describe("claims tasks", function () {
     await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 800n * USD, mri.serviceDate, mri.serviceDate);
     const [again] = await runLines("claims:resubmit", { claim: claimIdOf(mri), authId: "1", from: idx(f.doctor) });
     const out = JSON.parse(again);
-    expect([out.replaces, out.status]).to.deep.equal([claimIdOf(mri), ClaimStatus.Approved]);
+    expect([out.replaces, out.status]).to.deep.equal([claimIdOf(mri), claimStatusName(ClaimStatus.Approved)]);
     const [status] = await runLines("claims:status", { claim: claimIdOf(mri) });
     expect(JSON.parse(status).replacedBy).to.equal(out.claimId);
   });

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { JsonRpcProvider } from "ethers";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CareLedger, ClaimStatus, claimsIn, readAddressBook, toUnits, type AddressBook } from "../../sdk";
+import { CareLedger, ClaimStatus, claimStatusName, claimsIn, readAddressBook, toUnits, type AddressBook } from "../../sdk";
 import { MockStablecoin__factory } from "../../typechain-types";
 import { devWallet, hardhat, ROOT, startTestChain, type TestChain } from "./node";
 
@@ -139,12 +139,12 @@ describe("[e2e] every client and every task over JSON-RPC", function () {
     expect(first).to.have.length(21);
     const again = task(submitArgs, 12);
     expect(again.map((r) => [r.claimId, r.skipped])).to.deep.equal(first.map((r) => [r.claimId, true]));
-    const pended = first.find((r) => r.status === ClaimStatus.Pended)!;
-    const partial = first.find((r) => r.status === ClaimStatus.Partial || r.status === ClaimStatus.Denied)!;
-    expect(task(["claims:decide", "--claim", String(pended.claimId)], 13)[0].status).to.equal(ClaimStatus.Approved);
+    const pended = first.find((r) => r.status === claimStatusName(ClaimStatus.Pended))!;
+    const partial = first.find((r) => r.status === claimStatusName(ClaimStatus.Partial) || r.status === claimStatusName(ClaimStatus.Denied))!;
+    expect(task(["claims:decide", "--claim", String(pended.claimId)], 13)[0].status).to.equal(claimStatusName(ClaimStatus.Approved));
     task(["claims:appeal", "--claim", String(partial.claimId)], 12);
-    expect(task(["claims:decide", "--claim", String(partial.claimId), "--appeal"], 14)[0].status).to.equal(ClaimStatus.Overturned);
-    expect(task(["claims:status", "--claim", String(partial.claimId)])[0].status).to.equal(ClaimStatus.Overturned);
+    expect(task(["claims:decide", "--claim", String(partial.claimId), "--appeal"], 14)[0].status).to.equal(claimStatusName(ClaimStatus.Overturned));
+    expect(task(["claims:status", "--claim", String(partial.claimId)])[0].status).to.equal(claimStatusName(ClaimStatus.Overturned));
     const eobFile = path.join(dir, "eob.json");
     task(["claims:eob", "--claim", String(partial.claimId), "--out", eobFile]);
     expect(JSON.parse(fs.readFileSync(eobFile, "utf8")).resourceType).to.equal("ExplanationOfBenefit");
