@@ -176,7 +176,9 @@ export { CARC, CLAIM_STATUS_NAMES, claimStatusName, ClaimStatus, CODE_SYSTEMS, C
 export {
   type AdjudicationResult,
   type BenefitRule,
+  type ClaimFilter,
   type ClaimHistory,
+  type ClaimListing,
   type ClaimLine,
   type ClaimRecord,
   type ClaimState,
@@ -197,7 +199,7 @@ export {
   toRecordStruct,
   toSubmissionStruct,
 } from "./claims/encoding";
-export { anniversaryOf, dayTimestamp, lineCeiling, toUnits, validateSubmission } from "./claims/rules";
+export { anniversaryOf, claimStatusOf, dayTimestamp, lineCeiling, toUnits, validateSubmission } from "./claims/rules";
 export { planFromJson, type PlanFile } from "./claims/planFile";
 export {
   claimResponseFrom,

@@ -18,6 +18,7 @@
  *   claims:owed      --plan 1 --provider 1                                 (what a provider owes a plan back)
  *   claims:repay     --plan 1 --provider 1 --amount 400.00                 (anyone, usually the provider; approves the token first)
  *   claims:status    --claim <id>
+ *   claims:list      [--plan <id>] [--provider <orgId>] [--member <account>] [--status pended,denied]
  *   claims:eob       --claim <id> [--out eob.json] [--response]            (ExplanationOfBenefit, or ClaimResponse)
  * Every task takes --from <index | address> to choose the signer. Amounts are decimal dollars.
  */
@@ -251,6 +252,24 @@ task("claims:status", "Shows a claim: status, amounts, line outcomes, payments, 
       replacedBy: h.replacedBy,
       voided: h.voided,
     });
+  });
+
+task("claims:list", "Lists claims (oldest first) by plan, provider, member and status: id, parties, service day and status now")
+  .addOptionalParam("plan", "a plan id", undefined, types.string)
+  .addOptionalParam("provider", "a provider organization id", undefined, types.string)
+  .addOptionalParam("member", "a member: an address or an account index", undefined, types.string)
+  .addOptionalParam("status", "statuses, comma-separated: pended, approved, partly-approved, denied, under-appeal, upheld-on-appeal, overturned-on-appeal, replaced, voided", undefined, types.string)
+  .setAction(async (given: { plan?: string; provider?: string; member?: string; status?: string }, hre) => {
+    const args = await withAccounts(hre, given, ["member"]);
+    const { claimStatusName } = await import("../sdk");
+    const cl = await connectSdk(hre);
+    const claims = await cl.claims.list({
+      planId: args.plan,
+      providerOrg: args.provider,
+      member: args.member,
+      status: args.status === undefined ? undefined : args.status.split(",").map((s) => s.trim()),
+    });
+    for (const c of claims) printJson({ ...c, serviceDate: new Date(c.serviceDate * 1000).toISOString().slice(0, 10), status: claimStatusName(c.status) });
   });
 
 task("claims:eob", "Prints a claim's ExplanationOfBenefit (or ClaimResponse) as FHIR R4 JSON")

@@ -11,8 +11,8 @@ import { ManagedClient } from "../core/client";
 import { requireAddress, requireBytes32, requireId } from "../core/validate";
 import { outcomeOf, recordFromHistory, recordHashOf, sumOutcomes } from "./encoding";
 import { claimResponseFrom, explanationOfBenefitFrom, type FhirOutputOptions, type FhirResource } from "./fhir";
-import { requireTime } from "./rules";
-import type { BenefitRule, ClaimHistory, ClaimRecord, ClaimState, ClaimSubmission, LineOutcome, PlanTerms } from "./types";
+import { claimStatusOf, requireTime } from "./rules";
+import type { BenefitRule, ClaimFilter, ClaimHistory, ClaimListing, ClaimRecord, ClaimState, ClaimSubmission, LineOutcome, PlanTerms } from "./types";
 import { ClaimStatus, type CostSharing } from "./vocab";
 
 /** The reads of the ClaimsEngine contract; {@link ClaimsClient} adds the writes. */
@@ -157,6 +157,33 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
   /** What a provider owes a plan back from corrected and voided claims, not yet recouped or repaid. */
   async owedBack(planId: bigint | number | string, providerOrg: bigint | number | string): Promise<bigint> {
     return withDecodedErrors(() => this.contract.owedBack(requireId("planId", planId), requireId("providerOrg", providerOrg)));
+  }
+
+  /**
+   * The claims submitted since the deployment, oldest first, selected by plan, provider, member and
+   * status (statuses as the chain holds them now). Submissions are read from their events (plan and
+   * member are indexed); each listed claim's status is read from the chain.
+   * @throws {ValidationError} naming the filter field that is wrong
+   */
+  async list(filter: ClaimFilter = {}): Promise<ClaimListing[]> {
+    const planId = filter.planId === undefined ? undefined : requireId("planId", filter.planId);
+    const providerOrg = filter.providerOrg === undefined ? undefined : requireId("providerOrg", filter.providerOrg);
+    const member = filter.member === undefined ? undefined : requireAddress("member", filter.member);
+    const wanted =
+      filter.status === undefined
+        ? undefined
+        : new Set((Array.isArray(filter.status) ? filter.status : [filter.status]).map((v, i) => claimStatusOf(Array.isArray(filter.status) ? `status[${i}]` : "status", v)));
+    const c = this.contract;
+    const submitted = await withDecodedErrors(() => c.queryFilter(c.filters.ClaimSubmitted(undefined, planId, member), this.fromBlock));
+    const out: ClaimListing[] = [];
+    for (const e of submitted) {
+      const s = e.args.submission;
+      if (providerOrg !== undefined && s.providerOrg !== providerOrg) continue;
+      const { status } = await this.stored(e.args.claimId);
+      if (wanted && !wanted.has(status)) continue;
+      out.push({ claimId: e.args.claimId, planId: s.planId, member: s.member, providerOrg: s.providerOrg, serviceDate: Number(s.serviceDate), submittedInBlock: e.blockNumber, status });
+    }
+    return out;
   }
 
   /**

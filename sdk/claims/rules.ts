@@ -6,7 +6,7 @@
 import { ValidationError } from "../errors";
 import { requireAddress, requireBytes32, requireId } from "../core/validate";
 import type { BenefitRule, ClaimLine, ClaimSubmission } from "./types";
-import { SECONDS_PER_DAY } from "./vocab";
+import { CLAIM_STATUS_NAMES, ClaimStatus, SECONDS_PER_DAY } from "./vocab";
 
 /**
  * Converts a decimal amount (a JSON number or string, e.g. `410.20000000000005`) to token units:
@@ -144,4 +144,21 @@ export function lineCeiling(line: ClaimLine, b: Pick<BenefitRule, "fee" | "perCl
     if (a > left) a = left;
   }
   return a;
+}
+
+/**
+ * A claim status given by its words (`"partly approved"`, case-insensitive, `-` or `_` for spaces),
+ * its enum name (`Partial`) or its value.
+ * @throws {ValidationError} naming `field` and the statuses there are
+ */
+export function claimStatusOf(field: string, value: unknown): ClaimStatus {
+  if (typeof value === "number" && CLAIM_STATUS_NAMES[value as ClaimStatus] !== undefined && value !== ClaimStatus.None) return value as ClaimStatus;
+  if (typeof value === "string") {
+    const words = value.trim().toLowerCase().replace(/[-_]/g, " ");
+    for (const [status, name] of Object.entries(CLAIM_STATUS_NAMES)) {
+      if (Number(status) !== ClaimStatus.None && (name === words || ClaimStatus[Number(status)].toLowerCase() === words)) return Number(status) as ClaimStatus;
+    }
+  }
+  const names = Object.entries(CLAIM_STATUS_NAMES).filter(([v]) => Number(v) !== ClaimStatus.None).map(([, n]) => n);
+  throw new ValidationError(field, `${JSON.stringify(value)} is not a claim status: use one of ${names.join(", ")}`);
 }

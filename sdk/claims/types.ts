@@ -187,3 +187,26 @@ export interface ClaimHistory {
   /** What the claim holds of its prior authorization. */
   readonly authUsed: bigint;
 }
+
+/** A claim as {@link ClaimsReader.list} lists it: who billed what for whom, when, and its status now. */
+export interface ClaimListing {
+  readonly claimId: string;
+  readonly planId: bigint;
+  readonly member: string;
+  readonly providerOrg: bigint;
+  /** The day of service (midnight UTC, seconds). */
+  readonly serviceDate: number;
+  /** The block of its submission. */
+  readonly submittedInBlock: number;
+  /** Its status as the chain holds it now. */
+  readonly status: ClaimStatus;
+}
+
+/** What {@link ClaimsReader.list} selects by; every field narrows, none given lists every claim. */
+export interface ClaimFilter {
+  readonly planId?: bigint | number | string;
+  readonly providerOrg?: bigint | number | string;
+  readonly member?: string;
+  /** One status or several (words, enum names or values; see {@link claimStatusOf}). */
+  readonly status?: ClaimStatus | string | readonly (ClaimStatus | string)[];
+}

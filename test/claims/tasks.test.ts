@@ -70,6 +70,17 @@ describe("claims tasks", function () {
     expect(JSON.parse(status).status).to.equal("overturned on appeal");
     // Line codes as text, `SYSTEM:code`, not the bytes32 on chain.
     expect((JSON.parse(status) as { submission: { lines: { code: string }[] } }).submission.lines.map((l) => l.code)).to.satisfy((codes: string[]) => codes.every((c) => /^[A-Za-z0-9-]+:[A-Za-z0-9.-]+$/.test(c)));
+    // claims:list: every claim of the plan, by status and by member, as the chain holds it now.
+    const listed = (await runLines("claims:list", { plan: planId })).map((l) => JSON.parse(l) as { claimId: string; status: string; serviceDate: string; providerOrg: string });
+    expect(listed.map((c) => c.claimId)).to.deep.equal(first.map((r) => r.claimId));
+    expect(listed.find((c) => c.claimId === denied[0].claimId)?.status).to.equal("overturned on appeal");
+    expect(listed.every((c) => /^\d{4}-\d{2}-\d{2}$/.test(c.serviceDate) && c.providerOrg === "1")).to.equal(true);
+    const stillPended = pended.slice(1).map((r) => r.claimId);
+    expect((await runLines("claims:list", { plan: planId, status: "pended" })).map((l) => JSON.parse(l).claimId)).to.deep.equal(stillPended);
+    const appealed = (await runLines("claims:list", { member: idx(f.patient), status: "overturned-on-appeal, approved" })).map((l) => JSON.parse(l).status);
+    expect(new Set(appealed)).to.deep.equal(new Set(["overturned on appeal", "approved"]));
+    expect(await runLines("claims:list", { plan: planId, provider: "99" })).to.deep.equal([]);
+    expect(await runLines("claims:list", { status: "paid" }).then(() => "", (err: Error) => err.message)).to.match(/^status\[0\]: "paid" is not a claim status: use one of pended, approved, partly approved/);
     const eob = JSON.parse((await runLines("claims:eob", { claim: denied[0].claimId, response: false })).join("\n"));
     expect([eob.resourceType, eob.outcome]).to.deep.equal(["ExplanationOfBenefit", "complete"]);
     const out = path.join(dir, "cr.json");
