@@ -232,6 +232,30 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   }
 
   /**
+   * Anchors the root of a Merkle tree built elsewhere — an OpenZeppelin `StandardMerkleTree` (or any
+   * compatible tree) over {@link RECORD_LEAF_ENCODING} leaves, each `recordLeafValues({ chainId,
+   * registry, recordId: commitment, version: 1, commitment })` of a `recordCommitment(resource, salt)`.
+   * Proofs are then the tree's own (`tree.getProof(i)`), in a {@link RecordProof} with the root and
+   * this organization. Same rules and gas as {@link anchorBatch}.
+   * @throws {ValidationError} for a root that is not 32 bytes or a leaf count outside 1..2^32−1
+   * @throws {ContractRevertError} e.g. `BatchAlreadyAnchored`, `NotAnchoringMember`, `EnforcedPause`
+   */
+  async anchorRoot(params: { root: string; leafCount: number }, overrides: Overrides = {}): Promise<TxHandle<{ root: string; leafCount: number; orgId: bigint }>> {
+    requireSigner(this.contract.runner);
+    const root = requireBytes32("root", params.root);
+    if (!Number.isSafeInteger(params.leafCount) || params.leafCount < 1 || params.leafCount > 0xffffffff) {
+      throw new ValidationError("leafCount", `${JSON.stringify(params.leafCount)} is not a number of leaves (1 to 4294967295)`);
+    }
+    return this.send(
+      () => this.contract.anchorBatch(root, params.leafCount, overrides),
+      (receipt) => {
+        const e = eventIn(this.contract, receipt, "BatchAnchored");
+        return { root, leafCount: Number(e.args.leafCount), orgId: e.args.orgId as bigint };
+      },
+    );
+  }
+
+  /**
    * Verifies a resource: is this exact content anchored, by whom, when, which version, and is it
    * the current one? Without the salt nothing can be recomputed: the answer is
    * `unverifiable-salt-missing`, never "tampered". A batch-anchored record needs its proof.

@@ -2,6 +2,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { CareLedger, CareLedgerError, ContractRevertError, FastMerkleTree, newSalt, RECORD_LEAF_ENCODING, recordCommitment, RecordBatch, recordLeafValues, REVERT_MESSAGES, RetractionReason, ValidationError } from "../../sdk";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { RecordRegistry__factory } from "../../typechain-types";
 import { expectRejected, HOSPITAL, LAB, observation, recordsFixture, saltOf } from "../records/fixtures";
 
@@ -358,6 +359,30 @@ describe("records SDK", function () {
       expect(a).to.deep.include({ version: 2, orgId: LAB });
       expect(await verifier.records.currentVersion(commitment, HOSPITAL)).to.equal(1);
       expect((await verifier.records.verify(r, saltOf(30), undefined, { orgId: HOSPITAL })).status).to.equal("anchored");
+    });
+
+    it("bring your own tree: a root built with @openzeppelin/merkle-tree is anchored with anchorRoot, and the tree's own proofs verify", async function () {
+      const { hospital, verifier, book } = await loadFixture(sdkFixture);
+      const registry = book.contracts.RecordRegistry;
+      const resources = Array.from({ length: 5 }, (_, i) => observation(`byo-${i}`, i));
+      const salts = resources.map(() => newSalt());
+      const commitments = resources.map((r, i) => recordCommitment(r, salts[i]));
+      // The integrator's own tree, built with OpenZeppelin's library over the SDK's leaf encoding.
+      const tree = StandardMerkleTree.of(
+        commitments.map((c) => recordLeafValues({ chainId: 31337n, registry, recordId: c, version: 1, commitment: c })),
+        [...RECORD_LEAF_ENCODING],
+      );
+      const anchored = await (await hospital.records.anchorRoot({ root: tree.root, leafCount: tree.length })).wait();
+      expect(anchored).to.deep.include({ root: tree.root, leafCount: 5, orgId: HOSPITAL });
+      for (let i = 0; i < resources.length; i++) {
+        const proof = { root: tree.root, orgId: HOSPITAL, recordId: commitments[i], version: 1, commitment: commitments[i], proof: tree.getProof(i) };
+        expect(await verifier.records.verify(resources[i], salts[i], proof)).to.deep.include({ status: "anchored", orgId: HOSPITAL, version: 1 });
+      }
+      // Another resource's proof does not verify this one; a bad leaf count is refused before sending.
+      const wrong = { root: tree.root, orgId: HOSPITAL, recordId: commitments[1], version: 1, commitment: commitments[1], proof: tree.getProof(1) };
+      expect((await verifier.records.verify(resources[0], salts[0], wrong)).status).to.not.equal("anchored");
+      await expectRejected(hospital.records.anchorRoot({ root: tree.root, leafCount: 0 }), ValidationError, /^leafCount: 0 is not a number of leaves/);
+      await expectRevert(hospital.records.anchorRoot({ root: tree.root, leafCount: 5 }), "BatchAlreadyAnchored", {});
     });
 
     it("anchors a batch built beforehand, and a second anchor of it is refused with a typed error", async function () {
