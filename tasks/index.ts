@@ -5,3 +5,4 @@ import "./participants";
 import "./records";
 import "./claims";
 import "./consent";
+import "./deploy";

@@ -37,6 +37,11 @@ export interface AddressBook {
   readonly deployedAt: string;
   /** The contract addresses. */
   readonly contracts: SuiteAddresses;
+  /**
+   * On a local chain (31337) deployed with `--test-token`: an allow-listed test stablecoin (6 decimals,
+   * anyone may mint) to try claims with. Never on any other chain.
+   */
+  readonly testToken?: string;
 }
 
 /** The package's own folder of address books (the public networks it was deployed to); the deploy script's default. */
@@ -84,6 +89,9 @@ export function parseAddressBook(value: unknown): AddressBook {
   for (const name of SUITE_CONTRACTS) {
     const a = contracts[name];
     if (typeof a !== "string" || !isAddress(a)) throw new ValidationError(`addressBook.contracts.${name}`, `${JSON.stringify(a)} is not an address`);
+  }
+  if (book.testToken !== undefined && (typeof book.testToken !== "string" || !isAddress(book.testToken))) {
+    throw new ValidationError("addressBook.testToken", `${JSON.stringify(book.testToken)} is not an address`);
   }
   return value as AddressBook;
 }

@@ -30,6 +30,20 @@ describe("[e2e] the integrator's path over JSON-RPC", function () {
     for (const address of Object.values(book.contracts)) expect(await provider.getCode(address)).not.to.equal("0x");
   });
 
+  it("deploys an allow-listed test stablecoin on request (--test-token), once, for trying claims without the demo", async function () {
+    const r = hardhat(["deploy", "--test-token", "--network", "localhost"], env);
+    expect(r.status, r.stderr + r.stdout).to.equal(0);
+    const withToken = readAddressBook(31337, dir)!;
+    expect(withToken.contracts).to.deep.equal(book.contracts);
+    expect(withToken.testToken).to.match(/^0x[0-9a-fA-F]{40}$/);
+    const cl = await CareLedger.connect(wallet(0), { addressBookDir: dir });
+    expect(await cl.claims.isTokenAllowed(withToken.testToken!)).to.equal(true);
+    const again = hardhat(["deploy", "--test-token", "--network", "localhost"], env);
+    expect(again.stdout).to.contain(`The test token is already deployed at ${withToken.testToken}`);
+    expect(readAddressBook(31337, dir)).to.deep.equal(withToken);
+    book = withToken;
+  });
+
   it("does not deploy twice", async function () {
     const before = await provider.getBlockNumber();
     const r = hardhat(["run", "scripts/deploy.ts", "--network", "localhost"], env);
