@@ -14,7 +14,7 @@ const path = require("path");
 const TARGETS = {
   ParticipantRegistry: {
     contract: "participants/ParticipantRegistry.sol",
-    tests: ["participants/ParticipantRegistry.test.ts", "participants/ParticipantRegistry.mutants.test.ts"],
+    tests: ["participants/ParticipantRegistry.test.ts", "participants/ParticipantRegistry.edges.test.ts"],
   },
   ConsentRegistry: {
     contract: "consent/ConsentRegistry.sol",
@@ -23,12 +23,12 @@ const TARGETS = {
       "consent/breakGlass.test.ts",
       "consent/signatures.test.ts",
       "consent/delegationSignatures.test.ts",
-      "consent/ConsentRegistry.mutants.test.ts",
+      "consent/ConsentRegistry.edges.test.ts",
     ],
   },
   RecordRegistry: {
     contract: "records/RecordRegistry.sol",
-    tests: ["records/RecordRegistry.test.ts", "records/RecordRegistry.mutants.test.ts"],
+    tests: ["records/RecordRegistry.test.ts", "records/RecordRegistry.edges.test.ts"],
   },
   // The engine and its library share one set: the library runs in the engine's context (plans, funding,
   // appeals, the payment queue), and the hostile-token and reentrancy campaigns are where a refused
@@ -42,7 +42,7 @@ const TARGETS = {
       "claims/ClaimsAdmin.test.ts",
       "adversarial/hostile-tokens.test.ts",
       "adversarial/reentrancy-token-hooks.test.ts",
-      "claims/ClaimsEngine.mutants.test.ts",
+      "claims/ClaimsEngine.edges.test.ts",
     ],
   },
   // Adjudication and settlement (ClaimsCore, internal: compiled into the engine and the lifecycle
@@ -55,12 +55,12 @@ const TARGETS = {
       "claims/ClaimsCorrections.test.ts",
       "adversarial/hostile-tokens.test.ts",
       "adversarial/reentrancy-token-hooks.test.ts",
-      "claims/ClaimsEngine.mutants.test.ts",
+      "claims/ClaimsEngine.edges.test.ts",
     ],
   },
   ClaimsLifecycle: {
     contract: "claims/ClaimsLifecycle.sol",
-    tests: ["claims/ClaimsDecisions.test.ts", "claims/ClaimsCorrections.test.ts", "adversarial/reentrancy-token-hooks.test.ts", "claims/ClaimsEngine.mutants.test.ts"],
+    tests: ["claims/ClaimsDecisions.test.ts", "claims/ClaimsCorrections.test.ts", "adversarial/reentrancy-token-hooks.test.ts", "claims/ClaimsEngine.edges.test.ts"],
   },
   ClaimsAdmin: {
     contract: "claims/ClaimsAdmin.sol",
@@ -71,13 +71,13 @@ const TARGETS = {
       "claims/ClaimsCorrections.test.ts",
       "adversarial/hostile-tokens.test.ts",
       "adversarial/reentrancy-token-hooks.test.ts",
-      "claims/ClaimsAdmin.mutants.test.ts",
+      "claims/ClaimsAdmin.edges.test.ts",
     ],
   },
   Adjudication: {
     contract: "libraries/Adjudication.sol",
     // The harness tests its functions; the engine's submission tests judge the constants the engine reads (CARC 27, 29).
-    tests: ["claims/Adjudication.test.ts", "claims/ClaimsSubmit.test.ts", "claims/Adjudication.mutants.test.ts"],
+    tests: ["claims/Adjudication.test.ts", "claims/ClaimsSubmit.test.ts", "claims/Adjudication.edges.test.ts"],
   },
 };
 

@@ -17,7 +17,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { CareLedger, ClaimStatus, claimIdOf, ContractRevertError, recordHashOf, ValidationError, type ClaimLine } from "../../sdk";
 import { BlocklistToken__factory, ReentrantToken__factory } from "../../typechain-types";
-import { claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, realEvidenceFixture, rec, sub, USD, type ClaimsFixture } from "../claims/support";
+import { claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, realEvidenceFixture, rec, sub, USD, type ClaimsFixture } from "../claims/fixtures";
 import { planIn } from "../support/tokenPlans";
 import { claimState } from "../support/suiteFixture";
 

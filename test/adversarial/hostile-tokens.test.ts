@@ -13,7 +13,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { claimIdOf, OrgKind } from "../../sdk";
 import { BlocklistToken__factory, FeeOnTransferToken__factory, NonStandardToken__factory } from "../../typechain-types";
-import { claimsFixture, CODE, sub, USD } from "../claims/support";
+import { claimsFixture, CODE, sub, USD } from "../claims/fixtures";
 import { PROFILE } from "../support/fixtures";
 import { planIn } from "../support/tokenPlans";
 import { claimState } from "../support/suiteFixture";

@@ -11,7 +11,7 @@ import hre from "hardhat";
 import type { Interface } from "ethers";
 import { claimIdOf } from "../../sdk";
 import { ReentrantToken__factory } from "../../typechain-types";
-import { claimsFixture, CODE, rec, sub, USD } from "../claims/support";
+import { claimsFixture, CODE, rec, sub, USD } from "../claims/fixtures";
 import { planIn } from "../support/tokenPlans";
 import { claimState } from "../support/suiteFixture";
 

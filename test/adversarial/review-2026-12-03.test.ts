@@ -10,7 +10,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { CareLedger, ClaimStatus, ContractRevertError } from "../../sdk";
 import { signDelegateRemovalRequest, signDelegationRequest, type DelegationRequest } from "../../sdk";
-import { claimsFixture, CODE, DAY, HOSPITAL, LAB, realEvidenceFixture, rec, sub, USD } from "../claims/support";
+import { claimsFixture, CODE, DAY, HOSPITAL, LAB, realEvidenceFixture, rec, sub, USD } from "../claims/fixtures";
 import { classes, consentFixture, now, purposes, YEAR } from "../consent/fixtures";
 
 describe("Review 2026-12-03", function () {

@@ -27,7 +27,7 @@ import {
   writeAddressBook,
   type ClaimLine,
 } from "../../sdk";
-import { claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, realEvidenceFixture, rec, sub, USD, type ClaimsFixture } from "../claims/support";
+import { claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, realEvidenceFixture, rec, sub, USD, type ClaimsFixture } from "../claims/fixtures";
 import { classes, consentFixture, COMMITMENT, FULL_SCOPE, HOSPITAL as C_HOSPITAL, now, purposes, RECORD, YEAR } from "../consent/fixtures";
 import { batchOf, HOSPITAL as R_HOSPITAL, LAB as R_LAB, observation, recordsFixture, saltOf } from "../records/fixtures";
 

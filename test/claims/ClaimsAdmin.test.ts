@@ -3,7 +3,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { CostSharing, FUNCTION_ROLES } from "../../sdk";
 import { FeeOnTransferToken__factory, NonStandardToken__factory } from "../../typechain-types";
-import { claimsFixture, CODE, DAY, HOSPITAL, INSURER, USD } from "./support";
+import { claimsFixture, CODE, DAY, HOSPITAL, INSURER, USD } from "./fixtures";
 
 describe("ClaimsEngine: governance, plans, funding, members", function () {
   describe("governance wiring", function () {

@@ -4,7 +4,7 @@ import hre from "hardhat";
 import { ClaimStatus, claimIdOf, type ClaimSubmission } from "../../sdk";
 import { ReentrantToken__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsFixture, CODE, DAY, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
+import { claimsFixture, CODE, DAY, INSURER, rec, sub, USD, type ClaimsFixture } from "./fixtures";
 import { claimState } from "../support/suiteFixture";
 
 async function submit(f: ClaimsFixture, s: ClaimSubmission, from = f.doctor) {

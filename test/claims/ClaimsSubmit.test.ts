@@ -3,7 +3,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { ClaimStatus, claimIdOf, OrgKind, type ClaimSubmission } from "../../sdk";
 import { PROFILE } from "../support/fixtures";
-import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, LAB, sub, USD, YEAR, type ClaimsFixture } from "./support";
+import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, LAB, sub, USD, YEAR, type ClaimsFixture } from "./fixtures";
 import { claimState } from "../support/suiteFixture";
 
 /** Submits `s` as `from` (default: the doctor) and returns the claim id with its adjudication event args. */

@@ -14,7 +14,7 @@ import {
   REVERT_MESSAGES,
   ValidationError,
 } from "../../sdk";
-import { claimsFixture, CODE, USD } from "./support";
+import { claimsFixture, CODE, USD } from "./fixtures";
 
 describe("claims SDK", function () {
   it("explains every custom error of the claims contracts in one sentence", function () {

@@ -9,7 +9,7 @@ import { ClaimStatus, claimIdOf, claimStatusName, ContractRevertError, readClaim
 import { BlocklistToken__factory } from "../../typechain-types";
 import { runLines } from "../support/tasks";
 import { planIn } from "../support/tokenPlans";
-import { claimsFixture, CODE, HOSPITAL, sub, USD } from "./support";
+import { claimsFixture, CODE, HOSPITAL, sub, USD } from "./fixtures";
 
 const RAYMON = path.resolve(__dirname, "../../../shared/fixtures/fhir/claims/Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
 const PLAN = path.resolve(__dirname, "../fixtures/plans/demo-plan.json");

@@ -31,7 +31,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { ContractTransactionReceipt, TransactionReceipt } from "ethers";
 import { claimIdOf, ClaimStatus, lineCeiling, recordHashOf, serviceKeyOf, type BenefitRule, type ClaimLine, type ClaimSubmission } from "../../sdk";
-import { claimsFixture, CODE, DAY, HOSPITAL, rec, sub, USD } from "../claims/support";
+import { claimsFixture, CODE, DAY, HOSPITAL, rec, sub, USD } from "../claims/fixtures";
 import { claimState } from "../support/suiteFixture";
 
 const SEED = Number(process.env.CHAIN_SEED ?? 20261122);

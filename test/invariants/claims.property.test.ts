@@ -32,7 +32,7 @@ import { claimIdOf, ClaimStatus, serviceKeyOf, type ClaimSubmission } from "../.
 import { bookEvent, openBooks, type EscrowBooks } from "../support/escrowBooks";
 import { ClaimsModel, type ModelBenefit } from "../support/claimsModel";
 import { BlocklistToken__factory } from "../../typechain-types";
-import { claimsFixture, CODE, DAY, HOSPITAL, rec, sub, USD } from "../claims/support";
+import { claimsFixture, CODE, DAY, HOSPITAL, rec, sub, USD } from "../claims/fixtures";
 import { claimState } from "../support/suiteFixture";
 
 const PLAN = 2n;

@@ -3,7 +3,7 @@
  * fee-on-transfer, blocklisting...), with the fixture's benefits, the patient enrolled, and the
  * insurer holding `mint` of it approved to the engine.
  */
-import { USD, CODE, type ClaimsFixture } from "../claims/support";
+import { USD, CODE, type ClaimsFixture } from "../claims/fixtures";
 
 export interface MintableToken {
   getAddress(): Promise<string>;

@@ -20,7 +20,7 @@ import { expect } from "chai";
 import { ClaimStatus, claimIdOf, recordHashOf, type ClaimSubmission } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
+import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./fixtures";
 import { claimState } from "../support/suiteFixture";
 
 /**

@@ -20,7 +20,7 @@ import {
   type FhirResource,
 } from "../../sdk";
 import { ClaimsModel, type ModelBenefit } from "../support/claimsModel";
-import { claimsEvent, claimsFixture, HOSPITAL, sub, USD } from "../claims/support";
+import { claimsEvent, claimsFixture, HOSPITAL, sub, USD } from "./fixtures";
 
 const FIXTURES = path.resolve(__dirname, "../../../shared/fixtures/fhir/claims");
 const SYNTHEA = ["Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json", "Parker_Casper_6d0c6969-6843-47e1-9921-d9bf11b1df31.json", "Bob965_Keeling57_3f6fd0bb-6cd3-eb3f-4401-cd38ace25f2b.json"];

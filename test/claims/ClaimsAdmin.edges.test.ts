@@ -21,7 +21,7 @@ import { expect } from "chai";
 import { claimIdOf, procedureCode } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsEvent, claimsFixture, CODE, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./support";
+import { claimsEvent, claimsFixture, CODE, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./fixtures";
 
 /** Submits, as the doctor, a claim for `member` that the rules deny (an MRI without authorization); returns its id and its appeal's calldata. */
 async function deniedClaimAppeal(f: ClaimsFixture, member: string) {
