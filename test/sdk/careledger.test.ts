@@ -5,7 +5,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import hre from "hardhat";
 import { formatEther, JsonRpcProvider, Wallet } from "ethers";
-import * as net from "node:net";
 import {
   addressBookDirs,
   CareLedger,
@@ -22,6 +21,7 @@ import {
   writeAddressBook,
 } from "../../sdk";
 import { deployFixture } from "../support/fixtures";
+import { freePort } from "../e2e/node";
 
 async function rejection(p: Promise<unknown>): Promise<CareLedgerError> {
   try {
@@ -31,18 +31,6 @@ async function rejection(p: Promise<unknown>): Promise<CareLedgerError> {
     return err as CareLedgerError;
   }
   throw new Error("expected a rejection");
-}
-
-/** A loopback port nothing listens on (bound, then closed). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe("CareLedger.connect", function () {
@@ -116,7 +104,7 @@ describe("CareLedger.connect", function () {
   });
 
   it("names the URL of a node that does not answer (NodeUnreachableError)", async function () {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`; // bound, then closed: nothing listens
     const provider = new JsonRpcProvider(url, undefined, { staticNetwork: false });
     try {
       const err = await rejection(CareLedger.connect(provider));
