@@ -283,7 +283,9 @@ describe("ConsentRegistry", function () {
       await expect(consent.appointDelegate(delegate.address, (await now()) + YEAR, ...FULL_SCOPE)).to.be.revertedWithCustomError(consent, "EnforcedPause");
       await expect(consent.removeDelegate(patient.address, delegate.address)).to.emit(consent, "DelegateRemoved").withArgs(patient.address, delegate.address, patient.address);
       await expect(consent.connect(stranger).removeDelegate(patient.address, stranger.address)).to.emit(consent, "DelegateRemoved").withArgs(patient.address, stranger.address, stranger.address);
-      expect((await consent.delegationOf(patient.address, delegate.address)).until).to.equal(0n);
+      // A removed delegation keeps nothing but its nonce, moved on: no term, no scope, no representative flag.
+      const removed = await consent.delegationOf(patient.address, delegate.address);
+      expect([removed.until, removed.classes, removed.purposes, removed.representative, removed.nonce]).to.deep.equal([0n, 0n, 0n, false, 2n]);
     });
 
     it("refuses removal by anyone else (wallet, admin, contract) and of a non-delegate", async function () {
