@@ -36,8 +36,8 @@ import {ConsentVocabulary as V} from "../libraries/ConsentVocabulary.sol";
 ///   itself; sensitive classes and the break-glass opt-out are the patient's or a full
 ///   representative's alone. Delegates cannot appoint delegates.
 /// - Pause stops grants, signed grants, delegate appointments, break-glass openings and access
-///   ({logAccess}, and {isPermitted} answers false). Revocations, delegate removal, cancelling
-///   signatures and opting out of break-glass always work.
+///   logging ({logAccess}; {isPermitted}, a view, does not read the pause flag: docs/consent.md).
+///   Revocations, delegate removal, cancelling signatures and opting out of break-glass always work.
 contract ConsentRegistry is IConsentRegistry, ManagedPausable, EIP712 {
     /// @notice Per-patient settings.
     /// @dev One slot: epoch (8 bytes) + breakGlassOptOut (1) + optOuts (4), the count of opt-outs
