@@ -8,9 +8,12 @@ import { expect } from "chai";
 import * as path from "node:path";
 import { hardhat, startTestChain, type TestChain } from "../e2e/node";
 
-/** The lines a command printed, stdout and stderr together, without blank ones. */
+/** The lines a command printed, stdout and stderr together, without blank ones and without colours (Hardhat colours its errors when CI is set). */
 function lines(r: { stdout: string; stderr: string }): string[] {
-  return `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => l.trim() !== "");
+  return `${r.stdout}\n${r.stderr}`
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
 }
 
 /** A stack frame line, as Node prints them. */
