@@ -308,10 +308,13 @@ export class ClaimsClient extends ClaimsReader {
    */
   async resubmit(params: { claimId: string; authId?: bigint | number | string; evidence?: string }, overrides: Overrides = {}): Promise<TxHandle<AdjudicationResult>> {
     const claimId = requireBytes32("claimId", params.claimId);
-    const [h, state] = await Promise.all([this.history(claimId), this.claim(claimId)]);
+    // The claim's state first (an unknown id is refused by the contract as UnknownClaim), then its
+    // history: one answer for one id, whichever read would have been quicker.
+    const state = await this.claim(claimId);
     if (state.status !== ClaimStatus.Denied && state.status !== ClaimStatus.Upheld) {
       throw new ValidationError("claimId", `claim ${claimId} is ${ClaimStatus[state.status]}, not denied: correct it with submitCorrection instead`);
     }
+    const h = await this.history(claimId);
     const submission = { ...h.submission, authId: params.authId === undefined ? h.submission.authId : BigInt(params.authId), evidence: params.evidence ?? h.submission.evidence };
     return this.submitCorrection({ replaces: claimId, submission }, overrides);
   }

@@ -329,7 +329,7 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       const s0 = await f.submission();
       await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 1_000n * USD, s0.serviceDate, s0.serviceDate);
       const sdk = await f.sdkAs(f.doctor);
-      expect((await rejection(sdk.resubmit({ claimId: claimIdOf(await f.submission({ lines: [f.line(CODE.XRAY, 1n)] })) }))).message).to.match(/no ClaimSubmitted/);
+      expect((await rejection(sdk.resubmit({ claimId: claimIdOf(await f.submission({ lines: [f.line(CODE.XRAY, 1n)] })) }))).message).to.match(/^UnknownClaim: claim 0x/);
       const again = await (await sdk.resubmit({ claimId: denied.claimId, authId: 1n })).wait();
       expect([again.status, again.outcomes[0].reason, again.outcomes[0].allowed]).to.deep.equal([ClaimStatus.Approved, 0, 800n * USD]);
       const notDenied = await rejection(sdk.resubmit({ claimId: again.claimId }));
