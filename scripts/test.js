@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: the whole suite, each test once, and the coverage gate.
+ *
+ *   1. every test but the end-to-end ("[e2e]") and gas ("[gas]") ones, on the in-process Hardhat
+ *      network under solidity-coverage, then the gate: 100% of the statements, branches, functions and
+ *      lines of the suite's contracts (`npm run coverage`, .solcover.js);
+ *   2. the [e2e] and [gas] tests, on uninstrumented code: the end-to-end ones drive separate
+ *      `hardhat node` / Anvil processes, CLI processes and installed packages, which coverage cannot
+ *      instrument, and the gas checks compare figures instrumented code would not reproduce.
+ *
+ * Both steps run even when the first fails; the closing line sums them ("tests: N passed, N failed,
+ * N skipped", the line CI reads) and the exit code is non-zero if either failed.
+ *
+ * `npm test -- <files or hardhat test options>` runs just those, uninstrumented (`hardhat test …`).
+ */
+"use strict";
+const { spawn } = require("child_process");
+const path = require("path");
+
+const ROOT = path.resolve(__dirname, "..");
+const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
+const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
+const SUMMARY = /^tests: (\d+) passed, (\d+) failed, (\d+) skipped$/m;
+
+/** Runs a command in the project, echoing its output, and resolves with its exit code and summary line. */
+function run(command, args) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["inherit", "pipe", "inherit"] });
+    let tail = "";
+    child.stdout.on("data", (chunk) => {
+      process.stdout.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4096);
+    });
+    child.on("close", (code, signal) => {
+      const m = tail.match(SUMMARY);
+      resolve({ code: code ?? 1, signal, counts: m ? m.slice(1, 4).map(Number) : undefined });
+    });
+  });
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args.length > 0) {
+    const { code } = await run(NPX, ["hardhat", "test", ...args]);
+    process.exit(code);
+  }
+  const steps = [
+    { name: "the suite under coverage, and the coverage gate", ...(await run(NPM, ["run", "--silent", "coverage"])) },
+    { name: "the end-to-end and gas tests", ...(await run(NPX, ["hardhat", "test", "--grep", "\\[(e2e|gas)\\]"])) },
+  ];
+  const totals = [0, 0, 0];
+  let failed = false;
+  for (const step of steps) {
+    if (step.counts) step.counts.forEach((n, i) => (totals[i] += n));
+    if (step.code !== 0) {
+      failed = true;
+      // A step that stopped before its tests ran (a compile error, a coverage shortfall) counts as one failure.
+      if (!step.counts || step.counts[1] === 0) totals[1] += 1;
+      console.error(`npm test: ${step.name} failed (exit ${step.signal ?? step.code})`);
+    }
+  }
+  process.stdout.write(`\ntests: ${totals[0]} passed, ${totals[1]} failed, ${totals[2]} skipped\n`);
+  process.exit(failed ? 1 : 0);
+}
+
+main();
