@@ -1,9 +1,9 @@
-// Coverage of the suite's contracts (mocks are test doubles, not product). The end-to-end suite ("[e2e]")
+// Coverage of the suite's contracts (contracts/test/ holds test doubles and harnesses, not product). The end-to-end suite ("[e2e]")
 // runs against its own separate `hardhat node`, which solidity-coverage cannot instrument, so it is
 // left to `npm test`, and so is the gas report check ("[gas]"), whose figures instrumented code would not reproduce;
 // everything else runs under coverage.
 module.exports = {
   // verification/ holds SMTChecker harnesses (npm run smt), never deployed.
-  skipFiles: ["mocks/", "verification/"],
+  skipFiles: ["test/", "verification/"],
   mocha: { grep: "\\[(e2e|gas)\\]", invert: true, timeout: 300000 },
 };

@@ -75,7 +75,7 @@ const TARGETS = {
     ],
   },
   Adjudication: {
-    contract: "libraries/Adjudication.sol",
+    contract: "claims/Adjudication.sol",
     // The harness tests its functions; the engine's submission tests judge the constants the engine reads (CARC 27, 29).
     tests: ["claims/Adjudication.test.ts", "claims/ClaimsSubmit.test.ts", "claims/Adjudication.edges.test.ts"],
   },

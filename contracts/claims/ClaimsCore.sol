@@ -4,10 +4,10 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
-import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
-import {IRecordEvidence} from "../interfaces/IRecordEvidence.sol";
-import {Adjudication} from "../libraries/Adjudication.sol";
+import {IClaimsEngine} from "./IClaimsEngine.sol";
+import {IParticipantRegistry} from "../participants/IParticipantRegistry.sol";
+import {IRecordEvidence} from "../records/IRecordEvidence.sol";
+import {Adjudication} from "./Adjudication.sol";
 import {ClaimsAdmin} from "./ClaimsAdmin.sol";
 
 /// @title ClaimsCore

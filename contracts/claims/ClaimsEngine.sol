@@ -2,9 +2,9 @@
 pragma solidity 0.8.30;
 
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
-import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
-import {IRecordEvidence} from "../interfaces/IRecordEvidence.sol";
+import {IClaimsEngine} from "./IClaimsEngine.sol";
+import {IParticipantRegistry} from "../participants/IParticipantRegistry.sol";
+import {IRecordEvidence} from "../records/IRecordEvidence.sol";
 import {ManagedPausable} from "../governance/ManagedPausable.sol";
 import {ClaimsAdmin} from "./ClaimsAdmin.sol";
 import {ClaimsCore} from "./ClaimsCore.sol";

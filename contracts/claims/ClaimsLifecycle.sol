@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
-import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IClaimsEngine} from "./IClaimsEngine.sol";
+import {IParticipantRegistry} from "../participants/IParticipantRegistry.sol";
 import {ClaimsAdmin} from "./ClaimsAdmin.sol";
 import {ClaimsCore} from "./ClaimsCore.sol";
 

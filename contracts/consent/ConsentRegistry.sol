@@ -4,10 +4,10 @@ pragma solidity 0.8.30;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
-import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IConsentRegistry} from "./IConsentRegistry.sol";
+import {IParticipantRegistry} from "../participants/IParticipantRegistry.sol";
 import {ManagedPausable} from "../governance/ManagedPausable.sol";
-import {ConsentVocabulary as V} from "../libraries/ConsentVocabulary.sol";
+import {ConsentVocabulary as V} from "./ConsentVocabulary.sol";
 
 /// @title ConsentRegistry
 /// @notice Patient-controlled consent with signed grants, delegates, break-glass and an access log.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IParticipantRegistry} from "./IParticipantRegistry.sol";
 import {ManagedPausable} from "../governance/ManagedPausable.sol";
 
 /// @title ParticipantRegistry

@@ -3,9 +3,9 @@ pragma solidity 0.8.30;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
-import {IRecordEvidence} from "../interfaces/IRecordEvidence.sol";
-import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {IParticipantRegistry} from "../participants/IParticipantRegistry.sol";
+import {IRecordEvidence} from "./IRecordEvidence.sol";
+import {IRecordRegistry} from "./IRecordRegistry.sol";
 import {ManagedPausable} from "../governance/ManagedPausable.sol";
 
 /// @title RecordRegistry

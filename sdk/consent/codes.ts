@@ -1,5 +1,5 @@
 /**
- * The closed vocabularies of consent as tables, mirrored from `contracts/libraries/ConsentVocabulary.sol`
+ * The closed vocabularies of consent as tables, mirrored from `contracts/consent/ConsentVocabulary.sol`
  * (a test proves both agree): data classes and purposes as bit positions, and break-glass reason codes.
  * A leaf: it imports nothing, so that errors/ can say a class or a purpose by name (vocab.ts parses names).
  */

@@ -1,5 +1,5 @@
 /**
- * The closed vocabularies of consent, mirrored from `contracts/libraries/ConsentVocabulary.sol`
+ * The closed vocabularies of consent, mirrored from `contracts/consent/ConsentVocabulary.sol`
  * (a test proves both agree): data classes and purposes as bit positions, break-glass reason
  * codes, and grantee keys. Names are accepted case-insensitively and validated naming the field.
  */

@@ -1,6 +1,6 @@
 /**
  * Attack class: access through intermediate contracts. Every privileged, patient-side and
- * organization-admin path of the suite is reached through contracts/mocks/Intermediary.sol by the
+ * organization-admin path of the suite is reached through contracts/test/Intermediary.sol by the
  * very wallet that holds the power. The contracts see the intermediary as the caller, so every
  * call is refused with the named error carrying the intermediary's address: no power passes
  * through a contract. The few permissionless calls (cancelSignatures, appointDelegate) act for the

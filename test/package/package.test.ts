@@ -28,8 +28,10 @@ const solidityNames = (dir: string) =>
     .filter((f) => f.endsWith(".sol"))
     .map((f) => f.slice(0, -".sol".length))
     .sort();
-const EXPOSED = [...SUITE, ...solidityNames("interfaces")];
-const NOT_EXPOSED = [...solidityNames("mocks"), ...solidityNames("verification")];
+/** The interfaces, each beside its implementation in its part's folder. */
+const INTERFACES = ["governance", "participants", "consent", "records", "claims"].flatMap((part) => solidityNames(part).filter((n) => /^I[A-Z]/.test(n)));
+const EXPOSED = [...SUITE, ...INTERFACES];
+const NOT_EXPOSED = [...solidityNames("test"), ...solidityNames("verification")];
 
 interface PrepareWhere {
   root: string;
@@ -246,11 +248,11 @@ describe("[e2e] the package, installed the ways an integrator installs it", func
         "dist/esm/factories.mjs",
         "dist/esm/factories.d.mts",
         ...EXPOSED.map((name) => `dist/abi/${name}.json`),
-        "contracts/interfaces/IConsentRegistry.sol",
+        "contracts/consent/IConsentRegistry.sol",
         "contracts/consent/ConsentRegistry.sol",
         "scripts/build-package.js",
       ]);
-      expect(files.filter((f) => /^contracts\/(mocks|verification)\//.test(f))).to.deep.equal([]);
+      expect(files.filter((f) => /^contracts\/(test|verification)\//.test(f))).to.deep.equal([]);
       expect(files.filter((f) => f.startsWith("dist/abi/")).sort()).to.deep.equal(EXPOSED.map((name) => `dist/abi/${name}.json`).sort());
       expect(files.filter((f) => /^(sdk|test|typechain-types|tasks|artifacts)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")))).to.deep.equal([]);
     });

@@ -18,7 +18,7 @@ const CONFIG = path.join(ROOT, ".dependency-cruiser.cjs");
 /** The most lines an SDK file may have. */
 const MAX_LINES = 500;
 /** Folders of contracts/ that are not parts of the suite. */
-const NOT_PARTS = new Set(["interfaces", "libraries", "mocks", "test", "verification"]);
+const NOT_PARTS = new Set(["test", "verification"]);
 /** Folders of sdk/ that every part shares. */
 const SHARED = ["core", "errors"];
 /** The files at the root of sdk/: the entry and the connection. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IParticipantRegistry} from "./IParticipantRegistry.sol";
+import {IParticipantRegistry} from "../participants/IParticipantRegistry.sol";
 
 /// @title IConsentRegistry
 /// @notice Patient-controlled consent: a patient grants a grantee (one account, or an organization of

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {Adjudication} from "../libraries/Adjudication.sol";
+import {Adjudication} from "../claims/Adjudication.sol";
 
 /// @notice Exposes the Adjudication library's pure functions to the tests, one to one.
 contract AdjudicationHarness {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
+import {IConsentRegistry} from "../consent/IConsentRegistry.sol";
 
 /// @notice Test helper: every `isPermitted` answer for a grid of patients, accessors, classes and
 /// purposes in one call, with the timestamp they were computed at (for the property test's model).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {IRecordEvidence} from "../interfaces/IRecordEvidence.sol";
+import {IRecordEvidence} from "../records/IRecordEvidence.sol";
 
 /// @notice A record registry stand-in for the claims tests: each organization's anchors and
 /// retraction flags are set directly.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
+import {IConsentRegistry} from "../consent/IConsentRegistry.sol";
 
 /// @notice Test helper: `isPermitted` for every (patient, accessor) and a chosen list of
 /// (class, purpose) pairs in one call, with the timestamp the answers hold at (the suite property
