@@ -39,7 +39,7 @@ const TARGETS = {
       "claims/ClaimsSubmit.test.ts",
       "claims/ClaimsDecisions.test.ts",
       "claims/ClaimsCorrections.test.ts",
-      "claims/ClaimsAdmin.test.ts",
+      "claims/ClaimsPlans.test.ts",
       "adversarial/hostile-tokens.test.ts",
       "adversarial/reentrancy-token-hooks.test.ts",
       "claims/ClaimsEngine.edges.test.ts",
@@ -62,16 +62,25 @@ const TARGETS = {
     contract: "claims/ClaimsLifecycle.sol",
     tests: ["claims/ClaimsDecisions.test.ts", "claims/ClaimsCorrections.test.ts", "adversarial/reentrancy-token-hooks.test.ts", "claims/ClaimsEngine.edges.test.ts"],
   },
-  ClaimsAdmin: {
-    contract: "claims/ClaimsAdmin.sol",
+  // Plan administration: the plan, benefit, payee, enrollment and authorization tests, and the
+  // submissions that read what it wrote (plan years, benefit slots, authorizations).
+  ClaimsPlans: {
+    contract: "claims/ClaimsPlans.sol",
+    tests: ["claims/ClaimsPlans.test.ts", "claims/ClaimsSubmit.test.ts", "claims/ClaimsPlans.edges.test.ts"],
+  },
+  // Every movement of money: funding, withdrawals, settlement, the queue, parking, recoupment and
+  // repayment, through the whole claims suite and the hostile-token and reentrancy campaigns.
+  ClaimsEscrow: {
+    contract: "claims/ClaimsEscrow.sol",
     tests: [
-      "claims/ClaimsAdmin.test.ts",
+      "claims/ClaimsPlans.test.ts",
       "claims/ClaimsSubmit.test.ts",
       "claims/ClaimsDecisions.test.ts",
       "claims/ClaimsCorrections.test.ts",
       "adversarial/hostile-tokens.test.ts",
       "adversarial/reentrancy-token-hooks.test.ts",
-      "claims/ClaimsAdmin.edges.test.ts",
+      "claims/ClaimsPlans.edges.test.ts",
+      "claims/ClaimsEngine.edges.test.ts",
     ],
   },
   Adjudication: {

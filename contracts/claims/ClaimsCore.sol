@@ -1,24 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClaimsEngine} from "./IClaimsEngine.sol";
 import {IParticipantRegistry} from "../participants/IParticipantRegistry.sol";
 import {IRecordEvidence} from "../records/IRecordEvidence.sol";
 import {Adjudication} from "./Adjudication.sol";
-import {ClaimsAdmin} from "./ClaimsAdmin.sol";
+import {ClaimsEscrow} from "./ClaimsEscrow.sol";
+import {ClaimsPlans} from "./ClaimsPlans.sol";
 
 /// @title ClaimsCore
 /// @notice The claims engine's adjudication, settlement and retirement of claims, written once as
-/// internal functions over the engine's {ClaimsAdmin.PlanBook}: used by the engine (submissions,
+/// internal functions over the engine's {ClaimsPlans.PlanBook}: used by the engine (submissions,
 /// corrections, resubmissions) and by the {ClaimsLifecycle} library (decisions, appeal
 /// resolutions, voids), which runs in the engine's context.
 /// @dev Settlement writes all state before any token transfer; its callers hold the engine's
 /// reentrancy guard.
 library ClaimsCore {
-    using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
     /// @dev Rules: the plan's rules decide. Decide: an adjuster's amounts. Appeal: an adjuster's
@@ -54,7 +52,7 @@ library ClaimsCore {
         uint96[] allowed; // each line's allowed amount, as adjudicated so far
         // What the mode makes of a line's ceiling (the rules' authorization, or an adjuster's
         // decision): a pointer, so that the engine's code holds the rules' only.
-        function(Ctx memory, IClaimsEngine.Line calldata, uint256, ClaimsAdmin.BenefitSlot memory, uint256, uint16) pure returns (uint256, uint16, uint256) decideLine;
+        function(Ctx memory, IClaimsEngine.Line calldata, uint256, ClaimsPlans.BenefitSlot memory, uint256, uint16) pure returns (uint256, uint16, uint256) decideLine;
         uint256 capLeft; // what is left of the current line's per-claim cap
     }
 
@@ -77,13 +75,13 @@ library ClaimsCore {
 
     /// @notice Checks, adjudicates and records a submission, then pays (or pends) it (see {Link}).
     function submit(
-        ClaimsAdmin.PlanBook storage book,
+        ClaimsPlans.PlanBook storage book,
         IParticipantRegistry registry,
         IRecordEvidence evidence,
         IClaimsEngine.Submission calldata s,
         Link memory link
     ) internal returns (bytes32 claimId, IClaimsEngine.ClaimStatus status, uint96 planTotal) {
-        IClaimsEngine.PlanTerms memory p = ClaimsAdmin.requirePlan(book, s.planId);
+        IClaimsEngine.PlanTerms memory p = ClaimsPlans.requirePlan(book, s.planId);
         bytes32 replaces = link.replaces;
         uint96 credit = link.credit;
         // A correction's sender was checked as a member of the billing organization when the
@@ -117,7 +115,7 @@ library ClaimsCore {
         rec.memberShare = c.memberTotal.toUint96();
         book.claims[claimId] = IClaimsEngine.Claim(status, hashOf(rec));
         emit IClaimsEngine.ClaimAdjudicated(claimId, status, address(0), planTotal, rec.memberShare, out);
-        settle(book, s.planId, claimId, s.providerOrg, p.token, planTotal, credit, 0);
+        ClaimsEscrow.settle(book, s.planId, claimId, s.providerOrg, p.token, planTotal, credit, 0);
     }
 
     /// @notice See {IClaimsEngine-submitCorrection}: retires `replaces`, then submits the corrected
@@ -126,7 +124,7 @@ library ClaimsCore {
     /// correction then pends for an adjuster too): its {ClaimsCore-Link}. The engine applies
     /// `nonReentrant` and `whenNotPaused`.
     function correct(
-        ClaimsAdmin.PlanBook storage book,
+        ClaimsPlans.PlanBook storage book,
         IParticipantRegistry registry,
         IRecordEvidence evidence,
         IClaimsEngine.Submission calldata s,
@@ -150,7 +148,7 @@ library ClaimsCore {
     /// the service over the claim's chain (for a pended claim, the credit it carried from the claim
     /// it replaced).
     function retire(
-        ClaimsAdmin.PlanBook storage book,
+        ClaimsPlans.PlanBook storage book,
         IParticipantRegistry registry,
         bytes32 claimId,
         IClaimsEngine.ClaimRecord calldata r,
@@ -166,7 +164,7 @@ library ClaimsCore {
         (bool active, uint64 orgId, ) = registry.isActiveMember(msg.sender);
         if (!active || orgId != r.providerOrg) revert IClaimsEngine.NotClaimProvider(msg.sender, claimId);
         if (st == IClaimsEngine.ClaimStatus.Pended) {
-            book.funds[r.planId].reserved -= r.planPaid;
+            ClaimsEscrow.unreserve(book, r.planId, r.planPaid);
             committed = r.credit;
         } else {
             committed = r.planPaid;
@@ -181,7 +179,7 @@ library ClaimsCore {
 
     /// @notice Eligibility and the member's accumulators for the service date's plan year.
     function context(
-        ClaimsAdmin.PlanBook storage book,
+        ClaimsPlans.PlanBook storage book,
         IClaimsEngine.PlanTerms memory p,
         uint64 planId,
         address member,
@@ -217,7 +215,7 @@ library ClaimsCore {
     /// @notice Adjudicates every line of a claim (see {IClaimsEngine-LineOutcome}) and sums the
     /// totals into `c`. `prior` (appeals) holds each line's allowed amount before the appeal.
     function adjudicateLines(
-        ClaimsAdmin.PlanBook storage book,
+        ClaimsPlans.PlanBook storage book,
         Ctx memory c,
         IClaimsEngine.Line[] calldata lines,
         IClaimsEngine.LineDecision[] memory decisions,
@@ -256,7 +254,7 @@ library ClaimsCore {
     /// @notice decide (Mode.Decide, on a pended claim) and resolveAppeal (Mode.Appeal, by another
     /// adjuster): checks, adjudicates the adjuster's amounts, writes the claim, pays.
     function adjusterStep(
-        ClaimsAdmin.PlanBook storage book,
+        ClaimsPlans.PlanBook storage book,
         IParticipantRegistry registry,
         bytes32 claimId,
         IClaimsEngine.ClaimRecord calldata r,
@@ -270,7 +268,7 @@ library ClaimsCore {
         IClaimsEngine.ClaimRecord memory rec = verifyRecord(claimId, cl.recordHash, r);
         uint64 planId = r.planId;
         IClaimsEngine.PlanTerms memory p = book.plans[planId];
-        ClaimsAdmin.requireStaff(registry, p.insurerOrgId);
+        ClaimsPlans.requireStaff(registry, p.insurerOrgId);
         if (decisions.length != r.lines.length) revert IClaimsEngine.InvalidBatch(decisions.length, r.lines.length);
         Ctx memory c = context(book, p, planId, r.member, r.serviceDate, mode);
         c.decideLine = _byAdjuster;
@@ -282,7 +280,7 @@ library ClaimsCore {
     }
 
     /// @notice Writes the member's accumulators for the claim's plan year.
-    function commitAccumulators(ClaimsAdmin.PlanBook storage book, Ctx memory c, address member) internal {
+    function commitAccumulators(ClaimsPlans.PlanBook storage book, Ctx memory c, address member) internal {
         if (c.denyReason != 0 || (c.memberTotal == 0 && c.planTotal == 0)) return;
         book.accumulators[c.planId][member][c.year] = IClaimsEngine.Accumulators({
             deductibleMet: c.acc.deductibleMet.toUint80(),
@@ -293,7 +291,7 @@ library ClaimsCore {
 
     /// @notice Reverses what a retired claim applied to its member's plan-year accumulators: its
     /// deductible, its member share, and `planShare` from the benefit paid.
-    function reverseAccumulators(ClaimsAdmin.PlanBook storage book, uint64 planId, IClaimsEngine.ClaimRecord calldata r, uint96 planShare) internal {
+    function reverseAccumulators(ClaimsPlans.PlanBook storage book, uint64 planId, IClaimsEngine.ClaimRecord calldata r, uint96 planShare) internal {
         if (r.deductible == 0 && r.memberShare == 0 && planShare == 0) return;
         IClaimsEngine.Accumulators storage a = book.accumulators[planId][r.member][planYear(book.plans[planId], r.serviceDate)];
         a.deductibleMet -= uint80(r.deductible);
@@ -307,67 +305,14 @@ library ClaimsCore {
         return c.allowedTotal == 0 ? IClaimsEngine.ClaimStatus.Denied : IClaimsEngine.ClaimStatus.Partial;
     }
 
-    /// @notice Pays `total - credit` for a claim (or records an overpayment when negative), after
-    /// releasing `release` of pended exposure. What the provider owes the plan is offset first
-    /// (recoupment: that part stays in escrow). The rest is paid now when no older payment waits
-    /// and the unreserved escrow covers it in full; otherwise it is queued in full. A payment made
-    /// now uses `safeTransfer`: a payee the token refuses reverts the whole step.
-    function settle(
-        ClaimsAdmin.PlanBook storage book,
-        uint64 planId,
-        bytes32 claimId,
-        uint64 providerOrg,
-        address token,
-        uint96 total,
-        uint96 credit,
-        uint256 release
-    ) internal {
-        IClaimsEngine.Funds storage fs = book.funds[planId];
-        IClaimsEngine.Funds memory f = fs;
-        uint96 reserved = f.reserved - uint96(release);
-        uint96 amount;
-        if (total < credit) {
-            recordOverpayment(book, planId, claimId, providerOrg, credit - total);
-        } else {
-            amount = total - credit;
-        }
-        if (amount != 0) amount = ClaimsAdmin.recoup(book, planId, claimId, providerOrg, amount);
-        // Only the fields that change are written (one slot: the first write pays for it).
-        if (amount == 0) {
-            if (release != 0) fs.reserved = reserved;
-            return;
-        }
-        // Only unreserved escrow pays at once (`reserved` may exceed `balance`: no subtraction).
-        // solhint-disable-next-line gas-strict-inequalities
-        if (f.queueHead == f.queueTail && f.balance >= uint256(reserved) + amount) {
-            fs.balance = f.balance - amount;
-            if (release != 0) fs.reserved = reserved;
-            address payee = book.payees[providerOrg];
-            emit IClaimsEngine.ClaimPaid(claimId, planId, payee, amount);
-            IERC20(token).safeTransfer(payee, amount);
-        } else {
-            uint32 position = f.queueTail;
-            fs.reserved = reserved + amount;
-            fs.queueTail = position + 1;
-            book.queue[planId][position] = IClaimsEngine.QueuedPayment(claimId, providerOrg, amount);
-            emit IClaimsEngine.PaymentQueued(claimId, planId, position, amount);
-        }
-    }
-
     /// @notice Gives `amount` of authorization `authId` back from claim `claimId`.
-    function returnAuthorization(ClaimsAdmin.PlanBook storage book, uint64 authId, bytes32 claimId, uint96 amount) internal {
+    function returnAuthorization(ClaimsPlans.PlanBook storage book, uint64 authId, bytes32 claimId, uint96 amount) internal {
         book.authorizations[authId].remaining += amount;
         emit IClaimsEngine.AuthorizationReturned(authId, claimId, amount);
     }
 
-    /// @notice Books `amount` as owed back by `providerOrg` to plan `planId`.
-    function recordOverpayment(ClaimsAdmin.PlanBook storage book, uint64 planId, bytes32 claimId, uint64 providerOrg, uint96 amount) internal {
-        book.owedBack[planId][providerOrg] += amount;
-        emit IClaimsEngine.OverpaymentRecorded(claimId, planId, providerOrg, amount);
-    }
-
     /// @notice The claim, or a revert with {IClaimsEngine-UnknownClaim}.
-    function requireClaim(ClaimsAdmin.PlanBook storage book, bytes32 claimId) internal view returns (IClaimsEngine.Claim storage c) {
+    function requireClaim(ClaimsPlans.PlanBook storage book, bytes32 claimId) internal view returns (IClaimsEngine.Claim storage c) {
         c = book.claims[claimId];
         if (c.status == IClaimsEngine.ClaimStatus.None) revert IClaimsEngine.UnknownClaim(claimId);
     }
@@ -416,7 +361,7 @@ library ClaimsCore {
     /// @dev Who may submit: a member of the billing organization, or of the plan's insurer.
     function _requireSubmitter(IParticipantRegistry registry, IClaimsEngine.Submission calldata s, uint64 insurerOrg) private view {
         (bool active, uint64 orgId, IParticipantRegistry.OrgKind kind) = registry.isActiveMember(msg.sender);
-        if (!active || !((orgId == s.providerOrg && ClaimsAdmin.isBilling(kind)) || orgId == insurerOrg)) {
+        if (!active || !((orgId == s.providerOrg && ClaimsPlans.isBilling(kind)) || orgId == insurerOrg)) {
             revert IClaimsEngine.NotAuthorizedSubmitter(msg.sender, s.providerOrg, s.planId);
         }
     }
@@ -431,21 +376,21 @@ library ClaimsCore {
     /// exists, and anchors are never removed), not retracted by it, and backing one member's claims
     /// only while any live claim of that organization cites it (another organization's anchor of
     /// the same commitment is its own: bound apart).
-    function _checkEvidence(ClaimsAdmin.PlanBook storage book, IRecordEvidence evidence, IClaimsEngine.Submission calldata s, Link memory link) private {
+    function _checkEvidence(ClaimsPlans.PlanBook storage book, IRecordEvidence evidence, IClaimsEngine.Submission calldata s, Link memory link) private {
         (bool anchored, bool retracted) = evidence.evidenceStatus(s.providerOrg, s.evidence, link.root, link.proof);
         bytes32 key = evidenceKey(s.providerOrg, s.evidence);
-        ClaimsAdmin.EvidenceUse memory use = book.evidence[key];
+        ClaimsPlans.EvidenceUse memory use = book.evidence[key];
         if (!anchored && use.member == address(0)) revert IClaimsEngine.EvidenceNotAnchored(s.evidence, s.providerOrg);
         if (retracted) revert IClaimsEngine.EvidenceRetracted(s.evidence);
         if (use.member != s.member && use.live != 0) revert IClaimsEngine.EvidenceOfAnotherMember(s.evidence, use.member);
         // At most one live claim per submission transaction: 2^32 of them cannot be paid for.
         unchecked {
-            book.evidence[key] = ClaimsAdmin.EvidenceUse(s.member, use.live + 1);
+            book.evidence[key] = ClaimsPlans.EvidenceUse(s.member, use.live + 1);
         }
     }
 
     /// @dev The lines, the date and the payee.
-    function _checkSubmission(ClaimsAdmin.PlanBook storage book, IClaimsEngine.Submission calldata s) private view {
+    function _checkSubmission(ClaimsPlans.PlanBook storage book, IClaimsEngine.Submission calldata s) private view {
         uint256 n = s.lines.length;
         if (n == 0 || n > MAX_LINES) revert IClaimsEngine.InvalidBatch(n, MAX_LINES);
         if (s.serviceDate % 1 days != 0) revert IClaimsEngine.ServiceDateNotDay(s.serviceDate);
@@ -454,7 +399,7 @@ library ClaimsCore {
     }
 
     /// @dev The claim id of a submission, refusing a service already billed.
-    function _claimId(ClaimsAdmin.PlanBook storage book, IClaimsEngine.Submission calldata s, bytes32 replaces, bytes32 replacedKey)
+    function _claimId(ClaimsPlans.PlanBook storage book, IClaimsEngine.Submission calldata s, bytes32 replaces, bytes32 replacedKey)
         private
         view
         returns (bytes32)
@@ -490,21 +435,21 @@ library ClaimsCore {
     /// @dev Pends a claim: nothing reaches the member's accumulators until an adjuster decides; its
     /// plan share (the exposure) is reserved in escrow, and the authorization the rules used is held.
     function _pend(
-        ClaimsAdmin.PlanBook storage book,
+        ClaimsPlans.PlanBook storage book,
         bytes32 claimId,
         uint96 exposure,
         IClaimsEngine.ClaimRecord memory rec,
         IClaimsEngine.LineOutcome[] memory preview
     ) private {
         book.claims[claimId] = IClaimsEngine.Claim(IClaimsEngine.ClaimStatus.Pended, hashOf(rec));
-        book.funds[rec.planId].reserved += exposure;
+        ClaimsEscrow.reserve(book, rec.planId, exposure);
         emit IClaimsEngine.ClaimPended(claimId, exposure, preview);
     }
 
     /// @dev Writes an adjuster's decision on the claim and pays: on a pended claim, its total
     /// (releasing the pended exposure); on appeal, the increment, exactly once.
     function _recordDecision(
-        ClaimsAdmin.PlanBook storage book,
+        ClaimsPlans.PlanBook storage book,
         bytes32 claimId,
         IClaimsEngine.ClaimRecord memory rec,
         Ctx memory c,
@@ -524,14 +469,14 @@ library ClaimsCore {
         rec.memberShare = (rec.memberShare + c.memberTotal).toUint96();
         book.claims[claimId] = IClaimsEngine.Claim(status, hashOf(rec));
         emit IClaimsEngine.ClaimAdjudicated(claimId, status, msg.sender, planTotal, rec.memberShare, out);
-        if (decideMode) settle(book, c.planId, claimId, rec.providerOrg, token, planTotal, rec.credit, previous);
-        else settle(book, c.planId, claimId, rec.providerOrg, token, uint96(c.planTotal), 0, 0);
+        if (decideMode) ClaimsEscrow.settle(book, c.planId, claimId, rec.providerOrg, token, planTotal, rec.credit, previous);
+        else ClaimsEscrow.settle(book, c.planId, claimId, rec.providerOrg, token, uint96(c.planTotal), 0, 0);
     }
 
     /// @dev A pended claim held what the rules used of its authorization; once decided it keeps
     /// what its lines of the authorized code were allowed, at most that, and gives the rest back.
     function _keepAuthorization(
-        ClaimsAdmin.PlanBook storage book,
+        ClaimsPlans.PlanBook storage book,
         bytes32 claimId,
         IClaimsEngine.ClaimRecord memory rec,
         IClaimsEngine.Line[] calldata lines
@@ -550,7 +495,7 @@ library ClaimsCore {
 
     /// @dev Loads the claim's prior authorization when it is for this plan and member and the
     /// service date lies in its window; otherwise lines that need one are denied (CARC 197).
-    function _loadAuthorization(ClaimsAdmin.PlanBook storage book, Ctx memory c, uint64 authId, address member) private view {
+    function _loadAuthorization(ClaimsPlans.PlanBook storage book, Ctx memory c, uint64 authId, address member) private view {
         if (authId == 0) return;
         IClaimsEngine.Authorization storage a = book.authorizations[authId];
         if (a.member != member || a.planId != c.planId) return;
@@ -560,12 +505,12 @@ library ClaimsCore {
         c.authRemaining = a.remaining;
     }
 
-    function _adjudicateLine(ClaimsAdmin.PlanBook storage book, Ctx memory c, IClaimsEngine.Line[] calldata lines, uint256 i)
+    function _adjudicateLine(ClaimsPlans.PlanBook storage book, Ctx memory c, IClaimsEngine.Line[] calldata lines, uint256 i)
         private
         view
         returns (Adjudication.Share memory sh)
     {
-        ClaimsAdmin.BenefitSlot memory b = book.benefits[c.planId][lines[i].code];
+        ClaimsPlans.BenefitSlot memory b = book.benefits[c.planId][lines[i].code];
         (uint256 a, uint16 reason, uint256 copay) = _lineAllowed(book, c, lines, i, b);
         sh = Adjudication.shareCost(a, copay, b.coinsuranceBps, b.costSharing == IClaimsEngine.CostSharing.CopayOnly, c.terms, c.acc);
         if (sh.reason == 0) sh.reason = reason;
@@ -573,11 +518,11 @@ library ClaimsCore {
 
     /// @dev A line's allowed amount before cost sharing, its reduction reason, and its copay.
     function _lineAllowed(
-        ClaimsAdmin.PlanBook storage book,
+        ClaimsPlans.PlanBook storage book,
         Ctx memory c,
         IClaimsEngine.Line[] calldata lines,
         uint256 i,
-        ClaimsAdmin.BenefitSlot memory b
+        ClaimsPlans.BenefitSlot memory b
     ) private view returns (uint256 a, uint16 reason, uint256 copay) {
         IClaimsEngine.Line calldata line = lines[i];
         c.capLeft = b.hasCap ? _capLeft(book.caps[c.planId][line.code], lines, i, c.allowed) : 0;
@@ -590,7 +535,7 @@ library ClaimsCore {
         Ctx memory c,
         IClaimsEngine.Line calldata line,
         uint256,
-        ClaimsAdmin.BenefitSlot memory b,
+        ClaimsPlans.BenefitSlot memory b,
         uint256 a,
         uint16 reason
     ) private pure returns (uint256, uint16, uint256) {
@@ -606,7 +551,7 @@ library ClaimsCore {
         Ctx memory c,
         IClaimsEngine.Line calldata line,
         uint256 i,
-        ClaimsAdmin.BenefitSlot memory b,
+        ClaimsPlans.BenefitSlot memory b,
         uint256 a,
         uint16
     ) private pure returns (uint256, uint16, uint256) {

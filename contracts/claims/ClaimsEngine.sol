@@ -6,9 +6,10 @@ import {IClaimsEngine} from "./IClaimsEngine.sol";
 import {IParticipantRegistry} from "../participants/IParticipantRegistry.sol";
 import {IRecordEvidence} from "../records/IRecordEvidence.sol";
 import {ManagedPausable} from "../governance/ManagedPausable.sol";
-import {ClaimsAdmin} from "./ClaimsAdmin.sol";
 import {ClaimsCore} from "./ClaimsCore.sol";
+import {ClaimsEscrow} from "./ClaimsEscrow.sol";
 import {ClaimsLifecycle} from "./ClaimsLifecycle.sol";
+import {ClaimsPlans} from "./ClaimsPlans.sol";
 
 /// @title ClaimsEngine
 /// @notice Insurance plans as rules, their escrow, members, prior authorizations, and claims
@@ -22,22 +23,23 @@ import {ClaimsLifecycle} from "./ClaimsLifecycle.sol";
 /// `MAX_BATCH`); a queued payment the token refuses to deliver is parked for its provider and
 /// released by {releaseParked}. Settlement is `nonReentrant` (transient storage), uses SafeERC20,
 /// and writes all state before any token transfer. Line details are not stored: they are emitted
-/// and committed in one hash per claim. Adjudication and settlement live in {ClaimsCore}; plan
-/// administration in the {ClaimsAdmin} and what follows a submission in the {ClaimsLifecycle} libraries.
+/// and committed in one hash per claim. Adjudication lives in {ClaimsCore}, every
+/// movement of money in {ClaimsEscrow}, plan administration in {ClaimsPlans}, and what follows a
+/// submission (appeals, decisions, voids) in {ClaimsLifecycle}.
 contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransient {
     /// @notice The version of this contract's interface and storage semantics.
     string public constant VERSION = "2.0.0";
     /// @notice The most lines one claim may have.
     uint256 public constant MAX_LINES = ClaimsCore.MAX_LINES;
     /// @notice The most items one batch (benefit rules, queued payments) may have.
-    uint256 public constant MAX_BATCH = ClaimsAdmin.MAX_BATCH;
+    uint256 public constant MAX_BATCH = ClaimsPlans.MAX_BATCH;
     /// @notice How many queued payments a deposit pays at most.
-    uint256 public constant DRAIN_ON_FUND = ClaimsAdmin.DRAIN_ON_FUND;
+    uint256 public constant DRAIN_ON_FUND = ClaimsEscrow.DRAIN_ON_FUND;
 
     IParticipantRegistry private immutable REGISTRY;
     IRecordEvidence private immutable RECORD_EVIDENCE;
 
-    ClaimsAdmin.PlanBook private _book;
+    ClaimsPlans.PlanBook private _book;
 
     /// @param authority the suite's AccessManager
     /// @param participants the participant registry (who is staff of which organization)
@@ -58,51 +60,51 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function createPlan(PlanTerms calldata terms) external returns (uint64) {
-        return ClaimsAdmin.createPlan(_book, REGISTRY, terms);
+        return ClaimsPlans.createPlan(_book, REGISTRY, terms);
     }
 
     /// @inheritdoc IClaimsEngine
     function setBenefits(uint64 planId, bytes32[] calldata codes, Benefit[] calldata benefits) external {
-        ClaimsAdmin.setBenefits(_book, REGISTRY, planId, codes, benefits);
+        ClaimsPlans.setBenefits(_book, REGISTRY, planId, codes, benefits);
     }
 
     /// @inheritdoc IClaimsEngine
     function setPayee(address payee) external {
-        ClaimsAdmin.setPayee(_book, REGISTRY, payee);
+        ClaimsPlans.setPayee(_book, REGISTRY, payee);
     }
 
     // ---------------------------------------------------------------- money in and out
 
     /// @inheritdoc IClaimsEngine
     function fund(uint64 planId, uint256 amount) external nonReentrant whenNotPaused {
-        ClaimsAdmin.fund(_book, planId, amount);
+        ClaimsEscrow.fund(_book, planId, amount);
     }
 
     /// @inheritdoc IClaimsEngine
     function withdraw(uint64 planId, uint256 amount, address to) external nonReentrant whenNotPaused {
-        ClaimsAdmin.withdraw(_book, REGISTRY, planId, amount, to);
+        ClaimsEscrow.withdraw(_book, REGISTRY, planId, amount, to);
     }
 
     /// @inheritdoc IClaimsEngine
     function releaseParked(uint64 planId, uint64 providerOrg) external nonReentrant whenNotPaused {
-        ClaimsAdmin.releaseParked(_book, planId, providerOrg);
+        ClaimsEscrow.releaseParked(_book, planId, providerOrg);
     }
 
     /// @inheritdoc IClaimsEngine
     function repay(uint64 planId, uint64 providerOrg, uint256 amount) external nonReentrant whenNotPaused {
-        ClaimsAdmin.repay(_book, planId, providerOrg, amount);
+        ClaimsEscrow.repay(_book, planId, providerOrg, amount);
     }
 
     /// @inheritdoc IClaimsEngine
     function payQueued(uint64 planId, uint256 max) external nonReentrant whenNotPaused returns (uint256) {
-        return ClaimsAdmin.payQueued(_book, planId, max);
+        return ClaimsEscrow.payQueued(_book, planId, max);
     }
 
     // ---------------------------------------------------------------- members and authorizations
 
     /// @inheritdoc IClaimsEngine
     function enroll(uint64 planId, address member, uint40 start, uint40 end) external {
-        ClaimsAdmin.enroll(_book, REGISTRY, planId, member, start, end);
+        ClaimsPlans.enroll(_book, REGISTRY, planId, member, start, end);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -110,7 +112,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
         external
         returns (uint64)
     {
-        return ClaimsAdmin.authorize(_book, REGISTRY, planId, member, code, maxAmount, validFrom, validUntil);
+        return ClaimsPlans.authorize(_book, REGISTRY, planId, member, code, maxAmount, validFrom, validUntil);
     }
 
     // ---------------------------------------------------------------- claims
@@ -152,7 +154,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function appeal(bytes32 claimId, ClaimRecord calldata record) external {
-        ClaimsAdmin.appeal(_book, REGISTRY, claimId, record);
+        ClaimsLifecycle.appeal(_book, REGISTRY, claimId, record);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -183,7 +185,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function plan(uint64 planId) external view returns (PlanTerms memory) {
-        return ClaimsAdmin.requirePlan(_book, planId);
+        return ClaimsPlans.requirePlan(_book, planId);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -193,7 +195,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function benefit(uint64 planId, bytes32 code) external view returns (Benefit memory) {
-        ClaimsAdmin.BenefitSlot memory b = _book.benefits[planId][code];
+        ClaimsPlans.BenefitSlot memory b = _book.benefits[planId][code];
         return Benefit(b.fee, b.copay, b.coinsuranceBps, b.priorAuth, b.review, _book.caps[planId][code], b.costSharing);
     }
 
@@ -214,7 +216,7 @@ contract ClaimsEngine is IClaimsEngine, ManagedPausable, ReentrancyGuardTransien
 
     /// @inheritdoc IClaimsEngine
     function planYearOf(uint64 planId, uint40 date) external view returns (uint256) {
-        return ClaimsCore.planYear(ClaimsAdmin.requirePlan(_book, planId), date);
+        return ClaimsCore.planYear(ClaimsPlans.requirePlan(_book, planId), date);
     }
 
     /// @inheritdoc IClaimsEngine

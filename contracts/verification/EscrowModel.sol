@@ -10,8 +10,8 @@ pragma solidity 0.8.30;
 /// @notice Not deployed. A verification harness: one plan's `Funds{balance, reserved, queueHead,
 /// queueTail}` and its payment queue (abstracted to its length and its total, see `thenPayHead`),
 /// its parked payments and what its providers owe it back (`owedBack`), both summed over providers,
-/// with the same transitions as `ClaimsCore.settle` / `_pend` / `recordOverpayment`,
-/// `ClaimsAdmin.recoup` and `ClaimsAdmin.fund` / `repay` / `_drain` / `withdraw` / `releaseParked`
+/// with the same transitions as `ClaimsEscrow`, the engine's one library that moves money: `settle`,
+/// `reserve` / `unreserve`, `recordOverpayment`, `recoup`, `fund` / `repay` / `_drain` / `withdraw` / `releaseParked`
 /// (token transfers become changes of `_held`, the engine's token balance; access control, events
 /// and the claim records are left out: they do not move money). `npm run smt` has the compiler's
 /// SMTChecker (CHC engine, z3) prove every `assert` below for every sequence of calls, and that no
@@ -23,7 +23,7 @@ pragma solidity 0.8.30;
 /// queue and the escrow like a payment, and the engine keeps holding it until it is released.
 /// Recoupment: what a provider owes the plan back (after a correction that pays less than was
 /// committed, or a void of a paid claim) is offset against the next payments to that provider, at
-/// settlement and when a queued payment is drained (`ClaimsAdmin.recoup`), or repaid directly. An
+/// settlement and when a queued payment is drained (`ClaimsEscrow.recoup`), or repaid directly. An
 /// offset is a payment of the plan for a claim, settled by the provider's debt: its money never
 /// leaves the escrow, so it is booked as paid (`_payments` is gross) and as recovered.
 /// @dev Ghost variables (`_deposits`, `_payments`, `_withdrawals`, `_pended`, `_queued`,
@@ -72,9 +72,9 @@ contract EscrowModel {
         _conserved();
     }
 
-    /// @dev One iteration of `ClaimsAdmin._drain`, after the step's body: settles the oldest queued
+    /// @dev One iteration of `ClaimsEscrow._drain`, after the step's body: settles the oldest queued
     /// payment, `amount`, when the balance covers what is due after offsetting what its provider
-    /// owes (`owedOfProvider`, `ClaimsAdmin.recoup`); otherwise the drain stops. The entry leaves
+    /// owes (`owedOfProvider`, `ClaimsEscrow.recoup`); otherwise the drain stops. The entry leaves
     /// the queue in full: the offset stays in the escrow, what is due is paid.
     /// The queue's entries are abstracted: `amount` is any value that is part of the queued total
     /// (the engine reads it from `queue[planId][head]`; that an entry is part of the total is a fact
@@ -101,7 +101,7 @@ contract EscrowModel {
                 _reserved -= amount;
                 _queued -= amount;
                 --_queueLength; // ++queueHead
-                _owed -= off; // ClaimsAdmin.recoup
+                _owed -= off; // ClaimsEscrow.recoup
                 _offsets += off;
                 _recoveries += off;
                 _payments += amount;
@@ -117,7 +117,7 @@ contract EscrowModel {
         }
     }
 
-    /// @notice `ClaimsAdmin.fund`: anyone deposits; queued payments are then paid (first step).
+    /// @notice `ClaimsEscrow.fund`: anyone deposits; queued payments are then paid (first step).
     function fund(uint96 amount, uint96 headAmount, uint96 headOwed, bool refused) external step thenPayHead(headAmount, headOwed, refused) {
         require(amount != 0);
         _balance += amount;
@@ -125,10 +125,10 @@ contract EscrowModel {
         _deposits += amount;
     }
 
-    /// @notice `ClaimsAdmin.payQueued`: anyone pays queued payments, oldest first (one step).
+    /// @notice `ClaimsEscrow.payQueued`: anyone pays queued payments, oldest first (one step).
     function payQueued(uint96 headAmount, uint96 headOwed, bool refused) external step thenPayHead(headAmount, headOwed, refused) {}
 
-    /// @notice `ClaimsAdmin.repay`: anyone pays into the plan's escrow what a provider owes it, at
+    /// @notice `ClaimsEscrow.repay`: anyone pays into the plan's escrow what a provider owes it, at
     /// most all of it (`owedOfProvider`, read from `owedBack[planId][providerOrg]`; that it is part
     /// of the owed total is ASSUMED, as in `thenPayHead`); queued payments are then paid (first
     /// step; the head's provider may be the one that repaid, its owed part is `headOwed` then).
@@ -147,7 +147,7 @@ contract EscrowModel {
         _repaid += amount;
     }
 
-    /// @notice `ClaimsAdmin.releaseParked`: anyone pays one provider's parked amount, all of it, to
+    /// @notice `ClaimsEscrow.releaseParked`: anyone pays one provider's parked amount, all of it, to
     /// its current payee. `amount` is that provider's part of the parked total (the engine reads it
     /// from `parked[planId][providerOrg]`; that it is part of the total is ASSUMED, as in `thenPayHead`).
     function releaseParked(uint96 amount) external step {
@@ -162,23 +162,33 @@ contract EscrowModel {
         assert(_balance == balanceBefore && _reserved == reservedBefore);
     }
 
-    /// @notice `ClaimsCore._pend`: a pended claim's exposure is reserved.
+    /// @notice `ClaimsEscrow.reserve` (from `ClaimsCore._pend`): a pended claim's exposure is reserved.
     function pend(uint96 exposure) external step {
         _reserved += exposure;
         _pended += exposure;
     }
 
-    /// @notice `ClaimsCore.recordOverpayment`: a correction that pays less than was committed, or a
+    /// @notice `ClaimsEscrow.unreserve` (from `ClaimsCore.retire`): a pended claim its provider
+    /// corrects or voids gives its exposure back. No money moves.
+    function unreserve(uint96 exposure) external step {
+        require(exposure <= _pended); // a claim releases at most the exposure it reserved
+        uint256 balanceBefore = _balance;
+        _reserved -= exposure;
+        _pended -= exposure;
+        assert(_balance == balanceBefore);
+    }
+
+    /// @notice `ClaimsEscrow.recordOverpayment`: a correction that pays less than was committed, or a
     /// void of a paid claim, books what the provider owes back. No money moves.
     function recordOverpayment(uint96 amount) external step {
         _owed += amount;
         _overpaid += amount;
     }
 
-    /// @notice `ClaimsCore.settle`: releases `release` of pended exposure; books `credit - total`
+    /// @notice `ClaimsEscrow.settle`: releases `release` of pended exposure; books `credit - total`
     /// as owed back when the claim now pays less than was committed; else offsets what the provider
     /// owes (`owedOfProvider`, read from `owedBack[planId][providerOrg]`; that it is part of the owed
-    /// total is ASSUMED, as in `thenPayHead`) against `total - credit` (`ClaimsAdmin.recoup`), then
+    /// total is ASSUMED, as in `thenPayHead`) against `total - credit` (`ClaimsEscrow.recoup`), then
     /// pays the rest in full when no older payment waits and the balance covers it, else queues it
     /// in full. A payment is never shrunk: only the provider's debt reduces what is paid or queued.
     function settle(uint96 total, uint96 credit, uint96 release, uint96 owedOfProvider) external step {
@@ -189,13 +199,13 @@ contract EscrowModel {
         _pended -= release;
         uint256 amount;
         if (total < credit) {
-            _owed += credit - total; // ClaimsCore.recordOverpayment
+            _owed += credit - total; // ClaimsEscrow.recordOverpayment
             _overpaid += credit - total;
         } else {
             amount = total - credit;
         }
         if (amount != 0) {
-            // ClaimsAdmin.recoup: the offset stays in the escrow, a payment recovered at once.
+            // ClaimsEscrow.recoup: the offset stays in the escrow, a payment recovered at once.
             uint256 off = owedOfProvider < amount ? owedOfProvider : amount;
             _owed -= off;
             _offsets += off;
@@ -223,7 +233,7 @@ contract EscrowModel {
         assert(_delivered + _queued + _offsets == settledBefore + amount);
     }
 
-    /// @notice `ClaimsAdmin.withdraw`: the insurer takes only what is not reserved.
+    /// @notice `ClaimsEscrow.withdraw`: the insurer takes only what is not reserved.
     function withdraw(uint96 amount) external step {
         require(amount != 0);
         uint256 available = _balance > _reserved ? _balance - _reserved : 0;

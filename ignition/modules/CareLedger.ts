@@ -46,10 +46,12 @@ export default buildModule("CareLedger", (m) => {
   const consentRegistry = m.contract("ConsentRegistry", [manager, participantRegistry]);
   const recordRegistry = m.contract("RecordRegistry", [manager, participantRegistry]);
   // The claims engine asks the record registry only IRecordEvidence.commitmentStatus (no phantom billing).
-  const claimsAdmin = m.library("ClaimsAdmin");
+  // Its external libraries: plan administration, the escrow's money, and what follows a submission.
+  const claimsPlans = m.library("ClaimsPlans");
+  const claimsEscrow = m.library("ClaimsEscrow");
   const claimsLifecycle = m.library("ClaimsLifecycle");
   const claimsEngine = m.contract("ClaimsEngine", [manager, participantRegistry, recordRegistry], {
-    libraries: { ClaimsAdmin: claimsAdmin, ClaimsLifecycle: claimsLifecycle },
+    libraries: { ClaimsPlans: claimsPlans, ClaimsEscrow: claimsEscrow, ClaimsLifecycle: claimsLifecycle },
   });
   const targets: Record<ManagedContractName, CallableContractFuture<string>> = {
     ParticipantRegistry: participantRegistry,

@@ -1,5 +1,5 @@
 /**
- * What the claims engine's custom errors mean (ClaimsEngine, ClaimsAdmin, ClaimsLifecycle, and the
+ * What the claims engine's custom errors mean (ClaimsEngine, ClaimsPlans, ClaimsEscrow, ClaimsLifecycle, and the
  * OpenZeppelin errors its settlement can raise), in sentences a person can act on.
  */
 import { claimStatusName } from "../claims/vocab";

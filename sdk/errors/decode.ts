@@ -7,8 +7,9 @@
 import { ErrorFragment, Interface, type Result } from "ethers";
 import {
   AccessManager__factory,
-  ClaimsAdmin__factory,
+  ClaimsEscrow__factory,
   ClaimsLifecycle__factory,
+  ClaimsPlans__factory,
   ConsentRegistry__factory,
   ClaimsEngine__factory,
   ParticipantRegistry__factory,
@@ -51,8 +52,9 @@ function suiteErrorInterface(): Interface {
     ConsentRegistry__factory,
     RecordRegistry__factory,
     ClaimsEngine__factory,
-    ClaimsAdmin__factory,
+    ClaimsEscrow__factory,
     ClaimsLifecycle__factory,
+    ClaimsPlans__factory,
   ];
   for (const { abi } of suite) {
     for (const item of abi) {

@@ -161,7 +161,7 @@ describe("Claims review: the new semantics under attack", function () {
       // serviceDate 00:00 < start -> every line denied, CARC 27, although the doc promises coverage
       // "both days inclusive". (The same holds for PlanTerms.start: every claim of a plan's first
       // day is CARC 27; and for Authorization.validFrom: CARC 197.)
-      // At fault: Adjudication.isCovered(`from <= date`) with an unfloored `from`; ClaimsAdmin.enroll /
+      // At fault: Adjudication.isCovered(`from <= date`) with an unfloored `from`; ClaimsPlans.enroll /
       // authorize / createPlan accept non-midnight bounds; sdk enroll/authorize/createPlan use
       // requireTime. Fix: floor the lower bounds to the day (or refuse them, as for serviceDate).
       const f = await loadFixture(claimsFixture);

@@ -8,7 +8,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import { AbiCoder, concat, keccak256, type ContractTransactionReceipt, type LogDescription } from "ethers";
 import { anniversaryOf, CareLedger, claimIdOf, CostSharing, OrgKind, procedureCode, Role, type ClaimLine, type ClaimRecord, type ClaimSubmission } from "../../sdk";
-import { ClaimsAdmin__factory, ClaimsEngine__factory, ClaimsLifecycle__factory, MockRecordEvidence__factory, MockStablecoin__factory, RecordRegistry__factory } from "../../typechain-types";
+import { ClaimsEngine__factory, ClaimsEscrow__factory, ClaimsLifecycle__factory, ClaimsPlans__factory, MockRecordEvidence__factory, MockStablecoin__factory, RecordRegistry__factory } from "../../typechain-types";
 import { selectorsByRole } from "../../ignition/modules/CareLedger";
 import { deployFixture, PROFILE } from "../support/fixtures";
 import { ruleRecord as suiteRuleRecord } from "../support/suiteFixture";
@@ -43,10 +43,15 @@ export async function claimsFixture() {
   const { registry, registrar, hospitalAdmin, insurerAdmin, labAdmin, doctor, signers, deployer, manager } = f;
   const suiteClaims = f.claims;
   const evidence = await new MockRecordEvidence__factory(deployer).deploy();
-  const library = await new ClaimsAdmin__factory(deployer).deploy();
+  const plans = await new ClaimsPlans__factory(deployer).deploy();
+  const escrow = await new ClaimsEscrow__factory(deployer).deploy();
   const lifecycle = await new ClaimsLifecycle__factory(deployer).deploy();
   const claims = await new ClaimsEngine__factory(
-    { "contracts/claims/ClaimsAdmin.sol:ClaimsAdmin": await library.getAddress(), "contracts/claims/ClaimsLifecycle.sol:ClaimsLifecycle": await lifecycle.getAddress() },
+    {
+      "contracts/claims/ClaimsPlans.sol:ClaimsPlans": await plans.getAddress(),
+      "contracts/claims/ClaimsEscrow.sol:ClaimsEscrow": await escrow.getAddress(),
+      "contracts/claims/ClaimsLifecycle.sol:ClaimsLifecycle": await lifecycle.getAddress(),
+    },
     deployer,
   ).deploy(
     await manager.getAddress(),

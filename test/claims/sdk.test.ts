@@ -1,7 +1,7 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { BlocklistToken__factory, ClaimsAdmin__factory, ClaimsEngine__factory } from "../../typechain-types";
+import { BlocklistToken__factory, ClaimsEngine__factory, ClaimsEscrow__factory, ClaimsLifecycle__factory, ClaimsPlans__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
 import {
   claimIdOf,
@@ -18,7 +18,7 @@ import { claimsFixture, CODE, USD } from "./fixtures";
 
 describe("claims SDK", function () {
   it("explains every custom error of the claims contracts in one sentence", function () {
-    for (const abi of [ClaimsEngine__factory.abi, ClaimsAdmin__factory.abi]) {
+    for (const abi of [ClaimsEngine__factory.abi, ClaimsPlans__factory.abi, ClaimsEscrow__factory.abi, ClaimsLifecycle__factory.abi]) {
       for (const item of abi) if (item.type === "error") expect(REVERT_MESSAGES, item.name).to.have.property(item.name);
     }
   });

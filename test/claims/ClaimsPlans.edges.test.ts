@@ -1,5 +1,6 @@
 /**
- * Tests written to kill the mutants of ClaimsAdmin (the engine's plan-administration library) that
+ * Tests written to kill the mutants of ClaimsAdmin (the engine's plan-administration and escrow library,
+ * since split into ClaimsPlans and ClaimsEscrow) that
  * survived the main suite (SuMo, see docs/mutation.md). The main tests refused inverted windows
  * and accepted long ones, never a window that starts and ends at the same second, so `end <= start`
  * (which would refuse it) looked the same as `end < start`. And only wallets withdrew escrow, named
@@ -31,7 +32,7 @@ async function deniedClaimAppeal(f: ClaimsFixture, member: string) {
   return { id, appeal: f.claims.interface.encodeFunctionData("appeal", [id, rec(await f.sdk.claims.record(id))]) };
 }
 
-describe("ClaimsAdmin (mutation-killing tests)", function () {
+describe("ClaimsPlans and ClaimsEscrow (mutation-killing tests)", function () {
   it("accepts an enrollment and a prior authorization whose window is one instant (start = end)", async function () {
     const { claims, adjuster, planId, member2, patient } = await loadFixture(claimsFixture);
     await expect(claims.connect(adjuster).enroll(planId, member2.address, 500, 500)).to.emit(claims, "MemberEnrolled").withArgs(planId, member2.address, 500, 500);
