@@ -10,19 +10,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
 import * as sdk from "../../sdk";
+import { runnableBlocks } from "../support/docs";
 import { deployFixture } from "../support/fixtures";
 import { MockStablecoin__factory } from "../../typechain-types";
 
 const DOCS = path.resolve(__dirname, "..", "..", "docs");
 const FIXTURES = path.resolve(__dirname, "..", "fixtures");
-
-/** The runnable blocks of a page, in order. */
-export function runnableBlocks(markdown: string): string[] {
-  const blocks: string[] = [];
-  const fence = /^```ts runnable\s*\n([\s\S]*?)^```\s*$/gm;
-  for (let m = fence.exec(markdown); m; m = fence.exec(markdown)) blocks.push(m[1]);
-  return blocks;
-}
 
 /** Turns a page's blocks into one JavaScript async function taking the context. */
 export function compilePage(blocks: readonly string[], contextNames: readonly string[]): string {
