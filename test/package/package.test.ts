@@ -8,6 +8,10 @@
  * build again, through the same `prepare`). The git install builds in npm's own clone, as it does for an
  * integrator — minutes of solc-js — so it starts first and runs beside the other cases. Installs use
  * `--prefer-offline`: everything comes from the npm cache that this repository's `npm ci` filled.
+ *
+ * The tarball's project also runs the integrator guide as an integrator's own program, against a
+ * `hardhat node` deployed with the README's command (the describe "the integrator guide's flow" says
+ * how); that runs while the git install builds, so it adds little to the file's time.
  */
 import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
@@ -16,6 +20,9 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as ts from "typescript";
+import type { AddressBook } from "../../sdk";
+import { DEV_MNEMONIC, devWallet, startTestChain, type TestChain } from "../e2e/node";
+import { runnableBlocks, splitImports } from "../support/docs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TSC = path.join(ROOT, "node_modules", ".bin", "tsc");
@@ -388,6 +395,148 @@ ${wrap(`
       fs.writeFileSync(path.join(dir, "tsconfig.node10.json"), JSON.stringify({ compilerOptions: { ...cjs, module: "commonjs", moduleResolution: "node", noEmit: true }, files: ["use.ts"] }));
       typeCheckAndRun(dir, "tsconfig.json", true);
       typeCheckAndRun(dir, "tsconfig.node10.json", false);
+    });
+
+    // The integrator guide (docs/integrator.md) as an integrator runs it: its runnable blocks, in page
+    // order, are the body of a program of their own, in a strict ES module project and in a strict
+    // CommonJS project, compiled by tsc and run by node against a `hardhat node` deployed with the
+    // README's command. test/docs/snippets.test.ts runs the same blocks in-process against the SDK's
+    // sources; here the SDK is the installed tarball. Each program is a project of its own
+    // (package.json, tsconfig.json) inside the tarball's project, whose node_modules hold the package
+    // and the ethers it peers with, which the program imports itself.
+    //
+    // The guide's variables come from a prelude: the node's development accounts (the deployer holds
+    // the registrar role; the patient is an account the node does not fund, as the guide says: it only
+    // signs), and a provider made as the guide's last section says. `addressBook` is left undefined, so
+    // each `CareLedger.connect(…, { addressBook })` of the guide reads the address book itself, as the
+    // guide says an integrator's code does: the ES module through CARELEDGER_DEPLOYMENTS_DIR, the
+    // CommonJS program in its own ./deployments.
+    //
+    // The deploy writes its address book into the test's folder (CARELEDGER_DEPLOYMENTS_DIR) and its
+    // Ignition journal under a deployment id of its own (test/e2e/node.ts startTestChain): a
+    // developer's deployments/31337.json and journal stay as they were. Both programs run on one node,
+    // the second from a snapshot taken before the first, so both print the same. The projects compile
+    // while the node starts and the suite deploys.
+    describe("the integrator guide's flow, in a program of the integrator's own, against a node deployed with the README's command", function () {
+      /** Account `hardhat node` does not fund (it funds the first 20 of the development mnemonic). */
+      const UNFUNDED = 20;
+      const ACCOUNTS = { registrar: 0, hospitalAdmin: 1, doctor: 2, nurse: 3, relayer: 4, outsider: 5, patient: UNFUNDED };
+      const DEPLOY = ["run", "deploy", "--", "--network", "localhost", "--test-token"];
+      const projects = { esm: "", cjs: "" };
+      const compiled: Partial<Record<keyof typeof projects, ReturnType<typeof runInBackground>>> = {};
+      let chain: TestChain | undefined;
+      let deploy: Run;
+      let localBefore: LocalDeployments;
+      let snapshot: string;
+      let book: AddressBook;
+      let esmPrinted: string | undefined;
+
+      interface LocalDeployments {
+        books: Record<string, string>;
+        journals: string[];
+      }
+      /** The address books in the checkout's deployments/ and the Ignition journals beside them: a developer's own. */
+      function localDeployments(): LocalDeployments {
+        const dir = (...p: string[]) => (fs.existsSync(path.join(ROOT, ...p)) ? fs.readdirSync(path.join(ROOT, ...p)).sort() : []);
+        return {
+          books: Object.fromEntries(dir("deployments").map((f) => [f, fs.readFileSync(path.join(ROOT, "deployments", f), "utf8")])),
+          journals: dir("ignition", "deployments"),
+        };
+      }
+
+      /** The program: the guide's imports, then the prelude and the guide's statements (in an async function for CommonJS). */
+      function program(commonjs: boolean): string {
+        const { imports, body } = splitImports(runnableBlocks(fs.readFileSync(path.join(ROOT, "docs", "integrator.md"), "utf8")));
+        const wallets = Object.entries(ACCOUNTS).map(([name, i]) => `const ${name} = developmentAccount(${i});`);
+        const prelude = [
+          "const provider = new JsonRpcProvider(process.argv[2], undefined, { cacheTimeout: -1 });",
+          `const developmentAccount = (i: number) => HDNodeWallet.fromPhrase(${JSON.stringify(DEV_MNEMONIC)}, undefined, \`m/44'/60'/0'/0/\${i}\`).connect(provider);`,
+          ...wallets,
+          "const addressBook: AddressBook | undefined = undefined;",
+        ].join("\n");
+        const head = ['import { HDNodeWallet, JsonRpcProvider } from "ethers";', 'import type { AddressBook } from "careledger";', ...imports].join("\n");
+        return commonjs
+          ? `${head}\n\nasync function main(): Promise<void> {\n${prelude}\n\n${body}}\n\nmain().catch((err: unknown) => {\n  console.error(err);\n  process.exitCode = 1;\n});\n`
+          : `${head}\n\n${prelude}\n\n${body}`;
+      }
+
+      before(async function () {
+        for (const kind of ["esm", "cjs"] as const) {
+          const dir = (projects[kind] = path.join(tarballProject, `guide-${kind}`));
+          fs.mkdirSync(dir, { recursive: true });
+          const esm = kind === "esm";
+          fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: `guide-${kind}`, version: "1.0.0", private: true, ...(esm ? { type: "module" } : {}) }));
+          const modules = esm ? { module: "nodenext", moduleResolution: "nodenext" } : { module: "node16", moduleResolution: "node16" };
+          fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { ...compilerOptions, ...modules }, files: ["main.ts"] }));
+          fs.writeFileSync(path.join(dir, "main.ts"), program(!esm));
+          compiled[kind] = runInBackground(TSC, ["-p", "tsconfig.json"], dir, childEnv(), path.join(tmp, `guide-${kind}-tsc.log`));
+        }
+        localBefore = localDeployments();
+        chain = await startTestChain();
+        // As on a machine without a .env: the roles are the deployer's (the node's account 0).
+        const env = childEnv({ ...chain.env, DOTENV_CONFIG_PATH: path.join(chain.dir, "no.env") });
+        for (const key of Object.keys(env)) if (/^(REGISTRAR|PAUSER|CONFIGURATOR)_ADDRESS$|_EXECUTION_DELAY$/.test(key)) delete env[key];
+        deploy = await runInBackground("npm", DEPLOY, ROOT, env, path.join(tmp, "guide-deploy.log")).result;
+        expect(deploy.status, deploy.out).to.equal(0);
+        book = JSON.parse(fs.readFileSync(path.join(chain.dir, "31337.json"), "utf8"));
+        snapshot = await chain.provider.send("evm_snapshot", []);
+      });
+
+      after(async function () {
+        compiled.esm?.stop();
+        compiled.cjs?.stop();
+        await chain?.close();
+      });
+
+      it("deploys with `npm run deploy -- --network localhost --test-token` into the test's folder, leaving a developer's deployments/ and journals as they were", function () {
+        expect(deploy.out).to.contain("Deployed the test stablecoin mUSD");
+        expect(book.chainId).to.equal(31337);
+        expect(book.testToken).to.match(/^0x[0-9a-fA-F]{40}$/);
+        const ownJournal = chain!.env.CARELEDGER_DEPLOYMENT_ID!;
+        expect(localDeployments()).to.deep.equal({ ...localBefore, journals: [...localBefore.journals, ownJournal].sort() });
+      });
+
+      /** Type-checks (tsc, strict) and runs the program; returns what it printed, the block times masked. */
+      async function guide(kind: keyof typeof projects, env: NodeJS.ProcessEnv): Promise<string> {
+        const tsc = await compiled[kind]!.result;
+        expect(tsc.status, `tsc: ${tsc.out}`).to.equal(0);
+        const r = await runInBackground("node", [path.join("out", "main.js"), chain!.node.url], projects[kind], env, path.join(tmp, `guide-${kind}.log`)).result;
+        expect(r.status, r.out).to.equal(0);
+        const lines = r.out.trim().split("\n");
+        const [hospitalAdmin, doctor, nurse, outsider] = [ACCOUNTS.hospitalAdmin, ACCOUNTS.doctor, ACCOUNTS.nurse, ACCOUNTS.outsider].map((i) => devWallet(i, chain!.provider).address);
+        expect(lines).to.include.members([
+          `connected to chain 31337, registry at ${book.contracts.ParticipantRegistry}`,
+          "Riverside is organization 1",
+          `${hospitalAdmin} (admin)`,
+          doctor,
+          `${nurse} (admin)`,
+          "doctor: active=true, organization 1, provider",
+          'INVALID_INPUT account: "0x1234" is not an address',
+          "patient ETH: 0",
+          "labs for treatment: true",
+          "ACCESS_NOT_PERMITTED",
+          "anchored 1 1n",
+          "not-anchored",
+        ]);
+        expect(lines).to.include(`NOT_ORGANIZATION_ADMIN: NotOrganizationAdmin: ${outsider} is not an admin of organization 1: ask one of its admins to do this, or the registrar to appoint you`);
+        expect(lines.filter((l) => l.startsWith(`${doctor} labs TREAT `)), "the patient's access log").to.have.length(1);
+        return r.out.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "<time>");
+      }
+
+      it('runs it from an ES module ("type": "module", nodenext, strict, skipLibCheck false), which finds the address book through CARELEDGER_DEPLOYMENTS_DIR', async function () {
+        esmPrinted = await guide("esm", childEnv({ CARELEDGER_DEPLOYMENTS_DIR: chain!.dir }));
+      });
+
+      it("runs it from CommonJS (node16, strict, skipLibCheck false), which finds the address book in its own ./deployments, and prints what the ES module printed", async function () {
+        expect(await chain!.provider.send("evm_revert", [snapshot]), "back to the deployment").to.equal(true);
+        fs.mkdirSync(path.join(projects.cjs, "deployments"));
+        fs.copyFileSync(path.join(chain!.dir, "31337.json"), path.join(projects.cjs, "deployments", "31337.json"));
+        const env = childEnv();
+        delete env.CARELEDGER_DEPLOYMENTS_DIR;
+        const printed = await guide("cjs", env);
+        expect(esmPrinted, "the ES module's run").to.be.a("string");
+        expect(printed).to.equal(esmPrinted);
+      });
     });
   });
 
