@@ -48,9 +48,15 @@ export interface DeployResult {
   readonly file?: string;
 }
 
-function delayFromEnv(name: string): number | undefined {
+/** A variable of the environment, trimmed; empty counts as unset (.env.example leaves the optional ones empty). */
+function fromEnv(name: string): string | undefined {
   const raw = process.env[name]?.trim();
-  if (!raw) return undefined;
+  return raw ? raw : undefined;
+}
+
+function delayFromEnv(name: string): number | undefined {
+  const raw = fromEnv(name);
+  if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw) || Number(raw) > 0xffffffff) throw new Error(`${name} must be a number of seconds (0 to 4294967295), not ${JSON.stringify(raw)}`);
   return Number(raw);
 }
@@ -95,9 +101,9 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
 
   const [deployer] = await hre.ethers.getSigners();
   if (!deployer) throw new Error("no deployer account: set DEPLOYER_PRIVATE_KEY in .env (see .env.example)");
-  const registrar = requireAddress("REGISTRAR_ADDRESS", options.registrar ?? process.env.REGISTRAR_ADDRESS ?? deployer.address);
-  const pauser = requireAddress("PAUSER_ADDRESS", options.pauser ?? process.env.PAUSER_ADDRESS ?? deployer.address);
-  const configurator = requireAddress("CONFIGURATOR_ADDRESS", options.configurator ?? process.env.CONFIGURATOR_ADDRESS ?? deployer.address);
+  const registrar = requireAddress("REGISTRAR_ADDRESS", options.registrar ?? fromEnv("REGISTRAR_ADDRESS") ?? deployer.address);
+  const pauser = requireAddress("PAUSER_ADDRESS", options.pauser ?? fromEnv("PAUSER_ADDRESS") ?? deployer.address);
+  const configurator = requireAddress("CONFIGURATOR_ADDRESS", options.configurator ?? fromEnv("CONFIGURATOR_ADDRESS") ?? deployer.address);
   const registrarExecutionDelay = options.registrarExecutionDelay ?? delayFromEnv("REGISTRAR_EXECUTION_DELAY") ?? 0;
   const configuratorExecutionDelay = options.configuratorExecutionDelay ?? delayFromEnv("CONFIGURATOR_EXECUTION_DELAY") ?? 0;
   const adminExecutionDelay = options.adminExecutionDelay ?? delayFromEnv("ADMIN_EXECUTION_DELAY") ?? 0;

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import hre from "hardhat";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySuite } from "../../scripts/deploy";
-import { readAddressBook, SUITE_CONTRACTS, writeAddressBook, type SuiteAddresses } from "../../sdk";
+import { readAddressBook, Role, SUITE_CONTRACTS, writeAddressBook, type SuiteAddresses } from "../../sdk";
 
 /** An address book whose every contract is `address`. */
 function everyContractAt(address: string): SuiteAddresses {
@@ -46,6 +46,22 @@ describe("scripts/deploy.ts", function () {
     expect(second.book).to.deep.equal(first.book);
     expect(await hre.ethers.provider.getBlockNumber()).to.equal(blocks);
     expect(lines[0]).to.match(/^CareLedger 0\.1\.0 is already deployed on chain 31337 \(block \d+\); nothing to do\.$/);
+  });
+
+  it("reads the roles' variables left empty (as .env.example has them) as unset: the deployer holds the roles", async function () {
+    await loadFixture(freshChain);
+    const names = ["REGISTRAR_ADDRESS", "PAUSER_ADDRESS", "CONFIGURATOR_ADDRESS", "REGISTRAR_EXECUTION_DELAY"];
+    const saved = names.map((n) => process.env[n]);
+    for (const n of names) process.env[n] = n.endsWith("DELAY") ? " " : "";
+    try {
+      const { deployed, book } = await deploySuite(hre, { addressBookDir: dir, ...quiet });
+      expect(deployed).to.equal(true);
+      const [deployer] = await hre.ethers.getSigners();
+      const manager = await hre.ethers.getContractAt("AccessManager", book.contracts.AccessManager);
+      for (const role of [Role.REGISTRAR, Role.PAUSER, Role.CONFIGURATOR]) expect((await manager.hasRole(role, deployer.address))[0], `role ${role}`).to.equal(true);
+    } finally {
+      names.forEach((n, i) => (saved[i] === undefined ? delete process.env[n] : (process.env[n] = saved[i])));
+    }
   });
 
   it("replaces the stale address book a restarted local node left behind", async function () {
