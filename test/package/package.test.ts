@@ -515,7 +515,7 @@ ${wrap(`
           "patient ETH: 0",
           "labs for treatment: true",
           "ACCESS_NOT_PERMITTED",
-          "anchored 1 1n",
+          "anchored 1 1",
           "not-anchored",
         ]);
         expect(lines).to.include(`NOT_ORGANIZATION_ADMIN: NotOrganizationAdmin: ${outsider} is not an admin of organization 1: ask one of its admins to do this, or the registrar to appoint you`);
