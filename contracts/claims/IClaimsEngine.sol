@@ -476,7 +476,8 @@ interface IClaimsEngine {
     /// @param owed What the provider owes the plan, in the plan token's base units.
     error RepaymentExceedsOwed(uint64 planId, uint64 providerOrg, uint256 amount, uint256 owed);
 
-    /// @notice Adds `token` to (or removes it from) the settlement allowlist. Configurator role.
+    /// @notice Adds `token` to (or removes it from) the settlement allowlist. Configurator role: anyone else
+    /// is refused by the AccessManager (`AccessManagedUnauthorized`); the zero address with {ZeroAddress}.
     /// @param token The ERC-20 settlement token (a stablecoin contract); not the zero address.
     /// @param allowed True to allow plans to be created on `token`, false to remove it (plans already created on it
     /// keep it: the allowlist is checked when a plan is created).
@@ -659,11 +660,13 @@ interface IClaimsEngine {
     function resolveAppeal(bytes32 claimId, ClaimRecord calldata record, LineDecision[] calldata decisions) external;
 
     /// @notice Pays up to `max` (≤ `MAX_BATCH`) queued payments of a plan, oldest first, stopping at
-    /// the first the escrow cannot cover in full; a payment the token refuses to deliver is parked
-    /// (see {PaymentParked}) and the next one is tried. Anyone may call it. Refused while paused.
+    /// the first the escrow cannot cover in full; what the provider owes the plan is offset first
+    /// (see {OverpaymentRecovered}), a payment the token refuses to deliver is parked (see
+    /// {PaymentParked}) and the next one is tried. Anyone may call it. Refused while paused.
     /// @param planId The plan whose queue is paid.
     /// @param max The most queued payments to settle in this call: 1 to `MAX_BATCH`.
-    /// @return paid the number of payments that left the queue (paid or parked)
+    /// @return paid the number of payments that left the queue (paid, parked, or offset in full
+    /// against what their provider owed)
     function payQueued(uint64 planId, uint256 max) external returns (uint256 paid);
 
     /// @notice Pays everything parked for provider `providerOrg` in plan `planId` to the provider's

@@ -520,14 +520,16 @@ interface IConsentRegistry {
     /// @return True when the access is permitted at this block's timestamp.
     function isPermitted(address patient, address accessor, uint8 dataClass, uint8 purpose) external view returns (bool);
 
-    /// @notice The grant of `patient` to `grantee` (all zero when there is none).
+    /// @notice The grant of `patient` to `grantee` (zero masks and times when there is none, or it was
+    /// revoked; the nonce is kept).
     /// @param patient The patient.
     /// @param grantee The grantee key ({accountGrantee} or {organizationGrantee}).
     /// @return The {Grant}: the class and purpose bit masks, `validFrom` (inclusive) and `validUntil` (exclusive)
     /// in unix seconds, and the pair's nonce (kept after a revocation).
     function grantOf(address patient, bytes32 grantee) external view returns (Grant memory);
 
-    /// @notice `delegate`'s appointment by `patient` (all zero when it is not a delegate).
+    /// @notice `delegate`'s appointment by `patient` (zero end, scope and flag when it is not a delegate,
+    /// or was removed; the nonce is kept).
     /// @param patient The patient.
     /// @param delegate The delegate's account.
     /// @return The {Delegation}: its end (`until`, unix seconds, exclusive), its scope (class and purpose bit
