@@ -30,7 +30,7 @@ import { consentFixture } from "../consent/fixtures";
 
 /** Every `uintN internal constant NAME = value;` of the Solidity vocabulary, evaluated. */
 function solidityConstants(): Map<string, bigint> {
-  const src = fs.readFileSync(path.join(__dirname, "..", "..", "contracts", "libraries", "ConsentVocabulary.sol"), "utf8");
+  const src = fs.readFileSync(path.join(__dirname, "..", "..", "contracts", "consent", "ConsentVocabulary.sol"), "utf8");
   const out = new Map<string, bigint>();
   for (const [, name, expr] of src.matchAll(/uint\d+ internal constant (\w+) = ([^;]+);/g)) {
     const value = expr
