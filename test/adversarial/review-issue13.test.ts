@@ -188,6 +188,21 @@ describe("review of issue 13 (outside reviewer)", function () {
       expect(seen(err)).to.match(/^ValidationError INVALID_INPUT: authId/);
     });
 
+    it("fromFhirClaim with a resolver returning plan 1.5 (a number, as FhirClaimResolver allows) → ValidationError, not RangeError", function () {
+      const fs = require("node:fs") as typeof import("node:fs");
+      const path = require("node:path") as typeof import("node:path");
+      const bundle = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../shared/fixtures/fhir/claims/Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json"), "utf8")) as { entry: { resource: Record<string, unknown> }[] };
+      const claim = bundle.entry.map((e) => e.resource).find((r) => r.resourceType === "Claim");
+      const resolve = { member: () => "0x" + "12".repeat(20), provider: () => 1, plan: () => 1.5, evidence: () => "0x" + "11".repeat(32) };
+      let err: Error | undefined;
+      try {
+        sdk.fromFhirClaim(claim, { resolve });
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err && seen(err)).to.match(/^ValidationError INVALID_INPUT: /);
+    });
+
     it("consent.signGrant with nonce 1.5 (a number, as the type allows) → ValidationError naming nonce", async function () {
       const { book, patient } = await loadFixture(deployFixture);
       const cl = await CareLedger.connect(patient, { addressBook: book });
