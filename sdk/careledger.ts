@@ -2,13 +2,11 @@
  * The SDK's one entry: `CareLedger.connect(runner, options?)`.
  */
 import type { Provider, Signer } from "ethers";
-import {
-  AccessManager__factory,
-  ClaimsEngine__factory,
-  ConsentRegistry__factory,
-  ParticipantRegistry__factory,
-  RecordRegistry__factory,
-} from "../typechain-types";
+import { AccessManager__factory } from "../typechain-types/factories/@openzeppelin/contracts/access/manager/AccessManager__factory";
+import { ClaimsEngine__factory } from "../typechain-types/factories/contracts/claims/ClaimsEngine__factory";
+import { ConsentRegistry__factory } from "../typechain-types/factories/contracts/consent/ConsentRegistry__factory";
+import { ParticipantRegistry__factory } from "../typechain-types/factories/contracts/participants/ParticipantRegistry__factory";
+import { RecordRegistry__factory } from "../typechain-types/factories/contracts/records/RecordRegistry__factory";
 import { addressBookDirs, addressBookPath, findAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./core/addressBook";
 import { CareLedgerError, findTransportFailure, NodeUnreachableError, toCareLedgerError, UnsupportedChainError } from "./errors";
 import { ClaimsClient } from "./claims/client";

@@ -7,8 +7,8 @@
  * this client extends. The claim encodings, input rules and plan files are beside it.
  */
 import type { Overrides, TransactionReceipt } from "ethers";
-import type { ClaimsEngine } from "../../typechain-types";
-import { IERC20__factory } from "../../typechain-types";
+import type { ClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
+import { IERC20__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/IERC20__factory";
 import { CareLedgerError, ContractRevertError, ValidationError, withDecodedErrors } from "../errors";
 import { requireSigner } from "../core/client";
 import { eventsIn, type TxHandle } from "../core/tx";

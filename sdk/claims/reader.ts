@@ -5,7 +5,7 @@
  * FHIR (ClaimResponse, ExplanationOfBenefit).
  */
 import { ZeroAddress } from "ethers";
-import type { ClaimsEngine } from "../../typechain-types";
+import type { ClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
 import { CareLedgerError, ValidationError, withDecodedErrors } from "../errors";
 import { ManagedClient } from "../core/client";
 import { requireAddress, requireBytes32, requireId } from "../core/validate";

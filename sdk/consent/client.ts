@@ -6,7 +6,7 @@
  * The writes are here; the reads are {@link ConsentReader}'s, which this client extends.
  */
 import type { Overrides, Result, TransactionReceipt } from "ethers";
-import type { ConsentRegistry } from "../../typechain-types";
+import type { ConsentRegistry } from "../../typechain-types/contracts/consent/ConsentRegistry";
 import { decodeRevertData, ValidationError, withDecodedErrors } from "../errors";
 import { requireSigner } from "../core/client";
 import { eventIn, type TxHandle } from "../core/tx";
@@ -89,7 +89,7 @@ export class ConsentClient extends ConsentReader {
 
   /** A grant to an organization id that is not registered would be inert, then silently apply to whoever gets that id. */
   async #requireOrganization(orgId: bigint): Promise<void> {
-    const { IParticipantRegistry__factory } = await import("../../typechain-types");
+    const { IParticipantRegistry__factory } = await import("../../typechain-types/factories/contracts/participants/IParticipantRegistry__factory");
     const registry = IParticipantRegistry__factory.connect(await this.contract.participantRegistry(), this.contract.runner);
     if (orgId > (await registry.organizationCount())) throw new ValidationError("grantee.organization", `organization ${orgId} is not registered`);
   }

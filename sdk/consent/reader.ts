@@ -4,7 +4,7 @@
  * grants, accounting of disclosures, delegates and history, rebuilt from the registry's events.
  */
 import type { ContractRunner, EventLog, Provider, Result, TypedDataDomain } from "ethers";
-import type { ConsentRegistry } from "../../typechain-types";
+import type { ConsentRegistry } from "../../typechain-types/contracts/consent/ConsentRegistry";
 import { CareLedgerError, withDecodedErrors } from "../errors";
 import { ManagedClient } from "../core/client";
 import { requireAddress } from "../core/validate";

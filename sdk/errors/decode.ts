@@ -5,16 +5,14 @@
  * this file). Whatever else a call threw is mapped to the SDK's typed errors where it can be.
  */
 import { ErrorFragment, Interface, type Result } from "ethers";
-import {
-  AccessManager__factory,
-  ClaimsEscrow__factory,
-  ClaimsLifecycle__factory,
-  ClaimsPlans__factory,
-  ConsentRegistry__factory,
-  ClaimsEngine__factory,
-  ParticipantRegistry__factory,
-  RecordRegistry__factory,
-} from "../../typechain-types";
+import { AccessManager__factory } from "../../typechain-types/factories/@openzeppelin/contracts/access/manager/AccessManager__factory";
+import { ClaimsEscrow__factory } from "../../typechain-types/factories/contracts/claims/ClaimsEscrow__factory";
+import { ClaimsLifecycle__factory } from "../../typechain-types/factories/contracts/claims/ClaimsLifecycle__factory";
+import { ClaimsPlans__factory } from "../../typechain-types/factories/contracts/claims/ClaimsPlans__factory";
+import { ConsentRegistry__factory } from "../../typechain-types/factories/contracts/consent/ConsentRegistry__factory";
+import { ClaimsEngine__factory } from "../../typechain-types/factories/contracts/claims/ClaimsEngine__factory";
+import { ParticipantRegistry__factory } from "../../typechain-types/factories/contracts/participants/ParticipantRegistry__factory";
+import { RecordRegistry__factory } from "../../typechain-types/factories/contracts/records/RecordRegistry__factory";
 import { CareLedgerError, ContractRevertError, findRevertData, type ErrorArgs, type MessageTable } from "./base";
 import { CLAIM_MESSAGES } from "./claims";
 import { CONSENT_MESSAGES } from "./consent";

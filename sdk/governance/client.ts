@@ -3,7 +3,7 @@
  * (on real networks) schedule their calls here and execute them once the delay has passed.
  */
 import type { Overrides } from "ethers";
-import type { AccessManager } from "../../typechain-types";
+import type { AccessManager } from "../../typechain-types/@openzeppelin/contracts/access/manager/AccessManager";
 import { ValidationError, withDecodedErrors } from "../errors";
 import { eventIn, send, type TxHandle } from "../core/tx";
 import { requireAddress } from "../core/validate";

@@ -3,7 +3,7 @@
  * contract asks: is this account an active member, of which organization, of which kind?
  */
 import type { Overrides } from "ethers";
-import type { ParticipantRegistry } from "../../typechain-types";
+import type { ParticipantRegistry } from "../../typechain-types/contracts/participants/ParticipantRegistry";
 import { ManagedClient, requireSigner } from "../core/client";
 import { withDecodedErrors } from "../errors";
 import { profileCommitment } from "./encoding";

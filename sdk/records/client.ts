@@ -10,7 +10,7 @@
  * ```
  */
 import type { Overrides } from "ethers";
-import type { RecordRegistry } from "../../typechain-types";
+import type { RecordRegistry } from "../../typechain-types/contracts/records/RecordRegistry";
 import { CareLedgerError, ValidationError, withDecodedErrors } from "../errors";
 import { ManagedClient, requireSigner } from "../core/client";
 import { newSalt, requireSalt } from "../core/encoding";

@@ -14,7 +14,7 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { JsonRpcProvider, Wallet } from "ethers";
 import * as sdk from "../../sdk";
-import { CareLedger, ContractRevertError, InsufficientFundsError, NodeUnreachableError, ValidationError, procedureCode } from "../../sdk";
+import { CareLedger, ContractRevertError, InsufficientFundsError, NodeUnreachableError, procedureCode } from "../../sdk";
 import { MockStablecoin__factory } from "../../typechain-types";
 import { deployFixture } from "../support/fixtures";
 
