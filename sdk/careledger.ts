@@ -8,12 +8,13 @@ import { ConsentRegistry__factory } from "../typechain-types/factories/contracts
 import { ParticipantRegistry__factory } from "../typechain-types/factories/contracts/participants/ParticipantRegistry__factory";
 import { RecordRegistry__factory } from "../typechain-types/factories/contracts/records/RecordRegistry__factory";
 import { addressBookDirs, addressBookPath, findAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./core/addressBook";
-import { CareLedgerError, findTransportFailure, NodeUnreachableError, toCareLedgerError, UnsupportedChainError } from "./errors";
+import { CareLedgerError, UnsupportedChainError } from "./errors";
 import { ClaimsClient } from "./claims/client";
 import { ConsentClient } from "./consent/client";
 import { GovernanceClient } from "./governance/client";
 import { ParticipantsClient } from "./participants/client";
 import { RecordsClient } from "./records/client";
+import { read } from "./core/read";
 import { requireAddress } from "./core/validate";
 
 /** Options of {@link CareLedger.connect}. */
@@ -79,13 +80,7 @@ export class CareLedger {
     if (typeof (provider as Provider).getNetwork !== "function") {
       throw new CareLedgerError("NO_PROVIDER", "the Signer is not connected to a Provider: use signer.connect(provider)");
     }
-    let chainId: bigint;
-    try {
-      ({ chainId } = await provider.getNetwork());
-    } catch (err) {
-      const mapped = toCareLedgerError(err);
-      throw mapped instanceof NodeUnreachableError ? new NodeUnreachableError(findTransportFailure(err) ?? "no answer", err, urlOf(provider)) : mapped;
-    }
+    const { chainId } = await read(() => provider.getNetwork(), provider);
     const dirs = options.addressBook ? [] : addressBookDirs(options.addressBookDir);
     const book = options.addressBook ?? findAddressBook(chainId, dirs)?.book;
     if (book && BigInt(book.chainId) !== chainId) {
@@ -105,17 +100,9 @@ export class CareLedger {
       merged[name] = requireAddress(`addresses.${name}`, value);
     }
     const addresses = merged as unknown as SuiteAddresses;
-    if ((await provider.getCode(addresses.ParticipantRegistry)) === "0x") {
+    if ((await read(() => provider.getCode(addresses.ParticipantRegistry), provider)) === "0x") {
       throw new UnsupportedChainError(chainId, `there is no contract at ${addresses.ParticipantRegistry} (ParticipantRegistry): is the node the one you deployed to?`);
     }
     return new CareLedger(runner, chainId, addresses, options.fromBlock ?? book?.deploymentBlock ?? 0);
   }
-}
-
-/** The URL of a JSON-RPC provider (ethers' JsonRpcProvider keeps it in its connection), for messages. */
-function urlOf(provider: Provider): string | undefined {
-  const connection = (provider as { _getConnection?: () => { url?: unknown } })._getConnection;
-  if (typeof connection !== "function") return undefined;
-  const url = connection.call(provider).url;
-  return typeof url === "string" ? url : undefined;
 }

@@ -1,10 +1,12 @@
 /**
  * What every contract client shares: the typechain contract, its address, where its events start,
- * the check that writes have a Signer, and pausing (every suite contract is ManagedPausable).
+ * the check that writes have a Signer, the one way reads go to the node ({@link ManagedClient.read}),
+ * and pausing (every suite contract is ManagedPausable).
  */
-import type { BaseContract, ContractRunner, ContractTransactionResponse, Overrides, Signer, TransactionReceipt } from "ethers";
+import type { BaseContract, Block, BlockTag, ContractRunner, ContractTransactionResponse, Overrides, Provider, Signer, TransactionReceipt } from "ethers";
 import type { TypedContractMethod } from "../../typechain-types/common";
 import { CareLedgerError } from "../errors";
+import { read, requireProvider } from "./read";
 import { send, type TxHandle } from "./tx";
 
 /**
@@ -43,6 +45,31 @@ export abstract class ManagedClient<C extends PausableContract> {
   /** The contract's address. */
   get address(): string {
     return this.contract.target as string;
+  }
+
+  /**
+   * The Provider the client reads through.
+   * @throws {CareLedgerError} `NO_PROVIDER` when the runner has none
+   */
+  protected get provider(): Provider {
+    return requireProvider(this.contract.runner);
+  }
+
+  /**
+   * Runs a read of the chain (a view, `queryFilter`, `getBlock`…) through the SDK's one read path
+   * ({@link read}): reverts become {@link ContractRevertError}s, a node that cannot be reached a
+   * {@link NodeUnreachableError} naming its URL, and no plain ethers error reaches the caller.
+   */
+  protected read<T>(fn: () => Promise<T>): Promise<T> {
+    return read(fn, this.contract.runner);
+  }
+
+  /**
+   * The block `tag` (read as {@link read} does), or null when the node does not have it.
+   * @throws {NodeUnreachableError} `NODE_UNREACHABLE` when the node cannot be reached
+   */
+  protected block(tag: BlockTag): Promise<Block | null> {
+    return this.read(() => this.provider.getBlock(tag));
   }
 
   /**

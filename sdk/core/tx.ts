@@ -9,12 +9,11 @@ import {
   InsufficientFundsError,
   NodeUnreachableError,
   NonceGapError,
-  toCareLedgerError,
   TransactionDroppedError,
   TransactionReplacedError,
   TransactionRevertedError,
-  withDecodedErrors,
 } from "../errors";
+import { read, toSdkError } from "./read";
 
 /** A decoded result together with the receipt it came from. */
 export type Confirmed<T extends object> = T & { readonly receipt: TransactionReceipt };
@@ -59,7 +58,7 @@ export class TxHandle<T extends object> {
     } catch (err) {
       const reverted = (err as { code?: unknown; receipt?: TransactionReceipt | null }).receipt;
       if ((err as { code?: unknown }).code === "CALL_EXCEPTION" && reverted) throw await this.#replayRevert(reverted, err);
-      throw toCareLedgerError(err);
+      throw toSdkError(err, this.response.provider);
     } finally {
       watch.stopped = true;
     }
@@ -101,7 +100,7 @@ export class TxHandle<T extends object> {
         }
       } catch (err) {
         if (err instanceof CareLedgerError) throw err;
-        const mapped = toCareLedgerError(err);
+        const mapped = toSdkError(err, provider);
         if (!(mapped instanceof NodeUnreachableError)) throw mapped;
         // A node that misses three polls in a row is gone.
         if (++failures >= 3) throw mapped;
@@ -132,7 +131,7 @@ export class TxHandle<T extends object> {
     } catch (err) {
       const data = findRevertData(err);
       if (data) return decodeRevertData(data, cause);
-      const mapped = toCareLedgerError(err);
+      const mapped = toSdkError(err, tx.provider);
       if (mapped instanceof NodeUnreachableError) return mapped;
     }
     return new TransactionRevertedError(this.hash, cause);
@@ -153,7 +152,7 @@ export async function send<T extends object>(
   try {
     return new TxHandle(await write(), decode);
   } catch (err) {
-    throw await withSender(toCareLedgerError(err), from);
+    throw await withSender(toSdkError(err, from), from);
   }
 }
 
@@ -223,7 +222,7 @@ export async function waitForPendingTransactions(
   const deadline = Date.now() + timeoutMs;
   let told = false;
   for (;;) {
-    const [mined, pending] = await withDecodedErrors(() => Promise.all([provider.getTransactionCount(account, "latest"), provider.getTransactionCount(account, "pending")]));
+    const [mined, pending] = await read(() => Promise.all([provider.getTransactionCount(account, "latest"), provider.getTransactionCount(account, "pending")]), provider);
     if (pending <= mined) return;
     if (!told) options.onWait?.(pending - mined);
     told = true;
