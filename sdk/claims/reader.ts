@@ -6,7 +6,7 @@
  */
 import { ZeroAddress } from "ethers";
 import type { ClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
-import { CareLedgerError, ValidationError, withDecodedErrors } from "../errors";
+import { CareLedgerError, ValidationError } from "../errors";
 import { ManagedClient } from "../core/client";
 import { requireAddress, requireBytes32, requireId } from "../core/validate";
 import { outcomeOf, recordFromHistory, recordHashOf, sumOutcomes } from "./encoding";
@@ -27,12 +27,12 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
 
   /** Whether a token may settle plans. */
   async isTokenAllowed(token: string): Promise<boolean> {
-    return withDecodedErrors(() => this.contract.isTokenAllowed(requireAddress("token", token)));
+    return this.read(() => this.contract.isTokenAllowed(requireAddress("token", token)));
   }
 
   /** A plan's terms. @throws {ContractRevertError} `UnknownPlan` */
   async plan(planId: bigint | number | string): Promise<Required<PlanTerms>> {
-    const p = await withDecodedErrors(() => this.contract.plan(requireId("planId", planId)));
+    const p = await this.read(() => this.contract.plan(requireId("planId", planId)));
     return {
       token: p.token,
       insurerOrgId: p.insurerOrgId,
@@ -50,24 +50,24 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
 
   /** The number of plans. */
   async planCount(): Promise<bigint> {
-    return withDecodedErrors(() => this.contract.planCount());
+    return this.read(() => this.contract.planCount());
   }
 
   /** A code's benefit rule in a plan (fee 0n when not covered). */
   async benefit(planId: bigint | number | string, code: string): Promise<Required<BenefitRule>> {
-    const b = await withDecodedErrors(() => this.contract.benefit(requireId("planId", planId), requireBytes32("code", code)));
+    const b = await this.read(() => this.contract.benefit(requireId("planId", planId), requireBytes32("code", code)));
     return { code, fee: b.fee, copay: b.copay, coinsuranceBps: Number(b.coinsuranceBps), priorAuth: b.priorAuth, review: b.review, perClaimCap: b.perClaimCap, costSharing: Number(b.costSharing) as CostSharing };
   }
 
   /** A plan's escrow: balance, reserved (queued + pended), withdrawable, queue positions. */
   async funds(planId: bigint | number | string): Promise<{ balance: bigint; reserved: bigint; withdrawable: bigint; queueHead: number; queueTail: number }> {
-    const f = await withDecodedErrors(() => this.contract.funds(requireId("planId", planId)));
+    const f = await this.read(() => this.contract.funds(requireId("planId", planId)));
     return { balance: f.balance, reserved: f.reserved, withdrawable: f.balance > f.reserved ? f.balance - f.reserved : 0n, queueHead: Number(f.queueHead), queueTail: Number(f.queueTail) };
   }
 
   /** A member's coverage period (zeros when never enrolled). */
   async enrollment(planId: bigint | number | string, member: string): Promise<{ start: number; end: number }> {
-    const e = await withDecodedErrors(() => this.contract.enrollment(requireId("planId", planId), requireAddress("member", member)));
+    const e = await this.read(() => this.contract.enrollment(requireId("planId", planId), requireAddress("member", member)));
     return { start: Number(e.start), end: Number(e.end) };
   }
 
@@ -77,19 +77,19 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
     const t = requireTime("date", date);
     if (t < plan.start) throw new ValidationError("date", "is before the plan's start");
     const year = await this.planYearOf(planId, t);
-    const a = await withDecodedErrors(() => this.contract.accumulators(requireId("planId", planId), requireAddress("member", member), year));
+    const a = await this.read(() => this.contract.accumulators(requireId("planId", planId), requireAddress("member", member), year));
     return { year, deductibleMet: a.deductibleMet, outOfPocketMet: a.outOfPocketMet, benefitPaid: a.benefitPaid };
   }
 
   /** The plan year (0-based; civil years from the plan's year start) holding `date` (unix seconds or "YYYY-MM-DD"), as the engine computes it. */
   async planYearOf(planId: bigint | number | string, date: number | string): Promise<number> {
     const t = requireTime("date", date);
-    return Number(await withDecodedErrors(() => this.contract.planYearOf(requireId("planId", planId), t)));
+    return Number(await this.read(() => this.contract.planYearOf(requireId("planId", planId), t)));
   }
 
   /** A prior authorization. @throws {ContractRevertError} `UnknownAuthorization` */
   async authorization(authId: bigint | number | string): Promise<{ member: string; planId: bigint; code: string; remaining: bigint; maxAmount: bigint; validFrom: number; validUntil: number }> {
-    const a = await withDecodedErrors(() => this.contract.authorization(requireId("authId", authId)));
+    const a = await this.read(() => this.contract.authorization(requireId("authId", authId)));
     return { member: a.member, planId: a.planId, code: a.code, remaining: a.remaining, maxAmount: a.maxAmount, validFrom: Number(a.validFrom), validUntil: Number(a.validUntil) };
   }
 
@@ -116,12 +116,12 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
 
   /** What the chain stores for a claim: its status and record hash. @throws {ContractRevertError} `UnknownClaim` */
   protected async stored(claimId: string): Promise<{ status: ClaimStatus; recordHash: string }> {
-    const c = await withDecodedErrors(() => this.contract.claim(requireBytes32("claimId", claimId)));
+    const c = await this.read(() => this.contract.claim(requireBytes32("claimId", claimId)));
     return { status: Number(c.status) as ClaimStatus, recordHash: c.recordHash };
   }
 
   async #blockTime(blockNumber: number): Promise<number> {
-    const block = await this.contract.runner!.provider!.getBlock(blockNumber);
+    const block = await this.block(blockNumber);
     if (!block) throw new CareLedgerError("EVENT_MISSING", `block ${blockNumber} is not available from the provider`);
     return block.timestamp;
   }
@@ -146,17 +146,17 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
 
   /** The account a provider organization is paid at (zero address when unset). */
   async payeeOf(providerOrg: bigint | number | string): Promise<string> {
-    return withDecodedErrors(() => this.contract.payeeOf(requireId("providerOrg", providerOrg)));
+    return this.read(() => this.contract.payeeOf(requireId("providerOrg", providerOrg)));
   }
 
   /** What the engine holds for a provider from a plan's payments the token refused to deliver (see {@link releaseParked}). */
   async parked(planId: bigint | number | string, providerOrg: bigint | number | string): Promise<bigint> {
-    return withDecodedErrors(() => this.contract.parked(requireId("planId", planId), requireId("providerOrg", providerOrg)));
+    return this.read(() => this.contract.parked(requireId("planId", planId), requireId("providerOrg", providerOrg)));
   }
 
   /** What a provider owes a plan back from corrected and voided claims, not yet recouped or repaid. */
   async owedBack(planId: bigint | number | string, providerOrg: bigint | number | string): Promise<bigint> {
-    return withDecodedErrors(() => this.contract.owedBack(requireId("planId", planId), requireId("providerOrg", providerOrg)));
+    return this.read(() => this.contract.owedBack(requireId("planId", planId), requireId("providerOrg", providerOrg)));
   }
 
   /**
@@ -174,7 +174,7 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
         ? undefined
         : new Set((Array.isArray(filter.status) ? filter.status : [filter.status]).map((v, i) => claimStatusOf(Array.isArray(filter.status) ? `status[${i}]` : "status", v)));
     const c = this.contract;
-    const submitted = await withDecodedErrors(() => c.queryFilter(c.filters.ClaimSubmitted(undefined, planId, member), this.fromBlock));
+    const submitted = await this.read(() => c.queryFilter(c.filters.ClaimSubmitted(undefined, planId, member), this.fromBlock));
     const out: ClaimListing[] = [];
     for (const e of submitted) {
       const s = e.args.submission;
@@ -194,23 +194,25 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
   async history(claimId: string): Promise<ClaimHistory> {
     const id = requireBytes32("claimId", claimId);
     const c = this.contract;
-    const [submitted] = await c.queryFilter(c.filters.ClaimSubmitted(id), this.fromBlock);
+    const [submitted] = await this.read(() => c.queryFilter(c.filters.ClaimSubmitted(id), this.fromBlock));
     if (!submitted) throw new CareLedgerError("UNKNOWN_CLAIM", `claim ${id} has no ClaimSubmitted event since block ${this.fromBlock}`);
-    const [corrected, replacedBy, pended, adjudicated, paid, queued, appealed, parked, owed, recovered, voided, authUsed, authReturned] = await Promise.all([
-      c.queryFilter(c.filters.ClaimCorrected(id), this.fromBlock),
-      c.queryFilter(c.filters.ClaimCorrected(undefined, id), this.fromBlock),
-      c.queryFilter(c.filters.ClaimPended(id), this.fromBlock),
-      c.queryFilter(c.filters.ClaimAdjudicated(id), this.fromBlock),
-      c.queryFilter(c.filters.ClaimPaid(id), this.fromBlock),
-      c.queryFilter(c.filters.PaymentQueued(id), this.fromBlock),
-      c.queryFilter(c.filters.ClaimAppealed(id), this.fromBlock),
-      c.queryFilter(c.filters.PaymentParked(id), this.fromBlock),
-      c.queryFilter(c.filters.OverpaymentRecorded(id), this.fromBlock),
-      c.queryFilter(c.filters.OverpaymentRecovered(id), this.fromBlock),
-      c.queryFilter(c.filters.ClaimVoided(id), this.fromBlock),
-      c.queryFilter(c.filters.AuthorizationUsed(undefined, id), this.fromBlock),
-      c.queryFilter(c.filters.AuthorizationReturned(undefined, id), this.fromBlock),
-    ]);
+    const [corrected, replacedBy, pended, adjudicated, paid, queued, appealed, parked, owed, recovered, voided, authUsed, authReturned] = await this.read(() =>
+      Promise.all([
+        c.queryFilter(c.filters.ClaimCorrected(id), this.fromBlock),
+        c.queryFilter(c.filters.ClaimCorrected(undefined, id), this.fromBlock),
+        c.queryFilter(c.filters.ClaimPended(id), this.fromBlock),
+        c.queryFilter(c.filters.ClaimAdjudicated(id), this.fromBlock),
+        c.queryFilter(c.filters.ClaimPaid(id), this.fromBlock),
+        c.queryFilter(c.filters.PaymentQueued(id), this.fromBlock),
+        c.queryFilter(c.filters.ClaimAppealed(id), this.fromBlock),
+        c.queryFilter(c.filters.PaymentParked(id), this.fromBlock),
+        c.queryFilter(c.filters.OverpaymentRecorded(id), this.fromBlock),
+        c.queryFilter(c.filters.OverpaymentRecovered(id), this.fromBlock),
+        c.queryFilter(c.filters.ClaimVoided(id), this.fromBlock),
+        c.queryFilter(c.filters.AuthorizationUsed(undefined, id), this.fromBlock),
+        c.queryFilter(c.filters.AuthorizationReturned(undefined, id), this.fromBlock),
+      ]),
+    );
     const s = submitted.args.submission;
     const submission: ClaimSubmission = {
       planId: s.planId,

@@ -3,9 +3,8 @@
  * permitted now, grants, nonces, epochs and delegations as the registry holds them, and a patient's
  * grants, accounting of disclosures, delegates and history, rebuilt from the registry's events.
  */
-import type { ContractRunner, EventLog, Provider, Result, TypedDataDomain } from "ethers";
+import type { EventLog, Result, TypedDataDomain } from "ethers";
 import type { ConsentRegistry } from "../../typechain-types/contracts/consent/ConsentRegistry";
-import { CareLedgerError, withDecodedErrors } from "../errors";
 import { ManagedClient } from "../core/client";
 import { requireAddress } from "../core/validate";
 import { accessRecord, delegationOf, grantedFrom, readable } from "./events";
@@ -22,22 +21,18 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
     super(contract, fromBlock);
   }
 
-  get #provider(): Provider {
-    const runner = this.contract.runner as (ContractRunner & { provider?: Provider | null }) | null;
-    const provider = runner?.provider ?? (runner as unknown as Provider | null);
-    if (!provider || typeof provider.getBlock !== "function") throw new CareLedgerError("NO_PROVIDER", "the client's runner has no Provider");
-    return provider;
-  }
-
-  /** The latest block's time (the clock the registry checks validity and deadlines against). */
+  /**
+   * The latest block's time (the clock the registry checks validity and deadlines against).
+   * @throws {NodeUnreachableError} `NODE_UNREACHABLE` when the node cannot be reached
+   */
   protected async now(): Promise<number> {
-    const block = await this.#provider.getBlock("latest");
+    const block = await this.block("latest");
     return block ? block.timestamp : Math.floor(Date.now() / 1000);
   }
 
   /** The registry's EIP-712 domain, read from the contract (ERC-5267). */
   async domain(): Promise<TypedDataDomain> {
-    const d = await withDecodedErrors(() => this.contract.eip712Domain());
+    const d = await this.read(() => this.contract.eip712Domain());
     return { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
   }
 
@@ -50,14 +45,14 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
     const accessor = requireAddress("accessor", params.accessor, { allowZero: true });
     const dataClass = dataClassOf("dataClass", params.dataClass);
     const purpose = purposeOf("purpose", params.purpose);
-    return withDecodedErrors(() => this.contract.isPermitted(patient, accessor, dataClass, purpose));
+    return this.read(() => this.contract.isPermitted(patient, accessor, dataClass, purpose));
   }
 
   /** The grant of `patient` to `grantee` as the registry holds it now, or `undefined`. */
   async grantOf(patient: string, grantee: GranteeInput): Promise<GrantState | undefined> {
     const p = requireAddress("patient", patient);
     const key = granteeKey("grantee", grantee);
-    const g = await withDecodedErrors(() => this.contract.grantOf(p, key));
+    const g = await this.read(() => this.contract.grantOf(p, key));
     if (g.validUntil === 0n) return undefined;
     return { patient: p, grantee: parseGrantee(key), granteeKey: key, classes: classNames(g.classes), purposes: purposeNames(g.purposes), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil) };
   }
@@ -66,30 +61,30 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
   async nonce(patient: string, grantee: GranteeInput): Promise<bigint> {
     const p = requireAddress("patient", patient);
     const key = granteeKey("grantee", grantee);
-    return withDecodedErrors(() => this.contract.nonces(p, key));
+    return this.read(() => this.contract.nonces(p, key));
   }
 
   /** The signature epoch of `patient` (incremented by `cancelSignatures`). */
   async epoch(patient: string): Promise<bigint> {
     const p = requireAddress("patient", patient);
-    return withDecodedErrors(() => this.contract.signatureEpoch(p));
+    return this.read(() => this.contract.signatureEpoch(p));
   }
 
   /** `delegate`'s appointment by `patient` (`until` 0 when it is not a delegate). */
   async delegation(patient: string, delegate: string): Promise<Delegation> {
-    const d = await withDecodedErrors(() => this.contract.delegationOf(requireAddress("patient", patient), requireAddress("delegate", delegate)));
+    const d = await this.read(() => this.contract.delegationOf(requireAddress("patient", patient), requireAddress("delegate", delegate)));
     return delegationOf(d as unknown as Record<string, unknown>);
   }
 
   /** The nonce a signed appointment or removal of `delegate` by `patient` must carry now. */
   async delegationNonce(patient: string, delegate: string): Promise<bigint> {
-    const d = await withDecodedErrors(() => this.contract.delegationOf(requireAddress("patient", patient), requireAddress("delegate", delegate)));
+    const d = await this.read(() => this.contract.delegationOf(requireAddress("patient", patient), requireAddress("delegate", delegate)));
     return d.nonce;
   }
 
   /** The longest break-glass opening, in seconds. */
   async breakGlassWindow(): Promise<number> {
-    return Number(await withDecodedErrors(() => this.contract.breakGlassWindow()));
+    return Number(await this.read(() => this.contract.breakGlassWindow()));
   }
 
   /**
@@ -101,10 +96,9 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
     const p = requireAddress("patient", patient);
     const from = range.fromBlock ?? this.fromBlock;
     const to = range.toBlock ?? "latest";
-    const [granted, revoked] = await Promise.all([
-      this.contract.queryFilter(this.contract.filters.ConsentGranted(p), from, to),
-      this.contract.queryFilter(this.contract.filters.ConsentRevoked(p), from, to),
-    ]);
+    const [granted, revoked] = await this.read(() =>
+      Promise.all([this.contract.queryFilter(this.contract.filters.ConsentGranted(p), from, to), this.contract.queryFilter(this.contract.filters.ConsentRevoked(p), from, to)]),
+    );
     const latest = new Map<string, { log: EventLog; revoked: boolean }>();
     for (const e of [...granted, ...revoked].sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index)) {
       latest.set(String(e.args.grantee), { log: e as unknown as EventLog, revoked: e.fragment.name === "ConsentRevoked" });
@@ -135,14 +129,14 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
   /** The patient's accounting of disclosures: every logged access, oldest first. */
   async accessLog(patient: string, range: BlockRange = {}): Promise<AccessRecord[]> {
     const p = requireAddress("patient", patient);
-    const logs = await this.contract.queryFilter(this.contract.filters.AccessLogged(p), range.fromBlock ?? this.fromBlock, range.toBlock ?? "latest");
+    const logs = await this.read(() => this.contract.queryFilter(this.contract.filters.AccessLogged(p), range.fromBlock ?? this.fromBlock, range.toBlock ?? "latest"));
     return logs.map((e) => accessRecord((e.args as unknown as Result).toObject(), e.blockNumber, e.transactionHash));
   }
 
   /** The patient's delegates in force with their scopes, rebuilt from events and confirmed against the registry. */
   async delegates(patient: string): Promise<(Delegation & { delegate: string })[]> {
     const p = requireAddress("patient", patient);
-    const appointed = await this.contract.queryFilter(this.contract.filters.DelegateAppointed(p), this.fromBlock);
+    const appointed = await this.read(() => this.contract.queryFilter(this.contract.filters.DelegateAppointed(p), this.fromBlock));
     const now = await this.now();
     const out: (Delegation & { delegate: string })[] = [];
     for (const d of new Set(appointed.map((e) => e.args.delegate))) {
@@ -158,16 +152,18 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
     const from = range.fromBlock ?? this.fromBlock;
     const to = range.toBlock ?? "latest";
     const f = this.contract.filters;
-    const lists = await Promise.all([
-      this.contract.queryFilter(f.ConsentGranted(p), from, to),
-      this.contract.queryFilter(f.ConsentRevoked(p), from, to),
-      this.contract.queryFilter(f.DelegateAppointed(p), from, to),
-      this.contract.queryFilter(f.DelegateRemoved(p), from, to),
-      this.contract.queryFilter(f.SignaturesCancelled(p), from, to),
-      this.contract.queryFilter(f.BreakGlassOpened(p), from, to),
-      this.contract.queryFilter(f.BreakGlassOptOutSet(p), from, to),
-      this.contract.queryFilter(f.AccessLogged(p), from, to),
-    ]);
+    const lists = await this.read(() =>
+      Promise.all([
+        this.contract.queryFilter(f.ConsentGranted(p), from, to),
+        this.contract.queryFilter(f.ConsentRevoked(p), from, to),
+        this.contract.queryFilter(f.DelegateAppointed(p), from, to),
+        this.contract.queryFilter(f.DelegateRemoved(p), from, to),
+        this.contract.queryFilter(f.SignaturesCancelled(p), from, to),
+        this.contract.queryFilter(f.BreakGlassOpened(p), from, to),
+        this.contract.queryFilter(f.BreakGlassOptOutSet(p), from, to),
+        this.contract.queryFilter(f.AccessLogged(p), from, to),
+      ]),
+    );
     const all = (lists.flat() as unknown as EventLog[]).sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index);
     return all.map((e) => ({ event: e.fragment.name as HistoryEntry["event"], blockNumber: e.blockNumber, logIndex: e.index, txHash: e.transactionHash, details: readable(e) }));
   }

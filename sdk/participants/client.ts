@@ -5,7 +5,6 @@
 import type { Overrides } from "ethers";
 import type { ParticipantRegistry } from "../../typechain-types/contracts/participants/ParticipantRegistry";
 import { ManagedClient, requireSigner } from "../core/client";
-import { withDecodedErrors } from "../errors";
 import { profileCommitment } from "./encoding";
 import { eventIn, type TxHandle } from "../core/tx";
 import { requireAddress, requireBoolean, requireBytes32, requireEnum, requireId } from "../core/validate";
@@ -198,14 +197,14 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
    */
   async isActiveMember(account: string): Promise<ActiveMembership> {
     const a = requireAddress("account", account, { allowZero: true });
-    const [active, orgId, kind] = await withDecodedErrors(() => this.contract.isActiveMember(a));
+    const [active, orgId, kind] = await this.read(() => this.contract.isActiveMember(a));
     return { active, orgId, kind: Number(kind) as OrgKind };
   }
 
   /** The membership record of `account`. @throws {ValidationError} when `account` is not an address */
   async membership(account: string): Promise<Membership> {
     const a = requireAddress("account", account, { allowZero: true });
-    const m = await withDecodedErrors(() => this.contract.membershipOf(a));
+    const m = await this.read(() => this.contract.membershipOf(a));
     return { account: a, orgId: m.orgId, kind: Number(m.kind) as OrgKind, isAdmin: m.isAdmin, since: Number(m.since) };
   }
 
@@ -215,7 +214,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
    */
   async organization(orgId: bigint | number | string): Promise<Organization> {
     const id = requireId("orgId", orgId);
-    const o = await withDecodedErrors(() => this.contract.organization(id));
+    const o = await this.read(() => this.contract.organization(id));
     return {
       orgId: id,
       kind: Number(o.kind) as OrgKind,
@@ -229,7 +228,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
 
   /** The number of organizations ever registered (the highest id). */
   async organizationCount(): Promise<bigint> {
-    return withDecodedErrors(() => this.contract.organizationCount());
+    return this.read(() => this.contract.organizationCount());
   }
 
   /**
@@ -239,7 +238,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
    */
   async members(orgId: bigint | number | string): Promise<Membership[]> {
     const id = (await this.organization(orgId)).orgId;
-    const added = await this.contract.queryFilter(this.contract.filters.MemberAdded(id), this.fromBlock);
+    const added = await this.read(() => this.contract.queryFilter(this.contract.filters.MemberAdded(id), this.fromBlock));
     const candidates = [...new Set(added.map((e) => e.args.account))];
     const current = await Promise.all(candidates.map((a) => this.membership(a)));
     return current.filter((m) => m.orgId === id);

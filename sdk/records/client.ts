@@ -11,7 +11,7 @@
  */
 import type { Overrides } from "ethers";
 import type { RecordRegistry } from "../../typechain-types/contracts/records/RecordRegistry";
-import { CareLedgerError, ValidationError, withDecodedErrors } from "../errors";
+import { CareLedgerError, ValidationError } from "../errors";
 import { ManagedClient, requireSigner } from "../core/client";
 import { newSalt, requireSalt } from "../core/encoding";
 import { eventIn, type TxHandle } from "../core/tx";
@@ -321,7 +321,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     const p = requireProof("proof", proof);
     const orgId = await this.#batchOrg(p);
     if (orgId === undefined) return false;
-    return withDecodedErrors(() => this.contract.verifyInclusion(orgId, p.root, p.recordId, p.version, p.commitment, [...p.proof]));
+    return this.read(() => this.contract.verifyInclusion(orgId, p.root, p.recordId, p.version, p.commitment, [...p.proof]));
   }
 
   /** Whether the proof leads from its leaf (for this registry and chain) to its root, computed off chain. */
@@ -343,7 +343,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     if (orgId === undefined) return [];
     const genesis = await this.recordVersion(id, orgId);
     if (genesis === undefined || genesis.version !== 1) return [];
-    const events = await this.contract.queryFilter(this.contract.filters.RecordAnchored(id, undefined, orgId), this.fromBlock);
+    const events = await this.read(() => this.contract.queryFilter(this.contract.filters.RecordAnchored(id, undefined, orgId), this.fromBlock));
     const commitments = [id, ...events.map((e) => e.args.commitment).filter((c) => c !== id)];
     const versions = await Promise.all([...new Set(commitments)].map((c) => this.recordVersion(c, orgId)));
     return versions
@@ -356,7 +356,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   async recordVersion(commitment: string, orgId: bigint | number | string): Promise<AnchoredVersion | undefined> {
     const c = requireBytes32("commitment", commitment);
     const org = requireId("orgId", orgId);
-    const v = await withDecodedErrors(() => this.contract.recordVersion(org, c));
+    const v = await this.read(() => this.contract.recordVersion(org, c));
     if (v.orgId === 0n) return undefined;
     return {
       commitment: c,
@@ -373,14 +373,14 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   async currentVersion(recordId: string, orgId: bigint | number | string): Promise<number> {
     const id = requireBytes32("recordId", recordId);
     const org = requireId("orgId", orgId);
-    return Number(await withDecodedErrors(() => this.contract.currentVersion(org, id)));
+    return Number(await this.read(() => this.contract.currentVersion(org, id)));
   }
 
   /** Organization `orgId`'s batch `root` (`orgId` 0n when there is none). */
   async batch(root: string, orgId: bigint | number | string): Promise<{ orgId: bigint; anchoredAt: number; leafCount: number }> {
     const r = requireBytes32("root", root);
     const org = requireId("orgId", orgId);
-    const b = await withDecodedErrors(() => this.contract.batch(org, r));
+    const b = await this.read(() => this.contract.batch(org, r));
     return { orgId: b.orgId, anchoredAt: Number(b.anchoredAt), leafCount: Number(b.leafCount) };
   }
 
@@ -388,7 +388,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   async commitmentStatus(commitment: string, orgId: bigint | number | string): Promise<{ anchored: boolean; retracted: boolean }> {
     const c = requireBytes32("commitment", commitment);
     const org = requireId("orgId", orgId);
-    const [anchored, retracted] = await withDecodedErrors(() => this.contract.commitmentStatus(org, c));
+    const [anchored, retracted] = await this.read(() => this.contract.commitmentStatus(org, c));
     return { anchored, retracted };
   }
 
@@ -399,11 +399,14 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   async anchoringOrganizations(commitment: string, root?: string): Promise<bigint[]> {
     const c = this.contract;
     const id = requireBytes32("commitment", commitment);
-    const [single, registered, batches] = await Promise.all([
-      c.queryFilter(c.filters.RecordAnchored(undefined, id), this.fromBlock),
-      c.queryFilter(c.filters.BatchRecordRegistered(undefined, id), this.fromBlock),
-      root === undefined ? Promise.resolve([]) : c.queryFilter(c.filters.BatchAnchored(requireBytes32("root", root)), this.fromBlock),
-    ]);
+    const batchRoot = root === undefined ? undefined : requireBytes32("root", root);
+    const [single, registered, batches] = await this.read(() =>
+      Promise.all([
+        c.queryFilter(c.filters.RecordAnchored(undefined, id), this.fromBlock),
+        c.queryFilter(c.filters.BatchRecordRegistered(undefined, id), this.fromBlock),
+        batchRoot === undefined ? Promise.resolve([]) : c.queryFilter(c.filters.BatchAnchored(batchRoot), this.fromBlock),
+      ]),
+    );
     const orgs = new Set<bigint>([...single, ...registered, ...batches].map((e) => e.args.orgId as bigint));
     return [...orgs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
@@ -424,7 +427,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   async #batchOrg(p: RecordProof): Promise<bigint | undefined> {
     if (p.orgId !== undefined) return p.orgId;
     const c = this.contract;
-    const events = await c.queryFilter(c.filters.BatchAnchored(p.root), this.fromBlock);
+    const events = await this.read(() => c.queryFilter(c.filters.BatchAnchored(p.root), this.fromBlock));
     const orgs = [...new Set(events.map((e) => e.args.orgId as bigint))];
     if (orgs.length > 1) {
       throw new CareLedgerError("AMBIGUOUS_ORGANIZATION", `batch ${p.root} is anchored by organizations ${orgs.join(", ")}: give the proof's orgId (the organization that holds the record)`);
@@ -441,7 +444,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
 
   /** The record a later version of organization `orgId` belongs to, from its `RecordAnchored` event. */
   async #recordIdOf(commitment: string, orgId: bigint): Promise<string> {
-    const [e] = await this.contract.queryFilter(this.contract.filters.RecordAnchored(undefined, commitment, orgId), this.fromBlock);
+    const [e] = await this.read(() => this.contract.queryFilter(this.contract.filters.RecordAnchored(undefined, commitment, orgId), this.fromBlock));
     if (!e) throw new CareLedgerError("EVENT_MISSING", `no RecordAnchored event for ${commitment} since block ${this.fromBlock}: read from the deployment block (the address book's deploymentBlock)`);
     return e.args.recordId;
   }
