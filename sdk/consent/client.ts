@@ -7,10 +7,10 @@
  */
 import type { Overrides, Result, TransactionReceipt } from "ethers";
 import type { ConsentRegistry } from "../../typechain-types/contracts/consent/ConsentRegistry";
-import { decodeRevertData, ValidationError, withDecodedErrors } from "../errors";
+import { decodeRevertData, ValidationError } from "../errors";
 import { requireSigner } from "../core/client";
 import { eventIn, type TxHandle } from "../core/tx";
-import { requireAddress, requireBoolean, requireBytes32 } from "../core/validate";
+import { requireAddress, requireBoolean, requireBytes32, requireId } from "../core/validate";
 import { accessReference } from "./encoding";
 import { accessRecord, delegationOf, grantedFrom } from "./events";
 import {
@@ -54,6 +54,28 @@ import {
   type BreakGlassReasonName,
 } from "./vocab";
 
+/**
+ * A signature's nonce or epoch as given: a whole number from 0 to 2^64-1 (the registry's `uint64`).
+ * @throws {ValidationError} naming `field`
+ */
+function requireCounter(field: string, value: unknown): bigint {
+  if (value === 0 || value === 0n || value === "0") return 0n;
+  try {
+    return requireId(field, value);
+  } catch {
+    throw new ValidationError(field, `${JSON.stringify(String(value))} is not a whole number from 0 to 2^64-1`);
+  }
+}
+
+/**
+ * A signed request's deadline: a whole number of seconds (the registry's `uint256`).
+ * @throws {ValidationError} naming `field`
+ */
+function requireDeadline(field: string, value: unknown): bigint {
+  if ((typeof value === "bigint" && value >= 0n) || (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) || (typeof value === "string" && /^\d+$/.test(value))) return BigInt(value);
+  throw new ValidationError(field, `${JSON.stringify(String(value))} is not a whole number of seconds`);
+}
+
 /** The typed client of the ConsentRegistry contract. */
 export class ConsentClient extends ConsentReader {
   /**
@@ -90,8 +112,8 @@ export class ConsentClient extends ConsentReader {
   /** A grant to an organization id that is not registered would be inert, then silently apply to whoever gets that id. */
   async #requireOrganization(orgId: bigint): Promise<void> {
     const { IParticipantRegistry__factory } = await import("../../typechain-types/factories/contracts/participants/IParticipantRegistry__factory");
-    const registry = IParticipantRegistry__factory.connect(await this.contract.participantRegistry(), this.contract.runner);
-    if (orgId > (await registry.organizationCount())) throw new ValidationError("grantee.organization", `organization ${orgId} is not registered`);
+    const count = await this.read(async () => IParticipantRegistry__factory.connect(await this.contract.participantRegistry(), this.contract.runner).organizationCount());
+    if (orgId > count) throw new ValidationError("grantee.organization", `organization ${orgId} is not registered`);
   }
 
   /**
@@ -133,9 +155,10 @@ export class ConsentClient extends ConsentReader {
   /** A signed request's deadline (checked), the patient's epoch and the pair's nonce (read unless given). */
   async #replayFieldsWith(patient: string, options: SignOptions, pairNonce: () => Promise<bigint>): Promise<{ nonce: bigint; epoch: bigint; deadline: bigint }> {
     const deadline = BigInt(toSeconds("deadline", options.deadline));
+    const given = { nonce: options.nonce === undefined ? undefined : requireCounter("nonce", options.nonce), epoch: options.epoch === undefined ? undefined : requireCounter("epoch", options.epoch) };
     if (Number(deadline) < (await this.now())) throw new ValidationError("deadline", "is in the past");
-    const nonce = options.nonce === undefined ? await pairNonce() : BigInt(options.nonce);
-    const epoch = options.epoch === undefined ? await this.epoch(patient) : BigInt(options.epoch);
+    const nonce = given.nonce ?? (await pairNonce());
+    const epoch = given.epoch ?? (await this.epoch(patient));
     return { nonce, epoch, deadline };
   }
 
@@ -149,7 +172,7 @@ export class ConsentClient extends ConsentReader {
     const signer = requireSigner(this.contract.runner);
     const a = await this.#grantArgs(params);
     const request: GrantRequest = { ...a, ...(await this.#replayFields(a.patient, a.grantee, options)) };
-    return { request, signature: await signGrantRequest(signer, await this.domain(), request) };
+    return { request, signature: await this.read(async () => signGrantRequest(signer, await this.domain(), request)) };
   }
 
   /**
@@ -161,7 +184,7 @@ export class ConsentClient extends ConsentReader {
     const patient = await this.#patientOf(params.patient);
     const grantee = granteeKey("grantee", params.grantee);
     const request: RevocationRequest = { patient, grantee, ...(await this.#replayFields(patient, grantee, options)) };
-    return { request, signature: await signRevocationRequest(signer, await this.domain(), request) };
+    return { request, signature: await this.read(async () => signRevocationRequest(signer, await this.domain(), request)) };
   }
 
   /**
@@ -187,18 +210,19 @@ export class ConsentClient extends ConsentReader {
     pairNonce: (pending: { blockTag: string }) => Promise<bigint>,
     nonceError: (current: bigint) => [string, readonly unknown[]],
   ): Promise<void> {
+    const given = { nonce: requireCounter("request.nonce", r.nonce), epoch: requireCounter("request.epoch", r.epoch), deadline: requireDeadline("request.deadline", r.deadline) };
     const pending = { blockTag: "pending" };
     const [now, epoch, nonce] = await Promise.all([
       this.now(),
-      withDecodedErrors(() => this.contract.signatureEpoch(patient, pending)),
-      withDecodedErrors(() => pairNonce(pending)),
+      this.read(() => this.contract.signatureEpoch(patient, pending)),
+      this.read(() => pairNonce(pending)),
     ]);
     const refuse = (name: string, args: readonly unknown[]) => {
       throw decodeRevertData(this.contract.interface.encodeErrorResult(name, args));
     };
-    if (BigInt(now) > BigInt(r.deadline)) refuse("SignatureExpired", [r.deadline, now]);
-    if (BigInt(r.epoch) !== epoch) refuse("SignatureCancelled", [patient, r.epoch, epoch]);
-    if (BigInt(r.nonce) < nonce) refuse(...nonceError(nonce));
+    if (BigInt(now) > given.deadline) refuse("SignatureExpired", [r.deadline, now]);
+    if (given.epoch !== epoch) refuse("SignatureCancelled", [patient, r.epoch, epoch]);
+    if (given.nonce < nonce) refuse(...nonceError(nonce));
   }
 
   /**
@@ -270,7 +294,7 @@ export class ConsentClient extends ConsentReader {
     const patient = params.patient === undefined ? await signer.getAddress() : requireAddress("patient", params.patient);
     const a = await this.#appointArgs(params, patient);
     const request: DelegationRequest = { patient, ...a, ...(await this.#delegationReplayFields(patient, a.delegate, options)) };
-    return { request, signature: await signDelegationRequest(signer, await this.domain(), request) };
+    return { request, signature: await this.read(async () => signDelegationRequest(signer, await this.domain(), request)) };
   }
 
   /**
@@ -294,7 +318,7 @@ export class ConsentClient extends ConsentReader {
     const patient = params.patient === undefined ? await signer.getAddress() : requireAddress("patient", params.patient);
     const delegate = requireAddress("delegate", params.delegate);
     const request: DelegateRemovalRequest = { patient, delegate, ...(await this.#delegationReplayFields(patient, delegate, options)) };
-    return { request, signature: await signDelegateRemovalRequest(signer, await this.domain(), request) };
+    return { request, signature: await this.read(async () => signDelegateRemovalRequest(signer, await this.domain(), request)) };
   }
 
   /**
