@@ -4,7 +4,8 @@
  */
 import type { Overrides } from "ethers";
 import type { AccessManager } from "../../typechain-types/@openzeppelin/contracts/access/manager/AccessManager";
-import { ValidationError, withDecodedErrors } from "../errors";
+import { ValidationError } from "../errors";
+import { read } from "../core/read";
 import { eventIn, send, type TxHandle } from "../core/tx";
 import { requireAddress } from "../core/validate";
 import { Role, type RoleName } from "./roles";
@@ -35,7 +36,7 @@ export class GovernanceClient {
    */
   async hasRole(role: RoleName, account: string): Promise<{ isMember: boolean; executionDelay: number }> {
     const a = requireAddress("account", account);
-    const [isMember, executionDelay] = await withDecodedErrors(() => this.contract.hasRole(Role[role], a));
+    const [isMember, executionDelay] = await read(() => this.contract.hasRole(Role[role], a), this.contract.runner);
     return { isMember, executionDelay: Number(executionDelay) };
   }
 
@@ -45,7 +46,7 @@ export class GovernanceClient {
    */
   async canCall(caller: string, call: ManagedCall): Promise<{ immediate: boolean; delay: number }> {
     const c = requireAddress("caller", caller);
-    const [immediate, delay] = await withDecodedErrors(() => this.contract.canCall(c, call.to, call.data.slice(0, 10)));
+    const [immediate, delay] = await read(() => this.contract.canCall(c, call.to, call.data.slice(0, 10)), this.contract.runner);
     return { immediate, delay: Number(delay) };
   }
 
