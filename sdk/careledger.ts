@@ -94,7 +94,7 @@ export class CareLedger {
         const looked = book ? "" : ` (no address book: looked for ${dirs.map((d) => addressBookPath(chainId, d)).join(", ")})`;
         throw new UnsupportedChainError(
           chainId,
-          `no address for ${name}${looked}: deploy with \`npm run deploy -- --network <name>\`, or pass options.addressBook, options.addressBookDir (or CARELEDGER_DEPLOYMENTS_DIR) or options.addresses`,
+          `no address for ${name}${looked}: deploy the suite to this chain (in a CareLedger checkout: \`npm run deploy -- --network <name>\`, which writes deployments/<chainId>.json there), or pass options.addressBook, options.addressBookDir (or CARELEDGER_DEPLOYMENTS_DIR) or options.addresses`,
         );
       }
       merged[name] = requireAddress(`addresses.${name}`, value);

@@ -74,7 +74,7 @@ describe("CareLedger.connect", function () {
     expect(err.code).to.equal("UNSUPPORTED_CHAIN");
     expect(err.message).to.equal(
       `CareLedger has no addresses for chain 31337: no address for AccessManager (no address book: looked for ${path.join(dir, "31337.json")}): ` +
-        "deploy with `npm run deploy -- --network <name>`, or pass options.addressBook, options.addressBookDir (or CARELEDGER_DEPLOYMENTS_DIR) or options.addresses",
+        "deploy the suite to this chain (in a CareLedger checkout: `npm run deploy -- --network <name>`, which writes deployments/<chainId>.json there), or pass options.addressBook, options.addressBookDir (or CARELEDGER_DEPLOYMENTS_DIR) or options.addresses",
     );
   });
 
