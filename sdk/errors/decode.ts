@@ -1,11 +1,12 @@
 /**
  * Errors as data. Every custom error of every CareLedger contract (and of the AccessManager that
- * governs them) decodes into one {@link ContractRevertError} carrying a stable `code`, the error's
+ * governs them, and the standard ERC-20 errors of the settlement tokens) decodes into one {@link ContractRevertError} carrying a stable `code`, the error's
  * name and arguments, and a sentence a person can act on (the sentences are kept by domain, beside
  * this file). Whatever else a call threw is mapped to the SDK's typed errors where it can be.
  */
 import { ErrorFragment, Interface, type Result } from "ethers";
 import { AccessManager__factory } from "../../typechain-types/factories/@openzeppelin/contracts/access/manager/AccessManager__factory";
+import { IERC20Errors__factory } from "../../typechain-types/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC20Errors__factory";
 import { ClaimsEscrow__factory } from "../../typechain-types/factories/contracts/claims/ClaimsEscrow__factory";
 import { ClaimsLifecycle__factory } from "../../typechain-types/factories/contracts/claims/ClaimsLifecycle__factory";
 import { ClaimsPlans__factory } from "../../typechain-types/factories/contracts/claims/ClaimsPlans__factory";
@@ -20,6 +21,7 @@ import { GOVERNANCE_MESSAGES } from "./governance";
 import { findInsufficientFunds, findTransportFailure, messagesOf, NodeUnreachableError, NONCE_TOO_HIGH, NonceGapError, TransactionReplacedError } from "./network";
 import { PARTICIPANT_MESSAGES } from "./participants";
 import { RECORD_MESSAGES } from "./records";
+import { TOKEN_MESSAGES } from "./tokens";
 
 /**
  * One sentence per custom error, by name. A test checks that every error in every suite ABI has
@@ -31,6 +33,7 @@ export const REVERT_MESSAGES: MessageTable = {
   ...CLAIM_MESSAGES,
   ...CONSENT_MESSAGES,
   ...GOVERNANCE_MESSAGES,
+  ...TOKEN_MESSAGES,
 };
 
 const PANIC_REASONS: Readonly<Record<number, string>> = {
@@ -41,7 +44,10 @@ const PANIC_REASONS: Readonly<Record<number, string>> = {
   0x32: "an array index is out of bounds",
 };
 
-/** The ABIs whose errors the SDK decodes: every suite contract and the AccessManager. */
+/**
+ * The ABIs whose errors the SDK decodes: every suite contract, the AccessManager, and the standard
+ * ERC-20 errors (IERC20Errors) a settlement token raises when it refuses a transfer.
+ */
 function suiteErrorInterface(): Interface {
   const seen = new Map<string, ErrorFragment>();
   const suite = [
@@ -53,6 +59,7 @@ function suiteErrorInterface(): Interface {
     ClaimsEscrow__factory,
     ClaimsLifecycle__factory,
     ClaimsPlans__factory,
+    IERC20Errors__factory,
   ];
   for (const { abi } of suite) {
     for (const item of abi) {
