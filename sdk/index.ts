@@ -25,6 +25,7 @@ export {
 export { TxHandle, eventIn, eventsIn, send, waitForPendingTransactions, type Confirmed } from "./core/tx";
 export { ManagedClient, requireSigner, type PausableContract } from "./core/client";
 export { canonicalJson, newSalt, requireSalt, saltedCommitment } from "./core/encoding";
+export { requireTime as toSeconds, type TimeInput } from "./core/validate";
 export { fhirIssues, requireFhirResource, type FhirIssue } from "./core/fhirValidation";
 
 // errors/
@@ -67,7 +68,6 @@ export { profileCommitment } from "./participants/encoding";
 // consent/
 export { ConsentClient } from "./consent/client";
 export {
-  toSeconds,
   type AccessParams,
   type AccessRecord,
   type Delegation,
@@ -84,7 +84,6 @@ export {
   type SignedDelegation,
   type SignedDelegateRemoval,
   type SignOptions,
-  type TimeInput,
 } from "./consent/params";
 export {
   accountGrantee,
@@ -172,7 +171,7 @@ export {
 
 // claims/
 export { ClaimsClient, toClaimResponse, toExplanationOfBenefit } from "./claims/client";
-export { CARC, CLAIM_STATUS_NAMES, claimStatusName, ClaimStatus, CODE_SYSTEMS, COST_SHARING_NAMES, CostSharing } from "./claims/vocab";
+export { CARC, CLAIM_STATUS_NAMES, claimStatusName, ClaimStatus, CODE_SYSTEMS, COST_SHARING_NAMES, CostSharing, MAX_BATCH, MAX_LINES } from "./claims/vocab";
 export {
   type AdjudicationResult,
   type BenefitRule,
@@ -186,6 +185,7 @@ export {
   type LineDecisionInput,
   type LineOutcome,
   type PlanTerms,
+  type PlanTermsInput,
   type ParkedRelease,
 } from "./claims/types";
 export {

@@ -11,14 +11,14 @@ import type { ClaimsEngine } from "../../typechain-types/contracts/claims/Claims
 import { IERC20__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/IERC20__factory";
 import { CareLedgerError, ContractRevertError, ValidationError, withDecodedErrors } from "../errors";
 import { requireSigner } from "../core/client";
-import { eventsIn, type TxHandle } from "../core/tx";
-import { requireAddress, requireBoolean, requireBytes32, requireId } from "../core/validate";
+import { eventsIn, send, type TxHandle } from "../core/tx";
+import { requireAddress, requireBoolean, requireBytes32, requireId, type TimeInput } from "../core/validate";
 import { claimIdOf, outcomeOf, serviceKeyOf, toRecordStruct, toSubmissionStruct } from "./encoding";
 import type { FhirOutputOptions, FhirResource } from "./fhir";
 import { ClaimsReader } from "./reader";
 import { lineCeiling, requireAmount, requireSeconds, requireTime, requireYearStart, validateSubmission } from "./rules";
-import type { AdjudicationResult, BenefitRule, ClaimRecord, ClaimState, ClaimSubmission, LineDecisionInput, LineOutcome, ParkedRelease, PlanTerms } from "./types";
-import { CARC, ClaimStatus, CostSharing } from "./vocab";
+import type { AdjudicationResult, BenefitRule, ClaimRecord, ClaimState, ClaimSubmission, LineDecisionInput, LineOutcome, ParkedRelease, PlanTermsInput } from "./types";
+import { CARC, ClaimStatus, CostSharing, MAX_BATCH } from "./vocab";
 
 /** The typed client of the ClaimsEngine contract. */
 export class ClaimsClient extends ClaimsReader {
@@ -46,7 +46,7 @@ export class ClaimsClient extends ClaimsReader {
    * @throws {ValidationError} for a bad term, before anything is sent
    * @throws {ContractRevertError} e.g. `TokenNotAllowed`, `NotInsurerAdmin`
    */
-  async createPlan(terms: PlanTerms, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; insurerOrgId: bigint }>> {
+  async createPlan(terms: PlanTermsInput, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; insurerOrgId: bigint }>> {
     const t = {
       token: requireAddress("token", terms.token),
       insurerOrgId: 0n,
@@ -71,28 +71,28 @@ export class ClaimsClient extends ClaimsReader {
   }
 
   /**
-   * Creates a plan and sets all its benefit rules (in batches of 50), waiting for each
+   * Creates a plan and sets all its benefit rules (in batches of {@link MAX_BATCH}), waiting for each
    * transaction: one call for a plan file (see {@link planFromJson}).
    * @returns the new plan's id and the receipts' transaction hashes
    */
-  async createPlanWithBenefits(params: { terms: PlanTerms; benefits: readonly BenefitRule[] }): Promise<{ planId: bigint; txs: string[] }> {
+  async createPlanWithBenefits(params: { terms: PlanTermsInput; benefits: readonly BenefitRule[] }): Promise<{ planId: bigint; txs: string[] }> {
     const created = await (await this.createPlan(params.terms)).wait();
     const txs = [created.receipt.hash];
-    for (let i = 0; i < params.benefits.length; i += 50) {
-      const r = await (await this.setBenefits({ planId: created.planId, benefits: params.benefits.slice(i, i + 50) })).wait();
+    for (let i = 0; i < params.benefits.length; i += MAX_BATCH) {
+      const r = await (await this.setBenefits({ planId: created.planId, benefits: params.benefits.slice(i, i + MAX_BATCH) })).wait();
       txs.push(r.receipt.hash);
     }
     return { planId: created.planId, txs };
   }
 
   /**
-   * Sets benefit rules (up to 50 per call). Caller: insurer staff of the plan.
+   * Sets benefit rules (up to {@link MAX_BATCH} per call). Caller: insurer staff of the plan.
    * @throws {ValidationError} for a bad rule
    * @throws {ContractRevertError} e.g. `InvalidBenefit`, `NotInsurerStaff`
    */
   async setBenefits(params: { planId: bigint | number | string; benefits: readonly BenefitRule[] }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; count: number }>> {
     const planId = requireId("planId", params.planId);
-    if (!Array.isArray(params.benefits) || params.benefits.length === 0 || params.benefits.length > 50) throw new ValidationError("benefits", "give 1 to 50 benefit rules per call");
+    if (!Array.isArray(params.benefits) || params.benefits.length === 0 || params.benefits.length > MAX_BATCH) throw new ValidationError("benefits", `give 1 to ${MAX_BATCH} benefit rules per call`);
     const codes = params.benefits.map((b, i) => requireBytes32(`benefits[${i}].code`, b.code));
     const rules = params.benefits.map((b, i) => {
       const bps = b.coinsuranceBps ?? 0;
@@ -156,15 +156,15 @@ export class ClaimsClient extends ClaimsReader {
   }
 
   /**
-   * Pays up to `max` queued payments of a plan, oldest first (anyone). `paid` counts the payments
+   * Pays up to `max` (default and at most {@link MAX_BATCH}) queued payments of a plan, oldest first (anyone). `paid` counts the payments
    * delivered, `parked` those the token refused to deliver (parked for their provider, see
    * {@link releaseParked}).
    * @throws {ContractRevertError} e.g. `InvalidBatch`
    */
   async payQueued(params: { planId: bigint | number | string; max?: number }, overrides: Overrides = {}): Promise<TxHandle<{ planId: bigint; paid: number; parked: number }>> {
     const planId = requireId("planId", params.planId);
-    const max = params.max ?? 50;
-    if (!Number.isInteger(max) || max < 1 || max > 50) throw new ValidationError("max", `${max} is not 1 to 50`);
+    const max = params.max ?? MAX_BATCH;
+    if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH) throw new ValidationError("max", `${max} is not 1 to ${MAX_BATCH}`);
     requireSigner(this.contract.runner);
     return this.send(
       () => this.contract.payQueued(planId, max, overrides),
@@ -194,9 +194,9 @@ export class ClaimsClient extends ClaimsReader {
 
   // -------------------------------------------------------------------- members and authorizations
 
-  /** Enrolls a member from `start` to `end` (days inclusive; unix seconds or "YYYY-MM-DD"). Caller: insurer staff. */
+  /** Enrolls a member from `start` to `end` (days inclusive; a {@link TimeInput}, e.g. "YYYY-MM-DD"). Caller: insurer staff. */
   async enroll(
-    params: { planId: bigint | number | string; member: string; start: number | string; end: number | string },
+    params: { planId: bigint | number | string; member: string; start: TimeInput; end: TimeInput },
     overrides: Overrides = {},
   ): Promise<TxHandle<{ planId: bigint; member: string; start: number; end: number }>> {
     const planId = requireId("planId", params.planId);
@@ -209,11 +209,11 @@ export class ClaimsClient extends ClaimsReader {
   }
 
   /**
-   * Issues a prior authorization. Caller: insurer staff.
+   * Issues a prior authorization, valid from `validFrom` to `validUntil` (each a {@link TimeInput}). Caller: insurer staff.
    * @returns a handle whose `wait()` gives the `authId`
    */
   async authorize(
-    params: { planId: bigint | number | string; member: string; code: string; maxAmount: bigint; validFrom: number | string; validUntil: number | string },
+    params: { planId: bigint | number | string; member: string; code: string; maxAmount: bigint; validFrom: TimeInput; validUntil: TimeInput },
     overrides: Overrides = {},
   ): Promise<TxHandle<{ authId: bigint }>> {
     const planId = requireId("planId", params.planId);
@@ -315,7 +315,7 @@ export class ClaimsClient extends ClaimsReader {
       throw new ValidationError("claimId", `claim ${claimId} is ${ClaimStatus[state.status]}, not denied: correct it with submitCorrection instead`);
     }
     const h = await this.history(claimId);
-    const submission = { ...h.submission, authId: params.authId === undefined ? h.submission.authId : BigInt(params.authId), evidence: params.evidence ?? h.submission.evidence };
+    const submission = { ...h.submission, authId: params.authId === undefined ? h.submission.authId : requireId("authId", params.authId, { allowZero: true }), evidence: params.evidence ?? h.submission.evidence };
     return this.submitCorrection({ replaces: claimId, submission }, overrides);
   }
 
@@ -360,13 +360,17 @@ export class ClaimsClient extends ClaimsReader {
     );
   }
 
+  /**
+   * Approves the engine for `amount` of the plan's token when the signer's allowance is short, and
+   * waits for it: sent like every other write ({@link send}), so a sender that cannot pay for it is
+   * named with its shortfall and the token's refusals are decoded.
+   */
   async #approve(planId: bigint, amount: bigint): Promise<void> {
     const plan = await this.plan(planId);
-    const signer = this.contract.runner as unknown as { getAddress(): Promise<string> };
-    const owner = await signer.getAddress();
+    const owner = await requireSigner(this.contract.runner).getAddress();
     const token = IERC20__factory.connect(plan.token, this.contract.runner);
-    if ((await token.allowance(owner, this.address)) < amount) {
-      await withDecodedErrors(async () => (await token.approve(this.address, amount)).wait());
+    if ((await withDecodedErrors(() => token.allowance(owner, this.address))) < amount) {
+      await (await send(() => token.approve(this.address, amount), () => ({}), this.contract.runner)).wait();
     }
   }
 

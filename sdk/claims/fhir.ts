@@ -8,11 +8,12 @@
  */
 import * as fs from "node:fs";
 import { fhirIssues } from "../core/fhirValidation";
+import { requireId } from "../core/validate";
 import { ValidationError } from "../errors";
 import { parseProcedureCode, procedureCode } from "./encoding";
 import { dayTimestamp, toUnits, validateSubmission } from "./rules";
 import type { ClaimHistory, ClaimState, ClaimSubmission } from "./types";
-import { ClaimStatus, CODE_SYSTEMS } from "./vocab";
+import { ClaimStatus, CODE_SYSTEMS, MAX_LINES } from "./vocab";
 
 /** A FHIR resource, as parsed JSON. */
 export type FhirResource = Record<string, unknown> & { resourceType: string };
@@ -96,7 +97,7 @@ export function fromFhirClaim(resource: unknown, options: FromFhirClaimOptions):
   if (planId === undefined) throw new ValidationError("Claim.insurance.coverage", `${JSON.stringify(focal.coverage)} does not resolve to a plan`);
 
   const items = Array.isArray(claim.item) ? (claim.item as Record<string, unknown>[]) : [];
-  if (items.length === 0 || items.length > 20) throw new ValidationError("Claim.item", `has ${items.length} items; a claim has 1 to 20`);
+  if (items.length === 0 || items.length > MAX_LINES) throw new ValidationError("Claim.item", `has ${items.length} items; a claim has 1 to ${MAX_LINES}`);
 
   const dates = new Set(items.map((it) => it.servicedDate).filter((d): d is string => typeof d === "string"));
   if (dates.size > 1) throw new ValidationError("Claim.item.servicedDate", "items carry different service dates: split the claim by date");
@@ -151,11 +152,12 @@ export function fromFhirClaim(resource: unknown, options: FromFhirClaimOptions):
 
   const authId = resolve.authorization?.(claim);
   return validateSubmission({
-    planId: BigInt(planId),
+    // What the resolver returned, checked as ids here: a plan of 1.5 is a ValidationError, never a RangeError.
+    planId: requireId("planId", planId),
     member,
-    providerOrg: BigInt(providerOrg),
+    providerOrg: requireId("providerOrg", providerOrg),
     serviceDate,
-    authId: authId === undefined ? 0n : BigInt(authId),
+    authId: authId === undefined ? 0n : requireId("authId", authId, { allowZero: true }),
     evidence: resolve.evidence(claim),
     lines: lines.map(({ code, units, charged }) => ({ code, units, charged })),
   });

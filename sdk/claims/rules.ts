@@ -4,9 +4,15 @@
  * whole, and the ceiling of a line an adjuster may allow.
  */
 import { ValidationError } from "../errors";
-import { requireAddress, requireBytes32, requireId } from "../core/validate";
+import { requireAddress, requireBytes32, requireId, requireTime, utcMidnight, type TimeInput } from "../core/validate";
 import type { BenefitRule, ClaimLine, ClaimSubmission } from "./types";
-import { CLAIM_STATUS_NAMES, ClaimStatus, SECONDS_PER_DAY } from "./vocab";
+import { CLAIM_STATUS_NAMES, ClaimStatus, MAX_LINES, SECONDS_PER_DAY } from "./vocab";
+
+/** Times are the SDK's one time input (see {@link TimeInput}). */
+export { requireTime };
+
+/** The most siblings the SDK sends in an evidence proof (the registry refuses one longer than its batch's depth). */
+const MAX_PROOF_LENGTH = 64;
 
 /**
  * Converts a decimal amount (a JSON number or string, e.g. `410.20000000000005`) to token units:
@@ -33,20 +39,14 @@ function plainNumber(v: number): string {
 }
 
 /**
- * Midnight UTC of a date (`"2024-03-05"`, or the date part of a FHIR dateTime) in unix seconds.
+ * Midnight UTC of a day in unix seconds: of `"2024-03-05"` (or the date part of a FHIR dateTime,
+ * `"2024-03-05T10:00:00Z"`), or the day holding a `Date` or a time in seconds. A day that does not
+ * exist (`"2025-02-30"`) is refused, never rolled over into another month.
  * @throws {ValidationError} naming `field` when it is not a date
  */
-export function dayTimestamp(value: string | number | Date, field = "date"): number {
-  if (typeof value === "number") {
-    if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError(field, `${value} is not a unix time`);
-    return value - (value % SECONDS_PER_DAY);
-  }
-  const iso = value instanceof Date ? value.toISOString() : value;
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
-  if (!m) throw new ValidationError(field, `${JSON.stringify(value)} is not a date (YYYY-MM-DD)`);
-  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  if (Number.isNaN(t) || t < 0) throw new ValidationError(field, `${JSON.stringify(value)} is not a date after 1970`);
-  return t / 1000;
+export function dayTimestamp(value: TimeInput, field = "date"): number {
+  const t = typeof value === "string" ? utcMidnight(field, value) : requireTime(field, value);
+  return t - (t % SECONDS_PER_DAY);
 }
 
 /**
@@ -73,14 +73,7 @@ export function requireAmount(field: string, value: unknown, { allowZero = true 
   return v;
 }
 
-/** A time: unix seconds that fit 40 bits, or "YYYY-MM-DD" (midnight UTC). @throws {ValidationError} naming `field` */
-export function requireTime(field: string, value: unknown): number {
-  if (typeof value === "string") return dayTimestamp(value, field);
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value >= 2 ** 40) throw new ValidationError(field, `${JSON.stringify(value)} is not a unix time or a date`);
-  return value;
-}
-
-/** A day: "YYYY-MM-DD", or unix seconds at midnight UTC (other times are refused, never rounded). */
+/** A day: a {@link TimeInput} at midnight UTC, e.g. "YYYY-MM-DD" (other times are refused, never rounded). */
 export function requireDay(field: string, value: unknown): number {
   const t = requireTime(field, value);
   if (t % SECONDS_PER_DAY !== 0) {
@@ -107,7 +100,7 @@ export function requireSeconds(field: string, value: unknown): number {
 
 /** Checks and normalizes a submission. @throws {ValidationError} naming the field */
 export function validateSubmission(s: ClaimSubmission): ClaimSubmission {
-  if (!Array.isArray(s.lines) || s.lines.length === 0 || s.lines.length > 20) throw new ValidationError("lines", "a claim has 1 to 20 lines");
+  if (!Array.isArray(s.lines) || s.lines.length === 0 || s.lines.length > MAX_LINES) throw new ValidationError("lines", `a claim has 1 to ${MAX_LINES} lines`);
   const evidenceProof = s.evidenceProof === undefined ? {} : { evidenceProof: requireEvidenceProof(s.evidenceProof) };
   return {
     ...evidenceProof,
@@ -115,7 +108,7 @@ export function validateSubmission(s: ClaimSubmission): ClaimSubmission {
     member: requireAddress("member", s.member),
     providerOrg: requireId("providerOrg", s.providerOrg),
     serviceDate: requireDay("serviceDate", s.serviceDate),
-    authId: s.authId === undefined || BigInt(s.authId) === 0n ? 0n : requireId("authId", s.authId),
+    authId: s.authId === undefined ? 0n : requireId("authId", s.authId, { allowZero: true }),
     evidence: requireBytes32("evidence", s.evidence),
     lines: s.lines.map((l, i) => {
       if (!Number.isSafeInteger(l.units) || l.units < 1 || l.units >= 2 ** 32) throw new ValidationError(`lines[${i}].units`, `${JSON.stringify(l.units)} is not a positive whole number`);
@@ -127,7 +120,7 @@ export function validateSubmission(s: ClaimSubmission): ClaimSubmission {
 /** A batch evidence proof: its root and at most 64 siblings. @throws {ValidationError} naming the field */
 function requireEvidenceProof(p: { root: string; proof: readonly string[] }): { root: string; proof: string[] } {
   if (p === null || typeof p !== "object" || !Array.isArray(p.proof)) throw new ValidationError("evidenceProof", "is not { root, proof: [...] }");
-  if (p.proof.length > 64) throw new ValidationError("evidenceProof.proof", `${p.proof.length} siblings: a batch's proof has at most 64`);
+  if (p.proof.length > MAX_PROOF_LENGTH) throw new ValidationError("evidenceProof.proof", `${p.proof.length} siblings: a batch's proof has at most ${MAX_PROOF_LENGTH}`);
   return { root: requireBytes32("evidenceProof.root", p.root), proof: p.proof.map((h, i) => requireBytes32(`evidenceProof.proof[${i}]`, h)) };
 }
 

@@ -3,6 +3,7 @@
  * terms and benefit rules, decisions, and what the client reads and decodes (states, histories,
  * adjudication results, parked releases).
  */
+import type { TimeInput } from "../core/validate";
 import type { ClaimStatus, CostSharing } from "./vocab";
 
 /** One claim line: an opaque procedure code (bytes32, see {@link procedureCode}), units, the charge in token units. */
@@ -86,6 +87,9 @@ export interface PlanTerms {
   readonly filingWindow: number;
   readonly appealWindow: number;
 }
+
+/** A plan's terms as {@link ClaimsClient.createPlan} takes them: `start` any {@link TimeInput} (e.g. `"2026-01-01"`). */
+export type PlanTermsInput = Omit<PlanTerms, "start"> & { readonly start: TimeInput };
 
 /** One code's benefit rule. */
 export interface BenefitRule {

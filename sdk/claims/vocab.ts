@@ -83,3 +83,12 @@ export const CODE_SYSTEMS: Readonly<Record<string, string>> = {
 
 /** Seconds in a day: service dates are days (midnight UTC), plan windows whole days. */
 export const SECONDS_PER_DAY = 86_400;
+
+/** The most lines a claim has, as `ClaimsEngine.MAX_LINES()`. */
+export const MAX_LINES = 20;
+
+/**
+ * The most items one call takes, as `ClaimsEngine.MAX_BATCH()`: benefit rules per `setBenefits`,
+ * queued payments per `payQueued`.
+ */
+export const MAX_BATCH = 50;

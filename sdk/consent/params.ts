@@ -4,10 +4,10 @@
  */
 import type { BreakGlassReasonName, DataClassName, Grantee, ParsedGrantee, PurposeName } from "./vocab";
 import type { DelegateRemovalRequest, DelegationRequest, GrantRequest, RevocationRequest } from "./typedData";
-import { ValidationError } from "../errors";
+import { requireTime, type TimeInput } from "../core/validate";
 
-/** A time: a `Date`, or seconds since the epoch. */
-export type TimeInput = Date | number | bigint;
+/** A time: the SDK's one time input (a `Date`, whole seconds since the epoch, or `"YYYY-MM-DD"`). */
+export type { TimeInput };
 
 /** A grantee as the SDK accepts it: `{ account }`, `{ organization }`, an address, or a 32-byte key. */
 export type GranteeInput = Grantee | string;
@@ -169,15 +169,8 @@ export interface AccessParams {
 }
 
 /**
- * Seconds since the epoch from a Date or a number of seconds.
+ * Seconds since the epoch of a {@link TimeInput}: the SDK's one conversion of times (`requireTime`
+ * in core/validate.ts), under the name the consent client has always used.
  * @throws {ValidationError} naming `field`
  */
-export function toSeconds(field: string, value: unknown): number {
-  let n: number;
-  if (value instanceof Date) n = Math.floor(value.getTime() / 1000);
-  else if (typeof value === "bigint") n = Number(value);
-  else if (typeof value === "number") n = value;
-  else throw new ValidationError(field, `${JSON.stringify(value)} is not a time (a Date or seconds since the epoch)`);
-  if (!Number.isSafeInteger(n) || n < 0 || n >= 2 ** 40) throw new ValidationError(field, `${String(value)} is not a time in seconds that fits 40 bits`);
-  return n;
-}
+export const toSeconds: (field: string, value: unknown) => number = requireTime;

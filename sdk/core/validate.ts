@@ -21,10 +21,10 @@ export function requireAddress(field: string, value: unknown, { allowZero = fals
 }
 
 /**
- * Returns a positive id that fits the contracts' `uint64` ids.
+ * Returns a positive id that fits the contracts' `uint64` ids (or 0, "none", with `allowZero`).
  * @throws {ValidationError} naming `field`
  */
-export function requireId(field: string, value: unknown): bigint {
+export function requireId(field: string, value: unknown, { allowZero = false } = {}): bigint {
   let id: bigint;
   try {
     if (typeof value === "number" && !Number.isSafeInteger(value)) throw new Error("unsafe");
@@ -32,6 +32,7 @@ export function requireId(field: string, value: unknown): bigint {
   } catch {
     throw new ValidationError(field, `${JSON.stringify(String(value))} is not a whole number`);
   }
+  if (allowZero && id === 0n) return id;
   if (id <= 0n || id > MAX_UINT64) throw new ValidationError(field, `${id} is not a valid id (1 to 2^64-1)`);
   return id;
 }
@@ -78,4 +79,61 @@ export function requireEnum<E extends Record<string, string | number>>(
 export function requireBoolean(field: string, value: unknown): boolean {
   if (typeof value !== "boolean") throw new ValidationError(field, `${JSON.stringify(value)} is not true or false`);
   return value;
+}
+
+/**
+ * A time, as every client takes it (consent's `validUntil`, claims' `start`, a signature's
+ * `deadline`…): a `Date` (to the whole second, rounded down), whole seconds since the epoch (a
+ * `number` or a `bigint`), or a day `"YYYY-MM-DD"` (its midnight UTC).
+ */
+export type TimeInput = Date | number | bigint | string;
+
+/** Times are stored as `uint40` seconds: every time is below this. */
+const TIME_LIMIT = 2 ** 40;
+
+/**
+ * Seconds since the epoch of a {@link TimeInput}: the one conversion of times every client uses.
+ * Refused, naming `field`: an invalid `Date`, fractional or negative seconds, a time that does not fit
+ * the contracts' 40 bits, a string that is not `"YYYY-MM-DD"`, and a day that does not exist
+ * (`"2025-02-30"` is refused, never rolled over into March).
+ * @throws {ValidationError} naming `field`
+ */
+export function requireTime(field: string, value: unknown): number {
+  let n: number;
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    if (Number.isNaN(ms)) throw new ValidationError(field, "is an invalid Date");
+    n = Math.floor(ms / 1000);
+  } else if (typeof value === "bigint") {
+    if (value < 0n || value >= BigInt(TIME_LIMIT)) throw new ValidationError(field, `${value} is not a time in seconds (0 to 2^40-1)`);
+    n = Number(value);
+  } else if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new ValidationError(field, `${JSON.stringify(value)} is not a whole number of seconds since the epoch`);
+    n = value;
+  } else if (typeof value === "string") {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      throw new ValidationError(field, `${JSON.stringify(value)} is not a time: give a day "YYYY-MM-DD" (midnight UTC), a Date, or whole seconds since the epoch`);
+    }
+    n = utcMidnight(field, value);
+  } else {
+    throw new ValidationError(field, `${JSON.stringify(value) ?? String(value)} is not a time: give a Date, whole seconds since the epoch, or a day "YYYY-MM-DD"`);
+  }
+  if (n < 0 || n >= TIME_LIMIT) throw new ValidationError(field, `${n} is not a time in seconds the contracts can hold (0 to 2^40-1)`);
+  return n;
+}
+
+/**
+ * Midnight UTC, in seconds since the epoch, of the day a string starts with (`"2024-03-05"`, or
+ * the date part of an ISO 8601 / FHIR dateTime such as `"2024-03-05T10:00:00Z"`).
+ * @throws {ValidationError} naming `field` when it does not start with a day, or the day does not exist or is before 1970
+ */
+export function utcMidnight(field: string, value: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/.exec(value);
+  if (!m) throw new ValidationError(field, `${JSON.stringify(value)} is not a date (YYYY-MM-DD)`);
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12) throw new ValidationError(field, `${JSON.stringify(value)} is not a date: there is no month ${m[2]}`);
+  if (year < 1970) throw new ValidationError(field, `${JSON.stringify(value)} is before 1970`);
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) throw new ValidationError(field, `${JSON.stringify(value)} is not a date: ${m[1]}-${m[2]} has ${days} days`);
+  return Date.UTC(year, month - 1, day) / 1000;
 }
