@@ -9,7 +9,7 @@
 import type { Overrides, TransactionReceipt } from "ethers";
 import type { ClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
 import { IERC20__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/IERC20__factory";
-import { CareLedgerError, ContractRevertError, ValidationError, withDecodedErrors } from "../errors";
+import { CareLedgerError, ContractRevertError, ValidationError } from "../errors";
 import { requireSigner } from "../core/client";
 import { eventsIn, send, type TxHandle } from "../core/tx";
 import { requireAddress, requireBoolean, requireBytes32, requireId, type TimeInput } from "../core/validate";
@@ -369,7 +369,7 @@ export class ClaimsClient extends ClaimsReader {
     const plan = await this.plan(planId);
     const owner = await requireSigner(this.contract.runner).getAddress();
     const token = IERC20__factory.connect(plan.token, this.contract.runner);
-    if ((await withDecodedErrors(() => token.allowance(owner, this.address))) < amount) {
+    if ((await this.read(() => token.allowance(owner, this.address))) < amount) {
       await (await send(() => token.approve(this.address, amount), () => ({}), this.contract.runner)).wait();
     }
   }

@@ -8,7 +8,7 @@ import { ZeroAddress } from "ethers";
 import type { ClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
 import { CareLedgerError, ValidationError } from "../errors";
 import { ManagedClient } from "../core/client";
-import { requireAddress, requireBytes32, requireId } from "../core/validate";
+import { requireAddress, requireBytes32, requireId, type TimeInput } from "../core/validate";
 import { outcomeOf, recordFromHistory, recordHashOf, sumOutcomes } from "./encoding";
 import { claimResponseFrom, explanationOfBenefitFrom, type FhirOutputOptions, type FhirResource } from "./fhir";
 import { claimStatusOf, requireTime } from "./rules";
@@ -72,7 +72,7 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
   }
 
   /** A member's accumulators for the plan year holding `date` (unix seconds or "YYYY-MM-DD"). */
-  async accumulators(planId: bigint | number | string, member: string, date: number | string): Promise<{ year: number; deductibleMet: bigint; outOfPocketMet: bigint; benefitPaid: bigint }> {
+  async accumulators(planId: bigint | number | string, member: string, date: TimeInput): Promise<{ year: number; deductibleMet: bigint; outOfPocketMet: bigint; benefitPaid: bigint }> {
     const plan = await this.plan(planId);
     const t = requireTime("date", date);
     if (t < plan.start) throw new ValidationError("date", "is before the plan's start");
@@ -82,7 +82,7 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
   }
 
   /** The plan year (0-based; civil years from the plan's year start) holding `date` (unix seconds or "YYYY-MM-DD"), as the engine computes it. */
-  async planYearOf(planId: bigint | number | string, date: number | string): Promise<number> {
+  async planYearOf(planId: bigint | number | string, date: TimeInput): Promise<number> {
     const t = requireTime("date", date);
     return Number(await this.read(() => this.contract.planYearOf(requireId("planId", planId), t)));
   }
