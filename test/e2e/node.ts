@@ -1,6 +1,13 @@
 /**
- * A `hardhat node` of the test's own, on a free loopback port, and the commands an operator runs
- * against it. The node is started in its own process group and always stopped, even when a test fails.
+ * A chain of the test's own, on a free loopback port, and the commands an operator runs against it.
+ * The chain is one of two real EVM clients: a `hardhat node`, or Foundry's Anvil (the npm devDependency
+ * `@foundry-rs/anvil`), so that what the e2e tests prove over JSON-RPC does not rest on one client's
+ * quirks. Either is started in its own process group and always stopped, even when a test fails.
+ *
+ * Anvil is started like a `hardhat node`: Hardhat's dev mnemonic and as many accounts (20), so that
+ * `devWallet(i)` and `--from i` are the same funded accounts on both; the hardfork `hardhat node` runs
+ * (osaka; the contracts are compiled for cancun and need its transient storage); chain 31337 unless a
+ * test asks for another. A missing Anvil fails the test and names `npm ci`: never a skip.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,7 +18,7 @@ import { HDNodeWallet, JsonRpcProvider, type Provider } from "ethers";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-/** Hardhat's well-known development mnemonic: its accounts are funded on every `hardhat node`. */
+/** Hardhat's well-known development mnemonic: its accounts are funded on every `hardhat node` (and on our Anvil). */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 /** Development account `i` of {@link DEV_MNEMONIC} (the node's signer `i`), connected to `provider`. */
@@ -38,70 +45,131 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A running `hardhat node`. */
+/** The real EVM clients a test chain can be. */
+export type ChainClient = "hardhat node" | "anvil";
+
+/** Every client, for a suite that runs once on each. */
+export const CHAIN_CLIENTS: readonly ChainClient[] = ["hardhat node", "anvil"];
+
+/** The chain id of `hardhat node`, and of Anvil unless a test asks for another. */
+export const LOCAL_CHAIN_ID = 31337;
+
+/** How many accounts `hardhat node` unlocks (its default); Anvil is started with as many (its own default is 10). */
+export const DEV_ACCOUNTS = 20;
+
+/** The hardfork `hardhat node` runs (Hardhat 2.29's default); Anvil is pinned to it rather than to its moving "latest". */
+export const HARDFORK = "osaka";
+
+/** A running node: a `hardhat node` or Anvil. */
 export interface LocalNode {
+  readonly client: ChainClient;
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
 }
 
-/** Starts `npx hardhat node` on `port` and resolves once it accepts JSON-RPC. */
-export function startNode(port: number, timeoutMs = 90_000): Promise<LocalNode> {
-  const child: ChildProcess = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: childEnv(),
-  });
+/**
+ * Spawns `command` in its own process group and resolves once its log shows `ready`; the group is
+ * stopped by `stop()` (SIGTERM, SIGKILL after 5 s) and killed when the test process exits.
+ *
+ * The node writes to a log file, not to a pipe: `hardhat()` blocks the test process while a command
+ * runs, so nobody would drain a pipe, and Anvil, which writes its request log synchronously, stops
+ * answering JSON-RPC once about 10 kB are waiting (a deploy then dies with "Headers Timeout Error").
+ */
+function spawnNode(client: ChainClient, command: string, args: string[], ready: string, port: number, timeoutMs: number, hint = ""): Promise<LocalNode> {
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-node-"));
+  const logFile = path.join(logDir, "node.log");
+  const fd = fs.openSync(logFile, "w");
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, { cwd: ROOT, detached: true, stdio: ["ignore", fd, fd], env: childEnv() });
+  } finally {
+    fs.closeSync(fd);
+  }
+  const log = () => {
+    try {
+      return fs.readFileSync(logFile, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      /* already gone */
+    }
+  };
   let exited = false;
+  // A node must never outlive the test run.
+  const onTestExit = () => {
+    if (!exited && child.pid) kill("SIGKILL");
+    fs.rmSync(logDir, { recursive: true, force: true });
+  };
+  process.once("exit", onTestExit);
   const stopped = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
   const stop = async () => {
     if (!exited && child.pid) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
-      const killer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }, 5_000);
+      kill("SIGTERM");
+      const killer = setTimeout(() => kill("SIGKILL"), 5_000);
       await stopped;
       clearTimeout(killer);
     }
+    fs.rmSync(logDir, { recursive: true, force: true });
+    process.off("exit", onTestExit);
   };
-  // A node must never outlive the test run.
-  process.once("exit", () => {
-    if (!exited && child.pid) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
-  });
   return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => {
-      void stop().then(() => reject(new Error(`hardhat node did not start within ${timeoutMs} ms:\n${output}`)));
-    }, timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Started HTTP and WebSocket JSON-RPC server")) {
-        clearTimeout(timer);
-        resolve({ url: `http://127.0.0.1:${port}`, port, stop });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
+    let settled = false;
+    const settle = () => {
+      const first = !settled;
+      settled = true;
+      clearInterval(poll);
       clearTimeout(timer);
-      reject(new Error(`hardhat node exited early (code ${code}):\n${output}`));
-    });
+      return first;
+    };
+    const fail = (message: string) => {
+      if (!settle()) return;
+      const output = log();
+      void stop().then(() => reject(new Error(`${message}${hint}:\n${output}`)));
+    };
+    const poll = setInterval(() => {
+      if (log().includes(ready) && settle()) resolve({ client, url: `http://127.0.0.1:${port}`, port, stop });
+    }, 25);
+    const timer = setTimeout(() => fail(`${client} did not start within ${timeoutMs} ms`), timeoutMs);
+    child.once("error", (err) => fail(`${client} could not be started (${err.message})`));
+    child.once("exit", (code) => fail(`${client} exited early (code ${code})`));
   });
+}
+
+/** Starts `npx hardhat node` on `port` and resolves once it accepts JSON-RPC. */
+export function startNode(port: number, timeoutMs = 90_000): Promise<LocalNode> {
+  return spawnNode("hardhat node", "npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], "Started HTTP and WebSocket JSON-RPC server", port, timeoutMs);
+}
+
+/** Where Anvil comes from, for the errors of a missing one. */
+const ANVIL_FROM = "the devDependency @foundry-rs/anvil and its platform package (@foundry-rs/anvil-<os>-<arch>) bring it: run npm ci";
+
+/** The Anvil launcher of the devDependency (run with this Node, not `npx`, which would fetch a missing package). */
+function anvilLauncher(): string {
+  let pkg: string;
+  try {
+    pkg = require.resolve("@foundry-rs/anvil/package.json", { paths: [ROOT] });
+  } catch {
+    throw new Error(`Anvil is not installed: ${ANVIL_FROM}`);
+  }
+  const bin = (JSON.parse(fs.readFileSync(pkg, "utf8")) as { bin: Record<string, string> }).bin.anvil;
+  return path.join(path.dirname(pkg), bin);
+}
+
+/** Starts Anvil on `port` like a `hardhat node` (see the file's comment) and resolves once it accepts JSON-RPC. */
+export function startAnvil(port: number, options: { chainId?: number; timeoutMs?: number } = {}): Promise<LocalNode> {
+  const args = [
+    anvilLauncher(),
+    ...["--host", "127.0.0.1", "--port", String(port)],
+    ...["--mnemonic", DEV_MNEMONIC, "--accounts", String(DEV_ACCOUNTS)],
+    ...["--hardfork", HARDFORK, "--chain-id", String(options.chainId ?? LOCAL_CHAIN_ID)],
+  ];
+  return spawnNode("anvil", process.execPath, args, `Listening on 127.0.0.1:${port}`, port, options.timeoutMs ?? 30_000, ` (is Anvil installed? ${ANVIL_FROM})`);
 }
 
 /** Runs `npx hardhat <args>` in the repository, the way an operator would, and returns its output. */
@@ -113,6 +181,8 @@ export function hardhat(args: string[], env: NodeJS.ProcessEnv): { status: numbe
 /** A node of the test's own, with its own address-book folder and Ignition deployment id. */
 export interface TestChain {
   readonly node: LocalNode;
+  /** Where the node's Ignition journal goes (`ignition/deployments/<CARELEDGER_DEPLOYMENT_ID>`). */
+  readonly journal: string;
   /** Where the deploy script writes the address book. */
   readonly dir: string;
   /** The environment every `hardhat()` call against this node takes. */
@@ -123,16 +193,37 @@ export interface TestChain {
   close(): Promise<void>;
 }
 
-/** Starts a node on a free port, with a fresh address-book folder and deployment id for it. */
-export async function startTestChain(): Promise<TestChain> {
+/** What {@link startTestChain} starts: a `hardhat node` (the default) or Anvil, on chain 31337 unless `chainId` says otherwise (Anvil only). */
+export interface TestChainOptions {
+  readonly client?: ChainClient;
+  readonly chainId?: number;
+}
+
+/**
+ * Starts a node on a free port, with a fresh address-book folder and deployment id for it. Child
+ * Hardhat processes reach it as the `localhost` network (hardhat.config.ts takes its URL from
+ * LOCALHOST_RPC_URL and pins no chain id, so it may be any chain).
+ */
+export async function startTestChain(options: TestChainOptions = {}): Promise<TestChain> {
+  const client = options.client ?? "hardhat node";
+  const chainId = options.chainId ?? LOCAL_CHAIN_ID;
+  if (client === "hardhat node" && chainId !== LOCAL_CHAIN_ID) throw new Error(`a hardhat node of the tests runs chain ${LOCAL_CHAIN_ID}; chain ${chainId} takes Anvil`);
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-e2e-"));
-  const deploymentId = `e2e-31337-${port}`;
+  const deploymentId = `e2e-${chainId}-${port}`;
   const env = { LOCALHOST_RPC_URL: `http://127.0.0.1:${port}`, CARELEDGER_DEPLOYMENTS_DIR: dir, CARELEDGER_DEPLOYMENT_ID: deploymentId };
-  const node = await startNode(port);
+  let node: LocalNode;
+  try {
+    node = client === "anvil" ? await startAnvil(port, { chainId }) : await startNode(port);
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+  const journal = path.join(ROOT, "ignition", "deployments", deploymentId);
   return {
     node,
+    journal,
     dir,
     env,
     provider,
@@ -140,7 +231,7 @@ export async function startTestChain(): Promise<TestChain> {
       provider.destroy();
       await node.stop();
       fs.rmSync(dir, { recursive: true, force: true });
-      fs.rmSync(path.join(ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
+      fs.rmSync(journal, { recursive: true, force: true });
     },
   };
 }
