@@ -3,7 +3,7 @@
  * cannot be reached, and transactions that were dropped, replaced, stuck behind a nonce gap, or
  * reverted in a way that can no longer be decoded.
  */
-import { formatEther } from "ethers";
+import { formatEther, getBigInt, Transaction, type BigNumberish } from "ethers";
 import { CareLedgerError, causeChain, findRevertData } from "./base";
 
 /** The connected chain has no CareLedger address book and no addresses were given. */
@@ -63,19 +63,44 @@ const HARDHAT_FUNDS = /max upfront cost is: (\d+) and the sender's (?:account on
 const GETH_FUNDS = /insufficient funds for gas \* price \+ value(?:: address (0x[0-9a-fA-F]{40}))?(?:: have (\d+) want (\d+)| have (\d+) want (\d+))?/i;
 
 /**
+ * The sender and the up-front cost (gas limit × max fee per gas, or gas price, + value) of the
+ * transaction an error carries: ethers attaches the signed transaction (hex) to a refused
+ * `eth_sendRawTransaction`, and the request (an object) elsewhere. Anvil's refusal ("Insufficient
+ * funds for gas * price + value", -32003) gives no amounts, so the cost is worked out from the
+ * transaction itself; the balance is asked of the node by the sender (core/tx.ts).
+ */
+function refusedTransaction(tx: unknown): { from?: string; upfront?: bigint } {
+  try {
+    const t: { from?: unknown; gasLimit?: unknown; maxFeePerGas?: unknown; gasPrice?: unknown; value?: unknown } =
+      typeof tx === "string" && /^0x[0-9a-fA-F]+$/.test(tx) ? Transaction.from(tx) : ((tx ?? {}) as object);
+    const from = typeof t.from === "string" ? t.from : undefined;
+    const fee = t.maxFeePerGas ?? t.gasPrice;
+    if (t.gasLimit === undefined || t.gasLimit === null || fee === undefined || fee === null) return { from };
+    return { from, upfront: getBigInt(t.gasLimit as BigNumberish) * getBigInt(fee as BigNumberish) + getBigInt((t.value ?? 0) as BigNumberish) };
+  } catch {
+    return {}; // not a transaction this can read: the amounts stay unknown
+  }
+}
+
+/**
  * The insufficient-funds refusal in an error chain (ethers' `INSUFFICIENT_FUNDS`, Hardhat's "Sender
  * doesn't have enough funds", geth's and anvil's "insufficient funds for gas * price + value"), with the
- * account and amounts the error carries, or undefined.
+ * account and amounts the error carries (the cost worked out from the refused transaction when the
+ * node's words give none), or undefined.
  */
 export function findInsufficientFunds(err: unknown): InsufficientFundsError | undefined {
   let found = false;
   let account: string | undefined;
   let balance: bigint | undefined;
   let required: bigint | undefined;
+  let upfront: bigint | undefined;
   for (const e of causeChain(err, MESSAGE_KEYS)) {
     if (e.code === "INSUFFICIENT_FUNDS") found = true;
-    const tx = e.transaction as { from?: unknown } | undefined;
-    if (account === undefined && typeof tx?.from === "string") account = tx.from;
+    if (e.transaction !== undefined) {
+      const tx = refusedTransaction(e.transaction);
+      account ??= tx.from;
+      upfront ??= tx.upfront;
+    }
     const text = typeof e.message === "string" ? e.message : "";
     const hh = HARDHAT_FUNDS.exec(text);
     if (hh) {
@@ -95,7 +120,7 @@ export function findInsufficientFunds(err: unknown): InsufficientFundsError | un
       }
     }
   }
-  return found ? new InsufficientFundsError({ account, balance, required }, err) : undefined;
+  return found ? new InsufficientFundsError({ account, balance, required: required ?? upfront }, err) : undefined;
 }
 
 /** A sent transaction the node no longer knows, whose nonce was not used: it will never be mined. */

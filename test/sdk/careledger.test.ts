@@ -131,11 +131,17 @@ describe("CareLedger.connect", function () {
     expect(await hre.ethers.provider.getTransactionCount(broke.address)).to.equal(0);
   });
 
-  it("reads geth's and anvil's insufficient-funds refusals too", function () {
+  it("reads geth's and anvil's insufficient-funds refusals too", async function () {
     const geth = findInsufficientFunds({ code: -32000, message: "insufficient funds for gas * price + value: address 0x00000000000000000000000000000000000000Aa have 5 want 12" });
     expect([geth?.account, geth?.balance, geth?.required, geth?.shortfall]).to.deep.equal(["0x00000000000000000000000000000000000000Aa", 5n, 12n, 7n]);
-    const anvil = findInsufficientFunds({ error: { message: "insufficient funds for gas * price + value: have 0 want 21000000" } });
-    expect([anvil?.account, anvil?.balance, anvil?.required]).to.deep.equal([undefined, 0n, 21_000_000n]);
+    const bare = findInsufficientFunds({ error: { message: "insufficient funds for gas * price + value: have 0 want 21000000" } });
+    expect([bare?.account, bare?.balance, bare?.required]).to.deep.equal([undefined, 0n, 21_000_000n]);
+    // Anvil (1.7.1) names no amounts: the sender and the up-front cost come from the signed
+    // transaction ethers attaches to the refused eth_sendRawTransaction.
+    const sender = Wallet.createRandom();
+    const raw = await sender.signTransaction({ type: 2, chainId: 31337, nonce: 0, to: sender.address, value: 5n, gasLimit: 21_000n, maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1n });
+    const anvil = findInsufficientFunds({ code: "INSUFFICIENT_FUNDS", transaction: raw, info: { error: { code: -32003, message: "Insufficient funds for gas * price + value" } } });
+    expect([anvil?.account, anvil?.balance, anvil?.required]).to.deep.equal([sender.address, undefined, 21_000n * 2_000_000_000n + 5n]);
     const ethers = findInsufficientFunds({ code: "INSUFFICIENT_FUNDS", transaction: { from: "0x00000000000000000000000000000000000000bB" } });
     expect([ethers?.account, ethers?.balance, ethers?.message]).to.deep.equal(["0x00000000000000000000000000000000000000bB", undefined, "account 0x00000000000000000000000000000000000000bB cannot pay for this transaction for gas and value; fund it and send again (nothing was sent)"]);
     expect(findInsufficientFunds(new Error("execution reverted"))).to.equal(undefined);
