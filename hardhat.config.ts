@@ -4,6 +4,7 @@ import { subtask, type HardhatUserConfig } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import solc from "solc";
 import { presentCliErrors } from "./config/cli";
+import { envVar } from "./config/env";
 import { assertRequestedNetworkConfigured, assertRequestedNetworkKnown, remoteNetworks, requestedNetwork } from "./config/networks";
 import "./tasks";
 
@@ -31,11 +32,12 @@ assertRequestedNetworkConfigured(requestedNetwork());
  * code compiles in a third of the time, and the tests judge the same source; the in-process network
  * then allows the engine's larger legacy code.
  */
-const VIA_IR = !process.argv.includes("coverage") && process.env.CARELEDGER_NO_IR === undefined;
+const VIA_IR = !process.argv.includes("coverage") && envVar("CARELEDGER_NO_IR") === undefined;
 
 const NETWORKS = {
   hardhat: VIA_IR ? {} : { allowUnlimitedContractSize: true },
-  localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
+  // Every variable through envVar: one left empty in .env (as .env.example has them) counts as unset.
+  localhost: { url: envVar("LOCALHOST_RPC_URL") ?? "http://127.0.0.1:8545" },
   ...remoteNetworks(),
 };
 assertRequestedNetworkKnown(requestedNetwork(), Object.keys(NETWORKS));
@@ -53,11 +55,11 @@ const config: HardhatUserConfig = {
   },
   networks: NETWORKS,
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
-  gasReporter: { enabled: process.env.REPORT_GAS === "true", offline: true, currency: "USD" },
+  gasReporter: { enabled: envVar("REPORT_GAS") === "true", offline: true, currency: "USD" },
   mocha: { timeout: 120_000, reporter: "./test/support/summary-reporter.js" },
   ignition: { requiredConfirmations: 1 },
   // `npx hardhat ignition verify careledger-<chainId> --network <name>` verifies every contract of a deployment.
-  etherscan: { apiKey: process.env.ETHERSCAN_API_KEY ?? "" },
+  etherscan: { apiKey: envVar("ETHERSCAN_API_KEY") ?? "" },
   sourcify: { enabled: false },
 };
 

@@ -17,6 +17,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { envVar } from "./env";
 
 /** A configuration problem the operator fixes in `.env` or on the command line. */
 export class ConfigurationError extends Error {
@@ -54,7 +55,7 @@ export function isHardhatCli(argv: readonly string[] = process.argv): boolean {
 
 /** Whether the command line asked for traces. */
 export function wantsTraces(argv: readonly string[] = process.argv): boolean {
-  return argv.includes("--verbose") || argv.includes("--show-stack-traces") || process.env.HARDHAT_VERBOSE === "true" || process.env.HARDHAT_SHOW_STACK_TRACES === "true";
+  return argv.includes("--verbose") || argv.includes("--show-stack-traces") || envVar("HARDHAT_VERBOSE") === "true" || envVar("HARDHAT_SHOW_STACK_TRACES") === "true";
 }
 
 interface Coded {

@@ -8,6 +8,7 @@
  */
 import type { HttpNetworkUserConfig } from "hardhat/types";
 import { ConfigurationError } from "./cli";
+import { envVar } from "./env";
 
 /** A network that needs an RPC URL (and, to send transactions, the deployer key). */
 interface RemoteNetwork {
@@ -33,12 +34,12 @@ export function requestedNetwork(argv: readonly string[] = process.argv, env: No
   if (i >= 0 && i + 1 < argv.length) return argv[i + 1];
   const inline = argv.find((a) => a.startsWith("--network="));
   if (inline) return inline.slice("--network=".length);
-  return env.HARDHAT_NETWORK;
+  return envVar("HARDHAT_NETWORK", env);
 }
 
 /** Returns the deployer accounts, validating the key's shape without ever echoing it. */
 function deployerAccounts(env: NodeJS.ProcessEnv): string[] {
-  const key = env[KEY_VARIABLE]?.trim();
+  const key = envVar(KEY_VARIABLE, env);
   if (!key) return [];
   const normalized = key.startsWith("0x") ? key : `0x${key}`;
   if (!/^0x[0-9a-fA-F]{64}$/.test(normalized)) {
@@ -51,7 +52,7 @@ function deployerAccounts(env: NodeJS.ProcessEnv): string[] {
 export function remoteNetworks(env: NodeJS.ProcessEnv = process.env): Record<string, HttpNetworkUserConfig> {
   const out: Record<string, HttpNetworkUserConfig> = {};
   for (const [name, net] of Object.entries(REMOTE_NETWORKS)) {
-    const url = env[net.urlVariable]?.trim();
+    const url = envVar(net.urlVariable, env);
     if (!url) continue;
     out[name] = { url, accounts: deployerAccounts(env), ...(net.chainId ? { chainId: net.chainId } : {}) };
   }
@@ -66,7 +67,7 @@ export function assertRequestedNetworkConfigured(requested: string | undefined, 
   if (!requested) return;
   const net = REMOTE_NETWORKS[requested];
   if (!net) return;
-  if (!env[net.urlVariable]?.trim()) {
+  if (envVar(net.urlVariable, env) === undefined) {
     throw new ConfigurationError(
       `${net.urlVariable} is not set: copy .env.example to .env and set ${net.urlVariable} to the JSON-RPC URL of ${net.description}`,
     );

@@ -10,7 +10,7 @@
  *
  * Environment (see .env.example): REGISTRAR_ADDRESS, PAUSER_ADDRESS, CONFIGURATOR_ADDRESS,
  * REGISTRAR_EXECUTION_DELAY, CONFIGURATOR_EXECUTION_DELAY, ADMIN_EXECUTION_DELAY; CARELEDGER_DEPLOYMENTS_DIR and CARELEDGER_DEPLOYMENT_ID to keep a test's
- * deployment apart from yours.
+ * deployment apart from yours. Each is read with envVar (config/env.ts): left empty, it is unset.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,6 +18,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import CareLedgerModule from "../ignition/modules/CareLedger";
 import { readAddressBook, SUITE_CONTRACTS, writeAddressBook, DEFAULT_ADDRESS_BOOK_DIR, type AddressBook, type SuiteAddresses } from "../sdk/core/addressBook";
 import { requireAddress } from "../sdk/core/validate";
+import { ConfigurationError } from "../config/cli";
+import { envVar } from "../config/env";
 
 /** The chain id of Hardhat's in-process network and of `hardhat node`. */
 export const LOCAL_CHAIN_ID = 31337;
@@ -48,16 +50,11 @@ export interface DeployResult {
   readonly file?: string;
 }
 
-/** A variable of the environment, trimmed; empty counts as unset (.env.example leaves the optional ones empty). */
-function fromEnv(name: string): string | undefined {
-  const raw = process.env[name]?.trim();
-  return raw ? raw : undefined;
-}
-
+/** An execution delay from the environment (envVar: left empty, it is unset). */
 function delayFromEnv(name: string): number | undefined {
-  const raw = fromEnv(name);
+  const raw = envVar(name);
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) > 0xffffffff) throw new Error(`${name} must be a number of seconds (0 to 4294967295), not ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || Number(raw) > 0xffffffff) throw new ConfigurationError(`${name} must be a number of seconds (0 to 4294967295), not ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
@@ -77,8 +74,8 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
   const inProcess = hre.network.name === "hardhat";
   const dir =
-    options.addressBookDir !== undefined ? options.addressBookDir : inProcess ? null : process.env.CARELEDGER_DEPLOYMENTS_DIR || DEFAULT_ADDRESS_BOOK_DIR;
-  const deploymentId = options.deploymentId ?? process.env.CARELEDGER_DEPLOYMENT_ID ?? `careledger-${chainId}`;
+    options.addressBookDir !== undefined ? options.addressBookDir : inProcess ? null : (envVar("CARELEDGER_DEPLOYMENTS_DIR") ?? DEFAULT_ADDRESS_BOOK_DIR);
+  const deploymentId = options.deploymentId ?? envVar("CARELEDGER_DEPLOYMENT_ID") ?? `careledger-${chainId}`;
 
   if (dir) {
     const existing = readAddressBook(chainId, dir);
@@ -88,7 +85,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
         return { book: existing, deployed: false, file: path.join(dir, `${chainId}.json`) };
       }
       if (chainId !== LOCAL_CHAIN_ID) {
-        throw new Error(
+        throw new ConfigurationError(
           `deployments/${chainId}.json lists contracts that have no code on this endpoint: is it the right network? ` +
             `Refusing to overwrite another deployment; move the file away if you really mean to redeploy.`,
         );
@@ -100,10 +97,10 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   }
 
   const [deployer] = await hre.ethers.getSigners();
-  if (!deployer) throw new Error("no deployer account: set DEPLOYER_PRIVATE_KEY in .env (see .env.example)");
-  const registrar = requireAddress("REGISTRAR_ADDRESS", options.registrar ?? fromEnv("REGISTRAR_ADDRESS") ?? deployer.address);
-  const pauser = requireAddress("PAUSER_ADDRESS", options.pauser ?? fromEnv("PAUSER_ADDRESS") ?? deployer.address);
-  const configurator = requireAddress("CONFIGURATOR_ADDRESS", options.configurator ?? fromEnv("CONFIGURATOR_ADDRESS") ?? deployer.address);
+  if (!deployer) throw new ConfigurationError("no deployer account: set DEPLOYER_PRIVATE_KEY in .env (see .env.example)");
+  const registrar = requireAddress("REGISTRAR_ADDRESS", options.registrar ?? envVar("REGISTRAR_ADDRESS") ?? deployer.address);
+  const pauser = requireAddress("PAUSER_ADDRESS", options.pauser ?? envVar("PAUSER_ADDRESS") ?? deployer.address);
+  const configurator = requireAddress("CONFIGURATOR_ADDRESS", options.configurator ?? envVar("CONFIGURATOR_ADDRESS") ?? deployer.address);
   const registrarExecutionDelay = options.registrarExecutionDelay ?? delayFromEnv("REGISTRAR_EXECUTION_DELAY") ?? 0;
   const configuratorExecutionDelay = options.configuratorExecutionDelay ?? delayFromEnv("CONFIGURATOR_EXECUTION_DELAY") ?? 0;
   const adminExecutionDelay = options.adminExecutionDelay ?? delayFromEnv("ADMIN_EXECUTION_DELAY") ?? 0;

@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import { UsageError } from "../config/cli";
+import { envVar } from "../config/env";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { CareLedger } from "../sdk";
 
@@ -22,7 +23,7 @@ export async function connectSdk(hre: HardhatRuntimeEnvironment, from?: string):
     signer = found;
   }
   if (!signer) throw new ValidationError("from", "this network has no accounts: set DEPLOYER_PRIVATE_KEY in .env");
-  return CareLedger.connect(signer, { addressBookDir: process.env.CARELEDGER_DEPLOYMENTS_DIR || undefined });
+  return CareLedger.connect(signer, { addressBookDir: envVar("CARELEDGER_DEPLOYMENTS_DIR") });
 }
 
 /**

@@ -48,14 +48,16 @@ describe("scripts/deploy.ts", function () {
     expect(lines[0]).to.match(/^CareLedger 0\.1\.0 is already deployed on chain 31337 \(block \d+\); nothing to do\.$/);
   });
 
-  it("reads the roles' variables left empty (as .env.example has them) as unset: the deployer holds the roles", async function () {
+  it("reads the variables left empty (as .env.example has them) as unset: the deployer holds the roles, the deployment id is the default", async function () {
     await loadFixture(freshChain);
-    const names = ["REGISTRAR_ADDRESS", "PAUSER_ADDRESS", "CONFIGURATOR_ADDRESS", "REGISTRAR_EXECUTION_DELAY"];
+    const names = ["REGISTRAR_ADDRESS", "PAUSER_ADDRESS", "CONFIGURATOR_ADDRESS", "REGISTRAR_EXECUTION_DELAY", "CARELEDGER_DEPLOYMENT_ID"];
     const saved = names.map((n) => process.env[n]);
     for (const n of names) process.env[n] = n.endsWith("DELAY") ? " " : "";
     try {
-      const { deployed, book } = await deploySuite(hre, { addressBookDir: dir, ...quiet });
+      const lines: string[] = [];
+      const { deployed, book } = await deploySuite(hre, { addressBookDir: dir, log: (l) => lines.push(l) });
       expect(deployed).to.equal(true);
+      expect(lines.join("\n")).to.contain("(Ignition deployment careledger-31337)");
       const [deployer] = await hre.ethers.getSigners();
       const manager = await hre.ethers.getContractAt("AccessManager", book.contracts.AccessManager);
       for (const role of [Role.REGISTRAR, Role.PAUSER, Role.CONFIGURATOR]) expect((await manager.hasRole(role, deployer.address))[0], `role ${role}`).to.equal(true);
