@@ -24,7 +24,7 @@
  */
 import * as fs from "node:fs";
 import { task, types } from "hardhat/config";
-import { connectSdk, printJson, withAccounts } from "./support";
+import { connectSdk, dateOption, idOptions, printJson, readFileOption, readJsonObjectOption, readJsonOption, withAccounts } from "./support";
 
 const FROM = ["from", "signer: an account index or address"] as const;
 
@@ -34,8 +34,8 @@ task("claims:plan", "Creates a plan with its benefit rules from a JSON file (an 
   .addOptionalParam(...FROM, undefined, types.string)
   .setAction(async (args: { file: string; token?: string; from?: string }, hre) => {
     const { planFromJson } = await import("../sdk");
+    const { terms, benefits } = planFromJson(readJsonOption("file", args.file), args.token);
     const cl = await connectSdk(hre, args.from);
-    const { terms, benefits } = planFromJson(JSON.parse(fs.readFileSync(args.file, "utf8")), args.token);
     const { planId, txs } = await cl.claims.createPlanWithBenefits({ terms, benefits });
     printJson({ planId, benefits: benefits.length, txs });
   });
@@ -46,6 +46,7 @@ task("claims:fund", "Deposits into a plan's escrow (anyone; approves the token f
   .addOptionalParam(...FROM, undefined, types.string)
   .setAction(async (args: { plan: string; amount: string; from?: string }, hre) => {
     const { toUnits } = await import("../sdk");
+    await idOptions(args, ["plan"]);
     const cl = await connectSdk(hre, args.from);
     const { planId, amount, queuedPaid, queuedParked, receipt } = await (await cl.claims.fund({ planId: args.plan, amount: toUnits(args.amount, 6, "amount") })).wait();
     printJson({ planId, amount, queuedPaid, queuedParked, funds: await cl.claims.funds(planId), tx: receipt.hash });
@@ -56,6 +57,7 @@ task("claims:release-parked", "Pays a provider's parked payments of a plan (queu
   .addParam("providerOrg", "the provider organization id")
   .addOptionalParam(...FROM, undefined, types.string)
   .setAction(async (args: { planId: string; providerOrg: string; from?: string }, hre) => {
+    await idOptions(args, ["planId", "providerOrg"]);
     const cl = await connectSdk(hre, args.from);
     const r = await (await cl.claims.releaseParked({ planId: args.planId, providerOrg: args.providerOrg })).wait();
     printJson({ planId: r.planId, providerOrg: r.providerOrg, payee: r.payee, amount: r.amount, tx: r.receipt.hash });
@@ -69,8 +71,10 @@ task("claims:enroll", "Enrolls a member in a plan for a coverage period (insurer
   .addOptionalParam(...FROM, undefined, types.string)
   .setAction(async (given: { plan: string; member: string; start: string; end: string; from?: string }, hre) => {
     const args = await withAccounts(hre, given, ["member"]);
+    await idOptions(args, ["plan"]);
+    const [start, end] = [dateOption("start", args.start, { day: true }), dateOption("end", args.end, { day: true })];
     const cl = await connectSdk(hre, args.from);
-    const r = await (await cl.claims.enroll({ planId: args.plan, member: args.member, start: args.start, end: args.end })).wait();
+    const r = await (await cl.claims.enroll({ planId: args.plan, member: args.member, start, end })).wait();
     printJson({ planId: r.planId, member: r.member, start: r.start, end: r.end, tx: r.receipt.hash });
   });
 
@@ -86,6 +90,8 @@ task("claims:authorize", "Issues a prior authorization (insurer staff)")
   .setAction(async (given: { plan: string; member: string; system: string; code: string; max: string; validFrom: string; validUntil: string; from?: string }, hre) => {
     const args = await withAccounts(hre, given, ["member"]);
     const { procedureCode, toUnits } = await import("../sdk");
+    await idOptions(args, ["plan"]);
+    const [validFrom, validUntil] = [dateOption("validFrom", args.validFrom, { day: true }), dateOption("validUntil", args.validUntil, { day: true })];
     const cl = await connectSdk(hre, args.from);
     const { authId, receipt } = await (
       await cl.claims.authorize({
@@ -93,8 +99,8 @@ task("claims:authorize", "Issues a prior authorization (insurer staff)")
         member: args.member,
         code: procedureCode(args.system, args.code),
         maxAmount: toUnits(args.max, 6, "max"),
-        validFrom: args.validFrom,
-        validUntil: args.validUntil,
+        validFrom,
+        validUntil,
       })
     ).wait();
     printJson({ authId, tx: receipt.hash });
@@ -109,20 +115,21 @@ task("claims:submit", "Submits the FHIR Claims of a file (Claim, Bundle or NDJSO
   .addOptionalParam(...FROM, undefined, types.string)
   .setAction(async (given: { file: string; plan: string; provider: string; member: string; evidence: string; from?: string }, hre) => {
     const args = await withAccounts(hre, given, ["member"]);
-    const { claimIdOf, claimStatusName, fromFhirClaim, readClaimsFile, ValidationError, waitForPendingTransactions, CareLedgerError, ContractRevertError } = await import("../sdk");
+    const { claimIdOf, claimStatusName, claimsIn, fromFhirClaim, ValidationError, waitForPendingTransactions, CareLedgerError, ContractRevertError } = await import("../sdk");
+    const ids = await idOptions(args, ["plan", "provider"]);
+    const commitments = readJsonObjectOption("evidence", args.evidence, "a map of Claim ids to evidence commitments");
+    const claims = claimsIn(readFileOption("file", args.file));
     const cl = await connectSdk(hre, args.from);
-    const commitments = JSON.parse(fs.readFileSync(args.evidence, "utf8")) as Record<string, string>;
-    const claims = readClaimsFile(args.file);
     const submissions = claims
       .map(({ claim, reference }) =>
         fromFhirClaim(claim, {
           resolve: {
             member: () => args.member,
-            provider: () => BigInt(args.provider),
-            plan: () => BigInt(args.plan),
+            provider: () => ids.provider,
+            plan: () => ids.plan,
             evidence: (c) => {
               const e = commitments[String(c.id)];
-              if (!e) throw new ValidationError("evidence", `has no commitment for Claim ${String(c.id)}: anchor it first`);
+              if (typeof e !== "string" || e === "") throw new ValidationError("evidence", `has no commitment for Claim ${String(c.id)}: anchor it first`);
               return e;
             },
             reference,
@@ -201,6 +208,7 @@ task("claims:resubmit", "Resubmits a denied claim once its cause is fixed, adjud
   .addOptionalParam("authId", "the prior authorization now recorded", undefined, types.string)
   .addOptionalParam(...FROM, undefined, types.string)
   .setAction(async (args: { claim: string; authId?: string; from?: string }, hre) => {
+    await idOptions(args, ["authId"]);
     const cl = await connectSdk(hre, args.from);
     const r = await (await cl.claims.resubmit({ claimId: args.claim, authId: args.authId })).wait();
     printJson({ claimId: r.claimId, replaces: args.claim, status: (await import("../sdk")).claimStatusName(r.status), planTotal: r.planTotal, paid: r.paid, recovered: r.recovered, queued: r.queued, tx: r.receipt.hash });
@@ -210,6 +218,7 @@ task("claims:owed", "Shows what a provider owes a plan back (from corrections an
   .addParam("plan", "the plan id")
   .addParam("provider", "the provider organization id")
   .setAction(async (args: { plan: string; provider: string }, hre) => {
+    await idOptions(args, ["plan", "provider"]);
     const cl = await connectSdk(hre);
     printJson({ planId: args.plan, providerOrg: args.provider, owed: await cl.claims.owedBack(args.plan, args.provider) });
   });
@@ -221,6 +230,7 @@ task("claims:repay", "Repays what a provider owes a plan into its escrow (anyone
   .addOptionalParam(...FROM, undefined, types.string)
   .setAction(async (args: { plan: string; provider: string; amount: string; from?: string }, hre) => {
     const { toUnits } = await import("../sdk");
+    await idOptions(args, ["plan", "provider"]);
     const cl = await connectSdk(hre, args.from);
     const r = await (await cl.claims.repay({ planId: args.plan, providerOrg: args.provider, amount: toUnits(args.amount, 6, "amount") })).wait();
     printJson({ planId: r.planId, providerOrg: r.providerOrg, repaid: r.amount, owed: await cl.claims.owedBack(r.planId, r.providerOrg), queuedPaid: r.queuedPaid, tx: r.receipt.hash });
@@ -262,6 +272,7 @@ task("claims:list", "Lists claims (oldest first) by plan, provider, member and s
   .setAction(async (given: { plan?: string; provider?: string; member?: string; status?: string }, hre) => {
     const args = await withAccounts(hre, given, ["member"]);
     const { claimStatusName } = await import("../sdk");
+    await idOptions(args, ["plan", "provider"]);
     const cl = await connectSdk(hre);
     const claims = await cl.claims.list({
       planId: args.plan,

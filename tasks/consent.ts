@@ -16,8 +16,7 @@
 import * as fs from "node:fs";
 import { task, types } from "hardhat/config";
 import * as path from "node:path";
-import { connectSdk, openSecret, printJson, withAccounts } from "./support";
-import { UsageError } from "../config/cli";
+import { connectSdk, dateOption, openSecret, printJson, readJsonObjectOption, readJsonOption, withAccounts } from "./support";
 
 /** The format tag of the salt file consent:grant writes beside a consent document. */
 export const CONSENT_SALT_FORMAT = "careledger-consent-salt-v1";
@@ -29,10 +28,10 @@ export const CONSENT_SALT_FORMAT = "careledger-consent-salt-v1";
  */
 async function documentSalt(file: string): Promise<{ salt: string; commitment: string; saltFile: string }> {
   const { consentDocumentCommitment, newSalt, ValidationError } = await import("../sdk");
-  const document = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  const document = readJsonObjectOption("document", file, "a consent document");
   const saltFile = `${file}.salt.json`;
   if (fs.existsSync(saltFile)) {
-    const kept = JSON.parse(fs.readFileSync(saltFile, "utf8")) as { format?: string; salt?: string; commitment?: string };
+    const kept = (readJsonOption("document", saltFile) ?? {}) as { format?: string; salt?: string; commitment?: string };
     if (kept.format !== CONSENT_SALT_FORMAT || typeof kept.salt !== "string") throw new ValidationError("document", `${saltFile} exists and is not a consent salt file: move it away first`);
     const commitment = consentDocumentCommitment(document, kept.salt);
     if (commitment !== kept.commitment) {
@@ -58,13 +57,8 @@ function parseGrantee(arg: string): { organization: string } | string {
   return m ? { organization: m[1] } : arg.trim();
 }
 
-/** A time: seconds since the epoch, or an ISO 8601 date. */
-function parseTime(field: string, arg: string): number {
-  if (/^\d+$/.test(arg)) return Number(arg);
-  const ms = Date.parse(arg);
-  if (Number.isNaN(ms)) throw new UsageError(`--${field}: ${JSON.stringify(arg)} is neither seconds since the epoch nor an ISO 8601 date`);
-  return Math.floor(ms / 1000);
-}
+/** A time option of the consent tasks: what dateOption takes, and seconds since the epoch. */
+const timeOption = (param: string, arg: string): number => dateOption(param, arg, { seconds: true });
 
 const list = (arg: string): string[] => arg.split(",").map((s) => s.trim()).filter(Boolean);
 
@@ -72,15 +66,17 @@ task("consent:grant", "Grants (or replaces) a patient's consent to an account or
   .addParam("grantee", "the grantee: an address, an account index, or org:<id>")
   .addParam("classes", "data classes, comma-separated (e.g. labs,medications)")
   .addParam("purposes", "purposes of use, comma-separated (e.g. TREAT,HPAYMT)")
-  .addParam("until", "when the grant ends: seconds since the epoch or an ISO 8601 date")
-  .addOptionalParam("start", "when the grant starts (default: now)", undefined, types.string)
-  .addOptionalParam("commitment", "the consent document's salted commitment (0x + 32 bytes)", undefined, types.string)
-  .addOptionalParam("document", "a consent document (JSON) to commit with a salt, written to <document>.salt.json (0600) before the grant is sent", undefined, types.string)
+  .addParam("until", "when the grant ends: YYYY-MM-DD (midnight UTC), an ISO 8601 date-time with its zone, or seconds since the epoch")
+  .addOptionalParam("start", "when the grant starts, in the forms --until takes (default: now)", undefined, types.string)
+  .addOptionalParam("commitment", "the consent document's salted commitment (0x + 32 bytes); required unless --document is given", undefined, types.string)
+  .addOptionalParam("document", "a consent document (JSON) to commit with a salt, written to <document>.salt.json (0600) before the grant is sent; required unless --commitment is given", undefined, types.string)
   .addOptionalParam("patient", "the patient (default: the signer); a delegate names the patient it acts for", undefined, types.string)
   .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
   .setAction(async (given: { grantee: string; classes: string; purposes: string; until: string; start?: string; commitment?: string; document?: string; patient?: string; from?: string }, hre) => {
     const args = await withAccounts(hre, given, ["grantee", "patient"]);
     const { ValidationError } = await import("../sdk");
+    const validFrom = args.start === undefined ? undefined : timeOption("start", args.start);
+    const validUntil = timeOption("until", args.until);
     let commitment = args.commitment;
     let salt: string | undefined;
     let saltFile: string | undefined;
@@ -92,8 +88,8 @@ task("consent:grant", "Grants (or replaces) a patient's consent to an account or
       grantee: parseGrantee(args.grantee),
       classes: list(args.classes) as never,
       purposes: list(args.purposes) as never,
-      validFrom: args.start === undefined ? undefined : parseTime("start", args.start),
-      validUntil: parseTime("until", args.until),
+      validFrom,
+      validUntil,
       commitment,
     });
     const { receipt, ...granted } = await handle.wait();
@@ -102,25 +98,26 @@ task("consent:grant", "Grants (or replaces) a patient's consent to an account or
 
 task("consent:delegate", "Appoints a delegate to grant for the signer (the patient) within a scope and term, or removes it")
   .addParam("delegate", "the delegate: an address or an account index")
-  .addOptionalParam("until", "when the delegation ends: seconds since the epoch or an ISO 8601 date", undefined, types.string)
-  .addOptionalParam("classes", "the data classes it may grant, comma-separated", undefined, types.string)
-  .addOptionalParam("purposes", "the purposes it may grant, comma-separated", undefined, types.string)
+  .addOptionalParam("until", "when the delegation ends: YYYY-MM-DD (midnight UTC), an ISO 8601 date-time with its zone, or seconds since the epoch; required unless --remove", undefined, types.string)
+  .addOptionalParam("classes", "the data classes it may grant, comma-separated; required unless --remove", undefined, types.string)
+  .addOptionalParam("purposes", "the purposes it may grant, comma-separated; required unless --remove", undefined, types.string)
   .addFlag("representative", "a full representative (a parent of a minor, a legal guardian): may grant sensitive classes and set the break-glass opt-out")
   .addFlag("remove", "remove the delegate instead")
   .addOptionalParam("from", "signer (the patient): an account index or address", undefined, types.string)
   .setAction(async (given: { delegate: string; until?: string; classes?: string; purposes?: string; representative: boolean; remove: boolean; from?: string }, hre) => {
     const args = await withAccounts(hre, given, ["delegate"]);
     const { ValidationError } = await import("../sdk");
+    if (!args.remove) for (const field of ["until", "classes", "purposes"] as const) if (args[field] === undefined) throw new ValidationError(field, `give --${field} (required unless --remove)`);
+    const until = args.remove ? 0 : timeOption("until", args.until!);
     const cl = await connectSdk(hre, args.from);
     if (args.remove) {
       const { receipt, ...removed } = await (await cl.consent.removeDelegate({ delegate: args.delegate })).wait();
       printJson({ ...removed, tx: receipt.hash });
       return;
     }
-    for (const field of ["until", "classes", "purposes"] as const) if (args[field] === undefined) throw new ValidationError(field, `give --${field}`);
     const handle = await cl.consent.appointDelegate({
       delegate: args.delegate,
-      until: parseTime("until", args.until!),
+      until,
       classes: list(args.classes!) as never,
       purposes: list(args.purposes!) as never,
       representative: args.representative,
@@ -154,9 +151,9 @@ task("consent:check", "Whether an accessor may access a patient's data class for
 
 task("consent:log", "Logs an access to a patient's record by the signer under an unlinkable reference; refused when not permitted")
   .addParam("patient", "the patient: an address or an account index")
-  .addOptionalParam("recordId", "the record's id: with --salt, a fresh unlinkable reference is derived (its nonce is printed)", undefined, types.string)
-  .addOptionalParam("salt", "the record's salt (with --record-id)", undefined, types.string)
-  .addOptionalParam("record", "an access reference made elsewhere (0x + 32 bytes; never a record's id or commitment)", undefined, types.string)
+  .addOptionalParam("recordId", "the record's id: with --salt, a fresh unlinkable reference is derived (its nonce is printed); required unless --record is given", undefined, types.string)
+  .addOptionalParam("salt", "the record's salt; required with --record-id", undefined, types.string)
+  .addOptionalParam("record", "an access reference made elsewhere (0x + 32 bytes; never a record's id or commitment); required unless --record-id and --salt are given", undefined, types.string)
   .addParam("class", "the data class (e.g. labs)")
   .addParam("purpose", "the purpose of use (e.g. TREAT)")
   .addOptionalParam("from", "signer (the accessor): an account index or address", undefined, types.string)

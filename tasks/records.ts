@@ -19,7 +19,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { task, types } from "hardhat/config";
 import type { RecordBatchProgress, RecordProof } from "../sdk";
-import { connectSdk, openSecret, printJson } from "./support";
+import { connectSdk, idOptions, openSecret, printJson, readFileOption, readJsonObjectOption, readJsonOption } from "./support";
 import { UsageError } from "../config/cli";
 
 /** The format tag of the proofs file records:anchor writes. */
@@ -35,10 +35,10 @@ const SALTS_WARNING =
 /**
  * Reads FHIR resources from a file: a Bundle (its entries' resources), a single resource, or NDJSON
  * (one resource per line).
- * @throws {Error} naming the file and line when something is not a JSON object
+ * @throws {UsageError} naming the file (and line) when it cannot be read or something is not a JSON object
  */
 export function readResources(file: string): Record<string, unknown>[] {
-  const text = fs.readFileSync(file, "utf8");
+  const text = readFileOption("file", file);
   let whole: unknown;
   try {
     whole = JSON.parse(text);
@@ -181,9 +181,9 @@ function readEarlierSalts(file: string, resources: Record<string, unknown>[], ch
   if (!fs.existsSync(file)) return undefined;
   let json: { format?: string; chainId?: string; registry?: string; items?: { index: number; resourceType: unknown; id: unknown; salt: string }[] };
   try {
-    json = JSON.parse(fs.readFileSync(file, "utf8")) as typeof json;
+    json = readJsonOption("out", file) as typeof json;
   } catch {
-    return undefined;
+    return undefined; // not a salts file of an earlier run: a fresh batch
   }
   if (json.format !== SALTS_FORMAT || json.chainId !== chainId || json.registry?.toLowerCase() !== registry.toLowerCase()) return undefined;
   const items = json.items ?? [];
@@ -208,18 +208,22 @@ async function anchoredBatch(cl: Awaited<ReturnType<typeof connectSdk>>, root: s
 function readSalt(arg: string, resource: Record<string, unknown>): string | undefined {
   if (/^0x[0-9a-fA-F]{64}$/.test(arg)) return arg;
   if (!fs.existsSync(arg)) throw new UsageError(`--salt: ${arg} is neither a 32-byte hex salt nor a salts file`);
-  const file = JSON.parse(fs.readFileSync(arg, "utf8")) as { format?: string; items?: { resourceType: unknown; id: unknown; salt: string }[] };
+  const file = readJsonObjectOption("salt", arg, `a ${SALTS_FORMAT} file`) as { format?: string; items?: { resourceType: unknown; id: unknown; salt: string }[] };
   if (file.format !== SALTS_FORMAT) throw new UsageError(`--salt: ${arg} is not a ${SALTS_FORMAT} file`);
   return file.items?.find((i) => i.resourceType === (resource.resourceType ?? null) && i.id === (resource.id ?? null))?.salt;
 }
 
 /** Reads a proof: a single proof object, or the item of a proofs file whose commitment matches. */
-function readProof(arg: string, commitment: string | undefined): RecordProof | undefined {
-  const json = JSON.parse(fs.readFileSync(arg, "utf8")) as Record<string, unknown>;
+async function readProof(arg: string, commitment: string | undefined): Promise<RecordProof | undefined> {
+  const json = readJsonObjectOption("proof", arg, "a proofs file or a proof");
   if (json.format !== PROOFS_FORMAT) return json as unknown as RecordProof;
+  if (!Array.isArray(json.items)) throw new UsageError(`--proof: ${arg} has no items: it is not a whole ${PROOFS_FORMAT} file`);
   const items = json.items as { recordId: string; version: number; commitment: string; proof: string[] }[];
   const item = items.find((i) => i.commitment === commitment);
-  return item ? { root: json.root as string, ...(json.orgId === undefined ? {} : { orgId: BigInt(json.orgId as string) }), ...item } : undefined;
+  if (!item) return undefined;
+  const { requireId } = await import("../sdk/core/validate");
+  const orgId = json.orgId === undefined ? undefined : requireId(`--proof ${arg}: orgId`, json.orgId);
+  return { root: json.root as string, ...(orgId === undefined ? {} : { orgId }), ...item };
 }
 
 task("records:verify", "Verifies a resource: anchored, superseded, retracted, not anchored, a proof that contradicts the chain, or unverifiable without its salt")
@@ -229,11 +233,12 @@ task("records:verify", "Verifies a resource: anchored, superseded, retracted, no
   .addOptionalParam("org", "the organization that holds the record (needed only when several anchored it)", undefined, types.string)
   .addOptionalParam("from", "signer: an account index or address", undefined, types.string)
   .setAction(async (args: { file: string; salt?: string; proof?: string; org?: string; from?: string }, hre) => {
-    const resource = JSON.parse(fs.readFileSync(args.file, "utf8")) as Record<string, unknown>;
+    const resource = readJsonObjectOption("file", args.file, "a FHIR resource");
     const salt = args.salt === undefined ? undefined : readSalt(args.salt, resource);
+    await idOptions(args, ["org"]);
     const cl = await connectSdk(hre, args.from);
     const commitment = salt === undefined ? undefined : cl.records.commit(resource, { salt }).commitment;
-    const proof = args.proof === undefined ? undefined : readProof(args.proof, commitment);
+    const proof = args.proof === undefined ? undefined : await readProof(args.proof, commitment);
     printJson(await cl.records.verify(resource, salt, proof, args.org === undefined ? {} : { orgId: args.org }));
   });
 
@@ -241,6 +246,7 @@ task("records:history", "Shows a record's versions: who anchored each, when, and
   .addParam("record", "the record id (the commitment of its first version)")
   .addOptionalParam("org", "the organization whose record it is (needed only when several anchored it)", undefined, types.string)
   .setAction(async (args: { record: string; org?: string }, hre) => {
+    await idOptions(args, ["org"]);
     const cl = await connectSdk(hre);
     const history = await cl.records.history(args.record, args.org === undefined ? {} : { orgId: args.org });
     const { RetractionReason } = await import("../sdk");
