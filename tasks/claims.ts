@@ -241,17 +241,20 @@ task("claims:status", "Shows a claim: status, amounts, line outcomes, payments, 
   .setAction(async (args: { claim: string }, hre) => {
     const cl = await connectSdk(hre);
     const [state, h] = await Promise.all([cl.claims.claim(args.claim), cl.claims.history(args.claim)]);
-    const { claimStatusName, parseProcedureCode } = await import("../sdk");
-    // Codes as text: the status in words, each line's procedure code as `SYSTEM:code` (a hashed long code stays hex).
+    const { CARC, claimStatusName, parseProcedureCode } = await import("../sdk");
+    // Codes as text: the status in words, each line's procedure code as `SYSTEM:code` (a hashed long code stays hex),
+    // each line's reason as its CARC with the meaning the rules give it ("CARC 119 (benefit maximum)"; null: none).
     const codeText = (code: string) => {
       const p = parseProcedureCode(code);
       return p.hashed ? p.code : `${p.alias}:${p.code}`;
     };
+    const carcNames = new Map<number, string>(Object.entries(CARC).map(([name, code]) => [code, name.toLowerCase().replace(/_/g, " ")]));
+    const reasonText = (carc: number) => (carc === 0 ? null : carcNames.has(carc) ? `CARC ${carc} (${carcNames.get(carc)})` : `CARC ${carc}`);
     printJson({
       ...state,
       status: claimStatusName(state.status),
       submission: { ...h.submission, lines: h.submission.lines.map((l) => ({ ...l, code: codeText(l.code) })) },
-      outcomes: h.outcomes,
+      outcomes: h.outcomes.map((o) => ({ ...o, reason: reasonText(o.reason) })),
       payments: h.payments,
       queued: h.queued,
       recovered: h.recovered,

@@ -157,5 +157,9 @@ describe("claims tasks", function () {
     expect([out.replaces, out.status]).to.deep.equal([claimIdOf(mri), claimStatusName(ClaimStatus.Approved)]);
     const [status] = await runLines("claims:status", { claim: claimIdOf(mri) });
     expect(JSON.parse(status).replacedBy).to.equal(out.claimId);
+    // A line's reason as its CARC with the meaning the rules give it, not a bare number.
+    expect((JSON.parse(status) as { outcomes: { reason: unknown }[] }).outcomes.map((o) => o.reason)).to.deep.equal(["CARC 197 (authorization)"]);
+    const [approved] = await runLines("claims:status", { claim: out.claimId });
+    expect((JSON.parse(approved) as { outcomes: { reason: unknown }[] }).outcomes.map((o) => o.reason)).to.deep.equal([null]);
   });
 });
