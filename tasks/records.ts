@@ -14,6 +14,8 @@
  * salts file of the same resources for the same chain and registry reuses its salts, so it rebuilds the same
  * root. A root already anchored is not sent again ("skipped": true), and the signer's own pending
  * transactions are waited for first, so a batch is never anchored twice and its salts are never lost.
+ * A salts file there that is not of these resources (another batch's, another deployment's, anything
+ * else) is never overwritten: the run is refused, naming it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -175,21 +177,28 @@ task("records:anchor", "Anchors every resource of a FHIR Bundle or NDJSON file a
 
 /**
  * The salts of an earlier run, when `file` is a salts file for exactly these resources (same count,
- * resource types and ids) on this chain and registry; otherwise undefined (a fresh batch).
+ * resource types and ids) on this chain and registry; undefined when there is no file (a fresh batch).
+ * Any other file there is refused, never overwritten: it may hold the only salts of records anchored
+ * before (of another batch, chain or registry), without which they can never be verified again.
  */
 function readEarlierSalts(file: string, resources: Record<string, unknown>[], chainId: string, registry: string): string[] | undefined {
   if (!fs.existsSync(file)) return undefined;
-  let json: { format?: string; chainId?: string; registry?: string; items?: { index: number; resourceType: unknown; id: unknown; salt: string }[] };
+  const refuse = (why: string) =>
+    new UsageError(`--out: ${file} ${why}; it is kept as it is (it may hold the only salts of records anchored before): move it away or pass --out <another folder>`);
+  let json: { format?: string; root?: string; chainId?: string; registry?: string; items?: { index: number; resourceType: unknown; id: unknown; salt: string }[] };
   try {
     json = readJsonOption("out", file) as typeof json;
   } catch {
-    return undefined; // not a salts file of an earlier run: a fresh batch
+    throw refuse("exists and is not a salts file records:anchor wrote");
   }
-  if (json.format !== SALTS_FORMAT || json.chainId !== chainId || json.registry?.toLowerCase() !== registry.toLowerCase()) return undefined;
+  if (json.format !== SALTS_FORMAT) throw refuse("exists and is not a salts file records:anchor wrote");
+  if (json.chainId !== chainId || json.registry?.toLowerCase() !== registry.toLowerCase()) {
+    throw refuse(`holds the salts of a batch on chain ${json.chainId}, registry ${json.registry} (not this deployment's)`);
+  }
   const items = json.items ?? [];
-  if (items.length !== resources.length) return undefined;
-  const same = items.every((it, i) => it.index === i && it.resourceType === (resources[i].resourceType ?? null) && it.id === (resources[i].id ?? null));
-  return same ? items.map((it) => it.salt) : undefined;
+  const same = items.length === resources.length && items.every((it, i) => it.index === i && it.resourceType === (resources[i].resourceType ?? null) && it.id === (resources[i].id ?? null));
+  if (!same) throw refuse(`holds the salts of another batch${json.root ? ` (root ${json.root})` : ""}, not of these resources`);
+  return items.map((it) => it.salt);
 }
 
 /** Organization `orgId`'s batch `root` with the receipt of its anchoring, or undefined when it has none. */

@@ -122,6 +122,31 @@ describe("records tasks", function () {
     expect(fs.readdirSync(dir).filter((f) => /^(mixed|notes)\.(salts|proofs)\./.test(f))).to.deep.equal([]);
   });
 
+  it("never overwrites a salts file that is not this batch's: another batch's salts, or any other file, are kept and the anchoring refused", async function () {
+    const { dir, doctor } = await loadFixture(tasksFixture);
+    process.env.CARELEDGER_DEPLOYMENTS_DIR = dir;
+    const file = path.join(dir, "labs.json");
+    const obs = (id: string) => ({ resourceType: "Observation", id, status: "final", code: { text: "heart rate" } });
+    fs.writeFileSync(file, JSON.stringify(obs("1")));
+    const first = (await run("records:anchor", { file, from: doctor.address })).out[0] as { root: string };
+    const salts = path.join(dir, "labs.salts.json");
+    const kept = fs.readFileSync(salts, "utf8");
+    // The same file name, other resources: the first batch's salts must survive.
+    fs.writeFileSync(file, JSON.stringify(obs("2")));
+    const before = await hre.ethers.provider.getTransactionCount(doctor.address);
+    expect(await failure(run("records:anchor", { file, from: doctor.address }))).to.equal(
+      `--out: ${salts} holds the salts of another batch (root ${first.root}), not of these resources; it is kept as it is (it may hold the only salts of records anchored before): move it away or pass --out <another folder>`,
+    );
+    fs.writeFileSync(path.join(dir, "other.salts.json"), "my notes");
+    fs.writeFileSync(path.join(dir, "other.json"), JSON.stringify(obs("3")));
+    expect(await failure(run("records:anchor", { file: path.join(dir, "other.json"), from: doctor.address }))).to.match(/other\.salts\.json exists and is not a salts file records:anchor wrote; it is kept/);
+    expect([fs.readFileSync(salts, "utf8"), fs.readFileSync(path.join(dir, "other.salts.json"), "utf8")]).to.deep.equal([kept, "my notes"]);
+    expect(await hre.ethers.provider.getTransactionCount(doctor.address)).to.equal(before);
+    // Elsewhere, the new batch anchors.
+    const elsewhere = fs.mkdtempSync(path.join(dir, "out-"));
+    expect((await run("records:anchor", { file, out: elsewhere, from: doctor.address })).out[0]).to.deep.include({ leafCount: 1 });
+  });
+
   it("refuses files that hold no resources, naming the file", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-bad-"));
     const cases: [string, RegExp][] = [
