@@ -5,26 +5,7 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { hardhat, ROOT, startTestChain, type TestChain } from "../e2e/node";
-
-function lines(r: { stdout: string; stderr: string }): string[] {
-  return `${r.stdout}\n${r.stderr}`
-    .replace(/\u001b\[[0-9;]*m/g, "")
-    .split("\n")
-    .filter((l) => l.trim() !== "");
-}
-
-const FRAME = /^\s+at /;
-
-/** A known error: exit 1, one line (two at most), no stack trace; returns what it printed. */
-function expectOneLine(r: { status: number | null; stdout: string; stderr: string }, message: RegExp): void {
-  const out = lines(r);
-  const shown = out.slice(0, 4).join(" | ");
-  expect(r.status, shown).to.equal(1);
-  expect(out.filter((l) => FRAME.test(l)).length, `a stack trace: ${shown}`).to.equal(0);
-  expect(out.length, shown).to.be.within(1, 2);
-  expect(out[0], shown).to.match(message);
-}
+import { expectOneLine, hardhat, outputLines, ROOT, startTestChain, type TestChain } from "../e2e/node";
 
 describe("[e2e] review of issue 13: the CLI as an operator meets it (outside reviewer)", function () {
   this.timeout(300_000);
@@ -81,7 +62,7 @@ describe("[e2e] review of issue 13: the CLI as an operator meets it (outside rev
 
   it("consent:grant --until 2030-02-30 (a day that does not exist) is refused, not granted until March 2", function () {
     const r = hardhat(["consent:grant", "--grantee", "2", "--classes", "labs", "--purposes", "TREAT", "--until", "2030-02-30", "--commitment", "0x" + "11".repeat(32), "--from", "9", "--network", "localhost"], env);
-    const granted = lines(r).find((l) => l.startsWith("{"));
+    const granted = outputLines(r).find((l) => l.startsWith("{"));
     expect(granted, "a grant was made").to.equal(undefined);
     expectOneLine(r, /^Error (USAGE|INVALID_INPUT): .*until/);
   });
@@ -102,8 +83,8 @@ describe("[e2e] review of issue 13: the CLI as an operator meets it (outside rev
       const existed = fs.existsSync(journal);
       const r = hardhat(["deploy", "--network", "localhost"], { ...copied, LOCALHOST_RPC_URL: chain.env.LOCALHOST_RPC_URL, CARELEDGER_DEPLOYMENTS_DIR: fs.mkdtempSync(path.join(chain.dir, "book-")) });
       try {
-        expect(lines(r).join(" | ")).to.not.match(/deployment-id "" contains banned characters/);
-        expect(r.status, lines(r).join(" | ")).to.equal(0);
+        expect(outputLines(r).join(" | ")).to.not.match(/deployment-id "" contains banned characters/);
+        expect(r.status, outputLines(r).join(" | ")).to.equal(0);
       } finally {
         if (!existed) fs.rmSync(journal, { recursive: true, force: true });
       }
@@ -111,7 +92,7 @@ describe("[e2e] review of issue 13: the CLI as an operator meets it (outside rev
 
     it("a task on --network localhost does not stop at LOCALHOST_RPC_URL= left empty (HH117)", function () {
       const r = hardhat(["participants:show", "--org", "1", "--network", "localhost"], copied);
-      expect(lines(r).join(" | ")).to.not.match(/HH117|Empty string `` for network/);
+      expect(outputLines(r).join(" | ")).to.not.match(/HH117|Empty string `` for network/);
     });
   });
 });

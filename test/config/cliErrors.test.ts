@@ -6,26 +6,7 @@
  */
 import { expect } from "chai";
 import * as path from "node:path";
-import { hardhat, startTestChain, type TestChain } from "../e2e/node";
-
-/** The lines a command printed, stdout and stderr together, without blank ones and without colours (Hardhat colours its errors when CI is set). */
-function lines(r: { stdout: string; stderr: string }): string[] {
-  return `${r.stdout}\n${r.stderr}`
-    .replace(/\u001b\[[0-9;]*m/g, "")
-    .split("\n")
-    .filter((l) => l.trim() !== "");
-}
-
-/** A stack frame line, as Node prints them. */
-const FRAME = /^\s+at /;
-
-function expectOneLine(r: { status: number | null; stdout: string; stderr: string }, message: RegExp): void {
-  const out = lines(r);
-  expect(r.status, out.join("\n")).to.equal(1);
-  expect(out.filter((l) => FRAME.test(l)), "no stack trace").to.deep.equal([]);
-  expect(out.length, out.join("\n")).to.be.within(1, 2);
-  expect(out[0]).to.match(message);
-}
+import { expectOneLine, hardhat, outputLines, STACK_FRAME, startTestChain, type TestChain } from "../e2e/node";
 
 describe("[e2e] CLI errors: one line, exit 1, a trace only when asked", function () {
   let chain: TestChain;
@@ -72,7 +53,7 @@ describe("[e2e] CLI errors: one line, exit 1, a trace only when asked", function
     for (const flag of ["--show-stack-traces", "--verbose"]) {
       const r = hardhat(["participants:show", "--org", "999", "--network", "localhost", flag], env);
       expect(r.status).to.equal(1);
-      expect(lines(r).some((l) => FRAME.test(l)), `${flag}: a stack trace`).to.equal(true);
+      expect(outputLines(r).some((l) => STACK_FRAME.test(l)), `${flag}: a stack trace`).to.equal(true);
     }
   });
 });

@@ -9,6 +9,7 @@
  * (osaka; the contracts are compiled for cancun and need its transient storage); chain 31337 unless a
  * test asks for another. A missing Anvil fails the test and names `npm ci`: never a skip.
  */
+import { expect } from "chai";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -234,4 +235,24 @@ export async function startTestChain(options: TestChainOptions = {}): Promise<Te
       fs.rmSync(journal, { recursive: true, force: true });
     },
   };
+}
+
+/** The lines a command printed, stdout and stderr together, without blank ones and without colours (Hardhat colours its errors when CI is set). */
+export function outputLines(r: { stdout: string; stderr: string }): string[] {
+  return `${r.stdout}\n${r.stderr}`
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
+}
+
+/** A stack frame line, as Node prints them. */
+export const STACK_FRAME = /^\s+at /;
+
+/** A known error as the CLI must print it: exit 1, one line (two at most) matching `message`, no stack trace. */
+export function expectOneLine(r: { status: number | null; stdout: string; stderr: string }, message: RegExp): void {
+  const out = outputLines(r);
+  expect(r.status, out.join("\n")).to.equal(1);
+  expect(out.filter((l) => STACK_FRAME.test(l)), "no stack trace").to.deep.equal([]);
+  expect(out.length, out.join("\n")).to.be.within(1, 2);
+  expect(out[0], out.join("\n")).to.match(message);
 }
