@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import { UsageError } from "../config/cli";
 import { envVar } from "../config/env";
+import { dayProblem, TIME_LIMIT } from "../sdk/core/calendar";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { CareLedger } from "../sdk";
 
@@ -132,9 +133,6 @@ export async function idOptions<T extends object, K extends keyof T & string>(ar
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-/** Times on chain fit 40 bits of seconds. */
-const MAX_TIME = 2 ** 40;
 
 /**
  * The one parser of every date option, strict: "YYYY-MM-DD" of a day that exists (midnight UTC), an
@@ -152,17 +150,14 @@ export function dateOption(param: string, arg: string, accepts: { seconds?: bool
   const refuse = (why: string) => new UsageError(`${name}: ${JSON.stringify(arg)} ${why}`);
   if (accepts.seconds && /^\d+$/.test(given)) {
     const n = Number(given);
-    if (!Number.isSafeInteger(n) || n >= MAX_TIME) throw refuse("is too far in the future (seconds since the epoch, below 2^40)");
+    if (!Number.isSafeInteger(n) || n >= TIME_LIMIT) throw refuse("is too far in the future (seconds since the epoch, below 2^40)");
     return n;
   }
   const m = DAY.exec(given) ?? (accepts.day ? null : DATE_TIME.exec(given));
   if (!m) throw refuse(`is not a date: give ${forms}`);
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (year < 1970) throw refuse("is before 1970");
-  if (month < 1 || month > 12) throw refuse(`is not a date: there is no month ${m[2]}`);
-  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > days) throw refuse(`is not a date: ${MONTHS[month - 1]} ${year} has ${days} days`);
-  let ms = Date.UTC(year, month - 1, day);
+  const why = dayProblem(m[1], m[2], m[3]);
+  if (why) throw refuse(why);
+  let ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   if (m[4] !== undefined) {
     const [h, min, s] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
     if (h > 23 || min > 59 || s > 59) throw refuse("is not a time of day (00:00:00 to 23:59:59)");
@@ -176,6 +171,6 @@ export function dateOption(param: string, arg: string, accepts: { seconds?: bool
     ms += ((h * 60 + min) * 60 + s) * 1000 - offset;
   }
   const t = Math.floor(ms / 1000);
-  if (t < 0 || t >= MAX_TIME) throw refuse("is out of range (1970 to 2^40 seconds later)");
+  if (t < 0 || t >= TIME_LIMIT) throw refuse("is out of range (1970 to 2^40 seconds later)");
   return t;
 }

@@ -4,6 +4,7 @@
  */
 import { getAddress, isAddress, isHexString, ZeroAddress } from "ethers";
 import { ValidationError } from "../errors";
+import { dayProblem, TIME_LIMIT } from "./calendar";
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -88,8 +89,6 @@ export function requireBoolean(field: string, value: unknown): boolean {
  */
 export type TimeInput = Date | number | bigint | string;
 
-/** Times are stored as `uint40` seconds: every time is below this. */
-const TIME_LIMIT = 2 ** 40;
 
 /**
  * Seconds since the epoch of a {@link TimeInput}: the one conversion of times every client uses.
@@ -130,10 +129,7 @@ export function requireTime(field: string, value: unknown): number {
 export function utcMidnight(field: string, value: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/.exec(value);
   if (!m) throw new ValidationError(field, `${JSON.stringify(value)} is not a date (YYYY-MM-DD)`);
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (month < 1 || month > 12) throw new ValidationError(field, `${JSON.stringify(value)} is not a date: there is no month ${m[2]}`);
-  if (year < 1970) throw new ValidationError(field, `${JSON.stringify(value)} is before 1970`);
-  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > days) throw new ValidationError(field, `${JSON.stringify(value)} is not a date: ${m[1]}-${m[2]} has ${days} days`);
-  return Date.UTC(year, month - 1, day) / 1000;
+  const why = dayProblem(m[1], m[2], m[3]);
+  if (why) throw new ValidationError(field, `${JSON.stringify(value)} ${why}`);
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 1000;
 }
