@@ -28,11 +28,14 @@ assertRequestedNetworkConfigured(requestedNetwork());
  * `hardhat coverage` compiles without the IR pipeline: its instrumentation makes the claims
  * adjudication too deep for the IR code generator's stack, and coverage counts source lines and
  * branches, which the pipeline does not change (its network allows contracts over the size limit).
- * Mutation runs (`npm run mutation`, which sets CARELEDGER_NO_IR) do too: a mutant of the claims
- * code compiles in a third of the time, and the tests judge the same source; the in-process network
- * then allows the engine's larger legacy code.
+ * Mutation runs (`npm run mutation`, which sets CARELEDGER_MUTATION_BUILD) do too, and without the
+ * optimizer: a mutant of the claims code compiles in under a third of the time, the tests judge the
+ * same source (no test of a mutation target reads gas), and the in-process network then allows the
+ * engine's larger unoptimized code.
  */
-const VIA_IR = !process.argv.includes("coverage") && envVar("CARELEDGER_NO_IR") === undefined;
+const MUTATION_BUILD = envVar("CARELEDGER_MUTATION_BUILD") !== undefined;
+const VIA_IR = !process.argv.includes("coverage") && !MUTATION_BUILD;
+const OPTIMIZE = !MUTATION_BUILD;
 
 const NETWORKS = {
   hardhat: VIA_IR ? {} : { allowUnlimitedContractSize: true },
@@ -44,13 +47,13 @@ assertRequestedNetworkKnown(requestedNetwork(), Object.keys(NETWORKS));
 
 const config: HardhatUserConfig = {
   solidity: {
-    compilers: [{ version: SOLC, settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" } }],
+    compilers: [{ version: SOLC, settings: { optimizer: { enabled: OPTIMIZE, runs: 200 }, evmVersion: "cancun" } }],
     overrides: {
       // The claims engine and its lifecycle library through the IR pipeline: smaller code (the
       // engine is near the 24,576-byte limit of EIP-170) and less gas a claim; docs/claims.md,
       // "Storage and gas".
-      "contracts/claims/ClaimsEngine.sol": { version: SOLC, settings: { optimizer: { enabled: true, runs: 1000 }, evmVersion: "cancun", viaIR: VIA_IR } },
-      "contracts/claims/ClaimsLifecycle.sol": { version: SOLC, settings: { optimizer: { enabled: true, runs: 1000 }, evmVersion: "cancun", viaIR: VIA_IR } },
+      "contracts/claims/ClaimsEngine.sol": { version: SOLC, settings: { optimizer: { enabled: OPTIMIZE, runs: 1000 }, evmVersion: "cancun", viaIR: VIA_IR } },
+      "contracts/claims/ClaimsLifecycle.sol": { version: SOLC, settings: { optimizer: { enabled: OPTIMIZE, runs: 1000 }, evmVersion: "cancun", viaIR: VIA_IR } },
     },
   },
   networks: NETWORKS,

@@ -345,7 +345,7 @@ async function recheck(name, jobs) {
 async function main() {
   // Mutants compile without the IR pipeline (hardhat.config.ts): the same source, in a third of the
   // time. Set here, for this run's own processes only (the module is also required by tests).
-  process.env.CARELEDGER_NO_IR = "1";
+  process.env.CARELEDGER_MUTATION_BUILD = "1";
   const args = process.argv.slice(2);
   const option = (flag, fallback) => {
     const at = args.indexOf(flag);
@@ -373,7 +373,7 @@ async function main() {
     }
   } finally {
     // Leave the build matching the original sources, not the last mutant (and through the IR pipeline).
-    spawnSync(NPX, ["hardhat", "compile", "--quiet"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, CARELEDGER_NO_IR: undefined } });
+    spawnSync(NPX, ["hardhat", "compile", "--quiet"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, CARELEDGER_MUTATION_BUILD: undefined } });
   }
 }
 

@@ -58,7 +58,7 @@ interface Run {
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_/i.test(key) || ["INIT_CWD", "HARDHAT_NETWORK", "CARELEDGER_NO_IR", "CARELEDGER_PREPARE_LOG"].includes(key)) continue;
+    if (/^npm_/i.test(key) || ["INIT_CWD", "HARDHAT_NETWORK", "CARELEDGER_MUTATION_BUILD", "CARELEDGER_PREPARE_LOG"].includes(key)) continue;
     env[key] = value;
   }
   return { ...env, ...extra };
