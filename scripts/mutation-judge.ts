@@ -62,18 +62,22 @@ async function runTests(tests: string[]): Promise<{ failures: number; failed: st
   return { failures, failed };
 }
 
-async function judge(jobs: Jobs, source: string): Promise<{ status: string; failed?: string }> {
+async function judge(jobs: Jobs, source: string): Promise<{ status: string; failed?: string; compileSeconds: number }> {
   const file = path.join(hre.config.paths.sources, jobs.contract);
   fs.writeFileSync(file, source, "utf8");
+  const started = Date.now();
+  const compileSeconds = () => Math.round((Date.now() - started) / 100) / 10;
   try {
+    // With typechain: the tests deploy through its factories, which carry the mutant's bytecode.
     await hre.run("compile", { quiet: true });
   } catch (error) {
-    return { status: "stillborn", failed: String((error as Error).message).split("\n")[0] };
+    return { status: "stillborn", failed: String((error as Error).message).split("\n")[0], compileSeconds: compileSeconds() };
   }
+  const compiled = compileSeconds();
   await hre.network.provider.request({ method: "hardhat_reset", params: [] });
   forgetProjectModules();
   const { failures, failed } = await runTests(jobs.tests);
-  return failures === 0 ? { status: "live" } : { status: "killed", failed: failed[0] };
+  return failures === 0 ? { status: "live", compileSeconds: compiled } : { status: "killed", failed: failed[0], compileSeconds: compiled };
 }
 
 async function main(): Promise<void> {
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
       const result = await judge(jobs, mutant.source);
       const line = { id: mutant.id, ...result, seconds: Math.round((Date.now() - started) / 100) / 10 };
       fs.appendFileSync(outFile, `${JSON.stringify(line)}\n`);
-      console.log(`${jobs.contract} ${mutant.id}: ${result.status} (${line.seconds} s)`);
+      console.log(`${jobs.contract} ${mutant.id}: ${result.status} (${line.seconds} s, compile ${result.compileSeconds} s)`);
     }
     const control = await judge(jobs, original);
     if (control.status !== "live") {
