@@ -88,6 +88,30 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     await expect(desk.connect(adjuster).forward(claims.target, resolve)).to.be.revertedWithCustomError(claims, "SameAdjuster").withArgs(desk.target);
   });
 
+  it("a contract that is a provider's member appeals as itself (named in the event), though the wallet driving it is no member", async function () {
+    const { claims, registry, hospitalAdmin, outsider, submission, line, doctor, sdk, adjuster } = await loadFixture(claimsFixture);
+    const billing = await new Intermediary__factory(outsider).deploy();
+    await registry.connect(hospitalAdmin).addMember(HOSPITAL, billing.target, false);
+    const s = await submission({ lines: [line(CODE.REVIEW, 600n * USD)] });
+    const id = claimIdOf(s);
+    await claims.connect(doctor).submit(sub(s));
+    await claims.connect(adjuster).decide(id, rec(await sdk.claims.record(id)), [{ allowed: 400n * USD, reason: 45 }]);
+    const appeal = claims.interface.encodeFunctionData("appeal", [id, rec(await sdk.claims.record(id))]);
+    await expect(billing.connect(outsider).forward(claims.target, appeal)).to.emit(claims, "ClaimAppealed").withArgs(id, billing.target);
+  });
+
+  it("the member's own wallet driving a contract that is no provider's member may not appeal through it", async function () {
+    const { claims, outsider, submission, line, doctor, sdk, adjuster, patient } = await loadFixture(claimsFixture);
+    const relay = await new Intermediary__factory(outsider).deploy();
+    const s = await submission({ lines: [line(CODE.REVIEW, 600n * USD)] });
+    const id = claimIdOf(s);
+    expect(s.member).to.equal(patient.address);
+    await claims.connect(doctor).submit(sub(s));
+    await claims.connect(adjuster).decide(id, rec(await sdk.claims.record(id)), [{ allowed: 400n * USD, reason: 45 }]);
+    const appeal = claims.interface.encodeFunctionData("appeal", [id, rec(await sdk.claims.record(id))]);
+    await expect(relay.connect(patient).forward(claims.target, appeal)).to.be.revertedWithCustomError(claims, "NotAppellant").withArgs(relay.target, id);
+  });
+
   it("adds every overpayment of a provider on a plan to what it owes back", async function () {
     const f = await loadFixture(claimsFixture);
     const s1 = await f.submission({ lines: [f.line(CODE.VISIT, 1_500n * USD)] }); // plan 800
