@@ -138,6 +138,14 @@ export {
 } from "./consent/typedData";
 export { ACCESS_REFERENCE_DOMAIN, accessReference, CONSENT_DOCUMENT_DOMAIN, consentDocumentCommitment } from "./consent/encoding";
 export { fromFhirConsent, FhirConsentError, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions } from "./consent/fhir";
+export {
+  classifyResource,
+  RELEASABLE_RESOURCE_TYPES,
+  type ClassBasis,
+  type ReleasableResource,
+  type ResourceClassification,
+  type WithheldResource,
+} from "./consent/resourceClasses";
 
 // records/
 export { RecordsClient } from "./records/client";
