@@ -123,6 +123,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     ConsentRegistry: await result.consentRegistry.getAddress(),
     RecordRegistry: await result.recordRegistry.getAddress(),
     ClaimsEngine: await result.claimsEngine.getAddress(),
+    DisclosureLog: await result.disclosureLog.getAddress(),
   };
   const version: string = JSON.parse(fs.readFileSync(path.join(hre.config.paths.root, "package.json"), "utf8")).version;
   const book: AddressBook = { chainId, version, deploymentBlock, deployedAt: new Date().toISOString(), contracts };

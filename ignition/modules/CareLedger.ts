@@ -10,7 +10,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { CallableContractFuture } from "@nomicfoundation/ignition-core";
 import type { Interface } from "ethers";
 import { FUNCTION_ROLES, Role, ROLE_LABELS, type ManagedContractName, type RoleName } from "../../sdk/governance/roles";
-import { ClaimsEngine__factory, ConsentRegistry__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
+import { ClaimsEngine__factory, ConsentRegistry__factory, DisclosureLog__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
 
 /** The interface of each managed contract, from our own typechain factories. */
 const INTERFACES: Record<ManagedContractName, () => Interface> = {
@@ -18,6 +18,7 @@ const INTERFACES: Record<ManagedContractName, () => Interface> = {
   RecordRegistry: () => RecordRegistry__factory.createInterface(),
   ClaimsEngine: () => ClaimsEngine__factory.createInterface(),
   ConsentRegistry: () => ConsentRegistry__factory.createInterface(),
+  DisclosureLog: () => DisclosureLog__factory.createInterface(),
 };
 
 /** The selectors of `contract` restricted to each role, from the one table in `sdk/governance/roles.ts`. */
@@ -45,6 +46,8 @@ export default buildModule("CareLedger", (m) => {
   const participantRegistry = m.contract("ParticipantRegistry", [manager]);
   const consentRegistry = m.contract("ConsentRegistry", [manager, participantRegistry]);
   const recordRegistry = m.contract("RecordRegistry", [manager, participantRegistry]);
+  // The access log's batched entry point: record holders anchor their gateways' disclosure receipts.
+  const disclosureLog = m.contract("DisclosureLog", [manager, participantRegistry]);
   // The claims engine asks the record registry only IRecordEvidence.commitmentStatus (no phantom billing).
   // Its external libraries: plan administration, the escrow's money, and what follows a submission.
   const claimsPlans = m.library("ClaimsPlans");
@@ -58,6 +61,7 @@ export default buildModule("CareLedger", (m) => {
     ConsentRegistry: consentRegistry,
     RecordRegistry: recordRegistry,
     ClaimsEngine: claimsEngine,
+    DisclosureLog: disclosureLog,
   };
 
   const wiring = [];
@@ -81,5 +85,5 @@ export default buildModule("CareLedger", (m) => {
   // Last: the admin's own execution delay. From here on, role changes by the admin are scheduled.
   m.call(manager, "grantRole", [Role.ADMIN, deployer, adminExecutionDelay], { id: "delay_ADMIN", after: wiring });
 
-  return { manager, participantRegistry, consentRegistry, recordRegistry, claimsEngine };
+  return { manager, participantRegistry, consentRegistry, recordRegistry, claimsEngine, disclosureLog };
 });

@@ -14,6 +14,7 @@ export interface SuiteAddresses {
   readonly ConsentRegistry: string;
   readonly RecordRegistry: string;
   readonly ClaimsEngine: string;
+  readonly DisclosureLog: string;
 }
 
 /** The names of the suite's contracts, in deployment order. */
@@ -23,6 +24,7 @@ export const SUITE_CONTRACTS = [
   "ConsentRegistry",
   "RecordRegistry",
   "ClaimsEngine",
+  "DisclosureLog",
 ] as const satisfies readonly (keyof SuiteAddresses)[];
 
 /** One deployment of the suite on one chain. */

@@ -61,6 +61,10 @@ export const FUNCTION_ROLES = {
     pause: "PAUSER",
     unpause: "PAUSER",
   },
+  DisclosureLog: {
+    pause: "PAUSER",
+    unpause: "PAUSER",
+  },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 /** The names of the suite's managed contracts. */

@@ -28,7 +28,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const TSC = path.join(ROOT, "node_modules", ".bin", "tsc");
 const NPM_INSTALL = ["install", "--prefer-offline", "--no-audit", "--no-fund", "--foreground-scripts"];
 /** The address book's suite (sdk/core/addressBook.ts SUITE_CONTRACTS) and the interfaces: what the package exposes. */
-const SUITE = ["AccessManager", "ParticipantRegistry", "ConsentRegistry", "RecordRegistry", "ClaimsEngine"];
+const SUITE = ["AccessManager", "ParticipantRegistry", "ConsentRegistry", "RecordRegistry", "ClaimsEngine", "DisclosureLog"];
 const solidityNames = (dir: string) =>
   fs
     .readdirSync(path.join(ROOT, "contracts", dir))
