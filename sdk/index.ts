@@ -177,6 +177,19 @@ export {
   type StandardMerkleTreeDump,
 } from "./records/merkle";
 
+// exchange/: what a record holder's gateway writes and anchors
+export {
+  buildReceiptTree,
+  MAX_RECEIPTS_PER_ROOT,
+  RECEIPT_LEAF_TYPES,
+  receiptLeaf,
+  receiptValues,
+  verifyReceiptProof,
+  type DisclosureReceipt,
+  type ReceiptTree,
+  type ReceiptValues,
+} from "./exchange/receipts";
+
 // claims/
 export { ClaimsClient, toClaimResponse, toExplanationOfBenefit } from "./claims/client";
 export { CARC, CLAIM_STATUS_NAMES, claimStatusName, ClaimStatus, CODE_SYSTEMS, COST_SHARING_NAMES, CostSharing, MAX_BATCH, MAX_LINES } from "./claims/vocab";
