@@ -4,7 +4,7 @@
  */
 import hre from "hardhat";
 import { accountGrantee, ALL_CLASSES_MASK, ALL_PURPOSES_MASK, consentDomain, DATA_CLASSES, OrgKind, organizationGrantee, PURPOSES, type GrantRequest } from "../../sdk";
-import { ApproveAllWallet__factory, ConsentRegistry__factory, OwnedWallet__factory } from "../../typechain-types";
+import { ApproveAllWallet__factory, ConsentRegistry__factory, DisclosureLog__factory, OwnedWallet__factory } from "../../typechain-types";
 import { deployFixture, PROFILE } from "../support/fixtures";
 
 export const HOSPITAL = 1n;
@@ -37,6 +37,20 @@ export async function consentFixture() {
   const approveAll = await new ApproveAllWallet__factory(f.outsider).deploy();
   const owned = await new OwnedWallet__factory(f.outsider).deploy(patient2.address);
   return { ...f, consent, delegate, relayer, patient2, stranger, chainId, domain, approveAll, owned, accountGrantee, organizationGrantee };
+}
+
+export const PHARMACY = 4n;
+
+/**
+ * The DisclosureLog tests' fixture: the consent fixture plus a pharmacy (org 4: pharmacist), and
+ * the suite's DisclosureLog connected to the hospital's doctor (its gateway's account).
+ */
+export async function disclosureFixture() {
+  const f = await consentFixture();
+  const pharmacist = f.signers[14];
+  await f.registry.connect(f.registrar).registerOrganization(OrgKind.Pharmacy, PROFILE, pharmacist.address);
+  const log = DisclosureLog__factory.connect(f.book.contracts.DisclosureLog, f.doctor);
+  return { ...f, log, pharmacist };
 }
 
 /** The latest block's timestamp. */
