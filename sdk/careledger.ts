@@ -5,12 +5,14 @@ import type { Provider, Signer } from "ethers";
 import { AccessManager__factory } from "../typechain-types/factories/@openzeppelin/contracts/access/manager/AccessManager__factory";
 import { ClaimsEngine__factory } from "../typechain-types/factories/contracts/claims/ClaimsEngine__factory";
 import { ConsentRegistry__factory } from "../typechain-types/factories/contracts/consent/ConsentRegistry__factory";
+import { DisclosureLog__factory } from "../typechain-types/factories/contracts/consent/DisclosureLog__factory";
 import { ParticipantRegistry__factory } from "../typechain-types/factories/contracts/participants/ParticipantRegistry__factory";
 import { RecordRegistry__factory } from "../typechain-types/factories/contracts/records/RecordRegistry__factory";
 import { addressBookDirs, addressBookPath, findAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./core/addressBook";
 import { CareLedgerError, UnsupportedChainError } from "./errors";
 import { ClaimsClient } from "./claims/client";
 import { ConsentClient } from "./consent/client";
+import { DisclosuresClient } from "./consent/disclosures";
 import { GovernanceClient } from "./governance/client";
 import { ParticipantsClient } from "./participants/client";
 import { RecordsClient } from "./records/client";
@@ -52,6 +54,8 @@ export class CareLedger {
   readonly claims: ClaimsClient;
   /** Patient consent: grants, signatures, delegates, break-glass, access checks and the access log. */
   readonly consent: ConsentClient;
+  /** The access log's batched entry point: record holders anchor their gateways' disclosure receipts; anyone verifies one. */
+  readonly disclosures: DisclosuresClient;
 
   private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number) {
     this.runner = runner;
@@ -63,6 +67,7 @@ export class CareLedger {
     this.records = new RecordsClient(RecordRegistry__factory.connect(addresses.RecordRegistry, runner), chainId, fromBlock);
     this.claims = new ClaimsClient(ClaimsEngine__factory.connect(addresses.ClaimsEngine, runner), fromBlock);
     this.consent = new ConsentClient(ConsentRegistry__factory.connect(addresses.ConsentRegistry, runner), fromBlock);
+    this.disclosures = new DisclosuresClient(DisclosureLog__factory.connect(addresses.DisclosureLog, runner), fromBlock);
   }
 
   /**

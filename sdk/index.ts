@@ -136,6 +136,13 @@ export {
   type DelegateRemovalRequest,
   type TypedDataSigner,
 } from "./consent/typedData";
+export {
+  DisclosuresClient,
+  type AnchorDisclosuresParams,
+  type DisclosureAnchor,
+  type ReceiptVerification,
+  type VerifyReceiptParams,
+} from "./consent/disclosures";
 export { ACCESS_REFERENCE_DOMAIN, accessReference, CONSENT_DOCUMENT_DOMAIN, consentDocumentCommitment } from "./consent/encoding";
 export { fromFhirConsent, FhirConsentError, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions } from "./consent/fhir";
 export {

@@ -11,12 +11,14 @@ import { ClaimsEscrow__factory } from "../../typechain-types/factories/contracts
 import { ClaimsLifecycle__factory } from "../../typechain-types/factories/contracts/claims/ClaimsLifecycle__factory";
 import { ClaimsPlans__factory } from "../../typechain-types/factories/contracts/claims/ClaimsPlans__factory";
 import { ConsentRegistry__factory } from "../../typechain-types/factories/contracts/consent/ConsentRegistry__factory";
+import { DisclosureLog__factory } from "../../typechain-types/factories/contracts/consent/DisclosureLog__factory";
 import { ClaimsEngine__factory } from "../../typechain-types/factories/contracts/claims/ClaimsEngine__factory";
 import { ParticipantRegistry__factory } from "../../typechain-types/factories/contracts/participants/ParticipantRegistry__factory";
 import { RecordRegistry__factory } from "../../typechain-types/factories/contracts/records/RecordRegistry__factory";
 import { CareLedgerError, ContractRevertError, findRevertData, type ErrorArgs, type MessageTable } from "./base";
 import { CLAIM_MESSAGES } from "./claims";
 import { CONSENT_MESSAGES } from "./consent";
+import { DISCLOSURE_MESSAGES } from "./disclosures";
 import { GOVERNANCE_MESSAGES } from "./governance";
 import { findInsufficientFunds, findTransportFailure, messagesOf, NodeUnreachableError, NONCE_TOO_HIGH, NonceGapError, TransactionReplacedError } from "./network";
 import { PARTICIPANT_MESSAGES } from "./participants";
@@ -32,6 +34,7 @@ export const REVERT_MESSAGES: MessageTable = {
   ...RECORD_MESSAGES,
   ...CLAIM_MESSAGES,
   ...CONSENT_MESSAGES,
+  ...DISCLOSURE_MESSAGES,
   ...GOVERNANCE_MESSAGES,
   ...TOKEN_MESSAGES,
 };
@@ -54,6 +57,7 @@ function suiteErrorInterface(): Interface {
     ParticipantRegistry__factory,
     AccessManager__factory,
     ConsentRegistry__factory,
+    DisclosureLog__factory,
     RecordRegistry__factory,
     ClaimsEngine__factory,
     ClaimsEscrow__factory,

@@ -13,7 +13,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 /** Arguments that answer any name with a placeholder, so that every sentence can be rendered. */
 const anyArgs = new Proxy({}, { get: () => 1n }) as Record<string, unknown>;
 
-const PARTS = ["participants", "consent", "records", "claims", "governance"] as const;
+const PARTS = ["participants", "consent", "disclosures", "records", "claims", "governance"] as const;
 
 describe("error sentences", function () {
   it("every SDK call a sentence names exists", async function () {
@@ -22,19 +22,19 @@ describe("error sentences", function () {
     const named: string[] = [];
     for (const [name, explain] of Object.entries(REVERT_MESSAGES)) {
       const text = explain(anyArgs);
-      for (const m of text.matchAll(/\b(participants|consent|records|claims|governance)\.([a-zA-Z]+)\b/g)) {
+      for (const m of text.matchAll(/\b(participants|consent|disclosures|records|claims|governance)\.([a-zA-Z]+)\b/g)) {
         const [, part, method] = m;
         named.push(`${part}.${method}`);
         expect(typeof (cl[part as (typeof PARTS)[number]] as unknown as Record<string, unknown>)[method], `${name} names ${part}.${method}`).to.equal("function");
       }
       for (const m of text.matchAll(/(?<![.\w])([a-z][a-zA-Z]+)\(/g)) {
-        if (["claims", "consent", "records", "participants", "governance"].includes(m[1])) continue;
+        if ((PARTS as readonly string[]).includes(m[1])) continue;
         named.push(`${m[1]}()`);
         expect(typeof (sdk as Record<string, unknown>)[m[1]], `${name} names ${m[1]}()`).to.equal("function");
       }
     }
     // The check is not empty: the sentences do name calls.
-    expect(named).to.include.members(["claims.claim", "claims.submitCorrection", "claims.setTokenAllowed", "consentDocumentCommitment()"]);
+    expect(named).to.include.members(["claims.claim", "claims.submitCorrection", "claims.setTokenAllowed", "consentDocumentCommitment()", "buildReceiptTree()"]);
   });
 
   it("AccessNotPermitted says the data class and the purpose by name", function () {
