@@ -6,6 +6,11 @@
  * floor (one new storage slot plus one event, measured by GasFloor in the same run) is reported as
  * `floor.slotAndEvent`, and every figure is printed as a ratio to it, beside its budget.
  * It reports; it does not fail on a budget (budgets are goals, read from the report).
+ *
+ * Then the Merkle engine against OpenZeppelin's (`reports/merkle.json`, scripts/bench/merkle.ts) and
+ * the gateway's gas per disclosure (`reports/gateway.json`, scripts/bench/gateway.ts).
+ * `CARELEDGER_BENCH=gateway npm run bench` runs only the phases named (comma-separated: gas, merkle,
+ * gateway; default all three).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,10 +23,25 @@ import { benchRecords } from "./bench/records";
 import { runMerkleBench } from "./bench/merkle";
 import { benchClaims } from "./bench/claims";
 import { benchConsent } from "./bench/consent";
+import { benchDisclosures } from "./bench/disclosures";
+import { runGatewayBench } from "./bench/gateway";
+import { envVar } from "../config/env";
 import { GasFloor__factory, ViewProbe__factory } from "../typechain-types";
 
 /** Every part's benchmark, in the order they are reported. */
-const PARTS: readonly PartBench[] = [benchParticipants, benchConsent, benchRecords, benchClaims];
+const PARTS: readonly PartBench[] = [benchParticipants, benchConsent, benchRecords, benchClaims, benchDisclosures];
+
+/** The phases of `npm run bench`, in order. */
+const PHASES = ["gas", "merkle", "gateway"] as const;
+
+/** The phases `CARELEDGER_BENCH` names (comma-separated), all of them when it is unset. */
+export function benchPhases(value: string | undefined = envVar("CARELEDGER_BENCH")): Set<(typeof PHASES)[number]> {
+  if (value === undefined) return new Set(PHASES);
+  const names = value.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  const unknown = names.filter((p) => !(PHASES as readonly string[]).includes(p));
+  if (names.length === 0 || unknown.length > 0) throw new Error(`CARELEDGER_BENCH=${JSON.stringify(value)}: name phases among ${PHASES.join(", ")}, separated by commas`);
+  return new Set(names as (typeof PHASES)[number][]);
+}
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
@@ -73,18 +93,28 @@ function printTable(rows: readonly Measurement[]): void {
 }
 
 async function main(): Promise<void> {
-  const { report, rows } = await runBench();
-  const out = path.join(hre.config.paths.root, "reports", "gas.json");
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
-  // The budgets the issues set, beside the figures, for the generated docs/gas.md.
-  const budgets = Object.fromEntries(rows.filter((r) => r.budget !== undefined).map((r) => [r.key, r.budget]));
-  fs.writeFileSync(path.join(path.dirname(out), "gas-budgets.json"), JSON.stringify(budgets, null, 2) + "\n");
-  printTable(rows);
-  console.log(`\nWrote ${path.relative(process.cwd(), out)}`);
+  const phases = benchPhases();
+  if (phases.has("gas")) {
+    const { report, rows } = await runBench();
+    const out = path.join(hre.config.paths.root, "reports", "gas.json");
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+    // The budgets the issues set, beside the figures, for the generated docs/gas.md.
+    const budgets = Object.fromEntries(rows.filter((r) => r.budget !== undefined).map((r) => [r.key, r.budget]));
+    fs.writeFileSync(path.join(path.dirname(out), "gas-budgets.json"), JSON.stringify(budgets, null, 2) + "\n");
+    printTable(rows);
+    console.log(`\nWrote ${path.relative(process.cwd(), out)}`);
+  }
   // Second phase: the Merkle engine against OpenZeppelin's StandardMerkleTree (reports/merkle.json).
-  console.log("\nMerkle engine:");
-  await runMerkleBench(hre.config.paths.root);
+  if (phases.has("merkle")) {
+    console.log("\nMerkle engine:");
+    await runMerkleBench(hre.config.paths.root);
+  }
+  // Third phase: the gateway's gas per disclosure, anchoring roots of 1, 64 and 1,024 receipts (reports/gateway.json).
+  if (phases.has("gateway")) {
+    console.log("\nGateway (DisclosureLog.anchorDisclosures):");
+    await runGatewayBench(hre);
+  }
 }
 
 if (require.main === module) {

@@ -1,6 +1,6 @@
 /**
- * Generates docs/gas.md from reports/gas.json (and the budgets and Merkle figures the benchmark
- * writes beside it). Run by `npm run docs`; refresh the figures first with `npm run bench`.
+ * Generates docs/gas.md from reports/gas.json (and the budgets, Merkle and gateway figures the
+ * benchmark writes beside it). Run by `npm run docs`; refresh the figures first with `npm run bench`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,8 +9,13 @@ const ROOT = path.resolve(__dirname, "..");
 const read = (file: string): Record<string, number | boolean> =>
   fs.existsSync(path.join(ROOT, file)) ? (JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8")) as Record<string, number | boolean>) : {};
 
-/** Renders the gas and Merkle reports as a Markdown page. */
-export function gasTable(gas: Record<string, number | boolean>, budgets: Record<string, number | boolean>, merkle: Record<string, number | boolean>): string {
+/** Renders the gas, Merkle and gateway reports as a Markdown page. */
+export function gasTable(
+  gas: Record<string, number | boolean>,
+  budgets: Record<string, number | boolean>,
+  merkle: Record<string, number | boolean>,
+  gateway: Record<string, number | boolean> = {},
+): string {
   const floor = Number(gas["floor.slotAndEvent"]);
   const n = (v: number) => v.toLocaleString("en-US");
   const lines = [
@@ -33,11 +38,15 @@ export function gasTable(gas: Record<string, number | boolean>, budgets: Record<
     lines.push("", "## Merkle engine (`reports/merkle.json`)", "", "| measure | value |", "|---|---:|");
     for (const [key, value] of Object.entries(merkle)) lines.push(`| \`${key}\` | ${typeof value === "number" ? n(Math.round(value * 100) / 100) : String(value)} |`);
   }
+  if (Object.keys(gateway).length > 0) {
+    lines.push("", "## Gateway: gas per disclosure (`reports/gateway.json`)", "", "One `DisclosureLog.anchorDisclosures` per root, its gas divided by the receipts under the root.", "", "| measure | gas |", "|---|---:|");
+    for (const [key, value] of Object.entries(gateway)) lines.push(`| \`${key}\` | ${n(Math.round(Number(value) * 100) / 100)} |`);
+  }
   return lines.join("\n") + "\n";
 }
 
 if (require.main === module) {
   const out = path.join(ROOT, "docs", "gas.md");
-  fs.writeFileSync(out, gasTable(read("reports/gas.json"), read("reports/gas-budgets.json"), read("reports/merkle.json")));
+  fs.writeFileSync(out, gasTable(read("reports/gas.json"), read("reports/gas-budgets.json"), read("reports/merkle.json"), read("reports/gateway.json")));
   console.log(`Wrote ${path.relative(process.cwd(), out)}`);
 }

@@ -9,5 +9,13 @@ describe("docs/gas.md generation", function () {
     expect(md).to.contain("| `a.free` | 1,000 | 0.03 |  |  |");
     expect(md).to.contain("| `sameRoot` | true |");
     expect(md).to.contain("| `ratio.131072` | 60.46 |");
+    expect(md).to.not.contain("Gateway");
+  });
+
+  it("renders the gateway's gas per disclosure when the benchmark measured it", function () {
+    const md = gasTable({ "floor.slotAndEvent": 40_000 }, {}, {}, { "gasPerRoot.1024": 57_759, "gasPerDisclosure.1024": 56.405 });
+    expect(md).to.contain("## Gateway: gas per disclosure (`reports/gateway.json`)");
+    expect(md).to.contain("| `gasPerRoot.1024` | 57,759 |");
+    expect(md).to.contain("| `gasPerDisclosure.1024` | 56.41 |");
   });
 });
