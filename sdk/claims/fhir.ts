@@ -14,6 +14,7 @@ import { parseProcedureCode, procedureCode } from "./encoding";
 import { dayTimestamp, toUnits, validateSubmission } from "./rules";
 import type { ClaimHistory, ClaimState, ClaimSubmission } from "./types";
 import { ClaimStatus, CODE_SYSTEMS, MAX_LINES } from "./vocab";
+import { ACCOUNT_SYSTEM, ORG_SYSTEM } from "../core/fhirSystems";
 
 /** A FHIR resource, as parsed JSON. */
 export type FhirResource = Record<string, unknown> & { resourceType: string };
@@ -211,8 +212,6 @@ const ADJUDICATION = "http://terminology.hl7.org/CodeSystem/adjudication";
 const CARECLEDGER_ADJUDICATION = "urn:careledger:adjudication";
 const CARC_SYSTEM = "https://x12.org/codes/claim-adjustment-reason-codes";
 const CLAIM_ID_SYSTEM = "urn:careledger:claim";
-const ACCOUNT_SYSTEM = "urn:careledger:account";
-const ORG_SYSTEM = "urn:careledger:organization";
 const PLAN_SYSTEM = "urn:careledger:plan";
 
 /** Options of the FHIR outputs. */

@@ -6,7 +6,7 @@
 import type { EventLog, Result, TypedDataDomain } from "ethers";
 import type { ConsentRegistry } from "../../typechain-types/contracts/consent/ConsentRegistry";
 import { ManagedClient } from "../core/client";
-import { requireAddress } from "../core/validate";
+import { blockTagOf, requireAddress } from "../core/validate";
 import { accessRecord, delegationOf, grantedFrom, readable } from "./events";
 import type { AccessParams, AccessRecord, BlockRange, Delegation, GranteeInput, GrantRecord, GrantState, HistoryEntry } from "./params";
 import { classNames, dataClassOf, granteeKey, parseGrantee, purposeNames, purposeOf } from "./vocab";
@@ -37,15 +37,18 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
   }
 
   /**
-   * Whether `accessor` may access `dataClass` of `patient` for `purpose` now.
+   * Whether `accessor` may access `dataClass` of `patient` for `purpose` now, or at `options.blockTag`
+   * (a block number: how a gateway pins every check of one request to one block, and how an auditor
+   * re-checks a disclosure receipt at the block it names; past blocks need an archive node).
    * @throws {ValidationError} naming the field
    */
-  async isPermitted(params: AccessParams & { accessor: string }): Promise<boolean> {
+  async isPermitted(params: AccessParams & { accessor: string }, options: { blockTag?: number | bigint } = {}): Promise<boolean> {
     const patient = requireAddress("patient", params.patient, { allowZero: true });
     const accessor = requireAddress("accessor", params.accessor, { allowZero: true });
     const dataClass = dataClassOf("dataClass", params.dataClass);
     const purpose = purposeOf("purpose", params.purpose);
-    return this.read(() => this.contract.isPermitted(patient, accessor, dataClass, purpose));
+    const blockTag = blockTagOf(options.blockTag);
+    return this.read(() => this.contract.isPermitted(patient, accessor, dataClass, purpose, { blockTag }));
   }
 
   /** The grant of `patient` to `grantee` as the registry holds it now, or `undefined`. */

@@ -133,3 +133,14 @@ export function utcMidnight(field: string, value: string): number {
   if (why) throw new ValidationError(field, `${JSON.stringify(value)} ${why}`);
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 1000;
 }
+
+/**
+ * A block number to read at (`undefined`: the latest block).
+ * @throws {ValidationError} naming `blockTag` when it is not a block number
+ */
+export function blockTagOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === "bigint" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw new ValidationError("blockTag", `${String(value)} is not a block number`);
+  return n;
+}

@@ -7,7 +7,7 @@ import type { ParticipantRegistry } from "../../typechain-types/contracts/partic
 import { ManagedClient, requireSigner } from "../core/client";
 import { profileCommitment } from "./encoding";
 import { eventIn, type TxHandle } from "../core/tx";
-import { requireAddress, requireBoolean, requireBytes32, requireEnum, requireId } from "../core/validate";
+import { blockTagOf, requireAddress, requireBoolean, requireBytes32, requireEnum, requireId } from "../core/validate";
 import { OrgKind, type OrgKindName } from "./vocab";
 
 /** An organization as the registry holds it. */
@@ -192,12 +192,14 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
 
 
   /**
-   * Is `account` an active member, of which organization, of which kind?
-   * @throws {ValidationError} when `account` is not an address
+   * Is `account` an active member, of which organization, of which kind? Now, or at `options.blockTag`
+   * (a block number).
+   * @throws {ValidationError} when `account` is not an address, or the block tag not a block number
    */
-  async isActiveMember(account: string): Promise<ActiveMembership> {
+  async isActiveMember(account: string, options: { blockTag?: number | bigint } = {}): Promise<ActiveMembership> {
     const a = requireAddress("account", account, { allowZero: true });
-    const [active, orgId, kind] = await this.read(() => this.contract.isActiveMember(a));
+    const blockTag = blockTagOf(options.blockTag);
+    const [active, orgId, kind] = await this.read(() => this.contract.isActiveMember(a, { blockTag }));
     return { active, orgId, kind: Number(kind) as OrgKind };
   }
 
