@@ -13,6 +13,7 @@ import { CareLedgerError, UnsupportedChainError } from "./errors";
 import { ClaimsClient } from "./claims/client";
 import { ConsentClient } from "./consent/client";
 import { DisclosuresClient } from "./consent/disclosures";
+import { ExchangeClient } from "./exchange/client";
 import { GovernanceClient } from "./governance/client";
 import { ParticipantsClient } from "./participants/client";
 import { RecordsClient } from "./records/client";
@@ -56,6 +57,8 @@ export class CareLedger {
   readonly consent: ConsentClient;
   /** The access log's batched entry point: record holders anchor their gateways' disclosure receipts; anyone verifies one. */
   readonly disclosures: DisclosuresClient;
+  /** Records from other organizations' gateways: signed requests, every resource verified against the chain. */
+  readonly exchange: ExchangeClient;
 
   private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number) {
     this.runner = runner;
@@ -68,6 +71,8 @@ export class CareLedger {
     this.claims = new ClaimsClient(ClaimsEngine__factory.connect(addresses.ClaimsEngine, runner), fromBlock);
     this.consent = new ConsentClient(ConsentRegistry__factory.connect(addresses.ConsentRegistry, runner), fromBlock);
     this.disclosures = new DisclosuresClient(DisclosureLog__factory.connect(addresses.DisclosureLog, runner), fromBlock);
+    const signer = typeof (runner as Signer).signTypedData === "function" ? (runner as Signer) : undefined;
+    this.exchange = new ExchangeClient(signer, chainId, addresses.ConsentRegistry, this.records, this.participants);
   }
 
   /**

@@ -1,0 +1,228 @@
+/**
+ * The exchange client: asks an organization's gateway for records, signing every request, and
+ * verifies every resource it receives against the chain before handing it over — anchored, by the
+ * organization asked, this exact content, the current version, not retracted. Anything that does not
+ * verify is refused with an {@link ExchangeError}; nothing unverified reaches the caller.
+ */
+import type { Signer, TypedDataDomain } from "ethers";
+import { CareLedgerError, ValidationError } from "../errors";
+import { requireId } from "../core/validate";
+import type { ParticipantsClient } from "../participants/client";
+import { profileCommitment } from "../participants/encoding";
+import type { RecordsClient } from "../records/client";
+import type { VerificationResult } from "../records/types";
+import { detachEvidence } from "./evidence";
+import { gatewayRequestDomain, originOf, signGatewayRequest } from "./request";
+
+/** A refusal by the gateway (its OperationOutcome), or a resource that did not verify. */
+export class ExchangeError extends CareLedgerError {
+  /** The HTTP status (0 when the gateway could not be reached; 200 for a resource that did not verify). */
+  readonly status: number;
+  /** The OperationOutcome the gateway answered with, when it did. */
+  readonly outcome?: { issue?: { severity?: string; code?: string; diagnostics?: string; expression?: string[] }[] };
+  /** For `RECORD_NOT_VERIFIED`: each refused resource and what verification found. */
+  readonly refused?: readonly { readonly reference: string; readonly verification?: VerificationResult; readonly problem: string }[];
+
+  constructor(
+    code: string,
+    message: string,
+    details: { status: number; outcome?: ExchangeError["outcome"]; refused?: ExchangeError["refused"]; cause?: unknown },
+  ) {
+    super(code, message, { cause: details.cause });
+    this.status = details.status;
+    this.outcome = details.outcome;
+    this.refused = details.refused;
+  }
+}
+
+/** A resource received and verified against the chain. */
+export interface VerifiedResource<T extends object = Record<string, unknown>> {
+  /** The resource exactly as anchored (the evidence extension taken off). */
+  readonly resource: T;
+  readonly verification: VerificationResult;
+}
+
+/** A page of a search or `$everything`. */
+export interface VerifiedPage {
+  readonly resources: readonly VerifiedResource[];
+  /** The gateway's notice that results are limited by consent (every page carries it). */
+  readonly notice?: string;
+  /** The path of the next page (sign and fetch it with {@link ExchangeClient.next}). */
+  readonly next?: string;
+}
+
+/** Where a gateway is and whose it is. */
+export interface GatewayTarget {
+  /** The gateway's base URL, e.g. `https://gateway.northgate.example`. */
+  readonly url: string;
+  /** The organization that holds the records: every resource must be anchored by it. */
+  readonly orgId: bigint | number | string;
+}
+
+/** Options of a read. */
+export interface ExchangeOptions {
+  /** The purpose of use (`TREAT`, `HRESCH`, … or a bit position). */
+  readonly purpose: string | number;
+}
+
+export class ExchangeClient {
+  readonly #signer: Signer | undefined;
+  readonly #records: RecordsClient;
+  readonly #participants: ParticipantsClient;
+  readonly #domain: TypedDataDomain;
+
+  constructor(runner: Signer | undefined, chainId: bigint, consentRegistry: string, records: RecordsClient, participants: ParticipantsClient) {
+    this.#signer = runner;
+    this.#records = records;
+    this.#participants = participants;
+    this.#domain = gatewayRequestDomain(chainId, consentRegistry);
+  }
+
+  /** The EIP-712 domain requests are signed in (the chain and the consent registry enforced). */
+  get domain(): TypedDataDomain {
+    return this.#domain;
+  }
+
+  /**
+   * The gateway of organization `orgId`, from its published profile (`gateway`: the URL), checked
+   * against the profile commitment the registry holds.
+   * @throws {ExchangeError} `PROFILE_MISMATCH` when the profile is not the one committed; `NO_GATEWAY` when it names none
+   */
+  async gatewayOf(orgId: bigint | number | string, profile: Record<string, unknown>): Promise<GatewayTarget> {
+    const id = requireId("orgId", orgId);
+    const org = await this.#participants.organization(id);
+    if (profileCommitment(profile) !== org.metadata) {
+      throw new ExchangeError("PROFILE_MISMATCH", `the profile given is not organization ${id}'s: its commitment differs from the registry's`, { status: 0 });
+    }
+    if (typeof profile.gateway !== "string") throw new ExchangeError("NO_GATEWAY", `organization ${id}'s profile names no gateway`, { status: 0 });
+    return { url: originOf(profile.gateway, "profile.gateway"), orgId: id };
+  }
+
+  /**
+   * Sends one signed request and returns the gateway's JSON answer.
+   * @throws {ExchangeError} with the gateway's OperationOutcome for any refusal (`GATEWAY_REFUSED`), or
+   *   `GATEWAY_UNREACHABLE` when it cannot be reached
+   */
+  async send(gateway: string, method: string, target: string, options: ExchangeOptions & { body?: object }): Promise<unknown> {
+    const signer = this.#signer;
+    if (signer === undefined) throw new CareLedgerError("NO_SIGNER", "requests to a gateway are signed: connect the SDK with a Signer");
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const signed = await signGatewayRequest(signer, this.#domain, { gateway, method, target, body, purpose: options.purpose });
+    const url = new URL(target, originOf(gateway, "gateway")).toString();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { ...signed.headers, accept: "application/fhir+json", ...(body === undefined ? {} : { "content-type": "application/fhir+json" }) },
+        body,
+      });
+    } catch (err) {
+      throw new ExchangeError("GATEWAY_UNREACHABLE", `the gateway at ${gateway} cannot be reached`, { status: 0, cause: err });
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ExchangeError("GATEWAY_REFUSED", `the gateway answered ${response.status} with a body that is not JSON`, { status: response.status });
+    }
+    if (!response.ok) {
+      const outcome = json as ExchangeError["outcome"];
+      const first = outcome?.issue?.[0];
+      throw new ExchangeError("GATEWAY_REFUSED", `the gateway refused (${response.status} ${first?.code ?? ""}): ${first?.diagnostics ?? "no reason given"}`, { status: response.status, outcome });
+    }
+    return json;
+  }
+
+  /** Verifies one released resource against the chain, for the organization asked. */
+  async verify(released: object, orgId: bigint): Promise<VerifiedResource & { problem?: string }> {
+    const ref = `${(released as { resourceType?: string }).resourceType}/${(released as { id?: string }).id}`;
+    let detached;
+    try {
+      detached = detachEvidence(released);
+    } catch (err) {
+      return { resource: released as Record<string, unknown>, verification: { status: "not-anchored" }, problem: `${ref}: ${(err as Error).message}` };
+    }
+    const { resource, evidence } = detached;
+    if (evidence === undefined) return { resource: resource as Record<string, unknown>, verification: { status: "unverifiable-salt-missing" }, problem: `${ref} came without its evidence` };
+    if (evidence.proof.orgId !== orgId) {
+      return { resource: resource as Record<string, unknown>, verification: { status: "not-anchored" }, problem: `${ref} claims organization ${evidence.proof.orgId}, not ${orgId}` };
+    }
+    const verification = await this.#records.verify(resource, evidence.salt, evidence.proof, { orgId });
+    const problem = verification.status === "anchored" ? undefined : `${ref} is ${verification.status}`;
+    return { resource: resource as Record<string, unknown>, verification, problem };
+  }
+
+  async #verifyAll(released: readonly object[], orgId: bigint): Promise<VerifiedResource[]> {
+    const checked = await Promise.all(released.map((r) => this.verify(r, orgId)));
+    const refused = checked.filter((c) => c.problem !== undefined);
+    if (refused.length > 0) {
+      throw new ExchangeError("RECORD_NOT_VERIFIED", `refused ${refused.length} resource(s) that do not verify against the chain: ${refused.map((r) => r.problem).join("; ")}`, {
+        status: 200,
+        refused: refused.map((r) => ({
+          reference: `${(r.resource as { resourceType?: string }).resourceType}/${(r.resource as { id?: string }).id}`,
+          verification: r.verification,
+          problem: r.problem as string,
+        })),
+      });
+    }
+    return checked.map(({ resource, verification }) => ({ resource, verification }));
+  }
+
+  /**
+   * Reads one resource and verifies it.
+   * @throws {ExchangeError} `GATEWAY_REFUSED` (with the OperationOutcome) or `RECORD_NOT_VERIFIED`
+   */
+  async read(target: GatewayTarget, type: string, id: string, options: ExchangeOptions): Promise<VerifiedResource> {
+    const orgId = requireId("orgId", target.orgId);
+    const json = (await this.send(target.url, "GET", `/fhir/${encodeURIComponent(type)}/${encodeURIComponent(id)}`, options)) as object;
+    const [verified] = await this.#verifyAll([json], orgId);
+    return verified;
+  }
+
+  /**
+   * One page of a search by patient, every resource verified.
+   * @throws {ExchangeError} `GATEWAY_REFUSED` or `RECORD_NOT_VERIFIED`
+   */
+  async search(target: GatewayTarget, type: string, params: ExchangeOptions & { patient: string; count?: number }): Promise<VerifiedPage> {
+    const q = new URLSearchParams({ patient: params.patient });
+    if (params.count !== undefined) q.set("_count", String(params.count));
+    return this.next(target, `/fhir/${encodeURIComponent(type)}?${q.toString()}`, params);
+  }
+
+  /**
+   * One page of a patient's `$everything`, every resource verified.
+   * @throws {ExchangeError} `GATEWAY_REFUSED` or `RECORD_NOT_VERIFIED`
+   */
+  async everything(target: GatewayTarget, patientId: string, params: ExchangeOptions & { count?: number }): Promise<VerifiedPage> {
+    const q = params.count === undefined ? "" : `?_count=${params.count}`;
+    return this.next(target, `/fhir/Patient/${encodeURIComponent(patientId)}/$everything${q}`, params);
+  }
+
+  /**
+   * The page at `path` (a searchset's next link), every resource verified.
+   * @throws {ExchangeError} `GATEWAY_REFUSED` or `RECORD_NOT_VERIFIED`
+   */
+  async next(target: GatewayTarget, path: string, options: ExchangeOptions): Promise<VerifiedPage> {
+    const orgId = requireId("orgId", target.orgId);
+    if (typeof path !== "string" || !path.startsWith("/")) throw new ValidationError("path", "is not a path on the gateway");
+    const bundle = (await this.send(target.url, "GET", path, options)) as {
+      entry?: { resource?: object; search?: { mode?: string } }[];
+      link?: { relation?: string; url?: string }[];
+    };
+    const matches = (bundle.entry ?? []).filter((e) => e.search?.mode !== "outcome" && e.resource !== undefined).map((e) => e.resource as object);
+    const outcome = (bundle.entry ?? []).find((e) => e.search?.mode === "outcome")?.resource as { issue?: { diagnostics?: string }[] } | undefined;
+    const nextUrl = bundle.link?.find((l) => l.relation === "next")?.url;
+    const resources = await this.#verifyAll(matches, orgId);
+    return { resources, notice: outcome?.issue?.[0]?.diagnostics, next: nextUrl === undefined ? undefined : new URL(nextUrl).pathname + new URL(nextUrl).search };
+  }
+
+  /**
+   * Posts a transaction Bundle to the holder's own gateway (members of the holding organization only).
+   * @returns the transaction-response Bundle
+   * @throws {ExchangeError} `GATEWAY_REFUSED` with the OperationOutcome naming the element
+   */
+  async ingest(gateway: string, bundle: object): Promise<{ entry?: { response?: { status?: string; location?: string } }[] }> {
+    return (await this.send(gateway, "POST", "/fhir", { purpose: "HOPERAT", body: bundle })) as { entry?: { response?: { status?: string; location?: string } }[] };
+  }
+}
