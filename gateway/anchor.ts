@@ -1,0 +1,165 @@
+/**
+ * The anchoring worker: binds unrooted receipts to a Merkle root and anchors the root on chain
+ * (`DisclosureLog.anchorDisclosures`, by the holder), every `intervalMs` or as soon as `maxReceipts` wait.
+ *
+ * Exactly once, across crashes and instances. Binding is one database transaction: the oldest unrooted
+ * receipts are claimed with `FOR UPDATE SKIP LOCKED` (two instances never take the same rows), the tree is
+ * built, each receipt gets its root, leaf index and proof, and the root is recorded as `sending`. Only
+ * then is the transaction sent. A root is never rebuilt: a `sending` root (a crash, a node that did not
+ * answer) is re-sent as it is, and a chain that already holds it for this organization counts as sent.
+ * So a receipt belongs to one root, and a root is anchored once.
+ */
+import type { CareLedger } from "../sdk/careledger";
+import { buildReceiptTree, type DisclosureReceipt } from "../sdk/exchange/receipts";
+import type { Database } from "./db";
+import { RECEIPT_COLUMNS, toReceipt } from "./receipts";
+
+/** Options of {@link AnchorWorker}. */
+export interface AnchorOptions {
+  /** How often the worker looks for receipts (default 5,000 ms). */
+  readonly intervalMs?: number;
+  /** Most receipts a root binds (default 1,024). */
+  readonly maxReceipts?: number;
+  /** A `sending` root untouched this long is re-sent (default 30,000 ms). */
+  readonly resendAfterMs?: number;
+  /** Called when a round fails (the receipts stay; the next round retries). */
+  readonly onError?: (err: unknown) => void;
+}
+
+/** What one round did. */
+export interface AnchorRound {
+  readonly bound: number;
+  readonly anchored: string[];
+}
+
+export class AnchorWorker {
+  readonly #careledger: CareLedger;
+  readonly #db: Database;
+  readonly #orgId: bigint;
+  readonly #intervalMs: number;
+  readonly #max: number;
+  readonly #resendAfterMs: number;
+  readonly #onError: (err: unknown) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<AnchorRound> | undefined;
+  #stopped = false;
+
+  constructor(careledger: CareLedger, db: Database, holderOrgId: bigint, options: AnchorOptions = {}) {
+    this.#careledger = careledger;
+    this.#db = db;
+    this.#orgId = holderOrgId;
+    this.#intervalMs = options.intervalMs ?? 5_000;
+    this.#max = options.maxReceipts ?? 1_024;
+    this.#resendAfterMs = options.resendAfterMs ?? 30_000;
+    this.#onError = options.onError ?? (() => undefined);
+  }
+
+  /** Starts rounds every interval. */
+  start(): void {
+    this.#stopped = false;
+    const tick = async () => {
+      if (this.#stopped) return;
+      try {
+        await this.round();
+      } catch (err) {
+        this.#onError(err);
+      }
+      if (!this.#stopped) this.#timer = setTimeout(tick, this.#intervalMs);
+    };
+    this.#timer = setTimeout(tick, this.#intervalMs);
+  }
+
+  /** Asks for a round now (when `maxReceipts` receipts wait, the server calls it). */
+  nudge(): void {
+    if (this.#running === undefined && !this.#stopped) this.round().catch((err) => this.#onError(err));
+  }
+
+  /** Stops the rounds, after flushing: every receipt written so far is bound and its root sent. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    await this.#running?.catch(() => undefined);
+    await this.flush();
+  }
+
+  /** Rounds until no receipt is unrooted and no root is left to send (or a round fails). */
+  async flush(): Promise<void> {
+    for (;;) {
+      const r = await this.round({ resendAll: true });
+      if (r.bound === 0 && r.anchored.length === 0) return;
+    }
+  }
+
+  /** One round: re-send stale `sending` roots, then bind and send one new root. */
+  async round(options: { resendAll?: boolean } = {}): Promise<AnchorRound> {
+    if (this.#running !== undefined) return this.#running;
+    this.#running = this.#round(options.resendAll === true).finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #round(resendAll: boolean): Promise<AnchorRound> {
+    const anchored: string[] = [];
+    const stale = await this.#db.pool.query<{ root: string; count: number }>(
+      `SELECT root, count FROM disclosure_roots WHERE state = 'sending' AND updated_at < now() - ($1::int * interval '1 millisecond') ORDER BY created_at`,
+      [resendAll ? 0 : this.#resendAfterMs],
+    );
+    for (const r of stale.rows) if (await this.#send(r.root, r.count)) anchored.push(r.root);
+    const bound = await this.#bind();
+    if (bound !== undefined && (await this.#send(bound.root, bound.count))) anchored.push(bound.root);
+    return { bound: bound?.count ?? 0, anchored };
+  }
+
+  /** Binds up to `max` unrooted receipts to a new root, in one transaction; undefined when none wait. */
+  async #bind(): Promise<{ root: string; count: number } | undefined> {
+    return this.#db.transaction(async (tx) => {
+      const r = await tx.query(`SELECT ${RECEIPT_COLUMNS}, NULL::boolean AS anchored FROM receipts r WHERE r.root IS NULL ORDER BY r.seq LIMIT $1 FOR UPDATE SKIP LOCKED`, [this.#max]);
+      if (r.rows.length === 0) return undefined;
+      const rows = r.rows.map(toReceipt);
+      const leaves: DisclosureReceipt[] = rows.map((x) => ({
+        requestDigest: x.requestDigest,
+        requester: x.requester,
+        holderOrgId: x.holderOrgId,
+        patient: x.patient,
+        accessRef: x.accessRef,
+        dataClass: x.dataClass,
+        purpose: x.purpose,
+        permittedAtBlock: x.permittedAtBlock,
+      }));
+      const tree = buildReceiptTree(leaves);
+      for (let i = 0; i < rows.length; i++) {
+        await tx.query("UPDATE receipts SET root = $1, leaf_index = $2, proof = $3 WHERE seq = $4", [tree.root, i, JSON.stringify(tree.proofs[i]), rows[i].seq.toString()]);
+      }
+      await tx.query("INSERT INTO disclosure_roots (root, count, state) VALUES ($1, $2, 'sending')", [tree.root, rows.length]);
+      return { root: tree.root, count: rows.length };
+    });
+  }
+
+  /** Sends one root (or finds it on chain already); true once the chain holds it for this organization. */
+  async #send(root: string, count: number): Promise<boolean> {
+    await this.#db.pool.query("UPDATE disclosure_roots SET updated_at = now() WHERE root = $1", [root]);
+    let held = await this.#careledger.disclosures.anchorOf(root);
+    let txHash: string | undefined;
+    if (held === undefined) {
+      try {
+        const handle = await this.#careledger.disclosures.anchor({ root, count });
+        txHash = handle.hash;
+        await handle.wait();
+      } catch (err) {
+        // Another instance may have sent the same root meanwhile: the chain decides.
+        if ((await this.#careledger.disclosures.anchorOf(root)) === undefined) throw err;
+      }
+      held = await this.#careledger.disclosures.anchorOf(root);
+      if (held === undefined) throw new Error(`root ${root} is not on chain after its transaction`);
+    }
+    if (held.orgId !== this.#orgId) throw new Error(`root ${root} is anchored by organization ${held.orgId}, not ${this.#orgId}`);
+    const blockNumber = held.blockNumber;
+    await this.#db.pool.query("UPDATE disclosure_roots SET state = 'anchored', tx_hash = coalesce($2, tx_hash), block_number = $3, updated_at = now() WHERE root = $1", [
+      root,
+      txHash ?? null,
+      blockNumber.toString(),
+    ]);
+    return true;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The gateway's database: PostgreSQL when a URL is given (`DATABASE_URL`), else embedded PGlite (real
+ * PostgreSQL compiled to WebAssembly, in process, no set-up), served to the same `pg` driver over a
+ * loopback socket by `@electric-sql/pglite-socket` — so there is one SQL dialect, one driver and one
+ * migration tool (node-pg-migrate, run at open) for both.
+ */
+import path from "path";
+import pg from "pg";
+import type { runner as MigrationRunner } from "node-pg-migrate/dist/bundle/index";
+
+/** An open database. */
+export interface Database {
+  readonly pool: pg.Pool;
+  readonly kind: "postgres" | "pglite";
+  /** Runs `fn` in one transaction (BEGIN … COMMIT, ROLLBACK when it throws). */
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link openDatabase}. */
+export interface DatabaseOptions {
+  /** A PostgreSQL connection string; without one, an embedded PGlite database. */
+  readonly url?: string;
+  /** PGlite's data folder (default: in memory, gone when the process ends). */
+  readonly dataDir?: string;
+  /** Most connections to PostgreSQL (default 10; PGlite has one). */
+  readonly maxConnections?: number;
+}
+
+const MIGRATIONS = path.join(__dirname, "migrations");
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  // node-pg-migrate is an ES module; Node 20 loads it with require().
+  const { runner } = require("node-pg-migrate") as { runner: typeof MigrationRunner };
+  const client = await pool.connect();
+  try {
+    await runner({
+      dbClient: client,
+      dir: MIGRATIONS,
+      direction: "up",
+      migrationsTable: "pgmigrations",
+      count: Infinity,
+      log: () => undefined,
+      noLock: false,
+    });
+  } finally {
+    client.release();
+  }
+}
+
+function withTransactions(pool: pg.Pool, kind: Database["kind"], close: () => Promise<void>): Database {
+  return {
+    pool,
+    kind,
+    async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const out = await fn(client);
+        await client.query("COMMIT");
+        return out;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close,
+  };
+}
+
+/**
+ * Opens the database and brings its schema up to date.
+ * @throws when the database cannot be reached or a migration fails
+ */
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  if (options.url !== undefined) {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+    // A dropped connection is reported on the query that needed it; an idle client's error must not end the process.
+    pool.on("error", () => undefined);
+    try {
+      await migrate(pool);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    return withTransactions(pool, "postgres", () => pool.end());
+  }
+  const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = require("@electric-sql/pglite-socket") as typeof import("@electric-sql/pglite-socket");
+  const db = await PGlite.create(options.dataDir);
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
+  await server.start();
+  const [host, port] = server.getServerConn().split(":");
+  const pool = new pg.Pool({ host, port: Number(port), user: "postgres", database: "postgres", max: 1 });
+  pool.on("error", () => undefined);
+  const close = async () => {
+    await pool.end().catch(() => undefined);
+    await server.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
+  };
+  try {
+    await migrate(pool);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return withTransactions(pool, "pglite", close);
+}

@@ -1,0 +1,117 @@
+/**
+ * The gateway's FHIR vocabulary: every refusal is an `OperationOutcome` with an HTTP status and an
+ * issue code (never a stack trace); searchsets are Bundles with paging links and the consent notice;
+ * the CapabilityStatement says what this gateway serves.
+ */
+
+/** FHIR issue types the gateway answers with (http://hl7.org/fhir/issue-type). */
+export type IssueCode =
+  | "invalid"
+  | "security"
+  | "login"
+  | "forbidden"
+  | "not-found"
+  | "deleted"
+  | "duplicate"
+  | "too-costly"
+  | "throttled"
+  | "transient"
+  | "not-supported"
+  | "processing"
+  | "exception"
+  | "informational";
+
+/** A refusal: an HTTP status and one OperationOutcome issue. */
+export class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: IssueCode,
+    message: string,
+    readonly expression?: string,
+  ) {
+    super(message);
+    this.name = "GatewayError";
+  }
+}
+
+/** An OperationOutcome of one issue. */
+export function operationOutcome(severity: "fatal" | "error" | "warning" | "information", code: IssueCode, diagnostics: string, expression?: string): object {
+  return {
+    resourceType: "OperationOutcome",
+    issue: [{ severity, code, diagnostics, ...(expression === undefined ? {} : { expression: [expression] }) }],
+  };
+}
+
+/** The sentence every searchset carries, whether anything was withheld or not (so its absence tells nothing). */
+export const CONSENT_NOTICE = "Results are limited to what the patient's consent permits for this requester and purpose; resources not permitted are omitted.";
+
+/** A searchset Bundle: the entries, the consent notice, and self/next links. */
+export function searchset(base: string, entries: readonly object[], links: { self: string; next?: string }): object {
+  return {
+    resourceType: "Bundle",
+    type: "searchset",
+    link: [{ relation: "self", url: base + links.self }, ...(links.next === undefined ? [] : [{ relation: "next", url: base + links.next }])],
+    entry: [
+      ...entries.map((resource) => {
+        const r = resource as { resourceType: string; id: string };
+        return { fullUrl: `${base}/fhir/${r.resourceType}/${r.id}`, resource, search: { mode: "match" } };
+      }),
+      { resource: operationOutcome("information", "informational", CONSENT_NOTICE), search: { mode: "outcome" } },
+    ],
+  };
+}
+
+/** The resource types the gateway serves (what its organizations' systems ingest). */
+export const SERVED_TYPES = [
+  "Patient",
+  "Condition",
+  "Observation",
+  "DiagnosticReport",
+  "MedicationRequest",
+  "MedicationStatement",
+  "MedicationAdministration",
+  "MedicationDispense",
+  "AllergyIntolerance",
+  "Procedure",
+  "Immunization",
+  "ImagingStudy",
+  "Encounter",
+  "CarePlan",
+  "CareTeam",
+  "Goal",
+  "DocumentReference",
+  "Composition",
+  "Claim",
+  "ExplanationOfBenefit",
+  "Coverage",
+] as const;
+
+/** The gateway's CapabilityStatement. */
+export function capabilityStatement(base: string, software: { name: string; version: string }): object {
+  return {
+    resourceType: "CapabilityStatement",
+    status: "active",
+    date: "2026-12-04",
+    kind: "instance",
+    software,
+    implementation: { description: "CareLedger gateway: records released only under on-chain consent, every release receipted", url: `${base}/fhir` },
+    fhirVersion: "4.0.1",
+    format: ["application/fhir+json"],
+    rest: [
+      {
+        mode: "server",
+        security: {
+          description:
+            "Every request is signed by the requester's Ethereum account (EIP-712, headers x-careledger-request and x-careledger-signature; see docs/gateway.md). Access is decided on chain per resource at the current block.",
+        },
+        resource: SERVED_TYPES.map((type) => ({
+          type,
+          interaction: [{ code: "read" }, { code: "search-type" }],
+          searchParam: [{ name: "patient", type: "reference" }, { name: "_count", type: "number" }],
+        })),
+        interaction: [{ code: "transaction" }],
+        operation: [{ name: "everything", definition: "http://hl7.org/fhir/OperationDefinition/Patient-everything" }],
+      },
+    ],
+  };
+}

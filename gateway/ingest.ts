@@ -1,0 +1,191 @@
+/**
+ * Ingest: the holding organization's own systems post a FHIR transaction Bundle; the gateway validates
+ * every resource (Medplum's R4 validator, through the SDK), resolves each one's patient to an account,
+ * classifies it into consent data classes (the SDK's table), stores it sealed, anchors the lot as one
+ * Merkle batch with the SDK and keeps the salts. All or nothing: an invalid entry refuses the Bundle
+ * (400 naming the element) and nothing is stored or anchored.
+ */
+import { randomUUID } from "crypto";
+import { getAddress, isAddress } from "ethers";
+import type { CareLedger } from "../sdk/careledger";
+import { DATA_CLASSES } from "../sdk/consent/codes";
+import { classifyResource } from "../sdk/consent/resourceClasses";
+import { ACCOUNT_SYSTEM } from "../sdk/core/fhirSystems";
+import { fhirIssues } from "../sdk/core/fhirValidation";
+import { EVIDENCE_EXTENSION_URL } from "../sdk/exchange/evidence";
+import type { Authenticated } from "./auth";
+import type { Database } from "./db";
+import { GatewayError, SERVED_TYPES } from "./fhir";
+import type { NewRecord, RecordStore } from "./store";
+
+/** The most entries one ingest Bundle may carry (one Merkle batch, one transaction). */
+export const MAX_INGEST_ENTRIES = 10_000;
+
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+interface Entry {
+  fullUrl?: string;
+  resource?: Record<string, unknown>;
+  request?: { method?: string; url?: string };
+}
+
+function invalid(message: string, expression: string): never {
+  throw new GatewayError(400, "invalid", message, expression);
+}
+
+/** Replaces every `reference` found in `refs` (urn:uuid fullUrls → Type/id), in place. */
+function rewriteReferences(node: unknown, refs: Map<string, string>): void {
+  if (Array.isArray(node)) {
+    for (const item of node) rewriteReferences(item, refs);
+  } else if (node !== null && typeof node === "object") {
+    const o = node as Record<string, unknown>;
+    for (const [key, value] of Object.entries(o)) {
+      if (key === "reference" && typeof value === "string" && refs.has(value)) o[key] = refs.get(value);
+      else rewriteReferences(value, refs);
+    }
+  }
+}
+
+/** The account a Patient resource names (identifier system urn:careledger:account), or undefined. */
+function accountOf(patient: Record<string, unknown>): string | undefined {
+  const ids = Array.isArray(patient.identifier) ? (patient.identifier as { system?: unknown; value?: unknown }[]) : [];
+  const found = ids.find((i) => i?.system === ACCOUNT_SYSTEM);
+  return typeof found?.value === "string" && isAddress(found.value) ? getAddress(found.value) : undefined;
+}
+
+function classMask(classes: readonly string[]): number {
+  return classes.reduce((m, c) => (m | (1 << DATA_CLASSES[c as keyof typeof DATA_CLASSES])) >>> 0, 0);
+}
+
+/**
+ * Validates, stores and anchors a transaction Bundle. The requester must be an active member of the
+ * holding organization.
+ * @returns a transaction-response Bundle
+ * @throws {GatewayError} 403 for a requester outside the organization, 400 naming the element for
+ *   anything invalid, 409 for an id stored before, 503 when the chain or the database is unavailable
+ */
+export async function ingest(
+  ctx: { careledger: CareLedger; db: Database; store: RecordStore; holderOrgId: bigint },
+  auth: Authenticated,
+  body: unknown,
+): Promise<object> {
+  let member;
+  try {
+    member = await ctx.careledger.participants.isActiveMember(auth.request.requester);
+  } catch {
+    throw new GatewayError(503, "transient", "the chain cannot be read to check the requester's standing: nothing is stored");
+  }
+  if (!member.active || member.orgId !== ctx.holderOrgId) {
+    throw new GatewayError(403, "forbidden", `only active members of organization ${ctx.holderOrgId} ingest records here; ${auth.request.requester} is not one`);
+  }
+  const bundle = body as { resourceType?: unknown; type?: unknown; entry?: unknown } | null;
+  if (bundle === null || typeof bundle !== "object" || bundle.resourceType !== "Bundle") invalid("the body is not a FHIR Bundle", "Bundle");
+  if (bundle.type !== "transaction") invalid(`Bundle.type is ${JSON.stringify(bundle.type)}: post a transaction Bundle`, "Bundle.type");
+  if (!Array.isArray(bundle.entry) || bundle.entry.length === 0) invalid("the Bundle has no entries", "Bundle.entry");
+  const entries = bundle.entry as Entry[];
+  if (entries.length > MAX_INGEST_ENTRIES) invalid(`the Bundle has ${entries.length} entries; at most ${MAX_INGEST_ENTRIES} a transaction`, "Bundle.entry");
+
+  // Ids and the urn:uuid references of the transaction.
+  const refs = new Map<string, string>();
+  const resources: { type: string; id: string; resource: Record<string, unknown> }[] = [];
+  entries.forEach((entry, i) => {
+    const at = `Bundle.entry[${i}]`;
+    const resource = entry?.resource;
+    if (resource === null || typeof resource !== "object" || Array.isArray(resource)) invalid("has no resource", `${at}.resource`);
+    const type = resource.resourceType;
+    if (typeof type !== "string" || !(SERVED_TYPES as readonly string[]).includes(type)) invalid(`resourceType ${JSON.stringify(type)} is not one this gateway serves`, `${at}.resource.resourceType`);
+    const method = entry.request?.method;
+    if (method !== "POST" && method !== "PUT") invalid(`request.method ${JSON.stringify(method)}: only POST and PUT (create) are accepted`, `${at}.request.method`);
+    const uuid = typeof entry.fullUrl === "string" && entry.fullUrl.startsWith("urn:uuid:") ? entry.fullUrl.slice("urn:uuid:".length) : undefined;
+    const id = typeof resource.id === "string" ? resource.id : (uuid ?? randomUUID());
+    if (!ID.test(id)) invalid(`${JSON.stringify(id)} is not a FHIR id`, `${at}.resource.id`);
+    const ext = resource.extension;
+    if (Array.isArray(ext) && ext.some((e) => (e as { url?: unknown })?.url === EVIDENCE_EXTENSION_URL)) {
+      invalid("carries the gateway's own evidence extension: post records as your systems hold them", `${at}.resource.extension`);
+    }
+    if (typeof entry.fullUrl === "string") refs.set(entry.fullUrl, `${type}/${id}`);
+    resources.push({ type, id, resource: { ...structuredClone(resource), id } });
+  });
+  const seen = new Set<string>();
+  resources.forEach((r, i) => {
+    const key = `${r.type}/${r.id}`;
+    if (seen.has(key)) invalid(`${key} appears twice in the Bundle`, `Bundle.entry[${i}].resource.id`);
+    seen.add(key);
+    rewriteReferences(r.resource, refs);
+    const issues = fhirIssues(r.resource);
+    if (issues.length > 0) invalid(`${issues[0].message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""}`, `Bundle.entry[${i}].resource${issues[0].expression ? `.${issues[0].expression.replace(/^[A-Za-z]+\.?/, "")}` : ""}`.replace(/\.$/, ""));
+  });
+
+  // Patients, classes and accounts.
+  const accounts = new Map<string, string>();
+  resources.forEach((r, i) => {
+    if (r.type !== "Patient") return;
+    const account = accountOf(r.resource);
+    if (account === undefined) invalid(`Patient/${r.id} has no CareLedger account: add identifier { system: "${ACCOUNT_SYSTEM}", value: <0x address> }`, `Bundle.entry[${i}].resource.identifier`);
+    accounts.set(`Patient/${r.id}`, account);
+  });
+  const prepared: Omit<NewRecord, "recordId" | "commitment" | "version" | "root" | "proof" | "salt">[] = [];
+  const client = await ctx.db.pool.connect().catch(() => {
+    throw new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is stored");
+  });
+  try {
+    for (const [i, r] of resources.entries()) {
+      const c = classifyResource(r.resource);
+      const patientRef = r.type === "Patient" ? `Patient/${r.id}` : c.released ? c.patient : patientReference(r.resource);
+      if (patientRef === undefined) invalid(c.released ? "names no patient (subject or patient)" : c.reason, `Bundle.entry[${i}].resource`);
+      const account = accounts.get(patientRef) ?? (await ctx.store.patientAccount(client, patientRef));
+      if (account === undefined) invalid(`names ${patientRef}, which is neither in this Bundle nor stored here with a CareLedger account`, `Bundle.entry[${i}].resource`);
+      if (await ctx.store.exists(client, r.type, r.id)) throw new GatewayError(409, "duplicate", `${r.type}/${r.id} is stored already; new versions are not accepted by this gateway yet`, `Bundle.entry[${i}].resource.id`);
+      prepared.push({
+        resourceType: r.type,
+        id: r.id,
+        patientRef,
+        patient: account,
+        classes: c.released ? classMask(c.classes) : 0,
+        withheld: c.released ? null : c.reason,
+        resource: r.resource,
+      });
+    }
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is stored");
+  } finally {
+    client.release();
+  }
+
+  // One Merkle batch: stored as pending, anchored, then marked anchored.
+  const batch = ctx.careledger.records.buildBatch(prepared.map((p) => ({ resource: p.resource })));
+  const records: NewRecord[] = prepared.map((p, i) => {
+    const proof = batch.proof(i);
+    return { ...p, recordId: proof.recordId, commitment: proof.commitment, version: 1, root: batch.root, proof: [...proof.proof], salt: batch.salts[i] };
+  });
+  try {
+    await ctx.db.transaction((tx) => ctx.store.insert(tx, records));
+  } catch (err) {
+    if ((err as { code?: string }).code === "23505") throw new GatewayError(409, "duplicate", "a resource of this Bundle was stored meanwhile by another request");
+    throw new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is stored");
+  }
+  try {
+    await (await ctx.careledger.records.anchorBatch(batch)).wait();
+  } catch {
+    // Stored as pending: never served; the gateway re-anchors pending batches at start (same root).
+    throw new GatewayError(503, "transient", "the batch could not be anchored on chain; it is kept pending and will be anchored when the chain answers");
+  }
+  await ctx.store.markAnchored(batch.root);
+  return {
+    resourceType: "Bundle",
+    type: "transaction-response",
+    entry: records.map((r) => ({
+      response: { status: "201 Created", location: `${r.resourceType}/${r.id}/_history/1` },
+    })),
+  };
+}
+
+/** The patient a resource names (subject, patient or beneficiary), when classification withheld it. */
+function patientReference(resource: Record<string, unknown>): string | undefined {
+  for (const key of ["subject", "patient", "beneficiary"]) {
+    const ref = (resource[key] as { reference?: unknown } | undefined)?.reference;
+    if (typeof ref === "string" && /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(ref)) return ref;
+  }
+  return undefined;
+}

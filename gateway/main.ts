@@ -1,0 +1,111 @@
+/**
+ * `npm run gateway`: runs one organization's gateway, configured from the environment (.env.example,
+ * "Gateway"). Embedded PGlite in GATEWAY_DATA_DIR by default, PostgreSQL when DATABASE_URL is set.
+ * On SIGTERM/SIGINT it stops taking requests, finishes those in flight, anchors every receipt written
+ * and exits. Prints one line on a configuration error, never a stack trace.
+ */
+import "dotenv/config";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { envVar } from "../config/env";
+import { CareLedger } from "../sdk/careledger";
+import { AnchorWorker } from "./anchor";
+import { openDatabase } from "./db";
+import { LocalKeyProvider } from "./keys";
+import { recoverPendingBatches } from "./recovery";
+import { buildGateway } from "./server";
+import { pruneNonces } from "./auth";
+
+/** The gateway's settings, read from the environment. */
+export interface GatewayConfig {
+  readonly rpcUrl: string;
+  readonly signerKey: string;
+  readonly masterKey: string;
+  readonly host: string;
+  readonly port: number;
+  readonly origin: string;
+  readonly databaseUrl?: string;
+  readonly dataDir: string;
+  readonly anchorIntervalMs: number;
+  readonly anchorMaxReceipts: number;
+  readonly bodyLimit: number;
+}
+
+function integer(name: string, fallback: number, min: number, max: number): number {
+  const raw = envVar(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${name}=${raw} is not a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function required(name: string, what: string): string {
+  const v = envVar(name);
+  if (v === undefined) throw new Error(`${name} is not set: ${what} (see .env.example, "Gateway")`);
+  return v;
+}
+
+/** Reads the gateway's configuration. @throws {Error} naming the variable */
+export function gatewayConfig(): GatewayConfig {
+  const host = envVar("GATEWAY_HOST") ?? "127.0.0.1";
+  const port = integer("GATEWAY_PORT", 8080, 0, 65535);
+  const signerKey = required("GATEWAY_SIGNER_KEY", "the private key of a member of the holding organization (it anchors records and receipts)");
+  if (!/^0x[0-9a-fA-F]{64}$/.test(signerKey)) throw new Error("GATEWAY_SIGNER_KEY is not 0x + 64 hex digits");
+  return {
+    rpcUrl: envVar("GATEWAY_RPC_URL") ?? envVar("LOCALHOST_RPC_URL") ?? "http://127.0.0.1:8545",
+    signerKey,
+    masterKey: required("GATEWAY_MASTER_KEY", "the organization's master key, 32 bytes of hex, which wraps every record's data key"),
+    host,
+    port,
+    origin: envVar("GATEWAY_ORIGIN") ?? `http://${host}:${port}`,
+    databaseUrl: envVar("DATABASE_URL"),
+    dataDir: envVar("GATEWAY_DATA_DIR") ?? ".gateway/pglite",
+    anchorIntervalMs: integer("GATEWAY_ANCHOR_INTERVAL_MS", 5_000, 100, 3_600_000),
+    anchorMaxReceipts: integer("GATEWAY_ANCHOR_MAX_RECEIPTS", 1_024, 1, 65_536),
+    bodyLimit: integer("GATEWAY_BODY_LIMIT", 5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  };
+}
+
+async function main(): Promise<void> {
+  const config = gatewayConfig();
+  // No cache of identical calls (ethers' default keeps one 250 ms): two anchorings in a row would read the
+  // same pending nonce and the second would be refused.
+  const provider = new JsonRpcProvider(config.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
+  const signer = new Wallet(config.signerKey, provider);
+  const careledger = await CareLedger.connect(signer);
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl === undefined ? config.dataDir : undefined });
+  const keys = new LocalKeyProvider(config.masterKey);
+  const gateway = await buildGateway({ careledger, db, keys, origin: config.origin, bodyLimit: config.bodyLimit, logger: { level: "info" } });
+  await recoverPendingBatches(careledger, gateway.store, gateway.orgId);
+  const worker = new AnchorWorker(careledger, db, gateway.orgId, {
+    intervalMs: config.anchorIntervalMs,
+    maxReceipts: config.anchorMaxReceipts,
+    onError: (err) => gateway.app.log.warn({ err: (err as Error).message }, "anchoring round failed; receipts kept for the next round"),
+  });
+  gateway.app.addHook("onResponse", async () => {
+    if ((await gateway.receipts.unrootedCount()) >= config.anchorMaxReceipts) worker.nudge();
+  });
+  worker.start();
+  const pruning = setInterval(() => void pruneNonces(db, Math.floor(Date.now() / 1000)).catch(() => undefined), 60_000);
+  const address = await gateway.app.listen({ host: config.host, port: config.port });
+  console.log(`CareLedger gateway of organization ${gateway.orgId} at ${config.origin} (listening on ${address}, ${db.kind}, chain ${careledger.chainId})`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing requests in flight and anchoring every receipt`);
+    clearInterval(pruning);
+    await gateway.app.close();
+    await worker.stop().catch((err) => console.error(`receipts left for the next start: ${(err as Error).message}`));
+    await db.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`gateway: ${(err as Error).message ?? String(err)}`);
+    process.exit(1);
+  });
+}

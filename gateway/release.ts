@@ -1,0 +1,162 @@
+/**
+ * What may leave: for each stored resource, decided on chain at one block for the whole request — the
+ * requester's standing in the participant registry and the patient's consent for every data class of the
+ * resource and the request's purpose. The patient reads their own records without a grant (right of
+ * access). Every resource released gets one receipt per data class, written before the response leaves.
+ */
+import { accessReference } from "../sdk/consent/encoding";
+import { ALL_CLASSES_MASK } from "../sdk/consent/vocab";
+import type { CareLedger } from "../sdk/careledger";
+import { attachEvidence } from "../sdk/exchange/evidence";
+import type { Authenticated } from "./auth";
+import { GatewayError } from "./fhir";
+import type { NewReceipt, ReceiptStore } from "./receipts";
+import type { RecordRow, RecordStore } from "./store";
+
+/** The data class a receipt names for a resource released to its own patient that maps to no class. */
+export const UNCLASSIFIED = 255;
+
+/** A decision for one request: the block it was taken at and who is asking. */
+export interface Decision {
+  readonly block: bigint;
+  readonly requester: string;
+  /** The requester's organization when it is an active member (0n when it is not). */
+  readonly orgId: bigint;
+  readonly active: boolean;
+}
+
+function chainDown(): GatewayError {
+  return new GatewayError(503, "transient", "the chain cannot be read, so consent cannot be checked: nothing is released");
+}
+
+function storeDown(): GatewayError {
+  return new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is released");
+}
+
+/** The bit positions set in a class mask. */
+export function classBits(mask: number): number[] {
+  const out: number[] = [];
+  for (let bit = 0; bit < 32; bit++) if ((mask >>> bit) & 1) out.push(bit);
+  return out;
+}
+
+export class Releaser {
+  readonly #careledger: CareLedger;
+  readonly #store: RecordStore;
+  readonly #receipts: ReceiptStore;
+  readonly #orgId: bigint;
+
+  constructor(careledger: CareLedger, store: RecordStore, receipts: ReceiptStore, holderOrgId: bigint) {
+    this.#careledger = careledger;
+    this.#store = store;
+    this.#receipts = receipts;
+    this.#orgId = holderOrgId;
+  }
+
+  /** Pins the request to the chain's current block and reads the requester's standing there. */
+  async decide(auth: Authenticated): Promise<Decision> {
+    try {
+      const provider = this.#careledger.runner.provider ?? (this.#careledger.runner as unknown as NonNullable<CareLedger["runner"]["provider"]>);
+      const block = BigInt(await provider.getBlockNumber());
+      const m = await this.#careledger.participants.isActiveMember(auth.request.requester, { blockTag: block });
+      return { block, requester: auth.request.requester, orgId: m.orgId, active: m.active };
+    } catch {
+      throw chainDown();
+    }
+  }
+
+  /**
+   * Which of `rows` the decision permits (in order), each with the classes it is released under.
+   * @throws {GatewayError} 403 when the requester is neither an active member of an organization nor
+   *   the patient of every row; 503 when the chain cannot be read
+   */
+  async permitted(decision: Decision, purpose: number, rows: readonly RecordRow[]): Promise<RecordRow[]> {
+    const own = (row: RecordRow) => row.patient === decision.requester.toLowerCase();
+    if (!decision.active && !rows.every(own)) {
+      throw new GatewayError(
+        403,
+        "forbidden",
+        decision.orgId === 0n
+          ? `${decision.requester} is not a member of any organization of the registry: only members, and patients for their own records, are served`
+          : `${decision.requester}'s organization ${decision.orgId} is suspended at block ${decision.block}: nothing is released to its members`,
+      );
+    }
+    const cache = new Map<string, Promise<boolean>>();
+    const allows = (patient: string, dataClass: number): Promise<boolean> => {
+      const key = `${patient}:${dataClass}`;
+      let p = cache.get(key);
+      if (p === undefined) {
+        p = this.#careledger.consent.isPermitted({ patient, accessor: decision.requester, dataClass, purpose }, { blockTag: decision.block });
+        cache.set(key, p);
+      }
+      return p;
+    };
+    const out: RecordRow[] = [];
+    try {
+      for (const row of rows) {
+        if (row.shredded) continue;
+        if (own(row)) {
+          out.push(row);
+          continue;
+        }
+        if (row.withheld !== null || row.classes === 0 || (row.classes & ~ALL_CLASSES_MASK) !== 0) continue;
+        const checks = await Promise.all(classBits(row.classes).map((c) => allows(row.patient, c)));
+        if (checks.every(Boolean)) out.push(row);
+      }
+    } catch {
+      throw chainDown();
+    }
+    return out;
+  }
+
+  /**
+   * Opens the permitted rows, writes their receipts durably, and only then returns the resources with
+   * their evidence attached. Rows whose content is gone (shredded) are left out.
+   * @throws {GatewayError} 503 when the database cannot open the records or write the receipts
+   */
+  async release(auth: Authenticated, decision: Decision, rows: readonly RecordRow[]): Promise<object[]> {
+    let contents;
+    try {
+      contents = await this.#store.contents(rows);
+    } catch {
+      throw storeDown();
+    }
+    const receipts: NewReceipt[] = [];
+    const out: object[] = [];
+    for (const row of rows) {
+      const c = contents.get(row.seq);
+      if (c === undefined) continue;
+      const classes = row.classes === 0 ? [UNCLASSIFIED] : classBits(row.classes);
+      for (const dataClass of classes) {
+        const ref = accessReference({ salt: c.salt, recordId: row.recordId });
+        receipts.push({
+          requestDigest: auth.digest,
+          requester: auth.request.requester,
+          holderOrgId: this.#orgId,
+          patient: row.patient,
+          accessRef: ref.recordRef,
+          accessNonce: ref.nonce,
+          recordId: row.recordId,
+          resourceRef: `${row.resourceType}/${row.id}`,
+          dataClass,
+          purpose: auth.request.purpose,
+          permittedAtBlock: decision.block,
+          request: auth.request,
+          signature: auth.signature,
+        });
+      }
+      out.push(
+        attachEvidence(c.resource, {
+          salt: c.salt,
+          proof: { root: row.root, orgId: this.#orgId, recordId: row.recordId, version: row.version, commitment: row.commitment, proof: row.proof },
+        }),
+      );
+    }
+    try {
+      await this.#receipts.insert(receipts);
+    } catch {
+      throw storeDown();
+    }
+    return out;
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The gateway's HTTP server (Fastify): a FHIR R4 REST subset in `application/fhir+json` in front of the
+ * organization's record store. Routes are thin: authentication (gateway/auth.ts), the on-chain decision
+ * and the receipts (gateway/release.ts), the store (gateway/store.ts) and ingest (gateway/ingest.ts) own
+ * the work. Every refusal is an OperationOutcome; nothing is released when the chain or the database
+ * cannot be reached (503).
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { TypedDataDomain } from "ethers";
+import type { CareLedger } from "../sdk/careledger";
+import { CareLedgerError, ValidationError } from "../sdk/errors";
+import { gatewayRequestDomain, originOf } from "../sdk/exchange/request";
+import { authenticate, type Authenticated } from "./auth";
+import type { Database } from "./db";
+import { capabilityStatement, GatewayError, operationOutcome, searchset, SERVED_TYPES } from "./fhir";
+import { ingest } from "./ingest";
+import type { KeyProvider } from "./keys";
+import { ReceiptStore } from "./receipts";
+import { Releaser } from "./release";
+import { RecordStore, type RecordRow } from "./store";
+
+/** Options of {@link buildGateway}. */
+export interface GatewayOptions {
+  /** The suite, connected with a signer that is an active member of the holding organization. */
+  readonly careledger: CareLedger;
+  readonly db: Database;
+  readonly keys: KeyProvider;
+  /** The gateway's public origin (what requesters sign), e.g. `https://gateway.northgate.example`. */
+  readonly origin: string;
+  /** Largest request body in bytes (default 5 MiB). */
+  readonly bodyLimit?: number;
+  /** Fastify's logger options (default: off). Bodies, queries and headers are never logged. */
+  readonly logger?: boolean | { level: string };
+  /** Seconds since the epoch (tests move it). */
+  readonly now?: () => number;
+}
+
+/** A built gateway: the Fastify app and what it was built with. */
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly orgId: bigint;
+  readonly domain: TypedDataDomain;
+  readonly store: RecordStore;
+  readonly receipts: ReceiptStore;
+}
+
+const FHIR_JSON = "application/fhir+json";
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const MAX_COUNT = 100;
+const DEFAULT_COUNT = 20;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+  }
+}
+
+function requireServedType(type: string): string {
+  if (!(SERVED_TYPES as readonly string[]).includes(type)) throw new GatewayError(404, "not-supported", `this gateway serves no resource type ${JSON.stringify(type)}`, "type");
+  return type;
+}
+
+function requireFhirId(id: string, expression = "id"): string {
+  if (!ID.test(id)) throw new GatewayError(400, "invalid", `${JSON.stringify(id)} is not a FHIR id (1 to 64 of A-Z a-z 0-9 - .)`, expression);
+  return id;
+}
+
+/** The query parameters of a search, refused when unknown. */
+function searchParams(query: Record<string, string | string[] | undefined>, allowed: readonly string[]): { count: number; cursor: bigint; values: Record<string, string> } {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (!allowed.includes(key) && key !== "_count" && key !== "_cursor") {
+      throw new GatewayError(400, "not-supported", `search parameter ${JSON.stringify(key)} is not supported here (supported: ${[...allowed, "_count", "_cursor"].join(", ")})`, key);
+    }
+    if (typeof value !== "string") throw new GatewayError(400, "invalid", `search parameter ${key} is given more than once`, key);
+    values[key] = value;
+  }
+  let count = DEFAULT_COUNT;
+  if (values._count !== undefined) {
+    if (!/^[0-9]{1,4}$/.test(values._count) || Number(values._count) < 1 || Number(values._count) > MAX_COUNT) {
+      throw new GatewayError(400, "invalid", `_count ${JSON.stringify(values._count)} is not 1 to ${MAX_COUNT}`, "_count");
+    }
+    count = Number(values._count);
+  }
+  let cursor = 0n;
+  if (values._cursor !== undefined) {
+    if (!/^[0-9]{1,18}$/.test(values._cursor)) throw new GatewayError(400, "invalid", `_cursor ${JSON.stringify(values._cursor)} is not a cursor this gateway gave`, "_cursor");
+    cursor = BigInt(values._cursor);
+  }
+  return { count, cursor, values };
+}
+
+/** `Patient/<id>` from a `patient` search value (`Patient/<id>` or `<id>`). */
+function patientRef(value: string | undefined): string {
+  if (value === undefined) throw new GatewayError(400, "invalid", "a search names the patient: ?patient=Patient/<id>", "patient");
+  const id = value.startsWith("Patient/") ? value.slice("Patient/".length) : value;
+  return `Patient/${requireFhirId(id, "patient")}`;
+}
+
+function send(reply: FastifyReply, status: number, body: object, type = FHIR_JSON): FastifyReply {
+  return reply.code(status).type(type).send(body);
+}
+
+/**
+ * Builds the gateway (not listening yet: `app.listen`, or `app.inject` in tests).
+ * @throws {GatewayError} when the signer is not an active member of an organization
+ */
+export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
+  const { careledger, db, keys } = options;
+  const origin = originOf(options.origin, "origin");
+  const signer = careledger.runner as { getAddress?: () => Promise<string> };
+  if (typeof signer.getAddress !== "function") throw new CareLedgerError("NO_SIGNER", "the gateway's CareLedger connection needs a Signer (a member of the holding organization)");
+  const holder = await careledger.participants.isActiveMember(await signer.getAddress());
+  if (!holder.active) throw new CareLedgerError("NOT_A_MEMBER", `the gateway's signer ${await signer.getAddress()} is not an active member of an organization: it cannot anchor records or receipts`);
+  const domain = gatewayRequestDomain(careledger.chainId, careledger.addresses.ConsentRegistry);
+  const store = new RecordStore(db, keys);
+  const receipts = new ReceiptStore(db);
+  const releaser = new Releaser(careledger, store, receipts, holder.orgId);
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const authCtx = { careledger, domain, origin, db, now };
+
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024,
+    logger:
+      options.logger === undefined || options.logger === false
+        ? false
+        : {
+            level: typeof options.logger === "object" ? options.logger.level : "info",
+            // The route's pattern only (`/fhir/:type/:id`): no ids, no query (patient references), no
+            // headers (signatures), no bodies (records).
+            serializers: {
+              req: (req: { method: string; routeOptions?: { url?: string } }) => ({ method: req.method, route: req.routeOptions?.url ?? "(no route)" }),
+              res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+            },
+          },
+  });
+
+  for (const type of [FHIR_JSON, "application/json"]) {
+    app.addContentTypeParser(type, { parseAs: "buffer" }, (req, body, done) => {
+      req.rawBody = body as Buffer;
+      try {
+        done(null, JSON.parse((body as Buffer).toString("utf8")));
+      } catch {
+        done(new GatewayError(400, "invalid", "the body is not JSON"), undefined);
+      }
+    });
+  }
+
+  app.setErrorHandler((error: unknown, _req, reply) => {
+    if (error instanceof GatewayError) return send(reply, error.status, operationOutcome("error", error.code, error.message, error.expression));
+    if (error instanceof ValidationError) return send(reply, 400, operationOutcome("error", "invalid", error.message, error.field));
+    const e = error as { code?: string; statusCode?: number; message?: string };
+    if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return send(reply, 413, operationOutcome("error", "too-costly", `the body is larger than this gateway accepts (${options.bodyLimit ?? 5 * 1024 * 1024} bytes)`));
+    if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return send(reply, 415, operationOutcome("error", "not-supported", `send ${FHIR_JSON}`));
+    if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
+      return send(reply, e.statusCode, operationOutcome("error", "invalid", "the request is malformed"));
+    }
+    reply.log.error({ code: e.code }, "unexpected error");
+    return send(reply, 500, operationOutcome("error", "exception", "the gateway failed to answer; nothing was released"));
+  });
+  app.setNotFoundHandler((_req, reply) => send(reply, 404, operationOutcome("error", "not-found", "no such endpoint: see GET /fhir/metadata")));
+
+  const base = origin;
+  const signed = (req: FastifyRequest): Promise<Authenticated> =>
+    authenticate(authCtx, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody });
+  const loadRows = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      throw new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is released");
+    }
+  };
+
+  app.get("/health", async (_req, reply) => reply.send({ status: "ok" }));
+  app.get("/ready", async (_req, reply) => {
+    const provider = careledger.runner.provider;
+    const checks = await Promise.allSettled([db.pool.query("SELECT 1"), provider === null ? Promise.reject(new Error("no provider")) : provider.getBlockNumber()]);
+    const ok = checks.every((c) => c.status === "fulfilled");
+    return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "unavailable", database: checks[0].status === "fulfilled", chain: checks[1].status === "fulfilled" });
+  });
+
+  app.get("/fhir/metadata", async (_req, reply) => send(reply, 200, capabilityStatement(base, { name: "CareLedger gateway", version: "0.1.0" })));
+
+  /** A page of rows → the permitted resources, receipted, and the cursor of the next page. */
+  const pageOut = async (auth: Authenticated, rows: RecordRow[], count: number) => {
+    const more = rows.length > count;
+    const page = more ? rows.slice(0, count) : rows;
+    const decision = await releaser.decide(auth);
+    const allowed = await releaser.permitted(decision, auth.request.purpose, page);
+    const resources = await releaser.release(auth, decision, allowed);
+    return { resources, next: more ? page[page.length - 1].seq : undefined };
+  };
+  const nextLink = (req: FastifyRequest, cursor: bigint | undefined): string | undefined => {
+    if (cursor === undefined) return undefined;
+    const url = new URL(req.url, base);
+    url.searchParams.set("_cursor", cursor.toString());
+    return url.pathname + url.search;
+  };
+
+  app.get<{ Params: { type: string; id: string } }>("/fhir/Patient/:id/$everything", async (req, reply) => {
+    const id = requireFhirId(req.params.id);
+    const { count, cursor } = searchParams(req.query as Record<string, string>, []);
+    const auth = await signed(req);
+    const rows = await loadRows(() => store.page({ patientRef: `Patient/${id}` }, cursor, count));
+    const { resources, next } = await pageOut(auth, rows, count);
+    return send(reply, 200, searchset(base, resources, { self: req.url, next: nextLink(req, next) }));
+  });
+
+  app.get<{ Params: { type: string; id: string } }>("/fhir/:type/:id", async (req, reply) => {
+    const type = requireServedType(req.params.type);
+    const id = requireFhirId(req.params.id);
+    const auth = await signed(req);
+    const row = await loadRows(() => store.get(type, id));
+    if (row === undefined || row.state !== "anchored") throw new GatewayError(404, "not-found", `${type}/${id} is not held here`);
+    if (row.shredded) throw new GatewayError(410, "deleted", `${type}/${id} was deleted (crypto-shredded): it can no longer be read or verified`);
+    const decision = await releaser.decide(auth);
+    const allowed = await releaser.permitted(decision, auth.request.purpose, [row]);
+    if (allowed.length === 0) {
+      throw new GatewayError(403, "forbidden", `the patient's consent does not permit ${decision.requester} to receive ${type}/${id} for this purpose at block ${decision.block}`);
+    }
+    const [resource] = await releaser.release(auth, decision, allowed);
+    return send(reply, 200, resource);
+  });
+
+  app.get<{ Params: { type: string } }>("/fhir/:type", async (req, reply) => {
+    const type = requireServedType(req.params.type);
+    const { count, cursor, values } = searchParams(req.query as Record<string, string>, ["patient"]);
+    const ref = patientRef(values.patient);
+    const auth = await signed(req);
+    const rows = await loadRows(() => store.page({ patientRef: ref, resourceType: type }, cursor, count));
+    const { resources, next } = await pageOut(auth, rows, count);
+    return send(reply, 200, searchset(base, resources, { self: req.url, next: nextLink(req, next) }));
+  });
+
+  app.post("/fhir", async (req, reply) => {
+    const auth = await signed(req);
+    const out = await ingest({ careledger, db, store, holderOrgId: holder.orgId }, auth, req.body);
+    return send(reply, 200, out);
+  });
+
+  /** A patient's own disclosure receipts, with their roots and proofs (JSON, see docs/gateway.md). */
+  app.get("/receipts", async (req, reply) => {
+    const { count, cursor, values } = searchParams(req.query as Record<string, string>, ["patient"]);
+    const auth = await signed(req);
+    const patient = values.patient;
+    if (patient === undefined || patient.toLowerCase() !== auth.request.requester.toLowerCase()) {
+      throw new GatewayError(403, "forbidden", "a patient reads their own receipts: ?patient=<the signing account>", "patient");
+    }
+    const rows = await loadRows(() => receipts.forPatient(patient, cursor, count));
+    const more = rows.length > count;
+    const page = more ? rows.slice(0, count) : rows;
+    return reply.code(200).type("application/json").send({
+      receipts: page.map((r) => ({
+        receipt: {
+          requestDigest: r.requestDigest,
+          requester: r.requester,
+          holderOrgId: r.holderOrgId.toString(),
+          patient: r.patient,
+          accessRef: r.accessRef,
+          dataClass: r.dataClass,
+          purpose: r.purpose,
+          permittedAtBlock: r.permittedAtBlock.toString(),
+        },
+        accessNonce: r.accessNonce,
+        recordId: r.recordId,
+        resource: r.resourceRef,
+        request: r.request,
+        signature: r.signature,
+        root: r.root,
+        proof: r.proof,
+        anchored: r.anchored,
+        at: r.createdAt.toISOString(),
+      })),
+      next: more ? nextLink(req, page[page.length - 1].seq) : undefined,
+    });
+  });
+
+  return { app, orgId: holder.orgId, domain, store, receipts };
+}

@@ -1,0 +1,205 @@
+/**
+ * The organization's record store: FHIR resources sealed at rest (gateway/keys.ts), with the plain
+ * metadata the gateway needs to find and authorize them (type, id, the patient they are about, their
+ * consent data classes) and the evidence that anchors them (record id, commitment, batch root, proof).
+ */
+import type pg from "pg";
+import type { Database } from "./db";
+import { newDataKey, open, seal, type KeyProvider } from "./keys";
+
+/** One stored record's metadata (no content). */
+export interface RecordRow {
+  readonly seq: bigint;
+  readonly resourceType: string;
+  readonly id: string;
+  readonly patientRef: string;
+  readonly patient: string;
+  readonly classes: number;
+  readonly withheld: string | null;
+  readonly recordId: string;
+  readonly commitment: string;
+  readonly version: number;
+  readonly root: string;
+  readonly proof: string[];
+  readonly state: "pending" | "anchored";
+  readonly shredded: boolean;
+}
+
+/** A record to store. */
+export interface NewRecord {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly patientRef: string;
+  readonly patient: string;
+  readonly classes: number;
+  readonly withheld: string | null;
+  readonly recordId: string;
+  readonly commitment: string;
+  readonly version: number;
+  readonly root: string;
+  readonly proof: readonly string[];
+  readonly resource: object;
+  readonly salt: string;
+}
+
+const COLUMNS = "seq, resource_type, fhir_id, patient_ref, patient, classes, withheld, record_id, commitment, version, batch_root, proof, state, shredded_at";
+
+interface Row {
+  seq: string;
+  resource_type: string;
+  fhir_id: string;
+  patient_ref: string;
+  patient: string;
+  classes: number;
+  withheld: string | null;
+  record_id: string;
+  commitment: string;
+  version: number;
+  batch_root: string;
+  proof: string[];
+  state: "pending" | "anchored";
+  shredded_at: Date | null;
+}
+
+function toRow(r: Row): RecordRow {
+  return {
+    seq: BigInt(r.seq),
+    resourceType: r.resource_type,
+    id: r.fhir_id,
+    patientRef: r.patient_ref,
+    patient: r.patient,
+    classes: r.classes,
+    withheld: r.withheld,
+    recordId: r.record_id,
+    commitment: r.commitment,
+    version: r.version,
+    root: r.batch_root,
+    proof: r.proof,
+    state: r.state,
+    shredded: r.shredded_at !== null,
+  };
+}
+
+/** The associated data each sealed record is bound to: its place, so a payload cannot be moved to another row. */
+function aad(resourceType: string, id: string): string {
+  return `record:${resourceType}/${id}`;
+}
+
+export class RecordStore {
+  readonly #db: Database;
+  readonly #keys: KeyProvider;
+
+  constructor(db: Database, keys: KeyProvider) {
+    this.#db = db;
+    this.#keys = keys;
+  }
+
+  /** Stores records (state `pending` until their batch is anchored) in the caller's transaction. */
+  async insert(client: pg.PoolClient, records: readonly NewRecord[]): Promise<void> {
+    for (const r of records) {
+      const dataKey = newDataKey();
+      const context = aad(r.resourceType, r.id);
+      const sealed = seal(dataKey, Buffer.from(JSON.stringify({ resource: r.resource, salt: r.salt }), "utf8"), context);
+      const wrapped = await this.#keys.wrap(dataKey, context);
+      await client.query(
+        `INSERT INTO records (resource_type, fhir_id, patient_ref, patient, classes, withheld, record_id, commitment, version, batch_root, proof, state, sealed, wrapped_key, key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14)`,
+        [r.resourceType, r.id, r.patientRef, r.patient.toLowerCase(), r.classes, r.withheld, r.recordId, r.commitment, r.version, r.root, JSON.stringify(r.proof), sealed, wrapped, this.#keys.keyId],
+      );
+    }
+  }
+
+  /** Marks a batch's records anchored. */
+  async markAnchored(root: string): Promise<void> {
+    await this.#db.pool.query("UPDATE records SET state = 'anchored' WHERE batch_root = $1", [root]);
+  }
+
+  /** The roots of batches stored but not known to be anchored (a crash between storing and anchoring). */
+  async pendingRoots(): Promise<string[]> {
+    const r = await this.#db.pool.query<{ batch_root: string }>("SELECT DISTINCT batch_root FROM records WHERE state = 'pending'");
+    return r.rows.map((x) => x.batch_root);
+  }
+
+  /** The records of a pending batch, opened, in leaf order (to re-anchor after a crash). */
+  async batchContents(root: string): Promise<{ row: RecordRow; resource: object; salt: string }[]> {
+    const r = await this.#db.pool.query<Row & { sealed: Buffer; wrapped_key: Buffer; key_id: string }>(
+      `SELECT ${COLUMNS}, sealed, wrapped_key, key_id FROM records WHERE batch_root = $1 ORDER BY seq`,
+      [root],
+    );
+    const out = [];
+    for (const x of r.rows) {
+      const row = toRow(x);
+      out.push({ row, ...(await this.#open(row, x.sealed, x.wrapped_key, x.key_id)) });
+    }
+    return out;
+  }
+
+  /** One record's metadata, or undefined. */
+  async get(resourceType: string, id: string): Promise<RecordRow | undefined> {
+    const r = await this.#db.pool.query<Row>(`SELECT ${COLUMNS} FROM records WHERE resource_type = $1 AND fhir_id = $2`, [resourceType, id]);
+    return r.rows.length === 0 ? undefined : toRow(r.rows[0]);
+  }
+
+  /** Whether a record of that type and id is stored. */
+  async exists(client: pg.PoolClient, resourceType: string, id: string): Promise<boolean> {
+    const r = await client.query("SELECT 1 FROM records WHERE resource_type = $1 AND fhir_id = $2", [resourceType, id]);
+    return r.rows.length > 0;
+  }
+
+  /** The account of a stored Patient, or undefined. */
+  async patientAccount(client: pg.PoolClient | pg.Pool, patientRef: string): Promise<string | undefined> {
+    const [type, id] = patientRef.split("/");
+    const r = await client.query<{ patient: string }>("SELECT patient FROM records WHERE resource_type = $1 AND fhir_id = $2", [type, id]);
+    return r.rows[0]?.patient;
+  }
+
+  /**
+   * A page of a patient's anchored records after `after` (by insertion order), of one type or all.
+   * Returns up to `limit + 1` rows so the caller knows whether a next page exists.
+   */
+  async page(filter: { patientRef: string; resourceType?: string }, after: bigint, limit: number): Promise<RecordRow[]> {
+    const params: unknown[] = [filter.patientRef, after.toString(), limit + 1];
+    const byType = filter.resourceType === undefined ? "" : "AND resource_type = $4";
+    if (filter.resourceType !== undefined) params.push(filter.resourceType);
+    const r = await this.#db.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM records WHERE patient_ref = $1 AND seq > $2 AND state = 'anchored' ${byType} ORDER BY seq LIMIT $3`,
+      params,
+    );
+    return r.rows.map(toRow);
+  }
+
+  /** The content of records (resource and salt), in the order given; shredded ones are absent. */
+  async contents(rows: readonly RecordRow[]): Promise<Map<bigint, { resource: object; salt: string }>> {
+    const out = new Map<bigint, { resource: object; salt: string }>();
+    if (rows.length === 0) return out;
+    const r = await this.#db.pool.query<{ seq: string; sealed: Buffer | null; wrapped_key: Buffer | null; key_id: string | null }>(
+      "SELECT seq, sealed, wrapped_key, key_id FROM records WHERE seq = ANY($1::bigint[])",
+      [rows.map((x) => x.seq.toString())],
+    );
+    const bySeq = new Map(r.rows.map((x) => [BigInt(x.seq), x]));
+    for (const row of rows) {
+      const x = bySeq.get(row.seq);
+      if (x === undefined || x.sealed === null || x.wrapped_key === null || x.key_id === null) continue;
+      out.set(row.seq, await this.#open(row, x.sealed, x.wrapped_key, x.key_id));
+    }
+    return out;
+  }
+
+  async #open(row: RecordRow, sealed: Buffer, wrapped: Buffer, keyId: string): Promise<{ resource: object; salt: string }> {
+    const context = aad(row.resourceType, row.id);
+    const dataKey = await this.#keys.unwrap(wrapped, context, keyId);
+    return JSON.parse(open(dataKey, sealed, context).toString("utf8")) as { resource: object; salt: string };
+  }
+
+  /**
+   * Crypto-shreds a record: its sealed content and wrapped key are cleared (the salt with them), the row
+   * stays with its time of shredding. Returns false when there is no such record or it was shredded before.
+   */
+  async shred(resourceType: string, id: string): Promise<boolean> {
+    const r = await this.#db.pool.query(
+      "UPDATE records SET sealed = NULL, wrapped_key = NULL, shredded_at = now() WHERE resource_type = $1 AND fhir_id = $2 AND shredded_at IS NULL",
+      [resourceType, id],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+}
