@@ -12,7 +12,7 @@
 import { expect } from "chai";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
+import { freePort } from "../../gateway/net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, type Provider } from "ethers";
@@ -34,17 +34,7 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** The real EVM clients a test chain can be. */
 export type ChainClient = "hardhat node" | "anvil";
@@ -69,21 +59,31 @@ export interface LocalNode {
   stop(): Promise<void>;
 }
 
+/** A service process of the tests (a node, a gateway), in its own process group. */
+export interface SpawnedProcess {
+  /** SIGTERM, then SIGKILL after 5 s; resolves once it exited. */
+  stop(): Promise<void>;
+  /** Sends `signal` to its process group (SIGKILL: no chance to clean up) and resolves once it exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** What it printed so far. */
+  log(): string;
+}
+
 /**
  * Spawns `command` in its own process group and resolves once its log shows `ready`; the group is
  * stopped by `stop()` (SIGTERM, SIGKILL after 5 s) and killed when the test process exits.
  *
- * The node writes to a log file, not to a pipe: `hardhat()` blocks the test process while a command
+ * The process writes to a log file, not to a pipe: `hardhat()` blocks the test process while a command
  * runs, so nobody would drain a pipe, and Anvil, which writes its request log synchronously, stops
  * answering JSON-RPC once about 10 kB are waiting (a deploy then dies with "Headers Timeout Error").
  */
-function spawnNode(client: ChainClient, command: string, args: string[], ready: string, port: number, timeoutMs: number, hint = ""): Promise<LocalNode> {
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-node-"));
-  const logFile = path.join(logDir, "node.log");
+export function spawnProcess(label: string, command: string, args: string[], ready: string, options: { timeoutMs: number; hint?: string; env?: NodeJS.ProcessEnv }): Promise<SpawnedProcess> {
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-proc-"));
+  const logFile = path.join(logDir, "out.log");
   const fd = fs.openSync(logFile, "w");
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { cwd: ROOT, detached: true, stdio: ["ignore", fd, fd], env: childEnv() });
+    child = spawn(command, args, { cwd: ROOT, detached: true, stdio: ["ignore", fd, fd], env: childEnv(options.env) });
   } finally {
     fs.closeSync(fd);
   }
@@ -94,30 +94,40 @@ function spawnNode(client: ChainClient, command: string, args: string[], ready: 
       return "";
     }
   };
-  const kill = (signal: NodeJS.Signals) => {
+  const signal = (sig: NodeJS.Signals) => {
     try {
-      process.kill(-child.pid!, signal);
+      process.kill(-child.pid!, sig);
     } catch {
       /* already gone */
     }
   };
   let exited = false;
-  // A node must never outlive the test run.
+  // A service must never outlive the test run.
   const onTestExit = () => {
-    if (!exited && child.pid) kill("SIGKILL");
+    if (!exited && child.pid) signal("SIGKILL");
     fs.rmSync(logDir, { recursive: true, force: true });
   };
   process.once("exit", onTestExit);
   const stopped = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
+  const cleanUp = () => {
+    fs.rmSync(logDir, { recursive: true, force: true });
+    process.off("exit", onTestExit);
+  };
   const stop = async () => {
     if (!exited && child.pid) {
-      kill("SIGTERM");
-      const killer = setTimeout(() => kill("SIGKILL"), 5_000);
+      signal("SIGTERM");
+      const killer = setTimeout(() => signal("SIGKILL"), 5_000);
       await stopped;
       clearTimeout(killer);
     }
-    fs.rmSync(logDir, { recursive: true, force: true });
-    process.off("exit", onTestExit);
+    cleanUp();
+  };
+  const kill = async (sig: NodeJS.Signals) => {
+    if (!exited && child.pid) {
+      signal(sig);
+      await stopped;
+    }
+    cleanUp();
   };
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -131,15 +141,20 @@ function spawnNode(client: ChainClient, command: string, args: string[], ready: 
     const fail = (message: string) => {
       if (!settle()) return;
       const output = log();
-      void stop().then(() => reject(new Error(`${message}${hint}:\n${output}`)));
+      void stop().then(() => reject(new Error(`${message}${options.hint ?? ""}:\n${output}`)));
     };
     const poll = setInterval(() => {
-      if (log().includes(ready) && settle()) resolve({ client, url: `http://127.0.0.1:${port}`, port, stop });
+      if (log().includes(ready) && settle()) resolve({ stop, kill, log });
     }, 25);
-    const timer = setTimeout(() => fail(`${client} did not start within ${timeoutMs} ms`), timeoutMs);
-    child.once("error", (err) => fail(`${client} could not be started (${err.message})`));
-    child.once("exit", (code) => fail(`${client} exited early (code ${code})`));
+    const timer = setTimeout(() => fail(`${label} did not start within ${options.timeoutMs} ms`), options.timeoutMs);
+    child.once("error", (err) => fail(`${label} could not be started (${err.message})`));
+    child.once("exit", (code) => fail(`${label} exited early (code ${code})`));
   });
+}
+
+async function spawnNode(client: ChainClient, command: string, args: string[], ready: string, port: number, timeoutMs: number, hint = ""): Promise<LocalNode> {
+  const p = await spawnProcess(client, command, args, ready, { timeoutMs, hint });
+  return { client, url: `http://127.0.0.1:${port}`, port, stop: p.stop };
 }
 
 /** Starts `npx hardhat node` on `port` and resolves once it accepts JSON-RPC. */

@@ -1,0 +1,104 @@
+/**
+ * The gateway tests' fixture: the suite on the in-process chain with a hospital (org 1: hospitalAdmin,
+ * doctor, nurse), a lab (org 2: labAdmin, the gateway's signer), an insurer (org 3) and a research
+ * institute (org 4: researcher); Northgate Lab's gateway listening on a real socket at 127.0.0.1 over
+ * an embedded PGlite database (or PostgreSQL when `url` is given), holding one patient's records
+ * ingested through the SDK.
+ */
+import { randomBytes } from "crypto";
+import hre from "hardhat";
+import { CareLedger, OrgKind } from "../../sdk";
+import { ACCOUNT_SYSTEM } from "../../sdk/core/fhirSystems";
+import { AnchorWorker } from "../../gateway/anchor";
+import type { Database } from "../../gateway/db";
+import { LocalKeyProvider } from "../../gateway/keys";
+import { buildGateway, type Gateway } from "../../gateway/server";
+import { consentFixture } from "../consent/fixtures";
+import { freePort } from "../e2e/node";
+
+export const LAB = 2n;
+export const RESEARCH = 4n;
+export const MASTER_KEY = "0x" + "4b".repeat(32);
+export const PATIENT_ID = "p-ada";
+
+/** One patient's records as a lab's system posts them: the patient, two lab results, a vital sign, an HIV test. */
+export function labBundle(account: string, patientId = PATIENT_ID): object {
+  const patientRef = { reference: `urn:uuid:${patientId}` };
+  const observation = (id: string, category: string, loinc: string, display: string, value: number, unit: string) => ({
+    fullUrl: `urn:uuid:${id}`,
+    resource: {
+      resourceType: "Observation",
+      id,
+      status: "final",
+      category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: category }] }],
+      code: { coding: [{ system: "http://loinc.org", code: loinc, display }] },
+      subject: patientRef,
+      effectiveDateTime: "2026-11-30T09:00:00Z",
+      valueQuantity: { value, unit, system: "http://unitsofmeasure.org", code: unit },
+    },
+    request: { method: "POST", url: "Observation" },
+  });
+  return {
+    resourceType: "Bundle",
+    type: "transaction",
+    entry: [
+      {
+        fullUrl: `urn:uuid:${patientId}`,
+        resource: {
+          resourceType: "Patient",
+          id: patientId,
+          identifier: [{ system: ACCOUNT_SYSTEM, value: account }],
+          name: [{ family: "Lovelace", given: ["Ada"] }],
+          birthDate: "1985-12-10",
+        },
+        request: { method: "POST", url: "Patient" },
+      },
+      observation(`${patientId}-glucose`, "laboratory", "2339-0", "Glucose [Mass/volume] in Blood", 95, "mg/dL"),
+      observation(`${patientId}-hba1c`, "laboratory", "4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", 5.4, "%"),
+      observation(`${patientId}-bp`, "vital-signs", "8480-6", "Systolic blood pressure", 118, "mm[Hg]"),
+      {
+        ...observation(`${patientId}-hiv`, "laboratory", "75622-1", "HIV 1 and 2 tests - Meaning of Interpretation", 0, "1"),
+        resource: {
+          ...observation(`${patientId}-hiv`, "laboratory", "75622-1", "HIV 1 and 2 tests - Meaning of Interpretation", 0, "1").resource,
+          meta: { security: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "HIV" }] },
+        },
+      },
+    ],
+  };
+}
+
+/** The chain's part, for `loadFixture`: the suite, the organizations, the research institute. */
+export async function gatewayChain() {
+  const f = await consentFixture();
+  const [researcher, nonMember] = f.signers.slice(14, 16);
+  await f.registry.connect(f.registrar).registerOrganization(OrgKind.Researcher, "0x" + "ab".repeat(32), researcher.address);
+  return { ...f, researcher, nonMember, chainId: (await hre.ethers.provider.getNetwork()).chainId };
+}
+
+/** Empties the gateway's tables (the database outlives a test; the chain is reverted by loadFixture). */
+export async function emptyDatabase(db: Database): Promise<void> {
+  await db.pool.query("TRUNCATE records, receipts, request_nonces, disclosure_roots RESTART IDENTITY");
+}
+
+/**
+ * Northgate Lab's gateway on `db` (emptied first) over the chain fixture `f`, listening on a real socket,
+ * holding the patient's records ingested through the SDK.
+ */
+export async function startGateway(f: Awaited<ReturnType<typeof gatewayChain>>, db: Database) {
+  await emptyDatabase(db);
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const labCl = await CareLedger.connect(f.labAdmin, { addressBook: f.book });
+  const gateway: Gateway = await buildGateway({ careledger: labCl, db, keys: new LocalKeyProvider(MASTER_KEY), origin });
+  await gateway.app.listen({ host: "127.0.0.1", port });
+  const worker = new AnchorWorker(labCl, db, gateway.orgId, { intervalMs: 60_000 });
+  const as = (signer: (typeof f.signers)[number]) => CareLedger.connect(signer, { addressBook: f.book });
+  const ingested = await labCl.exchange.ingest(origin, labBundle(f.patient.address));
+  const target = { url: origin, orgId: LAB };
+  return { ...f, origin, port, db, gateway, worker, labCl, as, ingested, target, close: () => gateway.app.close() };
+}
+
+/** A random 32-byte hex string (a consent document commitment for the tests). */
+export function commitment(): string {
+  return "0x" + randomBytes(32).toString("hex");
+}
