@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import hre from "hardhat";
-import { HDNodeWallet, formatUnits, keccak256, parseEther, toUtf8Bytes, type Signer } from "ethers";
+import { HDNodeWallet, formatUnits, hexlify, keccak256, parseEther, randomBytes, toUtf8Bytes, type Signer } from "ethers";
 import { deploySuite } from "./deploy";
 import { Story } from "./demo/story";
 import {
@@ -31,6 +31,13 @@ import {
   type FhirResource,
 } from "../sdk";
 import { MockStablecoin__factory } from "../typechain-types";
+import { ACCOUNT_SYSTEM } from "../sdk/core/fhirSystems";
+import { ExchangeError } from "../sdk/exchange/client";
+import { AnchorWorker } from "../gateway/anchor";
+import { openDatabase } from "../gateway/db";
+import { LocalKeyProvider } from "../gateway/keys";
+import { freePort } from "../gateway/net";
+import { buildGateway } from "../gateway/server";
 
 const FIXTURES = path.resolve(__dirname, "..", "test", "fixtures");
 const BUNDLE = path.join(FIXTURES, "fhir", "synthea", "Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
@@ -335,6 +342,69 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   const tampered = { ...original, valueQuantity: { ...vq, value: vq.value + 5 } };
   story.say(`The original result with one value changed: ${(await verifier.records.verify(tampered, resultSalt, resultProof)).status}.`);
   story.say(`A record whose salt was deleted (crypto-shredded): ${(await verifier.records.verify(original, undefined)).status}.`);
+
+  // ------------------------------------------------------------------------------------------
+  story.chapter("11. Records move between organizations only through the lab's gateway, under consent");
+  // The lab runs its gateway (gateway/, what `npm run gateway` starts) on an embedded PGlite database,
+  // here in this process on 127.0.0.1; everyone else speaks to it over HTTP with the SDK.
+  const gatewayDb = await openDatabase();
+  const gatewayPort = await freePort();
+  const origin = `http://127.0.0.1:${gatewayPort}`;
+  const gateway = await buildGateway({ careledger: asLab, db: gatewayDb, keys: new LocalKeyProvider(hexlify(randomBytes(32))), origin });
+  await gateway.app.listen({ host: "127.0.0.1", port: gatewayPort });
+  const receiptsWorker = new AnchorWorker(asLab, gatewayDb, gateway.orgId, { intervalMs: 3_600_000 });
+  try {
+    const patientEntry = bundle.entry.find((e) => e.resource.resourceType === "Patient") as { fullUrl: string; resource: FhirResource };
+    const labResults = (bundle.entry as { fullUrl: string; resource: FhirResource }[]).filter(
+      (e) => e.resource.resourceType === "Observation" && /"(laboratory|vital-signs)"/.test(JSON.stringify(e.resource.category ?? "")),
+    );
+    const post = {
+      resourceType: "Bundle",
+      type: "transaction",
+      entry: [
+        {
+          fullUrl: patientEntry.fullUrl,
+          resource: { ...patientEntry.resource, identifier: [...((patientEntry.resource.identifier as object[]) ?? []), { system: ACCOUNT_SYSTEM, value: patient.address }] },
+          request: { method: "POST", url: "Patient" },
+        },
+        ...labResults.map((e) => ({ fullUrl: e.fullUrl, resource: e.resource, request: { method: "POST", url: "Observation" } })),
+      ],
+    };
+    const posted = await asLab.exchange.ingest(origin, post);
+    story.say(`The lab's system posted Raymon and ${labResults.length} of his lab results and vital signs to its gateway at ${origin} (${posted.entry?.length} created): validated (HL7 R4), sealed at rest (AES-256-GCM, a key per record), anchored as one Merkle batch.`);
+    const target = { url: origin, orgId: lab.orgId };
+    const patientRef = `Patient/${patientEntry.resource.id}`;
+    const forTreatment = await asDoctor.exchange.search(target, "Observation", { patient: patientRef, purpose: "TREAT", count: 100 });
+    story.say(`Dr. ${short(doctor.address)} (hospital) asked for Raymon's Observations for treatment: ${forTreatment.resources.length} released, each verified against the chain by the SDK (this content, anchored by organization ${lab.orgId}, current). The gateway checked his standing and Raymon's consent at the current block, per resource, and wrote a receipt for each before answering.`);
+    const forResearch = await asScientist.exchange.search(target, "Observation", { patient: patientRef, purpose: "HRESCH", count: 100 });
+    story.say(`The researcher asked for the same for research: ${forResearch.resources.length} released (the labs Raymon consented to in chapter 6; vital signs withheld). Every page says: "${forResearch.notice}"`);
+    const asAdjuster = await connect(adjuster);
+    try {
+      await asAdjuster.exchange.read(target, "Observation", String(labResults[0].resource.id), { purpose: "HPAYMT" });
+    } catch (err) {
+      if (!(err instanceof ExchangeError)) throw err;
+      story.say(`The insurer's adjuster asked for one lab result for payment: refused, ${err.status} OperationOutcome "${err.outcome?.issue?.[0]?.code}": ${err.outcome?.issue?.[0]?.diagnostics}`);
+    }
+    const everything = await asPatient.exchange.everything(target, String(patientEntry.resource.id), { purpose: "TREAT", count: 100 });
+    story.say(`Raymon downloaded his own $everything from the lab without any grant (right of access): ${everything.resources.length} resources, every one verified.`);
+    await receiptsWorker.flush();
+    const roots = (await gatewayDb.pool.query<{ tx_hash: string; count: number }>("SELECT tx_hash, count FROM disclosure_roots ORDER BY created_at")).rows;
+    for (const r of roots) story.cost("disclosures: anchor a root of receipts", { receipt: (await hre.ethers.provider.getTransactionReceipt(r.tx_hash))! });
+    const mine = (await asPatient.exchange.send(origin, "GET", `/receipts?patient=${patient.address}&_count=100`, { purpose: "TREAT" })) as {
+      receipts: { receipt: { requester: string; holderOrgId: string; permittedAtBlock: string; dataClass: number; purpose: number } & Record<string, unknown>; proof: string[]; root: string }[];
+    };
+    let verified = 0;
+    for (const r of mine.receipts) {
+      const receipt = { ...r.receipt, holderOrgId: BigInt(r.receipt.holderOrgId), permittedAtBlock: BigInt(r.receipt.permittedAtBlock) } as Parameters<typeof asPatient.disclosures.verifyReceipt>[0]["receipt"];
+      if ((await asPatient.disclosures.verifyReceipt({ receipt, proof: r.proof, root: r.root })).verified) verified++;
+    }
+    const requesters = new Set(mine.receipts.map((r) => r.receipt.requester.toLowerCase())).size;
+    story.say(`Raymon fetched his disclosure receipts from the lab: ${mine.receipts.length} (first page), from ${requesters} requesters, written by the lab — not by those who asked — and anchored in ${count(roots.length, "root")}; ${verified} of ${mine.receipts.length} verified with their proofs against the chain.`);
+  } finally {
+    await gateway.app.close();
+    await receiptsWorker.stop().catch(() => undefined);
+    await gatewayDb.close();
+  }
 
   printAddressBook(book, story);
   if (hre.network.name === "hardhat") {
