@@ -11,12 +11,14 @@ import { OrgKind } from "../../sdk";
 import { ExchangeError } from "../../sdk/exchange/client";
 import { CONSENT_NOTICE } from "../../gateway/fhir";
 import { gatewayRequestDomain, signGatewayRequest, type SignRequestOptions } from "../../sdk/exchange/request";
+import pg from "pg";
 import { openDatabase, type Database } from "../../gateway/db";
 import { commitment, gatewayChain, LAB, PATIENT_ID, RESEARCH, startGateway } from "./fixtures";
 
 type Fixture = Awaited<ReturnType<typeof startGateway>>;
 const HOSPITAL = 1n;
 const YEAR = 365 * 86_400;
+const PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** Sends a request signed by `signer` (options override any signed field) and returns status and JSON. */
 async function signedFetch(
@@ -44,324 +46,351 @@ async function grant(f: Fixture, orgId: bigint, classes: string[], purposes: str
   await (await patient.consent.grant({ grantee: { organization: orgId }, classes: classes as never, purposes: purposes as never, validUntil: now + YEAR, commitment: commitment() })).wait();
 }
 
-describe("gateway: records move between organizations only under consent", function () {
-  this.timeout(120_000);
-  let f: Fixture;
-  let db: Database;
+/** A fresh database of `kind`: PGlite in memory, or a new database on the machine's PostgreSQL server. */
+async function newDatabase(kind: "PGlite" | "PostgreSQL"): Promise<{ db: Database; drop: () => Promise<void> }> {
+  if (kind === "PGlite") {
+    const db = await openDatabase();
+    return { db, drop: () => db.close() };
+  }
+  const name = `careledger_gwt_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const db = await openDatabase({ url: `postgres://postgres@127.0.0.1:5432/${name}` });
+  return {
+    db,
+    drop: async () => {
+      await db.close().catch(() => undefined);
+      const a = new pg.Client({ connectionString: PG_ADMIN });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
 
-  before(async function () {
-    db = await openDatabase();
-  });
+for (const kind of ["PGlite", "PostgreSQL"] as const) {
+  describe(`gateway (${kind}): records move between organizations only under consent`, function () {
+    this.timeout(120_000);
+    let f: Fixture;
+    let db: Database;
+    let drop: () => Promise<void>;
 
-  after(async function () {
-    await db.close();
-  });
-
-  beforeEach(async function () {
-    f = await startGateway(await loadFixture(gatewayChain), db);
-  });
-
-  afterEach(async function () {
-    await f.close();
-  });
-
-  describe("ingest and metadata", function () {
-    it("answers GET /fhir/metadata with a CapabilityStatement, unsigned", async function () {
-      const res = await fetch(`${f.origin}/fhir/metadata`);
-      expect(res.status).to.equal(200);
-      expect(res.headers.get("content-type")).to.contain("application/fhir+json");
-      const cs = (await res.json()) as { resourceType: string; fhirVersion: string };
-      expect(cs.resourceType).to.equal("CapabilityStatement");
-      expect(cs.fhirVersion).to.equal("4.0.1");
+    before(async function () {
+      ({ db, drop } = await newDatabase(kind));
     });
 
-    it("stores a transaction Bundle and anchors it as one Merkle batch of the lab", async function () {
-      expect(f.ingested.entry).to.have.length(5);
-      for (const e of f.ingested.entry!) expect(e.response?.status).to.equal("201 Created");
-      const row = await f.gateway.store.get("Observation", `${PATIENT_ID}-glucose`);
-      expect(row?.state).to.equal("anchored");
-      const batch = await f.labCl.records.batch(row!.root, LAB);
-      expect(batch.leafCount).to.equal(5);
+    after(async function () {
+      await drop();
     });
-
-    it("keeps records sealed at rest: no resource content in the database in the clear", async function () {
-      const r = await f.db.pool.query("SELECT sealed FROM records");
-      for (const x of r.rows) expect(Buffer.from(x.sealed).toString("utf8")).not.to.contain("Lovelace");
-    });
-  });
-
-  describe("the doctor at Riverside asks Northgate Lab for the patient's lab results", function () {
-    it("releases the lab results the patient consented to, each verified against the chain, and withholds the rest", async function () {
-      await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-      const doctor = await f.as(f.doctor);
-      const page = await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
-      const ids = page.resources.map((r) => r.resource.id).sort();
-      // The vital sign needs `vitals`, the HIV test the sensitive class `hiv`: neither was granted.
-      expect(ids).to.deep.equal([`${PATIENT_ID}-glucose`, `${PATIENT_ID}-hba1c`]);
-      for (const r of page.resources) {
-        expect(r.verification.status).to.equal("anchored");
-        expect(r.verification.orgId).to.equal(LAB);
-        expect((r.resource as { extension?: unknown }).extension).to.equal(undefined);
-      }
-      expect(page.notice).to.equal(CONSENT_NOTICE);
-    });
-
-    it("says the same consent notice when nothing is withheld, so its presence tells nothing", async function () {
-      await grant(f, HOSPITAL, ["labs", "vitals", "hiv"], ["TREAT"]);
-      const doctor = await f.as(f.doctor);
-      const page = await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
-      expect(page.resources).to.have.length(4);
-      expect(page.notice).to.equal(CONSENT_NOTICE);
-    });
-
-    it("refuses a read for a purpose the patient did not consent to", async function () {
-      await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-      const doctor = await f.as(f.doctor);
-      const err = await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "HPAYMT" }).catch((e) => e);
-      expect(err).to.be.instanceOf(ExchangeError);
-      expect(err.status).to.equal(403);
-      expect(err.outcome.issue[0].code).to.equal("forbidden");
-    });
-
-    it("honours a revocation from the block it is in: the next request is refused", async function () {
-      await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-      const doctor = await f.as(f.doctor);
-      await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" });
-      const patient = await f.as(f.patient);
-      await (await patient.consent.revoke({ grantee: { organization: HOSPITAL } })).wait();
-      const err = await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
-      expect(err.status).to.equal(403);
-    });
-
-    it("cuts off every member of a suspended organization in the block it is suspended", async function () {
-      await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-      await f.registry.connect(f.pauser).suspendOrganization(HOSPITAL);
-      const doctor = await f.as(f.doctor);
-      const err = await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
-      expect(err.status).to.equal(403);
-      expect(err.message).to.contain("suspended");
-    });
-
-    it("refuses an account that belongs to no organization", async function () {
-      await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-      const stranger = await f.as(f.nonMember);
-      const err = await stranger.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
-      expect(err.status).to.equal(403);
-      expect(err.message).to.contain("not a member of any organization");
-    });
-  });
-
-  describe("the researcher", function () {
-    it("is refused with an OperationOutcome without research consent, and served once the patient signs it", async function () {
-      const researcher = await f.as(f.researcher);
-      const err = await researcher.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "HRESCH" }).catch((e) => e);
-      expect(err).to.be.instanceOf(ExchangeError);
-      expect(err.status).to.equal(403);
-      expect(err.outcome.resourceType).to.equal("OperationOutcome");
-      // The patient signs; anyone relays.
-      const patient = await f.as(f.patient);
-      const now = (await f.patient.provider!.getBlock("latest"))!.timestamp;
-      const signed = await patient.consent.signGrant(
-        { grantee: { organization: RESEARCH }, classes: ["labs"], purposes: ["HRESCH"], validUntil: now + YEAR, commitment: commitment() },
-        { deadline: now + 3600 },
-      );
-      const relayer = await f.as(f.relayer);
-      await (await relayer.consent.submitGrant(signed)).wait();
-      const ok = await researcher.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "HRESCH" });
-      expect(ok.resource.id).to.equal(`${PATIENT_ID}-glucose`);
-      expect(ok.verification.status).to.equal("anchored");
-    });
-  });
-
-  describe("the patient", function () {
-    it("reads every own record without a grant (right of access), sensitive ones included, each verified", async function () {
-      const patient = await f.as(f.patient);
-      const page = await patient.exchange.everything(f.target, PATIENT_ID, { purpose: "TREAT" });
-      expect(page.resources).to.have.length(5);
-      for (const r of page.resources) expect(r.verification.status).to.equal("anchored");
-    });
-
-    it("pages through $everything with next links, every page signed anew", async function () {
-      const patient = await f.as(f.patient);
-      const first = await patient.exchange.everything(f.target, PATIENT_ID, { purpose: "TREAT", count: 2 });
-      expect(first.resources).to.have.length(2);
-      const second = await patient.exchange.next(f.target, first.next!, { purpose: "TREAT" });
-      const third = await patient.exchange.next(f.target, second.next!, { purpose: "TREAT" });
-      expect(third.next).to.equal(undefined);
-      const ids = [...first.resources, ...second.resources, ...third.resources].map((r) => r.resource.id);
-      expect(new Set(ids).size).to.equal(5);
-    });
-
-    it("sees every disclosure as a receipt, anchored by the lab and verified with its proof", async function () {
-      await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-      const doctor = await f.as(f.doctor);
-      await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
-      // Written before the response left: two resources, one class each.
-      expect(await f.gateway.receipts.unrootedCount()).to.equal(2);
-      const round = await f.worker.round();
-      expect(round.bound).to.equal(2);
-      expect(round.anchored).to.have.length(1);
-      const res = await signedFetch(f, f.patient, `/receipts?patient=${f.patient.address}`);
-      expect(res.status).to.equal(200);
-      const receipts = res.body.receipts as any[];
-      expect(receipts).to.have.length(2);
-      const patient = await f.as(f.patient);
-      for (const r of receipts) {
-        expect(r.anchored).to.equal(true);
-        expect(r.receipt.requester.toLowerCase()).to.equal(f.doctor.address.toLowerCase());
-        const check = await patient.disclosures.verifyReceipt({
-          receipt: { ...r.receipt, holderOrgId: BigInt(r.receipt.holderOrgId), permittedAtBlock: BigInt(r.receipt.permittedAtBlock) },
-          proof: r.proof,
-          root: r.root,
-        });
-        expect(check.verified).to.equal(true);
-      }
-    });
-
-    it("reads only their own receipts", async function () {
-      const res = await signedFetch(f, f.doctor, `/receipts?patient=${f.patient.address}`);
-      expect(res.status).to.equal(403);
-      expect(res.body.resourceType).to.equal("OperationOutcome");
-    });
-  });
-
-  describe("signed requests", function () {
-    const glucose = `/fhir/Observation/${PATIENT_ID}-glucose`;
 
     beforeEach(async function () {
-      await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+      f = await startGateway(await loadFixture(gatewayChain), db);
     });
 
-    it("serves a well-signed request once, and refuses it replayed (409)", async function () {
-      const signed = await signGatewayRequest(f.doctor, f.gateway.domain, { gateway: f.origin, method: "GET", target: glucose, purpose: "TREAT" });
-      const first = await fetch(f.origin + glucose, { headers: signed.headers });
-      expect(first.status).to.equal(200);
-      const again = await fetch(f.origin + glucose, { headers: signed.headers });
-      expect(again.status).to.equal(409);
-      expect(((await again.json()) as any).issue[0].code).to.equal("duplicate");
-    });
-
-    it("refuses an unsigned request (401)", async function () {
-      const res = await fetch(f.origin + glucose);
-      expect(res.status).to.equal(401);
-      expect(((await res.json()) as any).issue[0].code).to.equal("security");
-    });
-
-    it("refuses a forged signature: another key signing as the doctor", async function () {
-      const forger = Wallet.createRandom();
-      const res = await signedFetch(f, forger, glucose, { requester: f.doctor.address });
-      expect(res.status).to.equal(401);
-    });
-
-    it("refuses an expired request", async function () {
-      const now = Math.floor(Date.now() / 1000);
-      const res = await signedFetch(f, f.doctor, glucose, { now: now - 400, lifetime: 300 });
-      expect(res.status).to.equal(401);
-      expect(res.body.issue[0].diagnostics).to.contain("expired");
-    });
-
-    it("refuses a request signed for another gateway (wrong origin)", async function () {
-      const res = await signedFetch(f, f.doctor, glucose, { gateway: "http://127.0.0.1:1" });
-      expect(res.status).to.equal(401);
-      expect(res.body.issue[0].expression).to.deep.equal(["origin"]);
-    });
-
-    it("refuses a request signed for another chain", async function () {
-      const domain = gatewayRequestDomain(1n, f.book.contracts.ConsentRegistry);
-      const res = await signedFetch(f, f.doctor, glucose, { domain });
-      expect(res.status).to.equal(401);
-      expect(res.body.issue[0].diagnostics).to.contain("chain 1");
-    });
-
-    it("refuses a request signed for another deployment (wrong contract in the domain)", async function () {
-      const domain = gatewayRequestDomain(f.chainId, f.book.contracts.RecordRegistry);
-      const res = await signedFetch(f, f.doctor, glucose, { domain });
-      expect(res.status).to.equal(401);
-    });
-
-    it("refuses a request whose path or query was changed after signing", async function () {
-      const res = await signedFetch(f, f.doctor, glucose, { send: { target: `/fhir/Observation/${PATIENT_ID}-hba1c` } });
-      expect(res.status).to.equal(401);
-      const q = await signedFetch(f, f.doctor, `/fhir/Observation?patient=Patient/${PATIENT_ID}`, { send: { target: `/fhir/Observation?patient=Patient/${PATIENT_ID}&_count=1` } });
-      expect(q.status).to.equal(401);
-    });
-
-    it("refuses a body changed after signing", async function () {
-      const res = await signedFetch(f, f.labAdmin, "/fhir", { method: "POST", body: '{"resourceType":"Bundle","type":"transaction","entry":[]}', send: { body: '{"resourceType":"Bundle","type":"transaction","entry":[{}]}' } });
-      expect(res.status).to.equal(401);
-    });
-
-    it("accepts a smart account (ERC-1271) that is a member, signed by its owner's key", async function () {
-      await f.registry.connect(f.hospitalAdmin).addMember(HOSPITAL, await f.owned.getAddress(), false);
-      const res = await signedFetch(f, f.patient2, glucose, { requester: await f.owned.getAddress() });
-      expect(res.status).to.equal(200);
-      expect(res.body.id).to.equal(`${PATIENT_ID}-glucose`);
-    });
-  });
-
-  describe("bad input", function () {
-    it("refuses search parameters it does not support and ids that are not FHIR ids, naming them", async function () {
-      const injected = await signedFetch(f, f.doctor, `/fhir/Observation?patient=${encodeURIComponent("Patient/1' OR '1'='1")}`);
-      expect(injected.status).to.equal(400);
-      expect(injected.body.issue[0].expression).to.deep.equal(["patient"]);
-      const unknown = await signedFetch(f, f.doctor, `/fhir/Observation?patient=Patient/${PATIENT_ID}&code=1;DROP TABLE records`);
-      expect(unknown.status).to.equal(400);
-      expect(unknown.body.issue[0].expression).to.deep.equal(["code"]);
-      const traversal = await signedFetch(f, f.doctor, "/fhir/Observation/..%2F..%2Fetc%2Fpasswd");
-      expect(traversal.status).to.equal(400);
-      expect(traversal.body.resourceType).to.equal("OperationOutcome");
-      const type = await signedFetch(f, f.doctor, "/fhir/pg_catalog/x");
-      expect(type.status).to.equal(404);
-    });
-
-    it("refuses a body over the limit (413) with an OperationOutcome", async function () {
-      const big = JSON.stringify({ resourceType: "Bundle", type: "transaction", entry: [], pad: "x".repeat(6 * 1024 * 1024) });
-      const res = await signedFetch(f, f.labAdmin, "/fhir", { method: "POST", body: big });
-      expect(res.status).to.equal(413);
-      expect(res.body.issue[0].code).to.equal("too-costly");
-    });
-
-    it("refuses invalid FHIR at the door naming the element, and stores and anchors nothing", async function () {
-      const before = (await f.db.pool.query("SELECT count(*)::int AS n FROM records")).rows[0].n;
-      const bad = {
-        resourceType: "Bundle",
-        type: "transaction",
-        entry: [{ fullUrl: "urn:uuid:x1", resource: { resourceType: "Observation", id: "x1", code: { text: "glucose" }, subject: { reference: `Patient/${PATIENT_ID}` } }, request: { method: "POST", url: "Observation" } }],
-      };
-      const err = await f.labCl.exchange.ingest(f.origin, bad).catch((e) => e);
-      expect(err.status).to.equal(400);
-      expect(err.outcome.issue[0].expression).to.deep.equal(["Bundle.entry[0].resource.status"]);
-      expect(err.outcome.issue[0].diagnostics).to.match(/missing required property/i);
-      expect((await f.db.pool.query("SELECT count(*)::int AS n FROM records")).rows[0].n).to.equal(before);
-    });
-
-    it("lets only members of the holding organization ingest", async function () {
-      const err = await (await f.as(f.doctor)).exchange.ingest(f.origin, { resourceType: "Bundle", type: "transaction", entry: [] }).catch((e) => e);
-      expect(err.status).to.equal(403);
-    });
-  });
-
-  describe("failing closed", function () {
-    it("answers 503 and releases nothing when its database is down", async function () {
+    afterEach(async function () {
       await f.close();
-      const own = await openDatabase();
-      const g = await startGateway(await loadFixture(gatewayChain), own);
-      f = g;
-      await grant(g, HOSPITAL, ["labs"], ["TREAT"]);
-      await own.close();
-      const doctor = await g.as(g.doctor);
-      const err = await doctor.exchange.read(g.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
-      expect(err.status).to.equal(503);
-      expect(err.outcome.issue[0].code).to.equal("transient");
+    });
+
+    describe("ingest and metadata", function () {
+      it("answers GET /fhir/metadata with a CapabilityStatement, unsigned", async function () {
+        const res = await fetch(`${f.origin}/fhir/metadata`);
+        expect(res.status).to.equal(200);
+        expect(res.headers.get("content-type")).to.contain("application/fhir+json");
+        const cs = (await res.json()) as { resourceType: string; fhirVersion: string };
+        expect(cs.resourceType).to.equal("CapabilityStatement");
+        expect(cs.fhirVersion).to.equal("4.0.1");
+      });
+
+      it("stores a transaction Bundle and anchors it as one Merkle batch of the lab", async function () {
+        expect(f.ingested.entry).to.have.length(5);
+        for (const e of f.ingested.entry!) expect(e.response?.status).to.equal("201 Created");
+        const row = await f.gateway.store.get("Observation", `${PATIENT_ID}-glucose`);
+        expect(row?.state).to.equal("anchored");
+        const batch = await f.labCl.records.batch(row!.root, LAB);
+        expect(batch.leafCount).to.equal(5);
+      });
+
+      it("keeps records sealed at rest: no resource content in the database in the clear", async function () {
+        const r = await f.db.pool.query("SELECT sealed FROM records");
+        for (const x of r.rows) expect(Buffer.from(x.sealed).toString("utf8")).not.to.contain("Lovelace");
+      });
+    });
+
+    describe("the doctor at Riverside asks Northgate Lab for the patient's lab results", function () {
+      it("releases the lab results the patient consented to, each verified against the chain, and withholds the rest", async function () {
+        await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+        const doctor = await f.as(f.doctor);
+        const page = await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
+        const ids = page.resources.map((r) => r.resource.id).sort();
+        // The vital sign needs `vitals`, the HIV test the sensitive class `hiv`: neither was granted.
+        expect(ids).to.deep.equal([`${PATIENT_ID}-glucose`, `${PATIENT_ID}-hba1c`]);
+        for (const r of page.resources) {
+          expect(r.verification.status).to.equal("anchored");
+          expect(r.verification.orgId).to.equal(LAB);
+          expect((r.resource as { extension?: unknown }).extension).to.equal(undefined);
+        }
+        expect(page.notice).to.equal(CONSENT_NOTICE);
+      });
+
+      it("says the same consent notice when nothing is withheld, so its presence tells nothing", async function () {
+        await grant(f, HOSPITAL, ["labs", "vitals", "hiv"], ["TREAT"]);
+        const doctor = await f.as(f.doctor);
+        const page = await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
+        expect(page.resources).to.have.length(4);
+        expect(page.notice).to.equal(CONSENT_NOTICE);
+      });
+
+      it("refuses a read for a purpose the patient did not consent to", async function () {
+        await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+        const doctor = await f.as(f.doctor);
+        const err = await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "HPAYMT" }).catch((e) => e);
+        expect(err).to.be.instanceOf(ExchangeError);
+        expect(err.status).to.equal(403);
+        expect(err.outcome.issue[0].code).to.equal("forbidden");
+      });
+
+      it("honours a revocation from the block it is in: the next request is refused", async function () {
+        await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+        const doctor = await f.as(f.doctor);
+        await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" });
+        const patient = await f.as(f.patient);
+        await (await patient.consent.revoke({ grantee: { organization: HOSPITAL } })).wait();
+        const err = await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
+        expect(err.status).to.equal(403);
+      });
+
+      it("cuts off every member of a suspended organization in the block it is suspended", async function () {
+        await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+        await f.registry.connect(f.pauser).suspendOrganization(HOSPITAL);
+        const doctor = await f.as(f.doctor);
+        const err = await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
+        expect(err.status).to.equal(403);
+        expect(err.message).to.contain("suspended");
+      });
+
+      it("refuses an account that belongs to no organization", async function () {
+        await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+        const stranger = await f.as(f.nonMember);
+        const err = await stranger.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
+        expect(err.status).to.equal(403);
+        expect(err.message).to.contain("not a member of any organization");
+      });
+    });
+
+    describe("the researcher", function () {
+      it("is refused with an OperationOutcome without research consent, and served once the patient signs it", async function () {
+        const researcher = await f.as(f.researcher);
+        const err = await researcher.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "HRESCH" }).catch((e) => e);
+        expect(err).to.be.instanceOf(ExchangeError);
+        expect(err.status).to.equal(403);
+        expect(err.outcome.resourceType).to.equal("OperationOutcome");
+        // The patient signs; anyone relays.
+        const patient = await f.as(f.patient);
+        const now = (await f.patient.provider!.getBlock("latest"))!.timestamp;
+        const signed = await patient.consent.signGrant(
+          { grantee: { organization: RESEARCH }, classes: ["labs"], purposes: ["HRESCH"], validUntil: now + YEAR, commitment: commitment() },
+          { deadline: now + 3600 },
+        );
+        const relayer = await f.as(f.relayer);
+        await (await relayer.consent.submitGrant(signed)).wait();
+        const ok = await researcher.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "HRESCH" });
+        expect(ok.resource.id).to.equal(`${PATIENT_ID}-glucose`);
+        expect(ok.verification.status).to.equal("anchored");
+      });
+    });
+
+    describe("the patient", function () {
+      it("reads every own record without a grant (right of access), sensitive ones included, each verified", async function () {
+        const patient = await f.as(f.patient);
+        const page = await patient.exchange.everything(f.target, PATIENT_ID, { purpose: "TREAT" });
+        expect(page.resources).to.have.length(5);
+        for (const r of page.resources) expect(r.verification.status).to.equal("anchored");
+      });
+
+      it("pages through $everything with next links, every page signed anew", async function () {
+        const patient = await f.as(f.patient);
+        const first = await patient.exchange.everything(f.target, PATIENT_ID, { purpose: "TREAT", count: 2 });
+        expect(first.resources).to.have.length(2);
+        const second = await patient.exchange.next(f.target, first.next!, { purpose: "TREAT" });
+        const third = await patient.exchange.next(f.target, second.next!, { purpose: "TREAT" });
+        expect(third.next).to.equal(undefined);
+        const ids = [...first.resources, ...second.resources, ...third.resources].map((r) => r.resource.id);
+        expect(new Set(ids).size).to.equal(5);
+      });
+
+      it("sees every disclosure as a receipt, anchored by the lab and verified with its proof", async function () {
+        await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+        const doctor = await f.as(f.doctor);
+        await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
+        // Written before the response left: two resources, one class each.
+        expect(await f.gateway.receipts.unrootedCount()).to.equal(2);
+        const round = await f.worker.round();
+        expect(round.bound).to.equal(2);
+        expect(round.anchored).to.have.length(1);
+        const res = await signedFetch(f, f.patient, `/receipts?patient=${f.patient.address}`);
+        expect(res.status).to.equal(200);
+        const receipts = res.body.receipts as any[];
+        expect(receipts).to.have.length(2);
+        const patient = await f.as(f.patient);
+        for (const r of receipts) {
+          expect(r.anchored).to.equal(true);
+          expect(r.receipt.requester.toLowerCase()).to.equal(f.doctor.address.toLowerCase());
+          const check = await patient.disclosures.verifyReceipt({
+            receipt: { ...r.receipt, holderOrgId: BigInt(r.receipt.holderOrgId), permittedAtBlock: BigInt(r.receipt.permittedAtBlock) },
+            proof: r.proof,
+            root: r.root,
+          });
+          expect(check.verified).to.equal(true);
+        }
+      });
+
+      it("reads only their own receipts", async function () {
+        const res = await signedFetch(f, f.doctor, `/receipts?patient=${f.patient.address}`);
+        expect(res.status).to.equal(403);
+        expect(res.body.resourceType).to.equal("OperationOutcome");
+      });
+    });
+
+    describe("signed requests", function () {
+      const glucose = `/fhir/Observation/${PATIENT_ID}-glucose`;
+
+      beforeEach(async function () {
+        await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+      });
+
+      it("serves a well-signed request once, and refuses it replayed (409)", async function () {
+        const signed = await signGatewayRequest(f.doctor, f.gateway.domain, { gateway: f.origin, method: "GET", target: glucose, purpose: "TREAT" });
+        const first = await fetch(f.origin + glucose, { headers: signed.headers });
+        expect(first.status).to.equal(200);
+        const again = await fetch(f.origin + glucose, { headers: signed.headers });
+        expect(again.status).to.equal(409);
+        expect(((await again.json()) as any).issue[0].code).to.equal("duplicate");
+      });
+
+      it("refuses an unsigned request (401)", async function () {
+        const res = await fetch(f.origin + glucose);
+        expect(res.status).to.equal(401);
+        expect(((await res.json()) as any).issue[0].code).to.equal("security");
+      });
+
+      it("refuses a forged signature: another key signing as the doctor", async function () {
+        const forger = Wallet.createRandom();
+        const res = await signedFetch(f, forger, glucose, { requester: f.doctor.address });
+        expect(res.status).to.equal(401);
+      });
+
+      it("refuses an expired request", async function () {
+        const now = Math.floor(Date.now() / 1000);
+        const res = await signedFetch(f, f.doctor, glucose, { now: now - 400, lifetime: 300 });
+        expect(res.status).to.equal(401);
+        expect(res.body.issue[0].diagnostics).to.contain("expired");
+      });
+
+      it("refuses a request signed for another gateway (wrong origin)", async function () {
+        const res = await signedFetch(f, f.doctor, glucose, { gateway: "http://127.0.0.1:1" });
+        expect(res.status).to.equal(401);
+        expect(res.body.issue[0].expression).to.deep.equal(["origin"]);
+      });
+
+      it("refuses a request signed for another chain", async function () {
+        const domain = gatewayRequestDomain(1n, f.book.contracts.ConsentRegistry);
+        const res = await signedFetch(f, f.doctor, glucose, { domain });
+        expect(res.status).to.equal(401);
+        expect(res.body.issue[0].diagnostics).to.contain("chain 1");
+      });
+
+      it("refuses a request signed for another deployment (wrong contract in the domain)", async function () {
+        const domain = gatewayRequestDomain(f.chainId, f.book.contracts.RecordRegistry);
+        const res = await signedFetch(f, f.doctor, glucose, { domain });
+        expect(res.status).to.equal(401);
+      });
+
+      it("refuses a request whose path or query was changed after signing", async function () {
+        const res = await signedFetch(f, f.doctor, glucose, { send: { target: `/fhir/Observation/${PATIENT_ID}-hba1c` } });
+        expect(res.status).to.equal(401);
+        const q = await signedFetch(f, f.doctor, `/fhir/Observation?patient=Patient/${PATIENT_ID}`, { send: { target: `/fhir/Observation?patient=Patient/${PATIENT_ID}&_count=1` } });
+        expect(q.status).to.equal(401);
+      });
+
+      it("refuses a body changed after signing", async function () {
+        const res = await signedFetch(f, f.labAdmin, "/fhir", { method: "POST", body: '{"resourceType":"Bundle","type":"transaction","entry":[]}', send: { body: '{"resourceType":"Bundle","type":"transaction","entry":[{}]}' } });
+        expect(res.status).to.equal(401);
+      });
+
+      it("accepts a smart account (ERC-1271) that is a member, signed by its owner's key", async function () {
+        await f.registry.connect(f.hospitalAdmin).addMember(HOSPITAL, await f.owned.getAddress(), false);
+        const res = await signedFetch(f, f.patient2, glucose, { requester: await f.owned.getAddress() });
+        expect(res.status).to.equal(200);
+        expect(res.body.id).to.equal(`${PATIENT_ID}-glucose`);
+      });
+    });
+
+    describe("bad input", function () {
+      it("refuses search parameters it does not support and ids that are not FHIR ids, naming them", async function () {
+        const injected = await signedFetch(f, f.doctor, `/fhir/Observation?patient=${encodeURIComponent("Patient/1' OR '1'='1")}`);
+        expect(injected.status).to.equal(400);
+        expect(injected.body.issue[0].expression).to.deep.equal(["patient"]);
+        const unknown = await signedFetch(f, f.doctor, `/fhir/Observation?patient=Patient/${PATIENT_ID}&code=1;DROP TABLE records`);
+        expect(unknown.status).to.equal(400);
+        expect(unknown.body.issue[0].expression).to.deep.equal(["code"]);
+        const traversal = await signedFetch(f, f.doctor, "/fhir/Observation/..%2F..%2Fetc%2Fpasswd");
+        expect(traversal.status).to.equal(400);
+        expect(traversal.body.resourceType).to.equal("OperationOutcome");
+        const type = await signedFetch(f, f.doctor, "/fhir/pg_catalog/x");
+        expect(type.status).to.equal(404);
+      });
+
+      it("refuses a body over the limit (413) with an OperationOutcome", async function () {
+        const big = JSON.stringify({ resourceType: "Bundle", type: "transaction", entry: [], pad: "x".repeat(6 * 1024 * 1024) });
+        const res = await signedFetch(f, f.labAdmin, "/fhir", { method: "POST", body: big });
+        expect(res.status).to.equal(413);
+        expect(res.body.issue[0].code).to.equal("too-costly");
+      });
+
+      it("refuses invalid FHIR at the door naming the element, and stores and anchors nothing", async function () {
+        const before = (await f.db.pool.query("SELECT count(*)::int AS n FROM records")).rows[0].n;
+        const bad = {
+          resourceType: "Bundle",
+          type: "transaction",
+          entry: [{ fullUrl: "urn:uuid:x1", resource: { resourceType: "Observation", id: "x1", code: { text: "glucose" }, subject: { reference: `Patient/${PATIENT_ID}` } }, request: { method: "POST", url: "Observation" } }],
+        };
+        const err = await f.labCl.exchange.ingest(f.origin, bad).catch((e) => e);
+        expect(err.status).to.equal(400);
+        expect(err.outcome.issue[0].expression).to.deep.equal(["Bundle.entry[0].resource.status"]);
+        expect(err.outcome.issue[0].diagnostics).to.match(/missing required property/i);
+        expect((await f.db.pool.query("SELECT count(*)::int AS n FROM records")).rows[0].n).to.equal(before);
+      });
+
+      it("lets only members of the holding organization ingest", async function () {
+        const err = await (await f.as(f.doctor)).exchange.ingest(f.origin, { resourceType: "Bundle", type: "transaction", entry: [] }).catch((e) => e);
+        expect(err.status).to.equal(403);
+      });
+    });
+
+    describe("failing closed", function () {
+      it("answers 503 and releases nothing when its database is down", async function () {
+        await f.close();
+        const own = await newDatabase(kind);
+        const g = await startGateway(await loadFixture(gatewayChain), own.db);
+        f = g;
+        await grant(g, HOSPITAL, ["labs"], ["TREAT"]);
+        await own.drop();
+        const doctor = await g.as(g.doctor);
+        const err = await doctor.exchange.read(g.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
+        expect(err.status).to.equal(503);
+        expect(err.outcome.issue[0].code).to.equal("transient");
+      });
+    });
+
+    it("is not fooled into releasing by a grant to a different organization", async function () {
+      await grant(f, 3n, ["labs"], ["TREAT"]);
+      await mine(1);
+      const doctor = await f.as(f.doctor);
+      const page = await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
+      expect(page.resources).to.have.length(0);
+      expect(OrgKind.Lab).to.equal(2);
     });
   });
-
-  it("is not fooled into releasing by a grant to a different organization", async function () {
-    await grant(f, 3n, ["labs"], ["TREAT"]);
-    await mine(1);
-    const doctor = await f.as(f.doctor);
-    const page = await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
-    expect(page.resources).to.have.length(0);
-    expect(OrgKind.Lab).to.equal(2);
-  });
-});
+}
