@@ -28,6 +28,8 @@ export class GatewayError extends Error {
     readonly code: IssueCode,
     message: string,
     readonly expression?: string,
+    /** Response headers to send with it (e.g. Retry-After). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = "GatewayError";

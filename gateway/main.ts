@@ -28,6 +28,7 @@ export interface GatewayConfig {
   readonly anchorIntervalMs: number;
   readonly anchorMaxReceipts: number;
   readonly bodyLimit: number;
+  readonly rateLimit: { readonly perRequester: number; readonly perAddress: number };
 }
 
 function integer(name: string, fallback: number, min: number, max: number): number {
@@ -62,6 +63,10 @@ export function gatewayConfig(): GatewayConfig {
     anchorIntervalMs: integer("GATEWAY_ANCHOR_INTERVAL_MS", 5_000, 100, 3_600_000),
     anchorMaxReceipts: integer("GATEWAY_ANCHOR_MAX_RECEIPTS", 1_024, 1, 65_536),
     bodyLimit: integer("GATEWAY_BODY_LIMIT", 5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    rateLimit: {
+      perRequester: integer("GATEWAY_RATE_LIMIT", 600, 1, 10_000_000),
+      perAddress: integer("GATEWAY_ADDRESS_RATE_LIMIT", 6_000, 1, 10_000_000),
+    },
   };
 }
 
@@ -74,7 +79,7 @@ async function main(): Promise<void> {
   const careledger = await CareLedger.connect(signer);
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl === undefined ? config.dataDir : undefined });
   const keys = new LocalKeyProvider(config.masterKey);
-  const gateway = await buildGateway({ careledger, db, keys, origin: config.origin, bodyLimit: config.bodyLimit, logger: { level: "info" } });
+  const gateway = await buildGateway({ careledger, db, keys, origin: config.origin, bodyLimit: config.bodyLimit, rateLimit: config.rateLimit, logger: { level: "info" } });
   await recoverPendingBatches(careledger, gateway.store, gateway.orgId);
   const worker = new AnchorWorker(careledger, db, gateway.orgId, {
     intervalMs: config.anchorIntervalMs,

@@ -15,6 +15,7 @@ import type { Database } from "./db";
 import { capabilityStatement, GatewayError, operationOutcome, searchset, SERVED_TYPES } from "./fhir";
 import { ingest } from "./ingest";
 import type { KeyProvider } from "./keys";
+import { RateLimiter } from "./limits";
 import { ReceiptStore } from "./receipts";
 import { Releaser } from "./release";
 import { RecordStore, type RecordRow } from "./store";
@@ -33,6 +34,11 @@ export interface GatewayOptions {
   readonly logger?: boolean | { level: string };
   /** Seconds since the epoch (tests move it). */
   readonly now?: () => number;
+  /**
+   * Requests a minute per requester (after its signature is checked) and per client address (before
+   * anything is parsed); over either, 429 with Retry-After. Default: no limit (`npm run gateway` sets them).
+   */
+  readonly rateLimit?: { readonly perRequester: number; readonly perAddress: number };
 }
 
 /** A built gateway: the Fastify app and what it was built with. */
@@ -147,7 +153,10 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   app.setErrorHandler((error: unknown, _req, reply) => {
-    if (error instanceof GatewayError) return send(reply, error.status, operationOutcome("error", error.code, error.message, error.expression));
+    if (error instanceof GatewayError) {
+      for (const [name, value] of Object.entries(error.headers ?? {})) reply.header(name, value);
+      return send(reply, error.status, operationOutcome("error", error.code, error.message, error.expression));
+    }
     if (error instanceof ValidationError) return send(reply, 400, operationOutcome("error", "invalid", error.message, error.field));
     const e = error as { code?: string; statusCode?: number; message?: string };
     if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return send(reply, 413, operationOutcome("error", "too-costly", `the body is larger than this gateway accepts (${options.bodyLimit ?? 5 * 1024 * 1024} bytes)`));
@@ -161,8 +170,20 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.setNotFoundHandler((_req, reply) => send(reply, 404, operationOutcome("error", "not-found", "no such endpoint: see GET /fhir/metadata")));
 
   const base = origin;
-  const signed = (req: FastifyRequest): Promise<Authenticated> =>
-    authenticate(authCtx, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody });
+  const perRequester = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit.perRequester);
+  const perAddress = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit.perAddress);
+  const throttle = (limiter: RateLimiter | undefined, key: string, who: string) => {
+    const wait = limiter?.take(key) ?? 0;
+    if (wait > 0) throw new GatewayError(429, "throttled", `too many requests from ${who}: try again in ${wait} s`, undefined, { "retry-after": String(wait) });
+  };
+  if (perAddress !== undefined) {
+    app.addHook("onRequest", async (req) => throttle(perAddress, req.ip, "this address"));
+  }
+  const signed = async (req: FastifyRequest): Promise<Authenticated> => {
+    const auth = await authenticate(authCtx, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody });
+    throttle(perRequester, auth.request.requester, auth.request.requester);
+    return auth;
+  };
   const loadRows = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -237,6 +258,29 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const auth = await signed(req);
     const out = await ingest({ careledger, db, store, holderOrgId: holder.orgId }, auth, req.body);
     return send(reply, 200, out);
+  });
+
+  /**
+   * Crypto-shredding (a member of the holding organization): the record's sealed content, data key and
+   * salt are destroyed; the row stays (nothing is deleted), the record reads as gone (410) and verifies
+   * as unverifiable, never as tampered. Its anchor on chain is untouched.
+   */
+  app.delete<{ Params: { type: string; id: string } }>("/fhir/:type/:id", async (req, reply) => {
+    const type = requireServedType(req.params.type);
+    const id = requireFhirId(req.params.id);
+    const auth = await signed(req);
+    let member;
+    try {
+      member = await careledger.participants.isActiveMember(auth.request.requester);
+    } catch {
+      throw new GatewayError(503, "transient", "the chain cannot be read to check the requester's standing: nothing is changed");
+    }
+    if (!member.active || member.orgId !== holder.orgId) throw new GatewayError(403, "forbidden", `only active members of organization ${holder.orgId} shred its records`);
+    const row = await loadRows(() => store.get(type, id));
+    if (row === undefined) throw new GatewayError(404, "not-found", `${type}/${id} is not held here`);
+    if (row.shredded) throw new GatewayError(410, "deleted", `${type}/${id} was shredded before`);
+    await loadRows(() => store.shred(type, id));
+    return send(reply, 200, operationOutcome("information", "informational", `${type}/${id} is shredded: its content, data key and salt are destroyed`));
   });
 
   /** A patient's own disclosure receipts, with their roots and proofs (JSON, see docs/gateway.md). */

@@ -12,7 +12,7 @@ import { ACCOUNT_SYSTEM } from "../../sdk/core/fhirSystems";
 import { AnchorWorker } from "../../gateway/anchor";
 import type { Database } from "../../gateway/db";
 import { LocalKeyProvider } from "../../gateway/keys";
-import { buildGateway, type Gateway } from "../../gateway/server";
+import { buildGateway, type Gateway, type GatewayOptions } from "../../gateway/server";
 import { consentFixture } from "../consent/fixtures";
 import { freePort } from "../e2e/node";
 
@@ -84,12 +84,12 @@ export async function emptyDatabase(db: Database): Promise<void> {
  * Northgate Lab's gateway on `db` (emptied first) over the chain fixture `f`, listening on a real socket,
  * holding the patient's records ingested through the SDK.
  */
-export async function startGateway(f: Awaited<ReturnType<typeof gatewayChain>>, db: Database) {
+export async function startGateway(f: Awaited<ReturnType<typeof gatewayChain>>, db: Database, options: Pick<GatewayOptions, "rateLimit"> = {}) {
   await emptyDatabase(db);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const labCl = await CareLedger.connect(f.labAdmin, { addressBook: f.book });
-  const gateway: Gateway = await buildGateway({ careledger: labCl, db, keys: new LocalKeyProvider(MASTER_KEY), origin });
+  const gateway: Gateway = await buildGateway({ careledger: labCl, db, keys: new LocalKeyProvider(MASTER_KEY), origin, ...options });
   await gateway.app.listen({ host: "127.0.0.1", port });
   const worker = new AnchorWorker(labCl, db, gateway.orgId, { intervalMs: 60_000 });
   const as = (signer: (typeof f.signers)[number]) => CareLedger.connect(signer, { addressBook: f.book });

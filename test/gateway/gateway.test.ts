@@ -369,6 +369,57 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       });
     });
 
+    describe("rate limits", function () {
+      it("answers 429 with Retry-After past a requester's limit, and still serves others", async function () {
+        await f.close();
+        f = await startGateway(await loadFixture(gatewayChain), db, { rateLimit: { perRequester: 3, perAddress: 1_000 } });
+        await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+        const glucose = `/fhir/Observation/${PATIENT_ID}-glucose`;
+        for (let i = 0; i < 3; i++) expect((await signedFetch(f, f.doctor, glucose)).status).to.equal(200);
+        const over = await signedFetch(f, f.doctor, glucose);
+        expect(over.status).to.equal(429);
+        expect(over.body.issue[0].code).to.equal("throttled");
+        expect(Number(over.headers["retry-after"])).to.be.greaterThan(0);
+        expect((await signedFetch(f, f.patient, glucose)).status).to.equal(200);
+      });
+
+      it("limits a client address before anything is parsed or checked", async function () {
+        await f.close();
+        // Five a minute from 127.0.0.1: the fixture's ingest took one.
+        f = await startGateway(await loadFixture(gatewayChain), db, { rateLimit: { perRequester: 1_000, perAddress: 5 } });
+        const statuses = [];
+        for (let i = 0; i < 6; i++) statuses.push((await fetch(`${f.origin}/fhir/Observation/x`)).status);
+        expect(statuses).to.deep.equal([401, 401, 401, 401, 429, 429]);
+      });
+    });
+
+    describe("crypto-shredding", function () {
+      it("a lab member shreds a record: it reads as gone (410), leaves $everything, and verifies as unverifiable, never as tampered", async function () {
+        const patient = await f.as(f.patient);
+        const before = await patient.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" });
+        const res = await signedFetch(f, f.labAdmin, `/fhir/Observation/${PATIENT_ID}-glucose`, { method: "DELETE" });
+        expect(res.status).to.equal(200);
+        const again = await patient.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
+        expect(again.status).to.equal(410);
+        const everything = await patient.exchange.everything(f.target, PATIENT_ID, { purpose: "TREAT" });
+        expect(everything.resources.map((r) => r.resource.id)).not.to.include(`${PATIENT_ID}-glucose`);
+        const row = (await f.db.pool.query("SELECT sealed, wrapped_key, shredded_at FROM records WHERE fhir_id = $1", [`${PATIENT_ID}-glucose`])).rows[0];
+        expect([row.sealed, row.wrapped_key]).to.deep.equal([null, null]);
+        expect(row.shredded_at).to.be.instanceOf(Date);
+        // Whoever kept a copy without its salt can no longer verify it: unverifiable, not tampered.
+        expect((await patient.records.verify(before.resource, undefined)).status).to.equal("unverifiable-salt-missing");
+        const twice = await signedFetch(f, f.labAdmin, `/fhir/Observation/${PATIENT_ID}-glucose`, { method: "DELETE" });
+        expect(twice.status).to.equal(410);
+      });
+
+      it("only the holding organization's members shred", async function () {
+        const res = await signedFetch(f, f.doctor, `/fhir/Observation/${PATIENT_ID}-glucose`, { method: "DELETE" });
+        expect(res.status).to.equal(403);
+        const byPatient = await signedFetch(f, f.patient, `/fhir/Observation/${PATIENT_ID}-glucose`, { method: "DELETE" });
+        expect(byPatient.status).to.equal(403);
+      });
+    });
+
     describe("failing closed", function () {
       it("answers 503 and releases nothing when its database is down", async function () {
         await f.close();
