@@ -5,7 +5,7 @@
  * access). Every resource released gets one receipt per data class, written before the response leaves.
  */
 import { accessReference } from "../sdk/consent/encoding";
-import { ALL_CLASSES_MASK } from "../sdk/consent/vocab";
+import { ALL_CLASSES_MASK, classMask, purposeMask } from "../sdk/consent/vocab";
 import type { CareLedger } from "../sdk/careledger";
 import { attachEvidence } from "../sdk/exchange/evidence";
 import type { Authenticated } from "./auth";
@@ -19,6 +19,8 @@ export const UNCLASSIFIED = 255;
 /** A decision for one request: the block it was taken at and who is asking. */
 export interface Decision {
   readonly block: bigint;
+  /** The block's time (seconds): a delegation is in force while its `until` is after it. */
+  readonly blockTime: number;
   readonly requester: string;
   /** The requester's organization when it is an active member (0n when it is not). */
   readonly orgId: bigint;
@@ -31,6 +33,10 @@ function chainDown(): GatewayError {
 
 function storeDown(): GatewayError {
   return new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is released");
+}
+
+function purposeMaskOf(purposes: readonly string[]): number {
+  return purposes.length === 0 ? 0 : purposeMask("purposes", purposes);
 }
 
 /** The bit positions set in a class mask. */
@@ -57,9 +63,11 @@ export class Releaser {
   async decide(auth: Authenticated): Promise<Decision> {
     try {
       const provider = this.#careledger.runner.provider ?? (this.#careledger.runner as unknown as NonNullable<CareLedger["runner"]["provider"]>);
-      const block = BigInt(await provider.getBlockNumber());
+      const latest = await provider.getBlock("latest");
+      if (latest === null) throw new Error("no latest block");
+      const block = BigInt(latest.number);
       const m = await this.#careledger.participants.isActiveMember(auth.request.requester, { blockTag: block });
-      return { block, requester: auth.request.requester, orgId: m.orgId, active: m.active };
+      return { block, blockTime: latest.timestamp, requester: auth.request.requester, orgId: m.orgId, active: m.active };
     } catch {
       throw chainDown();
     }
@@ -71,7 +79,32 @@ export class Releaser {
    *   the patient of every row; 503 when the chain cannot be read
    */
   async permitted(decision: Decision, purpose: number, rows: readonly RecordRow[]): Promise<RecordRow[]> {
-    const own = (row: RecordRow) => row.patient === decision.requester.toLowerCase();
+    // The patient's own records, and a delegate's within its scope (the right of access, exercised by
+    // the patient or for the patient), need no grant.
+    const delegations = new Map<string, Promise<{ classes: number; purposes: number } | undefined>>();
+    const scopeOf = (patient: string) => {
+      let p = delegations.get(patient);
+      if (p === undefined) {
+        p = this.#careledger.consent.delegation(patient, decision.requester, { blockTag: decision.block }).then((d) =>
+          d.until > decision.blockTime && d.classes.length > 0 ? { classes: classMask("classes", d.classes), purposes: purposeMaskOf(d.purposes) } : undefined,
+        );
+        delegations.set(patient, p);
+      }
+      return p;
+    };
+    const ownOrDelegated = new Set<bigint>();
+    try {
+      for (const row of rows) {
+        if (row.patient === decision.requester.toLowerCase()) ownOrDelegated.add(row.seq);
+        else {
+          const scope = await scopeOf(row.patient);
+          if (scope !== undefined && row.classes !== 0 && (row.classes & ~scope.classes) === 0 && ((scope.purposes >>> purpose) & 1) === 1) ownOrDelegated.add(row.seq);
+        }
+      }
+    } catch {
+      throw chainDown();
+    }
+    const own = (row: RecordRow) => ownOrDelegated.has(row.seq);
     if (!decision.active && !rows.every(own)) {
       throw new GatewayError(
         403,

@@ -73,9 +73,10 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
     return this.read(() => this.contract.signatureEpoch(p));
   }
 
-  /** `delegate`'s appointment by `patient` (`until` 0 when it is not a delegate). */
-  async delegation(patient: string, delegate: string): Promise<Delegation> {
-    const d = await this.read(() => this.contract.delegationOf(requireAddress("patient", patient), requireAddress("delegate", delegate)));
+  /** `delegate`'s appointment by `patient` (`until` 0 when it is not a delegate), now or at `options.blockTag`. */
+  async delegation(patient: string, delegate: string, options: { blockTag?: number | bigint } = {}): Promise<Delegation> {
+    const blockTag = blockTagOf(options.blockTag);
+    const d = await this.read(() => this.contract.delegationOf(requireAddress("patient", patient), requireAddress("delegate", delegate), { blockTag }));
     return delegationOf(d as unknown as Record<string, unknown>);
   }
 

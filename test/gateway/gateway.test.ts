@@ -5,7 +5,7 @@
  * origin, wrong chain, wrong deployment, tampered query and body, and a smart-account requester.
  */
 import { expect } from "chai";
-import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Wallet } from "ethers";
 import { OrgKind } from "../../sdk";
 import { ExchangeError } from "../../sdk/exchange/client";
@@ -244,6 +244,26 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
           });
           expect(check.verified).to.equal(true);
         }
+      });
+
+      it("a delegate reads for the patient within the delegation's classes, purposes and term, without a grant", async function () {
+        const patient = await f.as(f.patient);
+        const now = (await f.patient.provider!.getBlock("latest"))!.timestamp;
+        await (await patient.consent.appointDelegate({ delegate: f.delegate.address, until: now + 30 * 86_400, classes: ["labs"], purposes: ["TREAT"] })).wait();
+        const delegate = await f.as(f.delegate);
+        const ok = await delegate.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" });
+        expect(ok.verification.status).to.equal("anchored");
+        for (const [id, purpose] of [
+          [`${PATIENT_ID}-bp`, "TREAT"], // vitals: not in its scope
+          [`${PATIENT_ID}-hiv`, "TREAT"], // labs + hiv: the sensitive class is not in its scope
+          [`${PATIENT_ID}-glucose`, "HRESCH"], // another purpose
+        ]) {
+          const err = await delegate.exchange.read(f.target, "Observation", id, { purpose }).catch((e) => e);
+          expect(err.status, `${id} for ${purpose}`).to.equal(403);
+        }
+        await time.increase(31 * 86_400);
+        const expired = await delegate.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
+        expect(expired.status).to.equal(403);
       });
 
       it("reads only their own receipts", async function () {
