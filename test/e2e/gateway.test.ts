@@ -20,9 +20,13 @@ import { CHAIN_CLIENTS, devWallet, freePort, hardhat, spawnProcess, startTestCha
 const YEAR = 365 * 86_400;
 const PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/** Starts gateway/main.ts as `npm run gateway` does (without the compile step: the test run compiled). */
+/**
+ * Starts gateway/main.ts as `npm run gateway` does (without the compile step: the test run compiled),
+ * as the process itself (no npx in between), so a signal reaches it and its exit is the gateway's.
+ */
 async function startGateway(env: NodeJS.ProcessEnv): Promise<SpawnedProcess> {
-  return spawnProcess("gateway", "npx", ["ts-node", "--transpile-only", "gateway/main.ts"], "CareLedger gateway of organization", { timeoutMs: 90_000, env });
+  const tsNode = require.resolve("ts-node/dist/bin.js");
+  return spawnProcess("gateway", process.execPath, [tsNode, "--transpile-only", "gateway/main.ts"], "CareLedger gateway of organization", { timeoutMs: 90_000, env });
 }
 
 function commitment(): string {
@@ -137,6 +141,33 @@ for (const client of CHAIN_CLIENTS) {
       const roots = new Set(after.map((r) => r.root as string));
       let onChain = 0;
       for (const root of roots) onChain += Number((await patient.disclosures.anchorOf(root))?.count);
+      expect(onChain).to.equal(after.length);
+    });
+
+    it("stops on SIGTERM only after anchoring every receipt it wrote", async function () {
+      await gateway!.stop();
+      gateway = await startGateway(env);
+      const doctor = await o.as(o.doctor);
+      await doctor.exchange.search(target(), "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
+      const patient = await o.as(o.patient);
+      const written = await receiptsOf(patient, origin, o.patient.address);
+      expect(written.some((r) => r.root === null)).to.equal(true);
+      const log = () => gateway!.log();
+      let said = "";
+      const stopping = gateway!.stop().then(() => undefined);
+      for (let i = 0; i < 200 && !said.includes("SIGTERM"); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        said = log();
+      }
+      await stopping;
+      expect(said).to.contain("SIGTERM: finishing requests in flight and anchoring every receipt");
+      gateway = await startGateway(env);
+      const after = await receiptsOf(patient, origin, o.patient.address);
+      // Fetching them wrote none (receipts are for records); every one written before the stop is anchored.
+      expect(after.length).to.equal(written.length);
+      expect(after.every((r) => r.anchored)).to.equal(true);
+      let onChain = 0;
+      for (const root of new Set(after.map((r) => r.root as string))) onChain += (await patient.disclosures.anchorOf(root))?.count ?? 0;
       expect(onChain).to.equal(after.length);
     });
 
