@@ -7,26 +7,8 @@ import type pg from "pg";
 import type { Database } from "./db";
 import { newDataKey, open, seal, type KeyProvider } from "./keys";
 
-/** One stored record's metadata (no content). */
-export interface RecordRow {
-  readonly seq: bigint;
-  readonly resourceType: string;
-  readonly id: string;
-  readonly patientRef: string;
-  readonly patient: string;
-  readonly classes: number;
-  readonly withheld: string | null;
-  readonly recordId: string;
-  readonly commitment: string;
-  readonly version: number;
-  readonly root: string;
-  readonly proof: string[];
-  readonly state: "pending" | "anchored";
-  readonly shredded: boolean;
-}
-
-/** A record to store. */
-export interface NewRecord {
+/** What a record is stored with, besides its content: where it is, whom it is about, its classes and its anchor. */
+interface RecordFields {
   readonly resourceType: string;
   readonly id: string;
   readonly patientRef: string;
@@ -38,6 +20,17 @@ export interface NewRecord {
   readonly version: number;
   readonly root: string;
   readonly proof: readonly string[];
+}
+
+/** One stored record's metadata (no content). */
+export interface RecordRow extends RecordFields {
+  readonly seq: bigint;
+  readonly state: "pending" | "anchored";
+  readonly shredded: boolean;
+}
+
+/** A record to store: its fields, content and salt. */
+export interface NewRecord extends RecordFields {
   readonly resource: object;
   readonly salt: string;
 }
