@@ -30,6 +30,11 @@ const TARGETS = {
     contract: "records/RecordRegistry.sol",
     tests: ["records/RecordRegistry.test.ts", "records/RecordRegistry.edges.test.ts"],
   },
+  // The access log's batched entry point: its own tests and the SDK client's (decoded refusals, verification).
+  DisclosureLog: {
+    contract: "consent/DisclosureLog.sol",
+    tests: ["consent/DisclosureLog.test.ts", "consent/disclosures.sdk.test.ts", "consent/DisclosureLog.edges.test.ts"],
+  },
   // The engine and its library share one set: the library runs in the engine's context (plans, funding,
   // appeals, the payment queue), and the hostile-token and reentrancy campaigns are where a refused
   // transfer, parking and the reentrancy guard are exercised.

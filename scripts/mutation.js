@@ -34,7 +34,7 @@ const { TARGETS } = require(path.join(ROOT, "sumo-config.js"));
 const REPORT = path.join(ROOT, "reports", "mutation.json");
 const EQUIVALENTS = path.join(ROOT, "reports", "mutation-equivalents.json");
 const RESULTS = path.join(ROOT, ".sumo", "results");
-const ORDER = ["ParticipantRegistry", "RecordRegistry", "ConsentRegistry", "ClaimsEngine", "ClaimsCore", "ClaimsLifecycle", "ClaimsPlans", "ClaimsEscrow", "Adjudication"];
+const ORDER = ["ParticipantRegistry", "RecordRegistry", "DisclosureLog", "ConsentRegistry", "ClaimsEngine", "ClaimsCore", "ClaimsLifecycle", "ClaimsPlans", "ClaimsEscrow", "Adjudication"];
 const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
 /** Mutants per judge process: bounds the memory one process gathers from re-loading the tests. */
 const CHUNK = 40;
