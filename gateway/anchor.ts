@@ -24,6 +24,8 @@ export interface AnchorOptions {
   readonly resendAfterMs?: number;
   /** Called when a round fails (the receipts stay; the next round retries). */
   readonly onError?: (err: unknown) => void;
+  /** Run at the start of every round: the gateway's recovery of ingested batches left pending. */
+  readonly recover?: () => Promise<unknown>;
 }
 
 /** What one round did. */
@@ -40,6 +42,7 @@ export class AnchorWorker {
   readonly #max: number;
   readonly #resendAfterMs: number;
   readonly #onError: (err: unknown) => void;
+  readonly #recover: () => Promise<unknown>;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<AnchorRound> | undefined;
   #stopped = false;
@@ -52,6 +55,7 @@ export class AnchorWorker {
     this.#max = options.maxReceipts ?? 1_024;
     this.#resendAfterMs = options.resendAfterMs ?? 30_000;
     this.#onError = options.onError ?? (() => undefined);
+    this.#recover = options.recover ?? (async () => undefined);
   }
 
   /** Starts rounds every interval. */
@@ -100,14 +104,33 @@ export class AnchorWorker {
   }
 
   async #round(resendAll: boolean): Promise<AnchorRound> {
+    await this.#recover().catch((err) => this.#onError(err));
     const anchored: string[] = [];
     const stale = await this.#db.pool.query<{ root: string; count: number }>(
       `SELECT root, count FROM disclosure_roots WHERE state = 'sending' AND updated_at < now() - ($1::int * interval '1 millisecond') ORDER BY created_at`,
       [resendAll ? 0 : this.#resendAfterMs],
     );
-    for (const r of stale.rows) if (await this.#send(r.root, r.count)) anchored.push(r.root);
+    // Root by root: one that fails (reported) never keeps the others, or new receipts, from being anchored.
+    let failed = false;
+    for (const r of stale.rows) {
+      try {
+        if (await this.#send(r.root, r.count)) anchored.push(r.root);
+      } catch (err) {
+        failed = true;
+        this.#onError(err);
+      }
+    }
     const bound = await this.#bind();
-    if (bound !== undefined && (await this.#send(bound.root, bound.count))) anchored.push(bound.root);
+    if (bound !== undefined) {
+      try {
+        if (await this.#send(bound.root, bound.count)) anchored.push(bound.root);
+      } catch (err) {
+        failed = true;
+        this.#onError(err);
+      }
+    }
+    // A flush stops at a round that anchored nothing new; it does not spin on a root that keeps failing.
+    if (failed && resendAll && anchored.length === 0 && bound === undefined) throw new Error("a root could not be anchored; its receipts are kept for the next start");
     return { bound: bound?.count ?? 0, anchored };
   }
 

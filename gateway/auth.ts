@@ -11,6 +11,7 @@ import { ValidationError } from "../sdk/errors";
 import {
   bodyHash,
   MAX_CLOCK_SKEW,
+  MAX_REQUEST_LIFETIME,
   readRequestHeaders,
   recoverRequestSigner,
   requestDigest,
@@ -122,8 +123,13 @@ export async function authenticate(
   return { request, digest, signature };
 }
 
-/** Deletes the nonces of requests that expired over a minute ago (they are refused before the nonce is looked at). */
-export async function pruneNonces(db: Database, now: number): Promise<number> {
-  const r = await db.pool.query("DELETE FROM request_nonces WHERE expires_at < to_timestamp($1)", [now - 60]);
+/**
+ * Deletes the nonces of requests long expired, by the database's clock and with a margin of a whole
+ * request lifetime and the clock skew allowed: an instance whose clock runs ahead never prunes a nonce
+ * that another instance would still accept a request for.
+ */
+export async function pruneNonces(db: Database): Promise<number> {
+  const margin = MAX_REQUEST_LIFETIME + MAX_CLOCK_SKEW + 60;
+  const r = await db.pool.query("DELETE FROM request_nonces WHERE expires_at < now() - ($1::int * interval '1 second')", [margin]);
   return r.rowCount ?? 0;
 }

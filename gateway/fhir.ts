@@ -4,6 +4,9 @@
  * the CapabilityStatement says what this gateway serves.
  */
 
+/** A FHIR id the gateway stores and serves: 1 to 64 of A-Z a-z 0-9 - . (R4), but not "." or ".." (URLs would rewrite them). */
+export const FHIR_ID = /^(?!\.{1,2}$)[A-Za-z0-9\-.]{1,64}$/;
+
 /** FHIR issue types the gateway answers with (http://hl7.org/fhir/issue-type). */
 export type IssueCode =
   | "invalid"

@@ -12,16 +12,37 @@ import { DATA_CLASSES } from "../sdk/consent/codes";
 import { classifyResource } from "../sdk/consent/resourceClasses";
 import { ACCOUNT_SYSTEM } from "../sdk/core/fhirSystems";
 import { fhirIssues } from "../sdk/core/fhirValidation";
+import { patientOf } from "../sdk/exchange/client";
 import { EVIDENCE_EXTENSION_URL } from "../sdk/exchange/evidence";
 import type { Authenticated } from "./auth";
 import type { Database } from "./db";
-import { GatewayError, SERVED_TYPES } from "./fhir";
+import { FHIR_ID, GatewayError, SERVED_TYPES } from "./fhir";
+import { batchHeld } from "./recovery";
 import type { NewRecord, RecordStore } from "./store";
 
 /** The most entries one ingest Bundle may carry (one Merkle batch, one transaction). */
 export const MAX_INGEST_ENTRIES = 10_000;
 
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/** The path of the first empty array or object in `node` (FHIR JSON has none), or undefined. */
+function emptyElement(node: unknown, at: string, depth = 0): string | undefined {
+  if (depth > 64) return at;
+  if (Array.isArray(node)) {
+    if (node.length === 0) return at;
+    for (let i = 0; i < node.length; i++) {
+      const found = emptyElement(node[i], `${at}[${i}]`, depth + 1);
+      if (found !== undefined) return found;
+    }
+  } else if (node !== null && typeof node === "object") {
+    const entries = Object.entries(node as Record<string, unknown>);
+    if (entries.length === 0) return at;
+    for (const [key, value] of entries) {
+      const found = emptyElement(value, `${at}.${key}`, depth + 1);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
 
 interface Entry {
   fullUrl?: string;
@@ -65,7 +86,7 @@ function classMask(classes: readonly string[]): number {
  *   anything invalid, 409 for an id stored before, 503 when the chain or the database is unavailable
  */
 export async function ingest(
-  ctx: { careledger: CareLedger; db: Database; store: RecordStore; holderOrgId: bigint },
+  ctx: { careledger: CareLedger; db: Database; store: RecordStore; holderOrgId: bigint; anchoring: Set<string> },
   auth: Authenticated,
   body: unknown,
 ): Promise<object> {
@@ -98,7 +119,9 @@ export async function ingest(
     if (method !== "POST" && method !== "PUT") invalid(`request.method ${JSON.stringify(method)}: only POST and PUT (create) are accepted`, `${at}.request.method`);
     const uuid = typeof entry.fullUrl === "string" && entry.fullUrl.startsWith("urn:uuid:") ? entry.fullUrl.slice("urn:uuid:".length) : undefined;
     const id = typeof resource.id === "string" ? resource.id : (uuid ?? randomUUID());
-    if (!ID.test(id)) invalid(`${JSON.stringify(id)} is not a FHIR id`, `${at}.resource.id`);
+    if (!FHIR_ID.test(id)) invalid(`${JSON.stringify(id)} is not a FHIR id this gateway stores (1 to 64 of A-Z a-z 0-9 - ., not "." or "..")`, `${at}.resource.id`);
+    const empty = emptyElement(resource, `${at}.resource`);
+    if (empty !== undefined) invalid("is empty, or nested too deep: FHIR JSON has no empty arrays or objects (an empty element would not survive its round trip, and the record would never verify)", empty);
     const ext = resource.extension;
     if (Array.isArray(ext) && ext.some((e) => (e as { url?: unknown })?.url === EVIDENCE_EXTENSION_URL)) {
       invalid("carries the gateway's own evidence extension: post records as your systems hold them", `${at}.resource.extension`);
@@ -131,8 +154,9 @@ export async function ingest(
   try {
     for (const [i, r] of resources.entries()) {
       const c = classifyResource(r.resource);
-      const patientRef = r.type === "Patient" ? `Patient/${r.id}` : c.released ? c.patient : patientReference(r.resource);
+      const patientRef = r.type === "Patient" ? `Patient/${r.id}` : c.released ? c.patient : patientOf(r.resource);
       if (patientRef === undefined) invalid(c.released ? "names no patient (subject or patient)" : c.reason, `Bundle.entry[${i}].resource`);
+      if (!/^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(patientRef)) invalid(`names its patient as ${JSON.stringify(patientRef)}: name it Patient/<id> (no version, no absolute URL)`, `Bundle.entry[${i}].resource`);
       const account = accounts.get(patientRef) ?? (await ctx.store.patientAccount(client, patientRef));
       if (account === undefined) invalid(`names ${patientRef}, which is neither in this Bundle nor stored here with a CareLedger account`, `Bundle.entry[${i}].resource`);
       if (await ctx.store.exists(client, r.type, r.id)) throw new GatewayError(409, "duplicate", `${r.type}/${r.id} is stored already; new versions are not accepted by this gateway yet`, `Bundle.entry[${i}].resource.id`);
@@ -165,11 +189,16 @@ export async function ingest(
     if ((err as { code?: string }).code === "23505") throw new GatewayError(409, "duplicate", "a resource of this Bundle was stored meanwhile by another request");
     throw new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is stored");
   }
+  ctx.anchoring.add(batch.root);
   try {
     await (await ctx.careledger.records.anchorBatch(batch)).wait();
   } catch {
-    // Stored as pending: never served; the gateway re-anchors pending batches at start (same root).
-    throw new GatewayError(503, "transient", "the batch could not be anchored on chain; it is kept pending and will be anchored when the chain answers");
+    // Stored as pending: never served until anchored; the anchoring worker re-anchors pending batches
+    // (the same leaves, so the same root) every round, and at start.
+    const held = await batchHeld(ctx.careledger, batch.root, ctx.holderOrgId).catch(() => false);
+    if (!held) throw new GatewayError(503, "transient", "the batch could not be anchored on chain; it is kept pending and will be anchored when the chain answers (do not post it again)");
+  } finally {
+    ctx.anchoring.delete(batch.root);
   }
   await ctx.store.markAnchored(batch.root);
   return {
@@ -179,13 +208,4 @@ export async function ingest(
       response: { status: "201 Created", location: `${r.resourceType}/${r.id}/_history/1` },
     })),
   };
-}
-
-/** The patient a resource names (subject, patient or beneficiary), when classification withheld it. */
-function patientReference(resource: Record<string, unknown>): string | undefined {
-  for (const key of ["subject", "patient", "beneficiary"]) {
-    const ref = (resource[key] as { reference?: unknown } | undefined)?.reference;
-    if (typeof ref === "string" && /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(ref)) return ref;
-  }
-  return undefined;
 }

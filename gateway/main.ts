@@ -11,7 +11,6 @@ import { CareLedger } from "../sdk/careledger";
 import { AnchorWorker } from "./anchor";
 import { openDatabase } from "./db";
 import { LocalKeyProvider } from "./keys";
-import { recoverPendingBatches } from "./recovery";
 import { buildGateway } from "./server";
 import { pruneNonces } from "./auth";
 
@@ -80,17 +79,18 @@ async function main(): Promise<void> {
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl === undefined ? config.dataDir : undefined });
   const keys = new LocalKeyProvider(config.masterKey);
   const gateway = await buildGateway({ careledger, db, keys, origin: config.origin, bodyLimit: config.bodyLimit, rateLimit: config.rateLimit, logger: { level: "info" } });
-  await recoverPendingBatches(careledger, gateway.store, gateway.orgId);
+  await gateway.recoverPending();
   const worker = new AnchorWorker(careledger, db, gateway.orgId, {
     intervalMs: config.anchorIntervalMs,
     maxReceipts: config.anchorMaxReceipts,
+    recover: () => gateway.recoverPending(),
     onError: (err) => gateway.app.log.warn({ err: (err as Error).message }, "anchoring round failed; receipts kept for the next round"),
   });
   gateway.app.addHook("onResponse", async () => {
     if ((await gateway.receipts.unrootedCount()) >= config.anchorMaxReceipts) worker.nudge();
   });
   worker.start();
-  const pruning = setInterval(() => void pruneNonces(db, Math.floor(Date.now() / 1000)).catch(() => undefined), 60_000);
+  const pruning = setInterval(() => void pruneNonces(db).catch(() => undefined), 60_000);
   const address = await gateway.app.listen({ host: config.host, port: config.port });
   console.log(`CareLedger gateway of organization ${gateway.orgId} at ${config.origin} (listening on ${address}, ${db.kind}, chain ${careledger.chainId})`);
   let stopping = false;

@@ -6,19 +6,30 @@
 import type { CareLedger } from "../sdk/careledger";
 import type { RecordStore } from "./store";
 
-/** Anchors (or finds anchored) every pending batch. Returns the roots it settled. */
-export async function recoverPendingBatches(careledger: CareLedger, store: RecordStore, orgId: bigint): Promise<string[]> {
+/** Whether the chain holds `root` as a batch of `orgId`. */
+export async function batchHeld(careledger: CareLedger, root: string, orgId: bigint): Promise<boolean> {
+  return (await careledger.records.batch(root, orgId)).leafCount > 0;
+}
+
+/**
+ * Anchors (or finds anchored) every pending batch but those in `skip` (being anchored by this process's
+ * ingest right now). Returns the roots it settled. Run at start and by every anchoring round.
+ */
+export async function recoverPendingBatches(careledger: CareLedger, store: RecordStore, orgId: bigint, skip: ReadonlySet<string> = new Set()): Promise<string[]> {
   const settled: string[] = [];
   for (const root of await store.pendingRoots()) {
-    const held = await careledger.records.batch(root, orgId).then(
-      (b) => b.leafCount > 0,
-      () => false,
-    );
+    if (skip.has(root)) continue;
+    const held = await batchHeld(careledger, root, orgId);
     if (!held) {
       const contents = await store.batchContents(root);
       const batch = careledger.records.buildBatch(contents.map((c) => ({ resource: c.resource, salt: c.salt })));
       if (batch.root !== root) throw new Error(`pending batch ${root} rebuilds to ${batch.root}: its records changed; it is left pending`);
-      await (await careledger.records.anchorBatch(batch)).wait();
+      try {
+        await (await careledger.records.anchorBatch(batch)).wait();
+      } catch (err) {
+        // Another instance may have anchored it meanwhile: the chain decides.
+        if (!(await batchHeld(careledger, root, orgId))) throw err;
+      }
     }
     await store.markAnchored(root);
     settled.push(root);

@@ -8,13 +8,12 @@ import { accessReference } from "../sdk/consent/encoding";
 import { ALL_CLASSES_MASK, classMask, purposeMask } from "../sdk/consent/vocab";
 import type { CareLedger } from "../sdk/careledger";
 import { attachEvidence } from "../sdk/exchange/evidence";
+import { receiptValues, UNCLASSIFIED_DATA_CLASS } from "../sdk/exchange/receipts";
 import type { Authenticated } from "./auth";
 import { GatewayError } from "./fhir";
 import type { NewReceipt, ReceiptStore } from "./receipts";
 import type { RecordRow, RecordStore } from "./store";
 
-/** The data class a receipt names for a resource released to its own patient that maps to no class. */
-export const UNCLASSIFIED = 255;
 
 /** A decision for one request: the block it was taken at and who is asking. */
 export interface Decision {
@@ -25,6 +24,8 @@ export interface Decision {
   /** The requester's organization when it is an active member (0n when it is not). */
   readonly orgId: bigint;
   readonly active: boolean;
+  /** Whether the holding organization itself is suspended at `block`. */
+  readonly holderSuspended: boolean;
 }
 
 function chainDown(): GatewayError {
@@ -61,22 +62,32 @@ export class Releaser {
 
   /** Pins the request to the chain's current block and reads the requester's standing there. */
   async decide(auth: Authenticated): Promise<Decision> {
+    let decision: Decision;
     try {
       const provider = this.#careledger.runner.provider ?? (this.#careledger.runner as unknown as NonNullable<CareLedger["runner"]["provider"]>);
       const latest = await provider.getBlock("latest");
       if (latest === null) throw new Error("no latest block");
       const block = BigInt(latest.number);
-      const m = await this.#careledger.participants.isActiveMember(auth.request.requester, { blockTag: block });
-      return { block, blockTime: latest.timestamp, requester: auth.request.requester, orgId: m.orgId, active: m.active };
-    } catch {
+      const [m, holder] = await Promise.all([
+        this.#careledger.participants.isActiveMember(auth.request.requester, { blockTag: block }),
+        this.#careledger.participants.organization(this.#orgId, { blockTag: block }),
+      ]);
+      decision = { block, blockTime: latest.timestamp, requester: auth.request.requester, orgId: m.orgId, active: m.active, holderSuspended: holder.suspended };
+    } catch (err) {
+      if (process.env.GATEWAY_DEBUG) console.error("chain read failed:", err);
       throw chainDown();
     }
+    // A suspended holder releases nothing: its receipts could not be anchored, so nothing it released
+    // could be accounted for.
+    if (decision.holderSuspended) throw new GatewayError(503, "transient", `this gateway's organization ${this.#orgId} is suspended at block ${decision.block}: it releases nothing`);
+    return decision;
   }
 
   /**
-   * Which of `rows` the decision permits (in order), each with the classes it is released under.
-   * @throws {GatewayError} 403 when the requester is neither an active member of an organization nor
-   *   the patient of every row; 503 when the chain cannot be read
+   * Which of `rows` the decision permits (in order): the requester's own (or delegated) records, and,
+   * for an active member, those the patient's consent permits for every class; never a retracted or
+   * superseded version. Anything else is left out silently (no answer tells what is held).
+   * @throws {GatewayError} 503 when the chain cannot be read
    */
   async permitted(decision: Decision, purpose: number, rows: readonly RecordRow[]): Promise<RecordRow[]> {
     // The patient's own records, and a delegate's within its scope (the right of access, exercised by
@@ -101,19 +112,11 @@ export class Releaser {
           if (scope !== undefined && row.classes !== 0 && (row.classes & ~scope.classes) === 0 && ((scope.purposes >>> purpose) & 1) === 1) ownOrDelegated.add(row.seq);
         }
       }
-    } catch {
+    } catch (err) {
+      if (process.env.GATEWAY_DEBUG) console.error("chain read failed:", err);
       throw chainDown();
     }
     const own = (row: RecordRow) => ownOrDelegated.has(row.seq);
-    if (!decision.active && !rows.every(own)) {
-      throw new GatewayError(
-        403,
-        "forbidden",
-        decision.orgId === 0n
-          ? `${decision.requester} is not a member of any organization of the registry: only members, and patients for their own records, are served`
-          : `${decision.requester}'s organization ${decision.orgId} is suspended at block ${decision.block}: nothing is released to its members`,
-      );
-    }
     const cache = new Map<string, Promise<boolean>>();
     const allows = (patient: string, dataClass: number): Promise<boolean> => {
       const key = `${patient}:${dataClass}`;
@@ -128,18 +131,28 @@ export class Releaser {
     try {
       for (const row of rows) {
         if (row.shredded) continue;
-        if (own(row)) {
-          out.push(row);
-          continue;
+        let allowed = own(row);
+        // Anyone else needs standing (an active member; silently nothing otherwise, so that the answer
+        // tells a stranger nothing about what is held) and the patient's consent for every class.
+        if (!allowed && decision.active && row.withheld === null && row.classes !== 0 && (row.classes & ~ALL_CLASSES_MASK) === 0) {
+          allowed = (await Promise.all(classBits(row.classes).map((c) => allows(row.patient, c)))).every(Boolean);
         }
-        if (row.withheld !== null || row.classes === 0 || (row.classes & ~ALL_CLASSES_MASK) !== 0) continue;
-        const checks = await Promise.all(classBits(row.classes).map((c) => allows(row.patient, c)));
-        if (checks.every(Boolean)) out.push(row);
+        if (allowed && (await this.#current(row))) out.push(row);
       }
-    } catch {
+    } catch (err) {
+      if (process.env.GATEWAY_DEBUG) console.error("chain read failed:", err);
       throw chainDown();
     }
     return out;
+  }
+
+  /** Whether the chain still holds the row's version as current and not retracted (its holder may retract or amend it). */
+  async #current(row: RecordRow): Promise<boolean> {
+    const status = await this.#careledger.records.commitmentStatus(row.commitment, this.#orgId);
+    if (status.retracted) return false;
+    // A batch leaf never registered on its own was neither amended nor retracted (both register it first).
+    if (!status.anchored) return true;
+    return (await this.#careledger.records.currentVersion(row.recordId, this.#orgId)) <= row.version;
   }
 
   /**
@@ -159,7 +172,7 @@ export class Releaser {
     for (const row of rows) {
       const c = contents.get(row.seq);
       if (c === undefined) continue;
-      const classes = row.classes === 0 ? [UNCLASSIFIED] : classBits(row.classes);
+      const classes = row.classes === 0 ? [UNCLASSIFIED_DATA_CLASS] : classBits(row.classes);
       for (const dataClass of classes) {
         const ref = accessReference({ salt: c.salt, recordId: row.recordId });
         receipts.push({
@@ -185,6 +198,8 @@ export class Releaser {
         }),
       );
     }
+    // A receipt that could never be anchored is never written, and nothing is released for it.
+    for (const r of receipts) receiptValues(r);
     try {
       await this.#receipts.insert(receipts);
     } catch {

@@ -12,11 +12,12 @@ import { CareLedgerError, ValidationError } from "../sdk/errors";
 import { gatewayRequestDomain, originOf } from "../sdk/exchange/request";
 import { authenticate, type Authenticated } from "./auth";
 import type { Database } from "./db";
-import { capabilityStatement, GatewayError, operationOutcome, searchset, SERVED_TYPES } from "./fhir";
+import { capabilityStatement, FHIR_ID, GatewayError, operationOutcome, searchset, SERVED_TYPES } from "./fhir";
 import { ingest } from "./ingest";
 import type { KeyProvider } from "./keys";
 import { RateLimiter } from "./limits";
 import { ReceiptStore } from "./receipts";
+import { recoverPendingBatches } from "./recovery";
 import { Releaser } from "./release";
 import { RecordStore, type RecordRow } from "./store";
 
@@ -48,10 +49,11 @@ export interface Gateway {
   readonly domain: TypedDataDomain;
   readonly store: RecordStore;
   readonly receipts: ReceiptStore;
+  /** Anchors the ingested batches left pending (the anchoring worker runs it every round). */
+  recoverPending(): Promise<string[]>;
 }
 
 const FHIR_JSON = "application/fhir+json";
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const MAX_COUNT = 100;
 const DEFAULT_COUNT = 20;
 
@@ -67,12 +69,12 @@ function requireServedType(type: string): string {
 }
 
 function requireFhirId(id: string, expression = "id"): string {
-  if (!ID.test(id)) throw new GatewayError(400, "invalid", `${JSON.stringify(id)} is not a FHIR id (1 to 64 of A-Z a-z 0-9 - .)`, expression);
+  if (!FHIR_ID.test(id)) throw new GatewayError(400, "invalid", `${JSON.stringify(id)} is not a FHIR id (1 to 64 of A-Z a-z 0-9 - .)`, expression);
   return id;
 }
 
 /** The query parameters of a search, refused when unknown. */
-function searchParams(query: Record<string, string | string[] | undefined>, allowed: readonly string[]): { count: number; cursor: bigint; values: Record<string, string> } {
+function searchParams(query: Record<string, string | string[] | undefined>, allowed: readonly string[]): { count: number; cursor: string | undefined; values: Record<string, string> } {
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {
     if (!allowed.includes(key) && key !== "_count" && key !== "_cursor") {
@@ -88,12 +90,7 @@ function searchParams(query: Record<string, string | string[] | undefined>, allo
     }
     count = Number(values._count);
   }
-  let cursor = 0n;
-  if (values._cursor !== undefined) {
-    if (!/^[0-9]{1,18}$/.test(values._cursor)) throw new GatewayError(400, "invalid", `_cursor ${JSON.stringify(values._cursor)} is not a cursor this gateway gave`, "_cursor");
-    cursor = BigInt(values._cursor);
-  }
-  return { count, cursor, values };
+  return { count, cursor: values._cursor, values };
 }
 
 /** `Patient/<id>` from a `patient` search value (`Patient/<id>` or `<id>`). */
@@ -120,13 +117,22 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   if (!holder.active) throw new CareLedgerError("NOT_A_MEMBER", `the gateway's signer ${await signer.getAddress()} is not an active member of an organization: it cannot anchor records or receipts`);
   const domain = gatewayRequestDomain(careledger.chainId, careledger.addresses.ConsentRegistry);
   const store = new RecordStore(db, keys);
+  // Never the reference (an id is PHI): that one failed, so an operator looks.
+  store.onIntegrityFailure = () => app.log.error("a stored record failed its integrity check (changed without the key): it was not released");
   const receipts = new ReceiptStore(db);
   const releaser = new Releaser(careledger, store, receipts, holder.orgId);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  /** Roots of ingested batches being anchored by this process right now (recovery leaves them alone). */
+  const anchoring = new Set<string>();
   const authCtx = { careledger, domain, origin, db, now };
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024,
+    // A client has 30 s to send a whole request and 10 s of silence before its socket is closed.
+    requestTimeout: 30_000,
+    connectionTimeout: 10_000,
+    // A HEAD would run the GET's decision and write its receipts, and send nothing: not offered.
+    exposeHeadRoutes: false,
     logger:
       options.logger === undefined || options.logger === false
         ? false
@@ -141,6 +147,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
           },
   });
 
+  // Only JSON bodies, whose bytes are hashed into the signature (a text/plain body would be parsed unsigned).
+  app.removeAllContentTypeParsers();
   for (const type of [FHIR_JSON, "application/json"]) {
     app.addContentTypeParser(type, { parseAs: "buffer" }, (req, body, done) => {
       req.rawBody = body as Buffer;
@@ -203,19 +211,53 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.get("/fhir/metadata", async (_req, reply) => send(reply, 200, capabilityStatement(base, { name: "CareLedger gateway", version: "0.1.0" })));
 
-  /** A page of rows → the permitted resources, receipted, and the cursor of the next page. */
-  const pageOut = async (auth: Authenticated, rows: RecordRow[], count: number) => {
-    const more = rows.length > count;
-    const page = more ? rows.slice(0, count) : rows;
-    const decision = await releaser.decide(auth);
-    const allowed = await releaser.permitted(decision, auth.request.purpose, page);
-    const resources = await releaser.release(auth, decision, allowed);
-    return { resources, next: more ? page[page.length - 1].seq : undefined };
+  // Cursors are opaque: a position sealed under the organization's key, so a requester learns nothing
+  // from them (not how many records were passed over, nor how many the gateway holds).
+  const openCursor = async (cursor: string | undefined): Promise<bigint> => {
+    if (cursor === undefined) return 0n;
+    try {
+      const raw = await keys.unwrap(Buffer.from(cursor, "base64url"), "cursor", keys.keyId);
+      if (raw.length !== 8) throw new Error("length");
+      return raw.readBigUInt64BE(0);
+    } catch {
+      throw new GatewayError(400, "invalid", "_cursor is not a cursor this gateway gave", "_cursor");
+    }
   };
-  const nextLink = (req: FastifyRequest, cursor: bigint | undefined): string | undefined => {
+  const sealCursor = async (seq: bigint): Promise<string> => {
+    const raw = Buffer.alloc(8);
+    raw.writeBigUInt64BE(seq);
+    return (await keys.wrap(raw, "cursor")).toString("base64url");
+  };
+  /** Rows read per round while filling a page, and the most rounds: a page costs at most this much reading. */
+  const SCAN = 100;
+  const MAX_SCAN_ROUNDS = 20;
+
+  /**
+   * A page of what the requester may have: permitted rows are gathered, from `cursor` on, until there are
+   * `count` of them and one more (so that a next link means a next permitted resource, and a page that
+   * releases nothing has no next link), then released and receipted.
+   */
+  const pageOut = async (auth: Authenticated, filter: { patientRef: string; resourceType?: string }, cursor: string | undefined, count: number) => {
+    let after = await openCursor(cursor);
+    const decision = await releaser.decide(auth);
+    const permitted: RecordRow[] = [];
+    let exhausted = false;
+    for (let round = 0; round < MAX_SCAN_ROUNDS && permitted.length <= count && !exhausted; round++) {
+      const rows = await loadRows(() => store.page(filter, after, SCAN - 1));
+      exhausted = rows.length < SCAN;
+      if (rows.length > 0) after = rows[rows.length - 1].seq;
+      permitted.push(...(await releaser.permitted(decision, auth.request.purpose, rows)));
+    }
+    const page = permitted.slice(0, count);
+    const resources = await releaser.release(auth, decision, page);
+    // More permitted rows, or a scan that stopped at its bound before the end: a next page.
+    const nextAfter = permitted.length > count ? page[page.length - 1].seq : !exhausted ? after : undefined;
+    return { resources, next: nextAfter === undefined ? undefined : await sealCursor(nextAfter) };
+  };
+  const nextLink = (req: FastifyRequest, cursor: string | undefined): string | undefined => {
     if (cursor === undefined) return undefined;
     const url = new URL(req.url, base);
-    url.searchParams.set("_cursor", cursor.toString());
+    url.searchParams.set("_cursor", cursor);
     return url.pathname + url.search;
   };
 
@@ -223,8 +265,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const id = requireFhirId(req.params.id);
     const { count, cursor } = searchParams(req.query as Record<string, string>, []);
     const auth = await signed(req);
-    const rows = await loadRows(() => store.page({ patientRef: `Patient/${id}` }, cursor, count));
-    const { resources, next } = await pageOut(auth, rows, count);
+    const { resources, next } = await pageOut(auth, { patientRef: `Patient/${id}` }, cursor, count);
     return send(reply, 200, searchset(base, resources, { self: req.url, next: nextLink(req, next) }));
   });
 
@@ -233,14 +274,23 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const id = requireFhirId(req.params.id);
     const auth = await signed(req);
     const row = await loadRows(() => store.get(type, id));
-    if (row === undefined || row.state !== "anchored") throw new GatewayError(404, "not-found", `${type}/${id} is not held here`);
-    if (row.shredded) throw new GatewayError(410, "deleted", `${type}/${id} was deleted (crypto-shredded): it can no longer be read or verified`);
     const decision = await releaser.decide(auth);
-    const allowed = await releaser.permitted(decision, auth.request.purpose, [row]);
-    if (allowed.length === 0) {
-      throw new GatewayError(403, "forbidden", `the patient's consent does not permit ${decision.requester} to receive ${type}/${id} for this purpose at block ${decision.block}`);
+    // One answer for "not held here" and "not for you" (and, to anyone but the patient or the holder's
+    // members, for "shredded"), so that a refusal tells nobody which ids exist.
+    const notHere = new GatewayError(
+      404,
+      "not-found",
+      `${type}/${id} is not held here, or the patient's consent does not permit ${decision.requester} to receive it for this purpose (decided at block ${decision.block})`,
+    );
+    if (row === undefined || row.state !== "anchored") throw notHere;
+    if (row.shredded) {
+      const insider = row.patient === decision.requester.toLowerCase() || (decision.active && decision.orgId === holder.orgId);
+      if (insider) throw new GatewayError(410, "deleted", `${type}/${id} was deleted (crypto-shredded): it can no longer be read or verified`);
+      throw notHere;
     }
-    const [resource] = await releaser.release(auth, decision, allowed);
+    const allowed = await releaser.permitted(decision, auth.request.purpose, [row]);
+    const [resource] = allowed.length === 0 ? [] : await releaser.release(auth, decision, allowed);
+    if (resource === undefined) throw notHere;
     return send(reply, 200, resource);
   });
 
@@ -249,14 +299,13 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const { count, cursor, values } = searchParams(req.query as Record<string, string>, ["patient"]);
     const ref = patientRef(values.patient);
     const auth = await signed(req);
-    const rows = await loadRows(() => store.page({ patientRef: ref, resourceType: type }, cursor, count));
-    const { resources, next } = await pageOut(auth, rows, count);
+    const { resources, next } = await pageOut(auth, { patientRef: ref, resourceType: type }, cursor, count);
     return send(reply, 200, searchset(base, resources, { self: req.url, next: nextLink(req, next) }));
   });
 
   app.post("/fhir", async (req, reply) => {
     const auth = await signed(req);
-    const out = await ingest({ careledger, db, store, holderOrgId: holder.orgId }, auth, req.body);
+    const out = await ingest({ careledger, db, store, holderOrgId: holder.orgId, anchoring }, auth, req.body);
     return send(reply, 200, out);
   });
 
@@ -291,7 +340,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     if (patient === undefined || patient.toLowerCase() !== auth.request.requester.toLowerCase()) {
       throw new GatewayError(403, "forbidden", "a patient reads their own receipts: ?patient=<the signing account>", "patient");
     }
-    const rows = await loadRows(() => receipts.forPatient(patient, cursor, count));
+    const after = await openCursor(cursor);
+    const rows = await loadRows(() => receipts.forPatient(patient, after, count));
     const more = rows.length > count;
     const page = more ? rows.slice(0, count) : rows;
     return reply.code(200).type("application/json").send({
@@ -316,9 +366,10 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         anchored: r.anchored,
         at: r.createdAt.toISOString(),
       })),
-      next: more ? nextLink(req, page[page.length - 1].seq) : undefined,
+      next: more ? nextLink(req, await sealCursor(page[page.length - 1].seq)) : undefined,
     });
   });
 
-  return { app, orgId: holder.orgId, domain, store, receipts };
+  const recoverPending = () => recoverPendingBatches(careledger, store, holder.orgId, anchoring);
+  return { app, orgId: holder.orgId, domain, store, receipts, recoverPending };
 }

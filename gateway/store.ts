@@ -73,14 +73,20 @@ function toRow(r: Row): RecordRow {
   };
 }
 
-/** The associated data each sealed record is bound to: its place, so a payload cannot be moved to another row. */
-function aad(resourceType: string, id: string): string {
-  return `record:${resourceType}/${id}`;
+/**
+ * The associated data each sealed record (and its wrapped key) is bound to: its place and every column
+ * the release decision reads — the patient it is about, its classes, why it is withheld, its record id
+ * and commitment. A row changed in the database without the key no longer opens, so it is never released.
+ */
+function aad(r: RecordFields): string {
+  return JSON.stringify(["record.v1", r.resourceType, r.id, r.patientRef, r.patient.toLowerCase(), r.classes, r.withheld, r.recordId, r.commitment, r.version]);
 }
 
 export class RecordStore {
   readonly #db: Database;
   readonly #keys: KeyProvider;
+  /** Called for each record that does not open (tampered, or sealed under another key); default: nothing. */
+  onIntegrityFailure: (reference: string, err: unknown) => void = () => undefined;
 
   constructor(db: Database, keys: KeyProvider) {
     this.#db = db;
@@ -91,7 +97,7 @@ export class RecordStore {
   async insert(client: pg.PoolClient, records: readonly NewRecord[]): Promise<void> {
     for (const r of records) {
       const dataKey = newDataKey();
-      const context = aad(r.resourceType, r.id);
+      const context = aad(r);
       const sealed = seal(dataKey, Buffer.from(JSON.stringify({ resource: r.resource, salt: r.salt }), "utf8"), context);
       const wrapped = await this.#keys.wrap(dataKey, context);
       await client.query(
@@ -173,13 +179,19 @@ export class RecordStore {
     for (const row of rows) {
       const x = bySeq.get(row.seq);
       if (x === undefined || x.sealed === null || x.wrapped_key === null || x.key_id === null) continue;
-      out.set(row.seq, await this.#open(row, x.sealed, x.wrapped_key, x.key_id));
+      try {
+        out.set(row.seq, await this.#open(row, x.sealed, x.wrapped_key, x.key_id));
+      } catch (err) {
+        // A row whose columns were changed without the key (or whose key is not this provider's) does not
+        // open: it is left out, never released, and reported.
+        this.onIntegrityFailure(`${row.resourceType}/${row.id}`, err);
+      }
     }
     return out;
   }
 
   async #open(row: RecordRow, sealed: Buffer, wrapped: Buffer, keyId: string): Promise<{ resource: object; salt: string }> {
-    const context = aad(row.resourceType, row.id);
+    const context = aad(row);
     const dataKey = await this.#keys.unwrap(wrapped, context, keyId);
     return JSON.parse(open(dataKey, sealed, context).toString("utf8")) as { resource: object; salt: string };
   }

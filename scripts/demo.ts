@@ -352,7 +352,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   const origin = `http://127.0.0.1:${gatewayPort}`;
   const gateway = await buildGateway({ careledger: asLab, db: gatewayDb, keys: new LocalKeyProvider(hexlify(randomBytes(32))), origin });
   await gateway.app.listen({ host: "127.0.0.1", port: gatewayPort });
-  const receiptsWorker = new AnchorWorker(asLab, gatewayDb, gateway.orgId, { intervalMs: 3_600_000 });
+  const receiptsWorker = new AnchorWorker(asLab, gatewayDb, gateway.orgId, { intervalMs: 3_600_000, recover: () => gateway.recoverPending() });
   try {
     const patientEntry = bundle.entry.find((e) => e.resource.resourceType === "Patient") as { fullUrl: string; resource: FhirResource };
     const labResults = (bundle.entry as { fullUrl: string; resource: FhirResource }[]).filter(

@@ -11,6 +11,7 @@ import type { ParticipantsClient } from "../participants/client";
 import { profileCommitment } from "../participants/encoding";
 import type { RecordsClient } from "../records/client";
 import type { VerificationResult } from "../records/types";
+import { classifyResource } from "../consent/resourceClasses";
 import { detachEvidence } from "./evidence";
 import { gatewayRequestDomain, originOf, signGatewayRequest } from "./request";
 
@@ -177,6 +178,13 @@ export class ExchangeClient {
     const orgId = requireId("orgId", target.orgId);
     const json = (await this.send(target.url, "GET", `/fhir/${encodeURIComponent(type)}/${encodeURIComponent(id)}`, options)) as object;
     const [verified] = await this.#verifyAll([json], orgId);
+    const got = verified.resource as { resourceType?: unknown; id?: unknown };
+    if (got.resourceType !== type || got.id !== id) {
+      throw new ExchangeError("RECORD_NOT_VERIFIED", `asked for ${type}/${id}, received ${String(got.resourceType)}/${String(got.id)}: refused`, {
+        status: 200,
+        refused: [{ reference: `${String(got.resourceType)}/${String(got.id)}`, verification: verified.verification, problem: `not ${type}/${id}` }],
+      });
+    }
     return verified;
   }
 
@@ -187,7 +195,26 @@ export class ExchangeClient {
   async search(target: GatewayTarget, type: string, params: ExchangeOptions & { patient: string; count?: number }): Promise<VerifiedPage> {
     const q = new URLSearchParams({ patient: params.patient });
     if (params.count !== undefined) q.set("_count", String(params.count));
-    return this.next(target, `/fhir/${encodeURIComponent(type)}?${q.toString()}`, params);
+    const patient = params.patient.startsWith("Patient/") ? params.patient : `Patient/${params.patient}`;
+    return this.#about(patient, type, await this.next(target, `/fhir/${encodeURIComponent(type)}?${q.toString()}`, params));
+  }
+
+  /** The page, once every resource is of `type` (when given) and about `patient`; else refused. */
+  #about(patient: string, type: string | undefined, page: VerifiedPage): VerifiedPage {
+    const strangers = page.resources.filter((r) => {
+      const res = r.resource as { resourceType?: unknown; id?: unknown };
+      if (type !== undefined && res.resourceType !== type) return true;
+      if (res.resourceType === "Patient") return `Patient/${String(res.id)}` !== patient;
+      const c = classifyResource(res);
+      return (c.released ? c.patient : undefined) !== patient && patientOf(res) !== patient;
+    });
+    if (strangers.length > 0) {
+      throw new ExchangeError("RECORD_NOT_VERIFIED", `refused ${strangers.length} resource(s) that are not ${type ?? "resources"} of ${patient}`, {
+        status: 200,
+        refused: strangers.map((r) => ({ reference: `${String(r.resource.resourceType)}/${String(r.resource.id)}`, verification: r.verification, problem: `not about ${patient}` })),
+      });
+    }
+    return page;
   }
 
   /**
@@ -196,7 +223,7 @@ export class ExchangeClient {
    */
   async everything(target: GatewayTarget, patientId: string, params: ExchangeOptions & { count?: number }): Promise<VerifiedPage> {
     const q = params.count === undefined ? "" : `?_count=${params.count}`;
-    return this.next(target, `/fhir/Patient/${encodeURIComponent(patientId)}/$everything${q}`, params);
+    return this.#about(`Patient/${patientId}`, undefined, await this.next(target, `/fhir/Patient/${encodeURIComponent(patientId)}/$everything${q}`, params));
   }
 
   /**
@@ -225,4 +252,13 @@ export class ExchangeClient {
   async ingest(gateway: string, bundle: object): Promise<{ entry?: { response?: { status?: string; location?: string } }[] }> {
     return (await this.send(gateway, "POST", "/fhir", { purpose: "HOPERAT", body: bundle })) as { entry?: { response?: { status?: string; location?: string } }[] };
   }
+}
+
+/** The patient reference a resource names in `subject`, `patient` or `beneficiary` (withheld resources too), as written. */
+export function patientOf(resource: Record<string, unknown>): string | undefined {
+  for (const key of ["subject", "patient", "beneficiary"]) {
+    const ref = (resource[key] as { reference?: unknown } | undefined)?.reference;
+    if (typeof ref === "string") return ref;
+  }
+  return undefined;
 }

@@ -32,13 +32,23 @@ export interface DisclosureReceipt {
   patient: string;
   /** bytes32: the unlinkable access reference (`accessReference(...).recordRef`), never the record's id. */
   accessRef: string;
-  /** The consent data class, as its bit position (`DATA_CLASSES`). */
+  /**
+   * The consent data class, as its bit position (`DATA_CLASSES`), or {@link UNCLASSIFIED_DATA_CLASS} for a
+   * record in no class released to its own patient (or the patient's delegate) under the right of access.
+   */
   dataClass: number;
   /** The purpose of use, as its bit position (`PURPOSES`). */
   purpose: number;
   /** The block at which the requester's standing and the patient's consent were checked. */
   permittedAtBlock: bigint;
 }
+
+/**
+ * The data class a receipt names for a record that belongs to no consent class (a survey, a social
+ * history) released to its own patient, or the patient's delegate, under the right of access: such a
+ * record is never released under a grant.
+ */
+export const UNCLASSIFIED_DATA_CLASS = 255;
 
 /** The ABI types of a receipt's leaf, in {@link receiptValues} order. */
 export const RECEIPT_LEAF_TYPES = ["bytes32", "address", "uint64", "address", "bytes32", "uint8", "uint8", "uint64"] as const;
@@ -95,7 +105,7 @@ function valuesOf(r: unknown, prefix: string): ReceiptValues {
     requireId(`${prefix}.holderOrgId`, x.holderOrgId),
     requireAddress(`${prefix}.patient`, x.patient),
     requireBytes32(`${prefix}.accessRef`, x.accessRef),
-    requireCode(`${prefix}.dataClass`, x.dataClass, dataClassName, "a data class bit position (DATA_CLASSES)"),
+    requireCode(`${prefix}.dataClass`, x.dataClass, (c) => (c === UNCLASSIFIED_DATA_CLASS ? "unclassified" : dataClassName(c)), "a data class bit position (DATA_CLASSES) or UNCLASSIFIED_DATA_CLASS"),
     requireCode(`${prefix}.purpose`, x.purpose, purposeName, "a purpose bit position (PURPOSES)"),
     requireBlock(`${prefix}.permittedAtBlock`, x.permittedAtBlock),
   ];

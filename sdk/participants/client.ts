@@ -211,12 +211,13 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
   }
 
   /**
-   * The organization `orgId`.
+   * The organization `orgId`, now or at `options.blockTag` (a block number).
    * @throws {ContractRevertError} `UnknownOrganization` when there is none
    */
-  async organization(orgId: bigint | number | string): Promise<Organization> {
+  async organization(orgId: bigint | number | string, options: { blockTag?: number | bigint } = {}): Promise<Organization> {
     const id = requireId("orgId", orgId);
-    const o = await this.read(() => this.contract.organization(id));
+    const blockTag = blockTagOf(options.blockTag);
+    const o = await this.read(() => this.contract.organization(id, { blockTag }));
     return {
       orgId: id,
       kind: Number(o.kind) as OrgKind,

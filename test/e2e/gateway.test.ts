@@ -105,7 +105,7 @@ for (const client of CHAIN_CLIENTS) {
       const researcher = await o.as(o.researcher);
       const refused = await researcher.exchange.read(target(), "Observation", `${PATIENT_ID}-glucose`, { purpose: "HRESCH" }).catch((e) => e);
       expect(refused).to.be.instanceOf(ExchangeError);
-      expect(refused.status).to.equal(403);
+      expect(refused.status).to.equal(404);
       const signed = await patient.consent.signGrant(
         { grantee: { organization: 3n }, classes: ["labs"], purposes: ["HRESCH"], validUntil: now + YEAR, commitment: commitment() },
         { deadline: now + 3_600 },

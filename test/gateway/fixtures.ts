@@ -91,7 +91,7 @@ export async function startGateway(f: Awaited<ReturnType<typeof gatewayChain>>, 
   const labCl = await CareLedger.connect(f.labAdmin, { addressBook: f.book });
   const gateway: Gateway = await buildGateway({ careledger: labCl, db, keys: new LocalKeyProvider(MASTER_KEY), origin, ...options });
   await gateway.app.listen({ host: "127.0.0.1", port });
-  const worker = new AnchorWorker(labCl, db, gateway.orgId, { intervalMs: 60_000 });
+  const worker = new AnchorWorker(labCl, db, gateway.orgId, { intervalMs: 60_000, recover: () => gateway.recoverPending() });
   const as = (signer: (typeof f.signers)[number]) => CareLedger.connect(signer, { addressBook: f.book });
   const ingested = await labCl.exchange.ingest(origin, labBundle(f.patient.address));
   const target = { url: origin, orgId: LAB };

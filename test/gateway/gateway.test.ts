@@ -147,8 +147,9 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         const doctor = await f.as(f.doctor);
         const err = await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "HPAYMT" }).catch((e) => e);
         expect(err).to.be.instanceOf(ExchangeError);
-        expect(err.status).to.equal(403);
-        expect(err.outcome.issue[0].code).to.equal("forbidden");
+        // One answer for "not held" and "not for you": a refusal tells nobody which ids exist.
+        expect(err.status).to.equal(404);
+        expect(err.outcome.issue[0].code).to.equal("not-found");
       });
 
       it("honours a revocation from the block it is in: the next request is refused", async function () {
@@ -158,7 +159,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         const patient = await f.as(f.patient);
         await (await patient.consent.revoke({ grantee: { organization: HOSPITAL } })).wait();
         const err = await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
-        expect(err.status).to.equal(403);
+        expect(err.status).to.equal(404);
       });
 
       it("cuts off every member of a suspended organization in the block it is suspended", async function () {
@@ -166,16 +167,16 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         await f.registry.connect(f.pauser).suspendOrganization(HOSPITAL);
         const doctor = await f.as(f.doctor);
         const err = await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
-        expect(err.status).to.equal(403);
-        expect(err.message).to.contain("suspended");
+        expect(err.status).to.equal(404);
+        expect(err.message).to.contain("does not permit");
       });
 
       it("refuses an account that belongs to no organization", async function () {
         await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
         const stranger = await f.as(f.nonMember);
         const err = await stranger.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
-        expect(err.status).to.equal(403);
-        expect(err.message).to.contain("not a member of any organization");
+        expect(err.status).to.equal(404);
+        expect(err.message).to.contain("does not permit");
       });
     });
 
@@ -184,7 +185,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         const researcher = await f.as(f.researcher);
         const err = await researcher.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "HRESCH" }).catch((e) => e);
         expect(err).to.be.instanceOf(ExchangeError);
-        expect(err.status).to.equal(403);
+        expect(err.status).to.equal(404);
         expect(err.outcome.resourceType).to.equal("OperationOutcome");
         // The patient signs; anyone relays.
         const patient = await f.as(f.patient);
@@ -259,11 +260,11 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
           [`${PATIENT_ID}-glucose`, "HRESCH"], // another purpose
         ]) {
           const err = await delegate.exchange.read(f.target, "Observation", id, { purpose }).catch((e) => e);
-          expect(err.status, `${id} for ${purpose}`).to.equal(403);
+          expect(err.status, `${id} for ${purpose}`).to.equal(404);
         }
         await time.increase(31 * 86_400);
         const expired = await delegate.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" }).catch((e) => e);
-        expect(expired.status).to.equal(403);
+        expect(expired.status).to.equal(404);
       });
 
       it("reads only their own receipts", async function () {

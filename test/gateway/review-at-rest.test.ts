@@ -42,6 +42,7 @@ describe("review: the release decision and the sealed record", function () {
     await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
     await f.db.pool.query("UPDATE records SET classes = $1 WHERE resource_type = 'Observation' AND fhir_id = $2", [1 << DATA_CLASSES.labs, `${PATIENT_ID}-hiv`]);
     const res = await signedFetch(f, f.doctor, `/fhir/Observation/${PATIENT_ID}-hiv`);
-    expect(res.status, "the HIV test was released under a labs-only grant").to.equal(403);
+    // Not released: the row no longer opens, and a refusal reads as "not held here, or not for you".
+    expect(res.status, "the HIV test was released under a labs-only grant").to.equal(404);
   });
 });

@@ -100,8 +100,9 @@ describe("review: the gateway as an integrator uses it", function () {
     // Issued 100 s ago for 120 s: valid 20 s more.
     const signed = await signGatewayRequest(f.doctor, f.gateway.domain, { gateway: f.origin, method: "GET", target, purpose: "TREAT", now: now - 100, lifetime: 120 });
     expect((await fetch(f.origin + target, { headers: signed.headers })).status).to.equal(200);
-    // A second instance of the organization's gateway, whose clock runs 90 s ahead, prunes as main.ts does.
-    await pruneNonces(f.db, now + 90);
+    // A second instance of the organization's gateway, whose clock runs 90 s ahead, prunes as main.ts does:
+    // by the database's clock, with a margin, so its own clock does not matter.
+    await pruneNonces(f.db);
     const again = await fetch(f.origin + target, { headers: signed.headers });
     expect(again.status, "the same signed request served twice").to.equal(409);
   });
