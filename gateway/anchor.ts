@@ -7,7 +7,9 @@
  * built, each receipt gets its root, leaf index and proof, and the root is recorded as `sending`. Only
  * then is the transaction sent. A root is never rebuilt: a `sending` root (a crash, a node that did not
  * answer) is re-sent as it is, and a chain that already holds it for this organization counts as sent.
- * So a receipt belongs to one root, and a root is anchored once.
+ * So a receipt belongs to one root, and a root is anchored once. Anchors are per organization: another
+ * organization anchoring the same root (copied from the mempool, say) neither counts as sent here nor
+ * stops the organization's own transaction.
  */
 import type { CareLedger } from "../sdk/careledger";
 import { buildReceiptTree, type DisclosureReceipt } from "../sdk/exchange/receipts";
@@ -162,7 +164,8 @@ export class AnchorWorker {
   /** Sends one root (or finds it on chain already); true once the chain holds it for this organization. */
   async #send(root: string, count: number): Promise<boolean> {
     await this.#db.pool.query("UPDATE disclosure_roots SET updated_at = now() WHERE root = $1", [root]);
-    let held = await this.#careledger.disclosures.anchorOf(root);
+    // This organization's anchor only: the lookup is keyed by (organization, root).
+    let held = await this.#careledger.disclosures.anchorOf(root, this.#orgId);
     let txHash: string | undefined;
     if (held === undefined) {
       try {
@@ -170,13 +173,12 @@ export class AnchorWorker {
         txHash = handle.hash;
         await handle.wait();
       } catch (err) {
-        // Another instance may have sent the same root meanwhile: the chain decides.
-        if ((await this.#careledger.disclosures.anchorOf(root)) === undefined) throw err;
+        // Another instance of this gateway may have sent the same root meanwhile: the chain decides.
+        if ((await this.#careledger.disclosures.anchorOf(root, this.#orgId)) === undefined) throw err;
       }
-      held = await this.#careledger.disclosures.anchorOf(root);
-      if (held === undefined) throw new Error(`root ${root} is not on chain after its transaction`);
+      held = await this.#careledger.disclosures.anchorOf(root, this.#orgId);
+      if (held === undefined) throw new Error(`root ${root} is not on chain for organization ${this.#orgId} after its transaction`);
     }
-    if (held.orgId !== this.#orgId) throw new Error(`root ${root} is anchored by organization ${held.orgId}, not ${this.#orgId}`);
     const blockNumber = held.blockNumber;
     await this.#db.pool.query("UPDATE disclosure_roots SET state = 'anchored', tx_hash = coalesce($2, tx_hash), block_number = $3, updated_at = now() WHERE root = $1", [
       root,

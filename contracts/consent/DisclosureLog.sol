@@ -10,7 +10,8 @@ import {ManagedPausable} from "../governance/ManagedPausable.sol";
 /// @notice Merkle roots of disclosure receipts, anchored by the organizations that hold and release
 /// records: one slot and one event per root, whatever the number of receipts under it.
 /// @dev Who may anchor is asked of the ParticipantRegistry on every write, so that a suspension
-/// takes effect in the same block. Storage: one slot per root, keyed by the root alone.
+/// takes effect in the same block. Storage: one slot per anchored root, keyed by (organization, root),
+/// as the RecordRegistry keeps its batches: one organization's anchor never stands in another's way.
 contract DisclosureLog is IDisclosureLog, ManagedPausable {
     /// @notice The most receipts one root may hold. The count is the holder's statement (the chain
     /// cannot check it); the bound keeps it a plausible one. The gateway anchors a root every few
@@ -25,7 +26,7 @@ contract DisclosureLog is IDisclosureLog, ManagedPausable {
     /// @dev The participant registry (immutable: a new registry means a new deployment).
     IParticipantRegistry private immutable _PARTICIPANTS;
 
-    mapping(bytes32 root => DisclosureAnchor) private _anchors;
+    mapping(uint64 orgId => mapping(bytes32 root => DisclosureAnchor)) private _anchors;
 
     /// @param authority The suite's AccessManager.
     /// @param participantRegistry The ParticipantRegistry whose active providers, labs and pharmacies may anchor.
@@ -38,9 +39,8 @@ contract DisclosureLog is IDisclosureLog, ManagedPausable {
         orgId = _requireDisclosingMember();
         if (root == bytes32(0)) revert ZeroRoot();
         if (count == 0 || count > MAX_RECEIPTS_PER_ROOT) revert ReceiptCountOutOfRange(count, MAX_RECEIPTS_PER_ROOT);
-        DisclosureAnchor storage a = _anchors[root];
-        uint64 anchoredBy = a.orgId;
-        if (anchoredBy != 0) revert RootAlreadyAnchored(root, anchoredBy);
+        DisclosureAnchor storage a = _anchors[orgId][root];
+        if (a.orgId != 0) revert RootAlreadyAnchored(root, orgId);
         a.orgId = orgId;
         a.count = count;
         a.anchoredAt = uint48(block.timestamp);
@@ -49,13 +49,13 @@ contract DisclosureLog is IDisclosureLog, ManagedPausable {
     }
 
     /// @inheritdoc IDisclosureLog
-    function anchorOf(bytes32 root) external view returns (DisclosureAnchor memory) {
-        return _anchors[root];
+    function anchorOf(uint64 orgId, bytes32 root) external view returns (DisclosureAnchor memory) {
+        return _anchors[orgId][root];
     }
 
     /// @inheritdoc IDisclosureLog
-    function verifyReceipt(bytes32 root, bytes32[] calldata proof, bytes32 leaf) external view returns (bool) {
-        return _anchors[root].orgId != 0 && MerkleProof.verifyCalldata(proof, root, leaf);
+    function verifyReceipt(uint64 orgId, bytes32 root, bytes32[] calldata proof, bytes32 leaf) external view returns (bool) {
+        return _anchors[orgId][root].orgId != 0 && MerkleProof.verifyCalldata(proof, root, leaf);
     }
 
     /// @inheritdoc IDisclosureLog

@@ -16,19 +16,25 @@ import {IParticipantRegistry} from "../participants/IParticipantRegistry.sol";
 /// (`sdk/exchange/receipts.ts`). The chain checks who anchors a root, not what is under it: the count
 /// and the receipts' content are the anchoring organization's statement, and a root proves only that
 /// this organization committed to those receipts at that time.
-/// A root is anchored once, by one organization, whoever it is: `anchorOf(root)` and
-/// `verifyReceipt(root, …)` need no organization, and a root never stands for two holders. The price
-/// is that an active member of another holding organization who copies a pending root from the
-/// mempool can anchor it first; the copy names the copier's organization (accountable to the
-/// registrar), its receipts name the real holder, so they never verify as the copier's (the SDK
-/// checks the receipt's holder against the anchor) and the holder anchors them again in another
-/// grouping (any change to the set of receipts changes the root).
+/// Anchors are kept per organization, keyed by (organization, root), as the RecordRegistry keeps its
+/// batches: an organization anchors a root once, and another organization anchoring the same bytes
+/// is a separate statement that changes nothing of the first's. Readers name the organization they
+/// ask about, the holder named in the receipt: `anchorOf(orgId, root)`, `verifyReceipt(orgId, root, …)`.
+/// Why: every receipt's leaf contains its holder's organization id, so a root over a holder's
+/// receipts speaks only for that holder, whoever else anchors it. A member of another holding
+/// organization who copies a pending root from the mempool and anchors it first gains nothing (its
+/// anchor is its own organization's commitment to receipts that all name the real holder, so none of
+/// them verifies as the copier's) and blocks nobody (the holder's own transaction still succeeds,
+/// and its receipts verify as its own). A once-by-anyone rule would let such a copy refuse the
+/// holder's anchoring and stall its gateway on that root.
 /// Anchoring kinds: providers, labs and pharmacies, the kinds that anchor records in the
 /// RecordRegistry: they hold records, so they are the ones that disclose them.
 interface IDisclosureLog {
     /// @notice One anchored root of disclosure receipts.
     /// @dev Packed into one slot: orgId (8 bytes), count (4), anchoredAt (6), blockNumber (8) = 26 bytes,
-    /// so that anchoring a root writes one new slot. All zero when the root was never anchored.
+    /// so that anchoring a root writes one new slot. All zero when the organization never anchored the
+    /// root. `orgId` repeats the key: it is the anchored flag (never zero, ids start at 1) and it costs
+    /// nothing (the slot is written whole either way), so an anchor read on its own still says whose it is.
     struct DisclosureAnchor {
         uint64 orgId;
         uint32 count;
@@ -53,9 +59,10 @@ interface IDisclosureLog {
     /// @param max The most receipts one root may hold.
     error ReceiptCountOutOfRange(uint32 count, uint32 max);
 
-    /// @notice `root` was already anchored, by organization `orgId`: a root is anchored once, by one organization.
+    /// @notice Organization `orgId`, the caller's, already anchored `root`: an organization anchors a root
+    /// once. Another organization's anchor of the same root never causes it.
     /// @param root The root.
-    /// @param orgId The organization that anchored it.
+    /// @param orgId The caller's organization, which anchored it before.
     error RootAlreadyAnchored(bytes32 root, uint64 orgId);
 
     /// @notice `account` is not a member of a provider, lab or pharmacy (`orgId`/`kind` are its
@@ -75,26 +82,30 @@ interface IDisclosureLog {
     /// so that a suspension takes effect in the same block). Refused while paused. The cost does not
     /// depend on `count`, which the chain cannot check. Reverts with {NotDisclosingMember},
     /// {DisclosingOrganizationSuspended}, {ZeroRoot}, {ReceiptCountOutOfRange}, {RootAlreadyAnchored}.
-    /// @param root The Merkle root over the receipts' leaves: not zero, never anchored before by anyone.
+    /// @param root The Merkle root over the receipts' leaves: not zero, never anchored before by the
+    /// caller's organization (other organizations' anchors of it do not matter).
     /// @param count The number of receipts under the root, 1 to `MAX_RECEIPTS_PER_ROOT`.
-    /// @return orgId The caller's organization, to which the root is attributed.
+    /// @return orgId The caller's organization, under which the root is anchored.
     function anchorDisclosures(bytes32 root, uint32 count) external returns (uint64 orgId);
 
-    /// @notice The anchor of `root`: its organization, its count, when and in which block it was anchored.
+    /// @notice Organization `orgId`'s anchor of `root`: its count, when and in which block it was anchored.
+    /// @param orgId The organization asked about (for a receipt, its `holderOrgId`).
     /// @param root A Merkle root over disclosure receipts.
-    /// @return The {DisclosureAnchor}, all zero when `root` was never anchored.
-    function anchorOf(bytes32 root) external view returns (DisclosureAnchor memory);
+    /// @return The {DisclosureAnchor}, all zero when `orgId` never anchored `root` (whoever else did).
+    function anchorOf(uint64 orgId, bytes32 root) external view returns (DisclosureAnchor memory);
 
-    /// @notice Whether `root` is anchored and `proof` shows `leaf` under it (OpenZeppelin `MerkleProof`,
-    /// sorted pairs).
-    /// @dev It does not say by whom: compare the anchor's organization ({anchorOf}) with the receipt's holder,
-    /// as the SDK does. Compute `leaf` from the receipt yourself (`receiptLeaf` in the SDK), never take it
-    /// from the party you are checking: an internal node of the tree, with its shorter proof, also verifies.
+    /// @notice Whether organization `orgId` anchored `root` and `proof` shows `leaf` under it
+    /// (OpenZeppelin `MerkleProof`, sorted pairs).
+    /// @dev The contract cannot read the holder from a leaf: pass the receipt's own `holderOrgId` as
+    /// `orgId`, as the SDK does, or the answer is about another organization's anchor. Compute `leaf`
+    /// from the receipt yourself (`receiptLeaf` in the SDK), never take it from the party you are
+    /// checking: an internal node of the tree, with its shorter proof, also verifies.
+    /// @param orgId The organization that must have anchored `root`: the receipt's `holderOrgId`.
     /// @param root The Merkle root.
     /// @param proof The leaf's inclusion proof (sibling hashes).
     /// @param leaf The receipt's leaf, `keccak256(bytes.concat(keccak256(abi.encode(receipt fields))))`.
-    /// @return True when `root` is anchored and the proof leads from `leaf` to it.
-    function verifyReceipt(bytes32 root, bytes32[] calldata proof, bytes32 leaf) external view returns (bool);
+    /// @return True when `orgId` anchored `root` and the proof leads from `leaf` to it.
+    function verifyReceipt(uint64 orgId, bytes32 root, bytes32[] calldata proof, bytes32 leaf) external view returns (bool);
 
     /// @notice The participant registry that says who may anchor.
     /// @return The participant registry (fixed at deployment).

@@ -17,8 +17,8 @@ export const benchDisclosures: PartBench = async ({ hre, book, gasOf, coldView, 
   const tree = buildReceiptTree(benchReceipts(1024, orgId, BigInt(await hre.ethers.provider.getBlockNumber())));
   const anchor = await gasOf(log.anchorDisclosures(tree.root, tree.count));
   const proof = [...tree.proofs[0]];
-  if (!(await log.verifyReceipt(tree.root, proof, tree.leaves[0]))) throw new Error("the receipt's proof does not verify");
-  const verify = await coldView(book.contracts.DisclosureLog, log.interface.encodeFunctionData("verifyReceipt", [tree.root, proof, tree.leaves[0]]));
+  if (!(await log.verifyReceipt(orgId, tree.root, proof, tree.leaves[0]))) throw new Error("the receipt's proof does not verify");
+  const verify = await coldView(book.contracts.DisclosureLog, log.interface.encodeFunctionData("verifyReceipt", [orgId, tree.root, proof, tree.leaves[0]]));
   return [
     { key: "disclosures.anchorDisclosures", gas: anchor, budget: GAS_PER_ROOT_BUDGET },
     { key: "disclosures.verifyReceipt", gas: verify },

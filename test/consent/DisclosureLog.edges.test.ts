@@ -24,7 +24,7 @@ describe("DisclosureLog (mutation-killing tests)", function () {
   it("a hospital's member contract anchors, driven by a wallet of no standing, and is named as the account that anchored", async function () {
     const { log, intermediary, outsider, anchor } = await loadFixture(contractMemberFixture);
     await expect(intermediary.connect(outsider).forward(log.target, anchor)).to.emit(log, "DisclosuresAnchored").withArgs(HOSPITAL, ROOT, 3, intermediary.target);
-    expect((await log.anchorOf(ROOT)).orgId).to.equal(HOSPITAL);
+    expect((await log.anchorOf(HOSPITAL, ROOT)).orgId).to.equal(HOSPITAL);
   });
 
   it("a contract of no standing is refused, though a member's wallet drives it", async function () {

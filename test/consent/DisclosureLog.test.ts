@@ -49,7 +49,7 @@ describe("DisclosureLog", function () {
       await expect(tx).to.emit(log, "DisclosuresAnchored").withArgs(HOSPITAL, ROOT, 1024, doctor.address);
       const receipt = await (await tx).wait();
       const block = await hre.ethers.provider.getBlock(receipt!.blockNumber);
-      const a = await log.anchorOf(ROOT);
+      const a = await log.anchorOf(HOSPITAL, ROOT);
       expect([a.orgId, a.count, a.anchoredAt, a.blockNumber]).to.deep.equal([HOSPITAL, 1024n, BigInt(block!.timestamp), BigInt(receipt!.blockNumber)]);
       expect(receipt!.logs).to.have.length(1);
     });
@@ -60,7 +60,8 @@ describe("DisclosureLog", function () {
       await expect(log.connect(nurse).anchorDisclosures(roots[0], 3)).to.emit(log, "DisclosuresAnchored").withArgs(HOSPITAL, roots[0], 3, nurse.address);
       await expect(log.connect(labAdmin).anchorDisclosures(roots[1], 2)).to.emit(log, "DisclosuresAnchored").withArgs(LAB, roots[1], 2, labAdmin.address);
       await expect(log.connect(pharmacist).anchorDisclosures(roots[2], 1)).to.emit(log, "DisclosuresAnchored").withArgs(PHARMACY, roots[2], 1, pharmacist.address);
-      expect((await Promise.all(roots.map((r) => log.anchorOf(r)))).map((a) => [a.orgId, a.count])).to.deep.equal([
+      const orgs = [HOSPITAL, LAB, PHARMACY];
+      expect((await Promise.all(roots.map((r, i) => log.anchorOf(orgs[i], r)))).map((a) => [a.orgId, a.count])).to.deep.equal([
         [HOSPITAL, 3n],
         [LAB, 2n],
         [PHARMACY, 1n],
@@ -72,11 +73,11 @@ describe("DisclosureLog", function () {
       await expect(log.anchorDisclosures(ROOT, 0)).to.be.revertedWithCustomError(log, "ReceiptCountOutOfRange").withArgs(0, MAX);
       await expect(log.anchorDisclosures(ROOT, MAX + 1)).to.be.revertedWithCustomError(log, "ReceiptCountOutOfRange").withArgs(MAX + 1, MAX);
       await expect(log.anchorDisclosures(ROOT, 2 ** 32 - 1)).to.be.revertedWithCustomError(log, "ReceiptCountOutOfRange").withArgs(2 ** 32 - 1, MAX);
-      expect((await log.anchorOf(ROOT)).orgId).to.equal(0n);
+      expect((await log.anchorOf(HOSPITAL, ROOT)).orgId).to.equal(0n);
       await expect(log.anchorDisclosures(ROOT, MAX)).to.emit(log, "DisclosuresAnchored").withArgs(HOSPITAL, ROOT, MAX, doctor.address);
       const other = hre.ethers.id("a root of one");
       await expect(log.anchorDisclosures(other, 1)).to.emit(log, "DisclosuresAnchored");
-      expect((await log.anchorOf(other)).count).to.equal(1n);
+      expect((await log.anchorOf(HOSPITAL, other)).count).to.equal(1n);
     });
 
     it("refuses a zero root", async function () {
@@ -84,18 +85,41 @@ describe("DisclosureLog", function () {
       await expect(log.anchorDisclosures(ZERO32, 1)).to.be.revertedWithCustomError(log, "ZeroRoot");
     });
 
-    it("refuses a root anchored before, by a member of its own organization or of any other, naming the organization that has it", async function () {
+    it("refuses a root its own organization anchored before, from any of its members, naming that organization, and keeps the first anchor", async function () {
       const { log, doctor, nurse, labAdmin } = await loadFixture(disclosureFixture);
       await log.anchorDisclosures(ROOT, 8);
-      const first = await log.anchorOf(ROOT);
-      for (const who of [doctor, nurse, labAdmin]) {
+      const first = await log.anchorOf(HOSPITAL, ROOT);
+      for (const who of [doctor, nurse]) {
         await expect(log.connect(who).anchorDisclosures(ROOT, 9)).to.be.revertedWithCustomError(log, "RootAlreadyAnchored").withArgs(ROOT, HOSPITAL);
       }
-      expect(await log.anchorOf(ROOT)).to.deep.equal(first);
-      // The lab's root is the lab's: the error names the organization that holds the root, not the caller's.
+      expect(await log.anchorOf(HOSPITAL, ROOT)).to.deep.equal(first);
+      // The lab's second anchoring of its own root names the lab.
       const labRoot = hre.ethers.id("lab root");
       await log.connect(labAdmin).anchorDisclosures(labRoot, 1);
-      await expect(log.connect(doctor).anchorDisclosures(labRoot, 1)).to.be.revertedWithCustomError(log, "RootAlreadyAnchored").withArgs(labRoot, LAB);
+      await expect(log.connect(labAdmin).anchorDisclosures(labRoot, 2)).to.be.revertedWithCustomError(log, "RootAlreadyAnchored").withArgs(labRoot, LAB);
+    });
+
+    it("keeps anchors per organization: another organization anchoring a holder's root first stops nobody, and each anchor is its own", async function () {
+      const { log, doctor, labAdmin, pharmacist } = await loadFixture(disclosureFixture);
+      // The lab copies the hospital's pending root (from the mempool, say) and anchors it first.
+      await expect(log.connect(labAdmin).anchorDisclosures(ROOT, 9)).to.emit(log, "DisclosuresAnchored").withArgs(LAB, ROOT, 9, labAdmin.address);
+      expect((await log.anchorOf(HOSPITAL, ROOT)).orgId).to.equal(0n);
+      // The hospital's own anchoring still succeeds, under the hospital, with the hospital's count.
+      await time.increase(60);
+      const tx = log.anchorDisclosures(ROOT, 8);
+      await expect(tx).to.emit(log, "DisclosuresAnchored").withArgs(HOSPITAL, ROOT, 8, doctor.address);
+      const receipt = await (await tx).wait();
+      const block = await hre.ethers.provider.getBlock(receipt!.blockNumber);
+      const [hospital, lab] = await Promise.all([log.anchorOf(HOSPITAL, ROOT), log.anchorOf(LAB, ROOT)]);
+      expect([hospital.orgId, hospital.count, hospital.anchoredAt, hospital.blockNumber]).to.deep.equal([HOSPITAL, 8n, BigInt(block!.timestamp), BigInt(receipt!.blockNumber)]);
+      expect([lab.orgId, lab.count]).to.deep.equal([LAB, 9n]);
+      expect(lab.blockNumber).to.be.lessThan(hospital.blockNumber);
+      // A third organization too; and each one's second anchoring is refused, naming itself.
+      await expect(log.connect(pharmacist).anchorDisclosures(ROOT, 1)).to.emit(log, "DisclosuresAnchored").withArgs(PHARMACY, ROOT, 1, pharmacist.address);
+      await expect(log.anchorDisclosures(ROOT, 8)).to.be.revertedWithCustomError(log, "RootAlreadyAnchored").withArgs(ROOT, HOSPITAL);
+      await expect(log.connect(labAdmin).anchorDisclosures(ROOT, 8)).to.be.revertedWithCustomError(log, "RootAlreadyAnchored").withArgs(ROOT, LAB);
+      await expect(log.connect(pharmacist).anchorDisclosures(ROOT, 8)).to.be.revertedWithCustomError(log, "RootAlreadyAnchored").withArgs(ROOT, PHARMACY);
+      expect((await log.anchorOf(LAB, ROOT)).count).to.equal(9n);
     });
 
     it("refuses a non-member, from a wallet and from a contract", async function () {
@@ -105,7 +129,7 @@ describe("DisclosureLog", function () {
       }
       const data = log.interface.encodeFunctionData("anchorDisclosures", [ROOT, 1]);
       await expect(intermediary.forward(log.target, data)).to.be.revertedWithCustomError(log, "NotDisclosingMember").withArgs(intermediary.target, 0, OrgKind.None);
-      expect((await log.anchorOf(ROOT)).orgId).to.equal(0n);
+      expect((await log.anchorOf(0, ROOT)).orgId).to.equal(0n);
     });
 
     it("refuses members of insurers, researchers and regulators: they hold no records to disclose", async function () {
@@ -153,10 +177,17 @@ describe("DisclosureLog", function () {
   });
 
   describe("anchorOf", function () {
-    it("is all zero for a root never anchored", async function () {
-      const { log } = await loadFixture(anchoredFixture);
-      const a = await log.anchorOf(ROOT);
-      expect([a.orgId, a.count, a.anchoredAt, a.blockNumber]).to.deep.equal([0n, 0n, 0n, 0n]);
+    it("is all zero for a root never anchored, and for an organization that did not anchor a root another one did", async function () {
+      const { log, tree } = await loadFixture(anchoredFixture);
+      expect((await log.anchorOf(HOSPITAL, tree.root)).orgId).to.equal(HOSPITAL);
+      for (const [orgId, root] of [
+        [HOSPITAL, ROOT],
+        [LAB, tree.root],
+        [0n, tree.root],
+      ] as const) {
+        const a = await log.anchorOf(orgId, root);
+        expect([a.orgId, a.count, a.anchoredAt, a.blockNumber], `${orgId} ${root}`).to.deep.equal([0n, 0n, 0n, 0n]);
+      }
     });
   });
 
@@ -165,7 +196,7 @@ describe("DisclosureLog", function () {
       const { log, rs, tree } = await loadFixture(anchoredFixture);
       for (let i = 0; i < rs.length; i++) {
         expect(tree.leaves[i]).to.equal(receiptLeaf(rs[i]));
-        expect(await log.verifyReceipt(tree.root, [...tree.proofs[i]], receiptLeaf(rs[i])), `receipt ${i}`).to.equal(true);
+        expect(await log.verifyReceipt(HOSPITAL, tree.root, [...tree.proofs[i]], receiptLeaf(rs[i])), `receipt ${i}`).to.equal(true);
       }
     });
 
@@ -175,48 +206,66 @@ describe("DisclosureLog", function () {
         const rs = receipts(n, { permittedAtBlock: 77n });
         const tree = buildReceiptTree(rs);
         await log.anchorDisclosures(tree.root, n);
-        for (const i of [0, n - 1, n >> 1]) expect(await log.verifyReceipt(tree.root, [...tree.proofs[i]], tree.leaves[i])).to.equal(true);
+        for (const i of [0, n - 1, n >> 1]) expect(await log.verifyReceipt(HOSPITAL, tree.root, [...tree.proofs[i]], tree.leaves[i])).to.equal(true);
       });
     }
 
     it("is false under a root that is not anchored, even with a proof that leads to it, until it is", async function () {
-      const { log, rs } = await loadFixture(anchoredFixture);
+      const { log, rs, labAdmin } = await loadFixture(anchoredFixture);
       const other = buildReceiptTree(receipts(5, { holderOrgId: LAB }));
-      expect(await log.verifyReceipt(other.root, [...other.proofs[0]], other.leaves[0])).to.equal(false);
+      expect(await log.verifyReceipt(LAB, other.root, [...other.proofs[0]], other.leaves[0])).to.equal(false);
       const single = buildReceiptTree([rs[0]]);
       expect(single.proofs[0]).to.deep.equal([]);
-      expect(await log.verifyReceipt(single.root, [], single.leaves[0])).to.equal(false);
-      await log.anchorDisclosures(other.root, 5);
-      expect(await log.verifyReceipt(other.root, [...other.proofs[0]], other.leaves[0])).to.equal(true);
+      expect(await log.verifyReceipt(HOSPITAL, single.root, [], single.leaves[0])).to.equal(false);
+      await log.connect(labAdmin).anchorDisclosures(other.root, 5);
+      expect(await log.verifyReceipt(LAB, other.root, [...other.proofs[0]], other.leaves[0])).to.equal(true);
+    });
+
+    it("is false for an organization that did not anchor the root, though another did: it asks about the organization named", async function () {
+      const { log, labAdmin } = await loadFixture(disclosureFixture);
+      const rs = receipts(4);
+      const tree = buildReceiptTree(rs);
+      const [proof, leaf] = [[...tree.proofs[1]], receiptLeaf(rs[1])];
+      // The lab copies the hospital's root and anchors it first: the hospital's receipts are not verified by that.
+      await log.connect(labAdmin).anchorDisclosures(tree.root, tree.count);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, proof, leaf)).to.equal(false);
+      // The contract cannot read the holder from a leaf: asked about the lab it says yes, which is why a
+      // verifier names the receipt's own holderOrgId (the hospital here), as the SDK does.
+      expect(rs[1].holderOrgId).to.equal(HOSPITAL);
+      expect(await log.verifyReceipt(LAB, tree.root, proof, leaf)).to.equal(true);
+      // The hospital anchors its own root all the same, and its receipts verify under it.
+      await log.anchorDisclosures(tree.root, tree.count);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, proof, leaf)).to.equal(true);
+      expect(await log.verifyReceipt(PHARMACY, tree.root, proof, leaf)).to.equal(false);
     });
 
     it("is false for a leaf that is not under the root: another receipt, one changed field, the leaf of another root", async function () {
       const { log, rs, tree } = await loadFixture(anchoredFixture);
       const proof = [...tree.proofs[2]];
-      expect(await log.verifyReceipt(tree.root, proof, receiptLeaf(receiptN(5)))).to.equal(false);
-      expect(await log.verifyReceipt(tree.root, proof, receiptLeaf({ ...rs[2], holderOrgId: LAB }))).to.equal(false);
-      expect(await log.verifyReceipt(tree.root, proof, receiptLeaf({ ...rs[2], permittedAtBlock: rs[2].permittedAtBlock + 1n }))).to.equal(false);
-      expect(await log.verifyReceipt(tree.root, proof, tree.leaves[3])).to.equal(false);
-      expect(await log.verifyReceipt(tree.root, proof, ZERO32)).to.equal(false);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, proof, receiptLeaf(receiptN(5)))).to.equal(false);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, proof, receiptLeaf({ ...rs[2], holderOrgId: LAB }))).to.equal(false);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, proof, receiptLeaf({ ...rs[2], permittedAtBlock: rs[2].permittedAtBlock + 1n }))).to.equal(false);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, proof, tree.leaves[3])).to.equal(false);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, proof, ZERO32)).to.equal(false);
     });
 
     it("is false for a wrong proof: another receipt's, cut short, one element longer, one element changed, none", async function () {
       const { log, tree } = await loadFixture(anchoredFixture);
       const leaf = tree.leaves[1];
       const proof = [...tree.proofs[1]];
-      expect(await log.verifyReceipt(tree.root, proof, leaf)).to.equal(true);
-      expect(await log.verifyReceipt(tree.root, [...tree.proofs[4]], leaf)).to.equal(false);
-      expect(await log.verifyReceipt(tree.root, proof.slice(1), leaf)).to.equal(false);
-      expect(await log.verifyReceipt(tree.root, [...proof, ROOT], leaf)).to.equal(false);
-      expect(await log.verifyReceipt(tree.root, [ROOT, ...proof.slice(1)], leaf)).to.equal(false);
-      expect(await log.verifyReceipt(tree.root, [], leaf)).to.equal(false);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, proof, leaf)).to.equal(true);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, [...tree.proofs[4]], leaf)).to.equal(false);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, proof.slice(1), leaf)).to.equal(false);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, [...proof, ROOT], leaf)).to.equal(false);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, [ROOT, ...proof.slice(1)], leaf)).to.equal(false);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, [], leaf)).to.equal(false);
     });
 
     it("also accepts an internal node with its shorter proof: the verifier computes the leaf from the receipt", async function () {
       const { log, tree } = await loadFixture(anchoredFixture);
       // Node 1 is the root's left child; its proof is its sibling, node 2.
       const [node1, node2] = [tree.dump.tree[1], tree.dump.tree[2]];
-      expect(await log.verifyReceipt(tree.root, [node2], node1)).to.equal(true);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, [node2], node1)).to.equal(true);
       expect(tree.leaves).to.not.include(node1);
     });
   });
@@ -233,8 +282,8 @@ describe("DisclosureLog", function () {
       const { log, pauser, rs, tree } = await loadFixture(anchoredFixture);
       await expect(log.connect(pauser).pause()).to.emit(log, "Paused").withArgs(pauser.address);
       expect(await log.paused()).to.equal(true);
-      expect(await log.verifyReceipt(tree.root, [...tree.proofs[0]], receiptLeaf(rs[0]))).to.equal(true);
-      expect((await log.anchorOf(tree.root)).orgId).to.equal(HOSPITAL);
+      expect(await log.verifyReceipt(HOSPITAL, tree.root, [...tree.proofs[0]], receiptLeaf(rs[0]))).to.equal(true);
+      expect((await log.anchorOf(HOSPITAL, tree.root)).orgId).to.equal(HOSPITAL);
       await expect(log.connect(pauser).unpause()).to.emit(log, "Unpaused").withArgs(pauser.address);
       expect(await log.paused()).to.equal(false);
     });

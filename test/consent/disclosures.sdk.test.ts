@@ -47,7 +47,7 @@ describe("disclosures (SDK client)", function () {
       const res = await (await gateway.disclosures.anchor({ root: tree.root, count: tree.count })).wait();
       expect({ root: res.root, count: res.count, orgId: res.orgId, by: res.by }).to.deep.equal({ root: tree.root, count: 6, orgId: HOSPITAL, by: doctor.address });
       const block = await hre.ethers.provider.getBlock(res.receipt.blockNumber);
-      expect(await verifier.disclosures.anchorOf(tree.root)).to.deep.equal({ orgId: HOSPITAL, count: 6, anchoredAt: block!.timestamp, blockNumber: BigInt(res.receipt.blockNumber) });
+      expect(await verifier.disclosures.anchorOf(tree.root, HOSPITAL)).to.deep.equal({ orgId: HOSPITAL, count: 6, anchoredAt: block!.timestamp, blockNumber: BigInt(res.receipt.blockNumber) });
     });
 
     it("refuses malformed input before sending anything, naming the field", async function () {
@@ -61,19 +61,21 @@ describe("disclosures (SDK client)", function () {
       await expectRejected(gateway.disclosures.anchor(null as never), ValidationError, /^params: /);
       await expectRejected(verifier.disclosures.anchor({ root: tree.root, count: 6 }), CareLedgerError, /connect with a Signer/);
       expect(await hre.ethers.provider.getTransactionCount(doctor.address)).to.equal(nonce);
-      expect(await verifier.disclosures.anchorOf(tree.root)).to.equal(undefined);
+      expect(await verifier.disclosures.anchorOf(tree.root, HOSPITAL)).to.equal(undefined);
     });
 
-    it("turns a root anchored before into RootAlreadyAnchored, naming the organization that has it, and saying what to do", async function () {
+    it("turns a root its organization anchored before into RootAlreadyAnchored, naming the organization, and saying there is nothing to do", async function () {
       const { gateway, labSdk, tree } = await loadFixture(sdkFixture);
       await (await gateway.disclosures.anchor({ root: tree.root, count: tree.count })).wait();
       const again = await expectRevert(gateway.disclosures.anchor({ root: tree.root, count: tree.count }), "RootAlreadyAnchored", { root: tree.root, orgId: HOSPITAL });
       expect(again.code).to.equal("ROOT_ALREADY_ANCHORED");
       expect(again.message).to.equal(
-        `RootAlreadyAnchored: root ${tree.root} is already anchored, by organization 1: if that is your organization, these receipts are anchored and there is nothing to do; ` +
-          "if not, another organization anchored your root first, so anchor the receipts again in another grouping (any change to the set changes the root) and tell the registrar",
+        `RootAlreadyAnchored: root ${tree.root} is already anchored by your organization (1): these receipts are on chain and there is nothing to do ` +
+          "(disclosures.anchorOf(root, orgId) says when and in which block)",
       );
-      await expectRevert(labSdk.disclosures.anchor({ root: tree.root, count: 1 }), "RootAlreadyAnchored", { root: tree.root, orgId: HOSPITAL });
+      // Another organization's anchoring of the same root is its own: not refused, and the error of its second names it.
+      expect((await (await labSdk.disclosures.anchor({ root: tree.root, count: 1 })).wait()).orgId).to.equal(LAB);
+      await expectRevert(labSdk.disclosures.anchor({ root: tree.root, count: 1 }), "RootAlreadyAnchored", { root: tree.root, orgId: LAB });
     });
 
     it("turns the membership refusals into typed errors naming the account, the organization and its kind", async function () {
@@ -109,11 +111,22 @@ describe("disclosures (SDK client)", function () {
   });
 
   describe("anchorOf", function () {
-    it("is undefined for a root nobody anchored, and refuses a malformed root", async function () {
+    it("is undefined for a root nobody anchored, and refuses a malformed root or organization, naming the field", async function () {
       const { verifier, tree } = await loadFixture(sdkFixture);
-      expect(await verifier.disclosures.anchorOf(tree.root)).to.equal(undefined);
-      expect(await verifier.disclosures.anchorOf(ZERO32)).to.equal(undefined);
-      await expectRejected(verifier.disclosures.anchorOf("0x1234"), ValidationError, /^root: /);
+      expect(await verifier.disclosures.anchorOf(tree.root, HOSPITAL)).to.equal(undefined);
+      expect(await verifier.disclosures.anchorOf(ZERO32, HOSPITAL)).to.equal(undefined);
+      await expectRejected(verifier.disclosures.anchorOf("0x1234", HOSPITAL), ValidationError, /^root: /);
+      for (const orgId of [0n, -1, 2n ** 64n, 1.5, "x", undefined]) {
+        await expectRejected(verifier.disclosures.anchorOf(tree.root, orgId as never), ValidationError, /^orgId: /);
+      }
+    });
+
+    it("gives the anchor of the organization asked about, as a number or a string too, and nothing for another", async function () {
+      const { gateway, verifier, tree } = await loadFixture(sdkFixture);
+      await (await gateway.disclosures.anchor({ root: tree.root, count: tree.count })).wait();
+      expect((await verifier.disclosures.anchorOf(tree.root, 1))?.orgId).to.equal(HOSPITAL);
+      expect((await verifier.disclosures.anchorOf(tree.root, "1"))?.count).to.equal(6);
+      expect(await verifier.disclosures.anchorOf(tree.root, LAB)).to.equal(undefined);
     });
   });
 
@@ -139,14 +152,39 @@ describe("disclosures (SDK client)", function () {
       expect(await verifier.disclosures.verifyReceipt({ receipt: rs[0], proof: tree.proofs[0], root: tree.root })).to.deep.equal({ verified: false, anchored: false, orgMatches: false, included: true });
     });
 
-    it("refuses a root another organization anchored: the receipt names its holder, and the anchor does not", async function () {
-      const { labSdk, verifier, rs, tree } = await loadFixture(sdkFixture);
-      // The lab anchors the hospital's root (copied from the mempool, say): it is the lab's statement, not the hospital's.
+    it("lets the holder anchor its root after another organization anchored it first, and the holder's receipts then verify as its own", async function () {
+      const { gateway, labSdk, verifier, rs, tree } = await loadFixture(sdkFixture);
+      // The lab anchors the hospital's pending root first (copied from the mempool, say): it is the lab's statement, not the hospital's.
       const { orgId } = await (await labSdk.disclosures.anchor({ root: tree.root, count: tree.count })).wait();
       expect(orgId).to.equal(LAB);
-      const v = await verifier.disclosures.verifyReceipt({ receipt: rs[1], proof: tree.proofs[1], root: tree.root });
-      expect(v).to.deep.include({ verified: false, anchored: true, orgMatches: false, included: true });
-      expect(v.anchoredAt).to.be.a("number");
+      // Not the holder's anchor: the receipt is not verified, and nothing says when, until the hospital anchors.
+      expect(await verifier.disclosures.verifyReceipt({ receipt: rs[1], proof: tree.proofs[1], root: tree.root })).to.deep.equal({ verified: false, anchored: false, orgMatches: false, included: true });
+      expect(await verifier.disclosures.anchorOf(tree.root, HOSPITAL)).to.equal(undefined);
+      // The holder's own anchoring is not refused, and every one of its receipts verifies under its anchor.
+      const res = await (await gateway.disclosures.anchor({ root: tree.root, count: tree.count })).wait();
+      expect(res.orgId).to.equal(HOSPITAL);
+      const anchoredAt = (await hre.ethers.provider.getBlock(res.receipt.blockNumber))!.timestamp;
+      for (let i = 0; i < rs.length; i++) {
+        expect(await verifier.disclosures.verifyReceipt({ receipt: rs[i], proof: tree.proofs[i], root: tree.root }), `receipt ${i}`).to.deep.equal({
+          verified: true,
+          anchored: true,
+          orgMatches: true,
+          included: true,
+          anchoredAt,
+          blockNumber: BigInt(res.receipt.blockNumber),
+        });
+      }
+      // Two anchors of the same bytes, each its organization's.
+      expect((await verifier.disclosures.anchorOf(tree.root, LAB))?.blockNumber).to.be.lessThan(BigInt(res.receipt.blockNumber));
+    });
+
+    it("does not make the holder's receipts verify as the copier's: a receipt names its holder, and its leaf with it", async function () {
+      const { labSdk, verifier, rs, tree } = await loadFixture(sdkFixture);
+      await (await labSdk.disclosures.anchor({ root: tree.root, count: tree.count })).wait();
+      // The hospital's receipt, looked up under its holder: not anchored by the hospital.
+      expect(await verifier.disclosures.verifyReceipt({ receipt: rs[2], proof: tree.proofs[2], root: tree.root })).to.deep.equal({ verified: false, anchored: false, orgMatches: false, included: true });
+      // The same receipt claimed as the lab's: the lab's anchor is found, but the changed receipt is not under the root.
+      expect(await verifier.disclosures.verifyReceipt({ receipt: { ...rs[2], holderOrgId: LAB }, proof: tree.proofs[2], root: tree.root })).to.deep.include({ verified: false, anchored: true, orgMatches: true, included: false });
       // The lab's own receipts under a root of its own verify.
       const labReceipts = receipts(3, { holderOrgId: LAB });
       const labTree = buildReceiptTree(labReceipts);

@@ -140,7 +140,7 @@ for (const client of CHAIN_CLIENTS) {
       // Exactly once: the roots on chain count every receipt once.
       const roots = new Set(after.map((r) => r.root as string));
       let onChain = 0;
-      for (const root of roots) onChain += Number((await patient.disclosures.anchorOf(root))?.count);
+      for (const root of roots) onChain += Number((await patient.disclosures.anchorOf(root, 2n))?.count);
       expect(onChain).to.equal(after.length);
     });
 
@@ -167,7 +167,7 @@ for (const client of CHAIN_CLIENTS) {
       expect(after.length).to.equal(written.length);
       expect(after.every((r) => r.anchored)).to.equal(true);
       let onChain = 0;
-      for (const root of new Set(after.map((r) => r.root as string))) onChain += (await patient.disclosures.anchorOf(root))?.count ?? 0;
+      for (const root of new Set(after.map((r) => r.root as string))) onChain += (await patient.disclosures.anchorOf(root, 2n))?.count ?? 0;
       expect(onChain).to.equal(after.length);
     });
 
@@ -250,7 +250,7 @@ describe("[e2e] two instances of one organization's gateway on one PostgreSQL da
       const roots = (await db.query<{ root: string; count: number }>("SELECT root, count FROM disclosure_roots")).rows;
       let onChain = 0;
       for (const r of roots) {
-        const held = await patient.disclosures.anchorOf(r.root);
+        const held = await patient.disclosures.anchorOf(r.root, 2n);
         expect(held?.count).to.equal(r.count);
         onChain += held?.count ?? 0;
       }

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Wallet } from "ethers";
-import { OrgKind } from "../../sdk";
+import { ContractRevertError, OrgKind } from "../../sdk";
 import { ExchangeError } from "../../sdk/exchange/client";
 import { CONSENT_NOTICE } from "../../gateway/fhir";
 import { gatewayRequestDomain, signGatewayRequest, type SignRequestOptions } from "../../sdk/exchange/request";
@@ -244,6 +244,49 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
             root: r.root,
           });
           expect(check.verified).to.equal(true);
+        }
+      });
+
+      it("anchors its pending root although another organization anchored the same root first, and the receipts verify as the lab's", async function () {
+        await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+        const doctor = await f.as(f.doctor);
+        await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
+        // The root is bound and recorded as `sending`, but its transaction fails (the log is paused): it stays pending.
+        const pauser = await f.as(f.pauser);
+        await (await pauser.disclosures.pause()).wait();
+        const failed = await f.worker.round().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(failed).to.be.instanceOf(ContractRevertError);
+        expect((failed as ContractRevertError).errorName).to.equal("EnforcedPause");
+        await (await pauser.disclosures.unpause()).wait();
+        const pending = (await f.db.pool.query<{ root: string; count: number; state: string }>("SELECT root, count, state FROM disclosure_roots")).rows;
+        expect(pending.map((r) => [r.count, r.state])).to.deep.equal([[2, "sending"]]);
+        const { root } = pending[0];
+        // A hospital member copies the pending root (from the mempool, say) and anchors it first, for the hospital.
+        const copy = await (await doctor.disclosures.anchor({ root, count: 2 })).wait();
+        expect(copy.orgId).to.equal(HOSPITAL);
+        // The lab's worker re-sends its root unchanged: the copy is not the lab's anchor, and does not stop it.
+        const round = await f.worker.round({ resendAll: true });
+        expect(round.anchored).to.deep.equal([root]);
+        const held = await doctor.disclosures.anchorOf(root, LAB);
+        expect(held?.orgId).to.equal(LAB);
+        expect(held!.blockNumber).to.be.greaterThan(BigInt(copy.receipt.blockNumber));
+        const row = (await f.db.pool.query<{ state: string; block_number: string }>("SELECT state, block_number FROM disclosure_roots WHERE root = $1", [root])).rows[0];
+        expect([row.state, BigInt(row.block_number)]).to.deep.equal(["anchored", held!.blockNumber]);
+        const res = await signedFetch(f, f.patient, `/receipts?patient=${f.patient.address}`);
+        const receipts = res.body.receipts as any[];
+        expect(receipts.map((r) => [r.root, r.anchored])).to.deep.equal([
+          [root, true],
+          [root, true],
+        ]);
+        const patient = await f.as(f.patient);
+        for (const r of receipts) {
+          const receipt = { ...r.receipt, holderOrgId: BigInt(r.receipt.holderOrgId), permittedAtBlock: BigInt(r.receipt.permittedAtBlock) };
+          expect(receipt.holderOrgId).to.equal(LAB);
+          const check = await patient.disclosures.verifyReceipt({ receipt, proof: r.proof, root });
+          expect(check).to.deep.include({ verified: true, blockNumber: held!.blockNumber });
         }
       });
 
