@@ -84,7 +84,7 @@ describe("review: the anchoring worker", function () {
     await hre.network.provider.send("evm_mine");
     await round;
     await hre.network.provider.send("evm_setAutomine", [true]);
-    expect((await f.labCl.disclosures.anchorOf(root!))?.orgId).to.equal(HOSPITAL);
+    expect((await f.labCl.disclosures.anchorOf(root!, HOSPITAL))?.orgId).to.equal(HOSPITAL);
 
     // The lab goes on serving; its worker must go on anchoring, and every receipt must verify as the lab's.
     await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
