@@ -25,9 +25,10 @@
  *    sexualReproductiveHealth; GDIS → genomics) and (b) the codes anywhere in the resource (every
  *    Coding outside `meta`, contained resources included): ICD-10(-CM) chapter F (F10–F19 substance
  *    use, the rest mental health), B20–B24, Z21, Z20.6, R75, O98.7 (HIV), A50–A64 and O00–O08
- *    (sexual and reproductive health), two SNOMED CT HIV concepts and eleven LOINC HIV tests. Free
- *    text (narrative, notes, attachments) is not read: a note about a sensitive matter is protected
- *    only by its label.
+ *    (sexual and reproductive health), two SNOMED CT HIV concepts and eleven LOINC HIV tests. Each of
+ *    these code systems is also read under its OID (`CODE_SYSTEM_OIDS`, as `urn:oid:<oid>` or bare, as
+ *    converted CDA data writes it). Free text (narrative, notes, attachments) is not read: a note about
+ *    a sensitive matter is protected only by its label.
  * 3. **Labels that withhold**: v3-Confidentiality V always; R unless a sensitivity label says what it
  *    restricts (a consent names classes, so it cannot name an unexplained restriction); any label
  *    CareLedger does not know (a sensitivity no class names, such as SDV or MST, and handling caveats
@@ -44,6 +45,7 @@
  */
 import { DATA_CLASSES, SENSITIVE_DATA_CLASSES, type DataClassName } from "./codes";
 import {
+  CODE_SYSTEM_OIDS,
   CONFIDENTIALITY,
   DEPRECATED_CONFIDENTIALITY_LABELS,
   ICD10_RANGES,
@@ -131,6 +133,15 @@ function coding(v: unknown, element: string): { system: string; code: string } {
   return { system: v.system, code: v.code };
 }
 
+/** An OID, as `urn:oid:` writes it (the scheme is case-insensitive) or bare, as CDA carries it. */
+const OID_SYSTEM = /^(?:urn:oid:)?([0-2](?:\.(?:0|[1-9]\d*))+)$/i;
+
+/** The code system `system` names: its canonical FHIR URI for the OIDs of {@link CODE_SYSTEM_OIDS}, else as written. */
+function codeSystem(system: string): string {
+  const oid = OID_SYSTEM.exec(system);
+  return (oid && own(CODE_SYSTEM_OIDS, oid[1])) ?? system;
+}
+
 /** A FHIR id (R4: 1–64 of A–Z a–z 0–9 - .). */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 /** `[base/]Type/id[/_history/vid]`. */
@@ -168,7 +179,7 @@ function categoryClasses(resource: Json, type: string, tables: readonly Category
     list(concept.coding, `category[${i}].coding`).forEach((c, j) => {
       const element = `category[${i}].coding[${j}]`;
       const { system, code } = coding(c, element);
-      const table = tables.find((t) => t.system === system);
+      const table = tables.find((t) => t.system === codeSystem(system));
       if (!table) return; // a local or foreign category says nothing CareLedger can check
       const rule = own(table.codes, code);
       if (!rule) {
@@ -241,7 +252,8 @@ function codeClasses(resource: Json, add: (c: DataClassName, element: string) =>
     }
     if (!isObject(value)) return;
     if (typeof value.system === "string" && typeof value.code === "string") {
-      const { system, code } = value;
+      const { code } = value;
+      const system = codeSystem(value.system);
       const found = ICD10_SYSTEMS.includes(system) ? icdRange(code)?.dataClass : system === SNOMED_CT ? own(SNOMED_CLASSES, code) : system === LOINC ? own(LOINC_CLASSES, code) : undefined;
       if (found) add(found, path);
     }

@@ -44,6 +44,16 @@ export const SNOMED_CT = "http://snomed.info/sct";
 export const ICD_10_CM = "http://hl7.org/fhir/sid/icd-10-cm";
 /** ICD-10 (WHO). */
 export const ICD_10 = "http://hl7.org/fhir/sid/icd-10";
+/**
+ * The OIDs of the code systems read for sensitive codes (HL7's OID registry; CDA and v2 data
+ * converted to FHIR often keep them, as `urn:oid:<oid>` or bare): read as the same systems.
+ */
+export const CODE_SYSTEM_OIDS: Readonly<Record<string, string>> = {
+  "2.16.840.1.113883.6.90": ICD_10_CM, // ICD-10-CM
+  "2.16.840.1.113883.6.3": ICD_10, // ICD-10 (WHO)
+  "2.16.840.1.113883.6.1": LOINC, // LOINC
+  "2.16.840.1.113883.6.96": SNOMED_CT, // SNOMED CT
+};
 /** HL7 v3 ActCode: the sensitivity labels of `meta.security`. */
 export const V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
 /** HL7 v3 Confidentiality: the confidentiality label of `meta.security`. */

@@ -229,6 +229,22 @@ describe("classifyResource", function () {
       expect(released(withCode(condition(), tables.ICD_10, "F00.1")).classes).to.deep.equal(["conditions", "mentalHealth"]);
     });
 
+    it("reads ICD-10-CM, WHO ICD-10, SNOMED CT and LOINC under their OIDs, as urn:oid: or bare, as the same systems", function () {
+      const oid = (o: string) => [`urn:oid:${o}`, `URN:OID:${o}`, o];
+      for (const system of oid("2.16.840.1.113883.6.90")) expect(released(withCode(condition(), system, "F20.9")).classes, system).to.deep.equal(["conditions", "mentalHealth"]);
+      for (const system of oid("2.16.840.1.113883.6.3")) expect(released(withCode(condition(), system, "B24")).classes, system).to.deep.equal(["conditions", "hiv"]);
+      for (const system of oid("2.16.840.1.113883.6.96")) expect(released(withCode(condition(), system, "86406008")).classes, system).to.deep.equal(["conditions", "hiv"]);
+      const lab = pick(RAYMON, (r) => r.resourceType === "Observation" && categoryOf(r) === "laboratory");
+      for (const system of oid("2.16.840.1.113883.6.1")) expect(released({ ...lab, code: { coding: [coding(system, "20447-9")] } }).classes, system).to.deep.equal(["labs", "hiv"]);
+      // A LOINC note type given by LOINC's OID is a note category all the same.
+      const note = pick(BOB, (r) => r.resourceType === "DiagnosticReport");
+      expect(released({ ...note, category: [{ coding: [coding("urn:oid:2.16.840.1.113883.6.1", "11506-3")] }] }).classes).to.deep.equal(["notes"]);
+      // Other OIDs, and near misses, are other systems.
+      for (const system of ["urn:oid:2.16.840.1.113883.6.91", "urn:oid:2.16.840.1.113883.6.9", "urn:oid:2.16.840.1.113883.6.90.1", "oid:2.16.840.1.113883.6.90", "urn:oid:2.16.840.1.113883.6.90 "]) {
+        expect(released(withCode(condition(), system, "F20.9")).classes, system).to.deep.equal(["conditions"]);
+      }
+    });
+
     it("adds nothing for codes next to the ranges, for ICD codes in another system, or for malformed codes", function () {
       for (const code of ["E11.9", "A49.9", "A65", "B19.9", "B25.0", "Z20.5", "Z22", "O98.6", "O09.1", "R74", "G30.9", "F", "F3", "", "32.9"]) {
         expect(released(withCode(condition(), tables.ICD_10_CM, code)).classes, code).to.deep.equal(["conditions"]);
