@@ -262,19 +262,66 @@ export const SNOMED_CLASSES: Readonly<Record<string, DataClassName>> = {
 };
 
 /**
- * LOINC tests → sensitive classes: the common HIV tests (screening codes from the VSAC value set
- * "HIV Laboratory Test Codes (Ab and Ag)", 2.16.840.1.113762.1.4.1056.50, and the two HIV-1 viral loads).
+ * LOINC tests → sensitive classes: the common HIV tests, each with its LOINC long common name. A
+ * test's code is HIV information whatever its result (a negative screen says the patient was tested).
+ * Not LOINC's whole HIV hierarchy (hundreds of codes, most for single immunoblot bands): the
+ * screening and confirmatory antibody/antigen tests, the viral loads and NAATs, the genotypes. A lab
+ * that files another HIV code should label the result HIV (`meta.security`). Names checked against
+ * loinc.org and the NACHC HIV CDS value sets (tx.fhir.org expansions).
  */
 export const LOINC_CLASSES: Readonly<Record<string, DataClassName>> = {
+  // Antibody and antigen tests: screening (3rd and 4th generation), rapid, differentiation, confirmation.
   "75622-1": "hiv", // HIV 1 and 2 tests - Meaningful Use set
   "56888-1": "hiv", // HIV 1+2 Ab+HIV1 p24 Ag [Presence] in Serum or Plasma by Immunoassay
+  "58900-2": "hiv", // HIV 1+2 Ab+HIV1 p24 Ag [Units/volume] in Serum or Plasma by Immunoassay
+  "83101-6": "hiv", // HIV 1+2 Ab and HIV1 p24 Ag panel - Serum or Plasma by Immunoassay
+  "75666-8": "hiv", // HIV 1+2 Ab and HIV1 p24 Ag [Identifier] in Serum, Plasma or Blood by Rapid immunoassay
   "89365-1": "hiv", // HIV 1 and 2 Ab panel - Serum, Plasma or Blood by Rapid immunoassay
   "80387-4": "hiv", // HIV 1+2 Ab [Presence] in Serum, Plasma or Blood by Rapid immunoassay
-  "68961-2": "hiv", // HIV 1 Ab [Presence] in Serum, Plasma or Blood by Rapid immunoassay
-  "48345-3": "hiv", // HIV 1+O+2 Ab [Presence] in Serum or Plasma
-  "7917-8": "hiv", // HIV 1 Ab [Presence] in Serum
+  "31201-7": "hiv", // HIV 1+2 Ab [Presence] in Serum or Plasma by Immunoassay
   "7918-6": "hiv", // HIV 1+2 Ab [Presence] in Serum
+  "43010-8": "hiv", // HIV 1+2 Ab [Presence] in Unspecified specimen
+  "49580-4": "hiv", // HIV 1+2 Ab [Presence] in Unspecified specimen by Rapid immunoassay
+  "43009-0": "hiv", // HIV 1+2 IgG Ab [Presence] in Serum
+  "40733-8": "hiv", // HIV 1+2 IgG Ab [Presence] in Serum or Plasma by Immunoassay
+  "48345-3": "hiv", // HIV 1+O+2 Ab [Presence] in Serum or Plasma
+  "29893-5": "hiv", // HIV 1 Ab [Presence] in Serum or Plasma by Immunoassay
+  "68961-2": "hiv", // HIV 1 Ab [Presence] in Serum, Plasma or Blood by Rapid immunoassay
+  "7917-8": "hiv", // HIV 1 Ab [Presence] in Serum
   "5221-7": "hiv", // HIV 1 Ab [Presence] in Serum or Plasma by Immunoblot
-  "20447-9": "hiv", // HIV 1 RNA [#/volume] (viral load) in Serum or Plasma
-  "25836-8": "hiv", // HIV 1 RNA [#/volume] (viral load) in Specimen by NAA with probe detection
+  "14092-1": "hiv", // HIV 1 Ab [Presence] in Serum by Immunofluorescence
+  "85686-4": "hiv", // HIV 1 Ab [Presence] in Serum, Plasma or Blood by Immunofluorescence
+  "30361-0": "hiv", // HIV 2 Ab [Presence] in Serum or Plasma by Immunoassay
+  "7919-4": "hiv", // HIV 2 Ab [Presence] in Serum
+  "81641-3": "hiv", // HIV 2 Ab [Presence] in Serum, Plasma or Blood by Rapid immunoassay
+  "69668-2": "hiv", // HIV 1 and 2 Ab [Identifier] in Serum or Plasma by Rapid immunoassay (differentiation)
+  "80203-3": "hiv", // HIV 1 and 2 Ab [Identifier] in Serum, Plasma or Blood by Rapid immunoassay (differentiation)
+  "77685-6": "hiv", // HIV 1 and 2 IgG Ab [Identifier] in Serum or Plasma by Immunoblot
+  "18396-2": "hiv", // HIV 1 p24 Ag [Presence] in Serum or Plasma by Immunoassay
+  "9821-0": "hiv", // HIV 1 p24 Ag [Presence] in Serum
+  "85380-4": "hiv", // HIV immunoassay testing algorithm interpretation in Serum, Plasma or Blood
+  // Viral loads and nucleic acid tests.
+  "20447-9": "hiv", // HIV 1 RNA [#/volume] (viral load) in Serum or Plasma by NAA with probe detection
+  "25836-8": "hiv", // HIV 1 RNA [#/volume] (viral load) in Unspecified specimen by NAA with probe detection
+  "10351-5": "hiv", // HIV 1 RNA [Units/volume] (viral load) in Serum or Plasma by Probe with amplification
+  "62469-2": "hiv", // HIV 1 RNA [Units/volume] (viral load) in Serum or Plasma by NAA with probe detection
+  "23876-6": "hiv", // HIV 1 RNA [Units/volume] (viral load) in Plasma by Probe with signal amplification
+  "29541-0": "hiv", // HIV 1 RNA [Log #/volume] (viral load) in Serum or Plasma by NAA with probe detection
+  "29539-4": "hiv", // HIV 1 RNA [Log #/volume] (viral load) in Plasma by Probe with signal amplification
+  "70241-5": "hiv", // HIV 1 RNA [#/volume] (viral load) in Plasma by Probe and target amplification method detection limit = 20 copies/mL
+  "48511-0": "hiv", // HIV 1 RNA [#/volume] (viral load) in Serum or Plasma by Probe and target amplification method detection limit = 50 copies/mL
+  "25835-0": "hiv", // HIV 1 RNA [Presence] in Serum or Plasma by NAA with probe detection
+  "24013-5": "hiv", // HIV 1 RNA [Interpretation] in Serum
+  "79380-2": "hiv", // HIV 1 RNA+proviral DNA [Presence] in Blood by NAA with probe detection
+  "44871-2": "hiv", // HIV 1 proviral DNA [Presence] in Blood by NAA with probe detection
+  "9836-8": "hiv", // HIV proviral DNA [Presence] in Blood by Probe with amplification
+  "69353-1": "hiv", // HIV 2 RNA [Presence] in Serum or Plasma by NAA with probe detection
+  "81652-0": "hiv", // HIV 2 RNA [Log #/volume] (viral load) in Serum or Plasma by NAA with probe detection
+  // Genotypes (drug resistance).
+  "53798-5": "hiv", // HIV reverse transcriptase+protease gene mutations detected [Identifier]
+  "49656-2": "hiv", // HIV protease gene mutations by Genotype method
+  "81122-4": "hiv", // HIV 1 RNA reverse transcriptase and protease gene [Nucleotide sequence] in Serum, Plasma or Blood by Sequencing
+  "80692-7": "hiv", // HIV 1 proviral DNA reverse transcriptase and protease gene mutations detected [Identifier] in Blood mononuclear cells by Sequencing
+  // Status (Synthea's homelessness module asks it).
+  "55277-8": "hiv", // HIV status
 };

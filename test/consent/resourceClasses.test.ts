@@ -265,6 +265,15 @@ describe("classifyResource", function () {
       ]);
     });
 
+    it("adds hiv for the common HIV tests by LOINC: antibody and antigen, viral load and nucleic acid, genotype", function () {
+      const lab = pick(RAYMON, (r) => r.resourceType === "Observation" && categoryOf(r) === "laboratory");
+      for (const code of ["29893-5", "30361-0", "31201-7", "58900-2", "69668-2", "10351-5", "62469-2", "29541-0", "9836-8", "53798-5", "55277-8"]) {
+        expect(released({ ...lab, code: { coding: [coding(tables.LOINC, code)] } }).classes, code).to.deep.equal(["labs", "hiv"]);
+      }
+      // Near misses: a hepatitis B test, and an HIV code with a wrong check digit.
+      for (const code of ["5196-1", "29893-4"]) expect(released({ ...lab, code: { coding: [coding(tables.LOINC, code)] } }).classes, code).to.deep.equal(["labs"]);
+    });
+
     it("reads a Claim's diagnoses and an Encounter's reasons, contained resources included", function () {
       const claim = pick(PARKER, (r) => r.resourceType === "Claim");
       claim.diagnosis = [{ sequence: 1, diagnosisCodeableConcept: { coding: [coding(tables.ICD_10_CM, "F10.20")] } }];
@@ -509,6 +518,23 @@ describe("classifyResource", function () {
         expect(element?.type?.[0]?.targetProfile, `${type}.${rule.patient}`).to.satisfy((t: string[]) => t.includes(`${SD}Patient`) || t.includes(`${SD}Resource`));
       }
       expect(RELEASABLE_RESOURCE_TYPES).to.deep.equal(Object.keys(tables.RESOURCE_TYPE_RULES).sort());
+    });
+
+    it("lists LOINC codes with a valid check digit (LOINC's mod 10), so a typo in the table cannot pass for a code", function () {
+      const checkDigit = (digits: string) => {
+        const sum = [...digits].reverse().reduce((acc, ch, i) => {
+          const d = i % 2 === 0 ? Number(ch) * 2 : Number(ch);
+          return acc + (d > 9 ? d - 9 : d);
+        }, 0);
+        return (10 - (sum % 10)) % 10;
+      };
+      const codes = [...Object.keys(tables.LOINC_CLASSES), ...Object.keys(tables.LOINC_NOTE_CATEGORIES.codes)];
+      expect(Object.keys(tables.LOINC_CLASSES).length).to.be.within(40, 60);
+      for (const code of codes) {
+        expect(code, code).to.match(/^[0-9]{1,6}-[0-9]$/);
+        const [digits, check] = code.split("-");
+        expect(checkDigit(digits), code).to.equal(Number(check));
+      }
     });
 
     it("writes each ICD-10 range as two bounds of one length, in order", function () {
