@@ -25,8 +25,13 @@
  *    sexualReproductiveHealth; GDIS → genomics) and (b) the codes anywhere in the resource (every
  *    Coding outside `meta`, contained resources included): ICD-10(-CM) chapter F (F10–F19 substance
  *    use, the rest mental health), B20–B24, Z21, Z20.6, R75, O98.7 (HIV), A50–A64 and O00–O08
- *    (sexual and reproductive health), two SNOMED CT HIV concepts and the common LOINC HIV tests
- *    (antibody/antigen, viral load and nucleic acid, genotype: `LOINC_CLASSES`, fifty codes). Each of
+ *    (sexual and reproductive health), a list of SNOMED CT concepts (`SNOMED_CLASSES`: the mental
+ *    disorder, substance use and HIV concepts Synthea's modules emit and the common problem-list ones,
+ *    with their specific treatments) and the common LOINC HIV tests (antibody/antigen, viral load and
+ *    nucleic acid, genotype: `LOINC_CLASSES`, fifty codes). **SNOMED CT coverage is that list, not the
+ *    hierarchy**: SNOMED's subsumption cannot be walked offline, so an unlisted descendant of a listed
+ *    disorder adds nothing, and a record holder should label its sensitive records with `meta.security`
+ *    (read under (a)) rather than rely on codes. Each of
  *    these code systems is also read under its OID (`CODE_SYSTEM_OIDS`, as `urn:oid:<oid>` or bare, as
  *    converted CDA data writes it). Free text (narrative, notes, attachments) is not read: a note about
  *    a sensitive matter is protected only by its label.

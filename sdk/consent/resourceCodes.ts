@@ -255,10 +255,88 @@ export const ICD10_RANGES: readonly IcdRange[] = [
 /** The ICD-10 code systems read with {@link ICD10_RANGES}. */
 export const ICD10_SYSTEMS: readonly string[] = [ICD_10_CM, ICD_10];
 
-/** SNOMED CT concepts → sensitive classes: HIV only (SNOMED's hierarchy is too large to list by hand; labels carry the rest). */
+/**
+ * SNOMED CT concepts → sensitive classes. **A list, not the hierarchy**: SNOMED CT's subsumption
+ * cannot be walked offline (the terminology is licensed and large), so a descendant of a listed
+ * concept that is not listed itself ("Major depressive disorder, recurrent, severe") adds nothing. What
+ * is listed: the mental-disorder, substance-use and HIV concepts that Synthea's modules emit (ADD, MDD,
+ * PTSD, self harm, opioid addiction, substance abuse treatment, HIV diagnosis and screening; from
+ * Synthea's module sources and its concept list), with the treatments and care plans specific to those
+ * disorders, and the common problem-list concepts (depression, anxiety, bipolar disorder,
+ * schizophrenia, OCD, ADHD, alcohol dependence and abuse). Not listed: screenings everyone gets
+ * (depression screening in pregnancy, PHQ-9, mental health screening), generic therapies Synthea also
+ * uses for pain (counselling, cognitive behavioural therapy), tobacco use (which 42 CFR Part 2 does not
+ * protect; ICD-10's F17 does read as substanceUse) and dementia outside chapter F (Alzheimer's disease).
+ * A record holder whose records use other SNOMED CT concepts must label them (`meta.security`: PSY,
+ * ETH, HIV …), which the classifier reads.
+ */
 export const SNOMED_CLASSES: Readonly<Record<string, DataClassName>> = {
+  // Mental disorders (problem lists; Synthea's ADD, veteran MDD and PTSD, cerebral palsy modules).
+  "74732009": "mentalHealth", // Mental disorder
+  "35489007": "mentalHealth", // Depressive disorder
+  "370143000": "mentalHealth", // Major depressive disorder
+  "36923009": "mentalHealth", // Major depression, single episode
+  "66344007": "mentalHealth", // Recurrent major depression
+  "197480006": "mentalHealth", // Anxiety disorder
+  "21897009": "mentalHealth", // Generalized anxiety disorder
+  "47505003": "mentalHealth", // Posttraumatic stress disorder
+  "13746004": "mentalHealth", // Bipolar disorder
+  "58214004": "mentalHealth", // Schizophrenia
+  "191736004": "mentalHealth", // Obsessive-compulsive disorder
+  "406506008": "mentalHealth", // Attention deficit hyperactivity disorder
+  "192127007": "mentalHealth", // Child attention deficit disorder
+  "110359009": "mentalHealth", // Intellectual disability (ICD-10 F70–F79, which the ICD rule reads as mentalHealth too)
+  "112001000119100": "mentalHealth", // Positive screening for depression on Patient Health Questionnaire 9
+  "225444004": "mentalHealth", // At risk for suicide (finding)
+  // Self harm (Synthea's self harm modules).
+  "86849004": "mentalHealth", // Suicidal deliberate poisoning
+  "287182007": "mentalHealth", // Attempted suicide - suffocation
+  "287185009": "mentalHealth", // Attempted suicide - cut/stab
+  "287191006": "mentalHealth", // Suicide - suffocation
+  "287193009": "mentalHealth", // Suicide - firearms
+  "44301001": "mentalHealth", // Suicide
+  // Their treatments and care plans.
+  "736254008": "mentalHealth", // Psychiatry care plan
+  "718347000": "mentalHealth", // Mental health care plan
+  "737434004": "mentalHealth", // Major depressive disorder clinical management plan
+  "784051000000106": "mentalHealth", // Depression care management
+  "386522008": "mentalHealth", // Overactivity/inattention behavior management
+  "79094001": "mentalHealth", // Initial psychiatric interview with mental status and evaluation
+  "90407005": "mentalHealth", // Evaluation of psychiatric state of patient
+  "88848003": "mentalHealth", // Psychiatric follow-up
+  "304822001": "mentalHealth", // Psychodynamic interpersonal therapy
+  "76168009": "mentalHealth", // Group psychotherapy
+  "406185000": "mentalHealth", // Trauma therapy
+  "183401008": "mentalHealth", // Anti-suicide psychotherapy
+  "225337009": "mentalHealth", // Suicide risk assessment
+  "183402001": "mentalHealth", // Potential suicide care
+  "10029008": "mentalHealth", // Suicide precautions
+  "415665002": "mentalHealth", // Suicide prevention
+  // Substance use (problem lists; Synthea's opioid addiction and veteran substance abuse modules).
+  "7200002": "substanceUse", // Alcoholism
+  "66590003": "substanceUse", // Alcohol dependence
+  "15167005": "substanceUse", // Alcohol abuse
+  "5602001": "substanceUse", // Opioid abuse
+  "6525002": "substanceUse", // Dependent drug abuse
+  // An overdose is a poisoning, not itself a use disorder; Synthea emits these two only from its opioid
+  // modules, and in a record they usually reveal misuse: listed on the cautious side.
+  "55680006": "substanceUse", // Drug overdose
+  "1149222004": "substanceUse", // Overdose
+  "56876005": "substanceUse", // Drug rehabilitation and detoxification
+  "61480009": "substanceUse", // Drug detoxification
+  "266707007": "substanceUse", // Drug addiction therapy
+  "60112009": "substanceUse", // Drug addiction counseling
+  "313071005": "substanceUse", // Counseling for substance abuse
+  "24165007": "substanceUse", // Alcoholism counseling
+  // HIV (Synthea's HIV diagnosis, screening and viral load modules, and its pregnancy module's HIV test).
   "86406008": "hiv", // Human immunodeficiency virus infection (disorder)
-  "165816005": "hiv", // Human immunodeficiency virus positive (finding)
+  "62479008": "hiv", // Acquired immune deficiency syndrome (disorder)
+  "165816005": "hiv", // Human immunodeficiency virus positive / detected (finding)
+  "165815009": "hiv", // Human immunodeficiency virus negative / not detected (finding): it says the patient was tested
+  "171121004": "hiv", // Human immunodeficiency virus screening (procedure)
+  "31676001": "hiv", // Human immunodeficiency virus antigen test (procedure)
+  "315124004": "hiv", // Human immunodeficiency virus viral load (procedure)
+  "313077009": "hiv", // Human immunodeficiency virus counseling (procedure)
 };
 
 /**

@@ -265,6 +265,33 @@ describe("classifyResource", function () {
       ]);
     });
 
+    it("adds mentalHealth, substanceUse and hiv for the listed SNOMED CT concepts, and nothing for an unlisted descendant", function () {
+      for (const [code, cls] of [
+        ["35489007", "mentalHealth"], // Depressive disorder
+        ["370143000", "mentalHealth"], // Major depressive disorder
+        ["66344007", "mentalHealth"], // Recurrent major depression
+        ["191736004", "mentalHealth"], // Obsessive-compulsive disorder
+        ["192127007", "mentalHealth"], // Child attention deficit disorder (Synthea)
+        ["287185009", "mentalHealth"], // Attempted suicide - cut/stab (Synthea)
+        ["66590003", "substanceUse"], // Alcohol dependence
+        ["6525002", "substanceUse"], // Dependent drug abuse (Synthea)
+        ["55680006", "substanceUse"], // Drug overdose (Synthea)
+        ["62479008", "hiv"], // AIDS (Synthea)
+      ] as const) {
+        const c = released(withCode(condition(), tables.SNOMED_CT, code));
+        expect(c.classes, code).to.deep.equal(["conditions", cls]);
+      }
+      // A procedure and a care plan specific to a disorder say it too.
+      const procedure = pick(PARKER, (r) => r.resourceType === "Procedure");
+      expect(released(withCode(procedure, tables.SNOMED_CT, "56876005")).classes).to.deep.equal(["procedures", "substanceUse"]);
+      const plan = pick(PARKER, (r) => r.resourceType === "CarePlan");
+      expect(released({ ...plan, category: [{ coding: [coding(tables.SNOMED_CT, "736254008")] }] }).classes).to.deep.equal(["carePlans", "mentalHealth"]);
+      // A list, not the hierarchy: "Moderate depression", a descendant of Depressive disorder, is not listed.
+      expect(released(withCode(condition(), tables.SNOMED_CT, "310496002")).classes).to.deep.equal(["conditions"]);
+      // Tobacco use and routine screenings are not listed.
+      expect(released(withCode(condition(), tables.SNOMED_CT, "449868002")).classes).to.deep.equal(["conditions"]);
+    });
+
     it("adds hiv for the common HIV tests by LOINC: antibody and antigen, viral load and nucleic acid, genotype", function () {
       const lab = pick(RAYMON, (r) => r.resourceType === "Observation" && categoryOf(r) === "laboratory");
       for (const code of ["29893-5", "30361-0", "31201-7", "58900-2", "69668-2", "10351-5", "62469-2", "29541-0", "9836-8", "53798-5", "55277-8"]) {
@@ -535,6 +562,19 @@ describe("classifyResource", function () {
         const [digits, check] = code.split("-");
         expect(checkDigit(digits), code).to.equal(Number(check));
       }
+    });
+
+    it("lists SNOMED CT concept ids with a valid Verhoeff check digit and a concept partition, so a typo cannot pass for a concept", function () {
+      const D = [[0,1,2,3,4,5,6,7,8,9],[1,2,3,4,0,6,7,8,9,5],[2,3,4,0,1,7,8,9,5,6],[3,4,0,1,2,8,9,5,6,7],[4,0,1,2,3,9,5,6,7,8],[5,9,8,7,6,0,4,3,2,1],[6,5,9,8,7,1,0,4,3,2],[7,6,5,9,8,2,1,0,4,3],[8,7,6,5,9,3,2,1,0,4],[9,8,7,6,5,4,3,2,1,0]]; // prettier-ignore
+      const P = [[0,1,2,3,4,5,6,7,8,9],[1,5,7,6,2,8,3,0,9,4],[5,8,0,3,7,9,6,1,4,2],[8,9,1,6,0,4,3,5,2,7],[9,4,5,3,1,2,6,8,7,0],[4,2,8,6,5,7,3,9,0,1],[2,7,9,3,8,0,6,4,1,5],[7,0,4,6,9,1,3,2,5,8]]; // prettier-ignore
+      const verhoeff = (id: string) => [...id].reverse().reduce((c, ch, i) => D[c][P[i % 8][Number(ch)]], 0) === 0;
+      for (const id of Object.keys(tables.SNOMED_CLASSES)) {
+        expect(id, id).to.match(/^[1-9][0-9]{5,17}$/);
+        expect(verhoeff(id), `${id}: check digit`).to.equal(true);
+        // The partition identifier (the two digits before the check digit): 00 a concept, 10 an extension's concept.
+        expect(["00", "10"], `${id}: partition`).to.include(id.slice(-3, -1));
+      }
+      expect(verhoeff("370143001"), "a typo fails").to.equal(false);
     });
 
     it("writes each ICD-10 range as two bounds of one length, in order", function () {
