@@ -6,7 +6,7 @@
  *
  * The rules (the tables are in sdk/consent/resourceCodes.ts, the same in words in docs/consent.md,
  * "Which classes a FHIR resource belongs to"). They are applied type, labels, patient, category,
- * codes; the first that withholds a resource gives the reason:
+ * codes, then each contained resource; the first that withholds a resource gives the reason:
  *
  * 1. **Resource type → one general class** (`RESOURCE_TYPE_RULES`): Patient and RelatedPerson
  *    are demographics, Condition conditions, the four Medication* requests and events medications,
@@ -46,6 +46,19 @@
  *    withholds the resource.
  * 5. **Every class is returned**, general and sensitive: the gateway releases only if consent names
  *    them all (sensitive classes are granted only by naming them).
+ * 6. **Contained resources are classified too**, each by rules 1–4 (its codes are read with the
+ *    container's), and the container's classes are the union: a lab report that contains a vital sign
+ *    is labs and vitals. A contained resource that would be withheld on its own withholds its container,
+ *    naming `contained[i]` and why: a survey Observation in a lab DiagnosticReport, an unmapped type
+ *    (Specimen, QuestionnaireResponse), a record about records (Provenance), a contained Patient (known
+ *    only by a local id), a resource that itself contains resources (dom-2), an R label its own labels
+ *    do not explain. Its patient: contained resources often omit `subject`, and one that names no
+ *    patient is about its container's patient (FHIR: a contained resource has no existence apart from
+ *    its container); one that names a patient must name the container's, as written (a version suffix
+ *    aside), or `#` inside a Patient; any other patient withholds the container. The providers,
+ *    products and orders a resource carries (`CONTAINED_PARTS`: Organization, Practitioner, Location,
+ *    Medication, ServiceRequest …), withheld alone as no patient data of a class, are read as parts of
+ *    their container: no class of their own, their labels and codes read.
  *
  * Classes and the elements that gave them are about a patient's health: never log them.
  */
@@ -53,6 +66,7 @@ import { DATA_CLASSES, SENSITIVE_DATA_CLASSES, type DataClassName } from "./code
 import {
   CODE_SYSTEM_OIDS,
   CONFIDENTIALITY,
+  CONTAINED_PARTS,
   DEPRECATED_CONFIDENTIALITY_LABELS,
   ICD10_RANGES,
   ICD10_SYSTEMS,
@@ -177,6 +191,44 @@ function patientOf(resource: Json, type: string, element: PatientElement): strin
   return r;
 }
 
+/** A patient reference without its version suffix (`Patient/1/_history/2` is `Patient/1`). */
+const unversioned = (reference: string): string => reference.replace(/\/_history\/[A-Za-z0-9\-.]{1,64}$/, "");
+
+/**
+ * A contained resource's patient (rule 6): none named is its container's; one named must be the
+ * container's, as written (a version suffix aside), or `#` (the container itself) in a Patient.
+ */
+function containedPatient(resource: Json, type: string, element: PatientElement, container: { type: string; patient: string }): void {
+  if (element === "id") throw new Withheld("resourceType", "a contained Patient is known only by its local id: it cannot be matched to the patient its container is about");
+  if (resource[element] === undefined) return; // contained resources often omit it: about the container's patient
+  const ref = resource[element];
+  if (container.type === "Patient" && isObject(ref) && ref.reference === "#" && (ref.type === undefined || ref.type === "Patient")) return;
+  const patient = patientOf(resource, type, element);
+  if (unversioned(patient) !== unversioned(container.patient)) {
+    throw new Withheld(`${element}.reference`, "names a patient other than the one its container is about: a resource about one patient never carries another's");
+  }
+}
+
+/** The classes of one contained resource, into `add` with paths relative to it (rule 6). */
+function containedClasses(resource: unknown, container: { type: string; patient: string }, add: (c: DataClassName, element: string) => void): void {
+  if (!isObject(resource)) throw new Withheld("", `is ${kindOf(resource)}, not a FHIR resource`);
+  const type = resource.resourceType;
+  if (typeof type !== "string" || type === "") throw new Withheld("resourceType", type === undefined ? "is missing: not a FHIR resource" : `is ${kindOf(type)}, not a resource type`);
+  const rule = own(RESOURCE_TYPE_RULES, type);
+  const part = rule ? undefined : own(CONTAINED_PARTS, type);
+  if (!rule && !part) {
+    const known = own(NOT_PATIENT_DATA, type);
+    throw new Withheld("resourceType", known ? `${type} ${known}` : `${quote(type)} is not a resource type CareLedger maps to a data class, and what is unmapped is never released`);
+  }
+  if (resource.contained !== undefined) throw new Withheld("contained", "a contained resource cannot itself contain resources: FHIR R4 dom-2");
+  labelClasses(resource, add);
+  const element = rule?.patient ?? part?.patient;
+  if (element) containedPatient(resource, type, element, container);
+  if (!rule) return; // a part: no class of its own
+  if ("dataClass" in rule) add(rule.dataClass, "resourceType");
+  else categoryClasses(resource, type, rule.byCategory, add);
+}
+
 /** The classes of an Observation or a DiagnosticReport by its categories (rule 1). */
 function categoryClasses(resource: Json, type: string, tables: readonly CategoryTable[], add: (c: DataClassName, element: string) => void): void {
   let mapped = false;
@@ -288,6 +340,17 @@ function classify(resource: unknown): ResourceClassification {
   if ("dataClass" in rule) add(rule.dataClass, "resourceType");
   else categoryClasses(resource, type, rule.byCategory, add);
   codeClasses(resource, add);
+  list(resource.contained, "contained").forEach((contained, i) => {
+    const at = `contained[${i}]`;
+    try {
+      containedClasses(contained, { type, patient }, (dataClass, element) => add(dataClass, `${at}.${element}`));
+    } catch (err) {
+      if (!(err instanceof Withheld)) throw err;
+      const named = isObject(contained) && typeof contained.resourceType === "string" && /^[A-Z][A-Za-z]{0,63}$/.test(contained.resourceType);
+      const what = named ? `contained ${contained.resourceType as string}` : "contained resource";
+      throw new Withheld(err.element ? `${at}.${err.element}` : at, `${err.why} (the ${what} is classified too, and one withheld withholds the resource that contains it)`);
+    }
+  });
   const present = new Set(basis.map((b) => b.dataClass));
   const classes = (Object.keys(DATA_CLASSES) as DataClassName[]).filter((n) => present.has(n));
   return { released: true, resourceType: type, patient, classes, sensitive: classes.filter((n) => SENSITIVE_DATA_CLASSES.includes(n)), basis };

@@ -184,6 +184,28 @@ export const NOT_PATIENT_DATA: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Resource types read as parts of the resource that contains them (`contained`), not classified on
+ * their own: a contained Organization, Practitioner, Location … says who gave the care its container
+ * records, a Medication or Substance what was given (FHIR's way to name a compounded or uncoded drug
+ * in a MedicationRequest), a ServiceRequest the order or referral its container answers (every Synthea
+ * ExplanationOfBenefit carries its referral so). Alone each is withheld (`NOT_PATIENT_DATA`, or not
+ * mapped); contained, it adds no class, its labels and codes are read as the container's, and its
+ * patient element (`patient`), if it has one, must name the container's patient. A contained resource of
+ * any other type that {@link RESOURCE_TYPE_RULES} does not map withholds its container.
+ */
+export const CONTAINED_PARTS: Readonly<Record<string, { readonly patient?: PatientElement }>> = {
+  Organization: {},
+  Practitioner: {},
+  PractitionerRole: {},
+  Location: {},
+  HealthcareService: {},
+  Endpoint: {},
+  Medication: {},
+  Substance: {},
+  ServiceRequest: { patient: "subject" },
+};
+
+/**
  * v3-ActCode sensitivity labels (R4: descendants of `_InformationSensitivityPolicy`) → the sensitive
  * class a labelled resource belongs to. Any other v3-ActCode label (SDV, MST, VIO, SCA, SICKLE, TBOO,
  * SPI, COGN, DVD, the entity and role sensitivities, and every handling caveat) is withheld: no

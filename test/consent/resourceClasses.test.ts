@@ -321,6 +321,109 @@ describe("classifyResource", function () {
     });
   });
 
+  describe("contained resources", function () {
+    const OC = tables.OBSERVATION_CATEGORY;
+    const report = () => pick(PARKER, (r) => r.resourceType === "DiagnosticReport" && categoryOf(r) === "LAB");
+    /** A contained Observation of `category`, without a subject (as contained resources often are). */
+    const observation = (id: string, category: string, extra: Json = {}): Json => ({
+      resourceType: "Observation",
+      id,
+      status: "final",
+      category: [{ coding: [coding(OC, category)] }],
+      code: { coding: [coding(tables.LOINC, "718-7")] },
+      ...extra,
+    });
+    const containing = (...contained: unknown[]) => ({ ...report(), contained });
+
+    it("classifies each contained resource and returns the union of the classes", function () {
+      const c = released(containing(observation("a", "laboratory"), observation("b", "vital-signs")));
+      expect(c.classes).to.deep.equal(["labs", "vitals"]);
+      expect(c.basis).to.deep.include({ dataClass: "vitals", element: "contained[1].category[0].coding[0]" });
+      // A contained HIV test is hiv, by its code (read before) and all the same by its label.
+      expect(released(containing(observation("h", "laboratory", { code: { coding: [coding(tables.LOINC, "29893-5")] } }))).classes).to.deep.equal(["labs", "hiv"]);
+      expect(released(containing(observation("h", "laboratory", { meta: { security: [coding(ACT, "HIV")] } }))).basis).to.deep.include({ dataClass: "hiv", element: "contained[0].meta.security[0]" });
+      // An ExplanationOfBenefit's contained Coverage is claims, as the EOB is.
+      const eob = released(pick(RAYMON, (r) => r.resourceType === "ExplanationOfBenefit"));
+      expect(eob.classes).to.deep.equal(["claims"]);
+      expect(eob.basis).to.deep.include({ dataClass: "claims", element: "contained[1].resourceType" });
+    });
+
+    it("withholds the container when a contained resource would be withheld on its own, naming contained[i] and why", function () {
+      const survey = withheld(containing(observation("a", "laboratory"), observation("phq9", "survey")));
+      expect(survey.element).to.equal("contained[1].category[0].coding[0]");
+      expect(survey.reason).to.match(/^contained\[1\]\.category\[0\]\.coding\[0\]: observation-category survey: .* \(the contained Observation is classified too, and one withheld withholds the resource that contains it\)$/);
+      const cases: [unknown, string, RegExp][] = [
+        [observation("x", "social-history"), "contained[0].category[0].coding[0]", /social history/],
+        [{ ...observation("x", "laboratory"), category: undefined }, "contained[0].category", /has none CareLedger maps/],
+        [{ resourceType: "QuestionnaireResponse", id: "q", status: "completed" }, "contained[0].resourceType", /"QuestionnaireResponse" is not a resource type CareLedger maps/],
+        [{ resourceType: "Specimen", id: "s" }, "contained[0].resourceType", /"Specimen" is not a resource type/],
+        [{ resourceType: "Provenance", id: "p" }, "contained[0].resourceType", /record about other records/],
+        [{ resourceType: "Bundle", id: "b" }, "contained[0].resourceType", /is a container/],
+        [{ id: "x" }, "contained[0].resourceType", /is missing/],
+        ["Observation", "contained[0]", /is a string, not a FHIR resource/],
+        [null, "contained[0]", /is null/],
+        [{ ...observation("x", "laboratory"), contained: [] }, "contained[0].contained", /dom-2/],
+        [observation("x", "laboratory", { meta: { security: [coding(CONF, "R")] } }), "contained[0].meta.security[0]", /R \(restricted\) without a sensitivity label/],
+      ];
+      for (const [contained, element, why] of cases) {
+        const c = withheld(containing(contained));
+        expect(c.element, JSON.stringify(contained)).to.equal(element);
+        expect(c.reason, JSON.stringify(contained)).to.match(why);
+        wellFormed(c);
+      }
+      // A contained R is explained by its own labels only: the container's PSY does not say what the contained resource restricts.
+      const explainedByContainer = labelled(containing(observation("x", "laboratory", { meta: { security: [coding(CONF, "R")] } })), coding(ACT, "PSY"));
+      expect(withheld(explainedByContainer).element).to.equal("contained[0].meta.security[0]");
+      expect(released(containing(observation("x", "laboratory", { meta: { security: [coding(CONF, "R"), coding(ACT, "PSY")] } }))).classes).to.deep.equal(["labs", "mentalHealth"]);
+    });
+
+    it("reads a contained resource that names no patient as its container's; one naming another patient withholds", function () {
+      const own = "Patient/p-9";
+      const container = { ...report(), subject: { reference: own } };
+      for (const subject of [undefined, { reference: own }, { reference: `${own}/_history/2` }, { reference: own, type: "Patient" }]) {
+        expect(released({ ...container, contained: [observation("a", "laboratory", { subject })] }).classes, JSON.stringify(subject)).to.deep.equal(["labs"]);
+      }
+      const cases: [unknown, string, RegExp][] = [
+        [{ reference: "Patient/someone-else" }, "contained[0].subject.reference", /names a patient other than the one its container is about/],
+        [{ reference: "urn:uuid:00000000-0000-0000-0000-000000000000" }, "contained[0].subject.reference", /names a patient other than/],
+        [{ reference: "Group/1" }, "contained[0].subject.reference", /about a Group/],
+        [{ reference: "#p" }, "contained[0].subject.reference", /contained patient/],
+        [{ identifier: { system: "http://x", value: "1" } }, "contained[0].subject.reference", /by identifier only/],
+        ["Patient/1", "contained[0].subject", /must be a Reference/],
+      ];
+      for (const [subject, element, why] of cases) {
+        const c = withheld({ ...container, contained: [observation("a", "laboratory", { subject })] });
+        expect(c.element, JSON.stringify(subject)).to.equal(element);
+        expect(c.reason).to.match(why);
+      }
+      // A contained Patient is someone known only by a local id.
+      expect(withheld(containing({ resourceType: "Patient", id: "pp" })).element).to.equal("contained[0].resourceType");
+      // In a Patient, "#" is the container: the Patient itself.
+      const patient = { resourceType: "Patient", id: "p-1", contained: [{ resourceType: "Condition", id: "c", subject: { reference: "#" }, code: { coding: [coding(tables.SNOMED_CT, "370143000")] } }] };
+      expect(released(patient).classes).to.deep.equal(["demographics", "conditions", "mentalHealth"]);
+      expect(withheld({ ...container, contained: [observation("a", "laboratory", { subject: { reference: "#" } })] }).element).to.equal("contained[0].subject.reference");
+    });
+
+    it("reads providers, products and a ServiceRequest as parts of their container: no class of their own, their codes and labels read", function () {
+      const request = pick(PARKER, (r) => r.resourceType === "MedicationRequest");
+      const parts = [
+        { resourceType: "Medication", id: "m", code: { coding: [coding("http://www.nlm.nih.gov/research/umls/rxnorm", "351266")] } },
+        { resourceType: "Practitioner", id: "d" },
+        { resourceType: "Organization", id: "o" },
+        { resourceType: "Location", id: "l" },
+        { resourceType: "ServiceRequest", id: "sr", status: "active", intent: "order", subject: request.subject },
+      ];
+      const c = released({ ...request, contained: parts });
+      expect(c.classes).to.deep.equal(["medications"]);
+      expect(c.basis).to.deep.equal([{ dataClass: "medications", element: "resourceType" }]);
+      // A part's codes and labels still count.
+      expect(released({ ...request, contained: [{ resourceType: "ServiceRequest", id: "sr", code: { coding: [coding(tables.SNOMED_CT, "313077009")] } }] }).classes).to.deep.equal(["medications", "hiv"]);
+      expect(withheld({ ...request, contained: [{ resourceType: "Practitioner", id: "d", meta: { security: [coding(CONF, "V")] } }] }).element).to.equal("contained[0].meta.security[0]");
+      // A ServiceRequest about someone else is not a part of this patient's record.
+      expect(withheld({ ...request, contained: [{ resourceType: "ServiceRequest", id: "sr", subject: { reference: "Patient/someone-else" } }] }).element).to.equal("contained[0].subject.reference");
+    });
+  });
+
   describe("security labels", function () {
     const lab = () => pick(PARKER, (r) => r.resourceType === "Observation" && categoryOf(r) === "laboratory");
 
@@ -545,6 +648,14 @@ describe("classifyResource", function () {
         expect(element?.type?.[0]?.targetProfile, `${type}.${rule.patient}`).to.satisfy((t: string[]) => t.includes(`${SD}Patient`) || t.includes(`${SD}Resource`));
       }
       expect(RELEASABLE_RESOURCE_TYPES).to.deep.equal(Object.keys(tables.RESOURCE_TYPE_RULES).sort());
+      // The types read as parts of their container: R4 types no rule releases alone, each patient element a Reference to a Patient.
+      for (const [type, part] of Object.entries(tables.CONTAINED_PARTS)) {
+        expect(definitions.has(type), type).to.equal(true);
+        expect(tables.RESOURCE_TYPE_RULES, type).to.not.have.property(type);
+        if (part.patient === undefined) continue;
+        const element = (definitions.get(type)!.snapshot.element as Json[]).find((e) => e.path === `${type}.${part.patient}`);
+        expect(element?.type?.[0]?.targetProfile, `${type}.${part.patient}`).to.include(`${SD}Patient`);
+      }
     });
 
     it("lists LOINC codes with a valid check digit (LOINC's mod 10), so a typo in the table cannot pass for a code", function () {
