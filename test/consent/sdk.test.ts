@@ -137,7 +137,8 @@ describe("SDK consent client", function () {
     it("refuses an expired, cancelled or used signature before sending anything, with the contract's own error", async function () {
       const { patientCl, as, relayer, doctor, patient } = await sdkFixture();
       const relayerCl = await as(relayer);
-      const deadline = (await now()) + 60;
+      // Ten minutes: the chain's clock follows the wall clock, and a loaded machine must not expire the first signature.
+      const deadline = (await now()) + 600;
       const sign = () => patientCl.consent.signGrant({ grantee: doctor.address, classes: ["labs"], purposes: ["TREAT"], validUntil: deadline + YEAR, commitment: COMMITMENT }, { deadline });
       // A gas limit given skips the node's estimate: only the SDK's own check stands before a failing transaction.
       const refused = async (p: Promise<unknown>, name: string) => {
