@@ -8,7 +8,9 @@
  * It reports; it does not fail on a budget (budgets are goals, read from the report).
  *
  * Then the Merkle engine against OpenZeppelin's (`reports/merkle.json`, scripts/bench/merkle.ts) and
- * the gateway's gas per disclosure (`reports/gateway.json`, scripts/bench/gateway.ts).
+ * the gateway's gas per disclosure, its throughput against raw serving and its ingest rate
+ * (`reports/gateway.json`, scripts/bench/gateway.ts and throughput.ts; `CARELEDGER_BENCH_SECONDS` sets
+ * the seconds of each load run, default 10).
  * `CARELEDGER_BENCH=gateway npm run bench` runs only the phases named (comma-separated: gas, merkle,
  * gateway; default all three).
  */
@@ -110,10 +112,13 @@ async function main(): Promise<void> {
     console.log("\nMerkle engine:");
     await runMerkleBench(hre.config.paths.root);
   }
-  // Third phase: the gateway's gas per disclosure, anchoring roots of 1, 64 and 1,024 receipts (reports/gateway.json).
+  // Third phase: the gateway's gas per disclosure, anchoring roots of 1, 64 and 1,024 receipts, then its
+  // throughput against raw serving and its ingest rate (reports/gateway.json).
   if (phases.has("gateway")) {
     console.log("\nGateway (DisclosureLog.anchorDisclosures):");
-    await runGatewayBench(hre);
+    const seconds = envVar("CARELEDGER_BENCH_SECONDS");
+    if (seconds !== undefined && !(Number.isSafeInteger(Number(seconds)) && Number(seconds) >= 1)) throw new Error(`CARELEDGER_BENCH_SECONDS=${seconds} is not a whole number of seconds`);
+    await runGatewayBench(hre, console.log, seconds === undefined ? {} : { seconds: Number(seconds) });
   }
 }
 

@@ -1,20 +1,20 @@
 /**
  * Generates docs/gas.md from reports/gas.json (and the budgets, Merkle and gateway figures the
- * benchmark writes beside it). Run by `npm run docs`; refresh the figures first with `npm run bench`.
+ * benchmark writes beside it: the gateway's gas per disclosure, throughput and ingest rate). Run by `npm run docs`; refresh the figures first with `npm run bench`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
-const read = (file: string): Record<string, number | boolean> =>
-  fs.existsSync(path.join(ROOT, file)) ? (JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8")) as Record<string, number | boolean>) : {};
+const read = (file: string): Record<string, number | boolean | string> =>
+  fs.existsSync(path.join(ROOT, file)) ? (JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8")) as Record<string, number | boolean | string>) : {};
 
 /** Renders the gas, Merkle and gateway reports as a Markdown page. */
 export function gasTable(
-  gas: Record<string, number | boolean>,
-  budgets: Record<string, number | boolean>,
-  merkle: Record<string, number | boolean>,
-  gateway: Record<string, number | boolean> = {},
+  gas: Record<string, number | boolean | string>,
+  budgets: Record<string, number | boolean | string>,
+  merkle: Record<string, number | boolean | string>,
+  gateway: Record<string, number | boolean | string> = {},
 ): string {
   const floor = Number(gas["floor.slotAndEvent"]);
   const n = (v: number) => v.toLocaleString("en-US");
@@ -38,9 +38,25 @@ export function gasTable(
     lines.push("", "## Merkle engine (`reports/merkle.json`)", "", "| measure | value |", "|---|---:|");
     for (const [key, value] of Object.entries(merkle)) lines.push(`| \`${key}\` | ${typeof value === "number" ? n(Math.round(value * 100) / 100) : String(value)} |`);
   }
-  if (Object.keys(gateway).length > 0) {
+  const gatewayGas = Object.entries(gateway).filter(([key]) => key.startsWith("gasPerRoot.") || key.startsWith("gasPerDisclosure."));
+  if (gatewayGas.length > 0) {
     lines.push("", "## Gateway: gas per disclosure (`reports/gateway.json`)", "", "One `DisclosureLog.anchorDisclosures` per root, its gas divided by the receipts under the root.", "", "| measure | gas |", "|---|---:|");
-    for (const [key, value] of Object.entries(gateway)) lines.push(`| \`${key}\` | ${n(Math.round(Number(value) * 100) / 100)} |`);
+    for (const [key, value] of gatewayGas) lines.push(`| \`${key}\` | ${n(Math.round(Number(value) * 100) / 100)} |`);
+  }
+  const rates = Object.entries(gateway).filter(([key]) => key.startsWith("throughput.") || key.startsWith("ingest."));
+  if (rates.length > 0) {
+    lines.push(
+      "",
+      "## Gateway: throughput and ingest (`reports/gateway.json`)",
+      "",
+      "Consent-checked requests against the same requests served raw from the same store (ratios: enforced ÷ raw), and",
+      "resources ingested per second; see docs/gateway.md, \"Throughput\". Measured on a shared 2-core machine: read the",
+      "ratios, not the absolute figures.",
+      "",
+      "| measure | value |",
+      "|---|---:|",
+    );
+    for (const [key, value] of rates) lines.push(`| \`${key}\` | ${typeof value === "number" ? n(Math.round(value * 100) / 100) : String(value)} |`);
   }
   return lines.join("\n") + "\n";
 }

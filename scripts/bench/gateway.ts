@@ -3,7 +3,9 @@
  * point costs per disclosure. A holder's gateway anchors one root per batch of receipts; the gas of
  * one `anchorDisclosures` transaction (from its receipt) divided by the receipts under its root is
  * the gas per disclosure. Measured at 1, 64 and 1,024 receipts, each tree built with the SDK's
- * `buildReceiptTree` over realistic receipts. Writes `reports/gateway.json` as one flat object.
+ * `buildReceiptTree` over realistic receipts. Then, in the same run, the gateway's throughput against
+ * raw serving and its ingest rate (scripts/bench/throughput.ts). Writes `reports/gateway.json` as one
+ * flat object: the gas keys, then `ingest.*` and `throughput.*`.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -12,6 +14,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { accessReference, buildReceiptTree, DATA_CLASSES, OrgKind, PURPOSES, type DisclosureReceipt } from "../../sdk";
 import { DisclosureLog__factory, ParticipantRegistry__factory } from "../../typechain-types";
 import { deploySuite } from "../deploy";
+import { measureThroughput, type ThroughputOptions } from "./throughput";
 
 /** The receipt counts measured. */
 export const GATEWAY_SIZES = [1, 64, 1024] as const;
@@ -65,16 +68,27 @@ export async function measureGateway(hre: HardhatRuntimeEnvironment): Promise<Ga
   return report as GatewayReport;
 }
 
-/** Measures and writes `reports/gateway.json` under `root`. */
-export async function runGatewayBench(hre: HardhatRuntimeEnvironment, log: (line: string) => void = console.log): Promise<GatewayReport> {
-  const report = await measureGateway(hre);
+/** Whether a key of `reports/gateway.json` is a gas figure (the rest are throughput and ingest). */
+export function isGasKey(key: string): boolean {
+  return key.startsWith("gasPerRoot.") || key.startsWith("gasPerDisclosure.");
+}
+
+/** Measures gas per disclosure, then throughput and ingest, and writes `reports/gateway.json` under `root`. */
+export async function runGatewayBench(
+  hre: HardhatRuntimeEnvironment,
+  log: (line: string) => void = console.log,
+  throughput: ThroughputOptions = {},
+): Promise<GatewayReport & Record<string, number | string>> {
+  const gas = await measureGateway(hre);
+  for (const n of GATEWAY_SIZES) {
+    log(`${n.toLocaleString("en-US").padStart(5)} receipt${n === 1 ? " " : "s"} a root: ${gas[`gasPerRoot.${n}`].toLocaleString("en-US")} gas a root, ${gas[`gasPerDisclosure.${n}`]} gas a disclosure`);
+  }
+  log(`budget: ${GAS_PER_ROOT_BUDGET.toLocaleString("en-US")} gas a root (≤ 100 gas a disclosure at 1,024 receipts)`);
+  log("\nGateway throughput (autocannon, enforced vs raw) and ingest:");
+  const report = { ...gas, ...(await measureThroughput(hre, { log, ...throughput })) };
   const out = path.join(hre.config.paths.root, "reports", "gateway.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
-  for (const n of GATEWAY_SIZES) {
-    log(`${n.toLocaleString("en-US").padStart(5)} receipt${n === 1 ? " " : "s"} a root: ${report[`gasPerRoot.${n}`].toLocaleString("en-US")} gas a root, ${report[`gasPerDisclosure.${n}`]} gas a disclosure`);
-  }
-  log(`budget: ${GAS_PER_ROOT_BUDGET.toLocaleString("en-US")} gas a root (≤ 100 gas a disclosure at 1,024 receipts)`);
   log(`Wrote ${path.relative(process.cwd(), out)}`);
   return report;
 }

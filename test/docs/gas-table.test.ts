@@ -17,5 +17,15 @@ describe("docs/gas.md generation", function () {
     expect(md).to.contain("## Gateway: gas per disclosure (`reports/gateway.json`)");
     expect(md).to.contain("| `gasPerRoot.1024` | 57,759 |");
     expect(md).to.contain("| `gasPerDisclosure.1024` | 56.41 |");
+    expect(md).to.not.contain("throughput");
+  });
+
+  it("renders the gateway's throughput and ingest rate apart from its gas", function () {
+    const md = gasTable({ "floor.slotAndEvent": 40_000 }, {}, {}, { "gasPerRoot.1": 57_759, "throughput.readRatio": 0.514, "ingest.resourcesPerSecond": 1234.5, "throughput.setting": "autocannon" });
+    expect(md).to.contain("## Gateway: throughput and ingest (`reports/gateway.json`)");
+    expect(md).to.contain("| `throughput.readRatio` | 0.51 |");
+    expect(md).to.contain("| `ingest.resourcesPerSecond` | 1,234.5 |");
+    expect(md).to.contain("| `throughput.setting` | autocannon |");
+    expect(md.split("## Gateway: throughput")[0]).to.not.contain("readRatio");
   });
 });
