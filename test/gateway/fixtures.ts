@@ -13,6 +13,7 @@ import { AnchorWorker } from "../../gateway/anchor";
 import type { Database } from "../../gateway/db";
 import { LocalKeyProvider } from "../../gateway/keys";
 import { buildGateway, type Gateway, type GatewayOptions } from "../../gateway/server";
+import { gatewayRequestDomain, signGatewayRequest, type SignRequestOptions } from "../../sdk/exchange/request";
 import { consentFixture } from "../consent/fixtures";
 import { freePort } from "../e2e/node";
 
@@ -101,4 +102,35 @@ export async function startGateway(f: Awaited<ReturnType<typeof gatewayChain>>, 
 /** A random 32-byte hex string (a consent document commitment for the tests). */
 export function commitment(): string {
   return "0x" + randomBytes(32).toString("hex");
+}
+
+/** Sends a request signed by `signer` (options override any signed field; `send` changes what is sent after signing) and returns status, JSON and headers. */
+export async function signedFetch(
+  f: { readonly origin: string; readonly gateway: Gateway },
+  signer: Parameters<typeof signGatewayRequest>[0],
+  target: string,
+  options: Partial<SignRequestOptions> & {
+    domain?: ReturnType<typeof gatewayRequestDomain>;
+    origin?: string;
+    send?: { target?: string; body?: string; method?: string; headers?: Record<string, string> };
+  } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<{ status: number; body: any; headers: Record<string, string> }> {
+  const origin = options.origin ?? f.origin;
+  const signed = await signGatewayRequest(signer, options.domain ?? f.gateway.domain, { gateway: origin, method: "GET", target, purpose: "TREAT", ...options });
+  const body = options.send?.body ?? (options.body as string | undefined);
+  const res = await fetch(origin + (options.send?.target ?? target), {
+    method: options.send?.method ?? options.method ?? "GET",
+    headers: { ...signed.headers, ...(body === undefined ? {} : { "content-type": "application/fhir+json" }), ...options.send?.headers },
+    body,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === "" ? undefined : JSON.parse(text), headers: Object.fromEntries(res.headers.entries()) };
+}
+
+/** The patient grants organization `orgId` the classes for the purposes, for a year. */
+export async function grant(f: { readonly patient: Awaited<ReturnType<typeof gatewayChain>>["patient"]; as: (s: Awaited<ReturnType<typeof gatewayChain>>["patient"]) => Promise<CareLedger> }, orgId: bigint, classes: string[], purposes: string[]): Promise<void> {
+  const patient = await f.as(f.patient);
+  const now = (await f.patient.provider!.getBlock("latest"))!.timestamp;
+  await (await patient.consent.grant({ grantee: { organization: orgId }, classes: classes as never, purposes: purposes as never, validUntil: now + 365 * 86_400, commitment: commitment() })).wait();
 }

@@ -5,9 +5,8 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { AnchorWorker } from "../../gateway/anchor";
-import type { Database } from "../../gateway/db";
 import { PATIENT_ID } from "./fixtures";
-import { asReceipt, bundleOf, grant, HOSPITAL, reviewDatabase, reviewGateway, signedFetch, smokingStatus, type Fixture } from "./review-support";
+import { asReceipt, bundleOf, grant, HOSPITAL, gatewayPerTest, signedFetch, smokingStatus, type Fixture } from "./review-support";
 
 async function allReceiptsVerify(f: Fixture): Promise<void> {
   const res = await signedFetch(f, f.patient, `/receipts?patient=${f.patient.address}&_count=100`);
@@ -23,21 +22,10 @@ async function allReceiptsVerify(f: Fixture): Promise<void> {
 
 describe("review: the anchoring worker", function () {
   this.timeout(180_000);
-  let db: Database;
   let f: Fixture;
-
-  before(async function () {
-    db = await reviewDatabase();
-  });
-  after(async function () {
-    await db.close();
-  });
-  beforeEach(async function () {
-    f = await reviewGateway(db);
-  });
+  gatewayPerTest((g) => (f = g));
   afterEach(async function () {
     await hre.network.provider.send("evm_setAutomine", [true]);
-    await f.close();
   });
 
   it("anchors every receipt after a patient reads their own unclassified record (a receipt of data class 255 must not stall every later root)", async function () {

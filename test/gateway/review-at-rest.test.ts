@@ -7,28 +7,14 @@
  */
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import type { Database } from "../../gateway/db";
 import { DATA_CLASSES } from "../../sdk/consent/codes";
 import { PATIENT_ID } from "./fixtures";
-import { grant, HOSPITAL, reviewDatabase, reviewGateway, signedFetch, type Fixture } from "./review-support";
+import { grant, HOSPITAL, gatewayPerTest, signedFetch, type Fixture } from "./review-support";
 
 describe("review: the release decision and the sealed record", function () {
   this.timeout(180_000);
-  let db: Database;
   let f: Fixture;
-
-  before(async function () {
-    db = await reviewDatabase();
-  });
-  after(async function () {
-    await db.close();
-  });
-  beforeEach(async function () {
-    f = await reviewGateway(db);
-  });
-  afterEach(async function () {
-    await f.close();
-  });
+  gatewayPerTest((g) => (f = g));
 
   it("does not decrypt a record for whoever the unauthenticated patient column names (database write, no key: right of access hijacked)", async function () {
     const attacker = Wallet.createRandom();

@@ -5,27 +5,13 @@
  */
 import { expect } from "chai";
 import net from "node:net";
-import type { Database } from "../../gateway/db";
 import { LAB, PATIENT_ID } from "./fixtures";
-import { grant, HOSPITAL, reviewDatabase, reviewGateway, signedFetch, type Fixture } from "./review-support";
+import { grant, HOSPITAL, gatewayPerTest, signedFetch, type Fixture } from "./review-support";
 
 describe("review: failing closed", function () {
   this.timeout(180_000);
-  let db: Database;
   let f: Fixture;
-
-  before(async function () {
-    db = await reviewDatabase();
-  });
-  after(async function () {
-    await db.close();
-  });
-  beforeEach(async function () {
-    f = await reviewGateway(db);
-  });
-  afterEach(async function () {
-    await f.close();
-  });
+  gatewayPerTest((g) => (f = g));
 
   it("releases nothing once its own organization is suspended (its receipts can no longer be anchored)", async function () {
     await grant(f, HOSPITAL, ["labs"], ["TREAT"]);

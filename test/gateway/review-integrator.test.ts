@@ -7,10 +7,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { RecordRegistry__factory } from "../../typechain-types";
 import { pruneNonces } from "../../gateway/auth";
-import type { Database } from "../../gateway/db";
 import { signGatewayRequest } from "../../sdk/exchange/request";
 import { labBundle, LAB, PATIENT_ID } from "./fixtures";
-import { bundleOf, grant, HOSPITAL, reviewDatabase, reviewGateway, signedFetch, type Fixture } from "./review-support";
+import { bundleOf, grant, HOSPITAL, gatewayPerTest, signedFetch, type Fixture } from "./review-support";
 
 /** A lab result of the fixture's patient, its subject written as `subject`. */
 const labResult = (id: string, subject: string) => ({
@@ -36,21 +35,8 @@ async function fakeGateway(body: object): Promise<{ url: string; close: () => Pr
 
 describe("review: the gateway as an integrator uses it", function () {
   this.timeout(180_000);
-  let db: Database;
   let f: Fixture;
-
-  before(async function () {
-    db = await reviewDatabase();
-  });
-  after(async function () {
-    await db.close();
-  });
-  beforeEach(async function () {
-    f = await reviewGateway(db);
-  });
-  afterEach(async function () {
-    await f.close();
-  });
+  gatewayPerTest((g) => (f = g));
 
   it("stops releasing a record its holder retracted on chain (wrong patient), and the rest of the search still reaches the doctor", async function () {
     const row = (await f.gateway.store.get("Observation", `${PATIENT_ID}-glucose`))!;

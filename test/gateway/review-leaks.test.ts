@@ -5,9 +5,8 @@
  */
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import type { Database } from "../../gateway/db";
 import { PATIENT_ID } from "./fixtures";
-import { reviewDatabase, reviewGateway, signedFetch, type Fixture } from "./review-support";
+import { gatewayPerTest, signedFetch, type Fixture } from "./review-support";
 
 const shape = (r: { status: number; body: any }) => ({
   status: r.status,
@@ -18,21 +17,8 @@ const shape = (r: { status: number; body: any }) => ({
 
 describe("review: what an unauthorized requester learns", function () {
   this.timeout(180_000);
-  let db: Database;
   let f: Fixture;
-
-  before(async function () {
-    db = await reviewDatabase();
-  });
-  after(async function () {
-    await db.close();
-  });
-  beforeEach(async function () {
-    f = await reviewGateway(db);
-  });
-  afterEach(async function () {
-    await f.close();
-  });
+  gatewayPerTest((g) => (f = g));
 
   it("answers any key that is no member the same whether the patient has records here or not (search and $everything are no existence oracle)", async function () {
     const anyone = Wallet.createRandom();

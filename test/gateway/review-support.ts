@@ -4,46 +4,34 @@
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { openDatabase, type Database } from "../../gateway/db";
-import { gatewayRequestDomain, signGatewayRequest, type SignRequestOptions } from "../../sdk/exchange/request";
-import { commitment, gatewayChain, PATIENT_ID, startGateway } from "./fixtures";
+import { gatewayChain, grant, PATIENT_ID, signedFetch, startGateway } from "./fixtures";
 
 export type Fixture = Awaited<ReturnType<typeof startGateway>>;
 export const HOSPITAL = 1n;
-const YEAR = 365 * 86_400;
 
-/** A gateway over a fresh chain fixture and the file's database. */
-export async function reviewGateway(db: Database): Promise<Fixture> {
-  return startGateway(await loadFixture(gatewayChain), db);
-}
-
-export async function reviewDatabase(): Promise<Database> {
-  return openDatabase();
-}
-
-/** Sends a request signed by `signer` and returns status and JSON. */
-export async function signedFetch(
-  f: Fixture,
-  signer: Parameters<typeof signGatewayRequest>[0],
-  target: string,
-  options: Partial<SignRequestOptions> & { domain?: ReturnType<typeof gatewayRequestDomain>; origin?: string } = {},
-): Promise<{ status: number; body: any }> {
-  const signed = await signGatewayRequest(signer, options.domain ?? f.gateway.domain, { gateway: options.origin ?? f.origin, method: "GET", target, purpose: "TREAT", ...options });
-  const body = options.body as string | undefined;
-  const res = await fetch((options.origin ?? f.origin) + target, {
-    method: options.method ?? "GET",
-    headers: { ...signed.headers, ...(body === undefined ? {} : { "content-type": "application/fhir+json" }) },
-    body,
+/**
+ * Registers the hooks of a review suite: one PGlite database for the file, a fresh gateway (the chain
+ * fixture, its records ingested) before each test, handed to `use`, and closed after it.
+ */
+export function gatewayPerTest(use: (f: Fixture) => void): void {
+  let db: Database;
+  let f: Fixture | undefined;
+  before(async function () {
+    db = await openDatabase();
   });
-  const text = await res.text();
-  return { status: res.status, body: text === "" ? undefined : JSON.parse(text) };
+  after(async function () {
+    await db.close();
+  });
+  beforeEach(async function () {
+    f = await startGateway(await loadFixture(gatewayChain), db);
+    use(f);
+  });
+  afterEach(async function () {
+    await f?.close();
+  });
 }
 
-/** The patient grants `orgId` the classes for the purposes, for a year. */
-export async function grant(f: Fixture, orgId: bigint, classes: string[], purposes: string[]): Promise<void> {
-  const patient = await f.as(f.patient);
-  const now = (await f.patient.provider!.getBlock("latest"))!.timestamp;
-  await (await patient.consent.grant({ grantee: { organization: orgId }, classes: classes as never, purposes: purposes as never, validUntil: now + YEAR, commitment: commitment() })).wait();
-}
+export { grant, signedFetch };
 
 /** A transaction Bundle of `resources` (each posted as a create). */
 export function bundleOf(...resources: Record<string, unknown>[]): object {
