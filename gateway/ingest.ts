@@ -8,7 +8,7 @@
 import { randomUUID } from "crypto";
 import { getAddress, isAddress } from "ethers";
 import type { CareLedger } from "../sdk/careledger";
-import { DATA_CLASSES } from "../sdk/consent/codes";
+import { classMask } from "../sdk/consent/vocab";
 import { classifyResource } from "../sdk/consent/resourceClasses";
 import { ACCOUNT_SYSTEM } from "../sdk/core/fhirSystems";
 import { fhirIssues } from "../sdk/core/fhirValidation";
@@ -74,9 +74,6 @@ function accountOf(patient: Record<string, unknown>): string | undefined {
   return typeof found?.value === "string" && isAddress(found.value) ? getAddress(found.value) : undefined;
 }
 
-function classMask(classes: readonly string[]): number {
-  return classes.reduce((m, c) => (m | (1 << DATA_CLASSES[c as keyof typeof DATA_CLASSES])) >>> 0, 0);
-}
 
 /**
  * Validates, stores and anchors a transaction Bundle. The requester must be an active member of the
@@ -165,7 +162,7 @@ export async function ingest(
         id: r.id,
         patientRef,
         patient: account,
-        classes: c.released ? classMask(c.classes) : 0,
+        classes: c.released ? classMask("classes", c.classes) : 0,
         withheld: c.released ? null : c.reason,
         resource: r.resource,
       });

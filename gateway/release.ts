@@ -73,8 +73,7 @@ export class Releaser {
         this.#careledger.participants.organization(this.#orgId, { blockTag: block }),
       ]);
       decision = { block, blockTime: latest.timestamp, requester: auth.request.requester, orgId: m.orgId, active: m.active, holderSuspended: holder.suspended };
-    } catch (err) {
-      if (process.env.GATEWAY_DEBUG) console.error("chain read failed:", err);
+    } catch {
       throw chainDown();
     }
     // A suspended holder releases nothing: its receipts could not be anchored, so nothing it released
@@ -112,8 +111,7 @@ export class Releaser {
           if (scope !== undefined && row.classes !== 0 && (row.classes & ~scope.classes) === 0 && ((scope.purposes >>> purpose) & 1) === 1) ownOrDelegated.add(row.seq);
         }
       }
-    } catch (err) {
-      if (process.env.GATEWAY_DEBUG) console.error("chain read failed:", err);
+    } catch {
       throw chainDown();
     }
     const own = (row: RecordRow) => ownOrDelegated.has(row.seq);
@@ -139,8 +137,7 @@ export class Releaser {
         }
         if (allowed && (await this.#current(row))) out.push(row);
       }
-    } catch (err) {
-      if (process.env.GATEWAY_DEBUG) console.error("chain read failed:", err);
+    } catch {
       throw chainDown();
     }
     return out;

@@ -14,7 +14,7 @@ import pg from "pg";
 import { CareLedger, OrgKind } from "../../sdk";
 import { ExchangeError } from "../../sdk/exchange/client";
 import { DisclosureLog__factory } from "../../typechain-types";
-import { labBundle, MASTER_KEY, PATIENT_ID } from "../gateway/fixtures";
+import { commitment, labBundle, MASTER_KEY, PATIENT_ID } from "../gateway/fixtures";
 import { CHAIN_CLIENTS, devWallet, freePort, hardhat, spawnProcess, startTestChain, type SpawnedProcess, type TestChain } from "./node";
 
 const YEAR = 365 * 86_400;
@@ -27,10 +27,6 @@ const PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
 async function startGateway(env: NodeJS.ProcessEnv): Promise<SpawnedProcess> {
   const tsNode = require.resolve("ts-node/dist/bin.js");
   return spawnProcess("gateway", process.execPath, [tsNode, "--transpile-only", "gateway/main.ts"], "CareLedger gateway of organization", { timeoutMs: 90_000, env });
-}
-
-function commitment(): string {
-  return "0x" + Buffer.from(os.hostname() + Math.random()).toString("hex").padEnd(64, "0").slice(0, 64);
 }
 
 /** The suite on `chain` with a hospital (doctor), a lab (two members: two gateway keys) and a research institute. */
