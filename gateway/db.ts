@@ -90,7 +90,10 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
   const { PGLiteSocketServer } = require("@electric-sql/pglite-socket") as typeof import("@electric-sql/pglite-socket");
   const db = await PGlite.create(options.dataDir);
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
+  // Two connections, though the pool uses one: after a query fails, the pool ends that client and opens
+  // another at once, and with one connection allowed the server refused the new one while it was still
+  // closing the old, so the request after any SQL error failed too ("Connection terminated unexpectedly").
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 2 });
   await server.start();
   const [host, port] = server.getServerConn().split(":");
   const pool = new pg.Pool({ host, port: Number(port), user: "postgres", database: "postgres", max: 1 });
