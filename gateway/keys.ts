@@ -64,3 +64,21 @@ export class LocalKeyProvider implements KeyProvider {
     return open(this.#key, wrapped, `wrap:${context}`);
   }
 }
+
+/**
+ * A paging cursor: a position (a row's sequence number) sealed under the organization's key, so a
+ * requester learns nothing from it (not how many records were passed over, nor how many are held).
+ */
+export async function sealCursor(keys: KeyProvider, seq: bigint): Promise<string> {
+  const raw = Buffer.alloc(8);
+  raw.writeBigUInt64BE(seq);
+  return (await keys.wrap(raw, "cursor")).toString("base64url");
+}
+
+/** The position a {@link sealCursor} cursor holds (0n for none). @throws {Error} for anything else */
+export async function openCursor(keys: KeyProvider, cursor: string | undefined): Promise<bigint> {
+  if (cursor === undefined) return 0n;
+  const raw = await keys.unwrap(Buffer.from(cursor, "base64url"), "cursor", keys.keyId);
+  if (raw.length !== 8) throw new Error("not a cursor");
+  return raw.readBigUInt64BE(0);
+}

@@ -2,7 +2,7 @@
  * Disclosure receipts: one per released resource and data class, written durably before the response
  * leaves, then bound to a Merkle root and anchored on chain by the holder (gateway/anchor.ts).
  */
-import type pg from "pg";
+import { Batcher } from "./batch";
 import type { Database } from "./db";
 import type { GatewayRequest } from "../sdk/exchange/request";
 
@@ -85,17 +85,56 @@ export const RECEIPT_COLUMNS =
 
 export class ReceiptStore {
   readonly #db: Database;
+  /** Concurrent responses' receipts, written together (gateway/batch.ts). */
+  readonly #writes: Batcher<readonly NewReceipt[], true>;
 
   constructor(db: Database) {
     this.#db = db;
+    this.#writes = new Batcher(async (responses) => {
+      try {
+        await this.#write(responses.flat());
+        return responses.map(() => true as const);
+      } catch {
+        // One response's receipts refused fail no other response: each is written alone.
+        return Promise.all(responses.map((r) => this.#write(r).then(() => true as const, (err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+      }
+    });
   }
 
-  /** Writes receipts in one transaction; resolves once they are durable. */
+  /**
+   * Writes one response's receipts, all or none, in order; resolves once they are durable. Concurrent
+   * responses' receipts go to the database in one statement.
+   */
   async insert(receipts: readonly NewReceipt[]): Promise<void> {
     if (receipts.length === 0) return;
-    await this.#db.transaction(async (client) => {
-      for (const r of receipts) await insertOne(client, r);
-    });
+    await this.#writes.submit(receipts);
+  }
+
+  /** One statement: all of `receipts` or none, in order. */
+  async #write(receipts: readonly NewReceipt[]): Promise<void> {
+    const column = <T>(f: (r: NewReceipt) => T): T[] => receipts.map(f);
+    await this.#db.pool.query(
+      `INSERT INTO receipts (request_digest, requester, holder_org_id, patient, access_ref, access_nonce, record_id, resource_ref, data_class, purpose, permitted_at_block, request, signature)
+       SELECT d, q, h, p, a, n, r, f, c, u, b, j, s
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::integer[], $11::bigint[], $12::jsonb[], $13::text[])
+         WITH ORDINALITY AS t(d, q, h, p, a, n, r, f, c, u, b, j, s, i)
+       ORDER BY i`,
+      [
+        column((r) => r.requestDigest),
+        column((r) => r.requester.toLowerCase()),
+        column((r) => r.holderOrgId.toString()),
+        column((r) => r.patient.toLowerCase()),
+        column((r) => r.accessRef),
+        column((r) => r.accessNonce),
+        column((r) => r.recordId),
+        column((r) => r.resourceRef),
+        column((r) => r.dataClass),
+        column((r) => r.purpose),
+        column((r) => r.permittedAtBlock.toString()),
+        column((r) => JSON.stringify(r.request)),
+        column((r) => r.signature),
+      ],
+    );
   }
 
   /** A patient's receipts after `after`, oldest first; up to `limit + 1` (the extra one says a next page exists). */
@@ -113,26 +152,4 @@ export class ReceiptStore {
     const r = await this.#db.pool.query<{ n: string }>("SELECT count(*) AS n FROM receipts WHERE root IS NULL");
     return Number(r.rows[0].n);
   }
-}
-
-async function insertOne(client: pg.PoolClient, r: NewReceipt): Promise<void> {
-  await client.query(
-    `INSERT INTO receipts (request_digest, requester, holder_org_id, patient, access_ref, access_nonce, record_id, resource_ref, data_class, purpose, permitted_at_block, request, signature)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [
-      r.requestDigest,
-      r.requester.toLowerCase(),
-      r.holderOrgId.toString(),
-      r.patient.toLowerCase(),
-      r.accessRef,
-      r.accessNonce,
-      r.recordId,
-      r.resourceRef,
-      r.dataClass,
-      r.purpose,
-      r.permittedAtBlock.toString(),
-      JSON.stringify(r.request),
-      r.signature,
-    ],
-  );
 }

@@ -9,7 +9,9 @@ import { ALL_CLASSES_MASK, classMask, purposeMask } from "../sdk/consent/vocab";
 import type { CareLedger } from "../sdk/careledger";
 import { attachEvidence } from "../sdk/exchange/evidence";
 import { receiptValues, UNCLASSIFIED_DATA_CLASS } from "../sdk/exchange/receipts";
+import type { Block } from "ethers";
 import type { Authenticated } from "./auth";
+import { Batcher } from "./batch";
 import { GatewayError } from "./fhir";
 import type { NewReceipt, ReceiptStore } from "./receipts";
 import type { RecordRow, RecordStore } from "./store";
@@ -18,6 +20,8 @@ import type { RecordRow, RecordStore } from "./store";
 /** A decision for one request: the block it was taken at and who is asking. */
 export interface Decision {
   readonly block: bigint;
+  /** The block's hash: the state read at it never changes, so reads at it are asked once (see {@link BlockReads}). */
+  readonly blockHash: string;
   /** The block's time (seconds): a delegation is in force while its `until` is after it. */
   readonly blockTime: number;
   readonly requester: string;
@@ -47,14 +51,63 @@ export function classBits(mask: number): number[] {
   return out;
 }
 
+/** How many recent blocks' answers are kept, and how many answers one block keeps at most. */
+const KEEP_BLOCKS = 4;
+const MAX_ANSWERS_PER_BLOCK = 100_000;
+
+/**
+ * State reads at a block, asked of the chain once: the state at a block hash never changes, so the
+ * same question at the same block (a requester's standing, a patient's consent for a class and purpose,
+ * a record's status) has the same answer for every request decided there. Answers are kept for the
+ * last few blocks only; a read that fails is forgotten, so it is asked again.
+ */
+export class BlockReads {
+  readonly #blocks = new Map<string, Map<string, Promise<unknown>>>();
+
+  read<T>(blockHash: string, question: string, ask: () => Promise<T>): Promise<T> {
+    let answers = this.#blocks.get(blockHash);
+    if (answers === undefined) {
+      answers = new Map();
+      this.#blocks.set(blockHash, answers);
+      for (const old of this.#blocks.keys()) {
+        if (this.#blocks.size <= KEEP_BLOCKS) break;
+        this.#blocks.delete(old);
+      }
+    }
+    const known = answers.get(question) as Promise<T> | undefined;
+    if (known !== undefined) return known;
+    const answer = ask();
+    if (answers.size < MAX_ANSWERS_PER_BLOCK) {
+      const kept = answers;
+      kept.set(question, answer);
+      answer.catch(() => {
+        if (kept.get(question) === answer) kept.delete(question);
+      });
+    }
+    return answer;
+  }
+}
+
 export class Releaser {
   readonly #careledger: CareLedger;
   readonly #store: RecordStore;
   readonly #receipts: ReceiptStore;
   readonly #orgId: bigint;
+  readonly #reads = new BlockReads();
+  /**
+   * The chain's latest block, read once for the requests that arrived while the last read was under
+   * way (gateway/batch.ts): every request is decided at a block read after it arrived.
+   */
+  readonly #latest: Batcher<null, Block>;
 
   constructor(careledger: CareLedger, store: RecordStore, receipts: ReceiptStore, holderOrgId: bigint) {
     this.#careledger = careledger;
+    const provider = careledger.runner.provider ?? (careledger.runner as unknown as NonNullable<CareLedger["runner"]["provider"]>);
+    this.#latest = new Batcher(async (waiting) => {
+      const latest = await provider.getBlock("latest");
+      if (latest === null) throw new Error("no latest block");
+      return waiting.map(() => latest);
+    });
     this.#store = store;
     this.#receipts = receipts;
     this.#orgId = holderOrgId;
@@ -64,15 +117,16 @@ export class Releaser {
   async decide(auth: Authenticated): Promise<Decision> {
     let decision: Decision;
     try {
-      const provider = this.#careledger.runner.provider ?? (this.#careledger.runner as unknown as NonNullable<CareLedger["runner"]["provider"]>);
-      const latest = await provider.getBlock("latest");
-      if (latest === null) throw new Error("no latest block");
+      const latest = await this.#latest.submit(null);
       const block = BigInt(latest.number);
+      const blockHash = latest.hash;
+      if (blockHash === null) throw new Error("the latest block has no hash");
+      const requester = auth.request.requester;
       const [m, holder] = await Promise.all([
-        this.#careledger.participants.isActiveMember(auth.request.requester, { blockTag: block }),
-        this.#careledger.participants.organization(this.#orgId, { blockTag: block }),
+        this.#reads.read(blockHash, `member:${requester}`, () => this.#careledger.participants.isActiveMember(requester, { blockTag: block })),
+        this.#reads.read(blockHash, "holder", () => this.#careledger.participants.organization(this.#orgId, { blockTag: block })),
       ]);
-      decision = { block, blockTime: latest.timestamp, requester: auth.request.requester, orgId: m.orgId, active: m.active, holderSuspended: holder.suspended };
+      decision = { block, blockHash, blockTime: latest.timestamp, requester, orgId: m.orgId, active: m.active, holderSuspended: holder.suspended };
     } catch {
       throw chainDown();
     }
@@ -89,67 +143,53 @@ export class Releaser {
    * @throws {GatewayError} 503 when the chain cannot be read
    */
   async permitted(decision: Decision, purpose: number, rows: readonly RecordRow[]): Promise<RecordRow[]> {
+    const { block, blockHash, requester } = decision;
+    const ask = <T>(question: string, read: () => Promise<T>) => this.#reads.read(blockHash, question, read);
     // The patient's own records, and a delegate's within its scope (the right of access, exercised by
     // the patient or for the patient), need no grant.
-    const delegations = new Map<string, Promise<{ classes: number; purposes: number } | undefined>>();
-    const scopeOf = (patient: string) => {
-      let p = delegations.get(patient);
-      if (p === undefined) {
-        p = this.#careledger.consent.delegation(patient, decision.requester, { blockTag: decision.block }).then((d) =>
+    const scopeOf = (patient: string) =>
+      ask(`delegation:${patient}:${requester}`, () =>
+        this.#careledger.consent.delegation(patient, requester, { blockTag: block }).then((d) =>
           d.until > decision.blockTime && d.classes.length > 0 ? { classes: classMask("classes", d.classes), purposes: purposeMaskOf(d.purposes) } : undefined,
-        );
-        delegations.set(patient, p);
-      }
-      return p;
+        ),
+      );
+    const own = async (row: RecordRow): Promise<boolean> => {
+      if (row.patient === requester.toLowerCase()) return true;
+      const scope = await scopeOf(row.patient);
+      return scope !== undefined && row.classes !== 0 && (row.classes & ~scope.classes) === 0 && ((scope.purposes >>> purpose) & 1) === 1;
     };
-    const ownOrDelegated = new Set<bigint>();
-    try {
-      for (const row of rows) {
-        if (row.patient === decision.requester.toLowerCase()) ownOrDelegated.add(row.seq);
-        else {
-          const scope = await scopeOf(row.patient);
-          if (scope !== undefined && row.classes !== 0 && (row.classes & ~scope.classes) === 0 && ((scope.purposes >>> purpose) & 1) === 1) ownOrDelegated.add(row.seq);
-        }
+    const allows = (patient: string, dataClass: number): Promise<boolean> =>
+      ask(`permitted:${patient}:${requester}:${dataClass}:${purpose}`, () =>
+        this.#careledger.consent.isPermitted({ patient, accessor: requester, dataClass, purpose }, { blockTag: block }),
+      );
+    const releasable = async (row: RecordRow): Promise<boolean> => {
+      if (row.shredded) return false;
+      let allowed = await own(row);
+      // Anyone else needs standing (an active member; silently nothing otherwise, so that the answer
+      // tells a stranger nothing about what is held) and the patient's consent for every class.
+      if (!allowed && decision.active && row.withheld === null && row.classes !== 0 && (row.classes & ~ALL_CLASSES_MASK) === 0) {
+        allowed = (await Promise.all(classBits(row.classes).map((c) => allows(row.patient, c)))).every(Boolean);
       }
+      return allowed && (await this.#current(decision, row));
+    };
+    let verdicts: boolean[];
+    try {
+      verdicts = await Promise.all(rows.map(releasable));
     } catch {
       throw chainDown();
     }
-    const own = (row: RecordRow) => ownOrDelegated.has(row.seq);
-    const cache = new Map<string, Promise<boolean>>();
-    const allows = (patient: string, dataClass: number): Promise<boolean> => {
-      const key = `${patient}:${dataClass}`;
-      let p = cache.get(key);
-      if (p === undefined) {
-        p = this.#careledger.consent.isPermitted({ patient, accessor: decision.requester, dataClass, purpose }, { blockTag: decision.block });
-        cache.set(key, p);
-      }
-      return p;
-    };
-    const out: RecordRow[] = [];
-    try {
-      for (const row of rows) {
-        if (row.shredded) continue;
-        let allowed = own(row);
-        // Anyone else needs standing (an active member; silently nothing otherwise, so that the answer
-        // tells a stranger nothing about what is held) and the patient's consent for every class.
-        if (!allowed && decision.active && row.withheld === null && row.classes !== 0 && (row.classes & ~ALL_CLASSES_MASK) === 0) {
-          allowed = (await Promise.all(classBits(row.classes).map((c) => allows(row.patient, c)))).every(Boolean);
-        }
-        if (allowed && (await this.#current(row))) out.push(row);
-      }
-    } catch {
-      throw chainDown();
-    }
-    return out;
+    return rows.filter((_, i) => verdicts[i]);
   }
 
-  /** Whether the chain still holds the row's version as current and not retracted (its holder may retract or amend it). */
-  async #current(row: RecordRow): Promise<boolean> {
-    const status = await this.#careledger.records.commitmentStatus(row.commitment, this.#orgId);
+  /** Whether the chain holds the row's version as current and not retracted at the decision's block (its holder may retract or amend it). */
+  async #current(decision: Decision, row: RecordRow): Promise<boolean> {
+    const { block, blockHash } = decision;
+    const status = await this.#reads.read(blockHash, `status:${row.commitment}`, () => this.#careledger.records.commitmentStatus(row.commitment, this.#orgId, { blockTag: block }));
     if (status.retracted) return false;
     // A batch leaf never registered on its own was neither amended nor retracted (both register it first).
     if (!status.anchored) return true;
-    return (await this.#careledger.records.currentVersion(row.recordId, this.#orgId)) <= row.version;
+    const current = await this.#reads.read(blockHash, `version:${row.recordId}`, () => this.#careledger.records.currentVersion(row.recordId, this.#orgId, { blockTag: block }));
+    return current <= row.version;
   }
 
   /**

@@ -10,16 +10,17 @@ import type { TypedDataDomain } from "ethers";
 import type { CareLedger } from "../sdk/careledger";
 import { CareLedgerError, ValidationError } from "../sdk/errors";
 import { gatewayRequestDomain, originOf } from "../sdk/exchange/request";
-import { authenticate, type Authenticated } from "./auth";
+import { authenticate, NonceBook, type Authenticated } from "./auth";
 import type { Database } from "./db";
 import { capabilityStatement, FHIR_ID, GatewayError, operationOutcome, searchset, SERVED_TYPES } from "./fhir";
 import { ingest } from "./ingest";
-import type { KeyProvider } from "./keys";
+import { openCursor as openSealedCursor, sealCursor, type KeyProvider } from "./keys";
 import { RateLimiter } from "./limits";
 import { ReceiptStore } from "./receipts";
 import { recoverPendingBatches } from "./recovery";
 import { Releaser } from "./release";
 import { RecordStore, type RecordRow } from "./store";
+import { useWasmKeccakInEthers } from "../sdk/records/merkle/keccak";
 
 /** Options of {@link buildGateway}. */
 export interface GatewayOptions {
@@ -110,6 +111,8 @@ function send(reply: FastifyReply, status: number, body: object, type = FHIR_JSO
  */
 export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const { careledger, db, keys } = options;
+  // Every request is hashed several times (its EIP-712 digest, addresses, access references).
+  useWasmKeccakInEthers();
   const origin = originOf(options.origin, "origin");
   const signer = careledger.runner as { getAddress?: () => Promise<string> };
   if (typeof signer.getAddress !== "function") throw new CareLedgerError("NO_SIGNER", "the gateway's CareLedger connection needs a Signer (a member of the holding organization)");
@@ -124,7 +127,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   /** Roots of ingested batches being anchored by this process right now (recovery leaves them alone). */
   const anchoring = new Set<string>();
-  const authCtx = { careledger, domain, origin, db, now };
+  const authCtx = { careledger, domain, origin, nonces: new NonceBook(db), now };
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024,
@@ -211,22 +214,13 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.get("/fhir/metadata", async (_req, reply) => send(reply, 200, capabilityStatement(base, { name: "CareLedger gateway", version: "0.1.0" })));
 
-  // Cursors are opaque: a position sealed under the organization's key, so a requester learns nothing
-  // from them (not how many records were passed over, nor how many the gateway holds).
+  // Cursors are opaque (gateway/keys.ts).
   const openCursor = async (cursor: string | undefined): Promise<bigint> => {
-    if (cursor === undefined) return 0n;
     try {
-      const raw = await keys.unwrap(Buffer.from(cursor, "base64url"), "cursor", keys.keyId);
-      if (raw.length !== 8) throw new Error("length");
-      return raw.readBigUInt64BE(0);
+      return await openSealedCursor(keys, cursor);
     } catch {
       throw new GatewayError(400, "invalid", "_cursor is not a cursor this gateway gave", "_cursor");
     }
-  };
-  const sealCursor = async (seq: bigint): Promise<string> => {
-    const raw = Buffer.alloc(8);
-    raw.writeBigUInt64BE(seq);
-    return (await keys.wrap(raw, "cursor")).toString("base64url");
   };
   /** Rows read per round while filling a page, and the most rounds: a page costs at most this much reading. */
   const SCAN = 100;
@@ -243,8 +237,10 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const permitted: RecordRow[] = [];
     let exhausted = false;
     for (let round = 0; round < MAX_SCAN_ROUNDS && permitted.length <= count && !exhausted; round++) {
-      const rows = await loadRows(() => store.page(filter, after, SCAN - 1));
-      exhausted = rows.length < SCAN;
+      // As many rows as the page still needs (all of them may be permitted), then whole rounds.
+      const want = round === 0 ? count + 1 : SCAN;
+      const rows = await loadRows(() => store.page(filter, after, want - 1));
+      exhausted = rows.length < want;
       if (rows.length > 0) after = rows[rows.length - 1].seq;
       permitted.push(...(await releaser.permitted(decision, auth.request.purpose, rows)));
     }
@@ -252,7 +248,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const resources = await releaser.release(auth, decision, page);
     // More permitted rows, or a scan that stopped at its bound before the end: a next page.
     const nextAfter = permitted.length > count ? page[page.length - 1].seq : !exhausted ? after : undefined;
-    return { resources, next: nextAfter === undefined ? undefined : await sealCursor(nextAfter) };
+    return { resources, next: nextAfter === undefined ? undefined : await sealCursor(keys, nextAfter) };
   };
   const nextLink = (req: FastifyRequest, cursor: string | undefined): string | undefined => {
     if (cursor === undefined) return undefined;
@@ -366,7 +362,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         anchored: r.anchored,
         at: r.createdAt.toISOString(),
       })),
-      next: more ? nextLink(req, await sealCursor(page[page.length - 1].seq)) : undefined,
+      next: more ? nextLink(req, await sealCursor(keys, page[page.length - 1].seq)) : undefined,
     });
   });
 

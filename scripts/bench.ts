@@ -10,7 +10,8 @@
  * Then the Merkle engine against OpenZeppelin's (`reports/merkle.json`, scripts/bench/merkle.ts) and
  * the gateway's gas per disclosure, its throughput against raw serving and its ingest rate
  * (`reports/gateway.json`, scripts/bench/gateway.ts and throughput.ts; `CARELEDGER_BENCH_SECONDS` sets
- * the seconds of each load run, default 10).
+ * the seconds of each load run, default 10; `CARELEDGER_BENCH_DATABASE_URL` measures it on that
+ * PostgreSQL server, in a database created and dropped for the run, instead of PGlite).
  * `CARELEDGER_BENCH=gateway npm run bench` runs only the phases named (comma-separated: gas, merkle,
  * gateway; default all three).
  */
@@ -118,7 +119,8 @@ async function main(): Promise<void> {
     console.log("\nGateway (DisclosureLog.anchorDisclosures):");
     const seconds = envVar("CARELEDGER_BENCH_SECONDS");
     if (seconds !== undefined && !(Number.isSafeInteger(Number(seconds)) && Number(seconds) >= 1)) throw new Error(`CARELEDGER_BENCH_SECONDS=${seconds} is not a whole number of seconds`);
-    await runGatewayBench(hre, console.log, seconds === undefined ? {} : { seconds: Number(seconds) });
+    const databaseUrl = envVar("CARELEDGER_BENCH_DATABASE_URL");
+    await runGatewayBench(hre, console.log, { ...(seconds === undefined ? {} : { seconds: Number(seconds) }), ...(databaseUrl === undefined ? {} : { databaseUrl }) });
   }
 }
 

@@ -12,6 +12,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { attachEvidence } from "../../sdk/exchange/evidence";
 import { GatewayError, operationOutcome, searchset, SERVED_TYPES } from "../../gateway/fhir";
+import { openCursor, sealCursor, type KeyProvider } from "../../gateway/keys";
 import type { RecordRow, RecordStore } from "../../gateway/store";
 
 const FHIR_JSON = "application/fhir+json";
@@ -34,9 +35,10 @@ function fhirId(id: string, expression = "id"): string {
 /**
  * A Fastify app serving `GET /fhir/{type}/{id}` and `GET /fhir/{type}?patient=…&_count=…&_cursor=…`
  * from `store` without any check: the baseline the gateway's enforced routes are measured against.
- * `orgId` is the holding organization named in the evidence; `origin` the base of `fullUrl`s.
+ * `orgId` is the holding organization named in the evidence; `origin` the base of `fullUrl`s; `keys`
+ * seal its paging cursors as the gateway's are sealed.
  */
-export function buildRawApp(store: RecordStore, orgId: bigint, origin: string): FastifyInstance {
+export function buildRawApp(store: RecordStore, keys: KeyProvider, orgId: bigint, origin: string): FastifyInstance {
   const app = Fastify({ logger: false });
   app.setErrorHandler((error: unknown, _req, reply) => {
     if (error instanceof GatewayError) return send(reply, error.status, operationOutcome("error", error.code, error.message, error.expression));
@@ -70,7 +72,7 @@ export function buildRawApp(store: RecordStore, orgId: bigint, origin: string): 
     const ref = `Patient/${fhirId(patient.startsWith("Patient/") ? patient.slice("Patient/".length) : patient, "patient")}`;
     const count = q._count === undefined ? 20 : Number(q._count);
     if (!Number.isInteger(count) || count < 1 || count > 100) throw new GatewayError(400, "invalid", "_count is not 1 to 100", "_count");
-    const cursor = q._cursor === undefined ? 0n : BigInt(q._cursor);
+    const cursor = await openCursor(keys, q._cursor);
     const rows = await store.page({ patientRef: ref, resourceType: type }, cursor, count);
     const more = rows.length > count;
     const page = more ? rows.slice(0, count) : rows;
@@ -78,7 +80,7 @@ export function buildRawApp(store: RecordStore, orgId: bigint, origin: string): 
     let next: string | undefined;
     if (more) {
       const url = new URL(req.url, origin);
-      url.searchParams.set("_cursor", page[page.length - 1].seq.toString());
+      url.searchParams.set("_cursor", await sealCursor(keys, page[page.length - 1].seq));
       next = url.pathname + url.search;
     }
     return send(reply, 200, searchset(origin, resources, { self: req.url, next }));

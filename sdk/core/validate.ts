@@ -2,7 +2,7 @@
  * Input checks run before anything is sent. Each names the field it checks, so the caller reads
  * `admin: "0x12" is not an address` rather than an RPC error.
  */
-import { getAddress, isAddress, isHexString, ZeroAddress } from "ethers";
+import { getAddress, isHexString, ZeroAddress } from "ethers";
 import { ValidationError } from "../errors";
 import { dayProblem, TIME_LIMIT } from "./calendar";
 
@@ -13,11 +13,28 @@ const MAX_UINT64 = (1n << 64n) - 1n;
  * @throws {ValidationError} naming `field`
  */
 export function requireAddress(field: string, value: unknown, { allowZero = false } = {}): string {
-  if (typeof value !== "string" || !isAddress(value)) {
-    throw new ValidationError(field, `${JSON.stringify(value)} is not an address`);
-  }
-  const address = getAddress(value);
+  const address = typeof value === "string" ? checksummed(value) : undefined;
+  if (address === undefined) throw new ValidationError(field, `${JSON.stringify(value)} is not an address`);
   if (!allowZero && address === ZeroAddress) throw new ValidationError(field, "the zero address is not allowed here");
+  return address;
+}
+
+/** Recently checked addresses (input → checksummed): a checksum is a hash, and the same few addresses recur. */
+const CHECKED_ADDRESSES = new Map<string, string>();
+const MAX_CHECKED_ADDRESSES = 4096;
+
+/** `value` checksummed, or undefined when it is not an address (ethers' `getAddress`, remembered). */
+function checksummed(value: string): string | undefined {
+  let address = CHECKED_ADDRESSES.get(value);
+  if (address === undefined) {
+    try {
+      address = getAddress(value);
+    } catch {
+      return undefined;
+    }
+    if (CHECKED_ADDRESSES.size >= MAX_CHECKED_ADDRESSES) CHECKED_ADDRESSES.clear();
+    CHECKED_ADDRESSES.set(value, address);
+  }
   return address;
 }
 

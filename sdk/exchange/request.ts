@@ -8,7 +8,7 @@
  * consent registry whose grants the gateway enforces), the purpose of use, a validity window of at
  * most five minutes, and a 32-byte nonce the gateway stores so that a request is never served twice.
  */
-import { getBytes, hexlify, isHexString, keccak256, randomBytes, TypedDataEncoder, verifyTypedData, type Signer, type TypedDataDomain } from "ethers";
+import { concat, getBytes, hexlify, isHexString, keccak256, randomBytes, recoverAddress, TypedDataEncoder, type Signer, type TypedDataDomain } from "ethers";
 import { ValidationError } from "../errors";
 import { requireAddress } from "../core/validate";
 import { purposeOf } from "../consent/vocab";
@@ -140,9 +140,29 @@ export function requireGatewayRequest(r: unknown): GatewayRequest {
   };
 }
 
-/** The EIP-712 digest of a request: what the signature signs, and what a disclosure receipt names. */
+/** The request type's encoder, built once (ethers builds one per `TypedDataEncoder.hash`). */
+const REQUEST_ENCODER = TypedDataEncoder.from(GATEWAY_REQUEST_TYPES);
+/** Domain separators by domain (a gateway serves one domain: its chain and deployment). */
+const DOMAIN_SEPARATORS = new Map<string, string>();
+
+function domainSeparator(domain: TypedDataDomain): string {
+  const key = JSON.stringify([domain.name, domain.version, domain.chainId?.toString(), domain.verifyingContract, domain.salt]);
+  let separator = DOMAIN_SEPARATORS.get(key);
+  if (separator === undefined) {
+    separator = TypedDataEncoder.hashDomain(domain);
+    if (DOMAIN_SEPARATORS.size >= 64) DOMAIN_SEPARATORS.clear();
+    DOMAIN_SEPARATORS.set(key, separator);
+  }
+  return separator;
+}
+
+/**
+ * The EIP-712 digest of a request: what the signature signs, and what a disclosure receipt names
+ * (`TypedDataEncoder.hash(domain, GATEWAY_REQUEST_TYPES, request)`, with the encoder and the domain's
+ * separator kept between requests).
+ */
 export function requestDigest(domain: TypedDataDomain, request: GatewayRequest): string {
-  return TypedDataEncoder.hash(domain, GATEWAY_REQUEST_TYPES, requireGatewayRequest(request));
+  return keccak256(concat(["0x1901", domainSeparator(domain), REQUEST_ENCODER.hash(requireGatewayRequest(request))]));
 }
 
 /** Options of {@link signGatewayRequest}. */
@@ -239,7 +259,7 @@ export function readRequestHeaders(headers: Record<string, string | string[] | u
  */
 export function recoverRequestSigner(domain: TypedDataDomain, request: GatewayRequest, signature: string): string | undefined {
   try {
-    return verifyTypedData(domain, GATEWAY_REQUEST_TYPES, request, signature);
+    return recoverAddress(requestDigest(domain, request), signature);
   } catch {
     return undefined;
   }

@@ -15,7 +15,7 @@ import { CareLedgerError, ValidationError } from "../errors";
 import { ManagedClient, requireSigner } from "../core/client";
 import { newSalt, requireSalt } from "../core/encoding";
 import { eventIn, type TxHandle } from "../core/tx";
-import { requireBytes32, requireEnum, requireId } from "../core/validate";
+import { blockTagOf, requireBytes32, requireEnum, requireId } from "../core/validate";
 import { RecordBatch, requireProof, requireVersion } from "./batch";
 import { recordCommitment, recordLeafValues, RECORD_LEAF_ENCODING, type RecordLeafFields } from "./encoding";
 import { FastMerkleTree } from "./merkle";
@@ -369,11 +369,15 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     };
   }
 
-  /** The current version of organization `orgId`'s record. @throws {ContractRevertError} `UnknownRecord` */
-  async currentVersion(recordId: string, orgId: bigint | number | string): Promise<number> {
+  /**
+   * The current version of organization `orgId`'s record, now or at `options.blockTag` (a block number).
+   * @throws {ContractRevertError} `UnknownRecord`
+   */
+  async currentVersion(recordId: string, orgId: bigint | number | string, options: { blockTag?: number | bigint } = {}): Promise<number> {
     const id = requireBytes32("recordId", recordId);
     const org = requireId("orgId", orgId);
-    return Number(await this.read(() => this.contract.currentVersion(org, id)));
+    const blockTag = blockTagOf(options.blockTag);
+    return Number(await this.read(() => this.contract.currentVersion(org, id, { blockTag })));
   }
 
   /** Organization `orgId`'s batch `root` (`orgId` 0n when there is none). */
@@ -384,11 +388,15 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     return { orgId: b.orgId, anchoredAt: Number(b.anchoredAt), leafCount: Number(b.leafCount) };
   }
 
-  /** What the claims contract sees: whether organization `orgId` anchored `commitment` singly, and whether it retracted it. */
-  async commitmentStatus(commitment: string, orgId: bigint | number | string): Promise<{ anchored: boolean; retracted: boolean }> {
+  /**
+   * What the claims contract sees: whether organization `orgId` anchored `commitment` singly, and whether
+   * it retracted it; now or at `options.blockTag` (a block number).
+   */
+  async commitmentStatus(commitment: string, orgId: bigint | number | string, options: { blockTag?: number | bigint } = {}): Promise<{ anchored: boolean; retracted: boolean }> {
     const c = requireBytes32("commitment", commitment);
     const org = requireId("orgId", orgId);
-    const [anchored, retracted] = await this.read(() => this.contract.commitmentStatus(org, c));
+    const blockTag = blockTagOf(options.blockTag);
+    const [anchored, retracted] = await this.read(() => this.contract.commitmentStatus(org, c, { blockTag }));
     return { anchored, retracted };
   }
 

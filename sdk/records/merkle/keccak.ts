@@ -97,3 +97,28 @@ export function keccakEngine(): Keccak256 {
 export function jsKeccakEngine(): Keccak256 {
   return loadJs();
 }
+
+let ethersRegistered = false;
+
+/**
+ * Makes ethers' `keccak256` (and so its typed-data hashes, checksums and ids) use hash-wasm's module,
+ * in an instance of its own (never the Merkle engine's buffer), with ethers' own function for inputs
+ * past the module's buffer: the same digests, about ten times faster for short inputs
+ * (`throughput.crypto.keccak128Micros.*` in reports/gateway.json). Process-wide, through ethers'
+ * `keccak256.register`; for a service's process (the gateway), not for a library to do behind its
+ * user's back. Returns which implementation ethers now uses.
+ */
+export function useWasmKeccakInEthers(): "wasm" | "js" {
+  if (ethersRegistered) return "wasm";
+  const wasm = loadWasm();
+  if (wasm === undefined) return "js";
+  const js = keccak256._;
+  keccak256.register((data: Uint8Array): Uint8Array => {
+    if (data.length > wasm.maxInput) return js(data);
+    wasm.io.set(data, 0);
+    wasm.hash(data.length);
+    return wasm.io.slice(0, 32);
+  });
+  ethersRegistered = true;
+  return "wasm";
+}
