@@ -7,6 +7,8 @@
  * Requests are gathered while the previous round is under way (at most `inFlight` rounds at once):
  * under no load a request goes alone and waits for nothing; under load a round covers everything that
  * arrived while the last one ran, so the database sees one statement where it would have seen fifty.
+ * With `timeoutMs`, a round that has not answered by then fails its callers and frees its place, so one
+ * lost answer (a chain node that never replies) stalls only the requests of its own round.
  */
 
 /** One caller's place in a round. */
@@ -24,14 +26,16 @@ export class Batcher<I, O> {
   readonly #round: (inputs: readonly I[]) => Promise<readonly (O | Error)[]>;
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
+  readonly #timeoutMs: number | undefined;
   #queue: Waiter<I, O>[] = [];
   #inFlight = 0;
   #scheduled = false;
 
-  constructor(round: (inputs: readonly I[]) => Promise<readonly (O | Error)[]>, options: { maxBatch?: number; inFlight?: number } = {}) {
+  constructor(round: (inputs: readonly I[]) => Promise<readonly (O | Error)[]>, options: { maxBatch?: number; inFlight?: number; timeoutMs?: number } = {}) {
     this.#round = round;
     this.#maxBatch = options.maxBatch ?? 1_000;
     this.#maxInFlight = options.inFlight ?? 1;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   /** Queues `input` for the next round and resolves with its answer. */
@@ -66,7 +70,7 @@ export class Batcher<I, O> {
   async #run(batch: readonly Waiter<I, O>[]): Promise<void> {
     let outputs: readonly (O | Error)[];
     try {
-      outputs = await this.#round(batch.map((w) => w.input));
+      outputs = await withTimeout(this.#round(batch.map((w) => w.input)), this.#timeoutMs);
       if (outputs.length !== batch.length) throw new Error(`a round answered ${outputs.length} of ${batch.length} inputs`);
     } catch (err) {
       for (const w of batch) w.reject(err);
@@ -78,4 +82,22 @@ export class Batcher<I, O> {
       else w.resolve(out);
     });
   }
+}
+
+/** A round or a read that did not answer in time. */
+export class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = "TimeoutError";
+  }
+}
+
+/** `promise`, or a {@link TimeoutError} once `ms` have passed (never, without `ms`). */
+export function withTimeout<T>(promise: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }

@@ -70,6 +70,29 @@ function withTransactions(pool: pg.Pool, kind: Database["kind"], close: () => Pr
   };
 }
 
+/** Whether `err` is a statement the server refused (it carries a SQLSTATE), not a broken connection. */
+export function isRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+}
+
+/** Makes `pool.query` keep its client when the server refuses a statement, and end it only when the connection broke. */
+function keepClientOnRefusal(pool: pg.Pool): void {
+  const query = async (...args: Parameters<pg.PoolClient["query"]>) => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+    } catch (err) {
+      if (!isRefusal(err)) broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  };
+  (pool as unknown as { query: typeof query }).query = query;
+}
+
 /**
  * Opens the database and brings its schema up to date.
  * @throws when the database cannot be reached or a migration fails
@@ -90,13 +113,17 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
   const { PGLiteSocketServer } = require("@electric-sql/pglite-socket") as typeof import("@electric-sql/pglite-socket");
   const db = await PGlite.create(options.dataDir);
-  // Two connections, though the pool uses one: after a query fails, the pool ends that client and opens
-  // another at once, and with one connection allowed the server refused the new one while it was still
-  // closing the old, so the request after any SQL error failed too ("Connection terminated unexpectedly").
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 2 });
+  // PGlite is one database session, shared by every socket connection and protected by no password: the
+  // server admits one connection, and the pool keeps its one client connected for the process's life (no
+  // idle timeout), so no other local process can get into the gateway's session (a temporary table of its
+  // own would shadow the nonce book). A statement PostgreSQL refuses leaves that connection healthy, so
+  // the client is kept (pg's Pool.query would end it, and the server would refuse the next connection
+  // while it was still closing the old one: the request after any SQL error would fail too).
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 });
   await server.start();
   const [host, port] = server.getServerConn().split(":");
-  const pool = new pg.Pool({ host, port: Number(port), user: "postgres", database: "postgres", max: 1 });
+  const pool = new pg.Pool({ host, port: Number(port), user: "postgres", database: "postgres", max: 1, idleTimeoutMillis: 0 });
+  keepClientOnRefusal(pool);
   pool.on("error", () => undefined);
   const close = async () => {
     await pool.end().catch(() => undefined);

@@ -3,7 +3,7 @@
  * leaves, then bound to a Merkle root and anchored on chain by the holder (gateway/anchor.ts).
  */
 import { Batcher } from "./batch";
-import type { Database } from "./db";
+import { isRefusal, type Database } from "./db";
 import type { GatewayRequest } from "../sdk/exchange/request";
 
 /** A receipt to write. */
@@ -94,8 +94,11 @@ export class ReceiptStore {
       try {
         await this.#write(responses.flat());
         return responses.map(() => true as const);
-      } catch {
-        // One response's receipts refused fail no other response: each is written alone.
+      } catch (err) {
+        // A broken connection leaves the statement's fate unknown: writing again could write twice.
+        if (!isRefusal(err)) throw err;
+        // The database refused the statement (nothing of it was written). One response's receipts
+        // refused fail no other response: each is written alone.
         return Promise.all(responses.map((r) => this.#write(r).then(() => true as const, (err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
       }
     });

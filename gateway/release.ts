@@ -11,7 +11,7 @@ import { attachEvidence } from "../sdk/exchange/evidence";
 import { receiptValues, UNCLASSIFIED_DATA_CLASS } from "../sdk/exchange/receipts";
 import type { Block } from "ethers";
 import type { Authenticated } from "./auth";
-import { Batcher } from "./batch";
+import { Batcher, withTimeout } from "./batch";
 import { GatewayError } from "./fhir";
 import type { NewReceipt, ReceiptStore } from "./receipts";
 import type { RecordRow, RecordStore } from "./store";
@@ -54,15 +54,35 @@ export function classBits(mask: number): number[] {
 /** How many recent blocks' answers are kept, and how many answers one block keeps at most. */
 const KEEP_BLOCKS = 4;
 const MAX_ANSWERS_PER_BLOCK = 100_000;
+/**
+ * How long a read of the chain may take before the requests waiting on it are refused (503) and it is
+ * forgotten: a node that never answers one read must not stall every request after it.
+ */
+export const CHAIN_READ_TIMEOUT_MS = 5_000;
+/** How long a request waits on a read at its block that another request started, before asking itself. */
+export const JOIN_PATIENCE_MS = 1_000;
 
 /**
  * State reads at a block, asked of the chain once: the state at a block hash never changes, so the
  * same question at the same block (a requester's standing, a patient's consent for a class and purpose,
  * a record's status) has the same answer for every request decided there. Answers are kept for the
- * last few blocks only; a read that fails is forgotten, so it is asked again.
+ * last few blocks only; a read that fails, or does not answer within `timeoutMs`, is forgotten, so the
+ * next request asks again.
  */
 export class BlockReads {
-  readonly #blocks = new Map<string, Map<string, Promise<unknown>>>();
+  readonly #blocks = new Map<string, Map<string, Entry>>();
+  readonly #timeoutMs: number;
+  readonly #patienceMs: number;
+
+  /**
+   * @param timeoutMs how long one read may take before it fails (and is forgotten)
+   * @param patienceMs how long a request waits on a read another request started before it asks again
+   *   itself (the fresh read then replaces it): a read that hangs costs the requests after it this much
+   */
+  constructor(timeoutMs: number = CHAIN_READ_TIMEOUT_MS, patienceMs: number = JOIN_PATIENCE_MS) {
+    this.#timeoutMs = timeoutMs;
+    this.#patienceMs = patienceMs;
+  }
 
   read<T>(blockHash: string, question: string, ask: () => Promise<T>): Promise<T> {
     let answers = this.#blocks.get(blockHash);
@@ -74,19 +94,45 @@ export class BlockReads {
         this.#blocks.delete(old);
       }
     }
-    const known = answers.get(question) as Promise<T> | undefined;
-    if (known !== undefined) return known;
-    const answer = ask();
-    if (answers.size < MAX_ANSWERS_PER_BLOCK) {
-      const kept = answers;
-      kept.set(question, answer);
-      answer.catch(() => {
-        if (kept.get(question) === answer) kept.delete(question);
-      });
+    const known = answers.get(question);
+    if (known === undefined) return this.#ask(answers, question, ask);
+    if (known.settled) return known.answer as Promise<T>;
+    // Under way: wait a little for it, then ask again rather than share a read that may never answer.
+    const kept = answers;
+    let timer: NodeJS.Timeout | undefined;
+    const impatient = new Promise<typeof IMPATIENT>((resolve) => {
+      timer = setTimeout(() => resolve(IMPATIENT), this.#patienceMs);
+    });
+    return Promise.race([known.answer as Promise<T>, impatient])
+      .then((v) => (v === IMPATIENT ? this.#ask(kept, question, ask) : v))
+      .finally(() => clearTimeout(timer));
+  }
+
+  #ask<T>(answers: Map<string, Entry>, question: string, ask: () => Promise<T>): Promise<T> {
+    const answer = withTimeout(ask(), this.#timeoutMs);
+    if (answers.size < MAX_ANSWERS_PER_BLOCK || answers.has(question)) {
+      const entry: Entry = { answer, settled: false };
+      answers.set(question, entry);
+      answer.then(
+        () => {
+          entry.settled = true;
+        },
+        () => {
+          if (answers.get(question) === entry) answers.delete(question);
+        },
+      );
     }
     return answer;
   }
 }
+
+/** A read kept by {@link BlockReads}: its answer, and whether it has come. */
+interface Entry {
+  readonly answer: Promise<unknown>;
+  settled: boolean;
+}
+
+const IMPATIENT = Symbol("impatient");
 
 export class Releaser {
   readonly #careledger: CareLedger;
@@ -103,11 +149,15 @@ export class Releaser {
   constructor(careledger: CareLedger, store: RecordStore, receipts: ReceiptStore, holderOrgId: bigint) {
     this.#careledger = careledger;
     const provider = careledger.runner.provider ?? (careledger.runner as unknown as NonNullable<CareLedger["runner"]["provider"]>);
-    this.#latest = new Batcher(async (waiting) => {
-      const latest = await provider.getBlock("latest");
-      if (latest === null) throw new Error("no latest block");
-      return waiting.map(() => latest);
-    });
+    this.#latest = new Batcher(
+      async (waiting) => {
+        const latest = await provider.getBlock("latest");
+        if (latest === null) throw new Error("no latest block");
+        return waiting.map(() => latest);
+      },
+      // A read that hangs fails its own round after the timeout; rounds after it go on beside it.
+      { inFlight: 2, timeoutMs: CHAIN_READ_TIMEOUT_MS },
+    );
     this.#store = store;
     this.#receipts = receipts;
     this.#orgId = holderOrgId;

@@ -146,7 +146,8 @@ const REQUEST_ENCODER = TypedDataEncoder.from(GATEWAY_REQUEST_TYPES);
 const DOMAIN_SEPARATORS = new Map<string, string>();
 
 function domainSeparator(domain: TypedDataDomain): string {
-  const key = JSON.stringify([domain.name, domain.version, domain.chainId?.toString(), domain.verifyingContract, domain.salt]);
+  // The whole domain, unknown keys included (ethers refuses those, and so must a remembered answer).
+  const key = JSON.stringify(domain, (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
   let separator = DOMAIN_SEPARATORS.get(key);
   if (separator === undefined) {
     separator = TypedDataEncoder.hashDomain(domain);

@@ -188,6 +188,37 @@ describe("gateway: fast paths answer as the slow ones", function () {
       expect(calls).to.equal(1);
     });
 
+    it("asks again for a request that waited its patience on another request's read, and later ones share the fresh read", async function () {
+      const reads = new BlockReads(60_000, 30);
+      let asked = 0;
+      const hung = reads.read(hashA, "q", () => {
+        asked++;
+        return new Promise<string>(() => undefined);
+      });
+      void hung;
+      const follower = await reads.read(hashA, "q", async () => {
+        asked++;
+        return "fresh";
+      });
+      expect([follower, asked]).to.deep.equal(["fresh", 2]);
+      expect(await reads.read(hashA, "q", async () => "third")).to.equal("fresh");
+      // An answer that comes within the patience is shared: asked once.
+      let once = 0;
+      const slow = () => {
+        once++;
+        return new Promise<string>((resolve) => setTimeout(() => resolve("slow"), 5));
+      };
+      expect(await Promise.all([reads.read(hashB, "q", slow), reads.read(hashB, "q", slow)])).to.deep.equal(["slow", "slow"]);
+      expect(once).to.equal(1);
+    });
+
+    it("forgets a read that does not answer in time, so a hung read is not shared by every later request", async function () {
+      const reads = new BlockReads(50);
+      const hung = reads.read(hashA, "q", () => new Promise<string>(() => undefined));
+      expect((await rejection(hung)).name).to.equal("TimeoutError");
+      expect(await reads.read(hashA, "q", async () => "answered")).to.equal("answered");
+    });
+
     it("keeps the answers of the last four blocks only", async function () {
       const reads = new BlockReads();
       let asked = 0;
@@ -245,6 +276,24 @@ describe("gateway: fast paths answer as the slow ones", function () {
       release();
       expect(await Promise.all([first, ...later])).to.deep.equal(["a", "b", "c"]);
       expect(rounds).to.deep.equal([["a"], ["b", "c"]]);
+    });
+
+    it("fails a round that does not answer in time, and the rounds after it go on", async function () {
+      let rounds = 0;
+      const b = new Batcher<number, number>(
+        async (xs) => {
+          rounds++;
+          if (rounds === 1) await new Promise(() => undefined); // a lost answer: never settles
+          return [...xs];
+        },
+        { timeoutMs: 50 },
+      );
+      const hung = b.submit(1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const next = b.submit(2);
+      const error = await rejection(hung);
+      expect([error.name, error.message]).to.deep.equal(["TimeoutError", "no answer within 50 ms"]);
+      expect(await next).to.equal(2);
     });
 
     it("refuses a round that answers fewer inputs than it was given", async function () {
