@@ -17,6 +17,7 @@ import * as sdk from "../../sdk";
 import { CareLedger, ContractRevertError, InsufficientFundsError, NodeUnreachableError, procedureCode } from "../../sdk";
 import { MockStablecoin__factory } from "../../typechain-types";
 import { deployFixture } from "../support/fixtures";
+import { rejection } from "../support/rejection";
 
 /** A JSON-RPC front for the in-process network that dies when it first sees `dieOn`. */
 class DyingNode {
@@ -66,15 +67,6 @@ class DyingNode {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 /** What an integrator sees of an error: its class, code and first line. */

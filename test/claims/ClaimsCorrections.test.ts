@@ -13,16 +13,7 @@ import hre from "hardhat";
 import { ClaimStatus, claimIdOf, ContractRevertError, CostSharing, dayTimestamp, ValidationError, type ClaimSubmission } from "../../sdk";
 import { claimsEvent, claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, rec, sub, USD, type ClaimsFixture } from "./fixtures";
 import { claimState } from "../support/suiteFixture";
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, "expected a rejection").to.be.instanceOf(Error);
-  return err as Error;
-}
+import { rejection } from "../support/rejection";
 
 /** Submits as the doctor; returns the claim id and the receipt. */
 async function submit(f: ClaimsFixture, s: ClaimSubmission, from = f.doctor) {

@@ -20,21 +20,12 @@ import { ACCESS_REFERENCE_DOMAIN, accessReference } from "../../sdk/consent/enco
 import { useWasmKeccakInEthers } from "../../sdk/records/merkle/keccak";
 import { requireAddress } from "../../sdk/core/validate";
 import { GATEWAY_REQUEST_TYPES, gatewayRequestDomain, requestDigest, requireGatewayRequest, type GatewayRequest } from "../../sdk/exchange/request";
+import { rejection } from "../support/rejection";
 
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => hexlify(b));
 /** A private key: 32 random bytes below the group order (SigningKey refuses the rest). */
 const privateKey = bytes32.filter((k) => BigInt(k) > 0n && BigInt(k) < 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n);
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-
-/** The error `promise` rejects with (fails when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("resolved, though it should have been refused");
-}
 
 /** What ethers answers for a signature over a digest (undefined where it throws). */
 function ethersSigner(digest: string, signature: string): string | undefined {
