@@ -12,7 +12,10 @@
  *   adjuster's decision and on an appeal's increment, the plan year a decision counts in, another
  *   member's authorization after a claim cited it;
  * - what goes on while paused (plan and payee set-up, benefits, enrollment, authorizations), and
- *   overpayments that add up.
+ *   overpayments that add up;
+ * - the escrow (ClaimsEscrow): a queued payment recovered in full is passed over and the next paid, with
+ *   no recovery reported for it; a provider that owes less than a queued payment is paid the difference;
+ *   a correction that pays nothing reports no recovery; a reservation of one unit is released; a contract that repays is named, not its driver.
  */
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -20,7 +23,7 @@ import { expect } from "chai";
 import { ClaimStatus, claimIdOf, recordHashOf, type ClaimSubmission } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsEvent, claimsFixture, CODE, DAY, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./fixtures";
+import { claimsEvent, claimsFixture, CODE, correct, DAY, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./fixtures";
 import { claimState } from "../support/suiteFixture";
 
 /**
@@ -123,6 +126,10 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
     const second = await (await doctorSdk.submitCorrection({ replaces: claimIdOf(s2), submission: s3 })).wait();
     expect([first.owedBack, second.owedBack]).to.deep.equal([400n * USD, 320n * USD]);
     expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(720n * USD);
+    // Nothing was due on the second correction, so nothing was offset against the 400 already owed:
+    // no recovery is reported, not even one of zero.
+    expect([first.recovered, second.recovered, second.paid]).to.deep.equal([0n, 0n, 0n]);
+    expect(second.receipt.logs.map((l) => f.claims.interface.parseLog(l)?.name)).to.not.include("OverpaymentRecovered");
   });
 
   it("a claim denied for coverage carries CARC 27 on every line, not only the first", async function () {
@@ -352,6 +359,86 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
       expect((await f.sdk.claims.record(id)).authUsed).to.equal(1n);
       await expect(f.claims.connect(f.doctor).voidClaim(id, rec(await f.sdk.claims.record(id)))).to.emit(f.claims, "AuthorizationReturned").withArgs(authId, id, 1n);
       expect((await f.claims.authorization(authId)).remaining).to.equal(1n);
+    });
+  });
+
+  describe("the escrow: the queue's drain, recoupment, reservations (ClaimsEscrow)", function () {
+    /** Plan 2 (no deductible, $5,000 visits in full, nothing funded) with the patient enrolled. */
+    async function unfundedPlan(f: ClaimsFixture) {
+      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
+      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
+      await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
+    }
+    const queued = async (f: ClaimsFixture, s: ClaimSubmission) => {
+      const receipt = await (await f.claims.connect(f.doctor).submit(sub(s))).wait();
+      expect(claimsEvent(f.claims, receipt, "PaymentQueued"), "queued").to.not.equal(undefined);
+      return claimIdOf(s);
+    };
+
+    it("goes on past a queued payment recovered in full and pays the next one", async function () {
+      const f = await loadFixture(claimsFixture);
+      await unfundedPlan(f);
+      const base = await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 400n * USD)] });
+      const a = await queued(f, base);
+      const d = await queued(f, { ...base, serviceDate: base.serviceDate - 2 * DAY, lines: [f.line(CODE.VISIT, 300n * USD)] });
+      // Claim a corrected to nothing: its queued 400 is owed back, and the drain offsets it whole.
+      const b = await correct(f, a, { ...base, lines: [f.line(CODE.VISIT, 400n * USD, 2)] });
+      await correct(f, b.id, { ...base, lines: [f.line(CODE.VISIT, 0n)] });
+      expect(await f.claims.owedBack(2, HOSPITAL)).to.equal(400n * USD);
+      const before = await f.token.balanceOf(f.payee.address);
+      const receipt = await (await f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD)).wait();
+      const events = (name: string) => receipt!.logs.map((l) => f.claims.interface.parseLog(l)).filter((e) => e?.name === name).map((e) => [e!.args.claimId, e!.args.amount]);
+      // Recovered only what was owed, from the payment it was owed on: none (not even of 0) from the next.
+      expect(events("OverpaymentRecovered")).to.deep.equal([[a, 400n * USD]]);
+      expect(events("ClaimPaid")).to.deep.equal([[d, 300n * USD]]);
+      expect(await f.token.balanceOf(f.payee.address)).to.equal(before + 300n * USD);
+      expect(await f.claims.funds(2)).to.deep.equal([700n * USD, 0n, 2n, 2n]);
+    });
+
+    it("pays a queued payment less what the provider owes, when it owes less than the payment", async function () {
+      const f = await loadFixture(claimsFixture);
+      await unfundedPlan(f);
+      const base = await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 400n * USD)] });
+      const a = await queued(f, base);
+      // Corrected to $100: the queued 400 counts as paid, so 300 is owed back; the queue still holds 400.
+      const b = await correct(f, a, { ...base, lines: [f.line(CODE.VISIT, 100n * USD, 2)] });
+      expect(claimsEvent(f.claims, b.receipt, "OverpaymentRecorded")!.args.amount).to.equal(300n * USD);
+      const before = await f.token.balanceOf(f.payee.address);
+      const tx = f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD);
+      await expect(tx).to.emit(f.claims, "OverpaymentRecovered").withArgs(a, 2n, HOSPITAL, 300n * USD);
+      await expect(tx).to.emit(f.claims, "ClaimPaid").withArgs(a, 2n, f.payee.address, 100n * USD);
+      expect(await f.token.balanceOf(f.payee.address)).to.equal(before + 100n * USD);
+      expect(await f.claims.owedBack(2, HOSPITAL)).to.equal(0n);
+      expect(await f.claims.funds(2)).to.deep.equal([900n * USD, 0n, 1n, 1n]);
+    });
+
+    it("releases a pended claim's reservation of one unit when its decision pays it at once", async function () {
+      const f = await loadFixture(claimsFixture);
+      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
+      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.REVIEW], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: true, perClaimCap: 0n, costSharing: 0 }]);
+      await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
+      await f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD);
+      const s = await f.submission({ planId: 2n, lines: [f.line(CODE.REVIEW, 1n)] });
+      const pended = await adjudicated(f, s);
+      expect([pended.event, pended.planTotal]).to.deep.equal(["ClaimPended", 1n]);
+      expect((await f.claims.funds(2)).reserved).to.equal(1n);
+      const r = await f.sdk.claims.record(claimIdOf(s));
+      const tx = f.claims.connect(f.adjuster).decide(claimIdOf(s), rec(r), [{ allowed: 1n, reason: 0 }]);
+      await expect(tx).to.emit(f.claims, "ClaimPaid").withArgs(claimIdOf(s), 2n, f.payee.address, 1n);
+      expect(await f.claims.funds(2)).to.deep.equal([1_000n * USD - 1n, 0n, 0n, 0n]);
+    });
+
+    it("names the contract that repays what a provider owes, not the wallet driving it", async function () {
+      const f = await loadFixture(claimsFixture);
+      const visit = await f.submission({ lines: [f.line(CODE.VISIT, 1_000n * USD)] }); // paid 400
+      await (await f.claims.connect(f.doctor).submit(sub(visit))).wait();
+      await correct(f, claimIdOf(visit), { ...visit, lines: [f.line(CODE.VISIT, 500n * USD)] }); // owes 400
+      const treasury = await new Intermediary__factory(f.outsider).deploy();
+      await f.token.mint(treasury.target, 100n * USD);
+      await treasury.connect(f.outsider).forward(f.token.target, f.token.interface.encodeFunctionData("approve", [f.claims.target, 100n * USD]));
+      const repay = f.claims.interface.encodeFunctionData("repay", [f.planId, HOSPITAL, 100n * USD]);
+      await expect(treasury.connect(f.outsider).forward(f.claims.target, repay)).to.emit(f.claims, "OverpaymentRepaid").withArgs(f.planId, HOSPITAL, treasury.target, 100n * USD);
+      expect(await f.claims.owedBack(f.planId, HOSPITAL)).to.equal(300n * USD);
     });
   });
 });
