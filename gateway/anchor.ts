@@ -14,7 +14,7 @@
 import type { CareLedger } from "../sdk/careledger";
 import { buildReceiptTree, type DisclosureReceipt } from "../sdk/exchange/receipts";
 import type { Database } from "./db";
-import { RECEIPT_COLUMNS, toReceipt } from "./receipts";
+import { DISCLOSURE_COLUMNS, toDisclosure, type StoredDisclosure } from "./receipts";
 
 /** Options of {@link AnchorWorker}. */
 export interface AnchorOptions {
@@ -48,6 +48,8 @@ export class AnchorWorker {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<AnchorRound> | undefined;
   #stopped = false;
+  /** Receipts written (as this process was told) and not yet bound by this worker. */
+  #written = 0;
 
   constructor(careledger: CareLedger, db: Database, holderOrgId: bigint, options: AnchorOptions = {}) {
     this.#careledger = careledger;
@@ -75,9 +77,18 @@ export class AnchorWorker {
     this.#timer = setTimeout(tick, this.#intervalMs);
   }
 
-  /** Asks for a round now (when `maxReceipts` receipts wait, the server calls it). */
+  /** Asks for a round now (`written` does, when `maxReceipts` receipts wait). */
   nudge(): void {
     if (this.#running === undefined && !this.#stopped) this.round().catch((err) => this.#onError(err));
+  }
+
+  /**
+   * Counts `receipts` more written (`ReceiptStore.onWritten`); a round starts as soon as `maxReceipts`
+   * wait. Receipts written by other instances are bound by the next round of the interval.
+   */
+  written(receipts: number): void {
+    this.#written += receipts;
+    if (this.#written >= this.#max) this.nudge();
   }
 
   /** Stops the rounds, after flushing: every receipt written so far is bound and its root sent. */
@@ -102,6 +113,13 @@ export class AnchorWorker {
     this.#running = this.#round(options.resendAll === true).finally(() => {
       this.#running = undefined;
     });
+    // More than a root's worth still waits after a round that bound one: the next starts now, not at the interval.
+    this.#running.then(
+      (r) => {
+        if (r.bound > 0 && this.#written >= this.#max) this.nudge();
+      },
+      () => undefined,
+    );
     return this.#running;
   }
 
@@ -136,28 +154,54 @@ export class AnchorWorker {
     return { bound: bound?.count ?? 0, anchored };
   }
 
-  /** Binds up to `max` unrooted receipts to a new root, in one transaction; undefined when none wait. */
+  /**
+   * Binds the oldest unrooted responses, up to `max` receipts (a response's receipts are never split: one
+   * holding more than `max` is bound alone), to a new root, in one transaction; undefined when none wait.
+   */
   async #bind(): Promise<{ root: string; count: number } | undefined> {
     return this.#db.transaction(async (tx) => {
-      const r = await tx.query(`SELECT ${RECEIPT_COLUMNS}, NULL::boolean AS anchored FROM receipts r WHERE r.root IS NULL ORDER BY r.seq LIMIT $1 FOR UPDATE SKIP LOCKED`, [this.#max]);
-      if (r.rows.length === 0) return undefined;
-      const rows = r.rows.map(toReceipt);
-      const leaves: DisclosureReceipt[] = rows.map((x) => ({
-        requestDigest: x.requestDigest,
-        requester: x.requester,
-        holderOrgId: x.holderOrgId,
-        patient: x.patient,
-        accessRef: x.accessRef,
-        dataClass: x.dataClass,
-        purpose: x.purpose,
-        permittedAtBlock: x.permittedAtBlock,
-      }));
-      const tree = buildReceiptTree(leaves);
-      for (let i = 0; i < rows.length; i++) {
-        await tx.query("UPDATE receipts SET root = $1, leaf_index = $2, proof = $3 WHERE seq = $4", [tree.root, i, JSON.stringify(tree.proofs[i]), rows[i].seq.toString()]);
+      // Every row holds at least one receipt, so `max` rows hold enough; those left over are only locked until the commit.
+      const r = await tx.query(`SELECT ${DISCLOSURE_COLUMNS}, NULL::boolean AS anchored FROM disclosures d WHERE d.root IS NULL ORDER BY d.seq LIMIT $1 FOR UPDATE SKIP LOCKED`, [this.#max]);
+      if (r.rows.length === 0) {
+        this.#written = 0;
+        return undefined;
       }
-      await tx.query("INSERT INTO disclosure_roots (root, count, state) VALUES ($1, $2, 'sending')", [tree.root, rows.length]);
-      return { root: tree.root, count: rows.length };
+      const rows: StoredDisclosure[] = [];
+      let count = 0;
+      for (const d of r.rows.map(toDisclosure)) {
+        if (rows.length > 0 && count + d.receipts.length > this.#max) break;
+        rows.push(d);
+        count += d.receipts.length;
+      }
+      const leaves: DisclosureReceipt[] = rows.flatMap((d) =>
+        d.receipts.map((x) => ({
+          requestDigest: d.requestDigest,
+          requester: d.requester,
+          holderOrgId: d.holderOrgId,
+          patient: d.patient,
+          accessRef: x.accessRef,
+          dataClass: x.dataClass,
+          purpose: d.purpose,
+          permittedAtBlock: d.permittedAtBlock,
+        })),
+      );
+      const tree = buildReceiptTree(leaves);
+      const offsets: number[] = [];
+      const proofs: string[] = [];
+      let at = 0;
+      for (const d of rows) {
+        offsets.push(at);
+        proofs.push(JSON.stringify(tree.proofs.slice(at, at + d.receipts.length)));
+        at += d.receipts.length;
+      }
+      await tx.query(
+        `UPDATE disclosures d SET root = $1, leaf_offset = x.o, proofs = x.p FROM unnest($2::bigint[], $3::integer[], $4::jsonb[]) AS x(s, o, p) WHERE d.seq = x.s`,
+        [tree.root, rows.map((d) => d.seq.toString()), offsets, proofs],
+      );
+      await tx.query("INSERT INTO disclosure_roots (root, count, state) VALUES ($1, $2, 'sending')", [tree.root, count]);
+      // Counted writes bound by another instance are forgotten once nothing is left waiting.
+      this.#written = rows.length === r.rows.length && r.rows.length < this.#max ? 0 : Math.max(0, this.#written - count);
+      return { root: tree.root, count };
     });
   }
 

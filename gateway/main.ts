@@ -86,9 +86,7 @@ async function main(): Promise<void> {
     recover: () => gateway.recoverPending(),
     onError: (err) => gateway.app.log.warn({ err: (err as Error).message }, "anchoring round failed; receipts kept for the next round"),
   });
-  gateway.app.addHook("onResponse", async () => {
-    if ((await gateway.receipts.unrootedCount()) >= config.anchorMaxReceipts) worker.nudge();
-  });
+  gateway.receipts.onWritten((n) => worker.written(n));
   worker.start();
   const pruning = setInterval(() => void pruneNonces(db).catch(() => undefined), 60_000);
   const address = await gateway.app.listen({ host: config.host, port: config.port });

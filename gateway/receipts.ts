@@ -1,30 +1,42 @@
 /**
  * Disclosure receipts: one per released resource and data class, written durably before the response
  * leaves, then bound to a Merkle root and anchored on chain by the holder (gateway/anchor.ts).
+ *
+ * A response's receipts are stored together, as one `disclosures` row (the signed request once, the
+ * receipts in arrays, in order): a searchset of 20 writes one row, not 20. They are read one per receipt
+ * (the `receipts` view, {@link StoredReceipt}); a receipt's position is its row's `seq` × 65,536 plus its
+ * place in the row ({@link receiptSeq}).
  */
 import { Batcher } from "./batch";
 import { isRefusal, type Database } from "./db";
 import type { GatewayRequest } from "../sdk/exchange/request";
+import { receiptValues } from "../sdk/exchange/receipts";
 
-/** A receipt to write. */
-export interface NewReceipt {
-  readonly requestDigest: string;
-  readonly requester: string;
-  readonly holderOrgId: bigint;
-  readonly patient: string;
+/** What one released resource adds to a disclosure: one receipt (per data class). */
+export interface ReleasedReceipt {
   readonly accessRef: string;
   readonly accessNonce: string;
   readonly recordId: string;
   readonly resourceRef: string;
   readonly dataClass: number;
+}
+
+/** One response's receipts about one patient, to write: what was signed and what was released, in order. */
+export interface NewDisclosure {
+  readonly requestDigest: string;
+  readonly requester: string;
+  readonly holderOrgId: bigint;
+  readonly patient: string;
   readonly purpose: number;
   readonly permittedAtBlock: bigint;
   readonly request: GatewayRequest;
   readonly signature: string;
+  readonly receipts: readonly ReleasedReceipt[];
 }
 
 /** A stored receipt, with its root and proof once bound to one. */
-export interface StoredReceipt extends NewReceipt {
+export interface StoredReceipt extends Omit<NewDisclosure, "receipts">, ReleasedReceipt {
+  /** Its position ({@link receiptSeq}). */
   readonly seq: bigint;
   readonly root: string | null;
   readonly leafIndex: number | null;
@@ -34,59 +46,93 @@ export interface StoredReceipt extends NewReceipt {
   readonly createdAt: Date;
 }
 
+/** A stored disclosure (one row), its receipts in order. */
+export interface StoredDisclosure extends NewDisclosure {
+  readonly seq: bigint;
+  readonly root: string | null;
+  readonly leafOffset: number | null;
+  readonly proofs: string[][] | null;
+  readonly anchored: boolean;
+  readonly createdAt: Date;
+}
+
+/** Most receipts one disclosure row holds (the `receipts` view's positions leave 16 bits for them). */
+export const MAX_RECEIPTS_PER_DISCLOSURE = 65_536;
+
+/** The position of receipt `index` of disclosure row `disclosureSeq`: ordered like the rows, then the receipts. */
+export function receiptSeq(disclosureSeq: bigint, index: number): bigint {
+  return disclosureSeq * BigInt(MAX_RECEIPTS_PER_DISCLOSURE) + BigInt(index);
+}
+
 interface Row {
   seq: string;
   request_digest: string;
   requester: string;
   holder_org_id: string;
   patient: string;
-  access_ref: string;
-  access_nonce: string;
-  record_id: string;
-  resource_ref: string;
-  data_class: number;
   purpose: number;
   permitted_at_block: string;
   request: GatewayRequest;
   signature: string;
+  access_refs: string[];
+  access_nonces: string[];
+  record_ids: string[];
+  resource_refs: string[];
+  data_classes: number[];
   root: string | null;
-  leaf_index: number | null;
-  proof: string[] | null;
+  leaf_offset: number | null;
+  proofs: string[][] | null;
   anchored: boolean | null;
   created_at: Date;
 }
 
-export function toReceipt(r: Row): StoredReceipt {
+/** The columns of a `disclosures d` row, as {@link toDisclosure} reads them (with `anchored`). */
+export const DISCLOSURE_COLUMNS =
+  "d.seq, d.request_digest, d.requester, d.holder_org_id, d.patient, d.purpose, d.permitted_at_block, d.request, d.signature, d.access_refs, d.access_nonces, d.record_ids, d.resource_refs, d.data_classes, d.root, d.leaf_offset, d.proofs, d.created_at";
+
+export function toDisclosure(r: Row): StoredDisclosure {
   return {
     seq: BigInt(r.seq),
     requestDigest: r.request_digest,
     requester: r.requester,
     holderOrgId: BigInt(r.holder_org_id),
     patient: r.patient,
-    accessRef: r.access_ref,
-    accessNonce: r.access_nonce,
-    recordId: r.record_id,
-    resourceRef: r.resource_ref,
-    dataClass: r.data_class,
     purpose: r.purpose,
     permittedAtBlock: BigInt(r.permitted_at_block),
     request: r.request,
     signature: r.signature,
+    receipts: r.access_refs.map((accessRef, i) => ({
+      accessRef,
+      accessNonce: r.access_nonces[i],
+      recordId: r.record_ids[i],
+      resourceRef: r.resource_refs[i],
+      dataClass: r.data_classes[i],
+    })),
     root: r.root,
-    leafIndex: r.leaf_index,
-    proof: r.proof,
+    leafOffset: r.leaf_offset,
+    proofs: r.proofs,
     anchored: r.anchored === true,
     createdAt: r.created_at,
   };
 }
 
-export const RECEIPT_COLUMNS =
-  "r.seq, r.request_digest, r.requester, r.holder_org_id, r.patient, r.access_ref, r.access_nonce, r.record_id, r.resource_ref, r.data_class, r.purpose, r.permitted_at_block, r.request, r.signature, r.root, r.leaf_index, r.proof, r.created_at";
+/** A disclosure's receipts, one by one, each with its position, leaf index and proof. */
+export function receiptsOf(d: StoredDisclosure): StoredReceipt[] {
+  const { receipts, leafOffset, proofs, ...common } = d;
+  return receipts.map((r, i) => ({
+    ...common,
+    ...r,
+    seq: receiptSeq(d.seq, i),
+    leafIndex: leafOffset === null ? null : leafOffset + i,
+    proof: proofs === null ? null : proofs[i],
+  }));
+}
 
 export class ReceiptStore {
   readonly #db: Database;
   /** Concurrent responses' receipts, written together (gateway/batch.ts). */
-  readonly #writes: Batcher<readonly NewReceipt[], true>;
+  readonly #writes: Batcher<readonly NewDisclosure[], true>;
+  readonly #listeners: ((receipts: number) => void)[] = [];
 
   constructor(db: Database) {
     this.#db = db;
@@ -107,52 +153,86 @@ export class ReceiptStore {
   /**
    * Writes one response's receipts, all or none, in order; resolves once they are durable. Concurrent
    * responses' receipts go to the database in one statement.
+   * @throws {ValidationError} (nothing written) for a receipt that could not be anchored: a field out of its leaf type's range
    */
-  async insert(receipts: readonly NewReceipt[]): Promise<void> {
-    if (receipts.length === 0) return;
-    await this.#writes.submit(receipts);
+  async insert(disclosures: readonly NewDisclosure[]): Promise<void> {
+    const written = disclosures.filter((d) => d.receipts.length > 0);
+    if (written.length === 0) return;
+    for (const d of written) {
+      if (d.receipts.length > MAX_RECEIPTS_PER_DISCLOSURE) throw new RangeError(`a disclosure holds at most ${MAX_RECEIPTS_PER_DISCLOSURE} receipts, not ${d.receipts.length}`);
+      // A receipt that could never be anchored (it would stall every root after it) is never written.
+      const leaf = { requestDigest: d.requestDigest, requester: d.requester, holderOrgId: d.holderOrgId, patient: d.patient, accessRef: "", dataClass: 0, purpose: d.purpose, permittedAtBlock: d.permittedAtBlock };
+      for (const r of d.receipts) {
+        leaf.accessRef = r.accessRef;
+        leaf.dataClass = r.dataClass;
+        receiptValues(leaf);
+      }
+    }
+    await this.#writes.submit(written);
   }
 
-  /** One statement: all of `receipts` or none, in order. */
-  async #write(receipts: readonly NewReceipt[]): Promise<void> {
-    const column = <T>(f: (r: NewReceipt) => T): T[] => receipts.map(f);
+  /** One statement: all of `disclosures` or none, in order. Their receipts travel as flat arrays, sliced per row. */
+  async #write(disclosures: readonly NewDisclosure[]): Promise<void> {
+    const column = <T>(f: (d: NewDisclosure) => T): T[] => disclosures.map(f);
+    const flat = <T>(f: (r: ReleasedReceipt) => T): T[] => disclosures.flatMap((d) => d.receipts.map(f));
+    const from: number[] = [];
+    const to: number[] = [];
+    let at = 1;
+    for (const d of disclosures) {
+      from.push(at);
+      at += d.receipts.length;
+      to.push(at - 1);
+    }
     await this.#db.pool.query(
-      `INSERT INTO receipts (request_digest, requester, holder_org_id, patient, access_ref, access_nonce, record_id, resource_ref, data_class, purpose, permitted_at_block, request, signature)
-       SELECT d, q, h, p, a, n, r, f, c, u, b, j, s
-       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::integer[], $11::bigint[], $12::jsonb[], $13::text[])
-         WITH ORDINALITY AS t(d, q, h, p, a, n, r, f, c, u, b, j, s, i)
+      `INSERT INTO disclosures (request_digest, requester, holder_org_id, patient, purpose, permitted_at_block, request, signature,
+                                access_refs, access_nonces, record_ids, resource_refs, data_classes)
+       SELECT d, q, h, p, u, b, j, s, ($9::text[])[f:t], ($10::text[])[f:t], ($11::text[])[f:t], ($12::text[])[f:t], ($13::integer[])[f:t]
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::integer[], $6::bigint[], $7::jsonb[], $8::text[], $14::integer[], $15::integer[])
+         WITH ORDINALITY AS x(d, q, h, p, u, b, j, s, f, t, i)
        ORDER BY i`,
       [
-        column((r) => r.requestDigest),
-        column((r) => r.requester.toLowerCase()),
-        column((r) => r.holderOrgId.toString()),
-        column((r) => r.patient.toLowerCase()),
-        column((r) => r.accessRef),
-        column((r) => r.accessNonce),
-        column((r) => r.recordId),
-        column((r) => r.resourceRef),
-        column((r) => r.dataClass),
-        column((r) => r.purpose),
-        column((r) => r.permittedAtBlock.toString()),
-        column((r) => JSON.stringify(r.request)),
-        column((r) => r.signature),
+        column((d) => d.requestDigest),
+        column((d) => d.requester.toLowerCase()),
+        column((d) => d.holderOrgId.toString()),
+        column((d) => d.patient.toLowerCase()),
+        column((d) => d.purpose),
+        column((d) => d.permittedAtBlock.toString()),
+        column((d) => JSON.stringify(d.request)),
+        column((d) => d.signature),
+        flat((r) => r.accessRef),
+        flat((r) => r.accessNonce),
+        flat((r) => r.recordId),
+        flat((r) => r.resourceRef),
+        flat((r) => r.dataClass),
+        from,
+        to,
       ],
     );
+    for (const listener of this.#listeners) listener(at - 1);
   }
 
-  /** A patient's receipts after `after`, oldest first; up to `limit + 1` (the extra one says a next page exists). */
+  /** Tells `listener` how many receipts each write made durable (the anchoring worker counts them: `AnchorWorker.written`). */
+  onWritten(listener: (receipts: number) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** A patient's receipts after position `after`, oldest first; up to `limit + 1` (the extra one says a next page exists). */
   async forPatient(patient: string, after: bigint, limit: number): Promise<StoredReceipt[]> {
+    // Rows from the one holding `after` on; each holds at least one receipt, so `limit + 2` rows are enough.
     const r = await this.#db.pool.query<Row>(
-      `SELECT ${RECEIPT_COLUMNS}, (d.state = 'anchored') AS anchored FROM receipts r LEFT JOIN disclosure_roots d ON d.root = r.root
-       WHERE r.patient = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3`,
-      [patient.toLowerCase(), after.toString(), limit + 1],
+      `SELECT ${DISCLOSURE_COLUMNS}, (x.state = 'anchored') AS anchored FROM disclosures d LEFT JOIN disclosure_roots x ON x.root = d.root
+       WHERE d.patient = $1 AND d.seq >= $2 ORDER BY d.seq LIMIT $3`,
+      [patient.toLowerCase(), (after / BigInt(MAX_RECEIPTS_PER_DISCLOSURE)).toString(), limit + 2],
     );
-    return r.rows.map(toReceipt);
+    return r.rows
+      .flatMap((row) => receiptsOf(toDisclosure(row)))
+      .filter((x) => x.seq > after)
+      .slice(0, limit + 1);
   }
 
   /** How many receipts are not yet bound to a root. */
   async unrootedCount(): Promise<number> {
-    const r = await this.#db.pool.query<{ n: string }>("SELECT count(*) AS n FROM receipts WHERE root IS NULL");
+    const r = await this.#db.pool.query<{ n: string }>("SELECT coalesce(sum(cardinality(access_refs)), 0) AS n FROM disclosures WHERE root IS NULL");
     return Number(r.rows[0].n);
   }
 }

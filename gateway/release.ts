@@ -4,16 +4,17 @@
  * resource and the request's purpose. The patient reads their own records without a grant (right of
  * access). Every resource released gets one receipt per data class, written before the response leaves.
  */
-import { accessReference } from "../sdk/consent/encoding";
+import { accessNonces, accessReference } from "../sdk/consent/encoding";
 import { ALL_CLASSES_MASK, classMask, purposeMask } from "../sdk/consent/vocab";
 import type { CareLedger } from "../sdk/careledger";
 import { attachEvidence } from "../sdk/exchange/evidence";
-import { receiptValues, UNCLASSIFIED_DATA_CLASS } from "../sdk/exchange/receipts";
+import { ValidationError } from "../sdk/errors";
+import { UNCLASSIFIED_DATA_CLASS } from "../sdk/exchange/receipts";
 import type { Block } from "ethers";
 import type { Authenticated } from "./auth";
 import { Batcher, withTimeout } from "./batch";
 import { GatewayError } from "./fhir";
-import type { NewReceipt, ReceiptStore } from "./receipts";
+import type { NewDisclosure, ReceiptStore, ReleasedReceipt } from "./receipts";
 import type { RecordRow, RecordStore } from "./store";
 
 
@@ -254,29 +255,33 @@ export class Releaser {
     } catch {
       throw storeDown();
     }
-    const receipts: NewReceipt[] = [];
+    // One disclosure per patient the response is about (a search or $everything is about one).
+    const disclosures = new Map<string, NewDisclosure & { receipts: ReleasedReceipt[] }>();
     const out: object[] = [];
-    for (const row of rows) {
+    const nonces = accessNonces(rows.length);
+    for (const [i, row] of rows.entries()) {
       const c = contents.get(row.seq);
       if (c === undefined) continue;
-      const classes = row.classes === 0 ? [UNCLASSIFIED_DATA_CLASS] : classBits(row.classes);
-      for (const dataClass of classes) {
-        const ref = accessReference({ salt: c.salt, recordId: row.recordId });
-        receipts.push({
+      let disclosure = disclosures.get(row.patient);
+      if (disclosure === undefined) {
+        disclosure = {
           requestDigest: auth.digest,
           requester: auth.request.requester,
           holderOrgId: this.#orgId,
           patient: row.patient,
-          accessRef: ref.recordRef,
-          accessNonce: ref.nonce,
-          recordId: row.recordId,
-          resourceRef: `${row.resourceType}/${row.id}`,
-          dataClass,
           purpose: auth.request.purpose,
           permittedAtBlock: decision.block,
           request: auth.request,
           signature: auth.signature,
-        });
+          receipts: [],
+        };
+        disclosures.set(row.patient, disclosure);
+      }
+      const ref = accessReference({ salt: c.salt, recordId: row.recordId }, nonces[i]);
+      const resourceRef = `${row.resourceType}/${row.id}`;
+      const classes = row.classes === 0 ? [UNCLASSIFIED_DATA_CLASS] : classBits(row.classes);
+      for (const dataClass of classes) {
+        disclosure.receipts.push({ accessRef: ref.recordRef, accessNonce: ref.nonce, recordId: row.recordId, resourceRef, dataClass });
       }
       out.push(
         attachEvidence(c.resource, {
@@ -285,11 +290,11 @@ export class Releaser {
         }),
       );
     }
-    // A receipt that could never be anchored is never written, and nothing is released for it.
-    for (const r of receipts) receiptValues(r);
+    // A receipt that could never be anchored is never written (the store refuses it), and nothing is released for it.
     try {
-      await this.#receipts.insert(receipts);
-    } catch {
+      await this.#receipts.insert([...disclosures.values()]);
+    } catch (err) {
+      if (err instanceof ValidationError) throw err;
       throw storeDown();
     }
     return out;

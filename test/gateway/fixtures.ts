@@ -78,7 +78,7 @@ export async function gatewayChain() {
 
 /** Empties the gateway's tables (the database outlives a test; the chain is reverted by loadFixture). */
 export async function emptyDatabase(db: Database): Promise<void> {
-  await db.pool.query("TRUNCATE records, receipts, request_nonces, disclosure_roots RESTART IDENTITY");
+  await db.pool.query("TRUNCATE records, disclosures, request_nonces, disclosure_roots RESTART IDENTITY");
 }
 
 /**
