@@ -344,38 +344,54 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.say(`A record whose salt was deleted (crypto-shredded): ${(await verifier.records.verify(original, undefined)).status}.`);
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("11. Records move between organizations only through the lab's gateway, under consent");
-  // The lab runs its gateway (gateway/, what `npm run gateway` starts) on an embedded PGlite database,
-  // here in this process on 127.0.0.1; everyone else speaks to it over HTTP with the SDK.
-  const gatewayDb = await openDatabase();
-  const gatewayPort = await freePort();
-  const origin = `http://127.0.0.1:${gatewayPort}`;
-  const gateway = await buildGateway({ careledger: asLab, db: gatewayDb, keys: new LocalKeyProvider(hexlify(randomBytes(32))), origin });
-  await gateway.app.listen({ host: "127.0.0.1", port: gatewayPort });
-  const receiptsWorker = new AnchorWorker(asLab, gatewayDb, gateway.orgId, { intervalMs: 3_600_000, recover: () => gateway.recoverPending() });
+  story.chapter("11. Records move between organizations only through their holders' gateways, under consent");
+  // The lab and the hospital each run a gateway (gateway/, what `npm run gateway` starts) on an embedded
+  // PGlite database, here in this process on 127.0.0.1; everyone else speaks to them over HTTP with the SDK.
+  const runGateway = async (holder: CareLedger) => {
+    const db = await openDatabase();
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const gateway = await buildGateway({ careledger: holder, db, keys: new LocalKeyProvider(hexlify(randomBytes(32))), origin });
+    await gateway.app.listen({ host: "127.0.0.1", port });
+    const worker = new AnchorWorker(holder, db, gateway.orgId, { intervalMs: 3_600_000, recover: () => gateway.recoverPending() });
+    const close = async () => {
+      await gateway.app.close();
+      await worker.stop().catch(() => undefined);
+      await db.close();
+    };
+    return { db, origin, gateway, worker, close };
+  };
+  const labGateway = await runGateway(asLab);
+  const hospitalGateway = await runGateway(await connect(nurse));
   try {
-    const patientEntry = bundle.entry.find((e) => e.resource.resourceType === "Patient") as { fullUrl: string; resource: FhirResource };
-    const labResults = (bundle.entry as { fullUrl: string; resource: FhirResource }[]).filter(
-      (e) => e.resource.resourceType === "Observation" && /"(laboratory|vital-signs)"/.test(JSON.stringify(e.resource.category ?? "")),
-    );
-    const post = {
+    // Each names its gateway in its published profile; the registrar records the new profile's commitment.
+    const labProfile = { name: "Northgate Clinical Laboratory", licence: "CLIA-22D0999999", gateway: labGateway.origin };
+    story.cost("participants: publish a profile naming a gateway", await (await registrar.participants.updateMetadata({ orgId: lab.orgId, metadata: labProfile })).wait());
+    const hospitalProfile = { name: "Riverside General Hospital", licence: "HOSP-4411", gateway: hospitalGateway.origin };
+    await (await registrar.participants.updateMetadata({ orgId: hospital.orgId, metadata: hospitalProfile })).wait();
+    story.say(`The lab's gateway runs at ${labGateway.origin} and the hospital's at ${hospitalGateway.origin}; each named it in its published profile, whose new commitment the registrar recorded on chain.`);
+
+    type Entry = { fullUrl: string; resource: FhirResource };
+    const entries = bundle.entry as Entry[];
+    const patientEntry = entries.find((e) => e.resource.resourceType === "Patient") as Entry;
+    const raymon = { fullUrl: patientEntry.fullUrl, resource: { ...patientEntry.resource, identifier: [...((patientEntry.resource.identifier as object[]) ?? []), { system: ACCOUNT_SYSTEM, value: patient.address }] }, request: { method: "POST", url: "Patient" } };
+    const transaction = (picked: Entry[]) => ({
       resourceType: "Bundle",
       type: "transaction",
-      entry: [
-        {
-          fullUrl: patientEntry.fullUrl,
-          resource: { ...patientEntry.resource, identifier: [...((patientEntry.resource.identifier as object[]) ?? []), { system: ACCOUNT_SYSTEM, value: patient.address }] },
-          request: { method: "POST", url: "Patient" },
-        },
-        ...labResults.map((e) => ({ fullUrl: e.fullUrl, resource: e.resource, request: { method: "POST", url: "Observation" } })),
-      ],
-    };
-    const posted = await asLab.exchange.ingest(origin, post);
-    story.say(`The lab's system posted Raymon and ${labResults.length} of his lab results and vital signs to its gateway at ${origin} (${posted.entry?.length} created): validated (HL7 R4), sealed at rest (AES-256-GCM, a key per record), anchored as one Merkle batch.`);
-    const target = { url: origin, orgId: lab.orgId };
+      entry: [raymon, ...picked.map((e) => ({ fullUrl: e.fullUrl, resource: e.resource, request: { method: "POST", url: e.resource.resourceType } }))],
+    });
+    const labResults = entries.filter((e) => e.resource.resourceType === "Observation" && /"(laboratory|vital-signs)"/.test(JSON.stringify(e.resource.category ?? "")));
+    const posted = await asLab.exchange.ingest(labGateway.origin, transaction(labResults));
+    story.say(`The lab's system posted Raymon and ${labResults.length} of his lab results and vital signs to its gateway (${posted.entry?.length} created): validated (HL7 R4), sealed at rest (AES-256-GCM, a key per record), anchored as one Merkle batch.`);
+    const conditions = entries.filter((e) => e.resource.resourceType === "Condition");
+    const postedConditions = await asDoctor.exchange.ingest(hospitalGateway.origin, transaction(conditions));
+    story.say(`The hospital's system posted Raymon and his ${count(conditions.length, "Condition")} to the hospital's gateway (${postedConditions.entry?.length} created), anchored by the hospital.`);
+
+    // The doctor finds the lab's gateway from its published profile, checked against the registry.
+    const target = await asDoctor.exchange.gatewayOf(lab.orgId, labProfile);
     const patientRef = `Patient/${patientEntry.resource.id}`;
     const forTreatment = await asDoctor.exchange.search(target, "Observation", { patient: patientRef, purpose: "TREAT", count: 100 });
-    story.say(`Dr. ${short(doctor.address)} (hospital) asked for Raymon's Observations for treatment: ${forTreatment.resources.length} released, each verified against the chain by the SDK (this content, anchored by organization ${lab.orgId}, current). The gateway checked his standing and Raymon's consent at the current block, per resource, and wrote a receipt for each before answering.`);
+    story.say(`Dr. ${short(doctor.address)} (hospital) found the lab's gateway in its published profile (${target.url}, the commitment matching the registry's) and asked for Raymon's Observations for treatment: ${forTreatment.resources.length} released, each verified against the chain by the SDK (this content, anchored by organization ${lab.orgId}, current). The gateway checked his standing and Raymon's consent at the current block, per resource, and wrote the receipts before answering.`);
     const forResearch = await asScientist.exchange.search(target, "Observation", { patient: patientRef, purpose: "HRESCH", count: 100 });
     story.say(`The researcher asked for the same for research: ${forResearch.resources.length} released (the labs Raymon consented to in chapter 6; vital signs withheld). Every page says: "${forResearch.notice}"`);
     const asAdjuster = await connect(adjuster);
@@ -385,25 +401,28 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
       if (!(err instanceof ExchangeError)) throw err;
       story.say(`The insurer's adjuster asked for one lab result for payment: refused, ${err.status} OperationOutcome "${err.outcome?.issue?.[0]?.code}": ${err.outcome?.issue?.[0]?.diagnostics}`);
     }
-    const everything = await asPatient.exchange.everything(target, String(patientEntry.resource.id), { purpose: "TREAT", count: 100 });
-    story.say(`Raymon downloaded his own $everything from the lab without any grant (right of access): ${everything.resources.length} resources, every one verified.`);
-    await receiptsWorker.flush();
-    const roots = (await gatewayDb.pool.query<{ tx_hash: string; count: number }>("SELECT tx_hash, count FROM disclosure_roots ORDER BY created_at")).rows;
-    for (const r of roots) story.cost("disclosures: anchor a root of receipts", { receipt: (await hre.ethers.provider.getTransactionReceipt(r.tx_hash))! });
-    const mine = (await asPatient.exchange.send(origin, "GET", `/receipts?patient=${patient.address}&_count=100`, { purpose: "TREAT" })) as {
-      receipts: { receipt: { requester: string; holderOrgId: string; permittedAtBlock: string; dataClass: number; purpose: number } & Record<string, unknown>; proof: string[]; root: string }[];
-    };
-    let verified = 0;
-    for (const r of mine.receipts) {
-      const receipt = { ...r.receipt, holderOrgId: BigInt(r.receipt.holderOrgId), permittedAtBlock: BigInt(r.receipt.permittedAtBlock) } as Parameters<typeof asPatient.disclosures.verifyReceipt>[0]["receipt"];
-      if ((await asPatient.disclosures.verifyReceipt({ receipt, proof: r.proof, root: r.root })).verified) verified++;
+    const hospitalTarget = await asPatient.exchange.gatewayOf(hospital.orgId, hospitalProfile);
+    const fromHospital = await asScientist.exchange.search(hospitalTarget, "Condition", { patient: patientRef, purpose: "HRESCH", count: 100 });
+    story.say(`The researcher asked the hospital's gateway for Raymon's Conditions for research: ${fromHospital.resources.length} released (${fromHospital.resources.length === 0 ? "his research consent does not cover them" : "under his research consent"}).`);
+
+    // Raymon downloads everything both hold about him, and the receipts of every disclosure.
+    let everything = 0;
+    for (const t of [target, hospitalTarget]) everything += (await asPatient.exchange.everything(t, String(patientEntry.resource.id), { purpose: "TREAT", count: 100 })).resources.length;
+    story.say(`Raymon downloaded his own $everything from both gateways without any grant (right of access): ${everything} resources, every one verified.`);
+    for (const [name, g] of [["lab", labGateway], ["hospital", hospitalGateway]] as const) {
+      await g.worker.flush();
+      const roots = (await g.db.pool.query<{ tx_hash: string }>("SELECT tx_hash FROM disclosure_roots ORDER BY created_at")).rows;
+      for (const r of roots) story.cost("disclosures: anchor a root of receipts", { receipt: (await hre.ethers.provider.getTransactionReceipt(r.tx_hash))! });
+      const mine = (await asPatient.exchange.receipts({ url: g.origin, orgId: g.gateway.orgId }, { count: 100 })).receipts;
+      const verified = mine.filter((r) => r.status === "verified" && r.requestVerified).length;
+      const requesters = new Set(mine.map((r) => r.receipt.requester.toLowerCase())).size;
+      story.say(
+        `Raymon fetched his disclosure receipts from the ${name}: ${mine.length} (first page), from ${count(requesters, "requester")}, written by the ${name} — not by those who asked — and anchored in ${count(roots.length, "root")}; ${verified} of ${mine.length} verified by the SDK (each under a root the ${name} anchored, each request signed by its requester).`,
+      );
     }
-    const requesters = new Set(mine.receipts.map((r) => r.receipt.requester.toLowerCase())).size;
-    story.say(`Raymon fetched his disclosure receipts from the lab: ${mine.receipts.length} (first page), from ${requesters} requesters, written by the lab — not by those who asked — and anchored in ${count(roots.length, "root")}; ${verified} of ${mine.receipts.length} verified with their proofs against the chain.`);
   } finally {
-    await gateway.app.close();
-    await receiptsWorker.stop().catch(() => undefined);
-    await gatewayDb.close();
+    await labGateway.close();
+    await hospitalGateway.close();
   }
 
   printAddressBook(book, story);

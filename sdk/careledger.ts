@@ -72,7 +72,7 @@ export class CareLedger {
     this.consent = new ConsentClient(ConsentRegistry__factory.connect(addresses.ConsentRegistry, runner), fromBlock);
     this.disclosures = new DisclosuresClient(DisclosureLog__factory.connect(addresses.DisclosureLog, runner), fromBlock);
     const signer = typeof (runner as Signer).signTypedData === "function" ? (runner as Signer) : undefined;
-    this.exchange = new ExchangeClient(signer, chainId, addresses.ConsentRegistry, this.records, this.participants);
+    this.exchange = new ExchangeClient(signer, chainId, addresses.ConsentRegistry, this.records, this.participants, this.disclosures);
   }
 
   /**

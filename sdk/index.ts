@@ -184,7 +184,16 @@ export {
   type StandardMerkleTreeDump,
 } from "./records/merkle";
 
-// exchange/: what a record holder's gateway writes and anchors
+// exchange/: records from a holder's gateway, verified; what the gateway writes and anchors
+export {
+  ExchangeError,
+  type ExchangeOptions,
+  type GatewayTarget,
+  type PatientReceipt,
+  type ReceiptsPage,
+  type VerifiedPage,
+  type VerifiedResource,
+} from "./exchange/client";
 export {
   buildReceiptTree,
   MAX_RECEIPTS_PER_ROOT,

@@ -10,10 +10,12 @@ import { requireId } from "../core/validate";
 import type { ParticipantsClient } from "../participants/client";
 import { profileCommitment } from "../participants/encoding";
 import type { RecordsClient } from "../records/client";
+import type { DisclosuresClient } from "../consent/disclosures";
 import type { VerificationResult } from "../records/types";
 import { classifyResource } from "../consent/resourceClasses";
 import { detachEvidence } from "./evidence";
-import { gatewayRequestDomain, originOf, signGatewayRequest } from "./request";
+import { receiptValues, type DisclosureReceipt } from "./receipts";
+import { gatewayRequestDomain, originOf, recoverRequestSigner, requestDigest, requireGatewayRequest, signGatewayRequest, type GatewayRequest } from "./request";
 
 /** A refusal by the gateway (its OperationOutcome), or a resource that did not verify. */
 export class ExchangeError extends CareLedgerError {
@@ -52,6 +54,44 @@ export interface VerifiedPage {
   readonly next?: string;
 }
 
+/**
+ * One of a patient's disclosure receipts, as the holder's gateway hands it over, checked by the SDK.
+ * `status`: `verified` — its proof puts it under a root the holder anchored on chain; `pending` — not yet
+ * bound to a root, or its root not yet on chain (the holder anchors every few seconds); `refuted` — the
+ * gateway says its root is anchored but the chain or the proof says otherwise.
+ */
+export interface PatientReceipt {
+  readonly receipt: DisclosureReceipt;
+  readonly status: "verified" | "pending" | "refuted";
+  /** When the root was anchored (seconds since the epoch), for a verified receipt. */
+  readonly anchoredAt?: number;
+  /** The resource released (`Observation/…`), as the holder names it. */
+  readonly resource: string;
+  readonly recordId: string;
+  /** With the record's salt, what shows that `receipt.accessRef` is about this record. */
+  readonly accessNonce: string;
+  /** The request the requester signed, and its signature. */
+  readonly request: GatewayRequest;
+  readonly signature: string;
+  /**
+   * Whether `request` hashes to `receipt.requestDigest` and its signature recovers to `receipt.requester`:
+   * the requester asked, not the holder alone. False for a smart-account requester (ERC-1271), whose
+   * signature this check does not put to the account.
+   */
+  readonly requestVerified: boolean;
+  readonly root: string | null;
+  readonly proof: readonly string[] | null;
+  /** When the gateway wrote it (ISO 8601). */
+  readonly at: string;
+}
+
+/** A page of a patient's receipts. */
+export interface ReceiptsPage {
+  readonly receipts: readonly PatientReceipt[];
+  /** The path of the next page: `receipts(target, { next })`. */
+  readonly next?: string;
+}
+
 /** Where a gateway is and whose it is. */
 export interface GatewayTarget {
   /** The gateway's base URL, e.g. `https://gateway.northgate.example`. */
@@ -70,12 +110,14 @@ export class ExchangeClient {
   readonly #signer: Signer | undefined;
   readonly #records: RecordsClient;
   readonly #participants: ParticipantsClient;
+  readonly #disclosures: DisclosuresClient;
   readonly #domain: TypedDataDomain;
 
-  constructor(runner: Signer | undefined, chainId: bigint, consentRegistry: string, records: RecordsClient, participants: ParticipantsClient) {
+  constructor(runner: Signer | undefined, chainId: bigint, consentRegistry: string, records: RecordsClient, participants: ParticipantsClient, disclosures: DisclosuresClient) {
     this.#signer = runner;
     this.#records = records;
     this.#participants = participants;
+    this.#disclosures = disclosures;
     this.#domain = gatewayRequestDomain(chainId, consentRegistry);
   }
 
@@ -242,6 +284,92 @@ export class ExchangeClient {
     const nextUrl = bundle.link?.find((l) => l.relation === "next")?.url;
     const resources = await this.#verifyAll(matches, orgId);
     return { resources, notice: outcome?.issue?.[0]?.diagnostics, next: nextUrl === undefined ? undefined : new URL(nextUrl).pathname + new URL(nextUrl).search };
+  }
+
+  /**
+   * The signer's own disclosure receipts from a holder's gateway (the signer is the patient), a page at a
+   * time, oldest first, each checked: its fields, that it is the signer's and the holder's asked, its
+   * proof against the root the holder anchored on chain, and the requester's signature over the request.
+   * @param options `count` receipts a page (default the gateway's, at most 100); `next` a page's next path
+   * @throws {ExchangeError} `GATEWAY_REFUSED` or `GATEWAY_UNREACHABLE`; `RECEIPT_INVALID` naming the receipt
+   *   for one that is malformed, another patient's or another holder's
+   */
+  async receipts(target: GatewayTarget, options: { count?: number; next?: string } = {}): Promise<ReceiptsPage> {
+    const orgId = requireId("orgId", target.orgId);
+    const signer = this.#signer;
+    if (signer === undefined) throw new CareLedgerError("NO_SIGNER", "requests to a gateway are signed: connect the SDK with a Signer");
+    const patient = (await signer.getAddress()).toLowerCase();
+    let path: string;
+    if (options.next !== undefined) {
+      if (typeof options.next !== "string" || !options.next.startsWith("/receipts?")) throw new ValidationError("next", "is not a next path of /receipts");
+      path = options.next;
+    } else {
+      if (options.count !== undefined && (!Number.isSafeInteger(options.count) || options.count < 1 || options.count > 100)) throw new ValidationError("count", `${options.count} is not 1 to 100`);
+      path = `/receipts?patient=${patient}${options.count === undefined ? "" : `&_count=${options.count}`}`;
+    }
+    // The purpose of a patient's own request: the right of access is not a purpose of use, and TREAT is what the gateway logs it under.
+    const page = (await this.send(target.url, "GET", path, { purpose: "TREAT" })) as { receipts?: unknown; next?: unknown };
+    if (!Array.isArray(page?.receipts)) throw new ExchangeError("RECEIPT_INVALID", "the gateway's answer holds no receipts list", { status: 200 });
+    const receipts: PatientReceipt[] = [];
+    for (const [i, raw] of (page.receipts as Record<string, unknown>[]).entries()) receipts.push(await this.#checkReceipt(raw, i, patient, orgId));
+    const next = typeof page.next === "string" ? new URL(page.next, originOf(target.url, "target.url")) : undefined;
+    return { receipts, next: next === undefined ? undefined : next.pathname + next.search };
+  }
+
+  async #checkReceipt(raw: Record<string, unknown>, i: number, patient: string, orgId: bigint): Promise<PatientReceipt> {
+    const invalid = (why: string, cause?: unknown) => new ExchangeError("RECEIPT_INVALID", `receipts[${i}]: ${why}`, { status: 200, cause });
+    let receipt: DisclosureReceipt;
+    let request: GatewayRequest;
+    try {
+      const r = raw.receipt as Record<string, unknown>;
+      receipt = {
+        requestDigest: r.requestDigest as string,
+        requester: r.requester as string,
+        holderOrgId: BigInt(r.holderOrgId as string),
+        patient: r.patient as string,
+        accessRef: r.accessRef as string,
+        dataClass: r.dataClass as number,
+        purpose: r.purpose as number,
+        permittedAtBlock: BigInt(r.permittedAtBlock as string),
+      };
+      receiptValues(receipt);
+      request = requireGatewayRequest(raw.request);
+    } catch (err) {
+      throw invalid(`is not a disclosure receipt (${(err as Error).message})`, err);
+    }
+    if (receipt.patient.toLowerCase() !== patient) throw invalid(`is about ${receipt.patient}, not the signer ${patient}`);
+    if (receipt.holderOrgId !== orgId) throw invalid(`was written by organization ${receipt.holderOrgId}, not ${orgId} (the gateway asked)`);
+    const root = typeof raw.root === "string" ? raw.root : null;
+    const proof = Array.isArray(raw.proof) ? (raw.proof as string[]) : null;
+    const signature = typeof raw.signature === "string" ? raw.signature : "";
+    const requestVerified =
+      requestDigest(this.#domain, request) === receipt.requestDigest && recoverRequestSigner(this.#domain, request, signature)?.toLowerCase() === receipt.requester.toLowerCase();
+    let status: PatientReceipt["status"] = "pending";
+    let anchoredAt: number | undefined;
+    if (root !== null && proof !== null) {
+      const check = await this.#disclosures.verifyReceipt({ receipt, proof, root });
+      if (check.verified) {
+        status = "verified";
+        anchoredAt = check.anchoredAt;
+      } else if (check.anchored || raw.anchored === true) {
+        // Anchored but not under it, or said to be anchored and not on chain.
+        status = "refuted";
+      }
+    }
+    return {
+      receipt,
+      status,
+      anchoredAt,
+      resource: String(raw.resource),
+      recordId: String(raw.recordId),
+      accessNonce: String(raw.accessNonce),
+      request,
+      signature,
+      requestVerified,
+      root,
+      proof,
+      at: String(raw.at),
+    };
   }
 
   /**

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Wallet } from "ethers";
-import { ContractRevertError, OrgKind } from "../../sdk";
+import { ContractRevertError, OrgKind, ValidationError } from "../../sdk";
 import { ExchangeError } from "../../sdk/exchange/client";
 import { CONSENT_NOTICE } from "../../gateway/fhir";
 import { gatewayRequestDomain, signGatewayRequest } from "../../sdk/exchange/request";
@@ -206,21 +206,52 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         const round = await f.worker.round();
         expect(round.bound).to.equal(2);
         expect(round.anchored).to.have.length(1);
-        const res = await signedFetch(f, f.patient, `/receipts?patient=${f.patient.address}`);
-        expect(res.status).to.equal(200);
-        const receipts = res.body.receipts as any[];
-        expect(receipts).to.have.length(2);
         const patient = await f.as(f.patient);
+        const { receipts, next } = await patient.exchange.receipts(f.target);
+        expect(next).to.equal(undefined);
+        expect(receipts).to.have.length(2);
         for (const r of receipts) {
-          expect(r.anchored).to.equal(true);
+          expect(r).to.deep.include({ status: "verified", requestVerified: true });
           expect(r.receipt.requester.toLowerCase()).to.equal(f.doctor.address.toLowerCase());
-          const check = await patient.disclosures.verifyReceipt({
-            receipt: { ...r.receipt, holderOrgId: BigInt(r.receipt.holderOrgId), permittedAtBlock: BigInt(r.receipt.permittedAtBlock) },
-            proof: r.proof,
-            root: r.root,
-          });
-          expect(check.verified).to.equal(true);
+          expect(r.receipt.holderOrgId).to.equal(LAB);
+          expect(r.resource).to.match(/^Observation\//);
         }
+      });
+
+      it("hands the patient their receipts through the SDK: pending until anchored, then verified, page by page; a holder's tampering is refuted or refused", async function () {
+        await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
+        const doctor = await f.as(f.doctor);
+        await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" });
+        await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" });
+        const patient = await f.as(f.patient);
+        const pending = await patient.exchange.receipts(f.target);
+        expect(pending.receipts.map((r) => r.status)).to.deep.equal(["pending", "pending", "pending"]);
+        await f.worker.flush();
+        // Pages of one: three receipts, each once, in order.
+        const first = await patient.exchange.receipts(f.target, { count: 1 });
+        const second = await patient.exchange.receipts(f.target, { next: first.next });
+        const third = await patient.exchange.receipts(f.target, { next: second.next });
+        expect(third.next).to.equal(undefined);
+        const all = [...first.receipts, ...second.receipts, ...third.receipts];
+        expect(all.map((r) => r.status)).to.deep.equal(["verified", "verified", "verified"]);
+        expect(all.map((r) => r.resource)).to.deep.equal(pending.receipts.map((r) => r.resource));
+        expect(new Set(all.map((r) => r.receipt.accessRef)).size).to.equal(3);
+        // The holder changes a stored receipt after anchoring it: its proof no longer puts it under the root.
+        // (labs, 4, told as vitals, 5)
+        await f.db.pool.query("UPDATE disclosures SET data_classes[1] = 5 WHERE seq = 1");
+        expect((await patient.exchange.receipts(f.target)).receipts.map((r) => r.status)).to.deep.equal(["refuted", "verified", "verified"]);
+        // ... or the request its requester signed: no longer the request signed.
+        await f.db.pool.query(`UPDATE disclosures SET request = jsonb_set(request, '{purpose}', '1') WHERE seq = 2`);
+        expect((await patient.exchange.receipts(f.target)).receipts.map((r) => r.requestVerified)).to.deep.equal([true, true, false]);
+        // ... or names another holder: refused, naming the receipt.
+        await f.db.pool.query("UPDATE disclosures SET holder_org_id = 9 WHERE seq = 1");
+        const refused = await patient.exchange.receipts(f.target).catch((e) => e);
+        expect(refused).to.be.instanceOf(ExchangeError);
+        expect(refused.code).to.equal("RECEIPT_INVALID");
+        expect(refused.message).to.contain("receipts[0]").and.to.contain("organization 9");
+        // The SDK checks what it sends.
+        expect(await patient.exchange.receipts(f.target, { count: 0 }).catch((e) => e)).to.be.instanceOf(ValidationError);
+        expect(await patient.exchange.receipts(f.target, { next: "/fhir/Observation" }).catch((e) => e)).to.be.instanceOf(ValidationError);
       });
 
       it("anchors its pending root although another organization anchored the same root first, and the receipts verify as the lab's", async function () {

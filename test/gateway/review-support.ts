@@ -55,8 +55,3 @@ export function smokingStatus(id = `${PATIENT_ID}-smoking`): Record<string, unkn
     valueCodeableConcept: { coding: [{ system: "http://snomed.info/sct", code: "449868002", display: "Smokes tobacco daily" }] },
   };
 }
-
-/** The receipts of GET /receipts as `disclosures.verifyReceipt` takes them. */
-export function asReceipt(r: any) {
-  return { ...r.receipt, holderOrgId: BigInt(r.receipt.holderOrgId), permittedAtBlock: BigInt(r.receipt.permittedAtBlock) };
-}
