@@ -11,11 +11,13 @@
  * the gateway's gas per disclosure, its throughput against raw serving and its ingest rate
  * (`reports/gateway.json`, scripts/bench/gateway.ts and throughput.ts; `CARELEDGER_BENCH_SECONDS` sets
  * the seconds of each load run, default 10; `CARELEDGER_BENCH_DATABASE_URL` measures it on that
- * PostgreSQL server, in a database created and dropped for the run, instead of PGlite).
+ * PostgreSQL server, in a database created and dropped for the run, instead of PGlite;
+ * `CARELEDGER_BENCH_PROFILE=<dir>` writes a CPU profile of each load run there).
  * `CARELEDGER_BENCH=gateway npm run bench` runs only the phases named (comma-separated: gas, merkle,
  * gateway; default all three).
  */
 import * as fs from "node:fs";
+import { Session } from "node:inspector";
 import * as path from "node:path";
 import hre from "hardhat";
 import { HDNodeWallet, parseEther, type ContractTransactionResponse } from "ethers";
@@ -120,8 +122,37 @@ async function main(): Promise<void> {
     const seconds = envVar("CARELEDGER_BENCH_SECONDS");
     if (seconds !== undefined && !(Number.isSafeInteger(Number(seconds)) && Number(seconds) >= 1)) throw new Error(`CARELEDGER_BENCH_SECONDS=${seconds} is not a whole number of seconds`);
     const databaseUrl = envVar("CARELEDGER_BENCH_DATABASE_URL");
-    await runGatewayBench(hre, console.log, { ...(seconds === undefined ? {} : { seconds: Number(seconds) }), ...(databaseUrl === undefined ? {} : { databaseUrl }) });
+    const profileDir = envVar("CARELEDGER_BENCH_PROFILE");
+    await runGatewayBench(hre, console.log, {
+      ...(seconds === undefined ? {} : { seconds: Number(seconds) }),
+      ...(databaseUrl === undefined ? {} : { databaseUrl }),
+      ...(profileDir === undefined ? {} : { around: cpuProfiles(profileDir) }),
+    });
   }
+}
+
+/**
+ * `CARELEDGER_BENCH_PROFILE=<dir>`: a CPU profile of this process (the gateway, its database and the chain)
+ * during each measured load run, written as `<dir>/<run>-<n>.cpuprofile` (open it in Chrome DevTools).
+ */
+function cpuProfiles(dir: string): (run: string, phase: "start" | "end") => Promise<void> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  const taken = new Map<string, number>();
+  fs.mkdirSync(dir, { recursive: true });
+  return async (run, phase) => {
+    if (phase === "start") {
+      await post("Profiler.enable");
+      await post("Profiler.start");
+      return;
+    }
+    const { profile } = (await post("Profiler.stop")) as { profile: object };
+    const n = (taken.get(run) ?? 0) + 1;
+    taken.set(run, n);
+    fs.writeFileSync(path.join(dir, `${run}-${n}.cpuprofile`), JSON.stringify(profile));
+  };
 }
 
 if (require.main === module) {

@@ -25,6 +25,17 @@ describe("reports/gateway.json: the gateway's throughput and ingest rate", funct
     }
   });
 
+  it("reports each ratio as the median of its rounds (raw and enforced runs alternating)", function () {
+    const rounds = num("throughput.rounds");
+    expect(rounds).to.be.at.least(3);
+    for (const key of ["throughput.searchsetRatio", "throughput.readRatio"]) {
+      const listed = String(report[`${key}.rounds`]).split(", ").map(Number);
+      expect(listed, `${key}.rounds`).to.have.length(rounds);
+      const sorted = [...listed].sort((a, b) => a - b);
+      expect(num(key), `${key} is the median of ${listed.join(", ")}`).to.be.closeTo(sorted[Math.floor(rounds / 2)], 0.011);
+    }
+  });
+
   it("has requests per second and p50 ≤ p99 latency for enforced and raw searchsets and reads", function () {
     for (const kind of ["searchset", "read"]) {
       for (const mode of ["enforced", "raw"]) {
