@@ -9,7 +9,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import type { Interface } from "ethers";
-import { claimIdOf } from "../../sdk";
+import { claimIdOf, Role } from "../../sdk";
 import { ReentrantToken__factory } from "../../typechain-types";
 import { claimsFixture, CODE, rec, sub, USD } from "../claims/fixtures";
 import { planIn } from "../support/tokenPlans";
@@ -130,6 +130,36 @@ describe("Attack: reentrancy through token hooks", function () {
     expect(await claims.parked(planId, 1n)).to.equal(0n);
     expect(await token.balanceOf(payee.address)).to.equal(2_000n * USD + owed);
     expect(await token.balanceOf(engine)).to.equal(0n);
+  });
+
+  it("a reentrant call is refused as reentrant even once the engine is paused: the guard is the outermost check of every guarded entry point", async function () {
+    const { claims, token, planId, engine, visit, doctor, insurerAdmin, pauser, manager, deployer, ruleRecord } = await loadFixture(reentrancyFixture);
+    // The token holds the PAUSER role: its hook pauses the engine, then calls it again.
+    await manager.connect(deployer).grantRole(Role.PAUSER, await token.getAddress(), 0);
+    await claims.connect(insurerAdmin).fund(planId, 50_000n * USD);
+    const guard = claims.interface.getError("ReentrancyGuardReentrantCall")!.selector;
+    const record = rec(ruleRecord(await visit(), [0n]));
+    const calls: [string, unknown[]][] = [
+      ["fund", [planId, 1n]],
+      ["withdraw", [planId, 1n, insurerAdmin.address]],
+      ["releaseParked", [planId, 1n]],
+      ["repay", [planId, 1n, 1n]],
+      ["payQueued", [planId, 1n]],
+      ["submit", [sub(await visit(400n * USD, 1))]],
+      ["submitWithProof", [sub(await visit(401n * USD, 1)), hre.ethers.ZeroHash, []]],
+      ["submitCorrection", [sub(await visit(402n * USD, 1)), hre.ethers.ZeroHash, record]],
+      ["voidClaim", [hre.ethers.ZeroHash, record]],
+      ["decide", [hre.ethers.ZeroHash, record, []]],
+      ["resolveAppeal", [hre.ethers.ZeroHash, record, []]],
+    ];
+    for (const [i, [fn, args]] of calls.entries()) {
+      await token.armAfter(engine, claims.interface.encodeFunctionData("pause"), (claims.interface as Interface).encodeFunctionData(fn, args));
+      await claims.connect(doctor).submit(sub(await visit(3_000n * USD + BigInt(i))));
+      expect(await token.firstSucceeded(), `${fn}: the hook paused the engine`).to.equal(true);
+      expect(await claims.paused()).to.equal(true);
+      expect(await token.revertData(), `${fn}: refused by the guard, not the pause`).to.equal(guard);
+      await claims.connect(pauser).unpause();
+    }
   });
 
   it("a hook reaching an unguarded entry point gains nothing: the token is not an appellant", async function () {
