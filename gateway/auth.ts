@@ -20,7 +20,7 @@ import {
 } from "../sdk/exchange/request";
 import { Batcher } from "./batch";
 import type { Database } from "./db";
-import { GatewayError } from "./fhir";
+import { chainDown, databaseDown, GatewayError } from "./fhir";
 
 /** ERC-1271's answer for a valid signature. */
 const ERC1271_MAGIC = "0x1626ba7e";
@@ -127,7 +127,7 @@ export async function authenticate(
     try {
       accepted = await contractAccepts(ctx.careledger, request.requester, digest, signature);
     } catch {
-      throw new GatewayError(503, "transient", "the chain cannot be read to check a contract account's signature: nothing is released");
+      throw chainDown(" to check a contract account's signature");
     }
     if (!accepted) refuse("the signature is not the requester's over this request (method, path and query, body, origin, chain, deployment, purpose, window and nonce)");
   }
@@ -135,7 +135,7 @@ export async function authenticate(
   try {
     spent = await ctx.nonces.spend(request.requester, request.nonce, request.expiresAt);
   } catch {
-    throw new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is released");
+    throw databaseDown();
   }
   if (!spent) throw new GatewayError(409, "duplicate", "this request (its nonce) was served before: a request is never served twice; sign a new one", "nonce");
   return { request, digest, signature };
@@ -153,8 +153,8 @@ export class NonceBook {
     this.#batcher = new Batcher(async (inputs) => {
       // The same nonce twice in one round (a request racing its own replay): the first is the one tried.
       const first = new Map<string, number>();
-      inputs.forEach((x, i) => {
-        const key = `${x.requester.toLowerCase()}:${x.nonce}`;
+      const keys = inputs.map((x) => `${x.requester.toLowerCase()}:${x.nonce}`);
+      keys.forEach((key, i) => {
         if (!first.has(key)) first.set(key, i);
       });
       const tried = [...first.values()].map((i) => inputs[i]);
@@ -165,10 +165,7 @@ export class NonceBook {
         [tried.map((x) => x.requester.toLowerCase()), tried.map((x) => x.nonce), tried.map((x) => x.expiresAt)],
       );
       const spent = new Set(r.rows.map((row) => `${row.requester}:${row.nonce}`));
-      return inputs.map((x, i) => {
-        const key = `${x.requester.toLowerCase()}:${x.nonce}`;
-        return first.get(key) === i && spent.has(key);
-      });
+      return keys.map((key, i) => first.get(key) === i && spent.has(key));
     });
   }
 

@@ -39,6 +39,16 @@ export class GatewayError extends Error {
   }
 }
 
+/** 503: the gateway's database cannot be used; `outcome` says what therefore did not happen. */
+export function databaseDown(outcome = "nothing is released"): GatewayError {
+  return new GatewayError(503, "transient", `the gateway's database is unavailable: ${outcome}`);
+}
+
+/** 503: the chain cannot be read; `need` says what for (", so consent cannot be checked"), `outcome` what therefore did not happen. */
+export function chainDown(need: string, outcome = "nothing is released"): GatewayError {
+  return new GatewayError(503, "transient", `the chain cannot be read${need}: ${outcome}`);
+}
+
 /** An OperationOutcome of one issue. */
 export function operationOutcome(severity: "fatal" | "error" | "warning" | "information", code: IssueCode, diagnostics: string, expression?: string): object {
   return {

@@ -16,7 +16,7 @@ import { patientOf } from "../sdk/exchange/client";
 import { EVIDENCE_EXTENSION_URL } from "../sdk/exchange/evidence";
 import type { Authenticated } from "./auth";
 import type { Database } from "./db";
-import { FHIR_ID, GatewayError, SERVED_TYPES } from "./fhir";
+import { chainDown, databaseDown, FHIR_ID, GatewayError, SERVED_TYPES } from "./fhir";
 import { batchHeld } from "./recovery";
 import type { NewRecord, RecordStore } from "./store";
 
@@ -91,7 +91,7 @@ export async function ingest(
   try {
     member = await ctx.careledger.participants.isActiveMember(auth.request.requester);
   } catch {
-    throw new GatewayError(503, "transient", "the chain cannot be read to check the requester's standing: nothing is stored");
+    throw chainDown(" to check the requester's standing", "nothing is stored");
   }
   if (!member.active || member.orgId !== ctx.holderOrgId) {
     throw new GatewayError(403, "forbidden", `only active members of organization ${ctx.holderOrgId} ingest records here; ${auth.request.requester} is not one`);
@@ -146,7 +146,7 @@ export async function ingest(
   });
   const prepared: Omit<NewRecord, "recordId" | "commitment" | "version" | "root" | "proof" | "salt">[] = [];
   const client = await ctx.db.pool.connect().catch(() => {
-    throw new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is stored");
+    throw databaseDown("nothing is stored");
   });
   try {
     for (const [i, r] of resources.entries()) {
@@ -169,7 +169,7 @@ export async function ingest(
     }
   } catch (err) {
     if (err instanceof GatewayError) throw err;
-    throw new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is stored");
+    throw databaseDown("nothing is stored");
   } finally {
     client.release();
   }
@@ -184,7 +184,7 @@ export async function ingest(
     await ctx.db.transaction((tx) => ctx.store.insert(tx, records));
   } catch (err) {
     if ((err as { code?: string }).code === "23505") throw new GatewayError(409, "duplicate", "a resource of this Bundle was stored meanwhile by another request");
-    throw new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is stored");
+    throw databaseDown("nothing is stored");
   }
   ctx.anchoring.add(batch.root);
   try {

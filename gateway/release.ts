@@ -13,7 +13,7 @@ import { UNCLASSIFIED_DATA_CLASS } from "../sdk/exchange/receipts";
 import type { Block } from "ethers";
 import type { Authenticated } from "./auth";
 import { Batcher, withTimeout } from "./batch";
-import { GatewayError } from "./fhir";
+import { chainDown, databaseDown, GatewayError } from "./fhir";
 import type { NewDisclosure, ReceiptStore, ReleasedReceipt } from "./receipts";
 import type { RecordRow, RecordStore } from "./store";
 
@@ -33,12 +33,9 @@ export interface Decision {
   readonly holderSuspended: boolean;
 }
 
-function chainDown(): GatewayError {
-  return new GatewayError(503, "transient", "the chain cannot be read, so consent cannot be checked: nothing is released");
-}
-
-function storeDown(): GatewayError {
-  return new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is released");
+/** The chain cannot be read to decide: nothing is released. */
+function consentUnreadable(): GatewayError {
+  return chainDown(", so consent cannot be checked");
 }
 
 function purposeMaskOf(purposes: readonly string[]): number {
@@ -179,7 +176,7 @@ export class Releaser {
       ]);
       decision = { block, blockHash, blockTime: latest.timestamp, requester, orgId: m.orgId, active: m.active, holderSuspended: holder.suspended };
     } catch {
-      throw chainDown();
+      throw consentUnreadable();
     }
     // A suspended holder releases nothing: its receipts could not be anchored, so nothing it released
     // could be accounted for.
@@ -227,7 +224,7 @@ export class Releaser {
     try {
       verdicts = await Promise.all(rows.map(releasable));
     } catch {
-      throw chainDown();
+      throw consentUnreadable();
     }
     return rows.filter((_, i) => verdicts[i]);
   }
@@ -253,7 +250,7 @@ export class Releaser {
     try {
       contents = await this.#store.contents(rows);
     } catch {
-      throw storeDown();
+      throw databaseDown();
     }
     // One disclosure per patient the response is about (a search or $everything is about one).
     const disclosures = new Map<string, NewDisclosure & { receipts: ReleasedReceipt[] }>();
@@ -295,7 +292,7 @@ export class Releaser {
       await this.#receipts.insert([...disclosures.values()]);
     } catch (err) {
       if (err instanceof ValidationError) throw err;
-      throw storeDown();
+      throw databaseDown();
     }
     return out;
   }

@@ -12,7 +12,7 @@ import { CareLedgerError, ValidationError } from "../sdk/errors";
 import { gatewayRequestDomain, originOf } from "../sdk/exchange/request";
 import { authenticate, NonceBook, type Authenticated } from "./auth";
 import type { Database } from "./db";
-import { capabilityStatement, FHIR_ID, GatewayError, operationOutcome, searchset, SERVED_TYPES } from "./fhir";
+import { capabilityStatement, chainDown, databaseDown, FHIR_ID, GatewayError, operationOutcome, searchset, SERVED_TYPES } from "./fhir";
 import { ingest } from "./ingest";
 import { openCursor as openSealedCursor, sealCursor, type KeyProvider } from "./keys";
 import { RateLimiter } from "./limits";
@@ -200,7 +200,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       return await fn();
     } catch (err) {
       if (err instanceof GatewayError) throw err;
-      throw new GatewayError(503, "transient", "the gateway's database is unavailable: nothing is released");
+      throw databaseDown();
     }
   };
 
@@ -318,7 +318,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       member = await careledger.participants.isActiveMember(auth.request.requester);
     } catch {
-      throw new GatewayError(503, "transient", "the chain cannot be read to check the requester's standing: nothing is changed");
+      throw chainDown(" to check the requester's standing", "nothing is changed");
     }
     if (!member.active || member.orgId !== holder.orgId) throw new GatewayError(403, "forbidden", `only active members of organization ${holder.orgId} shred its records`);
     const row = await loadRows(() => store.get(type, id));

@@ -200,14 +200,7 @@ export class ExchangeClient {
     const checked = await Promise.all(released.map((r) => this.verify(r, orgId)));
     const refused = checked.filter((c) => c.problem !== undefined);
     if (refused.length > 0) {
-      throw new ExchangeError("RECORD_NOT_VERIFIED", `refused ${refused.length} resource(s) that do not verify against the chain: ${refused.map((r) => r.problem).join("; ")}`, {
-        status: 200,
-        refused: refused.map((r) => ({
-          reference: `${(r.resource as { resourceType?: string }).resourceType}/${(r.resource as { id?: string }).id}`,
-          verification: r.verification,
-          problem: r.problem as string,
-        })),
-      });
+      throw notVerified(`refused ${refused.length} resource(s) that do not verify against the chain: ${refused.map((r) => r.problem).join("; ")}`, refused, (r) => r.problem as string);
     }
     return checked.map(({ resource, verification }) => ({ resource, verification }));
   }
@@ -222,10 +215,7 @@ export class ExchangeClient {
     const [verified] = await this.#verifyAll([json], orgId);
     const got = verified.resource as { resourceType?: unknown; id?: unknown };
     if (got.resourceType !== type || got.id !== id) {
-      throw new ExchangeError("RECORD_NOT_VERIFIED", `asked for ${type}/${id}, received ${String(got.resourceType)}/${String(got.id)}: refused`, {
-        status: 200,
-        refused: [{ reference: `${String(got.resourceType)}/${String(got.id)}`, verification: verified.verification, problem: `not ${type}/${id}` }],
-      });
+      throw notVerified(`asked for ${type}/${id}, received ${String(got.resourceType)}/${String(got.id)}: refused`, [verified], () => `not ${type}/${id}`);
     }
     return verified;
   }
@@ -251,10 +241,7 @@ export class ExchangeClient {
       return (c.released ? c.patient : undefined) !== patient && patientOf(res) !== patient;
     });
     if (strangers.length > 0) {
-      throw new ExchangeError("RECORD_NOT_VERIFIED", `refused ${strangers.length} resource(s) that are not ${type ?? "resources"} of ${patient}`, {
-        status: 200,
-        refused: strangers.map((r) => ({ reference: `${String(r.resource.resourceType)}/${String(r.resource.id)}`, verification: r.verification, problem: `not about ${patient}` })),
-      });
+      throw notVerified(`refused ${strangers.length} resource(s) that are not ${type ?? "resources"} of ${patient}`, strangers, () => `not about ${patient}`);
     }
     return page;
   }
@@ -380,6 +367,17 @@ export class ExchangeClient {
   async ingest(gateway: string, bundle: object): Promise<{ entry?: { response?: { status?: string; location?: string } }[] }> {
     return (await this.send(gateway, "POST", "/fhir", { purpose: "HOPERAT", body: bundle })) as { entry?: { response?: { status?: string; location?: string } }[] };
   }
+}
+
+/** `RECORD_NOT_VERIFIED`: the resources refused, each with what verification found and `problem`. */
+function notVerified<R extends { resource: object; verification: VerificationResult }>(message: string, refused: readonly R[], problem: (r: R) => string): ExchangeError {
+  return new ExchangeError("RECORD_NOT_VERIFIED", message, {
+    status: 200,
+    refused: refused.map((r) => {
+      const res = r.resource as { resourceType?: unknown; id?: unknown };
+      return { reference: `${String(res.resourceType)}/${String(res.id)}`, verification: r.verification, problem: problem(r) };
+    }),
+  });
 }
 
 /** The patient reference a resource names in `subject`, `patient` or `beneficiary` (withheld resources too), as written. */
