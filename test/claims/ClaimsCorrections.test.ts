@@ -11,7 +11,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { ClaimStatus, claimIdOf, ContractRevertError, CostSharing, dayTimestamp, ValidationError, type ClaimSubmission } from "../../sdk";
-import { claimsEvent, claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, rec, sub, USD, type ClaimsFixture } from "./fixtures";
+import { claimsEvent, claimsFixture, CODE, correct, DAY, HOSPITAL, LAB, rec, secondPlan, sub, USD, type ClaimsFixture } from "./fixtures";
 import { claimState } from "../support/suiteFixture";
 import { rejection } from "../support/rejection";
 
@@ -111,9 +111,7 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
       const res = await (await (await f.sdkAs(f.doctor)).submit(small)).wait();
       // 850: 20% = 170, plan 680 > 400: recovers 400, pays 280.
       expect([res.planTotal, res.recovered, res.paid]).to.deep.equal([680n * USD, 400n * USD, 280n * USD]);
-      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
-      await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
+      await secondPlan(f);
       await f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD);
       // The hospital owes plan 1 nothing now; make it owe again, then bill plan 2: paid in full.
       const a = await submit(f, await f.submission({ serviceDate: (await f.submission()).serviceDate - 2 * DAY, lines: [f.line(CODE.VISIT, 300n * USD)] }));
@@ -126,9 +124,7 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
 
     it("never pays a queued payment for a service corrected to nothing: the drain recovers it", async function () {
       const f = await loadFixture(claimsFixture);
-      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
-      await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
+      await secondPlan(f);
       const a = await submit(f, await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 400n * USD)] }));
       expect(claimsEvent(f.claims, a.receipt, "PaymentQueued")!.args.amount).to.equal(400n * USD); // nothing funded
       const b = await correct(f, a.id, await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 400n * USD, 2)] }));
@@ -169,9 +165,7 @@ describe("ClaimsEngine: every service paid once, every overpayment recovered", f
 
     it("pays queued payments from a repayment, as from a deposit", async function () {
       const f = await loadFixture(claimsFixture);
-      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
-      await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
+      await secondPlan(f);
       await f.claims.connect(f.insurerAdmin).fund(2, 500n * USD);
       const a = await submit(f, await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 500n * USD)] })); // paid 500
       await correct(f, a.id, await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 300n * USD)] })); // owes 200

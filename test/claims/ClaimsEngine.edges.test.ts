@@ -23,7 +23,7 @@ import { expect } from "chai";
 import { ClaimStatus, claimIdOf, recordHashOf, type ClaimSubmission } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsEvent, claimsFixture, CODE, correct, DAY, HOSPITAL, INSURER, rec, sub, USD, type ClaimsFixture } from "./fixtures";
+import { claimsEvent, claimsFixture, CODE, correct, DAY, HOSPITAL, INSURER, rec, secondPlan, sub, USD, type ClaimsFixture } from "./fixtures";
 import { claimState } from "../support/suiteFixture";
 
 /**
@@ -363,12 +363,6 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
   });
 
   describe("the escrow: the queue's drain, recoupment, reservations (ClaimsEscrow)", function () {
-    /** Plan 2 (no deductible, $5,000 visits in full, nothing funded) with the patient enrolled. */
-    async function unfundedPlan(f: ClaimsFixture) {
-      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
-      await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
-    }
     const queued = async (f: ClaimsFixture, s: ClaimSubmission) => {
       const receipt = await (await f.claims.connect(f.doctor).submit(sub(s))).wait();
       expect(claimsEvent(f.claims, receipt, "PaymentQueued"), "queued").to.not.equal(undefined);
@@ -377,7 +371,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
 
     it("goes on past a queued payment recovered in full and pays the next one", async function () {
       const f = await loadFixture(claimsFixture);
-      await unfundedPlan(f);
+      await secondPlan(f);
       const base = await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 400n * USD)] });
       const a = await queued(f, base);
       const d = await queued(f, { ...base, serviceDate: base.serviceDate - 2 * DAY, lines: [f.line(CODE.VISIT, 300n * USD)] });
@@ -397,7 +391,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
 
     it("pays a queued payment less what the provider owes, when it owes less than the payment", async function () {
       const f = await loadFixture(claimsFixture);
-      await unfundedPlan(f);
+      await secondPlan(f);
       const base = await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 400n * USD)] });
       const a = await queued(f, base);
       // Corrected to $100: the queued 400 counts as paid, so 300 is owed back; the queue still holds 400.
@@ -414,9 +408,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
 
     it("releases a pended claim's reservation of one unit when its decision pays it at once", async function () {
       const f = await loadFixture(claimsFixture);
-      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
-      await f.claims.connect(f.insurerAdmin).setBenefits(2, [CODE.REVIEW], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: true, perClaimCap: 0n, costSharing: 0 }]);
-      await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
+      await secondPlan(f, CODE.REVIEW, { review: true });
       await f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD);
       const s = await f.submission({ planId: 2n, lines: [f.line(CODE.REVIEW, 1n)] });
       const pended = await adjudicated(f, s);

@@ -150,6 +150,17 @@ export async function claimsFixture() {
 
 export type ClaimsFixture = Awaited<ReturnType<typeof claimsFixture>>;
 
+/**
+ * Plan 2 beside the fixture's plan: no deductible, one benefit (`code`, fee $5,000, no cost sharing; for an
+ * adjuster's review with `review`), nothing funded, the patient enrolled for 300 days from the start.
+ */
+export async function secondPlan(f: ClaimsFixture, code: string = CODE.VISIT, { review = false } = {}): Promise<bigint> {
+  await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
+  await f.claims.connect(f.insurerAdmin).setBenefits(2, [code], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review, perClaimCap: 0n, costSharing: 0 }]);
+  await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
+  return 2n;
+}
+
 /** The first event named one of `names` that `claims` emitted in `receipt`, parsed (undefined when none). */
 export function claimsEvent(claims: ClaimsFixture["claims"], receipt: ContractTransactionReceipt | null, ...names: string[]): LogDescription | undefined {
   return receipt!.logs.map((l) => claims.interface.parseLog(l)).find((e): e is LogDescription => e !== null && names.includes(e.name));

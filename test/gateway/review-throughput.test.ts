@@ -29,45 +29,37 @@ describe("review: throughput (group commit, chain reads per block)", function ()
 
   const target = `/fhir/Observation/${PATIENT_ID}-glucose`;
 
-  it("serves a request while another request's latest-block read hangs (one lost RPC answer stalls only its own request)", async function () {
+  /**
+   * With `object[method]` hung on its first call (a lost RPC answer), a first request asks it (`asked`) and
+   * waits; a second request must still be answered, within 8 s (`stalled`: what it waits on, if it is not).
+   */
+  async function servedBesideAHungRead(object: object, method: string, asked: string, stalled: (calls: number) => string): Promise<void> {
     await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-    const provider = f.labCl.runner.provider as unknown as { getBlock: (...a: unknown[]) => Promise<unknown> };
-    const original = provider.getBlock;
-    const stall = stallFirst(original.bind(provider));
-    provider.getBlock = stall.fn;
+    const o = object as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const original = o[method];
+    const stall = stallFirst(original.bind(object));
+    o[method] = stall.fn;
     let first: Promise<unknown> | undefined;
     try {
       first = signedFetch(f, f.doctor, target).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 500));
-      expect(stall.calls(), "the first request asked for the latest block").to.equal(1);
+      expect(stall.calls(), asked).to.equal(1);
       const second = await Promise.race([signedFetch(f, f.doctor, target), sleep(8_000)]);
-      expect(second === "stalled" ? "no answer after 8 s: queued behind the hung round" : second.status).to.equal(200);
+      expect(second === "stalled" ? `no answer after 8 s: ${stalled(stall.calls())}` : second.status).to.equal(200);
     } finally {
-      provider.getBlock = original;
+      o[method] = original;
       stall.release();
       await first;
     }
+  }
+
+  it("serves a request while another request's latest-block read hangs (one lost RPC answer stalls only its own request)", async function () {
+    await servedBesideAHungRead(f.labCl.runner.provider as object, "getBlock", "the first request asked for the latest block", () => "queued behind the hung round");
   });
 
   it("serves a request while another request's chain read at the same block hangs (a pending read is not shared forever)", async function () {
-    await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-    const participants = f.labCl.participants as unknown as { isActiveMember: (...a: unknown[]) => Promise<unknown> };
-    const original = participants.isActiveMember;
-    const stall = stallFirst(original.bind(participants));
-    participants.isActiveMember = stall.fn;
-    let first: Promise<unknown> | undefined;
-    try {
-      first = signedFetch(f, f.doctor, target).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 500));
-      expect(stall.calls(), "the first request asked for the doctor's standing").to.equal(1);
-      // No transaction in between: the same block, so the same BlockReads question.
-      const second = await Promise.race([signedFetch(f, f.doctor, target), sleep(8_000)]);
-      expect(second === "stalled" ? `no answer after 8 s: waiting on the first request's hung read (asked ${stall.calls()} time(s))` : second.status).to.equal(200);
-    } finally {
-      participants.isActiveMember = original;
-      stall.release();
-      await first;
-    }
+    // No transaction in between: the same block, so the same BlockReads question.
+    await servedBesideAHungRead(f.labCl.participants, "isActiveMember", "the first request asked for the doctor's standing", (calls) => `waiting on the first request's hung read (asked ${calls} time(s))`);
   });
 
   it("lets no second client into the gateway's one PGlite session while the gateway is connected (a temp table must not shadow the nonce book)", async function () {
