@@ -34,6 +34,8 @@ export interface AnchorOptions {
 export interface AnchorRound {
   readonly bound: number;
   readonly anchored: string[];
+  /** Whether receipts were left waiting when the round bound its root (the next round starts at once). */
+  readonly more: boolean;
 }
 
 export class AnchorWorker {
@@ -113,10 +115,11 @@ export class AnchorWorker {
     this.#running = this.#round(options.resendAll === true).finally(() => {
       this.#running = undefined;
     });
-    // More than a root's worth still waits after a round that bound one: the next starts now, not at the interval.
+    // Receipts still wait after a round that bound a root (left over, or a root's worth written meanwhile):
+    // the next starts now, not at the interval.
     this.#running.then(
       (r) => {
-        if (r.bound > 0 && this.#written >= this.#max) this.nudge();
+        if (r.bound > 0 && (r.more || this.#written >= this.#max)) this.nudge();
       },
       () => undefined,
     );
@@ -151,19 +154,21 @@ export class AnchorWorker {
     }
     // A flush stops at a round that anchored nothing new; it does not spin on a root that keeps failing.
     if (failed && resendAll && anchored.length === 0 && bound === undefined) throw new Error("a root could not be anchored; its receipts are kept for the next start");
-    return { bound: bound?.count ?? 0, anchored };
+    return { bound: bound?.count ?? 0, anchored, more: bound?.more ?? false };
   }
 
   /**
    * Binds the oldest unrooted responses, up to `max` receipts (a response's receipts are never split: one
    * holding more than `max` is bound alone), to a new root, in one transaction; undefined when none wait.
    */
-  async #bind(): Promise<{ root: string; count: number } | undefined> {
+  async #bind(): Promise<{ root: string; count: number; more: boolean } | undefined> {
+    // What was counted before the rows were read: those receipts are among them, or bound by another instance.
+    const counted = this.#written;
     return this.#db.transaction(async (tx) => {
       // Every row holds at least one receipt, so `max` rows hold enough; those left over are only locked until the commit.
       const r = await tx.query(`SELECT ${DISCLOSURE_COLUMNS}, NULL::boolean AS anchored FROM disclosures d WHERE d.root IS NULL ORDER BY d.seq LIMIT $1 FOR UPDATE SKIP LOCKED`, [this.#max]);
       if (r.rows.length === 0) {
-        this.#written = 0;
+        this.#written = Math.max(0, this.#written - counted);
         return undefined;
       }
       const rows: StoredDisclosure[] = [];
@@ -199,9 +204,12 @@ export class AnchorWorker {
         [tree.root, rows.map((d) => d.seq.toString()), offsets, proofs],
       );
       await tx.query("INSERT INTO disclosure_roots (root, count, state) VALUES ($1, $2, 'sending')", [tree.root, count]);
-      // Counted writes bound by another instance are forgotten once nothing is left waiting.
-      this.#written = rows.length === r.rows.length && r.rows.length < this.#max ? 0 : Math.max(0, this.#written - count);
-      return { root: tree.root, count };
+      // Rows left over (or a full LIMIT read: maybe more behind it) wait for the next round, which starts at once.
+      const more = rows.length < r.rows.length || r.rows.length === this.#max;
+      // Counted writes bound here or by another instance are forgotten once nothing is left waiting; writes
+      // counted while this round ran stay counted.
+      this.#written = Math.max(0, this.#written - (more ? count : Math.max(count, counted)));
+      return { root: tree.root, count, more };
     });
   }
 

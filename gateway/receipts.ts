@@ -5,7 +5,7 @@
  * A response's receipts are stored together, as one `disclosures` row (the signed request once, the
  * receipts in arrays, in order): a searchset of 20 writes one row, not 20. They are read one per receipt
  * (the `receipts` view, {@link StoredReceipt}); a receipt's position is its row's `seq` × 65,536 plus its
- * place in the row ({@link receiptSeq}).
+ * place in the row, or, for a receipt migrated from the one-row-each table, its old seq ({@link receiptSeq}).
  */
 import { Batcher } from "./batch";
 import { isRefusal, type Database } from "./db";
@@ -49,6 +49,8 @@ export interface StoredReceipt extends Omit<NewDisclosure, "receipts">, Released
 /** A stored disclosure (one row), its receipts in order. */
 export interface StoredDisclosure extends NewDisclosure {
   readonly seq: bigint;
+  /** A receipt written one row each before migration 1796342400000: its position is its seq. */
+  readonly migrated: boolean;
   readonly root: string | null;
   readonly leafOffset: number | null;
   readonly proofs: string[][] | null;
@@ -59,9 +61,12 @@ export interface StoredDisclosure extends NewDisclosure {
 /** Most receipts one disclosure row holds (the `receipts` view's positions leave 16 bits for them). */
 export const MAX_RECEIPTS_PER_DISCLOSURE = 65_536;
 
-/** The position of receipt `index` of disclosure row `disclosureSeq`: ordered like the rows, then the receipts. */
-export function receiptSeq(disclosureSeq: bigint, index: number): bigint {
-  return disclosureSeq * BigInt(MAX_RECEIPTS_PER_DISCLOSURE) + BigInt(index);
+/**
+ * The position of receipt `index` of disclosure row `disclosureSeq`: ordered like the rows, then the receipts.
+ * A migrated row's one receipt keeps its old seq (the rows written after it have larger seqs, so larger positions).
+ */
+export function receiptSeq(disclosureSeq: bigint, index: number, migrated = false): bigint {
+  return migrated ? disclosureSeq : disclosureSeq * BigInt(MAX_RECEIPTS_PER_DISCLOSURE) + BigInt(index);
 }
 
 interface Row {
@@ -83,16 +88,18 @@ interface Row {
   leaf_offset: number | null;
   proofs: string[][] | null;
   anchored: boolean | null;
+  migrated: boolean;
   created_at: Date;
 }
 
 /** The columns of a `disclosures d` row, as {@link toDisclosure} reads them (with `anchored`). */
 export const DISCLOSURE_COLUMNS =
-  "d.seq, d.request_digest, d.requester, d.holder_org_id, d.patient, d.purpose, d.permitted_at_block, d.request, d.signature, d.access_refs, d.access_nonces, d.record_ids, d.resource_refs, d.data_classes, d.root, d.leaf_offset, d.proofs, d.created_at";
+  "d.seq, d.request_digest, d.requester, d.holder_org_id, d.patient, d.purpose, d.permitted_at_block, d.request, d.signature, d.access_refs, d.access_nonces, d.record_ids, d.resource_refs, d.data_classes, d.root, d.leaf_offset, d.proofs, d.migrated, d.created_at";
 
 export function toDisclosure(r: Row): StoredDisclosure {
   return {
     seq: BigInt(r.seq),
+    migrated: r.migrated,
     requestDigest: r.request_digest,
     requester: r.requester,
     holderOrgId: BigInt(r.holder_org_id),
@@ -118,11 +125,11 @@ export function toDisclosure(r: Row): StoredDisclosure {
 
 /** A disclosure's receipts, one by one, each with its position, leaf index and proof. */
 export function receiptsOf(d: StoredDisclosure): StoredReceipt[] {
-  const { receipts, leafOffset, proofs, ...common } = d;
+  const { receipts, leafOffset, proofs, migrated, ...common } = d;
   return receipts.map((r, i) => ({
     ...common,
     ...r,
-    seq: receiptSeq(d.seq, i),
+    seq: receiptSeq(d.seq, i, migrated),
     leafIndex: leafOffset === null ? null : leafOffset + i,
     proof: proofs === null ? null : proofs[i],
   }));
@@ -218,11 +225,14 @@ export class ReceiptStore {
 
   /** A patient's receipts after position `after`, oldest first; up to `limit + 1` (the extra one says a next page exists). */
   async forPatient(patient: string, after: bigint, limit: number): Promise<StoredReceipt[]> {
-    // Rows from the one holding `after` on; each holds at least one receipt, so `limit + 2` rows are enough.
+    // Rows from the one holding `after` on (positions grow with seq): a migrated row's position is its seq,
+    // any other's its seq × 65,536 + index. Each row holds at least one receipt, so `limit + 2` rows are enough.
     const r = await this.#db.pool.query<Row>(
       `SELECT ${DISCLOSURE_COLUMNS}, (x.state = 'anchored') AS anchored FROM disclosures d LEFT JOIN disclosure_roots x ON x.root = d.root
-       WHERE d.patient = $1 AND d.seq >= $2 ORDER BY d.seq LIMIT $3`,
-      [patient.toLowerCase(), (after / BigInt(MAX_RECEIPTS_PER_DISCLOSURE)).toString(), limit + 2],
+       WHERE d.patient = $1
+         AND d.seq >= CASE WHEN $2::bigint <= (SELECT coalesce(max(seq), 0) FROM disclosures WHERE migrated) THEN $2::bigint + 1 ELSE $2::bigint / 65536 END
+       ORDER BY d.seq LIMIT $3`,
+      [patient.toLowerCase(), after.toString(), limit + 2],
     );
     return r.rows
       .flatMap((row) => receiptsOf(toDisclosure(row)))

@@ -56,9 +56,12 @@ export interface VerifiedPage {
 
 /**
  * One of a patient's disclosure receipts, as the holder's gateway hands it over, checked by the SDK.
- * `status`: `verified` — its proof puts it under a root the holder anchored on chain; `pending` — not yet
- * bound to a root, or its root not yet on chain (the holder anchors every few seconds); `refuted` — the
- * gateway says its root is anchored but the chain or the proof says otherwise.
+ * `status`: `verified` — its proof puts it under a root the holder anchored on chain, in a block at or after
+ * the one it says consent was checked at; `pending` — not yet bound to a root, or its root not yet on chain
+ * (the holder anchors every few seconds); `refuted` — the gateway says its root is anchored but the chain or
+ * the proof says otherwise, or consent was "checked" after the anchor. `resource`, `recordId` and
+ * `accessNonce` are the holder's word: with the record's salt (from `$everything`), `accessReference({ salt,
+ * recordId }, accessNonce)` must give `receipt.accessRef`.
  */
 export interface PatientReceipt {
   readonly receipt: DisclosureReceipt;
@@ -74,9 +77,10 @@ export interface PatientReceipt {
   readonly request: GatewayRequest;
   readonly signature: string;
   /**
-   * Whether `request` hashes to `receipt.requestDigest` and its signature recovers to `receipt.requester`:
-   * the requester asked, not the holder alone. False for a smart-account requester (ERC-1271), whose
-   * signature this check does not put to the account.
+   * Whether `request` hashes to `receipt.requestDigest`, names the receipt's requester and purpose and this
+   * gateway's origin, and its signature recovers to `receipt.requester`: the requester asked this holder, for
+   * this purpose — not the holder alone. False for a smart-account requester (ERC-1271), whose signature this
+   * check does not put to the account.
    */
   readonly requestVerified: boolean;
   readonly root: string | null;
@@ -298,12 +302,12 @@ export class ExchangeClient {
     const page = (await this.send(target.url, "GET", path, { purpose: "TREAT" })) as { receipts?: unknown; next?: unknown };
     if (!Array.isArray(page?.receipts)) throw new ExchangeError("RECEIPT_INVALID", "the gateway's answer holds no receipts list", { status: 200 });
     const receipts: PatientReceipt[] = [];
-    for (const [i, raw] of (page.receipts as Record<string, unknown>[]).entries()) receipts.push(await this.#checkReceipt(raw, i, patient, orgId));
+    for (const [i, raw] of (page.receipts as Record<string, unknown>[]).entries()) receipts.push(await this.#checkReceipt(raw, i, patient, orgId, target));
     const next = typeof page.next === "string" ? new URL(page.next, originOf(target.url, "target.url")) : undefined;
     return { receipts, next: next === undefined ? undefined : next.pathname + next.search };
   }
 
-  async #checkReceipt(raw: Record<string, unknown>, i: number, patient: string, orgId: bigint): Promise<PatientReceipt> {
+  async #checkReceipt(raw: Record<string, unknown>, i: number, patient: string, orgId: bigint, target: GatewayTarget): Promise<PatientReceipt> {
     const invalid = (why: string, cause?: unknown) => new ExchangeError("RECEIPT_INVALID", `receipts[${i}]: ${why}`, { status: 200, cause });
     let receipt: DisclosureReceipt;
     let request: GatewayRequest;
@@ -326,20 +330,38 @@ export class ExchangeClient {
     }
     if (receipt.patient.toLowerCase() !== patient) throw invalid(`is about ${receipt.patient}, not the signer ${patient}`);
     if (receipt.holderOrgId !== orgId) throw invalid(`was written by organization ${receipt.holderOrgId}, not ${orgId} (the gateway asked)`);
-    const root = typeof raw.root === "string" ? raw.root : null;
-    const proof = Array.isArray(raw.proof) ? (raw.proof as string[]) : null;
+    for (const field of ["recordId", "accessNonce"] as const) {
+      if (typeof raw[field] !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(raw[field] as string)) throw invalid(`its ${field} is not 32 bytes of hex`);
+    }
+    if (typeof raw.resource !== "string" || raw.resource === "") throw invalid("names no resource");
+    const root = raw.root === null || raw.root === undefined ? null : raw.root;
+    const proof = raw.proof === null || raw.proof === undefined ? null : raw.proof;
+    if ((root === null) !== (proof === null)) throw invalid("has a root without a proof, or a proof without a root");
     const signature = typeof raw.signature === "string" ? raw.signature : "";
+    // The requester asked this gateway for this disclosure: the request is the one hashed into the receipt,
+    // signed by the receipt's requester, for this gateway, under the receipt's purpose.
     const requestVerified =
-      requestDigest(this.#domain, request) === receipt.requestDigest && recoverRequestSigner(this.#domain, request, signature)?.toLowerCase() === receipt.requester.toLowerCase();
+      requestDigest(this.#domain, request) === receipt.requestDigest.toLowerCase() &&
+      request.requester.toLowerCase() === receipt.requester.toLowerCase() &&
+      request.purpose === receipt.purpose &&
+      request.origin === originOf(target.url, "target.url") &&
+      recoverRequestSigner(this.#domain, request, signature)?.toLowerCase() === receipt.requester.toLowerCase();
     let status: PatientReceipt["status"] = "pending";
     let anchoredAt: number | undefined;
     if (root !== null && proof !== null) {
-      const check = await this.#disclosures.verifyReceipt({ receipt, proof, root });
-      if (check.verified) {
+      let check;
+      try {
+        check = await this.#disclosures.verifyReceipt({ receipt, proof: proof as string[], root: root as string });
+      } catch (err) {
+        if (err instanceof ValidationError) throw invalid(`its root or proof is malformed (${err.message})`, err);
+        throw err;
+      }
+      if (check.verified && check.blockNumber !== undefined && receipt.permittedAtBlock <= check.blockNumber) {
         status = "verified";
         anchoredAt = check.anchoredAt;
       } else if (check.anchored || raw.anchored === true) {
-        // Anchored but not under it, or said to be anchored and not on chain.
+        // Anchored but not under it, or under it with consent checked after the anchor (no such decision
+        // precedes it), or said to be anchored and not on chain.
         status = "refuted";
       }
     }
@@ -347,14 +369,14 @@ export class ExchangeClient {
       receipt,
       status,
       anchoredAt,
-      resource: String(raw.resource),
-      recordId: String(raw.recordId),
-      accessNonce: String(raw.accessNonce),
+      resource: raw.resource,
+      recordId: raw.recordId as string,
+      accessNonce: raw.accessNonce as string,
       request,
       signature,
       requestVerified,
-      root,
-      proof,
+      root: root as string | null,
+      proof: proof as string[] | null,
       at: String(raw.at),
     };
   }

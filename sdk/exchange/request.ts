@@ -165,7 +165,11 @@ function domainSeparator(domain: TypedDataDomain): string {
  */
 export function requestDigest(domain: TypedDataDomain, request: GatewayRequest): string {
   const r = requireGatewayRequest(request);
-  if (typeof Buffer === "undefined") return keccak256(concat(["0x1901", domainSeparator(domain), REQUEST_ENCODER.hash(r)]));
+  // Without Buffer, or with a UTF-16 surrogate in a string (Buffer and ethers encode a lone one differently:
+  // ethers' answer, or its refusal, is the one signed), ethers encodes.
+  if (typeof Buffer === "undefined" || SURROGATE.test(r.method) || SURROGATE.test(r.target) || SURROGATE.test(r.origin)) {
+    return keccak256(concat(["0x1901", domainSeparator(domain), REQUEST_ENCODER.hash(r)]));
+  }
   // The same bytes as ethers' encoder writes (compared in test/gateway/fastpaths.test.ts), in one buffer
   // hashed by the SDK's keccak engine: a gateway computes one a request.
   const k = keccakEngine();
@@ -188,6 +192,8 @@ export function requestDigest(domain: TypedDataDomain, request: GatewayRequest):
   hashInto(k, message, message, 0);
   return "0x" + message.toString("hex", 0, 32);
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** keccak256(GatewayRequest's EIP-712 type string), without 0x. */
 const REQUEST_TYPE_HASH = keccak256(toUtf8Bytes(REQUEST_ENCODER.encodeType("GatewayRequest"))).slice(2);
