@@ -334,6 +334,21 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
       await expect(billing.connect(outsider).forward(f.claims.target, data)).to.emit(f.claims, "ClaimVoided").withArgs(id, billing.target, 400n * USD);
     });
 
+    it("a void of a claim that met no deductible still reverses its member share and the benefit it paid", async function () {
+      const f = await loadFixture(claimsFixture);
+      const first = await f.submission({ lines: [f.line(CODE.VISIT, 1_000n * USD)] }); // meets the $500 deductible
+      await f.claims.connect(f.doctor).submit(sub(first));
+      // Both services are in the fixture's plan's first year (year 0).
+      const before = await f.claims.accumulators(f.planId, f.patient.address, 0);
+      const second = await f.submission({ serviceDate: first.serviceDate - DAY, lines: [f.line(CODE.VISIT, 1_000n * USD)] });
+      await f.claims.connect(f.doctor).submit(sub(second));
+      const id = claimIdOf(second);
+      const r = await f.sdk.claims.record(id);
+      expect([r.deductible, r.memberShare > 0n, r.planPaid > 0n]).to.deep.equal([0n, true, true]);
+      await f.claims.connect(f.doctor).voidClaim(id, rec(r));
+      expect(await f.claims.accumulators(f.planId, f.patient.address, 0)).to.deep.equal(before);
+    });
+
     it("a void records when it happened, and gives back no authorization and owes nothing when there is none", async function () {
       const f = await loadFixture(claimsFixture);
       const s = await f.submission({ lines: [f.line(CODE.REVIEW, 600n * USD)] }); // pended: nothing paid, no authorization
