@@ -66,6 +66,12 @@ export interface VerifiedPage {
 export interface PatientReceipt {
   readonly receipt: DisclosureReceipt;
   readonly status: "verified" | "pending" | "refuted";
+  /**
+   * A `pending` receipt still not on chain `overdueAfterSeconds` (default 3,600) after its requester signed the
+   * request (`request.issuedAt`, the requester's word, not the holder's): the holder anchors every few seconds,
+   * so a receipt pending that long is one it has not anchored.
+   */
+  readonly overdue: boolean;
   /** When the root was anchored (seconds since the epoch), for a verified receipt. */
   readonly anchoredAt?: number;
   /** The resource released (`Observation/…`), as the holder names it. */
@@ -281,11 +287,12 @@ export class ExchangeClient {
    * The signer's own disclosure receipts from a holder's gateway (the signer is the patient), a page at a
    * time, oldest first, each checked: its fields, that it is the signer's and the holder's asked, its
    * proof against the root the holder anchored on chain, and the requester's signature over the request.
-   * @param options `count` receipts a page (default the gateway's, at most 100); `next` a page's next path
+   * @param options `count` receipts a page (default the gateway's, at most 100); `next` a page's next path;
+   *   `overdueAfterSeconds` how long a receipt may stay pending before it is `overdue` (default 3,600)
    * @throws {ExchangeError} `GATEWAY_REFUSED` or `GATEWAY_UNREACHABLE`; `RECEIPT_INVALID` naming the receipt
    *   for one that is malformed, another patient's or another holder's
    */
-  async receipts(target: GatewayTarget, options: { count?: number; next?: string } = {}): Promise<ReceiptsPage> {
+  async receipts(target: GatewayTarget, options: { count?: number; next?: string; overdueAfterSeconds?: number } = {}): Promise<ReceiptsPage> {
     const orgId = requireId("orgId", target.orgId);
     const signer = this.#signer;
     if (signer === undefined) throw new CareLedgerError("NO_SIGNER", "requests to a gateway are signed: connect the SDK with a Signer");
@@ -299,15 +306,17 @@ export class ExchangeClient {
       path = `/receipts?patient=${patient}${options.count === undefined ? "" : `&_count=${options.count}`}`;
     }
     // The purpose of a patient's own request: the right of access is not a purpose of use, and TREAT is what the gateway logs it under.
+    const overdueAfter = options.overdueAfterSeconds ?? 3_600;
+    if (!Number.isSafeInteger(overdueAfter) || overdueAfter < 0) throw new ValidationError("overdueAfterSeconds", `${options.overdueAfterSeconds} is not a whole number of seconds`);
     const page = (await this.send(target.url, "GET", path, { purpose: "TREAT" })) as { receipts?: unknown; next?: unknown };
     if (!Array.isArray(page?.receipts)) throw new ExchangeError("RECEIPT_INVALID", "the gateway's answer holds no receipts list", { status: 200 });
     const receipts: PatientReceipt[] = [];
-    for (const [i, raw] of (page.receipts as Record<string, unknown>[]).entries()) receipts.push(await this.#checkReceipt(raw, i, patient, orgId, target));
+    for (const [i, raw] of (page.receipts as Record<string, unknown>[]).entries()) receipts.push(await this.#checkReceipt(raw, i, patient, orgId, target, overdueAfter));
     const next = typeof page.next === "string" ? new URL(page.next, originOf(target.url, "target.url")) : undefined;
     return { receipts, next: next === undefined ? undefined : next.pathname + next.search };
   }
 
-  async #checkReceipt(raw: Record<string, unknown>, i: number, patient: string, orgId: bigint, target: GatewayTarget): Promise<PatientReceipt> {
+  async #checkReceipt(raw: Record<string, unknown>, i: number, patient: string, orgId: bigint, target: GatewayTarget, overdueAfter: number): Promise<PatientReceipt> {
     const invalid = (why: string, cause?: unknown) => new ExchangeError("RECEIPT_INVALID", `receipts[${i}]: ${why}`, { status: 200, cause });
     let receipt: DisclosureReceipt;
     let request: GatewayRequest;
@@ -368,6 +377,7 @@ export class ExchangeClient {
     return {
       receipt,
       status,
+      overdue: status === "pending" && Math.floor(Date.now() / 1000) - request.issuedAt >= overdueAfter,
       anchoredAt,
       resource: raw.resource,
       recordId: raw.recordId as string,

@@ -225,7 +225,14 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         await doctor.exchange.read(f.target, "Observation", `${PATIENT_ID}-glucose`, { purpose: "TREAT" });
         const patient = await f.as(f.patient);
         const pending = await patient.exchange.receipts(f.target);
-        expect(pending.receipts.map((r) => r.status)).to.deep.equal(["pending", "pending", "pending"]);
+        expect(pending.receipts.map((r) => [r.status, r.overdue])).to.deep.equal([
+          ["pending", false],
+          ["pending", false],
+          ["pending", false],
+        ]);
+        // Pending past the time the patient allows the holder to anchor: overdue.
+        expect((await patient.exchange.receipts(f.target, { overdueAfterSeconds: 0 })).receipts.every((r) => r.overdue)).to.equal(true);
+        expect(await patient.exchange.receipts(f.target, { overdueAfterSeconds: -1 }).catch((e) => e)).to.be.instanceOf(ValidationError);
         await f.worker.flush();
         // Pages of one: three receipts, each once, in order.
         const first = await patient.exchange.receipts(f.target, { count: 1 });
@@ -233,7 +240,12 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         const third = await patient.exchange.receipts(f.target, { next: second.next });
         expect(third.next).to.equal(undefined);
         const all = [...first.receipts, ...second.receipts, ...third.receipts];
-        expect(all.map((r) => r.status)).to.deep.equal(["verified", "verified", "verified"]);
+        expect(all.map((r) => [r.status, r.overdue])).to.deep.equal([
+          ["verified", false],
+          ["verified", false],
+          ["verified", false],
+        ]);
+        expect((await patient.exchange.receipts(f.target, { overdueAfterSeconds: 0 })).receipts.some((r) => r.overdue), "a verified receipt is never overdue").to.equal(false);
         expect(all.map((r) => r.resource)).to.deep.equal(pending.receipts.map((r) => r.resource));
         expect(new Set(all.map((r) => r.receipt.accessRef)).size).to.equal(3);
         // The holder changes a stored receipt after anchoring it: its proof no longer puts it under the root.
