@@ -349,6 +349,33 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
       expect(await f.claims.accumulators(f.planId, f.patient.address, 0)).to.deep.equal(before);
     });
 
+    it("a void reverses a member share with no deductible and no plan share (a copay the whole visit), and a plan share alone", async function () {
+      const f = await loadFixture(claimsFixture);
+      await secondPlan(f, CODE.VISIT, { copay: 100n * USD });
+      await f.claims.connect(f.insurerAdmin).fund(2, 1_000n * USD);
+      const zero = await f.claims.accumulators(2, f.patient.address, 0);
+      // $80 against a $100 copay: the member pays it all, the plan nothing.
+      const copayOnly = await f.submission({ planId: 2n, lines: [f.line(CODE.VISIT, 80n * USD)] });
+      await f.claims.connect(f.doctor).submit(sub(copayOnly));
+      const a = await f.sdk.claims.record(claimIdOf(copayOnly));
+      expect([a.deductible, a.memberShare, a.planPaid]).to.deep.equal([0n, 80n * USD, 0n]);
+      await f.claims.connect(f.doctor).voidClaim(claimIdOf(copayOnly), rec(a));
+      expect(await f.claims.accumulators(2, f.patient.address, 0)).to.deep.equal(zero);
+      // Plan 3: no copay: the plan pays it all, the member nothing.
+      await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
+      await f.claims.connect(f.insurerAdmin).setBenefits(3, [CODE.VISIT], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: false, perClaimCap: 0n, costSharing: 0 }]);
+      await f.claims.connect(f.insurerAdmin).enroll(3, f.patient.address, f.start, f.start + 300 * DAY);
+      await f.claims.connect(f.insurerAdmin).fund(3, 1_000n * USD);
+      const planOnly = await f.submission({ planId: 3n, lines: [f.line(CODE.VISIT, 80n * USD)] });
+      await f.claims.connect(f.doctor).submit(sub(planOnly));
+      const b = await f.sdk.claims.record(claimIdOf(planOnly));
+      expect([b.deductible, b.memberShare, b.planPaid]).to.deep.equal([0n, 0n, 80n * USD]);
+      const before = await f.claims.accumulators(3, f.patient.address, 0);
+      expect(before.benefitPaid).to.equal(80n * USD);
+      await f.claims.connect(f.doctor).voidClaim(claimIdOf(planOnly), rec(b));
+      expect(await f.claims.accumulators(3, f.patient.address, 0)).to.deep.equal(zero);
+    });
+
     it("a void records when it happened, and gives back no authorization and owes nothing when there is none", async function () {
       const f = await loadFixture(claimsFixture);
       const s = await f.submission({ lines: [f.line(CODE.REVIEW, 600n * USD)] }); // pended: nothing paid, no authorization

@@ -151,12 +151,12 @@ export async function claimsFixture() {
 export type ClaimsFixture = Awaited<ReturnType<typeof claimsFixture>>;
 
 /**
- * Plan 2 beside the fixture's plan: no deductible, one benefit (`code`, fee $5,000, no cost sharing; for an
- * adjuster's review with `review`), nothing funded, the patient enrolled for 300 days from the start.
+ * Plan 2 beside the fixture's plan: no deductible, one benefit (`code`, fee $5,000, no cost sharing but
+ * `copay`; for an adjuster's review with `review`), nothing funded, the patient enrolled for 300 days from the start.
  */
-export async function secondPlan(f: ClaimsFixture, code: string = CODE.VISIT, { review = false } = {}): Promise<bigint> {
+export async function secondPlan(f: ClaimsFixture, code: string = CODE.VISIT, { review = false, copay = 0n } = {}): Promise<bigint> {
   await f.claims.connect(f.insurerAdmin).createPlan({ ...f.terms, deductible: 0n });
-  await f.claims.connect(f.insurerAdmin).setBenefits(2, [code], [{ fee: 5_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: false, review, perClaimCap: 0n, costSharing: 0 }]);
+  await f.claims.connect(f.insurerAdmin).setBenefits(2, [code], [{ fee: 5_000n * USD, copay, coinsuranceBps: 0, priorAuth: false, review, perClaimCap: 0n, costSharing: 0 }]);
   await f.claims.connect(f.insurerAdmin).enroll(2, f.patient.address, f.start, f.start + 300 * DAY);
   return 2n;
 }
