@@ -10,7 +10,8 @@ import hre from "hardhat";
 import { CareLedger, OrgKind } from "../../sdk";
 import { ACCOUNT_SYSTEM } from "../../sdk/core/fhirSystems";
 import { AnchorWorker } from "../../gateway/anchor";
-import type { Database } from "../../gateway/db";
+import { openDatabase, type Database } from "../../gateway/db";
+import type { NewDisclosure } from "../../gateway/receipts";
 import { LocalKeyProvider } from "../../gateway/keys";
 import { buildGateway, type Gateway, type GatewayOptions } from "../../gateway/server";
 import { gatewayRequestDomain, signGatewayRequest, type SignRequestOptions } from "../../sdk/exchange/request";
@@ -79,6 +80,46 @@ export async function gatewayChain() {
 /** Empties the gateway's tables (the database outlives a test; the chain is reverted by loadFixture). */
 export async function emptyDatabase(db: Database): Promise<void> {
   await db.pool.query("TRUNCATE records, disclosures, request_nonces, disclosure_roots RESTART IDENTITY");
+}
+
+/** For a describe: one embedded PGlite database, opened before its tests, emptied before each, closed after. */
+export function pglitePerTest(use: (db: Database) => void): void {
+  let db: Database;
+  before(async function () {
+    db = await openDatabase();
+    use(db);
+  });
+  after(async function () {
+    await db.close();
+  });
+  beforeEach(async function () {
+    await emptyDatabase(db);
+  });
+}
+
+/**
+ * A response's receipts for the receipt store's tests: `n` released Observations numbered from `first`
+ * (never 0: a zero access reference is no receipt), classes cycling 0–2, the rest from `overrides`.
+ */
+export function disclosureOf(first: number, n: number, overrides: Partial<NewDisclosure> = {}): NewDisclosure {
+  return {
+    requestDigest: "0x" + first.toString(16).padStart(64, "d"),
+    requester: "0x" + "a1".repeat(20),
+    holderOrgId: 2n,
+    patient: "0x" + "b1".repeat(20),
+    purpose: 0,
+    permittedAtBlock: 42n,
+    request: { requester: "0x" + "a1".repeat(20), nonce: String(first) } as unknown as NewDisclosure["request"],
+    signature: "0x" + "5a".repeat(65),
+    receipts: Array.from({ length: n }, (_, k) => ({
+      accessRef: "0x" + (first + k).toString(16).padStart(64, "0"),
+      accessNonce: "0x" + (first + k).toString(16).padStart(64, "e"),
+      recordId: "0x" + (first + k).toString(16).padStart(64, "7"),
+      resourceRef: `Observation/o-${first + k}`,
+      dataClass: (first + k) % 3,
+    })),
+    ...overrides,
+  };
 }
 
 /**

@@ -15,34 +15,14 @@ import { openDatabase, type Database } from "../../gateway/db";
 import { MAX_RECEIPTS_PER_DISCLOSURE, ReceiptStore, receiptSeq, type NewDisclosure, type StoredReceipt } from "../../gateway/receipts";
 import { buildReceiptTree, verifyReceiptProof, type DisclosureReceipt } from "../../sdk/exchange/receipts";
 import { rejection } from "../support/rejection";
-import { emptyDatabase } from "./fixtures";
+import { disclosureOf, emptyDatabase, pglitePerTest } from "./fixtures";
 import { gatewayPerTest, type Fixture } from "./review-support";
 
 const hex = (byte: string, n: number) => "0x" + byte.repeat(n);
 const PATIENT_A = hex("b1", 20);
 const PATIENT_B = hex("b2", 20);
 
-/** A response's receipts: `n` released resources, `first` numbering them. */
-function disclosure(first: number, n: number, overrides: Partial<NewDisclosure> = {}): NewDisclosure {
-  return {
-    requestDigest: "0x" + first.toString(16).padStart(64, "d"),
-    requester: hex("a1", 20),
-    holderOrgId: 2n,
-    patient: PATIENT_A,
-    purpose: 0,
-    permittedAtBlock: 42n,
-    request: { requester: hex("a1", 20), nonce: String(first) } as unknown as NewDisclosure["request"],
-    signature: hex("5a", 65),
-    receipts: Array.from({ length: n }, (_, k) => ({
-      accessRef: "0x" + (first + k).toString(16).padStart(64, "0"),
-      accessNonce: "0x" + (first + k).toString(16).padStart(64, "e"),
-      recordId: "0x" + (first + k).toString(16).padStart(64, "7"),
-      resourceRef: `Observation/o-${first + k}`,
-      dataClass: (first + k) % 3,
-    })),
-    ...overrides,
-  };
-}
+const disclosure = disclosureOf;
 
 /** A response the database refuses (its validation does not: a NUL in a resource reference is no valid text). */
 function refusedByTheDatabase(first: number, n: number): NewDisclosure {
@@ -68,15 +48,7 @@ async function allPages(store: ReceiptStore, patient: string, limit: number): Pr
 describe("gateway: disclosure receipts as stored", function () {
   describe("ReceiptStore", function () {
     let db: Database;
-    before(async function () {
-      db = await openDatabase();
-    });
-    after(async function () {
-      await db.close();
-    });
-    beforeEach(async function () {
-      await emptyDatabase(db);
-    });
+    pglitePerTest((d) => (db = d));
 
     it("writes a response's receipts as one row, read back one per receipt, in order, every field as given", async function () {
       const store = new ReceiptStore(db);

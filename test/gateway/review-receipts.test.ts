@@ -17,7 +17,7 @@ import { ReceiptStore, type NewDisclosure, type StoredReceipt } from "../../gate
 import { ExchangeError } from "../../sdk/exchange/client";
 import { GATEWAY_REQUEST_TYPES, gatewayRequestDomain, requestDigest, requireGatewayRequest, signGatewayRequest } from "../../sdk/exchange/request";
 import type { CareLedger } from "../../sdk/careledger";
-import { emptyDatabase, PATIENT_ID } from "./fixtures";
+import { disclosureOf, PATIENT_ID, pglitePerTest } from "./fixtures";
 import { gatewayPerTest, grant, HOSPITAL, type Fixture } from "./review-support";
 
 const hex = (byte: string, n: number) => "0x" + byte.repeat(n);
@@ -76,26 +76,8 @@ async function untilBlockedOnLock(name: string): Promise<void> {
   }
 }
 
-/** A response's receipts for the store tests. */
-function disclosure(first: number, n: number, patient = hex("b1", 20)): NewDisclosure {
-  return {
-    requestDigest: "0x" + first.toString(16).padStart(64, "d"),
-    requester: hex("a1", 20),
-    holderOrgId: 1n,
-    patient,
-    purpose: 0,
-    permittedAtBlock: 42n,
-    request: { requester: hex("a1", 20), nonce: String(first) } as unknown as NewDisclosure["request"],
-    signature: hex("5a", 65),
-    receipts: Array.from({ length: n }, (_, k) => ({
-      accessRef: "0x" + (first + k).toString(16).padStart(64, "0"),
-      accessNonce: "0x" + (first + k).toString(16).padStart(64, "e"),
-      recordId: "0x" + (first + k).toString(16).padStart(64, "7"),
-      resourceRef: `Observation/o-${first + k}`,
-      dataClass: (first + k) % 3,
-    })),
-  };
-}
+/** A response's receipts for the store tests (holder 1). */
+const disclosure = (first: number, n: number, patient = hex("b1", 20)): NewDisclosure => disclosureOf(first, n, { holderOrgId: 1n, patient });
 
 /** A CareLedger stand-in for the anchoring worker: every root counts as already on chain (no transaction). */
 const chainHoldingEverything = { disclosures: { anchorOf: async () => ({ orgId: 1n, count: 1, anchoredAt: 1, blockNumber: 1n }) } } as unknown as CareLedger;
@@ -113,54 +95,60 @@ describe("review: disclosure receipts per response", function () {
       await scratch.drop();
     });
 
-    it("FINDING: keeps a receipt an old instance commits while the migration runs (rolling upgrade, shared database)", async function () {
+    /**
+     * An instance of the previous version (`old`, after `setUp`) has a transaction under way (`inFlight`) as this
+     * version opens the database and migrates it; the old one commits once the migration waits on it; `check`
+     * reads the upgraded database.
+     */
+    async function upgradeDuring(setUp: (old: pg.Client) => Promise<void>, inFlight: (old: pg.Client) => Promise<void>, check: (db: Database) => Promise<void>): Promise<void> {
       const old = new pg.Client({ connectionString: scratch.url });
       await old.connect();
       try {
-        await old.query(OLD_INSERT, oldReceipt(0));
-        // The old instance serves a response: its receipt's transaction is under way as the new instance migrates.
+        await setUp(old);
         await old.query("BEGIN");
-        await old.query(OLD_INSERT, oldReceipt(1));
+        await inFlight(old);
         const upgrading = openDatabase({ url: scratch.url });
         await untilBlockedOnLock(scratch.name);
-        // The receipt is durable: the old instance releases the response.
         await old.query("COMMIT");
         const db = await upgrading;
         try {
-          const rows = (await db.pool.query("SELECT resource_ref FROM receipts ORDER BY seq")).rows.map((r) => r.resource_ref);
-          expect(rows, "every receipt committed is kept").to.deep.equal(["Observation/o-0", "Observation/o-1"]);
+          await check(db);
         } finally {
           await db.close();
         }
       } finally {
         await old.end();
       }
+    }
+
+    it("FINDING: keeps a receipt an old instance commits while the migration runs (rolling upgrade, shared database)", async function () {
+      await upgradeDuring(
+        (old) => old.query(OLD_INSERT, oldReceipt(0)).then(() => undefined),
+        // The old instance serves a response: its receipt's transaction is under way as the new instance migrates;
+        // once it commits, the receipt is durable and the old instance releases the response.
+        (old) => old.query(OLD_INSERT, oldReceipt(1)).then(() => undefined),
+        async (db) => {
+          const rows = (await db.pool.query("SELECT resource_ref FROM receipts ORDER BY seq")).rows.map((r) => r.resource_ref);
+          expect(rows, "every receipt committed is kept").to.deep.equal(["Observation/o-0", "Observation/o-1"]);
+        },
+      );
     });
 
     it("FINDING: never leaves a receipt unrooted that an old instance bound to a root while the migration ran (it would be bound twice)", async function () {
-      const old = new pg.Client({ connectionString: scratch.url });
-      await old.connect();
-      try {
-        await old.query(OLD_INSERT, oldReceipt(0));
+      const root = hex("99", 32);
+      await upgradeDuring(
+        (old) => old.query(OLD_INSERT, oldReceipt(0)).then(() => undefined),
         // The old instance's anchoring worker binds it as the new instance migrates.
-        const root = hex("99", 32);
-        await old.query("BEGIN");
-        await old.query("UPDATE receipts SET root = $1, leaf_index = 0, proof = '[]'::jsonb WHERE seq = 1", [root]);
-        await old.query("INSERT INTO disclosure_roots (root, count, state) VALUES ($1, 1, 'sending')", [root]);
-        const upgrading = openDatabase({ url: scratch.url });
-        await untilBlockedOnLock(scratch.name);
-        await old.query("COMMIT");
-        const db = await upgrading;
-        try {
+        async (old) => {
+          await old.query("UPDATE receipts SET root = $1, leaf_index = 0, proof = '[]'::jsonb WHERE seq = 1", [root]);
+          await old.query("INSERT INTO disclosure_roots (root, count, state) VALUES ($1, 1, 'sending')", [root]);
+        },
+        async (db) => {
           const rows = (await db.pool.query("SELECT root FROM receipts")).rows;
           expect(rows).to.have.length(1);
           expect(rows[0].root, "the receipt keeps the root it was bound to (else the next round binds it under a second root)").to.equal(root);
-        } finally {
-          await db.close();
-        }
-      } finally {
-        await old.end();
-      }
+        },
+      );
     });
 
     it("FINDING: a /receipts paging cursor handed out before the upgrade (an old receipt's seq) neither repeats nor skips receipts after it", async function () {
@@ -304,15 +292,7 @@ describe("review: disclosure receipts per response", function () {
 
   describe("ReceiptStore paging (PGlite)", function () {
     let db: Database;
-    before(async function () {
-      db = await openDatabase();
-    });
-    after(async function () {
-      await db.close();
-    });
-    beforeEach(async function () {
-      await emptyDatabase(db);
-    });
+    pglitePerTest((d) => (db = d));
 
     it("HOLDS: pages of any size neither skip nor repeat a receipt, rows of many receipts and other patients interleaved", async function () {
       const store = new ReceiptStore(db);
