@@ -424,6 +424,24 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
       expect((await f.claims.authorization(1)).remaining).to.equal(0n);
       expect((await f.sdk.claims.record(id)).authUsed).to.equal(500n * USD);
     });
+
+    it("gives back nothing, and says nothing, when the lines of the authorized code are allowed exactly what the claim held", async function () {
+      const f = await loadFixture(claimsFixture);
+      const s0 = await f.submission();
+      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
+      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
+      const s = await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD), f.line(CODE.MRI, 900n * USD)] });
+      await f.claims.connect(f.doctor).submit(sub(s));
+      const id = claimIdOf(s);
+      const r = await f.sdk.claims.record(id);
+      // 300 + 200: exactly the 500 held (no AuthorizationReturned of 0).
+      const tx = f.claims.connect(f.adjuster).decide(id, rec(r), [
+        { allowed: 300n * USD, reason: 45 },
+        { allowed: 200n * USD, reason: 45 },
+      ]);
+      await expect(tx).not.to.emit(f.claims, "AuthorizationReturned");
+      expect((await f.sdk.claims.record(id)).authUsed).to.equal(500n * USD);
+    });
   });
 
   describe("the escrow: the queue's drain, recoupment, reservations (ClaimsEscrow)", function () {
