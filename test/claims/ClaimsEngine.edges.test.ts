@@ -425,6 +425,18 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
       expect((await f.sdk.claims.record(id)).authUsed).to.equal(500n * USD);
     });
 
+    it("a claim denied for coverage leaves the member's accumulators as they were", async function () {
+      const f = await loadFixture(claimsFixture);
+      await f.claims.connect(f.doctor).submit(sub(await f.submission({ lines: [f.line(CODE.VISIT, 1_000n * USD)] }))); // meets the deductible
+      const before = await f.claims.accumulators(f.planId, f.patient.address, 0);
+      expect(before.deductibleMet).to.be.greaterThan(0n);
+      // A service the day before the plan starts: denied, not covered on that date.
+      const early = await f.submission({ serviceDate: f.start - DAY, lines: [f.line(CODE.VISIT, 700n * USD)] });
+      await f.claims.connect(f.doctor).submit(sub(early));
+      expect((await f.claims.claim(claimIdOf(early))).status).to.equal(BigInt(ClaimStatus.Denied));
+      expect(await f.claims.accumulators(f.planId, f.patient.address, 0)).to.deep.equal(before);
+    });
+
     it("gives back nothing, and says nothing, when the lines of the authorized code are allowed exactly what the claim held", async function () {
       const f = await loadFixture(claimsFixture);
       const s0 = await f.submission();
