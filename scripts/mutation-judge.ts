@@ -16,7 +16,8 @@
  * mutant to the next, and the whole chunk is refused (the process exits non-zero).
  *
  * Input  (env MUTATION_JOBS):   JSON { contract, original, tests: [path], mutants: [{ id, source }] }
- * Output (env MUTATION_OUT):    one JSON line per mutant { id, status, seconds, failed? } (appended)
+ * Output (env MUTATION_OUT):    one JSON line per mutant { id, status, seconds, failed? } (appended);
+ *        (env MUTATION_PROGRESS, optional): the same line appended there too (a full run's progress file)
  */
 import fs from "fs";
 import path from "path";
@@ -80,6 +81,23 @@ async function judge(jobs: Jobs, source: string): Promise<{ status: string; fail
   return failures === 0 ? { status: "live", compileSeconds: compiled } : { status: "killed", failed: failed[0], compileSeconds: compiled };
 }
 
+/** Takes this chunk's fates out of the progress file again (when the control fails they are void). */
+function forgetFates(ids: string[]): void {
+  const progress = process.env.MUTATION_PROGRESS;
+  if (!progress || !fs.existsSync(progress)) return;
+  const voided = new Set(ids);
+  const idOf = (line: string): string | undefined => {
+    try {
+      return (JSON.parse(line) as { id?: string }).id;
+    } catch {
+      return undefined;
+    }
+  };
+  const [header, ...rows] = fs.readFileSync(progress, "utf8").split("\n").filter(Boolean);
+  const kept = rows.filter((line) => !voided.has(idOf(line) ?? ""));
+  fs.writeFileSync(progress, `${[header, ...kept].join("\n")}\n`);
+}
+
 async function main(): Promise<void> {
   const jobsFile = process.env.MUTATION_JOBS;
   const outFile = process.env.MUTATION_OUT;
@@ -100,10 +118,12 @@ async function main(): Promise<void> {
       const result = await judge(jobs, mutant.source);
       const line = { id: mutant.id, ...result, seconds: Math.round((Date.now() - started) / 100) / 10 };
       fs.appendFileSync(outFile, `${JSON.stringify(line)}\n`);
+      if (process.env.MUTATION_PROGRESS) fs.appendFileSync(process.env.MUTATION_PROGRESS, `${JSON.stringify(line)}\n`);
       console.log(`${jobs.contract} ${mutant.id}: ${result.status} (${line.seconds} s, compile ${result.compileSeconds} s)`);
     }
     const control = await judge(jobs, original);
     if (control.status !== "live") {
+      forgetFates(jobs.mutants.map((m) => m.id));
       throw new Error(`control: the original ${jobs.contract} did not pass after this chunk (${control.failed}); its fates are void`);
     }
   } finally {

@@ -12,12 +12,20 @@
  *   --jobs <N>            judge in N copies of the project side by side (.sumo/workers/, gitignored)
  *   --recheck <Target>…   re-test only the survivors of the last run (sumo/<Target>/live/) against the
  *                         current tests; the report keeps both figures apart
+ *   --progress <Target>…  what a full run still under way (or stopped) has judged so far
  *   --sample <N> [--seed <S>] <Target>…
  *                         a seeded random sample of N of the target's mutants, with its 95% Wilson
  *                         interval as `<Target>.sample.*`; a full run supersedes it
  *
  * The judge writes each mutant over the contract in place and puts the original back after each
  * mutant and when it is interrupted; this script recompiles the original sources at the end.
+ *
+ * A full run keeps every fate as it is judged in reports/mutation-progress/<Target>.jsonl, headed by a
+ * fingerprint of the sources that decide fates (every contract, the target's test files and every
+ * project module they import, hardhat.config.ts, package-lock.json). A full run started again under
+ * the same fingerprint judges only the mutants not yet judged, so a long run can be stopped and go on in
+ * a later session from a commit of that file; under another fingerprint it starts over. The file is
+ * removed when the run completes (its figures are then in reports/mutation.json).
  *
  * Survivors judged equivalent (no test can tell them from the original) are listed, each with its
  * reason, in reports/mutation-equivalents.json ({ "<Target>": { "<mutant id>": "reason" } }), checked
@@ -34,6 +42,7 @@ const { TARGETS } = require(path.join(ROOT, "sumo-config.js"));
 const REPORT = path.join(ROOT, "reports", "mutation.json");
 const EQUIVALENTS = path.join(ROOT, "reports", "mutation-equivalents.json");
 const RESULTS = path.join(ROOT, ".sumo", "results");
+const PROGRESS = path.join(ROOT, "reports", "mutation-progress");
 const ORDER = ["ParticipantRegistry", "RecordRegistry", "DisclosureLog", "ConsentRegistry", "ClaimsEngine", "ClaimsCore", "ClaimsLifecycle", "ClaimsPlans", "ClaimsEscrow", "Adjudication"];
 const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
 /** Mutants per judge process: bounds the memory one process gathers from re-loading the tests. */
@@ -95,6 +104,86 @@ function applyEquivalents(report, name, base, killed, live, liveIds) {
   if (stale.length > 0) console.warn(`${name}: listed as equivalent but not alive in this run (update reports/mutation-equivalents.json): ${stale.join(", ")}`);
 }
 
+/** Relative `import … from "./x"`, `import("./x")` and `require("./x")` specifiers of a TypeScript or JavaScript source. */
+function relativeImports(source) {
+  return [...source.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*|import\s+)["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]);
+}
+
+/** The project file a relative specifier names: as written, or with .ts/.js/.json, or its folder's index. */
+function resolveModule(from, specifier) {
+  const base = path.resolve(path.dirname(from), specifier);
+  const candidates = [base, `${base}.ts`, `${base}.js`, `${base}.json`, path.join(base, "index.ts"), path.join(base, "index.js")];
+  return candidates.find((file) => fs.existsSync(file) && fs.statSync(file).isFile());
+}
+
+/**
+ * The sha-256 of what decides the fates of `name`'s mutants: every contract, the target's test files
+ * and the project modules they import (transitively), hardhat.config.ts and package-lock.json.
+ */
+function sourcesFingerprint(name) {
+  const files = new Set();
+  const walkContracts = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const child = path.join(dir, entry.name);
+      if (entry.isDirectory()) walkContracts(child);
+      else if (entry.name.endsWith(".sol")) files.add(child);
+    }
+  };
+  walkContracts(path.join(ROOT, "contracts"));
+  const queue = TARGETS[name].tests.map((test) => path.join(ROOT, "test", test)).filter((file) => fs.existsSync(file));
+  queue.push(path.join(ROOT, "hardhat.config.ts"));
+  while (queue.length > 0) {
+    const file = queue.pop();
+    if (files.has(file)) continue;
+    files.add(file);
+    if (!/\.(ts|js)$/.test(file)) continue;
+    for (const specifier of relativeImports(fs.readFileSync(file, "utf8"))) {
+      const resolved = resolveModule(file, specifier);
+      if (resolved !== undefined && !resolved.includes(`${path.sep}node_modules${path.sep}`)) queue.push(resolved);
+    }
+  }
+  files.add(path.join(ROOT, "package-lock.json"));
+  const hash = require("crypto").createHash("sha256");
+  for (const file of [...files].sort()) {
+    hash.update(`${path.relative(ROOT, file)}\0`);
+    hash.update(fs.readFileSync(file));
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
+function progressFile(name) {
+  return path.join(PROGRESS, `${name}.jsonl`);
+}
+
+/**
+ * The fates judged so far by a full run of `name` under `fingerprint` (id → { status, seconds, failed }),
+ * from reports/mutation-progress/<name>.jsonl; empty, and the file started afresh, when there is none or it
+ * was judged under other sources.
+ */
+function readProgress(name, fingerprint) {
+  const file = progressFile(name);
+  const judged = new Map();
+  if (fs.existsSync(file)) {
+    const [header, ...rows] = fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
+    if (JSON.parse(header).sources === fingerprint) {
+      for (const row of rows) {
+        try {
+          const fate = JSON.parse(row);
+          judged.set(fate.id, fate);
+        } catch {
+          // a line cut short when the run was stopped: that mutant is judged again
+        }
+      }
+      return judged;
+    }
+    console.log(`${name}: reports/mutation-progress/${name}.jsonl was judged under other sources; starting over`);
+  }
+  fs.mkdirSync(PROGRESS, { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify({ target: name, sources: fingerprint })}\n`);
+  return judged;
+}
+
 function contractFile(name) {
   return path.join(ROOT, "contracts", TARGETS[name].contract);
 }
@@ -145,7 +234,7 @@ function sh(script, cwd) {
  * Judges `mutants` of target `name` with scripts/mutation-judge.ts, in `jobs` copies of the project
  * side by side, CHUNK mutants per Hardhat process. Returns Map id → { status, seconds, failed }.
  */
-async function judgeAll(name, mutants, jobs) {
+async function judgeAll(name, mutants, jobs, progress) {
   const target = TARGETS[name];
   const tests = target.tests.map((test) => path.join("test", test)).filter((test) => fs.existsSync(path.join(ROOT, test)));
   const workDir = path.join(ROOT, ".sumo", "judge");
@@ -162,7 +251,8 @@ async function judgeAll(name, mutants, jobs) {
         const file = path.join(workDir, `${name}-w${i}-c${c / CHUNK}.json`);
         const chunk = shard.slice(c, c + CHUNK).map(({ id, source }) => ({ id, source }));
         fs.writeFileSync(file, JSON.stringify({ contract: target.contract, tests, mutants: chunk }));
-        const code = await sh(`MUTATION_JOBS='${file}' MUTATION_OUT='${out}' ${NPX} hardhat run scripts/mutation-judge.ts`, cwd);
+        const keep = progress === undefined ? "" : `MUTATION_PROGRESS='${progress}' `;
+        const code = await sh(`MUTATION_JOBS='${file}' MUTATION_OUT='${out}' ${keep}${NPX} hardhat run scripts/mutation-judge.ts`, cwd);
         if (code !== 0) throw new Error(`the mutation judge of ${name} (worker ${i}, chunk ${c / CHUNK}) exited with ${code}`);
       }
       if (!fs.existsSync(out)) return;
@@ -262,7 +352,13 @@ function wilson(k, n) {
 async function runFull(name, jobs) {
   const started = Date.now();
   const mutants = generate(name);
-  const { counts, liveIds } = record(name, mutants, await judgeAll(name, mutants, jobs), "results.csv");
+  const progress = progressFile(name);
+  const judged = readProgress(name, sourcesFingerprint(name));
+  const remaining = mutants.filter((m) => !judged.has(m.id));
+  if (judged.size > 0) console.log(`${name}: ${mutants.length - remaining.length} of ${mutants.length} mutants already judged under these sources (reports/mutation-progress); judging the other ${remaining.length}`);
+  const results = await judgeAll(name, remaining, jobs, progress);
+  for (const m of mutants) if (!results.has(m.id)) results.set(m.id, judged.get(m.id));
+  const { counts, liveIds } = record(name, mutants, results, "results.csv");
   const tested = counts.killed + counts.live;
   const result = {
     generated: mutants.length,
@@ -277,7 +373,28 @@ async function runFull(name, jobs) {
   for (const [key, value] of Object.entries(result)) report[`${name}.${key}`] = value;
   applyEquivalents(report, name, name, counts.killed, counts.live, liveIds);
   writeReport(report);
+  fs.rmSync(progress, { force: true });
   return result;
+}
+
+/** What a full run of `name` under way or stopped has judged so far, under today's sources. */
+function showProgress(name) {
+  const file = progressFile(name);
+  if (!fs.existsSync(file)) return { judged: 0, note: "no full run under way" };
+  const [header, ...rows] = fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
+  const current = JSON.parse(header).sources === sourcesFingerprint(name);
+  const counts = { killed: 0, live: 0, stillborn: 0 };
+  const live = [];
+  for (const row of rows) {
+    try {
+      const fate = JSON.parse(row);
+      counts[fate.status] += 1;
+      if (fate.status === "live") live.push(fate.id);
+    } catch {
+      // a line cut short
+    }
+  }
+  return { judged: counts.killed + counts.live + counts.stillborn, ...counts, live, current };
 }
 
 /** A seeded random sample of `size` of the target's mutants; returns its counts and score. */
@@ -358,11 +475,15 @@ async function main() {
   const sampleSize = option("--sample", null);
   const seed = option("--seed", 7);
   const jobs = option("--jobs", 1);
-  const mode = args.includes("--recheck") ? "recheck" : sampleSize !== null ? "sample" : "full";
+  const mode = args.includes("--recheck") ? "recheck" : args.includes("--progress") ? "progress" : sampleSize !== null ? "sample" : "full";
   const names = args.filter((a) => !a.startsWith("--"));
   const targets = names.length > 0 ? names : ORDER;
   for (const name of targets) {
     if (TARGETS[name] === undefined) throw new Error(`unknown target ${name}; one of ${ORDER.join(", ")}`);
+  }
+  if (mode === "progress") {
+    for (const name of targets) console.log(`${name}: ${JSON.stringify(showProgress(name))}`);
+    return;
   }
   try {
     for (const name of targets) {
@@ -384,4 +505,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { readEquivalents, scoreWithEquivalents };
+module.exports = { readEquivalents, scoreWithEquivalents, sourcesFingerprint };
