@@ -9,7 +9,8 @@
  *      `hardhat node` / Anvil processes, CLI processes and installed packages, which coverage cannot
  *      instrument, and the gas checks compare figures instrumented code would not reproduce.
  *
- * Both steps run even when the first fails; the closing line sums them ("tests: N passed, N failed,
+ * Both steps run even when the first fails; Mocha's account of any failed test is repeated after both
+ * (a log cut to its last lines still shows it), and the closing line sums them ("tests: N passed, N failed,
  * N skipped", the line CI reads) and the exit code is non-zero if either failed.
  *
  * `npm test -- <files or hardhat test options>` runs just those, uninstrumented (`hardhat test …`).
@@ -23,18 +24,31 @@ const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 const SUMMARY = /^tests: (\d+) passed, (\d+) failed, (\d+) skipped$/m;
 
+/**
+ * Mocha's account of the failed tests in `output` ("N failing" and each failure with its error and
+ * stack), up to the coverage table or the summary line that follows it, at most 8,000 characters.
+ */
+function failuresIn(output) {
+  const start = output.search(/^ {2}\d+ failing$/m);
+  if (start === -1) return undefined;
+  const rest = output.slice(start);
+  const end = rest.search(/^(-{5,}|> Istanbul|tests: \d+ passed)/m);
+  const section = (end === -1 ? rest : rest.slice(0, end)).trimEnd();
+  return section.length > 8000 ? `${section.slice(0, 8000)}\n  … (cut; the whole account is above)` : section;
+}
+
 /** Runs a command in the project, echoing its output, and resolves with its exit code and summary line. */
 function run(command, args) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: ["inherit", "pipe", "inherit"] });
-    let tail = "";
+    let output = "";
     child.stdout.on("data", (chunk) => {
       process.stdout.write(chunk);
-      tail = (tail + chunk.toString()).slice(-4096);
+      output += chunk.toString();
     });
     child.on("close", (code, signal) => {
-      const m = tail.match(SUMMARY);
-      resolve({ code: code ?? 1, signal, counts: m ? m.slice(1, 4).map(Number) : undefined });
+      const m = output.slice(-4096).match(SUMMARY);
+      resolve({ code: code ?? 1, signal, counts: m ? m.slice(1, 4).map(Number) : undefined, failures: failuresIn(output) });
     });
   });
 }
@@ -59,6 +73,10 @@ async function main() {
       if (!step.counts || step.counts[1] === 0) totals[1] += 1;
       console.error(`npm test: ${step.name} failed (exit ${step.signal ?? step.code})`);
     }
+  }
+  // Repeated last, where a log cut to its end still shows them: which tests failed, and how.
+  for (const step of steps) {
+    if (step.failures) process.stdout.write(`\nnpm test: what failed in ${step.name}:\n${step.failures}\n`);
   }
   process.stdout.write(`\ntests: ${totals[0]} passed, ${totals[1]} failed, ${totals[2]} skipped\n`);
   process.exit(failed ? 1 : 0);
