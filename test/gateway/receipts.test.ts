@@ -17,6 +17,7 @@ import { buildReceiptTree, verifyReceiptProof, type DisclosureReceipt } from "..
 import { rejection } from "../support/rejection";
 import { disclosureOf, emptyDatabase, pglitePerTest } from "./fixtures";
 import { gatewayPerTest, type Fixture } from "./review-support";
+import { eventually } from "../support/eventually";
 
 const hex = (byte: string, n: number) => "0x" + byte.repeat(n);
 const PATIENT_A = hex("b1", 20);
@@ -270,7 +271,7 @@ describe("gateway: disclosure receipts as stored", function () {
       await f.gateway.receipts.insert([d(5, 3), d(8, 4)]);
       // 11 written: a round binds 4 (4 + 3 is more than 5); receipts left over, the next round starts at once
       // and binds 3, and the next the last 4 — none waits for the interval (an hour here).
-      for (let i = 0; i < 100 && (await f.gateway.receipts.unrootedCount()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(async () => (await f.gateway.receipts.unrootedCount()) === 0);
       const counts = async () => (await f.db.pool.query("SELECT count FROM disclosure_roots ORDER BY created_at")).rows.map((r) => r.count);
       expect(await counts()).to.deep.equal([4, 3, 4]);
       await worker.stop();

@@ -7,6 +7,7 @@ import hre from "hardhat";
 import { AnchorWorker } from "../../gateway/anchor";
 import { PATIENT_ID } from "./fixtures";
 import { bundleOf, grant, HOSPITAL, gatewayPerTest, smokingStatus, type Fixture } from "./review-support";
+import { eventually } from "../support/eventually";
 
 async function allReceiptsVerify(f: Fixture): Promise<void> {
   const patient = await f.as(f.patient);
@@ -54,12 +55,12 @@ describe("review: the anchoring worker", function () {
     );
     // The lab's anchorDisclosures(root, 2) waits in the mempool: anyone sees its root.
     let root: string | undefined;
-    for (let i = 0; i < 400 && root === undefined; i++) {
+    await eventually(async () => {
       const pending = await hre.network.provider.send("eth_getBlockByNumber", ["pending", true]);
       const tx = (pending?.transactions ?? [])[0];
       if (tx !== undefined) root = "0x" + (tx.input as string).slice(10, 74);
-      else await new Promise((r) => setTimeout(r, 25));
-    }
+      return root !== undefined;
+    });
     expect(root, "the lab's root never reached the mempool").to.be.a("string");
     // A member of another provider (the hospital's doctor) anchors the same root first, with a higher tip.
     const squatter = await f.as(f.doctor);

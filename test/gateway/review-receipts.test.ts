@@ -19,6 +19,7 @@ import { GATEWAY_REQUEST_TYPES, gatewayRequestDomain, requestDigest, requireGate
 import type { CareLedger } from "../../sdk/careledger";
 import { disclosureOf, PATIENT_ID, pglitePerTest } from "./fixtures";
 import { gatewayPerTest, grant, HOSPITAL, type Fixture } from "./review-support";
+import { eventually } from "../support/eventually";
 
 const hex = (byte: string, n: number) => "0x" + byte.repeat(n);
 const PG_ADMIN = { host: "127.0.0.1", port: 5432, user: "postgres", database: "postgres" };
@@ -242,7 +243,7 @@ describe("review: disclosure receipts per response", function () {
       store.onWritten((n) => worker.written(n));
       duringBind = () => store.insert([disclosure(100, 4)]).then(() => store.insert([disclosure(200, 4)]));
       await store.insert([disclosure(1, 4)]); // a root's worth: a round starts
-      for (let i = 0; i < 60 && (await store.unrootedCount()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(async () => (await store.unrootedCount()) === 0);
       // 8 receipts (two roots' worth) were written and counted during the first round: they must not wait for the interval (an hour here).
       expect(await store.unrootedCount()).to.equal(0);
       await worker.stop();
@@ -255,7 +256,7 @@ describe("review: disclosure receipts per response", function () {
       const worker = new AnchorWorker(chainHoldingEverything, db, 1n, { intervalMs: 3_600_000, maxReceipts: 4 });
       store.onWritten((n) => worker.written(n));
       expect((await worker.round()).bound).to.equal(4);
-      for (let i = 0; i < 40 && (await store.unrootedCount()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(async () => (await store.unrootedCount()) === 0);
       // Two roots' worth still waited after the first round: they must not wait for the interval (an hour here).
       expect(await store.unrootedCount()).to.equal(0);
       await worker.stop();

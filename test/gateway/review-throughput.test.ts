@@ -9,6 +9,7 @@ import { Wallet } from "ethers";
 import { gatewayRequestDomain, requestDigest, requireGatewayRequest, signGatewayRequest } from "../../sdk/exchange/request";
 import { PATIENT_ID } from "./fixtures";
 import { grant, HOSPITAL, gatewayPerTest, signedFetch, type Fixture } from "./review-support";
+import { eventually } from "../support/eventually";
 
 const sleep = (ms: number) => new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), ms));
 
@@ -42,7 +43,7 @@ describe("review: throughput (group commit, chain reads per block)", function ()
     let first: Promise<unknown> | undefined;
     try {
       first = signedFetch(f, f.doctor, target).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 500));
+      await eventually(() => stall.calls() > 0, { withinMs: 10_000 });
       expect(stall.calls(), asked).to.equal(1);
       const second = await Promise.race([signedFetch(f, f.doctor, target), sleep(8_000)]);
       expect(second === "stalled" ? `no answer after 8 s: ${stalled(stall.calls())}` : second.status).to.equal(200);
