@@ -24,7 +24,8 @@
  * fingerprint of the sources that decide fates (every contract, the target's test files and every
  * project module they import, hardhat.config.ts, package-lock.json). A full run started again under
  * the same fingerprint judges only the mutants not yet judged, so a long run can be stopped and go on in
- * a later session from a commit of that file; under another fingerprint it starts over. The file is
+ * a later session from a commit of that file (in a clone of the commit its header names, when the
+ * sources have changed since); under another fingerprint it starts over. The file is
  * removed when the run completes (its figures are then in reports/mutation.json).
  *
  * Survivors judged equivalent (no test can tell them from the original) are listed, each with its
@@ -139,7 +140,10 @@ function sourcesFingerprint(name) {
     if (!/\.(ts|js)$/.test(file)) continue;
     for (const specifier of relativeImports(fs.readFileSync(file, "utf8"))) {
       const resolved = resolveModule(file, specifier);
-      if (resolved !== undefined && !resolved.includes(`${path.sep}node_modules${path.sep}`)) queue.push(resolved);
+      // Not node_modules (package-lock.json stands for it), nor what a build writes from the contracts
+      // (typechain-types/, artifacts/: during a run they hold a mutant's build).
+      const generated = resolved !== undefined && /^(node_modules|typechain-types|artifacts|cache)\//.test(path.relative(ROOT, resolved).split(path.sep).join("/"));
+      if (resolved !== undefined && !generated && !resolved.includes(`${path.sep}node_modules${path.sep}`)) queue.push(resolved);
     }
   }
   files.add(path.join(ROOT, "package-lock.json"));
@@ -180,7 +184,8 @@ function readProgress(name, fingerprint) {
     console.log(`${name}: reports/mutation-progress/${name}.jsonl was judged under other sources; starting over`);
   }
   fs.mkdirSync(PROGRESS, { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify({ target: name, sources: fingerprint })}\n`);
+  const commit = spawnSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, encoding: "utf8" }).stdout.trim();
+  fs.writeFileSync(file, `${JSON.stringify({ target: name, sources: fingerprint, commit })}\n`);
   return judged;
 }
 
