@@ -9,6 +9,7 @@ export const FHIR_ID = /^(?!\.{1,2}$)[A-Za-z0-9\-.]{1,64}$/;
 
 /** FHIR issue types the gateway answers with (http://hl7.org/fhir/issue-type). */
 export type IssueCode =
+  | "conflict"
   | "invalid"
   | "security"
   | "login"
@@ -76,6 +77,28 @@ export function searchset(base: string, entries: readonly object[], links: { sel
   };
 }
 
+/**
+ * A history Bundle of one record's versions, newest first: each entry the version released (`versions[i]`
+ * its version number), with its versioned URL.
+ */
+export function historyBundle(base: string, entries: readonly object[], versions: readonly number[], links: { self: string }): object {
+  return {
+    resourceType: "Bundle",
+    type: "history",
+    total: entries.length,
+    link: [{ relation: "self", url: base + links.self }],
+    entry: entries.map((resource, i) => {
+      const r = resource as { resourceType: string; id: string };
+      return {
+        fullUrl: `${base}/fhir/${r.resourceType}/${r.id}`,
+        resource,
+        request: { method: versions[i] === 1 ? "POST" : "PUT", url: `${r.resourceType}/${r.id}` },
+        response: { status: versions[i] === 1 ? "201" : "200", etag: `W/"${versions[i]}"` },
+      };
+    }),
+  };
+}
+
 /** The resource types the gateway serves (what its organizations' systems ingest). */
 export const SERVED_TYPES = [
   "Patient",
@@ -106,7 +129,7 @@ export function capabilityStatement(base: string, software: { name: string; vers
   return {
     resourceType: "CapabilityStatement",
     status: "active",
-    date: "2026-12-04",
+    date: "2026-12-05",
     kind: "instance",
     software,
     implementation: { description: "CareLedger gateway: records released only under on-chain consent, every release receipted", url: `${base}/fhir` },
@@ -121,7 +144,10 @@ export function capabilityStatement(base: string, software: { name: string; vers
         },
         resource: SERVED_TYPES.map((type) => ({
           type,
-          interaction: [{ code: "read" }, { code: "search-type" }],
+          // Created and updated (a new version) through the transaction Bundle only.
+          interaction: [{ code: "read" }, { code: "vread" }, { code: "history-instance" }, { code: "search-type" }],
+          versioning: "versioned",
+          readHistory: true,
           searchParam: [{ name: "patient", type: "reference" }, { name: "_count", type: "number" }],
         })),
         interaction: [{ code: "transaction" }],

@@ -1,9 +1,12 @@
 /**
  * Ingest: the holding organization's own systems post a FHIR transaction Bundle; the gateway validates
  * every resource (Medplum's R4 validator, through the SDK), resolves each one's patient to an account,
- * classifies it into consent data classes (the SDK's table), stores it sealed, anchors the lot as one
- * Merkle batch with the SDK and keeps the salts. All or nothing: an invalid entry refuses the Bundle
- * (400 naming the element) and nothing is stored or anchored.
+ * classifies it into consent data classes (the SDK's table), stores it sealed, anchors the new records as
+ * one Merkle batch with the SDK and keeps the salts. An entry that PUTs an id stored before is a new
+ * version of that record (a correction): stored beside the versions before it and anchored as an
+ * amendment of the record on chain (after registering its first version from its batch proof, once).
+ * All or nothing: an invalid entry refuses the Bundle (400 naming the element) and nothing is stored or
+ * anchored.
  */
 import { randomUUID } from "crypto";
 import { getAddress, isAddress } from "ethers";
@@ -17,8 +20,8 @@ import { EVIDENCE_EXTENSION_URL } from "../sdk/exchange/evidence";
 import type { Authenticated } from "./auth";
 import type { Database } from "./db";
 import { chainDown, databaseDown, FHIR_ID, GatewayError, SERVED_TYPES } from "./fhir";
-import { batchHeld } from "./recovery";
-import type { NewRecord, RecordStore } from "./store";
+import { amendOnChain, batchHeld, versionHeld } from "./recovery";
+import type { NewRecord, RecordRow, RecordStore } from "./store";
 
 /** The most entries one ingest Bundle may carry (one Merkle batch, one transaction). */
 export const MAX_INGEST_ENTRIES = 10_000;
@@ -47,8 +50,11 @@ function emptyElement(node: unknown, at: string, depth = 0): string | undefined 
 interface Entry {
   fullUrl?: string;
   resource?: Record<string, unknown>;
-  request?: { method?: string; url?: string };
+  request?: { method?: string; url?: string; ifMatch?: string };
 }
+
+/** The most entries of one Bundle that are new versions: each is its own transaction on chain (or two). */
+export const MAX_INGEST_UPDATES = 100;
 
 function invalid(message: string, expression: string): never {
   throw new GatewayError(400, "invalid", message, expression);
@@ -80,7 +86,9 @@ function accountOf(patient: Record<string, unknown>): string | undefined {
  * holding organization.
  * @returns a transaction-response Bundle
  * @throws {GatewayError} 403 for a requester outside the organization, 400 naming the element for
- *   anything invalid, 409 for an id stored before, 503 when the chain or the database is unavailable
+ *   anything invalid, 409 for a POST of an id stored before (or a new version of a record whose last
+ *   version is still being anchored, was shredded, or was amended on chain outside this gateway), 412 for
+ *   a request.ifMatch that is not the current version, 503 when the chain or the database is unavailable
  */
 export async function ingest(
   ctx: { careledger: CareLedger; db: Database; store: RecordStore; holderOrgId: bigint; anchoring: Set<string> },
@@ -105,7 +113,7 @@ export async function ingest(
 
   // Ids and the urn:uuid references of the transaction.
   const refs = new Map<string, string>();
-  const resources: { type: string; id: string; resource: Record<string, unknown> }[] = [];
+  const resources: { type: string; id: string; resource: Record<string, unknown>; method: "POST" | "PUT"; ifMatch?: number }[] = [];
   entries.forEach((entry, i) => {
     const at = `Bundle.entry[${i}]`;
     const resource = entry?.resource;
@@ -113,9 +121,20 @@ export async function ingest(
     const type = resource.resourceType;
     if (typeof type !== "string" || !(SERVED_TYPES as readonly string[]).includes(type)) invalid(`resourceType ${JSON.stringify(type)} is not one this gateway serves`, `${at}.resource.resourceType`);
     const method = entry.request?.method;
-    if (method !== "POST" && method !== "PUT") invalid(`request.method ${JSON.stringify(method)}: only POST and PUT (create) are accepted`, `${at}.request.method`);
+    if (method !== "POST" && method !== "PUT") invalid(`request.method ${JSON.stringify(method)}: only POST (create) and PUT (create, or a new version of an id stored before) are accepted`, `${at}.request.method`);
     const uuid = typeof entry.fullUrl === "string" && entry.fullUrl.startsWith("urn:uuid:") ? entry.fullUrl.slice("urn:uuid:".length) : undefined;
-    const id = typeof resource.id === "string" ? resource.id : (uuid ?? randomUUID());
+    // A PUT names what it writes in request.url ("Observation/abc"); the resource's id agrees with it.
+    const named = method === "PUT" && typeof entry.request?.url === "string" ? /^([A-Za-z]+)\/([^/?#]+)$/.exec(entry.request.url) : null;
+    if (named !== null && (named[1] !== type || (typeof resource.id === "string" && resource.id !== named[2]))) {
+      invalid(`request.url ${JSON.stringify(entry.request?.url)} does not name this resource (${type}/${String(resource.id ?? "")})`, `${at}.request.url`);
+    }
+    const id = typeof resource.id === "string" ? resource.id : (named?.[2] ?? uuid ?? randomUUID());
+    let ifMatch: number | undefined;
+    if (entry.request?.ifMatch !== undefined) {
+      const m = /^W\/"([1-9][0-9]{0,8})"$/.exec(String(entry.request.ifMatch));
+      if (method !== "PUT" || m === null) invalid(`request.ifMatch ${JSON.stringify(entry.request.ifMatch)}: give it on a PUT, as W/"<version>"`, `${at}.request.ifMatch`);
+      ifMatch = Number(m[1]);
+    }
     if (!FHIR_ID.test(id)) invalid(`${JSON.stringify(id)} is not a FHIR id this gateway stores (1 to 64 of A-Z a-z 0-9 - ., not "." or "..")`, `${at}.resource.id`);
     const empty = emptyElement(resource, `${at}.resource`);
     if (empty !== undefined) invalid("is empty, or nested too deep: FHIR JSON has no empty arrays or objects (an empty element would not survive its round trip, and the record would never verify)", empty);
@@ -124,7 +143,7 @@ export async function ingest(
       invalid("carries the gateway's own evidence extension: post records as your systems hold them", `${at}.resource.extension`);
     }
     if (typeof entry.fullUrl === "string") refs.set(entry.fullUrl, `${type}/${id}`);
-    resources.push({ type, id, resource: { ...structuredClone(resource), id } });
+    resources.push({ type, id, resource: { ...structuredClone(resource), id }, method, ...(ifMatch === undefined ? {} : { ifMatch }) });
   });
   const seen = new Set<string>();
   resources.forEach((r, i) => {
@@ -144,7 +163,8 @@ export async function ingest(
     if (account === undefined) invalid(`Patient/${r.id} has no CareLedger account: add identifier { system: "${ACCOUNT_SYSTEM}", value: <0x address> }`, `Bundle.entry[${i}].resource.identifier`);
     accounts.set(`Patient/${r.id}`, account);
   });
-  const prepared: Omit<NewRecord, "recordId" | "commitment" | "version" | "root" | "proof" | "salt">[] = [];
+  type Prepared = Omit<NewRecord, "recordId" | "commitment" | "version" | "root" | "proof" | "salt"> & { previous?: RecordRow };
+  const prepared: Prepared[] = [];
   const client = await ctx.db.pool.connect().catch(() => {
     throw databaseDown("nothing is stored");
   });
@@ -156,8 +176,23 @@ export async function ingest(
       if (!/^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(patientRef)) invalid(`names its patient as ${JSON.stringify(patientRef)}: name it Patient/<id> (no version, no absolute URL)`, `Bundle.entry[${i}].resource`);
       const account = accounts.get(patientRef) ?? (await ctx.store.patientAccount(client, patientRef));
       if (account === undefined) invalid(`names ${patientRef}, which is neither in this Bundle nor stored here with a CareLedger account`, `Bundle.entry[${i}].resource`);
-      if (await ctx.store.exists(client, r.type, r.id)) throw new GatewayError(409, "duplicate", `${r.type}/${r.id} is stored already; new versions are not accepted by this gateway yet`, `Bundle.entry[${i}].resource.id`);
+      const previous = await ctx.store.latest(client, r.type, r.id);
+      const at = `Bundle.entry[${i}]`;
+      if (previous === undefined && r.ifMatch !== undefined) {
+        throw new GatewayError(412, "conflict", `${r.type}/${r.id} is not stored here, so it has no version ${r.ifMatch} (request.ifMatch)`, `${at}.request.ifMatch`);
+      }
+      if (previous !== undefined) {
+        if (r.method === "POST") throw new GatewayError(409, "duplicate", `${r.type}/${r.id} is stored already: PUT it to send a new version`, `${at}.resource.id`);
+        if (previous.shredded) throw new GatewayError(409, "conflict", `${r.type}/${r.id} was shredded (its content destroyed): it takes no new version`, `${at}.resource.id`);
+        if (previous.state !== "anchored") {
+          throw new GatewayError(409, "conflict", `version ${previous.version} of ${r.type}/${r.id} is still being anchored: send the new version once it is`, `${at}.resource.id`);
+        }
+        if (r.ifMatch !== undefined && r.ifMatch !== previous.version) {
+          throw new GatewayError(412, "conflict", `${r.type}/${r.id} is at version ${previous.version}, not ${r.ifMatch} (request.ifMatch): read it again before you change it`, `${at}.request.ifMatch`);
+        }
+      }
       prepared.push({
+        ...(previous === undefined ? {} : { previous }),
         resourceType: r.type,
         id: r.id,
         patientRef,
@@ -173,12 +208,44 @@ export async function ingest(
   } finally {
     client.release();
   }
+  const updates = prepared.filter((p) => p.previous !== undefined);
+  if (updates.length > MAX_INGEST_UPDATES) invalid(`the Bundle has ${updates.length} new versions of stored records; at most ${MAX_INGEST_UPDATES} a transaction (each is amended on chain on its own)`, "Bundle.entry");
+  // A new version is anchored as an amendment of the version the chain holds as current: the record must
+  // not have been amended on chain past the version stored here (outside this gateway).
+  try {
+    for (const p of updates) {
+      const previous = p.previous as RecordRow;
+      const status = await ctx.careledger.records.commitmentStatus(previous.commitment, ctx.holderOrgId);
+      const onChain = status.anchored ? await ctx.careledger.records.currentVersion(previous.recordId, ctx.holderOrgId) : 1;
+      if (onChain !== previous.version || status.retracted) {
+        const i = resources.findIndex((r) => r.type === p.resourceType && r.id === p.id);
+        throw new GatewayError(
+          409,
+          "conflict",
+          status.retracted
+            ? `version ${previous.version} of ${p.resourceType}/${p.id} is retracted on chain: a retracted record takes no new version`
+            : `the chain holds version ${onChain} of ${p.resourceType}/${p.id}, this gateway version ${previous.version}: it was amended outside this gateway`,
+          `Bundle.entry[${i}].resource.id`,
+        );
+      }
+    }
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw chainDown(" to check the versions on chain", "nothing is stored");
+  }
 
-  // One Merkle batch: stored as pending, anchored, then marked anchored.
-  const batch = ctx.careledger.records.buildBatch(prepared.map((p) => ({ resource: p.resource })));
-  const records: NewRecord[] = prepared.map((p, i) => {
-    const proof = batch.proof(i);
-    return { ...p, recordId: proof.recordId, commitment: proof.commitment, version: 1, root: batch.root, proof: [...proof.proof], salt: batch.salts[i] };
+  // The new records as one Merkle batch; each new version as its own amendment (its root is its commitment).
+  const creates = prepared.filter((p) => p.previous === undefined);
+  const batch = creates.length === 0 ? undefined : ctx.careledger.records.buildBatch(creates.map((p) => ({ resource: p.resource })));
+  const records: NewRecord[] = prepared.map((p) => {
+    const { previous, ...fields } = p;
+    if (previous === undefined) {
+      const i = creates.indexOf(p);
+      const proof = batch!.proof(i);
+      return { ...fields, recordId: proof.recordId, commitment: proof.commitment, version: 1, root: batch!.root, proof: [...proof.proof], salt: batch!.salts[i] };
+    }
+    const { commitment, salt } = ctx.careledger.records.commit(p.resource, { recordId: previous.recordId });
+    return { ...fields, recordId: previous.recordId, commitment, version: previous.version + 1, root: commitment, proof: [], salt };
   });
   try {
     await ctx.db.transaction((tx) => ctx.store.insert(tx, records));
@@ -186,23 +253,41 @@ export async function ingest(
     if ((err as { code?: string }).code === "23505") throw new GatewayError(409, "duplicate", "a resource of this Bundle was stored meanwhile by another request");
     throw databaseDown("nothing is stored");
   }
-  ctx.anchoring.add(batch.root);
-  try {
-    await (await ctx.careledger.records.anchorBatch(batch)).wait();
-  } catch {
-    // Stored as pending: never served until anchored; the anchoring worker re-anchors pending batches
-    // (the same leaves, so the same root) every round, and at start.
-    const held = await batchHeld(ctx.careledger, batch.root, ctx.holderOrgId).catch(() => false);
-    if (!held) throw new GatewayError(503, "transient", "the batch could not be anchored on chain; it is kept pending and will be anchored when the chain answers (do not post it again)");
-  } finally {
-    ctx.anchoring.delete(batch.root);
+  // Stored as pending: never served until anchored; the anchoring worker anchors what is left pending
+  // (the same leaves, so the same root; the same amendments) every round, and at start.
+  const kept = "it is kept pending and will be anchored when the chain answers (do not post it again)";
+  if (batch !== undefined) {
+    ctx.anchoring.add(batch.root);
+    try {
+      await (await ctx.careledger.records.anchorBatch(batch)).wait();
+    } catch {
+      const held = await batchHeld(ctx.careledger, batch.root, ctx.holderOrgId).catch(() => false);
+      if (!held) throw new GatewayError(503, "transient", `the batch could not be anchored on chain; ${kept}`);
+    } finally {
+      ctx.anchoring.delete(batch.root);
+    }
+    await ctx.store.markAnchored(batch.root);
   }
-  await ctx.store.markAnchored(batch.root);
+  for (const [k, r] of records.entries()) {
+    const previous = prepared[k].previous;
+    if (previous === undefined) continue;
+    const row = { ...r, seq: 0n, state: "pending", superseded: false, shredded: false } as RecordRow;
+    ctx.anchoring.add(r.commitment);
+    try {
+      await amendOnChain(ctx.careledger, row, previous, ctx.holderOrgId);
+    } catch {
+      const held = await versionHeld(ctx.careledger, r.commitment, ctx.holderOrgId).catch(() => false);
+      if (!held) throw new GatewayError(503, "transient", `version ${r.version} of ${r.resourceType}/${r.id} could not be anchored on chain; ${kept}`);
+    } finally {
+      ctx.anchoring.delete(r.commitment);
+    }
+    await ctx.store.markAnchored(r.commitment);
+  }
   return {
     resourceType: "Bundle",
     type: "transaction-response",
     entry: records.map((r) => ({
-      response: { status: "201 Created", location: `${r.resourceType}/${r.id}/_history/1` },
+      response: { status: r.version === 1 ? "201 Created" : "200 OK", location: `${r.resourceType}/${r.id}/_history/${r.version}`, etag: `W/"${r.version}"` },
     })),
   };
 }

@@ -186,11 +186,12 @@ export class Releaser {
 
   /**
    * Which of `rows` the decision permits (in order): the requester's own (or delegated) records, and,
-   * for an active member, those the patient's consent permits for every class; never a retracted or
-   * superseded version. Anything else is left out silently (no answer tells what is held).
+   * for an active member, those the patient's consent permits for every class; never a retracted
+   * version, nor a superseded one unless `options.superseded` (a record's history, asked for by version).
+   * Anything else is left out silently (no answer tells what is held).
    * @throws {GatewayError} 503 when the chain cannot be read
    */
-  async permitted(decision: Decision, purpose: number, rows: readonly RecordRow[]): Promise<RecordRow[]> {
+  async permitted(decision: Decision, purpose: number, rows: readonly RecordRow[], options: { superseded?: boolean } = {}): Promise<RecordRow[]> {
     const { block, blockHash, requester } = decision;
     const ask = <T>(question: string, read: () => Promise<T>) => this.#reads.read(blockHash, question, read);
     // The patient's own records, and a delegate's within its scope (the right of access, exercised by
@@ -218,7 +219,7 @@ export class Releaser {
       if (!allowed && decision.active && row.withheld === null && row.classes !== 0 && (row.classes & ~ALL_CLASSES_MASK) === 0) {
         allowed = (await Promise.all(classBits(row.classes).map((c) => allows(row.patient, c)))).every(Boolean);
       }
-      return allowed && (await this.#current(decision, row));
+      return allowed && (await this.#current(decision, row, options.superseded === true));
     };
     let verdicts: boolean[];
     try {
@@ -229,13 +230,16 @@ export class Releaser {
     return rows.filter((_, i) => verdicts[i]);
   }
 
-  /** Whether the chain holds the row's version as current and not retracted at the decision's block (its holder may retract or amend it). */
-  async #current(decision: Decision, row: RecordRow): Promise<boolean> {
+  /**
+   * Whether the chain holds the row's version as current (or, with `superseded`, as any version) and not
+   * retracted at the decision's block (its holder may retract or amend it).
+   */
+  async #current(decision: Decision, row: RecordRow, superseded: boolean): Promise<boolean> {
     const { block, blockHash } = decision;
     const status = await this.#reads.read(blockHash, `status:${row.commitment}`, () => this.#careledger.records.commitmentStatus(row.commitment, this.#orgId, { blockTag: block }));
     if (status.retracted) return false;
     // A batch leaf never registered on its own was neither amended nor retracted (both register it first).
-    if (!status.anchored) return true;
+    if (!status.anchored || superseded) return true;
     const current = await this.#reads.read(blockHash, `version:${row.recordId}`, () => this.#careledger.records.currentVersion(row.recordId, this.#orgId, { blockTag: block }));
     return current <= row.version;
   }

@@ -12,12 +12,12 @@ import { CareLedgerError, ValidationError } from "../sdk/errors";
 import { gatewayRequestDomain, originOf } from "../sdk/exchange/request";
 import { authenticate, NonceBook, type Authenticated } from "./auth";
 import type { Database } from "./db";
-import { capabilityStatement, chainDown, databaseDown, FHIR_ID, GatewayError, operationOutcome, searchset, SERVED_TYPES } from "./fhir";
+import { capabilityStatement, chainDown, databaseDown, FHIR_ID, GatewayError, historyBundle, operationOutcome, searchset, SERVED_TYPES } from "./fhir";
 import { ingest } from "./ingest";
 import { openCursor as openSealedCursor, sealCursor, type KeyProvider } from "./keys";
 import { RateLimiter } from "./limits";
 import { ReceiptStore } from "./receipts";
-import { recoverPendingBatches } from "./recovery";
+import { recoverPendingAmendments, recoverPendingBatches } from "./recovery";
 import { Releaser } from "./release";
 import { RecordStore, type RecordRow } from "./store";
 import { useWasmKeccakInEthers } from "../sdk/records/merkle/keccak";
@@ -265,11 +265,11 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     return send(reply, 200, searchset(base, resources, { self: req.url, next: nextLink(req, next) }));
   });
 
-  app.get<{ Params: { type: string; id: string } }>("/fhir/:type/:id", async (req, reply) => {
-    const type = requireServedType(req.params.type);
-    const id = requireFhirId(req.params.id);
-    const auth = await signed(req);
-    const row = await loadRows(() => store.get(type, id));
+  /**
+   * One version of a record to the requester (the current one, or with `superseded` the one asked for),
+   * or a refusal that tells nobody which ids exist.
+   */
+  const readOne = async (auth: Authenticated, type: string, id: string, row: RecordRow | undefined, superseded: boolean): Promise<object> => {
     const decision = await releaser.decide(auth);
     // One answer for "not held here" and "not for you" (and, to anyone but the patient or the holder's
     // members, for "shredded"), so that a refusal tells nobody which ids exist.
@@ -284,10 +284,53 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       if (insider) throw new GatewayError(410, "deleted", `${type}/${id} was deleted (crypto-shredded): it can no longer be read or verified`);
       throw notHere;
     }
-    const allowed = await releaser.permitted(decision, auth.request.purpose, [row]);
+    const allowed = await releaser.permitted(decision, auth.request.purpose, [row], { superseded });
     const [resource] = allowed.length === 0 ? [] : await releaser.release(auth, decision, allowed);
     if (resource === undefined) throw notHere;
-    return send(reply, 200, resource);
+    return resource;
+  };
+
+  app.get<{ Params: { type: string; id: string } }>("/fhir/:type/:id", async (req, reply) => {
+    const type = requireServedType(req.params.type);
+    const id = requireFhirId(req.params.id);
+    const auth = await signed(req);
+    const row = await loadRows(() => store.get(type, id));
+    const resource = await readOne(auth, type, id, row, false);
+    return send(reply.header("etag", `W/"${row!.version}"`), 200, resource);
+  });
+
+  /** vread: one version of a record, the current one or one it superseded (never a retracted one). */
+  app.get<{ Params: { type: string; id: string; vid: string } }>("/fhir/:type/:id/_history/:vid", async (req, reply) => {
+    const type = requireServedType(req.params.type);
+    const id = requireFhirId(req.params.id);
+    if (!/^[1-9][0-9]{0,8}$/.test(req.params.vid)) throw new GatewayError(400, "invalid", `${JSON.stringify(req.params.vid)} is not a version (1 or more)`, "vid");
+    const version = Number(req.params.vid);
+    const auth = await signed(req);
+    const row = await loadRows(() => store.version(type, id, version));
+    const resource = await readOne(auth, type, id, row, true);
+    return send(reply.header("etag", `W/"${version}"`), 200, resource);
+  });
+
+  /**
+   * history: every version of a record the requester may have, newest first, as a history Bundle (each
+   * version released and receipted as a read of it would be).
+   */
+  app.get<{ Params: { type: string; id: string } }>("/fhir/:type/:id/_history", async (req, reply) => {
+    const type = requireServedType(req.params.type);
+    const id = requireFhirId(req.params.id);
+    const auth = await signed(req);
+    const rows = (await loadRows(() => store.history(type, id))).filter((r) => !r.shredded);
+    const decision = await releaser.decide(auth);
+    const allowed = rows.length === 0 ? [] : await releaser.permitted(decision, auth.request.purpose, rows, { superseded: true });
+    if (allowed.length === 0) {
+      throw new GatewayError(
+        404,
+        "not-found",
+        `${type}/${id} is not held here, or the patient's consent does not permit ${decision.requester} to receive it for this purpose (decided at block ${decision.block})`,
+      );
+    }
+    const resources = await releaser.release(auth, decision, allowed);
+    return send(reply, 200, historyBundle(base, resources, allowed.map((r) => r.version), { self: req.url }));
   });
 
   app.get<{ Params: { type: string } }>("/fhir/:type", async (req, reply) => {
@@ -366,6 +409,9 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     });
   });
 
-  const recoverPending = () => recoverPendingBatches(careledger, store, holder.orgId, anchoring);
+  const recoverPending = async () => [
+    ...(await recoverPendingBatches(careledger, store, holder.orgId, anchoring)),
+    ...(await recoverPendingAmendments(careledger, store, holder.orgId, anchoring)),
+  ];
   return { app, orgId: holder.orgId, domain, store, receipts, recoverPending };
 }

@@ -2,6 +2,9 @@
  * The organization's record store: FHIR resources sealed at rest (gateway/keys.ts), with the plain
  * metadata the gateway needs to find and authorize them (type, id, the patient they are about, their
  * consent data classes) and the evidence that anchors them (record id, commitment, batch root, proof).
+ * Every version of a record is a row of its own (nothing is deleted): version 1 anchored in a Merkle
+ * batch, each later one as an amendment on chain (its `root` is its own commitment, its proof empty);
+ * once a later version is anchored, the versions before it are `superseded`.
  */
 import type pg from "pg";
 import type { Database } from "./db";
@@ -25,7 +28,9 @@ interface RecordFields {
 /** One stored record's metadata (no content). */
 export interface RecordRow extends RecordFields {
   readonly seq: bigint;
-  readonly state: "pending" | "anchored";
+  /** `refused`: a later version the chain will never take (the record moved on outside this gateway). */
+  readonly state: "pending" | "anchored" | "refused";
+  readonly superseded: boolean;
   readonly shredded: boolean;
 }
 
@@ -35,7 +40,7 @@ export interface NewRecord extends RecordFields {
   readonly salt: string;
 }
 
-const COLUMNS = "seq, resource_type, fhir_id, patient_ref, patient, classes, withheld, record_id, commitment, version, batch_root, proof, state, shredded_at";
+const COLUMNS = "seq, resource_type, fhir_id, patient_ref, patient, classes, withheld, record_id, commitment, version, batch_root, proof, state, superseded, shredded_at";
 
 interface Row {
   seq: string;
@@ -50,7 +55,8 @@ interface Row {
   version: number;
   batch_root: string;
   proof: string[];
-  state: "pending" | "anchored";
+  state: "pending" | "anchored" | "refused";
+  superseded: boolean;
   shredded_at: Date | null;
 }
 
@@ -69,6 +75,7 @@ function toRow(r: Row): RecordRow {
     root: r.batch_root,
     proof: r.proof,
     state: r.state,
+    superseded: r.superseded,
     shredded: r.shredded_at !== null,
   };
 }
@@ -108,15 +115,39 @@ export class RecordStore {
     }
   }
 
-  /** Marks a batch's records anchored. */
+  /**
+   * Marks a batch's records (or one amendment, whose root is its commitment) anchored, and the versions
+   * before each superseded, in one statement.
+   */
   async markAnchored(root: string): Promise<void> {
-    await this.#db.pool.query("UPDATE records SET state = 'anchored' WHERE batch_root = $1", [root]);
+    await this.#db.pool.query(
+      `WITH done AS (UPDATE records SET state = 'anchored' WHERE batch_root = $1 AND state = 'pending' RETURNING resource_type, fhir_id, version)
+       UPDATE records r SET superseded = true FROM done
+        WHERE r.resource_type = done.resource_type AND r.fhir_id = done.fhir_id AND r.version < done.version AND NOT r.superseded`,
+      [root],
+    );
+  }
+
+  /** Marks a later version that the chain will never take `refused`, with why: kept, never served, not retried. */
+  async refuse(seq: bigint, why: string): Promise<void> {
+    await this.#db.pool.query("UPDATE records SET state = 'refused', refusal = $2 WHERE seq = $1 AND state = 'pending'", [seq.toString(), why]);
   }
 
   /** The roots of batches stored but not known to be anchored (a crash between storing and anchoring). */
   async pendingRoots(): Promise<string[]> {
-    const r = await this.#db.pool.query<{ batch_root: string }>("SELECT DISTINCT batch_root FROM records WHERE state = 'pending'");
+    const r = await this.#db.pool.query<{ batch_root: string }>("SELECT DISTINCT batch_root FROM records WHERE state = 'pending' AND version = 1");
     return r.rows.map((x) => x.batch_root);
+  }
+
+  /** Later versions stored but not known to be anchored, oldest first, each with the version it supersedes. */
+  async pendingAmendments(): Promise<{ row: RecordRow; previous: RecordRow }[]> {
+    const r = await this.#db.pool.query<Row>(`SELECT ${COLUMNS} FROM records WHERE state = 'pending' AND version > 1 ORDER BY seq`);
+    const out = [];
+    for (const row of r.rows.map(toRow)) {
+      const previous = await this.version(row.resourceType, row.id, row.version - 1);
+      if (previous !== undefined) out.push({ row, previous });
+    }
+    return out;
   }
 
   /** The records of a pending batch, opened, in leaf order (to re-anchor after a crash). */
@@ -133,27 +164,48 @@ export class RecordStore {
     return out;
   }
 
-  /** One record's metadata, or undefined. */
+  /** A record's metadata: its latest anchored version, else (none anchored yet) its latest; or undefined. */
   async get(resourceType: string, id: string): Promise<RecordRow | undefined> {
-    const r = await this.#db.pool.query<Row>(`SELECT ${COLUMNS} FROM records WHERE resource_type = $1 AND fhir_id = $2`, [resourceType, id]);
+    const r = await this.#db.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM records WHERE resource_type = $1 AND fhir_id = $2 ORDER BY (state = 'anchored') DESC, version DESC LIMIT 1`,
+      [resourceType, id],
+    );
     return r.rows.length === 0 ? undefined : toRow(r.rows[0]);
   }
 
-  /** Whether a record of that type and id is stored. */
-  async exists(client: pg.PoolClient, resourceType: string, id: string): Promise<boolean> {
-    const r = await client.query("SELECT 1 FROM records WHERE resource_type = $1 AND fhir_id = $2", [resourceType, id]);
-    return r.rows.length > 0;
+  /** One version of a record, whatever its state, or undefined. */
+  async version(resourceType: string, id: string, version: number): Promise<RecordRow | undefined> {
+    const r = await this.#db.pool.query<Row>(`SELECT ${COLUMNS} FROM records WHERE resource_type = $1 AND fhir_id = $2 AND version = $3`, [resourceType, id, version]);
+    return r.rows.length === 0 ? undefined : toRow(r.rows[0]);
   }
 
-  /** The account of a stored Patient, or undefined. */
+  /** A record's anchored versions, newest first (FHIR's order for a history). */
+  async history(resourceType: string, id: string): Promise<RecordRow[]> {
+    const r = await this.#db.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM records WHERE resource_type = $1 AND fhir_id = $2 AND state = 'anchored' ORDER BY version DESC`,
+      [resourceType, id],
+    );
+    return r.rows.map(toRow);
+  }
+
+  /** The latest version stored of a record, whatever its state (what an update supersedes), or undefined. */
+  async latest(client: pg.PoolClient, resourceType: string, id: string): Promise<RecordRow | undefined> {
+    const r = await client.query<Row>(`SELECT ${COLUMNS} FROM records WHERE resource_type = $1 AND fhir_id = $2 AND state <> 'refused' ORDER BY version DESC LIMIT 1`, [
+      resourceType,
+      id,
+    ]);
+    return r.rows.length === 0 ? undefined : toRow(r.rows[0]);
+  }
+
+  /** The account of a stored Patient (its latest version's), or undefined. */
   async patientAccount(client: pg.PoolClient | pg.Pool, patientRef: string): Promise<string | undefined> {
     const [type, id] = patientRef.split("/");
-    const r = await client.query<{ patient: string }>("SELECT patient FROM records WHERE resource_type = $1 AND fhir_id = $2", [type, id]);
+    const r = await client.query<{ patient: string }>("SELECT patient FROM records WHERE resource_type = $1 AND fhir_id = $2 ORDER BY version DESC LIMIT 1", [type, id]);
     return r.rows[0]?.patient;
   }
 
   /**
-   * A page of a patient's anchored records after `after` (by insertion order), of one type or all.
+   * A page of a patient's anchored, current records after `after` (by insertion order), of one type or all.
    * Returns up to `limit + 1` rows so the caller knows whether a next page exists.
    */
   async page(filter: { patientRef: string; resourceType?: string }, after: bigint, limit: number): Promise<RecordRow[]> {
@@ -161,7 +213,7 @@ export class RecordStore {
     const byType = filter.resourceType === undefined ? "" : "AND resource_type = $4";
     if (filter.resourceType !== undefined) params.push(filter.resourceType);
     const r = await this.#db.pool.query<Row>(
-      `SELECT ${COLUMNS} FROM records WHERE patient_ref = $1 AND seq > $2 AND state = 'anchored' ${byType} ORDER BY seq LIMIT $3`,
+      `SELECT ${COLUMNS} FROM records WHERE patient_ref = $1 AND seq > $2 AND state = 'anchored' AND NOT superseded ${byType} ORDER BY seq LIMIT $3`,
       params,
     );
     return r.rows.map(toRow);
@@ -197,8 +249,8 @@ export class RecordStore {
   }
 
   /**
-   * Crypto-shreds a record: its sealed content and wrapped key are cleared (the salt with them), the row
-   * stays with its time of shredding. Returns false when there is no such record or it was shredded before.
+   * Crypto-shreds a record, every version of it: their sealed content and wrapped keys are cleared (the
+   * salts with them), the rows stay with their time of shredding. Returns false when there is no such record or it was shredded before.
    */
   async shred(resourceType: string, id: string): Promise<boolean> {
     const r = await this.#db.pool.query(

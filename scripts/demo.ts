@@ -392,6 +392,21 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
     const patientRef = `Patient/${patientEntry.resource.id}`;
     const forTreatment = await asDoctor.exchange.search(target, "Observation", { patient: patientRef, purpose: "TREAT", count: 100 });
     story.say(`Dr. ${short(doctor.address)} (hospital) found the lab's gateway in its published profile (${target.url}, the commitment matching the registry's) and asked for Raymon's Observations for treatment: ${forTreatment.resources.length} released, each verified against the chain by the SDK (this content, anchored by organization ${lab.orgId}, current). The gateway checked his standing and Raymon's consent at the current block, per resource, and wrote the receipts before answering.`);
+    // The lab corrects one result through its gateway: version 2, amended on chain; version 1 stays, superseded.
+    const corrected = structuredClone(labResults[0].resource) as FhirResource & { valueQuantity?: { value?: number }; status?: string };
+    corrected.status = "amended";
+    corrected.subject = { reference: `Patient/${String(patientEntry.resource.id)}` };
+    if (corrected.valueQuantity?.value !== undefined) corrected.valueQuantity.value = Math.round(corrected.valueQuantity.value * 1.1 * 100) / 100;
+    const correctedId = String(corrected.id);
+    const amended = await asLab.exchange.ingest(labGateway.origin, {
+      resourceType: "Bundle",
+      type: "transaction",
+      entry: [{ resource: corrected, request: { method: "PUT", url: `Observation/${correctedId}`, ifMatch: 'W/"1"' } }],
+    });
+    const versions = await asDoctor.exchange.history(target, "Observation", correctedId, { purpose: "TREAT" });
+    story.say(
+      `The lab's system corrected one result by sending it again (PUT, If-Match version 1): ${amended.entry?.[0]?.response?.status}, ${amended.entry?.[0]?.response?.location}, anchored as an amendment on chain. The doctor reads the current version; its history gives ${versions.map((v) => `version ${(v.verification as { version?: number }).version} ${v.verification.status}`).join(" and ")}, each verified and receipted.`,
+    );
     const forResearch = await asScientist.exchange.search(target, "Observation", { patient: patientRef, purpose: "HRESCH", count: 100 });
     story.say(`The researcher asked for the same for research: ${forResearch.resources.length} released (the labs Raymon consented to in chapter 6; vital signs withheld). Every page says: "${forResearch.notice}"`);
     const asAdjuster = await connect(adjuster);

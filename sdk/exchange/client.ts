@@ -187,8 +187,11 @@ export class ExchangeClient {
     return json;
   }
 
-  /** Verifies one released resource against the chain, for the organization asked. */
-  async verify(released: object, orgId: bigint): Promise<VerifiedResource & { problem?: string }> {
+  /**
+   * Verifies one released resource against the chain, for the organization asked: it must be the
+   * record's current version, or with `options.superseded` any version the chain holds (never retracted).
+   */
+  async verify(released: object, orgId: bigint, options: { superseded?: boolean } = {}): Promise<VerifiedResource & { problem?: string }> {
     const ref = `${(released as { resourceType?: string }).resourceType}/${(released as { id?: string }).id}`;
     let detached;
     try {
@@ -202,12 +205,13 @@ export class ExchangeClient {
       return { resource: resource as Record<string, unknown>, verification: { status: "not-anchored" }, problem: `${ref} claims organization ${evidence.proof.orgId}, not ${orgId}` };
     }
     const verification = await this.#records.verify(resource, evidence.salt, evidence.proof, { orgId });
-    const problem = verification.status === "anchored" ? undefined : `${ref} is ${verification.status}`;
+    const accepted = verification.status === "anchored" || (options.superseded === true && verification.status === "superseded");
+    const problem = accepted ? undefined : `${ref} is ${verification.status}`;
     return { resource: resource as Record<string, unknown>, verification, problem };
   }
 
-  async #verifyAll(released: readonly object[], orgId: bigint): Promise<VerifiedResource[]> {
-    const checked = await Promise.all(released.map((r) => this.verify(r, orgId)));
+  async #verifyAll(released: readonly object[], orgId: bigint, options: { superseded?: boolean } = {}): Promise<VerifiedResource[]> {
+    const checked = await Promise.all(released.map((r) => this.verify(r, orgId, options)));
     const refused = checked.filter((c) => c.problem !== undefined);
     if (refused.length > 0) {
       throw notVerified(`refused ${refused.length} resource(s) that do not verify against the chain: ${refused.map((r) => r.problem).join("; ")}`, refused, (r) => r.problem as string);
@@ -228,6 +232,49 @@ export class ExchangeClient {
       throw notVerified(`asked for ${type}/${id}, received ${String(got.resourceType)}/${String(got.id)}: refused`, [verified], () => `not ${type}/${id}`);
     }
     return verified;
+  }
+
+  /**
+   * Reads one version of a resource (FHIR vread), the current one or one it superseded, and verifies it:
+   * `verification.status` is `anchored` (current) or `superseded` (with the current version number).
+   * @throws {ExchangeError} `GATEWAY_REFUSED` (with the OperationOutcome) or `RECORD_NOT_VERIFIED` (a retracted
+   *   version, or not the version asked)
+   */
+  async vread(target: GatewayTarget, type: string, id: string, version: number, options: ExchangeOptions): Promise<VerifiedResource> {
+    const orgId = requireId("orgId", target.orgId);
+    if (!Number.isSafeInteger(version) || version < 1) throw new ValidationError("version", "is not a version (1 or more)");
+    const json = (await this.send(target.url, "GET", `/fhir/${encodeURIComponent(type)}/${encodeURIComponent(id)}/_history/${version}`, options)) as object;
+    const [verified] = await this.#verifyAll([json], orgId, { superseded: true });
+    const got = verified.resource as { resourceType?: unknown; id?: unknown };
+    const v = verified.verification as { version?: number };
+    if (got.resourceType !== type || got.id !== id || v.version !== version) {
+      throw notVerified(`asked for version ${version} of ${type}/${id}, received version ${String(v.version)} of ${String(got.resourceType)}/${String(got.id)}: refused`, [verified], () => `not version ${version} of ${type}/${id}`);
+    }
+    return verified;
+  }
+
+  /**
+   * Every version of a record the signer may have (FHIR history), newest first, each verified: `anchored`
+   * for the current version, `superseded` (with the current version number) for the others. Versions out
+   * of order or sent twice are refused.
+   * @throws {ExchangeError} `GATEWAY_REFUSED` or `RECORD_NOT_VERIFIED`
+   */
+  async history(target: GatewayTarget, type: string, id: string, options: ExchangeOptions): Promise<VerifiedResource[]> {
+    const orgId = requireId("orgId", target.orgId);
+    const bundle = (await this.send(target.url, "GET", `/fhir/${encodeURIComponent(type)}/${encodeURIComponent(id)}/_history`, options)) as { type?: unknown; entry?: { resource?: object }[] };
+    if (bundle.type !== "history") throw notVerified(`asked for the history of ${type}/${id}, received a ${String(bundle.type)} Bundle: refused`, [], () => "not a history");
+    const versions = await this.#verifyAll(
+      (bundle.entry ?? []).filter((e) => e.resource !== undefined).map((e) => e.resource as object),
+      orgId,
+      { superseded: true },
+    );
+    const wrong = versions.filter((r) => (r.resource as { resourceType?: unknown }).resourceType !== type || (r.resource as { id?: unknown }).id !== id);
+    if (wrong.length > 0) throw notVerified(`refused ${wrong.length} resource(s) that are not versions of ${type}/${id}`, wrong, () => `not ${type}/${id}`);
+    const numbers = versions.map((r) => (r.verification as { version?: number }).version ?? 0);
+    if (!numbers.every((n, i) => i === 0 || n < numbers[i - 1])) {
+      throw notVerified(`the history of ${type}/${id} is not its versions newest first, each once (versions ${numbers.join(", ")}): refused`, versions, () => "out of order");
+    }
+    return versions;
   }
 
   /**
@@ -392,12 +439,14 @@ export class ExchangeClient {
   }
 
   /**
-   * Posts a transaction Bundle to the holder's own gateway (members of the holding organization only).
-   * @returns the transaction-response Bundle
+   * Posts a transaction Bundle to the holder's own gateway (members of the holding organization only):
+   * POST entries create records; a PUT of an id stored before sends its next version (a correction),
+   * with `request.ifMatch: 'W/"<version>"'` to refuse it (412) unless that is still the current version.
+   * @returns the transaction-response Bundle (each entry's status, versioned location and etag)
    * @throws {ExchangeError} `GATEWAY_REFUSED` with the OperationOutcome naming the element
    */
-  async ingest(gateway: string, bundle: object): Promise<{ entry?: { response?: { status?: string; location?: string } }[] }> {
-    return (await this.send(gateway, "POST", "/fhir", { purpose: "HOPERAT", body: bundle })) as { entry?: { response?: { status?: string; location?: string } }[] };
+  async ingest(gateway: string, bundle: object): Promise<{ entry?: { response?: { status?: string; location?: string; etag?: string } }[] }> {
+    return (await this.send(gateway, "POST", "/fhir", { purpose: "HOPERAT", body: bundle })) as { entry?: { response?: { status?: string; location?: string; etag?: string } }[] };
   }
 }
 

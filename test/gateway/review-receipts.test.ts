@@ -7,9 +7,8 @@
  * scratch database of their own, dropped afterwards.
  */
 import { expect } from "chai";
-import path from "path";
+import fs from "fs";
 import pg from "pg";
-import { randomBytes } from "crypto";
 import { TypedDataEncoder } from "ethers";
 import { AnchorWorker } from "../../gateway/anchor";
 import { openDatabase, type Database } from "../../gateway/db";
@@ -18,43 +17,10 @@ import { ExchangeError } from "../../sdk/exchange/client";
 import { GATEWAY_REQUEST_TYPES, gatewayRequestDomain, requestDigest, requireGatewayRequest, signGatewayRequest } from "../../sdk/exchange/request";
 import type { CareLedger } from "../../sdk/careledger";
 import { disclosureOf, PATIENT_ID, pglitePerTest } from "./fixtures";
-import { gatewayPerTest, grant, HOSPITAL, type Fixture } from "./review-support";
+import { gatewayPerTest, grant, HOSPITAL, migrateUp, MIGRATIONS, PG_ADMIN, scratchDatabase, type Fixture } from "./review-support";
 import { eventually } from "../support/eventually";
 
 const hex = (byte: string, n: number) => "0x" + byte.repeat(n);
-const PG_ADMIN = { host: "127.0.0.1", port: 5432, user: "postgres", database: "postgres" };
-const MIGRATIONS = path.join(__dirname, "../../gateway/migrations");
-
-/** A scratch database on the local PostgreSQL, with `migrations` migrations applied (all when undefined). */
-async function scratchDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
-  const name = `careledger_review_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client(PG_ADMIN);
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return {
-    name,
-    url: `postgres://postgres@127.0.0.1:5432/${name}`,
-    drop: async () => {
-      const a = new pg.Client(PG_ADMIN);
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
-
-/** Runs `count` migrations up (node-pg-migrate, as gateway/db.ts does). */
-async function migrateUp(url: string, count: number): Promise<void> {
-  const { runner } = require("node-pg-migrate") as { runner: (o: object) => Promise<unknown> };
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await runner({ dbClient: client, dir: MIGRATIONS, direction: "up", migrationsTable: "pgmigrations", count, log: () => undefined, noLock: false });
-  } finally {
-    await client.end();
-  }
-}
 
 /** An old (pre-upgrade) receipt row, as the first migration's `receipts` table holds it. */
 const OLD_INSERT = `INSERT INTO receipts (request_digest, requester, holder_org_id, patient, access_ref, access_nonce, record_id, resource_ref, data_class, purpose, permitted_at_block, request, signature)
@@ -187,10 +153,12 @@ describe("review: disclosure receipts per response", function () {
         const { runner } = require("node-pg-migrate") as { runner: (o: object) => Promise<unknown> };
         const client = await db.pool.connect();
         try {
-          await runner({ dbClient: client, dir: MIGRATIONS, direction: "down", migrationsTable: "pgmigrations", count: 1, log: () => undefined });
+          // Down to before 1796342400000 (the migrations after it first), and up again.
+          const after = fs.readdirSync(MIGRATIONS).filter((m) => m >= "1796342400000").length;
+          await runner({ dbClient: client, dir: MIGRATIONS, direction: "down", migrationsTable: "pgmigrations", count: after, log: () => undefined });
           const down = (await client.query("SELECT resource_ref, root, leaf_index, proof FROM receipts ORDER BY seq")).rows;
           expect(down).to.deep.equal(before);
-          await runner({ dbClient: client, dir: MIGRATIONS, direction: "up", migrationsTable: "pgmigrations", count: 1, log: () => undefined });
+          await runner({ dbClient: client, dir: MIGRATIONS, direction: "up", migrationsTable: "pgmigrations", count: after, log: () => undefined });
           const up = (await client.query("SELECT resource_ref, root, leaf_index, proof FROM receipts ORDER BY seq")).rows;
           expect(up).to.deep.equal(before);
         } finally {
