@@ -14,7 +14,7 @@
 import type { CareLedger } from "../sdk/careledger";
 import { buildReceiptTree, type DisclosureReceipt } from "../sdk/exchange/receipts";
 import type { Database } from "./db";
-import { DISCLOSURE_COLUMNS, toDisclosure, type StoredDisclosure } from "./receipts";
+import { DISCLOSURE_COLUMNS, receiptsOf, toDisclosure, type StoredDisclosure } from "./receipts";
 
 /** Options of {@link AnchorWorker}. */
 export interface AnchorOptions {
@@ -178,18 +178,7 @@ export class AnchorWorker {
         rows.push(d);
         count += d.receipts.length;
       }
-      const leaves: DisclosureReceipt[] = rows.flatMap((d) =>
-        d.receipts.map((x) => ({
-          requestDigest: d.requestDigest,
-          requester: d.requester,
-          holderOrgId: d.holderOrgId,
-          patient: d.patient,
-          accessRef: x.accessRef,
-          dataClass: x.dataClass,
-          purpose: d.purpose,
-          permittedAtBlock: d.permittedAtBlock,
-        })),
-      );
+      const leaves: DisclosureReceipt[] = rows.flatMap(receiptsOf);
       const tree = buildReceiptTree(leaves);
       const offsets: number[] = [];
       const proofs: string[] = [];

@@ -226,11 +226,11 @@ export class ReceiptStore {
   /** A patient's receipts after position `after`, oldest first; up to `limit + 1` (the extra one says a next page exists). */
   async forPatient(patient: string, after: bigint, limit: number): Promise<StoredReceipt[]> {
     // Rows from the one holding `after` on (positions grow with seq): a migrated row's position is its seq,
-    // any other's its seq × 65,536 + index. Each row holds at least one receipt, so `limit + 2` rows are enough.
+    // any other's its seq × MAX_RECEIPTS_PER_DISCLOSURE + index. Each row holds at least one receipt, so `limit + 2` rows are enough.
     const r = await this.#db.pool.query<Row>(
       `SELECT ${DISCLOSURE_COLUMNS}, (x.state = 'anchored') AS anchored FROM disclosures d LEFT JOIN disclosure_roots x ON x.root = d.root
        WHERE d.patient = $1
-         AND d.seq >= CASE WHEN $2::bigint <= (SELECT coalesce(max(seq), 0) FROM disclosures WHERE migrated) THEN $2::bigint + 1 ELSE $2::bigint / 65536 END
+         AND d.seq >= CASE WHEN $2::bigint <= (SELECT coalesce(max(seq), 0) FROM disclosures WHERE migrated) THEN $2::bigint + 1 ELSE $2::bigint / ${MAX_RECEIPTS_PER_DISCLOSURE} END
        ORDER BY d.seq LIMIT $3`,
       [patient.toLowerCase(), after.toString(), limit + 2],
     );
