@@ -123,10 +123,14 @@ export async function ingest(
     const method = entry.request?.method;
     if (method !== "POST" && method !== "PUT") invalid(`request.method ${JSON.stringify(method)}: only POST (create) and PUT (create, or a new version of an id stored before) are accepted`, `${at}.request.method`);
     const uuid = typeof entry.fullUrl === "string" && entry.fullUrl.startsWith("urn:uuid:") ? entry.fullUrl.slice("urn:uuid:".length) : undefined;
-    // A PUT names what it writes in request.url ("Observation/abc"); the resource's id agrees with it.
-    const named = method === "PUT" && typeof entry.request?.url === "string" ? /^([A-Za-z]+)\/([^/?#]+)$/.exec(entry.request.url) : null;
-    if (named !== null && (named[1] !== type || (typeof resource.id === "string" && resource.id !== named[2]))) {
-      invalid(`request.url ${JSON.stringify(entry.request?.url)} does not name this resource (${type}/${String(resource.id ?? "")})`, `${at}.request.url`);
+    // A PUT names what it writes in request.url, exactly "Observation/abc" (no conditional update), and the
+    // resource's id, when it has one, agrees with it.
+    const named = method === "PUT" ? /^([A-Za-z]+)\/([^/?#]+)$/.exec(typeof entry.request?.url === "string" ? entry.request.url : "") : null;
+    if (method === "PUT" && (named === null || named[1] !== type || (typeof resource.id === "string" && resource.id !== named[2]))) {
+      invalid(
+        `request.url ${JSON.stringify(entry.request?.url)} does not name this resource: a PUT names it as ${type}/<id>${typeof resource.id === "string" ? ` (${type}/${resource.id})` : ""}; conditional updates are not supported`,
+        `${at}.request.url`,
+      );
     }
     const id = typeof resource.id === "string" ? resource.id : (named?.[2] ?? uuid ?? randomUUID());
     let ifMatch: number | undefined;
@@ -186,6 +190,9 @@ export async function ingest(
         if (previous.shredded) throw new GatewayError(409, "conflict", `${r.type}/${r.id} was shredded (its content destroyed): it takes no new version`, `${at}.resource.id`);
         if (previous.state !== "anchored") {
           throw new GatewayError(409, "conflict", `version ${previous.version} of ${r.type}/${r.id} is still being anchored: send the new version once it is`, `${at}.resource.id`);
+        }
+        if (r.type === "Patient" && accounts.get(`Patient/${r.id}`) !== getAddress(previous.patient)) {
+          throw new GatewayError(409, "conflict", `a new version of Patient/${r.id} names another CareLedger account than the one its records are held for: an account is not moved by a correction`, `${at}.resource.identifier`);
         }
         if (r.ifMatch !== undefined && r.ifMatch !== previous.version) {
           throw new GatewayError(412, "conflict", `${r.type}/${r.id} is at version ${previous.version}, not ${r.ifMatch} (request.ifMatch): read it again before you change it`, `${at}.request.ifMatch`);
@@ -248,8 +255,20 @@ export async function ingest(
     return { ...fields, recordId: previous.recordId, commitment, version: previous.version + 1, root: commitment, proof: [], salt };
   });
   try {
-    await ctx.db.transaction((tx) => ctx.store.insert(tx, records));
+    await ctx.db.transaction(async (tx) => {
+      // What each update was decided on, again under the lock of the version it supersedes: a record
+      // shredded, or given another version, meanwhile takes no new version.
+      for (const [k, p] of prepared.entries()) {
+        if (p.previous === undefined) continue;
+        const now = await ctx.store.lockLatest(tx, p.resourceType, p.id);
+        if (now === undefined || now.seq !== p.previous.seq || now.shredded || now.state !== "anchored") {
+          throw new GatewayError(409, "conflict", `${p.resourceType}/${p.id} changed while this Bundle was checked (shredded, or another version sent): nothing is stored`, `Bundle.entry[${k}].resource.id`);
+        }
+      }
+      await ctx.store.insert(tx, records);
+    });
   } catch (err) {
+    if (err instanceof GatewayError) throw err;
     if ((err as { code?: string }).code === "23505") throw new GatewayError(409, "duplicate", "a resource of this Bundle was stored meanwhile by another request");
     throw databaseDown("nothing is stored");
   }

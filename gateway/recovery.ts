@@ -73,7 +73,13 @@ export async function recoverPendingAmendments(careledger: CareLedger, store: Re
     try {
       await amendOnChain(careledger, row, previous, orgId);
     } catch (err) {
+      // Another writer may have anchored this very version meanwhile: the chain decides, read after the failure.
       const current = await careledger.records.currentVersion(row.recordId, orgId).catch(() => undefined);
+      if (await versionHeld(careledger, row.commitment, orgId)) {
+        await store.markAnchored(row.commitment);
+        settled.push(row.commitment);
+        continue;
+      }
       if (current !== undefined && current >= row.version) {
         await store.refuse(row.seq, `the chain holds version ${current} of record ${row.recordId}: it was amended outside this gateway, so version ${row.version} can never be anchored`);
         continue;

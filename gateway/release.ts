@@ -231,6 +231,16 @@ export class Releaser {
   }
 
   /**
+   * Which of a record's earlier versions `rows` the decision permits, for vread and history: none unless
+   * the record's current version (`current`) is permitted too, so that what the holder says of the record
+   * now (its classes, e.g. a result labelled sensitive since; its patient) governs every version of it.
+   */
+  async permittedVersions(decision: Decision, purpose: number, rows: readonly RecordRow[], current: RecordRow | undefined): Promise<RecordRow[]> {
+    if (current === undefined || current.state !== "anchored" || (await this.permitted(decision, purpose, [current])).length === 0) return [];
+    return this.permitted(decision, purpose, rows, { superseded: true });
+  }
+
+  /**
    * Whether the chain holds the row's version as current (or, with `superseded`, as any version) and not
    * retracted at the decision's block (its holder may retract or amend it).
    */
@@ -279,7 +289,8 @@ export class Releaser {
         disclosures.set(row.patient, disclosure);
       }
       const ref = accessReference({ salt: c.salt, recordId: row.recordId }, nonces[i]);
-      const resourceRef = `${row.resourceType}/${row.id}`;
+      // The version released, so that the patient can tie the receipt to it (vread gives that version's salt).
+      const resourceRef = `${row.resourceType}/${row.id}/_history/${row.version}`;
       const classes = row.classes === 0 ? [UNCLASSIFIED_DATA_CLASS] : classBits(row.classes);
       for (const dataClass of classes) {
         disclosure.receipts.push({ accessRef: ref.recordRef, accessNonce: ref.nonce, recordId: row.recordId, resourceRef, dataClass });

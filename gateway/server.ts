@@ -266,10 +266,11 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   /**
-   * One version of a record to the requester (the current one, or with `superseded` the one asked for),
-   * or a refusal that tells nobody which ids exist.
+   * One version of a record to the requester — the current one (`current` undefined), or an earlier one
+   * (vread) released only with the record's `current` version permitted too — or a refusal that tells
+   * nobody which ids exist.
    */
-  const readOne = async (auth: Authenticated, type: string, id: string, row: RecordRow | undefined, superseded: boolean): Promise<object> => {
+  const readOne = async (auth: Authenticated, type: string, id: string, row: RecordRow | undefined, current?: RecordRow): Promise<object> => {
     const decision = await releaser.decide(auth);
     // One answer for "not held here" and "not for you" (and, to anyone but the patient or the holder's
     // members, for "shredded"), so that a refusal tells nobody which ids exist.
@@ -284,7 +285,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       if (insider) throw new GatewayError(410, "deleted", `${type}/${id} was deleted (crypto-shredded): it can no longer be read or verified`);
       throw notHere;
     }
-    const allowed = await releaser.permitted(decision, auth.request.purpose, [row], { superseded });
+    const allowed = current === undefined ? await releaser.permitted(decision, auth.request.purpose, [row]) : await releaser.permittedVersions(decision, auth.request.purpose, [row], current);
     const [resource] = allowed.length === 0 ? [] : await releaser.release(auth, decision, allowed);
     if (resource === undefined) throw notHere;
     return resource;
@@ -295,7 +296,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const id = requireFhirId(req.params.id);
     const auth = await signed(req);
     const row = await loadRows(() => store.get(type, id));
-    const resource = await readOne(auth, type, id, row, false);
+    const resource = await readOne(auth, type, id, row);
     return send(reply.header("etag", `W/"${row!.version}"`), 200, resource);
   });
 
@@ -306,22 +307,26 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     if (!/^[1-9][0-9]{0,8}$/.test(req.params.vid)) throw new GatewayError(400, "invalid", `${JSON.stringify(req.params.vid)} is not a version (1 or more)`, "vid");
     const version = Number(req.params.vid);
     const auth = await signed(req);
-    const row = await loadRows(() => store.version(type, id, version));
-    const resource = await readOne(auth, type, id, row, true);
+    const [row, current] = await loadRows(() => Promise.all([store.version(type, id, version), store.get(type, id)]));
+    const resource = await readOne(auth, type, id, row, current);
     return send(reply.header("etag", `W/"${version}"`), 200, resource);
   });
 
   /**
-   * history: every version of a record the requester may have, newest first, as a history Bundle (each
-   * version released and receipted as a read of it would be).
+   * history: the versions of a record the requester may have, newest first (at most `_count`, default 20),
+   * as a history Bundle, each released and receipted as a read of it would be; none unless the current
+   * version is permitted to the requester.
    */
   app.get<{ Params: { type: string; id: string } }>("/fhir/:type/:id/_history", async (req, reply) => {
     const type = requireServedType(req.params.type);
     const id = requireFhirId(req.params.id);
+    const { count, cursor } = searchParams(req.query as Record<string, string>, []);
+    if (cursor !== undefined) throw new GatewayError(400, "not-supported", "a history is not paged: ask for the newest _count versions (at most 100)", "_cursor");
     const auth = await signed(req);
-    const rows = (await loadRows(() => store.history(type, id))).filter((r) => !r.shredded);
+    const [rows, current] = await loadRows(() => Promise.all([store.history(type, id), store.get(type, id)]));
     const decision = await releaser.decide(auth);
-    const allowed = rows.length === 0 ? [] : await releaser.permitted(decision, auth.request.purpose, rows, { superseded: true });
+    const live = rows.filter((r) => !r.shredded).slice(0, count);
+    const allowed = live.length === 0 ? [] : await releaser.permittedVersions(decision, auth.request.purpose, live, current);
     if (allowed.length === 0) {
       throw new GatewayError(
         404,

@@ -197,10 +197,16 @@ export class RecordStore {
     return r.rows.length === 0 ? undefined : toRow(r.rows[0]);
   }
 
-  /** The account of a stored Patient (its latest version's), or undefined. */
+  /**
+   * The account of a stored Patient: its latest anchored version's (else, none anchored yet, its first's), or
+   * undefined. A version pending or refused never decides whose records later ingests are.
+   */
   async patientAccount(client: pg.PoolClient | pg.Pool, patientRef: string): Promise<string | undefined> {
     const [type, id] = patientRef.split("/");
-    const r = await client.query<{ patient: string }>("SELECT patient FROM records WHERE resource_type = $1 AND fhir_id = $2 ORDER BY version DESC LIMIT 1", [type, id]);
+    const r = await client.query<{ patient: string }>(
+      "SELECT patient FROM records WHERE resource_type = $1 AND fhir_id = $2 AND (state = 'anchored' OR version = 1) ORDER BY (state = 'anchored') DESC, version DESC LIMIT 1",
+      [type, id],
+    );
     return r.rows[0]?.patient;
   }
 
@@ -253,10 +259,29 @@ export class RecordStore {
    * salts with them), the rows stay with their time of shredding. Returns false when there is no such record or it was shredded before.
    */
   async shred(resourceType: string, id: string): Promise<boolean> {
-    const r = await this.#db.pool.query(
-      "UPDATE records SET sealed = NULL, wrapped_key = NULL, shredded_at = now() WHERE resource_type = $1 AND fhir_id = $2 AND shredded_at IS NULL",
+    let shredded = false;
+    // Again until no version is left: a version an ingest committed while this statement waited on a row
+    // lock is not in its snapshot, but is in the next statement's.
+    for (;;) {
+      const r = await this.#db.pool.query(
+        "UPDATE records SET sealed = NULL, wrapped_key = NULL, shredded_at = now() WHERE resource_type = $1 AND fhir_id = $2 AND shredded_at IS NULL",
+        [resourceType, id],
+      );
+      if ((r.rowCount ?? 0) === 0) return shredded;
+      shredded = true;
+    }
+  }
+
+  /**
+   * In the caller's transaction, locks the latest version of a record and returns it (whatever its state),
+   * so that what an update was decided on (its version, its state, not shredded) is checked again under
+   * the lock before the new version is written.
+   */
+  async lockLatest(client: pg.PoolClient, resourceType: string, id: string): Promise<RecordRow | undefined> {
+    const r = await client.query<Row>(
+      `SELECT ${COLUMNS} FROM records WHERE resource_type = $1 AND fhir_id = $2 AND state <> 'refused' ORDER BY version DESC LIMIT 1 FOR UPDATE`,
       [resourceType, id],
     );
-    return (r.rowCount ?? 0) > 0;
+    return r.rows.length === 0 ? undefined : toRow(r.rows[0]);
   }
 }

@@ -274,6 +274,16 @@ export class ExchangeClient {
     if (!numbers.every((n, i) => i === 0 || n < numbers[i - 1])) {
       throw notVerified(`the history of ${type}/${id} is not its versions newest first, each once (versions ${numbers.join(", ")}): refused`, versions, () => "out of order");
     }
+    // One record: every version of the same record id, and only the newest may be current.
+    const recordIds = new Set(versions.map((r) => (r.verification as { recordId?: string }).recordId));
+    const current = versions.filter((r, i) => r.verification.status === "anchored" && i > 0);
+    if (recordIds.size > 1 || current.length > 0) {
+      throw notVerified(
+        `the history of ${type}/${id} holds versions of ${recordIds.size} records (${[...recordIds].join(", ")}), or a current version below the newest: refused`,
+        versions,
+        () => "not one record's versions",
+      );
+    }
     return versions;
   }
 

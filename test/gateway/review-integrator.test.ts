@@ -52,7 +52,7 @@ describe("review: the gateway as an integrator uses it", function () {
     const page = await doctor.exchange.search(f.target, "Observation", { patient: `Patient/${PATIENT_ID}`, purpose: "TREAT" }).catch((e: Error) => e);
     expect(page, page instanceof Error ? page.message : "").not.to.be.instanceOf(Error);
     expect((page as unknown as { resources: { resource: { id?: string } }[] }).resources.map((r) => r.resource.id)).to.deep.equal([`${PATIENT_ID}-hba1c`]);
-    const receipts = await f.db.pool.query("SELECT count(*)::int AS n FROM receipts WHERE resource_ref = $1", [`Observation/${PATIENT_ID}-glucose`]);
+    const receipts = await f.db.pool.query("SELECT count(*)::int AS n FROM receipts WHERE resource_ref = $1", [`Observation/${PATIENT_ID}-glucose/_history/1`]);
     expect(receipts.rows[0].n, "the retracted record was released and receipted").to.equal(0);
   });
 

@@ -94,9 +94,15 @@ describe("gateway: versions of stored records (corrections)", function () {
       [105, "superseded"],
       [95, "superseded"],
     ]);
-    // Two vreads of one receipt each, and a history of three.
-    const disclosuresAfter = Number((await f.db.pool.query("SELECT count(*) FROM receipts")).rows[0].count);
-    expect(disclosuresAfter - disclosuresBefore).to.equal(5);
+    // Two vreads of one receipt each, and a history of three; each receipt names the version released.
+    const refs = (await f.db.pool.query("SELECT resource_ref FROM receipts ORDER BY seq")).rows.map((r) => r.resource_ref);
+    expect(refs.length - disclosuresBefore).to.equal(5);
+    expect(refs.slice(disclosuresBefore)).to.deep.equal([1, 2, 3, 2, 1].map((v) => `Observation/${GLUCOSE}/_history/${v}`));
+    // The newest _count versions; a history is not paged.
+    const newest = await signedFetch(f, f.doctor, `/fhir/Observation/${GLUCOSE}/_history?_count=1`);
+    expect([newest.status, newest.body.type, newest.body.entry.length, newest.body.entry[0].response.etag]).to.deep.equal([200, "history", 1, 'W/"3"']);
+    const paged = await signedFetch(f, f.doctor, `/fhir/Observation/${GLUCOSE}/_history?_cursor=abc`);
+    expect([paged.status, paged.body.issue[0].expression]).to.deep.equal([400, ["_cursor"]]);
     // The plain read refuses a superseded version: the SDK accepts it only when asked for by version.
     const stale = await signedFetch(f, f.doctor, `/fhir/Observation/${GLUCOSE}/_history/1`);
     const verify = await doctor.exchange.verify(stale.body, LAB);
