@@ -17,6 +17,7 @@ import { ExchangeClient } from "./exchange/client";
 import { GovernanceClient } from "./governance/client";
 import { ParticipantsClient } from "./participants/client";
 import { RecordsClient } from "./records/client";
+import type { LogReadOptions } from "./core/logs";
 import { read } from "./core/read";
 import { requireAddress } from "./core/validate";
 
@@ -33,6 +34,12 @@ export interface ConnectOptions {
   readonly addressBookDir?: string;
   /** The first block to read events from (default: the address book's deployment block, else 0). */
   readonly fromBlock?: number;
+  /**
+   * How histories read event logs: in ranges of at most `maxBlocks` blocks (default 10,000), halved when the
+   * node refuses one as too large, with `retries` tries and `backoffMs` back-off after other failures
+   * (sdk/core/logs.ts). Set `maxBlocks` to your endpoint's limit to skip the refusals.
+   */
+  readonly logs?: LogReadOptions;
 }
 
 /** A connection to one deployment of the CareLedger suite. */
@@ -60,7 +67,7 @@ export class CareLedger {
   /** Records from other organizations' gateways: signed requests, every resource verified against the chain. */
   readonly exchange: ExchangeClient;
 
-  private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number) {
+  private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number, logs: LogReadOptions = {}) {
     this.runner = runner;
     this.chainId = chainId;
     this.addresses = addresses;
@@ -71,6 +78,7 @@ export class CareLedger {
     this.claims = new ClaimsClient(ClaimsEngine__factory.connect(addresses.ClaimsEngine, runner), fromBlock);
     this.consent = new ConsentClient(ConsentRegistry__factory.connect(addresses.ConsentRegistry, runner), fromBlock);
     this.disclosures = new DisclosuresClient(DisclosureLog__factory.connect(addresses.DisclosureLog, runner), fromBlock);
+    for (const client of [this.participants, this.records, this.claims, this.consent, this.disclosures]) client.logOptions = logs;
     const signer = typeof (runner as Signer).signTypedData === "function" ? (runner as Signer) : undefined;
     this.exchange = new ExchangeClient(signer, chainId, addresses.ConsentRegistry, this.records, this.participants, this.disclosures);
   }
@@ -113,6 +121,6 @@ export class CareLedger {
     if ((await read(() => provider.getCode(addresses.ParticipantRegistry), provider)) === "0x") {
       throw new UnsupportedChainError(chainId, `there is no contract at ${addresses.ParticipantRegistry} (ParticipantRegistry): is the node the one you deployed to?`);
     }
-    return new CareLedger(runner, chainId, addresses, options.fromBlock ?? book?.deploymentBlock ?? 0);
+    return new CareLedger(runner, chainId, addresses, options.fromBlock ?? book?.deploymentBlock ?? 0, options.logs);
   }
 }

@@ -23,6 +23,7 @@ export {
   type SuiteAddresses,
 } from "./core/addressBook";
 export { TxHandle, eventIn, eventsIn, send, waitForPendingTransactions, type Confirmed } from "./core/tx";
+export { DEFAULT_LOG_RANGE, isRangeRefusal, readLogs, type LogReadOptions } from "./core/logs";
 export { ManagedClient, requireSigner, type PausableContract } from "./core/client";
 export { canonicalJson, newSalt, requireSalt, saltedCommitment } from "./core/encoding";
 export { requireTime as toSeconds, type TimeInput } from "./core/validate";

@@ -6,6 +6,7 @@
 import type { BaseContract, Block, BlockTag, ContractRunner, ContractTransactionResponse, Overrides, Provider, Signer, TransactionReceipt } from "ethers";
 import type { TypedContractMethod } from "../../typechain-types/common";
 import { CareLedgerError } from "../errors";
+import { readLogs, type LogReadOptions } from "./logs";
 import { read, requireProvider } from "./read";
 import { send, type TxHandle } from "./tx";
 
@@ -32,6 +33,8 @@ export abstract class ManagedClient<C extends PausableContract> {
   readonly contract: C;
   /** The first block to read the contract's events from (the deployment block). */
   protected readonly fromBlock: number;
+  /** How its histories read logs (bounded ranges: {@link readLogs}); `CareLedger.connect`'s `logs` option. */
+  logOptions: LogReadOptions = {};
 
   /**
    * @param contract the contract, connected to a Signer (for writes) or a Provider (reads only)
@@ -62,6 +65,15 @@ export abstract class ManagedClient<C extends PausableContract> {
    */
   protected read<T>(fn: () => Promise<T>): Promise<T> {
     return read(fn, this.contract.runner);
+  }
+
+  /**
+   * Logs from `fromBlock` (default the client's) to `toBlock` (default the latest block), read with
+   * `query(from, to)` in bounded ranges ({@link readLogs}, as {@link logOptions} says) and through the
+   * one read path ({@link read}).
+   */
+  protected logs<T>(query: (from: number, to: number) => Promise<T[]>, fromBlock: number = this.fromBlock, toBlock?: number | "latest"): Promise<T[]> {
+    return this.read(() => readLogs(this.provider, query, fromBlock, toBlock === "latest" ? undefined : toBlock, this.logOptions));
   }
 
   /**
