@@ -8,63 +8,12 @@ import { LocalKeyProvider } from "../../gateway/keys";
 import { buildGateway } from "../../gateway/server";
 import { ExchangeError } from "../../sdk";
 import { attachEvidence } from "../../sdk/exchange/evidence";
-import { LAB, labBundle, MASTER_KEY, PATIENT_ID } from "./fixtures";
+import { LAB, MASTER_KEY, PATIENT_ID } from "./fixtures";
 import { bundleOf, gatewayPerTest, grant, HOSPITAL, signedFetch, type Fixture } from "./review-support";
+import { amendOutside, GLUCOSE, glucose, rowsOf, stored, updatesOf, withAmendFailing } from "./versions-support";
 
-const GLUCOSE = `${PATIENT_ID}-glucose`;
 const HBA1C = `${PATIENT_ID}-hba1c`;
 
-/** One of the fixture's resources as the lab's system holds it (references resolved), with `change` applied. */
-function stored(id: string, f: Fixture, change: (r: Record<string, unknown>) => void = () => undefined): Record<string, unknown> {
-  const entry = (labBundle(f.patient.address) as { entry: { resource: Record<string, unknown> }[] }).entry.find((e) => e.resource.id === id)!;
-  const resource = structuredClone(entry.resource) as Record<string, unknown>;
-  if (resource.resourceType !== "Patient") resource.subject = { reference: `Patient/${PATIENT_ID}` };
-  change(resource);
-  return resource;
-}
-
-function glucose(value: number, f: Fixture): Record<string, unknown> {
-  return stored(GLUCOSE, f, (r) => ((r as { valueQuantity: { value: number } }).valueQuantity.value = value));
-}
-
-function updateOf(...resources: Record<string, unknown>[]): object {
-  return {
-    resourceType: "Bundle",
-    type: "transaction",
-    entry: resources.map((resource) => ({ resource, request: { method: "PUT", url: `${resource.resourceType as string}/${resource.id as string}` } })),
-  };
-}
-
-async function rowsOf(f: Fixture, id: string): Promise<{ version: number; state: string; superseded: boolean; patient: string; shredded: boolean }[]> {
-  return (await f.db.pool.query("SELECT version, state, superseded, patient, shredded_at IS NOT NULL AS shredded FROM records WHERE fhir_id = $1 ORDER BY version", [id])).rows;
-}
-
-/** Amends version 1 of `id` on chain outside the gateway (another system of the lab), to `commitment`. */
-async function amendOutside(f: Fixture, id: string, commitment: string): Promise<void> {
-  const row = (await f.db.pool.query("SELECT record_id, commitment, batch_root, proof FROM records WHERE fhir_id = $1 AND version = 1", [id])).rows[0];
-  await (
-    await f.labCl.records.amend({
-      recordId: row.record_id,
-      supersedes: 1,
-      commitment,
-      genesisProof: { root: row.batch_root, orgId: LAB, recordId: row.record_id, version: 1, commitment: row.commitment, proof: row.proof },
-    })
-  ).wait();
-}
-
-/** Runs `fn` with the chain refusing every amendment (the RPC does not answer). */
-async function withAmendFailing<T>(f: Fixture, fn: () => Promise<T>): Promise<T> {
-  const records = f.labCl.records;
-  const amend = records.amend.bind(records);
-  records.amend = async () => {
-    throw new Error("the chain did not answer");
-  };
-  try {
-    return await fn();
-  } finally {
-    records.amend = amend;
-  }
-}
 
 const value = (r: { resource: object }) => (r.resource as { valueQuantity?: { value?: number } }).valueQuantity?.value;
 
@@ -76,7 +25,7 @@ describe("review: record versions", function () {
   it("FINDING: a superseded version is not released to a requester the current version's (sensitive) classes are not granted to", async function () {
     // The lab corrects the glucose result: it is part of an HIV work-up, labelled HIV (a sensitive class).
     await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-    await f.labCl.exchange.ingest(f.origin, updateOf(stored(GLUCOSE, f, (r) => (r.meta = { security: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "HIV" }] }))));
+    await f.labCl.exchange.ingest(f.origin, updatesOf(stored(GLUCOSE, f, (r) => (r.meta = { security: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "HIV" }] }))));
     // The current version is withheld from the doctor (labs granted, HIV not) ...
     expect((await signedFetch(f, f.doctor, `/fhir/Observation/${GLUCOSE}`)).status).to.equal(404);
     // ... and so must be the same result's earlier version, by vread and in the history.
@@ -87,7 +36,7 @@ describe("review: record versions", function () {
 
   it("FINDING: a patient's receipt says which version of a record was disclosed (a vread of version 1 after a correction)", async function () {
     await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-    await f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f)));
+    await f.labCl.exchange.ingest(f.origin, updatesOf(glucose(105, f)));
     const doctor = await f.as(f.doctor);
     await doctor.exchange.vread(f.target, "Observation", GLUCOSE, 1, { purpose: "TREAT" });
     const patient = await f.as(f.patient);
@@ -101,7 +50,7 @@ describe("review: record versions", function () {
   it("FINDING: a Patient version never moves whose records they are: a correction naming another account is refused (409), and later ingests keep the patient's account", async function () {
     const stranger = f.nonMember;
     const patientV2 = stored(PATIENT_ID, f, (r) => (r.identifier = [{ system: "urn:careledger:account", value: stranger.address }]));
-    const err = (await f.labCl.exchange.ingest(f.origin, updateOf(patientV2)).catch((e) => e)) as ExchangeError;
+    const err = (await f.labCl.exchange.ingest(f.origin, updatesOf(patientV2)).catch((e) => e)) as ExchangeError;
     expect([err.status, err.outcome?.issue?.[0]?.expression?.[0]]).to.deep.equal([409, "Bundle.entry[0].resource.identifier"]);
     expect((await rowsOf(f, PATIENT_ID)).map((r) => r.state)).to.deep.equal(["anchored"]);
     // A new result of Patient/p-ada: the patient the gateway serves is still the one with f.patient's account.
@@ -138,7 +87,7 @@ describe("review: record versions", function () {
     };
     let out: unknown;
     try {
-      out = await f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f))).catch((e) => e);
+      out = await f.labCl.exchange.ingest(f.origin, updatesOf(glucose(105, f))).catch((e) => e);
     } finally {
       records.commitmentStatus = status;
     }
@@ -158,7 +107,7 @@ describe("review: record versions", function () {
   });
 
   it("FINDING: exchange.history refuses a 'history' that mixes in a version of another record (another record id)", async function () {
-    await f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f)));
+    await f.labCl.exchange.ingest(f.origin, updatesOf(glucose(105, f)));
     const genuine = await signedFetch(f, f.patient, `/fhir/Observation/${GLUCOSE}/_history`);
     // The holder anchors another record with the same FHIR id (value 50) and passes it off as version 1.
     const forged = glucose(50, f);
@@ -175,7 +124,7 @@ describe("review: record versions", function () {
 
   it("FINDING: a pending version another writer anchored meanwhile is marked anchored, not refused, by the recovery round", async function () {
     await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-    expect(((await withAmendFailing(f, () => f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f))).catch((e) => e))) as ExchangeError).status).to.equal(503);
+    expect(((await withAmendFailing(f, () => f.labCl.exchange.ingest(f.origin, updatesOf(glucose(105, f))).catch((e) => e))) as ExchangeError).status).to.equal(503);
     const v2 = (await f.db.pool.query("SELECT record_id, commitment FROM records WHERE fhir_id = $1 AND version = 2", [GLUCOSE])).rows[0];
     // Two writers (a second instance on the database, or this instance's ingest still amending a Bundle's later
     // entries): this round's amendment loses the race (its registerBatchRecord reverts), and the other writer's
@@ -211,7 +160,7 @@ describe("review: record versions", function () {
 
   it("HOLDS: two PUTs of one id at once: one is version 2, the other refused (409), and the winner is served", async function () {
     await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-    const results = await Promise.all([105, 110].map((v) => f.labCl.exchange.ingest(f.origin, updateOf(glucose(v, f))).then(() => 200, (e: ExchangeError) => e.status)));
+    const results = await Promise.all([105, 110].map((v) => f.labCl.exchange.ingest(f.origin, updatesOf(glucose(v, f))).then(() => 200, (e: ExchangeError) => e.status)));
     expect([...results].sort()).to.deep.equal([200, 409]);
     expect((await rowsOf(f, GLUCOSE)).map((r) => [r.version, r.state, r.superseded])).to.deep.equal([
       [1, "anchored", true],
@@ -232,7 +181,7 @@ describe("review: record versions", function () {
       return amend(p, o);
     };
     try {
-      await f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f), stored(HBA1C, f, (r) => ((r as { valueQuantity: { value: number } }).valueQuantity.value = 5.9))));
+      await f.labCl.exchange.ingest(f.origin, updatesOf(glucose(105, f), stored(HBA1C, f, (r) => ((r as { valueQuantity: { value: number } }).valueQuantity.value = 5.9))));
     } finally {
       records.amend = amend;
     }
@@ -241,7 +190,7 @@ describe("review: record versions", function () {
   });
 
   it("HOLDS: a version left pending by a stop (crash) is anchored by the next instance's recovery on the same database", async function () {
-    await withAmendFailing(f, () => f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f))).catch(() => undefined));
+    await withAmendFailing(f, () => f.labCl.exchange.ingest(f.origin, updatesOf(glucose(105, f))).catch(() => undefined));
     // The process stopped after storing: a new instance starts on the same database.
     const again = await buildGateway({ careledger: f.labCl, db: f.db, keys: new LocalKeyProvider(MASTER_KEY), origin: f.origin });
     expect((await again.recoverPending()).length).to.equal(1);
@@ -251,7 +200,7 @@ describe("review: record versions", function () {
   it("HOLDS: more than 100 corrections in one Bundle are refused (400) before anything is stored or sent", async function () {
     const many = Array.from({ length: 101 }, (_, i) => stored(GLUCOSE, f, (r) => (r.id = `${PATIENT_ID}-g${i}`)));
     await f.labCl.exchange.ingest(f.origin, bundleOf(...many));
-    const err = (await f.labCl.exchange.ingest(f.origin, updateOf(...many)).catch((e) => e)) as ExchangeError;
+    const err = (await f.labCl.exchange.ingest(f.origin, updatesOf(...many)).catch((e) => e)) as ExchangeError;
     expect([err.status, err.outcome?.issue?.[0]?.expression?.[0]]).to.deep.equal([400, "Bundle.entry"]);
     expect(Number((await f.db.pool.query("SELECT count(*) FROM records WHERE version > 1")).rows[0].count)).to.equal(0);
   });

@@ -13,29 +13,9 @@ import { openDatabase } from "../../gateway/db";
 import { LocalKeyProvider } from "../../gateway/keys";
 import { RecordStore } from "../../gateway/store";
 import { ExchangeError, RetractionReason } from "../../sdk";
-import { LAB, labBundle, MASTER_KEY, PATIENT_ID } from "./fixtures";
+import { LAB, MASTER_KEY, PATIENT_ID } from "./fixtures";
 import { bundleOf, gatewayPerTest, grant, HOSPITAL, migrateUp, MIGRATIONS, scratchDatabase, signedFetch, smokingStatus, type Fixture } from "./review-support";
-
-const GLUCOSE = `${PATIENT_ID}-glucose`;
-
-/** The fixture's glucose result as the lab's system holds it, with another value. */
-function glucose(value: number, f: Fixture): Record<string, unknown> {
-  const entry = (labBundle(f.patient.address) as { entry: { resource: Record<string, unknown> }[] }).entry.find((e) => e.resource.id === GLUCOSE)!;
-  const resource = structuredClone(entry.resource) as Record<string, unknown> & { valueQuantity: { value: number } };
-  resource.subject = { reference: `Patient/${PATIENT_ID}` };
-  resource.valueQuantity.value = value;
-  return resource;
-}
-
-/** A transaction Bundle that PUTs `resource` (a new version when its id is stored), with If-Match when given. */
-function updateOf(resource: Record<string, unknown>, ifMatch?: number): object {
-  const url = `${resource.resourceType as string}/${resource.id as string}`;
-  return { resourceType: "Bundle", type: "transaction", entry: [{ resource, request: { method: "PUT", url, ...(ifMatch === undefined ? {} : { ifMatch: `W/"${ifMatch}"` }) } }] };
-}
-
-async function rowsOf(f: Fixture, id: string): Promise<{ version: number; state: string; superseded: boolean; refusal: string | null }[]> {
-  return (await f.db.pool.query("SELECT version, state, superseded, refusal FROM records WHERE fhir_id = $1 ORDER BY version", [id])).rows;
-}
+import { amendOutside, GLUCOSE, glucose, rowsOf, updateOf, withAmendFailing } from "./versions-support";
 
 const value = (r: { resource: object }) => (r.resource as { valueQuantity?: { value?: number } }).valueQuantity?.value;
 
@@ -48,7 +28,7 @@ describe("gateway: versions of stored records (corrections)", function () {
     await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
     const out = await f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f), 1));
     expect(out.entry?.[0].response).to.deep.equal({ status: "200 OK", location: `Observation/${GLUCOSE}/_history/2`, etag: 'W/"2"' });
-    expect(await rowsOf(f, GLUCOSE)).to.deep.equal([
+    expect((await rowsOf(f, GLUCOSE)).map(({ version, state, superseded, refusal }) => ({ version, state, superseded, refusal }))).to.deep.equal([
       { version: 1, state: "anchored", superseded: true, refusal: null },
       { version: 2, state: "anchored", superseded: false, refusal: null },
     ]);
@@ -153,18 +133,7 @@ describe("gateway: versions of stored records (corrections)", function () {
   });
 
   it("refuses a new version of a record amended on chain outside the gateway, and stores nothing", async function () {
-    const patient = await f.as(f.patient);
-    const v1 = await patient.exchange.read(f.target, "Observation", GLUCOSE, { purpose: "TREAT" });
-    const p = v1.verification as { recordId: string; commitment: string; root: string };
-    const row = (await f.db.pool.query("SELECT batch_root, proof FROM records WHERE fhir_id = $1", [GLUCOSE])).rows[0];
-    await (
-      await f.labCl.records.amend({
-        recordId: p.recordId,
-        supersedes: 1,
-        commitment: "0x" + "77".repeat(32),
-        genesisProof: { root: row.batch_root, orgId: LAB, recordId: p.recordId, version: 1, commitment: p.commitment, proof: row.proof },
-      })
-    ).wait();
+    await amendOutside(f, GLUCOSE, "0x" + "77".repeat(32));
     const err = (await f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f))).catch((e) => e)) as ExchangeError;
     expect([err.status, err.outcome?.issue?.[0]?.code]).to.deep.equal([409, "conflict"]);
     expect(err.message).to.contain("the chain holds version 2");
@@ -173,17 +142,7 @@ describe("gateway: versions of stored records (corrections)", function () {
 
   it("keeps a version the chain did not take pending and unserved (503), serves the one before, and a round anchors it", async function () {
     await grant(f, HOSPITAL, ["labs"], ["TREAT"]);
-    const records = f.labCl.records;
-    const amend = records.amend.bind(records);
-    records.amend = async () => {
-      throw new Error("the chain did not answer");
-    };
-    let err: ExchangeError;
-    try {
-      err = (await f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f))).catch((e) => e)) as ExchangeError;
-    } finally {
-      records.amend = amend;
-    }
+    const err = (await withAmendFailing(f, () => f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f))).catch((e) => e))) as ExchangeError;
     expect([err.status, err.outcome?.issue?.[0]?.code]).to.deep.equal([503, "transient"]);
     expect(err.message).to.contain("kept pending");
     expect((await rowsOf(f, GLUCOSE)).map((r) => [r.version, r.state, r.superseded])).to.deep.equal([
@@ -201,31 +160,12 @@ describe("gateway: versions of stored records (corrections)", function () {
   });
 
   it("marks refused, and never retries, a pending version the chain will never take (amended past it outside the gateway)", async function () {
-    const records = f.labCl.records;
-    const amend = records.amend.bind(records);
-    records.amend = async () => {
-      throw new Error("the chain did not answer");
-    };
-    try {
-      await f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f))).catch(() => undefined);
-    } finally {
-      records.amend = amend;
-    }
-    const patient = await f.as(f.patient);
-    const v1 = await patient.exchange.read(f.target, "Observation", GLUCOSE, { purpose: "TREAT" });
-    const p = v1.verification as { recordId: string; commitment: string };
-    const row = (await f.db.pool.query("SELECT batch_root, proof FROM records WHERE fhir_id = $1 AND version = 1", [GLUCOSE])).rows[0];
-    await (
-      await f.labCl.records.amend({
-        recordId: p.recordId,
-        supersedes: 1,
-        commitment: "0x" + "78".repeat(32),
-        genesisProof: { root: row.batch_root, orgId: LAB, recordId: p.recordId, version: 1, commitment: p.commitment, proof: row.proof },
-      })
-    ).wait();
+    await withAmendFailing(f, () => f.labCl.exchange.ingest(f.origin, updateOf(glucose(105, f))).catch(() => undefined));
+    const recordId = (await f.db.pool.query("SELECT record_id FROM records WHERE fhir_id = $1 AND version = 1", [GLUCOSE])).rows[0].record_id;
+    await amendOutside(f, GLUCOSE, "0x" + "78".repeat(32));
     expect(await f.gateway.recoverPending()).to.deep.equal([]);
     const [, v2] = await rowsOf(f, GLUCOSE);
-    expect([v2.state, v2.refusal]).to.deep.equal(["refused", `the chain holds version 2 of record ${p.recordId}: it was amended outside this gateway, so version 2 can never be anchored`]);
+    expect([v2.state, v2.refusal]).to.deep.equal(["refused", `the chain holds version 2 of record ${recordId}: it was amended outside this gateway, so version 2 can never be anchored`]);
     expect(await f.gateway.recoverPending()).to.deep.equal([]);
     // The version the chain holds is not this gateway's: it serves neither.
     expect((await signedFetch(f, f.patient, `/fhir/Observation/${GLUCOSE}`)).status).to.equal(404);
