@@ -17,7 +17,7 @@ import { ExchangeClient } from "./exchange/client";
 import { GovernanceClient } from "./governance/client";
 import { ParticipantsClient } from "./participants/client";
 import { RecordsClient } from "./records/client";
-import type { LogReadOptions } from "./core/logs";
+import { checkLogOptions, type LogReadOptions } from "./core/logs";
 import { read } from "./core/read";
 import { requireAddress } from "./core/validate";
 
@@ -98,6 +98,7 @@ export class CareLedger {
     if (typeof (provider as Provider).getNetwork !== "function") {
       throw new CareLedgerError("NO_PROVIDER", "the Signer is not connected to a Provider: use signer.connect(provider)");
     }
+    if (options.logs !== undefined) checkLogOptions(options.logs);
     const { chainId } = await read(() => provider.getNetwork(), provider);
     const dirs = options.addressBook ? [] : addressBookDirs(options.addressBookDir);
     const book = options.addressBook ?? findAddressBook(chainId, dirs)?.book;

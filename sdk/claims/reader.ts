@@ -194,23 +194,24 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
   async history(claimId: string): Promise<ClaimHistory> {
     const id = requireBytes32("claimId", claimId);
     const c = this.contract;
-    const [submitted] = await this.logs((from, to) => c.queryFilter(c.filters.ClaimSubmitted(id), from, to));
+    const head = await this.head();
+    const [submitted] = await this.logs((from, to) => c.queryFilter(c.filters.ClaimSubmitted(id), from, to), this.fromBlock, head);
     if (!submitted) throw new CareLedgerError("UNKNOWN_CLAIM", `claim ${id} has no ClaimSubmitted event since block ${this.fromBlock}`);
     const [corrected, replacedBy, pended, adjudicated, paid, queued, appealed, parked, owed, recovered, voided, authUsed, authReturned] = await this.read(() =>
       Promise.all([
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimCorrected(id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimCorrected(undefined, id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimPended(id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimAdjudicated(id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimPaid(id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.PaymentQueued(id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimAppealed(id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.PaymentParked(id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.OverpaymentRecorded(id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.OverpaymentRecovered(id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimVoided(id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.AuthorizationUsed(undefined, id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.AuthorizationReturned(undefined, id), from, to)),
+        this.logs((from, to) => c.queryFilter(c.filters.ClaimCorrected(id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.ClaimCorrected(undefined, id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.ClaimPended(id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.ClaimAdjudicated(id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.ClaimPaid(id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.PaymentQueued(id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.ClaimAppealed(id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.PaymentParked(id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.OverpaymentRecorded(id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.OverpaymentRecovered(id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.ClaimVoided(id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.AuthorizationUsed(undefined, id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.AuthorizationReturned(undefined, id), from, to), this.fromBlock, head),
       ]),
     );
     const s = submitted.args.submission;

@@ -99,7 +99,7 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
   async grants(patient: string, range: BlockRange = {}): Promise<GrantRecord[]> {
     const p = requireAddress("patient", patient);
     const from = range.fromBlock ?? this.fromBlock;
-    const to = range.toBlock ?? "latest";
+    const to = range.toBlock === undefined || range.toBlock === "latest" ? await this.head() : range.toBlock;
     const [granted, revoked] = await this.read(() =>
       Promise.all([this.logs((a, b) => this.contract.queryFilter(this.contract.filters.ConsentGranted(p), a, b), from, to), this.logs((a, b) => this.contract.queryFilter(this.contract.filters.ConsentRevoked(p), a, b), from, to)]),
     );
@@ -154,7 +154,7 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
   async history(patient: string, range: BlockRange = {}): Promise<HistoryEntry[]> {
     const p = requireAddress("patient", patient);
     const from = range.fromBlock ?? this.fromBlock;
-    const to = range.toBlock ?? "latest";
+    const to = range.toBlock === undefined || range.toBlock === "latest" ? await this.head() : range.toBlock;
     const f = this.contract.filters;
     const lists = await this.read(() =>
       Promise.all([

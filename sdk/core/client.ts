@@ -6,7 +6,7 @@
 import type { BaseContract, Block, BlockTag, ContractRunner, ContractTransactionResponse, Overrides, Provider, Signer, TransactionReceipt } from "ethers";
 import type { TypedContractMethod } from "../../typechain-types/common";
 import { CareLedgerError } from "../errors";
-import { readLogs, type LogReadOptions } from "./logs";
+import { readLogs, type LogReadOptions, type LogReadState } from "./logs";
 import { read, requireProvider } from "./read";
 import { send, type TxHandle } from "./tx";
 
@@ -35,6 +35,8 @@ export abstract class ManagedClient<C extends PausableContract> {
   protected readonly fromBlock: number;
   /** How its histories read logs (bounded ranges: {@link readLogs}); `CareLedger.connect`'s `logs` option. */
   logOptions: LogReadOptions = {};
+  /** The node's log-range limit as this client learned it (the smallest range refused). */
+  readonly #logState: LogReadState = {};
 
   /**
    * @param contract the contract, connected to a Signer (for writes) or a Provider (reads only)
@@ -70,10 +72,16 @@ export abstract class ManagedClient<C extends PausableContract> {
   /**
    * Logs from `fromBlock` (default the client's) to `toBlock` (default the latest block), read with
    * `query(from, to)` in bounded ranges ({@link readLogs}, as {@link logOptions} says) and through the
-   * one read path ({@link read}).
+   * one read path ({@link read}). A history made of several lists reads them all up to one
+   * {@link head}, so that no block's events are in one list and missing from another.
    */
   protected logs<T>(query: (from: number, to: number) => Promise<T[]>, fromBlock: number = this.fromBlock, toBlock?: number | "latest"): Promise<T[]> {
-    return this.read(() => readLogs(this.provider, query, fromBlock, toBlock === "latest" ? undefined : toBlock, this.logOptions));
+    return this.read(() => readLogs(this.provider, query, fromBlock, toBlock === "latest" ? undefined : toBlock, this.logOptions, this.#logState));
+  }
+
+  /** The latest block's number, read once for a history made of several lists ({@link logs}). */
+  protected head(): Promise<number> {
+    return this.read(() => this.provider.getBlockNumber());
   }
 
   /**

@@ -408,11 +408,12 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     const c = this.contract;
     const id = requireBytes32("commitment", commitment);
     const batchRoot = root === undefined ? undefined : requireBytes32("root", root);
+    const head = await this.head();
     const [single, registered, batches] = await this.read(() =>
       Promise.all([
-        this.logs((from, to) => c.queryFilter(c.filters.RecordAnchored(undefined, id), from, to)),
-        this.logs((from, to) => c.queryFilter(c.filters.BatchRecordRegistered(undefined, id), from, to)),
-        batchRoot === undefined ? Promise.resolve([]) : this.logs((from, to) => c.queryFilter(c.filters.BatchAnchored(batchRoot), from, to)),
+        this.logs((from, to) => c.queryFilter(c.filters.RecordAnchored(undefined, id), from, to), this.fromBlock, head),
+        this.logs((from, to) => c.queryFilter(c.filters.BatchRecordRegistered(undefined, id), from, to), this.fromBlock, head),
+        batchRoot === undefined ? Promise.resolve([]) : this.logs((from, to) => c.queryFilter(c.filters.BatchAnchored(batchRoot), from, to), this.fromBlock, head),
       ]),
     );
     const orgs = new Set<bigint>([...single, ...registered, ...batches].map((e) => e.args.orgId as bigint));
