@@ -369,8 +369,8 @@ describe("review: disclosure receipts per response", function () {
         [f.patient.address, everything],
       ] as const) {
         for (const { resource } of page.resources) {
-          const ref = `${(resource as { resourceType: string }).resourceType}/${(resource as { id: string }).id}`;
           const stored = (await f.gateway.store.get((resource as { resourceType: string }).resourceType, (resource as { id: string }).id))!;
+          const ref = `${stored.resourceType}/${stored.id}/_history/${stored.version}`;
           const classes = stored.classes === 0 ? null : Array.from({ length: 32 }, (_, b) => b).filter((b) => (stored.classes >>> b) & 1);
           const mine = rows.filter((r) => r.requester === who.toLowerCase() && r.resource_ref === ref);
           if (classes !== null) expect(mine.map((r) => r.data_class), ref).to.deep.equal(classes);
