@@ -118,10 +118,10 @@ function resolveModule(from, specifier) {
 }
 
 /**
- * The sha-256 of what decides the fates of `name`'s mutants: every contract, the target's test files
- * and the project modules they import (transitively), hardhat.config.ts and package-lock.json.
+ * What decides the fates of `name`'s mutants (absolute paths): every contract, the target's test files and
+ * the project modules they import (transitively), hardhat.config.ts and package-lock.json.
  */
-function sourcesFingerprint(name) {
+function fingerprintFiles(name) {
   const files = new Set();
   const walkContracts = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -147,8 +147,13 @@ function sourcesFingerprint(name) {
     }
   }
   files.add(path.join(ROOT, "package-lock.json"));
+  return [...files].sort();
+}
+
+/** The sha-256 of {@link fingerprintFiles}' files, names and contents. */
+function sourcesFingerprint(name) {
   const hash = require("crypto").createHash("sha256");
-  for (const file of [...files].sort()) {
+  for (const file of fingerprintFiles(name)) {
     hash.update(`${path.relative(ROOT, file)}\0`);
     hash.update(fs.readFileSync(file));
     hash.update("\0");
@@ -165,8 +170,7 @@ function progressFile(name) {
  * from reports/mutation-progress/<name>.jsonl; empty, and the file started afresh, when there is none or it
  * was judged under other sources.
  */
-function readProgress(name, fingerprint) {
-  const file = progressFile(name);
+function readProgress(name, fingerprint, file = progressFile(name)) {
   const judged = new Map();
   if (fs.existsSync(file)) {
     const [header, ...rows] = fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
@@ -183,7 +187,7 @@ function readProgress(name, fingerprint) {
     }
     console.log(`${name}: reports/mutation-progress/${name}.jsonl was judged under other sources; starting over`);
   }
-  fs.mkdirSync(PROGRESS, { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   const commit = spawnSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, encoding: "utf8" }).stdout.trim();
   fs.writeFileSync(file, `${JSON.stringify({ target: name, sources: fingerprint, commit })}\n`);
   return judged;
@@ -510,4 +514,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { readEquivalents, scoreWithEquivalents, sourcesFingerprint };
+module.exports = { readEquivalents, scoreWithEquivalents, sourcesFingerprint, fingerprintFiles, readProgress };

@@ -3,8 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-const { readEquivalents, scoreWithEquivalents } = require("../../scripts/mutation.js") as {
+const { readEquivalents, scoreWithEquivalents, fingerprintFiles, sourcesFingerprint, readProgress } = require("../../scripts/mutation.js") as {
   readEquivalents: (name: string, file?: string) => Record<string, string>;
+  fingerprintFiles: (name: string) => string[];
+  sourcesFingerprint: (name: string) => string;
+  readProgress: (name: string, fingerprint: string, file?: string) => Map<string, { id: string; status: string }>;
   scoreWithEquivalents: (killed: number, live: number, liveIds: string[], equivalents: Record<string, string>) => { equivalentJudged: number; finalScoreExcludingJudgedEquivalent: number | null; stale: string[] };
 };
 
@@ -27,5 +30,37 @@ describe("npm run mutation: judged equivalents come from the checked-in list", f
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "equivalents-")), "e.json");
     fs.writeFileSync(file, JSON.stringify({ T: { m1: " " } }));
     expect(() => readEquivalents("T", file)).to.throw(/T m1 has no reason/);
+  });
+});
+
+describe("npm run mutation: a full run goes on where it stopped, under the same sources only", function () {
+  const ROOT = path.resolve(__dirname, "../..");
+  const rel = (files: string[]) => files.map((f) => path.relative(ROOT, f).split(path.sep).join("/"));
+
+  it("fingerprints every contract, the target's tests and what they import, the config and the lock file; nothing a build writes", function () {
+    const files = rel(fingerprintFiles("ParticipantRegistry"));
+    expect(files).to.include.members([
+      "contracts/participants/ParticipantRegistry.sol",
+      "contracts/claims/ClaimsEngine.sol",
+      "test/participants/ParticipantRegistry.test.ts",
+      "test/participants/ParticipantRegistry.edges.test.ts",
+      "sdk/index.ts",
+      "sdk/participants/client.ts",
+      "hardhat.config.ts",
+      "package-lock.json",
+    ]);
+    expect(files.filter((f) => /^(node_modules|typechain-types|artifacts|cache)\//.test(f))).to.deep.equal([]);
+    expect(files.filter((f) => f.startsWith("test/gateway/")), "another target's tests").to.deep.equal([]);
+    expect(sourcesFingerprint("ParticipantRegistry")).to.match(/^[0-9a-f]{64}$/).and.equal(sourcesFingerprint("ParticipantRegistry"));
+  });
+
+  it("reads the fates judged under the same fingerprint (a line cut short is judged again), and starts over under another", function () {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "progress-")), "T.jsonl");
+    expect(readProgress("T", "aa", file).size).to.equal(0);
+    expect(JSON.parse(fs.readFileSync(file, "utf8").split("\n")[0])).to.include({ target: "T", sources: "aa" });
+    fs.appendFileSync(file, `${JSON.stringify({ id: "m1", status: "killed" })}\n${JSON.stringify({ id: "m2", status: "live" })}\n{"id":"m3","sta`);
+    expect([...readProgress("T", "aa", file).keys()]).to.deep.equal(["m1", "m2"]);
+    expect(readProgress("T", "bb", file).size, "judged under other sources").to.equal(0);
+    expect(fs.readFileSync(file, "utf8").trim().split("\n")).to.have.length(1);
   });
 });
