@@ -144,8 +144,9 @@ export function capabilityStatement(base: string, software: { name: string; vers
         },
         resource: SERVED_TYPES.map((type) => ({
           type,
-          // Created and updated (a new version) through the transaction Bundle only.
-          interaction: [{ code: "read" }, { code: "vread" }, { code: "history-instance" }, { code: "search-type" }],
+          // Created and updated (a new version) through the transaction Bundle only; delete is crypto-shredding
+          // by the holder's members (every version's content, key and salt destroyed; the rows stay).
+          interaction: [{ code: "read" }, { code: "vread" }, { code: "history-instance" }, { code: "search-type" }, { code: "delete" }],
           versioning: "versioned",
           readHistory: true,
           searchParam: [{ name: "patient", type: "reference" }, { name: "_count", type: "number" }],

@@ -74,9 +74,13 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         const res = await fetch(`${f.origin}/fhir/metadata`);
         expect(res.status).to.equal(200);
         expect(res.headers.get("content-type")).to.contain("application/fhir+json");
-        const cs = (await res.json()) as { resourceType: string; fhirVersion: string };
+        const cs = (await res.json()) as { resourceType: string; fhirVersion: string; rest: { resource: { type: string; interaction: { code: string }[]; versioning: string }[]; interaction: { code: string }[] }[] };
         expect(cs.resourceType).to.equal("CapabilityStatement");
         expect(cs.fhirVersion).to.equal("4.0.1");
+        // What the routes do: reads by version and history, searches, shredding; writes by transaction only.
+        const observation = cs.rest[0].resource.find((r) => r.type === "Observation")!;
+        expect([observation.interaction.map((i) => i.code), observation.versioning]).to.deep.equal([["read", "vread", "history-instance", "search-type", "delete"], "versioned"]);
+        expect(cs.rest[0].interaction.map((i) => i.code)).to.deep.equal(["transaction"]);
       });
 
       it("stores a transaction Bundle and anchors it as one Merkle batch of the lab", async function () {
