@@ -3,6 +3,8 @@
  * gateway rebuilds the signed request from what it actually received — method, path and query, body,
  * its own origin, its chain and deployment — checks the validity window, checks the signature (an
  * account key, or ERC-1271 for a smart account), and spends the nonce, so no request is served twice.
+ * A request that only reads may leave its nonce to be spent with its receipts, in the one statement that
+ * writes them (gateway/receipts.ts): still durable before anything leaves, at one database round instead of two.
  */
 import { getAddress, getBytes, keccak256, Signature, type TypedDataDomain } from "ethers";
 import { ecdsaRecover } from "secp256k1";
@@ -25,11 +27,21 @@ import { chainDown, databaseDown, GatewayError } from "./fhir";
 /** ERC-1271's answer for a valid signature. */
 const ERC1271_MAGIC = "0x1626ba7e";
 
-/** A request whose signature and nonce were checked. */
+/** A request whose signature was checked, and whose nonce is spent (or is to be spent before it is answered). */
 export interface Authenticated {
   readonly request: GatewayRequest;
   readonly digest: string;
   readonly signature: string;
+  /**
+   * Whether its nonce is spent: {@link authenticate} spends it unless told to leave it to the answer, which
+   * then spends it with its receipts or by {@link spendNonce}, before anything is sent.
+   */
+  nonceSpent: boolean;
+}
+
+/** The answer to a request whose nonce was spent before. */
+export function duplicateRequest(): GatewayError {
+  return new GatewayError(409, "duplicate", "this request (its nonce) was served before: a request is never served twice; sign a new one", "nonce");
 }
 
 /** What a request must be checked against. */
@@ -81,12 +93,15 @@ async function contractAccepts(careledger: CareLedger, account: string, digest: 
 
 /**
  * Checks a request's signature, window and nonce.
+ * @param options.spend false to leave the nonce unspent (`nonceSpent` false): for a request that changes
+ *   nothing before it is answered, whose answer then spends it ({@link spendNonce}, or with its receipts)
  * @throws {GatewayError} 401 (security) for a missing, malformed, forged, expired, wrong-chain,
  *   wrong-origin or wrong-deployment signature; 409 (duplicate) for a request served before
  */
 export async function authenticate(
   ctx: AuthContext,
   http: { method: string; url: string; headers: Record<string, string | string[] | undefined>; rawBody?: Buffer },
+  options: { spend?: boolean } = {},
 ): Promise<Authenticated> {
   let fields;
   let signature: string;
@@ -131,14 +146,25 @@ export async function authenticate(
     }
     if (!accepted) refuse("the signature is not the requester's over this request (method, path and query, body, origin, chain, deployment, purpose, window and nonce)");
   }
+  const auth: Authenticated = { request, digest, signature, nonceSpent: false };
+  if (options.spend !== false) await spendNonce(ctx, auth);
+  return auth;
+}
+
+/**
+ * Spends the request's nonce, if it is not spent yet.
+ * @throws {GatewayError} 409 (duplicate) when it was spent before; 503 when the database cannot spend it
+ */
+export async function spendNonce(ctx: Pick<AuthContext, "nonces">, auth: Authenticated): Promise<void> {
+  if (auth.nonceSpent) return;
   let spent: boolean;
   try {
-    spent = await ctx.nonces.spend(request.requester, request.nonce, request.expiresAt);
+    spent = await ctx.nonces.spend(auth.request.requester, auth.request.nonce, auth.request.expiresAt);
   } catch {
     throw databaseDown();
   }
-  if (!spent) throw new GatewayError(409, "duplicate", "this request (its nonce) was served before: a request is never served twice; sign a new one", "nonce");
-  return { request, digest, signature };
+  if (!spent) throw duplicateRequest();
+  auth.nonceSpent = true;
 }
 
 /**

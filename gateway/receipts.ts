@@ -7,6 +7,7 @@
  * (the `receipts` view, {@link StoredReceipt}); a receipt's position is its row's `seq` × 65,536 plus its
  * place in the row, or, for a receipt migrated from the one-row-each table, its old seq ({@link receiptSeq}).
  */
+import { duplicateRequest } from "./auth";
 import { Batcher } from "./batch";
 import { isRefusal, type Database } from "./db";
 import type { GatewayRequest } from "../sdk/exchange/request";
@@ -32,6 +33,24 @@ export interface NewDisclosure {
   readonly request: GatewayRequest;
   readonly signature: string;
   readonly receipts: readonly ReleasedReceipt[];
+}
+
+/** A request's nonce, spent with its response's receipts. */
+export interface NonceToSpend {
+  readonly requester: string;
+  readonly nonce: string;
+  /** Seconds since the epoch: the nonce is kept until then (and pruned after). */
+  readonly expiresAt: number;
+}
+
+/** One response's disclosures to write, and the nonce to spend with them. */
+interface Response {
+  readonly disclosures: readonly NewDisclosure[];
+  readonly nonce?: NonceToSpend;
+}
+
+function nonceKey(x: { requester: string; nonce: string }): string {
+  return `${x.requester.toLowerCase()}:${x.nonce}`;
 }
 
 /** A stored receipt, with its root and proof once bound to one. */
@@ -138,33 +157,61 @@ export function receiptsOf(d: StoredDisclosure): StoredReceipt[] {
 export class ReceiptStore {
   readonly #db: Database;
   /** Concurrent responses' receipts, written together (gateway/batch.ts). */
-  readonly #writes: Batcher<readonly NewDisclosure[], true>;
+  readonly #writes: Batcher<Response, true>;
   readonly #listeners: ((receipts: number) => void)[] = [];
 
   constructor(db: Database) {
     this.#db = db;
     this.#writes = new Batcher(async (responses) => {
+      // The same nonce twice in one round (a request racing its own replay): the first is the one tried.
+      const tried = new Set<string>();
+      const answers: (true | Error | undefined)[] = responses.map((r) => {
+        if (r.nonce === undefined) return undefined;
+        const key = nonceKey(r.nonce);
+        if (tried.has(key)) return duplicateRequest();
+        tried.add(key);
+        return undefined;
+      });
+      const written = responses.filter((_, i) => answers[i] === undefined);
       try {
-        await this.#write(responses.flat());
-        return responses.map(() => true as const);
+        const spent = await this.#write(written);
+        let k = 0;
+        return answers.map((a) => a ?? this.#answer(written[k], spent[k++]));
       } catch (err) {
         // A broken connection leaves the statement's fate unknown: writing again could write twice.
         if (!isRefusal(err)) throw err;
         // The database refused the statement (nothing of it was written). One response's receipts
         // refused fail no other response: each is written alone.
-        return Promise.all(responses.map((r) => this.#write(r).then(() => true as const, (err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+        return Promise.all(
+          responses.map((r, i) =>
+            answers[i] !== undefined
+              ? (answers[i] as Error)
+              : this.#write([r]).then(
+                  ([spent]) => this.#answer(r, spent),
+                  (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+                ),
+          ),
+        );
       }
     });
   }
 
+  /** A response's answer: written, or refused for its nonce spent before. */
+  #answer(response: Response, spent: boolean): true | Error {
+    return response.nonce === undefined || spent ? true : duplicateRequest();
+  }
+
   /**
    * Writes one response's receipts, all or none, in order; resolves once they are durable. Concurrent
-   * responses' receipts go to the database in one statement.
+   * responses' receipts go to the database in one statement. With `nonce` (the request's), the nonce is
+   * spent in that statement too, and nothing is written if it was spent before.
+   * @returns whether anything was written (and the nonce spent): not when there are no receipts
    * @throws {ValidationError} (nothing written) for a receipt that could not be anchored: a field out of its leaf type's range
+   * @throws {GatewayError} 409 (nothing written) when `nonce` was spent before
    */
-  async insert(disclosures: readonly NewDisclosure[]): Promise<void> {
+  async insert(disclosures: readonly NewDisclosure[], nonce?: NonceToSpend): Promise<boolean> {
     const written = disclosures.filter((d) => d.receipts.length > 0);
-    if (written.length === 0) return;
+    if (written.length === 0) return false;
     for (const d of written) {
       if (d.receipts.length > MAX_RECEIPTS_PER_DISCLOSURE) throw new RangeError(`a disclosure holds at most ${MAX_RECEIPTS_PER_DISCLOSURE} receipts, not ${d.receipts.length}`);
       // A receipt that could never be anchored (it would stall every root after it) is never written.
@@ -175,28 +222,47 @@ export class ReceiptStore {
         receiptValues(leaf);
       }
     }
-    await this.#writes.submit(written);
+    await this.#writes.submit({ disclosures: written, nonce });
+    return true;
   }
 
-  /** One statement: all of `disclosures` or none, in order. Their receipts travel as flat arrays, sliced per row. */
-  async #write(disclosures: readonly NewDisclosure[]): Promise<void> {
+  /**
+   * One statement: all of the responses' disclosures or none, in order, each response's only if its nonce
+   * (when it has one to spend) was not spent before; the nonces spent with them. Receipts travel as flat
+   * arrays, sliced per row. Answers, per response, whether its nonce was spent here.
+   */
+  async #write(responses: readonly Response[]): Promise<boolean[]> {
+    const disclosures = responses.flatMap((r) => r.disclosures);
+    const nonces = responses.flatMap((r) => (r.nonce === undefined ? [] : [r.nonce]));
     const column = <T>(f: (d: NewDisclosure) => T): T[] => disclosures.map(f);
     const flat = <T>(f: (r: ReleasedReceipt) => T): T[] => disclosures.flatMap((d) => d.receipts.map(f));
     const from: number[] = [];
     const to: number[] = [];
+    const spending: (string | null)[] = [];
     let at = 1;
-    for (const d of disclosures) {
-      from.push(at);
-      at += d.receipts.length;
-      to.push(at - 1);
+    for (const r of responses) {
+      for (const d of r.disclosures) {
+        from.push(at);
+        at += d.receipts.length;
+        to.push(at - 1);
+        spending.push(r.nonce === undefined ? null : r.nonce.nonce);
+      }
     }
-    await this.#db.pool.query(
-      `INSERT INTO disclosures (request_digest, requester, holder_org_id, patient, purpose, permitted_at_block, request, signature,
-                                access_refs, access_nonces, record_ids, resource_refs, data_classes)
-       SELECT d, q, h, p, u, b, j, s, ($9::text[])[f:t], ($10::text[])[f:t], ($11::text[])[f:t], ($12::text[])[f:t], ($13::integer[])[f:t]
-       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::integer[], $6::bigint[], $7::jsonb[], $8::text[], $14::integer[], $15::integer[])
-         WITH ORDINALITY AS x(d, q, h, p, u, b, j, s, f, t, i)
-       ORDER BY i`,
+    const result = await this.#db.pool.query<{ requester: string; nonce: string }>(
+      `WITH n AS (
+         INSERT INTO request_nonces (requester, nonce, expires_at)
+         SELECT q, n, to_timestamp(e) FROM unnest($17::text[], $18::text[], $19::float8[]) AS t(q, n, e)
+         ON CONFLICT DO NOTHING RETURNING requester, nonce
+       ), written AS (
+         INSERT INTO disclosures (request_digest, requester, holder_org_id, patient, purpose, permitted_at_block, request, signature,
+                                  access_refs, access_nonces, record_ids, resource_refs, data_classes)
+         SELECT d, q, h, p, u, b, j, s, ($9::text[])[f:t], ($10::text[])[f:t], ($11::text[])[f:t], ($12::text[])[f:t], ($13::integer[])[f:t]
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::integer[], $6::bigint[], $7::jsonb[], $8::text[], $14::integer[], $15::integer[], $16::text[])
+           WITH ORDINALITY AS x(d, q, h, p, u, b, j, s, f, t, nn, i)
+         WHERE nn IS NULL OR EXISTS (SELECT 1 FROM n WHERE n.requester = x.q AND n.nonce = x.nn)
+         ORDER BY i
+       )
+       SELECT requester, nonce FROM n`,
       [
         column((d) => d.requestDigest),
         column((d) => d.requester.toLowerCase()),
@@ -213,9 +279,18 @@ export class ReceiptStore {
         flat((r) => r.dataClass),
         from,
         to,
+        spending,
+        nonces.map((x) => x.requester.toLowerCase()),
+        nonces.map((x) => x.nonce),
+        nonces.map((x) => x.expiresAt),
       ],
     );
-    for (const listener of this.#listeners) listener(at - 1);
+    // A data-modifying WITH runs whether or not the query reads it: the disclosures are written.
+    const spent = new Set(result.rows.map((row) => nonceKey(row)));
+    const answers = responses.map((r) => r.nonce !== undefined && spent.has(nonceKey(r.nonce)));
+    const receipts = responses.reduce((sum, r, i) => (r.nonce === undefined || answers[i] ? sum + r.disclosures.reduce((n, d) => n + d.receipts.length, 0) : sum), 0);
+    if (receipts > 0) for (const listener of this.#listeners) listener(receipts);
+    return answers;
   }
 
   /** Tells `listener` how many receipts each write made durable (the anchoring worker counts them: `AnchorWorker.written`). */

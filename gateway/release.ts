@@ -255,9 +255,11 @@ export class Releaser {
   }
 
   /**
-   * Opens the permitted rows, writes their receipts durably, and only then returns the resources with
-   * their evidence attached. Rows whose content is gone (shredded) are left out.
-   * @throws {GatewayError} 503 when the database cannot open the records or write the receipts
+   * Opens the permitted rows, writes their receipts durably (and spends the request's nonce with them, if
+   * it is not spent yet), and only then returns the resources with their evidence attached. Rows whose
+   * content is gone (shredded) are left out.
+   * @throws {GatewayError} 503 when the database cannot open the records or write the receipts; 409 when
+   *   the request's nonce was spent before (nothing written or released)
    */
   async release(auth: Authenticated, decision: Decision, rows: readonly RecordRow[]): Promise<object[]> {
     let contents;
@@ -302,11 +304,15 @@ export class Releaser {
         }),
       );
     }
-    // A receipt that could never be anchored is never written (the store refuses it), and nothing is released for it.
+    // A receipt that could never be anchored is never written (the store refuses it), and nothing is released
+    // for it. A request whose nonce is not spent yet spends it with its receipts: none are written, and
+    // nothing is released, for a request served before (409).
+    const { request } = auth;
     try {
-      await this.#receipts.insert([...disclosures.values()]);
+      const written = await this.#receipts.insert([...disclosures.values()], auth.nonceSpent ? undefined : { requester: request.requester, nonce: request.nonce, expiresAt: request.expiresAt });
+      if (written) auth.nonceSpent = true;
     } catch (err) {
-      if (err instanceof ValidationError) throw err;
+      if (err instanceof ValidationError || err instanceof GatewayError) throw err;
       throw databaseDown();
     }
     return out;

@@ -10,7 +10,7 @@ import type { TypedDataDomain } from "ethers";
 import type { CareLedger } from "../sdk/careledger";
 import { CareLedgerError, ValidationError } from "../sdk/errors";
 import { gatewayRequestDomain, originOf } from "../sdk/exchange/request";
-import { authenticate, NonceBook, type Authenticated } from "./auth";
+import { authenticate, NonceBook, spendNonce, type Authenticated } from "./auth";
 import type { Database } from "./db";
 import { capabilityStatement, chainDown, databaseDown, FHIR_ID, GatewayError, historyBundle, operationOutcome, searchset, SERVED_TYPES } from "./fhir";
 import { ingest } from "./ingest";
@@ -195,6 +195,25 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     throttle(perRequester, auth.request.requester, auth.request.requester);
     return auth;
   };
+  /**
+   * A request that only reads: its nonce is left to its answer, whose receipts spend it in the statement
+   * that writes them (one database round where there were two); an answer that wrote none (a refusal, an
+   * empty page) spends it alone. Either way it is durable before anything is sent, and a request served
+   * before is answered 409, whatever it would have been answered.
+   */
+  const readOnly = async <T>(req: FastifyRequest, answer: (auth: Authenticated) => Promise<T>): Promise<T> => {
+    const auth = await authenticate(authCtx, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody }, { spend: false });
+    let out: T;
+    try {
+      throttle(perRequester, auth.request.requester, auth.request.requester);
+      out = await answer(auth);
+    } catch (err) {
+      await spendNonce(authCtx, auth);
+      throw err;
+    }
+    await spendNonce(authCtx, auth);
+    return out;
+  };
   const loadRows = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -260,8 +279,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.get<{ Params: { type: string; id: string } }>("/fhir/Patient/:id/$everything", async (req, reply) => {
     const id = requireFhirId(req.params.id);
     const { count, cursor } = searchParams(req.query as Record<string, string>, []);
-    const auth = await signed(req);
-    const { resources, next } = await pageOut(auth, { patientRef: `Patient/${id}` }, cursor, count);
+    const { resources, next } = await readOnly(req, (auth) => pageOut(auth, { patientRef: `Patient/${id}` }, cursor, count));
     return send(reply, 200, searchset(base, resources, { self: req.url, next: nextLink(req, next) }));
   });
 
@@ -294,10 +312,11 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.get<{ Params: { type: string; id: string } }>("/fhir/:type/:id", async (req, reply) => {
     const type = requireServedType(req.params.type);
     const id = requireFhirId(req.params.id);
-    const auth = await signed(req);
-    const row = await loadRows(() => store.get(type, id));
-    const resource = await readOne(auth, type, id, row);
-    return send(reply.header("etag", `W/"${row!.version}"`), 200, resource);
+    const { row, resource } = await readOnly(req, async (auth) => {
+      const row = await loadRows(() => store.get(type, id));
+      return { row: row!, resource: await readOne(auth, type, id, row) };
+    });
+    return send(reply.header("etag", `W/"${row.version}"`), 200, resource);
   });
 
   /** vread: one version of a record, the current one or one it superseded (never a retracted one). */
@@ -306,9 +325,10 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const id = requireFhirId(req.params.id);
     if (!/^[1-9][0-9]{0,8}$/.test(req.params.vid)) throw new GatewayError(400, "invalid", `${JSON.stringify(req.params.vid)} is not a version (1 or more)`, "vid");
     const version = Number(req.params.vid);
-    const auth = await signed(req);
-    const [row, current] = await loadRows(() => Promise.all([store.version(type, id, version), store.get(type, id)]));
-    const resource = await readOne(auth, type, id, row, current);
+    const resource = await readOnly(req, async (auth) => {
+      const [row, current] = await loadRows(() => Promise.all([store.version(type, id, version), store.get(type, id)]));
+      return readOne(auth, type, id, row, current);
+    });
     return send(reply.header("etag", `W/"${version}"`), 200, resource);
   });
 
@@ -322,19 +342,20 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const id = requireFhirId(req.params.id);
     const { count, cursor } = searchParams(req.query as Record<string, string>, []);
     if (cursor !== undefined) throw new GatewayError(400, "not-supported", "a history is not paged: ask for the newest _count versions (at most 100)", "_cursor");
-    const auth = await signed(req);
-    const [rows, current] = await loadRows(() => Promise.all([store.history(type, id), store.get(type, id)]));
-    const decision = await releaser.decide(auth);
-    const live = rows.filter((r) => !r.shredded).slice(0, count);
-    const allowed = live.length === 0 ? [] : await releaser.permittedVersions(decision, auth.request.purpose, live, current);
-    if (allowed.length === 0) {
-      throw new GatewayError(
-        404,
-        "not-found",
-        `${type}/${id} is not held here, or the patient's consent does not permit ${decision.requester} to receive it for this purpose (decided at block ${decision.block})`,
-      );
-    }
-    const resources = await releaser.release(auth, decision, allowed);
+    const { allowed, resources } = await readOnly(req, async (auth) => {
+      const [rows, current] = await loadRows(() => Promise.all([store.history(type, id), store.get(type, id)]));
+      const decision = await releaser.decide(auth);
+      const live = rows.filter((r) => !r.shredded).slice(0, count);
+      const allowed = live.length === 0 ? [] : await releaser.permittedVersions(decision, auth.request.purpose, live, current);
+      if (allowed.length === 0) {
+        throw new GatewayError(
+          404,
+          "not-found",
+          `${type}/${id} is not held here, or the patient's consent does not permit ${decision.requester} to receive it for this purpose (decided at block ${decision.block})`,
+        );
+      }
+      return { allowed, resources: await releaser.release(auth, decision, allowed) };
+    });
     return send(reply, 200, historyBundle(base, resources, allowed.map((r) => r.version), { self: req.url }));
   });
 
@@ -342,8 +363,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const type = requireServedType(req.params.type);
     const { count, cursor, values } = searchParams(req.query as Record<string, string>, ["patient"]);
     const ref = patientRef(values.patient);
-    const auth = await signed(req);
-    const { resources, next } = await pageOut(auth, { patientRef: ref, resourceType: type }, cursor, count);
+    const { resources, next } = await readOnly(req, (auth) => pageOut(auth, { patientRef: ref, resourceType: type }, cursor, count));
     return send(reply, 200, searchset(base, resources, { self: req.url, next: nextLink(req, next) }));
   });
 

@@ -357,6 +357,50 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         expect(((await again.json()) as any).issue[0].code).to.equal("duplicate");
       });
 
+      // A read's nonce is spent in the statement that writes its receipts (gateway/receipts.ts), or alone
+      // when it writes none: every answer, served or refused, spends it before it is sent.
+      const receiptCount = async () => (await f.db.pool.query("SELECT count(*)::int AS n FROM receipts")).rows[0].n as number;
+      const twice = async (target: string, signer: Parameters<typeof signGatewayRequest>[0] = f.doctor) => {
+        const signed = await signGatewayRequest(signer, f.gateway.domain, { gateway: f.origin, method: "GET", target, purpose: "TREAT" });
+        const first = await fetch(f.origin + target, { headers: signed.headers });
+        const afterFirst = await receiptCount();
+        const again = await fetch(f.origin + target, { headers: signed.headers });
+        return { statuses: [first.status, again.status], code: ((await again.json()) as any).issue?.[0]?.code, written: (await receiptCount()) - afterFirst };
+      };
+
+      it("refuses replayed every read that was refused or released nothing (409), and writes no receipt for a replay", async function () {
+        const refused = `/fhir/Observation/${PATIENT_ID}-no-such-record`;
+        const empty = `/fhir/Condition?patient=Patient/${PATIENT_ID}`;
+        const everything = `/fhir/Patient/${PATIENT_ID}/$everything`;
+        const search = `/fhir/Observation?patient=Patient/${PATIENT_ID}`;
+        const history = `${glucose}/_history`;
+        const vread = `${glucose}/_history/1`;
+        const results = [];
+        for (const target of [refused, empty, everything, search, history, vread]) results.push({ target, ...(await twice(target)) });
+        expect(results.map((r) => ({ target: r.target, statuses: r.statuses, code: r.code, written: r.written }))).to.deep.equal([
+          { target: refused, statuses: [404, 409], code: "duplicate", written: 0 },
+          { target: empty, statuses: [200, 409], code: "duplicate", written: 0 },
+          { target: everything, statuses: [200, 409], code: "duplicate", written: 0 },
+          { target: search, statuses: [200, 409], code: "duplicate", written: 0 },
+          { target: history, statuses: [200, 409], code: "duplicate", written: 0 },
+          { target: vread, statuses: [200, 409], code: "duplicate", written: 0 },
+        ]);
+        // A stranger's refused read is spent too.
+        const stranger = await twice(glucose, Wallet.createRandom());
+        expect(stranger.statuses).to.deep.equal([404, 409]);
+      });
+
+      it("serves a request sent many times at once exactly once: one 200, the others 409, one response's receipts", async function () {
+        const signed = await signGatewayRequest(f.doctor, f.gateway.domain, { gateway: f.origin, method: "GET", target: `/fhir/Observation?patient=Patient/${PATIENT_ID}`, purpose: "TREAT" });
+        const before = await receiptCount();
+        const statuses = await Promise.all(Array.from({ length: 8 }, () => fetch(f.origin + signed.request.target, { headers: signed.headers }).then((r) => r.status)));
+        expect([...statuses].sort()).to.deep.equal([200, 409, 409, 409, 409, 409, 409, 409]);
+        const storm = (await receiptCount()) - before;
+        // The same search once more, alone (signed anew): what one response writes.
+        expect((await signedFetch(f, f.doctor, `/fhir/Observation?patient=Patient/${PATIENT_ID}`)).status).to.equal(200);
+        expect({ storm, alone: (await receiptCount()) - before - storm }).to.deep.equal({ storm, alone: storm }).and.to.have.property("storm").above(0);
+      });
+
       it("refuses an unsigned request (401)", async function () {
         const res = await fetch(f.origin + glucose);
         expect(res.status).to.equal(401);

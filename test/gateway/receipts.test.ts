@@ -11,6 +11,8 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import { AnchorWorker } from "../../gateway/anchor";
+import { NonceBook } from "../../gateway/auth";
+import type { GatewayError } from "../../gateway/fhir";
 import { openDatabase, type Database } from "../../gateway/db";
 import { MAX_RECEIPTS_PER_DISCLOSURE, ReceiptStore, receiptSeq, type NewDisclosure, type StoredReceipt } from "../../gateway/receipts";
 import { buildReceiptTree, verifyReceiptProof, type DisclosureReceipt } from "../../sdk/exchange/receipts";
@@ -123,6 +125,57 @@ describe("gateway: disclosure receipts as stored", function () {
       expect((await rejection(store.insert([disclosure(10, 1), { ...bad, receipts }]))).name).to.equal("ValidationError");
       expect((await rejection(store.insert([disclosure(0, 1)]))).message).to.contain("accessRef");
       expect(await count(db, "disclosures")).to.equal(0);
+    });
+
+    describe("spending the request's nonce with its receipts", function () {
+      const requester = "0x" + "a1".repeat(20);
+      const expiresAt = Math.floor(Date.now() / 1000) + 300;
+      const nonceOf = (n: string) => ({ requester, nonce: "0x" + n.repeat(32), expiresAt });
+      const nonces = async () => (await db.pool.query("SELECT requester, nonce FROM request_nonces ORDER BY nonce")).rows.map((r) => `${r.requester}:${r.nonce.slice(0, 4)}`);
+
+      it("spends it in the statement that writes them; a nonce spent before (by the book or a response) writes nothing (409)", async function () {
+        const store = new ReceiptStore(db);
+        const told: number[] = [];
+        store.onWritten((n) => told.push(n));
+        expect(await store.insert([disclosure(1, 2)], nonceOf("01"))).to.equal(true);
+        expect(await new NonceBook(db).spend(requester.toUpperCase().replace("0X", "0x"), nonceOf("01").nonce, expiresAt)).to.equal(false);
+        expect(await new NonceBook(db).spend(requester, nonceOf("02").nonce, expiresAt)).to.equal(true);
+        for (const n of ["01", "02"]) {
+          const err = (await rejection(store.insert([disclosure(10, 3)], nonceOf(n)))) as GatewayError;
+          expect([err.status, err.code, err.expression]).to.deep.equal([409, "duplicate", "nonce"]);
+        }
+        // A response that writes nothing spends nothing: its caller spends the nonce alone.
+        expect(await store.insert([disclosure(20, 0)], nonceOf("03"))).to.equal(false);
+        expect(await nonces()).to.deep.equal([`${requester}:0x01`, `${requester}:0x02`]);
+        expect((await db.pool.query("SELECT resource_ref FROM receipts ORDER BY seq")).rows.map((r) => r.resource_ref)).to.deep.equal(["Observation/o-1", "Observation/o-2"]);
+        expect(told).to.deep.equal([2]);
+      });
+
+      it("in one round: the same nonce twice writes once, responses without one and with others are written, one refused fails none", async function () {
+        const store = new ReceiptStore(db);
+        const told: number[] = [];
+        store.onWritten((n) => told.push(n));
+        const settled = await Promise.allSettled([
+          store.insert([disclosure(1, 2), disclosure(5, 1, { patient: PATIENT_B })], nonceOf("01")),
+          store.insert([disclosure(10, 2)], nonceOf("01")),
+          store.insert([disclosure(20, 1)]),
+          store.insert([disclosure(30, 1)], nonceOf("02")),
+        ]);
+        expect(settled.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as GatewayError).status))).to.deep.equal([true, 409, true, true]);
+        expect((await db.pool.query("SELECT resource_ref FROM receipts ORDER BY seq")).rows.map((r) => r.resource_ref)).to.deep.equal([
+          "Observation/o-1",
+          "Observation/o-2",
+          "Observation/o-5",
+          "Observation/o-20",
+          "Observation/o-30",
+        ]);
+        expect(told).to.deep.equal([5]);
+        // A round the database refuses: each response alone; the refused one spends nothing, the others their own.
+        const again = await Promise.allSettled([store.insert([refusedByTheDatabase(40, 2)], nonceOf("03")), store.insert([disclosure(50, 1)], nonceOf("04")), store.insert([disclosure(60, 1)], nonceOf("02"))]);
+        expect(again.map((r) => (r.status === "fulfilled" ? r.value : ((r.reason as GatewayError).status ?? "refused")))).to.deep.equal(["refused", true, 409]);
+        expect(await nonces()).to.deep.equal([`${requester}:0x01`, `${requester}:0x02`, `${requester}:0x04`]);
+        expect(await new NonceBook(db).spend(requester, nonceOf("03").nonce, expiresAt)).to.equal(true);
+      });
     });
 
     it("tells its listeners how many receipts each write made durable, and nothing for a refused one", async function () {

@@ -209,7 +209,9 @@ describe("review: disclosure receipts per response", function () {
       };
       const worker = new AnchorWorker(chainHoldingEverything, watched, 1n, { intervalMs: 3_600_000, maxReceipts: 4 });
       store.onWritten((n) => worker.written(n));
-      duringBind = () => store.insert([disclosure(100, 4)]).then(() => store.insert([disclosure(200, 4)]));
+      duringBind = () => store.insert([disclosure(100, 4)]).then(async () => {
+        await store.insert([disclosure(200, 4)]);
+      });
       await store.insert([disclosure(1, 4)]); // a root's worth: a round starts
       await eventually(async () => (await store.unrootedCount()) === 0);
       // 8 receipts (two roots' worth) were written and counted during the first round: they must not wait for the interval (an hour here).
