@@ -146,6 +146,25 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect((await f.sdk.claims.record(id)).authUsed).to.equal(200n * USD);
     });
 
+    it("counts only the lines of the authorized code as keeping the authorization: another code's allowed amount keeps none of it", async function () {
+      const f = await loadFixture(claimsFixture);
+      const s0 = await f.submission();
+      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
+      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
+      const id = await submit(f, await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD), f.line(CODE.VISIT, 400n * USD)] }));
+      const r = await f.sdk.claims.record(id);
+      expect(r.authUsed).to.equal(500n * USD);
+      // The visit needs no authorization: its 400 allowed keeps none of the MRI's; 300 of the 500 go back.
+      await expect(f.claims.connect(f.adjuster).decide(id, rec(r), [
+        { allowed: 200n * USD, reason: 45 },
+        { allowed: 400n * USD, reason: 0 },
+      ]))
+        .to.emit(f.claims, "AuthorizationReturned")
+        .withArgs(1n, id, 300n * USD);
+      expect((await f.claims.authorization(1)).remaining).to.equal(300n * USD);
+      expect((await f.sdk.claims.record(id)).authUsed).to.equal(200n * USD);
+    });
+
     it("caps an adjuster's price for a code without a fee at the per-claim cap", async function () {
       const f = await loadFixture(claimsFixture);
       await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.VACCINE], [{ fee: 0n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: true, perClaimCap: 50n * USD, costSharing: 0 }]);
