@@ -39,10 +39,26 @@ export interface Authenticated {
   nonceSpent: boolean;
 }
 
-/** The answer to a request whose nonce was spent before. */
+/** The answer to a request whose nonce was spent before (or could have been, and pruned since). */
 export function duplicateRequest(): GatewayError {
-  return new GatewayError(409, "duplicate", "this request (its nonce) was served before: a request is never served twice; sign a new one", "nonce");
+  return new GatewayError(
+    409,
+    "duplicate",
+    "this request (its nonce) was served before, or expired so long ago while it was being answered that it could have been: a request is never served twice; sign a new one",
+    "nonce",
+  );
 }
+
+/**
+ * Seconds a nonce is kept after its request expires ({@link pruneNonces}): a whole request lifetime and the
+ * clock skew allowed, and a minute. A nonce whose request expired longer ago than this, by the database's
+ * clock, is never spent (it could have been spent and pruned): `NONCE_SPENDABLE` in both statements that
+ * spend one (here and gateway/receipts.ts), so that an answer stalled past the pruning is not served twice.
+ */
+export const NONCE_KEPT_SECONDS = MAX_REQUEST_LIFETIME + MAX_CLOCK_SKEW + 60;
+
+/** The SQL condition, on an expiry `e` (seconds), under which a nonce may still be spent. */
+export const NONCE_SPENDABLE = (e: string) => `to_timestamp(${e}) >= now() - interval '${NONCE_KEPT_SECONDS} seconds'`;
 
 /** What a request must be checked against. */
 export interface AuthContext {
@@ -186,7 +202,7 @@ export class NonceBook {
       const tried = [...first.values()].map((i) => inputs[i]);
       const r = await db.pool.query<{ requester: string; nonce: string }>(
         `INSERT INTO request_nonces (requester, nonce, expires_at)
-         SELECT q, n, to_timestamp(e) FROM unnest($1::text[], $2::text[], $3::float8[]) AS t(q, n, e)
+         SELECT q, n, to_timestamp(e) FROM unnest($1::text[], $2::text[], $3::float8[]) AS t(q, n, e) WHERE ${NONCE_SPENDABLE("e")}
          ON CONFLICT DO NOTHING RETURNING requester, nonce`,
         [tried.map((x) => x.requester.toLowerCase()), tried.map((x) => x.nonce), tried.map((x) => x.expiresAt)],
       );
@@ -207,7 +223,6 @@ export class NonceBook {
  * that another instance would still accept a request for.
  */
 export async function pruneNonces(db: Database): Promise<number> {
-  const margin = MAX_REQUEST_LIFETIME + MAX_CLOCK_SKEW + 60;
-  const r = await db.pool.query("DELETE FROM request_nonces WHERE expires_at < now() - ($1::int * interval '1 second')", [margin]);
+  const r = await db.pool.query("DELETE FROM request_nonces WHERE expires_at < now() - ($1::int * interval '1 second')", [NONCE_KEPT_SECONDS]);
   return r.rowCount ?? 0;
 }

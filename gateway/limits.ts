@@ -35,4 +35,10 @@ export class RateLimiter {
     if (this.#buckets.size > 10_000) for (const [k, v] of this.#buckets) if (v.tokens >= this.#perMinute - 1) this.#buckets.delete(k);
     return 0;
   }
+
+  /** Gives back the token a request took that turned out not to be the key's to spend (a replay of one already served). */
+  giveBack(key: string): void {
+    const b = this.#buckets.get(key);
+    if (b !== undefined) b.tokens = Math.min(this.#perMinute, b.tokens + 1);
+  }
 }

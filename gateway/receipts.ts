@@ -7,7 +7,7 @@
  * (the `receipts` view, {@link StoredReceipt}); a receipt's position is its row's `seq` × 65,536 plus its
  * place in the row, or, for a receipt migrated from the one-row-each table, its old seq ({@link receiptSeq}).
  */
-import { duplicateRequest } from "./auth";
+import { duplicateRequest, NONCE_SPENDABLE } from "./auth";
 import { Batcher } from "./batch";
 import { isRefusal, type Database } from "./db";
 import type { GatewayRequest } from "../sdk/exchange/request";
@@ -251,7 +251,7 @@ export class ReceiptStore {
     const result = await this.#db.pool.query<{ requester: string; nonce: string }>(
       `WITH n AS (
          INSERT INTO request_nonces (requester, nonce, expires_at)
-         SELECT q, n, to_timestamp(e) FROM unnest($17::text[], $18::text[], $19::float8[]) AS t(q, n, e)
+         SELECT q, n, to_timestamp(e) FROM unnest($17::text[], $18::text[], $19::float8[]) AS t(q, n, e) WHERE ${NONCE_SPENDABLE("e")}
          ON CONFLICT DO NOTHING RETURNING requester, nonce
        ), written AS (
          INSERT INTO disclosures (request_digest, requester, holder_org_id, patient, purpose, permitted_at_block, request, signature,

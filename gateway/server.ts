@@ -203,16 +203,25 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
    */
   const readOnly = async <T>(req: FastifyRequest, answer: (auth: Authenticated) => Promise<T>): Promise<T> => {
     const auth = await authenticate(authCtx, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody }, { spend: false });
-    let out: T;
+    const requester = auth.request.requester;
+    let took = false;
     try {
-      throttle(perRequester, auth.request.requester, auth.request.requester);
-      out = await answer(auth);
-    } catch (err) {
+      throttle(perRequester, requester, requester);
+      took = true;
+      const out = await answer(auth);
       await spendNonce(authCtx, auth);
+      return out;
+    } catch (err) {
+      try {
+        await spendNonce(authCtx, auth);
+      } catch (spent) {
+        err = spent;
+      }
+      // A replay of a request served before is not its requester's: it takes none of their allowance
+      // (else anyone holding one captured request could keep its requester throttled).
+      if (took && err instanceof GatewayError && err.code === "duplicate") perRequester?.giveBack(requester);
       throw err;
     }
-    await spendNonce(authCtx, auth);
-    return out;
   };
   const loadRows = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {

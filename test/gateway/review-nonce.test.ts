@@ -2,13 +2,12 @@
  * Review: a read's nonce spent with its receipts (commit ef8d734). Reads authenticate with
  * `{ spend: false }` and spend their nonce in the statement that writes their receipts (ReceiptStore),
  * or alone (spendNonce) before a refusal or an answer without receipts. "FINDING:" tests fail on the
- * code reviewed; "HOLDS:" tests are attacks that did not break an invariant.
+ * code reviewed (both fixed since: "FINDING (fixed)"); "HOLDS:" tests are attacks that did not break an invariant.
  */
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { NonceBook, pruneNonces } from "../../gateway/auth";
+import { NONCE_KEPT_SECONDS, NonceBook, pruneNonces } from "../../gateway/auth";
 import { openDatabase, type Database } from "../../gateway/db";
-import type { GatewayError } from "../../gateway/fhir";
 import { LocalKeyProvider } from "../../gateway/keys";
 import { ReceiptStore, type NewDisclosure } from "../../gateway/receipts";
 import { buildGateway, type Gateway } from "../../gateway/server";
@@ -47,41 +46,38 @@ describe("review: a read's nonce spent with its receipts", function () {
     let f: Fixture;
     gatewayPerTest((g) => (f = g));
 
-    it("FINDING: a replay of a read that was served (or merely captured) is checked against its nonce only after the gateway worked on it: a copy stalled past the nonce's pruning is served a second time", async function () {
-      // The request's window is checked once, when it arrives; its nonce is now spent only at the end of
-      // its handling, with no second look at the window. A copy that arrived in the window and is answered
-      // after the nonce book pruned the first copy's nonce (main.ts prunes every minute, 390 s after expiry)
-      // is served again. Here the stall and the passing of time are simulated: the copy waits in the record
-      // store while the nonce's expiry is moved into the past and the book is pruned.
-      const signed = await sign(f, f.patient, glucose);
-      const first = await send(f.origin, signed, glucose);
-      expect(first.status).to.equal(200);
-      const receiptsAfterFirst = await receiptCount(f.db);
-
-      const store = f.gateway.store as unknown as { get: (type: string, id: string) => Promise<unknown> };
-      const get = store.get.bind(store);
-      let entered!: () => void;
-      const inside = new Promise<void>((resolve) => (entered = resolve));
-      let go!: () => void;
-      const gate = new Promise<void>((resolve) => (go = resolve));
-      store.get = async (type, id) => {
-        entered();
-        await gate;
-        return get(type, id);
+    it("FINDING (fixed): a read answered so late that its nonce could have been spent and pruned meanwhile is refused (409), nothing written; one answered late but inside the kept window is served", async function () {
+      // The window is checked when a request arrives; a read's nonce is spent only when it is answered.
+      // The book prunes a nonce NONCE_KEPT_SECONDS after its request expired (by the database's clock),
+      // so a copy stalled past that could find its first copy's nonce gone and be served again. Now no
+      // nonce that could have been pruned is ever spent (NONCE_SPENDABLE, the database's clock). Here the
+      // stall is a gateway whose clock is behind: it takes in a request that, by the database's clock,
+      // expired long ago — exactly where a copy stalled that long stands when it is answered.
+      const real = Math.floor(Date.now() / 1000);
+      const port = await freePort();
+      const origin = `http://127.0.0.1:${port}`;
+      const lateBy = (seconds: number) => buildGateway({ careledger: f.labCl, db: f.db, keys: new LocalKeyProvider(MASTER_KEY), origin, now: () => real - seconds });
+      const served = async (lag: number) => {
+        const late: Gateway = await lateBy(lag);
+        await late.app.listen({ host: "127.0.0.1", port });
+        try {
+          const signed = await signGatewayRequest(f.patient, late.domain, { gateway: origin, method: "GET", target: glucose, purpose: "TREAT", now: real - lag - 50, lifetime: 300 });
+          const before = await receiptCount(f.db);
+          const res = await send(origin, signed, glucose);
+          return { status: res.status, receipts: (await receiptCount(f.db)) - before, nonceKept: (await f.db.pool.query("SELECT 1 FROM request_nonces WHERE nonce = $1", [signed.request.nonce])).rowCount };
+        } finally {
+          await late.app.close();
+        }
       };
-      const replay = send(f.origin, signed, glucose);
-      // The replay is being answered (it passed its signature and window check), unless it was refused first.
-      if ((await Promise.race([inside.then(() => "inside"), replay.then(() => "answered")])) === "inside") {
-        await f.db.pool.query("UPDATE request_nonces SET expires_at = now() - interval '1 hour'");
-        expect(await pruneNonces(f.db)).to.be.greaterThan(0);
-      }
-      go();
-      const again = await replay;
-      store.get = get;
-      expect(
-        { status: again.status, receiptsWrittenForTheReplay: (await receiptCount(f.db)) - receiptsAfterFirst },
-        "a request that arrived inside its window but was answered after its nonce could have been pruned must not be served again",
-      ).to.deep.equal({ status: 409, receiptsWrittenForTheReplay: 0 });
+      // Expired 150 s before the database's now: within the kept window (390 s), served and spent.
+      expect(await served(400)).to.deep.equal({ status: 200, receipts: 1, nonceKept: 1 });
+      // Expired 450 s before: it could have been spent and pruned; refused, nothing written or spent.
+      expect(await served(700)).to.deep.equal({ status: 409, receipts: 0, nonceKept: 0 });
+      // The nonce book refuses it too (a request that writes).
+      const expired = Math.floor(Date.now() / 1000) - NONCE_KEPT_SECONDS - 30;
+      expect(await new NonceBook(f.db).spend(f.patient.address, "0x" + "9e".repeat(32), expired)).to.equal(false);
+      expect(await new NonceBook(f.db).spend(f.patient.address, "0x" + "9f".repeat(32), expired + 60)).to.equal(true);
+      expect(await pruneNonces(f.db)).to.equal(0);
     });
 
     it("HOLDS: a read whose nonce another instance spent first is 409 on every read route, and writes no receipt", async function () {
@@ -188,7 +184,7 @@ describe("review: a read's nonce spent with its receipts", function () {
       f = undefined;
     });
 
-    it("FINDING: anyone holding one captured read can spend its requester's rate limit by replaying it (each 409 takes a token), locking the requester out (429)", async function () {
+    it("FINDING (fixed): anyone holding one captured read can spend its requester's rate limit by replaying it (each 409 takes a token), locking the requester out (429)", async function () {
       f = await startGateway(await loadFixture(gatewayChain), db, { rateLimit: { perRequester: 3, perAddress: 10_000 } });
       const captured = await sign(f, f.patient, glucose);
       expect((await send(f.origin, captured, glucose)).status).to.equal(200);
@@ -295,7 +291,7 @@ describe("review: a read's nonce spent with its receipts", function () {
         settled.forEach((r, i) => {
           if (r.status === "fulfilled" && r.value === true) wins.set(tasks[i].k, (wins.get(tasks[i].k) ?? 0) + 1);
           if (r.status !== "rejected") return;
-          const reason = r.reason as GatewayError & { code?: string };
+          const reason = r.reason as { code?: string; status?: number; message?: string };
           if (reason.code === "40P01") deadlocks++;
           else if (reason.status !== 409 && !String(reason.message).match(/invalid byte sequence|0x00|unsupported Unicode/)) throw reason;
         });
