@@ -25,20 +25,26 @@ export interface DatabaseOptions {
   readonly dataDir?: string;
   /** Most connections to PostgreSQL (default 10; PGlite has one). */
   readonly maxConnections?: number;
+  /**
+   * The schema's migrations: a folder of node-pg-migrate SQL files and the table recording which ran
+   * (default the gateway's: gateway/migrations, `pgmigrations`). The indexer keeps its own (indexer/db.ts),
+   * so that both may share one database.
+   */
+  readonly migrations?: { readonly dir: string; readonly table: string };
 }
 
-const MIGRATIONS = path.join(__dirname, "migrations");
+const GATEWAY_MIGRATIONS = { dir: path.join(__dirname, "migrations"), table: "pgmigrations" };
 
-async function migrate(pool: pg.Pool): Promise<void> {
+async function migrate(pool: pg.Pool, migrations: { readonly dir: string; readonly table: string }): Promise<void> {
   // node-pg-migrate is an ES module; Node 20 loads it with require().
   const { runner } = require("node-pg-migrate") as { runner: typeof MigrationRunner };
   const client = await pool.connect();
   try {
     await runner({
       dbClient: client,
-      dir: MIGRATIONS,
+      dir: migrations.dir,
       direction: "up",
-      migrationsTable: "pgmigrations",
+      migrationsTable: migrations.table,
       count: Infinity,
       log: () => undefined,
       noLock: false,
@@ -54,16 +60,24 @@ function withTransactions(pool: pg.Pool, kind: Database["kind"], close: () => Pr
     kind,
     async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A connection that breaks mid-transaction (the server restarted, the session ended) fails the
+      // statement under way; its client's own error event must not end the process.
+      const ignore = () => undefined;
+      client.on("error", ignore);
+      let broken: Error | undefined;
       try {
         await client.query("BEGIN");
         const out = await fn(client);
         await client.query("COMMIT");
         return out;
       } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
+        // A connection that cannot roll back is broken: it is ended, not handed to the next caller (the
+        // server rolls back what it had of the transaction when the session ends).
+        await client.query("ROLLBACK").catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
         throw err;
       } finally {
-        client.release();
+        client.off("error", ignore);
+        client.release(broken);
       }
     },
     close,
@@ -80,6 +94,8 @@ export function isRefusal(err: unknown): boolean {
 function keepClientOnRefusal(pool: pg.Pool): void {
   const query = async (...args: Parameters<pg.PoolClient["query"]>) => {
     const client = await pool.connect();
+    const ignore = () => undefined;
+    client.on("error", ignore);
     let broken: Error | undefined;
     try {
       return await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
@@ -87,6 +103,7 @@ function keepClientOnRefusal(pool: pg.Pool): void {
       if (!isRefusal(err)) broken = err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
+      client.off("error", ignore);
       client.release(broken);
     }
   };
@@ -103,7 +120,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     // A dropped connection is reported on the query that needed it; an idle client's error must not end the process.
     pool.on("error", () => undefined);
     try {
-      await migrate(pool);
+      await migrate(pool, options.migrations ?? GATEWAY_MIGRATIONS);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
@@ -131,7 +148,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     await db.close().catch(() => undefined);
   };
   try {
-    await migrate(pool);
+    await migrate(pool, options.migrations ?? GATEWAY_MIGRATIONS);
   } catch (err) {
     await close();
     throw err;
