@@ -1,0 +1,282 @@
+/**
+ * Following the suite's events into the database (issue 15): from the deployment block to the chain's
+ * head less a confirmation depth, in bounded ranges read with the SDK's log reader (retry, back-off, a
+ * range the node refuses as too large halved), each range decoded and stored whole — its events, the
+ * hashes of its blocks and the next block to read — in one transaction, so a stop or a crash mid-batch
+ * resumes where the last whole batch ended and nothing is stored twice.
+ *
+ * Reorganizations: the hashes of the blocks read are kept for a window of recent blocks. Before a range
+ * is stored, the block it continues from must still have the hash stored for it and the range's last
+ * block the hash it had when the range was read; otherwise the range is read again or the stored tail is
+ * rolled back to the newest block that is still canonical (its events deleted, read again). A
+ * reorganization deeper than the window cannot be located: the indexer stops and says so (its `status`
+ * is halted, and every further step refuses), rather than answer from a chain that is no longer there.
+ */
+import type { Block, Log, Provider } from "ethers";
+import type { Database } from "../gateway/db";
+import type { SuiteAddresses } from "../sdk/core/addressBook";
+import { CareLedgerError, ValidationError } from "../sdk/errors";
+import { readLogs, type LogReadOptions } from "../sdk/core/logs";
+import { decodeLog, type DecodedEvent } from "./decode";
+
+/** What is indexed: the suite on one chain. */
+export interface IndexedSuite {
+  readonly chainId: bigint;
+  readonly addresses: SuiteAddresses;
+  /** The block the suite was deployed at: nothing of it is older. */
+  readonly fromBlock: number;
+}
+
+/** How the indexer reads (the defaults suit a public network). */
+export interface IndexerOptions {
+  /** Blocks behind the head left unread, as not yet settled (default 12; 0 reads to the head). */
+  readonly confirmations?: number;
+  /** Recent blocks whose hashes are kept to locate a reorganization (default 256). */
+  readonly window?: number;
+  /** Most blocks stored in one transaction (default 2,000). */
+  readonly batchBlocks?: number;
+  /** How logs are read within a batch (sdk/core/logs.ts). */
+  readonly logs?: LogReadOptions;
+  /** Progress lines (default none). */
+  readonly log?: (line: string) => void;
+}
+
+/** Where the indexer stands. */
+export interface IndexerStatus {
+  readonly fromBlock: number;
+  /** The first block not yet stored. */
+  readonly nextBlock: number;
+  /** The chain's head when last asked. */
+  readonly head: number | undefined;
+  /** Blocks stored of those there are to store (from the deployment block to the head less confirmations), 0–100. */
+  readonly percent: number;
+  readonly events: number;
+  /** Why it stopped, if it did (a reorganization deeper than its window). */
+  readonly halted: string | undefined;
+}
+
+/** What one step did. */
+export type StepResult =
+  | { readonly kind: "stored"; readonly from: number; readonly to: number; readonly events: number }
+  | { readonly kind: "rolledBack"; readonly to: number; readonly removed: number }
+  | { readonly kind: "retry"; readonly reason: string }
+  | { readonly kind: "caughtUp"; readonly nextBlock: number };
+
+/** The indexer stopped: its data can no longer be vouched for (see {@link IndexerStatus.halted}). */
+export class IndexerHaltedError extends CareLedgerError {
+  constructor(message: string) {
+    super("INDEXER_HALTED", message);
+    this.name = "IndexerHaltedError";
+  }
+}
+
+interface State {
+  readonly chainId: bigint;
+  readonly addresses: SuiteAddresses;
+  readonly fromBlock: number;
+  nextBlock: number;
+}
+
+export class Indexer {
+  readonly #provider: Provider;
+  readonly #db: Database;
+  readonly #state: State;
+  readonly #byAddress: Map<string, keyof SuiteAddresses>;
+  readonly #confirmations: number;
+  readonly #window: number;
+  readonly #batchBlocks: number;
+  readonly #logs: LogReadOptions;
+  readonly #log: (line: string) => void;
+  #head: number | undefined;
+  #events = 0;
+  #halted: string | undefined;
+
+  private constructor(provider: Provider, db: Database, state: State, events: number, options: IndexerOptions) {
+    this.#provider = provider;
+    this.#db = db;
+    this.#state = state;
+    this.#events = events;
+    this.#byAddress = new Map(Object.entries(state.addresses).map(([name, address]) => [address.toLowerCase(), name as keyof SuiteAddresses]));
+    this.#confirmations = options.confirmations ?? 12;
+    this.#window = options.window ?? 256;
+    this.#batchBlocks = options.batchBlocks ?? 2_000;
+    this.#logs = options.logs ?? {};
+    this.#log = options.log ?? (() => undefined);
+    for (const [name, value, min] of [
+      ["confirmations", this.#confirmations, 0],
+      ["window", this.#window, 1],
+      ["batchBlocks", this.#batchBlocks, 1],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || value < min) throw new ValidationError(name, `${String(value)} is not a whole number of at least ${min}`);
+    }
+  }
+
+  /**
+   * Opens the indexer of `suite` on `db` (migrated by indexer/db.ts): a new one starts at the suite's
+   * deployment block, one stored before resumes where it stopped.
+   * @throws {CareLedgerError} INDEXER_MISMATCH when the database indexes another chain or deployment
+   */
+  static async open(provider: Provider, db: Database, suite: IndexedSuite, options: IndexerOptions = {}): Promise<Indexer> {
+    const addresses = Object.fromEntries(Object.entries(suite.addresses).map(([k, v]) => [k, v.toLowerCase()])) as unknown as SuiteAddresses;
+    await db.pool.query(
+      `INSERT INTO indexer_state (chain_id, addresses, from_block, next_block) VALUES ($1, $2, $3, $3) ON CONFLICT (id) DO NOTHING`,
+      [suite.chainId.toString(), JSON.stringify(addresses), suite.fromBlock],
+    );
+    const row = (await db.pool.query<{ chain_id: string; addresses: SuiteAddresses; from_block: string; next_block: string }>("SELECT chain_id, addresses, from_block, next_block FROM indexer_state")).rows[0];
+    const differs = Object.keys(addresses).filter((k) => (row.addresses as unknown as Record<string, string>)[k] !== (addresses as unknown as Record<string, string>)[k]);
+    if (BigInt(row.chain_id) !== suite.chainId || Number(row.from_block) !== suite.fromBlock || differs.length > 0) {
+      throw new CareLedgerError(
+        "INDEXER_MISMATCH",
+        `this database indexes chain ${row.chain_id} from block ${row.from_block}${differs.length > 0 ? ` with another ${differs.join(", ")}` : ""}, not chain ${suite.chainId} from block ${suite.fromBlock}: use another database`,
+      );
+    }
+    const events = Number((await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM events")).rows[0].n);
+    return new Indexer(provider, db, { chainId: suite.chainId, addresses, fromBlock: suite.fromBlock, nextBlock: Number(row.next_block) }, events, options);
+  }
+
+  status(): IndexerStatus {
+    const { fromBlock, nextBlock } = this.#state;
+    const target = this.#head === undefined ? undefined : this.#head - this.#confirmations;
+    const total = target === undefined ? 0 : target - fromBlock + 1;
+    const percent = total <= 0 ? 100 : Math.min(100, Math.floor(((nextBlock - fromBlock) / total) * 1000) / 10);
+    return { fromBlock, nextBlock, head: this.#head, percent, events: this.#events, halted: this.#halted };
+  }
+
+  /**
+   * Stores the next batch of blocks, or rolls back a reorganized tail, or says it is caught up.
+   * @throws {IndexerHaltedError} after a reorganization deeper than the window (and ever after)
+   * @throws what the node or the database threw (nothing of the batch stored; the next step tries again)
+   */
+  async step(): Promise<StepResult> {
+    if (this.#halted !== undefined) throw new IndexerHaltedError(this.#halted);
+    const head = await this.#provider.getBlockNumber();
+    this.#head = head;
+    const from = this.#state.nextBlock;
+    const to = Math.min(head - this.#confirmations, from + this.#batchBlocks - 1);
+    if (to < from) {
+      const reorg = await this.#checkTip();
+      return reorg ?? { kind: "caughtUp", nextBlock: from };
+    }
+    const last = await this.#block(to);
+    const logs = await readLogs(
+      this.#provider,
+      (a, b) => this.#provider.getLogs({ address: [...this.#byAddress.keys()], fromBlock: a, toBlock: b }),
+      from,
+      to,
+      this.#logs,
+    );
+    // The range as read is one chain only if its last block is still the one pinned before reading…
+    const after = await this.#block(to);
+    if (after.hash !== last.hash) return { kind: "retry", reason: `block ${to} changed while its range was read` };
+    // …and it continues the blocks stored.
+    const reorg = await this.#checkTip();
+    if (reorg !== undefined) return reorg;
+    const events: DecodedEvent[] = [];
+    for (const log of logs) {
+      const contract = this.#byAddress.get(log.address.toLowerCase());
+      const decoded = contract === undefined ? undefined : decodeLog(contract, log);
+      if (decoded !== undefined) events.push(decoded);
+    }
+    const times = await this.#times(logs, last);
+    await this.#db.transaction(async (client) => {
+      if (events.length > 0) {
+        await client.query(
+          `INSERT INTO events (block_number, log_index, block_hash, tx_hash, block_time, contract, event, args, patient, org_id, claim_id, record_id, plan_id)
+           SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::bigint[])
+           ON CONFLICT DO NOTHING`,
+          [
+            events.map((e) => e.blockNumber),
+            events.map((e) => e.logIndex),
+            events.map((e) => e.blockHash),
+            events.map((e) => e.txHash),
+            events.map((e) => times.get(e.blockNumber)!.timestamp),
+            events.map((e) => e.contract),
+            events.map((e) => e.event),
+            events.map((e) => JSON.stringify(e.args)),
+            events.map((e) => e.patient),
+            events.map((e) => e.orgId),
+            events.map((e) => e.claimId),
+            events.map((e) => e.recordId),
+            events.map((e) => e.planId),
+          ],
+        );
+      }
+      const blocks = [...times.values()].filter((b) => b.number > to - this.#window);
+      await client.query(
+        `INSERT INTO indexed_blocks (number, hash, timestamp) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[]) ON CONFLICT (number) DO UPDATE SET hash = excluded.hash, timestamp = excluded.timestamp`,
+        [blocks.map((b) => b.number), blocks.map((b) => b.hash), blocks.map((b) => b.timestamp)],
+      );
+      // Older blocks than the window are no longer needed to locate a reorganization; the newest is always kept.
+      await client.query("DELETE FROM indexed_blocks WHERE number <= $1", [to - this.#window]);
+      const moved = await client.query("UPDATE indexer_state SET next_block = $2, updated_at = now() WHERE next_block = $1", [from, to + 1]);
+      // Another instance stored this batch meanwhile: this one's is not stored too.
+      if (moved.rowCount !== 1) throw new CareLedgerError("INDEXER_CONFLICT", `another indexer stored blocks from ${from} meanwhile`);
+    });
+    this.#state.nextBlock = to + 1;
+    this.#events += events.length;
+    const s = this.status();
+    this.#log(`indexer: blocks ${from}–${to} stored (${events.length} events); ${s.percent}% of blocks ${s.fromBlock}–${head - this.#confirmations}`);
+    return { kind: "stored", from, to, events: events.length };
+  }
+
+  /** Steps until caught up with the head (less the confirmations); what was stored. */
+  async catchUp(): Promise<{ readonly events: number; readonly rollbacks: number }> {
+    let events = 0;
+    let rollbacks = 0;
+    for (;;) {
+      const r = await this.step();
+      if (r.kind === "caughtUp") return { events, rollbacks };
+      if (r.kind === "stored") events += r.events;
+      if (r.kind === "rolledBack") rollbacks++;
+    }
+  }
+
+  /** The block at `number`, whole: a node that has none there (yet, or after a reorganization) is asked again by the next step. */
+  async #block(number: number): Promise<Block> {
+    const block = await this.#provider.getBlock(number);
+    if (block === null || block.hash === null) throw new CareLedgerError("NODE_INCONSISTENT", `the node has no block ${number}`);
+    return block;
+  }
+
+  /** The hash and time of every block holding one of `logs`, and of `last`. */
+  async #times(logs: readonly Log[], last: Block): Promise<Map<number, { number: number; hash: string; timestamp: number }>> {
+    const out = new Map<number, { number: number; hash: string; timestamp: number }>();
+    out.set(last.number, { number: last.number, hash: last.hash!, timestamp: last.timestamp });
+    const numbers = [...new Set(logs.map((l) => l.blockNumber))].filter((n) => !out.has(n));
+    const blocks = await Promise.all(numbers.map((n) => this.#block(n)));
+    for (const b of blocks) out.set(b.number, { number: b.number, hash: b.hash!, timestamp: b.timestamp });
+    for (const l of logs) {
+      if (out.get(l.blockNumber)!.hash !== l.blockHash) throw new CareLedgerError("NODE_INCONSISTENT", `block ${l.blockNumber} changed while its range was read`);
+    }
+    return out;
+  }
+
+  /**
+   * Whether the newest stored block is still the chain's: if not, rolls the stored tail back to the newest
+   * stored block that is (its events deleted, to be read again).
+   * @throws {IndexerHaltedError} when no stored block is (a reorganization deeper than the window)
+   */
+  async #checkTip(): Promise<StepResult | undefined> {
+    const stored = (await this.#db.pool.query<{ number: string; hash: string }>("SELECT number, hash FROM indexed_blocks ORDER BY number DESC")).rows;
+    if (stored.length === 0) return undefined;
+    const canonical = async (n: number) => (await this.#provider.getBlock(n))?.hash ?? null;
+    if ((await canonical(Number(stored[0].number))) === stored[0].hash) return undefined;
+    for (const row of stored.slice(1)) {
+      const n = Number(row.number);
+      if ((await canonical(n)) !== row.hash) continue;
+      const removed = await this.#db.transaction(async (client) => {
+        const r = await client.query("DELETE FROM events WHERE block_number > $1", [n]);
+        await client.query("DELETE FROM indexed_blocks WHERE number > $1", [n]);
+        await client.query("UPDATE indexer_state SET next_block = $1, updated_at = now()", [n + 1]);
+        return r.rowCount ?? 0;
+      });
+      this.#state.nextBlock = n + 1;
+      this.#events -= removed;
+      this.#log(`indexer: reorganization: blocks after ${n} rolled back (${removed} events), read again`);
+      return { kind: "rolledBack", to: n, removed };
+    }
+    this.#halted = `a reorganization deeper than the ${this.#window} blocks kept: no stored block from ${stored[stored.length - 1].number} to ${stored[0].number} is on the chain any more; the indexed data can no longer be vouched for (re-index into a new database)`;
+    this.#log(`indexer: halted: ${this.#halted}`);
+    throw new IndexerHaltedError(this.#halted);
+  }
+}
