@@ -1,7 +1,8 @@
 /**
  * Decoding the suite's logs, with the contracts' own interfaces (typechain's, as the SDK's clients use):
- * every event of every part, its arguments as JSON (integers as decimal strings, addresses and bytes as
- * hex, structs as objects by field name, arrays as arrays), and the subjects queries filter on.
+ * every event of every part, its arguments as JSON (integers as decimal strings, addresses checksummed as
+ * ethers gives them, bytes as hex, structs as objects by field name, arrays as arrays), and the subjects
+ * queries filter on (addresses there lower-case).
  */
 import { Interface, Result, type Log, type ParamType } from "ethers";
 import { AccessManager__factory } from "../typechain-types/factories/@openzeppelin/contracts/access/manager/AccessManager__factory";
@@ -52,8 +53,7 @@ function toJson(param: ParamType, value: unknown): Json {
     return out;
   }
   if (typeof value === "bigint") return value.toString();
-  if (typeof value === "string") return param.type === "address" ? value.toLowerCase() : value;
-  return value as boolean;
+  return value as string | boolean;
 }
 
 const PATIENT_ARGS = ["patient", "member"];
@@ -72,6 +72,7 @@ export function decodeLog(contract: keyof SuiteAddresses, log: Log): DecodedEven
     for (const n of names) if (typeof args[n] === "string") return args[n] as string;
     return null;
   };
+  const patient = first(PATIENT_ARGS);
   return {
     blockNumber: log.blockNumber,
     logIndex: log.index,
@@ -80,7 +81,7 @@ export function decodeLog(contract: keyof SuiteAddresses, log: Log): DecodedEven
     contract,
     event: parsed.name,
     args,
-    patient: first(PATIENT_ARGS),
+    patient: patient === null ? null : patient.toLowerCase(),
     orgId: first(ORG_ARGS),
     claimId: first(["claimId"]),
     recordId: first(["recordId"]),

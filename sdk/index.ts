@@ -145,6 +145,7 @@ export {
   type VerifyReceiptParams,
 } from "./consent/disclosures";
 export { ACCESS_REFERENCE_DOMAIN, accessReference, CONSENT_DOCUMENT_DOMAIN, consentDocumentCommitment } from "./consent/encoding";
+export { ACCESS_REF_SYSTEM, accessAuditEvent, DATA_CLASS_SYSTEM, type AuditSource } from "./consent/audit";
 export { fromFhirConsent, FhirConsentError, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions } from "./consent/fhir";
 export {
   classifyResource,

@@ -1,0 +1,247 @@
+/**
+ * The indexer's query API (issue 15, part 4): what the chain says, answered from the database, a page at
+ * a time with keyset cursors (no offsets: page 10,000 costs what page 1 does).
+ *
+ * - `GET /events?contract=&event=&patient=&org=&claim=&record=&plan=&since=&until=&_count=&_cursor=` —
+ *   events, oldest first, each with its block, log index, transaction, time and decoded arguments.
+ * - `GET /patients/{address}/access-log?since=&until=&_count=&_cursor=` — a patient's accounting of
+ *   disclosures as a FHIR searchset Bundle of AuditEvents (sdk/consent/audit.ts).
+ * - `GET /status` (progress), `GET /ready` (503 while halted or the database is down), `GET /health`.
+ *
+ * Everything here is public on chain already; nothing is answered that the chain does not say. A
+ * malformed parameter is a 400 OperationOutcome naming it; a cursor is bound to the query it was given
+ * for, and refused (400) with any other.
+ */
+import { createHash } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import { getAddress, isAddress } from "ethers";
+import { accessAuditEvent } from "../sdk/consent/audit";
+import { accessRecord } from "../sdk/consent/events";
+import { GatewayError, operationOutcome } from "../gateway/fhir";
+import type { Database } from "../gateway/db";
+import { SUITE_INTERFACES } from "./decode";
+import type { Indexer } from "./sync";
+
+const FHIR_JSON = "application/fhir+json";
+/** Page sizes: default and most. */
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 500;
+
+/** One stored event as the API answers it. */
+export interface IndexedEvent {
+  readonly blockNumber: number;
+  readonly logIndex: number;
+  readonly txHash: string;
+  /** Seconds since the epoch. */
+  readonly time: number;
+  readonly contract: string;
+  readonly event: string;
+  readonly args: Record<string, unknown>;
+}
+
+interface Row {
+  block_number: string;
+  log_index: number;
+  tx_hash: string;
+  block_time: string;
+  contract: string;
+  event: string;
+  args: Record<string, unknown>;
+}
+
+const toEvent = (r: Row): IndexedEvent => ({
+  blockNumber: Number(r.block_number),
+  logIndex: r.log_index,
+  txHash: r.tx_hash,
+  time: Number(r.block_time),
+  contract: r.contract,
+  event: r.event,
+  args: r.args,
+});
+
+function invalid(parameter: string, message: string): GatewayError {
+  return new GatewayError(400, "invalid", `${parameter}: ${message}`, parameter);
+}
+
+/** The query's filters, checked: each a column and a value. */
+type Filters = { readonly column: string; readonly value: string | number }[];
+
+const uint = (name: string, raw: string): string => {
+  if (!/^(0|[1-9][0-9]{0,18})$/.test(raw)) throw invalid(name, `${JSON.stringify(raw)} is not a whole number`);
+  return raw;
+};
+const bytes32 = (name: string, raw: string): string => {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(raw)) throw invalid(name, `${JSON.stringify(raw)} is not 0x and 64 hex digits`);
+  return raw.toLowerCase();
+};
+const address = (name: string, raw: string): string => {
+  if (!isAddress(raw)) throw invalid(name, `${JSON.stringify(raw)} is not an account address`);
+  return getAddress(raw).toLowerCase();
+};
+/** A time: seconds since the epoch, or an ISO 8601 date or date-time. */
+const time = (name: string, raw: string): number => {
+  if (/^[0-9]{1,12}$/.test(raw)) return Number(raw);
+  const ms = /^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(raw) ? Date.parse(raw) : NaN;
+  if (Number.isNaN(ms)) throw invalid(name, `${JSON.stringify(raw)} is not a time (seconds since the epoch, or an ISO 8601 date or date-time)`);
+  return Math.floor(ms / 1000);
+};
+
+const CONTRACTS = Object.keys(SUITE_INTERFACES);
+const EVENT_NAMES = new Set(Object.values(SUITE_INTERFACES).flatMap((i) => i.fragments.filter((f) => f.type === "event").map((f) => (f as unknown as { name: string }).name)));
+
+/** The query's parameters, checked, in one order (the cursor is bound to them). */
+function readQuery(query: Record<string, string | string[] | undefined>, allowed: readonly string[]): { filters: Filters; count: number; cursor: string | undefined } {
+  const one = (name: string): string | undefined => {
+    const v = query[name];
+    if (Array.isArray(v)) throw invalid(name, "given more than once");
+    return v;
+  };
+  for (const name of Object.keys(query)) if (!allowed.includes(name) && name !== "_count" && name !== "_cursor") throw invalid(name, `not a parameter here (${[...allowed, "_count", "_cursor"].join(", ")})`);
+  const filters: { column: string; value: string | number }[] = [];
+  const add = (name: string, column: string, read: (n: string, raw: string) => string | number) => {
+    const raw = one(name);
+    if (raw !== undefined) filters.push({ column, value: read(name, raw) });
+  };
+  add("contract", "contract", (n, raw) => {
+    if (!CONTRACTS.includes(raw)) throw invalid(n, `${JSON.stringify(raw)} is not one of the suite's contracts (${CONTRACTS.join(", ")})`);
+    return raw;
+  });
+  add("event", "event", (n, raw) => {
+    if (!EVENT_NAMES.has(raw)) throw invalid(n, `${JSON.stringify(raw)} is no event of the suite`);
+    return raw;
+  });
+  add("patient", "patient", address);
+  add("org", "org_id", uint);
+  add("claim", "claim_id", bytes32);
+  add("record", "record_id", bytes32);
+  add("plan", "plan_id", uint);
+  add("since", "since", time);
+  add("until", "until", time);
+  const rawCount = one("_count");
+  const count = rawCount === undefined ? DEFAULT_PAGE : Number(uint("_count", rawCount));
+  if (count < 1 || count > MAX_PAGE) throw invalid("_count", `${count} is not from 1 to ${MAX_PAGE}`);
+  return { filters, count, cursor: one("_cursor") };
+}
+
+/** What a cursor is bound to: the route and its filters (not the page size). */
+function queryKey(route: string, filters: Filters): string {
+  return createHash("sha256").update(JSON.stringify([route, filters])).digest("base64url").slice(0, 16);
+}
+
+function openCursor(cursor: string | undefined, key: string): { block: number; log: number } | undefined {
+  if (cursor === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalid("_cursor", "not a cursor this indexer gave");
+  }
+  const c = parsed as { b?: unknown; l?: unknown; q?: unknown };
+  if (!Number.isSafeInteger(c.b) || !Number.isSafeInteger(c.l) || typeof c.q !== "string") throw invalid("_cursor", "not a cursor this indexer gave");
+  if (c.q !== key) throw invalid("_cursor", "a cursor of another query: page on with the query it was given for");
+  return { block: c.b as number, log: c.l as number };
+}
+
+function sealCursor(last: { blockNumber: number; logIndex: number }, key: string): string {
+  return Buffer.from(JSON.stringify({ b: last.blockNumber, l: last.logIndex, q: key })).toString("base64url");
+}
+
+/** A page of events matching `filters` after `after`, oldest first; one more than `count` says a next page exists. */
+async function page(db: Database, filters: Filters, after: { block: number; log: number } | undefined, count: number): Promise<IndexedEvent[]> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  for (const f of filters) {
+    values.push(f.value);
+    if (f.column === "since") where.push(`block_time >= $${values.length}`);
+    else if (f.column === "until") where.push(`block_time < $${values.length}`);
+    else where.push(`${f.column} = $${values.length}`);
+  }
+  if (after !== undefined) {
+    values.push(after.block, after.log);
+    where.push(`(block_number, log_index) > ($${values.length - 1}, $${values.length})`);
+  }
+  values.push(count + 1);
+  const r = await db.pool.query<Row>(
+    `SELECT block_number, log_index, tx_hash, block_time, contract, event, args FROM events ${where.length > 0 ? "WHERE " + where.join(" AND ") : ""}
+     ORDER BY block_number, log_index LIMIT $${values.length}`,
+    values,
+  );
+  return r.rows.map(toEvent);
+}
+
+export interface IndexerApiOptions {
+  readonly db: Database;
+  readonly indexer: Indexer;
+  readonly chainId: bigint;
+  readonly consentRegistry: string;
+  /** The base URL links are written with (default the request's own). */
+  readonly base?: string;
+  readonly logger?: boolean;
+}
+
+/** The query API's HTTP server (not listening yet). */
+export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
+  const { db, indexer } = options;
+  const app = Fastify({ logger: options.logger === true ? { level: "info", serializers: { req: (req: { method: string; routeOptions?: { url?: string } }) => ({ method: req.method, route: req.routeOptions?.url }) } } : false });
+  const send = (reply: FastifyReply, status: number, body: object, type = "application/json") => reply.code(status).type(type).send(body);
+  app.setErrorHandler((error: unknown, _req, reply) => {
+    if (error instanceof GatewayError) return send(reply, error.status, operationOutcome("error", error.code, error.message, error.expression), FHIR_JSON);
+    const e = error as { statusCode?: number };
+    if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) return send(reply, e.statusCode, operationOutcome("error", "invalid", "the request is malformed"), FHIR_JSON);
+    // A database that cannot answer: say so, never a stack trace.
+    return send(reply, 503, operationOutcome("error", "transient", "the indexer's database is unavailable: try again"), FHIR_JSON);
+  });
+  app.setNotFoundHandler((_req, reply) => send(reply, 404, operationOutcome("error", "not-found", "no such endpoint (GET /events, /patients/{address}/access-log, /status)"), FHIR_JSON));
+
+  app.get("/health", async (_req, reply) => send(reply, 200, { status: "ok" }));
+  app.get("/status", async (_req, reply) => send(reply, 200, indexer.status()));
+  app.get("/ready", async (_req, reply) => {
+    const s = indexer.status();
+    const database = await db.pool.query("SELECT 1").then(
+      () => true,
+      () => false,
+    );
+    const ready = s.halted === undefined && database;
+    return send(reply, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", database, halted: s.halted ?? null, nextBlock: s.nextBlock, percent: s.percent });
+  });
+
+  const EVENT_FILTERS = ["contract", "event", "patient", "org", "claim", "record", "plan", "since", "until"];
+  app.get("/events", async (req, reply) => {
+    const { filters, count, cursor } = readQuery(req.query as Record<string, string>, EVENT_FILTERS);
+    const key = queryKey("/events", filters);
+    const rows = await page(db, filters, openCursor(cursor, key), count);
+    const shown = rows.slice(0, count);
+    const url = new URL(req.url, "http://indexer");
+    if (rows.length > count) url.searchParams.set("_cursor", sealCursor(shown[shown.length - 1], key));
+    return send(reply, 200, { events: shown, next: rows.length > count ? url.pathname + url.search : null });
+  });
+
+  app.get<{ Params: { patient: string } }>("/patients/:patient/access-log", async (req, reply) => {
+    const patient = address("patient", req.params.patient);
+    const { filters, count, cursor } = readQuery(req.query as Record<string, string>, ["since", "until"]);
+    const all: Filters = [{ column: "contract", value: "ConsentRegistry" }, { column: "event", value: "AccessLogged" }, { column: "patient", value: patient }, ...filters];
+    const key = queryKey("/access-log", all);
+    const rows = await page(db, all, openCursor(cursor, key), count);
+    const shown = rows.slice(0, count);
+    const base = options.base ?? `${req.protocol}://${req.host}`;
+    const source = { chainId: options.chainId, registry: options.consentRegistry };
+    const url = new URL(req.url, base);
+    const self = url.toString();
+    if (rows.length > count) url.searchParams.set("_cursor", sealCursor(shown[shown.length - 1], key));
+    return send(
+      reply,
+      200,
+      {
+        resourceType: "Bundle",
+        type: "searchset",
+        link: [{ relation: "self", url: self }, ...(rows.length > count ? [{ relation: "next", url: url.toString() }] : [])],
+        entry: shown.map((e) => {
+          const resource = accessAuditEvent(accessRecord({ ...e.args, orgId: BigInt(e.args.orgId as string) }, e.blockNumber, e.txHash), source, `${e.blockNumber}-${e.logIndex}`);
+          return { fullUrl: `${base}/AuditEvent/${e.blockNumber}-${e.logIndex}`, resource, search: { mode: "match" } };
+        }),
+      },
+      FHIR_JSON,
+    );
+  });
+  return app;
+}
