@@ -165,6 +165,20 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
       expect((await f.sdk.claims.record(id)).authUsed).to.equal(200n * USD);
     });
 
+    it("gives back even one unit of authorization a pended claim held when the adjuster allows nothing on its line", async function () {
+      const f = await loadFixture(claimsFixture);
+      const s0 = await f.submission();
+      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 1n, s0.serviceDate, s0.serviceDate);
+      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
+      const id = await submit(f, await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD)] }));
+      const r = await f.sdk.claims.record(id);
+      expect(r.authUsed).to.equal(1n);
+      await expect(f.claims.connect(f.adjuster).decide(id, rec(r), [{ allowed: 0n, reason: 50 }]))
+        .to.emit(f.claims, "AuthorizationReturned")
+        .withArgs(1n, id, 1n);
+      expect((await f.claims.authorization(1)).remaining).to.equal(1n);
+    });
+
     it("caps an adjuster's price for a code without a fee at the per-claim cap", async function () {
       const f = await loadFixture(claimsFixture);
       await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.VACCINE], [{ fee: 0n, copay: 0n, coinsuranceBps: 0, priorAuth: false, review: true, perClaimCap: 50n * USD, costSharing: 0 }]);
