@@ -155,3 +155,24 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   }
   return withTransactions(pool, "pglite", close);
 }
+
+/**
+ * A new, empty database on the PostgreSQL server of `serverUrl` (a connection string to any database of
+ * it), named `<prefix>_<pid>_<time>_<random>`, and how to drop it: for benchmarks and tests.
+ */
+export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}

@@ -6,7 +6,7 @@
  */
 import "dotenv/config";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { envVar } from "../config/env";
+import { envInteger as integer, envVar, runService } from "../config/env";
 import { CareLedger } from "../sdk/careledger";
 import { AnchorWorker } from "./anchor";
 import { openDatabase } from "./db";
@@ -30,13 +30,6 @@ export interface GatewayConfig {
   readonly rateLimit: { readonly perRequester: number; readonly perAddress: number };
 }
 
-function integer(name: string, fallback: number, min: number, max: number): number {
-  const raw = envVar(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${name}=${raw} is not a whole number from ${min} to ${max}`);
-  return n;
-}
 
 function required(name: string, what: string): string {
   const v = envVar(name);
@@ -69,7 +62,7 @@ export function gatewayConfig(): GatewayConfig {
   };
 }
 
-async function main(): Promise<void> {
+async function main(onStop: (stop: (signal: string) => Promise<void>) => void): Promise<void> {
   const config = gatewayConfig();
   // No cache of identical calls (ethers' default keeps one 250 ms): two anchorings in a row would read the
   // same pending nonce and the second would be refused.
@@ -91,24 +84,13 @@ async function main(): Promise<void> {
   const pruning = setInterval(() => void pruneNonces(db).catch(() => undefined), 60_000);
   const address = await gateway.app.listen({ host: config.host, port: config.port });
   console.log(`CareLedger gateway of organization ${gateway.orgId} at ${config.origin} (listening on ${address}, ${db.kind}, chain ${careledger.chainId})`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onStop(async (signal) => {
     console.log(`${signal}: finishing requests in flight and anchoring every receipt`);
     clearInterval(pruning);
     await gateway.app.close();
     await worker.stop().catch((err) => console.error(`receipts left for the next start: ${(err as Error).message}`));
     await db.close();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(`gateway: ${(err as Error).message ?? String(err)}`);
-    process.exit(1);
   });
 }
+
+if (require.main === module) runService("gateway", main);

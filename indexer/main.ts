@@ -8,21 +8,14 @@
  */
 import "dotenv/config";
 import { JsonRpcProvider } from "ethers";
-import { envVar } from "../config/env";
+import { envInteger as integer, envVar, runService } from "../config/env";
 import { CareLedger } from "../sdk/careledger";
 import { buildIndexerApi } from "./api";
 import { openIndexerDatabase } from "./db";
 import { Indexer, IndexerHaltedError } from "./sync";
 
-function integer(name: string, fallback: number, min: number, max: number): number {
-  const raw = envVar(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${name}=${raw} is not a whole number from ${min} to ${max}`);
-  return n;
-}
 
-async function main(): Promise<void> {
+async function main(onStop: (stop: (signal: string) => Promise<void>) => void): Promise<void> {
   const rpcUrl = envVar("INDEXER_RPC_URL") ?? envVar("LOCALHOST_RPC_URL") ?? "http://127.0.0.1:8545";
   const host = envVar("INDEXER_HOST") ?? "127.0.0.1";
   const port = integer("INDEXER_PORT", 8090, 0, 65535);
@@ -56,22 +49,13 @@ async function main(): Promise<void> {
     if (!stopping) timer = setTimeout(() => void poll(), pollMs);
   };
   void poll();
-  const stop = async (signal: string) => {
-    if (stopping) return;
+  onStop(async (signal) => {
     stopping = true;
     clearTimeout(timer);
     console.log(`${signal}: stopping`);
     await app.close();
     await db.close();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(`indexer: ${(err as Error).message ?? String(err)}`);
-    process.exit(1);
   });
 }
+
+if (require.main === module) runService("indexer", main);

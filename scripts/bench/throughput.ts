@@ -26,14 +26,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import pg from "pg";
 import { hexlify, keccak256, recoverAddress, SigningKey, Wallet } from "ethers";
 import { recoverSigner } from "../../gateway/auth";
 import { useWasmKeccakInEthers } from "../../sdk/records/merkle/keccak";
 import { CareLedger, OrgKind } from "../../sdk";
 import { ACCOUNT_SYSTEM } from "../../sdk/core/fhirSystems";
 import { signGatewayRequest, MAX_REQUEST_LIFETIME } from "../../sdk/exchange/request";
-import { openDatabase, type Database } from "../../gateway/db";
+import { createScratchDatabase, openDatabase, type Database } from "../../gateway/db";
 import { LocalKeyProvider } from "../../gateway/keys";
 import { buildGateway } from "../../gateway/server";
 import { ParticipantRegistry__factory } from "../../typechain-types";
@@ -160,7 +159,7 @@ export async function measureThroughput(hre: HardhatRuntimeEnvironment, options:
     await patientCl.consent.grant({ grantee: { organization: hospitalOrg }, classes: ["labs"], purposes: ["TREAT"], validUntil: latest + YEAR, commitment: "0x" + randomBytes(32).toString("hex") })
   ).wait();
 
-  const scratch = options.databaseUrl === undefined ? undefined : await scratchDatabase(options.databaseUrl);
+  const scratch = options.databaseUrl === undefined ? undefined : await createScratchDatabase(options.databaseUrl, "careledger_bench");
   const db: Database = await openDatabase(scratch === undefined ? {} : { url: scratch.url });
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -343,22 +342,4 @@ export function measureCrypto(recoveries = 1_000, hashes = 20_000): Record<strin
     "throughput.crypto.keccak128Micros.ethers": micros(hashes, () => inputs.forEach((d) => ownKeccak(d))),
     "throughput.crypto.keccak128Micros.wasm": micros(hashes, () => inputs.forEach((d) => keccak256(d))),
   };
-}
-
-/** A new, empty database on the PostgreSQL server of `serverUrl`, and how to drop it. */
-async function scratchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `careledger_bench_${process.pid}_${Date.now()}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

@@ -4,7 +4,7 @@ import hre from "hardhat";
 import { ClaimStatus, claimIdOf, type ClaimSubmission } from "../../sdk";
 import { ReentrantToken__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsFixture, CODE, DAY, INSURER, rec, sub, USD, type ClaimsFixture } from "./fixtures";
+import { claimsFixture, CODE, DAY, INSURER, pendedWithAuthorization, rec, sub, USD, type ClaimsFixture } from "./fixtures";
 import { claimState } from "../support/suiteFixture";
 
 async function submit(f: ClaimsFixture, s: ClaimSubmission, from = f.doctor) {
@@ -118,11 +118,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
 
     it("consumes a prior authorization when the rules pend the claim; the adjuster's amounts consume no more", async function () {
       const f = await loadFixture(claimsFixture);
-      const s0 = await f.submission();
-      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
-      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
-      const id = await submit(f, await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD), f.line(CODE.MRI, 900n * USD)] }));
-      const r = await f.sdk.claims.record(id);
+      const { id, record: r } = await pendedWithAuthorization(f, 500n * USD, [f.line(CODE.MRI, 800n * USD), f.line(CODE.MRI, 900n * USD)]);
       await f.claims.connect(f.adjuster).decide(id, rec(r), [
         { allowed: 300n * USD, reason: 45 },
         { allowed: 700n * USD, reason: 45 },
@@ -132,10 +128,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
 
     it("gives back the authorization a pended claim held when the adjuster allows less on its lines", async function () {
       const f = await loadFixture(claimsFixture);
-      const s0 = await f.submission();
-      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
-      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
-      const id = await submit(f, await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD)] }));
+      const { id } = await pendedWithAuthorization(f, 500n * USD, [f.line(CODE.MRI, 800n * USD)]);
       expect((await f.claims.authorization(1)).remaining).to.equal(0n);
       const r = await f.sdk.claims.record(id);
       expect(r.authUsed).to.equal(500n * USD);
@@ -148,11 +141,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
 
     it("counts only the lines of the authorized code as keeping the authorization: another code's allowed amount keeps none of it", async function () {
       const f = await loadFixture(claimsFixture);
-      const s0 = await f.submission();
-      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
-      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
-      const id = await submit(f, await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD), f.line(CODE.VISIT, 400n * USD)] }));
-      const r = await f.sdk.claims.record(id);
+      const { id, record: r } = await pendedWithAuthorization(f, 500n * USD, [f.line(CODE.MRI, 800n * USD), f.line(CODE.VISIT, 400n * USD)]);
       expect(r.authUsed).to.equal(500n * USD);
       // The visit needs no authorization: its 400 allowed keeps none of the MRI's; 300 of the 500 go back.
       await expect(f.claims.connect(f.adjuster).decide(id, rec(r), [
@@ -167,11 +156,7 @@ describe("ClaimsEngine: decisions, appeals, corrections, settlement", function (
 
     it("gives back even one unit of authorization a pended claim held when the adjuster allows nothing on its line", async function () {
       const f = await loadFixture(claimsFixture);
-      const s0 = await f.submission();
-      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 1n, s0.serviceDate, s0.serviceDate);
-      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
-      const id = await submit(f, await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD)] }));
-      const r = await f.sdk.claims.record(id);
+      const { id, record: r } = await pendedWithAuthorization(f, 1n, [f.line(CODE.MRI, 800n * USD)]);
       expect(r.authUsed).to.equal(1n);
       await expect(f.claims.connect(f.adjuster).decide(id, rec(r), [{ allowed: 0n, reason: 50 }]))
         .to.emit(f.claims, "AuthorizationReturned")

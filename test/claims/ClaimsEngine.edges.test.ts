@@ -23,7 +23,7 @@ import { expect } from "chai";
 import { ClaimStatus, claimIdOf, recordHashOf, type ClaimSubmission } from "../../sdk";
 import { Intermediary__factory } from "../../typechain-types";
 import { planIn } from "../support/tokenPlans";
-import { claimsEvent, claimsFixture, CODE, correct, DAY, HOSPITAL, INSURER, rec, secondPlan, sub, USD, type ClaimsFixture } from "./fixtures";
+import { claimsEvent, claimsFixture, CODE, correct, DAY, HOSPITAL, INSURER, pendedWithAuthorization, rec, secondPlan, sub, USD, type ClaimsFixture } from "./fixtures";
 import { claimState } from "../support/suiteFixture";
 
 /**
@@ -407,13 +407,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
   describe("decisions (ClaimsCore)", function () {
     it("keeps a pended claim's authorization when its lines of the authorized code are allowed, together, what it held", async function () {
       const f = await loadFixture(claimsFixture);
-      const s0 = await f.submission();
-      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
-      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
-      const s = await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD), f.line(CODE.MRI, 900n * USD)] });
-      await f.claims.connect(f.doctor).submit(sub(s));
-      const id = claimIdOf(s);
-      const r = await f.sdk.claims.record(id);
+      const { id, record: r } = await pendedWithAuthorization(f, 500n * USD, [f.line(CODE.MRI, 800n * USD), f.line(CODE.MRI, 900n * USD)]);
       expect(r.authUsed).to.equal(500n * USD);
       // 400 + 200 allowed on the authorized code: more than the 500 held, though neither line alone is.
       const tx = f.claims.connect(f.adjuster).decide(id, rec(r), [
@@ -439,13 +433,7 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
 
     it("gives back nothing, and says nothing, when the lines of the authorized code are allowed exactly what the claim held", async function () {
       const f = await loadFixture(claimsFixture);
-      const s0 = await f.submission();
-      await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, 500n * USD, s0.serviceDate, s0.serviceDate);
-      await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
-      const s = await f.submission({ authId: 1n, lines: [f.line(CODE.MRI, 800n * USD), f.line(CODE.MRI, 900n * USD)] });
-      await f.claims.connect(f.doctor).submit(sub(s));
-      const id = claimIdOf(s);
-      const r = await f.sdk.claims.record(id);
+      const { id, record: r } = await pendedWithAuthorization(f, 500n * USD, [f.line(CODE.MRI, 800n * USD), f.line(CODE.MRI, 900n * USD)]);
       // 300 + 200: exactly the 500 held (no AuthorizationReturned of 0).
       const tx = f.claims.connect(f.adjuster).decide(id, rec(r), [
         { allowed: 300n * USD, reason: 45 },

@@ -161,6 +161,21 @@ export async function secondPlan(f: ClaimsFixture, code: string = CODE.VISIT, { 
   return 2n;
 }
 
+/**
+ * A claim pended for an adjuster's review on an authorization: the patient authorized for `maxAmount` of
+ * MRI on the service date (authorization 1), MRI needing prior authorization and review (fee $2,000), and a
+ * submission of `lines` citing it. Returns the claim's id and its record.
+ */
+export async function pendedWithAuthorization(f: ClaimsFixture, maxAmount: bigint, lines: ClaimLine[]) {
+  const s0 = await f.submission();
+  await f.claims.connect(f.adjuster).authorize(f.planId, f.patient.address, CODE.MRI, maxAmount, s0.serviceDate, s0.serviceDate);
+  await f.claims.connect(f.insurerAdmin).setBenefits(f.planId, [CODE.MRI], [{ fee: 2_000n * USD, copay: 0n, coinsuranceBps: 0, priorAuth: true, review: true, perClaimCap: 0n, costSharing: 0 }]);
+  const s = await f.submission({ authId: 1n, lines });
+  await (await f.claims.connect(f.doctor).submit(sub(s))).wait();
+  const id = claimIdOf(s);
+  return { id, record: await f.sdk.claims.record(id) };
+}
+
 /** The first event named one of `names` that `claims` emitted in `receipt`, parsed (undefined when none). */
 export function claimsEvent(claims: ClaimsFixture["claims"], receipt: ContractTransactionReceipt | null, ...names: string[]): LogDescription | undefined {
   return receipt!.logs.map((l) => claims.interface.parseLog(l)).find((e): e is LogDescription => e !== null && names.includes(e.name));
