@@ -390,6 +390,18 @@ describe("ClaimsEngine (mutation-killing tests)", function () {
       expect((await claimState(f.claims, id)).decidedAt).to.equal((await mined!.getBlock()).timestamp);
     });
 
+    it("a void of a claim whose plan paid one unit, and the member nothing, takes that unit back out of the benefit paid", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await secondPlan(f); // no deductible, no copay, no coinsurance
+      const s = await f.submission({ planId, lines: [f.line(CODE.VISIT, 1n)] });
+      await f.claims.connect(f.doctor).submit(sub(s));
+      const id = claimIdOf(s);
+      const r = await f.sdk.claims.record(id);
+      expect([r.deductible, r.memberShare, (await f.claims.accumulators(planId, f.patient.address, 0)).benefitPaid]).to.deep.equal([0n, 0n, 1n]);
+      await f.claims.connect(f.doctor).voidClaim(id, rec(r));
+      expect((await f.claims.accumulators(planId, f.patient.address, 0)).benefitPaid).to.equal(0n);
+    });
+
     it("a void of a claim holding one unit of authorization gives that unit back", async function () {
       const f = await loadFixture(claimsFixture);
       const s0 = await f.submission({ lines: [f.line(CODE.MRI, 1n)] });
