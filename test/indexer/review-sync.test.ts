@@ -12,54 +12,16 @@ import { CareLedger } from "../../sdk";
 import type { Database } from "../../gateway/db";
 import { openIndexerDatabase } from "../../indexer/db";
 import { SUITE_INTERFACES } from "../../indexer/decode";
-import { Indexer, IndexerHaltedError, type IndexedSuite, type IndexerOptions } from "../../indexer/sync";
-import { scratchDatabase } from "../support/databases";
+import { Indexer, IndexerHaltedError, type IndexerOptions } from "../../indexer/sync";
+import { scratchDatabase, scratchDatabasePerTest } from "../support/databases";
 import { rejection } from "../support/rejection";
-import { COMMITMENT, HOSPITAL, suiteFixture, YEAR, type SuiteFixture } from "../support/suiteFixture";
-
-const suiteOf = (f: SuiteFixture): IndexedSuite => ({ chainId: f.chainId, addresses: f.book.contracts, fromBlock: f.book.deploymentBlock });
-const LOCAL: IndexerOptions = { confirmations: 0, logs: { retries: 0, backoffMs: 260 } };
-
-async function activity(f: SuiteFixture, tag: string) {
-  const patient = await CareLedger.connect(f.patient, { addressBook: f.book });
-  const doctor = await CareLedger.connect(f.doctor, { addressBook: f.book });
-  const lab = await CareLedger.connect(f.labAdmin, { addressBook: f.book });
-  const until = (await hre.ethers.provider.getBlock("latest"))!.timestamp + YEAR;
-  await (await patient.consent.grant({ grantee: { organization: HOSPITAL }, classes: ["labs"], purposes: ["TREAT"], validUntil: until, commitment: COMMITMENT })).wait();
-  for (const k of ["1", "2"]) {
-    await (await doctor.consent.logAccess({ patient: f.patient.address, dataClass: "labs", purpose: "TREAT", recordRef: "0x" + (tag + k).padEnd(64, "0") })).wait();
-  }
-  await (await lab.records.anchor({ resource: { resourceType: "Observation", id: `o-${tag}`, status: "final" } })).wait();
-}
+import type { SuiteFixture } from "../support/suiteFixture";
+import { activity, hookedTransactions, LOCAL, onChain, stored, suiteOf, suiteWithActivity } from "./support";
 
 /** One logged access: one block holding one AccessLogged event. */
 async function access(f: SuiteFixture, ref: string) {
   const doctor = await CareLedger.connect(f.doctor, { addressBook: f.book });
   await (await doctor.consent.logAccess({ patient: f.patient.address, dataClass: "labs", purpose: "TREAT", recordRef: "0x" + ref.padEnd(64, "0") })).wait();
-}
-
-async function suiteWithActivity() {
-  const f = await suiteFixture();
-  await activity(f, "a");
-  return f;
-}
-
-/** The oracle: eth_getLogs for the suite's addresses up to `toBlock`, decoded by the contracts' interfaces. */
-async function onChain(f: SuiteFixture, toBlock?: number, after = -1) {
-  const byAddress = new Map(Object.entries(f.book.contracts).map(([name, a]) => [a.toLowerCase(), name as keyof typeof SUITE_INTERFACES]));
-  const to = toBlock ?? (await hre.ethers.provider.getBlockNumber());
-  if (to < f.book.deploymentBlock) return [];
-  const logs = await hre.ethers.provider.getLogs({ address: [...byAddress.keys()], fromBlock: Math.max(f.book.deploymentBlock, after + 1), toBlock: to });
-  return logs.flatMap((l) => {
-    const contract = byAddress.get(l.address.toLowerCase())!;
-    const parsed = SUITE_INTERFACES[contract].parseLog({ topics: [...l.topics], data: l.data });
-    return parsed === null ? [] : [`${l.blockNumber}:${l.index}:${l.blockHash}:${l.transactionHash}:${contract}.${parsed.name}`];
-  });
-}
-
-async function stored(db: Database, after = -1) {
-  const rows = (await db.pool.query("SELECT block_number, log_index, block_hash, tx_hash, contract, event FROM events WHERE block_number > $1 ORDER BY block_number, log_index", [after])).rows;
-  return rows.map((r) => `${r.block_number}:${r.log_index}:${r.block_hash}:${r.tx_hash}:${r.contract}.${r.event}`);
 }
 
 const count = async (db: Database, sql: string) => Number((await db.pool.query(sql)).rows[0].n);
@@ -94,13 +56,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
   describe(`indexer review (${kind})`, function () {
     this.timeout(180_000);
     let db: Database;
-    let drop: () => Promise<void>;
-    beforeEach(async function () {
-      ({ db, drop } = await scratchDatabase(kind, openIndexerDatabase));
-    });
-    afterEach(async function () {
-      await drop();
-    });
+    scratchDatabasePerTest(kind, openIndexerDatabase, (d) => (db = d));
 
     it("FINDING (fixed): a 2-block reorganization (window 256) halts the indexer when its last batch was wider than the window and the window held no event", async function () {
       const f = await loadFixture(suiteWithActivity);
@@ -321,27 +277,13 @@ describe("indexer review (PostgreSQL): a rollback racing a store", function () {
       let reached: () => void = () => undefined;
       const atGate = new Promise<void>((r) => (reached = r));
       // The store pauses after its UPDATE of the resume point (holding its row lock), before COMMIT.
-      const gated: Database = {
-        ...db,
-        transaction: (fn) =>
-          db.transaction((client) =>
-            fn(
-              new Proxy(client, {
-                get(target, prop, receiver) {
-                  if (prop !== "query") return Reflect.get(target, prop, receiver);
-                  return async (sql: unknown, ...rest: unknown[]) => {
-                    const out = await (target.query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
-                    if (gate !== undefined && typeof sql === "string" && sql.startsWith("UPDATE indexer_state")) {
-                      reached();
-                      await gate;
-                    }
-                    return out;
-                  };
-                },
-              }) as typeof client,
-            ),
-          ),
-      };
+      const gated = hookedTransactions(db, {
+        after: async (sql) => {
+          if (gate === undefined || !sql.startsWith("UPDATE indexer_state")) return;
+          reached();
+          await gate;
+        },
+      });
       const a = await Indexer.open(hre.ethers.provider, gated, suiteOf(f), LOCAL);
       await a.catchUp();
       const fork = await takeSnapshot();

@@ -1,7 +1,9 @@
 /** The suite with some activity for the indexer's tests, and what the indexer is told of it. */
 import hre from "hardhat";
 import { CareLedger } from "../../sdk";
-import type { IndexedSuite } from "../../indexer/sync";
+import type { Database } from "../../gateway/db";
+import { SUITE_INTERFACES } from "../../indexer/decode";
+import type { IndexedSuite, IndexerOptions } from "../../indexer/sync";
 import { COMMITMENT, HOSPITAL, suiteFixture, YEAR, type SuiteFixture } from "../support/suiteFixture";
 
 export const suiteOf = (f: SuiteFixture): IndexedSuite => ({ chainId: f.chainId, addresses: f.book.contracts, fromBlock: f.book.deploymentBlock });
@@ -25,3 +27,54 @@ export async function suiteWithActivity() {
   return f;
 }
 
+
+/** Indexing a local chain: nothing left unread behind the head, a node's failure not retried. */
+export const LOCAL: IndexerOptions = { confirmations: 0, logs: { retries: 0, backoffMs: 260 } };
+
+/** The oracle: eth_getLogs for the suite's addresses up to `toBlock`, decoded by the contracts' interfaces. */
+export async function onChain(f: SuiteFixture, toBlock?: number, after = -1) {
+  const byAddress = new Map(Object.entries(f.book.contracts).map(([name, a]) => [a.toLowerCase(), name as keyof typeof SUITE_INTERFACES]));
+  const to = toBlock ?? (await hre.ethers.provider.getBlockNumber());
+  if (to < f.book.deploymentBlock) return [];
+  const logs = await hre.ethers.provider.getLogs({ address: [...byAddress.keys()], fromBlock: Math.max(f.book.deploymentBlock, after + 1), toBlock: to });
+  return logs.flatMap((l) => {
+    const contract = byAddress.get(l.address.toLowerCase())!;
+    const parsed = SUITE_INTERFACES[contract].parseLog({ topics: [...l.topics], data: l.data });
+    return parsed === null ? [] : [`${l.blockNumber}:${l.index}:${l.blockHash}:${l.transactionHash}:${contract}.${parsed.name}`];
+  });
+}
+
+export async function stored(db: Database, after = -1) {
+  const rows = (await db.pool.query("SELECT block_number, log_index, block_hash, tx_hash, contract, event FROM events WHERE block_number > $1 ORDER BY block_number, log_index", [after])).rows;
+  return rows.map((r) => `${r.block_number}:${r.log_index}:${r.block_hash}:${r.tx_hash}:${r.contract}.${r.event}`);
+}
+
+
+/**
+ * `db` with a hook around every statement its transactions run: `before(client, sql)` runs before the
+ * statement, `after(sql)` once it answered (a crash, or a pause, at a chosen point of a batch).
+ */
+export function hookedTransactions(
+  db: Database,
+  hooks: { before?: (client: { query: (sql: string) => Promise<unknown> }, sql: string) => Promise<void>; after?: (sql: string) => Promise<void> },
+): Database {
+  return {
+    ...db,
+    transaction: (fn) =>
+      db.transaction((client) =>
+        fn(
+          new Proxy(client, {
+            get(target, prop, receiver) {
+              if (prop !== "query") return Reflect.get(target, prop, receiver);
+              return async (sql: unknown, ...rest: unknown[]) => {
+                if (typeof sql === "string") await hooks.before?.(target as unknown as { query: (sql: string) => Promise<unknown> }, sql);
+                const out = await (target.query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
+                if (typeof sql === "string") await hooks.after?.(sql);
+                return out;
+              };
+            },
+          }) as typeof client,
+        ),
+      ),
+  };
+}

@@ -13,28 +13,10 @@ import { ValidationError } from "../../sdk";
 import type { Database } from "../../gateway/db";
 import { openIndexerDatabase } from "../../indexer/db";
 import { dataClassOf, purposeOf } from "../../sdk/consent/vocab";
-import { SUITE_INTERFACES } from "../../indexer/decode";
-import { Indexer, IndexerHaltedError, type IndexerOptions } from "../../indexer/sync";
-import { scratchDatabase } from "../support/databases";
+import { Indexer, IndexerHaltedError } from "../../indexer/sync";
+import { scratchDatabasePerTest } from "../support/databases";
 import { rejection } from "../support/rejection";
-import type { SuiteFixture } from "../support/suiteFixture";
-import { activity, suiteOf, suiteWithActivity } from "./support";
-
-/** What `eth_getLogs` gives for the suite, decoded by the contracts' interfaces: the oracle. */
-async function onChain(f: SuiteFixture) {
-  const byAddress = new Map(Object.entries(f.book.contracts).map(([name, a]) => [a.toLowerCase(), name as keyof typeof SUITE_INTERFACES]));
-  const logs = await hre.ethers.provider.getLogs({ address: [...byAddress.keys()], fromBlock: f.book.deploymentBlock, toBlock: "latest" });
-  return logs.flatMap((l) => {
-    const contract = byAddress.get(l.address.toLowerCase())!;
-    const parsed = SUITE_INTERFACES[contract].parseLog({ topics: [...l.topics], data: l.data });
-    return parsed === null ? [] : [`${l.blockNumber}:${l.index}:${l.blockHash}:${contract}.${parsed.name}`];
-  });
-}
-
-async function stored(db: Database) {
-  const rows = (await db.pool.query("SELECT block_number, log_index, block_hash, contract, event FROM events ORDER BY block_number, log_index")).rows;
-  return rows.map((r) => `${r.block_number}:${r.log_index}:${r.block_hash}:${r.contract}.${r.event}`);
-}
+import { activity, hookedTransactions, LOCAL, onChain, stored, suiteOf, suiteWithActivity } from "./support";
 
 /** The in-process node behind a wrapper whose `eth_getLogs` fails while `failing` is set (a node gone mid-sync). */
 function flakyNode() {
@@ -51,20 +33,12 @@ function flakyNode() {
   return { provider: new BrowserProvider(node), state };
 }
 
-const LOCAL: IndexerOptions = { confirmations: 0, logs: { retries: 0, backoffMs: 260 } };
 
 for (const kind of ["PGlite", "PostgreSQL"] as const) {
   describe(`indexer (${kind}): following the suite's events`, function () {
     this.timeout(120_000);
     let db: Database;
-    let drop: () => Promise<void>;
-
-    beforeEach(async function () {
-      ({ db, drop } = await scratchDatabase(kind, openIndexerDatabase));
-    });
-    afterEach(async function () {
-      await drop();
-    });
+    scratchDatabasePerTest(kind, openIndexerDatabase, (d) => (db = d));
 
     it("stores every event of every part once, decoded as the contracts decode it, exactly what eth_getLogs gives", async function () {
       const f = await loadFixture(suiteWithActivity);
@@ -73,7 +47,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       const oracle = await onChain(f);
       expect(await stored(db)).to.deep.equal(oracle);
       expect(events).to.equal(oracle.length);
-      const parts = new Set(oracle.map((o) => o.split(":")[3].split(".")[0]));
+      const parts = new Set(oracle.map((o) => o.split(":").pop()!.split(".")[0]));
       expect([...parts].sort()).to.deep.equal(["AccessManager", "ClaimsEngine", "ConsentRegistry", "DisclosureLog", "ParticipantRegistry", "RecordRegistry"]);
       // An access, as the registry emitted it, with its subjects.
       const access = (await db.pool.query("SELECT args, patient, org_id, block_time FROM events WHERE event = 'AccessLogged' ORDER BY block_number LIMIT 1")).rows[0];
@@ -171,26 +145,13 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       let crash = true;
       // The session ends between the batch's events and its resume point: PostgreSQL's own end of the
       // connection (pg_terminate_backend), PGlite's a refused statement (it is one session, and lives on).
-      const failing: Database = {
-        ...db,
-        transaction: (fn) =>
-          db.transaction((client) =>
-            fn(
-              new Proxy(client, {
-                get(target, prop, receiver) {
-                  if (prop !== "query") return Reflect.get(target, prop, receiver);
-                  return async (sql: unknown, ...rest: unknown[]) => {
-                    if (crash && typeof sql === "string" && sql.startsWith("UPDATE indexer_state")) {
-                      crash = false;
-                      await target.query(kind === "PostgreSQL" ? "SELECT pg_terminate_backend(pg_backend_pid())" : "SELECT 1/0");
-                    }
-                    return (target.query as (...a: unknown[]) => unknown)(sql, ...rest);
-                  };
-                },
-              }) as typeof client,
-            ),
-          ),
-      };
+      const failing = hookedTransactions(db, {
+        before: async (client, sql) => {
+          if (!crash || !sql.startsWith("UPDATE indexer_state")) return;
+          crash = false;
+          await client.query(kind === "PostgreSQL" ? "SELECT pg_terminate_backend(pg_backend_pid())" : "SELECT 1/0");
+        },
+      });
       const indexer = await Indexer.open(hre.ethers.provider, failing, suiteOf(f), LOCAL);
       await rejection(indexer.step());
       expect([(await db.pool.query("SELECT count(*)::int AS n FROM events")).rows[0].n, (await db.pool.query("SELECT next_block FROM indexer_state")).rows[0].next_block]).to.deep.equal([

@@ -26,3 +26,16 @@ export async function scratchDatabase(
     },
   };
 }
+
+/** Registers hooks giving each test of the suite a fresh database of `kind` (handed to `use`), dropped after it. */
+export function scratchDatabasePerTest(kind: DatabaseKind, open: (options: DatabaseOptions) => Promise<Database>, use: (db: Database) => void): void {
+  let drop: () => Promise<void> = async () => undefined;
+  beforeEach(async function () {
+    const scratch = await scratchDatabase(kind, open);
+    drop = scratch.drop;
+    use(scratch.db);
+  });
+  afterEach(async function () {
+    await drop();
+  });
+}
