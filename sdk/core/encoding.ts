@@ -3,8 +3,9 @@
  * canonical JSON, salts and the suite's one salted commitment that every part's commitments use.
  */
 import canonicalize from "canonicalize";
-import { concat, getBytes, hexlify, isHexString, keccak256, randomBytes, toUtf8Bytes } from "ethers";
+import { concat, getBytes, hexlify, keccak256, randomBytes, toUtf8Bytes } from "ethers";
 import { ValidationError } from "../errors";
+import { isBytes32 } from "./validate";
 
 /**
  * The RFC 8785 (JSON Canonicalization Scheme) form of a JSON value.
@@ -34,7 +35,7 @@ export function newSalt(): string {
  * @throws {ValidationError} naming `field`
  */
 export function requireSalt(value: unknown, field = "salt"): string {
-  if (typeof value !== "string" || !isHexString(value, 32)) throw new ValidationError(field, "a salt is 32 bytes of hex (0x + 64 hex digits)");
+  if (!isBytes32(value)) throw new ValidationError(field, "a salt is 32 bytes of hex (0x + 64 hex digits)");
   return value.toLowerCase();
 }
 

@@ -4,7 +4,9 @@
  * tokens' standard errors decoded with a sentence.
  */
 import { expect } from "chai";
-import { Interface } from "ethers";
+import fc from "fast-check";
+import { Interface, isHexString } from "ethers";
+import { isBytes32 } from "../../sdk/core/validate";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import * as sdk from "../../sdk";
@@ -24,6 +26,17 @@ function refusal(fn: () => unknown): ValidationError {
 }
 
 describe("SDK inputs", function () {
+  it("takes as 32 bytes of hex exactly what ethers' isHexString(value, 32) takes (isBytes32, behind requireBytes32 and requireSalt)", function () {
+    const hexChar = fc.constantFrom(..."0123456789abcdefABCDEFgxX \n".split(""));
+    const candidate = fc.oneof(
+      fc.string(),
+      fc.string({ unit: hexChar, minLength: 62, maxLength: 67 }).map((h) => "0x" + h),
+      fc.string({ unit: hexChar, minLength: 64, maxLength: 64 }).map((h) => "0x" + h),
+      fc.constantFrom("0X" + "a".repeat(64), "0x" + "A".repeat(64), "0x" + "a".repeat(64) + "\n", "\n0x" + "a".repeat(64), 42, null, undefined),
+    );
+    fc.assert(fc.property(candidate, (v) => isBytes32(v) === (typeof v === "string" && isHexString(v, 32))), { numRuns: 5_000 });
+  });
+
   describe("one time input", function () {
     it("takes a Date (to the second), whole seconds (number or bigint) and a day \"YYYY-MM-DD\" (midnight UTC)", function () {
       const cases: [TimeInput, number][] = [
