@@ -18,7 +18,7 @@ import { openCursor as openSealedCursor, sealCursor, type KeyProvider } from "./
 import { RateLimiter } from "./limits";
 import { ReceiptStore } from "./receipts";
 import { recoverPendingAmendments, recoverPendingBatches } from "./recovery";
-import { Releaser } from "./release";
+import { Releaser, type Decision } from "./release";
 import { RecordStore, type RecordRow } from "./store";
 import { useWasmKeccakInEthers } from "../sdk/records/merkle/keccak";
 
@@ -292,6 +292,14 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     return send(reply, 200, searchset(base, resources, { self: req.url, next: nextLink(req, next) }));
   });
 
+  /** One answer for "not held here" and "not for you", so that a refusal tells nobody which ids exist. */
+  const notHeldOrNotPermitted = (type: string, id: string, decision: Decision) =>
+    new GatewayError(
+      404,
+      "not-found",
+      `${type}/${id} is not held here, or the patient's consent does not permit ${decision.requester} to receive it for this purpose (decided at block ${decision.block})`,
+    );
+
   /**
    * One version of a record to the requester — the current one (`current` undefined), or an earlier one
    * (vread) released only with the record's `current` version permitted too — or a refusal that tells
@@ -301,11 +309,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const decision = await releaser.decide(auth);
     // One answer for "not held here" and "not for you" (and, to anyone but the patient or the holder's
     // members, for "shredded"), so that a refusal tells nobody which ids exist.
-    const notHere = new GatewayError(
-      404,
-      "not-found",
-      `${type}/${id} is not held here, or the patient's consent does not permit ${decision.requester} to receive it for this purpose (decided at block ${decision.block})`,
-    );
+    const notHere = notHeldOrNotPermitted(type, id, decision);
     if (row === undefined || row.state !== "anchored") throw notHere;
     if (row.shredded) {
       const insider = row.patient === decision.requester.toLowerCase() || (decision.active && decision.orgId === holder.orgId);
@@ -357,11 +361,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       const live = rows.filter((r) => !r.shredded).slice(0, count);
       const allowed = live.length === 0 ? [] : await releaser.permittedVersions(decision, auth.request.purpose, live, current);
       if (allowed.length === 0) {
-        throw new GatewayError(
-          404,
-          "not-found",
-          `${type}/${id} is not held here, or the patient's consent does not permit ${decision.requester} to receive it for this purpose (decided at block ${decision.block})`,
-        );
+        throw notHeldOrNotPermitted(type, id, decision);
       }
       return { allowed, resources: await releaser.release(auth, decision, allowed) };
     });
