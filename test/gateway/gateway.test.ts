@@ -11,40 +11,18 @@ import { ContractRevertError, OrgKind, ValidationError } from "../../sdk";
 import { ExchangeError } from "../../sdk/exchange/client";
 import { CONSENT_NOTICE } from "../../gateway/fhir";
 import { gatewayRequestDomain, signGatewayRequest } from "../../sdk/exchange/request";
-import pg from "pg";
 import { AnchorWorker } from "../../gateway/anchor";
 import { openDatabase, type Database } from "../../gateway/db";
+import { scratchDatabase } from "../support/databases";
 import { commitment, gatewayChain, grant, LAB, PATIENT_ID, RESEARCH, signedFetch, startGateway } from "./fixtures";
 
 type Fixture = Awaited<ReturnType<typeof startGateway>>;
 const HOSPITAL = 1n;
 const YEAR = 365 * 86_400;
-const PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
 
 
 /** A fresh database of `kind`: PGlite in memory, or a new database on the machine's PostgreSQL server. */
-async function newDatabase(kind: "PGlite" | "PostgreSQL"): Promise<{ db: Database; drop: () => Promise<void> }> {
-  if (kind === "PGlite") {
-    const db = await openDatabase();
-    return { db, drop: () => db.close() };
-  }
-  const name = `careledger_gwt_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const db = await openDatabase({ url: `postgres://postgres@127.0.0.1:5432/${name}` });
-  return {
-    db,
-    drop: async () => {
-      await db.close().catch(() => undefined);
-      const a = new pg.Client({ connectionString: PG_ADMIN });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
+const newDatabase = (kind: "PGlite" | "PostgreSQL") => scratchDatabase(kind, openDatabase);
 
 for (const kind of ["PGlite", "PostgreSQL"] as const) {
   describe(`gateway (${kind}): records move between organizations only under consent`, function () {
