@@ -183,6 +183,11 @@ export async function spendNonce(ctx: Pick<AuthContext, "nonces">, auth: Authent
   auth.nonceSpent = true;
 }
 
+/** A nonce's key: its requester (any case) and the nonce, as the book's unique key holds them. */
+export function nonceKey(x: { requester: string; nonce: string }): string {
+  return `${x.requester.toLowerCase()}:${x.nonce}`;
+}
+
 /**
  * The nonces of requests served, shared by every instance on the database: spending one is durable
  * before the request is served, and a nonce is spent once. Concurrent requests' nonces are written
@@ -195,7 +200,7 @@ export class NonceBook {
     this.#batcher = new Batcher(async (inputs) => {
       // The same nonce twice in one round (a request racing its own replay): the first is the one tried.
       const first = new Map<string, number>();
-      const keys = inputs.map((x) => `${x.requester.toLowerCase()}:${x.nonce}`);
+      const keys = inputs.map(nonceKey);
       keys.forEach((key, i) => {
         if (!first.has(key)) first.set(key, i);
       });

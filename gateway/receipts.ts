@@ -7,7 +7,7 @@
  * (the `receipts` view, {@link StoredReceipt}); a receipt's position is its row's `seq` × 65,536 plus its
  * place in the row, or, for a receipt migrated from the one-row-each table, its old seq ({@link receiptSeq}).
  */
-import { duplicateRequest, NONCE_SPENDABLE } from "./auth";
+import { duplicateRequest, NONCE_SPENDABLE, nonceKey } from "./auth";
 import { Batcher } from "./batch";
 import { isRefusal, type Database } from "./db";
 import type { GatewayRequest } from "../sdk/exchange/request";
@@ -47,10 +47,6 @@ export interface NonceToSpend {
 interface Response {
   readonly disclosures: readonly NewDisclosure[];
   readonly nonce?: NonceToSpend;
-}
-
-function nonceKey(x: { requester: string; nonce: string }): string {
-  return `${x.requester.toLowerCase()}:${x.nonce}`;
 }
 
 /** A stored receipt, with its root and proof once bound to one. */
