@@ -14,8 +14,8 @@
  */
 import { createHash } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import { getAddress, isAddress } from "ethers";
 import { accessAuditEvent } from "../sdk/consent/audit";
+import { isBytes32, requireAddress } from "../sdk/core/validate";
 import { accessRecord } from "../sdk/consent/events";
 import { GatewayError, operationOutcome } from "../gateway/fhir";
 import type { Database } from "../gateway/db";
@@ -71,12 +71,15 @@ const uint = (name: string, raw: string): string => {
   return raw;
 };
 const bytes32 = (name: string, raw: string): string => {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(raw)) throw invalid(name, `${JSON.stringify(raw)} is not 0x and 64 hex digits`);
+  if (!isBytes32(raw)) throw invalid(name, `${JSON.stringify(raw)} is not 0x and 64 hex digits`);
   return raw.toLowerCase();
 };
 const address = (name: string, raw: string): string => {
-  if (!isAddress(raw)) throw invalid(name, `${JSON.stringify(raw)} is not an account address`);
-  return getAddress(raw).toLowerCase();
+  try {
+    return requireAddress(name, raw, { allowZero: true }).toLowerCase();
+  } catch {
+    throw invalid(name, `${JSON.stringify(raw)} is not an account address`);
+  }
 };
 /** A time: seconds since the epoch, or an ISO 8601 date or date-time. */
 const time = (name: string, raw: string): number => {
