@@ -4,6 +4,9 @@
  *
  * - `GET /events?contract=&event=&patient=&org=&claim=&record=&plan=&since=&until=&_count=&_cursor=` —
  *   events, oldest first, each with its block, log index, transaction, time and decoded arguments.
+ * - `GET /logs?address=&topic0=…&fromBlock=&toBlock=&_count=&_cursor=` — one contract's logs as a node's
+ *   `eth_getLogs` gives them, up to the last block indexed: what the SDK reads its histories from when
+ *   given an indexer (sdk/core/indexer.ts).
  * - `GET /patients/{address}/access-log?since=&until=&_count=&_cursor=` — a patient's accounting of
  *   disclosures as a FHIR searchset Bundle of AuditEvents (sdk/consent/audit.ts).
  * - `GET /status` (progress), `GET /ready` (503 while halted or the database is down), `GET /health`.
@@ -172,6 +175,123 @@ async function page(db: Database, filters: Filters, after: { block: number; log:
   return r.rows.map(toEvent);
 }
 
+/** A log as a node gives it (`eth_getLogs`), numbers as numbers: what `GET /logs` answers. */
+export interface IndexedLog {
+  readonly blockNumber: number;
+  readonly blockHash: string;
+  readonly transactionHash: string;
+  readonly transactionIndex: number;
+  readonly logIndex: number;
+  readonly address: string;
+  readonly topics: string[];
+  readonly data: string;
+}
+
+/** Logs per `GET /logs` page: default and most. */
+export const DEFAULT_LOG_PAGE = 1_000;
+export const MAX_LOG_PAGE = 5_000;
+
+interface LogRow {
+  head: string;
+  block_number: string | null;
+  block_hash: string;
+  tx_hash: string;
+  tx_index: number;
+  log_index: number;
+  address: string;
+  topic0: string;
+  topic1: string | null;
+  topic2: string | null;
+  topic3: string | null;
+  data: string;
+}
+
+/** `GET /logs`'s query, checked. */
+interface LogQuery {
+  readonly address: string;
+  /** Per position, the topics any of which matches (none: any topic). */
+  readonly topics: readonly (readonly string[] | undefined)[];
+  readonly fromBlock: number;
+  readonly toBlock: number | undefined;
+  readonly count: number;
+  readonly cursor: string | undefined;
+}
+
+const LOG_PARAMETERS = ["address", "topic0", "topic1", "topic2", "topic3", "fromBlock", "toBlock", "_count", "_cursor"];
+
+function readLogQuery(query: Record<string, string | string[] | undefined>, addresses: readonly string[]): LogQuery {
+  const one = (name: string): string | undefined => {
+    const v = query[name];
+    if (Array.isArray(v)) throw invalid(name, "given more than once");
+    return v;
+  };
+  for (const name of Object.keys(query)) if (!LOG_PARAMETERS.includes(name)) throw invalid(name, `not a parameter here (${LOG_PARAMETERS.join(", ")})`);
+  const rawAddress = one("address");
+  if (rawAddress === undefined) throw invalid("address", "required: the contract whose logs are read");
+  const contract = address("address", rawAddress);
+  if (!addresses.includes(contract)) throw invalid("address", `${rawAddress} is not a contract of the suite this indexer follows`);
+  const topics = [0, 1, 2, 3].map((i) => {
+    const raw = one(`topic${i}`);
+    return raw === undefined ? undefined : raw.split(",").map((t) => bytes32(`topic${i}`, t));
+  });
+  const block = (name: string): number | undefined => {
+    const raw = one(name);
+    return raw === undefined ? undefined : Number(uint(name, raw));
+  };
+  const fromBlock = block("fromBlock") ?? 0;
+  const toBlock = block("toBlock");
+  if (toBlock !== undefined && toBlock < fromBlock) throw invalid("toBlock", `${toBlock} is before fromBlock ${fromBlock}`);
+  const rawCount = one("_count");
+  const count = rawCount === undefined ? DEFAULT_LOG_PAGE : Number(uint("_count", rawCount));
+  if (count < 1 || count > MAX_LOG_PAGE) throw invalid("_count", `${count} is not from 1 to ${MAX_LOG_PAGE}`);
+  return { address: contract, topics, fromBlock, toBlock, count, cursor: one("_cursor") };
+}
+
+/**
+ * One page of `q`'s logs after `after`, and the last block indexed, read in one statement (one snapshot):
+ * `undefined` while nothing is indexed yet.
+ */
+async function logPage(db: Database, q: LogQuery, after: { block: number; log: number } | undefined): Promise<{ head: number; rows: LogRow[] } | undefined> {
+  const values: unknown[] = [q.address, q.fromBlock];
+  const where = ["address = $1", "block_number >= $2"];
+  q.topics.forEach((topics, i) => {
+    if (topics === undefined) return;
+    values.push(topics);
+    where.push(`topic${i} = ANY($${values.length}::text[])`);
+  });
+  if (q.toBlock !== undefined) {
+    values.push(q.toBlock);
+    where.push(`block_number <= $${values.length}`);
+  }
+  if (after !== undefined) {
+    values.push(after.block, after.log);
+    where.push(`(block_number, log_index) > ($${values.length - 1}, $${values.length})`);
+  }
+  values.push(q.count + 1);
+  const r = await db.pool.query<LogRow>(
+    `SELECT s.head, e.* FROM (SELECT next_block - 1 AS head FROM indexer_state) s
+     LEFT JOIN LATERAL (
+       SELECT block_number, block_hash, tx_hash, tx_index, log_index, address, topic0, topic1, topic2, topic3, data FROM events
+       WHERE ${where.join(" AND ")} AND block_number <= s.head
+       ORDER BY block_number, log_index LIMIT $${values.length}
+     ) e ON true`,
+    values,
+  );
+  if (r.rows.length === 0) return undefined;
+  return { head: Number(r.rows[0].head), rows: r.rows.filter((row) => row.block_number !== null) };
+}
+
+const toLog = (r: LogRow): IndexedLog => ({
+  blockNumber: Number(r.block_number),
+  blockHash: r.block_hash,
+  transactionHash: r.tx_hash,
+  transactionIndex: r.tx_index,
+  logIndex: r.log_index,
+  address: r.address,
+  topics: [r.topic0, r.topic1, r.topic2, r.topic3].filter((t): t is string => t !== null),
+  data: r.data,
+});
+
 export interface IndexerApiOptions {
   readonly db: Database;
   readonly indexer: Indexer;
@@ -194,7 +314,7 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
     // A database that cannot answer: say so, never a stack trace.
     return send(reply, 503, operationOutcome("error", "transient", "the indexer's database is unavailable: try again"), FHIR_JSON);
   });
-  app.setNotFoundHandler((_req, reply) => send(reply, 404, operationOutcome("error", "not-found", "no such endpoint (GET /events, /patients/{address}/access-log, /status)"), FHIR_JSON));
+  app.setNotFoundHandler((_req, reply) => send(reply, 404, operationOutcome("error", "not-found", "no such endpoint (GET /events, /logs, /patients/{address}/access-log, /status)"), FHIR_JSON));
 
   app.get("/health", async (_req, reply) => send(reply, 200, { status: "ok" }));
   app.get("/status", async (_req, reply) => send(reply, 200, indexer.status()));
@@ -217,6 +337,34 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
     const url = new URL(req.url, "http://indexer");
     if (rows.length > count) url.searchParams.set("_cursor", sealCursor(shown[shown.length - 1], key));
     return send(reply, 200, { events: shown, next: rows.length > count ? url.pathname + url.search : null });
+  });
+
+  /**
+   * `GET /logs?address=&topic0=&topic1=&topic2=&topic3=&fromBlock=&toBlock=&_count=&_cursor=`: one suite
+   * contract's logs exactly as a node's `eth_getLogs` gives them (a topic may list several, comma-separated:
+   * any of them matches), oldest first, up to the last block indexed (`head`: the blocks after it are the
+   * node's to answer). The next link carries the `toBlock` this page was read to, so that a history read
+   * page by page ends where its first page did.
+   */
+  const addresses = Object.values(indexer.suite.addresses).map((a) => a.toLowerCase());
+  app.get("/logs", async (req, reply) => {
+    const q = readLogQuery(req.query as Record<string, string>, addresses);
+    const halted = indexer.status().halted;
+    if (halted !== undefined) throw new GatewayError(503, "transient", `the indexer has halted (${halted}): read the chain`);
+    const key = (toBlock: number) => queryKey("/logs", [{ column: "q", value: JSON.stringify({ ...q, count: undefined, cursor: undefined, toBlock }) }]);
+    const after = q.cursor === undefined ? undefined : openCursor(q.cursor, key(q.toBlock ?? -1));
+    const read = await logPage(db, q, after);
+    if (read === undefined) throw new GatewayError(503, "transient", "the indexer has not started indexing yet: read the chain");
+    const head = q.toBlock === undefined ? read.head : Math.min(q.toBlock, read.head);
+    const shown = read.rows.slice(0, q.count);
+    let next: string | null = null;
+    if (read.rows.length > q.count) {
+      const url = new URL(req.url, "http://indexer");
+      url.searchParams.set("toBlock", String(head));
+      url.searchParams.set("_cursor", sealCursor({ blockNumber: Number(shown[shown.length - 1].block_number), logIndex: shown[shown.length - 1].log_index }, key(head)));
+      next = url.pathname + url.search;
+    }
+    return send(reply, 200, { chainId: indexer.suite.chainId.toString(), head, logs: shown.map(toLog), next });
   });
 
   app.get<{ Params: { patient: string } }>("/patients/:patient/access-log", async (req, reply) => {

@@ -42,6 +42,11 @@ export interface DecodedEvent {
   readonly claimId: string | null;
   readonly recordId: string | null;
   readonly planId: string | null;
+  /** The log as the node gave it: the emitting contract (lower-case), its transaction's index, topics and data. */
+  readonly address: string;
+  readonly txIndex: number;
+  readonly topics: readonly string[];
+  readonly data: string;
 }
 
 /** `value` of type `param` as JSON. */
@@ -86,5 +91,9 @@ export function decodeLog(contract: keyof SuiteAddresses, log: Log): DecodedEven
     claimId: first(["claimId"]),
     recordId: first(["recordId"]),
     planId: first(["planId"]),
+    address: log.address.toLowerCase(),
+    txIndex: log.transactionIndex,
+    topics: log.topics.map((t) => t.toLowerCase()),
+    data: log.data.toLowerCase(),
   };
 }

@@ -155,6 +155,12 @@ export class Indexer {
     }
   }
 
+  /** What it indexes: the suite's chain, contracts and deployment block. */
+  get suite(): IndexedSuite {
+    const { chainId, addresses, fromBlock } = this.#state;
+    return { chainId, addresses, fromBlock };
+  }
+
   /**
    * Opens the indexer of `suite` on `db` (migrated by indexer/db.ts): a new one starts at the suite's
    * deployment block, one stored before resumes where it stopped.
@@ -237,8 +243,10 @@ export class Indexer {
       if (at !== from) return false;
       if (events.length > 0) {
         await client.query(
-          `INSERT INTO events (block_number, log_index, block_hash, tx_hash, block_time, contract, event, args, patient, org_id, claim_id, record_id, plan_id)
-           SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::bigint[])`,
+          `INSERT INTO events (block_number, log_index, block_hash, tx_hash, block_time, contract, event, args, patient, org_id, claim_id, record_id, plan_id,
+                              address, tx_index, topic0, topic1, topic2, topic3, data)
+           SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::bigint[],
+                                $14::text[], $15::integer[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])`,
           [
             events.map((e) => e.blockNumber),
             events.map((e) => e.logIndex),
@@ -253,6 +261,10 @@ export class Indexer {
             events.map((e) => e.claimId),
             events.map((e) => e.recordId),
             events.map((e) => e.planId),
+            events.map((e) => e.address),
+            events.map((e) => e.txIndex),
+            ...[0, 1, 2, 3].map((i) => events.map((e) => e.topics[i] ?? null)),
+            events.map((e) => e.data),
           ],
         );
       }

@@ -17,6 +17,7 @@ import { ExchangeClient } from "./exchange/client";
 import { GovernanceClient } from "./governance/client";
 import { ParticipantsClient } from "./participants/client";
 import { RecordsClient } from "./records/client";
+import { IndexerSource, type IndexerOptions } from "./core/indexer";
 import { checkLogOptions, type LogReadOptions } from "./core/logs";
 import { read } from "./core/read";
 import { requireAddress } from "./core/validate";
@@ -40,6 +41,13 @@ export interface ConnectOptions {
    * (sdk/core/logs.ts). Set `maxBlocks` to your endpoint's limit to skip the refusals.
    */
   readonly logs?: LogReadOptions;
+  /**
+   * An indexer of this deployment (`npm run indexer`; its URL, or {@link IndexerOptions}): histories (access
+   * logs, claim histories, record versions, members…) are read from it up to the last block it holds, the
+   * rest from the node, with the same types and results as from the node alone; when it cannot answer,
+   * from the node (sdk/core/indexer.ts).
+   */
+  readonly indexer?: string | IndexerOptions;
 }
 
 /** A connection to one deployment of the CareLedger suite. */
@@ -67,7 +75,10 @@ export class CareLedger {
   /** Records from other organizations' gateways: signed requests, every resource verified against the chain. */
   readonly exchange: ExchangeClient;
 
-  private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number, logs: LogReadOptions = {}) {
+  /** The indexer histories are read from, when one was given to `connect`. */
+  readonly indexer: IndexerSource | undefined;
+
+  private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number, logs: LogReadOptions = {}, indexer?: IndexerSource) {
     this.runner = runner;
     this.chainId = chainId;
     this.addresses = addresses;
@@ -78,7 +89,11 @@ export class CareLedger {
     this.claims = new ClaimsClient(ClaimsEngine__factory.connect(addresses.ClaimsEngine, runner), fromBlock);
     this.consent = new ConsentClient(ConsentRegistry__factory.connect(addresses.ConsentRegistry, runner), fromBlock);
     this.disclosures = new DisclosuresClient(DisclosureLog__factory.connect(addresses.DisclosureLog, runner), fromBlock);
-    for (const client of [this.participants, this.records, this.claims, this.consent, this.disclosures]) client.logOptions = logs;
+    this.indexer = indexer;
+    for (const client of [this.participants, this.records, this.claims, this.consent, this.disclosures]) {
+      client.logOptions = logs;
+      client.indexer = indexer;
+    }
     const signer = typeof (runner as Signer).signTypedData === "function" ? (runner as Signer) : undefined;
     this.exchange = new ExchangeClient(signer, chainId, addresses.ConsentRegistry, this.records, this.participants, this.disclosures);
   }
@@ -90,7 +105,7 @@ export class CareLedger {
    * @throws {UnsupportedChainError} when there are no addresses for the chain (naming the places it
    *   looked), or no code at them
    * @throws {NodeUnreachableError} `NODE_UNREACHABLE` when the node does not answer (naming its URL)
-   * @throws {ValidationError} when an explicit address is not an address
+   * @throws {ValidationError} when an explicit address is not an address, or `indexer` not an indexer's URL
    * @throws {CareLedgerError} `NO_PROVIDER` when a Signer has no Provider
    */
   static async connect(runner: Signer | Provider, options: ConnectOptions = {}): Promise<CareLedger> {
@@ -122,6 +137,7 @@ export class CareLedger {
     if ((await read(() => provider.getCode(addresses.ParticipantRegistry), provider)) === "0x") {
       throw new UnsupportedChainError(chainId, `there is no contract at ${addresses.ParticipantRegistry} (ParticipantRegistry): is the node the one you deployed to?`);
     }
-    return new CareLedger(runner, chainId, addresses, options.fromBlock ?? book?.deploymentBlock ?? 0, options.logs);
+    const indexer = options.indexer === undefined ? undefined : new IndexerSource(options.indexer, chainId);
+    return new CareLedger(runner, chainId, addresses, options.fromBlock ?? book?.deploymentBlock ?? 0, options.logs, indexer);
   }
 }

@@ -24,6 +24,7 @@ export {
 } from "./core/addressBook";
 export { TxHandle, eventIn, eventsIn, send, waitForPendingTransactions, type Confirmed } from "./core/tx";
 export { DEFAULT_LOG_RANGE, isRangeRefusal, readLogs, type LogReadOptions } from "./core/logs";
+export { IndexerSource, IndexerUnavailableError, type IndexerLog, type IndexerOptions } from "./core/indexer";
 export { ManagedClient, requireSigner, type PausableContract } from "./core/client";
 export { canonicalJson, newSalt, requireSalt, saltedCommitment } from "./core/encoding";
 export { requireTime as toSeconds, type TimeInput } from "./core/validate";

@@ -174,7 +174,7 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
         ? undefined
         : new Set((Array.isArray(filter.status) ? filter.status : [filter.status]).map((v, i) => claimStatusOf(Array.isArray(filter.status) ? `status[${i}]` : "status", v)));
     const c = this.contract;
-    const submitted = await this.logs((from, to) => c.queryFilter(c.filters.ClaimSubmitted(undefined, planId, member), from, to));
+    const submitted = await this.logs(c.filters.ClaimSubmitted(undefined, planId, member));
     const out: ClaimListing[] = [];
     for (const e of submitted) {
       const s = e.args.submission;
@@ -195,23 +195,23 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
     const id = requireBytes32("claimId", claimId);
     const c = this.contract;
     const head = await this.head();
-    const [submitted] = await this.logs((from, to) => c.queryFilter(c.filters.ClaimSubmitted(id), from, to), this.fromBlock, head);
+    const [submitted] = await this.logs(c.filters.ClaimSubmitted(id), this.fromBlock, head);
     if (!submitted) throw new CareLedgerError("UNKNOWN_CLAIM", `claim ${id} has no ClaimSubmitted event since block ${this.fromBlock}`);
     const [corrected, replacedBy, pended, adjudicated, paid, queued, appealed, parked, owed, recovered, voided, authUsed, authReturned] = await this.read(() =>
       Promise.all([
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimCorrected(id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimCorrected(undefined, id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimPended(id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimAdjudicated(id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimPaid(id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.PaymentQueued(id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimAppealed(id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.PaymentParked(id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.OverpaymentRecorded(id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.OverpaymentRecovered(id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.ClaimVoided(id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.AuthorizationUsed(undefined, id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.AuthorizationReturned(undefined, id), from, to), this.fromBlock, head),
+        this.logs(c.filters.ClaimCorrected(id), this.fromBlock, head),
+        this.logs(c.filters.ClaimCorrected(undefined, id), this.fromBlock, head),
+        this.logs(c.filters.ClaimPended(id), this.fromBlock, head),
+        this.logs(c.filters.ClaimAdjudicated(id), this.fromBlock, head),
+        this.logs(c.filters.ClaimPaid(id), this.fromBlock, head),
+        this.logs(c.filters.PaymentQueued(id), this.fromBlock, head),
+        this.logs(c.filters.ClaimAppealed(id), this.fromBlock, head),
+        this.logs(c.filters.PaymentParked(id), this.fromBlock, head),
+        this.logs(c.filters.OverpaymentRecorded(id), this.fromBlock, head),
+        this.logs(c.filters.OverpaymentRecovered(id), this.fromBlock, head),
+        this.logs(c.filters.ClaimVoided(id), this.fromBlock, head),
+        this.logs(c.filters.AuthorizationUsed(undefined, id), this.fromBlock, head),
+        this.logs(c.filters.AuthorizationReturned(undefined, id), this.fromBlock, head),
       ]),
     );
     const s = submitted.args.submission;

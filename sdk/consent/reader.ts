@@ -101,7 +101,7 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
     const from = range.fromBlock ?? this.fromBlock;
     const to = range.toBlock === undefined || range.toBlock === "latest" ? await this.head() : range.toBlock;
     const [granted, revoked] = await this.read(() =>
-      Promise.all([this.logs((a, b) => this.contract.queryFilter(this.contract.filters.ConsentGranted(p), a, b), from, to), this.logs((a, b) => this.contract.queryFilter(this.contract.filters.ConsentRevoked(p), a, b), from, to)]),
+      Promise.all([this.logs(this.contract.filters.ConsentGranted(p), from, to), this.logs(this.contract.filters.ConsentRevoked(p), from, to)]),
     );
     const latest = new Map<string, { log: EventLog; revoked: boolean }>();
     for (const e of [...granted, ...revoked].sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index)) {
@@ -133,14 +133,14 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
   /** The patient's accounting of disclosures: every logged access, oldest first. */
   async accessLog(patient: string, range: BlockRange = {}): Promise<AccessRecord[]> {
     const p = requireAddress("patient", patient);
-    const logs = await this.logs((a, b) => this.contract.queryFilter(this.contract.filters.AccessLogged(p), a, b), range.fromBlock ?? this.fromBlock, range.toBlock);
+    const logs = await this.logs(this.contract.filters.AccessLogged(p), range.fromBlock ?? this.fromBlock, range.toBlock);
     return logs.map((e) => accessRecord((e.args as unknown as Result).toObject(), e.blockNumber, e.transactionHash));
   }
 
   /** The patient's delegates in force with their scopes, rebuilt from events and confirmed against the registry. */
   async delegates(patient: string): Promise<(Delegation & { delegate: string })[]> {
     const p = requireAddress("patient", patient);
-    const appointed = await this.logs((from, to) => this.contract.queryFilter(this.contract.filters.DelegateAppointed(p), from, to));
+    const appointed = await this.logs(this.contract.filters.DelegateAppointed(p));
     const now = await this.now();
     const out: (Delegation & { delegate: string })[] = [];
     for (const d of new Set(appointed.map((e) => e.args.delegate))) {
@@ -158,14 +158,14 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
     const f = this.contract.filters;
     const lists = await this.read(() =>
       Promise.all([
-        this.logs((a, b) => this.contract.queryFilter(f.ConsentGranted(p), a, b), from, to),
-        this.logs((a, b) => this.contract.queryFilter(f.ConsentRevoked(p), a, b), from, to),
-        this.logs((a, b) => this.contract.queryFilter(f.DelegateAppointed(p), a, b), from, to),
-        this.logs((a, b) => this.contract.queryFilter(f.DelegateRemoved(p), a, b), from, to),
-        this.logs((a, b) => this.contract.queryFilter(f.SignaturesCancelled(p), a, b), from, to),
-        this.logs((a, b) => this.contract.queryFilter(f.BreakGlassOpened(p), a, b), from, to),
-        this.logs((a, b) => this.contract.queryFilter(f.BreakGlassOptOutSet(p), a, b), from, to),
-        this.logs((a, b) => this.contract.queryFilter(f.AccessLogged(p), a, b), from, to),
+        this.logs(f.ConsentGranted(p), from, to),
+        this.logs(f.ConsentRevoked(p), from, to),
+        this.logs(f.DelegateAppointed(p), from, to),
+        this.logs(f.DelegateRemoved(p), from, to),
+        this.logs(f.SignaturesCancelled(p), from, to),
+        this.logs(f.BreakGlassOpened(p), from, to),
+        this.logs(f.BreakGlassOptOutSet(p), from, to),
+        this.logs(f.AccessLogged(p), from, to),
       ]),
     );
     const all = (lists.flat() as unknown as EventLog[]).sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index);

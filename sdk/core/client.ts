@@ -3,9 +3,10 @@
  * the check that writes have a Signer, the one way reads go to the node ({@link ManagedClient.read}),
  * and pausing (every suite contract is ManagedPausable).
  */
-import type { BaseContract, Block, BlockTag, ContractRunner, ContractTransactionResponse, Overrides, Provider, Signer, TransactionReceipt } from "ethers";
-import type { TypedContractMethod } from "../../typechain-types/common";
+import { EventLog, getAddress, Log, type BaseContract, type Block, type BlockTag, type ContractRunner, type ContractTransactionResponse, type Overrides, type Provider, type Signer, type TransactionReceipt } from "ethers";
+import type { TypedContractEvent, TypedContractMethod, TypedDeferredTopicFilter, TypedEventLog } from "../../typechain-types/common";
 import { CareLedgerError } from "../errors";
+import { IndexerUnavailableError, type IndexerSource } from "./indexer";
 import { readLogs, type LogReadOptions, type LogReadState } from "./logs";
 import { read, requireProvider } from "./read";
 import { send, type TxHandle } from "./tx";
@@ -35,6 +36,8 @@ export abstract class ManagedClient<C extends PausableContract> {
   protected readonly fromBlock: number;
   /** How its histories read logs (bounded ranges: {@link readLogs}); `CareLedger.connect`'s `logs` option. */
   logOptions: LogReadOptions = {};
+  /** Where its histories are read when `CareLedger.connect` was given an indexer (sdk/core/indexer.ts). */
+  indexer: IndexerSource | undefined;
   /** The node's log-range limit as this client learned it (the smallest range refused). */
   readonly #logState: LogReadState = {};
 
@@ -70,13 +73,38 @@ export abstract class ManagedClient<C extends PausableContract> {
   }
 
   /**
-   * Logs from `fromBlock` (default the client's) to `toBlock` (default the latest block), read with
-   * `query(from, to)` in bounded ranges ({@link readLogs}, as {@link logOptions} says) and through the
-   * one read path ({@link read}). A history made of several lists reads them all up to one
-   * {@link head}, so that no block's events are in one list and missing from another.
+   * The events `filter` matches (e.g. `this.contract.filters.ConsentGranted(patient)`), from `fromBlock`
+   * (default the client's) to `toBlock` (default the latest block), as `queryFilter` gives them: from the
+   * {@link indexer} up to the last block it holds, the rest from the node, in bounded ranges
+   * ({@link readLogs}, as {@link logOptions} says) and through the one read path ({@link read}); from the
+   * node alone without an indexer, or when it cannot answer. A history made of several lists reads them
+   * all up to one {@link head}, so that no block's events are in one list and missing from another.
    */
-  protected logs<T>(query: (from: number, to: number) => Promise<T[]>, fromBlock: number = this.fromBlock, toBlock?: number | "latest"): Promise<T[]> {
-    return this.read(() => readLogs(this.provider, query, fromBlock, toBlock === "latest" ? undefined : toBlock, this.logOptions, this.#logState));
+  protected async logs<E extends TypedContractEvent>(filter: TypedDeferredTopicFilter<E>, fromBlock: number = this.fromBlock, toBlock?: number | "latest"): Promise<TypedEventLog<E>[]> {
+    const node = (from: number, to: number | undefined) =>
+      this.read(() => readLogs(this.provider, (a, b) => (this.contract as BaseContract).queryFilter(filter, a, b) as Promise<TypedEventLog<E>[]>, from, to, this.logOptions, this.#logState));
+    const indexer = this.indexer;
+    if (indexer === undefined) return node(fromBlock, toBlock === "latest" ? undefined : toBlock);
+    const last = toBlock === undefined || toBlock === "latest" ? await this.head() : toBlock;
+    let held: Awaited<ReturnType<IndexerSource["logs"]>>;
+    try {
+      held = await indexer.logs({ address: this.address, topics: await filter.getTopicFilter(), fromBlock, toBlock: last });
+    } catch (err) {
+      if (!(err instanceof IndexerUnavailableError)) throw err;
+      indexer.passedOver(err);
+      return node(fromBlock, last);
+    }
+    const provider = this.provider;
+    // As ethers' queryFilter makes them from a node's logs: the same class, fragment and provider.
+    const events = held.logs.map(
+      (l) =>
+        new EventLog(
+          new Log({ ...l, index: l.logIndex, address: getAddress(l.address), topics: [...l.topics], removed: false }, provider),
+          this.contract.interface,
+          filter.fragment,
+        ) as unknown as TypedEventLog<E>,
+    );
+    return held.head >= last ? events : [...events, ...(await node(Math.max(fromBlock, held.head + 1), last))];
   }
 
   /** The latest block's number, read once for a history made of several lists ({@link logs}). */

@@ -241,7 +241,7 @@ export class ParticipantsClient extends ManagedClient<ParticipantRegistry> {
    */
   async members(orgId: bigint | number | string): Promise<Membership[]> {
     const id = (await this.organization(orgId)).orgId;
-    const added = await this.logs((from, to) => this.contract.queryFilter(this.contract.filters.MemberAdded(id), from, to));
+    const added = await this.logs(this.contract.filters.MemberAdded(id));
     const candidates = [...new Set(added.map((e) => e.args.account))];
     const current = await Promise.all(candidates.map((a) => this.membership(a)));
     return current.filter((m) => m.orgId === id);

@@ -343,7 +343,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     if (orgId === undefined) return [];
     const genesis = await this.recordVersion(id, orgId);
     if (genesis === undefined || genesis.version !== 1) return [];
-    const events = await this.logs((from, to) => this.contract.queryFilter(this.contract.filters.RecordAnchored(id, undefined, orgId), from, to));
+    const events = await this.logs(this.contract.filters.RecordAnchored(id, undefined, orgId));
     const commitments = [id, ...events.map((e) => e.args.commitment).filter((c) => c !== id)];
     const versions = await Promise.all([...new Set(commitments)].map((c) => this.recordVersion(c, orgId)));
     return versions
@@ -411,9 +411,9 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
     const head = await this.head();
     const [single, registered, batches] = await this.read(() =>
       Promise.all([
-        this.logs((from, to) => c.queryFilter(c.filters.RecordAnchored(undefined, id), from, to), this.fromBlock, head),
-        this.logs((from, to) => c.queryFilter(c.filters.BatchRecordRegistered(undefined, id), from, to), this.fromBlock, head),
-        batchRoot === undefined ? Promise.resolve([]) : this.logs((from, to) => c.queryFilter(c.filters.BatchAnchored(batchRoot), from, to), this.fromBlock, head),
+        this.logs(c.filters.RecordAnchored(undefined, id), this.fromBlock, head),
+        this.logs(c.filters.BatchRecordRegistered(undefined, id), this.fromBlock, head),
+        batchRoot === undefined ? Promise.resolve([]) : this.logs(c.filters.BatchAnchored(batchRoot), this.fromBlock, head),
       ]),
     );
     const orgs = new Set<bigint>([...single, ...registered, ...batches].map((e) => e.args.orgId as bigint));
@@ -436,7 +436,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
   async #batchOrg(p: RecordProof): Promise<bigint | undefined> {
     if (p.orgId !== undefined) return p.orgId;
     const c = this.contract;
-    const events = await this.logs((from, to) => c.queryFilter(c.filters.BatchAnchored(p.root), from, to));
+    const events = await this.logs(c.filters.BatchAnchored(p.root));
     const orgs = [...new Set(events.map((e) => e.args.orgId as bigint))];
     if (orgs.length > 1) {
       throw new CareLedgerError("AMBIGUOUS_ORGANIZATION", `batch ${p.root} is anchored by organizations ${orgs.join(", ")}: give the proof's orgId (the organization that holds the record)`);
@@ -453,7 +453,7 @@ export class RecordsClient extends ManagedClient<RecordRegistry> {
 
   /** The record a later version of organization `orgId` belongs to, from its `RecordAnchored` event. */
   async #recordIdOf(commitment: string, orgId: bigint): Promise<string> {
-    const [e] = await this.logs((from, to) => this.contract.queryFilter(this.contract.filters.RecordAnchored(undefined, commitment, orgId), from, to));
+    const [e] = await this.logs(this.contract.filters.RecordAnchored(undefined, commitment, orgId));
     if (!e) throw new CareLedgerError("EVENT_MISSING", `no RecordAnchored event for ${commitment} since block ${this.fromBlock}: read from the deployment block (the address book's deploymentBlock)`);
     return e.args.recordId;
   }

@@ -17,6 +17,8 @@ import { Indexer } from "../../indexer/sync";
 import { scratchDatabase } from "../support/databases";
 import { rejection } from "../support/rejection";
 import { suiteFixture, type SuiteFixture } from "../support/suiteFixture";
+import { SUITE_INTERFACES } from "../../indexer/decode";
+import { zeroPadValue } from "ethers";
 import { activity, suiteOf } from "./support";
 
 /** The suite with three rounds of activity (six logged accesses of the patient) spread over time. */
@@ -121,6 +123,50 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       }
       // The same query pages on with it.
       expect((await get(`/events?patient=${f.patient.address}&_count=2&_cursor=${cursor}`)).status).to.equal(200);
+    });
+
+    it("answers a contract's logs as the node does (GET /logs), paged to the block its first page was read to", async function () {
+      const registry = f.book.contracts.ConsentRegistry;
+      const topic0 = SUITE_INTERFACES.ConsentRegistry.getEvent("AccessLogged")!.topicHash;
+      const patientTopic = zeroPadValue(f.patient.address, 32).toLowerCase();
+      const node = await hre.ethers.provider.getLogs({ address: registry, topics: [topic0, patientTopic], fromBlock: 0 });
+      expect(node).to.have.length(6);
+      const head = await hre.ethers.provider.getBlockNumber();
+      const { items, pages: n } = await pages(`/logs?address=${registry}&topic0=${topic0}&topic1=${patientTopic},${zeroPadValue(f.patient2.address, 32)}&_count=4`, (b) => {
+        expect(b.chainId).to.equal(f.chainId.toString());
+        expect(b.head).to.equal(head);
+        return { items: b.logs, next: b.next };
+      });
+      expect(n).to.equal(2);
+      const asNode = (l: Json) => ({ blockNumber: l.blockNumber, blockHash: l.blockHash, transactionHash: l.transactionHash, transactionIndex: l.transactionIndex, index: l.logIndex ?? l.index, address: l.address.toLowerCase(), topics: [...l.topics], data: l.data });
+      expect(items.map(asNode)).to.deep.equal(node.map(asNode));
+      // Events after the first page are not in the pages after it: they end at the block the first was read to.
+      const first = await get(`/logs?address=${registry}&topic0=${topic0}&_count=1`);
+      expect(new URL(first.body.next, base).searchParams.get("toBlock")).to.equal(String(head));
+      await activity(f, "d");
+      await indexer.catchUp();
+      const rest = await pages(first.body.next, (b) => ({ items: b.logs, next: b.next }));
+      expect(rest.items.every((l: Json) => l.blockNumber <= head)).to.equal(true);
+      expect(1 + rest.items.length).to.equal(node.length);
+      // Refusals name the parameter; a cursor is bound to its query (toBlock included).
+      const cursor = new URL(first.body.next, base).searchParams.get("_cursor")!;
+      const cases: [string, string][] = [
+        ["/logs", "address"],
+        [`/logs?address=${f.book.contracts.ConsentRegistry.slice(0, 10)}`, "address"],
+        [`/logs?address=${f.patient.address}`, "address"],
+        [`/logs?address=${registry}&topic1=0x12`, "topic1"],
+        [`/logs?address=${registry}&topic0=${topic0},nope`, "topic0"],
+        [`/logs?address=${registry}&fromBlock=-1`, "fromBlock"],
+        [`/logs?address=${registry}&fromBlock=9&toBlock=8`, "toBlock"],
+        [`/logs?address=${registry}&_count=5001`, "_count"],
+        [`/logs?address=${registry}&event=AccessLogged`, "event"],
+        [`/logs?address=${registry}&topic0=${topic0}&toBlock=${head - 1}&_cursor=${cursor}`, "_cursor"],
+        [`/logs?address=${registry}&topic0=${topic0}&_cursor=${cursor}`, "_cursor"],
+      ];
+      for (const [path, parameter] of cases) {
+        const r = await get(path);
+        expect([r.status, r.body.resourceType, r.body.issue?.[0]?.expression], path).to.deep.equal([400, "OperationOutcome", [parameter]]);
+      }
     });
 
     it("answers a patient's access log as FHIR AuditEvents, equal to what the SDK reads from the chain, page by page", async function () {

@@ -11,10 +11,14 @@ import { BrowserProvider, type Eip1193Provider } from "ethers";
 import hre from "hardhat";
 import { ValidationError } from "../../sdk";
 import type { Database } from "../../gateway/db";
-import { openIndexerDatabase } from "../../indexer/db";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createScratchDatabase, openDatabase } from "../../gateway/db";
+import { INDEXER_MIGRATIONS, openIndexerDatabase } from "../../indexer/db";
 import { dataClassOf, purposeOf } from "../../sdk/consent/vocab";
 import { Indexer, IndexerHaltedError } from "../../indexer/sync";
-import { scratchDatabasePerTest } from "../support/databases";
+import { PG_ADMIN, scratchDatabasePerTest } from "../support/databases";
 import { rejection } from "../support/rejection";
 import { activity, hookedTransactions, LOCAL, onChain, stored, suiteOf, suiteWithActivity } from "./support";
 
@@ -60,6 +64,39 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       expect(indexer.status()).to.include({ percent: 100, events: oracle.length, halted: undefined });
       // Caught up: a step stores nothing.
       expect(await indexer.step()).to.deep.equal({ kind: "caughtUp", nextBlock: (await hre.ethers.provider.getBlockNumber()) + 1 });
+    });
+
+    it("indexes again, from the deployment block, a database indexed before its logs were kept whole (migration 1797033600000)", async function () {
+      const f = await loadFixture(suiteWithActivity);
+      // The database as the first migration left it, with an indexed event, on disk (PGlite) or on the server.
+      const first = fs.mkdtempSync(path.join(os.tmpdir(), "indexer-migrations-"));
+      fs.copyFileSync(path.join(INDEXER_MIGRATIONS.dir, "1796947200000_indexer.sql"), path.join(first, "1796947200000_indexer.sql"));
+      const dataDir = kind === "PGlite" ? fs.mkdtempSync(path.join(os.tmpdir(), "indexer-pglite-")) : undefined;
+      const scratch = kind === "PostgreSQL" ? await createScratchDatabase(PG_ADMIN, "careledger_t") : undefined;
+      const where = dataDir !== undefined ? { dataDir } : { url: scratch!.url };
+      try {
+        const s = suiteOf(f);
+        const old = await openDatabase({ ...where, migrations: { dir: first, table: INDEXER_MIGRATIONS.table } });
+        await old.pool.query("INSERT INTO indexer_state (chain_id, addresses, from_block, next_block) VALUES ($1, $2, $3, $4)", [s.chainId.toString(), JSON.stringify(Object.fromEntries(Object.entries(s.addresses).map(([k, v]) => [k, v.toLowerCase()]))), s.fromBlock, s.fromBlock + 5]);
+        await old.pool.query("INSERT INTO events (block_number, log_index, block_hash, tx_hash, block_time, contract, event, args) VALUES ($1, 0, '0x00', '0x00', 0, 'ConsentRegistry', 'AccessLogged', '{}')", [s.fromBlock + 1]);
+        await old.close();
+        const upgraded = await openIndexerDatabase(where);
+        try {
+          expect((await upgraded.pool.query("SELECT count(*)::int AS n FROM events")).rows[0].n).to.equal(0);
+          const indexer = await Indexer.open(hre.ethers.provider, upgraded, s, LOCAL);
+          expect(indexer.status().nextBlock).to.equal(s.fromBlock);
+          await indexer.catchUp();
+          expect(await stored(upgraded)).to.deep.equal(await onChain(f));
+          const raw = (await upgraded.pool.query("SELECT address, topic0, data FROM events WHERE event = 'AccessLogged' LIMIT 1")).rows[0];
+          expect(raw.address).to.equal(f.book.contracts.ConsentRegistry.toLowerCase());
+          expect(raw.topic0).to.match(/^0x[0-9a-f]{64}$/);
+        } finally {
+          await upgraded.close();
+        }
+      } finally {
+        await scratch?.drop();
+        for (const dir of [first, dataDir]) if (dir !== undefined) await fs.promises.rm(dir, { recursive: true, force: true });
+      }
     });
 
     it("resumes where it stopped: a second instance on the same database goes on, nothing stored twice", async function () {
