@@ -17,14 +17,14 @@
  *   claims:resubmit  --claim <id> [--auth-id <id>]                         (the billing provider: a denied claim, its cause fixed)
  *   claims:owed      --plan 1 --provider 1                                 (what a provider owes a plan back)
  *   claims:repay     --plan 1 --provider 1 --amount 400.00                 (anyone, usually the provider; approves the token first)
- *   claims:status    --claim <id>
- *   claims:list      [--plan <id>] [--provider <orgId>] [--member <account>] [--status pended,denied]
- *   claims:eob       --claim <id> [--out eob.json] [--response]            (ExplanationOfBenefit, or ClaimResponse)
+ *   claims:status    --claim <id> [--indexer <url>]
+ *   claims:list      [--plan <id>] [--provider <orgId>] [--member <account>] [--status pended,denied] [--indexer <url>]
+ *   claims:eob       --claim <id> [--out eob.json] [--response] [--indexer <url>]         (ExplanationOfBenefit, or ClaimResponse)
  * Every task takes --from <index | address> to choose the signer. Amounts are decimal dollars.
  */
 import * as fs from "node:fs";
 import { task, types } from "hardhat/config";
-import { connectSdk, dateOption, idOptions, printJson, readFileOption, readJsonObjectOption, readJsonOption, withAccounts } from "./support";
+import { connectSdk, INDEXER_OPTION, dateOption, idOptions, printJson, readFileOption, readJsonObjectOption, readJsonOption, withAccounts } from "./support";
 
 const FROM = ["from", "signer: an account index or address"] as const;
 
@@ -238,8 +238,9 @@ task("claims:repay", "Repays what a provider owes a plan into its escrow (anyone
 
 task("claims:status", "Shows a claim: status, amounts, line outcomes, payments, recoveries, what it owes back, its chain")
   .addParam("claim", "the claim id")
-  .setAction(async (args: { claim: string }, hre) => {
-    const cl = await connectSdk(hre);
+  .addOptionalParam("indexer", INDEXER_OPTION, undefined, types.string)
+  .setAction(async (args: { claim: string; indexer?: string }, hre) => {
+    const cl = await connectSdk(hre, undefined, { indexer: args.indexer });
     const [state, h] = await Promise.all([cl.claims.claim(args.claim), cl.claims.history(args.claim)]);
     const { CARC, claimStatusName, parseProcedureCode } = await import("../sdk");
     // Codes as text: the status in words, each line's procedure code as `SYSTEM:code` (a hashed long code stays hex),
@@ -272,11 +273,12 @@ task("claims:list", "Lists claims (oldest first) by plan, provider, member and s
   .addOptionalParam("provider", "a provider organization id", undefined, types.string)
   .addOptionalParam("member", "a member: an address or an account index", undefined, types.string)
   .addOptionalParam("status", "statuses, comma-separated: pended, approved, partly-approved, denied, under-appeal, upheld-on-appeal, overturned-on-appeal, replaced, voided", undefined, types.string)
-  .setAction(async (given: { plan?: string; provider?: string; member?: string; status?: string }, hre) => {
+  .addOptionalParam("indexer", INDEXER_OPTION, undefined, types.string)
+  .setAction(async (given: { plan?: string; provider?: string; member?: string; status?: string; indexer?: string }, hre) => {
     const args = await withAccounts(hre, given, ["member"]);
     const { claimStatusName } = await import("../sdk");
     await idOptions(args, ["plan", "provider"]);
-    const cl = await connectSdk(hre);
+    const cl = await connectSdk(hre, undefined, { indexer: args.indexer });
     const claims = await cl.claims.list({
       planId: args.plan,
       providerOrg: args.provider,
@@ -290,9 +292,10 @@ task("claims:eob", "Prints a claim's ExplanationOfBenefit (or ClaimResponse) as 
   .addParam("claim", "the claim id")
   .addOptionalParam("out", "write to this file instead of stdout", undefined, types.string)
   .addFlag("response", "a ClaimResponse instead of an ExplanationOfBenefit")
-  .setAction(async (args: { claim: string; out?: string; response: boolean }, hre) => {
+  .addOptionalParam("indexer", INDEXER_OPTION, undefined, types.string)
+  .setAction(async (args: { claim: string; out?: string; response: boolean; indexer?: string }, hre) => {
     const { toClaimResponse, toExplanationOfBenefit } = await import("../sdk");
-    const cl = await connectSdk(hre);
+    const cl = await connectSdk(hre, undefined, { indexer: args.indexer });
     const resource = args.response ? await toClaimResponse(cl.claims, args.claim) : await toExplanationOfBenefit(cl.claims, args.claim);
     const text = JSON.stringify(resource, null, 2);
     if (args.out) fs.writeFileSync(args.out, text + "\n");

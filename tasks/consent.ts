@@ -10,13 +10,13 @@
  *   consent:check    --patient <address> --accessor <address> --class labs --purpose TREAT
  *   consent:log      --patient <address> --record-id 0x… --salt 0x… --class labs --purpose TREAT  (run as the accessor;
  *                    logs a fresh unlinkable reference and prints its nonce; or --record <reference made elsewhere>)
- *   consent:history  --patient <address> [--access]                                      (grants and history, or the access log)
+ *   consent:history  --patient <address> [--access] [--indexer <url>]                              (grants and history, or the access log)
  * Every task takes --from <index | address> to choose the signer (the patient, a delegate, or an accessor).
  */
 import * as fs from "node:fs";
 import { task, types } from "hardhat/config";
 import * as path from "node:path";
-import { connectSdk, dateOption, openSecret, printJson, readJsonObjectOption, readJsonOption, withAccounts } from "./support";
+import { connectSdk, INDEXER_OPTION, dateOption, openSecret, printJson, readJsonObjectOption, readJsonOption, withAccounts } from "./support";
 
 /** The format tag of the salt file consent:grant writes beside a consent document. */
 export const CONSENT_SALT_FORMAT = "careledger-consent-salt-v1";
@@ -171,9 +171,10 @@ task("consent:log", "Logs an access to a patient's record by the signer under an
 task("consent:history", "A patient's current grants and consent history, or (--access) the accounting of disclosures")
   .addParam("patient", "the patient: an address or an account index")
   .addFlag("access", "print the access log only")
-  .setAction(async (given: { patient: string; access: boolean }, hre) => {
+  .addOptionalParam("indexer", INDEXER_OPTION, undefined, types.string)
+  .setAction(async (given: { patient: string; access: boolean; indexer?: string }, hre) => {
     const args = await withAccounts(hre, given, ["patient"]);
-    const cl = await connectSdk(hre);
+    const cl = await connectSdk(hre, undefined, { indexer: args.indexer });
     if (args.access) {
       printJson({ patient: args.patient, accessLog: await cl.consent.accessLog(args.patient) });
       return;

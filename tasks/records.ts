@@ -2,7 +2,7 @@
  * Record anchoring tasks:
  *   records:anchor   --file <FHIR Bundle | resource | NDJSON> [--out <dir>]   one batch for the whole file
  *   records:verify   --file <resource.json> --salt <0x… | salts file> [--proof <proofs file | proof.json>]
- *   records:history  --record <recordId>
+ *   records:history  --record <recordId> [--indexer <url>]
  * Every task takes --from <index | address> to choose the signer.
  *
  * records:anchor writes two files beside the input (or in --out):
@@ -21,7 +21,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { task, types } from "hardhat/config";
 import type { RecordBatchProgress, RecordProof } from "../sdk";
-import { connectSdk, idOptions, openSecret, printJson, readFileOption, readJsonObjectOption, readJsonOption } from "./support";
+import { connectSdk, INDEXER_OPTION, idOptions, openSecret, printJson, readFileOption, readJsonObjectOption, readJsonOption } from "./support";
 import { UsageError } from "../config/cli";
 
 /** The format tag of the proofs file records:anchor writes. */
@@ -254,9 +254,10 @@ task("records:verify", "Verifies a resource: anchored, superseded, retracted, no
 task("records:history", "Shows a record's versions: who anchored each, when, and which are retracted")
   .addParam("record", "the record id (the commitment of its first version)")
   .addOptionalParam("org", "the organization whose record it is (needed only when several anchored it)", undefined, types.string)
-  .setAction(async (args: { record: string; org?: string }, hre) => {
+  .addOptionalParam("indexer", INDEXER_OPTION, undefined, types.string)
+  .setAction(async (args: { record: string; org?: string; indexer?: string }, hre) => {
     await idOptions(args, ["org"]);
-    const cl = await connectSdk(hre);
+    const cl = await connectSdk(hre, undefined, { indexer: args.indexer });
     const history = await cl.records.history(args.record, args.org === undefined ? {} : { orgId: args.org });
     const { RetractionReason } = await import("../sdk");
     printJson({ recordId: args.record, versions: history.map((v) => ({ ...v, reason: RetractionReason[v.reason] })) });

@@ -9,12 +9,17 @@ import { dayProblem, TIME_LIMIT } from "../sdk/core/calendar";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { CareLedger } from "../sdk";
 
+/** What the history tasks' `--indexer` option says. */
+export const INDEXER_OPTION = "an indexer's URL (npm run indexer) to read the history from; default CARELEDGER_INDEXER_URL, else the node";
+
 /**
  * Connects the SDK on the task's network with the signer `from` (an index into the network's
  * accounts or an address among them; default: the first account). Address books are read from
- * CARELEDGER_DEPLOYMENTS_DIR when it is set, else from `deployments/`.
+ * CARELEDGER_DEPLOYMENTS_DIR when it is set, else from `deployments/`. Histories are read from the
+ * indexer `options.indexer` (else CARELEDGER_INDEXER_URL) when one is given, from the node when it
+ * cannot answer (said once on stderr).
  */
-export async function connectSdk(hre: HardhatRuntimeEnvironment, from?: string): Promise<CareLedger> {
+export async function connectSdk(hre: HardhatRuntimeEnvironment, from?: string, options: { indexer?: string } = {}): Promise<CareLedger> {
   const { CareLedger, ValidationError } = await import("../sdk");
   const signers = await hre.ethers.getSigners();
   let signer = signers[0];
@@ -24,7 +29,10 @@ export async function connectSdk(hre: HardhatRuntimeEnvironment, from?: string):
     signer = found;
   }
   if (!signer) throw new ValidationError("from", "this network has no accounts: set DEPLOYER_PRIVATE_KEY in .env");
-  return CareLedger.connect(signer, { addressBookDir: envVar("CARELEDGER_DEPLOYMENTS_DIR") });
+  const url = options.indexer ?? envVar("CARELEDGER_INDEXER_URL");
+  let warned = false;
+  const indexer = url === undefined ? undefined : { url, onUnavailable: (e: Error) => void (warned || ((warned = true), console.error(`warning: ${e.message}`))) };
+  return CareLedger.connect(signer, { addressBookDir: envVar("CARELEDGER_DEPLOYMENTS_DIR"), ...(indexer === undefined ? {} : { indexer }) });
 }
 
 /**
