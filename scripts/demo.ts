@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import hre from "hardhat";
 import { HDNodeWallet, formatUnits, hexlify, keccak256, parseEther, randomBytes, toUtf8Bytes, type Signer } from "ethers";
 import { deploySuite } from "./deploy";
@@ -38,6 +39,9 @@ import { openDatabase } from "../gateway/db";
 import { LocalKeyProvider } from "../gateway/keys";
 import { freePort } from "../gateway/net";
 import { buildGateway } from "../gateway/server";
+import { buildIndexerApi } from "../indexer/api";
+import { openIndexerDatabase } from "../indexer/db";
+import { Indexer } from "../indexer/sync";
 
 const FIXTURES = path.resolve(__dirname, "..", "test", "fixtures");
 const BUNDLE = path.join(FIXTURES, "fhir", "synthea", "Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
@@ -313,21 +317,42 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.say(`The hospital's payee received ${usd(paidToHospital)}; the plan's escrow holds ${usd(funds.balance)} ($50,000 − payments + recoveries), nothing queued.`);
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("9. The patient reads their accounting of disclosures and their Explanations of Benefit");
-  const log = await asPatient.consent.accessLog(patient.address);
-  for (const a of log) story.say(`${new Date(a.at * 1000).toISOString().slice(0, 19)}Z  ${short(a.accessor)}  org ${a.orgId}  ${String(a.dataClass).padEnd(10)}  ${a.purpose}`);
-  // One claim the deductible absorbed, one the plan paid, and the one overturned on appeal.
-  const shown = [results[0], results.find((r) => r.paid > 0n), partial].filter((r, i, all): r is (typeof results)[number] => r !== undefined && all.indexOf(r) === i);
-  const eobs = await Promise.all(shown.map((r) => toExplanationOfBenefit(asPatient.claims, r.claimId)));
-  for (const eob of eobs) {
-    const total = (eob.total as { category: { coding: { code: string }[] }; amount: { value: number } }[]) ?? [];
-    const pick = (code: string) => total.find((t) => t.category.coding.some((c) => c.code === code))?.amount.value ?? 0;
-    // Why the member pays what the plan does not: the deductible first, then copay and coinsurance.
-    const shares = (["deductible", "copay", "coinsurance"] as const).filter((c) => pick(c) > 0);
-    const memberPays = shares.map((c) => `$${pick(c).toFixed(2)} (${c})`).join(" and ");
-    const paid = pick("benefit");
-    const because = shares.length === 0 ? "" : paid === 0 ? ` because of the ${shares.join(" and ")}: Raymon pays ${memberPays}` : `; Raymon pays ${memberPays}`;
-    story.say(`EOB ${String(eob.outcome).padEnd(8)} submitted $${pick("submitted").toFixed(2)}, eligible $${pick("eligible").toFixed(2)}, plan paid $${paid.toFixed(2)}${because}`);
+  story.chapter("9. The patient reads their accounting of disclosures and their Explanations of Benefit, through an indexer");
+  // An indexer (indexer/, what `npm run indexer` starts) follows the suite into an embedded PGlite database and
+  // serves its query API on 127.0.0.1; the patient's SDK reads every history from it (the newest blocks, and
+  // anything it could not answer, from the node).
+  const indexerDb = await openIndexerDatabase();
+  const indexer = await Indexer.open(hre.ethers.provider, indexerDb, { chainId: BigInt(book.chainId), addresses: book.contracts, fromBlock: book.deploymentBlock }, { confirmations: 0 });
+  const indexerApi = buildIndexerApi({ db: indexerDb, indexer, chainId: BigInt(book.chainId), consentRegistry: book.contracts.ConsentRegistry });
+  let indexerQueries = 0;
+  indexerApi.addHook("onRequest", async () => void indexerQueries++);
+  const indexerUrl = `http://127.0.0.1:${await freePort()}`;
+  await indexerApi.listen({ host: "127.0.0.1", port: Number(new URL(indexerUrl).port) });
+  try {
+    const { events } = await indexer.catchUp();
+    story.say(`An indexer followed the suite from block ${book.deploymentBlock} into an embedded database: ${count(events, "event")} of every part, up to block ${indexer.status().nextBlock - 1}; its API runs at ${indexerUrl}.`);
+    const raymonReads = await CareLedger.connect(patient, { addressBook: book, indexer: { url: indexerUrl, onUnavailable: (e) => story.say(`(${e.message})`) } });
+    const log = await raymonReads.consent.accessLog(patient.address);
+    for (const a of log) story.say(`${new Date(a.at * 1000).toISOString().slice(0, 19)}Z  ${short(a.accessor)}  org ${a.orgId}  ${String(a.dataClass).padEnd(10)}  ${a.purpose}`);
+    // One claim the deductible absorbed, one the plan paid, and the one overturned on appeal.
+    const shown = [results[0], results.find((r) => r.paid > 0n), partial].filter((r, i, all): r is (typeof results)[number] => r !== undefined && all.indexOf(r) === i);
+    const eobs = await Promise.all(shown.map((r) => toExplanationOfBenefit(raymonReads.claims, r.claimId)));
+    for (const eob of eobs) {
+      const total = (eob.total as { category: { coding: { code: string }[] }; amount: { value: number } }[]) ?? [];
+      const pick = (code: string) => total.find((t) => t.category.coding.some((c) => c.code === code))?.amount.value ?? 0;
+      // Why the member pays what the plan does not: the deductible first, then copay and coinsurance.
+      const shares = (["deductible", "copay", "coinsurance"] as const).filter((c) => pick(c) > 0);
+      const memberPays = shares.map((c) => `$${pick(c).toFixed(2)} (${c})`).join(" and ");
+      const paid = pick("benefit");
+      const because = shares.length === 0 ? "" : paid === 0 ? ` because of the ${shares.join(" and ")}: Raymon pays ${memberPays}` : `; Raymon pays ${memberPays}`;
+      story.say(`EOB ${String(eob.outcome).padEnd(8)} submitted $${pick("submitted").toFixed(2)}, eligible $${pick("eligible").toFixed(2)}, plan paid $${paid.toFixed(2)}${because}`);
+    }
+    const same = isDeepStrictEqual(log, await asPatient.consent.accessLog(patient.address));
+    story.say(`Raymon's SDK read all of it through the indexer (${count(indexerQueries, "query", "queries")}); the access log is ${same ? "identical to" : "NOT the same as"} the one read from the chain alone.`);
+    if (!same) throw new Error("the access log read through the indexer differs from the chain's");
+  } finally {
+    await indexerApi.close();
+    await indexerDb.close();
   }
 
   // ------------------------------------------------------------------------------------------
