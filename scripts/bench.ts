@@ -13,8 +13,10 @@
  * the seconds of each load run, default 10; `CARELEDGER_BENCH_DATABASE_URL` measures it on that
  * PostgreSQL server, in a database created and dropped for the run, instead of PGlite;
  * `CARELEDGER_BENCH_PROFILE=<dir>` writes a CPU profile of each load run there).
+ * Then the indexer at a million events (`reports/indexer.json`, scripts/bench/indexer.ts;
+ * `CARELEDGER_BENCH_INDEXER_EVENTS` for a smaller chain).
  * `CARELEDGER_BENCH=gateway npm run bench` runs only the phases named (comma-separated: gas, merkle,
- * gateway; default all three).
+ * gateway, indexer; default all four).
  */
 import * as fs from "node:fs";
 import { Session } from "node:inspector";
@@ -30,6 +32,7 @@ import { benchClaims } from "./bench/claims";
 import { benchConsent } from "./bench/consent";
 import { benchDisclosures } from "./bench/disclosures";
 import { runGatewayBench } from "./bench/gateway";
+import { runIndexerBench } from "./bench/indexer";
 import { envVar } from "../config/env";
 import { GasFloor__factory, ViewProbe__factory } from "../typechain-types";
 
@@ -37,7 +40,7 @@ import { GasFloor__factory, ViewProbe__factory } from "../typechain-types";
 const PARTS: readonly PartBench[] = [benchParticipants, benchConsent, benchRecords, benchClaims, benchDisclosures];
 
 /** The phases of `npm run bench`, in order. */
-const PHASES = ["gas", "merkle", "gateway"] as const;
+const PHASES = ["gas", "merkle", "gateway", "indexer"] as const;
 
 /** The phases `CARELEDGER_BENCH` names (comma-separated), all of them when it is unset. */
 export function benchPhases(value: string | undefined = envVar("CARELEDGER_BENCH")): Set<(typeof PHASES)[number]> {
@@ -128,6 +131,20 @@ async function main(): Promise<void> {
       ...(databaseUrl === undefined ? {} : { databaseUrl }),
       ...(profileDir === undefined ? {} : { around: cpuProfiles(profileDir) }),
     });
+  }
+  // Fourth phase: the indexer at a million events — catch-up speed, an access-log page on PGlite and on
+  // PostgreSQL, and the SDK's chain read of the same (reports/indexer.json, scripts/bench/indexer.ts).
+  if (phases.has("indexer")) {
+    console.log("\nIndexer:");
+    const events = envVar("CARELEDGER_BENCH_INDEXER_EVENTS");
+    if (events !== undefined && !(Number.isSafeInteger(Number(events)) && Number(events) >= 1_000)) throw new Error(`CARELEDGER_BENCH_INDEXER_EVENTS=${events} is not a whole number of at least 1,000`);
+    const report = await runIndexerBench(hre, console.log, {
+      ...(events === undefined ? {} : { events: Number(events) }),
+      ...(envVar("CARELEDGER_BENCH_DATABASE_URL") === undefined ? {} : { postgresUrl: envVar("CARELEDGER_BENCH_DATABASE_URL") }),
+    });
+    const out = path.join(hre.config.paths.root, "reports", "indexer.json");
+    fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+    console.log(`Wrote ${path.relative(process.cwd(), out)}`);
   }
 }
 
