@@ -96,6 +96,39 @@ describe("Adjudication (library)", function () {
     });
   });
 
+  describe("civilDate", function () {
+    const civil = (t: number) => {
+      const d = new Date(t * 1000);
+      return [BigInt(d.getUTCFullYear()), BigInt(d.getUTCMonth() + 1), BigInt(d.getUTCDate())];
+    };
+    const day = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) / 1000;
+
+    it("agrees with the JavaScript calendar on the days around every month's turn, 1970 to 2500 (leap centuries and all)", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      // Each year's last day of February, March 1 and December 31, and every month's first and last day
+      // in the years around the era's turns (2000, 2100, 2400): where each term of the conversion turns over.
+      const dates: number[] = [];
+      for (let y = 1970; y <= 2500; y++) {
+        dates.push(day(y, 3, 1) - 86_400, day(y, 3, 1), day(y, 12, 31), day(y, 1, 1) + 86_399);
+        if ([1999, 2000, 2001, 2099, 2100, 2101, 2399, 2400, 2401].includes(y)) {
+          for (let m = 1; m <= 12; m++) dates.push(day(y, m, 1), day(y, m + 1, 1) - 1);
+        }
+      }
+      for (const t of dates) expect(await lib.civilDate(t), new Date(t * 1000).toISOString()).to.deep.equal(civil(t));
+    });
+
+    it("agrees with the JavaScript calendar on random days to the year 9999", async function () {
+      const { lib } = await loadFixture(harnessFixture);
+      let seed = 2026;
+      const end = day(9999, 12, 31);
+      for (let i = 0; i < 300; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        const t = Math.floor((seed / 2 ** 31) * end);
+        expect(await lib.civilDate(t), new Date(t * 1000).toISOString()).to.deep.equal(civil(t));
+      }
+    });
+  });
+
   describe("ceiling", function () {
     it("allows the lesser of the charge and fee x units", async function () {
       const { lib } = await loadFixture(harnessFixture);
