@@ -193,6 +193,7 @@ export const MAX_LOG_PAGE = 5_000;
 
 interface LogRow {
   head: string;
+  rollbacks: string;
   block_number: string | null;
   block_hash: string;
   tx_hash: string;
@@ -230,6 +231,7 @@ function readLogQuery(query: Record<string, string | string[] | undefined>, addr
   if (rawAddress === undefined) throw invalid("address", "required: the contract whose logs are read");
   const contract = address("address", rawAddress);
   if (!addresses.includes(contract)) throw invalid("address", `${rawAddress} is not a contract of the suite this indexer follows`);
+  if (one("topic0") === undefined) throw invalid("topic0", "required: the event whose logs are read (its signature hash)");
   const topics = [0, 1, 2, 3].map((i) => {
     const raw = one(`topic${i}`);
     return raw === undefined ? undefined : raw.split(",").map((t) => bytes32(`topic${i}`, t));
@@ -251,7 +253,7 @@ function readLogQuery(query: Record<string, string | string[] | undefined>, addr
  * One page of `q`'s logs after `after`, and the last block indexed, read in one statement (one snapshot):
  * `undefined` while nothing is indexed yet.
  */
-async function logPage(db: Database, q: LogQuery, after: { block: number; log: number } | undefined): Promise<{ head: number; rows: LogRow[] } | undefined> {
+async function logPage(db: Database, q: LogQuery, after: { block: number; log: number } | undefined): Promise<{ head: number; rollbacks: string; rows: LogRow[] } | undefined> {
   const values: unknown[] = [q.address, q.fromBlock];
   const where = ["address = $1", "block_number >= $2"];
   q.topics.forEach((topics, i) => {
@@ -269,7 +271,7 @@ async function logPage(db: Database, q: LogQuery, after: { block: number; log: n
   }
   values.push(q.count + 1);
   const r = await db.pool.query<LogRow>(
-    `SELECT s.head, e.* FROM (SELECT next_block - 1 AS head FROM indexer_state) s
+    `SELECT s.head, s.rollbacks, e.* FROM (SELECT next_block - 1 AS head, rollbacks FROM indexer_state) s
      LEFT JOIN LATERAL (
        SELECT block_number, block_hash, tx_hash, tx_index, log_index, address, topic0, topic1, topic2, topic3, data FROM events
        WHERE ${where.join(" AND ")} AND block_number <= s.head
@@ -278,7 +280,7 @@ async function logPage(db: Database, q: LogQuery, after: { block: number; log: n
     values,
   );
   if (r.rows.length === 0) return undefined;
-  return { head: Number(r.rows[0].head), rows: r.rows.filter((row) => row.block_number !== null) };
+  return { head: Number(r.rows[0].head), rollbacks: String(r.rows[0].rollbacks), rows: r.rows.filter((row) => row.block_number !== null) };
 }
 
 const toLog = (r: LogRow): IndexedLog => ({
@@ -341,8 +343,8 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
 
   /**
    * `GET /logs?address=&topic0=&topic1=&topic2=&topic3=&fromBlock=&toBlock=&_count=&_cursor=`: one suite
-   * contract's logs exactly as a node's `eth_getLogs` gives them (a topic may list several, comma-separated:
-   * any of them matches), oldest first, up to the last block indexed (`head`: the blocks after it are the
+   * contract's event's logs (`topic0` is required) exactly as a node's `eth_getLogs` gives them (a topic may
+   * list several, comma-separated: any of them matches), oldest first, up to the last block indexed (`head`: the blocks after it are the
    * node's to answer). The next link carries the `toBlock` this page was read to, so that a history read
    * page by page ends where its first page did.
    */
@@ -364,7 +366,8 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
       url.searchParams.set("_cursor", sealCursor({ blockNumber: Number(shown[shown.length - 1].block_number), logIndex: shown[shown.length - 1].log_index }, key(head)));
       next = url.pathname + url.search;
     }
-    return send(reply, 200, { chainId: indexer.suite.chainId.toString(), head, logs: shown.map(toLog), next });
+    // `rollbacks` changes when the indexer rolls back a reorganized tail: pages read across one do not agree.
+    return send(reply, 200, { chainId: indexer.suite.chainId.toString(), head, rollbacks: read.rollbacks, logs: shown.map(toLog), next });
   });
 
   app.get<{ Params: { patient: string } }>("/patients/:patient/access-log", async (req, reply) => {

@@ -133,6 +133,8 @@ export class Indexer {
   readonly #log: (line: string) => void;
   #head: number | undefined;
   #events = 0;
+  /** Events stored since the planner's statistics were last refreshed ({@link #analyzeAfter}). */
+  #sinceAnalyze = 0;
   #halted: string | undefined;
 
   private constructor(provider: NodeProvider, db: Database, state: State, events: number, options: IndexerOptions) {
@@ -284,9 +286,24 @@ export class Indexer {
     }
     this.#state.nextBlock = to + 1;
     this.#events += events.length;
+    await this.#analyzeAfter(events.length);
     const s = this.status();
     this.#log(`indexer: blocks ${from}–${to} stored (${events.length} events); ${s.percent}% of blocks ${s.fromBlock}–${head - this.#confirmations}`);
     return { kind: "stored", from, to, events: events.length };
+  }
+
+  /**
+   * Refreshes the planner's statistics of `events` once a fifth of it (and at least 1,000 events) is new
+   * since the last time: embedded PGlite runs no autovacuum, and a planner that still thinks the table
+   * small reads a patient's page by scanning every event of its kind (seconds at a million) instead of
+   * taking the patient's index. PostgreSQL's autovacuum would too, later; this is at most one ANALYZE in
+   * five growths of the table.
+   */
+  async #analyzeAfter(stored: number): Promise<void> {
+    this.#sinceAnalyze += stored;
+    if (this.#sinceAnalyze < Math.max(1_000, this.#events / 5)) return;
+    this.#sinceAnalyze = 0;
+    await this.#db.pool.query("ANALYZE events");
   }
 
   /**
@@ -386,7 +403,7 @@ export class Indexer {
       await client.query("SELECT next_block FROM indexer_state FOR UPDATE");
       const r = await client.query("DELETE FROM events WHERE block_number > $1", [n]);
       await client.query("DELETE FROM indexed_blocks WHERE number > $1", [n]);
-      await client.query("UPDATE indexer_state SET next_block = $1, updated_at = now()", [n + 1]);
+      await client.query("UPDATE indexer_state SET next_block = $1, rollbacks = rollbacks + 1, updated_at = now()", [n + 1]);
       return r.rowCount ?? 0;
     });
     this.#state.nextBlock = n + 1;

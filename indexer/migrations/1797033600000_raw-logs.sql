@@ -16,11 +16,18 @@ ALTER TABLE events
   ADD COLUMN topic3   text,
   ADD COLUMN data     text    NOT NULL;              -- its other arguments, ABI-encoded (hex)
 
--- The SDK's history reads: one event of one contract, by its first or second indexed argument.
+-- The SDK's history reads: one event of one contract, by any of its indexed arguments (GET /logs asks for
+-- one event at a time: topic0 is required).
 CREATE INDEX events_by_topic1 ON events (address, topic0, topic1, block_number, log_index);
 CREATE INDEX events_by_topic2 ON events (address, topic0, topic2, block_number, log_index) WHERE topic2 IS NOT NULL;
+CREATE INDEX events_by_topic3 ON events (address, topic0, topic3, block_number, log_index) WHERE topic3 IS NOT NULL;
+
+-- Rollbacks of a reorganized tail, counted: a history read page by page across one is read again.
+ALTER TABLE indexer_state ADD COLUMN rollbacks bigint NOT NULL DEFAULT 0;
 
 -- Down Migration
+ALTER TABLE indexer_state DROP COLUMN rollbacks;
+DROP INDEX events_by_topic3;
 DROP INDEX events_by_topic2;
 DROP INDEX events_by_topic1;
 ALTER TABLE events DROP COLUMN address, DROP COLUMN tx_index, DROP COLUMN topic0, DROP COLUMN topic1, DROP COLUMN topic2, DROP COLUMN topic3, DROP COLUMN data;

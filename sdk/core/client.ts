@@ -7,7 +7,7 @@ import { EventLog, getAddress, Log, type BaseContract, type Block, type BlockTag
 import type { TypedContractEvent, TypedContractMethod, TypedDeferredTopicFilter, TypedEventLog } from "../../typechain-types/common";
 import { CareLedgerError } from "../errors";
 import { IndexerUnavailableError, type IndexerSource } from "./indexer";
-import { readLogs, type LogReadOptions, type LogReadState } from "./logs";
+import { readLogs, requireBlockRange, type LogReadOptions, type LogReadState } from "./logs";
 import { read, requireProvider } from "./read";
 import { send, type TxHandle } from "./tx";
 
@@ -85,7 +85,10 @@ export abstract class ManagedClient<C extends PausableContract> {
       this.read(() => readLogs(this.provider, (a, b) => (this.contract as BaseContract).queryFilter(filter, a, b) as Promise<TypedEventLog<E>[]>, from, to, this.logOptions, this.#logState));
     const indexer = this.indexer;
     if (indexer === undefined) return node(fromBlock, toBlock === "latest" ? undefined : toBlock);
+    requireBlockRange(fromBlock, toBlock === "latest" ? undefined : toBlock);
     const last = toBlock === undefined || toBlock === "latest" ? await this.head() : toBlock;
+    // After the head, or a range that ends before it starts: nothing, as from the node.
+    if (last < fromBlock) return [];
     let held: Awaited<ReturnType<IndexerSource["logs"]>>;
     try {
       held = await indexer.logs({ address: this.address, topics: await filter.getTopicFilter(), fromBlock, toBlock: last });

@@ -61,6 +61,8 @@ export interface IndexerLogQuery {
 interface LogsPage {
   chainId: string;
   head: number;
+  /** Changes when the indexer rolls back a reorganized tail. */
+  rollbacks: string;
   logs: IndexerLog[];
   next: string | null;
 }
@@ -107,7 +109,7 @@ export class IndexerSource {
     const { timeoutMs = 10_000, pageSize = 1_000 } = o;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new ValidationError("indexer.timeoutMs", `${String(timeoutMs)} is not a number of milliseconds (1 or more)`);
     if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 5_000) throw new ValidationError("indexer.pageSize", `${String(pageSize)} is not a page size (1 to 5,000)`);
-    this.url = url.toString().replace(/\/$/, "");
+    this.url = url.toString();
     this.#chainId = chainId;
     this.#timeoutMs = timeoutMs;
     this.#pageSize = pageSize;
@@ -128,26 +130,52 @@ export class IndexerSource {
    */
   async logs(query: IndexerLogQuery): Promise<{ logs: IndexerLog[]; head: number }> {
     const params = new URLSearchParams({ address: query.address, fromBlock: String(query.fromBlock), toBlock: String(query.toBlock), _count: String(this.#pageSize) });
-    query.topics.forEach((topic, i) => {
+    const wanted: (Set<string> | undefined)[] = query.topics.map((topic) => {
       const any = topic === null || topic === undefined ? [] : typeof topic === "string" ? [topic] : topic;
-      if (any.length > 0) params.set(`topic${i}`, any.join(","));
+      return any.length === 0 ? undefined : new Set(any.map((t) => t.toLowerCase()));
     });
+    wanted.forEach((any, i) => any !== undefined && params.set(`topic${i}`, [...any].join(",")));
+    const address = query.address.toLowerCase();
     const logs: IndexerLog[] = [];
-    let path: string | null = `/logs?${params.toString()}`;
-    let head: number | undefined;
-    while (path !== null) {
-      const page = await this.#get(path);
-      // A later page read to fewer blocks than the first: the indexer rolled back under this read.
-      if (head !== undefined && page.head < head) throw new IndexerUnavailableError(this.url, `it went back from block ${head} to ${page.head} while the history was read`);
-      head ??= page.head;
-      logs.push(...page.logs);
-      path = page.next;
+    let first: LogsPage | undefined;
+    const seen = new Set<string>();
+    for (;;) {
+      const page = await this.#get(params);
+      first ??= page;
+      // Pages read across a rollback (a reorganization) mix two chains; read ever fewer blocks, likewise.
+      if (page.rollbacks !== first.rollbacks || page.head !== first.head) {
+        throw new IndexerUnavailableError(this.url, `it rolled back a reorganized tail (or went back from block ${first.head} to ${page.head}) while the history was read`);
+      }
+      for (const l of page.logs) {
+        // Only what was asked for, each once, in the chain's order: else the answer is not the query's.
+        const previous = logs.at(-1);
+        const fits =
+          l.address.toLowerCase() === address &&
+          l.blockNumber >= query.fromBlock &&
+          l.blockNumber <= page.head &&
+          wanted.every((any, i) => any === undefined || (l.topics[i] !== undefined && any.has(l.topics[i].toLowerCase()))) &&
+          (previous === undefined || l.blockNumber > previous.blockNumber || (l.blockNumber === previous.blockNumber && l.logIndex > previous.logIndex));
+        if (!fits) throw new IndexerUnavailableError(this.url, `it answered a log the query did not ask for (block ${l.blockNumber}, log ${l.logIndex})`);
+        logs.push(l);
+      }
+      if (page.next === null) break;
+      // The next page is asked for here, at this indexer, with this query: only its cursor (and the block the
+      // first page was read to) is taken from the link, never a host or a path.
+      const link = new URL(page.next, "http://indexer.invalid").searchParams;
+      const cursor = link.get("_cursor");
+      if (page.logs.length === 0 || cursor === null || seen.has(cursor)) throw new IndexerUnavailableError(this.url, "its pages do not move on");
+      seen.add(cursor);
+      params.set("_cursor", cursor);
+      params.set("toBlock", String(Math.min(query.toBlock, page.head)));
     }
-    return { logs, head: head! };
+    return { logs, head: Math.min(query.toBlock, first.head) };
   }
 
-  async #get(path: string): Promise<LogsPage> {
-    const url = new URL(path, this.url + "/").toString();
+  /** One page of `/logs` at this indexer (its URL's path and query kept). */
+  async #get(params: URLSearchParams): Promise<LogsPage> {
+    const url = new URL(this.url);
+    url.pathname = url.pathname.replace(/\/$/, "") + "/logs";
+    for (const [k, v] of params) url.searchParams.set(k, v);
     let res: Response;
     try {
       res = await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(this.#timeoutMs) });
@@ -155,16 +183,29 @@ export class IndexerSource {
       const e = err as { name?: string; message?: string };
       throw new IndexerUnavailableError(this.url, e.name === "TimeoutError" ? `no answer in ${this.#timeoutMs} ms` : (e.message ?? String(err)), err);
     }
+    const text = await res.text().catch(() => "");
     let body: unknown;
     try {
-      body = await res.json();
-    } catch (err) {
-      throw new IndexerUnavailableError(this.url, `HTTP ${res.status} with a body that is not JSON`, err);
+      body = JSON.parse(text);
+    } catch {
+      body = text;
     }
+    // A server that cannot answer now is passed over; one that refuses the query (wrong URL, a proxy's
+    // 401/403/404, a contract it does not follow) is a configuration to fix, and is said.
     if (res.status >= 500 || res.status === 429) throw new IndexerUnavailableError(this.url, `HTTP ${res.status}: ${diagnostics(body)}`);
     if (res.status !== 200) throw new CareLedgerError("INDEXER_REFUSED", `the indexer at ${this.url} refused a history query (HTTP ${res.status}: ${diagnostics(body)})`);
     const page = body as Partial<LogsPage>;
-    if (typeof page.chainId !== "string" || !Number.isSafeInteger(page.head) || !Array.isArray(page.logs) || !page.logs.every(isLog) || !(page.next === null || typeof page.next === "string")) {
+    if (
+      typeof page !== "object" ||
+      page === null ||
+      typeof page.chainId !== "string" ||
+      !/^[0-9]{1,78}$/.test(page.chainId) ||
+      !Number.isSafeInteger(page.head) ||
+      typeof page.rollbacks !== "string" ||
+      !Array.isArray(page.logs) ||
+      !page.logs.every(isLog) ||
+      !(page.next === null || typeof page.next === "string")
+    ) {
       throw new IndexerUnavailableError(this.url, "its answer is not a page of logs");
     }
     if (BigInt(page.chainId) !== this.#chainId) {
@@ -174,8 +215,8 @@ export class IndexerSource {
   }
 }
 
-/** The words of an OperationOutcome (or any JSON body), for a message. */
+/** The words of an OperationOutcome (or the start of any other body), for a message. */
 function diagnostics(body: unknown): string {
   const issue = (body as { issue?: { diagnostics?: unknown }[] } | null)?.issue?.[0]?.diagnostics;
-  return typeof issue === "string" ? issue : JSON.stringify(body).slice(0, 200);
+  return typeof issue === "string" ? issue : (typeof body === "string" ? body : JSON.stringify(body)).slice(0, 200);
 }

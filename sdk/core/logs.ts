@@ -112,6 +112,16 @@ export function checkLogOptions(options: LogReadOptions): void {
 }
 
 /**
+ * Checks a history's block range: `fromBlock` a block number, `toBlock` one or undefined (the latest). A
+ * range that ends before it starts is empty, not wrong.
+ * @throws {ValidationError} naming `fromBlock` or `toBlock`
+ */
+export function requireBlockRange(fromBlock: number, toBlock: number | undefined): void {
+  if (!Number.isSafeInteger(fromBlock) || fromBlock < 0) throw new ValidationError("fromBlock", `${String(fromBlock)} is not a block number (0 or more)`);
+  if (toBlock !== undefined && (!Number.isSafeInteger(toBlock) || toBlock < 0)) throw new ValidationError("toBlock", `${String(toBlock)} is not a block number (0 or more)`);
+}
+
+/**
  * Reads logs from `fromBlock` to `toBlock` (default: the latest block, read once) in ranges of at most
  * `options.maxBlocks`, with `query(from, to)` (e.g. `(a, b) => contract.queryFilter(filter, a, b)`).
  * A range the node refuses as too large is halved (down to one block), and no later range is wider — in this
@@ -130,8 +140,7 @@ export async function readLogs<T>(
   state: LogReadState = {},
 ): Promise<T[]> {
   const { maxBlocks, retries, backoff } = requireLogOptions(options);
-  if (!Number.isSafeInteger(fromBlock) || fromBlock < 0) throw new ValidationError("fromBlock", `${String(fromBlock)} is not a block number (0 or more)`);
-  if (toBlock !== undefined && (!Number.isSafeInteger(toBlock) || toBlock < 0)) throw new ValidationError("toBlock", `${String(toBlock)} is not a block number (0 or more)`);
+  requireBlockRange(fromBlock, toBlock);
   const wait = (failures: number) => sleep(Math.min(MAX_BACKOFF_MS, backoff * 2 ** failures));
   let last = toBlock;
   if (last === undefined) {
