@@ -11,7 +11,7 @@ import { duplicateRequest, NONCE_SPENDABLE, nonceKey } from "./auth";
 import { Batcher } from "./batch";
 import { isRefusal, type Database } from "./db";
 import type { GatewayRequest } from "../sdk/exchange/request";
-import { receiptValues } from "../sdk/exchange/receipts";
+import { checkReceipts } from "../sdk/exchange/receipts";
 
 /** What one released resource adds to a disclosure: one receipt (per data class). */
 export interface ReleasedReceipt {
@@ -211,12 +211,7 @@ export class ReceiptStore {
     for (const d of written) {
       if (d.receipts.length > MAX_RECEIPTS_PER_DISCLOSURE) throw new RangeError(`a disclosure holds at most ${MAX_RECEIPTS_PER_DISCLOSURE} receipts, not ${d.receipts.length}`);
       // A receipt that could never be anchored (it would stall every root after it) is never written.
-      const leaf = { requestDigest: d.requestDigest, requester: d.requester, holderOrgId: d.holderOrgId, patient: d.patient, accessRef: "", dataClass: 0, purpose: d.purpose, permittedAtBlock: d.permittedAtBlock };
-      for (const r of d.receipts) {
-        leaf.accessRef = r.accessRef;
-        leaf.dataClass = r.dataClass;
-        receiptValues(leaf);
-      }
+      checkReceipts({ requestDigest: d.requestDigest, requester: d.requester, holderOrgId: d.holderOrgId, patient: d.patient, purpose: d.purpose, permittedAtBlock: d.permittedAtBlock }, d.receipts);
     }
     await this.#writes.submit({ disclosures: written, nonce });
     return true;

@@ -202,6 +202,7 @@ export {
   MAX_RECEIPTS_PER_ROOT,
   RECEIPT_LEAF_TYPES,
   receiptLeaf,
+  checkReceipts,
   receiptValues,
   verifyReceiptProof,
   type DisclosureReceipt,

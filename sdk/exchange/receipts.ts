@@ -95,6 +95,9 @@ function requireCode(field: string, value: unknown, nameOf: (position: number) =
   return value;
 }
 
+const dataClassOf = (c: number) => (c === UNCLASSIFIED_DATA_CLASS ? "unclassified" : dataClassName(c));
+const DATA_CLASS_WANTED = "a data class bit position (DATA_CLASSES) or UNCLASSIFIED_DATA_CLASS";
+
 /** The leaf values of `r`, each field checked and named `<prefix>.<field>`. */
 function valuesOf(r: unknown, prefix: string): ReceiptValues {
   if (r === null || typeof r !== "object") throw new ValidationError(prefix, "is not a disclosure receipt");
@@ -105,10 +108,25 @@ function valuesOf(r: unknown, prefix: string): ReceiptValues {
     requireId(`${prefix}.holderOrgId`, x.holderOrgId),
     requireAddress(`${prefix}.patient`, x.patient),
     requireBytes32(`${prefix}.accessRef`, x.accessRef),
-    requireCode(`${prefix}.dataClass`, x.dataClass, (c) => (c === UNCLASSIFIED_DATA_CLASS ? "unclassified" : dataClassName(c)), "a data class bit position (DATA_CLASSES) or UNCLASSIFIED_DATA_CLASS"),
+    requireCode(`${prefix}.dataClass`, x.dataClass, dataClassOf, DATA_CLASS_WANTED),
     requireCode(`${prefix}.purpose`, x.purpose, purposeName, "a purpose bit position (PURPOSES)"),
     requireBlock(`${prefix}.permittedAtBlock`, x.permittedAtBlock),
   ];
+}
+
+/**
+ * Checks the receipts of one response as {@link receiptValues} checks each (the same fields, the same
+ * errors): what they share (request, requester, holder, patient, purpose, block) once, and each one's
+ * access reference and data class. A gateway checks every response's receipts before it writes them.
+ * @throws {ValidationError} naming the field (`receipt.accessRef`, …)
+ */
+export function checkReceipts(shared: Omit<DisclosureReceipt, "accessRef" | "dataClass">, receipts: readonly Pick<DisclosureReceipt, "accessRef" | "dataClass">[]): void {
+  if (receipts.length === 0) return;
+  valuesOf({ ...shared, accessRef: receipts[0].accessRef, dataClass: receipts[0].dataClass }, "receipt");
+  for (let i = 1; i < receipts.length; i++) {
+    requireBytes32("receipt.accessRef", receipts[i].accessRef);
+    requireCode("receipt.dataClass", receipts[i].dataClass, dataClassOf, DATA_CLASS_WANTED);
+  }
 }
 
 /**

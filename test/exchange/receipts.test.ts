@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { AbiCoder, keccak256 } from "ethers";
 import {
   buildReceiptTree,
+  checkReceipts,
   DATA_CLASSES,
   MAX_RECEIPTS_PER_ROOT,
   PURPOSES,
@@ -82,7 +83,14 @@ describe("disclosure receipts (sdk/exchange/receipts.ts)", function () {
         const r = { ...receiptN(1), ...over } as DisclosureReceipt;
         expect(() => receiptValues(r), JSON.stringify(over, (_, v) => (typeof v === "bigint" ? v.toString() : v))).to.throw(ValidationError, message);
         expect(() => receiptLeaf(r)).to.throw(ValidationError, message);
+        // A response's receipts checked together (checkReceipts): the same refusal, the bad field in the
+        // first receipt or, for what each has its own, in a later one.
+        const { accessRef, dataClass, ...shared } = r;
+        const good = { accessRef: receiptN(2).accessRef, dataClass: receiptN(2).dataClass };
+        expect(() => checkReceipts(shared, [{ accessRef, dataClass }, good])).to.throw(ValidationError, message);
+        if ("accessRef" in over || "dataClass" in over) expect(() => checkReceipts(shared, [good, good, { accessRef, dataClass }])).to.throw(ValidationError, message);
       }
+      expect(() => checkReceipts(receiptN(1), [receiptN(1), receiptN(2), receiptN(3)])).to.not.throw();
       expect(() => receiptValues(null as never)).to.throw(ValidationError, /^receipt: is not a disclosure receipt/);
       // Whole numbers given as numbers are whole numbers.
       expect(receiptValues({ ...receiptN(1), holderOrgId: 7 as never, permittedAtBlock: 0 as never }).slice(2, 8)).to.deep.equal([7n, addressOf("patient"), receiptN(1).accessRef, 4, 0, 0n]);
