@@ -18,6 +18,7 @@
 import { createHash } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { accessAuditEvent } from "../sdk/consent/audit";
+import type { IndexerLog } from "../sdk/core/indexer";
 import { isBytes32, requireAddress } from "../sdk/core/validate";
 import { accessRecord } from "../sdk/consent/events";
 import { GatewayError, operationOutcome } from "../gateway/fhir";
@@ -175,18 +176,6 @@ async function page(db: Database, filters: Filters, after: { block: number; log:
   return r.rows.map(toEvent);
 }
 
-/** A log as a node gives it (`eth_getLogs`), numbers as numbers: what `GET /logs` answers. */
-export interface IndexedLog {
-  readonly blockNumber: number;
-  readonly blockHash: string;
-  readonly transactionHash: string;
-  readonly transactionIndex: number;
-  readonly logIndex: number;
-  readonly address: string;
-  readonly topics: string[];
-  readonly data: string;
-}
-
 /** Logs per `GET /logs` page: default and most. */
 export const DEFAULT_LOG_PAGE = 1_000;
 export const MAX_LOG_PAGE = 5_000;
@@ -283,7 +272,7 @@ async function logPage(db: Database, q: LogQuery, after: { block: number; log: n
   return { head: Number(r.rows[0].head), rollbacks: String(r.rows[0].rollbacks), rows: r.rows.filter((row) => row.block_number !== null) };
 }
 
-const toLog = (r: LogRow): IndexedLog => ({
+const toLog = (r: LogRow): IndexerLog => ({
   blockNumber: Number(r.block_number),
   blockHash: r.block_hash,
   transactionHash: r.tx_hash,
