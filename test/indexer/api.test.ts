@@ -6,20 +6,15 @@
  */
 import { loadFixture, mine, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import type { FastifyInstance } from "fastify";
 import hre from "hardhat";
 import { accessAuditEvent, CareLedger } from "../../sdk";
 import type { Database } from "../../gateway/db";
-import { freePort } from "../../gateway/net";
-import { buildIndexerApi } from "../../indexer/api";
-import { openIndexerDatabase } from "../../indexer/db";
 import { Indexer } from "../../indexer/sync";
-import { scratchDatabase } from "../support/databases";
 import { rejection } from "../support/rejection";
 import { suiteFixture, type SuiteFixture } from "../support/suiteFixture";
 import { SUITE_INTERFACES } from "../../indexer/decode";
 import { zeroPadValue } from "ethers";
-import { activity, suiteOf } from "./support";
+import { activity, servedIndexer } from "./support";
 
 /** The suite with three rounds of activity (six logged accesses of the patient) spread over time. */
 async function busySuite() {
@@ -41,7 +36,6 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
     let db: Database;
     let drop: () => Promise<void>;
     let indexer: Indexer;
-    let app: FastifyInstance;
     let base: string;
     const get = async (path: string): Promise<{ status: number; body: Json }> => {
       const res = await fetch(base + path);
@@ -65,16 +59,9 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
 
     beforeEach(async function () {
       f = await loadFixture(busySuite);
-      ({ db, drop } = await scratchDatabase(kind, openIndexerDatabase));
-      indexer = await Indexer.open(hre.ethers.provider, db, suiteOf(f), { confirmations: 0, window: 4 });
-      await indexer.catchUp();
-      app = buildIndexerApi({ db, indexer, chainId: f.chainId, consentRegistry: f.book.contracts.ConsentRegistry });
-      const port = await freePort();
-      await app.listen({ host: "127.0.0.1", port });
-      base = `http://127.0.0.1:${port}`;
+      ({ db, indexer, url: base, close: drop } = await servedIndexer(f, kind, { confirmations: 0, window: 4 }));
     });
     afterEach(async function () {
-      await app.close();
       await drop();
     });
 

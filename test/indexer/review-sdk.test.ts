@@ -11,11 +11,9 @@
  */
 import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import type { FastifyInstance } from "fastify";
 import hre from "hardhat";
 import * as http from "node:http";
 import { CareLedger, CareLedgerError, IndexerUnavailableError, ValidationError, type IndexerOptions } from "../../sdk";
-import type { Database } from "../../gateway/db";
 import { freePort } from "../../gateway/net";
 import { buildIndexerApi } from "../../indexer/api";
 import { openIndexerDatabase } from "../../indexer/db";
@@ -23,7 +21,7 @@ import { Indexer } from "../../indexer/sync";
 import { scratchDatabase } from "../support/databases";
 import { rejection } from "../support/rejection";
 import { suiteFixture, type SuiteFixture } from "../support/suiteFixture";
-import { activity, LOCAL, suiteOf } from "./support";
+import { activity, LOCAL, servedIndexer, suiteOf } from "./support";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -64,10 +62,8 @@ async function reviewSuite() {
 describe("review: the SDK's histories from an indexer (issue 15, parts 5 and 6)", function () {
   this.timeout(120_000);
   let f: SuiteFixture;
-  let db: Database;
   let drop: () => Promise<void>;
   let indexer: Indexer;
-  let app: FastifyInstance;
   let url: string;
   const servers: { close: () => Promise<void> }[] = [];
 
@@ -82,17 +78,10 @@ describe("review: the SDK's histories from an indexer (issue 15, parts 5 and 6)"
 
   beforeEach(async function () {
     f = await loadFixture(reviewSuite);
-    ({ db, drop } = await scratchDatabase("PGlite", openIndexerDatabase));
-    indexer = await Indexer.open(hre.ethers.provider, db, suiteOf(f), LOCAL);
-    await indexer.catchUp();
-    app = buildIndexerApi({ db, indexer, chainId: f.chainId, consentRegistry: f.book.contracts.ConsentRegistry });
-    const port = await freePort();
-    await app.listen({ host: "127.0.0.1", port });
-    url = `http://127.0.0.1:${port}`;
+    ({ indexer, url, close: drop } = await servedIndexer(f, "PGlite"));
   });
   afterEach(async function () {
     for (const s of servers.splice(0)) await s.close();
-    await app?.close();
     await drop?.();
   });
 

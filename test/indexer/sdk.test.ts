@@ -14,7 +14,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CareLedger, CareLedgerError, IndexerUnavailableError, ValidationError, writeAddressBook, type IndexerOptions } from "../../sdk";
-import type { Database } from "../../gateway/db";
 import { freePort } from "../../gateway/net";
 import { buildIndexerApi } from "../../indexer/api";
 import { openIndexerDatabase } from "../../indexer/db";
@@ -23,7 +22,7 @@ import { scratchDatabase } from "../support/databases";
 import { rejection } from "../support/rejection";
 import { runLines } from "../support/tasks";
 import { CODE, DAY, HOSPITAL, submissionOf, suiteFixture, today, USD, type SuiteFixture } from "../support/suiteFixture";
-import { activity, LOCAL, suiteOf } from "./support";
+import { activity, LOCAL, servedIndexer, suiteOf } from "./support";
 
 /** Consent, records, participants and claims activity: a grant, accesses and records in three rounds, and a paid claim. */
 async function historySuite() {
@@ -72,7 +71,6 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
   describe(`the SDK's histories from the indexer (${kind})`, function () {
     this.timeout(120_000);
     let f: SuiteFixture & { claimId: string };
-    let db: Database;
     let drop: () => Promise<void>;
     let indexer: Indexer;
     let app: FastifyInstance;
@@ -85,18 +83,10 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
 
     beforeEach(async function () {
       f = await loadFixture(historySuite);
-      ({ db, drop } = await scratchDatabase(kind, openIndexerDatabase));
-      indexer = await Indexer.open(hre.ethers.provider, db, suiteOf(f), LOCAL);
-      await indexer.catchUp();
-      app = buildIndexerApi({ db, indexer, chainId: f.chainId, consentRegistry: f.book.contracts.ConsentRegistry });
-      app.addHook("onRequest", async (req) => void (req.url.startsWith("/logs") && logRequests++));
-      const port = await freePort();
-      await app.listen({ host: "127.0.0.1", port });
-      url = `http://127.0.0.1:${port}`;
+      ({ indexer, app, url, close: drop } = await servedIndexer(f, kind, LOCAL, (u) => void (u.startsWith("/logs") && logRequests++)));
       node = new CountingProvider(undefined, undefined, { staticNetwork: true, cacheTimeout: -1 });
     });
     afterEach(async function () {
-      await app?.close();
       await drop?.();
     });
 

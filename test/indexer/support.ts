@@ -1,7 +1,13 @@
 /** The suite with some activity for the indexer's tests, and what the indexer is told of it. */
 import hre from "hardhat";
 import { CareLedger } from "../../sdk";
+import type { FastifyInstance } from "fastify";
 import type { Database } from "../../gateway/db";
+import { freePort } from "../../gateway/net";
+import { buildIndexerApi } from "../../indexer/api";
+import { openIndexerDatabase } from "../../indexer/db";
+import { Indexer } from "../../indexer/sync";
+import { scratchDatabase, type DatabaseKind } from "../support/databases";
 import { SUITE_INTERFACES } from "../../indexer/decode";
 import type { IndexedSuite, IndexerOptions } from "../../indexer/sync";
 import { COMMITMENT, HOSPITAL, suiteFixture, YEAR, type SuiteFixture } from "../support/suiteFixture";
@@ -76,5 +82,34 @@ export function hookedTransactions(
           }) as typeof client,
         ),
       ),
+  };
+}
+
+/**
+ * The suite `f` indexed to the head on a fresh database of `kind`, and the query API over it on 127.0.0.1
+ * (`onRequest` told of every request's URL); `close` stops the API and drops the database.
+ */
+export async function servedIndexer(
+  f: SuiteFixture,
+  kind: DatabaseKind,
+  options: IndexerOptions = LOCAL,
+  onRequest?: (url: string) => void,
+): Promise<{ db: Database; indexer: Indexer; app: FastifyInstance; url: string; close: () => Promise<void> }> {
+  const { db, drop } = await scratchDatabase(kind, openIndexerDatabase);
+  const indexer = await Indexer.open(hre.ethers.provider, db, suiteOf(f), options);
+  await indexer.catchUp();
+  const app = buildIndexerApi({ db, indexer, chainId: f.chainId, consentRegistry: f.book.contracts.ConsentRegistry });
+  if (onRequest !== undefined) app.addHook("onRequest", async (req) => onRequest(req.url));
+  const port = await freePort();
+  await app.listen({ host: "127.0.0.1", port });
+  return {
+    db,
+    indexer,
+    app,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await app.close();
+      await drop();
+    },
   };
 }
