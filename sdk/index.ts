@@ -147,7 +147,7 @@ export {
 } from "./consent/disclosures";
 export { ACCESS_REFERENCE_DOMAIN, accessReference, CONSENT_DOCUMENT_DOMAIN, consentDocumentCommitment } from "./consent/encoding";
 export { ACCESS_REF_SYSTEM, accessAuditEvent, DATA_CLASS_SYSTEM, type AuditSource } from "./consent/audit";
-export { fromFhirConsent, FhirConsentError, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions } from "./consent/fhir";
+export { fromFhirConsent, FhirConsentError, toFhirConsent, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions, type GrantStatus, type ToFhirConsentOptions } from "./consent/fhir";
 export {
   classifyResource,
   RELEASABLE_RESOURCE_TYPES,

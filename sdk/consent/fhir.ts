@@ -1,17 +1,29 @@
 /**
- * FHIR R4 Consent → CareLedger grants. A construct that cannot be represented by permit-only grants
- * (one per grantee, over data classes × purposes, in one period) is refused with an error naming
+ * FHIR R4 Consent ⇄ CareLedger grants.
+ *
+ * In ({@link fromFhirConsent}): a Consent becomes grant parameters. A construct that cannot be
+ * represented by permit-only grants (one per grantee, over data classes × purposes, in one period) is
+ * refused with an error naming
  * the element, never silently dropped. The import never grants more than the document says: a
  * nested provision narrows its parent (a permit with nested permits grants only what they grant,
  * each within the parent's actors, classes, purposes and period), and a nested rule that would
  * reach beyond its parent is refused. Narrowing that the mapping does on purpose (a permit that
  * names no data class covers the general classes only; sensitive classes must be named through
  * security labels) is reported in `warnings`. The decisions per element are in docs/consent.md.
+ *
+ * Out ({@link toFhirConsent}): a grant as the chain holds it becomes one Consent, written with the
+ * codes the import reads (one table per mapping, shared by both directions), so that importing an
+ * exported grant gives back exactly its grantee, classes, purposes and period.
  */
+import type { FhirResource } from "../claims/fhir";
+import { ACCOUNT_SYSTEM, COMMITMENT_SYSTEM, ORG_SYSTEM, TRANSACTION_SYSTEM } from "../core/fhirSystems";
 import { fhirIssues } from "../core/fhirValidation";
+import { requireAddress } from "../core/validate";
 import { ValidationError } from "../errors";
-import { GENERAL_DATA_CLASSES, granteeKey, PURPOSES, type DataClassName, type PurposeName } from "./vocab";
-import { toSeconds, type GranteeInput, type TimeInput } from "./params";
+import { DATA_CLASS_SYSTEM } from "./audit";
+import { LOINC, V3_ACT_CODE, V3_ACT_REASON, V3_CONFIDENTIALITY } from "./resourceCodes";
+import { DATA_CLASSES, GENERAL_DATA_CLASSES, granteeKey, PURPOSES, SENSITIVE_DATA_CLASSES, type DataClassName, type PurposeName } from "./vocab";
+import { toSeconds, type GranteeInput, type GrantRecord, type TimeInput } from "./params";
 
 /** A Consent element that cannot be mapped. `field` is the element's FHIRPath-like path. */
 export class FhirConsentError extends ValidationError {
@@ -25,7 +37,10 @@ export class FhirConsentError extends ValidationError {
 export interface FromFhirConsentOptions {
   /**
    * Resolves the reference of a provision actor (e.g. `Organization/f001`) to a grantee, or
-   * returns `undefined` when it is unknown (the Consent is then refused, naming that actor).
+   * returns `undefined` when it is unknown (the Consent is then refused, naming that actor). An
+   * actor named by a CareLedger identifier instead (`urn:careledger:account` or
+   * `urn:careledger:organization`, as {@link toFhirConsent} and the AuditEvents write them) is that
+   * grantee: it is not asked about.
    */
   readonly resolveActor: (reference: string, element: string) => GranteeInput | undefined;
   /** Purposes for a permit that names none (FHIR: every purpose). Without it, such a permit is refused. */
@@ -49,9 +64,17 @@ export interface FhirConsentGrant {
 export interface FhirConsentImport {
   /** The resource id, when it has one. */
   readonly id?: string;
-  /** The patient reference (e.g. `Patient/72`): the caller maps it to the patient's account. */
+  /**
+   * The patient reference (e.g. `Patient/72`): the caller maps it to the patient's account. A patient
+   * named by its account identifier instead is `urn:careledger:account|<address>` (and `patientAccount`).
+   */
   readonly patient: string;
-  /** Who consented, when not the patient (e.g. `RelatedPerson/peter`): grant as the patient's delegate. */
+  /** The patient's account, when the Consent names the patient by its `urn:careledger:account` identifier. */
+  readonly patientAccount?: string;
+  /**
+   * Who consented, when not the patient (e.g. `RelatedPerson/peter`, or `urn:careledger:account|<address>`
+   * for one named by a CareLedger identifier): grant as the patient's delegate.
+   */
   readonly performers: string[];
   readonly grants: FhirConsentGrant[];
   /** Deliberate narrowings, one sentence each. */
@@ -64,16 +87,20 @@ interface Coding {
   code?: string;
 }
 
-const V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
-const V3_ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
-const V3_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
 const CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope";
 const CONSENT_ACTION = "http://terminology.hl7.org/CodeSystem/consentaction";
 const RESOURCE_TYPES = "http://hl7.org/fhir/resource-types";
 const MIME = "urn:ietf:bcp:13";
-const LOINC = "http://loinc.org";
+/** HL7 v3 ParticipationType: IRCP (information recipient) is the role of a grantee. */
+const V3_PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+/** LOINC 59284-0 "Patient Consent": the category of every Consent this module writes. */
+const PATIENT_CONSENT = { system: LOINC, code: "59284-0", display: "Patient Consent" } as const;
 
-/** FHIR resource types that name one data class (Observation and DiagnosticReport are ambiguous: refused). */
+/**
+ * FHIR resource types that name one data class (Observation and DiagnosticReport are ambiguous: refused).
+ * Written back by {@link toFhirConsent}: a general class is every resource type that names it here
+ * (labs and vitals, which none names, by {@link DATA_CLASS_SYSTEM}).
+ */
 const RESOURCE_CLASSES: Readonly<Record<string, DataClassName>> = {
   Patient: "demographics",
   Condition: "conditions",
@@ -106,7 +133,7 @@ const LOINC_CLASSES: Readonly<Record<string, DataClassName>> = {
   "11488-4": "notes", // Consult note
 };
 
-/** v3-ActCode sensitivity labels → sensitive classes. */
+/** v3-ActCode sensitivity labels → sensitive classes. Written back by {@link toFhirConsent}: a sensitive class is every label that names it here. */
 const SENSITIVITY_CLASSES: Readonly<Record<string, DataClassName>> = {
   PSY: "mentalHealth",
   PSYTHPN: "mentalHealth",
@@ -120,7 +147,8 @@ const SENSITIVITY_CLASSES: Readonly<Record<string, DataClassName>> = {
 const ACTIONS = new Set(["access", "use", "disclose"]);
 
 interface Scope {
-  actors?: { reference: string; element: string }[];
+  /** `reference`: the actor's reference, or its identifier's `system|value`; `grantee` when that identifier names one. */
+  actors?: { reference: string; element: string; grantee?: GranteeInput }[];
   purposes?: PurposeName[];
   classes?: DataClassName[];
   from?: number;
@@ -129,6 +157,57 @@ interface Scope {
 
 function isObject(v: unknown): v is Json {
   return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** `table[key]`, only for the table's own keys (a code such as `constructor` names nothing). */
+function own<T>(table: Readonly<Record<string, T>>, key: unknown): T | undefined {
+  return typeof key === "string" && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
+/** The keys of `table` that map to `value`, in the table's order: how the export reads a shared table back to front. */
+function keysOf<T>(table: Readonly<Record<string, T>>, value: T): string[] {
+  return Object.keys(table).filter((k) => table[k] === value);
+}
+
+/** The general classes by their names in {@link DATA_CLASS_SYSTEM} (a sensitive class is named by its labels, never there). */
+const GENERAL_CLASS_CODES: Readonly<Record<string, DataClassName>> = Object.fromEntries(GENERAL_DATA_CLASSES.map((n) => [n, n]));
+
+/** The v3-ActCode labels of a sensitive class. */
+const labelsOf = (dataClass: DataClassName): string[] => keysOf(SENSITIVITY_CLASSES, dataClass);
+
+/** A `system|value` key of an identifier in one of CareLedger's systems (FHIR's token form). */
+const tokenOf = (system: string, value: string): string => `${system}|${value}`;
+
+/**
+ * What a Reference names: its `reference`, or else its identifier in CareLedger's account or
+ * organization system (as {@link toFhirConsent} writes them). Any other Reference is `undefined`.
+ */
+function referenceOf(ref: unknown): { key: string; account?: string; organization?: string } | undefined {
+  if (!isObject(ref)) return undefined;
+  if (typeof ref.reference === "string") return { key: ref.reference };
+  const id = ref.identifier;
+  if (!isObject(id) || typeof id.value !== "string") return undefined;
+  if (id.system === ACCOUNT_SYSTEM) return { key: tokenOf(ACCOUNT_SYSTEM, id.value), account: id.value };
+  if (id.system === ORG_SYSTEM) return { key: tokenOf(ORG_SYSTEM, id.value), organization: id.value };
+  return undefined;
+}
+
+/** Why a ValidationError was thrown, without the field it names. */
+const reasonOf = (err: unknown): string => (err instanceof ValidationError ? err.message.slice(err.field.length + 2) : String(err));
+
+/** The grantee a CareLedger identifier names. @throws {FhirConsentError} at `<element>.identifier.value` when it is not an address or an id */
+function identifiedGrantee(named: { account?: string; organization?: string }, element: string): GranteeInput | undefined {
+  try {
+    if (named.account !== undefined) return { account: requireAddress(element, named.account) };
+    if (named.organization !== undefined) {
+      if (!/^[1-9][0-9]*$/.test(named.organization)) throw new ValidationError(element, `${JSON.stringify(named.organization)} is not an organization id (decimal)`);
+      granteeKey(element, { organization: named.organization });
+      return { organization: BigInt(named.organization) };
+    }
+  } catch (err) {
+    throw new FhirConsentError(`${element}.identifier.value`, `is not a grantee: ${reasonOf(err)}`);
+  }
+  return undefined;
 }
 
 function list(v: unknown, element: string): unknown[] {
@@ -162,15 +241,18 @@ function classesOf(p: Json, path: string, warnings: string[]): DataClassName[] |
     named = true;
     const el = `${path}.class[${i}]`;
     const { system, code } = c as Coding;
-    const mapped = system === RESOURCE_TYPES ? RESOURCE_CLASSES[code ?? ""] : system === MIME ? MIME_CLASSES[code ?? ""] : undefined;
-    if (!mapped) throw new FhirConsentError(el, `${system}|${code} is not a CareLedger data class (resource types ${Object.keys(RESOURCE_CLASSES).join(", ")}; CDA documents)`);
+    if (system === DATA_CLASS_SYSTEM && SENSITIVE_DATA_CLASSES.includes(code as DataClassName)) {
+      throw new FhirConsentError(el, `${code} is a sensitive class: name it by its security label (v3-ActCode ${labelsOf(code as DataClassName).join(", ")})`);
+    }
+    const mapped = system === RESOURCE_TYPES ? own(RESOURCE_CLASSES, code) : system === MIME ? own(MIME_CLASSES, code) : system === DATA_CLASS_SYSTEM ? own(GENERAL_CLASS_CODES, code) : undefined;
+    if (!mapped) throw new FhirConsentError(el, `${system}|${code} is not a CareLedger data class (resource types ${Object.keys(RESOURCE_CLASSES).join(", ")}; CDA documents; ${DATA_CLASS_SYSTEM} and a general class)`);
     out.add(mapped);
   });
   list(p.code, `${path}.code`).forEach((c, i) => {
     named = true;
     const el = `${path}.code[${i}]`;
     for (const { system, code } of codings(c, el)) {
-      const mapped = system === LOINC ? LOINC_CLASSES[code ?? ""] : undefined;
+      const mapped = system === LOINC ? own(LOINC_CLASSES, code) : undefined;
       if (!mapped) throw new FhirConsentError(el, `${system}|${code} is not a document code CareLedger maps to a data class`);
       out.add(mapped);
     }
@@ -184,7 +266,7 @@ function classesOf(p: Json, path: string, warnings: string[]): DataClassName[] |
       warnings.push(`${el}: confidentiality N (normal) maps to the general data classes`);
       return;
     }
-    const mapped = system === V3_ACT_CODE ? SENSITIVITY_CLASSES[code ?? ""] : undefined;
+    const mapped = system === V3_ACT_CODE ? own(SENSITIVITY_CLASSES, code) : undefined;
     if (!mapped) throw new FhirConsentError(el, `${system}|${code} is not a security label CareLedger maps to a data class (v3-ActCode ${Object.keys(SENSITIVITY_CLASSES).join(", ")}; v3-Confidentiality N)`);
     out.add(mapped);
   });
@@ -221,8 +303,19 @@ export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptio
   if (resource.scope !== undefined && !codings(resource.scope, "scope").some((c) => c.system === CONSENT_SCOPE && c.code === "patient-privacy")) {
     throw new FhirConsentError("scope", "only patient-privacy consents map to grants (research and treatment consents are other acts)");
   }
-  const patientRef = isObject(resource.patient) ? resource.patient.reference : undefined;
-  if (typeof patientRef !== "string") throw new FhirConsentError("patient.reference", "a Consent must name its patient");
+  const patient = referenceOf(resource.patient);
+  if (patient === undefined || patient.organization !== undefined) {
+    throw new FhirConsentError("patient.reference", "a Consent must name its patient (a reference, or its urn:careledger:account identifier)");
+  }
+  const patientRef = patient.key;
+  let patientAccount: string | undefined;
+  if (patient.account !== undefined) {
+    try {
+      patientAccount = requireAddress("patient", patient.account);
+    } catch (err) {
+      throw new FhirConsentError("patient.identifier.value", `is not the patient's account: ${reasonOf(err)}`);
+    }
+  }
   let policy: string | undefined;
   if (resource.policyRule !== undefined) {
     const codes = codings(resource.policyRule, "policyRule").filter((c) => c.system === V3_ACT_CODE);
@@ -234,8 +327,8 @@ export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptio
   const warnings: string[] = [];
   const grants: FhirConsentGrant[] = [];
   const performers = list(resource.performer, "performer")
-    .map((p) => (isObject(p) ? p.reference : undefined))
-    .filter((r): r is string => typeof r === "string" && r !== patientRef);
+    .map((p) => referenceOf(p)?.key)
+    .filter((r): r is string => r !== undefined && r !== patientRef);
 
   /** A nested rule under a permit narrows it: each value it names must be one its parent allows. */
   const within = <T extends string>(named: T[] | undefined, parent: T[] | undefined, element: string, what: string, parentPath: string): void => {
@@ -262,9 +355,10 @@ export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptio
     }
     if (decision !== "permit" && decision !== "deny") throw new FhirConsentError(`${path}.type`, `${JSON.stringify(decision)} is not permit or deny`);
     const actors = list(p.actor, `${path}.actor`).map((a, i) => {
-      const ref = isObject(a) && isObject(a.reference) ? a.reference.reference : undefined;
-      if (typeof ref !== "string") throw new FhirConsentError(`${path}.actor[${i}].reference`, "an actor must reference who it is");
-      return { reference: ref, element: `${path}.actor[${i}].reference` };
+      const element = `${path}.actor[${i}].reference`;
+      const named = referenceOf(isObject(a) ? a.reference : undefined);
+      if (named === undefined) throw new FhirConsentError(element, "an actor must reference who it is (a reference, or a urn:careledger:account or urn:careledger:organization identifier)");
+      return { reference: named.key, element, grantee: identifiedGrantee(named, element) };
     });
     const period = isObject(p.period) ? p.period : undefined;
     const purposes = purposesOf(p, path);
@@ -308,7 +402,7 @@ export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptio
         until = toSeconds("defaultValidUntil", options.defaultValidUntil);
       }
       for (const actor of scope.actors) {
-        const grantee = options.resolveActor(actor.reference, actor.element);
+        const grantee = actor.grantee ?? options.resolveActor(actor.reference, actor.element);
         if (grantee === undefined) throw new FhirConsentError(actor.element, `${actor.reference} is not known to resolveActor`);
         let key: string;
         try {
@@ -339,5 +433,138 @@ export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptio
   };
   walk(resource.provision, "provision", {}, true);
   if (grants.length === 0) throw new FhirConsentError("provision", "the Consent permits nothing: there is no grant to make");
-  return { id: typeof resource.id === "string" ? resource.id : undefined, patient: patientRef, performers, grants, warnings };
+  return { id: typeof resource.id === "string" ? resource.id : undefined, patient: patientRef, ...(patientAccount !== undefined ? { patientAccount } : {}), performers, grants, warnings };
+}
+
+// ---------------------------------------------------------------------------------------- out
+
+/**
+ * Where a grant stands at chain time (e.g. the indexer's head), as the caller knows it, and the
+ * Consent.status each is written as:
+ * - `inForce`: started and not expired → `active`;
+ * - `notStarted`: `validFrom` is still ahead → `active` (the patient has consented; `provision.period`
+ *   says from when the permit applies, as it does for any Consent with a future period);
+ * - `expired`: `validUntil` has passed → `inactive`;
+ * - `revoked`: revoked by the patient or a delegate → `inactive` (R4: "terminated or replaced").
+ * Never `rejected`: R4 means a consent that was declined and never in force, which a grant never is.
+ */
+export type GrantStatus = "inForce" | "notStarted" | "expired" | "revoked";
+
+/** Consent.status by {@link GrantStatus}. */
+const CONSENT_STATUS: Readonly<Record<GrantStatus, "active" | "inactive">> = { inForce: "active", notStarted: "active", expired: "inactive", revoked: "inactive" };
+
+/** Options of {@link toFhirConsent}. */
+export interface ToFhirConsentOptions {
+  /** Where the grant stands at chain time: decides `Consent.status` (see {@link GrantStatus}). */
+  readonly status: GrantStatus;
+  /** The chain the registry is on: with `registry`, `meta.source` as a CAIP-10 id (`eip155:<chainId>:<registry>`). */
+  readonly chainId: bigint | number;
+  /** The ConsentRegistry's address. */
+  readonly registry: string;
+  /** The resource id (an indexer uses `<block>-<log index>` of the ConsentGranted event, as for AuditEvents). */
+  readonly id?: string;
+  /** When it was granted (the granting block's time): `Consent.dateTime`, and `meta.lastUpdated` unless revoked. */
+  readonly grantedAt?: TimeInput;
+  /** When it was revoked (the revoking block's time), only with status `revoked`: `meta.lastUpdated`. */
+  readonly revokedAt?: TimeInput;
+}
+
+/** The last second FHIR can write (9999-12-31T23:59:59Z): a dateTime has a four-digit year. */
+const LAST_FHIR_SECOND = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
+
+/** A time in seconds as a FHIR instant/dateTime in UTC, to the second (`2030-01-01T00:00:00Z`). */
+function fhirInstant(field: string, seconds: number): string {
+  if (seconds > LAST_FHIR_SECOND) throw new ValidationError(field, `${seconds} is after the year 9999: FHIR cannot write it`);
+  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** The Reference of a grantee: its identifier, as the AuditEvents name an accessor's account and organization. */
+function granteeReference(grant: GrantRecord): Json {
+  const g = grant.grantee;
+  return g.kind === "organization" ? { type: "Organization", identifier: { system: ORG_SYSTEM, value: g.orgId.toString() } } : { identifier: { system: ACCOUNT_SYSTEM, value: requireAddress("grant.grantee", g.account) } };
+}
+
+/**
+ * A grant as an R4 Consent (pure): the inverse of {@link fromFhirConsent}, for an export of a
+ * patient's grants. Importing the result gives back exactly the grant's grantee, classes, purposes,
+ * `validFrom` and `validUntil`; it carries nothing about the patient but the account.
+ *
+ * - `status` from `options.status` ({@link GrantStatus}); `scope` patient-privacy; `category` LOINC
+ *   59284-0 (Patient Consent); `policyRule` v3-ActCode OPTIN (nothing is shared but what is granted).
+ * - `patient`, the grantee (`provision.actor`, role IRCP) and a delegate who granted (`performer`,
+ *   when `grantedBy` is not the patient) by their identifiers, as the AuditEvents write them:
+ *   `urn:careledger:account` (the address), `urn:careledger:organization` (the id). The import reads
+ *   these identifiers as the grantee itself.
+ * - `provision`: one `permit` with the period, the actor, the action `access`, the purposes
+ *   (v3-ActReason) and the classes: a general class as every FHIR resource type that names it
+ *   (`class`; labs and vitals, which no resource type names alone, as `urn:careledger:data-class`),
+ *   a sensitive class as every v3-ActCode label that names it (`securityLabel`), the tables the
+ *   import reads. CareLedger reads `class` and `securityLabel` as a union; a reader that requires
+ *   both of a rule reads less than the grant, never more.
+ * - `period.start` is `validFrom`; `period.end` is the last second of the grant, `validUntil - 1`:
+ *   `validUntil` is exclusive and a FHIR end is inclusive (a dateTime end covers its whole second).
+ * - `identifier`: the granting transaction (`urn:careledger:transaction`); `sourceReference`: the
+ *   consent document by its salted commitment (`urn:careledger:commitment`); `meta.source`: the
+ *   registry as a CAIP-10 id; `dateTime` and `meta.lastUpdated` from `grantedAt` / `revokedAt`.
+ * @throws {ValidationError} naming the field that cannot be written (an address, an id, a time after the year 9999)
+ */
+export function toFhirConsent(grant: GrantRecord, options: ToFhirConsentOptions): FhirResource {
+  const status = own(CONSENT_STATUS, options.status);
+  if (status === undefined) throw new ValidationError("status", `${JSON.stringify(options.status)} is not one of ${Object.keys(CONSENT_STATUS).join(", ")}`);
+  if (options.revokedAt !== undefined && options.status !== "revoked") throw new ValidationError("revokedAt", `a grant that is ${options.status} has no revocation time`);
+  if (options.id !== undefined && !/^[A-Za-z0-9\-.]{1,64}$/.test(options.id)) throw new ValidationError("id", `${JSON.stringify(options.id)} is not a FHIR id (1-64 of A-Z a-z 0-9 - .)`);
+  const chainId = BigInt(options.chainId);
+  if (chainId <= 0n) throw new ValidationError("chainId", `${chainId} is not a chain id`);
+  const registry = requireAddress("registry", options.registry);
+  const patient = requireAddress("grant.patient", grant.patient);
+  const grantedBy = requireAddress("grant.grantedBy", grant.grantedBy);
+  const validFrom = toSeconds("grant.validFrom", grant.validFrom);
+  const validUntil = toSeconds("grant.validUntil", grant.validUntil);
+  if (validUntil <= validFrom) throw new ValidationError("grant.validUntil", `${validUntil} is not after validFrom (${validFrom})`);
+  for (const [field, value] of [["grant.txHash", grant.txHash], ["grant.commitment", grant.commitment]] as const) {
+    if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value)) throw new ValidationError(field, `${JSON.stringify(value)} is not 32 bytes of hex`);
+  }
+  const classes = (Object.keys(DATA_CLASSES) as DataClassName[]).filter((n) => grant.classes.includes(n));
+  if (classes.length === 0) throw new ValidationError("grant.classes", "a grant names at least one data class");
+  const purposes = (Object.keys(PURPOSES) as PurposeName[]).filter((n) => grant.purposes.includes(n));
+  if (purposes.length === 0) throw new ValidationError("grant.purposes", "a grant names at least one purpose");
+  const grantedAt = options.grantedAt === undefined ? undefined : toSeconds("grantedAt", options.grantedAt);
+  const revokedAt = options.revokedAt === undefined ? undefined : toSeconds("revokedAt", options.revokedAt);
+  if (grantedAt !== undefined && revokedAt !== undefined && revokedAt < grantedAt) throw new ValidationError("revokedAt", `${revokedAt} is before grantedAt (${grantedAt})`);
+  const lastUpdated = revokedAt ?? grantedAt;
+
+  const classCodings: Coding[] = [];
+  const labels: Coding[] = [];
+  for (const c of classes) {
+    if (SENSITIVE_DATA_CLASSES.includes(c)) labels.push(...labelsOf(c).map((code) => ({ system: V3_ACT_CODE, code })));
+    else {
+      const types = keysOf(RESOURCE_CLASSES, c);
+      classCodings.push(...(types.length > 0 ? types.map((code) => ({ system: RESOURCE_TYPES, code })) : [{ system: DATA_CLASS_SYSTEM, code: c }]));
+    }
+  }
+  const provision: Json = {
+    type: "permit",
+    period: { start: fhirInstant("grant.validFrom", validFrom), end: fhirInstant("grant.validUntil", validUntil - 1) },
+    actor: [{ role: { coding: [{ system: V3_PARTICIPATION_TYPE, code: "IRCP", display: "information recipient" }] }, reference: granteeReference(grant) }],
+    action: [{ coding: [{ system: CONSENT_ACTION, code: "access" }] }],
+    purpose: purposes.map((code) => ({ system: V3_ACT_REASON, code })),
+  };
+  if (classCodings.length > 0) provision.class = classCodings;
+  if (labels.length > 0) provision.securityLabel = labels;
+
+  return {
+    resourceType: "Consent",
+    ...(options.id !== undefined ? { id: options.id } : {}),
+    meta: { source: `eip155:${chainId}:${registry}`, ...(lastUpdated !== undefined ? { lastUpdated: fhirInstant("lastUpdated", lastUpdated) } : {}) },
+    identifier: [{ system: TRANSACTION_SYSTEM, value: grant.txHash.toLowerCase() }],
+    status,
+    scope: { coding: [{ system: CONSENT_SCOPE, code: "patient-privacy" }] },
+    category: [{ coding: [{ ...PATIENT_CONSENT }] }],
+    patient: { type: "Patient", identifier: { system: ACCOUNT_SYSTEM, value: patient } },
+    ...(grantedAt !== undefined ? { dateTime: fhirInstant("grantedAt", grantedAt) } : {}),
+    ...(grantedBy !== patient ? { performer: [{ identifier: { system: ACCOUNT_SYSTEM, value: grantedBy } }] } : {}),
+    sourceReference: { identifier: { system: COMMITMENT_SYSTEM, value: grant.commitment.toLowerCase() } },
+    policyRule: { coding: [{ system: V3_ACT_CODE, code: "OPTIN" }] },
+    provision,
+  };
 }

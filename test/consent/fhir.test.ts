@@ -2,7 +2,28 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
-import { fromFhirConsent, FhirConsentError, ValidationError, type FromFhirConsentOptions, type GranteeInput } from "../../sdk";
+import fc from "fast-check";
+import { getAddress, toBeHex } from "ethers";
+import {
+  accessAuditEvent,
+  DATA_CLASSES,
+  fhirIssues,
+  fromFhirConsent,
+  FhirConsentError,
+  PURPOSES,
+  SENSITIVE_DATA_CLASSES,
+  toFhirConsent,
+  ValidationError,
+  type DataClassName,
+  type FromFhirConsentOptions,
+  type GranteeInput,
+  type GrantRecord,
+  type GrantStatus,
+  type ParsedGrantee,
+  type PurposeName,
+  type ToFhirConsentOptions,
+} from "../../sdk";
+import { ACCOUNT_SYSTEM, ORG_SYSTEM } from "../../sdk/core/fhirSystems";
 
 const DIR = path.join(__dirname, "..", "fixtures", "fhir", "consent");
 const load = (name: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(DIR, `Consent-consent-example-${name}.json`), "utf8"));
@@ -253,6 +274,274 @@ describe("fromFhirConsent", function () {
 
     it("refuses a resolved grantee that is not one, naming the actor", function () {
       refuses(consent({ actor: [ORG_ACTOR], purpose: TREAT, period: PERIOD }), "provision.actor[0].reference", { resolveActor: () => ({ organization: 0 }) });
+    });
+  });
+});
+
+describe("toFhirConsent", function () {
+  const PATIENT = getAddress("0x00000000000000000000000000000000000000c1");
+  const DELEGATE = getAddress("0x00000000000000000000000000000000000000d2");
+  const REGISTRY = getAddress("0x00000000000000000000000000000000000000e3");
+  const ACCOUNT = getAddress("0x1234567890abcdef1234567890abcdef12345678");
+  const TX = `0x${"ab".repeat(32)}`;
+  const COMMITMENT = `0x${"cd".repeat(32)}`;
+  const CLASSES = Object.keys(DATA_CLASSES) as DataClassName[];
+  const ALL_PURPOSES = Object.keys(PURPOSES) as PurposeName[];
+  const FROM = Date.UTC(2030, 0, 1) / 1000;
+  const UNTIL = Date.UTC(2031, 0, 1) / 1000;
+  /** The last second FHIR can write (9999-12-31T23:59:59Z): a grant may end one second later. */
+  const LAST = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
+  const source = { chainId: 31337n, registry: REGISTRY } as const;
+  const OPTS: ToFhirConsentOptions = { status: "inForce", ...source };
+
+  /** A grant as `consent.grants` rebuilds it (granteeKey is not read by the export). */
+  function grantOf(over: Partial<GrantRecord> = {}): GrantRecord {
+    return {
+      patient: PATIENT,
+      grantee: { kind: "organization", orgId: 7n },
+      granteeKey: "0x",
+      classes: ["medications", "labs", "mentalHealth"],
+      purposes: ["TREAT", "HPAYMT"],
+      validFrom: FROM,
+      validUntil: UNTIL,
+      grantedBy: PATIENT,
+      commitment: COMMITMENT,
+      blockNumber: 12,
+      txHash: TX,
+      inForce: true,
+      ...over,
+    };
+  }
+  /** A copy to read or edit freely. */
+  const plain = (r: unknown) => JSON.parse(JSON.stringify(r)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The grantee as the import gives it back. */
+  const granteeOf = (g: ParsedGrantee): GranteeInput => (g.kind === "organization" ? { organization: g.orgId } : { account: g.account });
+  /** A resolver that must not be asked: the export names grantees by CareLedger identifiers, which are the grantee. */
+  const resolveActor = (reference: string): GranteeInput | undefined => {
+    throw new Error(`resolveActor asked about ${reference}`);
+  };
+  /** The export, checked valid R4 by the project's validator, imported back. */
+  function roundTrip(grant: GrantRecord, opts: ToFhirConsentOptions = OPTS) {
+    const resource = toFhirConsent(grant, opts);
+    expect(fhirIssues(resource)).to.deep.equal([]);
+    return { resource, imported: fromFhirConsent(resource, { resolveActor }) };
+  }
+  /** What the import must give back: exactly the grant (classes and purposes in bit order, as the chain reads them). */
+  const expected = (g: GrantRecord) => ({ grantee: granteeOf(g.grantee), classes: [...g.classes], purposes: [...g.purposes], validFrom: g.validFrom, validUntil: g.validUntil, element: "provision" });
+
+  describe("round trip: fromFhirConsent(toFhirConsent(grant)) is the grant", function () {
+    const inBitOrder = <T extends string>(all: readonly T[]) => (xs: readonly T[]) => all.filter((x) => xs.includes(x));
+    const arbGrantee: fc.Arbitrary<ParsedGrantee> = fc.oneof(
+      fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }).map((orgId) => ({ kind: "organization" as const, orgId })),
+      fc.bigInt({ min: 1n, max: 2n ** 160n - 1n }).map((k) => ({ kind: "account" as const, account: getAddress(toBeHex(k, 20)) })),
+    );
+    const arbPeriod = fc.oneof(
+      // anywhere FHIR can write, from a second to millennia
+      fc.integer({ min: 0, max: LAST }).chain((from) => fc.integer({ min: from + 1, max: LAST + 1 }).map((until) => [from, until] as const)),
+      // short grants near now
+      fc.tuple(fc.integer({ min: 1_700_000_000, max: 2_000_000_000 }), fc.integer({ min: 1, max: 86_400 * 3 })).map(([from, d]) => [from, from + d] as const),
+    );
+    const arbGrant = fc
+      .record({
+        grantee: arbGrantee,
+        classes: fc.subarray(CLASSES, { minLength: 1 }).map(inBitOrder(CLASSES)),
+        purposes: fc.subarray(ALL_PURPOSES, { minLength: 1 }).map(inBitOrder(ALL_PURPOSES)),
+        period: arbPeriod,
+        byDelegate: fc.boolean(),
+        status: fc.constantFrom<GrantStatus>("inForce", "notStarted"),
+      })
+      .map(({ grantee, classes, purposes, period: [validFrom, validUntil], byDelegate, status }) => ({
+        grant: grantOf({ grantee, classes, purposes, validFrom, validUntil, grantedBy: byDelegate ? DELEGATE : PATIENT }),
+        status,
+      }));
+
+    it("for random grants: org and account grantees, subsets of every class and purpose, any period, by the patient or a delegate", function () {
+      fc.assert(
+        fc.property(arbGrant, ({ grant, status }) => {
+          const { imported } = roundTrip(grant, { ...OPTS, status });
+          expect(imported.grants).to.deep.equal([expected(grant)]);
+          expect(imported.warnings).to.deep.equal([]);
+          expect(imported.patientAccount).to.equal(PATIENT);
+          expect(imported.performers).to.deep.equal(grant.grantedBy === PATIENT ? [] : [`${ACCOUNT_SYSTEM}|${DELEGATE}`]);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it("for each data class alone (general and sensitive) and every purpose, to an organization and to an account", function () {
+      for (const grantee of [{ kind: "organization", orgId: 1n }, { kind: "account", account: ACCOUNT }] as const) {
+        for (const c of CLASSES) {
+          const grant = grantOf({ grantee, classes: [c], purposes: ALL_PURPOSES });
+          expect(roundTrip(grant).imported.grants, c).to.deep.equal([expected(grant)]);
+        }
+        for (const p of ALL_PURPOSES) {
+          const grant = grantOf({ grantee, classes: CLASSES, purposes: [p] });
+          expect(roundTrip(grant).imported.grants, p).to.deep.equal([expected(grant)]);
+        }
+      }
+    });
+
+    it("at the edges of time: from the epoch, to one second, to the last second FHIR can write", function () {
+      for (const [validFrom, validUntil] of [[0, 1], [FROM, FROM + 1], [0, LAST + 1], [LAST, LAST + 1]]) {
+        const grant = grantOf({ validFrom, validUntil });
+        expect(roundTrip(grant).imported.grants).to.deep.equal([expected(grant)]);
+      }
+    });
+  });
+
+  describe("the resource", function () {
+    it("is a valid R4 Consent by the project's validator (which does catch a broken one)", function () {
+      const resource = toFhirConsent(grantOf({ classes: CLASSES, purposes: ALL_PURPOSES, grantedBy: DELEGATE }), { ...OPTS, id: "12-0", grantedAt: FROM - 60 });
+      expect(fhirIssues(resource)).to.deep.equal([]);
+      const broken = JSON.parse(JSON.stringify(resource));
+      delete broken.provision.actor[0].role;
+      expect(fhirIssues(broken).map((i) => i.expression)).to.deep.equal(["Consent.provision.actor[0].role"]);
+    });
+
+    it("writes the mapping: status, scope, category, policy, patient, period (end = validUntil - 1, inclusive), actor, action, purposes, classes, labels, sources", function () {
+      const grant = grantOf({ classes: ["medications", "labs", "mentalHealth", "genomics"], purposes: ["TREAT", "HPAYMT"] });
+      const r = toFhirConsent(grant, { ...OPTS, id: "12-0", grantedAt: FROM - 60 });
+      expect(r).to.deep.equal({
+        resourceType: "Consent",
+        id: "12-0",
+        meta: { source: `eip155:31337:${REGISTRY}`, lastUpdated: "2029-12-31T23:59:00Z" },
+        identifier: [{ system: "urn:careledger:transaction", value: TX }],
+        status: "active",
+        scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
+        category: [{ coding: [{ system: "http://loinc.org", code: "59284-0", display: "Patient Consent" }] }],
+        patient: { type: "Patient", identifier: { system: ACCOUNT_SYSTEM, value: PATIENT } },
+        dateTime: "2029-12-31T23:59:00Z",
+        sourceReference: { identifier: { system: "urn:careledger:commitment", value: COMMITMENT } },
+        policyRule: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "OPTIN" }] },
+        provision: {
+          type: "permit",
+          period: { start: "2030-01-01T00:00:00Z", end: "2030-12-31T23:59:59Z" },
+          actor: [{ role: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "IRCP", display: "information recipient" }] }, reference: { type: "Organization", identifier: { system: ORG_SYSTEM, value: "7" } } }],
+          action: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentaction", code: "access" }] }],
+          purpose: [
+            { system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "TREAT" },
+            { system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "HPAYMT" },
+          ],
+          class: [
+            { system: "http://hl7.org/fhir/resource-types", code: "MedicationRequest" },
+            { system: "http://hl7.org/fhir/resource-types", code: "MedicationStatement" },
+            { system: "http://hl7.org/fhir/resource-types", code: "MedicationAdministration" },
+            { system: "http://hl7.org/fhir/resource-types", code: "MedicationDispense" },
+            { system: "urn:careledger:data-class", code: "labs" },
+          ],
+          securityLabel: [
+            { system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "PSY" },
+            { system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "PSYTHPN" },
+            { system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "GDIS" },
+          ],
+        },
+      });
+    });
+
+    it("names sensitive classes only by security labels, and general ones only by class", function () {
+      const only = (element: "class" | "securityLabel") => {
+        const r = plain(toFhirConsent(grantOf({ classes: CLASSES }), OPTS));
+        delete r.provision[element === "class" ? "securityLabel" : "class"];
+        return fromFhirConsent(r, { resolveActor }).grants[0].classes;
+      };
+      expect(only("class")).to.deep.equal(CLASSES.filter((c) => !SENSITIVE_DATA_CLASSES.includes(c)));
+      expect(only("securityLabel")).to.deep.equal(SENSITIVE_DATA_CLASSES);
+    });
+
+    it("names the patient and the grantee by the identifiers the AuditEvents use; a delegate who granted is the performer", function () {
+      const audit = (orgId: bigint, accessor: string) =>
+        accessAuditEvent({ patient: PATIENT, accessor, orgId, dataClass: "labs", purpose: "TREAT", recordRef: `0x${"11".repeat(32)}`, at: FROM, blockNumber: 1, txHash: TX }, source, "1-0") as {
+          agent: { who: { identifier: unknown } }[];
+          entity: { what: { identifier: unknown } }[];
+        };
+      const fromOrg = audit(7n, ACCOUNT);
+      const org = plain(toFhirConsent(grantOf(), OPTS));
+      expect(org.patient.identifier).to.deep.equal(fromOrg.entity[1].what.identifier);
+      expect(org.provision.actor[0].reference.identifier).to.deep.equal(fromOrg.agent[1].who.identifier);
+      const acct = plain(toFhirConsent(grantOf({ grantee: { kind: "account", account: ACCOUNT } }), OPTS));
+      expect(acct.provision.actor[0].reference.identifier).to.deep.equal(audit(0n, ACCOUNT).agent[0].who.identifier);
+
+      expect(org).to.not.have.property("performer");
+      const byDelegate = toFhirConsent(grantOf({ grantedBy: DELEGATE }), OPTS);
+      expect(byDelegate.performer).to.deep.equal([{ identifier: { system: ACCOUNT_SYSTEM, value: DELEGATE } }]);
+    });
+
+    it("carries nothing about the patient but the account: no narrative, name, or free text", function () {
+      const r = toFhirConsent(grantOf({ grantedBy: DELEGATE }), { ...OPTS, id: "1-0", grantedAt: FROM });
+      expect(Object.keys(r).sort()).to.deep.equal(["category", "dateTime", "id", "identifier", "meta", "patient", "performer", "policyRule", "provision", "resourceType", "scope", "sourceReference", "status"]);
+      expect(JSON.stringify(r)).to.not.match(/"(text|display|name|note)":"(?!Patient Consent|information recipient)/);
+    });
+  });
+
+  describe("status", function () {
+    const cases: [GrantStatus, string][] = [
+      ["inForce", "active"],
+      ["notStarted", "active"],
+      ["expired", "inactive"],
+      ["revoked", "inactive"],
+    ];
+    for (const [status, fhir] of cases) {
+      it(`a grant that is ${status} is ${fhir}`, function () {
+        const r = toFhirConsent(grantOf(), { ...OPTS, status });
+        expect(r.status).to.equal(fhir);
+        expect(fhirIssues(r)).to.deep.equal([]);
+        // An inactive Consent grants nothing: importing it is refused, naming status.
+        if (fhir === "inactive") refuses(r, "status", { resolveActor });
+        else expect(fromFhirConsent(r, { resolveActor }).grants).to.have.length(1);
+      });
+    }
+
+    it("a revoked grant is inactive, last updated when it was revoked, its period as granted", function () {
+      const r = toFhirConsent(grantOf(), { ...OPTS, status: "revoked", grantedAt: FROM - 3600, revokedAt: FROM + 86_400 });
+      expect(r).to.deep.include({ status: "inactive", dateTime: "2029-12-31T23:00:00Z", meta: { source: `eip155:31337:${REGISTRY}`, lastUpdated: "2030-01-02T00:00:00Z" } });
+      expect((r.provision as { period: unknown }).period).to.deep.equal({ start: "2030-01-01T00:00:00Z", end: "2030-12-31T23:59:59Z" });
+      expect(toFhirConsent(grantOf(), OPTS)).to.not.have.property("dateTime");
+    });
+
+    it("refuses what it cannot write, naming the field", function () {
+      const fails = (grant: GrantRecord, opts: ToFhirConsentOptions, field: string) => {
+        expect(() => toFhirConsent(grant, opts), field).to.throw(ValidationError).with.property("field", field);
+      };
+      fails(grantOf(), { ...OPTS, status: "active" as GrantStatus }, "status");
+      fails(grantOf(), { ...OPTS, status: "constructor" as GrantStatus }, "status");
+      fails(grantOf(), { ...OPTS, revokedAt: FROM }, "revokedAt");
+      fails(grantOf(), { ...OPTS, status: "revoked", grantedAt: FROM, revokedAt: FROM - 1 }, "revokedAt");
+      fails(grantOf(), { ...OPTS, id: "12/0" }, "id");
+      fails(grantOf(), { ...OPTS, registry: "0x12" }, "registry");
+      fails(grantOf({ validUntil: LAST + 2 }), OPTS, "grant.validUntil");
+      fails(grantOf({ validUntil: FROM }), OPTS, "grant.validUntil");
+      fails(grantOf({ classes: [] }), OPTS, "grant.classes");
+      fails(grantOf({ purposes: [] }), OPTS, "grant.purposes");
+      fails(grantOf({ txHash: "0x12" }), OPTS, "grant.txHash");
+    });
+  });
+
+  describe("what the import reads for it", function () {
+    const exported = () => plain(toFhirConsent(grantOf(), OPTS));
+    it("a general class by urn:careledger:data-class; a sensitive one there is refused (sensitive classes are named by their labels)", function () {
+      const r = exported();
+      r.provision.class = [{ system: "urn:careledger:data-class", code: "vitals" }];
+      delete r.provision.securityLabel;
+      expect(fromFhirConsent(r, { resolveActor }).grants[0].classes).to.deep.equal(["vitals"]);
+      r.provision.class = [{ system: "urn:careledger:data-class", code: "hiv" }];
+      expect(refuses(r, "provision.class[0]", { resolveActor }).message).to.contain("v3-ActCode HIV");
+      r.provision.class = [{ system: "urn:careledger:data-class", code: "constructor" }];
+      refuses(r, "provision.class[0]", { resolveActor });
+    });
+
+    it("refuses a CareLedger identifier that names no grantee or no patient, and any other identifier-only actor", function () {
+      const r = exported();
+      r.provision.actor[0].reference = { identifier: { system: ORG_SYSTEM, value: "0" } };
+      refuses(r, "provision.actor[0].reference.identifier.value", { resolveActor });
+      r.provision.actor[0].reference = { identifier: { system: ACCOUNT_SYSTEM, value: "0x12" } };
+      refuses(r, "provision.actor[0].reference.identifier.value", { resolveActor });
+      r.provision.actor[0].reference = { identifier: { system: "http://hl7.org/fhir/sid/us-npi", value: "1234567893" } };
+      refuses(r, "provision.actor[0].reference", { resolveActor });
+      const p = exported();
+      p.patient = { identifier: { system: ACCOUNT_SYSTEM, value: "nobody" } };
+      refuses(p, "patient.identifier.value", { resolveActor });
+      p.patient = { identifier: { system: ORG_SYSTEM, value: "7" } };
+      refuses(p, "patient.reference", { resolveActor });
     });
   });
 });
