@@ -4,15 +4,15 @@
  * history rebuilt from its events and checked against the hash on chain; and a claim's outcome as
  * FHIR (ClaimResponse, ExplanationOfBenefit).
  */
-import { ZeroAddress } from "ethers";
 import type { ClaimsEngine } from "../../typechain-types/contracts/claims/ClaimsEngine";
 import { CareLedgerError, ValidationError } from "../errors";
 import { ManagedClient } from "../core/client";
 import { requireAddress, requireBytes32, requireId, type TimeInput } from "../core/validate";
-import { outcomeOf, recordFromHistory, recordHashOf, sumOutcomes } from "./encoding";
+import { recordFromHistory, recordHashOf } from "./encoding";
+import { claimHistoryFrom, claimStateFrom } from "./history";
 import { claimResponseFrom, explanationOfBenefitFrom, type FhirOutputOptions, type FhirResource } from "./fhir";
 import { claimStatusOf, requireTime } from "./rules";
-import type { BenefitRule, ClaimFilter, ClaimHistory, ClaimListing, ClaimRecord, ClaimState, ClaimSubmission, LineOutcome, PlanTerms } from "./types";
+import type { BenefitRule, ClaimFilter, ClaimHistory, ClaimListing, ClaimRecord, ClaimState, PlanTerms } from "./types";
 import { ClaimStatus, type CostSharing } from "./vocab";
 
 /** The reads of the ClaimsEngine contract; {@link ClaimsClient} adds the writes. */
@@ -102,16 +102,9 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
    * events are before the client's `fromBlock`
    */
   async claim(claimId: string): Promise<ClaimState> {
-    const { id, stored, h, record } = await this.#verified(claimId);
-    const voidedAt = h.voided ? (await this.#blockTime(h.voided.blockNumber)) : undefined;
-    return {
-      claimId: id,
-      status: stored.status,
-      planId: record.planId,
-      decidedAt: voidedAt ?? record.decidedAt,
-      planPaid: voidedAt === undefined ? record.planPaid : 0n,
-      recordHash: stored.recordHash,
-    };
+    const { stored, h } = await this.#verified(claimId);
+    const voidedAt = h.voided ? await this.#blockTime(h.voided.blockNumber) : undefined;
+    return claimStateFrom(h, stored.status, voidedAt);
   }
 
   /** What the chain stores for a claim: its status and record hash. @throws {ContractRevertError} `UnknownClaim` */
@@ -214,49 +207,13 @@ export class ClaimsReader extends ManagedClient<ClaimsEngine> {
         this.logs(c.filters.AuthorizationReturned(undefined, id), this.fromBlock, head),
       ]),
     );
-    const s = submitted.args.submission;
-    const submission: ClaimSubmission = {
-      planId: s.planId,
-      member: s.member,
-      providerOrg: s.providerOrg,
-      serviceDate: Number(s.serviceDate),
-      authId: s.authId,
-      evidence: s.evidence,
-      lines: s.lines.map((l) => ({ code: l.code, units: Number(l.units), charged: l.charged })),
-    };
-    const preview = pended[0] ? pended[0].args.preview.map(outcomeOf) : undefined;
-    const stepOutcomes = (e: (typeof adjudicated)[number]) => e.args.outcomes.map(outcomeOf);
-    let outcomes: LineOutcome[] = [];
-    for (const e of adjudicated) outcomes = sumOutcomes(outcomes, stepOutcomes(e));
     const last = adjudicated[adjudicated.length - 1];
     const decidedAt = last ? await this.#blockTime(last.blockNumber) : 0;
-    const sum = (events: readonly { args: { amount: bigint } }[]) => events.reduce((t, e) => t + e.args.amount, 0n);
-    return {
-      claimId: id,
-      submission,
-      submitter: submitted.args.submitter,
-      submittedAt: submitted.blockNumber,
-      replaces: corrected[0]?.args.replaces,
-      replacedBy: replacedBy[0]?.args.claimId,
-      credit: corrected[0]?.args.credit ?? 0n,
-      preview,
-      exposure: pended[0]?.args.exposure,
+    return claimHistoryFrom(
+      id,
+      { submitted, corrected, replacedBy, pended, adjudicated, paid, queued, appealed, parked, owed, recovered, voided, authUsed, authReturned },
       decidedAt,
-      adjudications: adjudicated.map((e) => ({ status: Number(e.args.status) as ClaimStatus, adjuster: e.args.adjuster, planTotal: e.args.planTotal, memberTotal: e.args.memberTotal, outcomes: stepOutcomes(e), blockNumber: e.blockNumber })),
-      outcomes,
-      adjuster: last?.args.adjuster ?? ZeroAddress,
-      planTotal: last?.args.planTotal ?? 0n,
-      memberTotal: last?.args.memberTotal ?? 0n,
-      payments: paid.map((e) => ({ payee: e.args.payee, amount: e.args.amount, blockNumber: e.blockNumber })),
-      queued: queued.map((e) => ({ position: Number(e.args.position), amount: e.args.amount, blockNumber: e.blockNumber })),
-      appeals: appealed.map((e) => ({ appellant: e.args.appellant, blockNumber: e.blockNumber })),
-      parked: parked.map((e) => ({ payee: e.args.payee, amount: e.args.amount, blockNumber: e.blockNumber })),
-      owedBack: owed.map((e) => ({ amount: e.args.amount, blockNumber: e.blockNumber })),
-      recovered: recovered.map((e) => ({ amount: e.args.amount, blockNumber: e.blockNumber })),
-      voided: voided[0] ? { by: voided[0].args.by, owed: voided[0].args.owed, blockNumber: voided[0].blockNumber } : undefined,
-      // What its record holds: a retired claim's record keeps what it used (its give-back at retirement rewrote nothing).
-      authUsed: sum(authUsed) - sum(authReturned.filter((e) => e.transactionHash !== voided[0]?.transactionHash && e.transactionHash !== replacedBy[0]?.transactionHash)),
-    };
+    );
   }
 
   /**
