@@ -79,6 +79,10 @@ export {
   type GrantParams,
   type GrantRecord,
   type GrantState,
+  type GrantStatus,
+  EXPIRING_SOON_SECONDS,
+  GRANT_STATUSES,
+  grantStatusAt,
   type HistoryEntry,
   type RevokeParams,
   type SignedGrant,
@@ -147,7 +151,7 @@ export {
 } from "./consent/disclosures";
 export { ACCESS_REFERENCE_DOMAIN, accessReference, CONSENT_DOCUMENT_DOMAIN, consentDocumentCommitment } from "./consent/encoding";
 export { ACCESS_REF_SYSTEM, accessAuditEvent, DATA_CLASS_SYSTEM, type AuditSource } from "./consent/audit";
-export { fromFhirConsent, FhirConsentError, toFhirConsent, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions, type GrantStatus, type ToFhirConsentOptions } from "./consent/fhir";
+export { fromFhirConsent, FhirConsentError, toFhirConsent, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions, type ToFhirConsentOptions } from "./consent/fhir";
 export {
   classifyResource,
   RELEASABLE_RESOURCE_TYPES,
@@ -212,6 +216,7 @@ export {
 
 // claims/
 export { ClaimsClient, toClaimResponse, toExplanationOfBenefit } from "./claims/client";
+export { claimHistoryFrom, claimStateFrom, claimStatusFrom, CLAIM_EVENT_KINDS, type ClaimEventLog, type ClaimEventLogs } from "./claims/history";
 export { CARC, CLAIM_STATUS_NAMES, claimStatusName, ClaimStatus, CODE_SYSTEMS, COST_SHARING_NAMES, CostSharing, MAX_BATCH, MAX_LINES } from "./claims/vocab";
 export {
   type AdjudicationResult,

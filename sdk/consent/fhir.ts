@@ -23,7 +23,7 @@ import { ValidationError } from "../errors";
 import { DATA_CLASS_SYSTEM } from "./audit";
 import { LOINC, V3_ACT_CODE, V3_ACT_REASON, V3_CONFIDENTIALITY } from "./resourceCodes";
 import { DATA_CLASSES, GENERAL_DATA_CLASSES, granteeKey, PURPOSES, SENSITIVE_DATA_CLASSES, type DataClassName, type PurposeName } from "./vocab";
-import { toSeconds, type GranteeInput, type GrantRecord, type TimeInput } from "./params";
+import { toSeconds, type GranteeInput, type GrantRecord, type GrantStatus, type TimeInput } from "./params";
 
 /** A Consent element that cannot be mapped. `field` is the element's FHIRPath-like path. */
 export class FhirConsentError extends ValidationError {
@@ -439,19 +439,20 @@ export function fromFhirConsent(resource: unknown, options: FromFhirConsentOptio
 // ---------------------------------------------------------------------------------------- out
 
 /**
- * Where a grant stands at chain time (e.g. the indexer's head), as the caller knows it, and the
- * Consent.status each is written as:
- * - `inForce`: started and not expired → `active`;
- * - `notStarted`: `validFrom` is still ahead → `active` (the patient has consented; `provision.period`
- *   says from when the permit applies, as it does for any Consent with a future period);
- * - `expired`: `validUntil` has passed → `inactive`;
- * - `revoked`: revoked by the patient or a delegate → `inactive` (R4: "terminated or replaced").
- * Never `rejected`: R4 means a consent that was declined and never in force, which a grant never is.
+ * Consent.status by where the grant stands at chain time ({@link GrantStatus}): in force or not yet
+ * started → `active` (the patient has consented; `provision.period` says from when the permit applies, as
+ * it does for any Consent with a future period); expired, revoked or superseded → `inactive` (R4:
+ * "terminated or replaced"). Never `rejected`: R4 means a consent that was declined and never in force,
+ * which a grant never is.
  */
-export type GrantStatus = "inForce" | "notStarted" | "expired" | "revoked";
-
-/** Consent.status by {@link GrantStatus}. */
-const CONSENT_STATUS: Readonly<Record<GrantStatus, "active" | "inactive">> = { inForce: "active", notStarted: "active", expired: "inactive", revoked: "inactive" };
+const CONSENT_STATUS: Readonly<Record<GrantStatus, "active" | "inactive">> = {
+  active: "active",
+  "expiring-soon": "active",
+  "not-yet-active": "active",
+  expired: "inactive",
+  revoked: "inactive",
+  superseded: "inactive",
+};
 
 /** Options of {@link toFhirConsent}. */
 export interface ToFhirConsentOptions {

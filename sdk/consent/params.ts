@@ -81,6 +81,30 @@ export interface GrantState {
   readonly validUntil: number;
 }
 
+/**
+ * Where a grant stands at a time (the chain's: a block's timestamp), in words the portal and the indexer
+ * show: in force (`active`, or `expiring-soon` when it ends within {@link EXPIRING_SOON_SECONDS}),
+ * `not-yet-active` (its `validFrom` ahead), `expired`, `revoked` (before any later grant to the same
+ * grantee), or `superseded` by a later grant to the same grantee.
+ */
+export const GRANT_STATUSES = ["active", "expiring-soon", "not-yet-active", "expired", "revoked", "superseded"] as const;
+export type GrantStatus = (typeof GRANT_STATUSES)[number];
+
+/** How close to its end a grant in force is said to be expiring soon: 30 days. */
+export const EXPIRING_SOON_SECONDS = 30 * 86_400;
+
+/**
+ * A grant's status at `now` (seconds), given whether it was revoked and whether a later grant to the same
+ * grantee superseded it (a grant revoked, then granted anew, is revoked).
+ */
+export function grantStatusAt(grant: { readonly validFrom: number; readonly validUntil: number }, now: number, ended: { superseded?: boolean; revoked?: boolean } = {}): GrantStatus {
+  if (ended.revoked) return "revoked";
+  if (ended.superseded) return "superseded";
+  if (grant.validFrom > now) return "not-yet-active";
+  if (grant.validUntil <= now) return "expired";
+  return grant.validUntil <= now + EXPIRING_SOON_SECONDS ? "expiring-soon" : "active";
+}
+
 /** A patient's grant rebuilt from events: the latest {ConsentGranted} per grantee, not revoked since. */
 export interface GrantRecord extends GrantState {
   /** Who granted: the patient, or a delegate. */

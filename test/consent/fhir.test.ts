@@ -292,7 +292,7 @@ describe("toFhirConsent", function () {
   /** The last second FHIR can write (9999-12-31T23:59:59Z): a grant may end one second later. */
   const LAST = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
   const source = { chainId: 31337n, registry: REGISTRY } as const;
-  const OPTS: ToFhirConsentOptions = { status: "inForce", ...source };
+  const OPTS: ToFhirConsentOptions = { status: "active", ...source };
 
   /** A grant as `consent.grants` rebuilds it (granteeKey is not read by the export). */
   function grantOf(over: Partial<GrantRecord> = {}): GrantRecord {
@@ -348,7 +348,7 @@ describe("toFhirConsent", function () {
         purposes: fc.subarray(ALL_PURPOSES, { minLength: 1 }).map(inBitOrder(ALL_PURPOSES)),
         period: arbPeriod,
         byDelegate: fc.boolean(),
-        status: fc.constantFrom<GrantStatus>("inForce", "notStarted"),
+        status: fc.constantFrom<GrantStatus>("active", "not-yet-active"),
       })
       .map(({ grantee, classes, purposes, period: [validFrom, validUntil], byDelegate, status }) => ({
         grant: grantOf({ grantee, classes, purposes, validFrom, validUntil, grantedBy: byDelegate ? DELEGATE : PATIENT }),
@@ -475,8 +475,8 @@ describe("toFhirConsent", function () {
 
   describe("status", function () {
     const cases: [GrantStatus, string][] = [
-      ["inForce", "active"],
-      ["notStarted", "active"],
+      ["active", "active"],
+      ["not-yet-active", "active"],
       ["expired", "inactive"],
       ["revoked", "inactive"],
     ];
@@ -502,7 +502,7 @@ describe("toFhirConsent", function () {
       const fails = (grant: GrantRecord, opts: ToFhirConsentOptions, field: string) => {
         expect(() => toFhirConsent(grant, opts), field).to.throw(ValidationError).with.property("field", field);
       };
-      fails(grantOf(), { ...OPTS, status: "active" as GrantStatus }, "status");
+      fails(grantOf(), { ...OPTS, status: "inactive" as GrantStatus }, "status");
       fails(grantOf(), { ...OPTS, status: "constructor" as GrantStatus }, "status");
       fails(grantOf(), { ...OPTS, revokedAt: FROM }, "revokedAt");
       fails(grantOf(), { ...OPTS, status: "revoked", grantedAt: FROM, revokedAt: FROM - 1 }, "revokedAt");
