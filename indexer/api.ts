@@ -9,6 +9,10 @@
  *   given an indexer (sdk/core/indexer.ts).
  * - `GET /patients/{address}/access-log?since=&until=&_count=&_cursor=` — a patient's accounting of
  *   disclosures as a FHIR searchset Bundle of AuditEvents (sdk/consent/audit.ts).
+ * - `GET /claims?plan=&member=&provider=&status=&since=&until=` and `GET /grants?patient=&grantee=&class=&purpose=&status=`
+ *   — claims with their status now, grants with their status at chain time (indexer/projections.ts).
+ * - `GET /members/{address}/eob` and `GET /patients/{address}/consents` — the same as FHIR Bundles of
+ *   ExplanationOfBenefits and Consents, mapped by the SDK.
  * - `GET /status` (progress), `GET /ready` (503 while halted or the database is down), `GET /health`.
  *
  * Everything here is public on chain already; nothing is answered that the chain does not say. A
@@ -16,13 +20,20 @@
  * for, and refused (400) with any other.
  */
 import { createHash } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { accessAuditEvent } from "../sdk/consent/audit";
 import type { IndexerLog } from "../sdk/core/indexer";
 import { isBytes32, requireAddress } from "../sdk/core/validate";
 import { accessRecord } from "../sdk/consent/events";
+import { toFhirConsent } from "../sdk/consent/fhir";
+import { dataClassOf, granteeKey, purposeOf } from "../sdk/consent/vocab";
+import { explanationOfBenefitFrom } from "../sdk/claims/fhir";
+import { claimStatusOf } from "../sdk/claims/rules";
+import { claimStatusName } from "../sdk/claims/vocab";
+import { chainTime, claimHistories, claimsPage, grantsPage, type ClaimQuery, type GrantQuery } from "./projections";
+import { GRANT_STATUSES, type GrantStatus } from "../sdk/consent/params";
 import { GatewayError, operationOutcome } from "../gateway/fhir";
-import type { Database } from "../gateway/db";
+import { isRefusal, type Database } from "../gateway/db";
 import { SUITE_INTERFACES } from "./decode";
 import type { Indexer } from "./sync";
 
@@ -96,14 +107,31 @@ const time = (name: string, raw: string): number => {
 const CONTRACTS = Object.keys(SUITE_INTERFACES);
 const EVENT_NAMES = new Set(Object.values(SUITE_INTERFACES).flatMap((i) => i.fragments.filter((f) => f.type === "event").map((f) => (f as unknown as { name: string }).name)));
 
-/** The query's parameters, checked, in one order (the cursor is bound to them). */
-function readQuery(query: Record<string, string | string[] | undefined>, allowed: readonly string[]): { filters: Filters; count: number; cursor: string | undefined } {
+/**
+ * A query's parameters: each named in `allowed` (or `_count`, `_cursor`) and given at most once; the page
+ * size checked (1 to `max`, default `fallback`).
+ */
+function readParams(
+  query: Record<string, string | string[] | undefined>,
+  allowed: readonly string[],
+  fallback = DEFAULT_PAGE,
+  max = MAX_PAGE,
+): { one: (name: string) => string | undefined; count: number; cursor: string | undefined } {
   const one = (name: string): string | undefined => {
     const v = query[name];
     if (Array.isArray(v)) throw invalid(name, "given more than once");
     return v;
   };
   for (const name of Object.keys(query)) if (!allowed.includes(name) && name !== "_count" && name !== "_cursor") throw invalid(name, `not a parameter here (${[...allowed, "_count", "_cursor"].join(", ")})`);
+  const rawCount = one("_count");
+  const count = rawCount === undefined ? fallback : Number(uint("_count", rawCount));
+  if (count < 1 || count > max) throw invalid("_count", `${count} is not from 1 to ${max}`);
+  return { one, count, cursor: one("_cursor") };
+}
+
+/** The query's parameters, checked, in one order (the cursor is bound to them). */
+function readQuery(query: Record<string, string | string[] | undefined>, allowed: readonly string[]): { filters: Filters; count: number; cursor: string | undefined } {
+  const { one, count, cursor } = readParams(query, allowed);
   const filters: { column: string; value: string | number }[] = [];
   const add = (name: string, column: string, read: (n: string, raw: string) => string | number) => {
     const raw = one(name);
@@ -124,15 +152,12 @@ function readQuery(query: Record<string, string | string[] | undefined>, allowed
   add("plan", "plan_id", uint);
   add("since", "since", time);
   add("until", "until", time);
-  const rawCount = one("_count");
-  const count = rawCount === undefined ? DEFAULT_PAGE : Number(uint("_count", rawCount));
-  if (count < 1 || count > MAX_PAGE) throw invalid("_count", `${count} is not from 1 to ${MAX_PAGE}`);
-  return { filters, count, cursor: one("_cursor") };
+  return { filters, count, cursor };
 }
 
-/** What a cursor is bound to: the route and its filters (not the page size). */
-function queryKey(route: string, filters: Filters): string {
-  return createHash("sha256").update(JSON.stringify([route, filters])).digest("base64url").slice(0, 16);
+/** What a cursor is bound to: the route and its query, checked (not the page size). */
+function queryKey(route: string, query: unknown): string {
+  return createHash("sha256").update(JSON.stringify([route, query])).digest("base64url").slice(0, 16);
 }
 
 function openCursor(cursor: string | undefined, key: string): { block: number; log: number } | undefined {
@@ -152,6 +177,35 @@ function openCursor(cursor: string | undefined, key: string): { block: number; l
 function sealCursor(last: { blockNumber: number; logIndex: number }, key: string): string {
   return Buffer.from(JSON.stringify({ b: last.blockNumber, l: last.logIndex, q: key })).toString("base64url");
 }
+
+/** The link to the page after `last` of this request's query. */
+function nextLink(req: FastifyRequest, last: { blockNumber: number; logIndex: number }, key: string): string {
+  const url = new URL(req.url, "http://indexer");
+  url.searchParams.set("_cursor", sealCursor(last, key));
+  return url.pathname + url.search;
+}
+
+/** `raw` read by `read` when given. */
+function optional<T>(raw: string | undefined, read: (raw: string) => T): T | undefined {
+  return raw === undefined ? undefined : read(raw);
+}
+
+/** A value of one of the SDK's vocabularies, by name or number; refused naming the parameter. */
+function vocabulary<T>(name: string, raw: string, of: (field: string, value: unknown) => T): T {
+  try {
+    return of(name, /^[0-9]+$/.test(raw) ? Number(raw) : raw);
+  } catch (err) {
+    throw invalid(name, (err as Error).message.replace(/^[^:]*: /, ""));
+  }
+}
+
+/** A value for JSON: big integers as decimal strings. */
+function jsonSafe<T>(value: T): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+}
+
+const GRANT_FILTERS = ["grantee", "class", "purpose", "status"];
+const CLAIM_FILTERS = ["plan", "provider", "status", "since", "until"];
 
 /** A page of events matching `filters` after `after`, oldest first; one more than `count` says a next page exists. */
 async function page(db: Database, filters: Filters, after: { block: number; log: number } | undefined, count: number): Promise<IndexedEvent[]> {
@@ -288,6 +342,8 @@ export interface IndexerApiOptions {
   readonly indexer: Indexer;
   readonly chainId: bigint;
   readonly consentRegistry: string;
+  /** The decimals of the plans' token, for amounts in ExplanationOfBenefits (default 6). */
+  readonly tokenDecimals?: number;
   /** The base URL links are written with (default the request's own). */
   readonly base?: string;
   readonly logger?: boolean;
@@ -302,10 +358,17 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
     if (error instanceof GatewayError) return send(reply, error.status, operationOutcome("error", error.code, error.message, error.expression), FHIR_JSON);
     const e = error as { statusCode?: number };
     if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) return send(reply, e.statusCode, operationOutcome("error", "invalid", "the request is malformed"), FHIR_JSON);
-    // A database that cannot answer: say so, never a stack trace.
-    return send(reply, 503, operationOutcome("error", "transient", "the indexer's database is unavailable: try again"), FHIR_JSON);
+    // A database that cannot answer (a broken connection, a server shutting down): say so, never a stack trace.
+    // A statement the database refused for itself, or a fault of this code, is not the database being down.
+    const code = (error as { code?: unknown }).code;
+    const refused = isRefusal(error) && !/^(08|57P)/.test(String(code));
+    if (!refused && !(error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError)) {
+      return send(reply, 503, operationOutcome("error", "transient", "the indexer's database is unavailable: try again"), FHIR_JSON);
+    }
+    reply.log.error({ code }, "unexpected error");
+    return send(reply, 500, operationOutcome("error", "exception", "the indexer failed to answer"), FHIR_JSON);
   });
-  app.setNotFoundHandler((_req, reply) => send(reply, 404, operationOutcome("error", "not-found", "no such endpoint (GET /events, /logs, /patients/{address}/access-log, /status)"), FHIR_JSON));
+  app.setNotFoundHandler((_req, reply) => send(reply, 404, operationOutcome("error", "not-found", "no such endpoint (GET /events, /logs, /grants, /claims, /patients/{address}/access-log, /patients/{address}/consents, /members/{address}/eob, /status)"), FHIR_JSON));
 
   app.get("/health", async (_req, reply) => send(reply, 200, { status: "ok" }));
   app.get("/status", async (_req, reply) => send(reply, 200, indexer.status()));
@@ -342,7 +405,7 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
     const q = readLogQuery(req.query as Record<string, string>, addresses);
     const halted = indexer.status().halted;
     if (halted !== undefined) throw new GatewayError(503, "transient", `the indexer has halted (${halted}): read the chain`);
-    const key = (toBlock: number) => queryKey("/logs", [{ column: "q", value: JSON.stringify({ ...q, count: undefined, cursor: undefined, toBlock }) }]);
+    const key = (toBlock: number) => queryKey("/logs", { ...q, count: undefined, cursor: undefined, toBlock });
     const after = q.cursor === undefined ? undefined : openCursor(q.cursor, key(q.toBlock ?? -1));
     const read = await logPage(db, q, after);
     if (read === undefined) throw new GatewayError(503, "transient", "the indexer has not started indexing yet: read the chain");
@@ -359,32 +422,137 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
     return send(reply, 200, { chainId: indexer.suite.chainId.toString(), head, rollbacks: read.rollbacks, logs: shown.map(toLog), next });
   });
 
+  /** A FHIR searchset Bundle of `entries` (type/id and resource), with self and next links (the next page after `last`). */
+  const bundle = (req: FastifyRequest, entries: readonly { type: string; id: string; resource: object }[], key: string, last: { blockNumber: number; logIndex: number } | undefined) => {
+    const base = options.base ?? `${req.protocol}://${req.host}`;
+    const url = new URL(req.url, base);
+    const self = url.toString();
+    if (last !== undefined) url.searchParams.set("_cursor", sealCursor(last, key));
+    return {
+      resourceType: "Bundle",
+      type: "searchset",
+      link: [{ relation: "self", url: self }, ...(last !== undefined ? [{ relation: "next", url: url.toString() }] : [])],
+      entry: entries.map((e) => ({ fullUrl: `${base}/${e.type}/${e.id}`, resource: e.resource, search: { mode: "match" } })),
+    };
+  };
+  /** The page shown of `rows` (read `count + 1`) and the last of it when a next page exists. */
+  const paged = <T extends { blockNumber: number; logIndex: number }>(rows: readonly T[], count: number) => {
+    const shown = rows.slice(0, count);
+    return { shown, last: rows.length > count ? shown[shown.length - 1] : undefined };
+  };
+
   app.get<{ Params: { patient: string } }>("/patients/:patient/access-log", async (req, reply) => {
     const patient = address("patient", req.params.patient);
     const { filters, count, cursor } = readQuery(req.query as Record<string, string>, ["since", "until"]);
     const all: Filters = [{ column: "contract", value: "ConsentRegistry" }, { column: "event", value: "AccessLogged" }, { column: "patient", value: patient }, ...filters];
     const key = queryKey("/access-log", all);
-    const rows = await page(db, all, openCursor(cursor, key), count);
-    const shown = rows.slice(0, count);
-    const base = options.base ?? `${req.protocol}://${req.host}`;
+    const { shown, last } = paged(await page(db, all, openCursor(cursor, key), count), count);
     const source = { chainId: options.chainId, registry: options.consentRegistry };
-    const url = new URL(req.url, base);
-    const self = url.toString();
-    if (rows.length > count) url.searchParams.set("_cursor", sealCursor(shown[shown.length - 1], key));
-    return send(
-      reply,
-      200,
-      {
-        resourceType: "Bundle",
-        type: "searchset",
-        link: [{ relation: "self", url: self }, ...(rows.length > count ? [{ relation: "next", url: url.toString() }] : [])],
-        entry: shown.map((e) => {
-          const resource = accessAuditEvent(accessRecord({ ...e.args, orgId: BigInt(e.args.orgId as string) }, e.blockNumber, e.txHash), source, `${e.blockNumber}-${e.logIndex}`);
-          return { fullUrl: `${base}/AuditEvent/${e.blockNumber}-${e.logIndex}`, resource, search: { mode: "match" } };
+    const entries = shown.map((e) => {
+      const id = `${e.blockNumber}-${e.logIndex}`;
+      return { type: "AuditEvent", id, resource: accessAuditEvent(accessRecord({ ...e.args, orgId: BigInt(e.args.orgId as string) }, e.blockNumber, e.txHash), source, id) };
+    });
+    return send(reply, 200, bundle(req, entries, key, last), FHIR_JSON);
+  });
+
+  /** `GET /grants` and a patient's `/consents`: the query checked, and the chain's time its statuses are at. */
+  const grantQuery = async (query: Record<string, string>, patient?: string) => {
+    const { one, count, cursor } = readParams(query, patient === undefined ? ["patient", ...GRANT_FILTERS] : GRANT_FILTERS);
+    const q: GrantQuery = {
+      patient: patient ?? optional(one("patient"), (raw) => address("patient", raw)),
+      grantee: optional(one("grantee"), (raw) => {
+        try {
+          return granteeKey("grantee", /^org:/.test(raw) ? { organization: raw.slice(4) } : raw);
+        } catch {
+          throw invalid("grantee", `${JSON.stringify(raw)} is not a grantee: an account address, a 32-byte grantee key, or org:<organization id>`);
+        }
+      }),
+      dataClass: optional(one("class"), (raw) => vocabulary("class", raw, dataClassOf)),
+      purpose: optional(one("purpose"), (raw) => vocabulary("purpose", raw, purposeOf)),
+      statuses: optional(one("status"), (raw) =>
+        raw.split(",").map((s) => {
+          if (!(GRANT_STATUSES as readonly string[]).includes(s)) throw invalid("status", `${JSON.stringify(s)} is not a grant status (${GRANT_STATUSES.join(", ")})`);
+          return s as GrantStatus;
         }),
-      },
-      FHIR_JSON,
-    );
+      ),
+    };
+    const now = await chainTime(db);
+    if (now === undefined) throw new GatewayError(503, "transient", "the indexer has not indexed a block yet: try again");
+    return { q, now, count, cursor };
+  };
+
+  /**
+   * `GET /grants?patient=&grantee=&class=&purpose=&status=&_count=&_cursor=`: grants, oldest first, each
+   * with its status at the chain's time (the last block indexed): active, expiring-soon (in force, ending
+   * within 30 days), not-yet-active, expired, revoked, or superseded (by a later grant to the same grantee;
+   * listed only when asked for). `grantee` is an account, a grantee key or `org:<id>`: an organization sees
+   * who granted it what.
+   */
+  app.get("/grants", async (req, reply) => {
+    const { q, now, count, cursor } = await grantQuery(req.query as Record<string, string>);
+    const key = queryKey("/grants", q);
+    const { shown, last } = paged(await grantsPage(db, q, now, openCursor(cursor, key), count), count);
+    return send(reply, 200, { chainTime: now, grants: shown.map(jsonSafe), next: last === undefined ? null : nextLink(req, last, key) });
+  });
+
+  /** `GET /patients/{address}/consents?grantee=&class=&purpose=&status=`: the patient's grants as a FHIR searchset Bundle of Consents. */
+  app.get<{ Params: { patient: string } }>("/patients/:patient/consents", async (req, reply) => {
+    const patient = address("patient", req.params.patient);
+    const { q, now, count, cursor } = await grantQuery(req.query as Record<string, string>, patient);
+    const key = queryKey("/consents", q);
+    const { shown, last } = paged(await grantsPage(db, q, now, openCursor(cursor, key), count), count);
+    const entries = shown.map((g) => {
+      const id = `${g.blockNumber}-${g.logIndex}`;
+      return { type: "Consent", id, resource: toFhirConsent(g, { id, status: g.status, chainId: options.chainId, registry: options.consentRegistry, grantedAt: g.grantedAt, revokedAt: g.revokedAt }) };
+    });
+    return send(reply, 200, bundle(req, entries, key, last), FHIR_JSON);
+  });
+
+  /** `GET /claims` and a member's `/eob`: the query checked. */
+  const claimQuery = (query: Record<string, string>, member?: string) => {
+    const { one, count, cursor } = readParams(query, member === undefined ? ["member", ...CLAIM_FILTERS] : CLAIM_FILTERS);
+    const q: ClaimQuery = {
+      planId: optional(one("plan"), (raw) => uint("plan", raw)),
+      member: member ?? optional(one("member"), (raw) => address("member", raw)),
+      providerOrg: optional(one("provider"), (raw) => uint("provider", raw)),
+      statuses: optional(one("status"), (raw) => raw.split(",").map((s) => vocabulary("status", s, claimStatusOf))),
+      since: optional(one("since"), (raw) => time("since", raw)),
+      until: optional(one("until"), (raw) => time("until", raw)),
+    };
+    return { q, count, cursor };
+  };
+
+  /**
+   * `GET /claims?plan=&member=&provider=&status=&since=&until=&_count=&_cursor=`: claims, oldest submission
+   * first, each with its status now and since when (`status` in words or the engine's names, comma-separated;
+   * `since`/`until` bound the submission's time): "every pended claim of plan 7 submitted more than 30 days
+   * ago" is `?plan=7&status=pended&until=<30 days ago>`.
+   */
+  app.get("/claims", async (req, reply) => {
+    const { q, count, cursor } = claimQuery(req.query as Record<string, string>);
+    const key = queryKey("/claims", q);
+    const { shown, last } = paged(await claimsPage(db, q, openCursor(cursor, key), count), count);
+    return send(reply, 200, { claims: shown.map((c) => ({ ...c, status: claimStatusName(c.status), statusCode: c.status })), next: last === undefined ? null : nextLink(req, last, key) });
+  });
+
+  /**
+   * `GET /members/{address}/eob?plan=&provider=&status=&since=&until=`: the member's claims as a FHIR
+   * searchset Bundle of ExplanationOfBenefits, each made by the SDK's mapping from the claim's history as
+   * stored (created: the claim's last change).
+   */
+  app.get<{ Params: { member: string } }>("/members/:member/eob", async (req, reply) => {
+    const member = address("member", req.params.member);
+    const { q, count, cursor } = claimQuery(req.query as Record<string, string>, member);
+    const key = queryKey("/eob", q);
+    const { shown, last } = paged(await claimsPage(db, q, openCursor(cursor, key), count), count);
+    const histories = await claimHistories(db, shown.map((c) => c.claimId));
+    const entries = shown.flatMap((c) => {
+      const h = histories.get(c.claimId);
+      if (h === undefined) return [];
+      const resource = explanationOfBenefitFrom(h.history, h.state, { insurerOrgId: h.insurerOrgId, created: new Date(h.updatedAt * 1000).toISOString(), decimals: options.tokenDecimals });
+      return [{ type: "ExplanationOfBenefit", id: c.claimId.slice(2), resource }];
+    });
+    return send(reply, 200, bundle(req, entries, key, last), FHIR_JSON);
   });
   return app;
 }
