@@ -7,7 +7,7 @@
 import { claimHistoryFrom, claimStateFrom, claimStatusFrom, CLAIM_EVENT_KINDS, type ClaimEventLog, type ClaimEventLogs } from "../sdk/claims/history";
 import type { ClaimHistory, ClaimState } from "../sdk/claims/types";
 import { ClaimStatus } from "../sdk/claims/vocab";
-import { grantedFrom } from "../sdk/consent/events";
+import { grantRecordFrom } from "../sdk/consent/events";
 import { EXPIRING_SOON_SECONDS, GRANT_STATUSES, type GrantRecord, type GrantStatus } from "../sdk/consent/params";
 import type { Database } from "../gateway/db";
 import { SUITE_INTERFACES } from "./decode";
@@ -95,28 +95,13 @@ export async function grantsPage(db: Database, q: GrantQuery, now: number, after
      ORDER BY block_number, log_index LIMIT $${values.length}`,
     values,
   );
-  return r.rows.map((row) => {
-    const g = grantedFrom(row.args);
-    const inForce = row.status === "active" || row.status === "expiring-soon";
-    return {
-      patient: g.patient,
-      grantee: g.grantee,
-      granteeKey: g.granteeKey,
-      classes: g.classes,
-      purposes: g.purposes,
-      validFrom: g.validFrom,
-      validUntil: g.validUntil,
-      grantedBy: g.by,
-      commitment: g.commitment,
-      blockNumber: Number(row.block_number),
-      logIndex: row.log_index,
-      txHash: row.tx_hash,
-      grantedAt: Number(row.block_time),
-      inForce,
-      status: row.status,
-      ...(row.revoked_block === null ? {} : { revokedInBlock: Number(row.revoked_block), revokedAt: Number(row.revoked_at) }),
-    };
-  });
+  return r.rows.map((row) => ({
+    ...grantRecordFrom(row.args, { blockNumber: Number(row.block_number), txHash: row.tx_hash }, row.status === "active" || row.status === "expiring-soon"),
+    logIndex: row.log_index,
+    grantedAt: Number(row.block_time),
+    status: row.status,
+    ...(row.revoked_block === null ? {} : { revokedInBlock: Number(row.revoked_block), revokedAt: Number(row.revoked_at) }),
+  }));
 }
 
 export interface ClaimQuery {

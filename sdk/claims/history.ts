@@ -16,28 +16,11 @@ export interface ClaimEventLog {
   readonly transactionHash: string;
 }
 
-/** A claim's events, by kind, each list oldest first. */
-export interface ClaimEventLogs {
-  /** Its ClaimSubmitted. */
-  readonly submitted: ClaimEventLog;
-  /** ClaimCorrected naming it as the new claim (what it replaces). */
-  readonly corrected: readonly ClaimEventLog[];
-  /** ClaimCorrected naming it as the claim replaced (what replaced it). */
-  readonly replacedBy: readonly ClaimEventLog[];
-  readonly pended: readonly ClaimEventLog[];
-  readonly adjudicated: readonly ClaimEventLog[];
-  readonly paid: readonly ClaimEventLog[];
-  readonly queued: readonly ClaimEventLog[];
-  readonly appealed: readonly ClaimEventLog[];
-  readonly parked: readonly ClaimEventLog[];
-  readonly owed: readonly ClaimEventLog[];
-  readonly recovered: readonly ClaimEventLog[];
-  readonly voided: readonly ClaimEventLog[];
-  readonly authUsed: readonly ClaimEventLog[];
-  readonly authReturned: readonly ClaimEventLog[];
-}
-
-/** The ClaimsEngine events of each kind of {@link ClaimEventLogs} (besides the submission), and the argument naming the claim. */
+/**
+ * The ClaimsEngine event of each kind of a claim's events besides its submission, and the argument that
+ * names the claim: `corrected` is a correction naming it as the new claim (what it replaces), `replacedBy`
+ * one naming it as the claim replaced.
+ */
 export const CLAIM_EVENT_KINDS = {
   corrected: { event: "ClaimCorrected", by: "claimId" },
   replacedBy: { event: "ClaimCorrected", by: "replaces" },
@@ -52,7 +35,10 @@ export const CLAIM_EVENT_KINDS = {
   voided: { event: "ClaimVoided", by: "claimId" },
   authUsed: { event: "AuthorizationUsed", by: "claimId" },
   authReturned: { event: "AuthorizationReturned", by: "claimId" },
-} as const satisfies { [K in Exclude<keyof ClaimEventLogs, "submitted">]: { event: string; by: string } };
+} as const;
+
+/** A claim's events, by kind ({@link CLAIM_EVENT_KINDS}), each list oldest first, and its ClaimSubmitted. */
+export type ClaimEventLogs = { readonly submitted: ClaimEventLog } & { readonly [K in keyof typeof CLAIM_EVENT_KINDS]: readonly ClaimEventLog[] };
 
 /**
  * A claim's history from its events. `decidedAt` is the time of the block of its last adjudication (0

@@ -4,7 +4,7 @@
  */
 import type { EventLog } from "ethers";
 import { classNames, dataClassName, parseGrantee, purposeName, purposeNames, reasonName, type DataClassName, type PurposeName } from "./vocab";
-import type { AccessRecord, Delegation, GrantState } from "./params";
+import type { AccessRecord, Delegation, GrantRecord, GrantState } from "./params";
 
 /** Reads a delegation (a `delegationOf` struct or a DelegateAppointed event). */
 export function delegationOf(r: Record<string, unknown>): Delegation {
@@ -24,6 +24,25 @@ export function grantedFrom(args: Record<string, unknown>): GrantState & { commi
     validUntil: Number(args.validUntil),
     commitment: String(args.commitment),
     by: String(args.by),
+  };
+}
+
+/** A grant as the SDK lists it ({@link GrantRecord}): a ConsentGranted event's arguments, where it is, and whether it is in force. */
+export function grantRecordFrom(args: Record<string, unknown>, at: { blockNumber: number; txHash: string }, inForce: boolean): GrantRecord {
+  const g = grantedFrom(args);
+  return {
+    patient: g.patient,
+    grantee: g.grantee,
+    granteeKey: g.granteeKey,
+    classes: g.classes,
+    purposes: g.purposes,
+    validFrom: g.validFrom,
+    validUntil: g.validUntil,
+    grantedBy: g.by,
+    commitment: g.commitment,
+    blockNumber: at.blockNumber,
+    txHash: at.txHash,
+    inForce,
   };
 }
 

@@ -7,7 +7,7 @@ import type { EventLog, Result, TypedDataDomain } from "ethers";
 import type { ConsentRegistry } from "../../typechain-types/contracts/consent/ConsentRegistry";
 import { ManagedClient } from "../core/client";
 import { blockTagOf, requireAddress } from "../core/validate";
-import { accessRecord, delegationOf, grantedFrom, readable } from "./events";
+import { accessRecord, delegationOf, grantRecordFrom, readable } from "./events";
 import type { AccessParams, AccessRecord, BlockRange, Delegation, GranteeInput, GrantRecord, GrantState, HistoryEntry } from "./params";
 import { classNames, dataClassOf, granteeKey, parseGrantee, purposeNames, purposeOf } from "./vocab";
 
@@ -111,21 +111,8 @@ export class ConsentReader extends ManagedClient<ConsentRegistry> {
     const out: GrantRecord[] = [];
     for (const { log, revoked: gone } of latest.values()) {
       if (gone) continue;
-      const g = grantedFrom(log.args as unknown as Record<string, unknown>);
-      out.push({
-        patient: g.patient,
-        grantee: g.grantee,
-        granteeKey: g.granteeKey,
-        classes: g.classes,
-        purposes: g.purposes,
-        validFrom: g.validFrom,
-        validUntil: g.validUntil,
-        grantedBy: g.by,
-        commitment: g.commitment,
-        blockNumber: log.blockNumber,
-        txHash: log.transactionHash,
-        inForce: g.validFrom <= now && now < g.validUntil,
-      });
+      const args = log.args as unknown as Record<string, unknown>;
+      out.push(grantRecordFrom(args, { blockNumber: log.blockNumber, txHash: log.transactionHash }, Number(args.validFrom) <= now && now < Number(args.validUntil)));
     }
     return out;
   }
