@@ -205,12 +205,14 @@ export class NonceBook {
         if (!first.has(key)) first.set(key, i);
       });
       const tried = [...first.values()].map((i) => inputs[i]);
-      const r = await db.pool.query<{ requester: string; nonce: string }>(
-        `INSERT INTO request_nonces (requester, nonce, expires_at)
+      // Named: parsed and planned once per connection.
+      const r = await db.pool.query<{ requester: string; nonce: string }>({
+        name: "careledger-spend-nonces",
+        text: `INSERT INTO request_nonces (requester, nonce, expires_at)
          SELECT q, n, to_timestamp(e) FROM unnest($1::text[], $2::text[], $3::float8[]) AS t(q, n, e) WHERE ${NONCE_SPENDABLE("e")}
          ON CONFLICT DO NOTHING RETURNING requester, nonce`,
-        [tried.map((x) => x.requester.toLowerCase()), tried.map((x) => x.nonce), tried.map((x) => x.expiresAt)],
-      );
+        values: [tried.map((x) => x.requester.toLowerCase()), tried.map((x) => x.nonce), tried.map((x) => x.expiresAt)],
+      });
       const spent = new Set(r.rows.map((row) => `${row.requester}:${row.nonce}`));
       return keys.map((key, i) => first.get(key) === i && spent.has(key));
     });

@@ -239,8 +239,11 @@ export class ReceiptStore {
         spending.push(r.nonce === undefined ? null : r.nonce.nonce);
       }
     }
-    const result = await this.#db.pool.query<{ requester: string; nonce: string }>(
-      `WITH n AS (
+    // A named statement: parsed and planned once per connection, not once per response (it is the one
+    // statement an enforced read adds to what serving costs).
+    const result = await this.#db.pool.query<{ requester: string; nonce: string }>({
+      name: "careledger-write-receipts",
+      text: `WITH n AS (
          INSERT INTO request_nonces (requester, nonce, expires_at)
          SELECT q, n, to_timestamp(e) FROM unnest($17::text[], $18::text[], $19::float8[]) AS t(q, n, e) WHERE ${NONCE_SPENDABLE("e")}
          ON CONFLICT DO NOTHING RETURNING requester, nonce
@@ -254,7 +257,7 @@ export class ReceiptStore {
          ORDER BY i
        )
        SELECT requester, nonce FROM n`,
-      [
+      values: [
         column((d) => d.requestDigest),
         column((d) => d.requester.toLowerCase()),
         column((d) => d.holderOrgId.toString()),
@@ -275,7 +278,7 @@ export class ReceiptStore {
         nonces.map((x) => x.nonce),
         nonces.map((x) => x.expiresAt),
       ],
-    );
+    });
     // A data-modifying WITH runs whether or not the query reads it: the disclosures are written.
     const spent = new Set(result.rows.map((row) => nonceKey(row)));
     const answers = responses.map((r) => r.nonce !== undefined && spent.has(nonceKey(r.nonce)));
