@@ -150,6 +150,62 @@ export function receiptsOf(d: StoredDisclosure): StoredReceipt[] {
   }));
 }
 
+/**
+ * One receipt as it leaves the gateway — an element of `GET /receipts`' answer (which adds `anchored`), and
+ * of the body the publisher posts to an indexer (gateway/publish.ts): the anchored leaf's fields (integers
+ * over 2^53 as decimal strings), its root and proof, and the holder's word beside it (the access nonce, the
+ * record, the version released, the signed request and its signature, when it was written).
+ */
+export interface ReceiptEntry {
+  readonly receipt: {
+    readonly requestDigest: string;
+    readonly requester: string;
+    /** Decimal string. */
+    readonly holderOrgId: string;
+    readonly patient: string;
+    readonly accessRef: string;
+    readonly dataClass: number;
+    readonly purpose: number;
+    /** Decimal string. */
+    readonly permittedAtBlock: string;
+  };
+  readonly accessNonce: string;
+  readonly recordId: string;
+  /** The version released, `Observation/{id}/_history/{n}`. */
+  readonly resource: string;
+  readonly request: GatewayRequest;
+  readonly signature: string;
+  /** Null until the receipt is bound to a root. */
+  readonly root: string | null;
+  readonly proof: string[] | null;
+  /** When it was written (ISO 8601). */
+  readonly at: string;
+}
+
+/** A stored receipt as it leaves the gateway: the one way an entry of `GET /receipts` or of a publication is built. */
+export function receiptEntry(r: StoredReceipt): ReceiptEntry {
+  return {
+    receipt: {
+      requestDigest: r.requestDigest,
+      requester: r.requester,
+      holderOrgId: r.holderOrgId.toString(),
+      patient: r.patient,
+      accessRef: r.accessRef,
+      dataClass: r.dataClass,
+      purpose: r.purpose,
+      permittedAtBlock: r.permittedAtBlock.toString(),
+    },
+    accessNonce: r.accessNonce,
+    recordId: r.recordId,
+    resource: r.resourceRef,
+    request: r.request,
+    signature: r.signature,
+    root: r.root,
+    proof: r.proof,
+    at: r.createdAt.toISOString(),
+  };
+}
+
 export class ReceiptStore {
   readonly #db: Database;
   /** Concurrent responses' receipts, written together (gateway/batch.ts). */

@@ -16,7 +16,7 @@ import { capabilityStatement, chainDown, databaseDown, FHIR_ID, GatewayError, hi
 import { ingest } from "./ingest";
 import { openCursor as openSealedCursor, sealCursor, type KeyProvider } from "./keys";
 import { RateLimiter } from "./limits";
-import { ReceiptStore } from "./receipts";
+import { receiptEntry, ReceiptStore } from "./receipts";
 import { recoverPendingAmendments, recoverPendingBatches } from "./recovery";
 import { Releaser, type Decision } from "./release";
 import { RecordStore, type RecordRow } from "./store";
@@ -418,27 +418,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const more = rows.length > count;
     const page = more ? rows.slice(0, count) : rows;
     return reply.code(200).type("application/json").send({
-      receipts: page.map((r) => ({
-        receipt: {
-          requestDigest: r.requestDigest,
-          requester: r.requester,
-          holderOrgId: r.holderOrgId.toString(),
-          patient: r.patient,
-          accessRef: r.accessRef,
-          dataClass: r.dataClass,
-          purpose: r.purpose,
-          permittedAtBlock: r.permittedAtBlock.toString(),
-        },
-        accessNonce: r.accessNonce,
-        recordId: r.recordId,
-        resource: r.resourceRef,
-        request: r.request,
-        signature: r.signature,
-        root: r.root,
-        proof: r.proof,
-        anchored: r.anchored,
-        at: r.createdAt.toISOString(),
-      })),
+      receipts: page.map((r) => ({ ...receiptEntry(r), anchored: r.anchored })),
       next: more ? nextLink(req, await sealCursor(keys, page[page.length - 1].seq)) : undefined,
     });
   });
