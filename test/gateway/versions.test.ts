@@ -8,6 +8,7 @@
  * versions is tested on the machine's PostgreSQL (127.0.0.1:5432).
  */
 import { expect } from "chai";
+import fs from "fs";
 import pg from "pg";
 import { openDatabase } from "../../gateway/db";
 import { LocalKeyProvider } from "../../gateway/keys";
@@ -254,8 +255,11 @@ describe("gateway: migration 1796860800000 (record versions) on PostgreSQL", fun
     const db = await openDatabase({ url: scratch.url });
     const { runner } = require("node-pg-migrate") as { runner: (o: object) => Promise<unknown> };
     const client = await db.pool.connect();
-    const step = (direction: "up" | "down") => runner({ dbClient: client, dir: MIGRATIONS, direction, migrationsTable: "pgmigrations", count: 1, log: () => undefined });
+    const step = (direction: "up" | "down", count = 1) => runner({ dbClient: client, dir: MIGRATIONS, direction, migrationsTable: "pgmigrations", count, log: () => undefined });
     try {
+      // The migrations after this one are undone first (the step down is then this one's).
+      const later = fs.readdirSync(MIGRATIONS).filter((m) => m > "1796860800000_record_versions.sql").length;
+      if (later > 0) await step("down", later);
       await client.query(OLD_RECORD, ["anchored"]);
       await client.query(OLD_RECORD.replace(/, 1, '0x9/, ", 2, '0x9"), ["anchored"]);
       const refused = (await step("down").catch((e) => e)) as Error;
