@@ -206,6 +206,22 @@ export function receiptEntry(r: StoredReceipt): ReceiptEntry {
   };
 }
 
+/**
+ * The receipts of `root` whose leaf indexes are `from` to `from + limit - 1`, in leaf order (a root's rows
+ * are read by `disclosures_by_root`; a row holding more receipts than `limit` is read once and sliced).
+ */
+export async function receiptsUnderRoot(db: Database, root: string, from: number, limit: number): Promise<StoredReceipt[]> {
+  const r = await db.pool.query<Row>(
+    `SELECT ${DISCLOSURE_COLUMNS}, (x.state = 'anchored') AS anchored FROM disclosures d LEFT JOIN disclosure_roots x ON x.root = d.root
+     WHERE d.root = $1 AND d.leaf_offset < $2::integer + $3::integer AND d.leaf_offset + cardinality(d.access_refs) > $2::integer
+     ORDER BY d.leaf_offset`,
+    [root, from, limit],
+  );
+  return r.rows
+    .flatMap((row) => receiptsOf(toDisclosure(row)))
+    .filter((x) => x.leafIndex !== null && x.leafIndex >= from && x.leafIndex < from + limit);
+}
+
 export class ReceiptStore {
   readonly #db: Database;
   /** Concurrent responses' receipts, written together (gateway/batch.ts). */

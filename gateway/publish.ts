@@ -1,0 +1,415 @@
+/**
+ * The receipt publisher: sends the receipts of every anchored root to an indexer (`POST {indexer}/receipts`),
+ * so that a patient reads every gateway's receipts in one place, and stamps the root `published_at` once the
+ * indexer has accepted them all. Started by gateway/main.ts when `GATEWAY_INDEXER_URL` is set; without it
+ * nothing is published and receipts are read at the gateway only (`GET /receipts`), as before.
+ *
+ * At least once, across crashes and instances. A round takes the oldest anchored roots not yet published (in
+ * the order the chain holds them), reads each root's receipts in leaf order and posts them in chunks of at most
+ * `maxPerRequest` (each entry built by `receiptEntry`, as `GET /receipts` builds its own), each request signed
+ * anew by the gateway's signer (sdk/exchange/request.ts: the indexer's origin, `POST /receipts`, the body's
+ * hash, purpose HOPERAT, a fresh nonce). A root is stamped only after every chunk of it was answered 200. A
+ * crash before the stamp, or two instances taking the same root, sends it again: the indexer stores a receipt
+ * once, so sending twice costs a request, never a duplicate. Nothing is dropped: a root stays unpublished
+ * until the indexer took all of it, however long that takes.
+ *
+ * What the indexer answers decides what happens next ({@link PublishError}'s codes):
+ * | answer | code | then |
+ * |---|---|---|
+ * | 200 `{ stored, known }` | | the next chunk; the root stamped after its last |
+ * | 409 `duplicate` (a nonce it saw before) | | signed anew and sent again at once (three tries) |
+ * | 409 `not-found` (the root is not in the blocks it has indexed yet) | `INDEXER_BEHIND` | the round stops (later roots are in later blocks); the next after the back-off |
+ * | 429, 5xx, no answer within `timeoutMs`, unreachable | `INDEXER_UNAVAILABLE` | the round stops; the next after the back-off (doubling, Retry-After honoured) |
+ * | 401, 403 (the indexer does not take this gateway's signature) | `INDEXER_UNAUTHORIZED` | the round stops; the next after the long back-off |
+ * | 400, 413, any other (a fault on our side) | `INDEXER_REFUSED` | this root is set aside for the long back-off; the others go on |
+ * Every failure is handed to `onError` with the indexer's status, issue code and diagnostics.
+ */
+import type { Signer, TypedDataDomain } from "ethers";
+import { CareLedgerError, ValidationError } from "../sdk/errors";
+import { originOf, signGatewayRequest } from "../sdk/exchange/request";
+import type { Database } from "./db";
+import { receiptEntry, receiptsUnderRoot, type ReceiptEntry } from "./receipts";
+
+/** Most receipts one `POST /receipts` carries (the indexer's bound). */
+export const MAX_RECEIPTS_PER_PUBLICATION = 1_024;
+
+/** The path receipts are posted to, at the indexer's origin. */
+export const PUBLICATION_TARGET = "/receipts";
+
+/** Tries of one chunk the indexer answers 409 `duplicate` (its nonce seen before), each signed anew. */
+const DUPLICATE_TRIES = 3;
+
+/** Longest piece of the indexer's diagnostics kept in an error (and so in a log line). */
+const MAX_DIAGNOSTICS = 500;
+
+/** How long the publisher waits before trying again. */
+export interface PublishBackoff {
+  /** After the first round the indexer could not take (behind, unavailable): default 1,000 ms, doubling each time … */
+  readonly minMs?: number;
+  /** … up to this (default 60,000 ms). */
+  readonly maxMs?: number;
+  /** After a refusal (400, 401, 403, 413: a fault on our side or a misconfiguration), default 600,000 ms. */
+  readonly refusedMs?: number;
+}
+
+/** Options of {@link ReceiptPublisher}. */
+export interface PublishOptions {
+  /** How often the publisher looks for anchored roots to publish (default 5,000 ms). */
+  readonly intervalMs?: number;
+  /** Most receipts a request carries, 1 to {@link MAX_RECEIPTS_PER_PUBLICATION} (default). */
+  readonly maxPerRequest?: number;
+  /** Most roots one round publishes (default 16; a full round is followed by the next at once). */
+  readonly maxRootsPerRound?: number;
+  /** How long one request may take, answer included (default 30,000 ms). */
+  readonly timeoutMs?: number;
+  readonly backoff?: PublishBackoff;
+  /** Called with every failure (a {@link PublishError}, or the database's); the receipts stay for a later round. */
+  readonly onError?: (err: unknown) => void;
+}
+
+/** Why receipts were not published (yet). */
+export type PublishFailure = "INDEXER_BEHIND" | "INDEXER_UNAVAILABLE" | "INDEXER_UNAUTHORIZED" | "INDEXER_REFUSED" | "ROOT_INCOMPLETE";
+
+/** The indexer did not accept a root's receipts (or the gateway could not read them whole): the root stays unpublished. */
+export class PublishError extends CareLedgerError {
+  declare readonly code: PublishFailure;
+  /** The root whose receipts were being sent. */
+  readonly root: string;
+  /** The indexer's HTTP status (0 without an answer). */
+  readonly status: number;
+  /** The first issue's code of the indexer's OperationOutcome, when it answered with one. */
+  readonly issueCode?: string;
+  /** The indexer's diagnostics (the first issue's, or the start of its body), at most 500 characters. */
+  readonly diagnostics?: string;
+  /** Milliseconds the indexer asked to wait (Retry-After). */
+  readonly retryAfterMs?: number;
+
+  constructor(
+    code: PublishFailure,
+    message: string,
+    details: { root: string; status?: number; issueCode?: string; diagnostics?: string; retryAfterMs?: number; cause?: unknown },
+  ) {
+    super(code, message, { cause: details.cause });
+    this.root = details.root;
+    this.status = details.status ?? 0;
+    this.issueCode = details.issueCode;
+    this.diagnostics = details.diagnostics;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** What one round did. */
+export interface PublishRound {
+  /** Roots stamped published by this round, in order. */
+  readonly published: string[];
+  /** Receipts the indexer accepted in this round (published roots' and a stopped root's chunks). */
+  readonly sent: number;
+  /** Failures of the round: roots set aside (refused), then what stopped it, if anything did. */
+  readonly failures: PublishError[];
+  /** What stopped the round before its last root (the indexer behind, unavailable or not taking the signature). */
+  readonly stoppedBy?: PublishError;
+  /** Whether more roots may wait (the round took as many as it takes). */
+  readonly more: boolean;
+}
+
+/**
+ * The indexer's origin from `url`: an http(s) URL with no path (other than `/`), query, fragment or
+ * credentials, since receipts are posted to `<origin>/receipts` and the origin is what is signed.
+ * @throws {ValidationError} naming `field`
+ */
+export function indexerOrigin(url: string, field = "indexerUrl"): string {
+  const origin = originOf(url, field);
+  const parsed = new URL(url);
+  if ((parsed.pathname !== "/" && parsed.pathname !== "") || parsed.search !== "" || parsed.hash !== "" || parsed.username !== "" || parsed.password !== "") {
+    throw new ValidationError(field, `${JSON.stringify(url)} is not an origin (scheme://host[:port], no path, query or credentials): receipts are posted to <origin>${PUBLICATION_TARGET}`);
+  }
+  return origin;
+}
+
+function wholeNumber(field: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < min || v > max) throw new ValidationError(field, `${JSON.stringify(v)} is not a whole number from ${min} to ${max}`);
+  return v;
+}
+
+/** The first issue of an OperationOutcome body, or the start of a body that is not one. */
+function issueOf(text: string): { code?: string; diagnostics?: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { diagnostics: text === "" ? undefined : text.slice(0, MAX_DIAGNOSTICS) };
+  }
+  const issue = (parsed as { issue?: { code?: unknown; diagnostics?: unknown }[] } | null)?.issue?.[0];
+  if (issue === undefined || issue === null || typeof issue !== "object") return { diagnostics: text.slice(0, MAX_DIAGNOSTICS) };
+  return {
+    code: typeof issue.code === "string" ? issue.code : undefined,
+    diagnostics: typeof issue.diagnostics === "string" ? issue.diagnostics.slice(0, MAX_DIAGNOSTICS) : undefined,
+  };
+}
+
+/** Retry-After in milliseconds (seconds or an HTTP date), when given. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/**
+ * Publishes the receipts of every anchored root to one indexer, at least once, never dropping one (see the
+ * module's comment): `start()` runs rounds every interval, `round()` runs one now, `flush()` publishes what is
+ * left within a bounded wait, `stop()` stops the rounds and flushes.
+ */
+export class ReceiptPublisher {
+  readonly #signer: Signer;
+  readonly #db: Database;
+  readonly #orgId: bigint;
+  readonly #domain: TypedDataDomain;
+  readonly #origin: string;
+  readonly #intervalMs: number;
+  readonly #max: number;
+  readonly #rootsPerRound: number;
+  readonly #timeoutMs: number;
+  readonly #backoff: Required<PublishBackoff>;
+  readonly #onError: (err: unknown) => void;
+  /** Roots the indexer refused, set aside until then (ms since the epoch), by this instance. */
+  readonly #setAside = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<PublishRound> | undefined;
+  #stopped = false;
+  /** Rounds in a row that the indexer could not take (the back-off doubles with each). */
+  #failedRounds = 0;
+
+  /**
+   * @param signer the gateway's signer (a member of the holding organization): it signs every request
+   * @param holderOrgId the holding organization: only its receipts are published
+   * @param domain the gateway requests' domain on this deployment (`gatewayRequestDomain`, as the gateway has it)
+   * @param indexerUrl the indexer's origin (`https://indexer.example`)
+   * @throws {ValidationError} naming the option that is out of range, or `indexerUrl` when it is not an origin
+   */
+  constructor(signer: Signer, db: Database, holderOrgId: bigint, domain: TypedDataDomain, indexerUrl: string, options: PublishOptions = {}) {
+    this.#signer = signer;
+    this.#db = db;
+    this.#orgId = holderOrgId;
+    this.#domain = domain;
+    this.#origin = indexerOrigin(indexerUrl);
+    this.#intervalMs = wholeNumber("intervalMs", options.intervalMs, 5_000, 1);
+    this.#max = wholeNumber("maxPerRequest", options.maxPerRequest, MAX_RECEIPTS_PER_PUBLICATION, 1, MAX_RECEIPTS_PER_PUBLICATION);
+    this.#rootsPerRound = wholeNumber("maxRootsPerRound", options.maxRootsPerRound, 16, 1);
+    this.#timeoutMs = wholeNumber("timeoutMs", options.timeoutMs, 30_000, 1);
+    const minMs = wholeNumber("backoff.minMs", options.backoff?.minMs, 1_000, 0);
+    this.#backoff = {
+      minMs,
+      maxMs: wholeNumber("backoff.maxMs", options.backoff?.maxMs, Math.max(60_000, minMs), minMs),
+      refusedMs: wholeNumber("backoff.refusedMs", options.backoff?.refusedMs, 600_000, 0),
+    };
+    this.#onError = options.onError ?? (() => undefined);
+  }
+
+  /** The indexer's origin, what every request is signed for. */
+  get origin(): string {
+    return this.#origin;
+  }
+
+  /** Starts rounds every interval (sooner after a full round, later after a failed one: the back-off). */
+  start(): void {
+    this.#stopped = false;
+    const tick = async () => {
+      if (this.#stopped) return;
+      let wait: number;
+      try {
+        wait = this.#nextWait(await this.round());
+      } catch (err) {
+        // The database failed the round: the back-off, as for an indexer that could not take it.
+        this.#onError(err);
+        wait = this.#failedWait();
+      }
+      if (!this.#stopped) this.#timer = setTimeout(tick, wait);
+    };
+    this.#timer = setTimeout(tick, this.#intervalMs);
+  }
+
+  /**
+   * Stops the rounds, then publishes what is left ({@link flush}) for at most `waitMs` (default 10,000 ms).
+   * @returns how many anchored roots are left unpublished (the next start publishes them)
+   */
+  async stop(waitMs = 10_000): Promise<number> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    await this.#running?.catch(() => undefined);
+    return this.flush(waitMs);
+  }
+
+  /**
+   * Rounds until every anchored root is published, a root is set aside (refused), the indexer does not take
+   * the gateway's signature, or `waitMs` (default 10,000 ms) has passed — waiting out the back-off meanwhile
+   * (at a stop, the last roots anchored are often in blocks the indexer has not indexed yet). A request under
+   * way when the time is up is given what is left of it (at least 1 ms), so a flush ends within `waitMs` and a
+   * request's timeout.
+   * @returns how many anchored roots are left unpublished
+   */
+  async flush(waitMs = 10_000): Promise<number> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      let wait: number | undefined;
+      try {
+        const r = await this.#round(deadline);
+        if (r.stoppedBy === undefined && !r.more) break;
+        if (r.stoppedBy?.code === "INDEXER_UNAUTHORIZED") break;
+        wait = r.stoppedBy === undefined ? 0 : this.#nextWait(r);
+      } catch (err) {
+        this.#onError(err);
+        wait = this.#failedWait();
+      }
+      if (Date.now() + wait >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    return this.unpublishedCount();
+  }
+
+  /** One round: the oldest anchored roots not yet published (and not set aside), each sent whole, then stamped. */
+  round(): Promise<PublishRound> {
+    return this.#round(undefined);
+  }
+
+  /** How many anchored roots are not yet published (set-aside ones included). */
+  async unpublishedCount(): Promise<number> {
+    const r = await this.#db.pool.query<{ n: string }>("SELECT count(*) AS n FROM disclosure_roots WHERE state = 'anchored' AND published_at IS NULL");
+    return Number(r.rows[0].n);
+  }
+
+  #round(deadline: number | undefined): Promise<PublishRound> {
+    if (this.#running !== undefined) return this.#running;
+    this.#running = this.#publishDue(deadline).finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** The wait before the round after `r`. */
+  #nextWait(r: PublishRound): number {
+    if (r.stoppedBy === undefined) {
+      this.#failedRounds = 0;
+      return r.more ? 0 : this.#intervalMs;
+    }
+    if (r.stoppedBy.code === "INDEXER_UNAUTHORIZED") return this.#backoff.refusedMs;
+    return Math.max(this.#failedWait(), Math.min(r.stoppedBy.retryAfterMs ?? 0, this.#backoff.maxMs));
+  }
+
+  /** The back-off after one more round in a row the indexer could not take. */
+  #failedWait(): number {
+    this.#failedRounds++;
+    return Math.min(this.#backoff.maxMs, this.#backoff.minMs * 2 ** Math.min(this.#failedRounds - 1, 30));
+  }
+
+  async #publishDue(deadline: number | undefined): Promise<PublishRound> {
+    const now = Date.now();
+    for (const [root, until] of this.#setAside) if (until <= now) this.#setAside.delete(root);
+    const due = await this.#db.pool.query<{ root: string; count: number }>(
+      `SELECT root, count FROM disclosure_roots WHERE state = 'anchored' AND published_at IS NULL AND NOT (root = ANY($1::text[]))
+       ORDER BY block_number, created_at, root LIMIT $2`,
+      [[...this.#setAside.keys()], this.#rootsPerRound],
+    );
+    const published: string[] = [];
+    const failures: PublishError[] = [];
+    let sent = 0;
+    for (const { root, count } of due.rows) {
+      // A flush out of time stops between roots (what is left waits for the next start).
+      if (deadline !== undefined && Date.now() >= deadline) return { published, sent, failures, more: true };
+      try {
+        await this.#publish(root, count, deadline, (n) => (sent += n));
+        // Another instance may have stamped it meanwhile: it is published either way.
+        await this.#db.pool.query("UPDATE disclosure_roots SET published_at = now() WHERE root = $1 AND published_at IS NULL", [root]);
+        published.push(root);
+        this.#setAside.delete(root);
+      } catch (err) {
+        if (!(err instanceof PublishError)) throw err;
+        failures.push(err);
+        this.#onError(err);
+        if (err.code === "INDEXER_REFUSED" || err.code === "ROOT_INCOMPLETE") {
+          this.#setAside.set(root, Date.now() + this.#backoff.refusedMs);
+          continue;
+        }
+        return { published, sent, failures, stoppedBy: err, more: true };
+      }
+    }
+    return { published, sent, failures, more: due.rows.length === this.#rootsPerRound };
+  }
+
+  /** Sends every receipt of `root` in chunks, in leaf order (`accepted` told each chunk's size); resolves once the indexer accepted the last. */
+  async #publish(root: string, count: number, deadline: number | undefined, accepted: (n: number) => void): Promise<void> {
+    for (let from = 0; from < count; from += this.#max) {
+      const want = Math.min(this.#max, count - from);
+      const receipts = await receiptsUnderRoot(this.#db, root, from, want);
+      const gap = receipts.findIndex((r, i) => r.leafIndex !== from + i);
+      if (receipts.length !== want || gap !== -1) {
+        throw new PublishError("ROOT_INCOMPLETE", `root ${root} holds ${count} receipts, but leaves ${from} to ${from + want - 1} read back as ${receipts.length}: it is not published`, { root });
+      }
+      const foreign = receipts.find((r) => r.holderOrgId !== this.#orgId);
+      if (foreign !== undefined) {
+        throw new PublishError("ROOT_INCOMPLETE", `root ${root} holds a receipt of organization ${foreign.holderOrgId}, not ${this.#orgId}: it is not published`, { root });
+      }
+      await this.#post(root, receipts.map(receiptEntry), deadline);
+      accepted(want);
+    }
+  }
+
+  /** Posts one chunk, signed anew for every try; resolves on 200. @throws {PublishError} */
+  async #post(root: string, entries: ReceiptEntry[], deadline: number | undefined): Promise<void> {
+    const body = JSON.stringify({ receipts: entries });
+    const endpoint = this.#origin + PUBLICATION_TARGET;
+    for (let attempt = 1; ; attempt++) {
+      const timeoutMs = deadline === undefined ? this.#timeoutMs : Math.max(1, Math.min(this.#timeoutMs, deadline - Date.now()));
+      const signed = await signGatewayRequest(this.#signer, this.#domain, { gateway: this.#origin, method: "POST", target: PUBLICATION_TARGET, body, purpose: "HOPERAT" });
+      let status: number;
+      let text: string;
+      let retryAfter: string | null;
+      try {
+        const res = await fetch(endpoint, {
+          method: "POST",
+          headers: { ...signed.headers, "content-type": "application/json", accept: "application/json" },
+          body,
+          // A redirect would carry a request signed for this origin elsewhere: it is a misconfiguration, not followed.
+          redirect: "manual",
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        status = res.status;
+        retryAfter = res.headers.get("retry-after");
+        text = await res.text();
+      } catch (err) {
+        const timedOut = (err as { name?: string }).name === "TimeoutError";
+        const why = timedOut ? `did not answer within ${timeoutMs} ms` : `could not be reached (${(err as Error).message})`;
+        throw new PublishError("INDEXER_UNAVAILABLE", `the indexer at ${this.#origin} ${why}; root ${root} stays unpublished`, { root, cause: err });
+      }
+      if (status === 200) return;
+      const issue = issueOf(text);
+      if (status === 409 && issue.code === "duplicate" && attempt < DUPLICATE_TRIES) continue;
+      throw this.#failure(root, status, issue, retryAfterMs(retryAfter));
+    }
+  }
+
+  #failure(root: string, status: number, issue: { code?: string; diagnostics?: string }, retryAfter: number | undefined): PublishError {
+    const said = `${status}${issue.code === undefined ? "" : ` ${issue.code}`}${issue.diagnostics === undefined ? "" : `: ${issue.diagnostics}`}`;
+    const details = { root, status, issueCode: issue.code, diagnostics: issue.diagnostics, retryAfterMs: retryAfter };
+    if (status === 409 && issue.code === "not-found") {
+      return new PublishError("INDEXER_BEHIND", `the indexer at ${this.#origin} has not indexed root ${root} yet (${said}); it is sent again later`, details);
+    }
+    if (status === 409 && issue.code === "duplicate") {
+      return new PublishError("INDEXER_UNAVAILABLE", `the indexer at ${this.#origin} refused ${DUPLICATE_TRIES} fresh signatures as replayed (${said}); root ${root} is sent again later`, details);
+    }
+    if (status === 429 || status >= 500) {
+      return new PublishError("INDEXER_UNAVAILABLE", `the indexer at ${this.#origin} could not take root ${root} now (${said}); it is sent again later`, details);
+    }
+    if (status === 401 || status === 403) {
+      return new PublishError(
+        "INDEXER_UNAUTHORIZED",
+        `the indexer at ${this.#origin} does not take this gateway's signature (${said}): check that GATEWAY_INDEXER_URL is the indexer's public origin and that the indexer follows this chain and deployment; root ${root} stays unpublished`,
+        details,
+      );
+    }
+    const redirect = status >= 300 && status < 400 ? " (a redirect: set GATEWAY_INDEXER_URL to the origin it redirects to)" : "";
+    return new PublishError("INDEXER_REFUSED", `the indexer at ${this.#origin} refused root ${root}'s receipts (${said})${redirect}; the root stays unpublished and is sent again after ${this.#backoff.refusedMs} ms`, details);
+  }
+}

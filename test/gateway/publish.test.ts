@@ -1,0 +1,424 @@
+/**
+ * The receipt publisher (gateway/publish.ts) against a small receiver on 127.0.0.1 that checks what it is sent
+ * as the indexer will (the SDK's signed-request checks over the raw body, origin, purpose HOPERAT, the gateway's
+ * signer, a fresh nonce; every entry's proof against its root) and stores each receipt once. Anchored roots are
+ * published whole, once, in chunks, stamped only after every chunk was accepted; nothing unanchored leaves;
+ * every failure keeps the root for a later round (never a receipt dropped); a crash before the stamp and two
+ * publishers on one database re-send, and the receiver sees the same entries. On PGlite and PostgreSQL.
+ */
+import { expect } from "chai";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { TypedDataDomain } from "ethers";
+import { openDatabase, type Database } from "../../gateway/db";
+import { MAX_RECEIPTS_PER_PUBLICATION, PublishError, ReceiptPublisher, type PublishOptions } from "../../gateway/publish";
+import { freePort } from "../../gateway/net";
+import { ValidationError } from "../../sdk/errors";
+import { purposeOf } from "../../sdk/consent/vocab";
+import { receiptLeaf, verifyReceiptProof } from "../../sdk/exchange/receipts";
+import { bodyHash, readRequestHeaders, recoverRequestSigner, requestDigest, requireGatewayRequest } from "../../sdk/exchange/request";
+import { scratchDatabase } from "../support/databases";
+import { eventually } from "../support/eventually";
+import { rejection } from "../support/rejection";
+import { gatewayChain, LAB, PATIENT_ID, signedFetch, startGateway } from "./fixtures";
+
+type Fixture = Awaited<ReturnType<typeof startGateway>>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Entry = Record<string, any>;
+
+const ENTRY_KEYS = ["accessNonce", "at", "proof", "receipt", "recordId", "request", "resource", "root", "signature"];
+const RECEIPT_KEYS = ["accessRef", "dataClass", "holderOrgId", "patient", "permittedAtBlock", "purpose", "requestDigest", "requester"];
+const HOPERAT = purposeOf("purpose", "HOPERAT");
+
+/** What the receiver is told to answer for the next requests: an OperationOutcome, no answer, a dropped connection, or "ok" (200). */
+type Failure = { status: number; code: string; diagnostics: string } | "hang" | "drop" | "ok";
+const NOT_FOUND: Failure = { status: 409, code: "not-found", diagnostics: "root not in the blocks indexed yet" };
+const DUPLICATE: Failure = { status: 409, code: "duplicate", diagnostics: "this request (its nonce) was seen before" };
+const DOWN: Failure = { status: 500, code: "exception", diagnostics: "the indexer failed to answer" };
+const MALFORMED: Failure = { status: 400, code: "invalid", diagnostics: "receipts[0].receipt.dataClass: 77 is not a data class" };
+
+/** One request the receiver took (its signature checked), and what it answered. */
+interface Taken {
+  readonly nonce: string;
+  readonly digest: string;
+  readonly entries: Entry[];
+  answered: number | "hang" | "drop";
+}
+
+/** A stand-in for the indexer's `POST /receipts`, checking every request as the indexer does. */
+class Receiver {
+  readonly taken: Taken[] = [];
+  /** What the receiver refused, and why: a test expects none. */
+  readonly refused: string[] = [];
+  /** Each receipt stored once, by root and leaf. */
+  readonly stored = new Map<string, Entry>();
+  /** Milliseconds every answer waits (to make two publishers overlap). */
+  delayMs = 0;
+  #failures: Failure[] = [];
+  #hung: (() => void)[] = [];
+
+  private constructor(
+    readonly app: FastifyInstance,
+    readonly origin: string,
+  ) {}
+
+  static async start(domain: TypedDataDomain, signer: string): Promise<Receiver> {
+    const port = await freePort();
+    const app = Fastify({ forceCloseConnections: true, bodyLimit: 16 * 1024 * 1024 });
+    const r = new Receiver(app, `http://127.0.0.1:${port}`);
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+    app.post("/receipts", async (req, reply) => {
+      const refuse = (status: number, why: string) => {
+        r.refused.push(why);
+        return reply.code(status).send({ resourceType: "OperationOutcome", issue: [{ severity: "error", code: "security", diagnostics: why }] });
+      };
+      const raw = req.body as Buffer;
+      let taken: Taken;
+      try {
+        const { fields, signature } = readRequestHeaders(req.headers);
+        if (fields.chainId !== BigInt(domain.chainId as bigint).toString()) return refuse(401, `signed for chain ${fields.chainId}`);
+        if (fields.origin !== r.origin) return refuse(401, `signed for ${fields.origin}, not ${r.origin}`);
+        const request = requireGatewayRequest({ ...fields, method: req.method, target: req.url, bodyHash: bodyHash(raw) });
+        if (request.purpose !== HOPERAT) return refuse(401, `purpose ${request.purpose}, not HOPERAT`);
+        const now = Math.floor(Date.now() / 1000);
+        if (now < request.issuedAt - 30 || now > request.expiresAt) return refuse(401, "outside its validity window");
+        if (recoverRequestSigner(domain, request, signature)?.toLowerCase() !== signer.toLowerCase()) return refuse(401, "not signed by the gateway's signer");
+        const digest = requestDigest(domain, request);
+        if (r.taken.some((t) => t.nonce === request.nonce || t.digest === digest)) {
+          return reply.code(409).send({ resourceType: "OperationOutcome", issue: [{ severity: "error", code: "duplicate", diagnostics: "replayed" }] });
+        }
+        const body = JSON.parse(raw.toString("utf8")) as { receipts: Entry[] };
+        if (!Array.isArray(body.receipts) || body.receipts.length < 1 || body.receipts.length > MAX_RECEIPTS_PER_PUBLICATION) return refuse(400, "not 1 to 1,024 receipts");
+        for (const e of body.receipts) {
+          if (JSON.stringify(Object.keys(e).sort()) !== JSON.stringify(ENTRY_KEYS)) return refuse(400, `entry keys ${Object.keys(e).sort().join(",")}`);
+          if (JSON.stringify(Object.keys(e.receipt).sort()) !== JSON.stringify(RECEIPT_KEYS)) return refuse(400, `receipt keys ${Object.keys(e.receipt).sort().join(",")}`);
+          if (e.receipt.holderOrgId !== LAB.toString()) return refuse(400, `holder ${e.receipt.holderOrgId}`);
+          const receipt = { ...e.receipt, holderOrgId: BigInt(e.receipt.holderOrgId), permittedAtBlock: BigInt(e.receipt.permittedAtBlock) };
+          if (!verifyReceiptProof(receipt, e.proof, e.root)) return refuse(400, `a receipt not under root ${e.root}`);
+        }
+        taken = { nonce: request.nonce, digest, entries: body.receipts, answered: 200 };
+      } catch (err) {
+        return refuse(400, (err as Error).message);
+      }
+      r.taken.push(taken);
+      if (r.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, r.delayMs));
+      const failure = r.#failures.shift();
+      if (failure === "hang") {
+        taken.answered = "hang";
+        await new Promise<void>((resolve) => r.#hung.push(resolve));
+        return reply.code(503).send({});
+      }
+      if (failure === "drop") {
+        taken.answered = "drop";
+        reply.hijack();
+        req.raw.socket.destroy();
+        return;
+      }
+      if (failure !== undefined && failure !== "ok") {
+        taken.answered = failure.status;
+        return reply.code(failure.status).send({ resourceType: "OperationOutcome", issue: [{ severity: "error", code: failure.code, diagnostics: failure.diagnostics }] });
+      }
+      let stored = 0;
+      for (const e of taken.entries) {
+        const key = `${e.root}/${receiptLeaf({ ...e.receipt, holderOrgId: BigInt(e.receipt.holderOrgId), permittedAtBlock: BigInt(e.receipt.permittedAtBlock) })}`;
+        if (r.stored.has(key)) {
+          expect(r.stored.get(key), "a receipt sent again differs from the one stored").to.deep.equal(e);
+        } else {
+          r.stored.set(key, e);
+          stored++;
+        }
+      }
+      return reply.code(200).send({ stored, known: taken.entries.length - stored });
+    });
+    await app.listen({ host: "127.0.0.1", port });
+    return r;
+  }
+
+  /** The next requests are answered with `failures`, in order (after their checks). */
+  fail(...failures: Failure[]): void {
+    this.#failures.push(...failures);
+  }
+
+  /** Requests answered 200. */
+  accepted(): Taken[] {
+    return this.taken.filter((t) => t.answered === 200);
+  }
+
+  async close(): Promise<void> {
+    for (const release of this.#hung.splice(0)) release();
+    await this.app.close();
+  }
+}
+
+/** The patient reads everything: one response's receipts written (one per released resource and class). */
+async function released(f: Fixture): Promise<number> {
+  const before = await f.gateway.receipts.unrootedCount();
+  const patient = await f.as(f.patient);
+  await patient.exchange.everything(f.target, PATIENT_ID, { purpose: "TREAT" });
+  return (await f.gateway.receipts.unrootedCount()) - before;
+}
+
+/** Receipts written, then anchored under one root: the root. */
+async function anchoredRoot(f: Fixture): Promise<string> {
+  await released(f);
+  const round = await f.worker.round();
+  expect(round.anchored).to.have.length(1);
+  return round.anchored[0];
+}
+
+/** The patient's own `GET /receipts` answer (every receipt), as the gateway sends it. */
+async function ownReceipts(f: Fixture): Promise<Entry[]> {
+  const res = await signedFetch(f, f.patient, `/receipts?patient=${f.patient.address}&_count=100`);
+  expect(res.status).to.equal(200);
+  return res.body.receipts as Entry[];
+}
+
+async function published(db: Database): Promise<Record<string, boolean>> {
+  const rows = (await db.pool.query<{ root: string; published_at: Date | null }>("SELECT root, published_at FROM disclosure_roots WHERE state = 'anchored'")).rows;
+  return Object.fromEntries(rows.map((r) => [r.root, r.published_at !== null]));
+}
+
+const withoutAnchored = ({ anchored: _anchored, ...entry }: Entry) => entry;
+
+for (const kind of ["PGlite", "PostgreSQL"] as const) {
+  describe(`gateway (${kind}): receipts published to an indexer`, function () {
+    this.timeout(120_000);
+    let db: Database;
+    let url: string | undefined;
+    let drop: () => Promise<void>;
+    let f: Fixture;
+    let receiver: Receiver;
+    let errors: unknown[];
+    const publisher = (options: PublishOptions = {}, on: Database = db) =>
+      new ReceiptPublisher(f.labAdmin, on, LAB, f.gateway.domain, receiver.origin, { onError: (e) => errors.push(e), ...options });
+
+    before(async function () {
+      ({ db, url, drop } = await scratchDatabase(kind, openDatabase));
+    });
+    after(async function () {
+      await drop();
+    });
+    beforeEach(async function () {
+      f = await startGateway(await loadFixture(gatewayChain), db);
+      receiver = await Receiver.start(f.gateway.domain, f.labAdmin.address);
+      errors = [];
+    });
+    afterEach(async function () {
+      await receiver.close();
+      await f.close();
+      expect(receiver.refused, "requests the receiver refused").to.deep.equal([]);
+    });
+
+    it("publishes every receipt of an anchored root once, as GET /receipts shows it, in one signed request, and stamps the root; a published root is not sent again", async function () {
+      const root = await anchoredRoot(f);
+      const p = publisher();
+      const round = await p.round();
+      const own = await ownReceipts(f);
+      expect(own.length).to.be.greaterThan(1);
+      expect(round).to.deep.equal({ published: [root], sent: own.length, failures: [], more: false });
+      expect(receiver.taken).to.have.length(1);
+      // Each entry is one element of the gateway's own answer, without `anchored`, in leaf order.
+      expect(receiver.taken[0].entries).to.deep.equal(own.map(withoutAnchored));
+      expect(receiver.stored.size).to.equal(own.length);
+      expect(await published(db)).to.deep.equal({ [root]: true });
+      expect(await p.unpublishedCount()).to.equal(0);
+
+      expect(await p.round()).to.deep.equal({ published: [], sent: 0, failures: [], more: false });
+      expect(await publisher().flush(1_000)).to.equal(0);
+      expect(receiver.taken).to.have.length(1);
+      expect(errors).to.deep.equal([]);
+    });
+
+    it("sends nothing unanchored: neither receipts not yet bound nor a root whose transaction failed", async function () {
+      const first = await anchoredRoot(f);
+      await released(f);
+      // The next root is bound and recorded as `sending`, but the chain refuses it (the log is paused).
+      const pauser = await f.as(f.pauser);
+      await (await pauser.disclosures.pause()).wait();
+      expect((await f.worker.round().catch(() => ({ anchored: [] }))).anchored).to.deep.equal([]);
+      await released(f);
+      const p = publisher();
+      expect((await p.round()).published).to.deep.equal([first]);
+      expect(new Set(receiver.taken.flatMap((t) => t.entries.map((e) => e.root)))).to.deep.equal(new Set([first]));
+      const sending = (await db.pool.query<{ root: string }>("SELECT root FROM disclosure_roots WHERE state = 'sending'")).rows.map((r) => r.root);
+      expect(sending).to.have.length(1);
+      expect(await f.gateway.receipts.unrootedCount()).to.be.greaterThan(0);
+      expect((await p.round()).published).to.deep.equal([]);
+
+      // Once anchored, it is published, and then the receipts written since.
+      await (await pauser.disclosures.unpause()).wait();
+      await f.worker.flush();
+      const round = await p.round();
+      expect(round.published[0]).to.equal(sending[0]);
+      expect(round.published).to.have.length(2);
+      expect(receiver.stored.size).to.equal((await ownReceipts(f)).length);
+    });
+
+    it("sends a root in chunks of maxPerRequest, in leaf order, each signed anew, and stamps it only after the last chunk was accepted", async function () {
+      const root = await anchoredRoot(f);
+      const own = (await ownReceipts(f)).map(withoutAnchored);
+      expect(own.length).to.be.greaterThan(4);
+      const p = publisher({ maxPerRequest: 2 });
+      // The second chunk fails: the first was stored, the root is not stamped.
+      receiver.fail("ok", DOWN);
+      const failing = await p.round();
+      expect(failing.published).to.deep.equal([]);
+      expect(failing.stoppedBy?.code).to.equal("INDEXER_UNAVAILABLE");
+      expect(receiver.taken.map((t) => t.answered)).to.deep.equal([200, 500]);
+      expect(await published(db)).to.deep.equal({ [root]: false });
+      // The next round sends the whole root again, from its first leaf.
+      receiver.taken.length = 0;
+      receiver.stored.clear();
+      const round = await p.round();
+      expect(round).to.deep.include({ published: [root], sent: own.length });
+      const sizes = receiver.taken.map((t) => t.entries.length);
+      expect(sizes).to.deep.equal(Array.from({ length: Math.ceil(own.length / 2) }, (_, i) => Math.min(2, own.length - 2 * i)));
+      expect(receiver.taken.flatMap((t) => t.entries)).to.deep.equal(own);
+      expect(new Set(receiver.taken.map((t) => t.nonce)).size).to.equal(receiver.taken.length);
+      expect(await published(db)).to.deep.equal({ [root]: true });
+    });
+
+    it("keeps a root unpublished when the indexer is behind (409 not-found), fails (500), drops the connection or does not answer in time, and sends it again the next round with a fresh nonce", async function () {
+      const root = await anchoredRoot(f);
+      const p = publisher({ timeoutMs: 300 });
+      const cases: [Failure, string, number][] = [
+        [NOT_FOUND, "INDEXER_BEHIND", 409],
+        [DOWN, "INDEXER_UNAVAILABLE", 500],
+        ["drop", "INDEXER_UNAVAILABLE", 0],
+        ["hang", "INDEXER_UNAVAILABLE", 0],
+      ];
+      for (const [failure, code, status] of cases) {
+        receiver.fail(failure);
+        const round = await p.round();
+        expect(round.published, `after ${JSON.stringify(failure)}`).to.deep.equal([]);
+        expect(round.stoppedBy).to.be.instanceOf(PublishError);
+        expect(round.stoppedBy).to.deep.include({ code, status, root });
+        expect(await published(db)).to.deep.equal({ [root]: false });
+      }
+      expect(errors.map((e) => (e as PublishError).code)).to.deep.equal(cases.map((c) => c[1]));
+      expect((errors[0] as PublishError).diagnostics).to.equal(NOT_FOUND.diagnostics);
+      expect((errors[3] as PublishError).message).to.contain("did not answer within 300 ms");
+      expect((await p.round()).published).to.deep.equal([root]);
+      expect(receiver.taken.map((t) => t.answered)).to.deep.equal([409, 500, "drop", "hang", 200]);
+      expect(new Set(receiver.taken.map((t) => t.nonce)).size).to.equal(5);
+      expect(receiver.stored.size).to.equal(receiver.taken[4].entries.length);
+    });
+
+    it("signs anew at once when the indexer says the nonce was seen before (409 duplicate)", async function () {
+      const root = await anchoredRoot(f);
+      receiver.fail(DUPLICATE);
+      expect((await publisher().round()).published).to.deep.equal([root]);
+      expect(receiver.taken.map((t) => t.answered)).to.deep.equal([409, 200]);
+      expect(receiver.taken[0].nonce).not.to.equal(receiver.taken[1].nonce);
+      expect(errors).to.deep.equal([]);
+    });
+
+    it("keeps a refused root (400) unpublished, reports the indexer's diagnostics, publishes the other roots, and sends it again after the long back-off", async function () {
+      const first = await anchoredRoot(f);
+      const second = await anchoredRoot(f);
+      receiver.fail(MALFORMED);
+      const p = publisher({ backoff: { refusedMs: 1_000 } });
+      const round = await p.round();
+      expect(round.published).to.deep.equal([second]);
+      expect(round.stoppedBy).to.equal(undefined);
+      expect(errors).to.have.length(1);
+      const refused = errors[0] as PublishError;
+      expect(refused).to.be.instanceOf(PublishError);
+      expect(refused).to.deep.include({ code: "INDEXER_REFUSED", status: 400, issueCode: "invalid", diagnostics: MALFORMED.diagnostics, root: first });
+      expect(refused.message).to.contain(MALFORMED.diagnostics);
+      expect(await published(db)).to.deep.equal({ [first]: false, [second]: true });
+      // Within the back-off it is left alone; after it, sent again (never dropped).
+      expect(await p.round()).to.deep.equal({ published: [], sent: 0, failures: [], more: false });
+      expect(await p.unpublishedCount()).to.equal(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect((await p.round()).published).to.deep.equal([first]);
+      expect(await p.unpublishedCount()).to.equal(0);
+    });
+
+    it("stops the round when the indexer does not take the gateway's signature (401), leaving every root for later", async function () {
+      const first = await anchoredRoot(f);
+      const second = await anchoredRoot(f);
+      receiver.fail({ status: 401, code: "security", diagnostics: "signer is not a member of organization 2" });
+      const round = await publisher().round();
+      expect(round.published).to.deep.equal([]);
+      expect(round.stoppedBy).to.deep.include({ code: "INDEXER_UNAUTHORIZED", status: 401, root: first });
+      expect(receiver.taken).to.have.length(1);
+      expect(await published(db)).to.deep.equal({ [first]: false, [second]: false });
+    });
+
+    it("re-sends a root after a crash between the indexer's 200 and the stamp, and the receiver sees the same entries", async function () {
+      const root = await anchoredRoot(f);
+      // The stamp never lands, as if the process died right after the indexer answered.
+      await db.pool.query(`CREATE FUNCTION crash_before_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'crashed before the stamp'; END $$`);
+      await db.pool.query("CREATE TRIGGER crash BEFORE UPDATE OF published_at ON disclosure_roots FOR EACH ROW EXECUTE FUNCTION crash_before_stamp()");
+      try {
+        expect((await rejection(publisher().round())).message).to.contain("crashed before the stamp");
+      } finally {
+        await db.pool.query("DROP TRIGGER crash ON disclosure_roots");
+        await db.pool.query("DROP FUNCTION crash_before_stamp()");
+      }
+      expect(await published(db)).to.deep.equal({ [root]: false });
+      expect(receiver.accepted()).to.have.length(1);
+      // Restarted: the root is sent again, whole; the receiver already holds every receipt of it.
+      const again = publisher();
+      expect((await again.round()).published).to.deep.equal([root]);
+      const [before, after] = receiver.accepted();
+      expect(after.entries).to.deep.equal(before.entries);
+      expect(receiver.stored.size).to.equal(before.entries.length);
+      expect(await published(db)).to.deep.equal({ [root]: true });
+    });
+
+    it("leaves each root published when two publishers on one database both publish it", async function () {
+      const roots = [await anchoredRoot(f), await anchoredRoot(f), await anchoredRoot(f)];
+      const other = url === undefined ? db : await openDatabase({ url });
+      try {
+        receiver.delayMs = 30;
+        const [a, b] = await Promise.all([publisher({ maxPerRequest: 3 }).round(), publisher({ maxPerRequest: 3 }, other).round()]);
+        expect(new Set([...a.published, ...b.published])).to.deep.equal(new Set(roots));
+        expect(await published(db)).to.deep.equal(Object.fromEntries(roots.map((r) => [r, true])));
+        // Both sent (each root at least once, some twice); the receiver stored each receipt once.
+        expect([a.sent > 0, b.sent > 0]).to.deep.equal([true, true]);
+        expect(receiver.stored.size).to.equal((await ownReceipts(f)).length);
+        expect(errors).to.deep.equal([]);
+      } finally {
+        if (other !== db) await other.close();
+      }
+    });
+
+    it("runs rounds on its own once started, backing off while the indexer fails, and on stop publishes what is left within a bounded wait", async function () {
+      const first = await anchoredRoot(f);
+      receiver.fail(DOWN, NOT_FOUND);
+      const p = publisher({ intervalMs: 50, backoff: { minMs: 50, maxMs: 200 } });
+      p.start();
+      try {
+        expect(await eventually(async () => (await published(db))[first] === true, { withinMs: 10_000 }), "never published").to.equal(true);
+        expect(receiver.taken.map((t) => t.answered)).to.deep.equal([500, 409, 200]);
+        // Anchored at the last moment: the stop publishes it.
+        const last = await anchoredRoot(f);
+        expect(await p.stop(5_000)).to.equal(0);
+        expect((await published(db))[last]).to.equal(true);
+      } finally {
+        await p.stop(0);
+      }
+      // An indexer that never answers: the stop gives up after its wait and the request's timeout, the root kept.
+      const kept = await anchoredRoot(f);
+      receiver.fail("hang", "hang", "hang");
+      const hanging = publisher({ timeoutMs: 5_000 });
+      const started = Date.now();
+      expect(await hanging.stop(400)).to.equal(1);
+      expect(Date.now() - started).to.be.lessThan(3_000);
+      expect((await published(db))[kept]).to.equal(false);
+    });
+  });
+}
+
+describe("gateway: the receipt publisher's options", function () {
+  it("refuses a publisher that would send more than 1,024 receipts a request", async function () {
+    const db = { pool: {} } as unknown as Database;
+    const make = (maxPerRequest: number) => () => new ReceiptPublisher({} as never, db, LAB, {}, "http://127.0.0.1:1", { maxPerRequest });
+    expect(make(MAX_RECEIPTS_PER_PUBLICATION + 1)).to.throw(ValidationError, /maxPerRequest/);
+    expect(make(0)).to.throw(ValidationError, /maxPerRequest/);
+    expect(make(MAX_RECEIPTS_PER_PUBLICATION)).not.to.throw();
+  });
+});
