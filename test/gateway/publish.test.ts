@@ -7,9 +7,12 @@
  * publishers on one database re-send, and the receiver sees the same entries. On PGlite and PostgreSQL.
  */
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { TypedDataDomain } from "ethers";
+import { gatewayConfig } from "../../gateway/main";
 import { openDatabase, type Database } from "../../gateway/db";
 import { MAX_RECEIPTS_PER_PUBLICATION, PublishError, ReceiptPublisher, type PublishOptions } from "../../gateway/publish";
 import { freePort } from "../../gateway/net";
@@ -413,12 +416,54 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
   });
 }
 
-describe("gateway: the receipt publisher's options", function () {
+describe("gateway: the receipt publisher's configuration", function () {
+  const env = { GATEWAY_SIGNER_KEY: "0x" + "11".repeat(32), GATEWAY_MASTER_KEY: "0x" + "4b".repeat(32) };
+
+  it("publishes nothing without GATEWAY_INDEXER_URL, and takes the indexer's origin when it is set", function () {
+    expect(gatewayConfig(env).indexerUrl).to.equal(undefined);
+    expect(gatewayConfig({ ...env, GATEWAY_INDEXER_URL: "  " }).indexerUrl).to.equal(undefined);
+    expect(gatewayConfig({ ...env, GATEWAY_INDEXER_URL: "https://Indexer.example:8443/" }).indexerUrl).to.equal("https://indexer.example:8443");
+  });
+
+  it("refuses a malformed GATEWAY_INDEXER_URL in one line naming it", function () {
+    for (const value of ["indexer.example", "ftp://indexer.example", "https://indexer.example/api", "https://indexer.example/?x=1", "https://user:pw@indexer.example"]) {
+      const err = (() => {
+        try {
+          gatewayConfig({ ...env, GATEWAY_INDEXER_URL: value });
+        } catch (e) {
+          return e as Error;
+        }
+        throw new Error(`${value} was taken`);
+      })();
+      expect(err, value).to.be.instanceOf(ValidationError);
+      expect(err.message, value).to.match(/^GATEWAY_INDEXER_URL: /);
+      expect(err.message).not.to.contain("\n");
+    }
+  });
+
   it("refuses a publisher that would send more than 1,024 receipts a request", async function () {
     const db = { pool: {} } as unknown as Database;
     const make = (maxPerRequest: number) => () => new ReceiptPublisher({} as never, db, LAB, {}, "http://127.0.0.1:1", { maxPerRequest });
     expect(make(MAX_RECEIPTS_PER_PUBLICATION + 1)).to.throw(ValidationError, /maxPerRequest/);
     expect(make(0)).to.throw(ValidationError, /maxPerRequest/);
     expect(make(MAX_RECEIPTS_PER_PUBLICATION)).not.to.throw();
+  });
+});
+
+describe("[e2e] gateway: a malformed GATEWAY_INDEXER_URL at start", function () {
+  const env = { GATEWAY_SIGNER_KEY: "0x" + "11".repeat(32), GATEWAY_MASTER_KEY: "0x" + "4b".repeat(32) };
+
+  it("npm run gateway exits 1, printing one line naming the variable and no trace", function () {
+    this.timeout(120_000);
+    const root = path.join(__dirname, "../..");
+    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "gateway/main.ts"], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, GATEWAY_INDEXER_URL: "indexer.example:8080" },
+      encoding: "utf8",
+      timeout: 110_000,
+    });
+    expect(r.status, r.stderr).to.equal(1);
+    expect(r.stderr.trim().split("\n")).to.have.length(1);
+    expect(r.stderr.trim()).to.match(/^gateway: GATEWAY_INDEXER_URL: "indexer\.example:8080" is not/);
   });
 });
