@@ -181,6 +181,10 @@ export class ReceiptPublisher {
   #stopped = false;
   /** Rounds in a row that the indexer could not take (the back-off doubles with each). */
   #failedRounds = 0;
+  /** When a flush (or a stop) must be done (ms since the epoch): rounds stop between roots, requests are cut short. */
+  #deadline: number | undefined;
+  /** Requests under way, cut at the deadline. */
+  readonly #inflight = new Set<AbortController>();
 
   /**
    * @param signer the gateway's signer (a member of the holding organization): it signs every request
@@ -232,60 +236,67 @@ export class ReceiptPublisher {
   }
 
   /**
-   * Stops the rounds, then publishes what is left ({@link flush}) for at most `waitMs` (default 10,000 ms).
+   * Stops the rounds, then publishes what is left ({@link flush}) for at most `waitMs` (default 10,000 ms),
+   * a round under way included.
    * @returns how many anchored roots are left unpublished (the next start publishes them)
    */
   async stop(waitMs = 10_000): Promise<number> {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    await this.#running?.catch(() => undefined);
     return this.flush(waitMs);
   }
 
   /**
    * Rounds until every anchored root is published, a root is set aside (refused), the indexer does not take
    * the gateway's signature, or `waitMs` (default 10,000 ms) has passed — waiting out the back-off meanwhile
-   * (at a stop, the last roots anchored are often in blocks the indexer has not indexed yet). A request under
-   * way when the time is up is given what is left of it (at least 1 ms), so a flush ends within `waitMs` and a
-   * request's timeout.
+   * (at a stop, the last roots anchored are often in blocks the indexer has not indexed yet). A round under
+   * way is waited for, within the same time: when it is up, rounds stop between roots and requests under way
+   * are cut short (their roots stay unpublished).
    * @returns how many anchored roots are left unpublished
    */
   async flush(waitMs = 10_000): Promise<number> {
     const deadline = Date.now() + waitMs;
-    for (;;) {
-      let wait: number | undefined;
-      try {
-        const r = await this.#round(deadline);
-        if (r.stoppedBy === undefined && !r.more) break;
-        if (r.stoppedBy?.code === "INDEXER_UNAUTHORIZED") break;
-        wait = r.stoppedBy === undefined ? 0 : this.#nextWait(r);
-      } catch (err) {
-        this.#onError(err);
-        wait = this.#failedWait();
+    const outer = this.#deadline;
+    this.#deadline = Math.min(deadline, outer ?? Infinity);
+    const cut = setTimeout(() => {
+      for (const request of this.#inflight) request.abort();
+    }, waitMs);
+    try {
+      await this.#running?.catch(() => undefined);
+      for (;;) {
+        let wait: number;
+        try {
+          const r = await this.round();
+          if (r.stoppedBy === undefined && !r.more) break;
+          if (r.stoppedBy?.code === "INDEXER_UNAUTHORIZED") break;
+          wait = r.stoppedBy === undefined ? 0 : this.#nextWait(r);
+        } catch (err) {
+          this.#onError(err);
+          wait = this.#failedWait();
+        }
+        if (Date.now() + wait >= deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      if (Date.now() + wait >= deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+    } finally {
+      clearTimeout(cut);
+      this.#deadline = outer;
     }
     return this.unpublishedCount();
   }
 
   /** One round: the oldest anchored roots not yet published (and not set aside), each sent whole, then stamped. */
   round(): Promise<PublishRound> {
-    return this.#round(undefined);
+    if (this.#running !== undefined) return this.#running;
+    this.#running = this.#publishDue().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
   }
 
   /** How many anchored roots are not yet published (set-aside ones included). */
   async unpublishedCount(): Promise<number> {
     const r = await this.#db.pool.query<{ n: string }>("SELECT count(*) AS n FROM disclosure_roots WHERE state = 'anchored' AND published_at IS NULL");
     return Number(r.rows[0].n);
-  }
-
-  #round(deadline: number | undefined): Promise<PublishRound> {
-    if (this.#running !== undefined) return this.#running;
-    this.#running = this.#publishDue(deadline).finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
   }
 
   /** The wait before the round after `r`. */
@@ -304,7 +315,7 @@ export class ReceiptPublisher {
     return Math.min(this.#backoff.maxMs, this.#backoff.minMs * 2 ** Math.min(this.#failedRounds - 1, 30));
   }
 
-  async #publishDue(deadline: number | undefined): Promise<PublishRound> {
+  async #publishDue(): Promise<PublishRound> {
     const now = Date.now();
     for (const [root, until] of this.#setAside) if (until <= now) this.#setAside.delete(root);
     const due = await this.#db.pool.query<{ root: string; count: number }>(
@@ -317,9 +328,9 @@ export class ReceiptPublisher {
     let sent = 0;
     for (const { root, count } of due.rows) {
       // A flush out of time stops between roots (what is left waits for the next start).
-      if (deadline !== undefined && Date.now() >= deadline) return { published, sent, failures, more: true };
+      if (this.#deadline !== undefined && Date.now() >= this.#deadline) return { published, sent, failures, more: true };
       try {
-        await this.#publish(root, count, deadline, (n) => (sent += n));
+        await this.#publish(root, count, (n) => (sent += n));
         // Another instance may have stamped it meanwhile: it is published either way.
         await this.#db.pool.query("UPDATE disclosure_roots SET published_at = now() WHERE root = $1 AND published_at IS NULL", [root]);
         published.push(root);
@@ -339,7 +350,7 @@ export class ReceiptPublisher {
   }
 
   /** Sends every receipt of `root` in chunks, in leaf order (`accepted` told each chunk's size); resolves once the indexer accepted the last. */
-  async #publish(root: string, count: number, deadline: number | undefined, accepted: (n: number) => void): Promise<void> {
+  async #publish(root: string, count: number, accepted: (n: number) => void): Promise<void> {
     for (let from = 0; from < count; from += this.#max) {
       const want = Math.min(this.#max, count - from);
       const receipts = await receiptsUnderRoot(this.#db, root, from, want);
@@ -351,21 +362,29 @@ export class ReceiptPublisher {
       if (foreign !== undefined) {
         throw new PublishError("ROOT_INCOMPLETE", `root ${root} holds a receipt of organization ${foreign.holderOrgId}, not ${this.#orgId}: it is not published`, { root });
       }
-      await this.#post(root, receipts.map(receiptEntry), deadline);
+      await this.#post(root, receipts.map(receiptEntry));
       accepted(want);
     }
   }
 
   /** Posts one chunk, signed anew for every try; resolves on 200. @throws {PublishError} */
-  async #post(root: string, entries: ReceiptEntry[], deadline: number | undefined): Promise<void> {
+  async #post(root: string, entries: ReceiptEntry[]): Promise<void> {
     const body = JSON.stringify({ receipts: entries });
     const endpoint = this.#origin + PUBLICATION_TARGET;
     for (let attempt = 1; ; attempt++) {
+      const deadline = this.#deadline;
       const timeoutMs = deadline === undefined ? this.#timeoutMs : Math.max(1, Math.min(this.#timeoutMs, deadline - Date.now()));
       const signed = await signGatewayRequest(this.#signer, this.#domain, { gateway: this.#origin, method: "POST", target: PUBLICATION_TARGET, body, purpose: "HOPERAT" });
       let status: number;
       let text: string;
       let retryAfter: string | null;
+      const request = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        request.abort();
+      }, timeoutMs);
+      this.#inflight.add(request);
       try {
         const res = await fetch(endpoint, {
           method: "POST",
@@ -373,15 +392,21 @@ export class ReceiptPublisher {
           body,
           // A redirect would carry a request signed for this origin elsewhere: it is a misconfiguration, not followed.
           redirect: "manual",
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: request.signal,
         });
         status = res.status;
         retryAfter = res.headers.get("retry-after");
         text = await res.text();
       } catch (err) {
-        const timedOut = (err as { name?: string }).name === "TimeoutError";
-        const why = timedOut ? `did not answer within ${timeoutMs} ms` : `could not be reached (${(err as Error).message})`;
+        const why = timedOut
+          ? `did not answer within ${timeoutMs} ms`
+          : request.signal.aborted
+            ? "had not answered when the time to publish was up"
+            : `could not be reached (${(err as Error).message})`;
         throw new PublishError("INDEXER_UNAVAILABLE", `the indexer at ${this.#origin} ${why}; root ${root} stays unpublished`, { root, cause: err });
+      } finally {
+        clearTimeout(timer);
+        this.#inflight.delete(request);
       }
       if (status === 200) return;
       const issue = issueOf(text);

@@ -404,14 +404,17 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       } finally {
         await p.stop(0);
       }
-      // An indexer that never answers: the stop gives up after its wait and the request's timeout, the root kept.
+      // An indexer that does not answer a round under way: the stop gives up after its wait, the root kept.
       const kept = await anchoredRoot(f);
       receiver.fail("hang", "hang", "hang");
-      const hanging = publisher({ timeoutMs: 5_000 });
+      const hanging = publisher({ intervalMs: 20, timeoutMs: 60_000 });
+      hanging.start();
+      expect(await eventually(() => receiver.taken.some((t) => t.answered === "hang")), "no round started").to.equal(true);
       const started = Date.now();
       expect(await hanging.stop(400)).to.equal(1);
       expect(Date.now() - started).to.be.lessThan(3_000);
       expect((await published(db))[kept]).to.equal(false);
+      expect((errors[errors.length - 1] as PublishError).message).to.contain("had not answered when the time to publish was up");
     });
   });
 }
