@@ -2,12 +2,12 @@
 /**
  * `npm test`: the whole suite, each test once, and the coverage gate.
  *
- *   1. every test but the end-to-end ("[e2e]") and gas ("[gas]") ones, on the in-process Hardhat
- *      network under solidity-coverage, then the gate: 100% of the statements, branches, functions and
- *      lines of the suite's contracts (`npm run coverage`, .solcover.js);
- *   2. the [e2e] and [gas] tests, on uninstrumented code: the end-to-end ones drive separate
+ *   1. the [e2e] and [gas] tests, on uninstrumented code: the end-to-end ones drive separate
  *      `hardhat node` / Anvil processes, CLI processes and installed packages, which coverage cannot
- *      instrument, and the gas checks compare figures instrumented code would not reproduce.
+ *      instrument, and the gas checks compare figures instrumented code would not reproduce;
+ *   2. every other test, on the in-process Hardhat network under solidity-coverage, then the gate: 100%
+ *      of the statements, branches, functions and lines of the suite's contracts (`npm run coverage`,
+ *      .solcover.js).
  *
  * Both steps run even when the first fails; Mocha's account of any failed test is repeated after both
  * (a log cut to its last lines still shows it), and the closing line sums them ("tests: N passed, N failed,
@@ -59,9 +59,11 @@ async function main() {
     const { code } = await run(NPX, ["hardhat", "test", ...args]);
     process.exit(code);
   }
+  // The uninstrumented tests first: they use the build `hardhat compile` made (CI's lint step), which coverage's
+  // instrumented build would overwrite (a whole recompile of the IR pipeline after it, minutes on CI).
   const steps = [
-    { name: "the suite under coverage, and the coverage gate", ...(await run(NPM, ["run", "--silent", "coverage"])) },
     { name: "the end-to-end and gas tests", ...(await run(NPX, ["hardhat", "test", "--grep", "\\[(e2e|gas)\\]"])) },
+    { name: "the suite under coverage, and the coverage gate", ...(await run(NPM, ["run", "--silent", "coverage"])) },
   ];
   const totals = [0, 0, 0];
   let failed = false;
