@@ -188,6 +188,15 @@ export function nonceKey(x: { requester: string; nonce: string }): string {
   return `${x.requester.toLowerCase()}:${x.nonce}`;
 }
 
+/** The gateway's nonce table (gateway/migrations): the default of {@link NonceBook} and {@link pruneNonces}. */
+export const REQUEST_NONCES = "request_nonces";
+
+/** `table`, checked to be a plain SQL name (it is written into statements, never taken from a request). */
+function nonceTable(table: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new Error(`${JSON.stringify(table)} is not a nonce table's name`);
+  return table;
+}
+
 /**
  * The nonces of requests served, shared by every instance on the database: spending one is durable
  * before the request is served, and a nonce is spent once. Concurrent requests' nonces are written
@@ -196,7 +205,12 @@ export function nonceKey(x: { requester: string; nonce: string }): string {
 export class NonceBook {
   readonly #batcher: Batcher<{ requester: string; nonce: string; expiresAt: number }, boolean>;
 
-  constructor(db: Database) {
+  /**
+   * @param table the nonce table (default the gateway's, `request_nonces`): a service that shares the
+   *   gateway's database keeps its own (the indexer's `indexer_request_nonces`), with the same columns
+   */
+  constructor(db: Database, table: string = REQUEST_NONCES) {
+    const into = nonceTable(table);
     this.#batcher = new Batcher(async (inputs) => {
       // The same nonce twice in one round (a request racing its own replay): the first is the one tried.
       const first = new Map<string, number>();
@@ -205,10 +219,10 @@ export class NonceBook {
         if (!first.has(key)) first.set(key, i);
       });
       const tried = [...first.values()].map((i) => inputs[i]);
-      // Named: parsed and planned once per connection.
+      // Named (per table): parsed and planned once per connection.
       const r = await db.pool.query<{ requester: string; nonce: string }>({
-        name: "careledger-spend-nonces",
-        text: `INSERT INTO request_nonces (requester, nonce, expires_at)
+        name: `careledger-spend-nonces-${into}`,
+        text: `INSERT INTO ${into} (requester, nonce, expires_at)
          SELECT q, n, to_timestamp(e) FROM unnest($1::text[], $2::text[], $3::float8[]) AS t(q, n, e) WHERE ${NONCE_SPENDABLE("e")}
          ON CONFLICT DO NOTHING RETURNING requester, nonce`,
         values: [tried.map((x) => x.requester.toLowerCase()), tried.map((x) => x.nonce), tried.map((x) => x.expiresAt)],
@@ -228,8 +242,9 @@ export class NonceBook {
  * Deletes the nonces of requests long expired, by the database's clock and with a margin of a whole
  * request lifetime and the clock skew allowed: an instance whose clock runs ahead never prunes a nonce
  * that another instance would still accept a request for.
+ * @param table the nonce table (default the gateway's, `request_nonces`; see {@link NonceBook})
  */
-export async function pruneNonces(db: Database): Promise<number> {
-  const r = await db.pool.query("DELETE FROM request_nonces WHERE expires_at < now() - ($1::int * interval '1 second')", [NONCE_KEPT_SECONDS]);
+export async function pruneNonces(db: Database, table: string = REQUEST_NONCES): Promise<number> {
+  const r = await db.pool.query(`DELETE FROM ${nonceTable(table)} WHERE expires_at < now() - ($1::int * interval '1 second')`, [NONCE_KEPT_SECONDS]);
   return r.rowCount ?? 0;
 }
