@@ -205,6 +205,7 @@ export {
   buildReceiptTree,
   MAX_RECEIPTS_PER_ROOT,
   RECEIPT_LEAF_TYPES,
+  receiptFromJson,
   receiptLeaf,
   checkReceipts,
   receiptValues,

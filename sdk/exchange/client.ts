@@ -6,7 +6,7 @@
  */
 import type { Signer, TypedDataDomain } from "ethers";
 import { CareLedgerError, ValidationError } from "../errors";
-import { requireId } from "../core/validate";
+import { isBytes32, requireAddress, requireId } from "../core/validate";
 import type { ParticipantsClient } from "../participants/client";
 import { profileCommitment } from "../participants/encoding";
 import type { RecordsClient } from "../records/client";
@@ -14,7 +14,7 @@ import type { DisclosuresClient } from "../consent/disclosures";
 import type { VerificationResult } from "../records/types";
 import { classifyResource } from "../consent/resourceClasses";
 import { detachEvidence } from "./evidence";
-import { receiptValues, type DisclosureReceipt } from "./receipts";
+import { receiptFromJson, type DisclosureReceipt } from "./receipts";
 import { gatewayRequestDomain, originOf, recoverRequestSigner, requestDigest, requireGatewayRequest, signGatewayRequest, type GatewayRequest } from "./request";
 
 /** A refusal by the gateway (its OperationOutcome), or a resource that did not verify. */
@@ -58,8 +58,9 @@ export interface VerifiedPage {
  * One of a patient's disclosure receipts, as the holder's gateway hands it over, checked by the SDK.
  * `status`: `verified` — its proof puts it under a root the holder anchored on chain, in a block at or after
  * the one it says consent was checked at; `pending` — not yet bound to a root, or its root not yet on chain
- * (the holder anchors every few seconds); `refuted` — the gateway says its root is anchored but the chain or
- * the proof says otherwise, or consent was "checked" after the anchor. `resource`, `recordId` and
+ * (the holder anchors every few seconds); `refuted` — the gateway (or the indexer, which answers only receipts
+ * it has seen anchored) says its root is anchored but the chain or the proof says otherwise, or consent was
+ * "checked" after the anchor. `resource`, `recordId` and
  * `accessNonce` are the holder's word: with the record's salt (from `$everything`), `accessReference({ salt,
  * recordId }, accessNonce)` must give `receipt.accessRef`.
  */
@@ -86,7 +87,8 @@ export interface PatientReceipt {
    * Whether `request` hashes to `receipt.requestDigest`, names the receipt's requester and purpose and this
    * gateway's origin, and its signature recovers to `receipt.requester`: the requester asked this holder, for
    * this purpose — not the holder alone. False for a smart-account requester (ERC-1271), whose signature this
-   * check does not put to the account.
+   * check does not put to the account. For a receipt read from an indexer ({@link ExchangeClient.indexedReceipts})
+   * the origin is not checked: nothing there says which gateway is the holder's.
    */
   readonly requestVerified: boolean;
   readonly root: string | null;
@@ -157,6 +159,11 @@ export class ExchangeClient {
    *   `GATEWAY_UNREACHABLE` when it cannot be reached
    */
   async send(gateway: string, method: string, target: string, options: ExchangeOptions & { body?: object }): Promise<unknown> {
+    return this.#send(gateway, method, target, options, "gateway");
+  }
+
+  /** {@link send}, to a gateway or an indexer (`service`, as its errors name it). */
+  async #send(gateway: string, method: string, target: string, options: ExchangeOptions & { body?: object }, service: "gateway" | "indexer"): Promise<unknown> {
     const signer = this.#signer;
     if (signer === undefined) throw new CareLedgerError("NO_SIGNER", "requests to a gateway are signed: connect the SDK with a Signer");
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -170,19 +177,19 @@ export class ExchangeClient {
         body,
       });
     } catch (err) {
-      throw new ExchangeError("GATEWAY_UNREACHABLE", `the gateway at ${gateway} cannot be reached`, { status: 0, cause: err });
+      throw new ExchangeError("GATEWAY_UNREACHABLE", `the ${service} at ${gateway} cannot be reached`, { status: 0, cause: err });
     }
     const text = await response.text();
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new ExchangeError("GATEWAY_REFUSED", `the gateway answered ${response.status} with a body that is not JSON`, { status: response.status });
+      throw new ExchangeError("GATEWAY_REFUSED", `the ${service} answered ${response.status} with a body that is not JSON`, { status: response.status });
     }
     if (!response.ok) {
       const outcome = json as ExchangeError["outcome"];
       const first = outcome?.issue?.[0];
-      throw new ExchangeError("GATEWAY_REFUSED", `the gateway refused (${response.status} ${first?.code ?? ""}): ${first?.diagnostics ?? "no reason given"}`, { status: response.status, outcome });
+      throw new ExchangeError("GATEWAY_REFUSED", `the ${service} refused (${response.status} ${first?.code ?? ""}): ${first?.diagnostics ?? "no reason given"}`, { status: response.status, outcome });
     }
     return json;
   }
@@ -367,37 +374,89 @@ export class ExchangeClient {
     if (!Number.isSafeInteger(overdueAfter) || overdueAfter < 0) throw new ValidationError("overdueAfterSeconds", `${options.overdueAfterSeconds} is not a whole number of seconds`);
     const page = (await this.send(target.url, "GET", path, { purpose: "TREAT" })) as { receipts?: unknown; next?: unknown };
     if (!Array.isArray(page?.receipts)) throw new ExchangeError("RECEIPT_INVALID", "the gateway's answer holds no receipts list", { status: 200 });
+    const from = { patient, holder: orgId, origin: originOf(target.url, "target.url"), indexed: false };
     const receipts: PatientReceipt[] = [];
-    for (const [i, raw] of (page.receipts as Record<string, unknown>[]).entries()) receipts.push(await this.#checkReceipt(raw, i, patient, orgId, target, overdueAfter));
+    for (const [i, raw] of (page.receipts as Record<string, unknown>[]).entries()) receipts.push(await this.#checkReceipt(raw, i, from, overdueAfter));
     const next = typeof page.next === "string" ? new URL(page.next, originOf(target.url, "target.url")) : undefined;
     return { receipts, next: next === undefined ? undefined : next.pathname + next.search };
   }
 
-  async #checkReceipt(raw: Record<string, unknown>, i: number, patient: string, orgId: bigint, target: GatewayTarget, overdueAfter: number): Promise<PatientReceipt> {
+  /**
+   * A patient's disclosure receipts from an indexer that holds the gateways' receipts (indexer/receipts.ts,
+   * `GET /patients/{patient}/receipts`): every holder's in one place, a page at a time, oldest anchoring first.
+   * The request is signed by the signer, who is the patient, or a delegate of `options.patient` (the indexer
+   * answers a representative with every receipt and a limited delegate with those of its delegation's classes).
+   * Each receipt is checked as {@link receipts} checks a gateway's: its fields, that it is the patient's, its
+   * proof against the root its holder — the receipt's own `holderOrgId`, any organization — anchored on chain
+   * (the SDK's node asked, not the indexer), and the requester's signature over the request. What cannot be
+   * checked of a receipt that did not come from its holder's gateway: that the request named that holder's
+   * gateway (`request.origin` is not compared with anything, so `requestVerified` says the requester signed
+   * this request, for this purpose, to some gateway of this deployment — not to which), and whether the indexer
+   * holds every receipt the holders wrote (it answers those posted to it whose root it has seen anchored).
+   * @param indexerUrl the indexer's URL (its origin is what the request is signed for)
+   * @param options `count` receipts a page (1 to 500, default the indexer's, 50); `next` a page's next path;
+   *   `patient` the patient, when the signer is their delegate; `overdueAfterSeconds` as for {@link receipts}
+   * @throws {ExchangeError} `GATEWAY_REFUSED` (the indexer's refusal: 403 for anyone but the patient and a
+   *   delegate in force) or `GATEWAY_UNREACHABLE`; `RECEIPT_INVALID` naming the receipt for one that is
+   *   malformed or another patient's
+   */
+  async indexedReceipts(indexerUrl: string, options: { count?: number; next?: string; patient?: string; overdueAfterSeconds?: number } = {}): Promise<ReceiptsPage> {
+    const signer = this.#signer;
+    if (signer === undefined) throw new CareLedgerError("NO_SIGNER", "requests to an indexer are signed: connect the SDK with a Signer");
+    const origin = originOf(indexerUrl, "indexerUrl");
+    const patient = (options.patient === undefined ? await signer.getAddress() : requireAddress("patient", options.patient)).toLowerCase();
+    const base = `/patients/${patient}/receipts`;
+    let path: string;
+    if (options.next !== undefined) {
+      if (typeof options.next !== "string" || !options.next.startsWith(`${base}?`)) throw new ValidationError("next", `is not a next path of ${base}`);
+      path = options.next;
+    } else {
+      if (options.count !== undefined && (!Number.isSafeInteger(options.count) || options.count < 1 || options.count > 500)) throw new ValidationError("count", `${options.count} is not 1 to 500`);
+      path = base + (options.count === undefined ? "" : `?_count=${options.count}`);
+    }
+    const overdueAfter = options.overdueAfterSeconds ?? 3_600;
+    if (!Number.isSafeInteger(overdueAfter) || overdueAfter < 0) throw new ValidationError("overdueAfterSeconds", `${options.overdueAfterSeconds} is not a whole number of seconds`);
+    // Any purpose reads one's own receipts (the right of access); TREAT as for a gateway's.
+    const page = (await this.#send(origin, "GET", path, { purpose: "TREAT" }, "indexer")) as { receipts?: unknown; next?: unknown };
+    if (!Array.isArray(page?.receipts)) throw new ExchangeError("RECEIPT_INVALID", "the indexer's answer holds no receipts list", { status: 200 });
+    const from = { patient, holder: undefined, origin: undefined, indexed: true };
+    const receipts: PatientReceipt[] = [];
+    for (const [i, raw] of (page.receipts as Record<string, unknown>[]).entries()) receipts.push(await this.#checkReceipt(raw, i, from, overdueAfter));
+    let next: string | undefined;
+    if (typeof page.next === "string") {
+      const url = new URL(page.next, origin);
+      if (url.origin !== origin || url.pathname !== base) throw new ExchangeError("RECEIPT_INVALID", `the indexer's next link ${JSON.stringify(page.next)} is not a page of ${base}`, { status: 200 });
+      next = url.pathname + url.search;
+    }
+    return { receipts, next };
+  }
+
+  /**
+   * One receipt of a page, checked. `from.holder`: the organization whose gateway was asked (undefined for an
+   * indexer's: the receipt's own holder); `from.origin`: that gateway's origin, which the request must name
+   * (undefined: not checked); `from.indexed`: the source says the root is anchored (an indexer answers only
+   * those), so a root the chain does not hold refutes it.
+   */
+  async #checkReceipt(
+    raw: Record<string, unknown>,
+    i: number,
+    from: { patient: string; holder: bigint | undefined; origin: string | undefined; indexed: boolean },
+    overdueAfter: number,
+  ): Promise<PatientReceipt> {
     const invalid = (why: string, cause?: unknown) => new ExchangeError("RECEIPT_INVALID", `receipts[${i}]: ${why}`, { status: 200, cause });
     let receipt: DisclosureReceipt;
     let request: GatewayRequest;
     try {
-      const r = raw.receipt as Record<string, unknown>;
-      receipt = {
-        requestDigest: r.requestDigest as string,
-        requester: r.requester as string,
-        holderOrgId: BigInt(r.holderOrgId as string),
-        patient: r.patient as string,
-        accessRef: r.accessRef as string,
-        dataClass: r.dataClass as number,
-        purpose: r.purpose as number,
-        permittedAtBlock: BigInt(r.permittedAtBlock as string),
-      };
-      receiptValues(receipt);
+      receipt = receiptFromJson(raw?.receipt);
       request = requireGatewayRequest(raw.request);
     } catch (err) {
       throw invalid(`is not a disclosure receipt (${(err as Error).message})`, err);
     }
-    if (receipt.patient.toLowerCase() !== patient) throw invalid(`is about ${receipt.patient}, not the signer ${patient}`);
-    if (receipt.holderOrgId !== orgId) throw invalid(`was written by organization ${receipt.holderOrgId}, not ${orgId} (the gateway asked)`);
+    const { patient } = from;
+    if (receipt.patient.toLowerCase() !== patient) throw invalid(`is about ${receipt.patient}, not ${patient}`);
+    if (from.holder !== undefined && receipt.holderOrgId !== from.holder) throw invalid(`was written by organization ${receipt.holderOrgId}, not ${from.holder} (the gateway asked)`);
     for (const field of ["recordId", "accessNonce"] as const) {
-      if (typeof raw[field] !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(raw[field] as string)) throw invalid(`its ${field} is not 32 bytes of hex`);
+      if (!isBytes32(raw[field])) throw invalid(`its ${field} is not 32 bytes of hex`);
     }
     if (typeof raw.resource !== "string" || raw.resource === "") throw invalid("names no resource");
     const root = raw.root === null || raw.root === undefined ? null : raw.root;
@@ -405,12 +464,12 @@ export class ExchangeClient {
     if ((root === null) !== (proof === null)) throw invalid("has a root without a proof, or a proof without a root");
     const signature = typeof raw.signature === "string" ? raw.signature : "";
     // The requester asked this gateway for this disclosure: the request is the one hashed into the receipt,
-    // signed by the receipt's requester, for this gateway, under the receipt's purpose.
+    // signed by the receipt's requester, for this gateway (when known), under the receipt's purpose.
     const requestVerified =
       requestDigest(this.#domain, request) === receipt.requestDigest.toLowerCase() &&
       request.requester.toLowerCase() === receipt.requester.toLowerCase() &&
       request.purpose === receipt.purpose &&
-      request.origin === originOf(target.url, "target.url") &&
+      (from.origin === undefined || request.origin === from.origin) &&
       recoverRequestSigner(this.#domain, request, signature)?.toLowerCase() === receipt.requester.toLowerCase();
     let status: PatientReceipt["status"] = "pending";
     let anchoredAt: number | undefined;
@@ -425,7 +484,7 @@ export class ExchangeClient {
       if (check.verified && check.blockNumber !== undefined && receipt.permittedAtBlock <= check.blockNumber) {
         status = "verified";
         anchoredAt = check.anchoredAt;
-      } else if (check.anchored || raw.anchored === true) {
+      } else if (check.anchored || raw.anchored === true || from.indexed) {
         // Anchored but not under it, or under it with consent checked after the anchor (no such decision
         // precedes it), or said to be anchored and not on chain.
         status = "refuted";

@@ -129,6 +129,35 @@ export function checkReceipts(shared: Omit<DisclosureReceipt, "accessRef" | "dat
   }
 }
 
+/** A whole number written in decimal (no sign, no leading zero, no spaces): how JSON carries a receipt's uint64s. */
+function requireDecimal(field: string, value: unknown, what: string): bigint {
+  if (typeof value !== "string" || !/^(0|[1-9][0-9]{0,19})$/.test(value)) throw new ValidationError(field, `${JSON.stringify(value)} is not ${what} written as a decimal string`);
+  return BigInt(value);
+}
+
+/**
+ * A receipt from its JSON form, as a gateway's `GET /receipts` and the indexer hand it over: the fields of
+ * {@link DisclosureReceipt} with `holderOrgId` and `permittedAtBlock` as decimal strings. Every field is
+ * checked as {@link receiptValues} checks it, and named `<field>.<name>`; keys it does not know are not read.
+ * @throws {ValidationError} naming the field (`receipt.holderOrgId`, …)
+ */
+export function receiptFromJson(value: unknown, field = "receipt"): DisclosureReceipt {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ValidationError(field, "is not a disclosure receipt (an object)");
+  const x = value as Record<string, unknown>;
+  const receipt: DisclosureReceipt = {
+    requestDigest: x.requestDigest as string,
+    requester: x.requester as string,
+    holderOrgId: requireDecimal(`${field}.holderOrgId`, x.holderOrgId, "an organization id"),
+    patient: x.patient as string,
+    accessRef: x.accessRef as string,
+    dataClass: x.dataClass as number,
+    purpose: x.purpose as number,
+    permittedAtBlock: requireDecimal(`${field}.permittedAtBlock`, x.permittedAtBlock, "a block number"),
+  };
+  valuesOf(receipt, field);
+  return receipt;
+}
+
 /**
  * A receipt's leaf values in {@link RECEIPT_LEAF_TYPES} order (what `StandardMerkleTree.of` takes),
  * every field checked: the digest and the access reference 32 bytes and not zero, the addresses
