@@ -14,10 +14,15 @@
  * - `GET /members/{address}/eob` and `GET /patients/{address}/consents` — the same as FHIR Bundles of
  *   ExplanationOfBenefits and Consents, mapped by the SDK.
  * - `GET /status` (progress), `GET /ready` (503 while halted or the database is down), `GET /health`.
+ * - `POST /receipts` (a holder's gateway posts its disclosure receipts once anchored) and
+ *   `GET /patients/{address}/receipts?_count=&_cursor=` (the patient, or a delegate in scope, reads them from
+ *   every holder at once): signed requests (sdk/exchange/request.ts), checked by the gateway's `authenticate`
+ *   (gateway/auth.ts) for this indexer's origin; indexer/receipts.ts.
  *
- * Everything here is public on chain already; nothing is answered that the chain does not say. A
- * malformed parameter is a 400 OperationOutcome naming it; a cursor is bound to the query it was given
- * for, and refused (400) with any other.
+ * Everything else here is public on chain already; nothing is answered that the chain does not say. The
+ * receipts are the holders' word, each under a root its holder anchored, and only the patient and their
+ * delegates read them. A malformed parameter is a 400 OperationOutcome naming it; a cursor is bound to the
+ * query it was given for, and refused (400) with any other.
  */
 import { createHash } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
@@ -34,8 +39,21 @@ import { chainTime, claimHistories, claimsPage, grantsPage, type ClaimQuery, typ
 import { GRANT_STATUSES, type GrantStatus } from "../sdk/consent/params";
 import { GatewayError, operationOutcome } from "../gateway/fhir";
 import { isRefusal, type Database } from "../gateway/db";
+import { authenticate, NonceBook, type AuthContext } from "../gateway/auth";
+import type { CareLedger } from "../sdk/careledger";
+import { PURPOSES } from "../sdk/consent/codes";
+import { CareLedgerError } from "../sdk/errors";
+import { gatewayRequestDomain, originOf } from "../sdk/exchange/request";
 import { SUITE_INTERFACES } from "./decode";
+import { anchoringEvents, INDEXER_NONCES, readerScope, readReceiptsBody, RECEIPTS_BODY_LIMIT, receiptsPage, requireHolderMember, storeReceipts } from "./receipts";
 import type { Indexer } from "./sync";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** A JSON body's bytes, as received: what a signed request's body hash is over. */
+    rawBody?: Buffer;
+  }
+}
 
 const FHIR_JSON = "application/fhir+json";
 /** Page sizes: default and most. */
@@ -160,7 +178,17 @@ function queryKey(route: string, query: unknown): string {
   return createHash("sha256").update(JSON.stringify([route, query])).digest("base64url").slice(0, 16);
 }
 
-function openCursor(cursor: string | undefined, key: string): { block: number; log: number } | undefined {
+/**
+ * The keyset position a cursor carries: a block and log index, and for a page of receipts the leaf after
+ * them (several receipts share their root's anchoring).
+ */
+interface CursorPosition {
+  readonly block: number;
+  readonly log: number;
+  readonly leaf?: string;
+}
+
+function openCursor(cursor: string | undefined, key: string): CursorPosition | undefined {
   if (cursor === undefined) return undefined;
   let parsed: unknown;
   try {
@@ -168,18 +196,18 @@ function openCursor(cursor: string | undefined, key: string): { block: number; l
   } catch {
     throw invalid("_cursor", "not a cursor this indexer gave");
   }
-  const c = parsed as { b?: unknown; l?: unknown; q?: unknown };
-  if (!Number.isSafeInteger(c.b) || !Number.isSafeInteger(c.l) || typeof c.q !== "string") throw invalid("_cursor", "not a cursor this indexer gave");
+  const c = parsed as { b?: unknown; l?: unknown; k?: unknown; q?: unknown };
+  if (!Number.isSafeInteger(c.b) || !Number.isSafeInteger(c.l) || typeof c.q !== "string" || (c.k !== undefined && !isBytes32(c.k))) throw invalid("_cursor", "not a cursor this indexer gave");
   if (c.q !== key) throw invalid("_cursor", "a cursor of another query: page on with the query it was given for");
-  return { block: c.b as number, log: c.l as number };
+  return { block: c.b as number, log: c.l as number, ...(c.k === undefined ? {} : { leaf: c.k as string }) };
 }
 
-function sealCursor(last: { blockNumber: number; logIndex: number }, key: string): string {
-  return Buffer.from(JSON.stringify({ b: last.blockNumber, l: last.logIndex, q: key })).toString("base64url");
+function sealCursor(last: { blockNumber: number; logIndex: number; leaf?: string }, key: string): string {
+  return Buffer.from(JSON.stringify({ b: last.blockNumber, l: last.logIndex, ...(last.leaf === undefined ? {} : { k: last.leaf }), q: key })).toString("base64url");
 }
 
 /** The link to the page after `last` of this request's query. */
-function nextLink(req: FastifyRequest, last: { blockNumber: number; logIndex: number }, key: string): string {
+function nextLink(req: FastifyRequest, last: { blockNumber: number; logIndex: number; leaf?: string }, key: string): string {
   const url = new URL(req.url, "http://indexer");
   url.searchParams.set("_cursor", sealCursor(last, key));
   return url.pathname + url.search;
@@ -347,6 +375,17 @@ export interface IndexerApiOptions {
   /** The base URL links are written with (default the request's own). */
   readonly base?: string;
   readonly logger?: boolean;
+  /**
+   * The suite, connected to the chain with the address book (a Provider is enough): what the receipts'
+   * signed requests are checked against (the domain's chain and consent registry, ERC-1271 signers) and
+   * posters' memberships and readers' delegations are read from. With {@link origin}, the receipts routes
+   * are served; without them they are not (404), as for an API that only answers what the chain says.
+   */
+  readonly careledger?: CareLedger;
+  /** The indexer's public origin (`scheme://host[:port]`), what signed requests to it are signed for. */
+  readonly origin?: string;
+  /** Seconds since the epoch, for signed requests' windows (tests move it; default the clock). */
+  readonly now?: () => number;
 }
 
 /** The query API's HTTP server (not listening yet). */
@@ -354,9 +393,21 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
   const { db, indexer } = options;
   const app = Fastify({ logger: options.logger === true ? { level: "info", serializers: { req: (req: { method: string; routeOptions?: { url?: string } }) => ({ method: req.method, route: req.routeOptions?.url }) } } : false });
   const send = (reply: FastifyReply, status: number, body: object, type = "application/json") => reply.code(status).type(type).send(body);
+  // Only JSON bodies, kept as received: a signed request's body hash is over its bytes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
+    req.rawBody = body as Buffer;
+    try {
+      done(null, JSON.parse((body as Buffer).toString("utf8")));
+    } catch {
+      done(new GatewayError(400, "invalid", "the body is not JSON"), undefined);
+    }
+  });
   app.setErrorHandler((error: unknown, _req, reply) => {
     if (error instanceof GatewayError) return send(reply, error.status, operationOutcome("error", error.code, error.message, error.expression), FHIR_JSON);
-    const e = error as { statusCode?: number };
+    const e = error as { statusCode?: number; code?: unknown };
+    if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return send(reply, 413, operationOutcome("error", "too-costly", `the body is larger than this endpoint accepts (POST /receipts: ${RECEIPTS_BODY_LIMIT} bytes)`), FHIR_JSON);
+    if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return send(reply, 415, operationOutcome("error", "not-supported", "send application/json"), FHIR_JSON);
     if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) return send(reply, e.statusCode, operationOutcome("error", "invalid", "the request is malformed"), FHIR_JSON);
     // A database that cannot answer (a broken connection, a server shutting down): say so, never a stack trace.
     // A statement the database refused for itself, or a fault of this code, is not the database being down.
@@ -368,7 +419,7 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
     reply.log.error({ code }, "unexpected error");
     return send(reply, 500, operationOutcome("error", "exception", "the indexer failed to answer"), FHIR_JSON);
   });
-  app.setNotFoundHandler((_req, reply) => send(reply, 404, operationOutcome("error", "not-found", "no such endpoint (GET /events, /logs, /grants, /claims, /patients/{address}/access-log, /patients/{address}/consents, /members/{address}/eob, /status)"), FHIR_JSON));
+  app.setNotFoundHandler((_req, reply) => send(reply, 404, operationOutcome("error", "not-found", "no such endpoint (GET /events, /logs, /grants, /claims, /patients/{address}/access-log, /patients/{address}/consents, /patients/{address}/receipts, /members/{address}/eob, /status; POST /receipts)"), FHIR_JSON));
 
   app.get("/health", async (_req, reply) => send(reply, 200, { status: "ok" }));
   app.get("/status", async (_req, reply) => send(reply, 200, indexer.status()));
@@ -554,5 +605,64 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
     });
     return send(reply, 200, bundle(req, entries, key, last), FHIR_JSON);
   });
+
+  if (options.careledger !== undefined && options.origin !== undefined) receiptRoutes(options.careledger, originOf(options.origin, "origin"));
+
+  /**
+   * The gateways' disclosure receipts (indexer/receipts.ts, docs/indexer.md "Receipts"): every request signed
+   * (sdk/exchange/request.ts) for this indexer's origin, checked by the gateway's `authenticate`, its nonce
+   * spent in the indexer's own book.
+   */
+  function receiptRoutes(careledger: CareLedger, origin: string): void {
+    if (careledger.chainId !== options.chainId) throw new CareLedgerError("INDEXER_MISMATCH", `the CareLedger given is connected to chain ${careledger.chainId}, not ${options.chainId}`);
+    const auth: AuthContext = {
+      careledger,
+      domain: gatewayRequestDomain(careledger.chainId, careledger.addresses.ConsentRegistry),
+      origin,
+      nonces: new NonceBook(db, INDEXER_NONCES),
+      now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    };
+    const anchorings = anchoringEvents(indexer.suite.addresses);
+    const signed = (req: FastifyRequest) => authenticate(auth, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody });
+
+    /**
+     * `POST /receipts` `{ "receipts": [entry, …] }` (1 to 1,024), signed by an active member of every entry's
+     * holder for healthcare operations (HOPERAT): 200 `{ stored, known }` once every entry verifies and every
+     * root is anchored by its holder in the events stored, all stored in one transaction (an entry stored
+     * before is known); 400 naming the element of one that does not verify; 401/409 for the signature and
+     * nonce; 403 for a poster who is not a member of a holder; 409 (`not-found`) naming `receipts[i].root`
+     * when a root is not anchored yet (post again later); 413 over 1,024 entries or 4 MiB; nothing stored
+     * unless 200.
+     */
+    app.post("/receipts", { bodyLimit: RECEIPTS_BODY_LIMIT }, async (req, reply) => {
+      const { request } = await signed(req);
+      if (request.purpose !== PURPOSES.HOPERAT) throw new GatewayError(403, "forbidden", "receipts are posted for healthcare operations: sign the request for HOPERAT", "purpose");
+      const entries = readReceiptsBody(req.body);
+      await requireHolderMember(careledger, request.requester, entries);
+      return send(reply, 200, await storeReceipts(db, anchorings, entries, request.requester));
+    });
+
+    /**
+     * `GET /patients/{address}/receipts?_count=&_cursor=`, signed by the patient, or by a delegate whose
+     * delegation is in force at the indexer's head (a representative: every receipt; a limited delegate: those
+     * of its classes): `{ receipts: [entry + anchoredInBlock, anchoredAt, anchorTx], next }`, oldest anchoring
+     * first, only receipts whose root's anchoring by their holder is in the events stored. Anyone else: 403,
+     * decided before any receipt is read.
+     */
+    app.get<{ Params: { patient: string } }>("/patients/:patient/receipts", async (req, reply) => {
+      const patient = address("patient", req.params.patient);
+      const { count, cursor } = readParams(req.query as Record<string, string>, []);
+      const key = queryKey("/receipts", { patient });
+      const after = openCursor(cursor, key);
+      if (after !== undefined && after.leaf === undefined) throw invalid("_cursor", "not a cursor this indexer gave");
+      const { request } = await signed(req);
+      const scope = await readerScope(careledger, db, patient, request.requester);
+      const { shown, last } = paged(await receiptsPage(db, anchorings, patient, scope, after as { block: number; log: number; leaf: string } | undefined, count), count);
+      return send(reply, 200, {
+        receipts: shown.map((r) => ({ ...r.entry, anchoredInBlock: r.blockNumber, anchoredAt: r.time, anchorTx: r.txHash })),
+        next: last === undefined ? null : nextLink(req, last, key),
+      });
+    });
+  }
   return app;
 }

@@ -3,15 +3,20 @@
  * (indexer/api.ts), configured from the environment (.env.example, "Indexer"). Embedded PGlite in
  * INDEXER_DATA_DIR by default, PostgreSQL when DATABASE_URL is set. It catches up, then polls; a node
  * that fails is asked again at the next poll (nothing half stored); a reorganization deeper than its
- * window halts the sync and `/ready` answers 503 until it is re-indexed into a new database. Prints one
- * line on a configuration error, never a stack trace.
+ * window halts the sync and `/ready` answers 503 until it is re-indexed into a new database. Gateways post
+ * their disclosure receipts to it and patients read them (indexer/receipts.ts), signed for INDEXER_ORIGIN;
+ * the nonces of those requests are pruned every minute. Prints one line on a configuration error, never a
+ * stack trace.
  */
 import "dotenv/config";
 import { JsonRpcProvider } from "ethers";
 import { envInteger as integer, envVar, runService } from "../config/env";
 import { CareLedger } from "../sdk/careledger";
+import { originOf } from "../sdk/exchange/request";
+import { pruneNonces } from "../gateway/auth";
 import { buildIndexerApi } from "./api";
 import { openIndexerDatabase } from "./db";
+import { INDEXER_NONCES } from "./receipts";
 import { Indexer, IndexerHaltedError } from "./sync";
 
 
@@ -19,6 +24,14 @@ async function main(onStop: (stop: (signal: string) => Promise<void>) => void): 
   const rpcUrl = envVar("INDEXER_RPC_URL") ?? envVar("LOCALHOST_RPC_URL") ?? "http://127.0.0.1:8545";
   const host = envVar("INDEXER_HOST") ?? "127.0.0.1";
   const port = integer("INDEXER_PORT", 8090, 0, 65535);
+  // What requests to it are signed for: its public origin (behind a proxy, the proxy's https origin).
+  const rawOrigin = envVar("INDEXER_ORIGIN") ?? `http://${host}:${port}`;
+  let origin: string;
+  try {
+    origin = originOf(rawOrigin, "INDEXER_ORIGIN");
+  } catch {
+    throw new Error(`INDEXER_ORIGIN=${rawOrigin} is not an http(s) origin (scheme://host[:port])`);
+  }
   const pollMs = integer("INDEXER_POLL_MS", 2_000, 100, 3_600_000);
   const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
   const careledger = await CareLedger.connect(provider);
@@ -31,9 +44,10 @@ async function main(onStop: (stop: (signal: string) => Promise<void>) => void): 
     window: integer("INDEXER_WINDOW", 256, 1, 1_000_000),
     log: (line) => console.log(line),
   });
-  const app = buildIndexerApi({ db, indexer, chainId: careledger.chainId, consentRegistry: careledger.addresses.ConsentRegistry, logger: true });
+  const app = buildIndexerApi({ db, indexer, chainId: careledger.chainId, consentRegistry: careledger.addresses.ConsentRegistry, careledger, origin, logger: true });
+  const pruning = setInterval(() => void pruneNonces(db, INDEXER_NONCES).catch(() => undefined), 60_000);
   const address = await app.listen({ host, port });
-  console.log(`CareLedger indexer of chain ${careledger.chainId} from block ${careledger.fromBlock} (${db.kind}; confirmations ${confirmations}) at ${address}`);
+  console.log(`CareLedger indexer of chain ${careledger.chainId} from block ${careledger.fromBlock} (${db.kind}; confirmations ${confirmations}) at ${address} (origin ${origin})`);
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   const poll = async () => {
@@ -52,6 +66,7 @@ async function main(onStop: (stop: (signal: string) => Promise<void>) => void): 
   onStop(async (signal) => {
     stopping = true;
     clearTimeout(timer);
+    clearInterval(pruning);
     console.log(`${signal}: stopping`);
     await app.close();
     await db.close();

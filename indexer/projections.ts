@@ -29,12 +29,17 @@ export interface After {
   readonly log: number;
 }
 
+/** The last block indexed and its time (the chain's "now" for statuses), or undefined before any. */
+export async function chainHead(db: Database): Promise<{ readonly block: number; readonly time: number } | undefined> {
+  const r = await db.pool.query<{ number: string; timestamp: string }>(
+    "SELECT b.number, b.timestamp FROM indexed_blocks b, indexer_state s WHERE b.number <= s.next_block - 1 ORDER BY b.number DESC LIMIT 1",
+  );
+  return r.rows.length === 0 ? undefined : { block: Number(r.rows[0].number), time: Number(r.rows[0].timestamp) };
+}
+
 /** The time of the last block indexed (the chain's "now" for statuses), or undefined before any. */
 export async function chainTime(db: Database): Promise<number | undefined> {
-  const r = await db.pool.query<{ timestamp: string }>(
-    "SELECT b.timestamp FROM indexed_blocks b, indexer_state s WHERE b.number <= s.next_block - 1 ORDER BY b.number DESC LIMIT 1",
-  );
-  return r.rows.length === 0 ? undefined : Number(r.rows[0].timestamp);
+  return (await chainHead(db))?.time;
 }
 
 export interface GrantQuery {
