@@ -12,7 +12,10 @@ import { SUITE_INTERFACES } from "../../indexer/decode";
 import type { IndexedSuite, IndexerOptions } from "../../indexer/sync";
 import { COMMITMENT, HOSPITAL, suiteFixture, YEAR, type SuiteFixture } from "../support/suiteFixture";
 
-export const suiteOf = (f: SuiteFixture): IndexedSuite => ({ chainId: f.chainId, addresses: f.book.contracts, fromBlock: f.book.deploymentBlock });
+/** What the indexer's tests need of a suite fixture (suiteFixture's, or the gateway tests' gatewayChain). */
+export type IndexedFixture = Pick<SuiteFixture, "chainId" | "book">;
+
+export const suiteOf = (f: IndexedFixture): IndexedSuite => ({ chainId: f.chainId, addresses: f.book.contracts, fromBlock: f.book.deploymentBlock });
 
 /** A grant, two logged accesses and an anchored record: consent, records and participants events over a few blocks. */
 export async function activity(f: SuiteFixture, tag: string) {
@@ -87,26 +90,31 @@ export function hookedTransactions(
 
 /**
  * The suite `f` indexed to the head on a fresh database of `kind`, and the query API over it on 127.0.0.1
- * (`onRequest` told of every request's URL); `close` stops the API and drops the database.
+ * (`onRequest` told of every request's URL), its origin that URL and its CareLedger connected to the
+ * in-process chain (the receipts routes served); `databaseUrl` is the PostgreSQL database's (undefined on
+ * PGlite); `close` stops the API and drops the database.
  */
 export async function servedIndexer(
-  f: SuiteFixture,
+  f: IndexedFixture,
   kind: DatabaseKind,
   options: IndexerOptions = LOCAL,
   onRequest?: (url: string) => void,
-): Promise<{ db: Database; indexer: Indexer; app: FastifyInstance; url: string; close: () => Promise<void> }> {
-  const { db, drop } = await scratchDatabase(kind, openIndexerDatabase);
+): Promise<{ db: Database; databaseUrl: string | undefined; indexer: Indexer; app: FastifyInstance; url: string; close: () => Promise<void> }> {
+  const { db, url: databaseUrl, drop } = await scratchDatabase(kind, openIndexerDatabase);
   const indexer = await Indexer.open(hre.ethers.provider, db, suiteOf(f), options);
   await indexer.catchUp();
-  const app = buildIndexerApi({ db, indexer, chainId: f.chainId, consentRegistry: f.book.contracts.ConsentRegistry });
-  if (onRequest !== undefined) app.addHook("onRequest", async (req) => onRequest(req.url));
   const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const careledger = await CareLedger.connect(hre.ethers.provider, { addressBook: f.book });
+  const app = buildIndexerApi({ db, indexer, chainId: f.chainId, consentRegistry: f.book.contracts.ConsentRegistry, careledger, origin: url });
+  if (onRequest !== undefined) app.addHook("onRequest", async (req) => onRequest(req.url));
   await app.listen({ host: "127.0.0.1", port });
   return {
     db,
+    databaseUrl,
     indexer,
     app,
-    url: `http://127.0.0.1:${port}`,
+    url,
     close: async () => {
       await app.close();
       await drop();
