@@ -38,6 +38,7 @@ import { AnchorWorker } from "../gateway/anchor";
 import { openDatabase } from "../gateway/db";
 import { LocalKeyProvider } from "../gateway/keys";
 import { freePort } from "../gateway/net";
+import { ReceiptPublisher } from "../gateway/publish";
 import { buildGateway } from "../gateway/server";
 import { buildIndexerApi } from "../indexer/api";
 import { openIndexerDatabase } from "../indexer/db";
@@ -321,15 +322,30 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   // An indexer (indexer/, what `npm run indexer` starts) follows the suite into an embedded PGlite database and
   // serves its query API on 127.0.0.1; the patient's SDK reads every history from it (the newest blocks, and
   // anything it could not answer, from the node).
-  const indexerDb = await openIndexerDatabase();
-  const indexer = await Indexer.open(hre.ethers.provider, indexerDb, { chainId: BigInt(book.chainId), addresses: book.contracts, fromBlock: book.deploymentBlock }, { confirmations: 0 });
-  const indexerApi = buildIndexerApi({ db: indexerDb, indexer, chainId: BigInt(book.chainId), consentRegistry: book.contracts.ConsentRegistry });
-  let indexerQueries = 0;
-  indexerApi.addHook("onRequest", async () => void indexerQueries++);
-  const indexerUrl = `http://127.0.0.1:${await freePort()}`;
-  await indexerApi.listen({ host: "127.0.0.1", port: Number(new URL(indexerUrl).port) });
-  try {
+  /**
+   * An indexer (what `npm run indexer` starts) on an embedded PGlite database, caught up with the chain, its
+   * query API on 127.0.0.1 (with the receipts routes: gateways post to it, patients read from it).
+   */
+  const startIndexer = async () => {
+    const db = await openIndexerDatabase();
+    const indexer = await Indexer.open(hre.ethers.provider, db, { chainId: BigInt(book.chainId), addresses: book.contracts, fromBlock: book.deploymentBlock }, { confirmations: 0 });
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const careledger = await CareLedger.connect(hre.ethers.provider, { addressBook: book });
+    const api = buildIndexerApi({ db, indexer, chainId: BigInt(book.chainId), consentRegistry: book.contracts.ConsentRegistry, careledger, origin: url });
+    let queries = 0;
+    api.addHook("onRequest", async () => void queries++);
+    await api.listen({ host: "127.0.0.1", port: Number(new URL(url).port) });
     const { events } = await indexer.catchUp();
+    return { url, indexer, events, queries: () => queries, close: async () => {
+        await api.close();
+        await db.close();
+      },
+    };
+  };
+  const hub = await startIndexer();
+  const { indexer, events } = hub;
+  const indexerUrl = hub.url;
+  try {
     story.say(`An indexer followed the suite from block ${book.deploymentBlock} into an embedded database: ${count(events, "event")} of every part, up to block ${indexer.status().nextBlock - 1}; its API runs at ${indexerUrl}.`);
     const raymonReads = await CareLedger.connect(patient, { addressBook: book, indexer: { url: indexerUrl, onUnavailable: (e) => story.say(`(${e.message})`) } });
     const log = await raymonReads.consent.accessLog(patient.address);
@@ -348,11 +364,10 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
       story.say(`EOB ${String(eob.outcome).padEnd(8)} submitted $${pick("submitted").toFixed(2)}, eligible $${pick("eligible").toFixed(2)}, plan paid $${paid.toFixed(2)}${because}`);
     }
     const same = isDeepStrictEqual(log, await asPatient.consent.accessLog(patient.address));
-    story.say(`Raymon's SDK read all of it through the indexer (${count(indexerQueries, "query", "queries")}); the access log is ${same ? "identical to" : "NOT the same as"} the one read from the chain alone.`);
+    story.say(`Raymon's SDK read all of it through the indexer (${count(hub.queries(), "query", "queries")}); the access log is ${same ? "identical to" : "NOT the same as"} the one read from the chain alone.`);
     if (!same) throw new Error("the access log read through the indexer differs from the chain's");
   } finally {
-    await indexerApi.close();
-    await indexerDb.close();
+    await hub.close();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -384,7 +399,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
       await worker.stop().catch(() => undefined);
       await db.close();
     };
-    return { db, origin, gateway, worker, close };
+    return { db, origin, gateway, worker, holder, close };
   };
   const labGateway = await runGateway(asLab);
   const hospitalGateway = await runGateway(await connect(nurse));
@@ -459,6 +474,28 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
       story.say(
         `Raymon fetched his disclosure receipts from the ${name}: ${mine.length} (first page), from ${count(requesters, "requester")}, written by the ${name} — not by those who asked — and anchored in ${count(roots.length, "root")}; ${verified} of ${mine.length} verified by the SDK (each under a root the ${name} anchored, each request signed by its requester).`,
       );
+    }
+    // Each gateway publishes its anchored receipts to an indexer (GATEWAY_INDEXER_URL), where the patient
+    // reads every holder's in one place, signed for as the patient.
+    const receiptsHub = await startIndexer();
+    try {
+      let published = 0;
+      for (const g of [labGateway, hospitalGateway]) {
+        const round = await new ReceiptPublisher(g.holder.runner as Signer, g.db, g.gateway.orgId, g.gateway.domain, receiptsHub.url).round();
+        published += round.published.length;
+      }
+      const all = [];
+      let page = await asPatient.exchange.indexedReceipts(receiptsHub.url, { count: 100 });
+      all.push(...page.receipts);
+      while (page.next !== undefined) all.push(...(page = await asPatient.exchange.indexedReceipts(receiptsHub.url, { next: page.next })).receipts);
+      const holders = new Set(all.map((r) => r.receipt.holderOrgId.toString())).size;
+      const verified = all.filter((r) => r.status === "verified").length;
+      story.say(
+        `Both gateways published their ${count(published, "anchored root")} of receipts to an indexer; Raymon read all ${all.length} of his receipts there, from ${count(holders, "holder")} in one place, signing for them as himself; ${verified} of ${all.length} verified against the chain by the SDK.`,
+      );
+      if (verified !== all.length || all.length === 0) throw new Error("receipts read from the indexer are missing or do not verify");
+    } finally {
+      await receiptsHub.close();
     }
   } finally {
     await labGateway.close();
