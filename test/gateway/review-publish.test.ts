@@ -12,7 +12,13 @@ import {
 import { openDatabase, type Database } from "../../gateway/db";
 import { PublishError, ReceiptPublisher } from "../../gateway/publish";
 import { servedIndexer } from "../indexer/support";
-import { gatewayChain, grant, PATIENT_ID, startGateway } from "./fixtures";
+import {
+  gatewayChain,
+  grant,
+  PATIENT_ID,
+  signedFetch,
+  startGateway,
+} from "./fixtures";
 
 const HOSPITAL = 1n;
 
@@ -157,6 +163,78 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         }).to.deep.equal({
           laterUnpublished: [],
           stoppedBy: ["INDEXER_BEHIND:lost"],
+        });
+      } finally {
+        await s.close();
+      }
+    });
+
+    it("FINDING: one receipt whose requester's (ERC-1271) signature the gateway accepted but the indexer refuses as longer than 2,048 bytes keeps the whole root, every other patient's and request's receipts in it, from the indexer for good", async function () {
+      const s = await setUp();
+      try {
+        // A smart-account requester (an ERC-1271 wallet whose signatures run long, as a many-owner multisig's do): a
+        // member of the hospital, to which the patient granted the labs.
+        const wallet = await s.g.approveAll.getAddress();
+        await (
+          await s.g.registry
+            .connect(s.g.hospitalAdmin)
+            .addMember(HOSPITAL, wallet, false)
+        ).wait();
+        await grant(s.g, HOSPITAL, ["labs"], ["TREAT"]);
+        const long = "0x" + "ab".repeat(2_100);
+        const read = await signedFetch(
+          s.g,
+          s.g.stranger,
+          `/fhir/Observation?patient=Patient/${PATIENT_ID}`,
+          {
+            requester: wallet,
+            send: { headers: { "x-careledger-signature": long } },
+          },
+        );
+        expect(read.status, "the gateway serves the wallet").to.equal(200);
+        expect(
+          read.body.entry.filter(
+            (e: { resource: { resourceType: string } }) =>
+              e.resource.resourceType === "Observation",
+          ).length,
+        ).to.be.greaterThan(0);
+        // The patient's own reads and the wallet's share one root.
+        await s.g.worker.flush();
+        await s.served.indexer.catchUp();
+        const [root] = await s.unpublished();
+        const inRoot = Number(
+          (
+            await s.gatewayDb.pool.query(
+              "SELECT count FROM disclosure_roots WHERE root = $1",
+              [root],
+            )
+          ).rows[0].count,
+        );
+        for (let i = 0; i < 3; i++) await s.publisher.round();
+        const patientsOwn = (
+          await s.patient.exchange.indexedReceipts(s.served.url, { count: 100 })
+        ).receipts.filter(
+          (r) =>
+            r.receipt.requester.toLowerCase() ===
+            s.g.patient.address.toLowerCase(),
+        ).length;
+        // Observed: refused (400 receipts[i].signature), the root set aside and retried every 10 minutes forever: none of its receipts reach the indexer.
+        expect({
+          unpublished: await s.unpublished(),
+          stored: await s.storedAt(s.served.db),
+          patientsOwn,
+          errors: [
+            ...new Set(
+              s.errors.map(
+                (e) => `${e.code} ${e.status} ${e.diagnostics?.split(":")[0]}`,
+              ),
+            ),
+          ],
+        }).to.deep.equal({
+          unpublished: [],
+          stored: inRoot,
+          patientsOwn: inRoot - 2,
+          errors: [],
         });
       } finally {
         await s.close();

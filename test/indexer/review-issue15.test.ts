@@ -39,7 +39,7 @@ import {
   receiptLeaf,
   UNCLASSIFIED_DATA_CLASS,
 } from "../../sdk/exchange/receipts";
-import { signGatewayRequest } from "../../sdk/exchange/request";
+import { requestHeaders, signGatewayRequest } from "../../sdk/exchange/request";
 import {
   gatewayChain,
   grant,
@@ -204,6 +204,24 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
           );
         }
         expect(observed).to.deep.equal(expected);
+      } finally {
+        await served.close();
+      }
+    });
+
+    it("FINDING: takes an impossible date (2026-02-30) as 2 March instead of refusing it (400) naming the parameter", async function () {
+      const f = await loadFixture(claimsAndGrants);
+      const served = await servedIndexer(f, kind);
+      try {
+        const res = await fetch(`${served.url}/claims?until=2026-02-30`);
+        const body = (await res.json()) as Json;
+        // Observed: 200 (the claims submitted before 2026-03-02T00:00:00Z).
+        expect(refusal({ status: res.status, body })).to.deep.equal([
+          400,
+          "OperationOutcome",
+          "invalid",
+          ["until"],
+        ]);
       } finally {
         await served.close();
       }
@@ -835,6 +853,25 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
           ),
         ),
       ).to.deep.equal([400, "OperationOutcome", "invalid", ["_cursor"]]);
+      // A requester's signed request carried in a receipt (what every reader of the receipts sees), replayed at the indexer: refused.
+      const carried = entries.find(
+        (e) =>
+          e.receipt.requester.toLowerCase() === g.patient.address.toLowerCase(),
+      );
+      const replayHeaders = requestHeaders(
+        carried.request,
+        g.chainId,
+        carried.signature,
+      );
+      for (const path of [
+        `/patients/${g.patient.address}/receipts`,
+      ]) {
+        const res = await fetch(served.url + path, { headers: replayHeaders });
+        expect(
+          refusal({ status: res.status, body: await res.json() }),
+          path,
+        ).to.deep.equal([401, "OperationOutcome", "security", ["origin"]]);
+      }
       // A claims cursor on the receipts: refused.
       const claimsCursor = Buffer.from(
         JSON.stringify({ b: 1, l: 0, q: "x" }),
