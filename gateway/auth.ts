@@ -96,7 +96,7 @@ function refuse(message: string, expression?: string): never {
 }
 
 /** Whether `account`'s contract accepts `signature` over `digest` (ERC-1271). */
-async function contractAccepts(careledger: CareLedger, account: string, digest: string, signature: string): Promise<boolean> {
+export async function contractAccepts(careledger: CareLedger, account: string, digest: string, signature: string): Promise<boolean> {
   const provider = careledger.runner.provider ?? (careledger.runner as unknown as NonNullable<typeof careledger.runner.provider>);
   const code = await provider.getCode(account);
   if (code === "0x") return false;

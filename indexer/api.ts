@@ -45,7 +45,7 @@ import { PURPOSES } from "../sdk/consent/codes";
 import { CareLedgerError } from "../sdk/errors";
 import { gatewayRequestDomain, originOf } from "../sdk/exchange/request";
 import { SUITE_INTERFACES } from "./decode";
-import { anchoringEvents, INDEXER_NONCES, readerScope, readReceiptsBody, RECEIPTS_BODY_LIMIT, receiptsPage, requireHolderMember, storeReceipts } from "./receipts";
+import { anchoringEvents, INDEXER_NONCES, readerScope, readReceiptsBody, RECEIPTS_BODY_LIMIT, receiptsPage, requireHolderMember, requireRequestsSigned, storeReceipts } from "./receipts";
 import type { Indexer } from "./sync";
 
 declare module "fastify" {
@@ -99,8 +99,10 @@ function invalid(parameter: string, message: string): GatewayError {
 /** The query's filters, checked: each a column and a value. */
 type Filters = { readonly column: string; readonly value: string | number }[];
 
+/** The largest id the database holds (a signed 64-bit integer). */
+const MAX_ID = 2n ** 63n - 1n;
 const uint = (name: string, raw: string): string => {
-  if (!/^(0|[1-9][0-9]{0,18})$/.test(raw)) throw invalid(name, `${JSON.stringify(raw)} is not a whole number`);
+  if (!/^(0|[1-9][0-9]{0,18})$/.test(raw) || BigInt(raw) > MAX_ID) throw invalid(name, `${JSON.stringify(raw)} is not a whole number from 0 to ${MAX_ID}`);
   return raw;
 };
 const bytes32 = (name: string, raw: string): string => {
@@ -117,7 +119,10 @@ const address = (name: string, raw: string): string => {
 /** A time: seconds since the epoch, or an ISO 8601 date or date-time. */
 const time = (name: string, raw: string): number => {
   if (/^[0-9]{1,12}$/.test(raw)) return Number(raw);
-  const ms = /^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(raw) ? Date.parse(raw) : NaN;
+  const date = /^(\d{4})-(\d{2})-(\d{2})(T[0-9:.]+(Z|[+-]\d{2}:\d{2}))?$/.exec(raw);
+  // A day the month has (Date.parse would take 30 February as 2 March).
+  const real = date !== null && Number(date[2]) >= 1 && Number(date[2]) <= 12 && Number(date[3]) >= 1 && Number(date[3]) <= new Date(Date.UTC(Number(date[1]), Number(date[2]), 0)).getUTCDate();
+  const ms = real ? Date.parse(raw) : NaN;
   if (Number.isNaN(ms)) throw invalid(name, `${JSON.stringify(raw)} is not a time (seconds since the epoch, or an ISO 8601 date or date-time)`);
   return Math.floor(ms / 1000);
 };
@@ -186,6 +191,8 @@ interface CursorPosition {
   readonly block: number;
   readonly log: number;
   readonly leaf?: string;
+  /** The rollbacks the indexer had counted when it gave the cursor (a page that must not cross one). */
+  readonly rollbacks?: string;
 }
 
 function openCursor(cursor: string | undefined, key: string): CursorPosition | undefined {
@@ -196,18 +203,21 @@ function openCursor(cursor: string | undefined, key: string): CursorPosition | u
   } catch {
     throw invalid("_cursor", "not a cursor this indexer gave");
   }
-  const c = parsed as { b?: unknown; l?: unknown; k?: unknown; q?: unknown };
-  if (!Number.isSafeInteger(c.b) || !Number.isSafeInteger(c.l) || typeof c.q !== "string" || (c.k !== undefined && !isBytes32(c.k))) throw invalid("_cursor", "not a cursor this indexer gave");
+  const c = parsed as { b?: unknown; l?: unknown; k?: unknown; q?: unknown; r?: unknown };
+  if (!Number.isSafeInteger(c.b) || !Number.isSafeInteger(c.l) || typeof c.q !== "string" || (c.k !== undefined && !isBytes32(c.k)) || (c.r !== undefined && typeof c.r !== "string")) {
+    throw invalid("_cursor", "not a cursor this indexer gave");
+  }
   if (c.q !== key) throw invalid("_cursor", "a cursor of another query: page on with the query it was given for");
-  return { block: c.b as number, log: c.l as number, ...(c.k === undefined ? {} : { leaf: c.k as string }) };
+  return { block: c.b as number, log: c.l as number, ...(c.k === undefined ? {} : { leaf: c.k as string }), ...(c.r === undefined ? {} : { rollbacks: c.r as string }) };
 }
 
-function sealCursor(last: { blockNumber: number; logIndex: number; leaf?: string }, key: string): string {
-  return Buffer.from(JSON.stringify({ b: last.blockNumber, l: last.logIndex, ...(last.leaf === undefined ? {} : { k: last.leaf }), q: key })).toString("base64url");
+function sealCursor(last: { blockNumber: number; logIndex: number; leaf?: string; rollbacks?: string }, key: string): string {
+  const { blockNumber: b, logIndex: l, leaf: k, rollbacks: r } = last;
+  return Buffer.from(JSON.stringify({ b, l, ...(k === undefined ? {} : { k }), ...(r === undefined ? {} : { r }), q: key })).toString("base64url");
 }
 
 /** The link to the page after `last` of this request's query. */
-function nextLink(req: FastifyRequest, last: { blockNumber: number; logIndex: number; leaf?: string }, key: string): string {
+function nextLink(req: FastifyRequest, last: { blockNumber: number; logIndex: number; leaf?: string; rollbacks?: string }, key: string): string {
   const url = new URL(req.url, "http://indexer");
   url.searchParams.set("_cursor", sealCursor(last, key));
   return url.pathname + url.search;
@@ -422,7 +432,19 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
   app.setNotFoundHandler((_req, reply) => send(reply, 404, operationOutcome("error", "not-found", "no such endpoint (GET /events, /logs, /grants, /claims, /patients/{address}/access-log, /patients/{address}/consents, /patients/{address}/receipts, /members/{address}/eob, /status; POST /receipts)"), FHIR_JSON));
 
   app.get("/health", async (_req, reply) => send(reply, 200, { status: "ok" }));
-  app.get("/status", async (_req, reply) => send(reply, 200, indexer.status()));
+  /** Which database this indexer answers from (indexer_state.instance): another once it is rebuilt. */
+  let instance: string | undefined;
+  const instanceOf = async (): Promise<string> => (instance ??= (await db.pool.query<{ instance: string }>("SELECT instance FROM indexer_state")).rows[0].instance);
+  app.get("/status", async (_req, reply) => send(reply, 200, { ...indexer.status(), instance: await instanceOf() }));
+  // Once the sync has halted (a reorganization deeper than its window), what is stored may be a chain that is
+  // gone: nothing but its health and standing is answered, and nothing is taken.
+  app.addHook("preHandler", async (req) => {
+    const halted = indexer.status().halted;
+    const route = req.routeOptions.url;
+    if (halted !== undefined && route !== "/health" && route !== "/status" && route !== "/ready" && route !== undefined) {
+      throw new GatewayError(503, "transient", `the indexer has halted (${halted}): read the chain`);
+    }
+  });
   app.get("/ready", async (_req, reply) => {
     const s = indexer.status();
     const database = await db.pool.query("SELECT 1").then(
@@ -639,7 +661,8 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
       if (request.purpose !== PURPOSES.HOPERAT) throw new GatewayError(403, "forbidden", "receipts are posted for healthcare operations: sign the request for HOPERAT", "purpose");
       const entries = readReceiptsBody(req.body);
       await requireHolderMember(careledger, request.requester, entries);
-      return send(reply, 200, await storeReceipts(db, anchorings, entries, request.requester));
+      await requireRequestsSigned(careledger, auth.domain, entries);
+      return send(reply, 200, { ...(await storeReceipts(db, anchorings, entries, request.requester)), instance: await instanceOf() });
     });
 
     /**
@@ -652,15 +675,21 @@ export function buildIndexerApi(options: IndexerApiOptions): FastifyInstance {
     app.get<{ Params: { patient: string } }>("/patients/:patient/receipts", async (req, reply) => {
       const patient = address("patient", req.params.patient);
       const { count, cursor } = readParams(req.query as Record<string, string>, []);
+      // A cursor holds the rollbacks counted when it was given: pages read across a rollback (a reorganization,
+      // after which a root may be anchored again, later) would repeat or miss receipts.
+      const rollbacks = (await db.pool.query<{ rollbacks: string }>("SELECT rollbacks FROM indexer_state")).rows[0]?.rollbacks ?? "0";
       const key = queryKey("/receipts", { patient });
       const after = openCursor(cursor, key);
+      if (after !== undefined && after.rollbacks !== rollbacks) {
+        throw new GatewayError(409, "conflict", "_cursor: the indexer rolled back a reorganized tail since this page was read: read the receipts again from the first page", "_cursor");
+      }
       if (after !== undefined && after.leaf === undefined) throw invalid("_cursor", "not a cursor this indexer gave");
       const { request } = await signed(req);
-      const scope = await readerScope(careledger, db, patient, request.requester);
+      const scope = await readerScope(careledger, patient, request.requester);
       const { shown, last } = paged(await receiptsPage(db, anchorings, patient, scope, after as { block: number; log: number; leaf: string } | undefined, count), count);
       return send(reply, 200, {
         receipts: shown.map((r) => ({ ...r.entry, anchoredInBlock: r.blockNumber, anchoredAt: r.time, anchorTx: r.txHash })),
-        next: last === undefined ? null : nextLink(req, last, key),
+        next: last === undefined ? null : nextLink(req, { ...last, rollbacks }, key),
       });
     });
   }

@@ -22,11 +22,12 @@ import { isBytes32, requireBytes32 } from "../sdk/core/validate";
 import { DATA_CLASSES, type DataClassName } from "../sdk/consent/codes";
 import { ValidationError } from "../sdk/errors";
 import { MAX_RECEIPTS_PER_ROOT, receiptFromJson, receiptLeaf, verifyReceiptProof, type DisclosureReceipt } from "../sdk/exchange/receipts";
-import { requireGatewayRequest } from "../sdk/exchange/request";
+import { MAX_SIGNATURE_BYTES, requestDigest, requireGatewayRequest } from "../sdk/exchange/request";
+import { contractAccepts, recoverSigner } from "../gateway/auth";
+import { getAddress, type TypedDataDomain } from "ethers";
 import { chainDown, GatewayError } from "../gateway/fhir";
 import type { Database } from "../gateway/db";
 import { SUITE_INTERFACES } from "./decode";
-import { chainHead } from "./projections";
 
 /** The indexer's nonce table (migration 1797206400000): the gateway's is `request_nonces`, and they may share a database. */
 export const INDEXER_NONCES = "indexer_request_nonces";
@@ -39,7 +40,7 @@ export const MAX_PROOF_LENGTH = Math.ceil(Math.log2(MAX_RECEIPTS_PER_ROOT));
 /** Longest resource reference (`Observation/<id>/_history/<version>`; a FHIR id is at most 64 characters). */
 const MAX_RESOURCE_LENGTH = 256;
 /** Longest signature: 0x and 2,048 bytes (an ERC-1271 account's signature is any length). */
-const SIGNATURE = /^0x(?:[0-9a-fA-F]{2}){1,2048}$/;
+const SIGNATURE = new RegExp(`^0x(?:[0-9a-fA-F]{2}){1,${MAX_SIGNATURE_BYTES}}$`);
 /** An ISO 8601 date-time with its offset, as the gateway writes `at` (`Date.toISOString()`). */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -106,7 +107,7 @@ function readEntry(raw: unknown, index: number): PostedReceipt {
     throw new ValidationError("resource", `is not a resource reference (1 to ${MAX_RESOURCE_LENGTH} characters)`);
   }
   requireGatewayRequest(raw.request);
-  if (typeof raw.signature !== "string" || !SIGNATURE.test(raw.signature)) throw new ValidationError("signature", "is not 0x-hex (1 to 2,048 bytes)");
+  if (typeof raw.signature !== "string" || !SIGNATURE.test(raw.signature)) throw new ValidationError("signature", `is not 0x-hex (1 to ${MAX_SIGNATURE_BYTES} bytes)`);
   if (typeof raw.at !== "string" || !DATE_TIME.test(raw.at) || Number.isNaN(Date.parse(raw.at))) throw new ValidationError("at", `${JSON.stringify(raw.at)} is not an ISO 8601 date-time`);
   // PostgreSQL's jsonb holds no NUL character (and no resource, reference or request has one).
   if (JSON.stringify(raw).includes("\\u0000")) throw new ValidationError("", "holds a NUL character");
@@ -138,6 +139,35 @@ export function readReceiptsBody(body: unknown): PostedReceipt[] {
       throw new GatewayError(400, "invalid", `${element}: ${err.message.slice(err.field.length + 2)}`, element);
     }
   });
+}
+
+/**
+ * Checks that every entry's request is the one its receipt names — it hashes (EIP-712, `domain`) to the
+ * receipt's `requestDigest`, for its requester and purpose — and that the entry's signature is the
+ * requester's over it (an account's key, or ERC-1271 for a smart account, asked on chain): a holder cannot
+ * pin a receipt on a request its requester never signed, and no later, correct entry is shadowed by a wrong
+ * one stored first.
+ * @throws {GatewayError} 400 naming `receipts[i].request` or `receipts[i].signature`; 503 when the chain
+ *   cannot be read for a smart account's answer
+ */
+export async function requireRequestsSigned(careledger: CareLedger, domain: TypedDataDomain, entries: readonly PostedReceipt[]): Promise<void> {
+  for (const e of entries) {
+    const request = requireGatewayRequest(e.entry.request);
+    const element = (field: string) => `receipts[${e.index}].${field}`;
+    const refuse = (field: string, why: string) => new GatewayError(400, "invalid", `${element(field)}: ${why}`, element(field));
+    if (requestDigest(domain, request) !== e.receipt.requestDigest) throw refuse("request", "does not hash to the receipt's requestDigest (on this chain and deployment)");
+    if (request.requester.toLowerCase() !== e.receipt.requester.toLowerCase()) throw refuse("request", "names another requester than the receipt's");
+    if (request.purpose !== e.receipt.purpose) throw refuse("request", "names another purpose than the receipt's");
+    const signature = e.entry.signature as string;
+    if (recoverSigner(e.receipt.requestDigest, signature) === getAddress(request.requester)) continue;
+    let accepted: boolean;
+    try {
+      accepted = await contractAccepts(careledger, request.requester, e.receipt.requestDigest, signature);
+    } catch {
+      throw chainDown(" to check a smart account's signature", "nothing is stored");
+    }
+    if (!accepted) throw refuse("signature", "is not the requester's signature over the request");
+  }
 }
 
 /**
@@ -211,24 +241,26 @@ export type ReaderScope = { readonly all: true } | { readonly all: false; readon
 
 /**
  * Who may read `patient`'s receipts: the patient (all of them); a delegate whose delegation, read at the
- * indexer's head, is in force at that block's time — a representative all of them, a limited delegate those
+ * chain's latest block, is in force at that block's time — a representative all of them, a limited delegate those
  * of its delegation's classes (never an unclassified one, 255). The refusal is the same whether or not the
  * patient has receipts: it is decided before any is read.
- * @throws {GatewayError} 403 (`forbidden`) for anyone else; 503 before the indexer has stored a block, or when
- *   the chain cannot be read
+ * @throws {GatewayError} 403 (`forbidden`) for anyone else; 503 when the chain cannot be read
  */
-export async function readerScope(careledger: CareLedger, db: Database, patient: string, reader: string): Promise<ReaderScope> {
+export async function readerScope(careledger: CareLedger, patient: string, reader: string): Promise<ReaderScope> {
   if (reader.toLowerCase() === patient.toLowerCase()) return { all: true };
-  const head = await chainHead(db);
-  if (head === undefined) throw new GatewayError(503, "transient", "the indexer has not indexed a block yet: try again");
   let delegation;
+  let latest;
   try {
-    delegation = await careledger.consent.delegation(patient, reader, { blockTag: head.block });
+    // The chain's latest block, not the indexer's head: a removal, or a term run out, takes effect in its own
+    // block, whatever the indexer has reached.
+    latest = await careledger.runner.provider!.getBlock("latest");
+    if (latest === null) throw new Error("no latest block");
+    delegation = await careledger.consent.delegation(patient, reader, { blockTag: latest.number });
   } catch {
     throw chainDown(" to check the reader's delegation", "nothing is answered");
   }
-  if (!(delegation.until > head.time)) {
-    throw new GatewayError(403, "forbidden", `a patient's receipts are read by the patient, or a delegate of the patient in force at block ${head.block}: ${reader} is neither`);
+  if (!(delegation.until > latest.timestamp)) {
+    throw new GatewayError(403, "forbidden", `a patient's receipts are read by the patient, or a delegate of the patient in force at block ${latest.number}: ${reader} is neither`);
   }
   if (delegation.representative) return { all: true };
   return { all: false, classes: delegation.classes.map((c: DataClassName) => DATA_CLASSES[c]) };

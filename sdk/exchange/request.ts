@@ -24,8 +24,13 @@ export const MAX_REQUEST_LIFETIME = 300;
 export const MAX_CLOCK_SKEW = 30;
 /** The header carrying the signed fields that are not read off the request itself (base64url JSON). */
 export const REQUEST_HEADER = "x-careledger-request";
-/** The header carrying the signature (0x-hex, 65 bytes for an account key, any length for ERC-1271). */
+/** The header carrying the signature (0x-hex, 65 bytes for an account key, up to {@link MAX_SIGNATURE_BYTES} for ERC-1271). */
 export const SIGNATURE_HEADER = "x-careledger-signature";
+/**
+ * The longest signature a request may carry (a smart account's, ERC-1271: 63 owners' ECDSA signatures, and
+ * within Node's 16 kB of headers): what a gateway accepts, and what an indexer takes in a receipt, alike.
+ */
+export const MAX_SIGNATURE_BYTES = 4_096;
 
 /** The EIP-712 types of a gateway request. */
 export const GATEWAY_REQUEST_TYPES: Record<string, { name: string; type: string }[]> = {
@@ -290,6 +295,7 @@ export function readRequestHeaders(headers: Record<string, string | string[] | u
   if (typeof signature !== "string" || !isHexString(signature) || getBytes(signature).length === 0) {
     throw new ValidationError(SIGNATURE_HEADER, "is missing or not 0x-hex");
   }
+  if ((signature.length - 2) / 2 > MAX_SIGNATURE_BYTES) throw new ValidationError(SIGNATURE_HEADER, `is longer than ${MAX_SIGNATURE_BYTES} bytes`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));

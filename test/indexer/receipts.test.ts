@@ -165,10 +165,10 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
 
     describe("POST /receipts", function () {
       it("stores the receipts a holder's gateway posts once their roots are anchored, and a repeat is known, not stored twice", async function () {
-        expect((await post(g.labAdmin, entries.slice(0, 3))).body).to.deep.equal({ stored: 3, known: 0 });
+        expect((await post(g.labAdmin, entries.slice(0, 3))).body).to.deep.include({ stored: 3, known: 0 });
         const all = await post(g.labAdmin, entries);
-        expect([all.status, all.body]).to.deep.equal([200, { stored: entries.length - 3, known: 3 }]);
-        expect((await post(g.labAdmin, entries)).body).to.deep.equal({ stored: 0, known: entries.length });
+        expect([all.status, all.body.stored, all.body.known]).to.deep.equal([200, entries.length - 3, 3]);
+        expect((await post(g.labAdmin, entries)).body).to.deep.include({ stored: 0, known: entries.length });
         expect(await stored()).to.equal(entries.length);
         const rows = (await db.pool.query("SELECT root, leaf, holder_org_id, patient, data_class, entry, posted_by FROM indexed_receipts")).rows;
         for (const e of entries) {
@@ -229,7 +229,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         // Another member of the lab posts them, until the lab removes it.
         const registry = g.registry.connect(g.labAdmin);
         await (await registry.addMember(LAB, g.nonMember.address, false)).wait();
-        expect((await post(g.nonMember, entries)).body).to.deep.equal({ stored: entries.length, known: 0 });
+        expect((await post(g.nonMember, entries)).body).to.deep.include({ stored: entries.length, known: 0 });
         await db.pool.query("TRUNCATE indexed_receipts");
         await (await registry.removeMember(LAB, g.nonMember.address)).wait();
         expect(refusal(await post(g.nonMember, entries))).to.deep.equal([403, "OperationOutcome", "forbidden", ["receipts[0].receipt.holderOrgId"]]);
@@ -298,7 +298,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         expect(refusal(await post(g.labAdmin, body))).to.deep.equal(notYet);
         expect(await stored()).to.equal(0);
         await indexer.catchUp();
-        expect((await post(g.labAdmin, body)).body).to.deep.equal({ stored: 4, known: 0 });
+        expect((await post(g.labAdmin, body)).body).to.deep.include({ stored: 4, known: 0 });
       });
 
       it("refuses a receipt whose consent was 'checked' after its root was anchored (400), though its proof holds", async function () {
@@ -319,7 +319,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         const huge = JSON.stringify({ receipts: entries, pad: "x".repeat(RECEIPTS_BODY_LIMIT) });
         expect(refusal(await call(g.labAdmin, "POST", "/receipts", { body: huge }))).to.deep.equal([413, "OperationOutcome", "too-costly", undefined]);
         const exactly = Array.from({ length: MAX_RECEIPTS_PER_POST }, (_, i) => entries[i % entries.length]);
-        expect((await post(g.labAdmin, exactly)).body).to.deep.equal({ stored: entries.length, known: MAX_RECEIPTS_PER_POST - entries.length });
+        expect((await post(g.labAdmin, exactly)).body).to.deep.include({ stored: entries.length, known: MAX_RECEIPTS_PER_POST - entries.length });
       });
     });
 
@@ -382,14 +382,12 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         expect(await patient.exchange.indexedReceipts(base, { next: "/events?_cursor=x" }).catch((e) => e.field)).to.equal("next");
       });
 
-      it("answers a delegate what its delegation covers, read at the indexer's head: a limited delegate its classes, a representative every receipt", async function () {
+      it("answers a delegate what its delegation covers, read at the chain's latest block: a limited delegate its classes, a representative every receipt", async function () {
         const patient = await g.as(g.patient);
         const now = await time.latest();
         await (await patient.consent.appointDelegate({ delegate: g.delegate.address, until: now + 30 * DAY, classes: ["labs"], purposes: ["TREAT"] })).wait();
-        // Not yet indexed: the indexer answers what its head says.
-        expect(refusal(await read(g.delegate, g.patient.address))).to.deep.equal([403, "OperationOutcome", "forbidden", undefined]);
         await (await patient.consent.appointDelegate({ delegate: g.patient2.address, until: now + 30 * DAY, classes: ["labs", "hiv"], purposes: ["TREAT"], representative: true })).wait();
-        await indexer.catchUp();
+        // Not indexed yet: the delegation is read from the chain, where it is in force in its block.
         const limited = (await readAll(g.delegate, g.patient.address, 2)).receipts;
         expect(limited.map((r) => r.receipt.dataClass)).to.deep.equal(entries.filter((e) => e.receipt.dataClass === LABS).map(() => LABS));
         const delegate = await g.as(g.delegate);
@@ -450,7 +448,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         await indexer.catchUp();
         const fresh = (await gatewayEntries()).filter((e) => !roots.has(e.root));
         expect(fresh).to.have.length(1);
-        expect((await post(g.labAdmin, fresh)).body).to.deep.equal({ stored: 1, known: 0 });
+        expect((await post(g.labAdmin, fresh)).body).to.deep.include({ stored: 1, known: 0 });
         const withFresh = (await readAll(g.patient, g.patient.address, 100)).receipts;
         expect(withFresh.map(entryOf)).to.deep.equal([...before.map(entryOf), fresh[0]]);
         // The block anchoring it is rolled back: the receipt is kept, and not answered.
