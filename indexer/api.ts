@@ -30,7 +30,7 @@ import { accessAuditEvent } from "../sdk/consent/audit";
 import type { IndexerLog } from "../sdk/core/indexer";
 import { isBytes32, requireAddress } from "../sdk/core/validate";
 import { accessRecord } from "../sdk/consent/events";
-import { toFhirConsent } from "../sdk/consent/fhir";
+import { toFhirConsent } from "../sdk/consent/fhirExport";
 import { dataClassOf, granteeKey, purposeOf } from "../sdk/consent/vocab";
 import { explanationOfBenefitFrom } from "../sdk/claims/fhir";
 import { claimStatusOf } from "../sdk/claims/rules";

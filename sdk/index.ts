@@ -151,7 +151,8 @@ export {
 } from "./consent/disclosures";
 export { ACCESS_REFERENCE_DOMAIN, accessReference, CONSENT_DOCUMENT_DOMAIN, consentDocumentCommitment } from "./consent/encoding";
 export { ACCESS_REF_SYSTEM, accessAuditEvent, DATA_CLASS_SYSTEM, type AuditSource } from "./consent/audit";
-export { fromFhirConsent, FhirConsentError, toFhirConsent, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions, type ToFhirConsentOptions } from "./consent/fhir";
+export { fromFhirConsent, FhirConsentError, type FhirConsentGrant, type FhirConsentImport, type FromFhirConsentOptions } from "./consent/fhir";
+export { toFhirConsent, type ToFhirConsentOptions } from "./consent/fhirExport";
 export {
   classifyResource,
   RELEASABLE_RESOURCE_TYPES,

@@ -129,7 +129,12 @@ describe("gateway: disclosure receipts as stored", function () {
 
     describe("spending the request's nonce with its receipts", function () {
       const requester = "0x" + "a1".repeat(20);
-      const expiresAt = Math.floor(Date.now() / 1000) + 300;
+      // Set as each test starts, not when the file is loaded: a suite run under coverage reaches these tests
+      // many minutes after loading, when a time fixed then would be long expired.
+      let expiresAt = 0;
+      beforeEach(function () {
+        expiresAt = Math.floor(Date.now() / 1000) + 300;
+      });
       const nonceOf = (n: string) => ({ requester, nonce: "0x" + n.repeat(32), expiresAt });
       const nonces = async () => (await db.pool.query("SELECT requester, nonce FROM request_nonces ORDER BY nonce")).rows.map((r) => `${r.requester}:${r.nonce.slice(0, 4)}`);
 
