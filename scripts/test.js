@@ -2,9 +2,10 @@
 /**
  * `npm test`: the whole suite, each test once, and the coverage gate.
  *
- *   1. the [e2e] and [gas] tests, on uninstrumented code: the end-to-end ones drive separate
+ *   1. the [e2e], [gas] and [property] tests, on uninstrumented code: the end-to-end ones drive separate
  *      `hardhat node` / Anvil processes, CLI processes and installed packages, which coverage cannot
- *      instrument, and the gas checks compare figures instrumented code would not reproduce;
+ *      instrument, the gas checks compare figures instrumented code would not reproduce, and the stateful
+ *      property tests take thousands of random steps, several times slower instrumented (.solcover.js);
  *   2. every other test, on the in-process Hardhat network under solidity-coverage, then the gate: 100%
  *      of the statements, branches, functions and lines of the suite's contracts (`npm run coverage`,
  *      .solcover.js).
@@ -62,7 +63,7 @@ async function main() {
   // The uninstrumented tests first: they use the build `hardhat compile` made (CI's lint step), which coverage's
   // instrumented build would overwrite (a whole recompile of the IR pipeline after it, minutes on CI).
   const steps = [
-    { name: "the end-to-end and gas tests", ...(await run(NPX, ["hardhat", "test", "--grep", "\\[(e2e|gas)\\]"])) },
+    { name: "the end-to-end, gas and property tests", ...(await run(NPX, ["hardhat", "test", "--grep", "\\[(e2e|gas|property)\\]"])) },
     { name: "the suite under coverage, and the coverage gate", ...(await run(NPM, ["run", "--silent", "coverage"])) },
   ];
   const totals = [0, 0, 0];

@@ -318,7 +318,7 @@ describe("indexer review (PostgreSQL): a rollback racing a store", function () {
   });
 });
 
-describe("indexer review (PGlite): property over random mining, snapshots, reverts, steps and restarts", function () {
+describe("[property] indexer review (PGlite): property over random mining, snapshots, reverts, steps and restarts", function () {
   this.timeout(600_000);
   type Action =
     | { t: "mine"; k: number }

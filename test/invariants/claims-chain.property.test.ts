@@ -281,7 +281,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ byMember: fc.boolean(), mode: fc.constantFrom("overturn" as const, "raise" as const, "uphold" as const) }).map((x) => ({ kind: "appeal" as const, ...x })) },
 );
 
-describe("ClaimsEngine: one service's chain of claims (property)", function () {
+describe("[property] ClaimsEngine: one service's chain of claims (property)", function () {
   this.timeout(300_000);
 
   it(`pays the service once through any chain of corrections, voids, decisions and appeals: cash - owedBack = planPaid after every step, and after repaying, net cash = planPaid (seed ${SEED}, ${RUNS} runs of up to ${MAX_STEPS} steps)`, async function () {

@@ -609,7 +609,7 @@ const commands = fc.commands(
   { maxCommands: MAX_COMMANDS, size: "max" },
 );
 
-describe("ClaimsEngine invariants (stateful property test)", function () {
+describe("[property] ClaimsEngine invariants (stateful property test)", function () {
   it(`conserves money with recoupment, pays no service twice through any chain of corrections, keeps cost sharing as the model's, and moves claims only forward (seed ${SEED}, ${RUNS} runs)`, async function () {
     this.timeout(600_000);
     await fc.assert(

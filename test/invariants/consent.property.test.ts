@@ -294,7 +294,7 @@ const commands = [
   ),
 ];
 
-describe("ConsentRegistry property: isPermitted equals the model after every step", function () {
+describe("[property] ConsentRegistry property: isPermitted equals the model after every step", function () {
   this.timeout(600_000);
 
   it(`holds for random sequences (seed ${SEED}, ${RUNS} runs)`, async function () {

@@ -255,7 +255,7 @@ async function checkState(m: Model, r: Real): Promise<void> {
   for (const b of m.batches.values()) expect((await r.records.batch(b.orgId, b.root)).orgId).to.equal(b.orgId);
 }
 
-describe("records: stateful property (model of version chains and retractions)", function () {
+describe("[property] records: stateful property (model of version chains and retractions)", function () {
   it("keeps the registry equal to the model under random sequences of operations", async function () {
     const actorIndex = fc.integer({ min: 0, max: 5 });
     const seed = fc.integer({ min: 0, max: 23 });

@@ -1202,7 +1202,7 @@ const allCommands = [
   governanceCommands[2],
 ];
 
-describe("Suite invariants across participants, consent, records and claims (stateful property test)", function () {
+describe("[property] Suite invariants across participants, consent, records and claims (stateful property test)", function () {
   this.timeout(FUZZ_RUNS ? 0 : 600_000);
 
   it(`conserves money per plan, settles nothing twice, permits no access the model refuses, lets no hostile caller change anything, and only grows history (seed ${SEED}, ${RUNS} runs of up to ${MAX_COMMANDS} steps)`, async function () {
