@@ -6,6 +6,7 @@
  * proof); "HOLDS: …" tests are attacks and invariants that did not break it.
  */
 import { expect } from "chai";
+import type { DataClassName } from "../../sdk/consent/codes";
 import hre from "hardhat";
 import {
   loadFixture,
@@ -472,6 +473,13 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
   describe(`review (issue 15): the receipts the indexer holds (${kind})`, function () {
     this.timeout(300_000);
     let g: Gateway;
+    /** The patient appoints `g.delegate`, limited to `classes` for 30 days, and `g.patient2` a representative (labs) for `representativeFor` seconds. */
+    const appointDelegates = async (classes: DataClassName[], representativeFor: number) => {
+      const patient = await g.as(g.patient);
+      const now = await time.latest();
+      await (await patient.consent.appointDelegate({ delegate: g.delegate.address, until: now + 30 * DAY, classes, purposes: ["TREAT"] })).wait();
+      await (await patient.consent.appointDelegate({ delegate: g.patient2.address, until: now + representativeFor, classes: ["labs"], purposes: ["TREAT"], representative: true })).wait();
+    };
     let gatewayDb: Database;
     let served: Awaited<ReturnType<typeof servedIndexer>>;
     /** The lab gateway's own GET /receipts entries, without `anchored`. */
@@ -575,24 +583,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
 
     it("FINDING (fixed): a delegate the patient removed on chain (or whose term ran out) goes on reading the patient's receipts until the indexer has indexed the block: the removal is not effective in its block", async function () {
       const patient = await g.as(g.patient);
-      const now = await time.latest();
-      await (
-        await patient.consent.appointDelegate({
-          delegate: g.delegate.address,
-          until: now + 30 * DAY,
-          classes: ["labs"],
-          purposes: ["TREAT"],
-        })
-      ).wait();
-      await (
-        await patient.consent.appointDelegate({
-          delegate: g.patient2.address,
-          until: now + 2 * DAY,
-          classes: ["labs"],
-          purposes: ["TREAT"],
-          representative: true,
-        })
-      ).wait();
+      await appointDelegates(["labs"], 2 * DAY);
       await served.indexer.catchUp();
       expect(
         (await read(served.url, g.delegate, g.patient.address)).status,
@@ -911,25 +902,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
         );
         expect(new Set(got.map(leafOf)).size).to.equal(got.length);
       }
-      const patient = await g.as(g.patient);
-      const now = await time.latest();
-      await (
-        await patient.consent.appointDelegate({
-          delegate: g.delegate.address,
-          until: now + 30 * DAY,
-          classes: ["labs", "vitals", "demographics"],
-          purposes: ["TREAT"],
-        })
-      ).wait();
-      await (
-        await patient.consent.appointDelegate({
-          delegate: g.patient2.address,
-          until: now + 30 * DAY,
-          classes: ["labs"],
-          purposes: ["TREAT"],
-          representative: true,
-        })
-      ).wait();
+      await appointDelegates(["labs", "vitals", "demographics"], 30 * DAY);
       await served.indexer.catchUp();
       const limited = await all(g.delegate, g.patient.address, 2);
       expect(limited.map((r) => r.receipt.dataClass)).not.to.include.members([
