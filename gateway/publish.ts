@@ -1,8 +1,9 @@
 /**
  * The receipt publisher: sends the receipts of every anchored root to an indexer (`POST {indexer}/receipts`),
  * so that a patient reads every gateway's receipts in one place, and stamps the root `published_at` once the
- * indexer has accepted them all. Started by gateway/main.ts when `GATEWAY_INDEXER_URL` is set; without it
- * nothing is published and receipts are read at the gateway only (`GET /receipts`), as before.
+ * indexer has accepted them all (`published_to`: the indexer instance that did). Started by gateway/main.ts
+ * when `GATEWAY_INDEXER_URL` is set; without it nothing is published and receipts are read at the gateway only
+ * (`GET /receipts`), as before.
  *
  * At least once, across crashes and instances. A round takes the oldest anchored roots not yet published (in
  * the order the chain holds them), reads each root's receipts in leaf order and posts them in chunks of at most
@@ -13,10 +14,20 @@
  * once, so sending twice costs a request, never a duplicate. Nothing is dropped: a root stays unpublished
  * until the indexer took all of it, however long that takes.
  *
+ * To an indexer instance, not an address. Every round starts by asking `GET {indexer}/status` for the
+ * indexer's `instance` (made with its database: a database re-indexed from scratch is another instance, and so
+ * is another indexer at a new `GATEWAY_INDEXER_URL`). Roots another instance took, or stamped before instances
+ * were recorded, are unstamped at the round's start and sent again, oldest first, as unpublished ones are: the
+ * indexer there is now holds every receipt. Every 200 must name the round's instance; another means the
+ * indexer was replaced under the round, which stops without stamping the root. An indexer that names no
+ * instance (one from before instances) is known by its origin: only another address is another indexer.
+ *
  * What the indexer answers decides what happens next ({@link PublishError}'s codes):
  * | answer | code | then |
  * |---|---|---|
- * | 200 `{ stored, known }` | | the next chunk; the root stamped after its last |
+ * | `GET /status`: not 200 with an `instance` (or none), no answer within `timeoutMs`, unreachable | `INDEXER_UNAVAILABLE` | nothing is sent; the next round after the back-off |
+ * | 200 `{ stored, known, instance }` | | the next chunk; the root stamped (with `instance`) after its last |
+ * | 200 naming another instance than `GET /status` did | `INDEXER_CHANGED` | the round stops, the root not stamped; the next after the back-off sends every root the new instance lacks |
  * | 409 `duplicate` (a nonce it saw before) | | signed anew and sent again at once (three tries) |
  * | 409 `not-found` (the root is not in the blocks it has indexed yet) | `INDEXER_BEHIND` | the round stops (later roots are in later blocks); the next after the back-off |
  * | 429, 5xx, no answer within `timeoutMs`, unreachable | `INDEXER_UNAVAILABLE` | the round stops; the next after the back-off (doubling, Retry-After honoured) |
@@ -35,6 +46,12 @@ export const MAX_RECEIPTS_PER_PUBLICATION = 1_024;
 
 /** The path receipts are posted to, at the indexer's origin. */
 export const PUBLICATION_TARGET = "/receipts";
+
+/** The path the indexer answers its instance at (`{ "instance": "…", … }`), asked at the start of every round. */
+export const STATUS_TARGET = "/status";
+
+/** Longest indexer instance taken (the indexer's is a short random string). */
+const MAX_INSTANCE = 256;
 
 /** Tries of one chunk the indexer answers 409 `duplicate` (its nonce seen before), each signed anew. */
 const DUPLICATE_TRIES = 3;
@@ -68,13 +85,13 @@ export interface PublishOptions {
 }
 
 /** Why receipts were not published (yet). */
-export type PublishFailure = "INDEXER_BEHIND" | "INDEXER_UNAVAILABLE" | "INDEXER_UNAUTHORIZED" | "INDEXER_REFUSED" | "ROOT_INCOMPLETE";
+export type PublishFailure = "INDEXER_BEHIND" | "INDEXER_UNAVAILABLE" | "INDEXER_UNAUTHORIZED" | "INDEXER_REFUSED" | "INDEXER_CHANGED" | "ROOT_INCOMPLETE";
 
 /** The indexer did not accept a root's receipts (or the gateway could not read them whole): the root stays unpublished. */
 export class PublishError extends CareLedgerError {
   declare readonly code: PublishFailure;
-  /** The root whose receipts were being sent. */
-  readonly root: string;
+  /** The root whose receipts were being sent (undefined when the round stopped before any: the indexer's status). */
+  readonly root: string | undefined;
   /** The indexer's HTTP status (0 without an answer). */
   readonly status: number;
   /** The first issue's code of the indexer's OperationOutcome, when it answered with one. */
@@ -87,7 +104,7 @@ export class PublishError extends CareLedgerError {
   constructor(
     code: PublishFailure,
     message: string,
-    details: { root: string; status?: number; issueCode?: string; diagnostics?: string; retryAfterMs?: number; cause?: unknown },
+    details: { root?: string; status?: number; issueCode?: string; diagnostics?: string; retryAfterMs?: number; cause?: unknown },
   ) {
     super(code, message, { cause: details.cause });
     this.root = details.root;
@@ -146,6 +163,25 @@ function issueOf(text: string): { code?: string; diagnostics?: string } {
     code: typeof issue.code === "string" ? issue.code : undefined,
     diagnostics: typeof issue.diagnostics === "string" ? issue.diagnostics.slice(0, MAX_DIAGNOSTICS) : undefined,
   };
+}
+
+/**
+ * The indexer instance a round publishes to: `key` is what `disclosure_roots.published_to` records, `named` what
+ * the indexer answers as (its `instance`; undefined from an indexer that names none, which is known by its origin).
+ */
+interface IndexerInstance {
+  readonly key: string;
+  readonly named: string | undefined;
+}
+
+/** The `instance` a 200 answer names, if it names one. */
+function instanceIn(text: string): string | undefined {
+  try {
+    const instance = (JSON.parse(text) as { instance?: unknown } | null)?.instance;
+    return typeof instance === "string" ? instance : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Retry-After in milliseconds (seconds or an HTTP date), when given. */
@@ -293,7 +329,7 @@ export class ReceiptPublisher {
     return this.#running;
   }
 
-  /** How many anchored roots are not yet published (set-aside ones included). */
+  /** How many anchored roots are not yet published (set-aside ones included), to the indexer instance of the last round. */
   async unpublishedCount(): Promise<number> {
     const r = await this.#db.pool.query<{ n: string }>("SELECT count(*) AS n FROM disclosure_roots WHERE state = 'anchored' AND published_at IS NULL");
     return Number(r.rows[0].n);
@@ -318,6 +354,23 @@ export class ReceiptPublisher {
   async #publishDue(): Promise<PublishRound> {
     const now = Date.now();
     for (const [root, until] of this.#setAside) if (until <= now) this.#setAside.delete(root);
+    // A flush out of time asks nothing more (what is left waits for the next start).
+    if (this.#deadline !== undefined && now >= this.#deadline) return { published: [], sent: 0, failures: [], more: true };
+    let indexer: IndexerInstance;
+    try {
+      indexer = await this.#instance();
+    } catch (err) {
+      if (!(err instanceof PublishError)) throw err;
+      this.#onError(err);
+      return { published: [], sent: 0, failures: [err], stoppedBy: err, more: true };
+    }
+    // Roots another instance took (a rebuilt indexer, another GATEWAY_INDEXER_URL, or stamped before instances
+    // were recorded) are not published to this one: unstamped, they are sent again as unpublished ones are.
+    await this.#db.pool.query(
+      `UPDATE disclosure_roots SET published_at = NULL
+       WHERE state = 'anchored' AND published_at IS NOT NULL AND (published_to IS NULL OR published_to < $1 OR published_to > $1)`,
+      [indexer.key],
+    );
     const due = await this.#db.pool.query<{ root: string; count: number }>(
       `SELECT root, count FROM disclosure_roots WHERE state = 'anchored' AND published_at IS NULL AND NOT (root = ANY($1::text[]))
        ORDER BY block_number, created_at, root LIMIT $2`,
@@ -330,9 +383,13 @@ export class ReceiptPublisher {
       // A flush out of time stops between roots (what is left waits for the next start).
       if (this.#deadline !== undefined && Date.now() >= this.#deadline) return { published, sent, failures, more: true };
       try {
-        await this.#publish(root, count, (n) => (sent += n));
-        // Another instance may have stamped it meanwhile: it is published either way.
-        await this.#db.pool.query("UPDATE disclosure_roots SET published_at = now() WHERE root = $1 AND published_at IS NULL", [root]);
+        await this.#publish(root, count, indexer, (n) => (sent += n));
+        // Another gateway instance may have stamped it meanwhile (for this indexer instance: nothing to do; for
+        // another it took before: this one holds it now).
+        await this.#db.pool.query(
+          "UPDATE disclosure_roots SET published_at = now(), published_to = $2 WHERE root = $1 AND state = 'anchored' AND (published_at IS NULL OR published_to IS DISTINCT FROM $2)",
+          [root, indexer.key],
+        );
         published.push(root);
         this.#setAside.delete(root);
       } catch (err) {
@@ -349,8 +406,42 @@ export class ReceiptPublisher {
     return { published, sent, failures, more: due.rows.length === this.#rootsPerRound };
   }
 
-  /** Sends every receipt of `root` in chunks, in leaf order (`accepted` told each chunk's size); resolves once the indexer accepted the last. */
-  async #publish(root: string, count: number, accepted: (n: number) => void): Promise<void> {
+  /**
+   * The indexer's instance now (`GET {indexer}/status`): the one every root of the round is published to.
+   * @throws {PublishError} INDEXER_UNAVAILABLE when it is not answered 200 with an instance (or without one: an indexer from before instances)
+   */
+  async #instance(): Promise<IndexerInstance> {
+    const res = await this.#request("GET", STATUS_TARGET, { accept: "application/json" }, undefined, undefined, "nothing is published this round");
+    if (res.status !== 200) {
+      const issue = issueOf(res.text);
+      const said = `${res.status}${issue.code === undefined ? "" : ` ${issue.code}`}${issue.diagnostics === undefined ? "" : `: ${issue.diagnostics}`}`;
+      throw new PublishError("INDEXER_UNAVAILABLE", `the indexer at ${this.#origin} did not say which instance it is (GET ${STATUS_TARGET} answered ${said}); nothing is published this round`, {
+        status: res.status,
+        issueCode: issue.code,
+        diagnostics: issue.diagnostics,
+        retryAfterMs: retryAfterMs(res.retryAfter),
+      });
+    }
+    let instance: unknown = null;
+    try {
+      const parsed = JSON.parse(res.text) as unknown;
+      if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) instance = (parsed as { instance?: unknown }).instance;
+    } catch {
+      // Not JSON: refused below.
+    }
+    // An indexer from before instances names none: it is known by its origin (only another address is another indexer).
+    if (instance === undefined) return { key: this.#origin, named: undefined };
+    if (typeof instance === "string" && instance.length > 0 && instance.length <= MAX_INSTANCE) return { key: instance, named: instance };
+    const diagnostics = res.text.slice(0, MAX_DIAGNOSTICS);
+    throw new PublishError(
+      "INDEXER_UNAVAILABLE",
+      `the indexer at ${this.#origin} did not say which instance it is (GET ${STATUS_TARGET} answered 200 without an "instance" of 1 to ${MAX_INSTANCE} characters: ${diagnostics}); nothing is published this round`,
+      { status: 200, diagnostics },
+    );
+  }
+
+  /** Sends every receipt of `root` in chunks, in leaf order (`accepted` told each chunk's size); resolves once `indexer` accepted the last. */
+  async #publish(root: string, count: number, indexer: IndexerInstance, accepted: (n: number) => void): Promise<void> {
     for (let from = 0; from < count; from += this.#max) {
       const want = Math.min(this.#max, count - from);
       const receipts = await receiptsUnderRoot(this.#db, root, from, want);
@@ -362,56 +453,80 @@ export class ReceiptPublisher {
       if (foreign !== undefined) {
         throw new PublishError("ROOT_INCOMPLETE", `root ${root} holds a receipt of organization ${foreign.holderOrgId}, not ${this.#orgId}: it is not published`, { root });
       }
-      await this.#post(root, receipts.map(receiptEntry));
+      await this.#post(root, receipts.map(receiptEntry), indexer);
       accepted(want);
     }
   }
 
-  /** Posts one chunk, signed anew for every try; resolves on 200. @throws {PublishError} */
-  async #post(root: string, entries: ReceiptEntry[]): Promise<void> {
+  /** Posts one chunk, signed anew for every try; resolves on 200 from `indexer`. @throws {PublishError} */
+  async #post(root: string, entries: ReceiptEntry[], indexer: IndexerInstance): Promise<void> {
     const body = JSON.stringify({ receipts: entries });
-    const endpoint = this.#origin + PUBLICATION_TARGET;
     for (let attempt = 1; ; attempt++) {
-      const deadline = this.#deadline;
-      const timeoutMs = deadline === undefined ? this.#timeoutMs : Math.max(1, Math.min(this.#timeoutMs, deadline - Date.now()));
       const signed = await signGatewayRequest(this.#signer, this.#domain, { gateway: this.#origin, method: "POST", target: PUBLICATION_TARGET, body, purpose: "HOPERAT" });
-      let status: number;
-      let text: string;
-      let retryAfter: string | null;
-      const request = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        request.abort();
-      }, timeoutMs);
-      this.#inflight.add(request);
-      try {
-        const res = await fetch(endpoint, {
-          method: "POST",
-          headers: { ...signed.headers, "content-type": "application/json", accept: "application/json" },
-          body,
-          // A redirect would carry a request signed for this origin elsewhere: it is a misconfiguration, not followed.
-          redirect: "manual",
-          signal: request.signal,
-        });
-        status = res.status;
-        retryAfter = res.headers.get("retry-after");
-        text = await res.text();
-      } catch (err) {
-        const why = timedOut
-          ? `did not answer within ${timeoutMs} ms`
-          : request.signal.aborted
-            ? "had not answered when the time to publish was up"
-            : `could not be reached (${(err as Error).message})`;
-        throw new PublishError("INDEXER_UNAVAILABLE", `the indexer at ${this.#origin} ${why}; root ${root} stays unpublished`, { root, cause: err });
-      } finally {
-        clearTimeout(timer);
-        this.#inflight.delete(request);
+      const res = await this.#request(
+        "POST",
+        PUBLICATION_TARGET,
+        { ...signed.headers, "content-type": "application/json", accept: "application/json" },
+        body,
+        root,
+        `root ${root} stays unpublished`,
+      );
+      if (res.status === 200) {
+        const answered = instanceIn(res.text);
+        if (answered === indexer.named) return;
+        throw new PublishError(
+          "INDEXER_CHANGED",
+          `the indexer at ${this.#origin} took root ${root}'s receipts as ${answered === undefined ? "an instance it did not name" : `instance ${JSON.stringify(answered)}`}, but the round started with ${indexer.named === undefined ? "one that named none" : `instance ${JSON.stringify(indexer.named)}`} (its database was replaced meanwhile): the round stops, and the next sends every root the new one does not hold`,
+          { root, status: 200, diagnostics: res.text.slice(0, MAX_DIAGNOSTICS) },
+        );
       }
-      if (status === 200) return;
-      const issue = issueOf(text);
-      if (status === 409 && issue.code === "duplicate" && attempt < DUPLICATE_TRIES) continue;
-      throw this.#failure(root, status, issue, retryAfterMs(retryAfter));
+      const issue = issueOf(res.text);
+      if (res.status === 409 && issue.code === "duplicate" && attempt < DUPLICATE_TRIES) continue;
+      throw this.#failure(root, res.status, issue, retryAfterMs(res.retryAfter));
+    }
+  }
+
+  /**
+   * One request to the indexer, answered within `timeoutMs` (less when a flush's time is nearly up; cut at it).
+   * @throws {PublishError} INDEXER_UNAVAILABLE when it is not answered (`then`: what follows, for the message)
+   */
+  async #request(
+    method: "GET" | "POST",
+    target: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    root: string | undefined,
+    then: string,
+  ): Promise<{ status: number; text: string; retryAfter: string | null }> {
+    const deadline = this.#deadline;
+    const timeoutMs = deadline === undefined ? this.#timeoutMs : Math.max(1, Math.min(this.#timeoutMs, deadline - Date.now()));
+    const request = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.abort();
+    }, timeoutMs);
+    this.#inflight.add(request);
+    try {
+      const res = await fetch(this.#origin + target, {
+        method,
+        headers,
+        body,
+        // A redirect would carry a request signed for this origin elsewhere: it is a misconfiguration, not followed.
+        redirect: "manual",
+        signal: request.signal,
+      });
+      return { status: res.status, retryAfter: res.headers.get("retry-after"), text: await res.text() };
+    } catch (err) {
+      const why = timedOut
+        ? `did not answer within ${timeoutMs} ms`
+        : request.signal.aborted
+          ? "had not answered when the time to publish was up"
+          : `could not be reached (${(err as Error).message})`;
+      throw new PublishError("INDEXER_UNAVAILABLE", `the indexer at ${this.#origin} ${why}; ${then}`, { root, cause: err });
+    } finally {
+      clearTimeout(timer);
+      this.#inflight.delete(request);
     }
   }
 

@@ -48,7 +48,7 @@ interface Taken {
   answered: number | "hang" | "drop";
 }
 
-/** A stand-in for the indexer's `POST /receipts`, checking every request as the indexer does. */
+/** A stand-in for the indexer's `POST /receipts` and `GET /status`, checking every request as the indexer does. */
 class Receiver {
   readonly taken: Taken[] = [];
   /** What the receiver refused, and why: a test expects none. */
@@ -57,7 +57,14 @@ class Receiver {
   readonly stored = new Map<string, Entry>();
   /** Milliseconds every answer waits (to make two publishers overlap). */
   delayMs = 0;
+  /** The indexer instance `GET /status` and every 200 name (none when undefined: an indexer from before instances). */
+  instance: string | undefined = "instance-1";
+  /** The instance `POST /receipts`' 200 names, when not `instance` (its database replaced under a round). */
+  answeredInstance: string | undefined;
+  /** `GET /status` requests answered. */
+  statusAsked = 0;
   #failures: Failure[] = [];
+  #statusFailures: { status: number; code: string; diagnostics: string }[] = [];
   #hung: (() => void)[] = [];
 
   private constructor(
@@ -71,6 +78,14 @@ class Receiver {
     const r = new Receiver(app, `http://127.0.0.1:${port}`);
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+    app.get("/status", async (_req, reply) => {
+      r.statusAsked++;
+      const failure = r.#statusFailures.shift();
+      if (failure !== undefined) {
+        return reply.code(failure.status).send({ resourceType: "OperationOutcome", issue: [{ severity: "error", code: failure.code, diagnostics: failure.diagnostics }] });
+      }
+      return reply.code(200).send({ fromBlock: 0, nextBlock: 1, ...(r.instance === undefined ? {} : { instance: r.instance }) });
+    });
     app.post("/receipts", async (req, reply) => {
       const refuse = (status: number, why: string) => {
         r.refused.push(why);
@@ -132,7 +147,8 @@ class Receiver {
           stored++;
         }
       }
-      return reply.code(200).send({ stored, known: taken.entries.length - stored });
+      const instance = r.answeredInstance ?? r.instance;
+      return reply.code(200).send({ stored, known: taken.entries.length - stored, ...(instance === undefined ? {} : { instance }) });
     });
     await app.listen({ host: "127.0.0.1", port });
     return r;
@@ -141,6 +157,11 @@ class Receiver {
   /** The next requests are answered with `failures`, in order (after their checks). */
   fail(...failures: Failure[]): void {
     this.#failures.push(...failures);
+  }
+
+  /** The next `GET /status` requests are answered with `failures`, in order. */
+  failStatus(...failures: { status: number; code: string; diagnostics: string }[]): void {
+    this.#statusFailures.push(...failures);
   }
 
   /** Requests answered 200. */
@@ -180,6 +201,12 @@ async function ownReceipts(f: Fixture): Promise<Entry[]> {
 async function published(db: Database): Promise<Record<string, boolean>> {
   const rows = (await db.pool.query<{ root: string; published_at: Date | null }>("SELECT root, published_at FROM disclosure_roots WHERE state = 'anchored'")).rows;
   return Object.fromEntries(rows.map((r) => [r.root, r.published_at !== null]));
+}
+
+/** Each anchored root's indexer instance, when it is stamped published (null when not). */
+async function publishedTo(db: Database): Promise<Record<string, string | null>> {
+  const rows = (await db.pool.query<{ root: string; published_at: Date | null; published_to: string | null }>("SELECT root, published_at, published_to FROM disclosure_roots WHERE state = 'anchored'")).rows;
+  return Object.fromEntries(rows.map((r) => [r.root, r.published_at === null ? null : r.published_to]));
 }
 
 const withoutAnchored = ({ anchored: _anchored, ...entry }: Entry) => entry;
@@ -387,6 +414,106 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       } finally {
         if (other !== db) await other.close();
       }
+    });
+
+    it("sends every root again once the indexer answers as another instance (its database rebuilt), stamping each with the instance that took it; a root stamped before instances were recorded is sent once more", async function () {
+      const roots = [await anchoredRoot(f), await anchoredRoot(f)];
+      const p = publisher();
+      expect((await p.round()).published).to.deep.equal(roots);
+      expect(await publishedTo(db)).to.deep.equal({ [roots[0]]: "instance-1", [roots[1]]: "instance-1" });
+      const sent = receiver.accepted().flatMap((t) => t.entries);
+      // The indexer's database is replaced: a new instance, holding none of them.
+      receiver.instance = "instance-2";
+      receiver.stored.clear();
+      receiver.taken.length = 0;
+      expect(await p.round()).to.deep.equal({ published: roots, sent: sent.length, failures: [], more: false });
+      expect(receiver.taken.flatMap((t) => t.entries)).to.deep.equal(sent);
+      expect(receiver.stored.size).to.equal(sent.length);
+      expect(await publishedTo(db)).to.deep.equal({ [roots[0]]: "instance-2", [roots[1]]: "instance-2" });
+      // Held by the instance there is now: nothing is sent again, by this publisher or another.
+      expect(await p.round()).to.deep.equal({ published: [], sent: 0, failures: [], more: false });
+      expect(await publisher().flush(1_000)).to.equal(0);
+      expect(receiver.taken).to.have.length(2);
+      // A root stamped before this gateway recorded instances (migration 1797292800000) names none: sent once more.
+      await db.pool.query("UPDATE disclosure_roots SET published_to = NULL WHERE root = $1", [roots[1]]);
+      expect((await p.round()).published).to.deep.equal([roots[1]]);
+      expect(await publishedTo(db)).to.deep.equal({ [roots[0]]: "instance-2", [roots[1]]: "instance-2" });
+      expect(receiver.stored.size).to.equal(sent.length);
+      expect(receiver.statusAsked).to.equal(5);
+      expect(errors).to.deep.equal([]);
+    });
+
+    it("sends every root to another indexer (a new GATEWAY_INDEXER_URL) and stamps it with that indexer's instance; one that names no instance is known by its origin", async function () {
+      const root = await anchoredRoot(f);
+      expect((await publisher().round()).published).to.deep.equal([root]);
+      const other = await Receiver.start(f.gateway.domain, f.labAdmin.address);
+      try {
+        other.instance = "other-1";
+        const elsewhere = () => new ReceiptPublisher(f.labAdmin, db, LAB, f.gateway.domain, other.origin, { onError: (e) => errors.push(e) });
+        expect((await elsewhere().round()).published).to.deep.equal([root]);
+        expect(other.accepted().flatMap((t) => t.entries)).to.deep.equal(receiver.accepted().flatMap((t) => t.entries));
+        expect(await publishedTo(db)).to.deep.equal({ [root]: "other-1" });
+        expect((await elsewhere().round()).published).to.deep.equal([]);
+
+        // An indexer from before instances: known by its origin, so the same address is the same indexer …
+        other.instance = undefined;
+        expect((await elsewhere().round()).published).to.deep.equal([root]);
+        expect(await publishedTo(db)).to.deep.equal({ [root]: other.origin });
+        expect((await elsewhere().round()).published).to.deep.equal([]);
+        // … and another address another one (the first receiver, naming none now either).
+        receiver.instance = undefined;
+        expect((await publisher().round()).published).to.deep.equal([root]);
+        expect(await publishedTo(db)).to.deep.equal({ [root]: receiver.origin });
+        expect(other.accepted()).to.have.length(2);
+        expect(receiver.accepted()).to.have.length(2);
+        expect(other.refused).to.deep.equal([]);
+        expect(errors).to.deep.equal([]);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it("stops the round, stamping nothing, when the indexer's 200 names another instance than its status did (replaced under the round), and sends every root to the new one the next round", async function () {
+      const roots = [await anchoredRoot(f), await anchoredRoot(f)];
+      receiver.answeredInstance = "instance-2";
+      const p = publisher();
+      const round = await p.round();
+      expect(round.published).to.deep.equal([]);
+      expect(round.stoppedBy).to.be.instanceOf(PublishError);
+      expect(round.stoppedBy).to.deep.include({ code: "INDEXER_CHANGED", status: 200, root: roots[0] });
+      expect(round.stoppedBy?.message).to.contain('as instance "instance-2", but the round started with instance "instance-1"');
+      expect(receiver.taken).to.have.length(1);
+      expect(await publishedTo(db)).to.deep.equal({ [roots[0]]: null, [roots[1]]: null });
+      receiver.instance = "instance-2";
+      receiver.answeredInstance = undefined;
+      expect((await p.round()).published).to.deep.equal(roots);
+      expect(await publishedTo(db)).to.deep.equal({ [roots[0]]: "instance-2", [roots[1]]: "instance-2" });
+      // An indexer that named no instance at the round's start and names one in its answer (upgraded under it): changed too.
+      const third = await anchoredRoot(f);
+      receiver.instance = undefined;
+      receiver.answeredInstance = "instance-3";
+      expect((await p.round()).stoppedBy).to.deep.include({ code: "INDEXER_CHANGED", root: roots[0] });
+      expect(await publishedTo(db)).to.deep.equal({ [roots[0]]: null, [roots[1]]: null, [third]: null });
+      expect(errors.map((e) => (e as PublishError).code)).to.deep.equal(["INDEXER_CHANGED", "INDEXER_CHANGED"]);
+    });
+
+    it("asks the indexer which instance it is at the start of every round and backs off, sending nothing, when it does not answer or names no usable instance", async function () {
+      const root = await anchoredRoot(f);
+      receiver.failStatus({ status: 503, code: "transient", diagnostics: "the indexer is starting" });
+      const p = publisher();
+      const down = await p.round();
+      expect(down).to.deep.include({ published: [], sent: 0, more: true });
+      expect(down.stoppedBy).to.deep.include({ code: "INDEXER_UNAVAILABLE", status: 503, issueCode: "transient", diagnostics: "the indexer is starting", root: undefined });
+      receiver.instance = "";
+      const unnamed = await p.round();
+      expect(unnamed.stoppedBy).to.deep.include({ code: "INDEXER_UNAVAILABLE", status: 200, root: undefined });
+      expect(unnamed.stoppedBy?.message).to.contain('without an "instance" of 1 to 256 characters');
+      expect(receiver.taken).to.deep.equal([]);
+      expect(await publishedTo(db)).to.deep.equal({ [root]: null });
+      receiver.instance = "instance-1";
+      expect((await p.round()).published).to.deep.equal([root]);
+      expect(receiver.statusAsked).to.equal(3);
+      expect(errors.map((e) => (e as PublishError).code)).to.deep.equal(["INDEXER_UNAVAILABLE", "INDEXER_UNAVAILABLE"]);
     });
 
     it("runs rounds on its own once started, backing off while the indexer fails, and on stop publishes what is left within a bounded wait", async function () {
