@@ -96,6 +96,8 @@ async function main(onStop: (stop: (signal: string) => Promise<void>) => void): 
     config.indexerUrl === undefined
       ? undefined
       : new ReceiptPublisher(signer, db, gateway.orgId, gateway.domain, config.indexerUrl, {
+          // A root the indexer does not have is checked against the chain: behind it, or an anchoring a reorganization dropped.
+          anchors: careledger.disclosures,
           onError: (err) => {
             // The indexer's word, never a receipt: roots and codes only (its diagnostics name what it refused).
             if (!(err instanceof PublishError)) return gateway.app.log.warn({ err: (err as Error).message }, "publishing round failed; receipts kept for the next round");

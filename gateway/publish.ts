@@ -29,7 +29,9 @@
  * | 200 `{ stored, known, instance }` | | the next chunk; the root stamped (with `instance`) after its last |
  * | 200 naming another instance than `GET /status` did | `INDEXER_CHANGED` | the round stops, the root not stamped; the next after the back-off sends every root the new instance lacks |
  * | 409 `duplicate` (a nonce it saw before) | | signed anew and sent again at once (three tries) |
- * | 409 `not-found` (the root is not in the blocks it has indexed yet) | `INDEXER_BEHIND` | the round stops (later roots are in later blocks); the next after the back-off |
+ * | 409 `not-found` (the root is not in the blocks it has indexed), the chain holding the root (`anchors` asked) | `INDEXER_BEHIND` | the indexer is behind it, so behind every later root: the round stops; the next after the back-off |
+ * | 409 `not-found`, the chain no longer holding the root (a reorganization dropped its anchoring) | `ROOT_UNANCHORED` | the root goes back to `sending`, for the anchoring worker to anchor it again (then it is published); the others go on |
+ * | 409 `not-found`, without `anchors` or a chain that cannot be read | `INDEXER_BEHIND` | this root is set aside for the back-off (doubling with each `not-found` in a row); the others go on |
  * | 429, 5xx, no answer within `timeoutMs`, unreachable | `INDEXER_UNAVAILABLE` | the round stops; the next after the back-off (doubling, Retry-After honoured) |
  * | 401, 403 (the indexer does not take this gateway's signature) | `INDEXER_UNAUTHORIZED` | the round stops; the next after the long back-off |
  * | 400, 413, any other (a fault on our side) | `INDEXER_REFUSED` | this root is set aside for the long back-off; the others go on |
@@ -61,7 +63,10 @@ const MAX_DIAGNOSTICS = 500;
 
 /** How long the publisher waits before trying again. */
 export interface PublishBackoff {
-  /** After the first round the indexer could not take (behind, unavailable): default 1,000 ms, doubling each time … */
+  /**
+   * After the first round the indexer could not take (behind, unavailable), and for a root it does not have
+   * (409 `not-found`) set aside: default 1,000 ms, doubling each time …
+   */
   readonly minMs?: number;
   /** … up to this (default 60,000 ms). */
   readonly maxMs?: number;
@@ -80,12 +85,31 @@ export interface PublishOptions {
   /** How long one request may take, answer included (default 30,000 ms). */
   readonly timeoutMs?: number;
   readonly backoff?: PublishBackoff;
+  /**
+   * The chain, asked about a root the indexer answers it does not have (409 `not-found`): whether this
+   * organization's anchoring of it is still there (the indexer is behind it) or not (a reorganization dropped
+   * it: the root goes back to `sending`, for the anchoring worker to anchor it again). gateway/main.ts gives
+   * `careledger.disclosures`. Without it (or when it cannot be read), such a root is set aside for the back-off.
+   */
+  readonly anchors?: AnchorReader;
   /** Called with every failure (a {@link PublishError}, or the database's); the receipts stay for a later round. */
   readonly onError?: (err: unknown) => void;
 }
 
+/** What the publisher reads of the chain (`CareLedger.disclosures` is one): organization `orgId`'s anchor of `root`, or undefined. */
+export interface AnchorReader {
+  anchorOf(root: string, orgId: bigint): Promise<{ readonly blockNumber: bigint } | undefined>;
+}
+
 /** Why receipts were not published (yet). */
-export type PublishFailure = "INDEXER_BEHIND" | "INDEXER_UNAVAILABLE" | "INDEXER_UNAUTHORIZED" | "INDEXER_REFUSED" | "INDEXER_CHANGED" | "ROOT_INCOMPLETE";
+export type PublishFailure =
+  | "INDEXER_BEHIND"
+  | "INDEXER_UNAVAILABLE"
+  | "INDEXER_UNAUTHORIZED"
+  | "INDEXER_REFUSED"
+  | "INDEXER_CHANGED"
+  | "ROOT_UNANCHORED"
+  | "ROOT_INCOMPLETE";
 
 /** The indexer did not accept a root's receipts (or the gateway could not read them whole): the root stays unpublished. */
 export class PublishError extends CareLedgerError {
@@ -121,7 +145,7 @@ export interface PublishRound {
   readonly published: string[];
   /** Receipts the indexer accepted in this round (published roots' and a stopped root's chunks). */
   readonly sent: number;
-  /** Failures of the round: roots set aside (refused), then what stopped it, if anything did. */
+  /** Failures of the round: roots set aside (refused, or not found by the indexer) or moved back to `sending`, then what stopped it, if anything did. */
   readonly failures: PublishError[];
   /** What stopped the round before its last root (the indexer behind, unavailable or not taking the signature). */
   readonly stoppedBy?: PublishError;
@@ -210,8 +234,12 @@ export class ReceiptPublisher {
   readonly #timeoutMs: number;
   readonly #backoff: Required<PublishBackoff>;
   readonly #onError: (err: unknown) => void;
-  /** Roots the indexer refused, set aside until then (ms since the epoch), by this instance. */
-  readonly #setAside = new Map<string, number>();
+  readonly #anchors: AnchorReader | undefined;
+  /**
+   * Roots set aside by this instance until `until` (ms since the epoch): refused, or not found by the indexer
+   * (`misses` in a row: their back-off doubles with each). Kept a back-off past `until`, to go on doubling.
+   */
+  readonly #setAside = new Map<string, { until: number; misses: number }>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<PublishRound> | undefined;
   #stopped = false;
@@ -246,6 +274,7 @@ export class ReceiptPublisher {
       refusedMs: wholeNumber("backoff.refusedMs", options.backoff?.refusedMs, 600_000, 0),
     };
     this.#onError = options.onError ?? (() => undefined);
+    this.#anchors = options.anchors;
   }
 
   /** The indexer's origin, what every request is signed for. */
@@ -353,7 +382,8 @@ export class ReceiptPublisher {
 
   async #publishDue(): Promise<PublishRound> {
     const now = Date.now();
-    for (const [root, until] of this.#setAside) if (until <= now) this.#setAside.delete(root);
+    for (const [root, { until }] of this.#setAside) if (until + this.#backoff.maxMs < now) this.#setAside.delete(root);
+    const asideNow = [...this.#setAside].filter(([, { until }]) => until > now).map(([root]) => root);
     // A flush out of time asks nothing more (what is left waits for the next start).
     if (this.#deadline !== undefined && now >= this.#deadline) return { published: [], sent: 0, failures: [], more: true };
     let indexer: IndexerInstance;
@@ -371,15 +401,15 @@ export class ReceiptPublisher {
        WHERE state = 'anchored' AND published_at IS NOT NULL AND (published_to IS NULL OR published_to < $1 OR published_to > $1)`,
       [indexer.key],
     );
-    const due = await this.#db.pool.query<{ root: string; count: number }>(
-      `SELECT root, count FROM disclosure_roots WHERE state = 'anchored' AND published_at IS NULL AND NOT (root = ANY($1::text[]))
+    const due = await this.#db.pool.query<{ root: string; count: number; block_number: string | number | bigint | null }>(
+      `SELECT root, count, block_number FROM disclosure_roots WHERE state = 'anchored' AND published_at IS NULL AND NOT (root = ANY($1::text[]))
        ORDER BY block_number, created_at, root LIMIT $2`,
-      [[...this.#setAside.keys()], this.#rootsPerRound],
+      [asideNow, this.#rootsPerRound],
     );
     const published: string[] = [];
     const failures: PublishError[] = [];
     let sent = 0;
-    for (const { root, count } of due.rows) {
+    for (const { root, count, block_number: blockNumber } of due.rows) {
       // A flush out of time stops between roots (what is left waits for the next start).
       if (this.#deadline !== undefined && Date.now() >= this.#deadline) return { published, sent, failures, more: true };
       try {
@@ -392,18 +422,99 @@ export class ReceiptPublisher {
         );
         published.push(root);
         this.#setAside.delete(root);
-      } catch (err) {
-        if (!(err instanceof PublishError)) throw err;
+      } catch (thrown) {
+        if (!(thrown instanceof PublishError)) throw thrown;
+        let err = thrown;
+        if (err.code === "INDEXER_BEHIND") {
+          const chain = await this.#anchorOnChain(root);
+          if (chain.held === false) {
+            // Not in the indexer's blocks, nor on chain any more: anchored again by the anchoring worker, then published.
+            err = await this.#unanchored(root, err);
+            failures.push(err);
+            this.#onError(err);
+            this.#setAside.delete(root);
+            continue;
+          }
+          if (chain.unreadable !== undefined) {
+            err = new PublishError("INDEXER_BEHIND", `${err.message} (the chain could not be asked whether it still holds the root's anchoring: ${chain.unreadable})`, {
+              root,
+              status: err.status,
+              issueCode: err.issueCode,
+              diagnostics: err.diagnostics,
+              retryAfterMs: err.retryAfterMs,
+              cause: chain.cause,
+            });
+          }
+          failures.push(err);
+          this.#onError(err);
+          if (chain.held === true) {
+            // The indexer is behind a root the chain holds, so behind every later one: the round stops here.
+            if (chain.blockNumber.toString() !== String(blockNumber)) {
+              await this.#db.pool.query("UPDATE disclosure_roots SET block_number = $2 WHERE root = $1 AND state = 'anchored'", [root, chain.blockNumber.toString()]);
+            }
+            return { published, sent, failures, stoppedBy: err, more: true };
+          }
+          // Behind, or a root the indexer will never have (its anchoring dropped by a reorganization): either way
+          // set aside, so that the later roots are not kept waiting behind it.
+          const misses = (this.#setAside.get(root)?.misses ?? 0) + 1;
+          const wait = Math.max(Math.min(this.#backoff.maxMs, this.#backoff.minMs * 2 ** Math.min(misses - 1, 30)), Math.min(err.retryAfterMs ?? 0, this.#backoff.maxMs));
+          this.#setAside.set(root, { until: Date.now() + wait, misses });
+          continue;
+        }
         failures.push(err);
         this.#onError(err);
         if (err.code === "INDEXER_REFUSED" || err.code === "ROOT_INCOMPLETE") {
-          this.#setAside.set(root, Date.now() + this.#backoff.refusedMs);
+          this.#setAside.set(root, { until: Date.now() + this.#backoff.refusedMs, misses: 0 });
           continue;
         }
         return { published, sent, failures, stoppedBy: err, more: true };
       }
     }
     return { published, sent, failures, more: due.rows.length === this.#rootsPerRound };
+  }
+
+  /**
+   * Whether the chain holds this organization's anchoring of `root` (at `blockNumber`); `held` undefined
+   * without `anchors`, or when it could not be read (`unreadable`: why).
+   */
+  async #anchorOnChain(
+    root: string,
+  ): Promise<{ held: true; blockNumber: bigint; unreadable?: undefined } | { held: false; unreadable?: undefined } | { held: undefined; unreadable?: string; cause?: unknown }> {
+    if (this.#anchors === undefined) return { held: undefined };
+    // Within the time a request has (a node that does not answer must not hold a round, or a stop, for longer).
+    const deadline = this.#deadline;
+    const timeoutMs = deadline === undefined ? this.#timeoutMs : Math.max(1, Math.min(this.#timeoutMs, deadline - Date.now()));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const anchor = await Promise.race([
+        this.#anchors.anchorOf(root, this.#orgId),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the node did not answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      return anchor === undefined ? { held: false } : { held: true, blockNumber: anchor.blockNumber };
+    } catch (err) {
+      return { held: undefined, unreadable: (err as Error).message, cause: err };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Moves `root`, which neither the indexer (`behind`: its 409 `not-found`) nor the chain holds any more, back to
+   * `sending`, unstamped: the anchoring worker re-sends it after its resend delay (or finds it on chain again).
+   */
+  async #unanchored(root: string, behind: PublishError): Promise<PublishError> {
+    await this.#db.pool.query(
+      "UPDATE disclosure_roots SET state = 'sending', published_at = NULL, published_to = NULL, updated_at = now() WHERE root = $1 AND state = 'anchored'",
+      [root],
+    );
+    const said = `${behind.status}${behind.issueCode === undefined ? "" : ` ${behind.issueCode}`}${behind.diagnostics === undefined ? "" : `: ${behind.diagnostics}`}`;
+    return new PublishError(
+      "ROOT_UNANCHORED",
+      `the indexer at ${this.#origin} does not have root ${root} (${said}), and the chain no longer holds organization ${this.#orgId}'s anchoring of it (a reorganization dropped the transaction): the root is back to sending, the anchoring worker anchors it again, and it is published once anchored`,
+      { root, status: behind.status, issueCode: behind.issueCode, diagnostics: behind.diagnostics, retryAfterMs: behind.retryAfterMs },
+    );
   }
 
   /**

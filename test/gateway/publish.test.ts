@@ -4,12 +4,14 @@
  * signer, a fresh nonce; every entry's proof against its root) and stores each receipt once. Anchored roots are
  * published whole, once, in chunks, stamped only after every chunk was accepted; nothing unanchored leaves;
  * every failure keeps the root for a later round (never a receipt dropped); a crash before the stamp and two
- * publishers on one database re-send, and the receiver sees the same entries. On PGlite and PostgreSQL.
+ * publishers on one database re-send, and the receiver sees the same entries; another indexer instance (a
+ * rebuilt database, another address) is sent every root again; a root the indexer does not have never keeps the
+ * later ones back (the chain asked: behind it, or its anchoring dropped and re-anchored). On PGlite and PostgreSQL.
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { TypedDataDomain } from "ethers";
 import { gatewayConfig } from "../../gateway/main";
@@ -309,9 +311,9 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       expect(await published(db)).to.deep.equal({ [root]: true });
     });
 
-    it("keeps a root unpublished when the indexer is behind (409 not-found), fails (500), drops the connection or does not answer in time, and sends it again the next round with a fresh nonce", async function () {
+    it("keeps a root unpublished when the indexer is behind (409 not-found, the chain holding the root), fails (500), drops the connection or does not answer in time, and sends it again the next round with a fresh nonce", async function () {
       const root = await anchoredRoot(f);
-      const p = publisher({ timeoutMs: 300 });
+      const p = publisher({ timeoutMs: 300, anchors: f.labCl.disclosures });
       const cases: [Failure, string, number][] = [
         [NOT_FOUND, "INDEXER_BEHIND", 409],
         [DOWN, "INDEXER_UNAVAILABLE", 500],
@@ -333,6 +335,114 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       expect(receiver.taken.map((t) => t.answered)).to.deep.equal([409, 500, "drop", "hang", 200]);
       expect(new Set(receiver.taken.map((t) => t.nonce)).size).to.equal(5);
       expect(receiver.stored.size).to.equal(receiver.taken[4].entries.length);
+    });
+
+    it("sets a root the indexer does not have (409 not-found) aside for the back-off and publishes the later roots in the same round; sends it again after the back-off, which doubles while the indexer still does not have it", async function () {
+      const [first, second, third] = [await anchoredRoot(f), await anchoredRoot(f), await anchoredRoot(f)];
+      receiver.fail(NOT_FOUND);
+      const p = publisher({ backoff: { minMs: 500, maxMs: 10_000 } });
+      const round = await p.round();
+      expect(round.published).to.deep.equal([second, third]);
+      expect(round.stoppedBy).to.equal(undefined);
+      expect(round.failures).to.have.length(1);
+      expect(round.failures[0]).to.deep.include({ code: "INDEXER_BEHIND", status: 409, issueCode: "not-found", diagnostics: NOT_FOUND.diagnostics, root: first });
+      expect(errors).to.deep.equal(round.failures);
+      expect(await published(db)).to.deep.equal({ [first]: false, [second]: true, [third]: true });
+      // Within its back-off it is left alone; after it, sent again.
+      expect(await p.round()).to.deep.equal({ published: [], sent: 0, failures: [], more: false });
+      await new Promise((resolve) => setTimeout(resolve, 550));
+      receiver.fail(NOT_FOUND);
+      expect((await p.round()).failures.map((e) => [e.code, e.root])).to.deep.equal([["INDEXER_BEHIND", first]]);
+      // Not found twice in a row: 1,000 ms now.
+      await new Promise((resolve) => setTimeout(resolve, 550));
+      expect(await p.round()).to.deep.equal({ published: [], sent: 0, failures: [], more: false });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await p.round()).published).to.deep.equal([first]);
+      expect(receiver.taken.map((t) => t.answered)).to.deep.equal([409, 200, 200, 409, 200]);
+      expect(await p.unpublishedCount()).to.equal(0);
+    });
+
+    it("with the chain at hand, stops the round at a root the indexer does not have but the chain holds (the indexer is behind it, so behind every later root), correcting the root's block from the chain", async function () {
+      const [first, second] = [await anchoredRoot(f), await anchoredRoot(f)];
+      const block = async () => String((await db.pool.query("SELECT block_number FROM disclosure_roots WHERE root = $1", [first])).rows[0].block_number);
+      const onChain = (await f.labCl.disclosures.anchorOf(first, LAB))!.blockNumber.toString();
+      expect(await block()).to.equal(onChain);
+      // As if a reorganization had moved the anchoring to another block.
+      await db.pool.query("UPDATE disclosure_roots SET block_number = block_number - 1 WHERE root = $1", [first]);
+      receiver.fail(NOT_FOUND);
+      const p = publisher({ anchors: f.labCl.disclosures });
+      const round = await p.round();
+      expect(round.published).to.deep.equal([]);
+      expect(round.stoppedBy).to.be.instanceOf(PublishError);
+      expect(round.stoppedBy).to.deep.include({ code: "INDEXER_BEHIND", status: 409, issueCode: "not-found", root: first });
+      expect(round.failures).to.deep.equal([round.stoppedBy]);
+      expect(receiver.taken).to.have.length(1);
+      expect(await published(db)).to.deep.equal({ [first]: false, [second]: false });
+      expect(await block()).to.equal(onChain);
+      // Not set aside: the next round starts with it.
+      expect((await p.round()).published).to.deep.equal([first, second]);
+    });
+
+    it("with a chain that cannot be read (failing, or not answering in time), sets a root the indexer does not have aside and goes on, saying why the chain was not asked", async function () {
+      const [first, second] = [await anchoredRoot(f), await anchoredRoot(f)];
+      receiver.fail(NOT_FOUND);
+      const p = publisher({
+        anchors: {
+          anchorOf: async () => {
+            throw new Error("the node did not answer");
+          },
+        },
+      });
+      const round = await p.round();
+      expect(round.published).to.deep.equal([second]);
+      expect(round.stoppedBy).to.equal(undefined);
+      expect(round.failures.map((e) => [e.code, e.root])).to.deep.equal([["INDEXER_BEHIND", first]]);
+      expect(round.failures[0].message).to.contain("the chain could not be asked whether it still holds the root's anchoring: the node did not answer");
+      expect(await published(db)).to.deep.equal({ [first]: false, [second]: true });
+      // A node that does not answer is not waited for longer than a request.
+      const third = await anchoredRoot(f);
+      receiver.fail(NOT_FOUND);
+      const hanging = publisher({ timeoutMs: 200, anchors: { anchorOf: () => new Promise(() => undefined) } });
+      const started = Date.now();
+      const next = await hanging.round();
+      expect(Date.now() - started).to.be.lessThan(2_000);
+      expect(next.published).to.deep.equal([third]);
+      expect(next.failures.map((e) => [e.code, e.root])).to.deep.equal([["INDEXER_BEHIND", first]]);
+      expect(next.failures[0].message).to.contain("the node did not answer within 200 ms");
+    });
+
+    it("moves a root the indexer does not have and whose anchoring the chain no longer holds (a reorganization dropped it) back to sending, publishes the later roots, and publishes it once the anchoring worker anchored it again", async function () {
+      await released(f);
+      const fork = await takeSnapshot();
+      const lost = (await f.worker.round()).anchored[0];
+      // The block anchoring it is reorganized away; the gateway's database still holds the root as anchored.
+      await fork.restore();
+      expect(await f.labCl.disclosures.anchorOf(lost, LAB)).to.equal(undefined);
+      const later = await anchoredRoot(f);
+      const state = async () => (await db.pool.query("SELECT state, published_at FROM disclosure_roots WHERE root = $1", [lost])).rows[0];
+      expect(await state()).to.deep.equal({ state: "anchored", published_at: null });
+      receiver.fail(NOT_FOUND);
+      const p = publisher({ anchors: f.labCl.disclosures });
+      const round = await p.round();
+      expect(round.published).to.deep.equal([later]);
+      expect(round.stoppedBy).to.equal(undefined);
+      expect(round.failures).to.have.length(1);
+      expect(round.failures[0]).to.deep.include({ code: "ROOT_UNANCHORED", status: 409, issueCode: "not-found", diagnostics: NOT_FOUND.diagnostics, root: lost });
+      expect(round.failures[0].message).to.contain("the root is back to sending");
+      expect(errors).to.deep.equal(round.failures);
+      expect(await state()).to.deep.equal({ state: "sending", published_at: null });
+      // GET /receipts no longer says its receipts are anchored; nothing of it is sent while it is not.
+      const own = await ownReceipts(f);
+      expect(new Set(own.filter((e) => e.root === lost).map((e) => e.anchored))).to.deep.equal(new Set([false]));
+      expect(await p.round()).to.deep.equal({ published: [], sent: 0, failures: [], more: false });
+      // The anchoring worker anchors it again (a sending root is re-sent): then it is published.
+      await f.worker.flush();
+      expect((await f.labCl.disclosures.anchorOf(lost, LAB))?.orgId).to.equal(LAB);
+      expect((await state()).state).to.equal("anchored");
+      expect((await p.round()).published).to.deep.equal([lost]);
+      expect(receiver.stored.size).to.equal((await ownReceipts(f)).length);
+      expect(new Set((await ownReceipts(f)).map((e) => e.anchored))).to.deep.equal(new Set([true]));
+      expect(errors).to.have.length(1);
     });
 
     it("signs anew at once when the indexer says the nonce was seen before (409 duplicate)", async function () {
