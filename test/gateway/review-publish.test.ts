@@ -85,7 +85,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       };
     }
 
-    it("FINDING: an indexer re-indexed into a fresh database (as docs/indexer.md prescribes after a halt), or a new GATEWAY_INDEXER_URL, never receives the receipts already published to the old one", async function () {
+    it("FINDING (fixed): an indexer re-indexed into a fresh database (as docs/indexer.md prescribes after a halt), or a new GATEWAY_INDEXER_URL, never receives the receipts already published to the old one", async function () {
       const s = await setUp();
       let fresh: Awaited<ReturnType<typeof servedIndexer>> | undefined;
       try {
@@ -125,7 +125,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       }
     });
 
-    it("FINDING: one anchored root whose anchoring the chain no longer holds (a reorganization dropped the transaction) stops every round at it: no later root is ever published", async function () {
+    it("FINDING (fixed): one anchored root whose anchoring the chain no longer holds (a reorganization dropped the transaction) stops every round at it: no later root is ever published", async function () {
       const s = await setUp();
       try {
         const fork = await takeSnapshot();
@@ -169,7 +169,7 @@ for (const kind of ["PGlite", "PostgreSQL"] as const) {
       }
     });
 
-    it("FINDING: one receipt whose requester's (ERC-1271) signature the gateway accepted but the indexer refuses as longer than 2,048 bytes keeps the whole root, every other patient's and request's receipts in it, from the indexer for good", async function () {
+    it("FINDING (fixed): one receipt whose requester's (ERC-1271) signature the gateway accepted but the indexer refuses as longer than 2,048 bytes keeps the whole root, every other patient's and request's receipts in it, from the indexer for good", async function () {
       const s = await setUp();
       try {
         // A smart-account requester (an ERC-1271 wallet whose signatures run long, as a many-owner multisig's do): a
