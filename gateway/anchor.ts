@@ -4,7 +4,8 @@
  *
  * Exactly once, across crashes and instances. Binding is one database transaction: the oldest unrooted
  * receipts are claimed with `FOR UPDATE SKIP LOCKED` (two instances never take the same rows), the tree is
- * built, each receipt gets its root, leaf index and proof, and the root is recorded as `sending`. Only
+ * built, each receipt gets its root and leaf index (its proof is rebuilt from the root's rows when asked:
+ * gateway/receipts.ts, `withProofs`), and the root is recorded as `sending`. Only
  * then is the transaction sent. A root is never rebuilt: a `sending` root (a crash, a node that did not
  * answer) is re-sent as it is, and a chain that already holds it for this organization counts as sent.
  * So a receipt belongs to one root, and a root is anchored once. Anchors are per organization: another
@@ -12,9 +13,12 @@
  * stops the organization's own transaction.
  */
 import type { CareLedger } from "../sdk/careledger";
-import { buildReceiptTree, type DisclosureReceipt } from "../sdk/exchange/receipts";
+import { receiptTree } from "../sdk/exchange/receipts";
 import type { Database } from "./db";
-import { DISCLOSURE_COLUMNS, receiptsOf, toDisclosure, type StoredDisclosure } from "./receipts";
+import { LEAF_COLUMNS, leavesOf, type LeafRow } from "./receipts";
+
+/** Rows a round reads first (more, sized from the receipts they held, until a root's worth). */
+const FIRST_CHUNK = 64;
 
 /** Options of {@link AnchorWorker}. */
 export interface AnchorOptions {
@@ -146,7 +150,7 @@ export class AnchorWorker {
     const bound = await this.#bind();
     if (bound !== undefined) {
       try {
-        if (await this.#send(bound.root, bound.count)) anchored.push(bound.root);
+        if (await this.#send(bound.root, bound.count, true)) anchored.push(bound.root);
       } catch (err) {
         failed = true;
         this.#onError(err);
@@ -165,62 +169,75 @@ export class AnchorWorker {
     // What was counted before the rows were read: those receipts are among them, or bound by another instance.
     const counted = this.#written;
     return this.#db.transaction(async (tx) => {
-      // Every row holds at least one receipt, so `max` rows hold enough; those left over are only locked until the commit.
-      const r = await tx.query(`SELECT ${DISCLOSURE_COLUMNS}, NULL::boolean AS anchored FROM disclosures d WHERE d.root IS NULL ORDER BY d.seq LIMIT $1 FOR UPDATE SKIP LOCKED`, [this.#max]);
-      if (r.rows.length === 0) {
+      // The oldest unrooted rows, read and locked a chunk at a time until a root's worth: each chunk is sized
+      // from the receipts the rows read so far held, so a round reads about the rows it binds (some 52 for
+      // searchsets of 20 at 1,024 a root), not `max` rows; rows read past the last one bound are only locked
+      // until the commit.
+      const rows: LeafRow[] = [];
+      let count = 0;
+      let after = "0";
+      let full = false;
+      for (let exhausted = false; !full && !exhausted; ) {
+        const want = rows.length === 0 ? Math.min(this.#max, FIRST_CHUNK) : Math.min(this.#max, Math.ceil(((this.#max - count) * rows.length) / count) + 1);
+        const r = await tx.query<LeafRow>(`SELECT ${LEAF_COLUMNS} FROM disclosures d WHERE d.root IS NULL AND d.seq > $2::bigint ORDER BY d.seq LIMIT $1 FOR UPDATE SKIP LOCKED`, [want, after]);
+        exhausted = r.rows.length < want;
+        for (const d of r.rows) {
+          if (rows.length > 0 && count + d.access_refs.length > this.#max) {
+            full = true;
+            break;
+          }
+          rows.push(d);
+          count += d.access_refs.length;
+        }
+        if (r.rows.length > 0) after = r.rows[r.rows.length - 1].seq;
+        if (count >= this.#max) full = true;
+      }
+      if (rows.length === 0) {
         this.#written = Math.max(0, this.#written - counted);
         return undefined;
       }
-      const rows: StoredDisclosure[] = [];
-      let count = 0;
-      for (const d of r.rows.map(toDisclosure)) {
-        if (rows.length > 0 && count + d.receipts.length > this.#max) break;
-        rows.push(d);
-        count += d.receipts.length;
-      }
-      const leaves: DisclosureReceipt[] = rows.flatMap(receiptsOf);
-      const tree = buildReceiptTree(leaves);
+      // The root and each row's first leaf: proofs are rebuilt from them when asked (receipts.ts, withProofs).
+      const { root } = receiptTree(rows.flatMap(leavesOf));
       const offsets: number[] = [];
-      const proofs: string[] = [];
       let at = 0;
       for (const d of rows) {
         offsets.push(at);
-        proofs.push(JSON.stringify(tree.proofs.slice(at, at + d.receipts.length)));
-        at += d.receipts.length;
+        at += d.access_refs.length;
       }
-      await tx.query(
-        `UPDATE disclosures d SET root = $1, leaf_offset = x.o, proofs = x.p FROM unnest($2::bigint[], $3::integer[], $4::jsonb[]) AS x(s, o, p) WHERE d.seq = x.s`,
-        [tree.root, rows.map((d) => d.seq.toString()), offsets, proofs],
-      );
-      await tx.query("INSERT INTO disclosure_roots (root, count, state) VALUES ($1, $2, 'sending')", [tree.root, count]);
-      // Rows left over (or a full LIMIT read: maybe more behind it) wait for the next round, which starts at once.
-      const more = rows.length < r.rows.length || r.rows.length === this.#max;
+      await tx.query(`UPDATE disclosures d SET root = $1, leaf_offset = x.o FROM unnest($2::bigint[], $3::integer[]) AS x(s, o) WHERE d.seq = x.s`, [root, rows.map((d) => d.seq), offsets]);
+      await tx.query("INSERT INTO disclosure_roots (root, count, state) VALUES ($1, $2, 'sending')", [root, count]);
+      // Rows left over (or a full root: maybe more behind it) wait for the next round, which starts at once.
+      const more = full;
       // Counted writes bound here or by another instance are forgotten once nothing is left waiting; writes
       // counted while this round ran stay counted.
       this.#written = Math.max(0, this.#written - (more ? count : Math.max(count, counted)));
-      return { root: tree.root, count, more };
+      return { root, count, more };
     });
   }
 
-  /** Sends one root (or finds it on chain already); true once the chain holds it for this organization. */
-  async #send(root: string, count: number): Promise<boolean> {
+  /**
+   * Sends one root (or finds it on chain already); true once the chain holds it for this organization.
+   * A root this round bound (`fresh`) was never sent, so the chain is not asked first; one re-sent is.
+   */
+  async #send(root: string, count: number, fresh = false): Promise<boolean> {
     await this.#db.pool.query("UPDATE disclosure_roots SET updated_at = now() WHERE root = $1", [root]);
     // This organization's anchor only: the lookup is keyed by (organization, root).
-    let held = await this.#careledger.disclosures.anchorOf(root, this.#orgId);
+    let blockNumber = fresh ? undefined : (await this.#careledger.disclosures.anchorOf(root, this.#orgId))?.blockNumber;
     let txHash: string | undefined;
-    if (held === undefined) {
+    if (blockNumber === undefined) {
       try {
         const handle = await this.#careledger.disclosures.anchor({ root, count });
         txHash = handle.hash;
-        await handle.wait();
+        const { orgId, receipt } = await handle.wait();
+        // Its own event names the organization that anchored it, in the receipt's block.
+        if (orgId === this.#orgId) blockNumber = BigInt(receipt.blockNumber);
       } catch (err) {
         // Another instance of this gateway may have sent the same root meanwhile: the chain decides.
         if ((await this.#careledger.disclosures.anchorOf(root, this.#orgId)) === undefined) throw err;
       }
-      held = await this.#careledger.disclosures.anchorOf(root, this.#orgId);
-      if (held === undefined) throw new Error(`root ${root} is not on chain for organization ${this.#orgId} after its transaction`);
+      blockNumber ??= (await this.#careledger.disclosures.anchorOf(root, this.#orgId))?.blockNumber;
+      if (blockNumber === undefined) throw new Error(`root ${root} is not on chain for organization ${this.#orgId} after its transaction`);
     }
-    const blockNumber = held.blockNumber;
     await this.#db.pool.query("UPDATE disclosure_roots SET state = 'anchored', tx_hash = coalesce($2, tx_hash), block_number = $3, updated_at = now() WHERE root = $1", [
       root,
       txHash ?? null,

@@ -11,7 +11,8 @@ import { duplicateRequest, NONCE_SPENDABLE, nonceKey } from "./auth";
 import { Batcher } from "./batch";
 import { isRefusal, type Database } from "./db";
 import type { GatewayRequest } from "../sdk/exchange/request";
-import { checkReceipts } from "../sdk/exchange/receipts";
+import { checkReceipts, receiptTree, type DisclosureReceipt } from "../sdk/exchange/receipts";
+import type { FastMerkleTree } from "../sdk/records/merkle";
 
 /** What one released resource adds to a disclosure: one receipt (per data class). */
 export interface ReleasedReceipt {
@@ -68,7 +69,6 @@ export interface StoredDisclosure extends NewDisclosure {
   readonly migrated: boolean;
   readonly root: string | null;
   readonly leafOffset: number | null;
-  readonly proofs: string[][] | null;
   readonly anchored: boolean;
   readonly createdAt: Date;
 }
@@ -101,7 +101,6 @@ interface Row {
   data_classes: number[];
   root: string | null;
   leaf_offset: number | null;
-  proofs: string[][] | null;
   anchored: boolean | null;
   migrated: boolean;
   created_at: Date;
@@ -109,7 +108,7 @@ interface Row {
 
 /** The columns of a `disclosures d` row, as {@link toDisclosure} reads them (with `anchored`). */
 export const DISCLOSURE_COLUMNS =
-  "d.seq, d.request_digest, d.requester, d.holder_org_id, d.patient, d.purpose, d.permitted_at_block, d.request, d.signature, d.access_refs, d.access_nonces, d.record_ids, d.resource_refs, d.data_classes, d.root, d.leaf_offset, d.proofs, d.migrated, d.created_at";
+  "d.seq, d.request_digest, d.requester, d.holder_org_id, d.patient, d.purpose, d.permitted_at_block, d.request, d.signature, d.access_refs, d.access_nonces, d.record_ids, d.resource_refs, d.data_classes, d.root, d.leaf_offset, d.migrated, d.created_at";
 
 export function toDisclosure(r: Row): StoredDisclosure {
   return {
@@ -132,22 +131,92 @@ export function toDisclosure(r: Row): StoredDisclosure {
     })),
     root: r.root,
     leafOffset: r.leaf_offset,
-    proofs: r.proofs,
     anchored: r.anchored === true,
     createdAt: r.created_at,
   };
 }
 
-/** A disclosure's receipts, one by one, each with its position, leaf index and proof. */
+/** A disclosure's receipts, one by one, each with its position and leaf index (its proof is {@link withProofs}'). */
 export function receiptsOf(d: StoredDisclosure): StoredReceipt[] {
-  const { receipts, leafOffset, proofs, migrated, ...common } = d;
+  const { receipts, leafOffset, migrated, ...common } = d;
   return receipts.map((r, i) => ({
     ...common,
     ...r,
     seq: receiptSeq(d.seq, i, migrated),
     leafIndex: leafOffset === null ? null : leafOffset + i,
-    proof: proofs === null ? null : proofs[i],
+    proof: null,
   }));
+}
+
+/** The columns a row's receipt leaves are computed from, and its seq and leaf offset. */
+export const LEAF_COLUMNS = "d.seq, d.request_digest, d.requester, d.holder_org_id, d.patient, d.purpose, d.permitted_at_block, d.access_refs, d.data_classes, d.leaf_offset";
+
+/** A row read with {@link LEAF_COLUMNS}. */
+export interface LeafRow {
+  seq: string;
+  request_digest: string;
+  requester: string;
+  holder_org_id: string;
+  patient: string;
+  purpose: number;
+  permitted_at_block: string;
+  access_refs: string[];
+  data_classes: number[];
+  leaf_offset: number | null;
+}
+
+/** A row's receipts as leaves (what its root's tree is built from), in order. */
+export function leavesOf(r: LeafRow): DisclosureReceipt[] {
+  const shared = {
+    requestDigest: r.request_digest,
+    requester: r.requester,
+    holderOrgId: BigInt(r.holder_org_id),
+    patient: r.patient,
+    purpose: r.purpose,
+    permittedAtBlock: BigInt(r.permitted_at_block),
+  };
+  return r.access_refs.map((accessRef, i) => ({ ...shared, accessRef, dataClass: r.data_classes[i] }));
+}
+
+/** How many roots' trees a database's readers keep (a tree of 1,024 receipts is about 70 KB). */
+const TREES_KEPT = 64;
+const trees = new WeakMap<Database, Map<string, Promise<FastMerkleTree>>>();
+
+/**
+ * The tree of `root`, rebuilt from the rows bound to it, in leaf order. Proofs are not stored: the anchoring
+ * worker writes a root and each row's leaf offset only (a root of 1,024 receipts had 10 hashes a receipt to
+ * write, in the same database as the requests being served), and the few readers of proofs (a patient's
+ * receipts, the publisher's rounds) rebuild the root's tree once and keep it. Rows whose leaves no longer
+ * rebuild their root (changed without the gateway) give proofs under the root they rebuild, which verify
+ * under no anchored root: the patient's SDK and the indexer refuse them.
+ */
+function treeOf(db: Database, root: string): Promise<FastMerkleTree> {
+  let kept = trees.get(db);
+  if (kept === undefined) trees.set(db, (kept = new Map()));
+  const known = kept.get(root);
+  if (known !== undefined) {
+    // Most recently used last.
+    kept.delete(root);
+    kept.set(root, known);
+    return known;
+  }
+  const built = db.pool
+    .query<LeafRow>(`SELECT ${LEAF_COLUMNS} FROM disclosures d WHERE d.root = $1 ORDER BY d.leaf_offset`, [root])
+    .then((r) => receiptTree(r.rows.flatMap(leavesOf)));
+  kept.set(root, built);
+  built.catch(() => kept.delete(root));
+  for (const old of kept.keys()) {
+    if (kept.size <= TREES_KEPT) break;
+    kept.delete(old);
+  }
+  return built;
+}
+
+/** `receipts` with the proofs of those bound to a root (each root's tree rebuilt once, {@link treeOf}). */
+export async function withProofs(db: Database, receipts: readonly StoredReceipt[]): Promise<StoredReceipt[]> {
+  const roots = [...new Set(receipts.flatMap((r) => (r.root === null ? [] : [r.root])))];
+  const built = new Map(await Promise.all(roots.map(async (root) => [root, await treeOf(db, root)] as const)));
+  return receipts.map((r) => (r.root === null || r.leafIndex === null ? r : { ...r, proof: (built.get(r.root) as FastMerkleTree).getProof(r.leafIndex) }));
 }
 
 /**
@@ -217,9 +286,10 @@ export async function receiptsUnderRoot(db: Database, root: string, from: number
      ORDER BY d.leaf_offset`,
     [root, from, limit],
   );
-  return r.rows
-    .flatMap((row) => receiptsOf(toDisclosure(row)))
-    .filter((x) => x.leafIndex !== null && x.leafIndex >= from && x.leafIndex < from + limit);
+  return withProofs(
+    db,
+    r.rows.flatMap((row) => receiptsOf(toDisclosure(row))).filter((x) => x.leafIndex !== null && x.leafIndex >= from && x.leafIndex < from + limit),
+  );
 }
 
 export class ReceiptStore {
@@ -375,10 +445,13 @@ export class ReceiptStore {
        ORDER BY d.seq LIMIT $3`,
       [patient.toLowerCase(), after.toString(), limit + 2],
     );
-    return r.rows
-      .flatMap((row) => receiptsOf(toDisclosure(row)))
-      .filter((x) => x.seq > after)
-      .slice(0, limit + 1);
+    return withProofs(
+      this.#db,
+      r.rows
+        .flatMap((row) => receiptsOf(toDisclosure(row)))
+        .filter((x) => x.seq > after)
+        .slice(0, limit + 1),
+    );
   }
 
   /** How many receipts are not yet bound to a root. */

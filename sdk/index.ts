@@ -204,6 +204,7 @@ export {
 } from "./exchange/client";
 export {
   buildReceiptTree,
+  receiptTree,
   MAX_RECEIPTS_PER_ROOT,
   RECEIPT_LEAF_TYPES,
   receiptFromJson,

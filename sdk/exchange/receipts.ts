@@ -179,18 +179,32 @@ export function receiptLeaf(r: DisclosureReceipt): string {
 }
 
 /**
+ * The Merkle tree of `receipts` on the SDK's engine, nothing computed beyond it: its `root`, and receipt
+ * `i`'s proof when asked (`getProof(i)`, in the order given). What a gateway anchors with (the root) and
+ * rebuilds a root's proofs with when a patient or an indexer asks for them; {@link buildReceiptTree} gives
+ * every leaf, proof and the dump at once.
+ * @throws {ValidationError} `receipts` when there are none or more than {@link MAX_RECEIPTS_PER_ROOT};
+ *   `receipts[i].<field>` for a malformed receipt
+ */
+export function receiptTree(receipts: readonly DisclosureReceipt[]): FastMerkleTree {
+  if (!Array.isArray(receipts) || receipts.length === 0) throw new ValidationError("receipts", "a root covers at least one receipt");
+  if (receipts.length > MAX_RECEIPTS_PER_ROOT) {
+    throw new ValidationError("receipts", `${receipts.length} receipts is more than one root may hold (${MAX_RECEIPTS_PER_ROOT}): anchor them under several roots`);
+  }
+  return FastMerkleTree.of(
+    receipts.map((r, i) => valuesOf(r, `receipts[${i}]`)),
+    RECEIPT_LEAF_TYPES,
+  );
+}
+
+/**
  * Builds the Merkle tree of `receipts`: the root to anchor, the count, every receipt's leaf and
  * proof (in the order given), and the tree's dump to keep beside them.
  * @throws {ValidationError} `receipts` when there are none or more than {@link MAX_RECEIPTS_PER_ROOT};
  *   `receipts[i].<field>` for a malformed receipt
  */
 export function buildReceiptTree(receipts: readonly DisclosureReceipt[]): ReceiptTree {
-  if (!Array.isArray(receipts) || receipts.length === 0) throw new ValidationError("receipts", "a root covers at least one receipt");
-  if (receipts.length > MAX_RECEIPTS_PER_ROOT) {
-    throw new ValidationError("receipts", `${receipts.length} receipts is more than one root may hold (${MAX_RECEIPTS_PER_ROOT}): anchor them under several roots`);
-  }
-  const values = receipts.map((r, i) => valuesOf(r, `receipts[${i}]`));
-  const tree = FastMerkleTree.of(values, RECEIPT_LEAF_TYPES);
+  const tree = receiptTree(receipts);
   const leaves: string[] = [];
   const proofs: string[][] = [];
   for (const { leaf, proof } of tree.proofs()) {

@@ -74,7 +74,6 @@ describe("gateway: disclosure receipts as stored", function () {
         signature: d.signature,
         root: null,
         leaf_index: null,
-        proof: null,
       });
       expect(rows[3].request).to.deep.equal(d.request);
       expect(await store.unrootedCount()).to.equal(25);
@@ -268,10 +267,15 @@ describe("gateway: disclosure receipts as stored", function () {
         for (const [i, l] of leaves.entries()) {
           expect(rows[i]).to.deep.include({ access_ref: l.accessRef, access_nonce: hex("e" + i, 32), record_id: hex("7" + i, 32), data_class: i, root: tree.root, leaf_index: i, permitted_at_block: String(l.permittedAtBlock) });
           expect(rows[i].request).to.deep.equal({ i });
-          expect(verifyReceiptProof(l, rows[i].proof, rows[i].root)).to.equal(true);
         }
-        expect(rows[2]).to.deep.include({ patient: PATIENT_B, root: null, leaf_index: null, proof: null, data_class: 3 });
-        expect(await new ReceiptStore(db).unrootedCount()).to.equal(1);
+        expect(rows[2]).to.deep.include({ patient: PATIENT_B, root: null, leaf_index: null, data_class: 3 });
+        // Their proofs are not stored (migration 1797379200000): rebuilt from the root's receipts, they are the ones written before.
+        const store = new ReceiptStore(db);
+        const served = await store.forPatient(PATIENT_A, 0n, 10);
+        expect(served.map((r) => r.proof)).to.deep.equal(tree.proofs);
+        for (const [i, l] of leaves.entries()) expect(verifyReceiptProof(l, served[i].proof as string[], served[i].root as string)).to.equal(true);
+        expect((await store.forPatient(PATIENT_B, 0n, 10)).map((r) => [r.root, r.proof])).to.deep.equal([[null, null]]);
+        expect(await store.unrootedCount()).to.equal(1);
       } finally {
         await db.close();
       }
@@ -300,23 +304,42 @@ describe("gateway: disclosure receipts as stored", function () {
       expect((await worker.round()).bound).to.equal(0);
       const rows = (await f.db.pool.query("SELECT r.*, x.state FROM receipts r JOIN disclosure_roots x ON x.root = r.root ORDER BY r.seq")).rows;
       expect(rows).to.have.length(18);
+      expect(rows.every((r) => r.state === "anchored")).to.equal(true);
+      // Each receipt's proof, rebuilt from its root's receipts as the gateway serves it, verifies on chain.
+      const served = await store.forPatient(f.patient.address, 0n, 100);
+      expect(served.map((r) => r.resourceRef)).to.deep.equal(rows.map((r) => r.resource_ref));
       const patient = await f.as(f.patient);
-      for (const r of rows) {
-        expect(r.state).to.equal("anchored");
-        const receipt: DisclosureReceipt = {
-          requestDigest: r.request_digest,
-          requester: r.requester,
-          holderOrgId: BigInt(r.holder_org_id),
-          patient: r.patient,
-          accessRef: r.access_ref,
-          dataClass: r.data_class,
-          purpose: r.purpose,
-          permittedAtBlock: BigInt(r.permitted_at_block),
-        };
-        expect((await patient.disclosures.verifyReceipt({ receipt, proof: r.proof, root: r.root })).verified, r.resource_ref).to.equal(true);
+      for (const r of served) {
+        const receipt: DisclosureReceipt = { ...r, holderOrgId: r.holderOrgId, permittedAtBlock: r.permittedAtBlock };
+        expect((await patient.disclosures.verifyReceipt({ receipt, proof: r.proof as string[], root: r.root as string })).verified, r.resourceRef).to.equal(true);
       }
       const roots = (await f.db.pool.query("SELECT count FROM disclosure_roots ORDER BY created_at")).rows.map((r) => r.count);
       expect(roots).to.deep.equal([7, 2, 9]);
+    });
+
+    it("reads the rows a root needs a chunk at a time, however many receipts each holds", async function () {
+      const holder = f.gateway.orgId;
+      const d = (first: number, n: number) => disclosure(first, n, { holderOrgId: holder, requester: f.doctor.address.toLowerCase(), patient: f.patient.address.toLowerCase() });
+      // 100 responses of one receipt (more than a round's first chunk of rows), then one of 41.
+      await f.gateway.receipts.insert(Array.from({ length: 100 }, (_, i) => d(i + 1, 1)));
+      await f.gateway.receipts.insert([d(200, 41)]);
+      const worker = new AnchorWorker(f.labCl, f.db, holder, { intervalMs: 3_600_000, maxReceipts: 70 });
+      expect((await worker.round()).bound).to.equal(70);
+      expect((await worker.round()).bound).to.equal(30);
+      expect((await worker.round()).bound).to.equal(41);
+      expect(await worker.round()).to.deep.include({ bound: 0, more: false });
+      const roots = (await f.db.pool.query("SELECT root, count FROM disclosure_roots ORDER BY created_at")).rows;
+      expect(roots.map((r) => r.count)).to.deep.equal([70, 30, 41]);
+      // Each root's rows are its count of receipts, at consecutive leaf offsets from 0.
+      for (const { root, count } of roots) {
+        const rows = (await f.db.pool.query("SELECT leaf_offset, cardinality(access_refs) AS n FROM disclosures WHERE root = $1 ORDER BY leaf_offset", [root])).rows;
+        let at = 0;
+        for (const r of rows) {
+          expect(r.leaf_offset).to.equal(at);
+          at += r.n;
+        }
+        expect(at).to.equal(count);
+      }
     });
 
     it("starts a round by itself once a root's worth of receipts is written, and not before", async function () {
