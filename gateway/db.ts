@@ -31,6 +31,37 @@ export interface DatabaseOptions {
    * so that both may share one database.
    */
   readonly migrations?: { readonly dir: string; readonly table: string };
+  /**
+   * How often an embedded PGlite database vacuums the tables that need it, in milliseconds (default
+   * {@link PGLITE_VACUUM_INTERVAL_MS}; 0: never). PostgreSQL's own autovacuum does this for a server.
+   */
+  readonly vacuumIntervalMs?: number;
+}
+
+/**
+ * How often an embedded database looks for tables to vacuum: PGlite is one process with no autovacuum
+ * launcher (its `autovacuum` setting says on, and nothing ever runs), so without this every updated or
+ * deleted row (a receipt bound to its root, a pruned nonce) would stay in its table and indexes for good.
+ */
+export const PGLITE_VACUUM_INTERVAL_MS = 60_000;
+
+/**
+ * Vacuums and analyzes the tables autovacuum would at its default thresholds: more dead rows than 50 + 20%
+ * of the live ones, or more rows changed since the last analysis than 50 + 10% of them. One table at a
+ * time; a vacuum visits only the pages changed since the last one. Returns the tables it vacuumed.
+ */
+export async function vacuumDue(pool: pg.Pool): Promise<string[]> {
+  // The session's counts reach the statistics when it next reports them: now, not up to a second later.
+  await pool.query("SELECT pg_stat_force_next_flush()");
+  const due = await pool.query<{ schemaname: string; relname: string }>(
+    "SELECT schemaname, relname FROM pg_stat_user_tables WHERE n_dead_tup > 50 + 0.2 * n_live_tup OR n_mod_since_analyze > 50 + 0.1 * n_live_tup ORDER BY n_dead_tup DESC",
+  );
+  const done: string[] = [];
+  for (const t of due.rows) {
+    await pool.query(`VACUUM (ANALYZE) ${pg.escapeIdentifier(t.schemaname)}.${pg.escapeIdentifier(t.relname)}`);
+    done.push(t.relname);
+  }
+  return done;
 }
 
 const GATEWAY_MIGRATIONS = { dir: path.join(__dirname, "migrations"), table: "pgmigrations" };
@@ -146,7 +177,18 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const pool = new pg.Pool({ host, port: Number(port), user: "postgres", database: "postgres", max: 1, idleTimeoutMillis: 0 });
   keepClientOnRefusal(pool);
   pool.on("error", () => undefined);
+  // Vacuums in the background, between statements (the pool has one connection): one failing is tried again next time.
+  const every = options.vacuumIntervalMs ?? PGLITE_VACUUM_INTERVAL_MS;
+  let vacuuming: Promise<unknown> = Promise.resolve();
+  const timer =
+    every > 0
+      ? setInterval(() => {
+          vacuuming = vacuuming.then(() => vacuumDue(pool)).catch(() => undefined);
+        }, every).unref()
+      : undefined;
   const close = async () => {
+    if (timer !== undefined) clearInterval(timer);
+    await vacuuming;
     await pool.end().catch(() => undefined);
     await server.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
