@@ -13,9 +13,12 @@
  * each request signed anew (a pool signed before the run: a nonce is spent once), at `connections`
  * concurrent connections for `seconds` after a warm-up, by autocannon in a child process. The raw
  * baseline gets the same requests, headers included. Reported: requests per second (2xx) and p50/p99
- * latency of the four, and the ratios enforced/raw. The consent checks are state reads at one pinned
- * block of the in-process Hardhat network (eth_blockNumber, isActiveMember, isPermitted per patient and
- * class): a remote JSON-RPC node would add its round trips.
+ * latency of the four, and the ratios enforced/raw. The gateway runs as gateway/main.ts runs it, with its
+ * anchoring worker beside it in the same process: the receipts written under load are bound to roots and
+ * anchored while it lasts. The consent checks are state reads at one pinned block of the in-process
+ * Hardhat network (eth_blockNumber, isActiveMember, isPermitted per patient and class), which makes a
+ * block a second during the runs (`blockTimeMs`), as a running chain does, rather than one per anchoring
+ * transaction; its EVM runs in this process too, where a remote JSON-RPC node would add round trips instead.
  *
  * Before that, the ingest rate: transaction Bundles of 100 and 1,000 Observations posted through
  * `careledger.exchange.ingest` (signed, validated, classified, sealed, stored, anchored as one batch).
@@ -35,6 +38,7 @@ import { signGatewayRequest, MAX_REQUEST_LIFETIME } from "../../sdk/exchange/req
 import { createScratchDatabase, openDatabase, type Database } from "../../gateway/db";
 import { LocalKeyProvider } from "../../gateway/keys";
 import { buildGateway } from "../../gateway/server";
+import { AnchorWorker } from "../../gateway/anchor";
 import { ParticipantRegistry__factory } from "../../typechain-types";
 import { deploySuite } from "../deploy";
 import { freePort } from "../../gateway/net";
@@ -55,6 +59,11 @@ export interface ThroughputOptions {
    * the time moves both runs of a round alike, and one round it disturbed does not make the figure.
    */
   readonly rounds?: number;
+  /**
+   * The chain's block time during the load runs, in milliseconds (default 1,000: a block a second, as an L2
+   * or a consortium chain makes them); 0 keeps Hardhat's automine, a block for every transaction.
+   */
+  readonly blockTimeMs?: number;
   /** Resources in a searchset (default 20). */
   readonly searchsetSize?: number;
   /** Bundle sizes posted to measure ingest, each `ingestRepeats[i]` times (default 100 ×3 and 1,000 ×2). */
@@ -138,6 +147,7 @@ export async function measureThroughput(hre: HardhatRuntimeEnvironment, options:
   const warmupSeconds = options.warmupSeconds ?? 3;
   const roundCount = options.rounds ?? 3;
   const searchsetSize = options.searchsetSize ?? 20;
+  const blockTimeMs = options.blockTimeMs ?? 1_000;
   const ingestSizes = options.ingestSizes ?? [100, 1000];
   const ingestRepeats = options.ingestRepeats ?? [3, 2];
   const log = options.log ?? console.log;
@@ -167,6 +177,11 @@ export async function measureThroughput(hre: HardhatRuntimeEnvironment, options:
   const keys = new LocalKeyProvider("0x" + randomBytes(32).toString("hex"));
   const gateway = await buildGateway({ careledger: labCl, db, keys, origin });
   await gateway.app.listen({ host: "127.0.0.1", port });
+  // The anchoring worker, as gateway/main.ts runs it beside the server: receipts are rooted and anchored
+  // on chain while the load runs (every 1,024 receipts or 5 s), in the same process.
+  const worker = new AnchorWorker(labCl, db, gateway.orgId, { recover: () => gateway.recoverPending(), onError: (err) => log(`anchoring round failed: ${(err as Error).message}`) });
+  gateway.receipts.onWritten((n) => worker.written(n));
+  worker.start();
   const rawApp = buildRawApp(gateway.store, keys, gateway.orgId, origin);
   const rawPort = await freePort();
   await rawApp.listen({ host: "127.0.0.1", port: rawPort });
@@ -228,6 +243,12 @@ export async function measureThroughput(hre: HardhatRuntimeEnvironment, options:
       }
     }
 
+    // From here the chain makes a block every `blockTimeMs`, as a running network does, not one per transaction
+    // (Hardhat's automine would make one for every root anchored: several a second under this load).
+    if (blockTimeMs > 0) {
+      await hre.network.provider.send("evm_setAutomine", [false]);
+      await hre.network.provider.send("evm_setIntervalMining", [blockTimeMs]);
+    }
     const figures: Record<string, RunFigures> = {};
     const ratios: Record<string, number[]> = {};
     const perRequest = { searchset: searchsetSize, read: 1 };
@@ -301,13 +322,18 @@ export async function measureThroughput(hre: HardhatRuntimeEnvironment, options:
     report["throughput.rounds"] = roundCount;
     report["throughput.seconds"] = seconds;
     report["throughput.searchsetSize"] = searchsetSize;
-    report["throughput.setting"] = `autocannon on 127.0.0.1, ${connections} connections, ${warmupSeconds} s warm-up, then raw and enforced runs of ${seconds} s alternating ${roundCount} times (the median round's ratio); ${db.kind}; consent checked by state reads at a pinned block of the in-process Hardhat network; ${os.cpus().length} CPUs shared with the load generator`;
+    report["throughput.setting"] = `autocannon on 127.0.0.1, ${connections} connections, ${warmupSeconds} s warm-up, then raw and enforced runs of ${seconds} s alternating ${roundCount} times (the median round's ratio); ${db.kind}; the anchoring worker running; consent checked by state reads at a pinned block of the in-process Hardhat network, ${blockTimeMs > 0 ? `a block every ${blockTimeMs} ms` : "a block per transaction"}; ${os.cpus().length} CPUs shared with the load generator`;
     log(
       `searchset ratio ${report["throughput.searchsetRatio"]} (target ≥ 0.75; rounds ${ratios.searchset.join(", ")}), read ratio ${report["throughput.readRatio"]} (target ≥ 0.5; rounds ${ratios.read.join(", ")})`,
     );
   } finally {
+    if (blockTimeMs > 0) {
+      await hre.network.provider.send("evm_setIntervalMining", [0]);
+      await hre.network.provider.send("evm_setAutomine", [true]);
+    }
     await rawApp.close();
     await gateway.app.close();
+    await worker.stop();
     await db.close();
     await scratch?.drop();
   }
