@@ -266,3 +266,50 @@ export {
 // governance/
 export { FUNCTION_ROLES, Role, ROLE_LABELS, roleId, roleName, type ManagedContractName, type RoleName } from "./governance/roles";
 export { GovernanceClient, type ManagedCall } from "./governance/client";
+
+// accounts/: patients' passkey accounts (WebAuthn, ERC-7913 signers, ERC-7739, signed batches)
+export {
+  addGuardianCall,
+  addPasskeyCall,
+  breakGlassOptOutCall,
+  cancelRecoveryCall,
+  MAX_ACCOUNT_CALLS,
+  PatientAccountClient,
+  PatientAccountFactoryClient,
+  RECOVERY_DELAY_SECONDS,
+  removeGuardianCall,
+  removePasskeyCall,
+  requireCalls,
+  type ExecuteParams,
+  type PendingRecovery,
+  type SignedExecution,
+} from "./accounts/client";
+export { PasskeySigner, type PasskeySignerOptions } from "./accounts/signer";
+export {
+  ACCOUNT_DOMAIN_NAME,
+  ACCOUNT_DOMAIN_VERSION,
+  accountDomain,
+  EXECUTE_TYPES,
+  executeDigest,
+  nestPersonalMessage,
+  nestTypedData,
+  type AccountCall,
+  type ExecuteRequest,
+  type NestedTypedData,
+} from "./accounts/typedData";
+export {
+  base64url,
+  checkAssertion,
+  encodeMultiSignature,
+  encodeWebAuthnSignature,
+  fromBase64url,
+  P256_HALF_N,
+  P256_N,
+  passkeyFromSpki,
+  passkeySigner,
+  requirePasskey,
+  signatureRS,
+  type AssertFunction,
+  type PasskeyPublicKey,
+  type WebAuthnAssertion,
+} from "./accounts/webauthn";
