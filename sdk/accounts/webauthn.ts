@@ -39,7 +39,8 @@ export interface WebAuthnAssertion {
 export type AssertFunction = (challenge: Uint8Array) => Promise<WebAuthnAssertion>;
 
 const coder = AbiCoder.defaultAbiCoder();
-const WEBAUTHN_AUTH = "tuple(bytes32 r, bytes32 s, uint256 challengeIndex, uint256 typeIndex, bytes authenticatorData, string clientDataJSON)";
+/** `WebAuthn.WebAuthnAuth`'s fields, encoded as the verifier reads them: the struct's head at offset 0 (no outer offset word). */
+const WEBAUTHN_AUTH = ["bytes32", "bytes32", "uint256", "uint256", "bytes", "string"];
 
 /**
  * Checks a passkey's public key: two 32-byte coordinates.
@@ -117,7 +118,8 @@ export function signatureRS(field: string, signature: BytesLike): { r: bigint; s
 }
 
 /**
- * Encodes an assertion as OpenZeppelin's `WebAuthn.WebAuthnAuth` (`abi.encode` of the struct): `r`, low `s`,
+ * Encodes an assertion as OpenZeppelin's `WebAuthn.WebAuthnAuth` (`abi.encode` of its fields, which is how
+ * `WebAuthn.tryDecodeAuth` reads it from calldata): `r`, low `s`,
  * and the byte offsets of `"challenge":"` and `"type":"` in the client data. Checks the encoding only; the
  * contents (challenge, type, flags) are the account's to judge — see {@link checkAssertion}.
  * @throws {ValidationError} naming the assertion's field
@@ -130,7 +132,7 @@ export function encodeWebAuthnSignature(assertion: WebAuthnAssertion): string {
   const typeIndex = indexOf(clientData, toUtf8Bytes('"type":"'));
   if (challengeIndex < 0) throw new ValidationError("assertion.clientDataJSON", 'has no "challenge"');
   if (typeIndex < 0) throw new ValidationError("assertion.clientDataJSON", 'has no "type"');
-  return coder.encode([WEBAUTHN_AUTH], [[toBeHex(r, 32), toBeHex(s, 32), challengeIndex, typeIndex, authenticatorData, toUtf8String(clientData)]]);
+  return coder.encode(WEBAUTHN_AUTH, [toBeHex(r, 32), toBeHex(s, 32), challengeIndex, typeIndex, authenticatorData, toUtf8String(clientData)]);
 }
 
 /**
