@@ -37,6 +37,9 @@ const MUTATION_BUILD = envVar("CARELEDGER_MUTATION_BUILD") !== undefined;
 const VIA_IR = !process.argv.includes("coverage") && !MUTATION_BUILD;
 const OPTIMIZE = !MUTATION_BUILD;
 
+/** The WebAuthn verifier's build, the same in every build (see its override below). */
+const WEBAUTHN_VERIFIER_BUILD = { version: SOLC, settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", viaIR: true } };
+
 const NETWORKS = {
   hardhat: VIA_IR ? {} : { allowUnlimitedContractSize: true },
   // Every variable through envVar: one left empty in .env (as .env.example has them) counts as unset.
@@ -54,6 +57,12 @@ const config: HardhatUserConfig = {
       // "Storage and gas".
       "contracts/claims/ClaimsEngine.sol": { version: SOLC, settings: { optimizer: { enabled: OPTIMIZE, runs: 1000 }, evmVersion: "cancun", viaIR: VIA_IR } },
       "contracts/claims/ClaimsLifecycle.sol": { version: SOLC, settings: { optimizer: { enabled: OPTIMIZE, runs: 1000 }, evmVersion: "cancun", viaIR: VIA_IR } },
+      // OpenZeppelin's WebAuthn verifier (its P256 Solidity fallback) through the IR pipeline with the optimizer in
+      // every build: without the optimizer its assembly is too deep for the stack, which coverage's and mutation's
+      // builds (no optimizer; coverage keeps it for IR builds) would otherwise hit. Hardhat compiles every file of
+      // the dependency graph, so OpenZeppelin's own file needs the setting as much as ours, which wraps it.
+      "contracts/accounts/WebAuthnVerifier.sol": WEBAUTHN_VERIFIER_BUILD,
+      "@openzeppelin/contracts/utils/cryptography/verifiers/ERC7913WebAuthnVerifier.sol": WEBAUTHN_VERIFIER_BUILD,
     },
   },
   networks: NETWORKS,
