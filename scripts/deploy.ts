@@ -126,7 +126,11 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     DisclosureLog: await result.disclosureLog.getAddress(),
   };
   const version: string = JSON.parse(fs.readFileSync(path.join(hre.config.paths.root, "package.json"), "utf8")).version;
-  const book: AddressBook = { chainId, version, deploymentBlock, deployedAt: new Date().toISOString(), contracts };
+  const accounts = {
+    WebAuthnVerifier: await result.webAuthnVerifier.getAddress(),
+    PatientAccountFactory: await result.patientAccountFactory.getAddress(),
+  };
+  const book: AddressBook = { chainId, version, deploymentBlock, deployedAt: new Date().toISOString(), contracts, accounts };
   const file = dir ? writeAddressBook(book, dir) : undefined;
   if (file) log(`Address book written to ${path.relative(process.cwd(), file)}`);
   return { book, deployed: true, file };

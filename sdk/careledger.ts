@@ -8,7 +8,9 @@ import { ConsentRegistry__factory } from "../typechain-types/factories/contracts
 import { DisclosureLog__factory } from "../typechain-types/factories/contracts/consent/DisclosureLog__factory";
 import { ParticipantRegistry__factory } from "../typechain-types/factories/contracts/participants/ParticipantRegistry__factory";
 import { RecordRegistry__factory } from "../typechain-types/factories/contracts/records/RecordRegistry__factory";
-import { addressBookDirs, addressBookPath, findAddressBook, SUITE_CONTRACTS, type AddressBook, type SuiteAddresses } from "./core/addressBook";
+import { ACCOUNT_CONTRACTS, addressBookDirs, addressBookPath, findAddressBook, SUITE_CONTRACTS, type AccountAddresses, type AddressBook, type SuiteAddresses } from "./core/addressBook";
+import { PatientAccountClient, PatientAccountFactoryClient } from "./accounts/client";
+import { PatientAccountFactory__factory } from "../typechain-types/factories/contracts/accounts/PatientAccountFactory__factory";
 import { CareLedgerError, UnsupportedChainError } from "./errors";
 import { ClaimsClient } from "./claims/client";
 import { ConsentClient } from "./consent/client";
@@ -48,6 +50,18 @@ export interface ConnectOptions {
    * from the node (sdk/core/indexer.ts).
    */
   readonly indexer?: string | IndexerOptions;
+  /** The passkey accounts' contracts, overriding the address book's (`accounts`). */
+  readonly accounts?: AccountAddresses;
+}
+
+/** Patients' passkey accounts on a deployment: the factory, the WebAuthn verifier, and a client per account. */
+export interface PasskeyAccounts {
+  /** The WebAuthn verifier's address (a `PasskeySigner`'s `verifier`). */
+  readonly verifier: string;
+  /** The factory: predict an account's address, create it if needed. */
+  readonly factory: PatientAccountFactoryClient;
+  /** The client of the account at `account`, through the connection's runner. */
+  at(account: string): PatientAccountClient;
 }
 
 /** A connection to one deployment of the CareLedger suite. */
@@ -78,7 +92,10 @@ export class CareLedger {
   /** The indexer histories are read from, when one was given to `connect`. */
   readonly indexer: IndexerSource | undefined;
 
-  private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number, logs: LogReadOptions = {}, indexer?: IndexerSource) {
+  /** Patients' passkey accounts, when the address book (or `options.accounts`) names their contracts. */
+  readonly accounts: PasskeyAccounts | undefined;
+
+  private constructor(runner: Signer | Provider, chainId: bigint, addresses: SuiteAddresses, fromBlock: number, logs: LogReadOptions = {}, indexer?: IndexerSource, accounts?: AccountAddresses) {
     this.runner = runner;
     this.chainId = chainId;
     this.addresses = addresses;
@@ -90,6 +107,11 @@ export class CareLedger {
     this.consent = new ConsentClient(ConsentRegistry__factory.connect(addresses.ConsentRegistry, runner), fromBlock);
     this.disclosures = new DisclosuresClient(DisclosureLog__factory.connect(addresses.DisclosureLog, runner), fromBlock);
     this.indexer = indexer;
+    this.accounts = accounts && {
+      verifier: accounts.WebAuthnVerifier,
+      factory: new PatientAccountFactoryClient(PatientAccountFactory__factory.connect(accounts.PatientAccountFactory, runner)),
+      at: (account: string) => PatientAccountClient.at(account, runner),
+    };
     for (const client of [this.participants, this.records, this.claims, this.consent, this.disclosures]) {
       client.logOptions = logs;
       client.indexer = indexer;
@@ -138,6 +160,8 @@ export class CareLedger {
       throw new UnsupportedChainError(chainId, `there is no contract at ${addresses.ParticipantRegistry} (ParticipantRegistry): is the node the one you deployed to?`);
     }
     const indexer = options.indexer === undefined ? undefined : new IndexerSource(options.indexer, chainId);
-    return new CareLedger(runner, chainId, addresses, options.fromBlock ?? book?.deploymentBlock ?? 0, options.logs, indexer);
+    const accountBook = options.accounts ?? book?.accounts;
+    const accounts = accountBook && (Object.fromEntries(ACCOUNT_CONTRACTS.map((name) => [name, requireAddress(`accounts.${name}`, accountBook[name])])) as unknown as AccountAddresses);
+    return new CareLedger(runner, chainId, addresses, options.fromBlock ?? book?.deploymentBlock ?? 0, options.logs, indexer, accounts);
   }
 }

@@ -56,6 +56,10 @@ export default buildModule("CareLedger", (m) => {
   const claimsEngine = m.contract("ClaimsEngine", [manager, participantRegistry, recordRegistry], {
     libraries: { ClaimsPlans: claimsPlans, ClaimsEscrow: claimsEscrow, ClaimsLifecycle: claimsLifecycle },
   });
+  // Patients' passkey accounts: OpenZeppelin's WebAuthn verifier, and the factory of accounts (which deploys
+  // the account implementation it clones). Not governed: neither has anything to administer.
+  const webAuthnVerifier = m.contract("WebAuthnVerifier");
+  const patientAccountFactory = m.contract("PatientAccountFactory", [webAuthnVerifier]);
   const targets: Record<ManagedContractName, CallableContractFuture<string>> = {
     ParticipantRegistry: participantRegistry,
     ConsentRegistry: consentRegistry,
@@ -85,5 +89,5 @@ export default buildModule("CareLedger", (m) => {
   // Last: the admin's own execution delay. From here on, role changes by the admin are scheduled.
   m.call(manager, "grantRole", [Role.ADMIN, deployer, adminExecutionDelay], { id: "delay_ADMIN", after: wiring });
 
-  return { manager, participantRegistry, consentRegistry, recordRegistry, claimsEngine, disclosureLog };
+  return { manager, participantRegistry, consentRegistry, recordRegistry, claimsEngine, disclosureLog, webAuthnVerifier, patientAccountFactory };
 });

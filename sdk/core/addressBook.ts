@@ -27,6 +27,17 @@ export const SUITE_CONTRACTS = [
   "DisclosureLog",
 ] as const satisfies readonly (keyof SuiteAddresses)[];
 
+/** The passkey accounts' contracts of a deployment (issue 16): the WebAuthn verifier and the account factory. */
+export interface AccountAddresses {
+  /** OpenZeppelin's ERC-7913 WebAuthn verifier, which every passkey account checks passkeys with. */
+  readonly WebAuthnVerifier: string;
+  /** The factory of patients' passkey accounts (deterministic addresses). */
+  readonly PatientAccountFactory: string;
+}
+
+/** The names of the passkey accounts' contracts, in deployment order. */
+export const ACCOUNT_CONTRACTS = ["WebAuthnVerifier", "PatientAccountFactory"] as const satisfies readonly (keyof AccountAddresses)[];
+
 /** One deployment of the suite on one chain. */
 export interface AddressBook {
   /** The chain id the suite is deployed on. */
@@ -39,6 +50,8 @@ export interface AddressBook {
   readonly deployedAt: string;
   /** The contract addresses. */
   readonly contracts: SuiteAddresses;
+  /** The passkey accounts' contracts; absent from books written before they were deployed with the suite. */
+  readonly accounts?: AccountAddresses;
   /**
    * On a local chain (31337) deployed with `--test-token`: an allow-listed test stablecoin (6 decimals,
    * anyone may mint) to try claims with. Never on any other chain.
@@ -91,6 +104,14 @@ export function parseAddressBook(value: unknown): AddressBook {
   for (const name of SUITE_CONTRACTS) {
     const a = contracts[name];
     if (typeof a !== "string" || !isAddress(a)) throw new ValidationError(`addressBook.contracts.${name}`, `${JSON.stringify(a)} is not an address`);
+  }
+  if (book.accounts !== undefined) {
+    const accounts = book.accounts as Record<string, unknown> | null;
+    if (!accounts || typeof accounts !== "object") throw new ValidationError("addressBook.accounts", "is not an object");
+    for (const name of ACCOUNT_CONTRACTS) {
+      const a = accounts[name];
+      if (typeof a !== "string" || !isAddress(a)) throw new ValidationError(`addressBook.accounts.${name}`, `${JSON.stringify(a)} is not an address`);
+    }
   }
   if (book.testToken !== undefined && (typeof book.testToken !== "string" || !isAddress(book.testToken))) {
     throw new ValidationError("addressBook.testToken", `${JSON.stringify(book.testToken)} is not an address`);

@@ -1,6 +1,6 @@
 /**
  * The passkey accounts' fixture: the consent fixture (the suite through Ignition, a hospital with a
- * doctor), the WebAuthn verifier and the account factory, a patient's phone (a software authenticator)
+ * doctor, and the suite's WebAuthn verifier and account factory), a patient's phone (a software authenticator)
  * and the account it created through a relayer — the patient holds no ETH — plus a laptop passkey
  * not yet added, and helpers that sign and relay batches.
  */
@@ -27,9 +27,10 @@ export const DAY = 86_400;
 
 export async function accountsFixture() {
   const f = await consentFixture();
-  const verifier = await new WebAuthnVerifier__factory(f.deployer).deploy();
-  const verifierAddress = await verifier.getAddress();
-  const factory = await new PatientAccountFactory__factory(f.deployer).deploy(verifierAddress);
+  // The suite's own verifier and factory, as deployed by the Ignition module and named in the address book.
+  const verifierAddress = f.book.accounts!.WebAuthnVerifier;
+  const verifier = WebAuthnVerifier__factory.connect(verifierAddress, f.deployer);
+  const factory = PatientAccountFactory__factory.connect(f.book.accounts!.PatientAccountFactory, f.deployer);
   const factoryClient = new PatientAccountFactoryClient(factory.connect(f.relayer));
   const phone = new SoftAuthenticator();
   const laptop = new SoftAuthenticator();

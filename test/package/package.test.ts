@@ -36,7 +36,7 @@ const solidityNames = (dir: string) =>
     .map((f) => f.slice(0, -".sol".length))
     .sort();
 /** The interfaces, each beside its implementation in its part's folder. */
-const INTERFACES = ["governance", "participants", "consent", "records", "claims"].flatMap((part) => solidityNames(part).filter((n) => /^I[A-Z]/.test(n)));
+const INTERFACES = ["governance", "participants", "consent", "records", "claims", "accounts"].flatMap((part) => solidityNames(part).filter((n) => /^I[A-Z]/.test(n)));
 const EXPOSED = [...SUITE, ...INTERFACES];
 const NOT_EXPOSED = [...solidityNames("test"), ...solidityNames("verification")];
 
