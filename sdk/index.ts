@@ -7,10 +7,11 @@
  * ```
  * @packageDocumentation
  */
-export { CareLedger, type ConnectOptions } from "./careledger";
+export { CareLedger, type ConnectOptions, type PasskeyAccounts } from "./careledger";
 
 // core/: what every part's client is built on
 export {
+  ACCOUNT_CONTRACTS,
   addressBookDirs,
   addressBookPath,
   DEFAULT_ADDRESS_BOOK_DIR,
@@ -19,6 +20,7 @@ export {
   readAddressBook,
   SUITE_CONTRACTS,
   writeAddressBook,
+  type AccountAddresses,
   type AddressBook,
   type SuiteAddresses,
 } from "./core/addressBook";

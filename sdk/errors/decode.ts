@@ -7,6 +7,8 @@
 import { ErrorFragment, Interface, type Result } from "ethers";
 import { AccessManager__factory } from "../../typechain-types/factories/@openzeppelin/contracts/access/manager/AccessManager__factory";
 import { IERC20Errors__factory } from "../../typechain-types/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC20Errors__factory";
+import { PatientAccount__factory } from "../../typechain-types/factories/contracts/accounts/PatientAccount__factory";
+import { PatientAccountFactory__factory } from "../../typechain-types/factories/contracts/accounts/PatientAccountFactory__factory";
 import { ClaimsEscrow__factory } from "../../typechain-types/factories/contracts/claims/ClaimsEscrow__factory";
 import { ClaimsLifecycle__factory } from "../../typechain-types/factories/contracts/claims/ClaimsLifecycle__factory";
 import { ClaimsPlans__factory } from "../../typechain-types/factories/contracts/claims/ClaimsPlans__factory";
@@ -16,6 +18,7 @@ import { ClaimsEngine__factory } from "../../typechain-types/factories/contracts
 import { ParticipantRegistry__factory } from "../../typechain-types/factories/contracts/participants/ParticipantRegistry__factory";
 import { RecordRegistry__factory } from "../../typechain-types/factories/contracts/records/RecordRegistry__factory";
 import { CareLedgerError, ContractRevertError, findRevertData, type ErrorArgs, type MessageTable } from "./base";
+import { ACCOUNT_MESSAGES } from "./accounts";
 import { CLAIM_MESSAGES } from "./claims";
 import { CONSENT_MESSAGES } from "./consent";
 import { DISCLOSURE_MESSAGES } from "./disclosures";
@@ -37,6 +40,7 @@ export const REVERT_MESSAGES: MessageTable = {
   ...DISCLOSURE_MESSAGES,
   ...GOVERNANCE_MESSAGES,
   ...TOKEN_MESSAGES,
+  ...ACCOUNT_MESSAGES,
 };
 
 const PANIC_REASONS: Readonly<Record<number, string>> = {
@@ -64,6 +68,8 @@ function suiteErrorInterface(): Interface {
     ClaimsLifecycle__factory,
     ClaimsPlans__factory,
     IERC20Errors__factory,
+    PatientAccount__factory,
+    PatientAccountFactory__factory,
   ];
   for (const { abi } of suite) {
     for (const item of abi) {

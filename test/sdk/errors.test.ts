@@ -18,6 +18,7 @@ function sample(type: string, i: number): unknown {
   if (type === "bool") return true;
   if (type === "bytes32") return "0x" + (i + 1).toString(16).padStart(64, "0");
   if (type === "bytes4") return "0xdeadbeef";
+  if (/^bytes\d+$/.test(type)) return "0x" + "ab".repeat(Number(type.slice(5)));
   if (type === "bytes") return "0x1234";
   if (type === "string") return "why";
   throw new Error(`no sample for ${type}`);
