@@ -28,6 +28,7 @@ const accountInterface = PatientAccount__factory.createInterface();
 
 /** A batch the account's passkey signed, ready for a relayer. */
 export interface SignedExecution extends ExecuteRequest {
+  readonly calls: AccountCall[];
   readonly account: string;
   readonly signature: string;
 }
@@ -167,8 +168,8 @@ export class PatientAccountClient {
     const calls = requireCalls(params.calls);
     const deadline = BigInt(requireTime("deadline", params.deadline));
     const nonce = params.nonce ?? (await this.nonce(params.key ?? 0n));
-    const request: ExecuteRequest = { calls, nonce, deadline };
-    return { account: this.address, ...request, signature: await signer.signExecute(request) };
+    const signature = await signer.signExecute({ calls, nonce, deadline });
+    return { account: this.address, calls, nonce, deadline, signature };
   }
 
   /**

@@ -9,6 +9,7 @@ import { AbiCoder, getCreate2Address, keccak256, solidityPacked } from "ethers";
 import { PatientAccountClient } from "../../sdk";
 import { PatientAccount__factory } from "../../typechain-types";
 import { accountsFixture } from "./fixture";
+import { rejection } from "../support/rejection";
 import { SoftAuthenticator } from "../support/softAuthenticator";
 
 describe("PatientAccountFactory", function () {
@@ -66,8 +67,8 @@ describe("PatientAccountFactory", function () {
 
     it("refuses bad input naming the field", async function () {
       const f = await loadFixture(accountsFixture);
-      await expect(f.factoryClient.predictAddress({ x: "0x12", y: f.laptop.publicKey.y })).to.be.rejectedWith(/passkey\.x/);
-      await expect(f.factoryClient.predictAddress(f.laptop.publicKey, -1n)).to.be.rejectedWith(/salt/);
+      expect((await rejection(f.factoryClient.predictAddress({ x: "0x12", y: f.laptop.publicKey.y }))).message).to.match(/passkey\.x/);
+      expect((await rejection(f.factoryClient.predictAddress(f.laptop.publicKey, -1n))).message).to.match(/salt/);
     });
   });
 });

@@ -238,12 +238,18 @@ describe("PatientAccount management", function () {
       expect(await f.viaEntryPoint.validateUserOp.staticCall({ ...userOp, signature: await f.signerOf(f.laptop).signDigest(userOpHash) }, userOpHash, 0n)).to.equal(1n);
     });
 
-    it("manages the account and executes ERC-7821 batches, and cancels a pending recovery", async function () {
+    it("manages the account and executes ERC-7821 batches (as the account itself may), and cancels a pending recovery", async function () {
       const f = await withEntryPoint();
       await expect(f.viaEntryPoint.addPasskey(f.laptop.publicKey.x, f.laptop.publicKey.y)).to.emit(f.account, "PasskeyAdded");
       const call = breakGlassOptOutCall(f.book.contracts.ConsentRegistry, f.address, true);
       const batch = AbiCoder.defaultAbiCoder().encode(["tuple(address,uint256,bytes)[]"], [[[call.target, 0n, call.data]]]);
       await expect(f.viaEntryPoint.execute(concat(["0x01", "0x" + "00".repeat(31)]), batch)).to.emit(f.consent, "BreakGlassOptOutSet").withArgs(f.address, true, f.address);
+      // The account itself may run an ERC-7821 batch too (a signed batch calling execute on the account).
+      const optIn = breakGlassOptOutCall(f.book.contracts.ConsentRegistry, f.address, false);
+      const nested = AbiCoder.defaultAbiCoder().encode(["tuple(address,uint256,bytes)[]"], [[[optIn.target, 0n, optIn.data]]]);
+      const selfBatch = f.account.interface.encodeFunctionData("execute", [concat(["0x01", "0x" + "00".repeat(31)]), nested]);
+      const signed = await f.sign([{ target: f.address, value: 0n, data: selfBatch }]);
+      await expect(f.account.executeBySig(signed.calls, signed.nonce, signed.deadline, signed.signature)).to.emit(f.consent, "BreakGlassOptOutSet").withArgs(f.address, false, f.address);
       await f.account.connect(f.guardian).proposeRecovery(f.newPhone.publicKey.x, f.newPhone.publicKey.y);
       await expect(f.viaEntryPoint.cancelRecovery()).to.emit(f.account, "RecoveryCancelled").withArgs(f.guardian.address, f.newPhone.publicKey.x, f.newPhone.publicKey.y, ENTRY_POINT);
     });
