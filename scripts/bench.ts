@@ -31,13 +31,14 @@ import { runMerkleBench } from "./bench/merkle";
 import { benchClaims } from "./bench/claims";
 import { benchConsent } from "./bench/consent";
 import { benchDisclosures } from "./bench/disclosures";
+import { benchAccounts } from "./bench/accounts";
 import { runGatewayBench } from "./bench/gateway";
 import { runIndexerBench } from "./bench/indexer";
 import { envVar } from "../config/env";
 import { GasFloor__factory, ViewProbe__factory } from "../typechain-types";
 
 /** Every part's benchmark, in the order they are reported. */
-const PARTS: readonly PartBench[] = [benchParticipants, benchConsent, benchRecords, benchClaims, benchDisclosures];
+const PARTS: readonly PartBench[] = [benchParticipants, benchConsent, benchRecords, benchClaims, benchDisclosures, benchAccounts];
 
 /** The phases of `npm run bench`, in order. */
 const PHASES = ["gas", "merkle", "gateway", "indexer"] as const;

@@ -177,13 +177,17 @@ function anvilLauncher(): string {
   return path.join(path.dirname(pkg), bin);
 }
 
-/** Starts Anvil on `port` like a `hardhat node` (see the file's comment) and resolves once it accepts JSON-RPC. */
-export function startAnvil(port: number, options: { chainId?: number; timeoutMs?: number } = {}): Promise<LocalNode> {
+/**
+ * Starts Anvil on `port` like a `hardhat node` (see the file's comment) and resolves once it accepts JSON-RPC.
+ * `hardfork` another than `hardhat node`'s, for a measurement that needs one (the gas benchmark's chain
+ * without the P-256 precompile runs prague).
+ */
+export function startAnvil(port: number, options: { chainId?: number; timeoutMs?: number; hardfork?: string } = {}): Promise<LocalNode> {
   const args = [
     anvilLauncher(),
     ...["--host", "127.0.0.1", "--port", String(port)],
     ...["--mnemonic", DEV_MNEMONIC, "--accounts", String(DEV_ACCOUNTS)],
-    ...["--hardfork", HARDFORK, "--chain-id", String(options.chainId ?? LOCAL_CHAIN_ID)],
+    ...["--hardfork", options.hardfork ?? HARDFORK, "--chain-id", String(options.chainId ?? LOCAL_CHAIN_ID)],
   ];
   return spawnNode("anvil", process.execPath, args, `Listening on 127.0.0.1:${port}`, port, options.timeoutMs ?? 30_000, ` (is Anvil installed? ${ANVIL_FROM})`);
 }
