@@ -7,6 +7,7 @@ import hre from "hardhat";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySuite } from "../../scripts/deploy";
 import { readAddressBook, Role, SUITE_CONTRACTS, writeAddressBook, type SuiteAddresses } from "../../sdk";
+import { PatientAccount__factory, PatientAccountFactory__factory } from "../../typechain-types";
 
 /** An address book whose every contract is `address`. */
 function everyContractAt(address: string): SuiteAddresses {
@@ -38,6 +39,10 @@ describe("scripts/deploy.ts", function () {
     expect(book!.version).to.equal(JSON.parse(fs.readFileSync("package.json", "utf8")).version);
     expect(book!.deploymentBlock).to.be.greaterThan(0);
     expect(await hre.ethers.provider.getCode(book!.contracts.ParticipantRegistry)).not.to.equal("0x");
+    // The passkey accounts' verifier and factory, named in the book (the factory built on that verifier).
+    expect(await hre.ethers.provider.getCode(book!.accounts!.WebAuthnVerifier)).not.to.equal("0x");
+    const factory = PatientAccountFactory__factory.connect(book!.accounts!.PatientAccountFactory, hre.ethers.provider);
+    expect(await PatientAccount__factory.connect(await factory.implementation(), hre.ethers.provider).webAuthnVerifier()).to.equal(book!.accounts!.WebAuthnVerifier);
 
     const blocks = await hre.ethers.provider.getBlockNumber();
     const lines: string[] = [];
