@@ -103,9 +103,12 @@ function specifier(fromDir, target) {
   return rel.startsWith(".") ? rel : `./${rel}`;
 }
 
-/** The contracts the package exposes: the address book's suite, then every interface, each with its artifact. */
+/**
+ * The contracts the package exposes: the address book's suite, the passkey accounts' contracts (the verifier and
+ * the factory the book names, and the account they create), then every interface, each with its artifact.
+ */
 function exposedContracts() {
-  const { SUITE_CONTRACTS } = require(path.join(dist, "sdk", "core", "addressBook.js"));
+  const { ACCOUNT_CONTRACTS, SUITE_CONTRACTS } = require(path.join(dist, "sdk", "core", "addressBook.js"));
   const artifacts = walk(path.join(root, "artifacts"))
     .filter((f) => f.endsWith(".json") && !f.endsWith(".dbg.json") && !f.includes(`${path.sep}build-info${path.sep}`))
     .map((f) => ({ file: f, artifact: JSON.parse(fs.readFileSync(f, "utf8")) }))
@@ -120,7 +123,7 @@ function exposedContracts() {
     .filter((a) => INTERFACE_SOURCE.test(a.sourceName) && a.bytecode === "0x")
     .map((a) => a.contractName)
     .sort();
-  const names = [...SUITE_CONTRACTS, ...interfaces];
+  const names = [...SUITE_CONTRACTS, ...ACCOUNT_CONTRACTS, "PatientAccount", ...interfaces];
   return names.map((name) => {
     const artifact = byName(name);
     if (/^contracts\/(test|verification)\//.test(artifact.sourceName)) throw new Error(`build-package: ${name} is a mock or a harness`);

@@ -37,7 +37,9 @@ const solidityNames = (dir: string) =>
     .sort();
 /** The interfaces, each beside its implementation in its part's folder. */
 const INTERFACES = ["governance", "participants", "consent", "records", "claims", "accounts"].flatMap((part) => solidityNames(part).filter((n) => /^I[A-Z]/.test(n)));
-const EXPOSED = [...SUITE, ...INTERFACES];
+/** The passkey accounts' contracts (sdk/core/addressBook.ts ACCOUNT_CONTRACTS) and the account they create. */
+const ACCOUNTS = ["WebAuthnVerifier", "PatientAccountFactory", "PatientAccount"];
+const EXPOSED = [...SUITE, ...ACCOUNTS, ...INTERFACES];
 const NOT_EXPOSED = [...solidityNames("test"), ...solidityNames("verification")];
 
 interface PrepareWhere {
