@@ -219,6 +219,21 @@ export {
   type ReceiptValues,
 } from "./exchange/receipts";
 
+// relay/: signed consent actions handed to a relayer (npm run relayer), and its client
+export {
+  ACTION_TYPES,
+  actionBody,
+  actionDigest,
+  actionFromJson,
+  actionPatient,
+  CONSENT_ACTION_KINDS,
+  type ActionBinding,
+  type ActionBody,
+  type ConsentActionKind,
+  type SignedAction,
+} from "./relay/actions";
+export { RelayerClient, RelayerError, type ActionStatus, type RelayedAction, type RelayerClientOptions, type RelayerProblem } from "./relay/client";
+
 // claims/
 export { ClaimsClient, toClaimResponse, toExplanationOfBenefit } from "./claims/client";
 export { claimHistoryFrom, claimStateFrom, claimStatusFrom, CLAIM_EVENT_KINDS, type ClaimEventLog, type ClaimEventLogs } from "./claims/history";
