@@ -7,7 +7,7 @@
  */
 import type pg from "pg";
 import type { Database } from "../gateway/db";
-import { RelayerProblem } from "./problem";
+import { jsonSafe, RelayerProblem } from "./problem";
 
 /** An action as `GET /actions/{id}` answers it (the SDK's `RelayedAction`). */
 export interface ActionView {
@@ -149,7 +149,7 @@ export class ActionStore {
   }
 
   async confirm(id: string, blockNumber: number, result: Record<string, unknown>): Promise<void> {
-    await this.db.pool.query("UPDATE relayer_actions SET status = 'confirmed', block_number = $2, result = $3, updated_at = now() WHERE id = $1 AND status = 'submitted'", [id, blockNumber, JSON.stringify(result)]);
+    await this.db.pool.query("UPDATE relayer_actions SET status = 'confirmed', block_number = $2, result = $3, updated_at = now() WHERE id = $1 AND status = 'submitted'", [id, blockNumber, JSON.stringify(jsonSafe(result))]);
   }
 
   async fail(id: string, reason: NonNullable<ActionView["reason"]>, blockNumber?: number): Promise<void> {
