@@ -25,7 +25,7 @@ import type { Provider, TransactionReceipt, TypedDataDomain } from "ethers";
 import type { ConsentRegistry } from "../typechain-types/contracts/consent/ConsentRegistry";
 import { eventIn } from "../sdk/core/tx";
 import { delegationOf, grantedFrom } from "../sdk/consent/events";
-import { actionDigest, actionFromJson, type ActionBinding, type ConsentActionKind, type SignedAction } from "../sdk/relay/actions";
+import { actionDigest, actionFromJson, type ActionBinding, type ConsentActionKind, type SignedAction } from "../sdk/exchange/relayActions";
 import { contractAccepts } from "../gateway/auth";
 import type { CareLedger } from "../sdk/careledger";
 import { recoverAddress } from "ethers";

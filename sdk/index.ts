@@ -219,7 +219,7 @@ export {
   type ReceiptValues,
 } from "./exchange/receipts";
 
-// relay/: signed consent actions handed to a relayer (npm run relayer), and its client
+// exchange/relayActions, exchange/relayer: signed consent actions handed to a relayer (npm run relayer), and its client
 export {
   ACTION_TYPES,
   actionBody,
@@ -231,8 +231,8 @@ export {
   type ActionBody,
   type ConsentActionKind,
   type SignedAction,
-} from "./relay/actions";
-export { RelayerClient, RelayerError, type ActionStatus, type RelayedAction, type RelayerClientOptions, type RelayerProblem } from "./relay/client";
+} from "./exchange/relayActions";
+export { RelayerClient, RelayerError, type ActionStatus, type RelayedAction, type RelayerClientOptions, type RelayerProblem } from "./exchange/relayer";
 
 // claims/
 export { ClaimsClient, toClaimResponse, toExplanationOfBenefit } from "./claims/client";

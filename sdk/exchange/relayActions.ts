@@ -8,7 +8,7 @@
 import { TypedDataEncoder, type TypedDataDomain } from "ethers";
 import { ValidationError } from "../errors";
 import { requireAddress, requireBoolean, requireBytes32 } from "../core/validate";
-import { MAX_SIGNATURE_BYTES } from "../exchange/request";
+import { MAX_SIGNATURE_BYTES } from "./request";
 import type { SignedDelegateRemoval, SignedDelegation, SignedGrant, SignedRevocation } from "../consent/params";
 import { DELEGATE_REMOVAL_TYPES, DELEGATION_TYPES, GRANT_TYPES, REVOCATION_TYPES } from "../consent/typedData";
 import type { TypedDataField } from "ethers";

@@ -5,7 +5,7 @@
  * the contract would refuse, the custom error's name (decoded by the relayer with the SDK's table).
  */
 import { CareLedgerError } from "../errors";
-import { actionBody, type ActionBinding, type SignedAction } from "./actions";
+import { actionBody, type ActionBinding, type SignedAction } from "./relayActions";
 
 /** Where an action is: recorded, sent (its transaction), mined (its result), or settled without it. */
 export type ActionStatus = "accepted" | "submitted" | "confirmed" | "failed";
