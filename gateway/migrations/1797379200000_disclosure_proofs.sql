@@ -8,7 +8,10 @@
 -- Up Migration
 
 DROP VIEW receipts;
+-- Dropping the column drops the CHECK that named it, ((root IS NULL) = (leaf_offset IS NULL) AND (root IS NULL) =
+-- (proofs IS NULL)): its first half, which the rebuilding of proofs relies on, is made again.
 ALTER TABLE disclosures DROP COLUMN proofs;
+ALTER TABLE disclosures ADD CONSTRAINT disclosures_root_with_leaf_offset CHECK ((root IS NULL) = (leaf_offset IS NULL));
 -- One row per receipt, as before, without its proof (rebuilt by the gateway, not stored).
 CREATE VIEW receipts AS
 SELECT CASE WHEN d.migrated THEN d.seq ELSE d.seq * 65536 + (t.i - 1) END AS seq, d.seq AS disclosure_seq, d.request_digest, d.requester, d.holder_org_id, d.patient,
@@ -28,6 +31,7 @@ ALTER TABLE disclosures RESET (toast_tuple_target);
 -- The column comes back empty (SQL cannot hash a tree): a gateway rolled back past this migration serves the
 -- receipts bound since without their proofs.
 DROP VIEW receipts;
+ALTER TABLE disclosures DROP CONSTRAINT disclosures_root_with_leaf_offset;
 ALTER TABLE disclosures ADD COLUMN proofs jsonb;
 CREATE VIEW receipts AS
 SELECT CASE WHEN d.migrated THEN d.seq ELSE d.seq * 65536 + (t.i - 1) END AS seq, d.seq AS disclosure_seq, d.request_digest, d.requester, d.holder_org_id, d.patient,

@@ -34,7 +34,7 @@ describe("review: gateway proofs rebuilt from rows", function () {
     await db.close();
   });
 
-  it("FINDING: dropping the proofs column dropped the CHECK that a row's root and leaf offset are set together: a rooted row without a leaf offset is accepted", async function () {
+  it("FIXED: dropping the proofs column dropped the CHECK that a row's root and leaf offset are set together (made again by the migration): a rooted row without a leaf offset is refused", async function () {
     await db.pool.query(INSERT, row(1));
     const checks = (await db.pool.query<{ def: string }>("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'disclosures'::regclass AND contype = 'c'")).rows.map((r) => r.def);
     const refused = await db.pool
