@@ -95,15 +95,23 @@ function refuse(message: string, expression?: string): never {
   throw new GatewayError(401, "security", message, expression);
 }
 
-/** Whether `account`'s contract accepts `signature` over `digest` (ERC-1271). */
+/**
+ * Whether `account`'s contract accepts `signature` over `digest` (ERC-1271): false when it has no code, reverts
+ * or answers anything but the magic value.
+ * @throws when the node does not answer (the signature is neither accepted nor refused)
+ */
 export async function contractAccepts(careledger: CareLedger, account: string, digest: string, signature: string): Promise<boolean> {
   const provider = careledger.runner.provider ?? (careledger.runner as unknown as NonNullable<typeof careledger.runner.provider>);
   const code = await provider.getCode(account);
   if (code === "0x") return false;
   try {
     return (await IERC1271__factory.connect(account, provider).isValidSignature(digest, signature)) === ERC1271_MAGIC;
-  } catch {
-    return false;
+  } catch (err) {
+    // The account refused (it reverted, or answered no magic value it could decode): not accepted. Anything
+    // else is the node failing to answer, which says nothing of the signature: the caller fails closed (503).
+    const code = (err as { code?: unknown }).code;
+    if (code === "CALL_EXCEPTION" || code === "BAD_DATA") return false;
+    throw err;
   }
 }
 
