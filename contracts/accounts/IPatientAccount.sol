@@ -88,6 +88,9 @@ interface IPatientAccount {
     /// @notice The pending recovery takes effect only from `readyAt`; it is `currentTime`.
     error RecoveryNotReady(uint48 readyAt, uint256 currentTime);
 
+    /// @notice The pending recovery could be completed only until `expiredAt`; it is `currentTime`.
+    error RecoveryExpired(uint256 expiredAt, uint256 currentTime);
+
     /// @notice `caller` may not cancel the pending recovery proposed by `guardian`.
     error NotRecoveryCanceller(address caller, address guardian);
 
@@ -119,12 +122,14 @@ interface IPatientAccount {
     /// {InvalidExecutionSignature}, or with a failing call's own revert data.
     function executeBySig(Call[] calldata calls, uint256 nonce, uint256 deadline, bytes calldata signature) external;
 
-    /// @notice Adds the passkey `(x, y)`, e.g. the patient's laptop beside their phone.
+    /// @notice Adds the passkey `(x, y)`, e.g. the patient's laptop beside their phone. A pending recovery
+    /// is cancelled: a patient who signs with a passkey is not locked out.
     /// @dev Only the account itself (a signed batch) or the ERC-4337 entry point. Reverts with
     /// `AccountUnauthorized`, {InvalidPasskey}, {PasskeyAlreadyAdded}.
     function addPasskey(bytes32 x, bytes32 y) external;
 
-    /// @notice Removes the passkey `(x, y)` (a lost or replaced device); never the last one.
+    /// @notice Removes the passkey `(x, y)` (a lost or replaced device); never the last one. A pending
+    /// recovery is cancelled (it could otherwise bring back the very passkey removed).
     /// @dev Only the account itself or the entry point. Reverts with `AccountUnauthorized`,
     /// {UnknownPasskey}, {LastPasskey}.
     function removePasskey(bytes32 x, bytes32 y) external;
@@ -140,7 +145,8 @@ interface IPatientAccount {
     function removeGuardian(address guardian) external;
 
     /// @notice A guardian proposes the passkey `(x, y)` for a patient who lost theirs. It may be added by
-    /// {completeRecovery} from {RECOVERY_DELAY} on; until then any of the account's passkeys may cancel it.
+    /// {completeRecovery} from {RECOVERY_DELAY} on, for {RECOVERY_WINDOW}; until then any of the account's
+    /// passkeys may cancel it, and any change of its passkeys does. A proposal past its window is replaced.
     /// @dev Only a guardian. Reverts with {UnknownGuardian} (the caller), {RecoveryAlreadyPending},
     /// {InvalidPasskey}, {PasskeyAlreadyAdded}.
     function proposeRecovery(bytes32 x, bytes32 y) external;
@@ -150,8 +156,9 @@ interface IPatientAccount {
     /// proposed it. Reverts with {NoRecoveryPending}, {NotRecoveryCanceller}.
     function cancelRecovery() external;
 
-    /// @notice Adds the passkey of the pending recovery once its delay has passed. Anyone may call it.
-    /// @dev Reverts with {NoRecoveryPending}, {RecoveryNotReady}, {PasskeyAlreadyAdded}.
+    /// @notice Adds the passkey of the pending recovery once its delay has passed and before its window
+    /// closes. Anyone may call it.
+    /// @dev Reverts with {NoRecoveryPending}, {RecoveryNotReady}, {RecoveryExpired}.
     function completeRecovery() external;
 
     /// @notice Whether the passkey `(x, y)` signs for the account.

@@ -37,6 +37,10 @@ contract PatientAccount is
     /// patient has to cancel it with any of their passkeys.
     uint48 public constant RECOVERY_DELAY = 2 days;
 
+    /// @notice How long, once ready, a guardian's proposed passkey may be completed: after it, the
+    /// proposal is stale (the patient's devices and guardians may have changed) and another may replace it.
+    uint48 public constant RECOVERY_WINDOW = 7 days;
+
     /// @notice The most calls one signed batch may hold.
     uint256 public constant MAX_CALLS = 16;
 
@@ -93,6 +97,7 @@ contract PatientAccount is
     /// @inheritdoc IPatientAccount
     function addPasskey(bytes32 x, bytes32 y) external onlyEntryPointOrSelf {
         _addPasskey(x, y);
+        if (_recovery.readyAt != 0) _cancelRecovery();
     }
 
     /// @inheritdoc IPatientAccount
@@ -104,6 +109,7 @@ contract PatientAccount is
         signers[0] = signer;
         _removeSigners(signers);
         emit PasskeyRemoved(x, y);
+        if (_recovery.readyAt != 0) _cancelRecovery();
     }
 
     /// @inheritdoc IPatientAccount
@@ -126,7 +132,12 @@ contract PatientAccount is
     function proposeRecovery(bytes32 x, bytes32 y) external {
         if (!_guardians[msg.sender]) revert UnknownGuardian(msg.sender);
         Recovery memory pending = _recovery;
-        if (pending.readyAt != 0) revert RecoveryAlreadyPending(pending.guardian, pending.readyAt);
+        if (pending.readyAt != 0) {
+            if (block.timestamp < uint256(pending.readyAt) + RECOVERY_WINDOW) {
+                revert RecoveryAlreadyPending(pending.guardian, pending.readyAt);
+            }
+            _cancelRecovery();
+        }
         _checkNewPasskey(x, y);
         uint48 readyAt = uint48(block.timestamp) + RECOVERY_DELAY;
         _recovery = Recovery({x: x, y: y, guardian: msg.sender, readyAt: readyAt});
@@ -148,6 +159,8 @@ contract PatientAccount is
         Recovery memory pending = _recovery;
         if (pending.readyAt == 0) revert NoRecoveryPending();
         if (block.timestamp < pending.readyAt) revert RecoveryNotReady(pending.readyAt, block.timestamp);
+        uint256 expiredAt = uint256(pending.readyAt) + RECOVERY_WINDOW;
+        if (block.timestamp >= expiredAt) revert RecoveryExpired(expiredAt, block.timestamp);
         delete _recovery;
         _addPasskey(pending.x, pending.y);
         emit RecoveryCompleted(pending.guardian, pending.x, pending.y);

@@ -17,6 +17,7 @@ export const ACCOUNT_MESSAGES: MessageTable = {
   RecoveryAlreadyPending: (a) => `guardian ${s(a.guardian)} already proposed a passkey, which may take effect from ${s(a.readyAt)}: complete or cancel it first`,
   NoRecoveryPending: () => "no recovery is pending: a guardian proposes one first",
   RecoveryNotReady: (a) => `the proposed passkey may take effect only from ${s(a.readyAt)} (it is ${s(a.currentTime)}): wait for the delay, during which the patient may cancel it`,
+  RecoveryExpired: (a) => `the proposed passkey could be added only until ${s(a.expiredAt)} (it is ${s(a.currentTime)}): a guardian proposes it again`,
   NotRecoveryCanceller: (a) => `${s(a.caller)} may not cancel the recovery guardian ${s(a.guardian)} proposed: the patient (a batch signed by a passkey) or that guardian may`,
   ExecutionExpired: (a) => `the signed batch expired at ${s(a.deadline)} (it is ${s(a.currentTime)}): have the passkey sign it again`,
   InvalidBatchSize: (a) => `a signed batch holds ${s(a.count)} calls; it must hold 1 to ${s(a.max)}`,

@@ -17,7 +17,7 @@ import {
   removeGuardianCall,
   removePasskeyCall,
 } from "../../sdk";
-import { accountsFixture } from "./fixture";
+import { accountsFixture, DAY } from "./fixture";
 import { SoftAuthenticator } from "../support/softAuthenticator";
 
 const ENTRY_POINT = "0x433709009B8330FDa32311DF1C2AFA402eD8D009";
@@ -211,13 +211,59 @@ describe("PatientAccount management", function () {
         .withArgs(await f.intermediary.getAddress(), f.guardian.address);
     });
 
-    it("refuses completion when the proposed passkey was added meanwhile", async function () {
+    it("is cancelled by any change of the passkeys: the proposed one added by the patient, or any removed", async function () {
       const f = await withGuardian();
       const { x, y } = f.newPhone.publicKey;
       await f.account.connect(f.guardian).proposeRecovery(x, y);
-      await f.run([addPasskeyCall(f.address, f.newPhone.publicKey)]);
+      const add = await f.sign([addPasskeyCall(f.address, f.newPhone.publicKey)]);
+      await expect(f.account.executeBySig(add.calls, add.nonce, add.deadline, add.signature)).to.emit(f.account, "RecoveryCancelled").withArgs(f.guardian.address, x, y, f.address);
+      expect(await f.client.pendingRecovery()).to.equal(undefined);
       await time.increase(RECOVERY_DELAY_SECONDS);
-      await expect(f.account.completeRecovery()).to.be.revertedWithCustomError(f.account, "PasskeyAlreadyAdded").withArgs(x, y);
+      await expect(f.account.completeRecovery()).to.be.revertedWithCustomError(f.account, "NoRecoveryPending");
+      // Proposed again (another key), then a passkey removed: cancelled too.
+      const third = new SoftAuthenticator();
+      await f.account.connect(f.guardian2).proposeRecovery(third.publicKey.x, third.publicKey.y);
+      const remove = await f.sign([removePasskeyCall(f.address, f.newPhone.publicKey)]);
+      await expect(f.account.executeBySig(remove.calls, remove.nonce, remove.deadline, remove.signature))
+        .to.emit(f.account, "RecoveryCancelled")
+        .withArgs(f.guardian2.address, third.publicKey.x, third.publicKey.y, f.address);
+      // With nothing pending, a change cancels nothing.
+      const again = await f.sign([addPasskeyCall(f.address, third.publicKey)]);
+      await expect(f.account.executeBySig(again.calls, again.nonce, again.deadline, again.signature)).to.not.emit(f.account, "RecoveryCancelled");
+    });
+
+    it("expires a week after it is ready: completion refused, and another guardian's proposal replaces it", async function () {
+      const f = await withGuardian();
+      const { x, y } = f.newPhone.publicKey;
+      await f.account.connect(f.guardian).proposeRecovery(x, y);
+      const readyAt = (await f.client.pendingRecovery())!.readyAt;
+      const window = Number(await f.account.RECOVERY_WINDOW());
+      expect(window).to.equal(7 * DAY);
+      // Within the window another guardian cannot propose; one second before it closes it can still be completed.
+      await time.increaseTo(Number(readyAt) + window - 2);
+      await expect(f.account.connect(f.guardian2).proposeRecovery(f.laptop.publicKey.x, f.laptop.publicKey.y)).to.be.revertedWithCustomError(f.account, "RecoveryAlreadyPending");
+      await time.increaseTo(Number(readyAt) + window);
+      await expect(f.account.completeRecovery())
+        .to.be.revertedWithCustomError(f.account, "RecoveryExpired")
+        .withArgs(Number(readyAt) + window, Number(readyAt) + window + 1);
+      const third = new SoftAuthenticator();
+      await expect(f.account.connect(f.guardian2).proposeRecovery(third.publicKey.x, third.publicKey.y))
+        .to.emit(f.account, "RecoveryCancelled")
+        .withArgs(f.guardian.address, x, y, f.guardian2.address)
+        .and.to.emit(f.account, "RecoveryProposed");
+      await time.increase(RECOVERY_DELAY_SECONDS);
+      await f.account.completeRecovery();
+      expect(await f.client.isPasskey(third.publicKey)).to.equal(true);
+      expect(await f.client.isPasskey(f.newPhone.publicKey)).to.equal(false);
+    });
+
+    it("completes within its window, to the second before it closes", async function () {
+      const f = await withGuardian();
+      const { x, y } = f.newPhone.publicKey;
+      await f.account.connect(f.guardian).proposeRecovery(x, y);
+      const readyAt = (await f.client.pendingRecovery())!.readyAt;
+      await time.setNextBlockTimestamp(Number(readyAt) + 7 * DAY - 1);
+      await expect(f.account.completeRecovery()).to.emit(f.account, "RecoveryCompleted").withArgs(f.guardian.address, x, y);
     });
   });
 

@@ -18,7 +18,7 @@ async function withGuardians() {
 }
 
 describe("review: PatientAccount", function () {
-  it("FINDING: a passkey the patient removed comes back through a stale recovery proposal (removal does not cancel it; a ready proposal never expires)", async function () {
+  it("FIXED: a passkey the patient removed comes back through a stale recovery proposal (any change of the passkeys cancels a pending recovery; a proposal expires a week after it is ready)", async function () {
     const f = await withGuardians();
     const { x, y } = f.newPhone.publicKey;
     // The guardian proposes the patient's new phone; the patient adds it themselves with the old phone meanwhile.
@@ -33,13 +33,13 @@ describe("review: PatientAccount", function () {
     expect(await f.client.isPasskey(f.newPhone.publicKey), "the removed (stolen) passkey was re-added by completeRecovery").to.equal(false);
   });
 
-  it("FINDING: a proposal of a passkey the patient added themselves can never complete, yet holds the single slot: another guardian cannot propose", async function () {
+  it("FIXED: a proposal of a passkey the patient added themselves can never complete, yet holds the single slot: another guardian cannot propose (adding the passkey cancels the proposal)", async function () {
     const f = await withGuardians();
     const { x, y } = f.newPhone.publicKey;
     await f.account.connect(f.guardian).proposeRecovery(x, y);
     await f.run([addPasskeyCall(f.address, f.newPhone.publicKey)]);
     await time.increase(3 * DAY);
-    await expect(f.account.completeRecovery()).to.be.revertedWithCustomError(f.account, "PasskeyAlreadyAdded");
+    await expect(f.account.completeRecovery()).to.be.revertedWithCustomError(f.account, "NoRecoveryPending");
     // The patient later loses both devices; the first guardian is unreachable; the second guardian tries to help.
     const third = new SoftAuthenticator();
     const proposal = f.account.connect(f.guardian2).proposeRecovery(third.publicKey.x, third.publicKey.y);
