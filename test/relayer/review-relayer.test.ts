@@ -80,7 +80,7 @@ describe("review: relayer", function () {
     });
   });
 
-  it("FINDING: a node failing eth_call during the ERC-1271 check is answered INVALID_SIGNATURE (422, final) instead of CHAIN_UNAVAILABLE (503, retry)", async function () {
+  it("FIXED: a node failing eth_call during the ERC-1271 check was answered INVALID_SIGNATURE (422, final); now CHAIN_UNAVAILABLE (503, retry)", async function () {
     const state = { callsFail: false, estimateDelayMs: 0 };
     const provider = flakyProvider(state);
     const careledger = await CareLedger.connect(provider, { addressBook: f.book });
