@@ -84,7 +84,11 @@ export function receiptSeq(disclosureSeq: bigint, index: number, migrated = fals
   return migrated ? disclosureSeq : disclosureSeq * BigInt(MAX_RECEIPTS_PER_DISCLOSURE) + BigInt(index);
 }
 
-interface Row {
+/** The columns a row's receipt leaves are computed from, and its seq and leaf offset. */
+export const LEAF_COLUMNS = "d.seq, d.request_digest, d.requester, d.holder_org_id, d.patient, d.purpose, d.permitted_at_block, d.access_refs, d.data_classes, d.leaf_offset";
+
+/** A row read with {@link LEAF_COLUMNS}. */
+export interface LeafRow {
   seq: string;
   request_digest: string;
   requester: string;
@@ -92,15 +96,19 @@ interface Row {
   patient: string;
   purpose: number;
   permitted_at_block: string;
+  access_refs: string[];
+  data_classes: number[];
+  leaf_offset: number | null;
+}
+
+/** A row read with {@link DISCLOSURE_COLUMNS}: its leaves' columns and the rest. */
+interface Row extends LeafRow {
   request: GatewayRequest;
   signature: string;
-  access_refs: string[];
   access_nonces: string[];
   record_ids: string[];
   resource_refs: string[];
-  data_classes: number[];
   root: string | null;
-  leaf_offset: number | null;
   anchored: boolean | null;
   migrated: boolean;
   created_at: Date;
@@ -146,23 +154,6 @@ export function receiptsOf(d: StoredDisclosure): StoredReceipt[] {
     leafIndex: leafOffset === null ? null : leafOffset + i,
     proof: null,
   }));
-}
-
-/** The columns a row's receipt leaves are computed from, and its seq and leaf offset. */
-export const LEAF_COLUMNS = "d.seq, d.request_digest, d.requester, d.holder_org_id, d.patient, d.purpose, d.permitted_at_block, d.access_refs, d.data_classes, d.leaf_offset";
-
-/** A row read with {@link LEAF_COLUMNS}. */
-export interface LeafRow {
-  seq: string;
-  request_digest: string;
-  requester: string;
-  holder_org_id: string;
-  patient: string;
-  purpose: number;
-  permitted_at_block: string;
-  access_refs: string[];
-  data_classes: number[];
-  leaf_offset: number | null;
 }
 
 /** A row's receipts as leaves (what its root's tree is built from), in order. */

@@ -64,7 +64,7 @@ describe("review: relayer", function () {
     const s = served;
     // The SDK's own signGrant refuses this grantee (ConsentClient: "organization 999 is not registered").
     const base = await signedGrant(f, f.patient, 1n);
-    const request = { ...(base.signed.request as Record<string, unknown>), grantee: organizationGrantee(999n) };
+    const request = { ...(base.signed.request as unknown as Record<string, unknown>), grantee: organizationGrantee(999n) };
     const signature = await signGrantRequest(f.patient, f.domain, request as never);
     const action = { kind: "grant", signed: { request, signature } } as unknown as SignedAction;
     const before = await balance(s.wallet.address);
