@@ -57,9 +57,10 @@ export default buildModule("CareLedger", (m) => {
     libraries: { ClaimsPlans: claimsPlans, ClaimsEscrow: claimsEscrow, ClaimsLifecycle: claimsLifecycle },
   });
   // Patients' passkey accounts: OpenZeppelin's WebAuthn verifier, and the factory of accounts (which deploys
-  // the account implementation it clones). Not governed: neither has anything to administer.
+  // the account implementation it clones, and which may deploy an account and submit its first consent action
+  // in one transaction). Not governed: neither has anything to administer.
   const webAuthnVerifier = m.contract("WebAuthnVerifier");
-  const patientAccountFactory = m.contract("PatientAccountFactory", [webAuthnVerifier]);
+  const patientAccountFactory = m.contract("PatientAccountFactory", [webAuthnVerifier, consentRegistry]);
   const targets: Record<ManagedContractName, CallableContractFuture<string>> = {
     ParticipantRegistry: participantRegistry,
     ConsentRegistry: consentRegistry,

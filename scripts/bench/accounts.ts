@@ -64,7 +64,7 @@ async function grantPasskey(
 ): Promise<{ deploy: bigint; grant: bigint }> {
   const provider = relayer.provider!;
   const verifier = await new WebAuthnVerifier__factory(relayer).deploy();
-  const factory = await new PatientAccountFactory__factory(relayer).deploy(await verifier.getAddress());
+  const factory = await new PatientAccountFactory__factory(relayer).deploy(await verifier.getAddress(), consentRegistry);
   const phone = new SoftAuthenticator();
   const account = await factory.predictAddress(phone.publicKey.x, phone.publicKey.y, 0n);
   const deploy = await gasOf(factory.createAccount(phone.publicKey.x, phone.publicKey.y, 0n));

@@ -39,4 +39,5 @@ export const ACCOUNT_MESSAGES: MessageTable = {
   OutOfRangeAccess: () => "an index past the end of a list was asked for",
   // PatientAccountFactory (OpenZeppelin's Clones)
   FailedDeployment: () => "the account could not be created",
+  UnsafeTarget: (a) => `the factory calls only the account it creates or the consent registry, not ${s(a.target)}`,
 };
