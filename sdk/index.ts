@@ -219,7 +219,7 @@ export {
   type ReceiptValues,
 } from "./exchange/receipts";
 
-// exchange/relayActions, exchange/relayer: signed consent actions handed to a relayer (npm run relayer), and its client
+// exchange/relayActions, exchange/relayer: signed consent actions and passkey accounts' batches handed to a relayer (npm run relayer), and its client
 export {
   ACTION_TYPES,
   actionBody,
@@ -227,9 +227,16 @@ export {
   actionFromJson,
   actionPatient,
   CONSENT_ACTION_KINDS,
+  RELAY_ACTION_KINDS,
+  type AccountDeployment,
+  type AccountExecuteAction,
   type ActionBinding,
   type ActionBody,
+  type CallJson,
   type ConsentActionKind,
+  type ReadSignedAction,
+  type RelayAction,
+  type RelayActionKind,
   type SignedAction,
 } from "./exchange/relayActions";
 export { RelayerClient, RelayerError, type ActionStatus, type RelayedAction, type RelayerClientOptions, type RelayerProblem } from "./exchange/relayer";

@@ -105,12 +105,16 @@ export class ConsentClient extends ConsentReader {
     if (validUntil <= validFrom) throw new ValidationError("validUntil", `must be after validFrom (${validFrom})`);
     if (validUntil <= now) throw new ValidationError("validUntil", `${validUntil} is in the past (chain time ${now})`);
     const commitment = requireBytes32("commitment", params.commitment);
-    if (parsed.kind === "organization") await this.#requireOrganization(parsed.orgId);
+    if (parsed.kind === "organization") await this.requireOrganization(parsed.orgId);
     return { patient, grantee, classes, purposes, validFrom, validUntil, commitment };
   }
 
-  /** A grant to an organization id that is not registered would be inert, then silently apply to whoever gets that id. */
-  async #requireOrganization(orgId: bigint): Promise<void> {
+  /**
+   * Refuses an organization id that is not registered: a grant to it would be inert, then silently apply to
+   * whoever gets that id. Used by `signGrant`, `grant` and by a relayer before it pays for a grant.
+   * @throws {ValidationError} naming `grantee.organization`
+   */
+  async requireOrganization(orgId: bigint): Promise<void> {
     const { IParticipantRegistry__factory } = await import("../../typechain-types/factories/contracts/participants/IParticipantRegistry__factory");
     const count = await this.read(async () => IParticipantRegistry__factory.connect(await this.contract.participantRegistry(), this.contract.runner).organizationCount());
     if (orgId > count) throw new ValidationError("grantee.organization", `organization ${orgId} is not registered`);

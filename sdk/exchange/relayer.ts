@@ -5,7 +5,7 @@
  * the contract would refuse, the custom error's name (decoded by the relayer with the SDK's table).
  */
 import { CareLedgerError } from "../errors";
-import { actionBody, type ActionBinding, type SignedAction } from "./relayActions";
+import { actionBody, type ActionBinding, type RelayAction } from "./relayActions";
 
 /** Where an action is: recorded, sent (its transaction), mined (its result), or settled without it. */
 export type ActionStatus = "accepted" | "submitted" | "confirmed" | "failed";
@@ -116,14 +116,16 @@ export class RelayerClient {
   }
 
   /**
-   * Hands a signed action to the relayer, bound to the registry it was signed for (`binding`, e.g.
-   * `{ chainId: careledger.chainId, verifyingContract: careledger.addresses.ConsentRegistry }`).
+   * Hands a signed action to the relayer, bound to what it was signed for (`binding`, e.g.
+   * `{ chainId: careledger.chainId, verifyingContract: careledger.addresses.ConsentRegistry }`; for an
+   * `accountExecute`, `{ chainId, verifyingContract: account }`). A patient whose account is not deployed
+   * yet sends its first passkey and salt (`options.account`): the relayer deploys it with this action.
    * Posting the same signed action again gives the same action (it is paid for once).
    * @returns the action as recorded (`accepted`, or further along when it was posted before)
    * @throws {RelayerError} with the relayer's code, and the field or the contract's error to blame
    */
-  async relay(action: SignedAction, binding: ActionBinding): Promise<RelayedAction> {
-    const { json } = await this.#call("POST", "/actions", actionBody(action, binding));
+  async relay(action: RelayAction, binding: ActionBinding, options: Parameters<typeof actionBody>[2] = {}): Promise<RelayedAction> {
+    const { json } = await this.#call("POST", "/actions", actionBody(action, binding, options));
     return json as RelayedAction;
   }
 
