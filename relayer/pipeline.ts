@@ -3,11 +3,13 @@
  * code (relayer/problem.ts) and nothing recorded or paid:
  *
  * 1. the kind is one it submits, and the body is that kind's, field by field (the SDK's reader names the field);
- * 2. the action is bound to this chain and this registry (`WRONG_CHAIN`, `WRONG_CONTRACT`);
+ * 2. the action is bound to this chain and this registry, or for `accountExecute` the account it names (`WRONG_CHAIN`, `WRONG_CONTRACT`);
  * — an action recorded before is answered as it stands (the same signed action is one action) —
  * 3. the relayer can pay (`RELAYER_UNDERFUNDED` below its floor);
- * 4. the deadline has not passed at the latest block (`SIGNATURE_EXPIRED`);
- * 5. the signature is the patient's, as the contract checks it: ECDSA, else ERC-1271 at the latest block (`INVALID_SIGNATURE`);
+ * 4. the deadline has not passed at the latest block (`SIGNATURE_EXPIRED`); the account's passkey and salt, when
+ *    sent, predict the patient's address (`ACCOUNT_MISMATCH`); the kind's own checks (`GRANTEE_NOT_REGISTERED`);
+ * 5. the signature is the patient's, as the contract checks it: ECDSA, else ERC-1271 at the latest block, asked of the
+ *    account as the action's transaction will create it when it has no code yet (`INVALID_SIGNATURE`);
  * 6. the exact call succeeds at the latest block (else the contract's error, decoded by the SDK: `SIGNATURE_CANCELLED`,
  *    `INVALID_NONCE`, `NOT_ACTIVE_…`), and its gas is within the cap (`GAS_CAP_EXCEEDED`).
  */
@@ -16,6 +18,7 @@ import { CareLedgerError, ValidationError } from "../sdk/errors";
 import type { ActionKind, KindContext } from "./kinds";
 import { chainUnavailable, invalidInput, RelayerProblem, wouldRevert } from "./problem";
 import { simulate } from "./sender";
+import { checkDeployment } from "./accounts";
 
 /** An action that passed the checks that need no chain (1, 2). */
 export interface ReadAction {
@@ -41,9 +44,9 @@ export function readAction(ctx: KindContext & { chainId: bigint }, kinds: Readon
   if (binding.chainId !== ctx.chainId) {
     throw new RelayerProblem(422, "WRONG_CHAIN", `the action is signed for chain ${binding.chainId}; this relayer submits to chain ${ctx.chainId}`, { field: "domain.chainId" });
   }
-  const registry = String(ctx.domain.verifyingContract);
-  if (binding.verifyingContract.toLowerCase() !== registry.toLowerCase()) {
-    throw new RelayerProblem(422, "WRONG_CONTRACT", `the action is signed for the registry at ${binding.verifyingContract}; this relayer submits to ${registry}`, { field: "domain.verifyingContract" });
+  const expected = kind.contract?.(ctx, action) ?? String(ctx.domain.verifyingContract);
+  if (binding.verifyingContract.toLowerCase() !== expected.toLowerCase()) {
+    throw new RelayerProblem(422, "WRONG_CONTRACT", `the action is signed for the contract at ${binding.verifyingContract}; this relayer submits it to ${expected}`, { field: "domain.verifyingContract" });
   }
   return { kind, action, id: kind.id(ctx, action), patient: kind.patient(action) };
 }
@@ -67,10 +70,19 @@ export async function checkBeforePaying(ctx: KindContext, sender: Wallet, read: 
   if (deadline !== undefined && BigInt(now) > deadline) {
     throw new RelayerProblem(422, "SIGNATURE_EXPIRED", `the signature's deadline ${deadline} has passed (the latest block's time is ${now})`, { field: "request.deadline", errorName: "SignatureExpired" });
   }
+  const deployment = kind.deployment?.(action);
+  try {
+    if (deployment !== undefined) await checkDeployment(ctx, read.patient, deployment);
+    await kind.check?.(ctx, action);
+  } catch (err) {
+    if (err instanceof RelayerProblem) throw err;
+    throw chainUnavailable("to check the action");
+  }
   let signed: boolean;
   try {
     signed = await kind.verify(ctx, action);
-  } catch {
+  } catch (err) {
+    if (err instanceof RelayerProblem) throw err;
     throw chainUnavailable("to check the signature");
   }
   if (!signed) throw new RelayerProblem(422, "INVALID_SIGNATURE", `the signature is not ${kind.patient(action)}'s over this action (neither its key's nor accepted by its account, ERC-1271)`, { field: "signature", errorName: "InvalidSignature" });

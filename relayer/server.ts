@@ -11,7 +11,7 @@ import type { CareLedger } from "../sdk/careledger";
 import { consentDomain } from "../sdk/consent/typedData";
 import { isRefusal, type Database } from "../gateway/db";
 import { RateLimiter } from "../gateway/limits";
-import { CONSENT_KINDS, kindRegistry, type ActionKind, type KindContext } from "./kinds";
+import { RELAY_KINDS, kindRegistry, type ActionKind, type KindContext } from "./kinds";
 import { checkBeforePaying, readAction } from "./pipeline";
 import { databaseUnavailable, RelayerProblem, sendProblem } from "./problem";
 import { Sender } from "./sender";
@@ -24,7 +24,7 @@ export interface RelayerOptions {
   /** The relayer's own key, connected to the chain's provider: it pays, it never signs for a patient. */
   readonly wallet: Wallet;
   readonly db: Database;
-  /** The kinds it submits (default the four consent kinds; relayer/kinds.ts says how to add one). */
+  /** The kinds it submits (default the four consent kinds and `accountExecute`; relayer/kinds.ts says how to add one). */
   readonly kinds?: readonly ActionKind[];
   /** Largest body in bytes (default 64 KiB). */
   readonly bodyLimit?: number;
@@ -63,7 +63,7 @@ export function buildRelayer(options: RelayerOptions): Relayer {
   if (provider === null) throw new Error("the relayer's wallet needs a provider");
   const domain = consentDomain(careledger.chainId, careledger.addresses.ConsentRegistry);
   const ctx: KindContext & { chainId: bigint } = { careledger, provider, registry: careledger.consent.contract, domain, chainId: careledger.chainId };
-  const kinds = kindRegistry(options.kinds ?? CONSENT_KINDS);
+  const kinds = kindRegistry(options.kinds ?? RELAY_KINDS);
   const store = new ActionStore(db);
   const money = { floor: options.balanceFloor ?? 0n, gasCap: options.gasCap ?? 500_000n };
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
