@@ -1,7 +1,8 @@
 /**
  * The relayer as an operator runs it (`npm run relayer`'s program, relayer/main.ts, a process of its own),
  * on each real EVM client (a `hardhat node` and Anvil), spoken to over HTTP by the SDK's RelayerClient:
- * a patient's signed grant relayed and confirmed; a relayer killed with SIGKILL after writing its
+ * a patient's signed grant relayed and confirmed; a brand-new passkey patient's first grant deploying their
+ * account, then a second passkey added and a break-glass opt-out it signed (`accountExecute`); a relayer killed with SIGKILL after writing its
  * transaction — once while the transaction waits in the node's pool, once with the transaction lost (as if
  * killed before broadcasting it) — settles each action exactly once after it restarts; two instances with
  * their own keys on one PostgreSQL database submit each action once.
@@ -10,7 +11,8 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CareLedger, OrgKind, RelayerClient, type SignedAction } from "../../sdk";
+import { addPasskeyCall, breakGlassOptOutCall, CareLedger, OrgKind, PasskeySigner, PatientAccountClient, RelayerClient, type SignedAction } from "../../sdk";
+import { SoftAuthenticator } from "../support/softAuthenticator";
 import { createScratchDatabase } from "../../gateway/db";
 import { PG_ADMIN } from "../support/databases";
 import { CHAIN_CLIENTS, devWallet, freePort, hardhat, spawnProcess, startTestChain, type SpawnedProcess, type TestChain } from "./node";
@@ -81,6 +83,31 @@ for (const client of CHAIN_CLIENTS) {
       const log = relayer!.log().toLowerCase();
       expect(log).to.contain('"route":"/actions"');
       for (const secret of [w(13).address.slice(2), action.signed.signature.slice(2, 40)]) expect(log).not.to.contain(secret.toLowerCase());
+    });
+
+    it("a new passkey patient with no ETH: the first grant deploys the account; a second passkey is added and signs the break-glass opt-out", async function () {
+      const relay = new RelayerClient(url);
+      const suite = await CareLedger.connect(chain!.provider, { addressBookDir: chain!.dir });
+      const [phone, laptop] = [new SoftAuthenticator(), new SoftAuthenticator()];
+      const account = await suite.accounts!.factory.predictAddress(phone.publicKey, 0n);
+      const signerOf = (auth: SoftAuthenticator) => new PasskeySigner({ account, passkey: auth.publicKey, verifier: suite.accounts!.verifier, assert: auth.assert }, chain!.provider);
+      const patient = await CareLedger.connect(signerOf(phone), { addressBookDir: chain!.dir });
+      const now = async () => (await chain!.provider.getBlock("latest"))!.timestamp;
+      const signed = await patient.consent.signGrant({ grantee: { organization: 1n }, classes: ["labs"], purposes: ["TREAT"], validUntil: (await now()) + YEAR, commitment: COMMITMENT }, { deadline: (await now()) + 3_600 });
+      const granted = await relay.waitFor((await relay.relay({ kind: "grant", signed }, await binding(), { account: { passkey: phone.publicKey, salt: 0n } })).id, { intervalMs: 100 });
+      expect(granted).to.deep.include({ status: "confirmed" });
+      expect(granted.result).to.include({ accountCreated: true, patient: account });
+      expect(await chain!.provider.getCode(account)).to.not.equal("0x");
+
+      const client = PatientAccountClient.at(account, chain!.provider);
+      const onAccount = { chainId: suite.chainId, verifyingContract: account };
+      const add = await client.signExecute(signerOf(phone), { calls: [addPasskeyCall(account, laptop.publicKey)], deadline: (await now()) + 3_600 });
+      expect((await relay.waitFor((await relay.relay({ kind: "accountExecute", signed: add }, onAccount)).id, { intervalMs: 100 })).status).to.equal("confirmed");
+      expect(await client.isPasskey(laptop.publicKey)).to.equal(true);
+      const optOut = await client.signExecute(signerOf(laptop), { calls: [breakGlassOptOutCall(suite.addresses.ConsentRegistry, account, true)], deadline: (await now()) + 3_600 });
+      expect((await relay.waitFor((await relay.relay({ kind: "accountExecute", signed: optOut }, onAccount)).id, { intervalMs: 100 })).status).to.equal("confirmed");
+      expect(await suite.consent.contract.breakGlassOptedOut(account)).to.equal(true);
+      expect(await chain!.provider.getBalance(account)).to.equal(0n);
     });
 
     it("a relayer killed with SIGKILL after writing its transaction settles each action exactly once after it restarts (in the pool, and lost)", async function () {
