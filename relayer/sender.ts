@@ -118,10 +118,17 @@ export class Sender {
       this.#log("error", { sender: this.address }, "another instance signs with this key: this one sends nothing until its lease ends");
       return;
     }
+    await this.#store.reopenClaims(this.address);
     await this.reconcile();
     for (let i = 0; i < 64 && !this.#stopped; i++) {
-      const row = await this.#store.claimNext(this.address, (r, c) => this.#prepare(r, async () => this.#store.highestOpenNonce(c, this.address)));
-      if (row === undefined) break;
+      const claimed = await this.#store.claimNext(this.address);
+      if (claimed === undefined) break;
+      // Prepared outside any transaction (the node may be slow); written only while the claim is still ours.
+      const row = await this.#store.settleClaim(claimed.id, this.address, await this.#prepare(claimed, () => this.#store.highestOpenNonce(this.address)));
+      if (row === undefined) {
+        this.#log("warn", { action: claimed.id }, "claim taken back while it was prepared; nothing sent");
+        continue;
+      }
       if (row.status === "failed") {
         this.#log("warn", { action: row.id, kind: row.kind, code: row.reason?.code }, "action failed before it was sent");
         continue;

@@ -5,7 +5,6 @@
  * before it is broadcast; settled from the chain. A patient's allowance is counted here, under a lock
  * per patient, so every instance sharing the database enforces one limit.
  */
-import type pg from "pg";
 import type { Database } from "../gateway/db";
 import { jsonSafe, RelayerProblem } from "./problem";
 
@@ -29,7 +28,8 @@ export interface ActionRow {
   readonly kind: string;
   readonly patient: string;
   readonly body: unknown;
-  readonly status: ActionView["status"];
+  /** `preparing`: claimed by a sender, its transaction not yet signed and written (answered as `accepted`). */
+  readonly status: ActionView["status"] | "preparing";
   readonly sender: string | null;
   readonly tx_nonce: string | null;
   readonly tx_hash: string | null;
@@ -57,7 +57,7 @@ export function viewOf(r: ActionRow): ActionView {
     id: r.id,
     kind: r.kind,
     patient: r.patient,
-    status: r.status,
+    status: r.status === "preparing" ? "accepted" : r.status,
     txHash: r.tx_hash ?? undefined,
     blockNumber: r.block_number === null ? undefined : Number(r.block_number),
     result: r.result ?? undefined,
@@ -81,7 +81,7 @@ export class ActionStore {
    * held by the patient's key for the transaction: two instances never both let through the last one.
    * @throws {RelayerProblem} 429 `RATE_LIMITED` with Retry-After
    */
-  async record(action: { id: string; kind: string; patient: string; body: unknown }, limit: PatientLimit | undefined): Promise<{ row: ActionRow; created: boolean }> {
+  async record(action: { id: string; kind: string; patient: string; body: unknown }, limit: PatientLimit | undefined, overall?: PatientLimit): Promise<{ row: ActionRow; created: boolean }> {
     const patient = action.patient.toLowerCase();
     return this.db.transaction(async (c) => {
       await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`relayer:patient:${patient}`]);
@@ -102,6 +102,24 @@ export class ActionStore {
           });
         }
       }
+      if (overall !== undefined) {
+        // The relayer's own allowance, every patient's actions together: what anyone holding fresh keys can
+        // make it pay is bounded (each new key is a new patient). Taken after the patient's lock, always.
+        await c.query("SELECT pg_advisory_xact_lock(hashtext('relayer:overall'))");
+        const used = (
+          await c.query<{ n: string; wait: string | null }>(
+            `SELECT count(*) AS n, ceil(extract(epoch FROM min(accepted_at) + make_interval(secs => $1) - now()))::text AS wait
+               FROM relayer_actions WHERE accepted_at > now() - make_interval(secs => $1)`,
+            [overall.windowSeconds],
+          )
+        ).rows[0];
+        if (Number(used.n) >= overall.actions) {
+          const wait = Math.max(1, Number(used.wait ?? 1));
+          throw new RelayerProblem(503, "RELAYER_BUSY", `this relayer's allowance of ${overall.actions} action(s) in ${overall.windowSeconds} s, for all patients together, is used: try again in ${wait} s`, {
+            headers: { "retry-after": String(wait) },
+          });
+        }
+      }
       const row = (
         await c.query<ActionRow>("INSERT INTO relayer_actions (id, kind, patient, body, status) VALUES ($1, $2, $3, $4, 'accepted') RETURNING *", [
           action.id,
@@ -115,31 +133,63 @@ export class ActionStore {
   }
 
   /**
-   * Claims the oldest accepted action no other instance holds, and hands it to `prepare` under its row
-   * lock: what `prepare` answers (its transaction, signed; or its failure) is written before the lock is
-   * let go. A transaction is therefore on record before it is broadcast.
-   * @returns the row as written, or undefined when there was nothing to claim
+   * Claims the oldest accepted action no other instance holds: marked `preparing` by `sender` in a short
+   * transaction of its own, so that nothing waits on the node while the transaction is prepared (PGlite has
+   * one connection). Then {@link settleClaim} writes what the preparing came to.
+   * @returns the row claimed, or undefined when there was nothing to claim
    */
-  async claimNext(sender: string, prepare: (row: ActionRow, client: pg.PoolClient) => Promise<ClaimOutcome>): Promise<ActionRow | undefined> {
-    return this.db.transaction(async (c) => {
-      const row = (await c.query<ActionRow>("SELECT * FROM relayer_actions WHERE status = 'accepted' ORDER BY accepted_at, id LIMIT 1 FOR UPDATE SKIP LOCKED")).rows[0];
-      if (row === undefined) return undefined;
-      const out = await prepare(row, c);
-      if (out.status === "failed") {
-        return (await c.query<ActionRow>("UPDATE relayer_actions SET status = 'failed', reason = $2, updated_at = now() WHERE id = $1 RETURNING *", [row.id, JSON.stringify(out.reason)])).rows[0];
-      }
+  async claimNext(sender: string): Promise<ActionRow | undefined> {
+    return (
+      await this.db.pool.query<ActionRow>(
+        `UPDATE relayer_actions SET status = 'preparing', sender = $1, updated_at = now()
+          WHERE id = (SELECT id FROM relayer_actions WHERE status = 'accepted' ORDER BY accepted_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [sender.toLowerCase()],
+      )
+    ).rows[0];
+  }
+
+  /**
+   * Writes what the preparing of a claimed action came to: its transaction, signed (written before it is
+   * broadcast), or its failure. Only while `sender` still holds the claim.
+   * @returns the row as written, or undefined when the claim was taken back meanwhile (nothing is broadcast)
+   */
+  async settleClaim(id: string, sender: string, out: ClaimOutcome): Promise<ActionRow | undefined> {
+    if (out.status === "failed") {
       return (
-        await c.query<ActionRow>(
-          "UPDATE relayer_actions SET status = 'submitted', sender = $2, tx_nonce = $3, tx_hash = $4, raw_tx = $5, gas_limit = $6, updated_at = now() WHERE id = $1 RETURNING *",
-          [row.id, sender.toLowerCase(), out.nonce, out.txHash, out.rawTx, out.gasLimit.toString()],
-        )
+        await this.db.pool.query<ActionRow>("UPDATE relayer_actions SET status = 'failed', reason = $3, updated_at = now() WHERE id = $1 AND status = 'preparing' AND sender = $2 RETURNING *", [
+          id,
+          sender.toLowerCase(),
+          JSON.stringify(out.reason),
+        ])
       ).rows[0];
-    });
+    }
+    return (
+      await this.db.pool.query<ActionRow>(
+        "UPDATE relayer_actions SET status = 'submitted', tx_nonce = $3, tx_hash = $4, raw_tx = $5, gas_limit = $6, updated_at = now() WHERE id = $1 AND status = 'preparing' AND sender = $2 RETURNING *",
+        [id, sender.toLowerCase(), out.nonce, out.txHash, out.rawTx, out.gasLimit.toString()],
+      )
+    ).rows[0];
+  }
+
+  /**
+   * Gives back the claims no transaction was written for: `sender`'s own (left by a process of its key that
+   * stopped while preparing; a round starts with none of its own under way) and those of a key whose lease
+   * has ended. Nothing was signed for them, so nothing can be paid twice.
+   */
+  async reopenClaims(sender: string): Promise<number> {
+    const r = await this.db.pool.query(
+      `UPDATE relayer_actions a SET status = 'accepted', sender = NULL, updated_at = now()
+        WHERE a.status = 'preparing'
+          AND (a.sender = $1 OR NOT EXISTS (SELECT 1 FROM relayer_signers s WHERE s.address = a.sender AND s.lease_until > now()))`,
+      [sender.toLowerCase()],
+    );
+    return r.rowCount ?? 0;
   }
 
   /** The highest nonce among `sender`'s transactions not yet settled (-1 when none). */
-  async highestOpenNonce(client: pg.PoolClient, sender: string): Promise<number> {
-    const r = await client.query<{ n: string | null }>("SELECT max(tx_nonce)::text AS n FROM relayer_actions WHERE sender = $1 AND status = 'submitted'", [sender.toLowerCase()]);
+  async highestOpenNonce(sender: string): Promise<number> {
+    const r = await this.db.pool.query<{ n: string | null }>("SELECT max(tx_nonce)::text AS n FROM relayer_actions WHERE sender = $1 AND status = 'submitted'", [sender.toLowerCase()]);
     return r.rows[0].n === null ? -1 : Number(r.rows[0].n);
   }
 

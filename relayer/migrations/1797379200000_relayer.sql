@@ -8,7 +8,8 @@ CREATE TABLE relayer_actions (
   kind text NOT NULL,
   patient text NOT NULL,
   body jsonb NOT NULL,
-  status text NOT NULL CHECK (status IN ('accepted', 'submitted', 'confirmed', 'failed')),
+  -- preparing: claimed by a sender, its transaction not yet written (given back if that sender is gone).
+  status text NOT NULL CHECK (status IN ('accepted', 'preparing', 'submitted', 'confirmed', 'failed')),
   sender text,
   tx_nonce bigint,
   tx_hash text,
@@ -20,9 +21,10 @@ CREATE TABLE relayer_actions (
   accepted_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX relayer_actions_open ON relayer_actions (accepted_at) WHERE status IN ('accepted', 'submitted');
--- A patient's allowance is counted over their recent actions.
+CREATE INDEX relayer_actions_open ON relayer_actions (accepted_at) WHERE status IN ('accepted', 'preparing', 'submitted');
+-- A patient's allowance is counted over their recent actions, the relayer's over everyone's.
 CREATE INDEX relayer_actions_patient ON relayer_actions (patient, accepted_at);
+CREATE INDEX relayer_actions_accepted ON relayer_actions (accepted_at);
 
 -- One process signs with one key at a time: an instance holds its key's lease, renewing it every round.
 CREATE TABLE relayer_signers (

@@ -191,6 +191,19 @@ for (const kind of ["PGlite", "PostgreSQL"] as DatabaseKind[]) {
         await s.client.relay(await signedGrant(f, f.patient2, 1n), s.binding);
       });
 
+      it("refuses any patient's action past the relayer's own allowance (503 RELAYER_BUSY), fresh keys included", async function () {
+        const s = await serve({ perPatient: { actions: 5, windowSeconds: 3_600 }, overall: { actions: 2, windowSeconds: 3_600 }, start: false });
+        const first = await signedGrant(f, f.patient, 1n);
+        await s.client.relay(first, s.binding);
+        await s.client.relay(await signedGrant(f, f.patient2, 1n), s.binding);
+        const fresh = Wallet.createRandom().connect(hre.ethers.provider);
+        const err = await refusal(s.client.relay(await signedGrant(f, fresh, 1n), s.binding));
+        expect({ code: err.code, status: err.status }).to.deep.equal({ code: "RELAYER_BUSY", status: 503 });
+        expect(err.retryAfter).to.be.within(1, 3_600);
+        // An action recorded before is answered as it stands, over the allowance or not.
+        expect((await s.client.relay(first, s.binding)).status).to.equal("accepted");
+      });
+
       it("answers malformed, oversized and unknown bodies with coded problems naming the field", async function () {
         const s = await serve({ bodyLimit: 4_096 });
         const good = actionBody(await signedGrant(f, f.patient, 1n), s.binding);
@@ -235,6 +248,18 @@ for (const kind of ["PGlite", "PostgreSQL"] as DatabaseKind[]) {
         expect(err.code).to.equal("ACTION_FAILED");
         expect(err.action!.reason!.code).to.equal("NONCE_CONSUMED");
         expect(await hre.ethers.provider.getTransactionCount(s.wallet.address)).to.equal(0);
+      });
+
+      it("gives back a claim left preparing by a process of its key that stopped (nothing was signed): confirmed once", async function () {
+        const s = await serve({ start: false });
+        const accepted = await s.client.relay(await signedGrant(f, f.patient, 1n), s.binding);
+        // A process killed while it prepared the transaction: the row claimed, nothing written or sent.
+        await db.pool.query("UPDATE relayer_actions SET status = 'preparing', sender = $2 WHERE id = $1", [accepted.id, s.wallet.address.toLowerCase()]);
+        expect((await s.client.status(accepted.id)).status, "answered as accepted while prepared").to.equal("accepted");
+        s.relayer.sender.start();
+        const done = await s.client.waitFor(accepted.id, { intervalMs: 50 });
+        expect(done.status).to.equal("confirmed");
+        expect(await hre.ethers.provider.getTransactionCount(s.wallet.address)).to.equal(1);
       });
 
       it("sends again the very transaction the node lost (same nonce, same hash): confirmed once", async function () {
