@@ -24,6 +24,7 @@ export interface RelayerConfig {
   readonly bodyLimit: number;
   readonly perAddress: number;
   readonly perPatient: { readonly actions: number; readonly windowSeconds: number };
+  readonly overall: { readonly actions: number; readonly windowSeconds: number };
   readonly gasCap: bigint;
   readonly balanceFloor: bigint;
   readonly pollMs: number;
@@ -55,6 +56,7 @@ export function relayerConfig(env: NodeJS.ProcessEnv = process.env): RelayerConf
     bodyLimit: integer("RELAYER_BODY_LIMIT", 64 * 1024, 1024, 1024 * 1024),
     perAddress: integer("RELAYER_ADDRESS_RATE_LIMIT", 600, 1, 10_000_000),
     perPatient: { actions: integer("RELAYER_PATIENT_RATE_LIMIT", 30, 1, 1_000_000), windowSeconds: integer("RELAYER_PATIENT_RATE_WINDOW", 3_600, 1, 31 * 86_400) },
+    overall: { actions: integer("RELAYER_RATE_LIMIT", 600, 1, 100_000_000), windowSeconds: integer("RELAYER_RATE_WINDOW", 3_600, 1, 31 * 86_400) },
     gasCap: BigInt(integer("RELAYER_GAS_CAP", 500_000, 21_000, 16_777_216)),
     balanceFloor,
     pollMs: integer("RELAYER_POLL_MS", 1_000, 50, 3_600_000),
@@ -75,6 +77,7 @@ async function main(onStop: (stop: (signal: string) => Promise<void>) => void): 
     bodyLimit: config.bodyLimit,
     perAddress: config.perAddress,
     perPatient: config.perPatient,
+    overall: config.overall,
     gasCap: config.gasCap,
     balanceFloor: config.balanceFloor,
     pollMs: config.pollMs,

@@ -32,6 +32,8 @@ export interface RelayerOptions {
   readonly perAddress?: number;
   /** A patient's allowance, shared by every instance on the database (default: none). */
   readonly perPatient?: PatientLimit;
+  /** The relayer's allowance, all patients together (a new key is a new patient), shared by every instance on the database (default: none). */
+  readonly overall?: PatientLimit;
   /** The most gas one action may use (default 500,000). */
   readonly gasCap?: bigint;
   /** Below this balance (wei) it refuses new actions (default 0). */
@@ -135,7 +137,7 @@ export function buildRelayer(options: RelayerOptions): Relayer {
     const known = await stored(() => store.find(read.id));
     if (known !== undefined) return reply.code(200).type(JSON_TYPE).send(viewOf(known));
     await checkBeforePaying(ctx, wallet, read, money);
-    const { row, created } = await stored(() => store.record({ id: read.id, kind: read.kind.name, patient: read.patient, body: req.body }, options.perPatient));
+    const { row, created } = await stored(() => store.record({ id: read.id, kind: read.kind.name, patient: read.patient, body: req.body }, options.perPatient, options.overall));
     if (created) {
       req.log.info({ action: row.id, kind: row.kind }, "action accepted");
       sender.nudge();

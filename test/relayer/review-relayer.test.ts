@@ -59,7 +59,7 @@ describe("review: relayer", function () {
   });
   const balance = (address: string) => hre.ethers.provider.getBalance(address);
 
-  it("FINDING: a grant to an organization id that is not registered (the SDK refuses to sign it) is relayed and paid for", async function () {
+  it("FIXED: a grant to an organization id that is not registered (the SDK refuses to sign it) is refused before paying (GRANTEE_NOT_REGISTERED)", async function () {
     served = await servedRelayer(f, db);
     const s = served;
     // The SDK's own signGrant refuses this grantee (ConsentClient: "organization 999 is not registered").
@@ -75,7 +75,7 @@ describe("review: relayer", function () {
     const paid = before - (await balance(s.wallet.address));
     // A latent grant that lights up for whoever is registered as organization 999 later, paid by the relayer.
     expect({ outcome, paid: paid > 0n }, "the relayer should refuse, as the SDK does, a grant to an unregistered organization").to.deep.equal({
-      outcome: { code: "INVALID_INPUT", status: "refused" },
+      outcome: { code: "GRANTEE_NOT_REGISTERED", status: "refused" },
       paid: false,
     });
   });
@@ -99,8 +99,8 @@ describe("review: relayer", function () {
     expect({ code: err.code, status: err.status }, "a node outage must not be reported as a forged signature").to.deep.equal({ code: "CHAIN_UNAVAILABLE", status: 503 });
   });
 
-  it("FINDING: the per-patient allowance is bypassed with fresh keys: allowance 1, five unfunded keys, five transactions paid", async function () {
-    served = await servedRelayer(f, db, { perPatient: { actions: 1, windowSeconds: 3_600 } });
+  it("FIXED: the per-patient allowance is bypassed with fresh keys (allowance 1, five unfunded keys, five transactions paid): the relayer's own allowance bounds them", async function () {
+    served = await servedRelayer(f, db, { perPatient: { actions: 1, windowSeconds: 3_600 }, overall: { actions: 1, windowSeconds: 3_600 } });
     const s = served;
     const before = await hre.ethers.provider.getTransactionCount(s.wallet.address);
     const ids: string[] = [];
@@ -117,7 +117,7 @@ describe("review: relayer", function () {
     expect(paid, "nothing but the per-address rate limit bounds what anyone with fresh keys makes the relayer pay").to.be.at.most(1);
   });
 
-  it("FINDING: on the embedded database, one slow chain call of the sender blocks every request that reads the database (GET /actions/{id}, /ready)", async function () {
+  it("FIXED: on the embedded database, one slow chain call of the sender blocked every request that reads the database (GET /actions/{id}, /ready): the claim is its own short transaction", async function () {
     const state = { callsFail: false, estimateDelayMs: 0 };
     const provider = flakyProvider(state);
     const careledger = await CareLedger.connect(provider, { addressBook: f.book });
