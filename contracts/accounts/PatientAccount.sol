@@ -160,7 +160,7 @@ contract PatientAccount is
         if (pending.readyAt == 0) revert NoRecoveryPending();
         if (block.timestamp < pending.readyAt) revert RecoveryNotReady(pending.readyAt, block.timestamp);
         uint256 expiredAt = uint256(pending.readyAt) + RECOVERY_WINDOW;
-        if (block.timestamp >= expiredAt) revert RecoveryExpired(expiredAt, block.timestamp);
+        if (block.timestamp + 1 > expiredAt) revert RecoveryExpired(expiredAt, block.timestamp);
         delete _recovery;
         _addPasskey(pending.x, pending.y);
         emit RecoveryCompleted(pending.guardian, pending.x, pending.y);
