@@ -195,7 +195,9 @@ function treeOf(db: Database, root: string): Promise<FastMerkleTree> {
     .query<LeafRow>(`SELECT ${LEAF_COLUMNS} FROM disclosures d WHERE d.root = $1 ORDER BY d.leaf_offset`, [root])
     .then((r) => receiptTree(r.rows.flatMap(leavesOf)));
   kept.set(root, built);
-  built.catch(() => kept.delete(root));
+  built.catch(() => {
+    if (kept.get(root) === built) kept.delete(root);
+  });
   for (const old of kept.keys()) {
     if (kept.size <= TREES_KEPT) break;
     kept.delete(old);
