@@ -11,12 +11,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import hre from "hardhat";
-import { HDNodeWallet, formatUnits, hexlify, keccak256, parseEther, randomBytes, toUtf8Bytes, type Signer } from "ethers";
+import { HDNodeWallet, Wallet, formatUnits, hexlify, keccak256, parseEther, randomBytes, toUtf8Bytes, type Signer } from "ethers";
 import { deploySuite } from "./deploy";
 import { Story } from "./demo/story";
 import {
   CareLedger,
   ClaimStatus,
+  PasskeySigner,
+  PatientAccountClient,
+  RelayerClient,
+  addPasskeyCall,
+  breakGlassOptOutCall,
   ContractRevertError,
   claimsIn,
   consentDocumentCommitment,
@@ -43,6 +48,9 @@ import { buildGateway } from "../gateway/server";
 import { buildIndexerApi } from "../indexer/api";
 import { openIndexerDatabase } from "../indexer/db";
 import { Indexer } from "../indexer/sync";
+import { openRelayerDatabase } from "../relayer/db";
+import { buildRelayer } from "../relayer/server";
+import { SoftAuthenticator } from "../test/support/softAuthenticator";
 
 const FIXTURES = path.resolve(__dirname, "..", "test", "fixtures");
 const BUNDLE = path.join(FIXTURES, "fhir", "synthea", "Raymon_Kris_ca5da59f-0a70-470d-8b20-a1c847ff9010.json");
@@ -174,7 +182,84 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.say(`The patient still holds ${formatUnits(await hre.ethers.provider.getBalance(patient.address))} ETH.`);
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("4. The hospital anchors Raymon's whole record as one Merkle batch");
+  story.chapter("4. A second patient, Amara, with a passkey and no seed phrase: a relayer service deploys her account with her first consent");
+  // The relayer service (relayer/, what `npm run relayer` starts) on an embedded PGlite database, here in this
+  // process on 127.0.0.1 with a key of its own; Amara's portal speaks to it over HTTP with the SDK's RelayerClient.
+  const relayerKey = await actor(deployer);
+  const relayerDb = await openRelayerDatabase();
+  const relayerService = buildRelayer({
+    careledger: await CareLedger.connect(hre.ethers.provider, { addressBook: book }),
+    wallet: new Wallet(relayerKey.privateKey, hre.ethers.provider),
+    db: relayerDb,
+    pollMs: 100,
+  });
+  const relayerUrl = await relayerService.app.listen({ host: "127.0.0.1", port: 0 });
+  relayerService.sender.start();
+  try {
+    const relayerClient = new RelayerClient(relayerUrl);
+    const provider = hre.ethers.provider;
+    const eth = async (address: string) => formatUnits(await provider.getBalance(address));
+    const ethFixed = (wei: bigint) => Number(formatUnits(wei)).toFixed(6);
+    // A software passkey (test/support/softAuthenticator.ts, a P-256 key answering as a platform authenticator
+    // does) stands in for her phone's: it never leaves the authenticator, and no seed phrase exists.
+    const phone = new SoftAuthenticator();
+    const amara = await operator.accounts!.factory.predictAddress(phone.publicKey, 0n);
+    const passkeyOf = (auth: SoftAuthenticator) =>
+      new PasskeySigner({ account: amara, passkey: auth.publicKey, verifier: book.accounts!.WebAuthnVerifier, assert: auth.assert }, provider);
+    const asAmara = await connect(passkeyOf(phone));
+    const amaraAccount = PatientAccountClient.at(amara, provider);
+    story.say(
+      `Amara has no ETH and no seed phrase, only a passkey on her phone (a software passkey stands in for her phone's here). Her patient account ${amara} is the address the factory predicts from that passkey: it holds ${await eth(amara)} ETH and has ${(await provider.getCode(amara)) === "0x" ? "no code yet" : "code already"}.`,
+    );
+    story.say(`The relayer service listens at ${relayerUrl} (its database embedded PGlite), paying from its own key ${short(relayerKey.address)}, which holds ${await eth(relayerKey.address)} ETH.`);
+
+    // 1. Her first action: a grant signed by her phone's passkey, carrying the account's deployment.
+    const grantedAt = await now();
+    const signed = await asAmara.consent.signGrant(
+      { grantee: { organization: hospital.orgId }, classes: ["labs"], purposes: ["TREAT"], validUntil: grantedAt + 365 * DAY, commitment: consentDocumentCommitment({ resourceType: "Consent", status: "active", provision: { type: "permit" } }, newSalt()) },
+      { deadline: grantedAt + 3600 },
+    );
+    const grantBinding = { chainId: operator.chainId, verifyingContract: book.contracts.ConsentRegistry };
+    const accepted = await relayerClient.relay({ kind: "grant", signed }, grantBinding, { account: { passkey: phone.publicKey, salt: 0n } });
+    const created = await relayerClient.waitFor(accepted.id, { intervalMs: 100 });
+    if (created.status !== "confirmed" || created.result?.accountCreated !== true) throw new Error(`Amara's first action was not confirmed with her account created: ${created.status} ${created.reason?.code ?? ""}`);
+    const relayed = async (action: typeof created) => {
+      const receipt = (await provider.getTransactionReceipt(action.txHash!))!;
+      return { receipt, paid: `${receipt.gasUsed.toLocaleString("en-US")} gas (${ethFixed(receipt.fee)} ETH)` };
+    };
+    const deployedWith = await relayed(created);
+    story.cost("accounts: passkey grant relayed, creating the account", deployedWith);
+    story.say(
+      `Her phone's passkey signed a grant: the hospital (organization ${hospital.orgId}) may use her labs for TREAT for a year. Her portal POSTed it to the relayer (${accepted.status}, action ${short(accepted.id)}), which sent one transaction to the factory's createAccountAndCall: her account was deployed at ${short(amara)} and the grant recorded, ${created.status} in block ${created.blockNumber}. The relayer paid ${deployedWith.paid}; Amara's account holds ${await eth(amara)} ETH.`,
+    );
+
+    // 2. A second passkey, her laptop's, added by a batch her phone signed (accountExecute).
+    const laptop = new SoftAuthenticator();
+    const addLaptop = await amaraAccount.signExecute(passkeyOf(phone), { calls: [addPasskeyCall(amara, laptop.publicKey)], deadline: (await now()) + 3600 });
+    const accountBinding = { chainId: operator.chainId, verifyingContract: amara };
+    const added = await relayerClient.waitFor((await relayerClient.relay({ kind: "accountExecute", signed: addLaptop }, accountBinding)).id, { intervalMs: 100 });
+    if (added.status !== "confirmed" || !(await amaraAccount.isPasskey(laptop.publicKey))) throw new Error(`Amara's laptop passkey was not added: ${added.status}`);
+    const addedWith = await relayed(added);
+    story.cost("accounts: passkey-signed batch relayed (execute)", addedWith);
+    story.say(`She added her laptop's passkey (another software passkey here) with a batch her phone signed, relayed as accountExecute: ${added.status}; her account now accepts either passkey. The relayer paid ${addedWith.paid}.`);
+
+    // 3. The break-glass opt-out, signed by the new passkey.
+    const optOut = await amaraAccount.signExecute(passkeyOf(laptop), { calls: [breakGlassOptOutCall(book.contracts.ConsentRegistry, amara, true)], deadline: (await now()) + 3600 });
+    const opted = await relayerClient.waitFor((await relayerClient.relay({ kind: "accountExecute", signed: optOut }, accountBinding)).id, { intervalMs: 100 });
+    const optedOut = await operator.consent.contract.breakGlassOptedOut(amara);
+    if (opted.status !== "confirmed" || !optedOut) throw new Error(`Amara's break-glass opt-out was not confirmed: ${opted.status}`);
+    const optedWith = await relayed(opted);
+    story.cost("accounts: passkey-signed batch relayed (execute)", optedWith);
+    story.say(`From her laptop she opted out of break-glass, signed by the laptop's passkey and relayed as accountExecute: ${opted.status}; the consent registry now reads her opted out. The relayer paid ${optedWith.paid}.`);
+    story.say(`Three actions, three transactions, all paid by the relayer (its key now holds ${ethFixed(await provider.getBalance(relayerKey.address))} ETH); Amara's account still holds ${await eth(amara)} ETH, and she never had a seed phrase.`);
+  } finally {
+    await relayerService.app.close();
+    await relayerService.sender.stop();
+    await relayerDb.close();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  story.chapter("5. The hospital anchors Raymon's whole record as one Merkle batch");
   const bundle = readJson(BUNDLE) as { entry: { resource: FhirResource }[] };
   const resources = bundle.entry.map((e) => e.resource);
   const asDoctor = await connect(doctor);
@@ -186,7 +271,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   const indexOf = (id: unknown) => resources.findIndex((r) => r.id === id);
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("5. The hospital amends a result the lab corrected, and retracts an entry made in error");
+  story.chapter("6. The hospital amends a result the lab corrected, and retracts an entry made in error");
   const resultIndex = resources.findIndex((r) => r.resourceType === "Observation" && JSON.stringify(r.category ?? "").includes("laboratory"));
   const original = resources[resultIndex];
   const resultProof = batch.proof(resultIndex);
@@ -210,7 +295,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.say(`The hospital retracted an Immunization entered in error. Nothing was deleted: it now verifies as retracted.`);
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("6. Access: permitted, refused, then consented; and a break-glass");
+  story.chapter("7. Access: permitted, refused, then consented; and a break-glass");
   // An access is logged under a fresh reference derived from the record's salt and a nonce: nobody
   // without them can tell which record (or that two accesses were to the same record).
   const record = (i: number) => ({ salt: batch.salts[i], recordId: batch.commitments[i] });
@@ -240,7 +325,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.say(`In the ER, nurse ${short(nurse.address)} broke the glass (patient incapacitated, one hour) and read the conditions for emergency treatment.`);
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("7. The insurer publishes a plan from a JSON file, funds it and enrolls the patient");
+  story.chapter("8. The insurer publishes a plan from a JSON file, funds it and enrolls the patient");
   const token = await new MockStablecoin__factory(deployer).deploy();
   await token.waitForDeployment();
   const tokenAddress = await token.getAddress();
@@ -257,7 +342,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.say(`Plan ${created.planId}: ${benefits.length} codes priced, $500 deductible, 20% coinsurance, $3,000 out-of-pocket maximum; funded with $50,000; Raymon enrolled.`);
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("8. The hospital submits Raymon's 21 claims from the bundle");
+  story.chapter("9. The hospital submits Raymon's 21 claims from the bundle");
   const payeeBefore = await token.balanceOf(hospital.admin.address);
   const results: { claimId: string; status: ClaimStatus; paid: bigint }[] = [];
   for (const { claim, reference } of claimsIn(fs.readFileSync(BUNDLE, "utf8"))) {
@@ -318,7 +403,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.say(`The hospital's payee received ${usd(paidToHospital)}; the plan's escrow holds ${usd(funds.balance)} ($50,000 − payments + recoveries), nothing queued.`);
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("9. The patient reads their accounting of disclosures and their Explanations of Benefit, through an indexer");
+  story.chapter("10. The patient reads their accounting of disclosures and their Explanations of Benefit, through an indexer");
   // An indexer (indexer/, what `npm run indexer` starts) follows the suite into an embedded PGlite database and
   // serves its query API on 127.0.0.1; the patient's SDK reads every history from it (the newest blocks, and
   // anything it could not answer, from the node).
@@ -371,7 +456,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   }
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("10. A third party, with no account at all, verifies records");
+  story.chapter("11. A third party, with no account at all, verifies records");
   const verifier = await CareLedger.connect(hre.ethers.provider, { addressBook: book });
   const v1 = await verifier.records.verify(original, resultSalt, resultProof);
   story.say(`The original lab result: ${v1.status} (version ${v1.version}, anchored by organization ${v1.orgId}; current version ${v1.currentVersion}).`);
@@ -384,7 +469,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
   story.say(`A record whose salt was deleted (crypto-shredded): ${(await verifier.records.verify(original, undefined)).status}.`);
 
   // ------------------------------------------------------------------------------------------
-  story.chapter("11. Records move between organizations only through their holders' gateways, under consent");
+  story.chapter("12. Records move between organizations only through their holders' gateways, under consent");
   // The lab and the hospital each run a gateway (gateway/, what `npm run gateway` starts) on an embedded
   // PGlite database, here in this process on 127.0.0.1; everyone else speaks to them over HTTP with the SDK.
   const runGateway = async (holder: CareLedger) => {
@@ -448,7 +533,7 @@ export async function tellStory(story: Story = new Story()): Promise<AddressBook
       `The lab's system corrected one result by sending it again (PUT, If-Match version 1): ${amended.entry?.[0]?.response?.status}, ${amended.entry?.[0]?.response?.location}, anchored as an amendment on chain. The doctor reads the current version; its history gives ${versions.map((v) => `version ${(v.verification as { version?: number }).version} ${v.verification.status}`).join(" and ")}, each verified and receipted.`,
     );
     const forResearch = await asScientist.exchange.search(target, "Observation", { patient: patientRef, purpose: "HRESCH", count: 100 });
-    story.say(`The researcher asked for the same for research: ${forResearch.resources.length} released (the labs Raymon consented to in chapter 6; vital signs withheld). Every page says: "${forResearch.notice}"`);
+    story.say(`The researcher asked for the same for research: ${forResearch.resources.length} released (the labs Raymon consented to in chapter 7; vital signs withheld). Every page says: "${forResearch.notice}"`);
     const asAdjuster = await connect(adjuster);
     try {
       await asAdjuster.exchange.read(target, "Observation", String(labResults[0].resource.id), { purpose: "HPAYMT" });
@@ -521,7 +606,7 @@ export interface DemoIds {
   readonly organizations: { orgId: string; kind: string; name: string; admin: string; members: string[] }[];
   patient?: string;
   batch?: { root: string; orgId: string; leafCount: number };
-  /** The record amended in chapter 5 and the one retracted (record ids, for records:history). */
+  /** The record amended in chapter 6 and the one retracted (record ids, for records:history). */
   records?: { amended: string; retracted: string };
   plan?: { planId: string; token: string };
   readonly claims: string[];
