@@ -58,7 +58,7 @@ async function passkeyGrant(p: Awaited<ReturnType<typeof newPatient>>, options: 
 }
 
 for (const kind of ["PGlite", "PostgreSQL"] as DatabaseKind[]) {
-  describe(`relayer: passkey accounts over HTTP (${kind})`, function () {
+  describe(`[e2e] relayer: passkey accounts over HTTP (${kind})`, function () {
     this.timeout(120_000);
     let db: Database;
     let f: SuiteFixture;

@@ -20,7 +20,7 @@ import { as, chainNow, postRaw, servedRelayer, signedGrant, YEAR } from "./suppo
 const refusal = (p: Promise<unknown>) => p.then(() => expect.fail("not refused"), (e: unknown) => e as RelayerError);
 
 for (const kind of ["PGlite", "PostgreSQL"] as DatabaseKind[]) {
-  describe(`relayer: consent actions over HTTP (${kind})`, function () {
+  describe(`[e2e] relayer: consent actions over HTTP (${kind})`, function () {
     this.timeout(120_000);
     let db: Database;
     let f: SuiteFixture;

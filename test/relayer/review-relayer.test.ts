@@ -44,7 +44,7 @@ function flakyProvider(state: { callsFail: boolean; estimateDelayMs: number }): 
   return proxy;
 }
 
-describe("review: relayer", function () {
+describe("[e2e] review: relayer", function () {
   this.timeout(120_000);
   let db: Database;
   let f: SuiteFixture;
